@@ -1,0 +1,158 @@
+package enginerpc
+
+import (
+	"time"
+
+	"github.com/trafficsim/trafficsim/engine/enginerpc/enginepb"
+)
+
+func msToDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
+
+func floatMsToDuration(ms float64) time.Duration {
+	return time.Duration(ms * float64(time.Millisecond))
+}
+
+func durationToFloatMs(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func unixMs(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromUnixMs(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+func configToPB(c RunConfig) *enginepb.RunConfig {
+	return &enginepb.RunConfig{
+		RunId:           c.RunID,
+		Users:           int64(c.Users),
+		MinRequestCount: int64(c.MinRequestCount),
+		MaxRequestCount: int64(c.MaxRequestCount),
+		DurationMs:      c.Duration.Milliseconds(),
+		BaseUrl:         c.BaseURL,
+		DelayMinMs:      c.DelayMin.Milliseconds(),
+		DelayMaxMs:      c.DelayMax.Milliseconds(),
+		Scenario:        c.Scenario,
+		Seed:            c.Seed,
+		AdminUser:       c.AdminUser,
+		AdminPassword:   c.AdminPassword,
+		Cleanup:         c.Cleanup,
+	}
+}
+
+func configFromPB(c *enginepb.RunConfig) RunConfig {
+	if c == nil {
+		return RunConfig{}
+	}
+	return RunConfig{
+		RunID:           c.GetRunId(),
+		Users:           int(c.GetUsers()),
+		MinRequestCount: int(c.GetMinRequestCount()),
+		MaxRequestCount: int(c.GetMaxRequestCount()),
+		Duration:        msToDuration(c.GetDurationMs()),
+		BaseURL:         c.GetBaseUrl(),
+		DelayMin:        msToDuration(c.GetDelayMinMs()),
+		DelayMax:        msToDuration(c.GetDelayMaxMs()),
+		Scenario:        c.GetScenario(),
+		Seed:            c.GetSeed(),
+		AdminUser:       c.GetAdminUser(),
+		AdminPassword:   c.GetAdminPassword(),
+		Cleanup:         c.GetCleanup(),
+	}
+}
+
+func statusToPB(s RunStatus) *enginepb.RunStatus {
+	cfg := configToPB(s.Config)
+	cfg.AdminPassword = "" // a secret never travels back
+	recent := make([]*enginepb.RequestEvent, len(s.Recent))
+	for i, e := range s.Recent {
+		recent[i] = &enginepb.RequestEvent{
+			TimeUnixMs: unixMs(e.Time),
+			Vu:         int64(e.VU),
+			Method:     e.Method,
+			Route:      e.Route,
+			Status:     int32(e.Status),
+			LatencyMs:  durationToFloatMs(e.Latency),
+		}
+	}
+	st := s.Stats
+	return &enginepb.RunStatus{
+		Id:              s.ID,
+		State:           string(s.State),
+		StartedAtUnixMs: unixMs(s.StartedAt),
+		EndedAtUnixMs:   unixMs(s.EndedAt),
+		Config:          cfg,
+		Stats: &enginepb.RunStats{
+			ActiveUsers:      int64(st.ActiveUsers),
+			TotalUsers:       int64(st.TotalUsers),
+			Requests:         st.Requests,
+			SuccessRate:      st.SuccessRate,
+			Errors:           st.Errors,
+			Rps:              st.RPS,
+			AvgLatencyMs:     durationToFloatMs(st.AvgLatency),
+			P95LatencyMs:     durationToFloatMs(st.P95Latency),
+			MaxLatencyMs:     durationToFloatMs(st.MaxLatency),
+			ElapsedSeconds:   st.Elapsed.Seconds(),
+			RemainingSeconds: remainingToPB(st.Remaining),
+		},
+		Recent: recent,
+		Error:  s.Error,
+	}
+}
+
+func remainingToPB(d time.Duration) float64 {
+	if d < 0 {
+		return -1
+	}
+	return d.Seconds()
+}
+
+func statusFromPB(s *enginepb.RunStatus) RunStatus {
+	st := s.GetStats()
+	remaining := time.Duration(-1)
+	if r := st.GetRemainingSeconds(); r >= 0 {
+		remaining = time.Duration(r * float64(time.Second))
+	}
+	var recent []RequestEvent
+	if n := len(s.GetRecent()); n > 0 {
+		recent = make([]RequestEvent, n)
+		for i, e := range s.GetRecent() {
+			recent[i] = RequestEvent{
+				Time:    fromUnixMs(e.GetTimeUnixMs()),
+				VU:      int(e.GetVu()),
+				Method:  e.GetMethod(),
+				Route:   e.GetRoute(),
+				Status:  int(e.GetStatus()),
+				Latency: floatMsToDuration(e.GetLatencyMs()),
+			}
+		}
+	}
+	return RunStatus{
+		ID:        s.GetId(),
+		State:     State(s.GetState()),
+		StartedAt: fromUnixMs(s.GetStartedAtUnixMs()),
+		EndedAt:   fromUnixMs(s.GetEndedAtUnixMs()),
+		Config:    configFromPB(s.GetConfig()),
+		Stats: RunStats{
+			ActiveUsers: int(st.GetActiveUsers()),
+			TotalUsers:  int(st.GetTotalUsers()),
+			Requests:    st.GetRequests(),
+			Errors:      st.GetErrors(),
+			SuccessRate: st.GetSuccessRate(),
+			RPS:         st.GetRps(),
+			AvgLatency:  floatMsToDuration(st.GetAvgLatencyMs()),
+			P95Latency:  floatMsToDuration(st.GetP95LatencyMs()),
+			MaxLatency:  floatMsToDuration(st.GetMaxLatencyMs()),
+			Elapsed:     time.Duration(st.GetElapsedSeconds() * float64(time.Second)),
+			Remaining:   remaining,
+		},
+		Recent: recent,
+		Error:  s.GetError(),
+	}
+}

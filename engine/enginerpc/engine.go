@@ -1,0 +1,137 @@
+// Package enginerpc is the contract between the Grafana plugin backend and the engine
+// process it launches with hashicorp/go-plugin: the Go interface both sides use, the
+// gRPC client and server adapters over the generated code in enginepb, the
+// plugin.GRPCPlugin and the handshake.
+//
+// It must not import the runner: the plugin links this package and never the engine.
+package enginerpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Engine hosts runs. The engine process implements it on top of the runner; the plugin
+// reaches it through Client over go-plugin's gRPC connection.
+type Engine interface {
+	// Start validates cfg and starts a run. Invalid config: a *FieldError.
+	Start(ctx context.Context, cfg RunConfig) (RunStatus, error)
+	// Stop ends a run; graceful lets in-flight requests finish and cleans up.
+	// Stopping a run that already ended returns its final status.
+	Stop(ctx context.Context, id string, graceful bool) (RunStatus, error)
+	// Status reports one run; ErrNotFound for an unknown id.
+	Status(ctx context.Context, id string) (RunStatus, error)
+	// List reports every run still remembered, oldest first.
+	List(ctx context.Context) ([]RunStatus, error)
+	// Watch calls fn with a status every interval (≤0: one second). For one id it
+	// returns nil after the run's final status; for the empty id (every run) it runs
+	// until ctx ends. An error from fn ends the watch and is returned.
+	Watch(ctx context.Context, id string, interval time.Duration, fn func(RunStatus) error) error
+	// Scenarios lists the built-in scenarios.
+	Scenarios(ctx context.Context) ([]Scenario, error)
+	// Version reports the engine build and process.
+	Version(ctx context.Context) (VersionInfo, error)
+	// Ping is a cheap liveness check.
+	Ping(ctx context.Context) error
+}
+
+// State is a run's lifecycle state.
+type State string
+
+// The run states, as the runner reports them.
+const (
+	StateStarting State = "starting"
+	StateRunning  State = "running"
+	StateStopping State = "stopping"
+	StateFinished State = "finished"
+	StateFailed   State = "failed"
+)
+
+// Ended reports whether the run is over (finished or failed).
+func (s State) Ended() bool { return s == StateFinished || s == StateFailed }
+
+// RunConfig is what a run is asked to do.
+type RunConfig struct {
+	RunID           string // empty: the engine chooses one
+	Users           int
+	MinRequestCount int
+	MaxRequestCount int
+	Duration        time.Duration // 0: until every VU is done
+	BaseURL         string        // empty: the embedded reference target
+	DelayMin        time.Duration
+	DelayMax        time.Duration
+	Scenario        string // a built-in scenario name
+	Seed            int64  // 0: chosen by the engine and reported back
+	AdminUser       string
+	AdminPassword   string // sent to the engine, never reported back
+	Cleanup         bool
+}
+
+// RunStats are a run's live figures.
+type RunStats struct {
+	ActiveUsers int
+	TotalUsers  int
+	Requests    int64
+	Errors      int64
+	SuccessRate float64 // 0..1
+	RPS         float64
+	AvgLatency  time.Duration
+	P95Latency  time.Duration
+	MaxLatency  time.Duration
+	Elapsed     time.Duration
+	Remaining   time.Duration // -1: unknown
+}
+
+// RequestEvent is one recent request of a run.
+type RequestEvent struct {
+	Time    time.Time
+	VU      int
+	Method  string
+	Route   string
+	Status  int // 0: no response arrived
+	Latency time.Duration
+}
+
+// RunStatus is a snapshot of one run.
+type RunStatus struct {
+	ID        string
+	State     State
+	StartedAt time.Time // zero: not started
+	EndedAt   time.Time // zero: not ended
+	Config    RunConfig // AdminPassword cleared
+	Stats     RunStats
+	Recent    []RequestEvent // newest last
+	Error     string
+}
+
+// Scenario is a built-in scenario.
+type Scenario struct {
+	Name        string
+	Description string
+}
+
+// VersionInfo describes the engine process.
+type VersionInfo struct {
+	Version    string
+	GoVersion  string
+	PID        int
+	ActiveRuns int
+}
+
+// ErrNotFound is returned for a run id the engine does not know (or no longer remembers).
+var ErrNotFound = errors.New("run not found")
+
+// ErrUnavailable wraps failures to reach the engine process at all (it exited, or
+// the connection broke), as opposed to the engine refusing a request.
+var ErrUnavailable = errors.New("engine unavailable")
+
+// FieldError is an invalid run config field. Field is the RunConfig field's
+// protobuf name (users, min_request_count, base_url, ...).
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Message) }

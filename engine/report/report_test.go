@@ -1,0 +1,432 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/trafficsim/trafficsim/engine/metrics"
+)
+
+var t0 = time.Date(2026, 3, 4, 12, 34, 10, 0, time.UTC)
+
+// recordedStats drives a real metrics.Run and returns its Stats.
+func recordedStats(t *testing.T) metrics.Stats {
+	t.Helper()
+	r, err := metrics.NewRun(metrics.RunInfo{ID: "abc12345", Scenario: "mixed", Target: "http://127.0.0.1:8080", Version: "test"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(vu int, group, method, route string, status int, expected bool, kind string, at, lat time.Duration) {
+		r.Record(metrics.Sample{VU: vu, Group: group, Method: method, Route: route, Status: status,
+			Expected: expected, ErrKind: kind, Start: t0.Add(at), Latency: lat})
+	}
+	for i := range 8 {
+		rec(i, "user_query", "GET", "/api/v1/users", 200, true, "", time.Duration(i)*time.Second, time.Duration(10+i)*time.Millisecond)
+	}
+	rec(45, "user_mutation", "POST", "/api/v1/users", 201, true, "", 5*time.Second-123*time.Millisecond, 123*time.Millisecond)
+	rec(3, "auth", "POST", "/api/v1/auth/login", 401, true, "", 500*time.Millisecond, 4*time.Millisecond)
+	rec(7, "admin", "DELETE", "/api/v1/users/{id}", 500, false, "unexpected_status", 100*time.Millisecond, 2*time.Second)
+	rec(9, "auth", "POST", "/api/v1/auth/refresh", 0, false, "timeout", -30*time.Second, 30*time.Second)
+	r.VUTransition("", metrics.VUActive)
+	r.AssignArchetype("admin")
+	r.AssignArchetype("power_user")
+	r.Session("admin", 90*time.Second, true)
+	r.TokenOp("login", true)
+	r.TokenOp("refresh", false)
+	return r.Stats()
+}
+
+func TestBoxContent(t *testing.T) {
+	st := recordedStats(t)
+	l := Live{RunID: "abc12345", Scenario: "mixed", State: "running", UsersTotal: 100, UsersActive: 45,
+		Elapsed: 65 * time.Second, Remaining: 3*time.Minute + 10*time.Second, Stats: st}
+	lines := Box(l, 12.5, 4, boxWidth, time.UTC)
+	text := strings.Join(lines, "\n")
+	for _, want := range []string{
+		"run abc12345", "mixed", "running",
+		"Users     45 active / 100 total",
+		"Requests  12  (12.5/s)",
+		"Success   75.0%",
+		"Errors 3 (4xx 1 · 5xx 1 · net 1)",
+		"peak 30.0s",
+		"Elapsed   1m05s   Remaining ~3m10s",
+		"[12:34:15] vu-045: POST /api/v1/users → 201 (123ms)",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("box lacks %q:\n%s", want, text)
+		}
+	}
+	// The box is rectangular: every box line has the same width.
+	boxLines := lines[:7]
+	for i, ln := range boxLines {
+		if n := utf8.RuneCountInString(ln); n != boxWidth+2 {
+			t.Errorf("box line %d is %d columns, want %d: %q", i, n, boxWidth+2, ln)
+		}
+	}
+	// Under it, the 4 newest requests (by completion time), newest last.
+	feed := lines[7:]
+	want := []string{
+		"[12:34:15] vu-045: POST /api/v1/users → 201 (123ms)",
+		"[12:34:15] vu-005: GET /api/v1/users → 200 (15ms)",
+		"[12:34:16] vu-006: GET /api/v1/users → 200 (16ms)",
+		"[12:34:17] vu-007: GET /api/v1/users → 200 (17ms)",
+	}
+	if !slices.Equal(feed, want) {
+		t.Errorf("feed =\n%s\nwant\n%s", strings.Join(feed, "\n"), strings.Join(want, "\n"))
+	}
+
+	// Unknown remaining time and no requests.
+	empty := strings.Join(Box(Live{UsersTotal: 10, Remaining: -1}, 0, 5, boxWidth, time.UTC), "\n")
+	for _, want := range []string{"Remaining unknown", "Success   -", "0 active / 10 total"} {
+		if !strings.Contains(empty, want) {
+			t.Errorf("empty box lacks %q:\n%s", want, empty)
+		}
+	}
+}
+
+func TestEventLineNoResponse(t *testing.T) {
+	got := EventLine(metrics.Event{Time: t0, VU: 1234, Method: "GET", Route: "/api/v1/roles", Status: 0, Latency: 1500 * time.Millisecond}, time.UTC)
+	if want := "[12:34:10] vu-1234: GET /api/v1/roles → none (1.50s)"; got != want {
+		t.Errorf("EventLine = %q, want %q", got, want)
+	}
+}
+
+// syncBuffer is a writer the test can read while Progress writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestProgressPlainLines(t *testing.T) {
+	st := recordedStats(t)
+	var mu sync.Mutex
+	elapsed := time.Duration(0)
+	src := func() Live {
+		mu.Lock()
+		defer mu.Unlock()
+		elapsed += 2 * time.Second
+		return Live{RunID: "abc12345", UsersTotal: 100, UsersActive: 45, Elapsed: elapsed, Remaining: -1, Stats: st}
+	}
+	var out syncBuffer
+	p := NewProgress(&out, src, WithInterval(10*time.Millisecond), WithLocation(time.UTC),
+		WithClock(func() time.Time { return t0 }))
+	if p.terminal {
+		t.Fatal("a bytes buffer was taken for a terminal")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	waitFor(t, "3 progress lines", func() bool { return strings.Count(out.String(), "\n") >= 3 })
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+
+	text := out.String()
+	if strings.Contains(text, "\x1b") {
+		t.Errorf("plain output has escape sequences: %q", text)
+	}
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	re := regexp.MustCompile(`^\[12:34:10\] run abc12345: users 45/100, requests 12 \((6\.0|0\.0)/s\), success 75\.0%, errors 3, avg \S+, p95 \S+, peak 30\.0s, elapsed \dm\d\ds, remaining unknown$`)
+	for _, ln := range lines {
+		if !re.MatchString(ln) {
+			t.Errorf("plain line does not match %s:\n%q", re, ln)
+		}
+	}
+	// First line: average since start (12 requests / 2s); later: no new requests.
+	if !strings.Contains(lines[0], "(6.0/s)") || !strings.Contains(lines[1], "(0.0/s)") {
+		t.Errorf("rates: first %q, second %q", lines[0], lines[1])
+	}
+}
+
+func TestProgressTerminalRedraws(t *testing.T) {
+	st := recordedStats(t)
+	n := 0
+	src := func() Live {
+		n++
+		return Live{RunID: "abc12345", UsersTotal: 10, UsersActive: n, Elapsed: time.Duration(n) * time.Second, Remaining: -1, Stats: st}
+	}
+	var out bytes.Buffer
+	p := NewProgress(&out, src, WithTerminal(true), WithRecent(2), WithLocation(time.UTC))
+	if p.interval != time.Second {
+		t.Errorf("terminal default interval = %v, want 1s", p.interval)
+	}
+	if err := p.Render(); err != nil {
+		t.Fatal(err)
+	}
+	first := out.String()
+	if strings.Contains(first, "\x1b[9F") {
+		t.Errorf("first frame moves the cursor up: %q", first)
+	}
+	out.Reset()
+	if err := p.Render(); err != nil {
+		t.Fatal(err)
+	}
+	second := out.String()
+	// 7 box lines + 2 feed lines are redrawn in place.
+	if !strings.HasPrefix(second, "\x1b[9F") || !strings.HasSuffix(second, "\x1b[J") {
+		t.Errorf("second frame does not redraw over the first: %q", second)
+	}
+	if !strings.Contains(second, "2 active / 10 total") {
+		t.Errorf("second frame lacks the new state: %q", second)
+	}
+}
+
+func TestProgressWriteError(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	defer w.Close()
+	p := NewProgress(w, func() Live { return Live{} }, WithTerminal(false))
+	if err := p.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "write progress line") {
+		t.Errorf("Run on a closed pipe: err = %v, want a write error", err)
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{Duration(0), "0ms"},
+		{Duration(850 * time.Microsecond), "850µs"},
+		{Duration(123 * time.Millisecond), "123ms"},
+		{Duration(1250 * time.Millisecond), "1.25s"},
+		{Duration(42 * time.Second), "42.0s"},
+		{Clock(65 * time.Second), "1m05s"},
+		{Clock(3723 * time.Second), "1h02m03s"},
+		{thousands(0), "0"},
+		{thousands(999), "999"},
+		{thousands(1234567), "1,234,567"},
+		{thousands(-1234), "-1,234"},
+		{percent(1, 3), "33.3%"},
+		{percent(0, 0), "-"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func testSummary(t *testing.T) Summary {
+	return BuildSummary(SummaryMeta{
+		RunID: "abc12345", Scenario: "mixed", Seed: 42, Target: "http://127.0.0.1:8080", EngineVersion: "1.2.3",
+		StartedAt: t0, EndedAt: t0.Add(4 * time.Second), Users: 10, MinRequests: 1, MaxRequests: 5, State: "finished",
+	}, recordedStats(t), CleanupResult{Created: 5, Deleted: 3, Left: []string{"sim-abc12345-1", "sim-abc12345-2"}})
+}
+
+func TestSummaryJSONFields(t *testing.T) {
+	data, err := json.Marshal(testSummary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{
+		"run_id", "scenario", "seed", "target", "started_at", "ended_at", "duration_seconds", "users", "requests",
+		"outcomes", "groups", "endpoints", "archetypes", "cleanup", "version", "format", "errors", "unexpected",
+		"token_operations", "latency_seconds", "rps", "success_rate", "state",
+	} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("summary lacks %q", k)
+		}
+	}
+	if m["run_id"] != "abc12345" || m["seed"] != 42.0 || m["requests"] != 12.0 || m["duration_seconds"] != 4.0 ||
+		m["version"] != "1.2.3" || m["started_at"] != "2026-03-04T12:34:10Z" || m["rps"] != 3.0 {
+		t.Errorf("summary scalars: %s", data)
+	}
+	wantKeys := func(name string, obj any, keys ...string) {
+		t.Helper()
+		mm, ok := obj.(map[string]any)
+		if !ok {
+			t.Fatalf("%s is %T, want an object", name, obj)
+		}
+		got := slices.Sorted(func(yield func(string) bool) {
+			for k := range mm {
+				if !yield(k) {
+					return
+				}
+			}
+		})
+		slices.Sort(keys)
+		if !slices.Equal(got, keys) {
+			t.Errorf("%s keys = %v, want %v", name, got, keys)
+		}
+	}
+	wantKeys("outcomes", m["outcomes"], "success", "client_error", "server_error", "network_error")
+	wantKeys("groups", m["groups"], "auth", "user_query", "user_mutation", "profile", "role_permission", "admin")
+	wantKeys("cleanup", m["cleanup"], "created", "deleted", "left", "left_names")
+	wantKeys("archetypes", m["archetypes"], "new_user", "active_user", "admin", "power_user")
+	wantKeys("archetypes.admin", m["archetypes"].(map[string]any)["admin"], "vus", "sessions", "journeys_completed", "journeys_aborted", "mean_session_seconds")
+	wantKeys("token_operations", m["token_operations"], "login", "refresh", "logout")
+	wantKeys("latency_seconds", m["latency_seconds"], "mean", "p50", "p95", "p99", "max")
+	if g := m["groups"].(map[string]any); g["user_query"] != 8.0 || g["profile"] != 0.0 {
+		t.Errorf("groups = %v", g)
+	}
+	if c := m["cleanup"].(map[string]any); c["left"] != 2.0 || c["created"] != 5.0 {
+		t.Errorf("cleanup = %v", c)
+	}
+
+	eps := m["endpoints"].([]any)
+	if len(eps) != 5 {
+		t.Fatalf("%d endpoints, want 5", len(eps))
+	}
+	for _, e := range eps {
+		wantKeys("endpoint", e, "method", "route", "group", "requests", "success", "expected", "success_rate", "statuses", "latency_seconds")
+		wantKeys("endpoint.latency_seconds", e.(map[string]any)["latency_seconds"], "mean", "p50", "p95", "p99", "max")
+	}
+	var refresh map[string]any
+	for _, e := range eps {
+		if e.(map[string]any)["route"] == "/api/v1/auth/refresh" {
+			refresh = e.(map[string]any)
+		}
+	}
+	if refresh == nil {
+		t.Fatal("no /api/v1/auth/refresh endpoint")
+	}
+	if st := refresh["statuses"].(map[string]any); st["none"] != 1.0 || len(st) != 1 {
+		t.Errorf("refresh statuses = %v, want none:1", st)
+	}
+	if lat := refresh["latency_seconds"].(map[string]any); lat["max"] != 30.0 {
+		t.Errorf("refresh latency = %v, want max 30", lat)
+	}
+
+	// A run without cleanup still has a list, never null.
+	empty, _ := json.Marshal(BuildSummary(SummaryMeta{RunID: "x"}, metrics.Stats{}, CleanupResult{}))
+	if !bytes.Contains(empty, []byte(`"left_names":[]`)) || !bytes.Contains(empty, []byte(`"endpoints":[]`)) {
+		t.Errorf("empty summary: %s", empty)
+	}
+}
+
+func TestWriteSummaryAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "summary.json")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := testSummary(t)
+	if err := WriteSummary(path, s); err != nil {
+		t.Fatalf("WriteSummary: %v", err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Summary
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatalf("written summary does not parse: %v\n%s", err, data)
+	}
+	if back.RunID != s.RunID || back.Requests != s.Requests || len(back.Endpoints) != len(s.Endpoints) {
+		t.Errorf("round trip: got %+v", back)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+
+	bad := filepath.Join(dir, "missing", "summary.json")
+	if err := WriteSummary(bad, s); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("WriteSummary into a missing directory: err = %v, want one naming %s", err, bad)
+	}
+}
+
+func TestWriteFinal(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteFinal(&b, testSummary(t)); err != nil {
+		t.Fatal(err)
+	}
+	text := b.String()
+	for _, want := range []string{
+		"Run abc12345 · scenario mixed · seed 42 · target http://127.0.0.1:8080",
+		"Finished after 0m04s: 12 requests (3.0/s) by 10 users",
+		"/api/v1/users/{id}",
+		"success 75.0% · client error (4xx) 8.3% · server error (5xx) 8.3% · network error 8.3%",
+		"auth 16.7% · user_query 66.7% · user_mutation 8.3% · profile 0.0% · role_permission 0.0% · admin 8.3%",
+		"timeout 1 · unexpected_status 1",
+		"login 1 ok/0 failed · refresh 0 ok/1 failed · logout 0 ok/0 failed",
+		"created 5 · deleted 3 · left 2",
+		"sim-abc12345-1, sim-abc12345-2",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("final report lacks %q:\n%s", want, text)
+		}
+	}
+	// The GET /api/v1/users row: 8 requests, all successful, p50 13ms (10..17ms), max 17ms.
+	row := regexp.MustCompile(`(?m)^\s+GET\s+/api/v1/users\s+user_query\s+8\s+100\.0%\s+1[34]ms\s+1[67]ms\s+17ms\s+17ms\s*$`)
+	if !row.MatchString(text) {
+		t.Errorf("no matching GET /api/v1/users row:\n%s", text)
+	}
+	adminRow := regexp.MustCompile(`(?m)^\s+admin\s+1\s+1\s+1\s+0\s+1m30s\s*$`)
+	if !adminRow.MatchString(text) {
+		t.Errorf("no matching admin archetype row:\n%s", text)
+	}
+}
+
+// TestSummaryDocListsEveryField keeps docs/summary.md in step with the JSON.
+func TestSummaryDocListsEveryField(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/summary.md")
+	if err != nil {
+		t.Fatalf("read docs/summary.md: %v", err)
+	}
+	for _, v := range []any{Summary{}, EndpointSummary{}, ArchetypeSummary{}, CleanupSummary{}, LatencySeconds{}, metrics.Outcomes{}} {
+		rt := reflect.TypeOf(v)
+		for i := range rt.NumField() {
+			name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			if !strings.Contains(string(doc), "`"+name+"`") {
+				t.Errorf("docs/summary.md does not document %s.%s (`%s`)", rt.Name(), rt.Field(i).Name, name)
+			}
+		}
+	}
+}
+
+func TestActiveUsers(t *testing.T) {
+	st := metrics.Stats{VUs: map[metrics.VUState]int64{metrics.VUActive: 3, metrics.VUThinking: 4, metrics.VUDone: 9}}
+	if got := ActiveUsers(st); got != 7 {
+		t.Errorf("ActiveUsers = %d, want 7", got)
+	}
+}

@@ -1,0 +1,280 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/trafficsim/trafficsim/engine/metrics"
+)
+
+// Groups are the endpoint groups, in report order; the summary always lists
+// all of them.
+var Groups = []string{"auth", "user_query", "user_mutation", "profile", "role_permission", "admin"}
+
+// Archetypes are the built-in archetypes, in report order; the summary always
+// lists them (a scenario file may add others).
+var Archetypes = []string{"new_user", "active_user", "admin", "power_user"}
+
+// SummaryFormat is the version of the summary JSON format (docs/summary.md);
+// it changes only when a field is renamed or removed.
+const SummaryFormat = 1
+
+// SummaryMeta is what the runner knows about a run beyond its statistics.
+type SummaryMeta struct {
+	RunID         string
+	Scenario      string
+	Seed          int64
+	Target        string
+	EngineVersion string
+	StartedAt     time.Time
+	EndedAt       time.Time
+	Users         int
+	MinRequests   int
+	MaxRequests   int
+	State         string // finished, stopped (interrupted or --duration), failed
+	Err           string // why the run failed, if it did
+}
+
+// CleanupResult is what the end-of-run cleanup did with the simulation data the
+// run created. The runner fills it.
+type CleanupResult struct {
+	Created int      // users (and other records) the run created
+	Deleted int      // of those, deleted again
+	Left    []string // names of what could not be deleted
+	Err     string   // why cleanup failed or was skipped, if it did
+}
+
+// Summary is the --summary JSON document (docs/summary.md).
+type Summary struct {
+	Format          int                         `json:"format"`  // SummaryFormat
+	Version         string                      `json:"version"` // engine version
+	RunID           string                      `json:"run_id"`
+	Scenario        string                      `json:"scenario"`
+	Seed            int64                       `json:"seed"`
+	Target          string                      `json:"target"`
+	State           string                      `json:"state"`
+	Error           string                      `json:"error,omitempty"`
+	StartedAt       time.Time                   `json:"started_at"`
+	EndedAt         time.Time                   `json:"ended_at"`
+	DurationSeconds float64                     `json:"duration_seconds"`
+	Users           int                         `json:"users"`
+	MinRequests     int                         `json:"min_requests"`
+	MaxRequests     int                         `json:"max_requests"`
+	Requests        int64                       `json:"requests"`
+	RPS             float64                     `json:"rps"`
+	SuccessRate     float64                     `json:"success_rate"`
+	Unexpected      int64                       `json:"unexpected"`
+	Outcomes        metrics.Outcomes            `json:"outcomes"`
+	Groups          map[string]int64            `json:"groups"`
+	Errors          map[string]int64            `json:"errors"`
+	Latency         LatencySeconds              `json:"latency_seconds"`
+	Endpoints       []EndpointSummary           `json:"endpoints"`
+	Archetypes      map[string]ArchetypeSummary `json:"archetypes"`
+	TokenOperations map[string]map[string]int64 `json:"token_operations"`
+	Cleanup         CleanupSummary              `json:"cleanup"`
+}
+
+// LatencySeconds is a latency distribution in seconds.
+type LatencySeconds struct {
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+	Max  float64 `json:"max"`
+}
+
+// EndpointSummary is one endpoint (method + route template) of the run.
+type EndpointSummary struct {
+	Method      string           `json:"method"`
+	Route       string           `json:"route"`
+	Group       string           `json:"group"`
+	Requests    int64            `json:"requests"`
+	Success     int64            `json:"success"`  // 1xx–3xx responses
+	Expected    int64            `json:"expected"` // outcomes the VU intended
+	SuccessRate float64          `json:"success_rate"`
+	Statuses    map[string]int64 `json:"statuses"` // "200": n; "none": no response
+	Latency     LatencySeconds   `json:"latency_seconds"`
+}
+
+// ArchetypeSummary is the sessions of one archetype.
+type ArchetypeSummary struct {
+	VUs                int64   `json:"vus"`
+	Sessions           int64   `json:"sessions"`
+	JourneysCompleted  int64   `json:"journeys_completed"`
+	JourneysAborted    int64   `json:"journeys_aborted"`
+	MeanSessionSeconds float64 `json:"mean_session_seconds"`
+}
+
+// CleanupSummary is CleanupResult in the summary.
+type CleanupSummary struct {
+	Created   int      `json:"created"`
+	Deleted   int      `json:"deleted"`
+	Left      int      `json:"left"`
+	LeftNames []string `json:"left_names"`
+	Error     string   `json:"error,omitempty"`
+}
+
+// BuildSummary assembles the summary of a run from its final statistics.
+func BuildSummary(meta SummaryMeta, st metrics.Stats, cleanup CleanupResult) Summary {
+	dur := meta.EndedAt.Sub(meta.StartedAt)
+	if meta.StartedAt.IsZero() || meta.EndedAt.IsZero() || dur < 0 {
+		dur = 0
+	}
+	s := Summary{
+		Format:          SummaryFormat,
+		Version:         meta.EngineVersion,
+		RunID:           meta.RunID,
+		Scenario:        meta.Scenario,
+		Seed:            meta.Seed,
+		Target:          meta.Target,
+		State:           meta.State,
+		Error:           meta.Err,
+		StartedAt:       meta.StartedAt.UTC(),
+		EndedAt:         meta.EndedAt.UTC(),
+		DurationSeconds: round(dur.Seconds(), 3),
+		Users:           meta.Users,
+		MinRequests:     meta.MinRequests,
+		MaxRequests:     meta.MaxRequests,
+		Requests:        st.Requests,
+		SuccessRate:     ratio(st.Outcomes.Success, st.Requests),
+		Unexpected:      st.Unexpected,
+		Outcomes:        st.Outcomes,
+		Groups:          map[string]int64{},
+		Errors:          map[string]int64{},
+		Latency:         latencySeconds(st.Latency),
+		Endpoints:       make([]EndpointSummary, 0, len(st.Endpoints)),
+		Archetypes:      map[string]ArchetypeSummary{},
+		TokenOperations: map[string]map[string]int64{},
+		Cleanup: CleanupSummary{
+			Created:   cleanup.Created,
+			Deleted:   cleanup.Deleted,
+			Left:      len(cleanup.Left),
+			LeftNames: slices.Clone(cleanup.Left),
+			Error:     cleanup.Err,
+		},
+	}
+	if s.Cleanup.LeftNames == nil {
+		s.Cleanup.LeftNames = []string{}
+	}
+	if dur > 0 {
+		s.RPS = round(float64(st.Requests)/dur.Seconds(), 3)
+	}
+	for _, g := range Groups {
+		s.Groups[g] = 0
+	}
+	for g, n := range st.Groups {
+		s.Groups[g] += n
+	}
+	for k, n := range st.Errors {
+		s.Errors[k] = n
+	}
+	for _, e := range st.Endpoints {
+		es := EndpointSummary{
+			Method:   e.Method,
+			Route:    e.Route,
+			Group:    e.Group,
+			Requests: e.Requests,
+			Expected: e.Expected,
+			Statuses: map[string]int64{},
+			Latency:  latencySeconds(e.Latency),
+		}
+		for code, n := range e.Statuses {
+			es.Statuses[metrics.StatusLabel(code)] += n
+			if code > 0 && code < 400 {
+				es.Success += n
+			}
+		}
+		es.SuccessRate = ratio(es.Success, es.Requests)
+		s.Endpoints = append(s.Endpoints, es)
+	}
+	for _, a := range Archetypes {
+		s.Archetypes[a] = ArchetypeSummary{}
+	}
+	for name, a := range st.Archetypes {
+		s.Archetypes[name] = ArchetypeSummary{
+			VUs:                a.VUs,
+			Sessions:           a.Sessions,
+			JourneysCompleted:  a.Completed,
+			JourneysAborted:    a.Aborted,
+			MeanSessionSeconds: round(a.MeanDuration.Seconds(), 3),
+		}
+	}
+	for _, op := range []string{"login", "refresh", "logout"} {
+		s.TokenOperations[op] = map[string]int64{"success": 0, "failure": 0}
+	}
+	for op, results := range st.TokenOps {
+		m := map[string]int64{"success": 0, "failure": 0}
+		for r, n := range results {
+			m[r] = n
+		}
+		s.TokenOperations[op] = m
+	}
+	return s
+}
+
+// WriteSummary writes s as indented JSON to path atomically: to a temporary
+// file in the same directory, synced, then renamed over path, so a reader (or
+// a crash) never sees half a summary.
+func WriteSummary(path string, s Summary) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
+	}
+	data = append(data, '\n')
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write summary %s: %w", path, err)
+	}
+	tmp := f.Name()
+	fail := func(err error) error {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write summary %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write summary %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write summary %s: %w", path, err)
+	}
+	return nil
+}
+
+func latencySeconds(l metrics.Latency) LatencySeconds {
+	return LatencySeconds{
+		Mean: round(l.Mean.Seconds(), 6),
+		P50:  round(l.P50.Seconds(), 6),
+		P95:  round(l.P95.Seconds(), 6),
+		P99:  round(l.P99.Seconds(), 6),
+		Max:  round(l.Max.Seconds(), 6),
+	}
+}
+
+func ratio(part, total int64) float64 {
+	if total == 0 {
+		return 0
+	}
+	return round(float64(part)/float64(total), 4)
+}
+
+func round(v float64, digits int) float64 {
+	p := math.Pow10(digits)
+	return math.Round(v*p) / p
+}

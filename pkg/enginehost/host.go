@@ -1,0 +1,496 @@
+// Package enginehost supervises the engine subprocess for the whole plugin process:
+// it launches `trafficsim plugin-serve` through hashicorp/go-plugin on first use,
+// restarts it after it dies (marking the runs it took with it as failed, and why),
+// and kills it when the plugin shuts down.
+//
+// It is process-wide on purpose: Grafana recreates app instances whenever the app's
+// settings change, and the runs must survive that.
+package enginehost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/trafficsim/trafficsim/engine/enginerpc"
+)
+
+// Options say which engine to run and how. A running engine whose options differ
+// from the wanted ones is replaced as soon as it has no active runs.
+type Options struct {
+	Path                string // the trafficsim binary
+	MetricsAddr         string // where the engine serves /metrics; empty: nowhere
+	RemoteWriteURL      string
+	RemoteWritePassword string
+}
+
+// ErrTooManyRuns is returned by Start when maxConcurrent runs are already active.
+var ErrTooManyRuns = errors.New("too many concurrent runs")
+
+// ErrEngineMissing is returned when the engine binary cannot be found or run.
+var ErrEngineMissing = errors.New("engine binary unusable")
+
+// Host owns the engine process.
+type Host struct {
+	log    hclog.Logger
+	attach *plugin.ReattachConfig // NewAttached: connect here instead of launching
+
+	startMu sync.Mutex // serialises the concurrent-run check with the start
+
+	mu      sync.Mutex
+	want    Options
+	eng     *engineProc // nil: not running
+	closed  bool
+	last    map[string]enginerpc.RunStatus // last status seen of runs on the current engine
+	lost    map[string]enginerpc.RunStatus // runs that died with an engine, marked failed
+	lostIDs []string                       // oldest first, bounded
+}
+
+type engineProc struct {
+	opts   Options
+	client *plugin.Client
+	api    enginerpc.Engine
+	pid    int
+	stderr *tail
+	stop   chan struct{} // closed when we kill it on purpose
+}
+
+// maxLost bounds how many failed-with-the-engine runs are remembered.
+const maxLost = 50
+
+// New returns a Host; the engine starts on first use. logger receives the host's and
+// the engine's log lines (Grafana collects the plugin's stderr).
+func New(logger hclog.Logger) *Host {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	return &Host{log: logger, last: map[string]enginerpc.RunStatus{}, lost: map[string]enginerpc.RunStatus{}}
+}
+
+// NewAttached returns a Host that connects to an engine already serving at rc
+// (go-plugin's reattach: tests and debugging) instead of launching one.
+func NewAttached(logger hclog.Logger, rc *plugin.ReattachConfig) *Host {
+	h := New(logger)
+	h.attach = rc
+	return h
+}
+
+// Configure sets the wanted engine options (the app instance calls it with its settings).
+func (h *Host) Configure(opts Options) {
+	h.mu.Lock()
+	h.want = opts
+	h.mu.Unlock()
+}
+
+// engine returns a running engine, starting (or replacing) it as needed.
+func (h *Host) engine(ctx context.Context) (*engineProc, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, errors.New("engine host is shut down")
+	}
+	if h.eng != nil && h.eng.client.Exited() {
+		h.lostLocked(h.eng, "the engine process exited unexpectedly")
+	}
+	if h.eng != nil && h.eng.opts != h.want && h.attach == nil {
+		vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		v, err := h.eng.api.Version(vctx)
+		cancel()
+		if err == nil && v.ActiveRuns == 0 {
+			h.log.Info("engine settings changed; restarting the engine", "path", h.want.Path)
+			h.killLocked()
+		}
+	}
+	if h.eng != nil {
+		return h.eng, nil
+	}
+	e, err := h.launch(h.want)
+	if err != nil {
+		return nil, err
+	}
+	h.eng = e
+	go h.monitor(e)
+	return e, nil
+}
+
+func (h *Host) launch(opts Options) (*engineProc, error) {
+	if h.attach != nil {
+		return h.connect(opts, &plugin.ClientConfig{Reattach: h.attach})
+	}
+	if opts.Path == "" {
+		return nil, fmt.Errorf("%w: no engine path configured; set enginePath in the app settings or put the trafficsim binary beside the plugin executable", ErrEngineMissing)
+	}
+	fi, err := os.Stat(opts.Path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v; install the trafficsim engine binary there (it ships in the plugin's directory) or set enginePath in the app settings", ErrEngineMissing, err)
+	}
+	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
+		return nil, fmt.Errorf("%w: %s is not an executable file; run chmod 0755 on it or set enginePath to the trafficsim binary", ErrEngineMissing, opts.Path)
+	}
+	cmd := exec.Command(opts.Path, "plugin-serve")
+	// An explicit environment: Grafana's own variables (and secrets) stay out of the engine.
+	cmd.Env = []string{
+		"TMPDIR=" + os.TempDir(),
+		"TRAFFICSIM_PARENT_PID=" + strconv.Itoa(os.Getpid()),
+	}
+	if opts.MetricsAddr != "" {
+		cmd.Env = append(cmd.Env, "TRAFFICSIM_METRICS_ADDR="+opts.MetricsAddr)
+	}
+	if opts.RemoteWriteURL != "" {
+		cmd.Env = append(cmd.Env, "TRAFFICSIM_REMOTE_WRITE_URL="+opts.RemoteWriteURL)
+	}
+	if opts.RemoteWritePassword != "" {
+		cmd.Env = append(cmd.Env, "TRAFFICSIM_REMOTE_WRITE_PASSWORD="+opts.RemoteWritePassword)
+	}
+	return h.connect(opts, &plugin.ClientConfig{Cmd: cmd, SkipHostEnv: true})
+}
+
+func (h *Host) connect(opts Options, cfg *plugin.ClientConfig) (*engineProc, error) {
+	stderr := &tail{}
+	cfg.HandshakeConfig = enginerpc.Handshake
+	cfg.Plugins = enginerpc.PluginSet(nil)
+	cfg.AllowedProtocols = []plugin.Protocol{plugin.ProtocolGRPC}
+	cfg.Managed = true
+	cfg.Logger = h.log.Named("engine")
+	cfg.Stderr = stderr
+	cfg.StartTimeout = 30 * time.Second
+	client := plugin.NewClient(cfg)
+	rpc, err := client.Client()
+	if err != nil {
+		client.Kill()
+		return nil, fmt.Errorf("%w: start %s plugin-serve: %v%s; check that enginePath points to a trafficsim engine of the same release as the plugin", ErrEngineMissing, opts.Path, err, stderr.suffix())
+	}
+	raw, err := rpc.Dispense(enginerpc.PluginName)
+	if err != nil {
+		client.Kill()
+		return nil, fmt.Errorf("%w: dispense the engine from %s: %v", ErrEngineMissing, opts.Path, err)
+	}
+	api, ok := raw.(enginerpc.Engine)
+	if !ok {
+		client.Kill()
+		return nil, fmt.Errorf("%w: %s served %T, not the engine", ErrEngineMissing, opts.Path, raw)
+	}
+	pid := 0
+	if rc := client.ReattachConfig(); rc != nil {
+		pid = rc.Pid
+	}
+	h.log.Info("engine started", "path", opts.Path, "pid", pid)
+	return &engineProc{opts: opts, client: client, api: api, pid: pid, stderr: stderr, stop: make(chan struct{})}, nil
+}
+
+// monitor notices the engine's death promptly, so runs are marked failed even when
+// nobody is asking.
+func (h *Host) monitor(e *engineProc) {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+		}
+		if !e.client.Exited() {
+			continue
+		}
+		h.mu.Lock()
+		if h.eng == e {
+			h.lostLocked(e, "the engine process exited unexpectedly")
+		}
+		h.mu.Unlock()
+		return
+	}
+}
+
+// lostLocked forgets a dead engine and marks its unfinished runs failed.
+func (h *Host) lostLocked(e *engineProc, why string) {
+	reason := why + e.stderr.suffix() + "; the engine will be restarted on the next request"
+	h.log.Error("engine lost", "pid", e.pid, "reason", reason)
+	now := time.Now().UTC()
+	for id, st := range h.last {
+		if !st.State.Ended() {
+			st.State = enginerpc.StateFailed
+			st.EndedAt = now
+			st.Error = reason
+			st.Stats.ActiveUsers = 0
+		}
+		h.rememberLostLocked(id, st)
+	}
+	h.last = map[string]enginerpc.RunStatus{}
+	if h.eng == e {
+		h.eng = nil
+	}
+	e.client.Kill()
+}
+
+func (h *Host) rememberLostLocked(id string, st enginerpc.RunStatus) {
+	if _, ok := h.lost[id]; !ok {
+		h.lostIDs = append(h.lostIDs, id)
+	}
+	h.lost[id] = st
+	for len(h.lostIDs) > maxLost {
+		delete(h.lost, h.lostIDs[0])
+		h.lostIDs = h.lostIDs[1:]
+	}
+}
+
+func (h *Host) killLocked() {
+	if h.eng == nil {
+		return
+	}
+	close(h.eng.stop)
+	h.eng.client.Kill()
+	// Runs that ended on it stay visible.
+	for id, st := range h.last {
+		h.rememberLostLocked(id, st)
+	}
+	h.last = map[string]enginerpc.RunStatus{}
+	h.eng = nil
+}
+
+// Close stops the engine (gracefully, then by force after go-plugin's grace period).
+func (h *Host) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	h.killLocked()
+}
+
+// observe records the last status seen of a run on engine e.
+func (h *Host) observe(e *engineProc, st enginerpc.RunStatus) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.eng != e {
+		return
+	}
+	h.last[st.ID] = st
+	if len(h.last) > 4*maxLost {
+		// The engine forgets ended runs; so do we (they cannot fail any more).
+		for id, old := range h.last {
+			if old.State.Ended() {
+				delete(h.last, id)
+			}
+		}
+	}
+}
+
+// failure turns an RPC failure into the engine's death when that is what it was.
+func (h *Host) failure(e *engineProc, err error) error {
+	if errors.Is(err, enginerpc.ErrUnavailable) {
+		// Give go-plugin a moment to notice the exit so the reason is accurate.
+		deadline := time.Now().Add(time.Second)
+		for !e.client.Exited() && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if e.client.Exited() {
+			h.mu.Lock()
+			if h.eng == e {
+				h.lostLocked(e, "the engine process exited unexpectedly")
+			}
+			h.mu.Unlock()
+		}
+	}
+	return err
+}
+
+// Running reports whether an engine process is up, and its pid.
+func (h *Host) Running() (pid int, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.eng == nil || h.eng.client.Exited() {
+		return 0, false
+	}
+	return h.eng.pid, true
+}
+
+// Version starts the engine if needed and reports its version.
+func (h *Host) Version(ctx context.Context) (enginerpc.VersionInfo, error) {
+	e, err := h.engine(ctx)
+	if err != nil {
+		return enginerpc.VersionInfo{}, err
+	}
+	v, err := e.api.Version(ctx)
+	if err != nil {
+		return v, h.failure(e, err)
+	}
+	return v, nil
+}
+
+// Scenarios lists the engine's built-in scenarios.
+func (h *Host) Scenarios(ctx context.Context) ([]enginerpc.Scenario, error) {
+	e, err := h.engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list, err := e.api.Scenarios(ctx)
+	if err != nil {
+		return nil, h.failure(e, err)
+	}
+	return list, nil
+}
+
+// Start starts a run unless maxConcurrent runs (≤0: no limit) are already active.
+func (h *Host) Start(ctx context.Context, cfg enginerpc.RunConfig, maxConcurrent int) (enginerpc.RunStatus, error) {
+	h.startMu.Lock()
+	defer h.startMu.Unlock()
+	e, err := h.engine(ctx)
+	if err != nil {
+		return enginerpc.RunStatus{}, err
+	}
+	if maxConcurrent > 0 {
+		runs, err := e.api.List(ctx)
+		if err != nil {
+			return enginerpc.RunStatus{}, h.failure(e, err)
+		}
+		active := 0
+		for _, r := range runs {
+			if !r.State.Ended() {
+				active++
+			}
+		}
+		if active >= maxConcurrent {
+			return enginerpc.RunStatus{}, fmt.Errorf("%w: %d of %d allowed runs are active; stop one or wait for it to finish", ErrTooManyRuns, active, maxConcurrent)
+		}
+	}
+	st, err := e.api.Start(ctx, cfg)
+	if err != nil {
+		return st, h.failure(e, err)
+	}
+	h.observe(e, st)
+	return st, nil
+}
+
+// current returns the running engine without starting one.
+func (h *Host) current() *engineProc {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.eng != nil && h.eng.client.Exited() {
+		h.lostLocked(h.eng, "the engine process exited unexpectedly")
+	}
+	return h.eng
+}
+
+func (h *Host) lostRun(id string) (enginerpc.RunStatus, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st, ok := h.lost[id]
+	return st, ok
+}
+
+// Status reports one run. Reading never starts an engine.
+func (h *Host) Status(ctx context.Context, id string) (enginerpc.RunStatus, error) {
+	if e := h.current(); e != nil {
+		st, err := e.api.Status(ctx, id)
+		if err == nil {
+			h.observe(e, st)
+			return st, nil
+		}
+		if !errors.Is(err, enginerpc.ErrNotFound) {
+			err = h.failure(e, err)
+			if st, ok := h.lostRun(id); ok {
+				return st, nil
+			}
+			return st, err
+		}
+	}
+	if st, ok := h.lostRun(id); ok {
+		return st, nil
+	}
+	return enginerpc.RunStatus{}, fmt.Errorf("run %q: %w", id, enginerpc.ErrNotFound)
+}
+
+// Stop stops a run. A run lost with its engine is already over: its status is returned.
+func (h *Host) Stop(ctx context.Context, id string, graceful bool) (enginerpc.RunStatus, error) {
+	if e := h.current(); e != nil {
+		st, err := e.api.Stop(ctx, id, graceful)
+		if err == nil {
+			h.observe(e, st)
+			return st, nil
+		}
+		if !errors.Is(err, enginerpc.ErrNotFound) {
+			return st, h.failure(e, err)
+		}
+	}
+	if st, ok := h.lostRun(id); ok {
+		return st, nil
+	}
+	return enginerpc.RunStatus{}, fmt.Errorf("run %q: %w", id, enginerpc.ErrNotFound)
+}
+
+// List reports every remembered run, oldest first: those lost with an earlier engine,
+// then the current engine's.
+func (h *Host) List(ctx context.Context) ([]enginerpc.RunStatus, error) {
+	var out []enginerpc.RunStatus
+	h.mu.Lock()
+	for _, id := range h.lostIDs {
+		out = append(out, h.lost[id])
+	}
+	h.mu.Unlock()
+	e := h.current()
+	if e == nil {
+		return out, nil
+	}
+	runs, err := e.api.List(ctx)
+	if err != nil {
+		if err = h.failure(e, err); h.current() == nil {
+			return h.List(ctx) // the engine died: its runs are among the lost now
+		}
+		return nil, err
+	}
+	h.mu.Lock()
+	if h.eng == e {
+		listed := make(map[string]bool, len(runs))
+		for _, r := range runs {
+			h.last[r.ID] = r
+			listed[r.ID] = true
+		}
+		for id, st := range h.last {
+			if st.State.Ended() && !listed[id] { // forgotten by the engine
+				delete(h.last, id)
+			}
+		}
+	}
+	h.mu.Unlock()
+	out = slices.DeleteFunc(out, func(st enginerpc.RunStatus) bool {
+		return slices.ContainsFunc(runs, func(r enginerpc.RunStatus) bool { return r.ID == st.ID })
+	})
+	return append(out, runs...), nil
+}
+
+// Watch calls fn with the run's status every interval until it ends or ctx ends.
+// If the engine dies meanwhile, the run's failed status is the last one sent.
+func (h *Host) Watch(ctx context.Context, id string, interval time.Duration, fn func(enginerpc.RunStatus) error) error {
+	e := h.current()
+	if e == nil {
+		st, err := h.Status(ctx, id)
+		if err != nil {
+			return err
+		}
+		return fn(st)
+	}
+	err := e.api.Watch(ctx, id, interval, func(st enginerpc.RunStatus) error {
+		h.observe(e, st)
+		return fn(st)
+	})
+	if err == nil || ctx.Err() != nil || errors.Is(err, enginerpc.ErrNotFound) {
+		if errors.Is(err, enginerpc.ErrNotFound) {
+			if st, ok := h.lostRun(id); ok {
+				return fn(st)
+			}
+		}
+		return err
+	}
+	_ = h.failure(e, err)
+	if st, ok := h.lostRun(id); ok {
+		return fn(st)
+	}
+	return err
+}

@@ -1,0 +1,377 @@
+package plugin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trafficsim/trafficsim/engine/enginerpc"
+	"github.com/trafficsim/trafficsim/pkg/enginehost"
+)
+
+// RunConfig is a run's config as the resources take and return it.
+type RunConfig struct {
+	Users           int    `json:"users"`
+	MinRequestCount int    `json:"minRequestCount"`
+	MaxRequestCount int    `json:"maxRequestCount"`
+	DurationSeconds int    `json:"durationSeconds"`
+	BaseURL         string `json:"baseUrl"`
+	DelayMinMs      int    `json:"delayMinMs"`
+	DelayMaxMs      int    `json:"delayMaxMs"`
+	Scenario        string `json:"scenario"`
+	Seed            int64  `json:"seed"`
+}
+
+// RunStats are a run's live figures.
+type RunStats struct {
+	ActiveUsers      int     `json:"activeUsers"`
+	TotalUsers       int     `json:"totalUsers"`
+	Requests         int64   `json:"requests"`
+	SuccessRate      float64 `json:"successRate"`
+	Errors           int64   `json:"errors"`
+	RPS              float64 `json:"rps"`
+	AvgLatencyMs     float64 `json:"avgLatencyMs"`
+	P95LatencyMs     float64 `json:"p95LatencyMs"`
+	MaxLatencyMs     float64 `json:"maxLatencyMs"`
+	ElapsedSeconds   float64 `json:"elapsedSeconds"`
+	RemainingSeconds float64 `json:"remainingSeconds"` // -1: unknown
+}
+
+// RequestEvent is one of a run's recent requests.
+type RequestEvent struct {
+	Time      time.Time `json:"time"`
+	VU        int       `json:"vu"`
+	Method    string    `json:"method"`
+	Route     string    `json:"route"`
+	Status    int       `json:"status"` // 0: no response
+	LatencyMs float64   `json:"latencyMs"`
+}
+
+// RunStatus is one run as the resources and the live stream report it.
+type RunStatus struct {
+	ID        string         `json:"id"`
+	State     string         `json:"state"`
+	StartedAt *time.Time     `json:"startedAt"`
+	EndedAt   *time.Time     `json:"endedAt"`
+	Config    RunConfig      `json:"config"`
+	Stats     RunStats       `json:"stats"`
+	Recent    []RequestEvent `json:"recent"`
+	Error     string         `json:"error"`
+}
+
+// defaultRunConfig pre-fills the form and any field a POST /runs leaves out.
+func (a *App) defaultRunConfig() RunConfig {
+	return RunConfig{
+		Users:           min(100, a.settings.MaxUsers),
+		MinRequestCount: 10,
+		MaxRequestCount: 1000,
+		DurationSeconds: 300,
+		DelayMinMs:      100,
+		DelayMaxMs:      2000,
+		Scenario:        "mixed",
+	}
+}
+
+func ms(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Microsecond)) / 1000 }
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+func toRunStatus(st enginerpc.RunStatus) RunStatus {
+	c := st.Config
+	recent := make([]RequestEvent, len(st.Recent))
+	for i, e := range st.Recent {
+		recent[i] = RequestEvent{Time: e.Time.UTC(), VU: e.VU, Method: e.Method, Route: e.Route, Status: e.Status, LatencyMs: ms(e.Latency)}
+	}
+	remaining := -1.0
+	if st.Stats.Remaining >= 0 {
+		remaining = math.Round(st.Stats.Remaining.Seconds()*10) / 10
+	}
+	return RunStatus{
+		ID:        st.ID,
+		State:     string(st.State),
+		StartedAt: optTime(st.StartedAt),
+		EndedAt:   optTime(st.EndedAt),
+		Config: RunConfig{
+			Users:           c.Users,
+			MinRequestCount: c.MinRequestCount,
+			MaxRequestCount: c.MaxRequestCount,
+			DurationSeconds: int(c.Duration / time.Second),
+			BaseURL:         c.BaseURL,
+			DelayMinMs:      int(c.DelayMin / time.Millisecond),
+			DelayMaxMs:      int(c.DelayMax / time.Millisecond),
+			Scenario:        c.Scenario,
+			Seed:            c.Seed,
+		},
+		Stats: RunStats{
+			ActiveUsers:      st.Stats.ActiveUsers,
+			TotalUsers:       st.Stats.TotalUsers,
+			Requests:         st.Stats.Requests,
+			SuccessRate:      st.Stats.SuccessRate,
+			Errors:           st.Stats.Errors,
+			RPS:              math.Round(st.Stats.RPS*10) / 10,
+			AvgLatencyMs:     ms(st.Stats.AvgLatency),
+			P95LatencyMs:     ms(st.Stats.P95Latency),
+			MaxLatencyMs:     ms(st.Stats.MaxLatency),
+			ElapsedSeconds:   math.Round(st.Stats.Elapsed.Seconds()*10) / 10,
+			RemainingSeconds: remaining,
+		},
+		Recent: recent,
+		Error:  st.Error,
+	}
+}
+
+type scenarioJSON struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+func (a *App) handleScenarios(w http.ResponseWriter, r *http.Request) {
+	list, err := a.host.Scenarios(r.Context())
+	if err != nil {
+		writeEngineError(w, err)
+		return
+	}
+	out := make([]scenarioJSON, len(list))
+	for i, s := range list {
+		out[i] = scenarioJSON{Name: s.Name, Description: s.Description}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"scenarios": out})
+}
+
+func (a *App) handleLimits(w http.ResponseWriter, _ *http.Request) {
+	targets := a.settings.AllowedTargets
+	if targets == nil {
+		targets = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"allowedTargets":    targets,
+		"maxUsers":          a.settings.MaxUsers,
+		"maxConcurrentRuns": a.settings.MaxConcurrentRuns,
+		"defaults":          a.defaultRunConfig(),
+	})
+}
+
+func (a *App) handleListRuns(w http.ResponseWriter, r *http.Request) {
+	runs, err := a.host.List(r.Context())
+	if err != nil {
+		writeEngineError(w, err)
+		return
+	}
+	out := make([]RunStatus, len(runs))
+	for i, st := range runs {
+		out[i] = toRunStatus(st)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
+}
+
+func (a *App) handleGetRun(w http.ResponseWriter, r *http.Request) {
+	st, err := a.host.Status(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeEngineError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toRunStatus(st))
+}
+
+func (a *App) handleStopRun(w http.ResponseWriter, r *http.Request) {
+	req := struct {
+		Graceful *bool `json:"graceful"`
+	}{}
+	if err := decodeBody(r.Body, &req); err != nil {
+		writeFieldError(w, err)
+		return
+	}
+	graceful := req.Graceful == nil || *req.Graceful
+	st, err := a.host.Stop(r.Context(), r.PathValue("id"), graceful)
+	if err != nil {
+		writeEngineError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toRunStatus(st))
+}
+
+func (a *App) handleStartRun(w http.ResponseWriter, r *http.Request) {
+	if a.settingsErr != nil {
+		writeError(w, http.StatusInternalServerError, "", fmt.Sprintf("the app settings are invalid (%v); an Admin must fix them on the app's configuration page", a.settingsErr))
+		return
+	}
+	cfg := a.defaultRunConfig()
+	if err := decodeBody(r.Body, &cfg); err != nil {
+		writeFieldError(w, err)
+		return
+	}
+	rc, status, ferr := a.validate(r, cfg)
+	if ferr != nil {
+		writeError(w, status, ferr.Field, ferr.Message)
+		return
+	}
+	st, err := a.host.Start(r.Context(), rc, a.settings.MaxConcurrentRuns)
+	if err != nil {
+		writeEngineError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toRunStatus(st))
+}
+
+// validate checks a run config against the API's rules and the admin's limits; the
+// engine validates again (scenario names, ranges) and its field errors are mapped back.
+func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, *enginerpc.FieldError) {
+	bad := func(field, format string, args ...any) (enginerpc.RunConfig, int, *enginerpc.FieldError) {
+		return enginerpc.RunConfig{}, http.StatusBadRequest, &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case c.Users < 1:
+		return bad("users", "must be at least 1")
+	case c.Users > a.settings.MaxUsers:
+		return bad("users", "%d is above the limit of %d users per run set by the app's maxUsers setting", c.Users, a.settings.MaxUsers)
+	case c.MinRequestCount < 1:
+		return bad("minRequestCount", "must be at least 1")
+	case c.MaxRequestCount < c.MinRequestCount:
+		return bad("maxRequestCount", "must be at least minRequestCount (%d)", c.MinRequestCount)
+	case c.DurationSeconds < 0:
+		return bad("durationSeconds", "must be 0 (until every user is done) or more")
+	case c.DelayMinMs < 0:
+		return bad("delayMinMs", "must be 0 or more")
+	case c.DelayMaxMs < c.DelayMinMs:
+		return bad("delayMaxMs", "must be at least delayMinMs (%d)", c.DelayMinMs)
+	case c.Seed < 0:
+		return bad("seed", "must be 0 (chosen by the engine) or a positive number")
+	case strings.TrimSpace(c.Scenario) == "":
+		return bad("scenario", "is required; GET /scenarios lists the built-in ones")
+	}
+	baseURL := ""
+	if strings.TrimSpace(c.BaseURL) != "" {
+		t, err := parseTarget(c.BaseURL)
+		if err != nil {
+			return bad("baseUrl", "%v", err)
+		}
+		if !a.settings.allow.allows(t) {
+			return enginerpc.RunConfig{}, http.StatusForbidden, &enginerpc.FieldError{Field: "baseUrl",
+				Message: fmt.Sprintf("%s is not in the app's allowedTargets; an Admin can add a prefix that covers it (scheme, host and port, and optionally a leading path) on the app's configuration page, or leave baseUrl empty for the embedded reference target", t.url)}
+		}
+		baseURL = t.url
+	}
+	scenarios, err := a.host.Scenarios(r.Context())
+	if err != nil {
+		return enginerpc.RunConfig{}, http.StatusServiceUnavailable, &enginerpc.FieldError{Message: err.Error()}
+	}
+	if !slices.ContainsFunc(scenarios, func(s enginerpc.Scenario) bool { return s.Name == c.Scenario }) {
+		names := make([]string, len(scenarios))
+		for i, s := range scenarios {
+			names[i] = s.Name
+		}
+		return bad("scenario", "%q is not a built-in scenario; choose one of %s", c.Scenario, strings.Join(names, ", "))
+	}
+	return enginerpc.RunConfig{
+		Users:           c.Users,
+		MinRequestCount: c.MinRequestCount,
+		MaxRequestCount: c.MaxRequestCount,
+		Duration:        time.Duration(c.DurationSeconds) * time.Second,
+		BaseURL:         baseURL,
+		DelayMin:        time.Duration(c.DelayMinMs) * time.Millisecond,
+		DelayMax:        time.Duration(c.DelayMaxMs) * time.Millisecond,
+		Scenario:        c.Scenario,
+		Seed:            c.Seed,
+		AdminPassword:   a.settings.TargetAdminPassword,
+		Cleanup:         true,
+	}, 0, nil
+}
+
+// engineFields maps the engine's (protobuf) field names to the API's.
+var engineFields = map[string]string{
+	"users":             "users",
+	"min_request_count": "minRequestCount",
+	"max_request_count": "maxRequestCount",
+	"duration_ms":       "durationSeconds",
+	"base_url":          "baseUrl",
+	"delay_min_ms":      "delayMinMs",
+	"delay_max_ms":      "delayMaxMs",
+	"scenario":          "scenario",
+	"seed":              "seed",
+}
+
+func writeEngineError(w http.ResponseWriter, err error) {
+	var fe *enginerpc.FieldError
+	switch {
+	case errors.As(err, &fe):
+		field, ok := engineFields[fe.Field]
+		if !ok {
+			field = fe.Field
+		}
+		writeError(w, http.StatusBadRequest, field, fe.Message)
+	case errors.Is(err, enginerpc.ErrNotFound):
+		writeError(w, http.StatusNotFound, "", "no such run (runs are forgotten some time after they end)")
+	case errors.Is(err, enginehost.ErrTooManyRuns):
+		writeError(w, http.StatusConflict, "", err.Error())
+	case errors.Is(err, enginehost.ErrEngineMissing):
+		writeError(w, http.StatusServiceUnavailable, "", err.Error())
+	default:
+		writeError(w, http.StatusBadGateway, "", "engine: "+err.Error())
+	}
+}
+
+// decodeBody reads an optional JSON object, refusing unknown fields.
+func decodeBody(body io.Reader, v any) error {
+	if body == nil {
+		return nil
+	}
+	dec := json.NewDecoder(io.LimitReader(body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// writeFieldError reports a body that does not decode, naming the field when it can.
+func writeFieldError(w http.ResponseWriter, err error) {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		writeError(w, http.StatusBadRequest, te.Field, fmt.Sprintf("must be a %s, not a JSON %s", te.Type, te.Value))
+		return
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+		field := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+		writeError(w, http.StatusBadRequest, field, "is not a run setting; see docs/plugin.md for the fields")
+		return
+	}
+	writeError(w, http.StatusBadRequest, "", "the request body is not valid JSON: "+err.Error())
+}
+
+type errorJSON struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status int, field, msg string) {
+	if field != "" {
+		msg = field + ": " + msg
+	}
+	writeJSON(w, status, errorJSON{Error: msg, Field: field})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("marshal %T: %v", v, err))
+	}
+	return b
+}

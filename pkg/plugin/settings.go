@@ -1,0 +1,150 @@
+package plugin
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+)
+
+// Setting defaults (documented in docs/plugin.md).
+const (
+	defaultMaxUsers          = 1000
+	defaultMaxConcurrentRuns = 2
+)
+
+// Settings are the app's settings: jsonData plus the decrypted secureJsonData.
+type Settings struct {
+	AllowedTargets    []string
+	MaxUsers          int
+	MaxConcurrentRuns int
+	MetricsAddr       string
+	RemoteWriteURL    string
+	EnginePath        string // resolved: the default when not set
+
+	// From secureJsonData: used, never returned by any resource.
+	TargetAdminPassword string
+	RemoteWritePassword string
+
+	allow allowlist
+}
+
+type jsonData struct {
+	AllowedTargets    json.RawMessage `json:"allowedTargets"`
+	MaxUsers          json.RawMessage `json:"maxUsers"`
+	MaxConcurrentRuns json.RawMessage `json:"maxConcurrentRuns"`
+	MetricsAddr       string          `json:"metricsAddr"`
+	RemoteWriteURL    string          `json:"remoteWriteUrl"`
+	EnginePath        string          `json:"enginePath"`
+}
+
+// ParseSettings reads the app settings; errors name the setting and the fix.
+func ParseSettings(s backend.AppInstanceSettings) (Settings, error) {
+	var jd jsonData
+	if len(bytes.TrimSpace(s.JSONData)) > 0 {
+		if err := json.Unmarshal(s.JSONData, &jd); err != nil {
+			return Settings{}, fmt.Errorf("app settings: jsonData is not a JSON object of the expected shape: %w", err)
+		}
+	}
+	out := Settings{
+		MetricsAddr:         strings.TrimSpace(jd.MetricsAddr),
+		RemoteWriteURL:      strings.TrimSpace(jd.RemoteWriteURL),
+		EnginePath:          strings.TrimSpace(jd.EnginePath),
+		TargetAdminPassword: s.DecryptedSecureJSONData["targetAdminPassword"],
+		RemoteWritePassword: s.DecryptedSecureJSONData["remoteWritePassword"],
+	}
+	var errs []error
+	var err error
+	if out.AllowedTargets, err = parseTargetList(jd.AllowedTargets); err != nil {
+		errs = append(errs, err)
+	}
+	for i, raw := range out.AllowedTargets {
+		t, err := parseTarget(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("allowedTargets[%d]: %w", i, err))
+			continue
+		}
+		out.allow = append(out.allow, t)
+	}
+	if out.MaxUsers, err = positiveInt("maxUsers", jd.MaxUsers, defaultMaxUsers); err != nil {
+		errs = append(errs, err)
+	}
+	if out.MaxConcurrentRuns, err = positiveInt("maxConcurrentRuns", jd.MaxConcurrentRuns, defaultMaxConcurrentRuns); err != nil {
+		errs = append(errs, err)
+	}
+	if out.MetricsAddr != "" {
+		if _, port, ok := strings.Cut(out.MetricsAddr, ":"); !ok || port == "" {
+			errs = append(errs, fmt.Errorf("metricsAddr: %q must be host:port, e.g. 127.0.0.1:9464 (or empty for no /metrics)", out.MetricsAddr))
+		}
+	}
+	if out.RemoteWriteURL != "" {
+		if _, err := parseTarget(out.RemoteWriteURL); err != nil {
+			errs = append(errs, fmt.Errorf("remoteWriteUrl: %w", err))
+		}
+	}
+	if out.EnginePath == "" {
+		out.EnginePath = defaultEnginePath()
+	}
+	return out, errors.Join(errs...)
+}
+
+// parseTargetList accepts a JSON array of strings, or one string of prefixes
+// separated by commas or newlines (what a text area sends).
+func parseTargetList(raw json.RawMessage) ([]string, error) {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return nil, nil
+	}
+	var list []string
+	if err := json.Unmarshal(raw, &list); err != nil {
+		var one string
+		if err2 := json.Unmarshal(raw, &one); err2 != nil {
+			return nil, fmt.Errorf("allowedTargets: must be a list of URL prefixes such as [\"http://127.0.0.1:9501/\"]")
+		}
+		list = strings.FieldsFunc(one, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' })
+	}
+	out := list[:0]
+	for _, s := range list {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// positiveInt reads a number (or a numeric string, as form inputs send) ≥ 1.
+func positiveInt(name string, raw json.RawMessage, def int) (int, error) {
+	s := strings.Trim(strings.TrimSpace(string(raw)), `"`)
+	if s == "" || s == "null" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return def, fmt.Errorf("%s: %s is not a whole number ≥ 1; leave it empty for the default %d", name, string(raw), def)
+	}
+	return n, nil
+}
+
+// engineBinaryName is the engine's file name in dist/ for this platform.
+func engineBinaryName() string {
+	name := "trafficsim_" + runtime.GOOS + "_" + runtime.GOARCH
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	return name
+}
+
+// defaultEnginePath is the engine binary beside the plugin executable.
+func defaultEnginePath() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return engineBinaryName()
+	}
+	return filepath.Join(filepath.Dir(exe), engineBinaryName())
+}
