@@ -1,6 +1,7 @@
 package enginerpc
 
 import (
+	"math"
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/enginerpc/enginepb"
@@ -8,8 +9,14 @@ import (
 
 func msToDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
 
+// floatMsToDuration rounds, so that a duration sent as float milliseconds comes back
+// to the nanosecond (0.3ms is 299999.99… ns in floating point).
 func floatMsToDuration(ms float64) time.Duration {
-	return time.Duration(ms * float64(time.Millisecond))
+	return time.Duration(math.Round(ms * float64(time.Millisecond)))
+}
+
+func secondsToDuration(s float64) time.Duration {
+	return time.Duration(math.Round(s * float64(time.Second)))
 }
 
 func durationToFloatMs(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -117,7 +124,7 @@ func statusFromPB(s *enginepb.RunStatus) RunStatus {
 	st := s.GetStats()
 	remaining := time.Duration(-1)
 	if r := st.GetRemainingSeconds(); r >= 0 {
-		remaining = time.Duration(r * float64(time.Second))
+		remaining = secondsToDuration(r)
 	}
 	var recent []RequestEvent
 	if n := len(s.GetRecent()); n > 0 {
@@ -149,7 +156,7 @@ func statusFromPB(s *enginepb.RunStatus) RunStatus {
 			AvgLatency:  floatMsToDuration(st.GetAvgLatencyMs()),
 			P95Latency:  floatMsToDuration(st.GetP95LatencyMs()),
 			MaxLatency:  floatMsToDuration(st.GetMaxLatencyMs()),
-			Elapsed:     time.Duration(st.GetElapsedSeconds() * float64(time.Second)),
+			Elapsed:     secondsToDuration(st.GetElapsedSeconds()),
 			Remaining:   remaining,
 		},
 		Recent: recent,

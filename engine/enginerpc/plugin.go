@@ -21,6 +21,17 @@ var Handshake = plugin.HandshakeConfig{
 	MagicCookieValue: "5f0c9d2e-trafficsim-engine-v1",
 }
 
+// The engine's environment. The plugin launches the engine with exactly these
+// variables (and go-plugin's own), never with Grafana's environment.
+const (
+	EnvParentPID   = "TRAFFICSIM_PARENT_PID"   // the plugin's pid; the engine exits when it is gone
+	EnvMetricsAddr = "TRAFFICSIM_METRICS_ADDR" // where to serve /metrics; empty: nowhere
+	EnvLogLevel    = "TRAFFICSIM_LOG_LEVEL"    // "debug" for more
+	// Prometheus remote write of the engine's metrics; empty URL: none.
+	EnvRemoteWriteURL      = "TRAFFICSIM_REMOTE_WRITE_URL"
+	EnvRemoteWritePassword = "TRAFFICSIM_REMOTE_WRITE_PASSWORD"
+)
+
 // GRPCPlugin serves an Engine (Impl, engine side) or dispenses a *Client (plugin side).
 type GRPCPlugin struct {
 	plugin.NetRPCUnsupportedPlugin

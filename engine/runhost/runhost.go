@@ -142,7 +142,7 @@ func (h *Host) Start(_ context.Context, cfg enginerpc.RunConfig) (enginerpc.RunS
 		st := run.Status()
 		h.log.Info("run ended", "run", st.ID, "state", st.State, "requests", st.Stats.Requests, "error", st.Error)
 	}()
-	h.log.Info("run started", "run", cfg.RunID, "users", cfg.Users, "scenario", cfg.Scenario, "target", targetName(cfg.BaseURL))
+	h.log.Info("run accepted", "run", cfg.RunID, "users", cfg.Users, "scenario", cfg.Scenario, "target", targetName(cfg.BaseURL))
 	return h.status(e), nil
 }
 
@@ -287,13 +287,16 @@ func (h *Host) Version(context.Context) (enginerpc.VersionInfo, error) {
 // Ping implements enginerpc.Engine.
 func (h *Host) Ping(context.Context) error { return h.ctx.Err() }
 
-// Active counts the runs that have not ended.
+// Active counts the runs that have not ended. It asks the runs themselves, so a
+// run counts as ended as soon as a Stop that waited for it returns.
 func (h *Host) Active() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
 	for _, e := range h.runs {
-		if e.endedAt.IsZero() {
+		select {
+		case <-e.run.Done():
+		default:
 			n++
 		}
 	}

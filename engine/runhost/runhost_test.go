@@ -7,10 +7,51 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
 	"github.com/trafficsim/trafficsim/engine/runhost"
-	"github.com/trafficsim/trafficsim/engine/runhost/runhosttest"
+	"github.com/trafficsim/trafficsim/engine/runner"
+	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
+
+// newHost hosts real runs (engine/runner against its embedded reference target, with
+// a cheap bcrypt cost) and registers their series on reg.
+func newHost(reg prometheus.Registerer, opts runhost.Options) *runhost.Host {
+	opts.NewRun = runhost.RunnerFactory(reg, nil, runner.WithTargetConfig(func(c *usersvc.Config) { c.BcryptCost = 4 }))
+	for _, s := range scenario.Builtins() {
+		opts.Scenarios = append(opts.Scenarios, enginerpc.Scenario{Name: s.Name, Description: s.Description})
+	}
+	return runhost.New(opts)
+}
+
+// longRun keeps going until stopped (a minute at most); shortRun ends by itself at once.
+var (
+	longRun = enginerpc.RunConfig{Users: 2, MinRequestCount: 100000, MaxRequestCount: 100000, Duration: time.Minute,
+		DelayMin: 5 * time.Millisecond, DelayMax: 20 * time.Millisecond, Scenario: "mixed", Cleanup: true}
+	shortRun = enginerpc.RunConfig{Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "active_user"}
+)
+
+// series counts the metrics on reg labelled with run id.
+func series(t *testing.T, reg *prometheus.Registry, id string) int {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	n := 0
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "run" && l.GetValue() == id {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
 
 func waitEnded(ctx context.Context, t *testing.T, h *runhost.Host, id string) enginerpc.RunStatus {
 	t.Helper()
@@ -30,21 +71,99 @@ func waitEnded(ctx context.Context, t *testing.T, h *runhost.Host, id string) en
 	}
 }
 
-func TestEndedRunsAreBoundedAndActiveOnesKept(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+func TestARealRunFromStartToStop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	h := runhost.New(runhost.Options{NewRun: runhosttest.Factory(5 * time.Millisecond), KeepEnded: 2})
-	long, err := h.Start(ctx, enginerpc.RunConfig{Users: 1, MaxRequestCount: 1 << 30, Scenario: "x"})
+	reg := prometheus.NewRegistry()
+	h := newHost(reg, runhost.Options{Version: "v-test"})
+	defer func() { _ = h.Shutdown(ctx) }()
+
+	cfg := longRun
+	cfg.AdminPassword = "s3cret-never-echoed"
+	st, err := h.Start(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if st.ID == "" || st.Config.RunID != st.ID || st.Config.Users != 2 || st.Config.Seed == 0 || st.Config.AdminPassword != "" || st.Config.Scenario != "mixed" {
+		t.Fatalf("Start = %+v; want the id, the config with a chosen seed and no password", st)
+	}
+	var seen []enginerpc.RunStatus
+	err = h.Watch(ctx, st.ID, 50*time.Millisecond, func(s enginerpc.RunStatus) error {
+		seen = append(seen, s)
+		if s.State == enginerpc.StateRunning && s.Stats.Requests >= 20 && len(seen) >= 3 {
+			h.Stop(ctx, st.ID, true) //nolint:errcheck // the watch shows the outcome
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	last := seen[len(seen)-1]
+	if last.State != enginerpc.StateFinished || last.EndedAt.IsZero() || last.Stats.Requests < 20 || last.Stats.ActiveUsers != 0 || last.Stats.Remaining != 0 {
+		t.Fatalf("final = %+v; want finished with ≥20 requests", last)
+	}
+	if len(last.Recent) == 0 || last.Recent[0].Route == "" || last.Recent[0].Time.IsZero() || last.Stats.SuccessRate <= 0 {
+		t.Fatalf("final recent/stats = %+v / %+v", last.Recent, last.Stats)
+	}
+	var running *enginerpc.RunStatus
+	for i := range seen {
+		if seen[i].State == enginerpc.StateRunning {
+			running = &seen[i]
+			break
+		}
+	}
+	if running == nil || running.Stats.Remaining < 0 || running.Stats.Remaining > time.Minute || running.Stats.TotalUsers != 2 {
+		t.Fatalf("a running status = %+v; want the remaining time within the duration", running)
+	}
+	if series(t, reg, st.ID) == 0 {
+		t.Fatal("the run has no series on the registry")
+	}
+	if v, _ := h.Version(ctx); v.ActiveRuns != 0 || v.Version != "v-test" || v.PID == 0 {
+		t.Fatalf("Version = %+v", v)
+	}
+}
+
+func TestInvalidConfigNamesTheProtobufField(t *testing.T) {
+	h := newHost(nil, runhost.Options{})
+	ctx := context.Background()
+	for field, cfg := range map[string]enginerpc.RunConfig{
+		"users":             {Users: 0, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "mixed"},
+		"min_request_count": {Users: 1, MinRequestCount: 5, MaxRequestCount: 1, Scenario: "mixed"},
+		"delay_min_ms":      {Users: 1, MinRequestCount: 1, MaxRequestCount: 1, DelayMin: time.Second, Scenario: "mixed"},
+		"duration_ms":       {Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Duration: -time.Second, Scenario: "mixed"},
+		"base_url":          {Users: 1, MinRequestCount: 1, MaxRequestCount: 1, BaseURL: "ftp://x", Scenario: "mixed"},
+		"scenario":          {Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "/etc/passwd"},
+		"run_id":            {RunID: "Not An Id", Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "mixed"},
+	} {
+		_, err := h.Start(ctx, cfg)
+		var fe *enginerpc.FieldError
+		if !errors.As(err, &fe) || fe.Field != field || fe.Message == "" {
+			t.Errorf("%+v: error %v; want a FieldError on %s", cfg, err, field)
+		}
+	}
+	if h.Active() != 0 {
+		t.Fatalf("refused runs count as active: %d", h.Active())
+	}
+}
+
+func TestEndedRunsAreBoundedAndReleased(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	reg := prometheus.NewRegistry()
+	h := newHost(reg, runhost.Options{KeepEnded: 2})
+	long, err := h.Start(ctx, longRun)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
 	for range 4 {
-		st, err := h.Start(ctx, enginerpc.RunConfig{Users: 1, MaxRequestCount: 2})
+		st, err := h.Start(ctx, shortRun)
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitEnded(ctx, t, h, st.ID)
+		if end := waitEnded(ctx, t, h, st.ID); end.State != enginerpc.StateFinished || end.Stats.Requests < 1 {
+			t.Fatalf("short run ended as %+v", end)
+		}
 		ids = append(ids, st.ID)
 	}
 	list, _ := h.List(ctx)
@@ -58,11 +177,19 @@ func TestEndedRunsAreBoundedAndActiveOnesKept(t *testing.T) {
 	if _, err := h.Status(ctx, ids[0]); !errors.Is(err, enginerpc.ErrNotFound) {
 		t.Fatalf("pruned run: err = %v, want ErrNotFound", err)
 	}
+	// Forgotten runs give their series back; remembered ones keep them.
+	if n := series(t, reg, ids[0]); n != 0 {
+		t.Fatalf("a forgotten run still has %d series", n)
+	}
+	if series(t, reg, ids[3]) == 0 || series(t, reg, long.ID) == 0 {
+		t.Fatal("a remembered run lost its series")
+	}
 	if h.Active() != 1 {
 		t.Fatalf("Active = %d, want 1", h.Active())
 	}
-	if _, err := h.Start(ctx, enginerpc.RunConfig{RunID: long.ID, Users: 1}); err == nil {
-		t.Fatal("a second run with a taken id was accepted")
+	var fe *enginerpc.FieldError
+	if _, err := h.Start(ctx, enginerpc.RunConfig{RunID: long.ID, Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "mixed"}); !errors.As(err, &fe) || fe.Field != "run_id" {
+		t.Fatalf("a second run with a taken id: %v", err)
 	}
 	if err := h.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown: %v", err)
@@ -70,12 +197,13 @@ func TestEndedRunsAreBoundedAndActiveOnesKept(t *testing.T) {
 	if st := waitEnded(ctx, t, h, long.ID); st.State != enginerpc.StateFinished {
 		t.Fatalf("after Shutdown: %+v", st)
 	}
-	if _, err := h.Start(ctx, enginerpc.RunConfig{Users: 1}); err == nil {
+	if _, err := h.Start(ctx, shortRun); err == nil {
 		t.Fatal("Start after Shutdown succeeded")
 	}
 }
 
-// stuckRun ignores Stop and context: a forced stop must give up on it in time.
+// stuckRun ignores Stop and its context; no real run does, which is why this one is
+// made up: a forced stop must give up on it in time and report it failed.
 type stuckRun struct{ done chan struct{} }
 
 func (r *stuckRun) ID() string            { return "stuck001" }
@@ -102,11 +230,12 @@ func TestForcedStopGivesUpOnAStuckRun(t *testing.T) {
 }
 
 func TestWatchAllSeesEveryRun(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	h := runhost.New(runhost.Options{NewRun: runhosttest.Factory(5 * time.Millisecond)})
+	h := newHost(nil, runhost.Options{})
+	defer func() { _ = h.Shutdown(ctx) }()
 	for range 2 {
-		if _, err := h.Start(ctx, enginerpc.RunConfig{Users: 1, MaxRequestCount: 1 << 20}); err != nil {
+		if _, err := h.Start(ctx, longRun); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -125,10 +254,9 @@ func TestWatchAllSeesEveryRun(t *testing.T) {
 	if err != nil || len(seen) != 2 {
 		t.Fatalf("Watch(all): seen %v, err %v", seen, err)
 	}
-	_ = h.Shutdown(ctx)
 }
 
-func TestParentGoneStaysOpenWhileTheParentLives(t *testing.T) {
+func TestParentGone(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	select {
@@ -136,10 +264,11 @@ func TestParentGoneStaysOpenWhileTheParentLives(t *testing.T) {
 		t.Fatal("parent reported gone while alive")
 	case <-time.After(50 * time.Millisecond):
 	}
-	// A parent pid that is not ours is reported gone at once.
+	// A launcher that is not the direct parent (a wrapper in between) is watched
+	// too: a pid that does not exist is reported gone.
 	select {
 	case <-runhost.ParentGone(ctx, 1<<30, 5*time.Millisecond):
 	case <-time.After(5 * time.Second):
-		t.Fatal("a changed parent was not noticed")
+		t.Fatal("a dead launcher was not noticed")
 	}
 }

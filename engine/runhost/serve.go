@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -18,17 +20,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
-)
-
-// The environment the plugin's engine host passes (it launches the engine with an
-// explicit environment, not Grafana's).
-const (
-	EnvParentPID   = "TRAFFICSIM_PARENT_PID"   // the plugin's pid; the engine exits when it is gone
-	EnvMetricsAddr = "TRAFFICSIM_METRICS_ADDR" // where to serve /metrics; empty: nowhere
-	EnvLogLevel    = "TRAFFICSIM_LOG_LEVEL"    // "debug" for more
-	// Prometheus remote write of the engine's registry; empty URL: none.
-	EnvRemoteWriteURL      = "TRAFFICSIM_REMOTE_WRITE_URL"
-	EnvRemoteWritePassword = "TRAFFICSIM_REMOTE_WRITE_PASSWORD"
 )
 
 // Shutdown budgets: go-plugin's client kills the engine 2s after asking it to stop,
@@ -70,22 +61,27 @@ func ServePlugin(ctx context.Context, opts ServeOptions) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if addr := os.Getenv(EnvMetricsAddr); addr != "" && opts.Registry != nil {
+	if addr := os.Getenv(enginerpc.EnvMetricsAddr); addr != "" && opts.Registry != nil {
 		if err := serveMetrics(ctx, addr, opts.Registry, log); err != nil {
 			// Runs are still useful without /metrics; the plugin's log shows why.
 			log.Error("serve /metrics", "addr", addr, "error", err)
 		}
 	}
 
-	if url := os.Getenv(EnvRemoteWriteURL); url != "" {
+	if url := os.Getenv(enginerpc.EnvRemoteWriteURL); url != "" {
 		if opts.RemoteWrite == nil || opts.Registry == nil {
 			log.Error("remote write is configured but this engine build cannot push metrics; scrape its /metrics (metricsAddr) instead", "url", url)
-		} else if err := opts.RemoteWrite(ctx, url, os.Getenv(EnvRemoteWritePassword), opts.Registry, log); err != nil {
+		} else if err := opts.RemoteWrite(ctx, url, os.Getenv(enginerpc.EnvRemoteWritePassword), opts.Registry, log); err != nil {
 			log.Error("start remote write", "url", url, "error", err)
 		}
 	}
 
-	parent, _ := strconv.Atoi(os.Getenv(EnvParentPID))
+	// When the plugin dies, our stderr pipe has no reader: the next log line would
+	// kill the engine with SIGPIPE before it stopped its runs (and cleaned up their
+	// data on an external target). Ignored, the write just fails.
+	signal.Ignore(syscall.SIGPIPE)
+
+	parent, _ := strconv.Atoi(os.Getenv(enginerpc.EnvParentPID))
 	go func() {
 		select {
 		case <-ParentGone(ctx, parent, parentPolling):
@@ -138,7 +134,7 @@ func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, lo
 // $TRAFFICSIM_LOG_LEVEL=debug lowers the level.
 func NewPluginLogger(w io.Writer) *slog.Logger {
 	level := slog.LevelInfo
-	if strings.EqualFold(os.Getenv(EnvLogLevel), "debug") {
+	if strings.EqualFold(os.Getenv(enginerpc.EnvLogLevel), "debug") {
 		level = slog.LevelDebug
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{

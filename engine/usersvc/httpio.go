@@ -211,7 +211,7 @@ func pageParams(r *http.Request) (pageNo, perPage int, sp store.Page, err error)
 	if err := fe.err(); err != nil {
 		return 0, 0, store.Page{}, err
 	}
-	// Cap the offset so a huge page number cannot overflow.
-	off := min(pageNo-1, 1<<40/perPage) * perPage
+	// Cap the offset so a huge page number cannot overflow a 32-bit int.
+	off := min(pageNo-1, (1<<30)/perPage) * perPage
 	return pageNo, perPage, store.Page{Offset: off, Limit: perPage}, nil
 }

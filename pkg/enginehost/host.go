@@ -41,10 +41,10 @@ var ErrEngineMissing = errors.New("engine binary unusable")
 
 // Host owns the engine process.
 type Host struct {
-	log    hclog.Logger
-	attach *plugin.ReattachConfig // NewAttached: connect here instead of launching
+	log hclog.Logger
 
-	startMu sync.Mutex // serialises the concurrent-run check with the start
+	startMu  sync.Mutex // serialises the concurrent-run check with the start
+	launchMu sync.Mutex // one engine launch (or replacement) at a time
 
 	mu      sync.Mutex
 	want    Options
@@ -76,14 +76,6 @@ func New(logger hclog.Logger) *Host {
 	return &Host{log: logger, last: map[string]enginerpc.RunStatus{}, lost: map[string]enginerpc.RunStatus{}}
 }
 
-// NewAttached returns a Host that connects to an engine already serving at rc
-// (go-plugin's reattach: tests and debugging) instead of launching one.
-func NewAttached(logger hclog.Logger, rc *plugin.ReattachConfig) *Host {
-	h := New(logger)
-	h.attach = rc
-	return h
-}
-
 // Configure sets the wanted engine options (the app instance calls it with its settings).
 func (h *Host) Configure(opts Options) {
 	h.mu.Lock()
@@ -91,41 +83,60 @@ func (h *Host) Configure(opts Options) {
 	h.mu.Unlock()
 }
 
-// engine returns a running engine, starting (or replacing) it as needed.
+// engine returns a running engine, starting (or replacing) it as needed. Launching
+// happens outside h.mu, so reads of the current engine's runs never wait for it.
 func (h *Host) engine(ctx context.Context) (*engineProc, error) {
+	h.launchMu.Lock()
+	defer h.launchMu.Unlock()
+
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if h.closed {
+		h.mu.Unlock()
 		return nil, errors.New("engine host is shut down")
 	}
 	if h.eng != nil && h.eng.client.Exited() {
 		h.lostLocked(h.eng, "the engine process exited unexpectedly")
 	}
-	if h.eng != nil && h.eng.opts != h.want && h.attach == nil {
+	e, want := h.eng, h.want
+	h.mu.Unlock()
+
+	if e != nil && e.opts != want {
+		// New settings: replace the engine, but never under active runs.
 		vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		v, err := h.eng.api.Version(vctx)
+		v, err := e.api.Version(vctx)
 		cancel()
 		if err == nil && v.ActiveRuns == 0 {
-			h.log.Info("engine settings changed; restarting the engine", "path", h.want.Path)
-			h.killLocked()
+			h.log.Info("engine settings changed; restarting the engine", "path", want.Path)
+			h.mu.Lock()
+			old := h.detachLocked(e)
+			h.mu.Unlock()
+			if old != nil {
+				old.client.Kill()
+			}
+			e = nil
 		}
 	}
-	if h.eng != nil {
-		return h.eng, nil
+	if e != nil {
+		return e, nil
 	}
-	e, err := h.launch(h.want)
+
+	e, err := h.launch(want)
 	if err != nil {
 		return nil, err
 	}
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		e.client.Kill()
+		return nil, errors.New("engine host is shut down")
+	}
 	h.eng = e
+	h.mu.Unlock()
 	go h.monitor(e)
 	return e, nil
 }
 
 func (h *Host) launch(opts Options) (*engineProc, error) {
-	if h.attach != nil {
-		return h.connect(opts, &plugin.ClientConfig{Reattach: h.attach})
-	}
 	if opts.Path == "" {
 		return nil, fmt.Errorf("%w: no engine path configured; set enginePath in the app settings or put the trafficsim binary beside the plugin executable", ErrEngineMissing)
 	}
@@ -140,16 +151,16 @@ func (h *Host) launch(opts Options) (*engineProc, error) {
 	// An explicit environment: Grafana's own variables (and secrets) stay out of the engine.
 	cmd.Env = []string{
 		"TMPDIR=" + os.TempDir(),
-		"TRAFFICSIM_PARENT_PID=" + strconv.Itoa(os.Getpid()),
+		enginerpc.EnvParentPID + "=" + strconv.Itoa(os.Getpid()),
 	}
 	if opts.MetricsAddr != "" {
-		cmd.Env = append(cmd.Env, "TRAFFICSIM_METRICS_ADDR="+opts.MetricsAddr)
+		cmd.Env = append(cmd.Env, enginerpc.EnvMetricsAddr+"="+opts.MetricsAddr)
 	}
 	if opts.RemoteWriteURL != "" {
-		cmd.Env = append(cmd.Env, "TRAFFICSIM_REMOTE_WRITE_URL="+opts.RemoteWriteURL)
+		cmd.Env = append(cmd.Env, enginerpc.EnvRemoteWriteURL+"="+opts.RemoteWriteURL)
 	}
 	if opts.RemoteWritePassword != "" {
-		cmd.Env = append(cmd.Env, "TRAFFICSIM_REMOTE_WRITE_PASSWORD="+opts.RemoteWritePassword)
+		cmd.Env = append(cmd.Env, enginerpc.EnvRemoteWritePassword+"="+opts.RemoteWritePassword)
 	}
 	return h.connect(opts, &plugin.ClientConfig{Cmd: cmd, SkipHostEnv: true})
 }
@@ -242,26 +253,32 @@ func (h *Host) rememberLostLocked(id string, st enginerpc.RunStatus) {
 	}
 }
 
-func (h *Host) killLocked() {
-	if h.eng == nil {
-		return
+// detachLocked makes e no longer the current engine, keeping the last statuses of
+// its runs visible; the caller kills it (outside h.mu: that takes up to 2s).
+func (h *Host) detachLocked(e *engineProc) *engineProc {
+	if e == nil || h.eng != e {
+		return nil
 	}
-	close(h.eng.stop)
-	h.eng.client.Kill()
-	// Runs that ended on it stay visible.
+	close(e.stop)
 	for id, st := range h.last {
 		h.rememberLostLocked(id, st)
 	}
 	h.last = map[string]enginerpc.RunStatus{}
 	h.eng = nil
+	return e
 }
 
-// Close stops the engine (gracefully, then by force after go-plugin's grace period).
+// Close stops the engine (gracefully, then by force after go-plugin's grace period)
+// and waits until it has exited.
+// A launch still in progress sees the host closed and kills what it started.
 func (h *Host) Close() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	h.closed = true
-	h.killLocked()
+	e := h.detachLocked(h.eng)
+	h.mu.Unlock()
+	if e != nil {
+		e.client.Kill()
+	}
 }
 
 // observe records the last status seen of a run on engine e.

@@ -6,9 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,12 +20,13 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
+	"github.com/trafficsim/trafficsim/pkg/internal/enginebuild"
 )
 
-// fakeEngine is testdata/fakeengine built once: it serves simulated runs through the
-// same runhost.ServePlugin as `trafficsim plugin-serve`, so the supervision can be
-// tested by killing it mid-run without generating traffic.
-var fakeEngine string
+// engineBin is the real `trafficsim` engine, built once: every test here launches it
+// through go-plugin exactly as the plugin does, with runs against its embedded
+// reference target.
+var engineBin string
 
 func TestMain(m *testing.M) {
 	code := func() int {
@@ -32,11 +36,8 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer os.RemoveAll(dir)
-		fakeEngine = filepath.Join(dir, "fakeengine")
-		build := exec.Command("go", "build", "-o", fakeEngine, "./testdata/fakeengine")
-		build.Stderr = os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "build fakeengine:", err)
+		if engineBin, err = enginebuild.Engine(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 		return m.Run()
@@ -47,66 +48,177 @@ func TestMain(m *testing.M) {
 func newHost(t *testing.T) *Host {
 	t.Helper()
 	h := New(hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: os.Stderr}))
-	h.Configure(Options{Path: fakeEngine})
+	h.Configure(Options{Path: engineBin})
 	t.Cleanup(h.Close)
 	return h
+}
+
+// longRun is a small run on the embedded target that keeps going until stopped
+// (or for a minute at most).
+var longRun = enginerpc.RunConfig{
+	Users: 2, MinRequestCount: 100000, MaxRequestCount: 100000, Duration: time.Minute,
+	DelayMin: 10 * time.Millisecond, DelayMax: 50 * time.Millisecond, Scenario: "mixed", Seed: 1,
 }
 
 func pidAlive(pid int) bool {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return false
+		return syscall.Kill(pid, 0) == nil
 	}
 	s := string(stat)
 	i := strings.LastIndexByte(s, ')')
 	return i+2 < len(s) && s[i+2] != 'Z' && s[i+2] != 'X'
 }
 
-func TestEngineDeathFailsItsRunsAndTheEngineComesBack(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+// waitFor polls cond every 20ms until it holds or ctx ends.
+func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for %s", what)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// TestRoundTripWithTheRealEngine is the go-plugin round trip: the real engine binary,
+// a run against its embedded reference target, requests growing, a stop, finished.
+func TestRoundTripWithTheRealEngine(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	h := newHost(t)
+
 	v, err := h.Version(ctx)
-	if err != nil || v.Version != "fake" {
-		t.Fatalf("Version = %+v, %v", v, err)
+	if err != nil || v.Version == "" || v.PID <= 0 || v.PID == os.Getpid() || v.ActiveRuns != 0 {
+		t.Fatalf("Version = %+v, %v; want the engine process's version and pid", v, err)
 	}
-	run, err := h.Start(ctx, enginerpc.RunConfig{Users: 2, MaxRequestCount: 1 << 20, Scenario: "mixed"}, 0)
+	sc, err := h.Scenarios(ctx)
+	if err != nil {
+		t.Fatalf("Scenarios: %v", err)
+	}
+	names := make([]string, len(sc))
+	for i, s := range sc {
+		names[i] = s.Name
+		if s.Description == "" {
+			t.Errorf("scenario %s has no description", s.Name)
+		}
+	}
+	for _, want := range []string{"mixed", "development", "load_test", "metrics_generation", "new_user", "active_user", "admin", "power_user"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("built-in scenario %s missing from %v", want, names)
+		}
+	}
+
+	// The engine's own validation comes back as a FieldError naming the field.
+	var fe *enginerpc.FieldError
+	if _, err := h.Start(ctx, enginerpc.RunConfig{Users: 0, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "mixed"}, 0); !errors.As(err, &fe) || fe.Field != "users" {
+		t.Fatalf("Start(users=0) = %v; want a FieldError on users", err)
+	}
+	if _, err := h.Start(ctx, enginerpc.RunConfig{Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "/etc/passwd"}, 0); !errors.As(err, &fe) || fe.Field != "scenario" {
+		t.Fatalf("Start(scenario=file) = %v; want a FieldError on scenario", err)
+	}
+	if _, err := h.Status(ctx, "nosuchrun"); !errors.Is(err, enginerpc.ErrNotFound) {
+		t.Fatalf("Status(unknown) = %v; want ErrNotFound", err)
+	}
+
+	cfg := longRun
+	cfg.AdminPassword = "never-echoed"
+	run, err := h.Start(ctx, cfg, 0)
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	if err := syscall.Kill(v.PID, syscall.SIGKILL); err != nil {
+	if run.ID == "" || run.Config.Users != 2 || run.Config.Seed != 1 || run.Config.Duration != time.Minute || run.Config.AdminPassword != "" {
+		t.Fatalf("Start = %+v; want an id and the config echoed without the password", run)
+	}
+
+	// Watch until requests grow, then stop from inside the watch; the watch ends with
+	// the final status.
+	var seen []enginerpc.RunStatus
+	stopped := false
+	err = h.Watch(ctx, run.ID, 100*time.Millisecond, func(st enginerpc.RunStatus) error {
+		seen = append(seen, st)
+		if !stopped && st.State == enginerpc.StateRunning && st.Stats.Requests >= 30 {
+			stopped = true
+			if _, err := h.Stop(ctx, run.ID, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	grew := 0
+	for i := 1; i < len(seen); i++ {
+		if seen[i].Stats.Requests > seen[i-1].Stats.Requests {
+			grew++
+		}
+	}
+	last := seen[len(seen)-1]
+	if !stopped || grew < 2 {
+		t.Fatalf("requests did not grow over %d snapshots (grew %d times, stopped %v)", len(seen), grew, stopped)
+	}
+	if last.State != enginerpc.StateFinished || last.EndedAt.IsZero() || last.Stats.ActiveUsers != 0 || last.Stats.Requests < 30 {
+		t.Fatalf("final status = %+v; want finished with ≥30 requests and no active users", last)
+	}
+	if len(last.Recent) == 0 || !strings.HasPrefix(last.Recent[len(last.Recent)-1].Route, "/api/v1/") || last.Recent[len(last.Recent)-1].Status == 0 {
+		t.Fatalf("recent requests = %+v; want real requests to the target", last.Recent)
+	}
+	if last.Stats.SuccessRate <= 0 || last.Stats.SuccessRate > 1 || last.Stats.AvgLatency <= 0 {
+		t.Fatalf("stats = %+v; want a success rate in (0,1] and a latency", last.Stats)
+	}
+	list, err := h.List(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != run.ID || list[0].State != enginerpc.StateFinished {
+		t.Fatalf("List = %+v, %v", list, err)
+	}
+	if again, err := h.Stop(ctx, run.ID, false); err != nil || again.State != enginerpc.StateFinished {
+		t.Fatalf("Stop(ended) = %+v, %v; want its final status", again, err)
+	}
+}
+
+func TestEngineDeathFailsItsRunsAndTheEngineComesBack(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	h := newHost(t)
+	run, err := h.Start(ctx, longRun, 0)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	pid, ok := h.Running()
+	if !ok {
+		t.Fatal("no engine running after a start")
+	}
+	waitFor(ctx, t, "the run to make requests", func() bool {
+		st, err := h.Status(ctx, run.ID)
+		return err == nil && st.Stats.Requests > 0
+	})
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatalf("kill engine: %v", err)
 	}
 	var st enginerpc.RunStatus
-	for {
+	waitFor(ctx, t, "the run to be marked failed", func() bool {
 		st, err = h.Status(ctx, run.ID)
-		if err == nil && st.State == enginerpc.StateFailed {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("run not marked failed after the engine died: %+v, %v", st, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if !strings.Contains(st.Error, "exited unexpectedly") || st.EndedAt.IsZero() {
-		t.Fatalf("failed run = %+v; want the reason and an end time", st)
+		return err == nil && st.State == enginerpc.StateFailed
+	})
+	if !strings.Contains(st.Error, "exited unexpectedly") || st.EndedAt.IsZero() || st.Stats.ActiveUsers != 0 {
+		t.Fatalf("failed run = %+v; want the reason, an end time and no active users", st)
 	}
 	if _, ok := h.Running(); ok {
 		t.Fatal("a dead engine is reported running")
 	}
-	// Stopping the lost run reports its failed status; List still shows it.
 	if got, err := h.Stop(ctx, run.ID, true); err != nil || got.State != enginerpc.StateFailed {
-		t.Fatalf("Stop(lost) = %+v, %v", got, err)
+		t.Fatalf("Stop(lost run) = %+v, %v; want its failed status", got, err)
 	}
 
-	// The next start brings a new engine up.
-	run2, err := h.Start(ctx, enginerpc.RunConfig{Users: 1, MaxRequestCount: 1 << 20}, 2)
+	// The next start brings a new engine up; the lost run stays listed first.
+	run2, err := h.Start(ctx, longRun, 2)
 	if err != nil {
-		t.Fatalf("Start after engine death: %v", err)
+		t.Fatalf("Start after the engine died: %v", err)
 	}
-	v2, err := h.Version(ctx)
-	if err != nil || v2.PID == v.PID {
-		t.Fatalf("Version after restart = %+v, %v; want a new pid", v2, err)
+	pid2, ok := h.Running()
+	if !ok || pid2 == pid {
+		t.Fatalf("engine after restart: pid %d (running %v); want a new one, not %d", pid2, ok, pid)
 	}
 	list, err := h.List(ctx)
 	if err != nil || len(list) != 2 || list[0].ID != run.ID || list[0].State != enginerpc.StateFailed || list[1].ID != run2.ID {
@@ -115,17 +227,17 @@ func TestEngineDeathFailsItsRunsAndTheEngineComesBack(t *testing.T) {
 }
 
 func TestWatchEndsWithTheFailedStatusWhenTheEngineDies(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	h := newHost(t)
-	run, err := h.Start(ctx, enginerpc.RunConfig{Users: 1, MaxRequestCount: 1 << 20}, 0)
+	run, err := h.Start(ctx, longRun, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pid, _ := h.Running()
 	var last enginerpc.RunStatus
 	n := 0
-	err = h.Watch(ctx, run.ID, 20*time.Millisecond, func(st enginerpc.RunStatus) error {
+	err = h.Watch(ctx, run.ID, 50*time.Millisecond, func(st enginerpc.RunStatus) error {
 		n++
 		last = st
 		if n == 3 {
@@ -133,25 +245,25 @@ func TestWatchEndsWithTheFailedStatusWhenTheEngineDies(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil || last.State != enginerpc.StateFailed {
+	if err != nil || last.State != enginerpc.StateFailed || !strings.Contains(last.Error, "exited unexpectedly") {
 		t.Fatalf("Watch = %v, last %+v; want the failed status last", err, last)
 	}
 }
 
 func TestConcurrencyLimitAndSettingsChange(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	h := newHost(t)
-	run, err := h.Start(ctx, enginerpc.RunConfig{Users: 1, MaxRequestCount: 1 << 20}, 1)
+	run, err := h.Start(ctx, longRun, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Start(ctx, enginerpc.RunConfig{Users: 1}, 1); !errors.Is(err, ErrTooManyRuns) {
-		t.Fatalf("second run over a limit of 1: %v", err)
+	if _, err := h.Start(ctx, longRun, 1); !errors.Is(err, ErrTooManyRuns) {
+		t.Fatalf("second run over a limit of 1: %v; want ErrTooManyRuns", err)
 	}
 	pid, _ := h.Running()
-	// New settings do not kill an engine with active runs...
-	h.Configure(Options{Path: fakeEngine, MetricsAddr: "127.0.0.1:0"})
+	// New settings do not replace an engine with an active run...
+	h.Configure(Options{Path: engineBin, MetricsAddr: "127.0.0.1:0"})
 	if v, err := h.Version(ctx); err != nil || v.PID != pid {
 		t.Fatalf("engine replaced under an active run: %+v, %v", v, err)
 	}
@@ -163,19 +275,56 @@ func TestConcurrencyLimitAndSettingsChange(t *testing.T) {
 	if err != nil || v.PID == pid {
 		t.Fatalf("engine not replaced once idle: %+v, %v", v, err)
 	}
-	if pidAlive(pid) {
-		t.Fatalf("the replaced engine %d is still running", pid)
+	waitFor(ctx, t, "the replaced engine to exit", func() bool { return !pidAlive(pid) })
+	if st, err := h.Status(ctx, run.ID); err != nil || !st.State.Ended() || st.EndedAt.IsZero() {
+		t.Fatalf("run of the replaced engine = %+v, %v; want its final status", st, err)
 	}
-	if st, err := h.Status(ctx, run.ID); err != nil || st.State != enginerpc.StateFinished {
-		t.Fatalf("run of the replaced engine = %+v, %v", st, err)
+}
+
+// TestEngineServesMetrics: the metricsAddr setting reaches the engine, which serves
+// its runs' series there for Prometheus.
+func TestEngineServesMetrics(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	h := newHost(t)
+	h.Configure(Options{Path: engineBin, MetricsAddr: addr})
+	run, err := h.Start(ctx, longRun, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `trafficsim_requests_total{`
+	var body string
+	waitFor(ctx, t, "the run's series on /metrics", func() bool {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		for _, line := range strings.Split(body, "\n") {
+			if strings.HasPrefix(line, want) && strings.Contains(line, `run="`+run.ID+`"`) {
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.Contains(body, `trafficsim_run_info{`) || !strings.Contains(body, "go_goroutines") {
+		t.Fatalf("/metrics lacks the run info or the process metrics:\n%.2000s", body)
 	}
 }
 
 func TestCloseStopsTheEngine(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	h := newHost(t)
-	if _, err := h.Start(ctx, enginerpc.RunConfig{Users: 1, MaxRequestCount: 1 << 20}, 0); err != nil {
+	if _, err := h.Start(ctx, longRun, 0); err != nil {
 		t.Fatal(err)
 	}
 	pid, ok := h.Running()
@@ -183,12 +332,7 @@ func TestCloseStopsTheEngine(t *testing.T) {
 		t.Fatal("engine not running")
 	}
 	h.Close()
-	for pidAlive(pid) {
-		if ctx.Err() != nil {
-			t.Fatalf("engine %d still running after Close", pid)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(ctx, t, "the engine to exit after Close", func() bool { return !pidAlive(pid) })
 	if _, err := h.Version(ctx); err == nil {
 		t.Fatal("a closed host started an engine")
 	}

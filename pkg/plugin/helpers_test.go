@@ -3,61 +3,75 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 
-	"github.com/trafficsim/trafficsim/engine/enginerpc"
-	"github.com/trafficsim/trafficsim/engine/runhost"
-	"github.com/trafficsim/trafficsim/engine/runhost/runhosttest"
 	"github.com/trafficsim/trafficsim/pkg/enginehost"
+	"github.com/trafficsim/trafficsim/pkg/internal/enginebuild"
 )
 
 const testSecret = "adm1n-s3cret-value"
 
-// testApp is an App on an engine served in process by go-plugin (test mode) and
-// reached through a real go-plugin gRPC client; the runs are simulated.
+// engineBin is the real `trafficsim` engine, built once; every test app launches it
+// through go-plugin as the plugin does, and its runs go to the embedded target.
+var engineBin string
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		dir, err := os.MkdirTemp("", "plugin-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		if engineBin, err = enginebuild.Engine(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// smallRun is a POST /runs body for a cheap run that lasts until it is stopped or
+// the test ends (its engine is killed then).
+const smallRun = `{"users": 1, "durationSeconds": 60, "delayMinMs": 100, "delayMaxMs": 300}`
+
+// testApp is an App on its own engine host running the real engine binary.
 type testApp struct {
 	*App
 	settings backend.AppInstanceSettings
 }
 
+// newTestApp makes an app with jsonData as its settings, plus enginePath pointing at
+// the built engine when jsonData is an object without one.
 func newTestApp(t *testing.T, jsonData string) *testApp {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	reattach := make(chan *plugin.ReattachConfig, 1)
-	closed := make(chan struct{})
-	eng := runhost.New(runhost.Options{NewRun: runhosttest.Factory(20 * time.Millisecond), Scenarios: runhosttest.Scenarios, Version: "v-test"})
-	go plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig: enginerpc.Handshake,
-		Plugins:         enginerpc.PluginSet(eng),
-		GRPCServer:      plugin.DefaultGRPCServer,
-		Logger:          hclog.NewNullLogger(),
-		Test:            &plugin.ServeTestConfig{Context: ctx, ReattachConfigCh: reattach, CloseCh: closed},
-	})
-	var rc *plugin.ReattachConfig
-	select {
-	case rc = <-reattach:
-	case <-time.After(10 * time.Second):
-		t.Fatal("in-process engine did not start")
+	var obj map[string]any
+	if json.Unmarshal([]byte(jsonData), &obj) == nil && obj != nil {
+		if _, ok := obj["enginePath"]; !ok {
+			obj["enginePath"] = engineBin
+		}
+		b, err := json.Marshal(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jsonData = string(b)
 	}
-	host := enginehost.NewAttached(nil, rc)
+	host := enginehost.New(hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: os.Stderr}))
+	t.Cleanup(host.Close)
 	settings := backend.AppInstanceSettings{
 		JSONData:                json.RawMessage(jsonData),
 		DecryptedSecureJSONData: map[string]string{"targetAdminPassword": testSecret, "remoteWritePassword": testSecret},
 		Updated:                 time.Now(),
 	}
-	t.Cleanup(func() {
-		host.Close()
-		_ = eng.Shutdown(context.Background())
-		cancel()
-		<-closed
-	})
 	return &testApp{App: NewAppWithHost(settings, host), settings: settings}
 }
 
@@ -134,4 +148,25 @@ func (a *testApp) startRun(t *testing.T, body string) RunStatus {
 	var st RunStatus
 	res.json(t, &st)
 	return st
+}
+
+// waitRun polls GET /runs/{id} every 50ms until cond holds (10s at most).
+func (a *testApp) waitRun(t *testing.T, id, what string, cond func(RunStatus) bool) RunStatus {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var st RunStatus
+		res := a.call(t, "Viewer", http.MethodGet, "/runs/"+id, "")
+		if res.status != http.StatusOK {
+			t.Fatalf("GET /runs/%s = %d %s", id, res.status, res.body)
+		}
+		res.json(t, &st)
+		if cond(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s: timed out waiting for %s; last status %+v", id, what, st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

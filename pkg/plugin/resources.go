@@ -300,6 +300,7 @@ var engineFields = map[string]string{
 	"delay_max_ms":      "delayMaxMs",
 	"scenario":          "scenario",
 	"seed":              "seed",
+	"admin_password":    "targetAdminPassword", // the app setting it comes from
 }
 
 func writeEngineError(w http.ResponseWriter, err error) {

@@ -2,22 +2,22 @@ package plugin
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestRoleMatrix(t *testing.T) {
 	a := newTestApp(t, `{"maxConcurrentRuns": 50}`)
-	existing := a.startRun(t, `{"users": 1}`)
+	existing := a.startRun(t, smallRun)
 
 	type route struct{ method, path, body string }
 	routes := []route{
 		{"GET", "/scenarios", ""},
 		{"GET", "/limits", ""},
 		{"GET", "/runs", ""},
-		{"POST", "/runs", `{"users": 1}`},
+		{"POST", "/runs", smallRun},
 		{"GET", "/runs/" + existing.ID, ""},
 		{"POST", "/runs/{id}/stop", ""},
 	}
@@ -26,7 +26,7 @@ func TestRoleMatrix(t *testing.T) {
 		for _, r := range routes {
 			path := r.path
 			if strings.Contains(path, "{id}") {
-				path = strings.Replace(path, "{id}", a.startRun(t, `{"users": 1}`).ID, 1)
+				path = strings.Replace(path, "{id}", a.startRun(t, smallRun).ID, 1)
 			}
 			want := http.StatusOK
 			switch {
@@ -50,30 +50,45 @@ func TestRoleMatrix(t *testing.T) {
 	}
 }
 
+// closedPort returns a loopback port nothing listens on: runs aimed there make
+// no traffic beyond refused connections.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	_ = ln.Close()
+	return port
+}
+
+// TestAllowlist goes through POST /runs. Allowed targets are on loopback (runs that
+// are started must not aim load anywhere else); refused ones never start a run, so
+// they may name any host. TestTargetCanonicalForm covers allowed remote hosts.
 func TestAllowlist(t *testing.T) {
-	a := newTestApp(t, `{"maxConcurrentRuns": 100, "allowedTargets": ["http://127.0.0.1:9501/", "https://Targets.Example.com/api/v1"]}`)
+	p := closedPort(t)
+	a := newTestApp(t, fmt.Sprintf(`{"maxConcurrentRuns": 100, "allowedTargets": ["http://127.0.0.1:%s/", "http://127.0.0.1:%s/api/v1", "https://Targets.Example.com/api/v1"]}`, p, p))
 	cases := []struct {
 		baseURL string
 		want    int
 		echo    string // the canonical URL the run is given
 	}{
 		{"", http.StatusCreated, ""},
-		{"http://127.0.0.1:9501", http.StatusCreated, "http://127.0.0.1:9501"},
-		{"http://127.0.0.1:9501/", http.StatusCreated, "http://127.0.0.1:9501"},
-		{"http://127.0.0.1:9501/anything/below", http.StatusCreated, "http://127.0.0.1:9501/anything/below"},
-		{"HTTP://127.0.0.1:9501/x", http.StatusCreated, "http://127.0.0.1:9501/x"},
-		{"http://127.0.0.1:09501", http.StatusCreated, "http://127.0.0.1:9501"},
-		{"https://targets.example.com/api/v1", http.StatusCreated, "https://targets.example.com:443/api/v1"},
-		{"https://TARGETS.example.com:443/api/v1/users/", http.StatusCreated, "https://targets.example.com:443/api/v1/users"},
-		{"https://targets.example.com./api/v1", http.StatusCreated, "https://targets.example.com:443/api/v1"},
+		{"http://127.0.0.1:" + p, http.StatusCreated, "http://127.0.0.1:" + p},
+		{"http://127.0.0.1:" + p + "/", http.StatusCreated, "http://127.0.0.1:" + p},
+		{"http://127.0.0.1:" + p + "/anything/below", http.StatusCreated, "http://127.0.0.1:" + p + "/anything/below"},
+		{"HTTP://127.0.0.1:" + p + "/x", http.StatusCreated, "http://127.0.0.1:" + p + "/x"},
+		{"http://127.0.0.1:0" + p, http.StatusCreated, "http://127.0.0.1:" + p},
+		{"http://127.0.0.1.:" + p + "/api/v1/", http.StatusCreated, "http://127.0.0.1:" + p + "/api/v1"},
 
-		{"http://127.0.0.1.evil.com:9501", http.StatusForbidden, ""},
-		{"http://127.0.0.1.nip.io:9501/", http.StatusForbidden, ""},
-		{"http://127.0.0.1:9502", http.StatusForbidden, ""},
+		{"http://127.0.0.1.evil.com:" + p, http.StatusForbidden, ""},
+		{"http://127.0.0.1.nip.io:" + p + "/", http.StatusForbidden, ""},
+		{"http://127.0.0.1:1", http.StatusForbidden, ""},
 		{"http://127.0.0.1", http.StatusForbidden, ""},
-		{"https://127.0.0.1:9501", http.StatusForbidden, ""},
-		{"http://localhost:9501", http.StatusForbidden, ""},
-		{"http://[::1]:9501", http.StatusForbidden, ""},
+		{"https://127.0.0.1:" + p, http.StatusForbidden, ""},
+		{"http://localhost:" + p, http.StatusForbidden, ""},
+		{"http://[::1]:" + p, http.StatusForbidden, ""},
 		{"https://targets.example.com/api", http.StatusForbidden, ""},
 		{"https://targets.example.com/api/v10", http.StatusForbidden, ""},
 		{"https://targets.example.com/API/v1", http.StatusForbidden, ""},
@@ -81,23 +96,23 @@ func TestAllowlist(t *testing.T) {
 		{"http://targets.example.com/api/v1", http.StatusForbidden, ""},
 		{"https://targets.example.com.evil.com/api/v1", http.StatusForbidden, ""},
 
-		{"http://127.0.0.1:9501.evil.com", http.StatusBadRequest, ""},
-		{"http://127.0.0.1:9501.evil.com:9501", http.StatusBadRequest, ""},
-		{"http://127.0.0.1:9501@evil.com", http.StatusBadRequest, ""},
-		{"http://user:pw@127.0.0.1:9501/", http.StatusBadRequest, ""},
-		{"http://evil.com\\@127.0.0.1:9501", http.StatusBadRequest, ""},
-		{"https://targets.example.com/api/v1/../../admin", http.StatusBadRequest, ""},
-		{"https://targets.example.com/api/v1/%2e%2e/%2e%2e/admin", http.StatusBadRequest, ""},
-		{"http://127.0.0.1:9501/?next=http://evil.com", http.StatusBadRequest, ""},
-		{"http://127.0.0.1:9501/#frag", http.StatusBadRequest, ""},
-		{"ftp://127.0.0.1:9501/", http.StatusBadRequest, ""},
-		{"//127.0.0.1:9501/", http.StatusBadRequest, ""},
-		{"127.0.0.1:9501", http.StatusBadRequest, ""},
+		{"http://127.0.0.1:" + p + ".evil.com", http.StatusBadRequest, ""},
+		{"http://127.0.0.1:" + p + ".evil.com:" + p, http.StatusBadRequest, ""},
+		{"http://127.0.0.1:" + p + "@evil.com", http.StatusBadRequest, ""},
+		{"http://user:pw@127.0.0.1:" + p + "/", http.StatusBadRequest, ""},
+		{"http://evil.com\\@127.0.0.1:" + p, http.StatusBadRequest, ""},
+		{"http://127.0.0.1:" + p + "/api/v1/../../admin", http.StatusBadRequest, ""},
+		{"http://127.0.0.1:" + p + "/api/v1/%2e%2e/%2e%2e/admin", http.StatusBadRequest, ""},
+		{"http://127.0.0.1:" + p + "/?next=http://evil.com", http.StatusBadRequest, ""},
+		{"http://127.0.0.1:" + p + "/#frag", http.StatusBadRequest, ""},
+		{"ftp://127.0.0.1:" + p + "/", http.StatusBadRequest, ""},
+		{"//127.0.0.1:" + p + "/", http.StatusBadRequest, ""},
+		{"127.0.0.1:" + p, http.StatusBadRequest, ""},
 		{"http://127.0.0.1:99999/", http.StatusBadRequest, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.baseURL, func(t *testing.T) {
-			res := a.call(t, "Admin", "POST", "/runs", fmt.Sprintf(`{"users": 1, "baseUrl": %q}`, c.baseURL))
+			res := a.call(t, "Admin", "POST", "/runs", fmt.Sprintf(`{"users": 1, "durationSeconds": 30, "baseUrl": %q}`, c.baseURL))
 			if res.status != c.want {
 				t.Fatalf("baseUrl %q = %d %s; want %d", c.baseURL, res.status, res.body, c.want)
 			}
@@ -115,8 +130,38 @@ func TestAllowlist(t *testing.T) {
 			if st.Config.BaseURL != c.echo {
 				t.Fatalf("run baseUrl = %q, want %q", st.Config.BaseURL, c.echo)
 			}
-			a.call(t, "Admin", "POST", "/runs/"+st.ID+"/stop", "")
+			a.call(t, "Admin", "POST", "/runs/"+st.ID+"/stop", `{"graceful": false}`)
 		})
+	}
+}
+
+// TestTargetCanonicalForm checks the allowlist's comparison and the canonical URL a
+// run is given for remote hosts, without starting runs against them.
+func TestTargetCanonicalForm(t *testing.T) {
+	var allow allowlist
+	for _, raw := range []string{"http://127.0.0.1:9501/", "https://Targets.Example.com/api/v1"} {
+		p, err := parseTarget(raw)
+		if err != nil {
+			t.Fatalf("parse prefix %q: %v", raw, err)
+		}
+		allow = append(allow, p)
+	}
+	for raw, want := range map[string]string{
+		"https://targets.example.com/api/v1":            "https://targets.example.com:443/api/v1",
+		"https://TARGETS.example.com:443/api/v1/users/": "https://targets.example.com:443/api/v1/users",
+		"https://targets.example.com./api/v1":           "https://targets.example.com:443/api/v1",
+		"https://targets.example.com/api/v1//users":     "https://targets.example.com:443/api/v1/users",
+		"http://127.0.0.1:9501":                         "http://127.0.0.1:9501",
+		"http://127.0.0.1:09501/a":                      "http://127.0.0.1:9501/a",
+	} {
+		tg, err := parseTarget(raw)
+		if err != nil {
+			t.Errorf("parse %q: %v", raw, err)
+			continue
+		}
+		if !allow.allows(tg) || tg.url != want {
+			t.Errorf("%q: allowed %v, canonical %q; want allowed as %q", raw, allow.allows(tg), tg.url, want)
+		}
 	}
 }
 
@@ -125,14 +170,14 @@ func TestAllowlistEmptyAllowsOnlyEmbedded(t *testing.T) {
 	if res := a.call(t, "Editor", "POST", "/runs", `{"users": 1, "baseUrl": "http://127.0.0.1:9501"}`); res.status != http.StatusForbidden {
 		t.Fatalf("with no allowedTargets an external target got %d %s", res.status, res.body)
 	}
-	a.startRun(t, `{"users": 1, "baseUrl": ""}`)
+	a.startRun(t, `{"users": 1, "durationSeconds": 30, "baseUrl": ""}`)
 }
 
 func TestValidationNamesTheField(t *testing.T) {
-	a := newTestApp(t, `{"maxUsers": 50, "maxConcurrentRuns": 100}`)
+	a := newTestApp(t, `{"maxUsers": 5, "maxConcurrentRuns": 100}`)
 	cases := []struct{ body, field string }{
 		{`{"users": 0}`, "users"},
-		{`{"users": 51}`, "users"},
+		{`{"users": 6}`, "users"},
 		{`{"users": -3}`, "users"},
 		{`{"users": "ten"}`, "users"},
 		{`{"users": 1.5}`, "users"},
@@ -163,37 +208,27 @@ func TestValidationNamesTheField(t *testing.T) {
 		t.Fatalf("truncated JSON = %d", res.status)
 	}
 	// The largest allowed run is fine, and omitted fields take the form defaults.
-	st := a.startRun(t, `{"users": 50, "scenario": "admin", "seed": 7}`)
-	want := RunConfig{Users: 50, MinRequestCount: 10, MaxRequestCount: 1000, DurationSeconds: 300, DelayMinMs: 100, DelayMaxMs: 2000, Scenario: "admin", Seed: 7}
+	st := a.startRun(t, `{"users": 5, "scenario": "admin", "seed": 7}`)
+	want := RunConfig{Users: 5, MinRequestCount: 10, MaxRequestCount: 1000, DurationSeconds: 300, DelayMinMs: 100, DelayMaxMs: 2000, Scenario: "admin", Seed: 7}
 	if st.Config != want {
 		t.Fatalf("config = %+v, want %+v", st.Config, want)
 	}
+	a.call(t, "Editor", "POST", "/runs/"+st.ID+"/stop", `{"graceful": false}`)
 }
 
 func TestConcurrentRunLimit(t *testing.T) {
 	a := newTestApp(t, `{"maxConcurrentRuns": 2}`)
-	first := a.startRun(t, `{"users": 1, "maxRequestCount": 100000}`)
-	a.startRun(t, `{"users": 1, "maxRequestCount": 100000}`)
-	res := a.call(t, "Editor", "POST", "/runs", `{"users": 1}`)
+	first := a.startRun(t, smallRun)
+	a.startRun(t, smallRun)
+	res := a.call(t, "Editor", "POST", "/runs", smallRun)
 	if res.status != http.StatusConflict {
 		t.Fatalf("third run = %d %s; want 409", res.status, res.body)
 	}
 	if res := a.call(t, "Editor", "POST", "/runs/"+first.ID+"/stop", `{"graceful": false}`); res.status != http.StatusOK {
 		t.Fatalf("stop = %d %s", res.status, res.body)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var st RunStatus
-		a.call(t, "Viewer", "GET", "/runs/"+first.ID, "").json(t, &st)
-		if st.State == "finished" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("stopped run did not finish: %+v", st)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	a.startRun(t, `{"users": 1}`)
+	a.waitRun(t, first.ID, "the stopped run to end", func(st RunStatus) bool { return st.State == "finished" || st.State == "failed" })
+	a.startRun(t, smallRun)
 }
 
 func TestReadRoutes(t *testing.T) {
@@ -212,8 +247,14 @@ func TestReadRoutes(t *testing.T) {
 		Scenarios []struct{ Name, Description string } `json:"scenarios"`
 	}
 	a.call(t, "Viewer", "GET", "/scenarios", "").json(t, &sc)
-	if len(sc.Scenarios) != 2 || sc.Scenarios[0].Name != "mixed" || sc.Scenarios[0].Description == "" {
-		t.Fatalf("scenarios = %+v", sc)
+	names := map[string]bool{}
+	for _, s := range sc.Scenarios {
+		names[s.Name] = s.Description != ""
+	}
+	for _, want := range []string{"mixed", "development", "load_test", "metrics_generation", "new_user", "active_user", "admin", "power_user"} {
+		if !names[want] {
+			t.Errorf("scenario %s missing or without a description in %+v", want, sc)
+		}
 	}
 	if res := a.call(t, "Viewer", "GET", "/runs/nosuchrun", ""); res.status != http.StatusNotFound {
 		t.Fatalf("unknown run = %d %s", res.status, res.body)
@@ -228,7 +269,7 @@ func TestReadRoutes(t *testing.T) {
 		t.Fatalf("DELETE /runs = %d", res.status)
 	}
 
-	st := a.startRun(t, `{"users": 2}`)
+	st := a.startRun(t, `{"users": 2, "durationSeconds": 60, "delayMinMs": 10, "delayMaxMs": 50}`)
 	var list struct {
 		Runs []RunStatus `json:"runs"`
 	}
@@ -236,7 +277,8 @@ func TestReadRoutes(t *testing.T) {
 	if len(list.Runs) != 1 || list.Runs[0].ID != st.ID || list.Runs[0].StartedAt == nil || list.Runs[0].Config.Users != 2 {
 		t.Fatalf("runs = %+v", list)
 	}
-	// The raw JSON uses exactly the documented camelCase names.
+	// The raw JSON uses exactly the documented camelCase names (once a request is recent).
+	a.waitRun(t, st.ID, "a recent request", func(st RunStatus) bool { return len(st.Recent) > 0 })
 	body := string(a.call(t, "Viewer", "GET", "/runs/"+st.ID, "").body)
 	for _, k := range []string{`"id"`, `"state"`, `"startedAt"`, `"endedAt"`, `"config"`, `"stats"`, `"recent"`, `"error"`,
 		`"users"`, `"minRequestCount"`, `"maxRequestCount"`, `"durationSeconds"`, `"baseUrl"`, `"delayMinMs"`, `"delayMaxMs"`, `"scenario"`, `"seed"`,

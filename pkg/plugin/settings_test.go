@@ -65,7 +65,7 @@ func TestInvalidSettingsKeepReadsAndRefuseStarts(t *testing.T) {
 func TestHealthReportsEngineVersion(t *testing.T) {
 	a := newTestApp(t, `{}`)
 	h, err := a.CheckHealth(context.Background(), &backend.CheckHealthRequest{PluginContext: a.pluginContext("Admin")})
-	if err != nil || h.Status != backend.HealthStatusOk || !strings.Contains(h.Message, "v-test") {
+	if err != nil || h.Status != backend.HealthStatusOk || !strings.Contains(h.Message, "Engine trafficsim dev is running") {
 		t.Fatalf("health = %+v, %v", h, err)
 	}
 }

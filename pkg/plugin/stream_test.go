@@ -33,7 +33,7 @@ func (p *packets) Send(pk *backend.StreamPacket) error {
 
 func TestSubscribeStreamRoles(t *testing.T) {
 	a := newTestApp(t, `{}`)
-	run := a.startRun(t, `{"users": 1}`)
+	run := a.startRun(t, smallRun)
 	ctx := context.Background()
 	for _, c := range []struct {
 		role, path string
@@ -70,7 +70,7 @@ func TestSubscribeStreamRoles(t *testing.T) {
 
 func TestRunStreamPushesUntilTheRunEnds(t *testing.T) {
 	a := newTestApp(t, `{}`)
-	run := a.startRun(t, `{"users": 2, "maxRequestCount": 100000}`)
+	run := a.startRun(t, `{"users": 2, "durationSeconds": 60, "delayMinMs": 10, "delayMaxMs": 50}`)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var once sync.Once
@@ -101,7 +101,7 @@ func TestRunStreamPushesUntilTheRunEnds(t *testing.T) {
 
 func TestRunStreamEndsWithTheSubscription(t *testing.T) {
 	a := newTestApp(t, `{}`)
-	run := a.startRun(t, `{"users": 1, "maxRequestCount": 100000}`)
+	run := a.startRun(t, smallRun)
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &packets{each: func(RunStatus) { cancel() }}
 	done := make(chan error, 1)

@@ -1,0 +1,165 @@
+// Package catalog lists the endpoints of the user-service API trafficsim drives
+// (docs/api.md): every endpoint as a stable id, its endpoint group, method and
+// route template. Route templates are the only route values metrics ever carry.
+package catalog
+
+import "fmt"
+
+// Endpoint groups, the `group` label of the engine's metrics.
+const (
+	GroupAuth           = "auth"
+	GroupUserQuery      = "user_query"
+	GroupUserMutation   = "user_mutation"
+	GroupProfile        = "profile"
+	GroupRolePermission = "role_permission"
+	GroupAdmin          = "admin"
+)
+
+// Groups are the endpoint groups in report order.
+var Groups = []string{GroupAuth, GroupUserQuery, GroupUserMutation, GroupProfile, GroupRolePermission, GroupAdmin}
+
+// Endpoint is one (method, route template) of the API.
+type Endpoint struct {
+	ID     string // stable name, e.g. "users.get"; API profiles refer to it
+	Group  string
+	Method string
+	Route  string // template with {id}, {userId}, {roleId}, {email}, {username}
+	// Public endpoints need no token (login, refresh, registration).
+	Public bool
+	// Admin endpoints need the admin role on the reference target.
+	Admin bool
+}
+
+// Endpoint ids.
+const (
+	AuthLogin   = "auth.login"
+	AuthLogout  = "auth.logout"
+	AuthRefresh = "auth.refresh"
+	AuthMe      = "auth.me"
+
+	UsersList          = "users.list"
+	UsersSearch        = "users.search"
+	UsersGet           = "users.get"
+	UsersByEmail       = "users.by_email"
+	UsersByUsername    = "users.by_username"
+	UsersCreate        = "users.create"
+	UsersUpdate        = "users.update"
+	UsersDelete        = "users.delete"
+	UsersActivate      = "users.activate"
+	UsersDeactivate    = "users.deactivate"
+	UsersChangePasswd  = "users.change_password"
+	UsersResetPassword = "users.reset_password"
+
+	ProfileCreate = "profile.create"
+	ProfileGet    = "profile.get"
+	ProfileUpdate = "profile.update"
+	ProfileDelete = "profile.delete"
+
+	RolesList   = "roles.list"
+	RolesCreate = "roles.create"
+	RolesGet    = "roles.get"
+	RolesUpdate = "roles.update"
+	RolesDelete = "roles.delete"
+
+	PermissionsList   = "permissions.list"
+	PermissionsCreate = "permissions.create"
+	PermissionsGet    = "permissions.get"
+	PermissionsUpdate = "permissions.update"
+	PermissionsDelete = "permissions.delete"
+
+	UserRolesList   = "user_roles.list"
+	UserRolesAssign = "user_roles.assign"
+	UserRolesRevoke = "user_roles.revoke"
+)
+
+// all is the catalog in docs/api.md order. Groups: what a person does with the
+// endpoint — reading users, changing their own account, managing their profile,
+// looking up roles and permissions, or administering (admin-only endpoints).
+var all = []Endpoint{
+	{ID: AuthLogin, Group: GroupAuth, Method: "POST", Route: "/api/v1/auth/login", Public: true},
+	{ID: AuthLogout, Group: GroupAuth, Method: "POST", Route: "/api/v1/auth/logout"},
+	{ID: AuthRefresh, Group: GroupAuth, Method: "POST", Route: "/api/v1/auth/refresh", Public: true},
+	{ID: AuthMe, Group: GroupAuth, Method: "POST", Route: "/api/v1/auth/me"},
+
+	{ID: UsersList, Group: GroupUserQuery, Method: "GET", Route: "/api/v1/users"},
+	{ID: UsersSearch, Group: GroupUserQuery, Method: "GET", Route: "/api/v1/users/search"},
+	{ID: UsersGet, Group: GroupUserQuery, Method: "GET", Route: "/api/v1/users/{id}"},
+	{ID: UsersByEmail, Group: GroupUserQuery, Method: "GET", Route: "/api/v1/users/email/{email}"},
+	{ID: UsersByUsername, Group: GroupUserQuery, Method: "GET", Route: "/api/v1/users/username/{username}"},
+	{ID: UsersCreate, Group: GroupUserMutation, Method: "POST", Route: "/api/v1/users", Public: true},
+	{ID: UsersUpdate, Group: GroupUserMutation, Method: "PUT", Route: "/api/v1/users/{id}"},
+	{ID: UsersDelete, Group: GroupAdmin, Method: "DELETE", Route: "/api/v1/users/{id}", Admin: true},
+	{ID: UsersActivate, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/users/{id}/activate", Admin: true},
+	{ID: UsersDeactivate, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/users/{id}/deactivate", Admin: true},
+	{ID: UsersChangePasswd, Group: GroupUserMutation, Method: "PUT", Route: "/api/v1/users/{id}/change-password"},
+	{ID: UsersResetPassword, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/users/{id}/reset-password", Admin: true},
+
+	{ID: ProfileCreate, Group: GroupProfile, Method: "POST", Route: "/api/v1/users/{userId}/profile"},
+	{ID: ProfileGet, Group: GroupProfile, Method: "GET", Route: "/api/v1/users/{userId}/profile"},
+	{ID: ProfileUpdate, Group: GroupProfile, Method: "PUT", Route: "/api/v1/users/{userId}/profile"},
+	{ID: ProfileDelete, Group: GroupProfile, Method: "DELETE", Route: "/api/v1/users/{userId}/profile"},
+
+	{ID: RolesList, Group: GroupRolePermission, Method: "GET", Route: "/api/v1/roles"},
+	{ID: RolesCreate, Group: GroupAdmin, Method: "POST", Route: "/api/v1/roles", Admin: true},
+	{ID: RolesGet, Group: GroupRolePermission, Method: "GET", Route: "/api/v1/roles/{id}"},
+	{ID: RolesUpdate, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/roles/{id}", Admin: true},
+	{ID: RolesDelete, Group: GroupAdmin, Method: "DELETE", Route: "/api/v1/roles/{id}", Admin: true},
+
+	{ID: PermissionsList, Group: GroupRolePermission, Method: "GET", Route: "/api/v1/permissions"},
+	{ID: PermissionsCreate, Group: GroupAdmin, Method: "POST", Route: "/api/v1/permissions", Admin: true},
+	{ID: PermissionsGet, Group: GroupRolePermission, Method: "GET", Route: "/api/v1/permissions/{id}"},
+	{ID: PermissionsUpdate, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/permissions/{id}", Admin: true},
+	{ID: PermissionsDelete, Group: GroupAdmin, Method: "DELETE", Route: "/api/v1/permissions/{id}", Admin: true},
+
+	{ID: UserRolesList, Group: GroupRolePermission, Method: "GET", Route: "/api/v1/users/{userId}/roles"},
+	{ID: UserRolesAssign, Group: GroupAdmin, Method: "POST", Route: "/api/v1/users/{userId}/roles/{roleId}", Admin: true},
+	{ID: UserRolesRevoke, Group: GroupAdmin, Method: "DELETE", Route: "/api/v1/users/{userId}/roles/{roleId}", Admin: true},
+}
+
+var byID = func() map[string]*Endpoint {
+	m := make(map[string]*Endpoint, len(all))
+	for i := range all {
+		e := &all[i]
+		if _, dup := m[e.ID]; dup {
+			panic(fmt.Sprintf("catalog: duplicate endpoint id %q", e.ID))
+		}
+		m[e.ID] = e
+	}
+	return m
+}()
+
+// All returns every endpoint, in docs/api.md order. The caller must not modify them.
+func All() []Endpoint { return all }
+
+// Lookup returns the endpoint with the id, or nil.
+func Lookup(id string) *Endpoint { return byID[id] }
+
+// MustLookup returns the endpoint with the id and panics on an unknown id (a
+// programming error: ids are constants).
+func MustLookup(id string) *Endpoint {
+	e := byID[id]
+	if e == nil {
+		panic(fmt.Sprintf("catalog: unknown endpoint id %q", id))
+	}
+	return e
+}
+
+// IsGroup reports whether g is an endpoint group.
+func IsGroup(g string) bool {
+	for _, x := range Groups {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// GroupIndex returns g's position in Groups, or -1.
+func GroupIndex(g string) int {
+	for i, x := range Groups {
+		if x == g {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,444 @@
+// Package client is the HTTP client of the virtual users: one shared, pooled
+// transport for a whole run, requests built from the API catalog and an API
+// profile, tokens and ids read from answers, and failures classified the way
+// the metrics count them. A Policy seam decides around each request whether and
+// how long it may take (circuit breakers, adaptive timeouts, backoff, a rate
+// cap — see Policy).
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/trafficsim/trafficsim/engine/catalog"
+)
+
+// Error kinds, the `kind` label of trafficsim_request_errors_total.
+const (
+	KindTimeout     = "timeout"
+	KindConnection  = "connection"
+	KindCircuitOpen = "circuit_open"
+	KindCanceled    = "canceled"
+	KindProtocol    = "protocol"
+)
+
+// DefaultTimeout bounds one request (sending until the body is read) unless the
+// Policy says otherwise.
+const DefaultTimeout = 30 * time.Second
+
+// maxBody bounds how much of an answer is read; the rest is discarded.
+const maxBody = 4 << 20
+
+// ErrCircuitOpen is returned by a Policy that refuses to send (open breaker).
+var ErrCircuitOpen = errors.New("circuit open")
+
+// Policy is consulted around every request: the seam for per-group circuit
+// breakers, adaptive timeouts, backoff on 429/5xx honouring Retry-After and a
+// global rate cap. Implementations must be safe for concurrent use and cheap.
+type Policy interface {
+	// Admit is called before a request of the group is sent. It may wait (rate
+	// cap, backoff) until ctx ends, and may refuse with ErrCircuitOpen. It returns
+	// the timeout of the request.
+	Admit(ctx context.Context, group string) (time.Duration, error)
+	// Done reports the outcome of an admitted request.
+	Done(group string, r *Result)
+}
+
+// FixedTimeout is the default Policy: every request is admitted with the same timeout.
+type FixedTimeout time.Duration
+
+// Admit implements Policy.
+func (f FixedTimeout) Admit(context.Context, string) (time.Duration, error) {
+	return time.Duration(f), nil
+}
+
+// Done implements Policy.
+func (FixedTimeout) Done(string, *Result) {}
+
+// Options configure a Client.
+type Options struct {
+	BaseURL string  // scheme://host[:port], no path
+	Profile Profile // zero: the reference API
+	// Conns sizes the pool of idle connections kept for reuse (default 100); a
+	// thinking VU holds none.
+	Conns  int
+	Policy Policy // nil: FixedTimeout(DefaultTimeout)
+	// Transport replaces the tuned default (tests).
+	Transport http.RoundTripper
+	// UserAgent is sent with every request (default "trafficsim").
+	UserAgent string
+}
+
+// Client sends the requests of every VU of a run. It is safe for concurrent use.
+type Client struct {
+	hc      *http.Client
+	base    string
+	prof    Profile
+	routes  map[string]*route // by endpoint id
+	policy  Policy
+	uaValue []string
+	authHdr string
+	scheme  string
+}
+
+// route is an endpoint's template split into literal text and placeholders.
+type route struct {
+	template string // as metrics carry it
+	parts    []routePart
+}
+
+// routePart is literal text, or a placeholder filled from Call.Params[param].
+type routePart struct {
+	text  string
+	param int // -1 for literal text
+}
+
+// New returns a Client for the target.
+func New(o Options) (*Client, error) {
+	u, err := url.Parse(o.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("base URL %q: want http(s)://host[:port]", o.BaseURL)
+	}
+	if err := o.Profile.Validate(); err != nil {
+		return nil, fmt.Errorf("API profile: %w", err)
+	}
+	if o.Conns <= 0 {
+		o.Conns = 100
+	}
+	if o.Policy == nil {
+		o.Policy = FixedTimeout(DefaultTimeout)
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "trafficsim"
+	}
+	rt := o.Transport
+	if rt == nil {
+		rt = NewTransport(o.Conns)
+	}
+	c := &Client{
+		hc: &http.Client{
+			Transport: rt,
+			// A redirect is an answer in its own right for a load tool.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		base:    strings.TrimSuffix(u.Scheme+"://"+u.Host+strings.TrimSuffix(u.Path, "/"), "/"),
+		prof:    o.Profile.withDefaults(),
+		routes:  map[string]*route{},
+		policy:  o.Policy,
+		uaValue: []string{o.UserAgent},
+	}
+	c.authHdr = http.CanonicalHeaderKey(c.prof.Token.Header)
+	if c.prof.Token.Scheme != "-" {
+		c.scheme = c.prof.Token.Scheme + " "
+	}
+	for i := range catalog.All() {
+		ep := &catalog.All()[i]
+		c.routes[ep.ID] = compileRoute(c.prof.routeOf(ep))
+	}
+	return c, nil
+}
+
+// NewTransport returns the tuned transport a run shares: connections kept alive
+// and reused, idle ones bounded by conns, dial and TLS handshakes bounded in time.
+func NewTransport(conns int) *http.Transport {
+	return &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          conns,
+		MaxIdleConnsPerHost:   conns,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// Close releases idle connections.
+func (c *Client) Close() { c.hc.CloseIdleConnections() }
+
+// BaseURL is the target's base URL.
+func (c *Client) BaseURL() string { return c.base }
+
+// Profile is the API profile in use, defaults filled.
+func (c *Client) Profile() Profile { return c.prof }
+
+// Route is the endpoint's route template under the profile: the `route` label.
+func (c *Client) Route(ep *catalog.Endpoint) string { return c.routes[ep.ID].template }
+
+func compileRoute(t string) *route {
+	r := &route{template: t}
+	rest := t
+	for rest != "" {
+		i := strings.IndexByte(rest, '{')
+		j := strings.IndexByte(rest, '}')
+		if i < 0 || j < i {
+			r.parts = append(r.parts, routePart{text: rest, param: -1})
+			break
+		}
+		if i > 0 {
+			r.parts = append(r.parts, routePart{text: rest[:i], param: -1})
+		}
+		idx := 0
+		if rest[i:j+1] == "{roleId}" {
+			idx = 1
+		}
+		r.parts = append(r.parts, routePart{param: idx})
+		rest = rest[j+1:]
+	}
+	return r
+}
+
+// Call is one request.
+type Call struct {
+	Endpoint *catalog.Endpoint
+	// Params fill the placeholders: Params[0] the user/role/permission id (or the
+	// email or username), Params[1] the {roleId}.
+	Params [2]string
+	Query  string // raw query without "?", e.g. "page=2&per_page=20"
+	Body   Body   // nil: no body
+	Token  string // access token; "" sends none
+	// Decode asks for the answer to be parsed as JSON (Result.JSON).
+	Decode bool
+}
+
+// Result is the outcome of a Call.
+type Result struct {
+	Start   time.Time
+	Latency time.Duration
+	Status  int    // 0: no answer
+	ErrKind string // "" or one of the Kind constants
+	Err     error
+	// RetryAfter is the Retry-After of a 429/503 answer, 0 when absent.
+	RetryAfter time.Duration
+	// JSON is the decoded answer when Call.Decode was set and it parsed.
+	JSON any
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+var jsonValue = []string{"application/json"}
+
+// Do sends the call and reads the answer. It never panics on a bad answer: a
+// body that cannot be read or parsed is reported as KindProtocol with the status.
+func (c *Client) Do(ctx context.Context, call *Call) Result {
+	ep := call.Endpoint
+	res := Result{Start: time.Now()}
+	timeout, err := c.policy.Admit(ctx, ep.Group)
+	if err != nil {
+		res.Err = err
+		res.ErrKind = KindCanceled
+		if errors.Is(err, ErrCircuitOpen) {
+			res.ErrKind = KindCircuitOpen
+		}
+		return res
+	}
+	res.Start = time.Now()
+	c.send(ctx, call, timeout, &res)
+	res.Latency = time.Since(res.Start)
+	c.policy.Done(ep.Group, &res)
+	return res
+}
+
+func (c *Client) send(ctx context.Context, call *Call, timeout time.Duration, res *Result) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			bufPool.Put(buf)
+		}
+	}()
+	u := c.url(call)
+	var body io.Reader
+	if call.Body != nil {
+		call.Body.encode(buf, c.prof.Fields, c.prof.Envelope)
+		body = bytes.NewReader(buf.Bytes())
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, call.Endpoint.Method, u, body)
+	if err != nil {
+		res.Err, res.ErrKind = fmt.Errorf("build request %s %s: %w", call.Endpoint.Method, u, err), KindProtocol
+		return
+	}
+	// Shared, never modified header values: no allocation per request.
+	req.Header["User-Agent"] = c.uaValue
+	req.Header["Accept"] = jsonValue
+	if call.Body != nil {
+		req.Header["Content-Type"] = jsonValue
+	}
+	if call.Token != "" {
+		req.Header[c.authHdr] = []string{c.scheme + call.Token}
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		res.Err, res.ErrKind = err, classify(ctx, err)
+		return
+	}
+	res.Status = resp.StatusCode
+	if ra := resp.Header.Get("Retry-After"); ra != "" {
+		if s, err := strconv.Atoi(ra); err == nil && s >= 0 {
+			res.RetryAfter = time.Duration(s) * time.Second
+		}
+	}
+	buf.Reset()
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxBody))
+	_, _ = io.Copy(io.Discard, resp.Body) // drain so the connection is reused
+	resp.Body.Close()
+	if err != nil {
+		res.Err, res.ErrKind = fmt.Errorf("read answer: %w", err), classify(ctx, err)
+		if res.ErrKind == KindConnection {
+			res.ErrKind = KindProtocol
+		}
+		return
+	}
+	if call.Decode && buf.Len() > 0 {
+		dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+		dec.UseNumber()
+		if err := dec.Decode(&res.JSON); err != nil {
+			res.Err, res.ErrKind = fmt.Errorf("parse answer of %s %s: %w", call.Endpoint.Method, c.Route(call.Endpoint), err), KindProtocol
+			res.JSON = nil
+		}
+	}
+}
+
+// url renders the call's URL.
+func (c *Client) url(call *Call) string {
+	r := c.routes[call.Endpoint.ID]
+	n := len(c.base) + len(call.Query) + 1
+	for _, p := range r.parts {
+		n += len(p.text)
+	}
+	for _, p := range call.Params {
+		n += len(p) * 3
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(c.base)
+	for _, p := range r.parts {
+		if p.param < 0 {
+			b.WriteString(p.text)
+			continue
+		}
+		b.WriteString(url.PathEscape(call.Params[p.param]))
+	}
+	if call.Query != "" {
+		b.WriteByte('?')
+		b.WriteString(call.Query)
+	}
+	return b.String()
+}
+
+// classify names the kind of a transport error.
+func classify(ctx context.Context, err error) string {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return KindCanceled
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		if ctx.Err() == context.Canceled {
+			return KindCanceled
+		}
+		return KindTimeout
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return KindTimeout
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return KindConnection
+	}
+	var oe *net.OpError
+	var de *net.DNSError
+	if errors.As(err, &oe) || errors.As(err, &de) {
+		return KindConnection
+	}
+	return KindConnection
+}
+
+// Tokens is what a login or refresh answered.
+type Tokens struct {
+	Access    string
+	Refresh   string
+	ExpiresIn time.Duration // 0 when not given
+}
+
+// Tokens reads the tokens of a login or refresh answer (Call.Decode set).
+func (c *Client) Tokens(r *Result) (Tokens, bool) {
+	var t Tokens
+	v, ok := lookup(r.JSON, c.prof.Token.Access)
+	if !ok {
+		return t, false
+	}
+	if t.Access, ok = v.(string); !ok || t.Access == "" {
+		return t, false
+	}
+	if v, ok := lookup(r.JSON, c.prof.Token.Refresh); ok {
+		t.Refresh, _ = v.(string)
+	}
+	if v, ok := lookup(r.JSON, c.prof.Token.ExpiresIn); ok {
+		if s, ok := asString(v); ok {
+			if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 {
+				t.ExpiresIn = time.Duration(f * float64(time.Second))
+			}
+		}
+	}
+	return t, true
+}
+
+// Object returns the object of a single-object answer.
+func (c *Client) Object(r *Result) (map[string]any, bool) {
+	v, ok := lookup(r.JSON, c.prof.Object)
+	if !ok {
+		return nil, false
+	}
+	m, ok := v.(map[string]any)
+	return m, ok
+}
+
+// ID returns the id of an object.
+func (c *Client) ID(obj map[string]any) (string, bool) {
+	v, ok := lookup(obj, c.prof.ID)
+	if !ok {
+		return "", false
+	}
+	return asString(v)
+}
+
+// Items returns the objects of a page answer.
+func (c *Client) Items(r *Result) []map[string]any {
+	v, ok := lookup(r.JSON, c.prof.Items)
+	if !ok {
+		return nil
+	}
+	list, _ := v.([]any)
+	out := make([]map[string]any, 0, len(list))
+	for _, e := range list {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Str returns a string field of an object (renamed by the profile's Fields).
+func (c *Client) Str(obj map[string]any, field string) string {
+	if f, ok := c.prof.Fields[field]; ok {
+		field = f
+	}
+	s, _ := asString(obj[field])
+	return s
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/runner"
+	"github.com/trafficsim/trafficsim/engine/scenario"
+)
+
+func init() { subcommands = append(subcommands, newCleanupCmd) }
+
+type cleanupOptions struct {
+	baseURL       string
+	run           string
+	adminUser     string
+	adminPassword string
+	apiProfile    string
+	timeout       time.Duration
+}
+
+func newCleanupCmd() *cobra.Command {
+	var o cleanupOptions
+	cmd := &cobra.Command{
+		Use:   "cleanup",
+		Short: "Remove leftover simulation data from a target",
+		Long: `cleanup logs in to the target as admin and deletes simulation data: users whose
+username starts with sim_<run>_ (with --run) — or, without --run, every user named
+sim_… with an @simulation.test email — and sim_ roles and permissions. Deleting a
+user removes its profile and role assignments too. A run normally cleans up after
+itself; use this when one was killed or ran with --cleanup=false.
+
+Exit codes: 0 everything found was deleted, 1 something could not be deleted or the
+target refused the admin login, 2 invalid flags.`,
+		Example: `  trafficsim cleanup --base-url http://127.0.0.1:9501 --run k3x9a2mq
+  TRAFFICSIM_ADMIN_PASSWORD=s3cret trafficsim cleanup --base-url http://127.0.0.1:9501`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.execute(cmd) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.baseURL, "base-url", "", "target base URL, e.g. http://127.0.0.1:9501 (required)")
+	f.StringVar(&o.run, "run", "", "only this run's data (its 8-character id); empty = every run's")
+	f.StringVar(&o.adminUser, "admin-user", "admin", "admin account of the target")
+	f.StringVar(&o.adminPassword, "admin-password", "", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
+	f.StringVar(&o.apiProfile, "api-profile", "", "API profile file for a target shaped unlike the reference API")
+	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
+	return cmd
+}
+
+func (o *cleanupOptions) execute(cmd *cobra.Command) error {
+	if o.baseURL == "" {
+		return usageError(errors.New("--base-url: required, e.g. --base-url http://127.0.0.1:9501"))
+	}
+	if o.timeout <= 0 {
+		return usageError(fmt.Errorf("--timeout: %v: use a positive duration, e.g. 5m", o.timeout))
+	}
+	var prof client.Profile
+	if o.apiProfile != "" {
+		p, err := scenario.LoadProfile(o.apiProfile)
+		if err != nil {
+			return usageError(fmt.Errorf("--api-profile: %w", err))
+		}
+		prof = p
+	}
+	password := o.adminPassword
+	if password == "" {
+		password = os.Getenv(adminPasswordEnv)
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	rep, err := runner.CleanupTarget(ctx, runner.CleanupOptions{
+		BaseURL: o.baseURL, RunID: o.run, AdminUser: o.adminUser, AdminPassword: password, Profile: prof,
+	})
+	var fe *runner.FieldError
+	if errors.As(err, &fe) {
+		flag := "--" + fe.Field
+		return usageError(fmt.Errorf("%s: %s", flag, fe.Message))
+	}
+	what := "every run"
+	if o.run != "" {
+		what = "run " + o.run
+	}
+	out := cmd.OutOrStdout()
+	if rep.Found > 0 || err == nil {
+		fmt.Fprintf(out, "cleanup of %s on %s: found %d, deleted %d, left %d\n", what, o.baseURL, rep.Found, rep.Deleted, len(rep.Left))
+	}
+	for _, name := range rep.Left {
+		fmt.Fprintf(out, "  left: %s\n", name)
+	}
+	if err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
+	return nil
+}

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/trafficsim/trafficsim/engine/metrics"
+	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/runner"
+	"github.com/trafficsim/trafficsim/engine/scenario"
+)
+
+func init() { subcommands = append(subcommands, newRunCmd) }
+
+// msDuration is a duration flag where a bare number means milliseconds, as in
+// the original spec (--delay-min=100).
+type msDuration time.Duration
+
+func (d *msDuration) String() string { return time.Duration(*d).String() }
+func (d *msDuration) Type() string   { return "duration" }
+func (d *msDuration) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		*d = msDuration(time.Duration(n * float64(time.Millisecond)))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration: use e.g. 250ms, 2s, or a bare number of milliseconds", s)
+	}
+	*d = msDuration(v)
+	return nil
+}
+
+type runOptions struct {
+	cfg         runner.Config
+	delayMin    msDuration
+	delayMax    msDuration
+	summary     string
+	metricsAddr string
+	progress    string
+}
+
+func newRunCmd() *cobra.Command {
+	o := runOptions{cfg: runner.DefaultConfig()}
+	o.delayMin, o.delayMax = msDuration(o.cfg.DelayMin), msDuration(o.cfg.DelayMax)
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run a traffic simulation",
+		Long: `run starts virtual users (VUs) that drive a user-service API like real people:
+each VU gets an archetype (new user, active user, admin, power user), walks its
+journey, then takes weighted actions until it has sent its request budget (uniform
+in [--min-request-count, --max-request-count]) or --duration ends.
+
+Without --base-url the embedded reference user service starts on a free loopback
+port and the run drives it. At the end the run deletes the simulation data it
+created (--cleanup), prints a report and writes --summary.
+
+SIGINT/SIGTERM stops gracefully: no new requests, in-flight ones finish, cleanup,
+report. A second signal exits at once with what is known.
+
+Exit codes: 0 done, 1 the run failed or left simulation data behind, 2 invalid
+flags, 130 interrupted. See docs/cli.md and docs/scenarios.md.`,
+		Example: `  trafficsim run --users 20 --duration 1m
+  trafficsim run --users 100 --min-request-count 10 --max-request-count 1000 --scenario metrics_generation
+  TRAFFICSIM_ADMIN_PASSWORD=s3cret trafficsim run --base-url http://127.0.0.1:9501 --summary out/summary.json
+  trafficsim run --scenario ./my-scenario.yaml --delay-min 50 --delay-max 500 --seed 42`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd)
+		},
+	}
+	f := cmd.Flags()
+	c := &o.cfg
+	f.IntVar(&c.Users, "users", c.Users, "concurrent virtual users")
+	f.IntVar(&c.MinRequests, "min-request-count", c.MinRequests, "fewest requests per virtual user")
+	f.IntVar(&c.MaxRequests, "max-request-count", c.MaxRequests, "most requests per virtual user")
+	f.DurationVar(&c.Duration, "duration", 0, "time limit, e.g. 5m (0 = until every virtual user is done)")
+	f.StringVar(&c.BaseURL, "base-url", "", "target base URL, e.g. http://127.0.0.1:9501 (empty = start the embedded reference user service)")
+	f.Var(&o.delayMin, "delay-min", "shortest think time between a user's requests (a bare number means milliseconds)")
+	f.Var(&o.delayMax, "delay-max", "longest think time between a user's requests (a bare number means milliseconds)")
+	f.StringVar(&c.Scenario, "scenario", c.Scenario, "built-in scenario ("+strings.Join(scenario.BuiltinNames(), ", ")+") or a scenario file")
+	f.Int64Var(&c.Seed, "seed", 0, "random seed: the same seed against the same target gives the same journeys (0 = chosen and reported)")
+	f.StringVar(&c.RunID, "run-id", "", "run id, 8 lowercase letters/digits (empty = generated)")
+	f.StringVar(&o.summary, "summary", "", "write the run summary as JSON to this file (docs/summary.md)")
+	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this host:port at /metrics, e.g. 127.0.0.1:9102")
+	f.BoolVar(&c.Cleanup, "cleanup", true, "delete the simulation data the run created when it ends (--cleanup=false keeps it)")
+	f.StringVar(&c.AdminUser, "admin-user", c.AdminUser, "admin account of the target, for admin journeys and the cleanup")
+	f.StringVar(&c.AdminPassword, "admin-password", "", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
+	f.StringVar(&c.APIProfile, "api-profile", "", "API profile file for a target shaped unlike the reference API (docs/scenarios.md)")
+	f.StringVar(&o.progress, "progress", "auto", "live progress: auto (a box on a terminal, plain lines otherwise), box, plain, off")
+	return cmd
+}
+
+// flagOf maps a runner.FieldError field to its flag.
+func flagOf(field string) string {
+	switch field {
+	case "min_request_count", "max_request_count", "base_url", "delay_min", "delay_max", "admin_user",
+		"admin_password", "api_profile", "run_id":
+		return "--" + strings.ReplaceAll(field, "_", "-")
+	}
+	return "--" + field
+}
+
+func (o *runOptions) config() (runner.Config, error) {
+	c := o.cfg
+	c.DelayMin, c.DelayMax = time.Duration(o.delayMin), time.Duration(o.delayMax)
+	if c.AdminPassword == "" {
+		c.AdminPassword = os.Getenv(adminPasswordEnv)
+	}
+	switch o.progress {
+	case "auto", "box", "plain", "off":
+	default:
+		return c, fmt.Errorf("--progress: %q: use auto, box, plain or off", o.progress)
+	}
+	if o.metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(o.metricsAddr); err != nil {
+			return c, fmt.Errorf("--metrics-addr: %q: use host:port, e.g. 127.0.0.1:9102", o.metricsAddr)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		var fe *runner.FieldError
+		if errors.As(err, &fe) {
+			return c, fmt.Errorf("%s: %s", flagOf(fe.Field), fe.Message)
+		}
+		return c, err
+	}
+	return c, nil
+}
+
+func (o *runOptions) run(cmd *cobra.Command) error {
+	cfg, err := o.config()
+	if err != nil {
+		return usageError(err)
+	}
+	// The progress display, the signal handler and the command write to the same
+	// streams from different goroutines.
+	stdout, stderr := &lockedWriter{w: cmd.OutOrStdout()}, &lockedWriter{w: cmd.ErrOrStderr()}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	reg := metrics.NewRegistry()
+	r, err := runner.New(cfg, runner.WithRegisterer(reg), runner.WithLogger(log))
+	if err != nil {
+		var fe *runner.FieldError
+		if errors.As(err, &fe) {
+			return usageError(fmt.Errorf("%s: %s", flagOf(fe.Field), fe.Message))
+		}
+		return &exitError{code: ExitFailure, err: err}
+	}
+	defer r.Release()
+
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+
+	if o.metricsAddr != "" {
+		ln, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			return &exitError{code: ExitFailure, err: fmt.Errorf("--metrics-addr: listen on %s: %w", o.metricsAddr, err)}
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		fmt.Fprintf(stderr, "metrics: http://%s/metrics\n", ln.Addr())
+	}
+
+	// Signals: the first stops gracefully, the second exits at once.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	interrupted := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-r.Done():
+			return
+		}
+		close(interrupted)
+		fmt.Fprintln(stderr, "\nstopping: in-flight requests finish, then cleanup and the report (interrupt again to quit at once)")
+		r.Stop()
+		select {
+		case <-sigs:
+		case <-r.Done():
+			return
+		}
+		s := r.SummaryNow()
+		_ = report.WriteFinal(stdout, s)
+		if o.summary != "" {
+			if err := report.WriteSummary(o.summary, s); err != nil {
+				fmt.Fprintln(stderr, "trafficsim:", err)
+			}
+		}
+		fmt.Fprintln(stderr, "trafficsim: interrupted twice; exiting without cleanup")
+		os.Exit(ExitInterrupt)
+	}()
+
+	target := cfg.BaseURL
+	if target == "" {
+		target = "the embedded reference user service"
+	}
+	fmt.Fprintf(stderr, "trafficsim run %s: %d users, scenario %s, seed %d, target %s\n",
+		r.ID(), cfg.Users, cfg.Scenario, r.Config().Seed, target)
+
+	progCtx, stopProgress := context.WithCancel(context.Background())
+	progDone := make(chan struct{})
+	if o.progress != "off" {
+		var popts []report.ProgressOption
+		switch o.progress {
+		case "box":
+			popts = append(popts, report.WithTerminal(true))
+		case "plain":
+			popts = append(popts, report.WithTerminal(false))
+		}
+		live := func() report.Live {
+			s := r.Snapshot()
+			return report.Live{RunID: s.RunID, Scenario: cfg.Scenario, State: s.State, UsersTotal: s.TotalUsers,
+				UsersActive: s.ActiveUsers, Elapsed: s.Elapsed, Remaining: s.Remaining, Stats: s.Stats}
+		}
+		p := report.NewProgress(stderr, live, popts...)
+		go func() {
+			defer close(progDone)
+			if err := p.Run(progCtx); err != nil {
+				log.Warn("progress display stopped", "err", err)
+			}
+		}()
+	} else {
+		close(progDone)
+	}
+
+	announced := make(chan struct{})
+	go func() {
+		defer close(announced)
+		if cfg.BaseURL != "" {
+			return
+		}
+		// Tell where the embedded target listens once it does.
+		for r.Target() == "" {
+			select {
+			case <-r.Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		fmt.Fprintf(stderr, "embedded target: %s (admin user %q)\n", r.Target(), cfg.AdminUser)
+	}()
+
+	r.Run(ctx)
+	stopProgress()
+	<-progDone
+	<-announced
+
+	s := r.Summary()
+	if err := report.WriteFinal(stdout, s); err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
+	if o.summary != "" {
+		if err := report.WriteSummary(o.summary, s); err != nil {
+			return &exitError{code: ExitFailure, err: err}
+		}
+		fmt.Fprintf(stderr, "summary: %s\n", o.summary)
+	}
+	return exitFor(s, interruptedNow(interrupted), cfg.Cleanup)
+}
+
+func interruptedNow(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// exitFor maps the run's outcome to the exit code.
+func exitFor(s report.Summary, interrupted, cleanup bool) error {
+	switch {
+	case s.State == "failed":
+		return &exitError{code: ExitFailure, err: fmt.Errorf("run failed: %s", s.Error)}
+	case cleanup && (s.Cleanup.Left > 0 || s.Cleanup.Error != ""):
+		msg := fmt.Sprintf("cleanup left %d records on the target", s.Cleanup.Left)
+		if s.Cleanup.Error != "" {
+			msg += ": " + s.Cleanup.Error
+		}
+		return &exitError{code: ExitFailure, err: fmt.Errorf("%s; remove them with trafficsim cleanup --base-url %s --run %s", msg, s.Target, s.RunID)}
+	case interrupted:
+		return &exitError{code: ExitInterrupt}
+	}
+	return nil
+}
+
+var _ pflag.Value = (*msDuration)(nil)
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,70 @@
+package enginerpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every field survives the trip through the protobuf messages (times to the
+// millisecond, latencies to the nanosecond they were given in), except the admin
+// password, which never travels back.
+func TestStatusSurvivesTheWire(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 3, 0, 0, 123_000_000, time.UTC)
+	in := RunStatus{
+		ID: "k3v9x2ab", State: StateRunning, StartedAt: t0, EndedAt: time.Time{},
+		Config: RunConfig{RunID: "k3v9x2ab", Users: 50, MinRequestCount: 10, MaxRequestCount: 200, Duration: 2 * time.Minute,
+			BaseURL: "http://127.0.0.1:9501", DelayMin: 100 * time.Millisecond, DelayMax: 2 * time.Second, Scenario: "mixed",
+			Seed: 81723, AdminUser: "admin", AdminPassword: "s3cret", Cleanup: true},
+		Stats: RunStats{ActiveUsers: 50, TotalUsers: 50, Requests: 5230, Errors: 12, SuccessRate: 0.86, RPS: 87.5,
+			AvgLatency: 4200 * time.Microsecond, P95Latency: 11800 * time.Microsecond, MaxLatency: 95100 * time.Microsecond,
+			Elapsed: 60300 * time.Millisecond, Remaining: -1},
+		Recent: []RequestEvent{{Time: t0.Add(time.Second), VU: 17, Method: "GET", Route: "/api/v1/users/{id}", Status: 200, Latency: 300 * time.Microsecond},
+			{Time: t0.Add(2 * time.Second), VU: 3, Method: "POST", Route: "/api/v1/auth/login", Status: 0, Latency: time.Second}},
+		Error: "",
+	}
+	out := statusFromPB(statusToPB(in))
+	want := in
+	want.Config.AdminPassword = ""
+	if !reflect.DeepEqual(out, want) {
+		t.Fatalf("after the wire:\n got %+v\nwant %+v", out, want)
+	}
+	in.Stats.Remaining = 30 * time.Second
+	in.State, in.EndedAt, in.Error = StateFailed, t0.Add(time.Minute), "the engine process exited"
+	if out := statusFromPB(statusToPB(in)); out.Stats.Remaining != 30*time.Second || out.State != StateFailed || !out.EndedAt.Equal(in.EndedAt) || out.Error != in.Error {
+		t.Fatalf("after the wire: %+v", out)
+	}
+	if cfg := configFromPB(configToPB(in.Config)); cfg != in.Config {
+		t.Fatalf("config after the wire = %+v; want %+v (the request keeps the password)", cfg, in.Config)
+	}
+}
+
+func TestErrorsSurviveTheWire(t *testing.T) {
+	cases := []struct {
+		err   error
+		check func(error) bool
+	}{
+		{&FieldError{Field: "users", Message: "must be at least 1"}, func(err error) bool {
+			var fe *FieldError
+			return errors.As(err, &fe) && fe.Field == "users" && fe.Message == "must be at least 1"
+		}},
+		{fmt.Errorf("run %q: %w", "x", ErrNotFound), func(err error) bool { return errors.Is(err, ErrNotFound) }},
+		{context.Canceled, func(err error) bool { return errors.Is(err, context.Canceled) }},
+		{context.DeadlineExceeded, func(err error) bool { return errors.Is(err, context.DeadlineExceeded) }},
+		{errors.New("disk on fire"), func(err error) bool {
+			return err != nil && !errors.Is(err, ErrNotFound) && errors.Unwrap(err) == nil && strings.Contains(err.Error(), "disk on fire")
+		}},
+	}
+	for _, c := range cases {
+		if got := fromStatus("call", toStatus(c.err)); !c.check(got) {
+			t.Errorf("%v came back as %v", c.err, got)
+		}
+	}
+	if toStatus(nil) != nil {
+		t.Fatal("nil error became a status")
+	}
+}

@@ -1,0 +1,104 @@
+package runhost
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trafficsim/trafficsim/engine/enginerpc"
+	"github.com/trafficsim/trafficsim/engine/runner"
+)
+
+// RunnerFactory makes real runs with engine/runner. Each run registers its series on
+// reg (nil: none) and removes them when the host forgets it; opts are passed to every
+// runner.New (tests lower the embedded target's bcrypt cost).
+func RunnerFactory(reg prometheus.Registerer, log *slog.Logger, opts ...runner.Option) Factory {
+	return func(cfg enginerpc.RunConfig) (Run, error) {
+		rc := runner.Config{
+			RunID:         cfg.RunID,
+			Users:         cfg.Users,
+			MinRequests:   cfg.MinRequestCount,
+			MaxRequests:   cfg.MaxRequestCount,
+			Duration:      cfg.Duration,
+			BaseURL:       cfg.BaseURL,
+			DelayMin:      cfg.DelayMin,
+			DelayMax:      cfg.DelayMax,
+			Scenario:      cfg.Scenario,
+			Seed:          cfg.Seed,
+			AdminUser:     cfg.AdminUser,
+			AdminPassword: cfg.AdminPassword,
+			Cleanup:       cfg.Cleanup,
+		}
+		all := append([]runner.Option{runner.WithRegisterer(reg)}, opts...)
+		if log != nil {
+			all = append(all, runner.WithLogger(log))
+		}
+		r, err := runner.New(rc, all...)
+		if err != nil {
+			var fe *runner.FieldError
+			if errors.As(err, &fe) {
+				return nil, &enginerpc.FieldError{Field: protoField(fe.Field), Message: fe.Message}
+			}
+			return nil, err
+		}
+		return &runnerRun{r: r}, nil
+	}
+}
+
+// protoField names the runner's config fields as enginerpc's protobuf does.
+func protoField(f string) string {
+	switch f {
+	case "duration", "delay_min", "delay_max":
+		return f + "_ms"
+	}
+	return f
+}
+
+// runnerRun adapts a *runner.Runner to Run and Releaser.
+type runnerRun struct{ r *runner.Runner }
+
+var _ interface {
+	Run
+	Releaser
+} = (*runnerRun)(nil)
+
+func (a *runnerRun) ID() string              { return a.r.ID() }
+func (a *runnerRun) Run(ctx context.Context) { a.r.Run(ctx) }
+func (a *runnerRun) Stop()                   { a.r.Stop() }
+func (a *runnerRun) Done() <-chan struct{}   { return a.r.Done() }
+func (a *runnerRun) Release()                { a.r.Release() }
+
+// Status maps the runner's snapshot; the config is the runner's (with the chosen
+// seed), which the host completes with what it was asked.
+func (a *runnerRun) Status() enginerpc.RunStatus {
+	s := a.r.Snapshot()
+	c := a.r.Config()
+	recent := make([]enginerpc.RequestEvent, len(s.Recent))
+	for i, e := range s.Recent {
+		recent[i] = enginerpc.RequestEvent{Time: e.Time, VU: e.VU, Method: e.Method, Route: e.Route, Status: e.Status, Latency: e.Latency}
+	}
+	return enginerpc.RunStatus{
+		ID:        s.RunID,
+		State:     enginerpc.State(s.State),
+		StartedAt: s.StartedAt,
+		EndedAt:   s.EndedAt,
+		Config:    enginerpc.RunConfig{RunID: c.RunID, Seed: c.Seed},
+		Stats: enginerpc.RunStats{
+			ActiveUsers: s.ActiveUsers,
+			TotalUsers:  s.TotalUsers,
+			Requests:    s.Requests,
+			Errors:      s.Errors,
+			SuccessRate: s.SuccessRate,
+			RPS:         s.RPS,
+			AvgLatency:  s.AvgLatency,
+			P95Latency:  s.P95Latency,
+			MaxLatency:  s.MaxLatency,
+			Elapsed:     s.Elapsed,
+			Remaining:   s.Remaining,
+		},
+		Recent: recent,
+		Error:  s.Err,
+	}
+}

@@ -1,0 +1,316 @@
+package runner
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/client"
+)
+
+// act performs a named action (journey step or weighted action).
+func (v *vu) act(name string) {
+	switch name {
+	case "signup":
+		v.signup()
+	case "login":
+		if !v.loggedIn || v.access == "" {
+			v.login()
+		}
+	case "logout":
+		v.logout()
+	case "me":
+		v.simple(catalog.AuthMe, [2]string{}, "")
+	case "refresh":
+		if !v.ensureSession() {
+			return
+		}
+		if !v.doRefresh() && v.access == "" {
+			v.login()
+		}
+	case "relogin":
+		if v.loggedIn {
+			v.logout()
+		}
+		v.login()
+
+	case "list_users":
+		v.list(catalog.UsersList, "page="+strconv.Itoa(1+v.rng.IntN(3))+"&per_page=20")
+	case "search_users":
+		v.list(catalog.UsersSearch, "q="+v.searchTerm()+"&per_page=10")
+	case "get_user", "get_user_by_email", "get_user_by_username":
+		e, found := v.someUser()
+		if !found {
+			return
+		}
+		ep, param := catalog.UsersGet, e.id
+		if name == "get_user_by_email" {
+			ep, param = catalog.UsersByEmail, e.email
+		} else if name == "get_user_by_username" {
+			ep, param = catalog.UsersByUsername, e.username
+		}
+		if res, _ := v.simple(ep, [2]string{param}, ""); res.Status == 404 && v.seenUser.id == e.id {
+			v.seenUser = entry{} // deleted by an admin meanwhile
+		}
+
+	case "register":
+		if !v.ensureSession() {
+			return
+		}
+		a, err := v.register()
+		if err != nil {
+			return
+		}
+		if v.admin && len(v.adm.held) < 4 {
+			v.adm.held = append(v.adm.held, a)
+		} else {
+			v.r.pool.put(a)
+		}
+	case "update_user":
+		a := v.subject()
+		if a == nil {
+			return
+		}
+		v.withBody(catalog.UsersUpdate, [2]string{a.id}, client.Body{{Name: "name", Value: v.personName()}})
+	case "change_password":
+		a := v.subject()
+		if a == nil {
+			return
+		}
+		next := v.password()
+		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersChangePasswd), Params: [2]string{a.id},
+			Body: client.Body{{Name: "current_password", Value: a.password}, {Name: "new_password", Value: next}}}, wantSuccess)
+		if err == nil && ok(res) {
+			a.password = next
+		}
+
+	case "create_profile", "get_profile", "update_profile", "delete_profile":
+		v.profile(name)
+
+	case "list_roles":
+		v.listRoles(catalog.RolesList)
+	case "list_permissions":
+		v.listRoles(catalog.PermissionsList)
+	case "get_role":
+		if v.seenRole == "" {
+			v.listRoles(catalog.RolesList)
+			return
+		}
+		if res, _ := v.simple(catalog.RolesGet, [2]string{v.seenRole}, ""); res.Status == 404 {
+			v.seenRole = ""
+		}
+	case "get_permission":
+		if v.seenPerm == "" {
+			v.listRoles(catalog.PermissionsList)
+			return
+		}
+		if res, _ := v.simple(catalog.PermissionsGet, [2]string{v.seenPerm}, ""); res.Status == 404 {
+			v.seenPerm = ""
+		}
+	case "get_user_roles":
+		id := ""
+		if v.me != nil {
+			id = v.me.id
+		}
+		if e, found := v.someUser(); found && (id == "" || v.rng.IntN(2) == 0) {
+			id = e.id
+		}
+		if id != "" {
+			v.simple(catalog.UserRolesList, [2]string{id}, "")
+		}
+
+	default:
+		if v.admin {
+			v.adminAction(name)
+		}
+	}
+}
+
+// authed sends a call with the VU's token, logging in first when needed.
+func (v *vu) authed(call *client.Call, want outcome) (client.Result, error) {
+	if !v.ensureSession() {
+		return client.Result{}, errStopped
+	}
+	call.Token = v.access
+	return v.send(call, want)
+}
+
+// simple sends an authenticated request without a body.
+func (v *vu) simple(id string, params [2]string, query string) (client.Result, bool) {
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(id), Params: params, Query: query}, wantSuccess)
+	return res, err == nil && ok(res)
+}
+
+func (v *vu) withBody(id string, params [2]string, body client.Body) (client.Result, bool) {
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(id), Params: params, Body: body, Decode: true}, wantSuccess)
+	return res, err == nil && ok(res)
+}
+
+// list fetches a page of users and, now and then, remembers one of them to look
+// at next — as a person clicks an entry of a list.
+func (v *vu) list(id, query string) {
+	decode := v.rng.IntN(3) == 0
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(id), Query: query, Decode: decode}, wantSuccess)
+	if err != nil || !ok(res) || !decode {
+		return
+	}
+	c := v.r.client
+	items := c.Items(&res)
+	if len(items) == 0 {
+		return
+	}
+	obj := items[v.rng.IntN(len(items))]
+	if uid, found := c.ID(obj); found {
+		e := entry{id: uid, username: c.Str(obj, "username"), email: c.Str(obj, "email")}
+		if e.username != "" && e.email != "" {
+			v.seenUser = e
+		}
+	}
+}
+
+// listRoles fetches roles or permissions and remembers one id.
+func (v *vu) listRoles(id string) {
+	decode := v.rng.IntN(2) == 0 || (id == catalog.RolesList && v.seenRole == "") || (id == catalog.PermissionsList && v.seenPerm == "")
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(id), Query: "page=1&per_page=20", Decode: decode}, wantSuccess)
+	if err != nil || !ok(res) || !decode {
+		return
+	}
+	c := v.r.client
+	items := c.Items(&res)
+	if len(items) == 0 {
+		return
+	}
+	// Prefer records that stay (built-in roles, other people's permissions) over
+	// the sim_ ones admins create and delete during the run.
+	stable := items[:0:0]
+	for _, it := range items {
+		if !strings.HasPrefix(c.Str(it, "name"), "sim_") {
+			stable = append(stable, it)
+		}
+	}
+	if len(stable) > 0 {
+		items = stable
+	}
+	if rid, found := c.ID(items[v.rng.IntN(len(items))]); found {
+		if id == catalog.RolesList {
+			v.seenRole = rid
+		} else {
+			v.seenPerm = rid
+		}
+	}
+}
+
+var searchWords = []string{"sim", "ada", "turing", "admin", "example", "simulation", "grace", "sim_"}
+
+func (v *vu) searchTerm() string {
+	switch v.rng.IntN(3) {
+	case 0:
+		return "sim_" + v.r.cfg.RunID
+	case 1:
+		if e, found := v.r.dir.pick(v.idx, v.rng); found && len(e.username) > 6 {
+			return e.username[:6+v.rng.IntN(len(e.username)-6)]
+		}
+	}
+	return searchWords[v.rng.IntN(len(searchWords))]
+}
+
+// someUser picks a real user to look at: one seen in a list, one the run
+// created, or the VU's own account.
+func (v *vu) someUser() (entry, bool) {
+	if v.seenUser.id != "" && v.rng.IntN(2) == 0 {
+		return v.seenUser, true
+	}
+	if e, found := v.r.dir.pick(v.idx, v.rng); found {
+		return e, true
+	}
+	if v.me != nil && v.me.id != "" {
+		return entry{v.me.id, v.me.username, v.me.email}, true
+	}
+	if v.seenUser.id != "" {
+		return v.seenUser, true
+	}
+	// Nothing known yet: list users to learn some.
+	v.list(catalog.UsersList, "page=1&per_page=20")
+	return entry{}, false
+}
+
+// subject is the account self-service actions apply to: the VU's own, or for an
+// admin one of the accounts it administers.
+func (v *vu) subject() *account {
+	if !v.admin {
+		if v.me == nil && !v.signup() {
+			return nil
+		}
+		return v.me
+	}
+	if v.me != nil {
+		return v.me
+	}
+	v.me = v.heldAccount()
+	return v.me
+}
+
+// heldAccount returns an account the admin administers, taking one from the
+// pool or registering one when it has none.
+func (v *vu) heldAccount() *account {
+	if len(v.adm.held) > 0 {
+		return v.adm.held[v.rng.IntN(len(v.adm.held))]
+	}
+	if a := v.r.pool.take(); a != nil {
+		v.adm.held = append(v.adm.held, a)
+		return a
+	}
+	if !v.ensureSession() {
+		return nil
+	}
+	a, err := v.register()
+	if err != nil {
+		return nil
+	}
+	v.adm.held = append(v.adm.held, a)
+	return a
+}
+
+var bios = []string{"Curious about distributed systems.", "Coffee first.", "Building things that last.", "On call this week.", "Likes long walks through stack traces."}
+var cities = []string{"Lisbon", "Oslo", "Nairobi", "Montréal", "Kyoto", "Recife", "Tallinn", "Auckland"}
+
+func (v *vu) profileBody() client.Body {
+	return client.Body{
+		{Name: "bio", Value: bios[v.rng.IntN(len(bios))]},
+		{Name: "location", Value: cities[v.rng.IntN(len(cities))]},
+		{Name: "website", Value: "https://example.org/" + strconv.Itoa(v.idx)},
+		{Name: "phone", Value: "+4915" + strconv.Itoa(10000000+v.rng.IntN(89999999))},
+	}
+}
+
+// profile manages the subject's profile; an action that does not fit the
+// profile's state (reading a profile that does not exist) becomes the one that
+// does, as a person would create it first.
+func (v *vu) profile(name string) {
+	a := v.subject()
+	if a == nil {
+		return
+	}
+	if !a.hasProfile {
+		name = "create_profile"
+	} else if name == "create_profile" {
+		name = "update_profile"
+	}
+	params := [2]string{a.id}
+	switch name {
+	case "create_profile":
+		if _, good := v.withBody(catalog.ProfileCreate, params, v.profileBody()); good {
+			a.hasProfile = true
+		}
+	case "get_profile":
+		v.simple(catalog.ProfileGet, params, "")
+	case "update_profile":
+		body := v.profileBody()
+		body = body[:1+v.rng.IntN(len(body))]
+		v.withBody(catalog.ProfileUpdate, params, body)
+	case "delete_profile":
+		if res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.ProfileDelete), Params: params}, wantSuccess); err == nil && ok(res) {
+			a.hasProfile = false
+		}
+	}
+}

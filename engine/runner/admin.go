@@ -1,0 +1,296 @@
+package runner
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/client"
+)
+
+const maxOwned = 3 // sim roles and permissions an admin keeps at a time
+
+// adminAction performs an admin-group action on what the admin administers,
+// creating what it needs first (a role to assign, an account to delete).
+func (v *vu) adminAction(name string) {
+	ad := v.adm
+	switch name {
+	case "delete_user":
+		a := v.disposable()
+		if a == nil {
+			return
+		}
+		v.r.dir.remove(a.id)
+		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{a.id}}, wantSuccess)
+		if err == nil && (ok(res) || res.Status == 404) {
+			v.r.ledger.remove(kindUser, a.id)
+			v.drop(a)
+		}
+	case "deactivate_user", "activate_user":
+		a := v.heldAccount()
+		if a == nil {
+			return
+		}
+		ep, active := catalog.UsersDeactivate, false
+		if name == "activate_user" {
+			ep, active = catalog.UsersActivate, true
+		}
+		if _, good := v.withBody(ep, [2]string{a.id}, nil); good {
+			a.active = active
+		}
+	case "reset_password":
+		a := v.heldAccount()
+		if a == nil {
+			return
+		}
+		next := v.password()
+		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersResetPassword), Params: [2]string{a.id},
+			Body: client.Body{{Name: "new_password", Value: next}}}, wantSuccess)
+		if err == nil && ok(res) {
+			a.password = next
+		}
+	case "create_role":
+		if len(ad.roles) >= maxOwned {
+			v.adminAction("update_role")
+			return
+		}
+		v.createNamed(catalog.RolesCreate, kindRole, "r")
+	case "create_permission":
+		if len(ad.perms) >= maxOwned {
+			v.adminAction("update_permission")
+			return
+		}
+		v.createNamed(catalog.PermissionsCreate, kindPermission, "p")
+	case "update_role", "update_permission":
+		list, ep, create := ad.roles, catalog.RolesUpdate, "create_role"
+		if name == "update_permission" {
+			list, ep, create = ad.perms, catalog.PermissionsUpdate, "create_permission"
+		}
+		if len(list) == 0 {
+			v.adminAction(create)
+			return
+		}
+		n := list[v.rng.IntN(len(list))]
+		v.withBody(ep, [2]string{n.id}, client.Body{{Name: "description", Value: "updated by trafficsim run " + v.r.cfg.RunID + " at step " + strconv.Itoa(v.sent)}})
+	case "delete_role", "delete_permission":
+		kind, ep, create := kindRole, catalog.RolesDelete, "create_role"
+		list := &ad.roles
+		if name == "delete_permission" {
+			kind, ep, create, list = kindPermission, catalog.PermissionsDelete, "create_permission", &ad.perms
+		}
+		if len(*list) == 0 {
+			v.adminAction(create)
+			return
+		}
+		i := v.rng.IntN(len(*list))
+		n := (*list)[i]
+		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(ep), Params: [2]string{n.id}}, wantSuccess)
+		if err == nil && (ok(res) || res.Status == 404) {
+			v.r.ledger.remove(kind, n.id)
+			*list = slices.Delete(*list, i, i+1)
+			if kind == kindRole {
+				for _, a := range ad.held {
+					a.roles = slices.DeleteFunc(a.roles, func(id string) bool { return id == n.id })
+				}
+			}
+		}
+	case "assign_role":
+		if len(ad.roles) == 0 {
+			v.adminAction("create_role")
+			return
+		}
+		a := v.heldAccount()
+		if a == nil {
+			return
+		}
+		var free []string
+		for _, r := range ad.roles {
+			if !slices.Contains(a.roles, r.id) {
+				free = append(free, r.id)
+			}
+		}
+		if len(free) == 0 {
+			v.adminAction("revoke_role")
+			return
+		}
+		rid := free[v.rng.IntN(len(free))]
+		if _, good := v.withBody(catalog.UserRolesAssign, [2]string{a.id, rid}, nil); good {
+			a.roles = append(a.roles, rid)
+		}
+	case "revoke_role":
+		var from *account
+		for _, a := range ad.held {
+			if len(a.roles) > 0 {
+				from = a
+				break
+			}
+		}
+		if from == nil {
+			v.adminAction("assign_role")
+			return
+		}
+		rid := from.roles[v.rng.IntN(len(from.roles))]
+		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UserRolesRevoke), Params: [2]string{from.id, rid}}, wantSuccess)
+		if err == nil && (ok(res) || res.Status == 404) {
+			from.roles = slices.DeleteFunc(from.roles, func(id string) bool { return id == rid })
+		}
+	}
+}
+
+// disposable returns a held account to delete, keeping the one the admin uses
+// for self-service actions when it has others.
+func (v *vu) disposable() *account {
+	ad := v.adm
+	for _, a := range ad.held {
+		if a != v.me {
+			return a
+		}
+	}
+	if a := v.r.pool.take(); a != nil {
+		ad.held = append(ad.held, a)
+		return a
+	}
+	if len(ad.held) > 0 {
+		return ad.held[0]
+	}
+	return v.heldAccount()
+}
+
+// drop forgets a deleted account.
+func (v *vu) drop(a *account) {
+	v.adm.held = slices.DeleteFunc(v.adm.held, func(x *account) bool { return x == a })
+	if v.me == a {
+		v.me = nil
+	}
+}
+
+// createNamed creates a sim_ role or permission.
+func (v *vu) createNamed(ep, kind, prefix string) {
+	name := v.nextName(prefix)
+	body := client.Body{{Name: "name", Value: name}, {Name: "description", Value: "created by trafficsim run " + v.r.cfg.RunID}}
+	if kind == kindRole {
+		var perms []string
+		for _, p := range v.adm.perms {
+			perms = append(perms, p.name)
+		}
+		body = append(body, client.Field{Name: "permissions", Value: perms})
+	}
+	res, good := v.withBody(ep, [2]string{}, body)
+	if !good {
+		return
+	}
+	c := v.r.client
+	obj, found := c.Object(&res)
+	if !found {
+		return
+	}
+	id, found := c.ID(obj)
+	if !found {
+		return
+	}
+	v.r.ledger.add(kind, id, name)
+	if kind == kindRole {
+		v.adm.roles = append(v.adm.roles, named{id, name})
+	} else {
+		v.adm.perms = append(v.adm.perms, named{id, name})
+	}
+}
+
+// unknownID is an id no reference target has: far above any the run creates.
+func (v *vu) unknownID() string { return strconv.Itoa(900_000_000 + v.rng.IntN(99_999_999)) }
+
+// mistake makes a deliberate client error of the kind; its answer is counted as
+// expected when it is the status the kind intends.
+func (v *vu) mistake(kind string) {
+	want := func(status int) outcome { return outcome(status) }
+	switch kind {
+	case "wrong_password":
+		user, email, _ := v.credentials()
+		if !v.admin && v.me == nil {
+			if !v.signup() {
+				return
+			}
+			user, email, _ = v.credentials()
+		}
+		ident := user
+		p := v.r.client.Profile().Login
+		if p.With == "email" && !v.admin {
+			ident = email
+		}
+		res, err := v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.AuthLogin),
+			Body: client.Body{{Name: p.Field, Value: ident}, {Name: p.PasswordField, Value: "Wrong-" + v.password()}}}, want(401))
+		if err == nil {
+			v.r.rec.Load().TokenOp("login", ok(res))
+		}
+	case "revoked_token":
+		tok := v.revoked
+		if tok == "" {
+			// No revoked token at hand: a token that expired long ago (its
+			// signature is not the target's, so it is refused all the same).
+			tok = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwIiwiZXhwIjoxfQ.c2ltdWxhdGVkLWV4cGlyZWQ"
+		}
+		v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.AuthMe), Token: tok}, want(401))
+	case "bad_refresh":
+		res, err := v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.AuthRefresh),
+			Body: client.Body{{Name: v.r.client.Profile().Token.RefreshField, Value: "used-" + v.password()}}}, want(401))
+		if err == nil {
+			v.r.rec.Load().TokenOp("refresh", ok(res))
+		}
+	case "unknown_user":
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersGet), Params: [2]string{v.unknownID()}}, want(404))
+	case "unknown_email":
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersByEmail), Params: [2]string{"nobody-" + v.unknownID() + "@simulation.test"}}, want(404))
+	case "unknown_username":
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersByUsername), Params: [2]string{"sim_" + v.r.cfg.RunID + "_nobody" + v.unknownID()}}, want(404))
+	case "empty_search":
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersSearch), Query: "q=&per_page=10"}, want(422))
+	case "invalid_registration":
+		v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Body: client.Body{
+			{Name: "username", Value: "x"}, {Name: "email", Value: "not-an-email"},
+			{Name: "password", Value: "short"}, {Name: "name", Value: ""}}}, want(422))
+	case "duplicate_username":
+		taken := v.r.cfg.AdminUser
+		if e, found := v.r.dir.pick(v.idx, v.rng); found {
+			taken = e.username
+		}
+		v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Body: client.Body{
+			{Name: "username", Value: taken}, {Name: "email", Value: v.nextName("dup") + "@simulation.test"},
+			{Name: "password", Value: v.password()}, {Name: "name", Value: v.personName()}}}, want(409))
+	case "wrong_current_password":
+		a := v.subject()
+		if a == nil {
+			return
+		}
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersChangePasswd), Params: [2]string{a.id},
+			Body: client.Body{{Name: "current_password", Value: "Not-" + v.password()}, {Name: "new_password", Value: v.password()}}}, want(422))
+	case "invalid_profile":
+		a := v.subject()
+		if a == nil {
+			return
+		}
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.ProfileUpdate), Params: [2]string{a.id},
+			Body: client.Body{{Name: "phone", Value: "call me"}, {Name: "website", Value: "ftp://example.org"}}}, want(422))
+	case "missing_profile":
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.ProfileGet), Params: [2]string{v.unknownID()}}, want(404))
+	case "unknown_role":
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.RolesGet), Params: [2]string{v.unknownID()}}, want(404))
+	case "unknown_permission":
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.PermissionsGet), Params: [2]string{v.unknownID()}}, want(404))
+	case "forbidden":
+		target := v.unknownID()
+		if e, found := v.someUser(); found {
+			target = e.id
+		}
+		switch v.rng.IntN(3) {
+		case 0:
+			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDeactivate), Params: [2]string{target}}, want(403))
+		case 1:
+			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{target}}, want(403))
+		default:
+			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.RolesCreate),
+				Body: client.Body{{Name: "name", Value: v.nextName("x")}}}, want(403))
+		}
+	case "admin_unknown_id":
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{v.unknownID()}}, want(404))
+	}
+}

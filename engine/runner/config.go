@@ -1,0 +1,142 @@
+package runner
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/trafficsim/trafficsim/engine/scenario"
+)
+
+// Limits on a run's config; beyond them a value is a typo, not a test.
+const (
+	MaxUsers    = 100_000
+	MaxRequests = 10_000_000
+	MaxDelay    = 10 * time.Minute
+)
+
+// Config is what a run is asked to do.
+type Config struct {
+	RunID         string        // empty: generated, 8 lowercase letters/digits
+	Users         int           // concurrent virtual users
+	MinRequests   int           // fewest requests per VU
+	MaxRequests   int           // most requests per VU
+	Duration      time.Duration // 0: until every VU is done
+	BaseURL       string        // empty: the embedded reference target on an ephemeral loopback port
+	DelayMin      time.Duration // think time between a VU's requests
+	DelayMax      time.Duration
+	Scenario      string // built-in name or file path
+	Seed          int64  // 0: chosen and reported
+	AdminUser     string // empty: "admin"
+	AdminPassword string // empty: "admin" (the reference target's default)
+	Cleanup       bool   // delete the run's simulation data at the end
+	// APIProfile is the path of an API profile file; it replaces the scenario's
+	// api section. Empty: the scenario's.
+	APIProfile string
+}
+
+// DefaultConfig returns the defaults of the command line (DESIGN.md).
+func DefaultConfig() Config {
+	return Config{
+		Users:       100,
+		MinRequests: 10,
+		MaxRequests: 1000,
+		DelayMin:    100 * time.Millisecond,
+		DelayMax:    2000 * time.Millisecond,
+		Scenario:    "mixed",
+		AdminUser:   "admin",
+		Cleanup:     true,
+	}
+}
+
+// FieldError is an invalid Config field. Field is the snake_case name of the
+// field as the plugin's RunConfig spells it (users, min_request_count,
+// max_request_count, duration, base_url, delay_min, delay_max, scenario,
+// run_id, seed, admin_user, admin_password, api_profile); the CLI flag is the
+// same with dashes.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+var runIDPattern = regexp.MustCompile(`^[a-z0-9]{8}$`)
+
+// Validate checks the config and returns the first problem as a *FieldError.
+// A scenario file or API profile file is read and checked too.
+func (c Config) Validate() error {
+	_, _, err := c.load()
+	return err
+}
+
+// load validates the config and loads its scenario.
+func (c Config) load() (*scenario.Scenario, *url.URL, error) {
+	bad := func(field, format string, args ...any) error {
+		return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	if c.RunID != "" && !runIDPattern.MatchString(c.RunID) {
+		return nil, nil, bad("run_id", "%q: use 8 lowercase letters or digits, or leave it empty", c.RunID)
+	}
+	if c.Users < 1 || c.Users > MaxUsers {
+		return nil, nil, bad("users", "%d: use 1 to %d virtual users", c.Users, MaxUsers)
+	}
+	if c.MinRequests < 1 || c.MinRequests > MaxRequests {
+		return nil, nil, bad("min_request_count", "%d: use 1 to %d requests per user", c.MinRequests, MaxRequests)
+	}
+	if c.MaxRequests < 1 || c.MaxRequests > MaxRequests {
+		return nil, nil, bad("max_request_count", "%d: use 1 to %d requests per user", c.MaxRequests, MaxRequests)
+	}
+	if c.MinRequests > c.MaxRequests {
+		return nil, nil, bad("min_request_count", "%d is above max_request_count %d; lower it or raise the maximum", c.MinRequests, c.MaxRequests)
+	}
+	if c.Duration < 0 {
+		return nil, nil, bad("duration", "%v: use a positive duration such as 5m, or 0 for no limit", c.Duration)
+	}
+	if c.DelayMin < 0 || c.DelayMin > MaxDelay {
+		return nil, nil, bad("delay_min", "%v: use 0 to %v", c.DelayMin, MaxDelay)
+	}
+	if c.DelayMax < 0 || c.DelayMax > MaxDelay {
+		return nil, nil, bad("delay_max", "%v: use 0 to %v", c.DelayMax, MaxDelay)
+	}
+	if c.DelayMin > c.DelayMax {
+		return nil, nil, bad("delay_min", "%v is above delay_max %v; lower it or raise the maximum", c.DelayMin, c.DelayMax)
+	}
+	if c.Seed < 0 {
+		return nil, nil, bad("seed", "%d: use a positive number, or 0 to let the engine choose", c.Seed)
+	}
+	var target *url.URL
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return nil, nil, bad("base_url", "%q: want http(s)://host[:port] (no query), e.g. http://127.0.0.1:9501", c.BaseURL)
+		}
+		target = u
+	}
+	if c.BaseURL == "" && c.AdminUser != "" && c.AdminUser != "admin" {
+		return nil, nil, bad("admin_user", "%q: the embedded target's admin is \"admin\"; --admin-user applies to a target given with --base-url", c.AdminUser)
+	}
+	if c.Scenario == "" {
+		return nil, nil, bad("scenario", "is empty; use one of the built-in scenarios (mixed, …) or a scenario file")
+	}
+	sc, err := scenario.Load(c.Scenario)
+	if err != nil {
+		return nil, nil, &FieldError{Field: "scenario", Message: err.Error()}
+	}
+	if c.APIProfile != "" {
+		if _, err := os.Stat(c.APIProfile); err != nil {
+			return nil, nil, bad("api_profile", "%v", err)
+		}
+		p, err := scenario.LoadProfile(c.APIProfile)
+		if err != nil {
+			return nil, nil, &FieldError{Field: "api_profile", Message: err.Error()}
+		}
+		sc.API = p
+	}
+	if len(c.AdminPassword) > 72 {
+		return nil, nil, bad("admin_password", "is longer than 72 bytes")
+	}
+	return sc, target, nil
+}

@@ -1,0 +1,667 @@
+// Package runner runs a simulation: it starts the embedded reference target when
+// no base URL is given, runs one goroutine per virtual user (VU) through its
+// archetype's journey and weighted actions, records every request, cleans up the
+// simulation data at the end and reports snapshots and the final summary. Both
+// the CLI (`trafficsim run`) and the plugin's engine process drive it.
+package runner
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	mrand "math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/metrics"
+	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/usersvc"
+	"github.com/trafficsim/trafficsim/engine/version"
+)
+
+// Run states of a Snapshot.
+const (
+	StateStarting = "starting"
+	StateRunning  = "running"
+	StateStopping = "stopping"
+	StateFinished = "finished"
+	StateFailed   = "failed"
+)
+
+// DefaultGrace is how long in-flight requests may take to finish after a stop.
+const DefaultGrace = 5 * time.Second
+
+// RequestEvent is one recent request.
+type RequestEvent = metrics.Event
+
+// Snapshot is a run's state right now.
+type Snapshot struct {
+	RunID       string
+	State       string // starting, running, stopping, finished, failed
+	StartedAt   time.Time
+	EndedAt     time.Time
+	ActiveUsers int // VUs started and not done
+	TotalUsers  int
+	Requests    int64
+	Errors      int64   // answers 4xx/5xx and requests with no answer
+	SuccessRate float64 // 0–1
+	RPS         float64 // over the last few seconds
+	AvgLatency  time.Duration
+	P95Latency  time.Duration
+	MaxLatency  time.Duration
+	Elapsed     time.Duration
+	Remaining   time.Duration // -1 when unknown
+	Recent      []RequestEvent
+	Err         string
+	// Stats are the full in-process statistics (progress display).
+	Stats metrics.Stats
+}
+
+// Option tunes a Runner.
+type Option func(*options)
+
+type options struct {
+	reg    prometheus.Registerer
+	log    *slog.Logger
+	target func(*usersvc.Config)
+	grace  time.Duration
+	policy client.Policy
+}
+
+// WithRegisterer registers the run's metrics on reg (default: none, in-process
+// statistics only).
+func WithRegisterer(reg prometheus.Registerer) Option { return func(o *options) { o.reg = reg } }
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithTargetConfig adjusts the embedded target's config before it starts (tests
+// lower the bcrypt cost).
+func WithTargetConfig(f func(*usersvc.Config)) Option { return func(o *options) { o.target = f } }
+
+// WithGrace sets how long in-flight requests may take after a stop (default 5s).
+func WithGrace(d time.Duration) Option { return func(o *options) { o.grace = d } }
+
+// WithPolicy sets the client policy (circuit breakers, timeouts, rate cap).
+func WithPolicy(p client.Policy) Option { return func(o *options) { o.policy = p } }
+
+// Runner is one run.
+type Runner struct {
+	cfg  Config
+	sc   *scenario.Scenario
+	opts options
+	log  *slog.Logger
+
+	state     atomic.Value // string
+	started   atomic.Int64 // unix nanos; 0 before start
+	ended     atomic.Int64
+	rec       atomic.Pointer[metrics.Run]
+	target    atomic.Pointer[string]
+	errMsg    atomic.Pointer[string]
+	budgetSum atomic.Int64
+
+	stopOnce  sync.Once
+	stopCh    chan struct{} // closed: no new requests
+	stopped   atomic.Bool   // stopped by Stop, ctx or --duration (not finished by itself)
+	runOnce   sync.Once
+	done      chan struct{}
+	reqCtx    context.Context // in-flight requests; cancelled after the grace period
+	reqCancel context.CancelFunc
+
+	// Shared by the VUs during Run.
+	client  *client.Client
+	steer   *steer
+	pool    pool
+	dir     directory
+	ledger  *ledger
+	vus     []*vu
+	embed   *usersvc.Running
+	mixAll  [numGroups]bool
+	actions [numGroups]picker
+	errKind [2]picker // deliberate errors: [non-admin VUs, admin VUs]
+
+	rate rateMeter
+
+	summaryMu sync.Mutex
+	summary   *report.Summary
+}
+
+// New validates cfg and prepares a run without starting it. An invalid config is
+// a *FieldError.
+func New(cfg Config, opts ...Option) (*Runner, error) {
+	sc, _, err := cfg.load()
+	if err != nil {
+		return nil, err
+	}
+	o := options{grace: DefaultGrace}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RunID == "" {
+		cfg.RunID = NewRunID()
+	}
+	if cfg.Seed == 0 {
+		n, err := rand.Int(rand.Reader, big.NewInt(1<<53))
+		if err != nil {
+			return nil, fmt.Errorf("choose a seed: %w", err)
+		}
+		cfg.Seed = n.Int64() + 1
+	}
+	if cfg.AdminUser == "" {
+		cfg.AdminUser = "admin"
+	}
+	if cfg.AdminPassword == "" {
+		cfg.AdminPassword = usersvc.DefaultAdminPassword
+	}
+	r := &Runner{
+		cfg:    cfg,
+		sc:     sc,
+		opts:   o,
+		log:    o.log.With("run", cfg.RunID),
+		stopCh: make(chan struct{}),
+		done:   make(chan struct{}),
+		ledger: newLedger(),
+	}
+	r.state.Store(StateStarting)
+	r.reqCtx, r.reqCancel = context.WithCancel(context.Background())
+	return r, nil
+}
+
+const runIDAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// NewRunID returns a random run id: 8 lowercase letters or digits.
+func NewRunID() string {
+	var b [8]byte
+	for i := range b {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(runIDAlphabet))))
+		if err != nil {
+			panic(err) // crypto/rand does not fail on supported platforms
+		}
+		b[i] = runIDAlphabet[n.Int64()]
+	}
+	return string(b[:])
+}
+
+// ID is the run's id.
+func (r *Runner) ID() string { return r.cfg.RunID }
+
+// Config is the run's config with the chosen run id and seed (the admin
+// password cleared).
+func (r *Runner) Config() Config {
+	c := r.cfg
+	c.AdminPassword = ""
+	return c
+}
+
+// Scenario is the run's scenario.
+func (r *Runner) Scenario() *scenario.Scenario { return r.sc }
+
+// Done is closed when Run has returned.
+func (r *Runner) Done() <-chan struct{} { return r.done }
+
+// Stop asks for a graceful stop: no new requests, in-flight ones may finish
+// within the grace period, then cleanup. It does not wait; see Done.
+func (r *Runner) Stop() {
+	r.stopOnce.Do(func() {
+		r.stopped.Store(true)
+		if s, _ := r.state.Load().(string); s == StateRunning || s == StateStarting {
+			r.state.Store(StateStopping)
+		}
+		close(r.stopCh)
+		grace := r.opts.grace
+		time.AfterFunc(grace, r.reqCancel)
+	})
+}
+
+// Release removes the run's series from the Prometheus registry. Call it once
+// the run's metrics are no longer needed.
+func (r *Runner) Release() {
+	if m := r.rec.Load(); m != nil {
+		m.Unregister()
+	}
+}
+
+// Target is the base URL driven ("" before the run started).
+func (r *Runner) Target() string {
+	if t := r.target.Load(); t != nil {
+		return *t
+	}
+	return r.cfg.BaseURL
+}
+
+// EmbeddedTarget is the embedded reference target while the run drives it (nil
+// with a base URL, or after the run).
+func (r *Runner) EmbeddedTarget() *usersvc.Service {
+	if r.embed == nil {
+		return nil
+	}
+	return r.embed.Service
+}
+
+// Run runs the simulation and blocks until it is over: every VU done, the
+// duration reached, or a stop (Stop or ctx cancelled), followed by the cleanup.
+// It may be called once; later calls return at once.
+func (r *Runner) Run(ctx context.Context) {
+	first := false
+	r.runOnce.Do(func() { first = true })
+	if !first {
+		<-r.done
+		return
+	}
+	defer close(r.done)
+	defer r.reqCancel()
+	start := time.Now()
+	r.started.Store(start.UnixNano())
+	err := r.run(ctx)
+	end := time.Now()
+	if err != nil {
+		msg := err.Error()
+		r.errMsg.Store(&msg)
+		r.state.Store(StateFailed)
+		r.log.Error("run failed", "err", err)
+	} else {
+		r.state.Store(StateFinished)
+	}
+	r.ended.Store(end.UnixNano())
+}
+
+func (r *Runner) run(ctx context.Context) error {
+	stopWatch := make(chan struct{})
+	defer close(stopWatch)
+	go func() {
+		select {
+		case <-ctx.Done():
+			r.Stop()
+		case <-stopWatch:
+		}
+	}()
+
+	cleanup := report.CleanupResult{Err: "cleanup disabled (--cleanup=false)"}
+	var runErr error
+	defer func() { r.finish(cleanup, runErr) }()
+
+	base := r.cfg.BaseURL
+	if base == "" {
+		tc := usersvc.Config{AdminPassword: r.cfg.AdminPassword, Logger: r.log.With("component", "target")}
+		tc.Faults.ErrorRate = r.sc.ServerErrors
+		if r.opts.target != nil {
+			r.opts.target(&tc)
+		}
+		// The target lives as long as the run, cleanup included.
+		emb, err := usersvc.Start(context.WithoutCancel(ctx), tc, "127.0.0.1:0")
+		if err != nil {
+			runErr = fmt.Errorf("start the embedded reference target: %w", err)
+			cleanup.Err = "the run did not start"
+			return runErr
+		}
+		r.embed = emb
+		defer func() {
+			if err := emb.Close(); err != nil {
+				r.log.Warn("embedded target shutdown", "err", err)
+			}
+		}()
+		base = emb.URL
+	} else if r.sc.ServerErrors > 0 {
+		r.log.Info("scenario asks for server errors; only the embedded target injects them", "server_errors", r.sc.ServerErrors)
+	}
+	r.target.Store(&base)
+
+	rec, err := metrics.NewRun(metrics.RunInfo{ID: r.cfg.RunID, Scenario: r.cfg.Scenario, Target: base, Version: version.Version}, r.opts.reg)
+	if err != nil {
+		runErr = fmt.Errorf("set up metrics: %w", err)
+		cleanup.Err = "the run did not start"
+		return runErr
+	}
+	r.rec.Store(rec)
+
+	policy := r.opts.policy
+	cl, err := client.New(client.Options{
+		BaseURL:   base,
+		Profile:   r.sc.API,
+		Conns:     min(max(r.cfg.Users, 16), 1024),
+		Policy:    policy,
+		UserAgent: "trafficsim/" + version.Version,
+	})
+	if err != nil {
+		runErr = fmt.Errorf("set up the HTTP client: %w", err)
+		cleanup.Err = "the run did not start"
+		return runErr
+	}
+	r.client = cl
+	defer cl.Close()
+	if r.embed == nil {
+		if err := preflight(ctx, base); err != nil {
+			runErr = err
+			cleanup.Err = "the run did not start"
+			return runErr
+		}
+	}
+
+	r.prepare()
+	if r.stopped.Load() {
+		r.state.Store(StateStopping)
+	} else {
+		r.state.Store(StateRunning)
+	}
+	r.log.Info("run started", "users", r.cfg.Users, "scenario", r.cfg.Scenario, "target", base, "seed", r.cfg.Seed)
+
+	var durTimer *time.Timer
+	if r.cfg.Duration > 0 {
+		durTimer = time.AfterFunc(r.cfg.Duration, r.Stop)
+	}
+	var wg sync.WaitGroup
+	for _, v := range r.vus {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v.run()
+		}()
+	}
+	wg.Wait()
+	if durTimer != nil {
+		durTimer.Stop()
+	}
+	if s, _ := r.state.Load().(string); s == StateRunning {
+		r.state.Store(StateStopping)
+	}
+
+	if r.cfg.Cleanup {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout(r.ledger.created.Load()))
+		cleanup = r.cleanup(cctx)
+		cancel()
+	} else {
+		cleanup = report.CleanupResult{Created: int(r.ledger.created.Load()), Deleted: int(r.ledger.deleted.Load()), Err: "cleanup disabled"}
+		for _, rec := range r.ledger.left() {
+			cleanup.Left = append(cleanup.Left, rec.name)
+		}
+	}
+	if cleanup.Err != "" && r.cfg.Cleanup {
+		r.log.Warn("cleanup incomplete", "err", cleanup.Err, "left", len(cleanup.Left))
+	}
+	return nil
+}
+
+func cleanupTimeout(created int64) time.Duration {
+	return 30*time.Second + time.Duration(created)*50*time.Millisecond
+}
+
+// prepare builds the VUs and the shared pickers.
+func (r *Runner) prepare() {
+	sc := r.sc
+	r.steer = newSteer(sc, r.cfg.Users)
+	for g := range numGroups {
+		r.mixAll[g] = sc.Mix[g] > 0
+		r.actions[g] = newPicker(sc.Actions[g])
+	}
+	for ai, forAdmin := range []bool{false, true} {
+		var ws []scenario.Weighted
+		for _, k := range sc.ErrorKinds {
+			info := scenario.ErrorKind(k.Name)
+			if sc.Mix[catalog.GroupIndex(info.Group)] == 0 || (info.For == "admin" && !forAdmin) || (info.For == "user" && forAdmin) {
+				continue
+			}
+			ws = append(ws, k)
+		}
+		r.errKind[ai] = newPicker(ws)
+	}
+	rng := mrand.New(mrand.NewPCG(uint64(r.cfg.Seed), 0x7261666669637369))
+	archs := assignArchetypes(sc.Archetypes, r.cfg.Users, rng)
+	r.vus = make([]*vu, r.cfg.Users)
+	var sum int64
+	admins := 0
+	for i := range r.vus {
+		v := newVU(r, i, archs[i])
+		sum += int64(v.budget)
+		r.vus[i] = v
+		if v.admin {
+			admins++
+		}
+	}
+	r.steer.setCapable(catalog.GroupIndex(catalog.GroupAdmin), admins, r.cfg.Users)
+	r.budgetSum.Store(sum)
+}
+
+// assignArchetypes gives each VU an archetype in proportion to the weights:
+// each archetype gets the whole part of its share, the rest are drawn by the
+// weights of what is left over, and the order is shuffled. A run therefore has
+// the scenario's proportions as closely as its size allows.
+func assignArchetypes(archs []scenario.Archetype, users int, rng *mrand.Rand) []*scenario.Archetype {
+	var total float64
+	for _, a := range archs {
+		total += a.Weight
+	}
+	out := make([]*scenario.Archetype, 0, users)
+	rest := make([]float64, len(archs))
+	var restSum float64
+	for i := range archs {
+		share := archs[i].Weight / total * float64(users)
+		n := int(share)
+		for range n {
+			out = append(out, &archs[i])
+		}
+		rest[i] = share - float64(n)
+		restSum += rest[i]
+	}
+	for len(out) < users {
+		x := rng.Float64() * restSum
+		k := len(archs) - 1
+		for i, w := range rest {
+			if x < w {
+				k = i
+				break
+			}
+			x -= w
+		}
+		out = append(out, &archs[k])
+		restSum -= rest[k]
+		rest[k] = 0
+		if restSum <= 1e-9 {
+			// Rounding left a slot: fall back to the weights.
+			for i := range archs {
+				rest[i] = archs[i].Weight
+				restSum += rest[i]
+			}
+		}
+	}
+	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// preflight checks that the target answers HTTP at all, so a wrong URL fails
+// the run at once instead of recording thousands of connection errors.
+func preflight(ctx context.Context, base string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/", nil)
+	if err != nil {
+		return fmt.Errorf("reach the target %s: %w", base, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("the target %s does not answer (is it running? check --base-url): %w", base, err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
+	return nil
+}
+
+// finish builds the summary once the run is over.
+func (r *Runner) finish(cleanup report.CleanupResult, runErr error) {
+	state := "finished"
+	if r.stopped.Load() {
+		state = "stopped"
+	}
+	var errMsg string
+	if runErr != nil {
+		state, errMsg = "failed", runErr.Error()
+	}
+	end := time.Now()
+	r.ended.Store(end.UnixNano())
+	s := r.buildSummary(state, errMsg, end, cleanup)
+	r.summaryMu.Lock()
+	r.summary = &s
+	r.summaryMu.Unlock()
+}
+
+// SummaryNow is the final summary once the run is over, and before that a
+// summary of what is known so far (state "stopped", cleanup not done) — what a
+// second interrupt writes before exiting at once.
+func (r *Runner) SummaryNow() report.Summary {
+	r.summaryMu.Lock()
+	if r.summary != nil {
+		defer r.summaryMu.Unlock()
+		return *r.summary
+	}
+	r.summaryMu.Unlock()
+	cleanup := report.CleanupResult{Created: int(r.ledger.created.Load()), Deleted: int(r.ledger.deleted.Load()),
+		Err: "interrupted before the cleanup; remove the data with trafficsim cleanup"}
+	for _, rec := range r.ledger.left() {
+		cleanup.Left = append(cleanup.Left, rec.name)
+	}
+	return r.buildSummary("stopped", "", time.Now(), cleanup)
+}
+
+func (r *Runner) buildSummary(state, errMsg string, end time.Time, cleanup report.CleanupResult) report.Summary {
+	var st metrics.Stats
+	if rec := r.rec.Load(); rec != nil {
+		st = rec.Stats()
+	}
+	start := time.Unix(0, r.started.Load())
+	if r.started.Load() == 0 {
+		start = end
+	}
+	meta := report.SummaryMeta{
+		RunID:         r.cfg.RunID,
+		Scenario:      r.cfg.Scenario,
+		Seed:          r.cfg.Seed,
+		Target:        r.Target(),
+		EngineVersion: version.Version,
+		StartedAt:     start,
+		EndedAt:       end,
+		Users:         r.cfg.Users,
+		MinRequests:   r.cfg.MinRequests,
+		MaxRequests:   r.cfg.MaxRequests,
+		State:         state,
+		Err:           errMsg,
+	}
+	return report.BuildSummary(meta, st, cleanup)
+}
+
+// Summary is the final summary (the --summary JSON); before the run ended, an
+// empty summary.
+func (r *Runner) Summary() report.Summary {
+	r.summaryMu.Lock()
+	defer r.summaryMu.Unlock()
+	if r.summary == nil {
+		return report.Summary{}
+	}
+	return *r.summary
+}
+
+// VURequests returns how many requests each VU sent (after Done: the final counts).
+func (r *Runner) VURequests() []int {
+	out := make([]int, len(r.vus))
+	for i, v := range r.vus {
+		out[i] = int(v.sentAtomic.Load())
+	}
+	return out
+}
+
+// Snapshot returns the run's state now. It merges the run's statistics, cheap
+// enough to call every second.
+func (r *Runner) Snapshot() Snapshot {
+	s := Snapshot{RunID: r.cfg.RunID, TotalUsers: r.cfg.Users, Remaining: -1}
+	s.State, _ = r.state.Load().(string)
+	if p := r.errMsg.Load(); p != nil {
+		s.Err = *p
+	}
+	startNs, endNs := r.started.Load(), r.ended.Load()
+	if startNs == 0 {
+		return s
+	}
+	s.StartedAt = time.Unix(0, startNs)
+	now := time.Now()
+	if endNs != 0 && (s.State == StateFinished || s.State == StateFailed) {
+		s.EndedAt = time.Unix(0, endNs)
+		now = s.EndedAt
+	}
+	s.Elapsed = now.Sub(s.StartedAt)
+	rec := r.rec.Load()
+	if rec == nil {
+		return s
+	}
+	st := rec.Stats()
+	s.Stats = st
+	s.ActiveUsers = report.ActiveUsers(st)
+	s.Requests = st.Requests
+	s.Errors = st.Outcomes.ClientError + st.Outcomes.ServerError + st.Outcomes.NetworkError
+	if st.Requests > 0 {
+		s.SuccessRate = float64(st.Outcomes.Success) / float64(st.Requests)
+	}
+	s.AvgLatency, s.P95Latency, s.MaxLatency = st.Latency.Mean, st.Latency.P95, st.Latency.Max
+	s.Recent = st.Recent
+	s.RPS = r.rate.update(now, st.Requests)
+	if s.RPS == 0 && s.Elapsed > time.Second && s.State == StateRunning {
+		s.RPS = float64(st.Requests) / s.Elapsed.Seconds()
+	}
+	switch {
+	case s.State == StateFinished || s.State == StateFailed:
+		s.Remaining = 0
+		s.ActiveUsers = 0
+	case r.cfg.Duration > 0:
+		s.Remaining = max(r.cfg.Duration-s.Elapsed, 0)
+		if b := r.budgetSum.Load(); b > 0 && st.Requests > 0 {
+			est := time.Duration(float64(s.Elapsed) * float64(b-st.Requests) / float64(st.Requests))
+			s.Remaining = min(s.Remaining, max(est, 0))
+		}
+	default:
+		if b := r.budgetSum.Load(); b > 0 && st.Requests > 0 {
+			s.Remaining = max(time.Duration(float64(s.Elapsed)*float64(b-st.Requests)/float64(st.Requests)), 0)
+		}
+	}
+	return s
+}
+
+// rateMeter gives the request rate over the last few seconds.
+type rateMeter struct {
+	mu      sync.Mutex
+	samples [8]struct {
+		t time.Time
+		n int64
+	}
+	next, count int
+}
+
+func (m *rateMeter) update(now time.Time, n int64) float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	last := (m.next + len(m.samples) - 1) % len(m.samples)
+	if m.count == 0 || now.Sub(m.samples[last].t) >= 500*time.Millisecond {
+		m.samples[m.next].t, m.samples[m.next].n = now, n
+		m.next = (m.next + 1) % len(m.samples)
+		m.count = min(m.count+1, len(m.samples))
+	}
+	oldest := (m.next + len(m.samples) - m.count) % len(m.samples)
+	o := m.samples[oldest]
+	if dt := now.Sub(o.t); dt > 0 && n >= o.n && m.count > 1 {
+		return float64(n-o.n) / dt.Seconds()
+	}
+	return 0
+}
+
+// errStopped ends an action when the run stops or the VU's budget is spent.
+var errStopped = errors.New("stopped")

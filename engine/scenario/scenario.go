@@ -1,0 +1,571 @@
+// Package scenario reads scenario files: who the virtual users are (archetypes
+// and their journeys), what they do afterwards (the request mix by endpoint group
+// and the weight of each action), how long they think, which client errors they
+// make on purpose, and the API profile of the target. The built-in scenarios are
+// embedded files in the same format (docs/scenarios.md).
+package scenario
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/client"
+)
+
+//go:embed builtin/*.yaml
+var builtinFS embed.FS
+
+// Scenario is a loaded, validated scenario.
+type Scenario struct {
+	Name        string
+	Description string
+	Source      string // "built-in" or the file path
+	// Archetypes sorted by name.
+	Archetypes []Archetype
+	// Mix is the share of requests per endpoint group (sums to 1), in
+	// catalog.Groups order.
+	Mix [6]float64
+	// Actions are the weighted actions per group, in catalog.Groups order.
+	Actions [6][]Weighted
+	// ClientErrors is the share of requests the VUs aim to see answered 4xx;
+	// deliberate errors make up what other 4xx leave.
+	ClientErrors float64
+	// ServerErrors is the share of requests the embedded target answers 500.
+	ServerErrors float64
+	// ErrorKinds are the deliberate errors, weighted.
+	ErrorKinds []Weighted
+	Think      map[string]Shape
+	API        client.Profile
+}
+
+// Archetype is a kind of user.
+type Archetype struct {
+	Name     string
+	Weight   float64
+	Admin    bool // logs in with the admin credentials
+	Sessions [2]int
+	Journey  []string
+}
+
+// Weighted is a name with a weight.
+type Weighted struct {
+	Name   string
+	Weight float64
+}
+
+// Shape is a think-time distribution. A pause is placed in the run's
+// [delay-min, delay-max]: at Median (0 = delay-min, 1 = delay-max) times a
+// log-normal factor with the given Spread (σ), clamped to the range. People
+// pause briefly mostly and long sometimes; the log-normal has that skew.
+type Shape struct {
+	Median float64 `yaml:"median"`
+	Spread float64 `yaml:"spread"`
+}
+
+// Draw returns one pause within [lo, hi]; pace scales the median (a VU's
+// personal speed, 1 = average).
+func (s Shape) Draw(r *rand.Rand, lo, hi time.Duration, pace float64) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	pos := s.Median * pace
+	if s.Spread > 0 {
+		pos *= math.Exp(s.Spread * r.NormFloat64())
+	}
+	pos = min(max(pos, 0), 1)
+	return lo + time.Duration(pos*float64(hi-lo))
+}
+
+// file is the YAML form.
+type file struct {
+	Name        string                        `yaml:"name"`
+	Description string                        `yaml:"description"`
+	Base        string                        `yaml:"base"`
+	Archetypes  map[string]fileArchetype      `yaml:"archetypes"`
+	Mix         map[string]float64            `yaml:"mix"`
+	Actions     map[string]map[string]float64 `yaml:"actions"`
+	Errors      fileErrors                    `yaml:"errors"`
+	Think       map[string]Shape              `yaml:"think"`
+	API         client.Profile                `yaml:"api"`
+}
+
+type fileArchetype struct {
+	Weight   float64   `yaml:"weight"`
+	Admin    bool      `yaml:"admin"`
+	Sessions *Sessions `yaml:"sessions"`
+	Journey  []string  `yaml:"journey"`
+}
+
+// Sessions is how many sessions (login … logout) a VU of an archetype runs.
+type Sessions struct {
+	Min int `yaml:"min"`
+	Max int `yaml:"max"`
+}
+
+type fileErrors struct {
+	Client *float64           `yaml:"client"`
+	Server *float64           `yaml:"server"`
+	Kinds  map[string]float64 `yaml:"kinds"`
+}
+
+// Info names a built-in scenario.
+type Info struct {
+	Name        string
+	Description string
+}
+
+// builtinOrder is the order built-ins are listed in.
+var builtinOrder = []string{"mixed", "development", "load_test", "metrics_generation", "new_user", "active_user", "admin", "power_user"}
+
+// Builtins lists the built-in scenarios.
+func Builtins() []Info {
+	out := make([]Info, 0, len(builtinOrder))
+	for _, n := range builtinOrder {
+		s, err := Builtin(n)
+		if err != nil {
+			panic(err) // embedded files are tested
+		}
+		out = append(out, Info{Name: s.Name, Description: s.Description})
+	}
+	return out
+}
+
+// BuiltinNames lists the names of the built-in scenarios.
+func BuiltinNames() []string { return slices.Clone(builtinOrder) }
+
+// IsBuiltin reports whether name is a built-in scenario.
+func IsBuiltin(name string) bool { return slices.Contains(builtinOrder, name) }
+
+// Builtin loads a built-in scenario.
+func Builtin(name string) (*Scenario, error) {
+	if !IsBuiltin(name) {
+		return nil, fmt.Errorf("unknown scenario %q: use one of %s, or the path of a scenario file", name, strings.Join(builtinOrder, ", "))
+	}
+	data, err := builtinFS.ReadFile("builtin/" + name + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("read built-in scenario %s: %w", name, err)
+	}
+	return parse(data, name+".yaml (built-in)", "built-in", 0)
+}
+
+// Load loads a built-in scenario by name, or a scenario file by path.
+func Load(nameOrPath string) (*Scenario, error) {
+	if IsBuiltin(nameOrPath) {
+		return Builtin(nameOrPath)
+	}
+	if !strings.ContainsAny(nameOrPath, `/\.`) {
+		return nil, fmt.Errorf("unknown scenario %q: use one of %s, or the path of a scenario file", nameOrPath, strings.Join(builtinOrder, ", "))
+	}
+	return LoadFile(nameOrPath)
+}
+
+// LoadFile loads a scenario file.
+func LoadFile(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read scenario file: %w", err)
+	}
+	return parse(data, path, path, 0)
+}
+
+// Parse parses scenario YAML; name is used in error messages (a file name).
+func Parse(data []byte, name string) (*Scenario, error) { return parse(data, name, name, 0) }
+
+// Error is a mistake in a scenario file, with where it is.
+type Error struct {
+	File    string
+	Line    int    // 0 when unknown
+	Field   string // e.g. archetypes.admin.weight
+	Message string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(e.Line))
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field + ": ")
+	}
+	b.WriteString(e.Message)
+	return b.String()
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+var unknownField = regexp.MustCompile(`field (\S+) not found in type`)
+
+func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(fileName, &root, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, &Error{File: fileName, Message: "the file is empty; see docs/scenarios.md for the format"}
+	}
+	// A base scenario first, then this file over it.
+	var head struct {
+		Base string `yaml:"base"`
+	}
+	_ = root.Decode(&head)
+	var f file
+	if head.Base != "" {
+		if depth > 0 || !IsBuiltin(head.Base) {
+			return nil, &Error{File: fileName, Line: lineOf(&root, "base"), Field: "base",
+				Message: fmt.Sprintf("%q is not a built-in scenario; use one of %s", head.Base, strings.Join(builtinOrder, ", "))}
+		}
+		bd, err := builtinFS.ReadFile("builtin/" + head.Base + ".yaml")
+		if err != nil {
+			return nil, fmt.Errorf("read built-in scenario %s: %w", head.Base, err)
+		}
+		if err := yaml.Unmarshal(bd, &f); err != nil {
+			return nil, fmt.Errorf("built-in scenario %s: %w", head.Base, err)
+		}
+		f.Name, f.Description = "", ""
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, yamlError(fileName, &root, err)
+	}
+	s, ferr := build(&f, source)
+	if ferr != nil {
+		ferr.File = fileName
+		ferr.Line = lineOf(&root, strings.Split(ferr.Field, ".")...)
+		return nil, ferr
+	}
+	if s.Name == "" {
+		s.Name = strings.TrimSuffix(filepath.Base(fileName), filepath.Ext(fileName))
+	}
+	return s, nil
+}
+
+// yamlError turns a yaml.v3 error into an *Error with the line and field.
+func yamlError(fileName string, root *yaml.Node, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		if m := yamlLine.FindStringSubmatch(te.Errors[0]); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			msg := m[2]
+			key := ""
+			if u := unknownField.FindStringSubmatch(msg); u != nil {
+				msg = fmt.Sprintf("unknown field %q (docs/scenarios.md lists the fields)", u[1])
+				key = u[1]
+			}
+			return &Error{File: fileName, Line: line, Field: fieldAt(root, line, key), Message: msg}
+		}
+		return &Error{File: fileName, Message: te.Errors[0]}
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: fileName, Line: line, Message: m[2]}
+	}
+	return &Error{File: fileName, Message: msg}
+}
+
+// lineOf finds the line of the key at path (as far as it exists).
+func lineOf(root *yaml.Node, path ...string) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := 0
+	for _, p := range path {
+		if n.Kind == yaml.SequenceNode {
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return line
+			}
+			n = n.Content[i]
+			line = n.Line
+			continue
+		}
+		if n.Kind != yaml.MappingNode {
+			return line
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == p {
+				line = n.Content[i].Line
+				n = n.Content[i+1]
+				found = true
+				break
+			}
+		}
+		if !found {
+			return line
+		}
+	}
+	return line
+}
+
+// fieldAt names the deepest key on the line (named key, when given).
+func fieldAt(root *yaml.Node, line int, key string) string {
+	var best string
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+				if (k.Line == line || (v.Line == line && v.Kind == yaml.ScalarNode)) && (key == "" || k.Value == key) {
+					best = p
+				}
+				walk(v, p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := path + "." + strconv.Itoa(i)
+				if c.Line == line && c.Kind == yaml.ScalarNode && key == "" {
+					best = p
+				}
+				walk(c, p)
+			}
+		}
+	}
+	walk(root, "")
+	return best
+}
+
+var archetypeName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// build validates the YAML form and turns it into a Scenario.
+func build(f *file, source string) (*Scenario, *Error) {
+	bad := func(field, format string, args ...any) *Error {
+		return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	s := &Scenario{Name: f.Name, Description: strings.TrimSpace(f.Description), Source: source, Think: map[string]Shape{}, API: f.API}
+	if f.Name != "" && !archetypeName.MatchString(f.Name) {
+		return nil, bad("name", "%q: use lowercase letters, digits and _ (at most 32)", f.Name)
+	}
+
+	// Archetypes.
+	var total float64
+	for _, name := range slices.Sorted(maps.Keys(f.Archetypes)) {
+		a := f.Archetypes[name]
+		field := "archetypes." + name
+		if !archetypeName.MatchString(name) {
+			return nil, bad(field, "%q: archetype names use lowercase letters, digits and _ (at most 32)", name)
+		}
+		if !(a.Weight >= 0) || math.IsInf(a.Weight, 0) {
+			return nil, bad(field+".weight", "%v: must be a number ≥ 0", a.Weight)
+		}
+		if a.Weight == 0 {
+			continue
+		}
+		arch := Archetype{Name: name, Weight: a.Weight, Admin: a.Admin, Sessions: [2]int{1, 1}, Journey: a.Journey}
+		if a.Sessions != nil {
+			if a.Sessions.Min < 1 || a.Sessions.Max < a.Sessions.Min || a.Sessions.Max > 100 {
+				return nil, bad(field+".sessions", "min %d, max %d: want 1 ≤ min ≤ max ≤ 100", a.Sessions.Min, a.Sessions.Max)
+			}
+			arch.Sessions = [2]int{a.Sessions.Min, a.Sessions.Max}
+		}
+		if len(a.Journey) == 0 {
+			return nil, bad(field+".journey", "is empty; list the steps, e.g. [login, list_users, logout]")
+		}
+		for i, step := range a.Journey {
+			if Action(step) == nil {
+				return nil, bad(fmt.Sprintf("%s.journey.%d", field, i), "unknown step %q; steps are the actions of docs/scenarios.md (login, list_users, …)", step)
+			}
+		}
+		total += a.Weight
+		s.Archetypes = append(s.Archetypes, arch)
+	}
+	if total == 0 {
+		return nil, bad("archetypes", "no archetype has a weight above 0; give at least one, e.g. active_user: {weight: 1, journey: [login, list_users]}")
+	}
+
+	// Mix.
+	var mixTotal float64
+	for _, g := range slices.Sorted(maps.Keys(f.Mix)) {
+		w := f.Mix[g]
+		i := catalog.GroupIndex(g)
+		if i < 0 {
+			return nil, bad("mix."+g, "unknown endpoint group; use %s", strings.Join(catalog.Groups, ", "))
+		}
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return nil, bad("mix."+g, "%v: must be a number ≥ 0", w)
+		}
+		s.Mix[i] = w
+		mixTotal += w
+	}
+	if mixTotal == 0 {
+		return nil, bad("mix", "no group has a weight above 0; e.g. mix: {auth: 20, user_query: 80}")
+	}
+	for i := range s.Mix {
+		s.Mix[i] /= mixTotal
+	}
+
+	// Actions: every action of a group has weight 1 unless the file says otherwise.
+	for gi, g := range catalog.Groups {
+		weights := f.Actions[g]
+		for _, a := range Actions {
+			if a.JourneyOnly || a.Group != g {
+				continue
+			}
+			w := 1.0
+			if v, ok := weights[a.Name]; ok {
+				w = v
+			}
+			if w > 0 {
+				s.Actions[gi] = append(s.Actions[gi], Weighted{Name: a.Name, Weight: w})
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(weights)) {
+			field := "actions." + g + "." + name
+			a := Action(name)
+			if a == nil || a.JourneyOnly {
+				return nil, bad(field, "unknown action; the %s actions are %s", g, strings.Join(actionNames(g), ", "))
+			}
+			if a.Group != g {
+				return nil, bad(field, "%s belongs to group %s", name, a.Group)
+			}
+			if w := weights[name]; !(w >= 0) || math.IsInf(w, 0) {
+				return nil, bad(field, "%v: must be a number ≥ 0", w)
+			}
+		}
+		if s.Mix[gi] > 0 && len(s.Actions[gi]) == 0 {
+			return nil, bad("actions."+g, "every action has weight 0 but mix.%s is above 0", g)
+		}
+	}
+	for g := range f.Actions {
+		if catalog.GroupIndex(g) < 0 {
+			return nil, bad("actions."+g, "unknown endpoint group; use %s", strings.Join(catalog.Groups, ", "))
+		}
+	}
+
+	// Errors.
+	if f.Errors.Client != nil {
+		s.ClientErrors = *f.Errors.Client
+	}
+	if f.Errors.Server != nil {
+		s.ServerErrors = *f.Errors.Server
+	}
+	if !(s.ClientErrors >= 0 && s.ClientErrors <= 0.9) {
+		return nil, bad("errors.client", "%v: use a share from 0 to 0.9, e.g. 0.12", s.ClientErrors)
+	}
+	if !(s.ServerErrors >= 0 && s.ServerErrors <= 1) {
+		return nil, bad("errors.server", "%v: use a share from 0 to 1, e.g. 0.03", s.ServerErrors)
+	}
+	for _, k := range ErrorKinds {
+		w := 1.0
+		if v, ok := f.Errors.Kinds[k.Name]; ok {
+			w = v
+		}
+		if w > 0 {
+			s.ErrorKinds = append(s.ErrorKinds, Weighted{Name: k.Name, Weight: w})
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Errors.Kinds)) {
+		if ErrorKind(name) == nil {
+			return nil, bad("errors.kinds."+name, "unknown error kind; use %s", strings.Join(errorKindNames(), ", "))
+		}
+		if w := f.Errors.Kinds[name]; !(w >= 0) || math.IsInf(w, 0) {
+			return nil, bad("errors.kinds."+name, "%v: must be a number ≥ 0", w)
+		}
+	}
+	if s.ClientErrors > 0 && len(s.ErrorKinds) == 0 {
+		return nil, bad("errors.kinds", "every kind has weight 0 but errors.client is above 0")
+	}
+
+	// Think time.
+	defaults := map[string]Shape{
+		ThinkQuick: {Median: 0.1, Spread: 0.6},
+		ThinkRead:  {Median: 0.35, Spread: 0.5},
+		ThinkForm:  {Median: 0.7, Spread: 0.3},
+		ThinkPause: {Median: 1, Spread: 0},
+	}
+	maps.Copy(s.Think, defaults)
+	for _, c := range slices.Sorted(maps.Keys(f.Think)) {
+		sh := f.Think[c]
+		if _, ok := defaults[c]; !ok {
+			return nil, bad("think."+c, "unknown think-time class; use %s", strings.Join(ThinkClasses, ", "))
+		}
+		if !(sh.Median >= 0 && sh.Median <= 1) {
+			return nil, bad("think."+c+".median", "%v: use 0 (delay-min) to 1 (delay-max)", sh.Median)
+		}
+		if !(sh.Spread >= 0 && sh.Spread <= 3) {
+			return nil, bad("think."+c+".spread", "%v: use 0 (always the median) to 3", sh.Spread)
+		}
+		s.Think[c] = sh
+	}
+
+	if err := f.API.Validate(); err != nil {
+		var fe *client.FieldError
+		if errors.As(err, &fe) {
+			return nil, bad("api."+fe.Field, "%s", fe.Message)
+		}
+		return nil, bad("api", "%v", err)
+	}
+	return s, nil
+}
+
+func actionNames(group string) []string {
+	var out []string
+	for _, a := range Actions {
+		if a.Group == group && !a.JourneyOnly {
+			out = append(out, a.Name)
+		}
+	}
+	return out
+}
+
+func errorKindNames() []string {
+	var out []string
+	for _, k := range ErrorKinds {
+		out = append(out, k.Name)
+	}
+	return out
+}
+
+// LoadProfile reads an API profile file (--api-profile): the `api:` section of
+// a scenario on its own.
+func LoadProfile(path string) (client.Profile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return client.Profile{}, fmt.Errorf("read API profile: %w", err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return client.Profile{}, yamlError(path, &root, err)
+	}
+	var p client.Profile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil {
+		return client.Profile{}, yamlError(path, &root, err)
+	}
+	if err := p.Validate(); err != nil {
+		var fe *client.FieldError
+		if errors.As(err, &fe) {
+			return client.Profile{}, &Error{File: path, Line: lineOf(&root, strings.Split(fe.Field, ".")...), Field: fe.Field, Message: fe.Message}
+		}
+		return client.Profile{}, &Error{File: path, Message: err.Error()}
+	}
+	return p, nil
+}

@@ -1,0 +1,323 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
+	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/trafficsim/trafficsim/pkg/internal/enginebuild"
+)
+
+// These tests build gpx_trafficsim and the trafficsim engine side by side, as
+// dist/ has them, and launch the plugin the way Grafana does: go-plugin with the
+// SDK's handshake, and the SDK's pluginv2 gRPC clients.
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		dir, err := os.MkdirTemp("", "gpx-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		binDir = dir
+		// Side by side, as dist/ has them: the backend finds the engine beside itself.
+		for _, build := range []func(string) (string, error){enginebuild.Backend, enginebuild.Engine} {
+			if _, err := build(dir); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// grafana is the Grafana side of one plugin process.
+type grafana struct {
+	client      *plugin.Client
+	resource    pluginv2.ResourceClient
+	diagnostics pluginv2.DiagnosticsClient
+	stream      pluginv2.StreamClient
+	settings    *pluginv2.AppInstanceSettings
+}
+
+func launch(t *testing.T, jsonData string) *grafana {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, enginebuild.BackendName))
+	cmd.Env = []string{"GF_VERSION=11.0.0", "GF_PLUGIN_APP_URL=http://127.0.0.1:3000/"}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig: plugin.HandshakeConfig{
+			ProtocolVersion:  grpcplugin.ProtocolVersion,
+			MagicCookieKey:   grpcplugin.MagicCookieKey,
+			MagicCookieValue: grpcplugin.MagicCookieValue,
+		},
+		VersionedPlugins: map[int]plugin.PluginSet{grpcplugin.ProtocolVersion: {
+			"diagnostics": &grpcplugin.DiagnosticsGRPCPlugin{},
+			"resource":    &grpcplugin.ResourceGRPCPlugin{},
+			"stream":      &grpcplugin.StreamGRPCPlugin{},
+		}},
+		Cmd:              cmd,
+		SkipHostEnv:      true,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           hclog.New(&hclog.LoggerOptions{Name: "gpx", Level: hclog.Warn, Output: os.Stderr}),
+		StartTimeout:     30 * time.Second,
+	})
+	t.Cleanup(client.Kill)
+	proto, err := client.Client()
+	if err != nil {
+		t.Fatalf("launch gpx_trafficsim: %v", err)
+	}
+	g := &grafana{client: client, settings: &pluginv2.AppInstanceSettings{
+		JsonData:                []byte(jsonData),
+		DecryptedSecureJsonData: map[string]string{"targetAdminPassword": "admin"},
+		LastUpdatedMS:           time.Now().UnixMilli(),
+	}}
+	for name, dst := range map[string]any{"resource": &g.resource, "diagnostics": &g.diagnostics, "stream": &g.stream} {
+		raw, err := proto.Dispense(name)
+		if err != nil {
+			t.Fatalf("dispense %s: %v", name, err)
+		}
+		switch d := dst.(type) {
+		case *pluginv2.ResourceClient:
+			*d = raw.(pluginv2.ResourceClient)
+		case *pluginv2.DiagnosticsClient:
+			*d = raw.(pluginv2.DiagnosticsClient)
+		case *pluginv2.StreamClient:
+			*d = raw.(pluginv2.StreamClient)
+		}
+	}
+	return g
+}
+
+func (g *grafana) pluginContext(role string) *pluginv2.PluginContext {
+	pc := &pluginv2.PluginContext{OrgId: 1, PluginId: "trafficsim-simulator-app", AppInstanceSettings: g.settings}
+	if role != "" {
+		pc.User = &pluginv2.User{Login: "test-" + strings.ToLower(role), Role: role}
+	}
+	return pc
+}
+
+func (g *grafana) call(ctx context.Context, t *testing.T, role, method, path, body string) (int, []byte) {
+	t.Helper()
+	stream, err := g.resource.CallResource(ctx, &pluginv2.CallResourceRequest{
+		PluginContext: g.pluginContext(role),
+		Path:          strings.TrimPrefix(path, "/"),
+		Method:        method,
+		Url:           path,
+		Body:          []byte(body),
+	})
+	if err != nil {
+		t.Fatalf("CallResource %s %s: %v", method, path, err)
+	}
+	var code int
+	var out []byte
+	for {
+		res, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("CallResource %s %s: %v", method, path, err)
+		}
+		if res.Code != 0 {
+			code = int(res.Code)
+		}
+		out = append(out, res.Body...)
+	}
+	return code, out
+}
+
+type runStatus struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+	Stats struct {
+		Requests    int64 `json:"requests"`
+		ActiveUsers int   `json:"activeUsers"`
+	} `json:"stats"`
+	EndedAt *time.Time `json:"endedAt"`
+	Error   string     `json:"error"`
+}
+
+func (g *grafana) status(ctx context.Context, t *testing.T, id string) runStatus {
+	t.Helper()
+	code, body := g.call(ctx, t, "Viewer", http.MethodGet, "/runs/"+id, "")
+	if code != http.StatusOK {
+		t.Fatalf("GET /runs/%s = %d %s", id, code, body)
+	}
+	var st runStatus
+	if err := json.Unmarshal(body, &st); err != nil {
+		t.Fatalf("GET /runs/%s: %v in %s", id, err, body)
+	}
+	return st
+}
+
+// poll calls cond until it holds or ctx ends.
+func poll(ctx context.Context, t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for %s", what)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func TestGrafanaDrivesARunThroughThePlugin(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	g := launch(t, `{"maxUsers": 20, "maxConcurrentRuns": 2}`)
+
+	health, err := g.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: g.pluginContext("Admin")})
+	if err != nil {
+		t.Fatalf("CheckHealth: %v", err)
+	}
+	if health.Status != pluginv2.CheckHealthResponse_OK || !strings.Contains(health.Message, "Engine trafficsim") {
+		t.Fatalf("CheckHealth = %v %q", health.Status, health.Message)
+	}
+
+	if code, body := g.call(ctx, t, "Viewer", http.MethodPost, "/runs", `{"users": 1}`); code != http.StatusForbidden {
+		t.Fatalf("Viewer POST /runs = %d %s", code, body)
+	}
+	code, body := g.call(ctx, t, "Editor", http.MethodPost, "/runs",
+		`{"users": 3, "minRequestCount": 1000, "maxRequestCount": 2000, "durationSeconds": 60, "delayMinMs": 10, "delayMaxMs": 50, "scenario": "mixed", "seed": 1}`)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /runs = %d %s", code, body)
+	}
+	var run runStatus
+	if err := json.Unmarshal(body, &run); err != nil || run.ID == "" {
+		t.Fatalf("POST /runs body %s: %v", body, err)
+	}
+
+	sub, err := g.stream.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{PluginContext: g.pluginContext("Viewer"), Path: "runs/" + run.ID})
+	if err != nil || sub.Status != pluginv2.SubscribeStreamResponse_OK {
+		t.Fatalf("SubscribeStream = %v, %v", sub, err)
+	}
+	sctx, scancel := context.WithCancel(ctx)
+	packets, err := g.stream.RunStream(sctx, &pluginv2.RunStreamRequest{PluginContext: g.pluginContext("Viewer"), Path: "runs/" + run.ID})
+	if err != nil {
+		t.Fatalf("RunStream: %v", err)
+	}
+	var streamed []runStatus
+	for len(streamed) < 3 {
+		p, err := packets.Recv()
+		if err != nil {
+			t.Fatalf("RunStream after %d packets: %v", len(streamed), err)
+		}
+		var st runStatus
+		if err := json.Unmarshal(p.Data, &st); err != nil || st.ID != run.ID {
+			t.Fatalf("stream packet %s: %v", p.Data, err)
+		}
+		streamed = append(streamed, st)
+	}
+	scancel()
+
+	var grown runStatus
+	poll(ctx, t, "requests to grow", func() bool {
+		grown = g.status(ctx, t, run.ID)
+		return grown.Stats.Requests >= 20 && grown.State == "running"
+	})
+	code, body = g.call(ctx, t, "Admin", http.MethodPost, "/runs/"+run.ID+"/stop", `{"graceful": true}`)
+	if code != http.StatusOK {
+		t.Fatalf("stop = %d %s", code, body)
+	}
+	var final runStatus
+	poll(ctx, t, "the run to finish", func() bool {
+		final = g.status(ctx, t, run.ID)
+		return final.State == "finished"
+	})
+	if final.EndedAt == nil || final.Stats.Requests < grown.Stats.Requests || final.Stats.ActiveUsers != 0 {
+		t.Fatalf("final status = %+v (grown %+v)", final, grown)
+	}
+	code, body = g.call(ctx, t, "Viewer", http.MethodGet, "/runs", "")
+	if code != http.StatusOK || !strings.Contains(string(body), run.ID) {
+		t.Fatalf("GET /runs = %d %s", code, body)
+	}
+}
+
+// enginePID asks the plugin (health details) for its engine's pid.
+func enginePID(ctx context.Context, t *testing.T, g *grafana) int {
+	t.Helper()
+	health, err := g.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: g.pluginContext("Admin")})
+	if err != nil || health.Status != pluginv2.CheckHealthResponse_OK {
+		t.Fatalf("CheckHealth = %v, %v", health, err)
+	}
+	var details struct {
+		PID int `json:"pid"`
+	}
+	if err := json.Unmarshal(health.JsonDetails, &details); err != nil || details.PID <= 0 {
+		t.Fatalf("health details %s: %v", health.JsonDetails, err)
+	}
+	return details.PID
+}
+
+// alive reports whether pid is a live process (a zombie is not).
+func alive(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return syscall.Kill(pid, 0) == nil && runtime.GOOS != "linux"
+	}
+	// The state follows the parenthesised command name.
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || (s[i+2] != 'Z' && s[i+2] != 'X')
+}
+
+func TestEngineExitsWhenThePluginIsKilled(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SIGKILL and getppid semantics are Unix")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	g := launch(t, `{}`)
+	pid := enginePID(ctx, t, g)
+	if code, body := g.call(ctx, t, "Editor", http.MethodPost, "/runs", `{"users": 2, "durationSeconds": 60, "delayMinMs": 50, "delayMaxMs": 100}`); code != http.StatusCreated {
+		t.Fatalf("POST /runs = %d %s", code, body)
+	}
+	if !alive(pid) {
+		t.Fatalf("engine %d is not running", pid)
+	}
+	plugPID := g.client.ReattachConfig().Pid
+	if err := syscall.Kill(plugPID, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill plugin %d: %v", plugPID, err)
+	}
+	killed := time.Now()
+	deadline := killed.Add(5 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("engine %d still running 5s after the plugin was SIGKILLed", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("engine exited %s after the plugin was killed", time.Since(killed).Round(time.Millisecond))
+}
+
+func TestEngineGoesWithAGracefulPluginShutdown(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	g := launch(t, `{}`)
+	pid := enginePID(ctx, t, g)
+	g.client.Kill() // what Grafana does when it stops
+	poll(ctx, t, "the engine to exit", func() bool { return !alive(pid) })
+}

@@ -1,0 +1,207 @@
+import React from 'react';
+import { render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { PluginType } from '@grafana/data';
+
+import { AppSettings } from '../../api/types';
+import { FakeBackend } from '../../test/services';
+import { testIds } from '../testIds';
+import AppConfig, { AppConfigProps } from './AppConfig';
+import {
+  jsonDataFromValues,
+  secureJsonDataFromSecrets,
+  targetList,
+  validateSettings,
+  valuesFromSettings,
+} from './settingsForm';
+
+const SETTINGS = '/api/plugins/trafficsim-simulator-app/settings';
+const HEALTH = '/api/plugins/trafficsim-simulator-app/health';
+
+function props(jsonData: AppSettings, secureJsonFields: Record<string, boolean> = {}): AppConfigProps {
+  return {
+    plugin: {
+      meta: {
+        id: 'trafficsim-simulator-app',
+        name: 'Traffic Simulator',
+        type: PluginType.app,
+        enabled: true,
+        pinned: true,
+        jsonData,
+        secureJsonFields,
+      },
+    },
+    query: {},
+  } as unknown as AppConfigProps;
+}
+
+/** A settings store that behaves like Grafana's: secrets are kept, and reported only as configured. */
+function settingsBackend(initial: { jsonData: AppSettings; secure: Record<string, string> }) {
+  const store = { jsonData: initial.jsonData, secure: { ...initial.secure } };
+  const b = new FakeBackend()
+    .on('POST', SETTINGS, (call) => {
+      const body = call.data as { jsonData: AppSettings; secureJsonData?: Record<string, string> };
+      store.jsonData = body.jsonData;
+      for (const [k, v] of Object.entries(body.secureJsonData ?? {})) {
+        if (v === '') {
+          delete store.secure[k];
+        } else {
+          store.secure[k] = v;
+        }
+      }
+      return { status: 200, data: { message: 'Plugin settings updated' } };
+    })
+    .on('GET', SETTINGS, () => ({
+      status: 200,
+      data: {
+        enabled: true,
+        pinned: true,
+        jsonData: store.jsonData,
+        secureJsonFields: Object.fromEntries(Object.keys(store.secure).map((k) => [k, true])),
+      },
+    }))
+    .on('GET', HEALTH, {
+      status: 200,
+      data: { status: 'OK', message: 'Engine trafficsim dev is running (pid 42, 0 active runs)' },
+    })
+    .install();
+  return { b, store };
+}
+
+describe('Configuration page', () => {
+  it('shows the stored settings and secrets only as configured', () => {
+    render(
+      <AppConfig
+        {...props(
+          {
+            allowedTargets: ['http://127.0.0.1:9501', 'https://staging.example.com/api'],
+            maxUsers: 500,
+            metricsAddr: '0.0.0.0:9464',
+          },
+          { targetAdminPassword: true }
+        )}
+      />
+    );
+    expect(screen.getByTestId(testIds.appConfig.allowedTargets)).toHaveValue(
+      'http://127.0.0.1:9501\nhttps://staging.example.com/api'
+    );
+    expect(screen.getByTestId(testIds.appConfig.maxUsers)).toHaveValue('500');
+    expect(screen.getByTestId(testIds.appConfig.maxConcurrentRuns)).toHaveValue('');
+    expect(screen.getByTestId(testIds.appConfig.metricsAddr)).toHaveValue('0.0.0.0:9464');
+    const admin = screen.getByTestId(testIds.appConfig.targetAdminPassword);
+    expect(admin).toBeDisabled();
+    expect(admin).toHaveValue('configured');
+    expect(screen.getByTestId(testIds.appConfig.remoteWritePassword)).toBeEnabled();
+  });
+
+  it('saves the allowlist and a new secret, keeps the untouched secret, and runs the health check', async () => {
+    const { b, store } = settingsBackend({
+      jsonData: { maxUsers: 500, custom: 'kept' } as AppSettings,
+      secure: { targetAdminPassword: 's3cret' },
+    });
+    const user = userEvent.setup();
+    render(<AppConfig {...props(store.jsonData, { targetAdminPassword: true })} />);
+
+    await user.type(
+      screen.getByTestId(testIds.appConfig.allowedTargets),
+      'http://127.0.0.1:9501{enter}https://t.example/api'
+    );
+    await user.clear(screen.getByTestId(testIds.appConfig.maxConcurrentRuns));
+    await user.type(screen.getByTestId(testIds.appConfig.maxConcurrentRuns), '3');
+    await user.type(screen.getByTestId(testIds.appConfig.remoteWritePassword), 'rw-pass');
+    await user.click(screen.getByTestId(testIds.appConfig.save));
+
+    await waitFor(() => expect(b.callsTo('POST', SETTINGS)).toHaveLength(1));
+    expect(b.callsTo('POST', SETTINGS)[0].data).toEqual({
+      enabled: true,
+      pinned: true,
+      jsonData: {
+        custom: 'kept',
+        allowedTargets: ['http://127.0.0.1:9501', 'https://t.example/api'],
+        maxUsers: 500,
+        maxConcurrentRuns: 3,
+      },
+      secureJsonData: { remoteWritePassword: 'rw-pass' },
+    });
+    expect(store.secure).toEqual({ targetAdminPassword: 's3cret', remoteWritePassword: 'rw-pass' });
+
+    expect(await screen.findByTestId(testIds.appConfig.saved)).toBeInTheDocument();
+    // Both secrets now show as configured; the typed value is gone from the page.
+    const rw = screen.getByTestId(testIds.appConfig.remoteWritePassword);
+    expect(rw).toBeDisabled();
+    expect(rw).toHaveValue('configured');
+    expect(screen.queryByDisplayValue('rw-pass')).not.toBeInTheDocument();
+    expect(await screen.findByTestId(testIds.appConfig.health)).toHaveTextContent(
+      'Engine trafficsim dev is running (pid 42, 0 active runs)'
+    );
+  });
+
+  it('clears a secret that was reset', async () => {
+    const { b, store } = settingsBackend({ jsonData: {}, secure: { targetAdminPassword: 's3cret' } });
+    const user = userEvent.setup();
+    render(<AppConfig {...props({}, { targetAdminPassword: true })} />);
+    await user.click(screen.getAllByRole('button', { name: 'Reset' })[0]);
+    expect(screen.getByTestId(testIds.appConfig.targetAdminPassword)).toBeEnabled();
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(b.callsTo('POST', SETTINGS)).toHaveLength(1));
+    expect((b.callsTo('POST', SETTINGS)[0].data as { secureJsonData: unknown }).secureJsonData).toEqual({
+      targetAdminPassword: '',
+    });
+    expect(store.secure).toEqual({});
+    expect(b.callsTo('GET', HEALTH)).toHaveLength(0);
+  });
+
+  it('validates inline and saves nothing while invalid', async () => {
+    const { b } = settingsBackend({ jsonData: {}, secure: {} });
+    const user = userEvent.setup();
+    render(<AppConfig {...props({})} />);
+    await user.type(screen.getByTestId(testIds.appConfig.allowedTargets), '127.0.0.1:9501');
+    await user.type(screen.getByTestId(testIds.appConfig.maxUsers), '0');
+    await user.type(screen.getByTestId(testIds.appConfig.metricsAddr), '9464');
+    expect(screen.getByText(/127\.0\.0\.1:9501: must start with http:\/\/ or https:\/\//)).toBeInTheDocument();
+    expect(
+      screen.getByText('maxUsers must be a whole number ≥ 1; leave it empty for the default 1000')
+    ).toBeInTheDocument();
+    expect(screen.getByText(/metricsAddr must be host:port/)).toBeInTheDocument();
+    expect(screen.getByTestId(testIds.appConfig.save)).toBeDisabled();
+    expect(b.callsTo('POST', SETTINGS)).toHaveLength(0);
+  });
+
+  it('shows a refused save readably', async () => {
+    new FakeBackend()
+      .on('POST', SETTINGS, { status: 403, data: { message: 'You do not have permission to update plugin settings' } })
+      .install();
+    const user = userEvent.setup();
+    render(<AppConfig {...props({})} />);
+    await user.click(screen.getByTestId(testIds.appConfig.save));
+    const alert = await screen.findByTestId(testIds.appConfig.error);
+    expect(alert).toHaveTextContent('Not allowed');
+    expect(alert).toHaveTextContent('You do not have permission to update plugin settings');
+  });
+});
+
+describe('settings helpers', () => {
+  it('reads allowedTargets as a list or a comma/newline separated string', () => {
+    expect(targetList(['a', ' b '])).toEqual(['a', 'b']);
+    expect(targetList('a, b\nc')).toEqual(['a', 'b', 'c']);
+    expect(targetList(undefined)).toEqual([]);
+  });
+
+  it('round-trips settings and drops emptied ones', () => {
+    const v = valuesFromSettings({ maxUsers: '700', remoteWriteUrl: 'http://p:9090/api/v1/write' });
+    expect(validateSettings(v)).toEqual({});
+    expect(jsonDataFromValues({ ...v, remoteWriteUrl: '' }, { remoteWriteUrl: 'x' })).toEqual({
+      allowedTargets: [],
+      maxUsers: 700,
+    });
+  });
+
+  it('sends a secret only when typed or reset', () => {
+    expect(
+      secureJsonDataFromSecrets({
+        targetAdminPassword: { configured: true, reset: false, value: '' },
+        remoteWritePassword: { configured: false, reset: false, value: '' },
+      })
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,279 @@
+import React, { FormEvent, useState } from 'react';
+import { css } from '@emotion/css';
+import { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps } from '@grafana/data';
+import { Alert, Button, Field, FieldSet, Input, SecretInput, Stack, TextArea, useStyles2 } from '@grafana/ui';
+
+import { checkHealth, getPluginSettings, HealthResult, savePluginSettings } from '../../api/client';
+import { ApiError } from '../../api/errors';
+import { AppSettings, SecureSettingKey } from '../../api/types';
+import { testIds } from '../testIds';
+import {
+  jsonDataFromValues,
+  SECURE_KEYS,
+  SecretState,
+  secureJsonDataFromSecrets,
+  SettingsErrors,
+  SettingsField,
+  SettingsFormValues,
+  validateSettings,
+  valuesFromSettings,
+} from './settingsForm';
+
+export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
+
+function secretsFrom(fields: Partial<Record<SecureSettingKey, boolean>> | null | undefined) {
+  const out = {} as Record<SecureSettingKey, SecretState>;
+  for (const key of SECURE_KEYS) {
+    out[key] = { configured: Boolean(fields?.[key]), reset: false, value: '' };
+  }
+  return out;
+}
+
+/**
+ * AppConfig is the app's configuration page (Admins): the allowlist of targets, the run
+ * limits, the engine's metrics and remote-write settings and the secrets, which are only
+ * ever shown as configured.
+ */
+const AppConfig = ({ plugin }: AppConfigProps) => {
+  const styles = useStyles2(getStyles);
+  const meta = plugin.meta;
+  const [jsonData, setJsonData] = useState<AppSettings | null | undefined>(meta.jsonData);
+  const [values, setValues] = useState<SettingsFormValues>(() => valuesFromSettings(meta.jsonData));
+  const [secrets, setSecrets] = useState(() =>
+    secretsFrom(meta.secureJsonFields as Partial<Record<SecureSettingKey, boolean>>)
+  );
+  const [touched, setTouched] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const [saveError, setSaveError] = useState<ApiError | undefined>();
+  const [health, setHealth] = useState<HealthResult | undefined>();
+
+  const errors: SettingsErrors = validateSettings(values);
+  const invalid = Object.keys(errors).length > 0;
+  const shown = (f: SettingsField) => (touched ? errors[f] : undefined);
+
+  const set = (f: SettingsField, v: string) => {
+    setValues((cur) => ({ ...cur, [f]: v }));
+    setTouched(true);
+    setSaved(false);
+  };
+  const setSecret = (key: SecureSettingKey, s: Partial<SecretState>) => {
+    setSecrets((cur) => ({ ...cur, [key]: { ...cur[key], ...s } }));
+    setSaved(false);
+  };
+
+  const save = async (test: boolean) => {
+    setTouched(true);
+    if (invalid || saving) {
+      return;
+    }
+    setSaving(true);
+    setSaveError(undefined);
+    setHealth(undefined);
+    try {
+      const nextJsonData = jsonDataFromValues(values, jsonData);
+      await savePluginSettings({
+        enabled: meta.enabled ?? false,
+        pinned: meta.pinned ?? false,
+        jsonData: nextJsonData,
+        secureJsonData: secureJsonDataFromSecrets(secrets),
+      });
+      // Read back what Grafana stored: secrets come back only as configured flags.
+      const stored = await getPluginSettings();
+      setJsonData(stored.jsonData ?? nextJsonData);
+      setValues(valuesFromSettings(stored.jsonData ?? nextJsonData));
+      setSecrets(secretsFrom(stored.secureJsonFields));
+      setSaved(true);
+      if (test) {
+        setHealth(await checkHealth());
+      }
+    } catch (err) {
+      setSaveError(err as ApiError);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    save(true);
+  };
+
+  return (
+    <form onSubmit={onSubmit} noValidate data-testid={testIds.appConfig.form}>
+      {!meta.enabled && (
+        <Alert severity="info" title="The app is not enabled">
+          Enable it (button above) so its pages appear in the menu; the settings below can be saved either way.
+        </Alert>
+      )}
+      <FieldSet label="Targets and limits">
+        <Field
+          label="Allowed targets"
+          description="URL prefixes that runs may target, one per line (scheme, host, port and an optional leading path, e.g. http://127.0.0.1:9501/api). The embedded reference target is always allowed; everything else is refused."
+          invalid={Boolean(shown('allowedTargets'))}
+          error={shown('allowedTargets')}
+        >
+          <TextArea
+            id="config-allowed-targets"
+            data-testid={testIds.appConfig.allowedTargets}
+            rows={4}
+            placeholder={'http://127.0.0.1:9501\nhttps://staging.example.com/api'}
+            value={values.allowedTargets}
+            onChange={(e) => set('allowedTargets', e.currentTarget.value)}
+          />
+        </Field>
+        <Stack direction="row" gap={2} wrap="wrap">
+          <Field
+            label="Max users per run"
+            description="Empty: 1000."
+            invalid={Boolean(shown('maxUsers'))}
+            error={shown('maxUsers')}
+          >
+            <Input
+              id="config-max-users"
+              data-testid={testIds.appConfig.maxUsers}
+              width={20}
+              placeholder="1000"
+              value={values.maxUsers}
+              onChange={(e) => set('maxUsers', e.currentTarget.value)}
+            />
+          </Field>
+          <Field
+            label="Max concurrent runs"
+            description="Across the whole Grafana server. Empty: 2."
+            invalid={Boolean(shown('maxConcurrentRuns'))}
+            error={shown('maxConcurrentRuns')}
+          >
+            <Input
+              id="config-max-concurrent-runs"
+              data-testid={testIds.appConfig.maxConcurrentRuns}
+              width={20}
+              placeholder="2"
+              value={values.maxConcurrentRuns}
+              onChange={(e) => set('maxConcurrentRuns', e.currentTarget.value)}
+            />
+          </Field>
+        </Stack>
+        <Field
+          label="Target admin password"
+          description="Password of the target's admin user, used by the admin archetype. Stored encrypted; never shown again."
+        >
+          <SecretInput
+            id="config-target-admin-password"
+            data-testid={testIds.appConfig.targetAdminPassword}
+            width={40}
+            isConfigured={secrets.targetAdminPassword.configured}
+            value={secrets.targetAdminPassword.value}
+            placeholder="admin password of the target"
+            onChange={(e) => setSecret('targetAdminPassword', { value: e.currentTarget.value })}
+            onReset={() => setSecret('targetAdminPassword', { configured: false, reset: true, value: '' })}
+          />
+        </Field>
+      </FieldSet>
+
+      <FieldSet label="Engine metrics">
+        <Field
+          label="Metrics address"
+          description="host:port where the engine serves /metrics for Prometheus to scrape, e.g. 0.0.0.0:9464. Empty: no /metrics."
+          invalid={Boolean(shown('metricsAddr'))}
+          error={shown('metricsAddr')}
+        >
+          <Input
+            id="config-metrics-addr"
+            data-testid={testIds.appConfig.metricsAddr}
+            width={40}
+            placeholder="0.0.0.0:9464"
+            value={values.metricsAddr}
+            onChange={(e) => set('metricsAddr', e.currentTarget.value)}
+          />
+        </Field>
+        <Field
+          label="Remote-write URL"
+          description="Prometheus remote-write endpoint for the engine's metrics. Empty: no remote write."
+          invalid={Boolean(shown('remoteWriteUrl'))}
+          error={shown('remoteWriteUrl')}
+        >
+          <Input
+            id="config-remote-write-url"
+            data-testid={testIds.appConfig.remoteWriteUrl}
+            width={60}
+            placeholder="http://prometheus:9090/api/v1/write"
+            value={values.remoteWriteUrl}
+            onChange={(e) => set('remoteWriteUrl', e.currentTarget.value)}
+          />
+        </Field>
+        <Field label="Remote-write password" description="Stored encrypted; never shown again.">
+          <SecretInput
+            id="config-remote-write-password"
+            data-testid={testIds.appConfig.remoteWritePassword}
+            width={40}
+            isConfigured={secrets.remoteWritePassword.configured}
+            value={secrets.remoteWritePassword.value}
+            placeholder="remote-write password"
+            onChange={(e) => setSecret('remoteWritePassword', { value: e.currentTarget.value })}
+            onReset={() => setSecret('remoteWritePassword', { configured: false, reset: true, value: '' })}
+          />
+        </Field>
+      </FieldSet>
+
+      <FieldSet label="Engine">
+        <Field
+          label="Engine path"
+          description="Path of the trafficsim engine binary. Empty: trafficsim_<os>_<arch> in the plugin's directory, where the plugin archive ships it."
+        >
+          <Input
+            id="config-engine-path"
+            data-testid={testIds.appConfig.enginePath}
+            width={60}
+            placeholder="(the engine beside the plugin)"
+            value={values.enginePath}
+            onChange={(e) => set('enginePath', e.currentTarget.value)}
+          />
+        </Field>
+      </FieldSet>
+
+      {saveError && (
+        <Alert severity="error" title={saveError.title} data-testid={testIds.appConfig.error}>
+          {saveError.message}
+        </Alert>
+      )}
+      {saved && !saveError && (
+        <Alert severity="success" title="Settings saved" data-testid={testIds.appConfig.saved}>
+          Running simulations continue; new runs use the new settings.
+        </Alert>
+      )}
+      {health && (
+        <Alert
+          severity={health.status === 'OK' ? 'success' : 'error'}
+          title={health.status === 'OK' ? 'Engine check passed' : 'Engine check failed'}
+          data-testid={testIds.appConfig.health}
+        >
+          {health.message}
+        </Alert>
+      )}
+      <div className={styles.actions}>
+        <Stack direction="row" gap={1}>
+          <Button type="submit" disabled={saving || (touched && invalid)} data-testid={testIds.appConfig.save}>
+            {saving ? 'Saving…' : 'Save & test'}
+          </Button>
+          <Button
+            type="button"
+            variant="secondary"
+            disabled={saving || (touched && invalid)}
+            onClick={() => save(false)}
+          >
+            Save
+          </Button>
+        </Stack>
+      </div>
+    </form>
+  );
+};
+
+export default AppConfig;
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  actions: css({
+    marginTop: theme.spacing(2),
+  }),
+});

@@ -1,0 +1,138 @@
+import { AppSettings, SecureSettingKey } from '../../api/types';
+import { checkBaseUrl } from '../RunForm/validation';
+
+export interface SettingsFormValues {
+  /** One URL prefix per line. */
+  allowedTargets: string;
+  maxUsers: string;
+  maxConcurrentRuns: string;
+  metricsAddr: string;
+  remoteWriteUrl: string;
+  enginePath: string;
+}
+
+export type SettingsField = keyof SettingsFormValues;
+export type SettingsErrors = Partial<Record<SettingsField, string>>;
+
+export const SECURE_KEYS: SecureSettingKey[] = ['targetAdminPassword', 'remoteWritePassword'];
+
+/** One secret's state: stored (configured), reset by the user, or being typed. */
+export interface SecretState {
+  /** Stored in Grafana and not reset: shown as "configured", never sent back. */
+  configured: boolean;
+  /** The user pressed Reset on a stored secret. */
+  reset: boolean;
+  /** What the user typed. */
+  value: string;
+}
+
+/** targetList reads allowedTargets the ways the backend accepts it: a list, or one string split by commas or newlines. */
+export function targetList(v: AppSettings['allowedTargets']): string[] {
+  const raw = Array.isArray(v) ? v : typeof v === 'string' ? v.split(/[\n,]/) : [];
+  return raw.map((s) => String(s).trim()).filter((s) => s !== '');
+}
+
+export function valuesFromSettings(jd: AppSettings | null | undefined): SettingsFormValues {
+  const d = jd ?? {};
+  const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  return {
+    allowedTargets: targetList(d.allowedTargets).join('\n'),
+    maxUsers: str(d.maxUsers),
+    maxConcurrentRuns: str(d.maxConcurrentRuns),
+    metricsAddr: str(d.metricsAddr),
+    remoteWriteUrl: str(d.remoteWriteUrl),
+    enginePath: str(d.enginePath),
+  };
+}
+
+function positive(raw: string, name: string, fallback: number): string | undefined {
+  const s = raw.trim();
+  if (s === '') {
+    return undefined;
+  }
+  if (!/^\d+$/.test(s) || Number(s) < 1 || !Number.isSafeInteger(Number(s))) {
+    return `${name} must be a whole number ≥ 1; leave it empty for the default ${fallback}`;
+  }
+  return undefined;
+}
+
+/** validateSettings checks what the backend's ParseSettings checks, with the same fixes. */
+export function validateSettings(v: SettingsFormValues): SettingsErrors {
+  const errors: SettingsErrors = {};
+  const badTargets = targetList(v.allowedTargets)
+    .map((t) => ({ t, err: checkBaseUrl(t) }))
+    .filter((x) => x.err);
+  if (badTargets.length > 0) {
+    errors.allowedTargets = badTargets.map((x) => `${x.t}: ${x.err}`).join('; ');
+  }
+  const maxUsers = positive(v.maxUsers, 'maxUsers', 1000);
+  if (maxUsers) {
+    errors.maxUsers = maxUsers;
+  }
+  const maxRuns = positive(v.maxConcurrentRuns, 'maxConcurrentRuns', 2);
+  if (maxRuns) {
+    errors.maxConcurrentRuns = maxRuns;
+  }
+  const addr = v.metricsAddr.trim();
+  if (addr !== '' && !/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]*):\d{1,5}$/.test(addr)) {
+    errors.metricsAddr = 'metricsAddr must be host:port, like 0.0.0.0:9464 or 127.0.0.1:9464; empty serves no /metrics';
+  }
+  const rw = v.remoteWriteUrl.trim();
+  if (rw !== '') {
+    try {
+      const u = new URL(rw);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+        errors.remoteWriteUrl = 'remoteWriteUrl must start with http:// or https://';
+      }
+    } catch {
+      errors.remoteWriteUrl = 'remoteWriteUrl must be a URL like http://prometheus:9090/api/v1/write';
+    }
+  }
+  return errors;
+}
+
+/** jsonDataFromValues builds the jsonData to save, keeping keys this form does not know. */
+export function jsonDataFromValues(v: SettingsFormValues, previous: AppSettings | null | undefined): AppSettings {
+  const out: AppSettings & Record<string, unknown> = { ...(previous ?? {}) };
+  out.allowedTargets = targetList(v.allowedTargets);
+  const setNumber = (key: 'maxUsers' | 'maxConcurrentRuns', raw: string) => {
+    if (raw.trim() === '') {
+      delete out[key];
+    } else {
+      out[key] = Number(raw.trim());
+    }
+  };
+  setNumber('maxUsers', v.maxUsers);
+  setNumber('maxConcurrentRuns', v.maxConcurrentRuns);
+  const setString = (key: 'metricsAddr' | 'remoteWriteUrl' | 'enginePath', raw: string) => {
+    if (raw.trim() === '') {
+      delete out[key];
+    } else {
+      out[key] = raw.trim();
+    }
+  };
+  setString('metricsAddr', v.metricsAddr);
+  setString('remoteWriteUrl', v.remoteWriteUrl);
+  setString('enginePath', v.enginePath);
+  return out;
+}
+
+/**
+ * secureJsonDataFromSecrets sends only what changed: a typed value sets the secret, a
+ * reset one with nothing typed is cleared with "", and an untouched configured one is
+ * left out so the stored value stays.
+ */
+export function secureJsonDataFromSecrets(
+  secrets: Record<SecureSettingKey, SecretState>
+): Partial<Record<SecureSettingKey, string>> | undefined {
+  const out: Partial<Record<SecureSettingKey, string>> = {};
+  for (const key of SECURE_KEYS) {
+    const s = secrets[key];
+    if (s.value !== '') {
+      out[key] = s.value;
+    } else if (s.reset && !s.configured) {
+      out[key] = '';
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}

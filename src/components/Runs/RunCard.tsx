@@ -1,0 +1,162 @@
+import React, { useMemo, useState } from 'react';
+import { css } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
+import { Alert, Button, ControlledCollapse, Icon, LinkButton, Stack, Text, Tooltip, useStyles2 } from '@grafana/ui';
+
+import { stopRun } from '../../api/client';
+import { ApiError } from '../../api/errors';
+import { isActive, RunStatus } from '../../api/types';
+import { fresher, useLiveRun } from '../../hooks/useLiveRun';
+import { runDashboardUrl } from '../../utils/dashboard';
+import { formatDateTime } from '../../utils/format';
+import { ControlPermission } from '../../utils/roles';
+import { testIds } from '../testIds';
+import { RecentRequests } from './RecentRequests';
+import { RunStateBadge, RunStats } from './RunStats';
+
+export interface RunCardProps {
+  run: RunStatus;
+  permission: ControlPermission;
+  /** Open the recent-requests feed at first. */
+  expanded?: boolean;
+}
+
+/** RunCard shows one run: state, live stats, recent requests, Stop and the dashboard link. */
+export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
+  const styles = useStyles2(getStyles);
+  const [stopAnswer, setStopAnswer] = useState<RunStatus | undefined>();
+  const [stopping, setStopping] = useState(false);
+  const [stopError, setStopError] = useState<ApiError | undefined>();
+
+  const known = useMemo(
+    () => (stopAnswer && stopAnswer.id === listed.id ? fresher(listed, stopAnswer) : listed),
+    [listed, stopAnswer]
+  );
+  const { run, live, error } = useLiveRun(known);
+  const active = isActive(run);
+  const c = run.config;
+
+  const stop = async (graceful: boolean) => {
+    setStopping(true);
+    setStopError(undefined);
+    try {
+      setStopAnswer(await stopRun(run.id, graceful));
+    } catch (err) {
+      setStopError(err as ApiError);
+    } finally {
+      setStopping(false);
+    }
+  };
+
+  const stopDisabledReason = !permission.allowed ? permission.reason : undefined;
+
+  return (
+    <section className={styles.card} data-testid={testIds.runs.card(run.id)} aria-label={`Run ${run.id}`}>
+      <Stack direction="row" justifyContent="space-between" alignItems="flex-start" wrap="wrap" gap={1}>
+        <Stack direction="column" gap={0.5}>
+          <Stack direction="row" alignItems="center" gap={1}>
+            <Text element="h4" weight="medium">
+              Run {run.id}
+            </Text>
+            <RunStateBadge state={run.state} testId={testIds.runs.state(run.id)} />
+            {active && (
+              <span data-testid={testIds.runs.live(run.id)}>
+                <Tooltip
+                  content={
+                    live
+                      ? 'Updated every second over Grafana Live'
+                      : 'Grafana Live is not delivering updates; polling the run every few seconds'
+                  }
+                >
+                  <Text color="secondary" variant="bodySmall">
+                    <Icon name={live ? 'bolt' : 'sync'} /> {live ? 'live' : 'polling'}
+                  </Text>
+                </Tooltip>
+              </span>
+            )}
+          </Stack>
+          <Text color="secondary" variant="bodySmall">
+            {c.scenario} · {c.users} users · {c.minRequestCount}–{c.maxRequestCount} requests each ·{' '}
+            {c.durationSeconds > 0 ? `${c.durationSeconds}s limit` : 'no time limit'} · think {c.delayMinMs}–
+            {c.delayMaxMs} ms · seed {c.seed} · target {c.baseUrl || 'embedded reference service'}
+          </Text>
+          <Text color="secondary" variant="bodySmall">
+            started {formatDateTime(run.startedAt)}
+            {run.endedAt ? ` · ended ${formatDateTime(run.endedAt)}` : ''}
+          </Text>
+        </Stack>
+        <Stack direction="row" gap={1} alignItems="center">
+          <LinkButton
+            href={runDashboardUrl(run)}
+            icon="apps"
+            variant="secondary"
+            size="sm"
+            data-testid={testIds.runs.dashboard(run.id)}
+          >
+            Dashboard
+          </LinkButton>
+          {active && (
+            <Button
+              variant="destructive"
+              size="sm"
+              icon="square-shape"
+              disabled={!permission.allowed || stopping}
+              tooltip={
+                stopDisabledReason ??
+                (run.state === 'stopping'
+                  ? 'Cancel in-flight requests too, instead of letting them finish'
+                  : 'No new requests; in-flight ones finish and simulation data is cleaned up')
+              }
+              onClick={() => stop(run.state !== 'stopping')}
+              data-testid={testIds.runs.stop(run.id)}
+            >
+              {run.state === 'stopping' ? 'Stop now' : 'Stop'}
+            </Button>
+          )}
+        </Stack>
+      </Stack>
+      {active && !permission.allowed && (
+        <Text color="secondary" variant="bodySmall">
+          {permission.reason}
+        </Text>
+      )}
+
+      {run.state === 'failed' && run.error && (
+        <Alert severity="error" title="The run failed">
+          {run.error}
+        </Alert>
+      )}
+      {stopError && (
+        <Alert severity="error" title={stopError.title} data-testid={testIds.runs.stopError(run.id)}>
+          {stopError.message}
+        </Alert>
+      )}
+      {error && active && (
+        <Alert severity="warning" title="Live status unavailable">
+          {error.message}
+        </Alert>
+      )}
+
+      <div className={styles.stats}>
+        <RunStats stats={run.stats} testId={(name) => testIds.runs.stat(run.id, name)} />
+      </div>
+
+      <ControlledCollapse label={`Recent requests (${run.recent?.length ?? 0})`} isOpen={expanded ?? active}>
+        <RecentRequests recent={run.recent} testId={testIds.runs.recent(run.id)} />
+      </ControlledCollapse>
+    </section>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  card: css({
+    padding: theme.spacing(2),
+    marginBottom: theme.spacing(2),
+    border: `1px solid ${theme.colors.border.weak}`,
+    borderRadius: theme.shape.radius.default,
+    background: theme.colors.background.primary,
+  }),
+  stats: css({
+    margin: theme.spacing(2, 0),
+  }),
+});

@@ -1,0 +1,399 @@
+import React from 'react';
+import { MemoryRouter } from 'react-router-dom';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { LiveChannelConnectionState, OrgRole } from '@grafana/data';
+
+import { RunStatus } from '../api/types';
+import { testIds } from '../components/testIds';
+import {
+  FakeBackend,
+  FakeLive,
+  installNoLive,
+  limitsFixture,
+  R,
+  runFixture,
+  scenariosFixture,
+  signInAs,
+} from '../test/services';
+import { Simulations } from './Simulations';
+
+function backend(runs: RunStatus[] = []) {
+  return new FakeBackend()
+    .on('GET', `${R}/limits`, { status: 200, data: limitsFixture })
+    .on('GET', `${R}/scenarios`, { status: 200, data: { scenarios: scenariosFixture } })
+    .on('GET', `${R}/runs`, () => ({ status: 200, data: { runs } }))
+    .install();
+}
+
+function renderPage(search = '') {
+  return render(
+    <MemoryRouter
+      initialEntries={[`/a/trafficsim-simulator-app/simulations${search}`]}
+      future={{ v7_startTransition: true, v7_relativeSplatPath: true }}
+    >
+      <Simulations />
+    </MemoryRouter>
+  );
+}
+
+// Buttons with a tooltip are disabled with aria-disabled (so the tooltip still shows).
+function expectDisabled(el: HTMLElement) {
+  expect(el.hasAttribute('disabled') || el.getAttribute('aria-disabled') === 'true').toBe(true);
+}
+
+function expectEnabled(el: HTMLElement) {
+  expect(el).toBeEnabled();
+  expect(el).not.toHaveAttribute('aria-disabled', 'true');
+}
+
+const input = (field: string) => screen.getByTestId(testIds.runForm.input(field)) as HTMLInputElement;
+
+async function setField(user: ReturnType<typeof userEvent.setup>, field: string, value: string) {
+  await user.clear(input(field));
+  if (value !== '') {
+    await user.type(input(field), value);
+  }
+}
+
+describe('Simulations page', () => {
+  let live: FakeLive;
+  beforeEach(() => {
+    live = new FakeLive().install();
+    signInAs(OrgRole.Editor);
+  });
+
+  describe('start form', () => {
+    it('pre-fills every run field from GET /limits and lists the scenarios with descriptions', async () => {
+      backend();
+      renderPage();
+      await waitFor(() => expect(input('users')).toHaveValue(100));
+      expect(input('minRequestCount')).toHaveValue(10);
+      expect(input('maxRequestCount')).toHaveValue(1000);
+      expect(input('durationSeconds')).toHaveValue(300);
+      expect(input('delayMinMs')).toHaveValue(100);
+      expect(input('delayMaxMs')).toHaveValue(2000);
+      expect(input('seed')).toHaveValue(0);
+      expect(input('baseUrl')).toHaveValue('');
+      // The selected scenario's description, the limit and the allowlist are on the form.
+      expect(screen.getByText('Every archetype, the request mix of a typical day.')).toBeInTheDocument();
+      expect(screen.getByText(/1 to 200 \(the app's limit\)/)).toBeInTheDocument();
+      expect(screen.getByText(/Allowed prefixes: http:\/\/127\.0\.0\.1:9501\//)).toBeInTheDocument();
+
+      // The scenario picker offers every scenario with its description.
+      const user = userEvent.setup();
+      await user.click(screen.getByRole('combobox'));
+      const listbox = await screen.findByRole('listbox');
+      for (const s of scenariosFixture) {
+        expect(within(listbox).getByText(s.name)).toBeInTheDocument();
+        expect(within(listbox).getByText(s.description)).toBeInTheDocument();
+      }
+      await user.click(within(listbox).getByText('load_test'));
+      expect(screen.getByText('Many short sessions, short think time: throughput.')).toBeInTheDocument();
+    });
+
+    it('preselects the scenario named in the URL', async () => {
+      backend();
+      renderPage('?scenario=metrics_generation');
+      expect(await screen.findByText(/Aims at 85% success/)).toBeInTheDocument();
+    });
+
+    it('validates inline against the limits and sends nothing while invalid', async () => {
+      const b = backend();
+      const user = userEvent.setup();
+      renderPage();
+      await waitFor(() => expect(input('users')).toHaveValue(100));
+
+      await setField(user, 'users', '201');
+      expect(
+        await screen.findByText("201 is above the limit of 200 users per run (the app's maxUsers setting)")
+      ).toBeInTheDocument();
+      await setField(user, 'minRequestCount', '50');
+      await setField(user, 'maxRequestCount', '20');
+      expect(screen.getByText('must be at least the minimum request count (50)')).toBeInTheDocument();
+      await setField(user, 'baseUrl', 'ftp://example.com');
+      expect(screen.getByText('must start with http:// or https://')).toBeInTheDocument();
+
+      await user.click(screen.getByTestId(testIds.runForm.start));
+      expect(b.callsTo('POST', `${R}/runs`)).toHaveLength(0);
+
+      // Fixing a field clears its error.
+      await setField(user, 'users', '200');
+      expect(screen.queryByText(/is above the limit of 200 users/)).not.toBeInTheDocument();
+    });
+
+    it('starts a run with every field in the body and lists it', async () => {
+      const started = runFixture({ id: 'abc123', state: 'starting' });
+      const b = backend().on('POST', `${R}/runs`, { status: 201, data: started });
+      const user = userEvent.setup();
+      renderPage();
+      await waitFor(() => expect(input('users')).toHaveValue(100));
+
+      await setField(user, 'users', '25');
+      await setField(user, 'minRequestCount', '5');
+      await setField(user, 'maxRequestCount', '40');
+      await setField(user, 'durationSeconds', '90');
+      await setField(user, 'delayMinMs', '0');
+      await setField(user, 'delayMaxMs', '250');
+      await setField(user, 'seed', '42');
+      await setField(user, 'baseUrl', 'http://127.0.0.1:9501/');
+      await user.click(screen.getByTestId(testIds.runForm.start));
+
+      await waitFor(() => expect(b.callsTo('POST', `${R}/runs`)).toHaveLength(1));
+      expect(b.callsTo('POST', `${R}/runs`)[0].data).toEqual({
+        users: 25,
+        minRequestCount: 5,
+        maxRequestCount: 40,
+        durationSeconds: 90,
+        baseUrl: 'http://127.0.0.1:9501/',
+        delayMinMs: 0,
+        delayMaxMs: 250,
+        scenario: 'mixed',
+        seed: 42,
+      });
+      expect(await screen.findByTestId(testIds.runs.card('abc123'))).toBeInTheDocument();
+      expect(screen.getByTestId(testIds.runs.state('abc123'))).toHaveTextContent('starting');
+    });
+  });
+
+  describe('backend errors', () => {
+    async function startWith(reply: { status: number; data: unknown }) {
+      backend().on('POST', `${R}/runs`, reply);
+      const user = userEvent.setup();
+      renderPage();
+      await waitFor(() => expect(input('users')).toHaveValue(100));
+      await user.click(screen.getByTestId(testIds.runForm.start));
+      return screen.findByTestId(testIds.runForm.error);
+    }
+
+    it('shows a 400 field error at the field and in the alert', async () => {
+      const alert = await startWith({
+        status: 400,
+        data: { error: 'seed: must be 0 (chosen by the engine) or a positive number', field: 'seed' },
+      });
+      expect(alert).toHaveTextContent('Invalid setting: seed');
+      expect(alert).toHaveTextContent('seed: must be 0 (chosen by the engine) or a positive number');
+      // Inline, under the seed input too.
+      expect(screen.getAllByText('seed: must be 0 (chosen by the engine) or a positive number')).toHaveLength(2);
+    });
+
+    it('shows a 403 refusal of the target readably', async () => {
+      const msg =
+        "baseUrl: http://10.0.0.1:80/ is not in the app's allowedTargets; an Admin can add a prefix that covers it";
+      const alert = await startWith({ status: 403, data: { error: msg, field: 'baseUrl' } });
+      expect(alert).toHaveTextContent('Not allowed');
+      expect(alert).toHaveTextContent(msg);
+    });
+
+    it('shows a 409 concurrency refusal readably', async () => {
+      const alert = await startWith({
+        status: 409,
+        data: { error: '2 runs are already active (maxConcurrentRuns 2)' },
+      });
+      expect(alert).toHaveTextContent('Too many runs');
+      expect(alert).toHaveTextContent('2 runs are already active (maxConcurrentRuns 2)');
+    });
+
+    it('says so when the backend cannot be reached', async () => {
+      backend().on('GET', `${R}/limits`, () => Promise.reject(new Error('Failed to fetch')));
+      renderPage();
+      expect(await screen.findByText('The plugin backend could not be reached')).toBeInTheDocument();
+      expect(screen.getByText('Loading the limits: Failed to fetch')).toBeInTheDocument();
+    });
+  });
+
+  describe('roles', () => {
+    it('shows Viewers everything with Start and Stop disabled and the reason', async () => {
+      signInAs(OrgRole.Viewer);
+      const b = backend([runFixture({ id: 'run1' })]);
+      const user = userEvent.setup();
+      renderPage();
+      const start = await screen.findByTestId(testIds.runForm.start);
+      expectDisabled(start);
+      expect(screen.getByTestId(testIds.runForm.disabledReason)).toHaveTextContent(
+        'Starting and stopping simulations needs the Editor or Admin role; you are signed in as Viewer.'
+      );
+      const stop = await screen.findByTestId(testIds.runs.stop('run1'));
+      expectDisabled(stop);
+      // The run and its stats are visible.
+      expect(screen.getByTestId(testIds.runs.stat('run1', 'requests'))).toHaveTextContent('5,230');
+      // Clicking anyway sends nothing.
+      await user.click(start);
+      await user.click(stop);
+      expect(b.callsTo('POST', `${R}/runs`)).toHaveLength(0);
+      expect(b.callsTo('POST', `${R}/runs/run1/stop`)).toHaveLength(0);
+    });
+
+    it('lets Admins start and stop', async () => {
+      signInAs(OrgRole.Admin);
+      backend([runFixture({ id: 'run1' })]);
+      renderPage();
+      expectEnabled(await screen.findByTestId(testIds.runForm.start));
+      expectEnabled(await screen.findByTestId(testIds.runs.stop('run1')));
+    });
+  });
+
+  describe('runs', () => {
+    it('stops a run gracefully, then "Stop now" cancels in-flight requests', async () => {
+      const running = runFixture({ id: 'run1' });
+      const b = backend([running]).on('POST', `${R}/runs/run1/stop`, (call) => ({
+        status: 200,
+        data: (call.data as { graceful: boolean }).graceful
+          ? { ...running, state: 'stopping' }
+          : { ...running, state: 'finished', endedAt: '2026-11-23T03:01:05Z' },
+      }));
+      const user = userEvent.setup();
+      renderPage();
+      await user.click(await screen.findByTestId(testIds.runs.stop('run1')));
+      await waitFor(() => expect(screen.getByTestId(testIds.runs.state('run1'))).toHaveTextContent('stopping'));
+      expect(b.callsTo('POST', `${R}/runs/run1/stop`)[0].data).toEqual({ graceful: true });
+
+      await user.click(screen.getByRole('button', { name: /stop now/i }));
+      await waitFor(() => expect(screen.getByTestId(testIds.runs.state('run1'))).toHaveTextContent('finished'));
+      expect(b.callsTo('POST', `${R}/runs/run1/stop`)[1].data).toEqual({ graceful: false });
+      expect(screen.queryByTestId(testIds.runs.stop('run1'))).not.toBeInTheDocument();
+    });
+
+    it('shows a failed stop readably', async () => {
+      backend([runFixture({ id: 'run1' })]).on('POST', `${R}/runs/run1/stop`, {
+        status: 404,
+        data: { error: 'no such run (runs are forgotten some time after they end)' },
+      });
+      const user = userEvent.setup();
+      renderPage();
+      await user.click(await screen.findByTestId(testIds.runs.stop('run1')));
+      const alert = await screen.findByTestId(testIds.runs.stopError('run1'));
+      expect(alert).toHaveTextContent('Not found');
+      expect(alert).toHaveTextContent('no such run (runs are forgotten some time after they end)');
+    });
+
+    it('renders live updates from the Grafana Live stream runs/{id}', async () => {
+      backend([runFixture({ id: 'run1' })]);
+      renderPage();
+      const channel = 'plugin/trafficsim-simulator-app/runs/run1';
+      await waitFor(() => expect(live.subscribed(channel)).toBe(true));
+      expect(screen.getByTestId(testIds.runs.stat('run1', 'requests'))).toHaveTextContent('5,230');
+
+      act(() => {
+        live.status(channel, LiveChannelConnectionState.Connected);
+        live.push(
+          channel,
+          runFixture({
+            id: 'run1',
+            stats: {
+              ...runFixture({ id: 'run1' }).stats,
+              requests: 6100,
+              rps: 91.3,
+              elapsedSeconds: 61,
+              p95LatencyMs: 12.4,
+            },
+            recent: [
+              {
+                time: '2026-11-23T03:01:01.500Z',
+                vu: 3,
+                method: 'POST',
+                route: '/api/v1/auth/login',
+                status: 401,
+                latencyMs: 7.25,
+              },
+              {
+                time: '2026-11-23T03:01:01.900Z',
+                vu: 9,
+                method: 'DELETE',
+                route: '/api/v1/users/{id}',
+                status: 503,
+                latencyMs: 20,
+              },
+            ],
+          })
+        );
+      });
+      expect(screen.getByTestId(testIds.runs.stat('run1', 'requests'))).toHaveTextContent('6,100');
+      expect(screen.getByTestId(testIds.runs.stat('run1', 'rps'))).toHaveTextContent('91.3');
+      expect(screen.getByTestId(testIds.runs.stat('run1', 'p95'))).toHaveTextContent('12.4 ms');
+      expect(screen.getByTestId(testIds.runs.live('run1'))).toHaveTextContent('live');
+      const feed = screen.getByTestId(testIds.runs.recent('run1'));
+      expect(within(feed).getByText('/api/v1/auth/login')).toBeInTheDocument();
+      expect(within(feed).getByText('401')).toBeInTheDocument();
+      expect(within(feed).getByText('503')).toBeInTheDocument();
+
+      // An older status (a late list refresh) never moves the figures back.
+      act(() => live.push(channel, runFixture({ id: 'run1' })));
+      expect(screen.getByTestId(testIds.runs.stat('run1', 'requests'))).toHaveTextContent('6,100');
+
+      // The final status ends the subscription and hides Stop.
+      act(() =>
+        live.push(
+          channel,
+          runFixture({
+            id: 'run1',
+            state: 'finished',
+            endedAt: '2026-11-23T03:02:00Z',
+            stats: { ...runFixture({ id: 'run1' }).stats, elapsedSeconds: 120 },
+          })
+        )
+      );
+      expect(screen.getByTestId(testIds.runs.state('run1'))).toHaveTextContent('finished');
+      expect(screen.queryByTestId(testIds.runs.stop('run1'))).not.toBeInTheDocument();
+      await waitFor(() => expect(live.subscribed(channel)).toBe(false));
+    });
+
+    it('polls GET /runs/{id} when Grafana Live is unavailable', async () => {
+      jest.useFakeTimers();
+      try {
+        installNoLive();
+        let requests = 5230;
+        const b = backend([runFixture({ id: 'run1' })]).on('GET', `${R}/runs/run1`, () => {
+          requests += 1000;
+          return {
+            status: 200,
+            data: runFixture({
+              id: 'run1',
+              stats: { ...runFixture({ id: 'run1' }).stats, requests, elapsedSeconds: requests / 100 },
+            }),
+          };
+        });
+        renderPage();
+        await act(async () => {
+          await jest.advanceTimersByTimeAsync(100);
+        });
+        expect(screen.getByTestId(testIds.runs.stat('run1', 'requests'))).toHaveTextContent('5,230');
+        expect(screen.getByTestId(testIds.runs.live('run1'))).toHaveTextContent('polling');
+
+        await act(async () => {
+          await jest.advanceTimersByTimeAsync(4100);
+        });
+        expect(b.callsTo('GET', `${R}/runs/run1`).length).toBeGreaterThanOrEqual(1);
+        expect(screen.getByTestId(testIds.runs.stat('run1', 'requests'))).not.toHaveTextContent('5,230');
+        const shown = Number(screen.getByTestId(testIds.runs.stat('run1', 'requests')).textContent?.replace(/,/g, ''));
+        expect(shown).toBe(requests);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('links each run to the simulator dashboard filtered to it', async () => {
+      backend([runFixture({ id: 'run1', state: 'finished', endedAt: '2026-11-23T03:05:00Z' })]);
+      renderPage();
+      const link = await screen.findByTestId(testIds.runs.dashboard('run1'));
+      const href = new URL(link.getAttribute('href') ?? '', 'http://grafana.local');
+      expect(href.pathname).toBe('/d/trafficsim-overview');
+      expect(href.searchParams.get('var-run')).toBe('run1');
+      expect(href.searchParams.get('from')).toBe(String(Date.parse('2026-11-23T03:00:00Z') - 60_000));
+      expect(href.searchParams.get('to')).toBe(String(Date.parse('2026-11-23T03:05:00Z') + 60_000));
+    });
+
+    it('shows why a run failed', async () => {
+      backend([
+        runFixture({
+          id: 'run9',
+          state: 'failed',
+          endedAt: '2026-11-23T03:00:05Z',
+          error: 'engine exited: signal: killed',
+        }),
+      ]);
+      renderPage();
+      expect(await screen.findByText('engine exited: signal: killed')).toBeInTheDocument();
+    });
+  });
+});
