@@ -243,15 +243,6 @@ func (r *Runner) Target() string {
 	return r.cfg.BaseURL
 }
 
-// EmbeddedTarget is the embedded reference target while the run drives it (nil
-// with a base URL, or after the run).
-func (r *Runner) EmbeddedTarget() *usersvc.Service {
-	if r.embed == nil {
-		return nil
-	}
-	return r.embed.Service
-}
-
 // Run runs the simulation and blocks until it is over: every VU done, the
 // duration reached, or a stop (Stop or ctx cancelled), followed by the cleanup.
 // It may be called once; later calls return at once.

@@ -218,6 +218,13 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	fmt.Fprintf(stderr, "trafficsim run %s: %d users, scenario %s, seed %d, target %s\n",
 		r.ID(), cfg.Users, cfg.Scenario, r.Config().Seed, target)
 
+	go r.Run(ctx)
+	// Tell where the embedded target listens before the progress display takes
+	// over the terminal.
+	if cfg.BaseURL == "" && waitTarget(r) {
+		fmt.Fprintf(stderr, "embedded target: %s (admin user %q)\n", r.Target(), cfg.AdminUser)
+	}
+
 	progCtx, stopProgress := context.WithCancel(context.Background())
 	progDone := make(chan struct{})
 	if o.progress != "off" {
@@ -243,28 +250,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	} else {
 		close(progDone)
 	}
-
-	announced := make(chan struct{})
-	go func() {
-		defer close(announced)
-		if cfg.BaseURL != "" {
-			return
-		}
-		// Tell where the embedded target listens once it does.
-		for r.Target() == "" {
-			select {
-			case <-r.Done():
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-		fmt.Fprintf(stderr, "embedded target: %s (admin user %q)\n", r.Target(), cfg.AdminUser)
-	}()
-
-	r.Run(ctx)
+	<-r.Done()
 	stopProgress()
 	<-progDone
-	<-announced
 
 	s := r.Summary()
 	if err := report.WriteFinal(stdout, s); err != nil {
@@ -277,6 +265,18 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		fmt.Fprintf(stderr, "summary: %s\n", o.summary)
 	}
 	return exitFor(s, interruptedNow(interrupted), cfg.Cleanup)
+}
+
+// waitTarget waits until the run knows its target's URL; false if it ended first.
+func waitTarget(r *runner.Runner) bool {
+	for r.Target() == "" {
+		select {
+		case <-r.Done():
+			return r.Target() != ""
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return true
 }
 
 func interruptedNow(ch <-chan struct{}) bool {
