@@ -67,9 +67,11 @@ func GoTest() error {
 	return sh.RunV("go", "test", "-race", "-count=1", "./...")
 }
 
-// Test runs every check and test: gofmt, vet, the Go tests with -race.
+// Test runs every check and test: gofmt, vet, the plugin backend and engine build
+// into dist/, the frontend (typecheck, lint, jest, production build) and the Go tests
+// with -race (which include the dashboards against a real Prometheus).
 func Test() {
-	mg.SerialDeps(Fmt, Vet, GoTest)
+	mg.SerialDeps(Fmt, Vet, Build.Linux, Frontend, GoTest)
 }
 
 func goBuild(goos, goarch, out, pkg string) error {

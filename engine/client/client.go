@@ -49,24 +49,24 @@ var ErrCircuitOpen = errors.New("circuit open")
 // breakers, adaptive timeouts, backoff on 429/5xx honouring Retry-After and a
 // global rate cap. Implementations must be safe for concurrent use and cheap.
 type Policy interface {
-	// Admit is called before a request of the group is sent. It may wait (rate
-	// cap, backoff) until ctx ends, and may refuse with ErrCircuitOpen. It returns
-	// the timeout of the request.
-	Admit(ctx context.Context, group string) (time.Duration, error)
-	// Done reports the outcome of an admitted request.
-	Done(group string, r *Result)
+	// Admit is called before the attempt is sent. It may wait (rate cap,
+	// backoff, Retry-After) until ctx ends, and may refuse with ErrCircuitOpen.
+	// It returns the timeout of the request.
+	Admit(ctx context.Context, a *Attempt) (time.Duration, error)
+	// Done reports the outcome of an admitted attempt (the same *Attempt).
+	Done(a *Attempt, r *Result)
 }
 
 // FixedTimeout is the default Policy: every request is admitted with the same timeout.
 type FixedTimeout time.Duration
 
 // Admit implements Policy.
-func (f FixedTimeout) Admit(context.Context, string) (time.Duration, error) {
+func (f FixedTimeout) Admit(context.Context, *Attempt) (time.Duration, error) {
 	return time.Duration(f), nil
 }
 
 // Done implements Policy.
-func (FixedTimeout) Done(string, *Result) {}
+func (FixedTimeout) Done(*Attempt, *Result) {}
 
 // Options configure a Client.
 type Options struct {
@@ -211,6 +211,9 @@ type Call struct {
 	Token  string // access token; "" sends none
 	// Decode asks for the answer to be parsed as JSON (Result.JSON).
 	Decode bool
+	// Sender is 1 + the index of the sending VU, 0 outside any VU (cleanup):
+	// the Policy keeps per-VU backoff by it.
+	Sender int
 }
 
 // Result is the outcome of a Call.
@@ -235,7 +238,8 @@ var jsonValue = []string{"application/json"}
 func (c *Client) Do(ctx context.Context, call *Call) Result {
 	ep := call.Endpoint
 	res := Result{Start: time.Now()}
-	timeout, err := c.policy.Admit(ctx, ep.Group)
+	a := Attempt{VU: call.Sender - 1, Group: ep.Group, Method: ep.Method, Route: c.routes[ep.ID].template}
+	timeout, err := c.policy.Admit(ctx, &a)
 	if err != nil {
 		res.Err = err
 		res.ErrKind = KindCanceled
@@ -247,7 +251,7 @@ func (c *Client) Do(ctx context.Context, call *Call) Result {
 	res.Start = time.Now()
 	c.send(ctx, call, timeout, &res)
 	res.Latency = time.Since(res.Start)
-	c.policy.Done(ep.Group, &res)
+	c.policy.Done(&a, &res)
 	return res
 }
 
@@ -291,9 +295,7 @@ func (c *Client) send(ctx context.Context, call *Call, timeout time.Duration, re
 	}
 	res.Status = resp.StatusCode
 	if ra := resp.Header.Get("Retry-After"); ra != "" {
-		if s, err := strconv.Atoi(ra); err == nil && s >= 0 {
-			res.RetryAfter = time.Duration(s) * time.Second
-		}
+		res.RetryAfter, _ = ParseRetryAfter(ra, time.Now())
 	}
 	buf.Reset()
 	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxBody))

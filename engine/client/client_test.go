@@ -186,5 +186,5 @@ func TestDoAgainstServer(t *testing.T) {
 // refusing is a Policy with an open circuit.
 type refusing struct{ sent bool }
 
-func (r *refusing) Admit(context.Context, string) (time.Duration, error) { return 0, ErrCircuitOpen }
-func (r *refusing) Done(string, *Result)                                 { r.sent = true }
+func (r *refusing) Admit(context.Context, *Attempt) (time.Duration, error) { return 0, ErrCircuitOpen }
+func (r *refusing) Done(*Attempt, *Result)                                 { r.sent = true }

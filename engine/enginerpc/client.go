@@ -97,7 +97,7 @@ func (c *Client) Scenarios(ctx context.Context) ([]Scenario, error) {
 	}
 	out := make([]Scenario, len(list.GetScenarios()))
 	for i, s := range list.GetScenarios() {
-		out[i] = Scenario{Name: s.GetName(), Description: s.GetDescription()}
+		out[i] = scenarioFromPB(s)
 	}
 	return out, nil
 }

@@ -163,3 +163,25 @@ func statusFromPB(s *enginepb.RunStatus) RunStatus {
 		Error:  s.GetError(),
 	}
 }
+
+func scenarioToPB(s Scenario) *enginepb.Scenario {
+	out := &enginepb.Scenario{Name: s.Name, Description: s.Description}
+	for _, a := range s.Archetypes {
+		out.Archetypes = append(out.Archetypes, &enginepb.Archetype{Name: a.Name, Weight: a.Weight, Journey: a.Journey})
+	}
+	for _, m := range s.Mix {
+		out.Mix = append(out.Mix, &enginepb.Weighted{Name: m.Name, Weight: m.Weight})
+	}
+	return out
+}
+
+func scenarioFromPB(s *enginepb.Scenario) Scenario {
+	out := Scenario{Name: s.GetName(), Description: s.GetDescription()}
+	for _, a := range s.GetArchetypes() {
+		out.Archetypes = append(out.Archetypes, Archetype{Name: a.GetName(), Weight: a.GetWeight(), Journey: a.GetJourney()})
+	}
+	for _, m := range s.GetMix() {
+		out.Mix = append(out.Mix, Weighted{Name: m.GetName(), Weight: m.GetWeight()})
+	}
+	return out
+}

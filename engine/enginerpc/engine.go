@@ -106,10 +106,25 @@ type RunStatus struct {
 	Error     string
 }
 
-// Scenario is a built-in scenario.
+// Scenario is a built-in scenario: what the Scenarios page shows of it.
 type Scenario struct {
 	Name        string
 	Description string
+	Archetypes  []Archetype // sorted by name; empty for a scenario of plain requests
+	Mix         []Weighted  // percent of requests per endpoint group, in report order
+}
+
+// Archetype is a kind of virtual user of a scenario.
+type Archetype struct {
+	Name    string
+	Weight  float64 // share of VUs, in the scenario file's units
+	Journey []string
+}
+
+// Weighted is a name with a weight.
+type Weighted struct {
+	Name   string
+	Weight float64
 }
 
 // VersionInfo describes the engine process.

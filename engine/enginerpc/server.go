@@ -73,7 +73,7 @@ func (s *server) Scenarios(ctx context.Context, _ *enginepb.ScenariosRequest) (*
 	}
 	out := &enginepb.ScenarioList{Scenarios: make([]*enginepb.Scenario, len(list))}
 	for i, sc := range list {
-		out.Scenarios[i] = &enginepb.Scenario{Name: sc.Name, Description: sc.Description}
+		out.Scenarios[i] = scenarioToPB(sc)
 	}
 	return out, nil
 }

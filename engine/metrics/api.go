@@ -20,6 +20,11 @@ type Sample struct {
 	ErrKind  string        // "" or timeout, connection, circuit_open, canceled, protocol, unexpected_status
 	Start    time.Time     // when the request was sent
 	Latency  time.Duration // until the response was read (or the error)
+	// Intended is when the VU meant to send (open model: the arrival's due
+	// time, or the end of a think pause). When set and before Start, the
+	// recorded latency runs from Intended (coordinated omission: the wait for
+	// the send counts) and Latency alone is the service time. Zero: Start.
+	Intended time.Time
 }
 
 // VUState is a virtual user's state for the trafficsim_virtual_users gauge.
@@ -30,6 +35,9 @@ const (
 	VUActive   VUState = "active"
 	VUThinking VUState = "thinking"
 	VUDone     VUState = "done"
+	// VUParked: above the current stage's target; it resumes when the target
+	// rises again (closed model with stages).
+	VUParked VUState = "parked"
 )
 
 // RunInfo describes a run for trafficsim_run_info and the report.
@@ -94,12 +102,16 @@ type Stats struct {
 	Outcomes   Outcomes
 	Groups     map[string]int64 // requests per endpoint group
 	Errors     map[string]int64 // trafficsim_request_errors_total by kind
-	Latency    Latency          // every request
-	Endpoints  []EndpointStats  // sorted by route, then method
-	Archetypes map[string]ArchetypeStats
-	TokenOps   map[string]map[string]int64 // op → result → count
-	VUs        map[VUState]int64
-	Recent     []Event // newest last, at most 20
+	Latency    Latency          // every request; in the open model from the intended send time
+	// Service is the service time of every request, from the actual send: the
+	// same as Latency unless the run records service time apart (open model).
+	Service           Latency
+	DroppedIterations int64           // open model: arrivals that found no free VU
+	Endpoints         []EndpointStats // sorted by route, then method
+	Archetypes        map[string]ArchetypeStats
+	TokenOps          map[string]map[string]int64 // op → result → count
+	VUs               map[VUState]int64
+	Recent            []Event // newest last, at most 20
 }
 
 // Recorder is the per-run recording surface (implemented by *Run).
@@ -109,5 +121,6 @@ type Recorder interface {
 	AssignArchetype(archetype string)                                 // once per VU
 	Session(archetype string, d time.Duration, journeyCompleted bool) // at each session end
 	TokenOp(op string, ok bool)                                       // login, refresh, logout
+	DroppedIteration()                                                // open model: an arrival found no free VU
 	Stats() Stats
 }

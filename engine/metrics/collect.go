@@ -13,6 +13,7 @@ type requestCollector struct {
 	r        *Run
 	requests *prometheus.Desc
 	duration *prometheus.Desc
+	service  *prometheus.Desc
 	errors   *prometheus.Desc
 }
 
@@ -24,7 +25,10 @@ func newRequestCollector(r *Run) *requestCollector {
 			"Requests sent by virtual users, by endpoint group, method, route template, HTTP status (\"none\" when no response arrived) and whether the outcome was the one the virtual user intended.",
 			[]string{"group", "method", "route", "status", "expected"}, run),
 		duration: prometheus.NewDesc("trafficsim_request_duration_seconds",
-			"Request latency as the virtual user saw it, from send until the response was read or the request failed.",
+			"Request latency as the virtual user saw it, until the response was read or the request failed; from the send, or in the open model from the intended send time (coordinated omission corrected).",
+			[]string{"group", "method", "route"}, run),
+		service: prometheus.NewDesc("trafficsim_request_service_seconds",
+			"Request service time, from the actual send until the response was read or the request failed; equals trafficsim_request_duration_seconds in the closed model.",
 			[]string{"group", "method", "route"}, run),
 		errors: prometheus.NewDesc("trafficsim_request_errors_total",
 			"Failed requests by endpoint group and kind (timeout, connection, circuit_open, canceled, protocol, unexpected_status).",
@@ -35,6 +39,7 @@ func newRequestCollector(r *Run) *requestCollector {
 func (c *requestCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.requests
 	ch <- c.duration
+	ch <- c.service
 	ch <- c.errors
 }
 
@@ -44,8 +49,10 @@ type statusKey struct {
 }
 
 type histAgg struct {
-	buckets  []uint64
-	sumNanos int64
+	buckets     []uint64
+	sumNanos    int64
+	svcBuckets  []uint64
+	svcSumNanos int64
 }
 
 func (c *requestCollector) Collect(ch chan<- prometheus.Metric) {
@@ -66,6 +73,18 @@ func (c *requestCollector) Collect(ch chan<- prometheus.Metric) {
 				h.buckets[b] += n
 			}
 			h.sumNanos += ep.sumNanos
+			// Without service time apart, the service time is the latency.
+			svc, svcSum := ep.svcBuckets, ep.svcSumNanos
+			if svc == nil {
+				svc, svcSum = ep.buckets, ep.sumNanos
+			}
+			if h.svcBuckets == nil {
+				h.svcBuckets = make([]uint64, len(svc))
+			}
+			for b, n := range svc {
+				h.svcBuckets[b] += n
+			}
+			h.svcSumNanos += svcSum
 			for code, st := range ep.statuses {
 				agg := statuses[statusKey{k, code}]
 				agg.expected += st.expected
@@ -92,18 +111,27 @@ func (c *requestCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	for k, h := range hists {
-		cum := make(map[float64]uint64, len(r.bucketSeconds))
-		var count uint64
-		for b, n := range h.buckets {
-			count += n
-			if b < len(r.bucketSeconds) {
-				cum[r.bucketSeconds[b]] = count
-			}
-		}
+		count, cum := r.cumulative(h.buckets)
 		ch <- prometheus.MustNewConstHistogram(c.duration, count, float64(h.sumNanos)/1e9, cum,
+			k.group, k.method, k.route)
+		count, cum = r.cumulative(h.svcBuckets)
+		ch <- prometheus.MustNewConstHistogram(c.service, count, float64(h.svcSumNanos)/1e9, cum,
 			k.group, k.method, k.route)
 	}
 	for k, n := range errs {
 		ch <- prometheus.MustNewConstMetric(c.errors, prometheus.CounterValue, float64(n), k.group, k.kind)
 	}
+}
+
+// cumulative turns per-bucket counts into Prometheus's cumulative buckets.
+func (r *Run) cumulative(buckets []uint64) (uint64, map[float64]uint64) {
+	cum := make(map[float64]uint64, len(r.bucketSeconds))
+	var count uint64
+	for b, n := range buckets {
+		count += n
+		if b < len(r.bucketSeconds) {
+			cum[r.bucketSeconds[b]] = count
+		}
+	}
+	return count, cum
 }

@@ -51,6 +51,9 @@ type endpointCell struct {
 	maxNanos int64
 	statuses map[int]*statusCell
 	buckets  []uint64 // per bucket of Run.bounds, not cumulative; last = +Inf
+	// Service time apart from latency (Run.serviceTime only; nil otherwise).
+	svcBuckets  []uint64
+	svcSumNanos int64
 }
 
 // shard holds the statistics of the VUs whose index maps to it. Record locks
@@ -67,6 +70,10 @@ type shard struct {
 	outcomes   [4]int64 // success, client error, server error, network error
 	recent     [recentSize]Event
 	recentNext uint64 // total events written; next slot is recentNext % recentSize
+	// Service time of every request (Run.serviceTime only; nil otherwise).
+	svc         *hdrhistogram.Histogram
+	svcSumNanos int64
+	svcMaxNanos int64
 
 	_ [64]byte // keep neighbouring shards' locks off one cache line
 }
@@ -111,6 +118,12 @@ func StatusLabel(status int) string {
 func (r *Run) Record(s Sample) {
 	sh := &r.shards[uint(s.VU)&r.shardMask]
 	lat := max(s.Latency, 0)
+	svc := lat
+	if !s.Intended.IsZero() && !s.Start.IsZero() && s.Intended.Before(s.Start) {
+		// Coordinated omission: the wait between the intended and the actual
+		// send is part of what the user would have seen.
+		lat += s.Start.Sub(s.Intended)
+	}
 	micros := min(max(int64(lat/time.Microsecond), hdrLowest), hdrHighest)
 	bucket := r.bucketOf(lat)
 	oc := outcomeOf(s.Status)
@@ -118,7 +131,7 @@ func (r *Run) Record(s Sample) {
 	if s.Start.IsZero() {
 		evTime = time.Now()
 	} else {
-		evTime = s.Start.Add(lat)
+		evTime = s.Start.Add(svc)
 	}
 
 	sh.mu.Lock()
@@ -136,6 +149,13 @@ func (r *Run) Record(s Sample) {
 	ep.count++
 	ep.sumNanos += int64(lat)
 	ep.maxNanos = max(ep.maxNanos, int64(lat))
+	if sh.svc != nil {
+		_ = sh.svc.RecordValue(min(max(int64(svc/time.Microsecond), hdrLowest), hdrHighest))
+		sh.svcSumNanos += int64(svc)
+		sh.svcMaxNanos = max(sh.svcMaxNanos, int64(svc))
+		ep.svcBuckets[r.bucketOf(svc)]++
+		ep.svcSumNanos += int64(svc)
+	}
 	if s.Expected {
 		st.expected++
 		ep.expected++
@@ -177,6 +197,9 @@ func (r *Run) newEndpointCell(sh *shard, s Sample) *endpointCell {
 		hist:     hdrhistogram.New(hdrLowest, hdrHighest, hdrSignificant),
 		statuses: make(map[int]*statusCell, 4),
 		buckets:  make([]uint64, len(r.bounds)+1),
+	}
+	if r.serviceTime {
+		ep.svcBuckets = make([]uint64, len(r.bounds)+1)
 	}
 	sh.eps[epKey{s.Group, s.Method, s.Route}] = ep
 	return ep

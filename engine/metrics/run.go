@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -30,6 +31,7 @@ type options struct {
 	shards         int
 	latencyBuckets []float64
 	sessionBuckets []float64
+	serviceTime    bool
 }
 
 // WithShards sets how many shards the per-request statistics are split into
@@ -39,6 +41,11 @@ func WithShards(n int) Option { return func(o *options) { o.shards = n } }
 
 // WithLatencyBuckets replaces DefaultLatencyBuckets (seconds, increasing).
 func WithLatencyBuckets(b []float64) Option { return func(o *options) { o.latencyBuckets = b } }
+
+// WithServiceTime records the service time (from the actual send) apart from
+// the latency (from the intended send time): the open model, where the two
+// differ. Without it, samples' service time is taken to be their latency.
+func WithServiceTime() Option { return func(o *options) { o.serviceTime = true } }
 
 // WithSessionBuckets replaces DefaultSessionBuckets (seconds, increasing).
 func WithSessionBuckets(b []float64) Option { return func(o *options) { o.sessionBuckets = b } }
@@ -71,6 +78,11 @@ type Run struct {
 	journeys        *prometheus.CounterVec
 	tokenOps        *prometheus.CounterVec
 	runInfo         prometheus.Gauge
+	dropped         prometheus.Counter
+	targetVUs       prometheus.Gauge
+	targetRate      prometheus.Gauge
+	droppedN        counter
+	serviceTime     bool
 
 	shards        []shard
 	shardMask     uint
@@ -119,7 +131,7 @@ func NewRun(info RunInfo, reg prometheus.Registerer, opts ...Option) (*Run, erro
 		reg:  reg,
 		virtualUsers: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "trafficsim_virtual_users", ConstLabels: run,
-			Help: "Virtual users by state (active: working, thinking: pausing between requests, done: finished).",
+			Help: "Virtual users by state (active: working, thinking: pausing between requests, done: finished, parked: above the current stage target).",
 		}, []string{"state"}),
 		sessions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "trafficsim_sessions_total", ConstLabels: run,
@@ -144,6 +156,19 @@ func NewRun(info RunInfo, reg prometheus.Registerer, opts ...Option) (*Run, erro
 			},
 			Help: "Always 1; labels describe the run (scenario, target, engine version).",
 		}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "trafficsim_dropped_iterations_total", ConstLabels: run,
+			Help: "Open model: arrivals that found no free virtual user in the pool (raise --max-vus).",
+		}),
+		targetVUs: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "trafficsim_target_virtual_users", ConstLabels: run,
+			Help: "Virtual users the load model asks for now (closed model: ramp-up and stages; open model: the pool size).",
+		}),
+		targetRate: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "trafficsim_target_arrival_rate", ConstLabels: run,
+			Help: "Open model: arrivals per second the load model asks for now (0 in the closed model).",
+		}),
+		serviceTime:   o.serviceTime,
 		shards:        make([]shard, n),
 		shardMask:     uint(n - 1),
 		bucketSeconds: slices.Clone(o.latencyBuckets),
@@ -155,9 +180,12 @@ func NewRun(info RunInfo, reg prometheus.Registerer, opts ...Option) (*Run, erro
 	r.runInfo.Set(1)
 	for i := range r.shards {
 		r.shards[i].init()
+		if r.serviceTime {
+			r.shards[i].svc = hdrhistogram.New(hdrLowest, hdrHighest, hdrSignificant)
+		}
 	}
 	for st := range numVUStates {
-		// Pre-create all three so dashboards see zeros rather than gaps.
+		// Pre-create all states so dashboards see zeros rather than gaps.
 		r.vuGauges[st] = r.virtualUsers.WithLabelValues(string(vuStates[st]))
 	}
 
@@ -196,6 +224,7 @@ func (r *Run) collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		r.requests, r.virtualUsers, r.sessions,
 		r.sessionDuration, r.journeys, r.tokenOps, r.runInfo,
+		r.dropped, r.targetVUs, r.targetRate,
 	}
 }
 
@@ -217,9 +246,9 @@ func (r *Run) Unregister() {
 }
 
 // VU states, indexed for the fixed-size counters.
-const numVUStates = 3
+const numVUStates = 4
 
-var vuStates = [numVUStates]VUState{VUActive, VUThinking, VUDone}
+var vuStates = [numVUStates]VUState{VUActive, VUThinking, VUDone, VUParked}
 
 func vuIndex(s VUState) int {
 	switch s {
@@ -229,6 +258,8 @@ func vuIndex(s VUState) int {
 		return 1
 	case VUDone:
 		return 2
+	case VUParked:
+		return 3
 	}
 	return -1
 }
@@ -312,6 +343,19 @@ func (r *Run) TokenOp(op string, ok bool) {
 		c.failure.add(1)
 		c.failureCtr.Inc()
 	}
+}
+
+// DroppedIteration counts an arrival that found no free VU (open model).
+func (r *Run) DroppedIteration() {
+	r.droppedN.add(1)
+	r.dropped.Inc()
+}
+
+// SetTarget publishes what the load model asks for now: virtual users and, in
+// the open model, arrivals per second.
+func (r *Run) SetTarget(vus int, rate float64) {
+	r.targetVUs.Set(float64(vus))
+	r.targetRate.Set(rate)
 }
 
 var _ Recorder = (*Run)(nil)

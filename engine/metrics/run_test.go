@@ -362,7 +362,7 @@ func TestVUsArchetypesTokens(t *testing.T) {
 	r.TokenOp("logout", true)
 
 	st := r.Stats()
-	if want := map[VUState]int64{VUActive: 3, VUThinking: 1, VUDone: 1}; fmt.Sprint(st.VUs) != fmt.Sprint(want) {
+	if want := map[VUState]int64{VUActive: 3, VUThinking: 1, VUDone: 1, VUParked: 0}; fmt.Sprint(st.VUs) != fmt.Sprint(want) {
 		t.Errorf("VUs = %v, want %v", st.VUs, want)
 	}
 	g := series(t, reg, "trafficsim_virtual_users")

@@ -13,6 +13,7 @@ import (
 type mergeScratch struct {
 	eps     map[epKey]*hdrhistogram.Histogram
 	overall *hdrhistogram.Histogram
+	service *hdrhistogram.Histogram
 	events  []Event
 }
 
@@ -43,6 +44,11 @@ func (r *Run) Stats() Stats {
 		h.Reset()
 	}
 	sc.overall.Reset()
+	if sc.service == nil {
+		sc.service = hdrhistogram.New(hdrLowest, hdrHighest, hdrSignificant)
+	}
+	sc.service.Reset()
+	var svcSum, svcMax int64
 	sc.events = sc.events[:0]
 
 	st := Stats{
@@ -82,6 +88,11 @@ func (r *Run) Stats() Stats {
 		for k, n := range sh.errs {
 			st.Errors[k.kind] += n
 		}
+		if sh.svc != nil {
+			sc.service.Merge(sh.svc)
+			svcSum += sh.svcSumNanos
+			svcMax = max(svcMax, sh.svcMaxNanos)
+		}
 		st.Requests += sh.requests
 		st.Unexpected += sh.unexpected
 		st.Outcomes.Success += sh.outcomes[outcomeSuccess]
@@ -118,6 +129,11 @@ func (r *Run) Stats() Stats {
 	if st.Requests > 0 {
 		st.Latency.Mean = time.Duration(sumSeconds / float64(st.Requests) * 1e9)
 	}
+	st.Service = st.Latency
+	if r.serviceTime {
+		st.Service = latencyOf(sc.service, st.Requests, svcSum, svcMax)
+	}
+	st.DroppedIterations = r.droppedN.load()
 
 	// Newest last, at most recentSize. Events of one VU are in order; across
 	// shards, order by time.

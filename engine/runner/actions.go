@@ -120,7 +120,9 @@ func (v *vu) act(name string) {
 		}
 
 	default:
-		if v.admin {
+		if i, found := v.r.plainStep(name); found {
+			v.plainRequest(i)
+		} else if v.admin {
 			v.adminAction(name)
 		}
 	}

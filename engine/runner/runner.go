@@ -130,6 +130,7 @@ type Runner struct {
 	mixAll  [numGroups]bool
 	actions [numGroups]picker
 	errKind [2]picker // deliberate errors: [non-admin VUs, admin VUs]
+	plain   *plainSet // the scenario's plain requests (nil: none)
 
 	rate rateMeter
 
@@ -370,7 +371,10 @@ func (r *Runner) run(ctx context.Context) error {
 		r.state.Store(StateStopping)
 	}
 
-	if r.cfg.Cleanup {
+	if r.sc.Plain {
+		// Plain requests create nothing the engine knows how to find again.
+		cleanup = report.CleanupResult{}
+	} else if r.cfg.Cleanup {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout(r.ledger.created.Load()))
 		cleanup = r.cleanup(cctx)
 		cancel()
@@ -393,6 +397,7 @@ func cleanupTimeout(created int64) time.Duration {
 // prepare builds the VUs and the shared pickers.
 func (r *Runner) prepare() {
 	sc := r.sc
+	r.preparePlain()
 	r.steer = newSteer(sc, r.cfg.Users)
 	for g := range numGroups {
 		r.mixAll[g] = sc.Mix[g] > 0

@@ -47,6 +47,7 @@ type vu struct {
 	seenPerm string // a permission id seen in a list
 
 	adm *adminState // admins only
+	pl  *plainVU    // VUs of plain scenarios only
 }
 
 // adminState is what an admin VU manages.
@@ -111,6 +112,10 @@ func (v *vu) think(class string) bool {
 // run is the VU's life: sessions of journey plus weighted actions until the
 // budget is spent or the run stops.
 func (v *vu) run() {
+	if v.r.sc.Plain {
+		v.runPlain()
+		return
+	}
 	rec := v.r.rec.Load()
 	rec.AssignArchetype(v.arch.Name)
 	v.setState(metrics.VUActive)
@@ -158,7 +163,7 @@ func (v *vu) session(n, end int) {
 		if n > 0 && (step == "signup" || step == "create_profile") {
 			continue // done in the first session
 		}
-		if !v.think(scenario.Action(step).Think) {
+		if !v.think(v.r.sc.StepThink(step)) {
 			return
 		}
 		v.act(step)

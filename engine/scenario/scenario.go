@@ -51,6 +51,11 @@ type Scenario struct {
 	ErrorKinds []Weighted
 	Think      map[string]Shape
 	API        client.Profile
+	// Requests are the plain requests (`requests:`), in file order.
+	Requests []Request
+	// Plain is a scenario of requests without archetypes: its VUs (archetype
+	// "plain") send the requests picked by weight, with no user-service logic.
+	Plain bool
 }
 
 // Archetype is a kind of user.
@@ -102,6 +107,7 @@ type file struct {
 	Errors      fileErrors                    `yaml:"errors"`
 	Think       map[string]Shape              `yaml:"think"`
 	API         client.Profile                `yaml:"api"`
+	Requests    []fileRequest                 `yaml:"requests"`
 }
 
 type fileArchetype struct {
@@ -364,6 +370,16 @@ func build(f *file, source string) (*Scenario, *Error) {
 		return nil, bad("name", "%q: use lowercase letters, digits and _ (at most 32)", f.Name)
 	}
 
+	// Plain requests first: journeys may name them.
+	reqs, rerr := buildRequests(f.Requests)
+	if rerr != nil {
+		return nil, rerr
+	}
+	s.Requests = reqs
+	if len(f.Archetypes) == 0 && len(reqs) > 0 {
+		return buildPlain(f, s)
+	}
+
 	// Archetypes.
 	var total float64
 	for _, name := range slices.Sorted(maps.Keys(f.Archetypes)) {
@@ -389,8 +405,8 @@ func build(f *file, source string) (*Scenario, *Error) {
 			return nil, bad(field+".journey", "is empty; list the steps, e.g. [login, list_users, logout]")
 		}
 		for i, step := range a.Journey {
-			if Action(step) == nil {
-				return nil, bad(fmt.Sprintf("%s.journey.%d", field, i), "unknown step %q; steps are the actions of docs/scenarios.md (login, list_users, …)", step)
+			if Action(step) == nil && s.Request(step) == nil {
+				return nil, bad(fmt.Sprintf("%s.journey.%d", field, i), "unknown step %q; steps are the actions of docs/scenarios.md (login, list_users, …) and the names of the file's requests", step)
 			}
 		}
 		total += a.Weight
@@ -493,6 +509,25 @@ func build(f *file, source string) (*Scenario, *Error) {
 		return nil, bad("errors.kinds", "every kind has weight 0 but errors.client is above 0")
 	}
 
+	if err := buildThink(f, s); err != nil {
+		return nil, err
+	}
+
+	if err := f.API.Validate(); err != nil {
+		var fe *client.FieldError
+		if errors.As(err, &fe) {
+			return nil, bad("api."+fe.Field, "%s", fe.Message)
+		}
+		return nil, bad("api", "%v", err)
+	}
+	return s, nil
+}
+
+// buildThink fills s.Think: the default shapes, overridden by the file's.
+func buildThink(f *file, s *Scenario) *Error {
+	bad := func(field, format string, args ...any) *Error {
+		return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
 	// Think time.
 	defaults := map[string]Shape{
 		ThinkQuick: {Median: 0.1, Spread: 0.6},
@@ -504,23 +539,48 @@ func build(f *file, source string) (*Scenario, *Error) {
 	for _, c := range slices.Sorted(maps.Keys(f.Think)) {
 		sh := f.Think[c]
 		if _, ok := defaults[c]; !ok {
-			return nil, bad("think."+c, "unknown think-time class; use %s", strings.Join(ThinkClasses, ", "))
+			return bad("think."+c, "unknown think-time class; use %s", strings.Join(ThinkClasses, ", "))
 		}
 		if !(sh.Median >= 0 && sh.Median <= 1) {
-			return nil, bad("think."+c+".median", "%v: use 0 (delay-min) to 1 (delay-max)", sh.Median)
+			return bad("think."+c+".median", "%v: use 0 (delay-min) to 1 (delay-max)", sh.Median)
 		}
 		if !(sh.Spread >= 0 && sh.Spread <= 3) {
-			return nil, bad("think."+c+".spread", "%v: use 0 (always the median) to 3", sh.Spread)
+			return bad("think."+c+".spread", "%v: use 0 (always the median) to 3", sh.Spread)
 		}
 		s.Think[c] = sh
 	}
 
-	if err := f.API.Validate(); err != nil {
-		var fe *client.FieldError
-		if errors.As(err, &fe) {
-			return nil, bad("api."+fe.Field, "%s", fe.Message)
+	return nil
+}
+
+// buildPlain finishes a plain scenario: requests and no archetypes. The
+// user-service sections do not apply to it.
+func buildPlain(f *file, s *Scenario) (*Scenario, *Error) {
+	bad := func(field, format string) *Error { return &Error{Field: field, Message: format} }
+	switch {
+	case len(f.Mix) > 0:
+		return nil, bad("mix", "a plain scenario (requests, no archetypes) picks its requests by their weight; remove mix, or add archetypes whose journeys name the requests")
+	case len(f.Actions) > 0:
+		return nil, bad("actions", "a plain scenario (requests, no archetypes) has no user-service actions; remove actions")
+	case f.Errors.Client != nil || f.Errors.Server != nil || len(f.Errors.Kinds) > 0:
+		return nil, bad("errors", "a plain scenario (requests, no archetypes) makes no deliberate errors; remove errors and use expect: on a request instead")
+	}
+	var total float64
+	for _, r := range s.Requests {
+		total += r.Weight
+	}
+	if total == 0 {
+		return nil, bad("requests", "no request has a weight above 0; give at least one a weight, e.g. weight: 1")
+	}
+	for i, r := range s.Requests {
+		if r.Auth {
+			return nil, bad(fmt.Sprintf("requests.%d.auth", i), "a plain scenario has no accounts to log in with; set headers (e.g. Authorization) instead, or name the request in an archetype's journey")
 		}
-		return nil, bad("api", "%v", err)
+	}
+	s.Plain = true
+	s.Archetypes = []Archetype{{Name: PlainArchetype, Weight: 1, Sessions: [2]int{1, 1}}}
+	if err := buildThink(f, s); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -133,8 +133,21 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 }
 
 type scenarioJSON struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Archetypes  []archetypeJSON `json:"archetypes"`
+	Mix         []weightedJSON  `json:"mix"`
+}
+
+type archetypeJSON struct {
+	Name    string   `json:"name"`
+	Weight  float64  `json:"weight"`
+	Journey []string `json:"journey"`
+}
+
+type weightedJSON struct {
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
 }
 
 func (a *App) handleScenarios(w http.ResponseWriter, r *http.Request) {
@@ -145,7 +158,18 @@ func (a *App) handleScenarios(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]scenarioJSON, len(list))
 	for i, s := range list {
-		out[i] = scenarioJSON{Name: s.Name, Description: s.Description}
+		sc := scenarioJSON{Name: s.Name, Description: s.Description, Archetypes: []archetypeJSON{}, Mix: []weightedJSON{}}
+		for _, a := range s.Archetypes {
+			journey := a.Journey
+			if journey == nil {
+				journey = []string{}
+			}
+			sc.Archetypes = append(sc.Archetypes, archetypeJSON{Name: a.Name, Weight: a.Weight, Journey: journey})
+		}
+		for _, m := range s.Mix {
+			sc.Mix = append(sc.Mix, weightedJSON{Name: m.Name, Weight: m.Weight})
+		}
+		out[i] = sc
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"scenarios": out})
 }

@@ -76,13 +76,22 @@ export interface WeightedName {
   weight: number;
 }
 
+export interface ScenarioArchetype extends WeightedName {
+  /** The actions of the archetype's journey, in order. */
+  journey?: string[];
+}
+
+/**
+ * A built-in scenario. GET /scenarios always gives name and description; archetypes and
+ * mix (engine/scenario's Archetypes and Mix) are shown when the backend reports them.
+ */
 export interface Scenario {
   name: string;
   description: string;
-  /** Share of each archetype (new_user, active_user, admin, power_user), when the backend reports it. */
-  archetypes?: WeightedName[];
-  /** Share of each request group (auth, user_query, …), when the backend reports it. */
-  groups?: WeightedName[];
+  /** Weight of each archetype (new_user, active_user, admin, power_user). */
+  archetypes?: ScenarioArchetype[];
+  /** Weight of each request group (auth, user_query, user_mutation, profile, role_permission, admin). */
+  mix?: WeightedName[];
 }
 
 export interface Limits {

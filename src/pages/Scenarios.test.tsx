@@ -1,5 +1,6 @@
 import React from 'react';
 import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 
 import { testIds } from '../components/testIds';
 import { FakeBackend, R, scenariosFixture } from '../test/services';
@@ -22,6 +23,9 @@ describe('Scenarios page', () => {
       'href',
       '/a/trafficsim-simulator-app/simulations?scenario=metrics_generation'
     );
+    // Journeys, when reported, are one click away.
+    await userEvent.click(within(mg).getByText('Journeys'));
+    expect(within(mg).getByText(/signup → login → create_profile/)).toBeInTheDocument();
     // The archetypes are explained.
     expect(screen.getByText('power_user')).toBeInTheDocument();
   });

@@ -2,14 +2,24 @@ import React from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, Card, LinkButton, LoadingPlaceholder, Stack, Tag, Text, useStyles2 } from '@grafana/ui';
+import {
+  Alert,
+  Card,
+  ControlledCollapse,
+  LinkButton,
+  LoadingPlaceholder,
+  Stack,
+  Tag,
+  Text,
+  useStyles2,
+} from '@grafana/ui';
 
 import { getScenarios } from '../api/client';
 import { Scenario, WeightedName } from '../api/types';
 import { testIds } from '../components/testIds';
 import { ROUTES } from '../constants';
 import { useLoad } from '../hooks/useLoad';
-import { prefixRoute } from '../utils/routing';
+import { prefixRoute } from '../routing';
 
 /** The journeys of the four archetypes (DESIGN.md, "Behaviour"; docs/scenarios.md). */
 export const ARCHETYPES: Array<{ name: string; title: string; journey: string }> = [
@@ -68,7 +78,22 @@ function ScenarioCard({ scenario }: { scenario: Scenario }) {
         <Stack direction="column" gap={1}>
           <span>{scenario.description}</span>
           <Mix label="Archetypes" items={scenario.archetypes} />
-          <Mix label="Request mix" items={scenario.groups} />
+          <Mix label="Request mix" items={scenario.mix} />
+          {scenario.archetypes?.some((a) => a.journey && a.journey.length > 0) && (
+            <ControlledCollapse label="Journeys" isOpen={false}>
+              <ul>
+                {scenario.archetypes.map(
+                  (a) =>
+                    a.journey &&
+                    a.journey.length > 0 && (
+                      <li key={a.name}>
+                        <code>{a.name}</code>: {a.journey.join(' → ')}
+                      </li>
+                    )
+                )}
+              </ul>
+            </ControlledCollapse>
+          )}
         </Stack>
       </Card.Description>
       <Card.Actions>

@@ -9,7 +9,7 @@ import { RunForm } from '../components/RunForm/RunForm';
 import { RunList } from '../components/Runs/RunList';
 import { useLoad } from '../hooks/useLoad';
 import { useRuns } from '../hooks/useRuns';
-import { controlPermission } from '../utils/roles';
+import { controlPermission } from '../roles';
 
 /** Simulations is the app's main page: the start form, then the runs with live stats. */
 export function Simulations() {

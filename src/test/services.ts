@@ -176,10 +176,10 @@ export const scenariosFixture: Scenario[] = [
     name: 'metrics_generation',
     description: 'Aims at 85% success, 12% 4xx and 3% 5xx so every dashboard panel fills.',
     archetypes: [
-      { name: 'new_user', weight: 1 },
+      { name: 'new_user', weight: 1, journey: ['signup', 'login', 'create_profile'] },
       { name: 'active_user', weight: 3 },
     ],
-    groups: [
+    mix: [
       { name: 'auth', weight: 20 },
       { name: 'user_query', weight: 80 },
     ],

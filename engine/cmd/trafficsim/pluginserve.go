@@ -2,10 +2,13 @@ package main
 
 import (
 	"errors"
+	"math"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/runhost"
@@ -48,11 +51,33 @@ func newPluginServeCmd() *cobra.Command {
 
 // builtinScenarios are the only scenarios the plugin may start: a scenario file path
 // from Grafana would let a remote user make the engine read files.
+// Each carries its archetypes and request mix for the plugin's Scenarios page.
 func builtinScenarios() []enginerpc.Scenario {
-	infos := scenario.Builtins()
-	out := make([]enginerpc.Scenario, len(infos))
-	for i, s := range infos {
-		out[i] = enginerpc.Scenario{Name: s.Name, Description: s.Description}
+	names := scenario.BuiltinNames()
+	out := make([]enginerpc.Scenario, len(names))
+	for i, name := range names {
+		s, err := scenario.Builtin(name)
+		if err != nil {
+			panic(err) // embedded files are tested
+		}
+		out[i] = scenarioInfo(s)
+	}
+	return out
+}
+
+// scenarioInfo is what the plugin shows of a scenario: archetypes with their
+// weights and journeys, and the share of requests per endpoint group.
+func scenarioInfo(s *scenario.Scenario) enginerpc.Scenario {
+	out := enginerpc.Scenario{Name: s.Name, Description: s.Description}
+	for _, a := range s.Archetypes {
+		out.Archetypes = append(out.Archetypes, enginerpc.Archetype{Name: a.Name, Weight: a.Weight, Journey: slices.Clone(a.Journey)})
+	}
+	if s.Plain {
+		return out // plain requests: no archetypes, no group mix
+	}
+	for i, g := range catalog.Groups {
+		// Percent, rounded to 0.01: the file's weights are normalised to shares.
+		out.Mix = append(out.Mix, enginerpc.Weighted{Name: g, Weight: math.Round(s.Mix[i]*10000) / 100})
 	}
 	return out
 }

@@ -705,6 +705,8 @@ type Scenario struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Description   string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	Archetypes    []*Archetype           `protobuf:"bytes,3,rep,name=archetypes,proto3" json:"archetypes,omitempty"` // sorted by name; empty for a plain scenario
+	Mix           []*Weighted            `protobuf:"bytes,4,rep,name=mix,proto3" json:"mix,omitempty"`               // percent of requests per endpoint group, in report order
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -753,6 +755,134 @@ func (x *Scenario) GetDescription() string {
 	return ""
 }
 
+func (x *Scenario) GetArchetypes() []*Archetype {
+	if x != nil {
+		return x.Archetypes
+	}
+	return nil
+}
+
+func (x *Scenario) GetMix() []*Weighted {
+	if x != nil {
+		return x.Mix
+	}
+	return nil
+}
+
+// Archetype is a kind of virtual user of a scenario.
+type Archetype struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Weight        float64                `protobuf:"fixed64,2,opt,name=weight,proto3" json:"weight,omitempty"` // share of VUs, in the scenario file's units
+	Journey       []string               `protobuf:"bytes,3,rep,name=journey,proto3" json:"journey,omitempty"` // the actions of its journey, in order
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Archetype) Reset() {
+	*x = Archetype{}
+	mi := &file_enginerpc_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Archetype) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Archetype) ProtoMessage() {}
+
+func (x *Archetype) ProtoReflect() protoreflect.Message {
+	mi := &file_enginerpc_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Archetype.ProtoReflect.Descriptor instead.
+func (*Archetype) Descriptor() ([]byte, []int) {
+	return file_enginerpc_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Archetype) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Archetype) GetWeight() float64 {
+	if x != nil {
+		return x.Weight
+	}
+	return 0
+}
+
+func (x *Archetype) GetJourney() []string {
+	if x != nil {
+		return x.Journey
+	}
+	return nil
+}
+
+// Weighted is a name with a weight.
+type Weighted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Weight        float64                `protobuf:"fixed64,2,opt,name=weight,proto3" json:"weight,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Weighted) Reset() {
+	*x = Weighted{}
+	mi := &file_enginerpc_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Weighted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Weighted) ProtoMessage() {}
+
+func (x *Weighted) ProtoReflect() protoreflect.Message {
+	mi := &file_enginerpc_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Weighted.ProtoReflect.Descriptor instead.
+func (*Weighted) Descriptor() ([]byte, []int) {
+	return file_enginerpc_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Weighted) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Weighted) GetWeight() float64 {
+	if x != nil {
+		return x.Weight
+	}
+	return 0
+}
+
 type ScenariosRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -761,7 +891,7 @@ type ScenariosRequest struct {
 
 func (x *ScenariosRequest) Reset() {
 	*x = ScenariosRequest{}
-	mi := &file_enginerpc_proto_msgTypes[10]
+	mi := &file_enginerpc_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -773,7 +903,7 @@ func (x *ScenariosRequest) String() string {
 func (*ScenariosRequest) ProtoMessage() {}
 
 func (x *ScenariosRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[10]
+	mi := &file_enginerpc_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -786,7 +916,7 @@ func (x *ScenariosRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScenariosRequest.ProtoReflect.Descriptor instead.
 func (*ScenariosRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{10}
+	return file_enginerpc_proto_rawDescGZIP(), []int{12}
 }
 
 type ScenarioList struct {
@@ -798,7 +928,7 @@ type ScenarioList struct {
 
 func (x *ScenarioList) Reset() {
 	*x = ScenarioList{}
-	mi := &file_enginerpc_proto_msgTypes[11]
+	mi := &file_enginerpc_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -810,7 +940,7 @@ func (x *ScenarioList) String() string {
 func (*ScenarioList) ProtoMessage() {}
 
 func (x *ScenarioList) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[11]
+	mi := &file_enginerpc_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -823,7 +953,7 @@ func (x *ScenarioList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScenarioList.ProtoReflect.Descriptor instead.
 func (*ScenarioList) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{11}
+	return file_enginerpc_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ScenarioList) GetScenarios() []*Scenario {
@@ -841,7 +971,7 @@ type VersionRequest struct {
 
 func (x *VersionRequest) Reset() {
 	*x = VersionRequest{}
-	mi := &file_enginerpc_proto_msgTypes[12]
+	mi := &file_enginerpc_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -853,7 +983,7 @@ func (x *VersionRequest) String() string {
 func (*VersionRequest) ProtoMessage() {}
 
 func (x *VersionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[12]
+	mi := &file_enginerpc_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -866,7 +996,7 @@ func (x *VersionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionRequest.ProtoReflect.Descriptor instead.
 func (*VersionRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{12}
+	return file_enginerpc_proto_rawDescGZIP(), []int{14}
 }
 
 type VersionInfo struct {
@@ -881,7 +1011,7 @@ type VersionInfo struct {
 
 func (x *VersionInfo) Reset() {
 	*x = VersionInfo{}
-	mi := &file_enginerpc_proto_msgTypes[13]
+	mi := &file_enginerpc_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -893,7 +1023,7 @@ func (x *VersionInfo) String() string {
 func (*VersionInfo) ProtoMessage() {}
 
 func (x *VersionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[13]
+	mi := &file_enginerpc_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -906,7 +1036,7 @@ func (x *VersionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionInfo.ProtoReflect.Descriptor instead.
 func (*VersionInfo) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{13}
+	return file_enginerpc_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *VersionInfo) GetVersion() string {
@@ -945,7 +1075,7 @@ type PingRequest struct {
 
 func (x *PingRequest) Reset() {
 	*x = PingRequest{}
-	mi := &file_enginerpc_proto_msgTypes[14]
+	mi := &file_enginerpc_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -957,7 +1087,7 @@ func (x *PingRequest) String() string {
 func (*PingRequest) ProtoMessage() {}
 
 func (x *PingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[14]
+	mi := &file_enginerpc_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -970,7 +1100,7 @@ func (x *PingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PingRequest.ProtoReflect.Descriptor instead.
 func (*PingRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{14}
+	return file_enginerpc_proto_rawDescGZIP(), []int{16}
 }
 
 type PingResponse struct {
@@ -982,7 +1112,7 @@ type PingResponse struct {
 
 func (x *PingResponse) Reset() {
 	*x = PingResponse{}
-	mi := &file_enginerpc_proto_msgTypes[15]
+	mi := &file_enginerpc_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -994,7 +1124,7 @@ func (x *PingResponse) String() string {
 func (*PingResponse) ProtoMessage() {}
 
 func (x *PingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[15]
+	mi := &file_enginerpc_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1007,7 +1137,7 @@ func (x *PingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PingResponse.ProtoReflect.Descriptor instead.
 func (*PingResponse) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{15}
+	return file_enginerpc_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PingResponse) GetPid() int64 {
@@ -1084,10 +1214,21 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\fWatchRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vinterval_ms\x18\x02 \x01(\x03R\n" +
-	"intervalMs\"@\n" +
+	"intervalMs\"\xb9\x01\n" +
 	"\bScenario\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
-	"\vdescription\x18\x02 \x01(\tR\vdescription\"\x12\n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12B\n" +
+	"\n" +
+	"archetypes\x18\x03 \x03(\v2\".trafficsim.enginerpc.v1.ArchetypeR\n" +
+	"archetypes\x123\n" +
+	"\x03mix\x18\x04 \x03(\v2!.trafficsim.enginerpc.v1.WeightedR\x03mix\"Q\n" +
+	"\tArchetype\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06weight\x18\x02 \x01(\x01R\x06weight\x12\x18\n" +
+	"\ajourney\x18\x03 \x03(\tR\ajourney\"6\n" +
+	"\bWeighted\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06weight\x18\x02 \x01(\x01R\x06weight\"\x12\n" +
 	"\x10ScenariosRequest\"O\n" +
 	"\fScenarioList\x12?\n" +
 	"\tscenarios\x18\x01 \x03(\v2!.trafficsim.enginerpc.v1.ScenarioR\tscenarios\"\x10\n" +
@@ -1124,7 +1265,7 @@ func file_enginerpc_proto_rawDescGZIP() []byte {
 	return file_enginerpc_proto_rawDescData
 }
 
-var file_enginerpc_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_enginerpc_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_enginerpc_proto_goTypes = []any{
 	(*RunConfig)(nil),        // 0: trafficsim.enginerpc.v1.RunConfig
 	(*RunStats)(nil),         // 1: trafficsim.enginerpc.v1.RunStats
@@ -1136,40 +1277,44 @@ var file_enginerpc_proto_goTypes = []any{
 	(*ListRequest)(nil),      // 7: trafficsim.enginerpc.v1.ListRequest
 	(*WatchRequest)(nil),     // 8: trafficsim.enginerpc.v1.WatchRequest
 	(*Scenario)(nil),         // 9: trafficsim.enginerpc.v1.Scenario
-	(*ScenariosRequest)(nil), // 10: trafficsim.enginerpc.v1.ScenariosRequest
-	(*ScenarioList)(nil),     // 11: trafficsim.enginerpc.v1.ScenarioList
-	(*VersionRequest)(nil),   // 12: trafficsim.enginerpc.v1.VersionRequest
-	(*VersionInfo)(nil),      // 13: trafficsim.enginerpc.v1.VersionInfo
-	(*PingRequest)(nil),      // 14: trafficsim.enginerpc.v1.PingRequest
-	(*PingResponse)(nil),     // 15: trafficsim.enginerpc.v1.PingResponse
+	(*Archetype)(nil),        // 10: trafficsim.enginerpc.v1.Archetype
+	(*Weighted)(nil),         // 11: trafficsim.enginerpc.v1.Weighted
+	(*ScenariosRequest)(nil), // 12: trafficsim.enginerpc.v1.ScenariosRequest
+	(*ScenarioList)(nil),     // 13: trafficsim.enginerpc.v1.ScenarioList
+	(*VersionRequest)(nil),   // 14: trafficsim.enginerpc.v1.VersionRequest
+	(*VersionInfo)(nil),      // 15: trafficsim.enginerpc.v1.VersionInfo
+	(*PingRequest)(nil),      // 16: trafficsim.enginerpc.v1.PingRequest
+	(*PingResponse)(nil),     // 17: trafficsim.enginerpc.v1.PingResponse
 }
 var file_enginerpc_proto_depIdxs = []int32{
 	0,  // 0: trafficsim.enginerpc.v1.RunStatus.config:type_name -> trafficsim.enginerpc.v1.RunConfig
 	1,  // 1: trafficsim.enginerpc.v1.RunStatus.stats:type_name -> trafficsim.enginerpc.v1.RunStats
 	2,  // 2: trafficsim.enginerpc.v1.RunStatus.recent:type_name -> trafficsim.enginerpc.v1.RequestEvent
 	3,  // 3: trafficsim.enginerpc.v1.RunList.runs:type_name -> trafficsim.enginerpc.v1.RunStatus
-	9,  // 4: trafficsim.enginerpc.v1.ScenarioList.scenarios:type_name -> trafficsim.enginerpc.v1.Scenario
-	0,  // 5: trafficsim.enginerpc.v1.Engine.Start:input_type -> trafficsim.enginerpc.v1.RunConfig
-	5,  // 6: trafficsim.enginerpc.v1.Engine.Stop:input_type -> trafficsim.enginerpc.v1.StopRequest
-	6,  // 7: trafficsim.enginerpc.v1.Engine.Status:input_type -> trafficsim.enginerpc.v1.StatusRequest
-	7,  // 8: trafficsim.enginerpc.v1.Engine.List:input_type -> trafficsim.enginerpc.v1.ListRequest
-	8,  // 9: trafficsim.enginerpc.v1.Engine.Watch:input_type -> trafficsim.enginerpc.v1.WatchRequest
-	10, // 10: trafficsim.enginerpc.v1.Engine.Scenarios:input_type -> trafficsim.enginerpc.v1.ScenariosRequest
-	12, // 11: trafficsim.enginerpc.v1.Engine.Version:input_type -> trafficsim.enginerpc.v1.VersionRequest
-	14, // 12: trafficsim.enginerpc.v1.Engine.Ping:input_type -> trafficsim.enginerpc.v1.PingRequest
-	3,  // 13: trafficsim.enginerpc.v1.Engine.Start:output_type -> trafficsim.enginerpc.v1.RunStatus
-	3,  // 14: trafficsim.enginerpc.v1.Engine.Stop:output_type -> trafficsim.enginerpc.v1.RunStatus
-	3,  // 15: trafficsim.enginerpc.v1.Engine.Status:output_type -> trafficsim.enginerpc.v1.RunStatus
-	4,  // 16: trafficsim.enginerpc.v1.Engine.List:output_type -> trafficsim.enginerpc.v1.RunList
-	3,  // 17: trafficsim.enginerpc.v1.Engine.Watch:output_type -> trafficsim.enginerpc.v1.RunStatus
-	11, // 18: trafficsim.enginerpc.v1.Engine.Scenarios:output_type -> trafficsim.enginerpc.v1.ScenarioList
-	13, // 19: trafficsim.enginerpc.v1.Engine.Version:output_type -> trafficsim.enginerpc.v1.VersionInfo
-	15, // 20: trafficsim.enginerpc.v1.Engine.Ping:output_type -> trafficsim.enginerpc.v1.PingResponse
-	13, // [13:21] is the sub-list for method output_type
-	5,  // [5:13] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	10, // 4: trafficsim.enginerpc.v1.Scenario.archetypes:type_name -> trafficsim.enginerpc.v1.Archetype
+	11, // 5: trafficsim.enginerpc.v1.Scenario.mix:type_name -> trafficsim.enginerpc.v1.Weighted
+	9,  // 6: trafficsim.enginerpc.v1.ScenarioList.scenarios:type_name -> trafficsim.enginerpc.v1.Scenario
+	0,  // 7: trafficsim.enginerpc.v1.Engine.Start:input_type -> trafficsim.enginerpc.v1.RunConfig
+	5,  // 8: trafficsim.enginerpc.v1.Engine.Stop:input_type -> trafficsim.enginerpc.v1.StopRequest
+	6,  // 9: trafficsim.enginerpc.v1.Engine.Status:input_type -> trafficsim.enginerpc.v1.StatusRequest
+	7,  // 10: trafficsim.enginerpc.v1.Engine.List:input_type -> trafficsim.enginerpc.v1.ListRequest
+	8,  // 11: trafficsim.enginerpc.v1.Engine.Watch:input_type -> trafficsim.enginerpc.v1.WatchRequest
+	12, // 12: trafficsim.enginerpc.v1.Engine.Scenarios:input_type -> trafficsim.enginerpc.v1.ScenariosRequest
+	14, // 13: trafficsim.enginerpc.v1.Engine.Version:input_type -> trafficsim.enginerpc.v1.VersionRequest
+	16, // 14: trafficsim.enginerpc.v1.Engine.Ping:input_type -> trafficsim.enginerpc.v1.PingRequest
+	3,  // 15: trafficsim.enginerpc.v1.Engine.Start:output_type -> trafficsim.enginerpc.v1.RunStatus
+	3,  // 16: trafficsim.enginerpc.v1.Engine.Stop:output_type -> trafficsim.enginerpc.v1.RunStatus
+	3,  // 17: trafficsim.enginerpc.v1.Engine.Status:output_type -> trafficsim.enginerpc.v1.RunStatus
+	4,  // 18: trafficsim.enginerpc.v1.Engine.List:output_type -> trafficsim.enginerpc.v1.RunList
+	3,  // 19: trafficsim.enginerpc.v1.Engine.Watch:output_type -> trafficsim.enginerpc.v1.RunStatus
+	13, // 20: trafficsim.enginerpc.v1.Engine.Scenarios:output_type -> trafficsim.enginerpc.v1.ScenarioList
+	15, // 21: trafficsim.enginerpc.v1.Engine.Version:output_type -> trafficsim.enginerpc.v1.VersionInfo
+	17, // 22: trafficsim.enginerpc.v1.Engine.Ping:output_type -> trafficsim.enginerpc.v1.PingResponse
+	15, // [15:23] is the sub-list for method output_type
+	7,  // [7:15] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_enginerpc_proto_init() }
@@ -1183,7 +1328,7 @@ func file_enginerpc_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_enginerpc_proto_rawDesc), len(file_enginerpc_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -5,7 +5,7 @@ import { AppRootProps } from '@grafana/data';
 import { ROUTES } from '../../constants';
 import { Scenarios } from '../../pages/Scenarios';
 import { Simulations } from '../../pages/Simulations';
-import { prefixRoute } from '../../utils/routing';
+import { prefixRoute } from '../../routing';
 
 /** App routes the app's pages; anything unknown lands on Simulations. */
 export function App(_props: AppRootProps) {

@@ -6,7 +6,7 @@ import { Alert, Button, Combobox, ComboboxOption, Field, FieldSet, Input, Stack,
 import { startRun } from '../../api/client';
 import { ApiError } from '../../api/errors';
 import { Limits, RunField, RunStatus, Scenario } from '../../api/types';
-import { ControlPermission } from '../../utils/roles';
+import { ControlPermission } from '../../roles';
 import { testIds } from '../testIds';
 import { RunFormValues, validateRunForm, valuesFromConfig } from './validation';
 

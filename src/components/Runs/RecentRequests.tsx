@@ -2,7 +2,7 @@ import React, { useMemo } from 'react';
 import { Badge, BadgeColor, Column, InteractiveTable, Text } from '@grafana/ui';
 
 import { RequestEvent } from '../../api/types';
-import { formatClock, formatMs } from '../../utils/format';
+import { formatClock, formatMs } from '../../format';
 
 interface Row extends RequestEvent {
   key: string;

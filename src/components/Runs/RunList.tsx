@@ -3,7 +3,7 @@ import { Alert, EmptyState, LoadingPlaceholder } from '@grafana/ui';
 
 import { ApiError } from '../../api/errors';
 import { isActive, RunStatus } from '../../api/types';
-import { ControlPermission } from '../../utils/roles';
+import { ControlPermission } from '../../roles';
 import { testIds } from '../testIds';
 import { RunCard } from './RunCard';
 

@@ -4,7 +4,7 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { Badge, BadgeColor, useStyles2 } from '@grafana/ui';
 
 import { RunState, RunStats as Stats } from '../../api/types';
-import { formatCount, formatDuration, formatMs, formatPercent, formatRate } from '../../utils/format';
+import { formatCount, formatDuration, formatMs, formatPercent, formatRate } from '../../format';
 
 const stateColors: Record<RunState, BadgeColor> = {
   starting: 'blue',

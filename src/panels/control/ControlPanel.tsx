@@ -25,9 +25,9 @@ import { DASHBOARD_RUN_VARIABLE, ROUTES } from '../../constants';
 import { fresher, useLiveRun } from '../../hooks/useLiveRun';
 import { useLoad } from '../../hooks/useLoad';
 import { useRuns } from '../../hooks/useRuns';
-import { runDashboardUrl } from '../../utils/dashboard';
-import { controlPermission } from '../../utils/roles';
-import { prefixRoute } from '../../utils/routing';
+import { runDashboardUrl } from '../../dashboard';
+import { controlPermission } from '../../roles';
+import { prefixRoute } from '../../routing';
 import { ControlOptions } from './types';
 
 const PANEL_STATS = ['users', 'requests', 'rps', 'success', 'p95', 'remaining'];

@@ -1,8 +1,8 @@
 import { urlUtil } from '@grafana/data';
 import { config } from '@grafana/runtime';
 
-import { RunStatus, isActive } from '../api/types';
-import { DASHBOARD_RUN_VARIABLE, OVERVIEW_DASHBOARD_UID } from '../constants';
+import { RunStatus, isActive } from './api/types';
+import { DASHBOARD_RUN_VARIABLE, OVERVIEW_DASHBOARD_UID } from './constants';
 
 /**
  * runDashboardUrl links to the provisioned simulator dashboard with its run variable set

@@ -1,4 +1,4 @@
-import { PLUGIN_BASE_URL, ROUTES } from '../constants';
+import { PLUGIN_BASE_URL, ROUTES } from './constants';
 
 /** The app-relative URL of one of the app's pages. */
 export function prefixRoute(route: ROUTES | string): string {

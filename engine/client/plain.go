@@ -1,0 +1,220 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/textproto"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PlainGroup is the `group` label of plain requests that name none.
+const PlainGroup = "plain"
+
+// PlainSpec is a request written out in a scenario file (`requests:`), sent as
+// is to any endpoint of the target: method, path, headers and body, with
+// {{vu}}, {{seq}}, {{rand}} and {{run}} placeholders.
+type PlainSpec struct {
+	Method  string            // default GET
+	Path    string            // after the base URL, starting with /; may carry a query
+	Headers map[string]string // values may be templates
+	Body    string            // template; sent when HasBody
+	HasBody bool
+	Group   string // the `group` label (default "plain")
+}
+
+// PlainRequest is a PlainSpec compiled against a client's base URL: the URL,
+// header values and body are templates split once, and static header values
+// are shared slices, so a request without placeholders renders without
+// allocating anything of its own.
+type PlainRequest struct {
+	Method string
+	Group  string
+	// Route is the `route` label: the path as written (placeholders kept, so the
+	// label stays bounded), without its query.
+	Route   string
+	url     Template
+	headers []plainHeader
+	body    Template
+	hasBody bool
+}
+
+type plainHeader struct {
+	key    string
+	value  Template
+	static []string // the value when it has no placeholders
+}
+
+// ValidatePlain checks a spec without a client (scenario files); the error
+// names the field (method, path, headers.<name>, body).
+func ValidatePlain(s PlainSpec) error {
+	_, err := compilePlain("", s)
+	return err
+}
+
+// NewPlain compiles a spec for this client's target.
+func (c *Client) NewPlain(s PlainSpec) (*PlainRequest, error) { return compilePlain(c.base, s) }
+
+func compilePlain(base string, s PlainSpec) (*PlainRequest, error) {
+	bad := func(field, format string, args ...any) error {
+		return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	p := &PlainRequest{Method: strings.ToUpper(s.Method), Group: s.Group, hasBody: s.HasBody}
+	if p.Method == "" {
+		p.Method = http.MethodGet
+	}
+	if !validMethod(p.Method) {
+		return nil, bad("method", "%q: use an HTTP method such as GET, POST, PUT, PATCH or DELETE", s.Method)
+	}
+	if p.Group == "" {
+		p.Group = PlainGroup
+	}
+	if !strings.HasPrefix(s.Path, "/") {
+		return nil, bad("path", "%q must start with / (it is appended to --base-url; other hosts are not allowed)", s.Path)
+	}
+	if strings.ContainsAny(s.Path, " \t\r\n#") {
+		return nil, bad("path", "%q contains a space, a line break or #; percent-encode them", s.Path)
+	}
+	var err error
+	if p.url, err = ParseTemplate(s.Path); err != nil {
+		return nil, bad("path", "%v", err)
+	}
+	// The base URL is literal text, whatever it contains.
+	p.url.parts = append([]tplPart{{text: base}}, p.url.parts...)
+	p.url.src = base + s.Path
+	p.Route, _, _ = strings.Cut(s.Path, "?")
+	keys := make([]string, 0, len(s.Headers))
+	for k := range s.Headers {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if k == "" || strings.ContainsAny(k, " \t\r\n:") {
+			return nil, bad("headers", "%q is not a header name", k)
+		}
+		v := s.Headers[k]
+		if strings.ContainsAny(v, "\r\n") {
+			return nil, bad("headers."+k, "the value contains a line break")
+		}
+		h := plainHeader{key: textproto.CanonicalMIMEHeaderKey(k)}
+		if h.key == "Host" || h.key == "Content-Length" {
+			return nil, bad("headers."+k, "is set by the client; leave it out")
+		}
+		if h.value, err = ParseTemplate(v); err != nil {
+			return nil, bad("headers."+k, "%v", err)
+		}
+		if h.value.Static() {
+			h.static = []string{v}
+		}
+		p.headers = append(p.headers, h)
+	}
+	if s.HasBody {
+		if p.body, err = ParseTemplate(s.Body); err != nil {
+			return nil, bad("body", "%v", err)
+		}
+		if !slices.ContainsFunc(p.headers, func(h plainHeader) bool { return h.key == "Content-Type" }) {
+			p.headers = append(p.headers, plainHeader{key: "Content-Type", static: jsonValue})
+		}
+	}
+	return p, nil
+}
+
+func validMethod(m string) bool {
+	if m == "" {
+		return false
+	}
+	for i := 0; i < len(m); i++ {
+		if c := m[i]; c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// DoPlain sends a plain request and discards the answer's body (reading it
+// all, so the connection is reused). token, when not empty, is sent as the
+// profile's access token. Like Do it goes through the Policy and never panics.
+func (c *Client) DoPlain(ctx context.Context, p *PlainRequest, vars *TemplateVars, token string) Result {
+	res := Result{Start: time.Now()}
+	a := Attempt{VU: -1, Group: p.Group, Method: p.Method, Route: p.Route}
+	if vars != nil {
+		a.VU = vars.VU
+	}
+	timeout, err := c.policy.Admit(ctx, &a)
+	if err != nil {
+		res.Err = err
+		res.ErrKind = KindCanceled
+		if errors.Is(err, ErrCircuitOpen) {
+			res.ErrKind = KindCircuitOpen
+		}
+		return res
+	}
+	res.Start = time.Now()
+	c.sendPlain(ctx, p, vars, token, timeout, &res)
+	res.Latency = time.Since(res.Start)
+	c.policy.Done(&a, &res)
+	return res
+}
+
+func (c *Client) sendPlain(ctx context.Context, p *PlainRequest, vars *TemplateVars, token string, timeout time.Duration, res *Result) {
+	var body io.Reader
+	if p.hasBody {
+		buf := bufPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		defer func() {
+			if buf.Cap() <= 64<<10 {
+				bufPool.Put(buf)
+			}
+		}()
+		buf.Write(p.body.Append(buf.AvailableBuffer(), vars))
+		body = bytes.NewReader(buf.Bytes())
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	u := p.url.Render(vars)
+	req, err := http.NewRequestWithContext(ctx, p.Method, u, body)
+	if err != nil {
+		res.Err, res.ErrKind = fmt.Errorf("build request %s %s: %w", p.Method, p.Route, err), KindProtocol
+		return
+	}
+	req.Header["User-Agent"] = c.uaValue
+	for i := range p.headers {
+		h := &p.headers[i]
+		if h.static != nil {
+			req.Header[h.key] = h.static
+		} else {
+			req.Header[h.key] = []string{h.value.Render(vars)}
+		}
+	}
+	if token != "" {
+		req.Header[c.authHdr] = []string{c.scheme + token}
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		res.Err, res.ErrKind = err, classify(ctx, err)
+		return
+	}
+	res.Status = resp.StatusCode
+	if ra := resp.Header["Retry-After"]; len(ra) > 0 {
+		if s, err := strconv.Atoi(ra[0]); err == nil && s >= 0 {
+			res.RetryAfter = time.Duration(s) * time.Second
+		}
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		res.Err, res.ErrKind = fmt.Errorf("read answer: %w", err), classify(ctx, err)
+		if res.ErrKind == KindConnection {
+			res.ErrKind = KindProtocol
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package resilience
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// HDR geometry of the per-route latency: microseconds from 1µs to 10 minutes,
+// two significant digits (about 1% error, ~20 KiB per histogram).
+const (
+	hdrLowest  = 1
+	hdrHighest = int64(10 * time.Minute / time.Microsecond)
+	hdrSig     = 2
+	// timeoutWindow is how many answers a route histogram takes before it is
+	// rotated: the timeout follows the recent past, not the whole run.
+	timeoutWindow = 1000
+	// recomputeEvery answers the route's timeout is computed again.
+	recomputeEvery = 16
+)
+
+// AdaptiveTimeout is p95 × factor within [floor, cap].
+func AdaptiveTimeout(p95 time.Duration, factor float64, floor, cap time.Duration) time.Duration {
+	t := time.Duration(float64(p95) * factor)
+	return min(max(t, floor), cap)
+}
+
+// routeTimer keeps a route's recent latency in two HDR histograms (the current
+// window and the one before) and its current timeout.
+type routeTimer struct {
+	timeout atomic.Int64 // nanoseconds
+
+	mu      sync.Mutex
+	cur     *hdrhistogram.Histogram
+	prev    *hdrhistogram.Histogram
+	pending int
+}
+
+func newRouteTimer(initial time.Duration) *routeTimer {
+	t := &routeTimer{
+		cur:  hdrhistogram.New(hdrLowest, hdrHighest, hdrSig),
+		prev: hdrhistogram.New(hdrLowest, hdrHighest, hdrSig),
+	}
+	t.timeout.Store(int64(initial))
+	return t
+}
+
+// observe records one latency and recomputes the timeout now and then. A
+// timed-out request is observed at its timeout: a censored sample still pulls
+// p95 up, so a target that became slower for good is followed up to the cap.
+func (t *routeTimer) observe(d time.Duration, c *Config) (changed bool, now time.Duration) {
+	us := min(max(d.Microseconds(), hdrLowest), hdrHighest)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_ = t.cur.RecordValue(us)
+	if t.cur.TotalCount() >= timeoutWindow {
+		t.prev, t.cur = t.cur, t.prev
+		t.cur.Reset()
+	}
+	if t.pending++; t.pending < recomputeEvery {
+		return false, 0
+	}
+	t.pending = 0
+	h := t.cur
+	if h.TotalCount() < int64(c.TimeoutMinSamples) {
+		h = t.prev
+	}
+	if h.TotalCount() < int64(c.TimeoutMinSamples) {
+		return false, 0
+	}
+	p95 := time.Duration(h.ValueAtQuantile(95)) * time.Microsecond
+	nt := AdaptiveTimeout(p95, c.TimeoutFactor, c.TimeoutFloor, c.TimeoutCap)
+	return t.timeout.Swap(int64(nt)) != int64(nt), nt
+}
+
+func (t *routeTimer) current() time.Duration { return time.Duration(t.timeout.Load()) }
