@@ -69,9 +69,10 @@ func GoTest() error {
 
 // Test runs every check and test: gofmt, vet, the plugin backend and engine build
 // into dist/, the frontend (typecheck, lint, jest, production build) and the Go tests
-// with -race (which include the dashboards against a real Prometheus).
+// with -race (which include the dashboards against a real Prometheus), then the
+// browser end-to-end specs (Playwright driving Debian's chromium).
 func Test() {
-	mg.SerialDeps(Fmt, Vet, Build.Linux, Frontend, GoTest)
+	mg.SerialDeps(Fmt, Vet, Build.Linux, Frontend, GoTest, E2E)
 }
 
 func goBuild(goos, goarch, out, pkg string) error {

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Reproducible side-by-side sweep of trafficsim and its peers (docs/benchmarks.md).
 #
-#   bench/run.sh [a|b|c|all]     default: all
+#   bench/run.sh [a|b|c|d|all]   default: all (a, b, c; d is the long run, on its own)
 #
 # a  single-endpoint GET against bench/cmd/benchserver: trafficsim, k6, vegeta, hey,
 #    wrk and a bare Go loop; each tool pinned to CPU 0, the server to CPU 1.
 # b  the mixed journey with zero think time against the reference target:
 #    trafficsim vs bench/k6/mixed.js.
-# c  RSS with many thinking VUs: trafficsim and k6.
+# c  RSS with many thinking VUs: trafficsim and k6, and how long trafficsim takes until
+#    every VU has sent its first request and thinks.
+# d  RSS over a 10-minute run at steady load (see sweep_d).
 #
 # Environment: RUNS (3), DURATION (10s), CONNS (50), VUS_LIST ("1000 10000 50000 100000"),
-# K6_MAX_VUS (largest k6 VU count tried in c, 50000), OUT (bench/out).
+# K6_MAX_VUS (largest k6 VU count tried in c, 50000; 0 = none), MAX_IN_FLIGHT (c: 1024), OUT (bench/out), PEERS_BIN (prebuilt
+# k6/vegeta to copy, /work/peers/bin), SKIP_BUILD (non-empty: use the binaries already in
+# bench/.tools/bin).
 # Traffic goes to 127.0.0.1 only. Results: one line per run in $OUT/results.tsv and a
 # medians table on stdout.
 set -euo pipefail
@@ -21,6 +25,7 @@ DURATION=${DURATION:-10s}
 CONNS=${CONNS:-50}
 VUS_LIST=${VUS_LIST:-"1000 10000 50000 100000"}
 K6_MAX_VUS=${K6_MAX_VUS:-50000}
+MAX_IN_FLIGHT=${MAX_IN_FLIGHT:-1024}
 OUT=${OUT:-$root/bench/out}
 TOOLS=$root/bench/.tools
 mkdir -p "$OUT" "$TOOLS/bin"
@@ -35,6 +40,11 @@ install_peers() {
     log "installing wrk and hey from Debian"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk hey >/dev/null
   fi
+  # Prebuilt peers (PEERS_BIN, default /work/peers/bin) save the builds below.
+  local pb=${PEERS_BIN:-/work/peers/bin}
+  for t in k6 vegeta; do
+    if [ ! -x "$TOOLS/bin/$t" ] && [ -x "$pb/$t" ]; then cp "$pb/$t" "$TOOLS/bin/$t"; fi
+  done
   if [ ! -x "$TOOLS/bin/k6" ]; then
     log "installing k6 (go install go.k6.io/k6@latest)"
     GOBIN=$TOOLS/bin go install go.k6.io/k6@latest
@@ -50,6 +60,7 @@ install_peers() {
 }
 
 build_ours() {
+  if [ -n "${SKIP_BUILD:-}" ]; then log "SKIP_BUILD set: using the binaries in $TOOLS/bin"; return; fi
   log "building trafficsim, benchserver, bareloop"
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/trafficsim" ./engine/cmd/trafficsim
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/benchserver" ./bench/cmd/benchserver
@@ -73,6 +84,19 @@ record() { # sweep tool metric value
 
 secs() { local d=$1; case $d in *ms) echo "scale=3; ${d%ms}/1000" | bc ;; *s) echo "${d%s}" ;; *m) echo $((${d%m} * 60)) ;; *) echo "$d" ;; esac; }
 
+# timed file cmd...: run cmd, writing its user+system CPU seconds to file.
+timed() { local f=$1; shift; /usr/bin/time -f '%U %S' -o "$f" "$@"; }
+cpu_of() { awk 'END {print $1 + $2}' "$1"; }
+
+# record_a tool requests seconds cpufile: requests/s, and requests per CPU-second of
+# the tool (its own user+system time) — the per-core figure that other load on the
+# machine disturbs least.
+record_a() {
+  local cpu; cpu=$(cpu_of "$4")
+  record a "$1" rps "$(echo "$2 / $3" | bc)"
+  record a "$1" req_per_cpu_s "$(echo "$2 / $cpu" | bc)"
+}
+
 sweep_a() {
   local url=http://127.0.0.1:9600/ tmp=$OUT/a
   mkdir -p "$tmp"
@@ -81,25 +105,30 @@ sweep_a() {
   wait_http "$url"
   local d; d=$(secs "$DURATION")
   for run in $(seq 1 "$RUNS"); do
-    log "sweep a, run $run/$RUNS"
-    taskset -c 0 trafficsim run --base-url http://127.0.0.1:9600 --scenario bench/scenarios/get.yaml \
-      --users "$CONNS" --duration "$DURATION" --delay-min 0 --delay-max 0 \
-      --min-request-count 1000000000 --max-request-count 1000000000 --cleanup=false \
+    log "sweep a, run $run/$RUNS (load $(cut -d' ' -f1 /proc/loadavg))"
+    timed "$tmp/cpu" taskset -c 0 trafficsim run --base-url http://127.0.0.1:9600 --scenario bench/scenarios/get.yaml \
+      --users "$CONNS" --duration "$DURATION" --delay-min 0 --delay-max 0 --progress off \
+      --min-request-count 10000000 --max-request-count 10000000 \
       --summary "$tmp/trafficsim.json" >/dev/null 2>&1 || true
-    record a trafficsim rps "$(jq -r '.requests / .duration_seconds | floor' "$tmp/trafficsim.json")"
-    K6_NO_USAGE_REPORT=true taskset -c 0 k6 run -q --no-color --summary-export "$tmp/k6.json" \
+    record_a trafficsim "$(jq -r .requests "$tmp/trafficsim.json")" "$(jq -r .duration_seconds "$tmp/trafficsim.json")" "$tmp/cpu"
+    K6_NO_USAGE_REPORT=true timed "$tmp/cpu" taskset -c 0 k6 run -q --no-color --summary-export "$tmp/k6.json" \
       -e URL="$url" -e VUS="$CONNS" -e DURATION="$DURATION" bench/k6/get.js >/dev/null 2>&1
-    record a k6 rps "$(jq -r '.metrics.http_reqs.rate | floor' "$tmp/k6.json")"
-    echo "GET $url" | taskset -c 0 vegeta attack -rate=0 -max-workers="$CONNS" -workers="$CONNS" \
+    record_a k6 "$(jq -r .metrics.http_reqs.count "$tmp/k6.json")" "$(jq -r '.metrics.http_reqs.count / .metrics.http_reqs.rate' "$tmp/k6.json")" "$tmp/cpu"
+    echo "GET $url" | timed "$tmp/cpu" taskset -c 0 vegeta attack -rate=0 -max-workers="$CONNS" -workers="$CONNS" \
       -duration="$DURATION" -keepalive=true >"$tmp/vegeta.bin"
-    record a vegeta rps "$(vegeta report -type=json "$tmp/vegeta.bin" | jq -r '.throughput | floor')"
-    record a hey rps "$(taskset -c 0 hey -z "$DURATION" -c "$CONNS" "$url" | awk '/Requests\/sec/ {printf "%d", $2}')"
-    record a wrk rps "$(taskset -c 0 wrk -t1 -c"$CONNS" -d"$DURATION" "$url" | awk '/Requests\/sec/ {printf "%d", $2}')"
-    record a bareloop rps "$(taskset -c 0 bareloop -url "$url" -c "$CONNS" -d "$DURATION" | sed -E 's/.*rps=([0-9]+).*/\1/')"
+    vegeta report -type=json "$tmp/vegeta.bin" >"$tmp/vegeta.json"
+    record_a vegeta "$(jq -r .requests "$tmp/vegeta.json")" "$(jq -r '.duration / 1e9' "$tmp/vegeta.json")" "$tmp/cpu"
+    timed "$tmp/cpu" taskset -c 0 hey -z "$DURATION" -c "$CONNS" "$url" >"$tmp/hey.txt"
+    record_a hey "$(awk '/Requests\/sec/ {r=$2} /Total:/ {t=$2} END {printf "%d", r * t}' "$tmp/hey.txt")" \
+      "$(awk '/Total:/ {print $2; exit}' "$tmp/hey.txt")" "$tmp/cpu"
+    timed "$tmp/cpu" taskset -c 0 wrk -t1 -c"$CONNS" -d"$DURATION" "$url" >"$tmp/wrk.txt"
+    record_a wrk "$(awk '/requests in/ {print $1}' "$tmp/wrk.txt")" "$d" "$tmp/cpu"
+    timed "$tmp/cpu" taskset -c 0 bareloop -url "$url" -c "$CONNS" -d "$DURATION" >"$tmp/bareloop.txt"
+    record_a bareloop "$(sed -E 's/.*requests=([0-9]+).*/\1/' "$tmp/bareloop.txt")" \
+      "$(sed -E 's/.*seconds=([0-9.]+).*/\1/' "$tmp/bareloop.txt")" "$tmp/cpu"
   done
   kill "${pids[-1]}" 2>/dev/null || true
   wait "${pids[-1]}" 2>/dev/null || true
-  : "$d"
 }
 
 sweep_b() {
@@ -109,16 +138,18 @@ sweep_b() {
   pids+=($!)
   wait_http http://127.0.0.1:9501/healthz
   for run in $(seq 1 "$RUNS"); do
-    log "sweep b, run $run/$RUNS"
-    taskset -c 0 trafficsim run --base-url http://127.0.0.1:9501 --scenario mixed \
+    log "sweep b, run $run/$RUNS (load $(cut -d' ' -f1 /proc/loadavg))"
+    timed "$tmp/cpu" taskset -c 0 trafficsim run --base-url http://127.0.0.1:9501 --scenario mixed \
       --admin-password bench-admin-pw --users "$CONNS" --duration "$DURATION" --delay-min 0 --delay-max 0 \
-      --min-request-count 1000000000 --max-request-count 1000000000 \
+      --min-request-count 10000000 --max-request-count 10000000 --cleanup=false --progress off \
       --summary "$tmp/trafficsim.json" >/dev/null 2>&1 || true
     record b trafficsim rps "$(jq -r '.requests / .duration_seconds | floor' "$tmp/trafficsim.json")"
-    K6_NO_USAGE_REPORT=true taskset -c 0 k6 run -q --no-color --summary-export "$tmp/k6.json" \
+    record b trafficsim req_per_cpu_s "$(echo "$(jq -r .requests "$tmp/trafficsim.json") / $(cpu_of "$tmp/cpu")" | bc)"
+    K6_NO_USAGE_REPORT=true timed "$tmp/cpu" taskset -c 0 k6 run -q --no-color --summary-export "$tmp/k6.json" \
       -e BASE=http://127.0.0.1:9501 -e ADMIN_PASSWORD=bench-admin-pw -e VUS="$CONNS" -e DURATION="$DURATION" \
       bench/k6/mixed.js >/dev/null 2>&1 || true
     record b k6 rps "$(jq -r '.metrics.http_reqs.rate | floor' "$tmp/k6.json")"
+    record b k6 req_per_cpu_s "$(echo "$(jq -r .metrics.http_reqs.count "$tmp/k6.json") / $(cpu_of "$tmp/cpu")" | bc)"
   done
   kill "${pids[-1]}" 2>/dev/null || true
   wait "${pids[-1]}" 2>/dev/null || true
@@ -139,24 +170,37 @@ settle() {
   done
 }
 
+# Breakers and adaptive timeouts are off in c: every VU starting in the same instant
+# against a one-core server makes the first answers slow, and k6 has neither. At most
+# MAX_IN_FLIGHT (1024) first requests are on the wire at once: each costs a deep
+# goroutine stack and a connection while in flight, and the peak, not the thinking
+# VUs, would otherwise set the RSS.
 sweep_c() {
   taskset -c 1 benchserver --addr 127.0.0.1:9600 2>/dev/null &
   pids+=($!)
   wait_http http://127.0.0.1:9600/
   for n in $VUS_LIST; do
     log "sweep c, $n thinking VUs"
-    local t0 t1
+    local t0 t1 thinking=0
     t0=$(date +%s.%N)
     trafficsim run --base-url http://127.0.0.1:9600 --scenario bench/scenarios/sleepers.yaml \
-      --users "$n" --duration 10m --min-request-count 2 --max-request-count 2 --cleanup=false \
-      --delay-min 10m --delay-max 10m >"$OUT/c-trafficsim-$n.log" 2>&1 &
+      --users "$n" --duration 10m --min-request-count 2 --max-request-count 2 --progress off \
+      --metrics-addr 127.0.0.1:9613 --delay-min 10m --delay-max 10m --breakers=false --adaptive-timeouts=false \
+      --max-in-flight "$MAX_IN_FLIGHT" \
+      >"$OUT/c-trafficsim-$n.log" 2>&1 &
     local p=$!
-    settle "$p"
+    # Started = every VU has sent its first request and is thinking.
+    for _ in $(seq 1 1200); do
+      thinking=$(curl -fsS 127.0.0.1:9613/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {print $2}' || true)
+      [ "${thinking:-0}" = "$n" ] && break
+      sleep 0.05
+    done
     t1=$(date +%s.%N)
+    record c trafficsim "start_ms_$n" "$(echo "($t1 - $t0) * 1000 / 1" | bc)"
+    settle "$p"
     record c trafficsim "rss_kib_$n" "$(rss_of "$p")"
     kill -KILL "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
-    : "$t0" "$t1"
     if [ "$n" -le "$K6_MAX_VUS" ]; then
       K6_NO_USAGE_REPORT=true k6 run -q --no-color -e URL=http://127.0.0.1:9600/ -e VUS="$n" -e DURATION=10m \
         bench/k6/sleepers.js >"$OUT/c-k6-$n.log" 2>&1 &
@@ -169,12 +213,38 @@ sweep_c() {
   done
 }
 
+# d  memory over a long run: the mixed scenario at steady load (LONG_USERS VUs, default
+#    think times) against the reference target for LONG (10m); RSS every 30 s. The goal:
+#    the last reading within 5% of the minute-2 reading.
+sweep_d() {
+  local long=${LONG:-10m} users=${LONG_USERS:-500} tmp=$OUT/d
+  mkdir -p "$tmp"
+  taskset -c 1 trafficsim target --addr 127.0.0.1:9502 --bcrypt-cost 4 --admin-password bench-admin-pw >/dev/null 2>&1 &
+  pids+=($!)
+  wait_http http://127.0.0.1:9502/healthz
+  log "sweep d: $users VUs for $long"
+  taskset -c 0 trafficsim run --base-url http://127.0.0.1:9502 --scenario mixed --admin-password bench-admin-pw \
+    --users "$users" --duration "$long" --min-request-count 10000000 --max-request-count 10000000 \
+    --progress off --summary "$tmp/trafficsim.json" >"$tmp/run.log" 2>&1 &
+  local p=$! t=0
+  while kill -0 "$p" 2>/dev/null; do
+    sleep 30
+    t=$((t + 30))
+    local rss; rss=$(rss_of "$p" 2>/dev/null) || break
+    [ -n "$rss" ] && record d trafficsim "rss_kib_at_${t}s" "$rss"
+  done
+  wait "$p" 2>/dev/null || true
+  record d trafficsim requests "$(jq -r .requests "$tmp/trafficsim.json")"
+  kill "${pids[-1]}" 2>/dev/null || true
+  wait "${pids[-1]}" 2>/dev/null || true
+}
+
 medians() {
   log "medians ($RUNS runs each)"
-  sort -t$'\t' -k1,1 -k2,2 -k3,3 "$results" | awk -F'\t' '
-    function flush() { if (n) { asort(v); m = (n % 2) ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2; printf "%s\t%s\t%s\t%d\n", k1, k2, k3, m } n = 0; delete v }
-    { key = $1 FS $2 FS $3; if (key != last) { flush(); last = key; k1 = $1; k2 = $2; k3 = $3 } v[++n] = $4 }
-    END { flush() }'
+  cut -f1-3 "$results" | sort -u | while IFS=$'\t' read -r sw tool metric; do
+    awk -F'\t' -v s="$sw" -v t="$tool" -v m="$metric" '$1 == s && $2 == t && $3 == m {print $4}' "$results" | sort -n |
+      awk -v k="$sw	$tool	$metric" '{v[NR] = $1} END {x = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s\t%d\n", k, x}'
+  done
 }
 
 command -v jq >/dev/null || { echo "bench/run.sh needs jq (apt-get install jq)" >&2; exit 2; }
@@ -185,7 +255,8 @@ case ${1:-all} in
   a) sweep_a ;;
   b) sweep_b ;;
   c) sweep_c ;;
+  d) sweep_d ;;
   all) sweep_a; sweep_b; sweep_c ;;
-  *) echo "usage: bench/run.sh [a|b|c|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [a|b|c|d|all]" >&2; exit 2 ;;
 esac
 medians

@@ -73,12 +73,17 @@ const hexDigits = "0123456789abcdef"
 func writeString(buf *bytes.Buffer, s string) {
 	buf.WriteByte('"')
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			buf.WriteByte(c)
-			i++
+		// Copy the run of bytes that need no escaping in one go.
+		j := i
+		for j < len(s) && s[j] >= 0x20 && s[j] != '"' && s[j] != '\\' && s[j] < utf8.RuneSelf {
+			j++
+		}
+		if j > i {
+			buf.WriteString(s[i:j])
+			i = j
 			continue
 		}
+		c := s[i]
 		if c < utf8.RuneSelf {
 			switch c {
 			case '"', '\\':

@@ -43,6 +43,7 @@ type PlainRequest struct {
 	headers []plainHeader
 	body    Template
 	hasBody bool
+	static  bool // no placeholders and no body: Sender reuses it
 }
 
 type plainHeader struct {
@@ -122,6 +123,7 @@ func compilePlain(base string, s PlainSpec) (*PlainRequest, error) {
 			p.headers = append(p.headers, plainHeader{key: "Content-Type", static: jsonValue})
 		}
 	}
+	p.static = p.Static()
 	return p, nil
 }
 
@@ -198,7 +200,9 @@ func (c *Client) sendPlain(ctx context.Context, p *PlainRequest, vars *TemplateV
 	if token != "" {
 		req.Header[c.authHdr] = []string{c.scheme + token}
 	}
-	resp, err := c.hc.Do(req)
+	// Straight to the transport: http.Client's redirect and cookie machinery
+	// (redirects are not followed anyway) costs a header copy per request.
+	resp, err := c.hc.Transport.RoundTrip(req)
 	if err != nil {
 		res.Err, res.ErrKind = err, classify(ctx, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"reflect"
 	"testing"
 	"time"
 
@@ -27,6 +28,9 @@ func newHost(t *testing.T) *runhost.Host {
 	for _, s := range scenario.Builtins() {
 		sc = append(sc, enginerpc.Scenario{Name: s.Name, Description: s.Description})
 	}
+	// What plugin-serve adds for the Scenarios page, to check it crosses the wire.
+	sc[0].Archetypes = []enginerpc.Archetype{{Name: "admin", Weight: 10, Journey: []string{"login", "list_users"}}, {Name: "new_user", Weight: 25.5}}
+	sc[0].Mix = []enginerpc.Weighted{{Name: "auth", Weight: 20}, {Name: "user_query", Weight: 35.25}}
 	h := runhost.New(runhost.Options{
 		NewRun:    runhost.RunnerFactory(nil, nil, runner.WithTargetConfig(func(c *usersvc.Config) { c.BcryptCost = 4 })),
 		Scenarios: sc,
@@ -116,6 +120,11 @@ func exerciseEngine(ctx context.Context, t *testing.T, eng enginerpc.Engine) {
 	sc, err := eng.Scenarios(ctx)
 	if err != nil || len(sc) != len(scenario.Builtins()) || sc[0].Name != "mixed" || sc[0].Description == "" {
 		t.Fatalf("Scenarios = %+v, %v", sc, err)
+	}
+	wantArch := []enginerpc.Archetype{{Name: "admin", Weight: 10, Journey: []string{"login", "list_users"}}, {Name: "new_user", Weight: 25.5}}
+	wantMix := []enginerpc.Weighted{{Name: "auth", Weight: 20}, {Name: "user_query", Weight: 35.25}}
+	if !reflect.DeepEqual(sc[0].Archetypes, wantArch) || !reflect.DeepEqual(sc[0].Mix, wantMix) {
+		t.Fatalf("mixed archetypes, mix = %+v, %+v; want %+v, %+v", sc[0].Archetypes, sc[0].Mix, wantArch, wantMix)
 	}
 
 	// Invalid config comes back as a FieldError naming the field.

@@ -26,6 +26,7 @@ func WriteFinal(w io.Writer, s Summary) error {
 	if s.Error != "" {
 		fmt.Fprintf(&b, "Error: %s\n", s.Error)
 	}
+	writeLoad(&b, s)
 
 	b.WriteString("\nEndpoints\n")
 	if len(s.Endpoints) == 0 {
@@ -90,6 +91,13 @@ func WriteFinal(w io.Writer, s Summary) error {
 	}
 	if c.Error != "" {
 		fmt.Fprintf(&b, "  cleanup error: %s\n", c.Error)
+	}
+	if s.Resilience != nil {
+		b.WriteString("\n")
+		_ = s.Resilience.WriteText(&b) // a strings.Builder does not fail
+	}
+	if len(s.Thresholds) > 0 {
+		writeThresholds(&b, s.Thresholds)
 	}
 
 	if _, err := io.WriteString(w, b.String()); err != nil {

@@ -27,6 +27,8 @@ type Live struct {
 	Elapsed     time.Duration // since the run started
 	Remaining   time.Duration // estimate; negative when unknown
 	Stats       metrics.Stats
+	// Load is the load model's line, e.g. "open 300/s · dropped 3" (empty: none).
+	Load string
 }
 
 // Progress renders a run's Live state to w until its context ends.
@@ -192,11 +194,16 @@ func Box(l Live, rps float64, recent, width int, loc *time.Location) []string {
 	title += " "
 	rows := []string{
 		fmt.Sprintf("Users     %d active / %d total", l.UsersActive, l.UsersTotal),
+	}
+	if l.Load != "" {
+		rows = append(rows, "Load      "+l.Load)
+	}
+	rows = append(rows,
 		fmt.Sprintf("Requests  %s  (%.1f/s)", thousands(st.Requests), rps),
 		fmt.Sprintf("Success   %s   Errors %s", percent(st.Outcomes.Success, st.Requests), errorsText(st)),
 		fmt.Sprintf("Latency   avg %s · p95 %s · peak %s", Duration(st.Latency.Mean), Duration(st.Latency.P95), Duration(st.Latency.Max)),
 		fmt.Sprintf("Elapsed   %s   Remaining %s", Clock(l.Elapsed), remainingText(l.Remaining)),
-	}
+	)
 	out := make([]string, 0, len(rows)+2+recent)
 	out = append(out, "┌─"+fit(title, width-1, '─')+"┐")
 	for _, r := range rows {
@@ -216,10 +223,14 @@ func Box(l Live, rps float64, recent, width int, loc *time.Location) []string {
 // PlainLine renders the one-line progress used when the output is not a terminal.
 func PlainLine(l Live, rps float64, now time.Time) string {
 	st := l.Stats
-	return fmt.Sprintf("[%s] run %s: users %d/%d, requests %d (%.1f/s), success %s, errors %d, avg %s, p95 %s, peak %s, elapsed %s, remaining %s",
+	line := fmt.Sprintf("[%s] run %s: users %d/%d, requests %d (%.1f/s), success %s, errors %d, avg %s, p95 %s, peak %s, elapsed %s, remaining %s",
 		now.Format("15:04:05"), l.RunID, l.UsersActive, l.UsersTotal, st.Requests, rps,
 		percent(st.Outcomes.Success, st.Requests), errorCount(st), Duration(st.Latency.Mean),
 		Duration(st.Latency.P95), Duration(st.Latency.Max), Clock(l.Elapsed), remainingText(l.Remaining))
+	if l.Load != "" {
+		line += ", load " + l.Load
+	}
+	return line
 }
 
 // EventLine formats one request of the live feed:

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/metrics"
+	"github.com/trafficsim/trafficsim/engine/resilience"
+	"github.com/trafficsim/trafficsim/engine/threshold"
 )
 
 // Groups are the endpoint groups, in report order; the summary always lists
@@ -77,6 +79,15 @@ type Summary struct {
 	Archetypes      map[string]ArchetypeSummary `json:"archetypes"`
 	TokenOperations map[string]map[string]int64 `json:"token_operations"`
 	Cleanup         CleanupSummary              `json:"cleanup"`
+	// Load is the load model and what it did (docs/load-models.md): dropped
+	// iterations, service time beside the latency.
+	Load *LoadSummary `json:"load,omitempty"`
+	// Resilience is what the client policy did (docs/resilience.md); absent
+	// when the run had none.
+	Resilience *resilience.Summary `json:"resilience,omitempty"`
+	// Thresholds are the verdicts of --threshold and the scenario's thresholds
+	// (docs/thresholds.md); absent when there were none.
+	Thresholds []threshold.Result `json:"thresholds,omitempty"`
 }
 
 // LatencySeconds is a latency distribution in seconds.

@@ -1,15 +1,12 @@
 package resilience
 
-import (
-	"math/rand/v2"
-	"time"
-)
+import "time"
 
 // Backoff is the wait after the n-th failure in a row (n ≥ 1): exponential
-// with full jitter, a uniform draw in [0, min(max, base·2^(n-1))]. Full jitter
-// spreads VUs that failed together, so they do not retry in lockstep.
-func Backoff(n int, base, max time.Duration, r *rand.Rand) time.Duration {
-	return time.Duration(r.Float64() * float64(BackoffCeiling(n, base, max)))
+// with full jitter, u (uniform in [0, 1)) times min(max, base·2^(n-1)). Full
+// jitter spreads VUs that failed together, so they do not retry in lockstep.
+func Backoff(n int, base, max time.Duration, u float64) time.Duration {
+	return time.Duration(u * float64(BackoffCeiling(n, base, max)))
 }
 
 // BackoffCeiling is the upper bound of Backoff(n, base, max).

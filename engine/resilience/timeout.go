@@ -59,7 +59,9 @@ func (t *routeTimer) observe(d time.Duration, c *Config) (changed bool, now time
 		t.prev, t.cur = t.cur, t.prev
 		t.cur.Reset()
 	}
-	if t.pending++; t.pending < recomputeEvery {
+	// Every few answers; on every one while the route is young, so its first
+	// timeout comes as soon as it has TimeoutMinSamples answers.
+	if t.pending++; t.pending < recomputeEvery && t.cur.TotalCount() > int64(2*c.TimeoutMinSamples) {
 		return false, 0
 	}
 	t.pending = 0

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
+	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/runner"
 )
 
@@ -31,7 +32,8 @@ func RunnerFactory(reg prometheus.Registerer, log *slog.Logger, opts ...runner.O
 			AdminPassword: cfg.AdminPassword,
 			Cleanup:       cfg.Cleanup,
 		}
-		all := append([]runner.Option{runner.WithRegisterer(reg)}, opts...)
+		// Runs from the plugin get the same resilience defaults as `trafficsim run`.
+		all := append([]runner.Option{runner.WithRegisterer(reg), runner.WithResilience(resilience.Defaults())}, opts...)
 		if log != nil {
 			all = append(all, runner.WithLogger(log))
 		}

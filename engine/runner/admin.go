@@ -205,13 +205,11 @@ func (v *vu) mistake(kind string) {
 	want := func(status int) outcome { return outcome(status) }
 	switch kind {
 	case "wrong_password":
-		user, email, _ := v.credentials()
-		if !v.admin && v.me == nil {
-			if !v.signup() {
-				return
-			}
-			user, email, _ = v.credentials()
+		// A VU without an account (its signup failed) has no credentials yet.
+		if !v.admin && v.me == nil && !v.signup() {
+			return
 		}
+		user, email, _ := v.credentials()
 		ident := user
 		p := v.r.client.Profile().Login
 		if p.With == "email" && !v.admin {

@@ -1,13 +1,20 @@
 package runner
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"testing"
+	"time"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/metrics"
+	"github.com/trafficsim/trafficsim/engine/scenario"
 )
 
 // benchVU prepares one VU of a run against url, as Run would, without
@@ -114,4 +121,120 @@ func BenchmarkBaselineNetHTTP(b *testing.B) {
 		}
 		resp.Body.Close()
 	}
+}
+
+// BenchmarkPlainSend is a VU's plain GET (a `requests:` step without
+// placeholders): render, send, drain, record. Same server as BenchmarkSend.
+func BenchmarkPlainSend(b *testing.B) {
+	body := []byte(`{"id":42,"username":"sim_abc12345_u1_1","email":"sim_abc12345_u1_1@simulation.test","name":"Ada Lovelace","active":true,"roles":["user"]}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	defer srv.Close()
+	v := benchVU(b, srv.URL)
+	v.r.sc.Requests = []scenario.Request{{Name: "get", Think: scenario.ThinkQuick, Weight: 1,
+		Spec: client.PlainSpec{Path: "/api/v1/users/42", Headers: map[string]string{"Authorization": "Bearer x"}}}}
+	v.r.preparePlain()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if !v.plainRequest(0) {
+			b.Fatal("not sent")
+		}
+	}
+}
+
+// BenchmarkPickAction is a VU's choice of its next weighted action in the
+// mixed scenario: the steered group, then the action within it.
+func BenchmarkPickAction(b *testing.B) {
+	v := benchVU(b, "http://127.0.0.1:9")
+	r := v.r
+	allowed := r.mixAll
+	b.ReportAllocs()
+	for b.Loop() {
+		g := r.steer.pickGroup(v.rng, &allowed)
+		if g < 0 || r.actions[g].pick(v.rng) == "" {
+			b.Fatal("no action")
+		}
+	}
+}
+
+// BenchmarkPlainSendReused is BenchmarkPlainSend on the path of a VU sending
+// back to back (no think time): the request and timeout timer are reused.
+func BenchmarkPlainSendReused(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}`))
+	}))
+	defer srv.Close()
+	v := benchVU(b, srv.URL)
+	v.r.sc.Requests = []scenario.Request{{Name: "get", Think: scenario.ThinkQuick, Weight: 1,
+		Spec: client.PlainSpec{Path: "/api/v1/users/42", Headers: map[string]string{"Authorization": "Bearer x"}}}}
+	v.r.preparePlain()
+	v.pl = &plainVU{snd: v.r.client.NewSender(v.r.reqCtx)}
+	defer v.pl.snd.Release()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if !v.plainRequest(0) {
+			b.Fatal("not sent")
+		}
+	}
+}
+
+// BenchmarkThinkingPlainVU reports the memory of a thinking VU of a plain
+// scenario: VUs send one request, then pause; once every VU thinks, the heap
+// and goroutine stacks in use (after a GC) are divided by the VU count. b.N
+// is the VU count (run with -benchtime 10000x).
+func BenchmarkThinkingPlainVU(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	p := filepath.Join(b.TempDir(), "sleepers.yaml")
+	if err := os.WriteFile(p, []byte("requests:\n  - {name: home, path: /, think: pause}\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.BaseURL, cfg.Scenario = srv.URL, p
+	cfg.Users, cfg.MinRequests, cfg.MaxRequests = max(b.N, 100), 2, 2
+	cfg.DelayMin, cfg.DelayMax = 10*time.Minute, 10*time.Minute
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	go r.Run(context.Background())
+	deadline := time.Now().Add(2 * time.Minute)
+	for r.Snapshot().Stats.VUs["thinking"] != int64(cfg.Users) {
+		if time.Now().After(deadline) {
+			b.Fatalf("VUs not all thinking: %v", r.Snapshot().Stats.VUs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.StopTimer()
+	// Idle connections (and the in-process server's side of them) are the
+	// pool's, not the VUs'.
+	r.client.Close()
+	srv.CloseClientConnections()
+	for range 3 {
+		runtime.GC()
+		time.Sleep(50 * time.Millisecond) // connection goroutines exit
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if f := os.Getenv("THINKING_HEAP_PROFILE"); f != "" {
+		if out, err := os.Create(f); err == nil {
+			pprof.WriteHeapProfile(out)
+			out.Close()
+		}
+	}
+	n := float64(cfg.Users)
+	b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/n, "heap-B/VU")
+	b.ReportMetric(float64(after.StackInuse-before.StackInuse)/n, "stack-B/VU")
+	b.ReportMetric(0, "ns/op")
+	r.Stop()
+	<-r.Done()
 }

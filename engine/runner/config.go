@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/trafficsim/trafficsim/engine/loadshape"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 )
 
@@ -35,6 +36,17 @@ type Config struct {
 	// APIProfile is the path of an API profile file; it replaces the scenario's
 	// api section. Empty: the scenario's.
 	APIProfile string
+
+	// Load model (docs/load-models.md). None set: the scenario's load section,
+	// else Users VUs from the start. Closed model: RampUp (VUs start spread
+	// over it) or Stages (VU targets over time; Users is then the largest
+	// target). Open model: Rate and/or RateStages (arrivals per second), each
+	// arrival a session on a free VU of a pool of MaxVUs (0: Users).
+	RampUp     time.Duration
+	Stages     []loadshape.Stage
+	Rate       float64
+	RateStages []loadshape.Stage
+	MaxVUs     int
 }
 
 // DefaultConfig returns the defaults of the command line (DESIGN.md).
@@ -54,8 +66,8 @@ func DefaultConfig() Config {
 // FieldError is an invalid Config field. Field is the snake_case name of the
 // field as the plugin's RunConfig spells it (users, min_request_count,
 // max_request_count, duration, base_url, delay_min, delay_max, scenario,
-// run_id, seed, admin_user, admin_password, api_profile); the CLI flag is the
-// same with dashes.
+// run_id, seed, admin_user, admin_password, api_profile, ramp_up, stages,
+// rate, rate_stages, max_vus); the CLI flag is the same with dashes.
 type FieldError struct {
 	Field   string
 	Message string
@@ -137,6 +149,9 @@ func (c Config) load() (*scenario.Scenario, *url.URL, error) {
 	}
 	if len(c.AdminPassword) > 72 {
 		return nil, nil, bad("admin_password", "is longer than 72 bytes")
+	}
+	if err := c.withLoad(sc.Load).validateLoad(); err != nil {
+		return nil, nil, err
 	}
 	return sc, target, nil
 }

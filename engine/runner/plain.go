@@ -2,6 +2,7 @@ package runner
 
 import (
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,41 +70,107 @@ func (ps *plainSet) pick(rng *rand.Rand) int {
 
 // plainVU is what a VU of a plain scenario needs besides the vu struct. A
 // thinking plain VU has no goroutine of its own: its pause is a timer whose
-// function continues the VU on a fresh goroutine, so the deep stack of a
-// net/http call is not kept alive while it waits. Exactly one party continues
-// a parked VU: the timer or the stop, whichever wins parked's CAS.
+// function continues the VU on a fresh goroutine, so no goroutine stack is
+// kept alive while it waits. Exactly one party continues a parked VU: the
+// timer or the stop, whichever wins parked's CAS.
 type plainVU struct {
+	// snd reuses requests and the timeout timer when the VU sends back to back
+	// (no think time in the run); nil otherwise, so thinking VUs hold none.
+	snd    *client.Sender
 	timer  *time.Timer
 	parked atomic.Bool
-	next   int           // the request to send when the timer fires
-	done   chan struct{} // closed when the VU is over
+	next   int    // the request to send when the timer fires
+	end    func() // called once when the VU is over, by whoever ends it
 }
 
-// runPlain is the life of a VU of a plain scenario: requests picked by weight,
-// with think time, until the budget is spent or the run stops. It blocks until
-// then; its own goroutine parks with a small stack while the requests are
-// sent by others.
-func (v *vu) runPlain() {
-	rec := v.r.rec.Load()
-	rec.AssignArchetype(scenario.PlainArchetype)
+// beginPlain sets a plain VU up; end is called once when it is over.
+func (v *vu) beginPlain(end func()) *plainVU {
+	v.r.rec.Load().AssignArchetype(scenario.PlainArchetype)
 	v.setState(metrics.VUActive)
 	v.limit = v.budget
-	p := &plainVU{done: make(chan struct{})}
+	p := &plainVU{}
+	if v.r.cfg.DelayMax == 0 {
+		p.snd = v.r.client.NewSender(v.r.reqCtx)
+	}
+	p.end = func() {
+		if p.snd != nil {
+			p.snd.Release()
+		}
+		end()
+	}
 	p.timer = time.AfterFunc(time.Hour, v.wake)
 	p.timer.Stop()
 	v.pl = p
+	return p
+}
+
+// stopParked ends a VU parked in a pause; false when it is not parked (then
+// the goroutine sending for it ends it).
+func (v *vu) stopParked() bool {
+	p := v.pl
+	if p == nil || !p.parked.CompareAndSwap(true, false) {
+		return false
+	}
+	p.timer.Stop()
+	v.setState(metrics.VUActive)
+	p.end()
+	return true
+}
+
+// runPlain is the life of a VU of a plain scenario: requests picked by weight,
+// with think time between them (none before the first), until the budget is
+// spent or the run stops. It blocks until then, its goroutine parked with a
+// small stack while the requests are sent by others. drivePlain runs plain VUs
+// without even that goroutine when no load model needs one.
+func (v *vu) runPlain() {
+	done := make(chan struct{})
+	v.beginPlain(func() { close(done) })
 	go v.plainLoop()
 	select {
-	case <-p.done:
+	case <-done:
 	case <-v.r.stopCh:
-		if p.parked.CompareAndSwap(true, false) {
-			p.timer.Stop()
-			v.setState(metrics.VUActive)
-			close(p.done)
-		}
-		<-p.done
+		v.stopParked()
+		<-done
 	}
 	v.setState(metrics.VUDone)
+}
+
+// detachedPlain reports whether the run's VUs are plain VUs that need no
+// goroutine while they think: a closed model without ramp-up or stages.
+func (r *Runner) detachedPlain() bool { return r.sc.Plain && !r.load.open && !r.load.gated }
+
+// drivePlain runs plain VUs with no goroutine of their own between requests:
+// a thinking VU is its state and a timer (docs/benchmarks.md). It returns when
+// every VU is over; a stop ends the parked ones at once.
+func (r *Runner) drivePlain() {
+	var wg sync.WaitGroup
+	wg.Add(len(r.vus))
+	for _, v := range r.vus {
+		if v.stopping() {
+			v.setState(metrics.VUDone)
+			wg.Done()
+			continue
+		}
+		v.beginPlain(func() {
+			v.setState(metrics.VUDone)
+			wg.Done()
+		})
+		go v.plainLoop()
+	}
+	all := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(all)
+	}()
+	select {
+	case <-all:
+		return
+	case <-r.stopCh:
+	}
+	for _, v := range r.vus {
+		v.stopParked()
+	}
+	<-all
 }
 
 // wake continues a VU whose pause is over (on the timer's goroutine).
@@ -119,19 +186,23 @@ func (v *vu) wake() {
 // plainLoop sends requests until a pause, the end of the budget or a stop.
 func (v *vu) plainLoop() {
 	ps := v.r.plain
-	for v.sent < v.budget && !v.stopping() {
+	for v.sent < v.budget && v.park() {
 		i := ps.pick(v.rng)
 		st := &ps.steps[i]
-		if d := st.think.Draw(v.rng, v.r.cfg.DelayMin, v.r.cfg.DelayMax, v.pace); d > 0 {
+		// Think time is between requests: the first goes out at once.
+		if d := st.think.Draw(v.rng, v.r.cfg.DelayMin, v.r.cfg.DelayMax, v.pace); d > 0 && v.sent > 0 {
 			v.setState(metrics.VUThinking)
 			v.pl.next = i
 			v.pl.parked.Store(true)
+			if v.r.load.open {
+				v.intended = time.Now().Add(d) // open model: a late wake-up counts
+			}
 			v.pl.timer.Reset(d)
 			return
 		}
 		v.plainRequest(i)
 	}
-	close(v.pl.done)
+	v.pl.end()
 }
 
 // plainRequest sends the plain request i within the VU's budget and records
@@ -152,7 +223,13 @@ func (v *vu) plainRequest(i int) bool {
 	v.sent++
 	v.sentAtomic.Store(int32(v.sent))
 	vars := client.TemplateVars{VU: v.idx, Seq: v.sent, Rand: v.rng.Uint32() >> 1, Run: r.cfg.RunID}
-	res := r.client.DoPlain(r.reqCtx, st.req, &vars, token)
+	intended := v.takeIntended()
+	var res client.Result
+	if v.pl != nil && v.pl.snd != nil {
+		res = v.pl.snd.Do(st.req, &vars, token)
+	} else {
+		res = r.client.DoPlain(r.reqCtx, st.req, &vars, token)
+	}
 	expected := res.ErrKind == "" && (st.expect == 0 && res.Status >= 100 && res.Status < 400 || res.Status == st.expect)
 	kind := res.ErrKind
 	if kind == "" && !expected && res.Status >= 400 {
@@ -168,6 +245,7 @@ func (v *vu) plainRequest(i int) bool {
 		ErrKind:  kind,
 		Start:    res.Start,
 		Latency:  res.Latency,
+		Intended: intended,
 	})
 	if !r.sc.Plain {
 		// Journeys steer the mix and the error share over every request.

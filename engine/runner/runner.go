@@ -25,6 +25,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 	"github.com/trafficsim/trafficsim/engine/version"
@@ -66,6 +67,14 @@ type Snapshot struct {
 	Err         string
 	// Stats are the full in-process statistics (progress display).
 	Stats metrics.Stats
+
+	// Load model (docs/load-models.md).
+	Model             string  // closed or open
+	TargetUsers       int     // VUs the model asks for now (open: the pool size)
+	TargetRate        float64 // open model: arrivals per second asked for now
+	Stage             int     // index of the current stage (--stages, --rate-stages); -1 without
+	Iterations        int64   // open model: arrivals started
+	DroppedIterations int64   // open model: arrivals that found no free VU
 }
 
 // Option tunes a Runner.
@@ -77,6 +86,8 @@ type options struct {
 	target func(*usersvc.Config)
 	grace  time.Duration
 	policy client.Policy
+	// resilience builds a resilience.Policy at the start (WithResilience).
+	resilience *resilience.Config
 }
 
 // WithRegisterer registers the run's metrics on reg (default: none, in-process
@@ -120,6 +131,7 @@ type Runner struct {
 	reqCancel context.CancelFunc
 
 	// Shared by the VUs during Run.
+	load    *loadPlan
 	client  *client.Client
 	steer   *steer
 	pool    pool
@@ -133,6 +145,9 @@ type Runner struct {
 	plain   *plainSet // the scenario's plain requests (nil: none)
 
 	rate rateMeter
+
+	res     atomic.Pointer[resilience.Policy] // WithResilience's policy, once running
+	advisor client.Advisor                    // the policy's steering, if it has any
 
 	summaryMu sync.Mutex
 	summary   *report.Summary
@@ -168,6 +183,7 @@ func New(cfg Config, opts ...Option) (*Runner, error) {
 	if cfg.AdminPassword == "" {
 		cfg.AdminPassword = usersvc.DefaultAdminPassword
 	}
+	cfg = cfg.withLoad(sc.Load)
 	r := &Runner{
 		cfg:    cfg,
 		sc:     sc,
@@ -179,6 +195,7 @@ func New(cfg Config, opts ...Option) (*Runner, error) {
 	}
 	r.state.Store(StateStarting)
 	r.reqCtx, r.reqCancel = context.WithCancel(context.Background())
+	r.load = newLoadPlan(cfg, sc)
 	return r, nil
 }
 
@@ -223,6 +240,9 @@ func (r *Runner) Stop() {
 			r.state.Store(StateStopping)
 		}
 		close(r.stopCh)
+		if p := r.res.Load(); p != nil {
+			p.Stop() // VUs waiting on backoff or a breaker give up at once
+		}
 		grace := r.opts.grace
 		time.AfterFunc(grace, r.reqCancel)
 	})
@@ -233,6 +253,9 @@ func (r *Runner) Stop() {
 func (r *Runner) Release() {
 	if m := r.rec.Load(); m != nil {
 		m.Unregister()
+	}
+	if p := r.res.Load(); p != nil {
+		p.Unregister()
 	}
 }
 
@@ -312,7 +335,11 @@ func (r *Runner) run(ctx context.Context) error {
 	}
 	r.target.Store(&base)
 
-	rec, err := metrics.NewRun(metrics.RunInfo{ID: r.cfg.RunID, Scenario: r.cfg.Scenario, Target: base, Version: version.Version}, r.opts.reg)
+	var mopts []metrics.Option
+	if r.load.open {
+		mopts = append(mopts, metrics.WithServiceTime())
+	}
+	rec, err := metrics.NewRun(metrics.RunInfo{ID: r.cfg.RunID, Scenario: r.cfg.Scenario, Target: base, Version: version.Version}, r.opts.reg, mopts...)
 	if err != nil {
 		runErr = fmt.Errorf("set up metrics: %w", err)
 		cleanup.Err = "the run did not start"
@@ -320,11 +347,16 @@ func (r *Runner) run(ctx context.Context) error {
 	}
 	r.rec.Store(rec)
 
-	policy := r.opts.policy
+	policy, err := r.setupPolicy()
+	if err != nil {
+		runErr = err
+		cleanup.Err = "the run did not start"
+		return runErr
+	}
 	cl, err := client.New(client.Options{
 		BaseURL:   base,
 		Profile:   r.sc.API,
-		Conns:     min(max(r.cfg.Users, 16), 1024),
+		Conns:     min(max(r.load.slots, 16), 1024),
 		Policy:    policy,
 		UserAgent: "trafficsim/" + version.Version,
 	})
@@ -355,15 +387,7 @@ func (r *Runner) run(ctx context.Context) error {
 	if r.cfg.Duration > 0 {
 		durTimer = time.AfterFunc(r.cfg.Duration, r.Stop)
 	}
-	var wg sync.WaitGroup
-	for _, v := range r.vus {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			v.run()
-		}()
-	}
-	wg.Wait()
+	r.drive()
 	if durTimer != nil {
 		durTimer.Stop()
 	}
@@ -398,7 +422,7 @@ func cleanupTimeout(created int64) time.Duration {
 func (r *Runner) prepare() {
 	sc := r.sc
 	r.preparePlain()
-	r.steer = newSteer(sc, r.cfg.Users)
+	r.steer = newSteer(sc, r.load.slots)
 	for g := range numGroups {
 		r.mixAll[g] = sc.Mix[g] > 0
 		r.actions[g] = newPicker(sc.Actions[g])
@@ -414,21 +438,7 @@ func (r *Runner) prepare() {
 		}
 		r.errKind[ai] = newPicker(ws)
 	}
-	rng := mrand.New(mrand.NewPCG(uint64(r.cfg.Seed), 0x7261666669637369))
-	archs := assignArchetypes(sc.Archetypes, r.cfg.Users, rng)
-	r.vus = make([]*vu, r.cfg.Users)
-	var sum int64
-	admins := 0
-	for i := range r.vus {
-		v := newVU(r, i, archs[i])
-		sum += int64(v.budget)
-		r.vus[i] = v
-		if v.admin {
-			admins++
-		}
-	}
-	r.steer.setCapable(catalog.GroupIndex(catalog.GroupAdmin), admins, r.cfg.Users)
-	r.budgetSum.Store(sum)
+	r.prepareVUs()
 }
 
 // assignArchetypes gives each VU an archetype in proportion to the weights:
@@ -548,13 +558,18 @@ func (r *Runner) buildSummary(state, errMsg string, end time.Time, cleanup repor
 		EngineVersion: version.Version,
 		StartedAt:     start,
 		EndedAt:       end,
-		Users:         r.cfg.Users,
+		Users:         r.load.slots, // stages: the largest target; open model: the pool
 		MinRequests:   r.cfg.MinRequests,
 		MaxRequests:   r.cfg.MaxRequests,
 		State:         state,
 		Err:           errMsg,
 	}
-	return report.BuildSummary(meta, st, cleanup)
+	s := report.BuildSummary(meta, st, cleanup)
+	s.Load = r.loadSummary(st)
+	if p := r.res.Load(); p != nil {
+		s.Resilience = p.Summary()
+	}
+	return s
 }
 
 // Summary is the final summary (the --summary JSON); before the run ended, an
@@ -581,6 +596,7 @@ func (r *Runner) VURequests() []int {
 // enough to call every second.
 func (r *Runner) Snapshot() Snapshot {
 	s := Snapshot{RunID: r.cfg.RunID, TotalUsers: r.cfg.Users, Remaining: -1}
+	r.loadSnapshot(&s, &metrics.Stats{})
 	s.State, _ = r.state.Load().(string)
 	if p := r.errMsg.Load(); p != nil {
 		s.Err = *p
@@ -610,6 +626,7 @@ func (r *Runner) Snapshot() Snapshot {
 	}
 	s.AvgLatency, s.P95Latency, s.MaxLatency = st.Latency.Mean, st.Latency.P95, st.Latency.Max
 	s.Recent = st.Recent
+	r.loadSnapshot(&s, &st)
 	s.RPS = r.rate.update(now, st.Requests)
 	if s.RPS == 0 && s.Elapsed > time.Second && s.State == StateRunning {
 		s.RPS = float64(st.Requests) / s.Elapsed.Seconds()
@@ -627,6 +644,12 @@ func (r *Runner) Snapshot() Snapshot {
 	default:
 		if b := r.budgetSum.Load(); b > 0 && st.Requests > 0 {
 			s.Remaining = max(time.Duration(float64(s.Elapsed)*float64(b-st.Requests)/float64(st.Requests)), 0)
+		}
+	}
+	if e := r.load.end; e > 0 && s.State == StateRunning {
+		// Stages and arrival schedules end the run themselves.
+		if rem := max(e-s.Elapsed, 0); s.Remaining < 0 || rem < s.Remaining || r.load.staged {
+			s.Remaining = rem
 		}
 	}
 	return s

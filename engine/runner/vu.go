@@ -48,6 +48,11 @@ type vu struct {
 
 	adm *adminState // admins only
 	pl  *plainVU    // VUs of plain scenarios only
+
+	// Open model: when the VU meant to send its next request (the arrival's
+	// due time, or the end of a think pause); see takeIntended.
+	intended  time.Time
+	skipThink bool // the first action of an arrival goes out at its due time
 }
 
 // adminState is what an admin VU manages.
@@ -92,16 +97,24 @@ func (v *vu) setState(s metrics.VUState) {
 
 // think pauses before an action of the class; false when the run stops meanwhile.
 func (v *vu) think(class string) bool {
+	if v.skipThink {
+		v.skipThink = false
+		return !v.stopping()
+	}
 	d := v.r.sc.Think[class].Draw(v.rng, v.r.cfg.DelayMin, v.r.cfg.DelayMax, v.pace)
 	if d <= 0 {
 		return !v.stopping()
 	}
 	v.setState(metrics.VUThinking)
+	due := time.Now().Add(d)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		v.setState(metrics.VUActive)
+		if v.r.load.open {
+			v.intended = due // a late timer is part of the latency
+		}
 		return true
 	case <-v.r.stopCh:
 		v.setState(metrics.VUActive)
@@ -112,6 +125,11 @@ func (v *vu) think(class string) bool {
 // run is the VU's life: sessions of journey plus weighted actions until the
 // budget is spent or the run stops.
 func (v *vu) run() {
+	// Ramp-up and stages: wait until the target includes this VU.
+	if !v.park() {
+		v.setState(metrics.VUDone)
+		return
+	}
 	if v.r.sc.Plain {
 		v.runPlain()
 		return
@@ -122,8 +140,9 @@ func (v *vu) run() {
 	defer v.setState(metrics.VUDone)
 	defer v.endSession(false)
 
-	// People do not all arrive at the same instant.
-	if v.r.cfg.DelayMax > 0 {
+	// People do not all arrive at the same instant (ramp-up, stages and
+	// arrivals spread the starts by themselves).
+	if v.r.load.jitter && v.r.cfg.DelayMax > 0 {
 		v.setState(metrics.VUThinking)
 		d := time.Duration(v.rng.Int64N(int64(v.r.cfg.DelayMax) + 1))
 		t := time.NewTimer(d)
@@ -136,7 +155,10 @@ func (v *vu) run() {
 	}
 
 	for s := 0; s < v.sessions && v.sent < v.budget && !v.stopping(); s++ {
-		if s > 0 && !v.think(scenario.ThinkPause) {
+		if s > 0 && (!v.think(scenario.ThinkPause) || !v.park()) {
+			return
+		}
+		if !v.waitSession() { // emergency degradation pauses new sessions
 			return
 		}
 		share := (v.budget - v.sent) / (v.sessions - s)
@@ -163,14 +185,14 @@ func (v *vu) session(n, end int) {
 		if n > 0 && (step == "signup" || step == "create_profile") {
 			continue // done in the first session
 		}
-		if !v.think(v.r.sc.StepThink(step)) {
+		if !v.park() || !v.think(v.r.sc.StepThink(step)) {
 			return
 		}
 		v.act(step)
 	}
 	v.journeyDone = completed
 	idle := 0
-	for v.sent < v.limit && !v.stopping() {
+	for v.sent < v.limit && v.park() {
 		before := v.sent
 		v.weighted()
 		if v.sent == before {
@@ -214,16 +236,20 @@ func (v *vu) weighted() {
 	// below makes up for the groups they land in.
 	if r.steer.wantError(v.rng) && !r.errKind[adminIdx].empty() {
 		kind := r.errKind[adminIdx].pick(v.rng)
-		if !v.think(scenario.ErrorKind(kind).Think) {
+		// A degraded run sheds deliberate mistakes: the VU acts normally instead.
+		if v.allowAction(scenario.ErrorKind(kind).Group, "mistake") {
+			if !v.think(scenario.ErrorKind(kind).Think) {
+				return
+			}
+			v.mistake(kind)
 			return
 		}
-		v.mistake(kind)
-		return
 	}
 	allowed := r.mixAll
 	if !v.admin {
 		allowed[catalog.GroupIndex(catalog.GroupAdmin)] = false
 	}
+	v.filterGroups(&allowed) // open breakers: do something else
 	g := r.steer.pickGroup(v.rng, &allowed)
 	if g < 0 || r.actions[g].empty() {
 		g = catalog.GroupIndex(catalog.GroupUserQuery)
@@ -232,6 +258,11 @@ func (v *vu) weighted() {
 		}
 	}
 	name := r.actions[g].pick(v.rng)
+	if !v.allowAction(scenario.Action(name).Group, actionMethod(name)) {
+		// Shed by the degradation level: the user pauses instead of acting.
+		v.think(scenario.Action(name).Think)
+		return
+	}
 	if !v.think(scenario.Action(name).Think) {
 		return
 	}
@@ -255,6 +286,8 @@ func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
 	v.sent++
 	v.sentAtomic.Store(int32(v.sent))
 	r := v.r
+	intended := v.takeIntended()
+	call.Sender = v.idx + 1 // per-VU backoff in the policy
 	res := r.client.Do(r.reqCtx, call)
 	ep := call.Endpoint
 	expected := res.ErrKind == "" && (want == wantSuccess && res.Status >= 100 && res.Status < 400 ||
@@ -276,6 +309,7 @@ func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
 		ErrKind:  kind,
 		Start:    res.Start,
 		Latency:  res.Latency,
+		Intended: intended,
 	})
 	r.steer.count(catalog.GroupIndex(ep.Group), res.Status)
 	if res.Status == 401 && want == wantSuccess && call.Token != "" {

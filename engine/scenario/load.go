@@ -8,10 +8,10 @@ import (
 	"github.com/trafficsim/trafficsim/engine/loadshape"
 )
 
-// Load is a scenario's load model (the `load:` section): what the run's
+// LoadModel is a scenario's load model (the `load:` section): what the run's
 // --ramp-up, --stages, --rate, --rate-stages and --max-vus flags default to.
 // The zero value leaves the command line's model alone.
-type Load struct {
+type LoadModel struct {
 	RampUp     time.Duration     // closed model: VUs start spread over it
 	Stages     []loadshape.Stage // closed model: VU targets over time
 	Rate       float64           // open model: arrivals per second
@@ -20,7 +20,7 @@ type Load struct {
 }
 
 // IsZero reports a scenario without a load section.
-func (l Load) IsZero() bool {
+func (l LoadModel) IsZero() bool {
 	return l.RampUp == 0 && len(l.Stages) == 0 && l.Rate == 0 && len(l.RateStages) == 0 && l.MaxVUs == 0
 }
 
@@ -33,8 +33,8 @@ type fileLoad struct {
 	MaxVUs     int      `yaml:"max_vus"`
 }
 
-func buildLoad(f *fileLoad) (Load, *Error) {
-	var l Load
+func buildLoad(f *fileLoad) (LoadModel, *Error) {
+	var l LoadModel
 	if f == nil {
 		return l, nil
 	}

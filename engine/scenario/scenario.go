@@ -25,6 +25,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/threshold"
 )
 
 //go:embed builtin/*.yaml
@@ -53,9 +54,14 @@ type Scenario struct {
 	API        client.Profile
 	// Requests are the plain requests (`requests:`), in file order.
 	Requests []Request
+	// Load is the load model of the `load:` section (zero: none).
+	Load LoadModel
 	// Plain is a scenario of requests without archetypes: its VUs (archetype
 	// "plain") send the requests picked by weight, with no user-service logic.
 	Plain bool
+	// Thresholds are the `thresholds:` criteria, judged together with
+	// --threshold (docs/thresholds.md).
+	Thresholds []threshold.Threshold
 }
 
 // Archetype is a kind of user.
@@ -108,6 +114,8 @@ type file struct {
 	Think       map[string]Shape              `yaml:"think"`
 	API         client.Profile                `yaml:"api"`
 	Requests    []fileRequest                 `yaml:"requests"`
+	Load        *fileLoad                     `yaml:"load"`
+	Thresholds  []string                      `yaml:"thresholds"`
 }
 
 type fileArchetype struct {
@@ -251,6 +259,12 @@ func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
 		return nil, yamlError(fileName, &root, err)
 	}
 	s, ferr := build(&f, source)
+	if ferr == nil {
+		s.Load, ferr = buildLoad(f.Load)
+	}
+	if ferr == nil {
+		s.Thresholds, ferr = buildThresholds(f.Thresholds)
+	}
 	if ferr != nil {
 		ferr.File = fileName
 		ferr.Line = lineOf(&root, strings.Split(ferr.Field, ".")...)

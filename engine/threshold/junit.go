@@ -81,7 +81,7 @@ func EncodeJUnit(w io.Writer, meta JUnitMeta, rs []Result) error {
 		}
 	}
 	for _, r := range rs {
-		c := junitCase{Name: r.Expr, Classname: "trafficsim.thresholds", Time: secs, SystemOut: r.String()}
+		c := junitCase{Name: r.Expr, Classname: "trafficsim.thresholds", Time: "0", SystemOut: r.String()}
 		if !r.Pass {
 			suite.Failures++
 			c.Failure = &junitFailure{Type: "threshold", Message: failureMessage(r), Text: r.String()}

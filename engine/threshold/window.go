@@ -330,15 +330,13 @@ func (m *Monitor) windowData() Data {
 }
 
 // Final judges the whole run (s is its last snapshot; elapsed how long it
-// took) and, with a window, the last window too. A threshold passes when it
-// holds over the whole run and in every judged window. The gauge, when set,
-// shows these final verdicts.
+// took). A threshold passes when it holds over the whole run and in every
+// window judged while the run went on (Observe). No window is judged here: the
+// time since the last step may be the run's stop and cleanup, which have no
+// traffic to judge. The gauge, when set, shows these final verdicts.
 func (m *Monitor) Final(s Snapshot, elapsed time.Duration) []Result {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.opts.Window > 0 {
-		m.observe(s)
-	}
 	rs := Evaluate(m.ts, FromStats(s.Stats, s.Histograms, elapsed))
 	for i := range rs {
 		if m.windows != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -243,18 +244,46 @@ func TestReadRoutes(t *testing.T) {
 	if len(limits.AllowedTargets) != 2 || limits.MaxUsers != 250 || limits.MaxConcurrentRuns != 3 || limits.Defaults.Users != 100 || limits.Defaults.Scenario != "mixed" {
 		t.Fatalf("limits = %+v", limits)
 	}
+	type weighted struct {
+		Name    string   `json:"name"`
+		Weight  float64  `json:"weight"`
+		Journey []string `json:"journey"`
+	}
 	var sc struct {
-		Scenarios []struct{ Name, Description string } `json:"scenarios"`
+		Scenarios []struct {
+			Name, Description string
+			Archetypes        []weighted `json:"archetypes"`
+			Mix               []weighted `json:"mix"`
+		} `json:"scenarios"`
 	}
 	a.call(t, "Viewer", "GET", "/scenarios", "").json(t, &sc)
 	names := map[string]bool{}
 	for _, s := range sc.Scenarios {
-		names[s.Name] = s.Description != ""
+		names[s.Name] = s.Description != "" && len(s.Archetypes) > 0 && len(s.Mix) == 6
 	}
 	for _, want := range []string{"mixed", "development", "load_test", "metrics_generation", "new_user", "active_user", "admin", "power_user"} {
 		if !names[want] {
-			t.Errorf("scenario %s missing or without a description in %+v", want, sc)
+			t.Errorf("scenario %s missing, or without a description, archetypes or the 6-group mix in %+v", want, sc)
 		}
+	}
+	// mixed, as engine/scenario/builtin/mixed.yaml states it: archetypes by name with
+	// their weights and journeys, the request mix in percent in report order.
+	mixed := sc.Scenarios[0]
+	gotArch := map[string]weighted{}
+	for _, arch := range mixed.Archetypes {
+		gotArch[arch.Name] = arch
+	}
+	for name, w := range map[string]float64{"new_user": 25, "active_user": 40, "admin": 10, "power_user": 25} {
+		if gotArch[name].Weight != w || len(gotArch[name].Journey) == 0 {
+			t.Errorf("mixed archetype %s = %+v, want weight %v and a journey", name, gotArch[name], w)
+		}
+	}
+	if j := gotArch["new_user"].Journey; len(j) < 2 || j[0] != "signup" || j[1] != "login" {
+		t.Errorf("new_user journey = %v, want signup, login, …", j)
+	}
+	wantMix := []weighted{{Name: "auth", Weight: 20}, {Name: "user_query", Weight: 35}, {Name: "user_mutation", Weight: 15}, {Name: "profile", Weight: 15}, {Name: "role_permission", Weight: 10}, {Name: "admin", Weight: 5}}
+	if mixed.Name != "mixed" || !reflect.DeepEqual(mixed.Mix, wantMix) {
+		t.Errorf("%s mix = %+v, want %+v", mixed.Name, mixed.Mix, wantMix)
 	}
 	if res := a.call(t, "Viewer", "GET", "/runs/nosuchrun", ""); res.status != http.StatusNotFound {
 		t.Fatalf("unknown run = %d %s", res.status, res.body)

@@ -8,7 +8,10 @@ import (
 )
 
 func main() {
-	os.Exit(execute(os.Args[1:]))
+	stop := startProfiles()
+	code := execute(os.Args[1:])
+	stop()
+	os.Exit(code)
 }
 
 // execute runs the CLI with args and returns the process exit code.

@@ -5,12 +5,14 @@ import (
 	"math"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
 	"github.com/trafficsim/trafficsim/engine/metrics"
+	"github.com/trafficsim/trafficsim/engine/remotewrite"
 	"github.com/trafficsim/trafficsim/engine/runhost"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 	"github.com/trafficsim/trafficsim/engine/version"
@@ -31,6 +33,9 @@ func newPluginServeCmd() *cobra.Command {
 			// stderr, which the plugin relays into Grafana's log.
 			log := runhost.NewPluginLogger(os.Stderr)
 			reg := metrics.NewRegistry()
+			// Remote write (the app's remoteWriteUrl) pushes the engine's metrics,
+			// with a last push when the plugin stops the engine.
+			rw := &remotewrite.Hook{UserAgent: "trafficsim/" + version.Version}
 			err := runhost.ServePlugin(cmd.Context(), runhost.ServeOptions{
 				Options: runhost.Options{
 					NewRun:    runhost.RunnerFactory(reg, log),
@@ -38,9 +43,13 @@ func newPluginServeCmd() *cobra.Command {
 					Version:   version.Version,
 					Logger:    log,
 				},
-				Registry: reg,
-				Stderr:   os.Stderr,
+				Registry:    reg,
+				Stderr:      os.Stderr,
+				RemoteWrite: rw.Start,
 			})
+			// go-plugin kills the engine 2s after asking it to stop, and stopping
+			// the runs takes up to 1.5s of that: the final push gets what is left.
+			rw.Wait(400 * time.Millisecond)
 			if errors.Is(err, runhost.ErrNotLaunchedByPlugin) {
 				return usageError(err)
 			}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/runner"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 )
@@ -55,6 +56,9 @@ type runOptions struct {
 	summary     string
 	metricsAddr string
 	progress    string
+	resilience  resilience.Config // resilience_flags.go
+	ci          ciOptions         // ci.go: thresholds, JUnit, remote write
+	load        loadFlags         // load_flags.go: ramp-up, stages, rate
 }
 
 func newRunCmd() *cobra.Command {
@@ -76,7 +80,7 @@ SIGINT/SIGTERM stops gracefully: no new requests, in-flight ones finish, cleanup
 report. A second signal exits at once with what is known.
 
 Exit codes: 0 done, 1 the run failed or left simulation data behind, 2 invalid
-flags, 130 interrupted. See docs/cli.md and docs/scenarios.md.`,
+flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios.md.`,
 		Example: `  trafficsim run --users 20 --duration 1m
   trafficsim run --users 100 --min-request-count 10 --max-request-count 1000 --scenario metrics_generation
   TRAFFICSIM_ADMIN_PASSWORD=s3cret trafficsim run --base-url http://127.0.0.1:9501 --summary out/summary.json
@@ -105,6 +109,9 @@ flags, 130 interrupted. See docs/cli.md and docs/scenarios.md.`,
 	f.StringVar(&c.AdminPassword, "admin-password", "", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
 	f.StringVar(&c.APIProfile, "api-profile", "", "API profile file for a target shaped unlike the reference API (docs/scenarios.md)")
 	f.StringVar(&o.progress, "progress", "auto", "live progress: auto (a box on a terminal, plain lines otherwise), box, plain, off")
+	addResilienceFlags(f, &o.resilience)
+	o.ci.addFlags(f)
+	addLoadFlags(f, &o.load)
 	return cmd
 }
 
@@ -112,7 +119,7 @@ flags, 130 interrupted. See docs/cli.md and docs/scenarios.md.`,
 func flagOf(field string) string {
 	switch field {
 	case "min_request_count", "max_request_count", "base_url", "delay_min", "delay_max", "admin_user",
-		"admin_password", "api_profile", "run_id":
+		"admin_password", "api_profile", "run_id", "ramp_up", "rate_stages", "max_vus":
 		return "--" + strings.ReplaceAll(field, "_", "-")
 	}
 	return "--" + field
@@ -133,6 +140,15 @@ func (o *runOptions) config() (runner.Config, error) {
 		if _, _, err := net.SplitHostPort(o.metricsAddr); err != nil {
 			return c, fmt.Errorf("--metrics-addr: %q: use host:port, e.g. 127.0.0.1:9102", o.metricsAddr)
 		}
+	}
+	if err := o.resilience.Validate(); err != nil {
+		return c, resilienceError(err)
+	}
+	if err := o.ci.check(); err != nil {
+		return c, err
+	}
+	if err := o.load.apply(&c); err != nil {
+		return c, err
 	}
 	if err := c.Validate(); err != nil {
 		var fe *runner.FieldError
@@ -155,7 +171,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	reg := metrics.NewRegistry()
-	r, err := runner.New(cfg, runner.WithRegisterer(reg), runner.WithLogger(log))
+	r, err := runner.New(cfg, runner.WithRegisterer(reg), runner.WithLogger(log), runner.WithResilience(o.resilience))
 	if err != nil {
 		var fe *runner.FieldError
 		if errors.As(err, &fe) {
@@ -164,6 +180,11 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	defer r.Release()
+	ci, err := o.ci.start(r, reg, log, stderr)
+	if err != nil {
+		return usageError(err)
+	}
+	defer ci.release()
 
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
@@ -215,8 +236,8 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	if target == "" {
 		target = "the embedded reference user service"
 	}
-	fmt.Fprintf(stderr, "trafficsim run %s: %d users, scenario %s, seed %d, target %s\n",
-		r.ID(), cfg.Users, cfg.Scenario, r.Config().Seed, target)
+	fmt.Fprintf(stderr, "trafficsim run %s: %s, scenario %s, seed %d, target %s\n",
+		r.ID(), loadText(r.Config()), cfg.Scenario, r.Config().Seed, target)
 
 	go r.Run(ctx)
 	// Tell where the embedded target listens before the progress display takes
@@ -238,7 +259,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		live := func() report.Live {
 			s := r.Snapshot()
 			return report.Live{RunID: s.RunID, Scenario: cfg.Scenario, State: s.State, UsersTotal: s.TotalUsers,
-				UsersActive: s.ActiveUsers, Elapsed: s.Elapsed, Remaining: s.Remaining, Stats: s.Stats}
+				UsersActive: s.ActiveUsers, Elapsed: s.Elapsed, Remaining: s.Remaining, Stats: s.Stats, Load: liveLoad(s)}
 		}
 		p := report.NewProgress(stderr, live, popts...)
 		go func() {
@@ -255,6 +276,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	<-progDone
 
 	s := r.Summary()
+	if err := ci.finish(r, &s, stderr); err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
 	if err := report.WriteFinal(stdout, s); err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
@@ -264,7 +288,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		}
 		fmt.Fprintf(stderr, "summary: %s\n", o.summary)
 	}
-	return exitFor(s, interruptedNow(interrupted), cfg.Cleanup)
+	return ci.exit(exitFor(s, interruptedNow(interrupted), cfg.Cleanup))
 }
 
 // waitTarget waits until the run knows its target's URL; false if it ended first.

@@ -1,0 +1,316 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/usersvc"
+)
+
+func TestCIFlagValidation(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--threshold", "p95<5x"}, `--threshold: threshold "p95<5x"`},
+		{[]string{"--threshold", "latency<5ms"}, "--threshold: "},
+		{[]string{"--threshold", "p95<1s", "--threshold", "p95 < 1s"}, "listed twice"},
+		{[]string{"--threshold", "p95<1s;abort"}, "--threshold-window"},
+		{[]string{"--threshold", "p95<1s", "--threshold-window", "1s"}, "--threshold-window: 1s is too short"},
+		{[]string{"--threshold-window", "30s"}, "--threshold-window: there are no thresholds"},
+		{[]string{"--junit", "out.xml"}, "--junit: there are no thresholds"},
+		{[]string{"--remote-write-url", "127.0.0.1:9090"}, "--remote-write-url"},
+		{[]string{"--remote-write-url", "http://127.0.0.1:1/api/v1/write", "--remote-write-interval", "1ms"}, "--remote-write-interval"},
+		{[]string{"--remote-write-url", "http://127.0.0.1:1/api/v1/write", "--remote-write-label", "shard"}, "--remote-write-label"},
+		{[]string{"--remote-write-url", "http://127.0.0.1:1/api/v1/write", "--remote-write-label", "9x=1"}, "--remote-write-url"},
+		{[]string{"--remote-write-label", "shard=1"}, "set --remote-write-url too"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, _, stderr := cli(t, append([]string{"run"}, tc.args...)...)
+			if code != ExitUsage || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", code, stderr, ExitUsage, tc.want)
+			}
+		})
+	}
+	t.Run("password without user", func(t *testing.T) {
+		t.Setenv("TRAFFICSIM_REMOTE_WRITE_PASSWORD", "p")
+		code, _, stderr := cli(t, "run", "--remote-write-url", "http://127.0.0.1:1/api/v1/write")
+		if code != ExitUsage || !strings.Contains(stderr, "TRAFFICSIM_REMOTE_WRITE_USER") {
+			t.Fatalf("exit %d, stderr %q", code, stderr)
+		}
+	})
+}
+
+func startTarget(t *testing.T) *usersvc.Running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	target, err := usersvc.Start(ctx, usersvc.Config{BcryptCost: 4, AdminPassword: "admin"}, "127.0.0.1:0")
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { target.Close(); cancel() })
+	return target
+}
+
+// A met threshold exits 0, a breached one 3; results land in the summary, the
+// report and the JUnit file.
+func TestThresholdExitCodes(t *testing.T) {
+	target := startTarget(t)
+	// Every 5th request fails with a 500 the VUs did not intend.
+	if err := target.Service.SetFaults(usersvc.Faults{ErrorRate: 0.2}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	run := func(junit string, thresholds ...string) (int, string, string, report.Summary) {
+		sum := filepath.Join(dir, "summary.json")
+		args := []string{"run", "--base-url", target.URL, "--users", "4", "--min-request-count", "15", "--max-request-count", "15",
+			"--delay-min", "0", "--delay-max", "5", "--progress", "off", "--seed", "5", "--summary", sum, "--junit", junit,
+			"--cleanup=false"} // the injected 500s would fail the cleanup too (exit 1)
+		for _, th := range thresholds {
+			args = append(args, "--threshold", th)
+		}
+		code, stdout, stderr := cli(t, args...)
+		var s report.Summary
+		data, err := os.ReadFile(sum)
+		if err != nil || json.Unmarshal(data, &s) != nil {
+			t.Fatalf("summary: %v\n%s", err, stderr)
+		}
+		return code, stdout, stderr, s
+	}
+
+	met := filepath.Join(dir, "met.xml")
+	code, stdout, stderr, s := run(met, "p95<10s", "requests>=60", "error_rate<=100%", "p99{group=auth}<10s")
+	if code != ExitOK {
+		t.Fatalf("met thresholds: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if len(s.Thresholds) != 4 || !s.Thresholds[1].Pass || s.Thresholds[1].Observed != float64(s.Requests) {
+		t.Fatalf("summary thresholds = %+v (requests %d)", s.Thresholds, s.Requests)
+	}
+	if !strings.Contains(stdout, "Thresholds\n") || !strings.Contains(stdout, "all 4 passed") {
+		t.Fatalf("report lacks the thresholds:\n%s", stdout)
+	}
+
+	breached := filepath.Join(dir, "breached.xml")
+	code, stdout, stderr, s = run(breached, "p95<10s", "error_rate<1%")
+	if code != ExitThreshold {
+		t.Fatalf("breached threshold: exit %d, want %d\n%s\n%s", code, ExitThreshold, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "1 of 2 thresholds failed: error_rate<1%") || !strings.Contains(stdout, "FAIL error_rate<1%: observed") {
+		t.Fatalf("the failure is not reported:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+	er := s.Thresholds[1]
+	want := float64(s.Unexpected) / float64(s.Requests)
+	if er.Pass || er.Observed < 0.05 || er.Observed-want > 1e-6 || want-er.Observed > 1e-6 {
+		t.Fatalf("error_rate = %+v; want the summary's unexpected share %v", er, want)
+	}
+	var doc struct {
+		Failures int `xml:"failures,attr"`
+		Cases    []struct {
+			Name    string `xml:"name,attr"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"failure"`
+		} `xml:"testsuite>testcase"`
+	}
+	data, err := os.ReadFile(breached)
+	if err != nil || xml.Unmarshal(data, &doc) != nil {
+		t.Fatalf("junit: %v\n%s", err, data)
+	}
+	if doc.Failures != 1 || len(doc.Cases) != 2 || doc.Cases[0].Failure != nil || doc.Cases[1].Failure == nil ||
+		!strings.Contains(doc.Cases[1].Failure.Message, "error_rate observed") {
+		t.Fatalf("junit = %+v", doc)
+	}
+}
+
+// With a window, an ;abort threshold stops the run when the target turns bad
+// mid-run; the run ends early, stopped, exit 3.
+func TestThresholdWindowAbortsRun(t *testing.T) {
+	target := startTarget(t)
+	dir := t.TempDir()
+	sum := filepath.Join(dir, "summary.json")
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, stdout, stderr := cli(t, "run", "--base-url", target.URL, "--users", "5",
+			"--min-request-count", "100000", "--max-request-count", "100000", "--delay-min", "5", "--delay-max", "20",
+			"--duration", "90s", "--progress", "off", "--run-id", "abrt0001", "--summary", sum,
+			"--threshold", "error_rate<10%;abort", "--threshold", "requests>=1", "--threshold-window", "5s",
+			"--cleanup=false") // the failing target would fail the cleanup too (exit 1)
+		done <- result{code, stdout, stderr}
+	}()
+	// Healthy first; once the VUs are busy, the target fails every request.
+	deadline := time.Now().Add(30 * time.Second)
+	for simUsers(t, target.URL, "admin", "abrt0001") < 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("the run created no users within 30s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := target.Service.SetFaults(usersvc.Faults{ErrorRate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(80 * time.Second):
+		t.Fatal("the run was not stopped by its ;abort threshold")
+	}
+	if !strings.Contains(r.stderr, "threshold error_rate<10% failed over the last 5s") {
+		t.Fatalf("no abort message; exit %d\nstderr:\n%s", r.code, r.stderr)
+	}
+	var s report.Summary
+	data, err := os.ReadFile(sum)
+	if err != nil || json.Unmarshal(data, &s) != nil {
+		t.Fatalf("summary: %v", err)
+	}
+	if s.State != "stopped" || s.DurationSeconds >= 85 {
+		t.Fatalf("state %s after %vs; want stopped well before --duration 90s", s.State, s.DurationSeconds)
+	}
+	ab := s.Thresholds[0]
+	if !ab.Aborted || !ab.AbortOnFail || ab.Pass || ab.Window == nil || ab.Window.Failed == 0 || ab.Window.Worst < 0.1 {
+		t.Fatalf("abort threshold = %+v window %+v", ab, ab.Window)
+	}
+	if ok := s.Thresholds[1]; !ok.Pass || ok.Aborted {
+		t.Fatalf("requests>=1 = %+v", ok)
+	}
+	if r.code != ExitThreshold {
+		t.Fatalf("exit %d, want %d\nstderr:\n%s", r.code, ExitThreshold, r.stderr)
+	}
+}
+
+// `trafficsim run --remote-write-url` lands the run in a real Prometheus:
+// the pushed request count equals the summary's, the threshold gauge is there.
+func TestRunRemoteWriteIntoPrometheus(t *testing.T) {
+	prom := startPrometheus(t)
+	target := startTarget(t)
+	sum := filepath.Join(t.TempDir(), "summary.json")
+	code, stdout, stderr := cli(t, "run", "--base-url", target.URL, "--users", "4",
+		"--min-request-count", "20", "--max-request-count", "20", "--delay-min", "0", "--delay-max", "5",
+		"--progress", "off", "--run-id", "rwcli001", "--summary", sum,
+		"--threshold", "p95<10s", "--threshold", "error_rate<0%",
+		"--remote-write-url", prom+"/api/v1/write", "--remote-write-interval", "200ms", "--remote-write-label", "shard=0")
+	if code != ExitThreshold { // error_rate<0% cannot hold
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var s report.Summary
+	data, err := os.ReadFile(sum)
+	if err != nil || json.Unmarshal(data, &s) != nil {
+		t.Fatalf("summary: %v", err)
+	}
+	promPoll(t, prom, `sum(trafficsim_requests_total{run="rwcli001",job="trafficsim",shard="0"})`, float64(s.Requests))
+	promPoll(t, prom, `trafficsim_threshold_passing{run="rwcli001",threshold="p95<10s"}`, 1)
+	promPoll(t, prom, `trafficsim_threshold_passing{run="rwcli001",threshold="error_rate<0%"}`, 0)
+	promPoll(t, prom, `sum(trafficsim_request_duration_seconds_count{run="rwcli001"})`, float64(s.Requests))
+}
+
+func startPrometheus(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("prometheus")
+	if err != nil {
+		t.Skip("prometheus not installed (Debian: apt-get install prometheus)")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the live Prometheus test")
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1m\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
+		"--web.listen-address="+addr, "--web.enable-remote-write-receiver", "--log.level=warn")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cancel()
+		<-exited
+		if t.Failed() {
+			t.Logf("prometheus output:\n%s", out.String())
+		}
+	})
+	base := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if resp, err := http.Get(base + "/-/ready"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("prometheus exited:\n%s", out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus not ready within 30s:\n%s", out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// promPoll waits until the instant query q yields exactly one sample of want.
+func promPoll(t *testing.T, base, q string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last string
+	for {
+		resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var r struct {
+			Data struct {
+				Result []struct {
+					Value [2]any `json:"value"`
+				} `json:"result"`
+			} `json:"data"`
+		}
+		if json.Unmarshal(body, &r) == nil && len(r.Data.Result) == 1 {
+			v, _ := strconv.ParseFloat(fmt.Sprint(r.Data.Result[0].Value[1]), 64)
+			if v == want {
+				return
+			}
+		}
+		last = string(bytes.TrimSpace(body))
+		if time.Now().After(deadline) {
+			t.Fatalf("query %s: want %v, last answer %s", q, want, last)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

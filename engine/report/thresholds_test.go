@@ -1,0 +1,28 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/trafficsim/trafficsim/engine/threshold"
+)
+
+func TestFinalReportThresholds(t *testing.T) {
+	s := Summary{RunID: "abc12345", State: "finished", Thresholds: []threshold.Result{
+		{Expr: "p95<500ms", Unit: threshold.Seconds, Observed: 0.2125, Pass: true},
+		{Expr: "error_rate<1%", Unit: threshold.Ratio, Observed: 0.025, Pass: false, Aborted: true},
+	}}
+	var b strings.Builder
+	if err := WriteFinal(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	want := "\nThresholds\n  PASS p95<500ms: observed 212.5ms\n  FAIL error_rate<1%: observed 2.5% (stopped the run)\n  1 of 2 failed (exit code 3)\n"
+	if !strings.HasSuffix(b.String(), want) {
+		t.Fatalf("report ends:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	s.Thresholds = nil
+	if err := WriteFinal(&b, s); err != nil || strings.Contains(b.String(), "Thresholds") {
+		t.Fatalf("a run without thresholds has a thresholds section:\n%s", b.String())
+	}
+}

@@ -1,0 +1,564 @@
+package resilience
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sony/gobreaker/v2"
+	"golang.org/x/time/rate"
+
+	"github.com/trafficsim/trafficsim/engine/client"
+)
+
+// Run is what a Policy needs to know about its run.
+type Run struct {
+	ID         string                // the `run` label
+	Users      int                   // sizes the in-flight cap when Config.MaxInFlight is 0
+	Registerer prometheus.Registerer // nil: no Prometheus series
+	Log        *slog.Logger          // nil: discard
+}
+
+// ErrStopping is what Admit returns for a request that was waiting when the
+// Policy was stopped: the request is not sent.
+var ErrStopping = errors.New("run stopping: request not sent")
+
+// Wait reasons, the `reason` label of trafficsim_policy_waits_total.
+const (
+	WaitRetryAfter  = "retry_after"
+	WaitBackoff     = "backoff"
+	WaitCircuitOpen = "circuit_open"
+	WaitRateLimit   = "rate_limit"
+	WaitInFlight    = "in_flight"
+)
+
+var waitReasons = [...]string{WaitRetryAfter, WaitBackoff, WaitCircuitOpen, WaitRateLimit, WaitInFlight}
+
+// Breaker outcomes passed to gobreaker's done callback.
+var (
+	errFailed   = errors.New("request failed")
+	errExcluded = errors.New("request canceled")
+)
+
+// Policy implements client.Policy and client.Advisor. It is safe for
+// concurrent use; its state is fixed-size per group, route and VU.
+type Policy struct {
+	cfg   Config
+	log   *slog.Logger
+	m     *collectors
+	stop  chan struct{}
+	once  sync.Once
+	start time.Time
+
+	breakers sync.Map // group → *breaker
+	routes   sync.Map // route → *routeTimer
+	gates    sync.Map // group → *atomic.Int64: no request before (unix ns), from Retry-After
+	vus      sync.Map // VU index → *vuState
+
+	limiter  *rate.Limiter
+	sem      chan struct{}
+	inFlight atomic.Int64
+
+	waitCount [len(waitReasons)]atomic.Int64
+	waitNanos [len(waitReasons)]atomic.Int64
+	waitCtrs  [len(waitReasons)]prometheus.Counter
+	waitSecs  [len(waitReasons)]prometheus.Counter
+
+	// Degradation.
+	win          window
+	lastEval     atomic.Int64
+	degMu        sync.Mutex
+	deg          *Degrader
+	level        atomic.Int32
+	maxLevel     atomic.Int32
+	levelChanges atomic.Int64
+	shed         sync.Map // group → *atomic.Int64
+}
+
+// vuState is one VU's backoff. Only its VU's goroutine sends, but Done may run
+// after a stop on another, hence atomics.
+type vuState struct {
+	failures  atomic.Int32
+	notBefore atomic.Int64 // unix ns
+}
+
+type breaker struct {
+	group     string
+	cb        *gobreaker.TwoStepCircuitBreaker[struct{}]
+	openUntil atomic.Int64 // unix ns; the cool-down's end while open
+	state     atomic.Int32 // 0 closed, 1 half-open, 2 open
+	opened    atomic.Int64
+	halfOpen  atomic.Int64
+	closed    atomic.Int64
+}
+
+// New returns a Policy for the run. It validates cfg (a *FieldError) and
+// registers the run's resilience series on run.Registerer.
+func New(cfg Config, run Run) (*Policy, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if run.ID == "" {
+		return nil, errors.New("new resilience policy: the run id is empty; every series needs it")
+	}
+	if run.Log == nil {
+		run.Log = slog.New(slog.DiscardHandler)
+	}
+	inFlight := cfg.MaxInFlight
+	if inFlight == 0 {
+		inFlight = max(run.Users, 1)
+	}
+	cfg.MaxInFlight = inFlight
+	p := &Policy{
+		cfg:   cfg,
+		log:   run.Log.With("component", "resilience"),
+		m:     newCollectors(run.ID),
+		stop:  make(chan struct{}),
+		start: time.Now(),
+		sem:   make(chan struct{}, inFlight),
+		deg:   NewDegrader(cfg),
+	}
+	if cfg.MaxRPS > 0 {
+		// A burst of one: the cap holds over any second, not just on average.
+		p.limiter = rate.NewLimiter(rate.Limit(cfg.MaxRPS), 1)
+	}
+	for i, r := range waitReasons {
+		p.waitCtrs[i] = p.m.waits.WithLabelValues(r)
+		p.waitSecs[i] = p.m.waitSeconds.WithLabelValues(r)
+	}
+	p.lastEval.Store(p.start.UnixNano())
+	if cfg.Degrade {
+		p.m.degradation.Set(0)
+	}
+	if err := p.m.register(run.Registerer); err != nil {
+		return nil, fmt.Errorf("new resilience policy for run %q: %w", run.ID, err)
+	}
+	return p, nil
+}
+
+// Config is the policy's settings (MaxInFlight resolved).
+func (p *Policy) Config() Config { return p.cfg }
+
+// Stop wakes every request waiting in Admit (it is not sent: ErrStopping) and
+// refuses new ones. In-flight requests are not touched.
+func (p *Policy) Stop() { p.once.Do(func() { close(p.stop) }) }
+
+// Unregister removes the run's resilience series from the registry.
+func (p *Policy) Unregister() { p.m.unregister() }
+
+func (p *Policy) breaker(group string) *breaker {
+	if b, ok := p.breakers.Load(group); ok {
+		return b.(*breaker)
+	}
+	b := &breaker{group: group}
+	c := p.cfg
+	st := gobreaker.Settings{
+		Name:        group,
+		MaxRequests: uint32(c.BreakerProbes),
+		Interval:    c.BreakerWindow,
+		// A rolling window: counts age out bucket by bucket, not all at once.
+		BucketPeriod: c.BreakerWindow / 10,
+		Timeout:      c.BreakerCooldown,
+		ReadyToTrip: func(n gobreaker.Counts) bool {
+			return n.Requests >= uint32(c.BreakerMinRequests) &&
+				float64(n.TotalFailures) >= c.BreakerFailureRatio*float64(n.Requests)
+		},
+		IsSuccessful:  func(err error) bool { return err == nil },
+		IsExcluded:    func(err error) bool { return errors.Is(err, errExcluded) },
+		OnStateChange: func(_ string, from, to gobreaker.State) { p.transition(b, from, to) },
+	}
+	b.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](st)
+	actual, loaded := p.breakers.LoadOrStore(group, b)
+	if !loaded {
+		p.m.circuitState.WithLabelValues(group).Set(0)
+	}
+	return actual.(*breaker)
+}
+
+// transition runs under the breaker's lock: it must not call the breaker.
+func (p *Policy) transition(b *breaker, from, to gobreaker.State) {
+	now := time.Now()
+	var name string
+	switch to {
+	case gobreaker.StateOpen:
+		b.openUntil.Store(now.Add(p.cfg.BreakerCooldown).UnixNano())
+		b.state.Store(2)
+		b.opened.Add(1)
+		name = "open"
+	case gobreaker.StateHalfOpen:
+		b.state.Store(1)
+		b.halfOpen.Add(1)
+		name = "half_open"
+	default:
+		b.state.Store(0)
+		b.closed.Add(1)
+		name = "closed"
+	}
+	p.m.circuitState.WithLabelValues(b.group).Set(float64(b.state.Load()))
+	p.m.transitions.WithLabelValues(b.group, name).Inc()
+	p.log.Info("circuit breaker", "group", b.group, "from", from.String(), "to", to.String())
+}
+
+func (p *Policy) route(route string) *routeTimer {
+	if t, ok := p.routes.Load(route); ok {
+		return t.(*routeTimer)
+	}
+	t, loaded := p.routes.LoadOrStore(route, newRouteTimer(p.cfg.TimeoutCap))
+	if !loaded {
+		p.m.timeout.WithLabelValues(route).Set(p.cfg.TimeoutCap.Seconds())
+	}
+	return t.(*routeTimer)
+}
+
+func (p *Policy) gate(group string) *atomic.Int64 {
+	if g, ok := p.gates.Load(group); ok {
+		return g.(*atomic.Int64)
+	}
+	g, _ := p.gates.LoadOrStore(group, new(atomic.Int64))
+	return g.(*atomic.Int64)
+}
+
+func (p *Policy) vu(idx int) *vuState {
+	if idx < 0 {
+		return nil
+	}
+	if v, ok := p.vus.Load(idx); ok {
+		return v.(*vuState)
+	}
+	v, _ := p.vus.LoadOrStore(idx, new(vuState))
+	return v.(*vuState)
+}
+
+// raise moves a not-before time later, never earlier.
+func raise(a *atomic.Int64, until int64) {
+	for {
+		cur := a.Load()
+		if cur >= until || a.CompareAndSwap(cur, until) {
+			return
+		}
+	}
+}
+
+// sleep waits d (counted under reason) unless ctx ends or stop closes.
+func (p *Policy) sleep(ctx context.Context, stop <-chan struct{}, d time.Duration, reason int) error {
+	if d <= 0 {
+		return nil
+	}
+	start := time.Now()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	var err error
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-stop:
+		err = ErrStopping
+	}
+	p.countWait(reason, time.Since(start))
+	return err
+}
+
+func (p *Policy) countWait(reason int, d time.Duration) {
+	p.waitCount[reason].Add(1)
+	p.waitNanos[reason].Add(int64(d))
+	p.waitCtrs[reason].Inc()
+	p.waitSecs[reason].Add(d.Seconds())
+}
+
+func (p *Policy) stopped() bool {
+	select {
+	case <-p.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// Admit implements client.Policy. In order it waits for: the VU's backoff and
+// the group's Retry-After, an open breaker's cool-down, a free in-flight slot,
+// the rate cap; then the breaker admits the request (a half-open breaker lets
+// only its probes through; the others wait again). Every wait sleeps.
+func (p *Policy) Admit(ctx context.Context, a *client.Attempt) (time.Duration, error) {
+	vs := p.vu(a.VU)
+	var b *breaker
+	// Breakers protect the target from the VUs' load; the end-of-run cleanup
+	// (no VU) is small, bounded work that must not wait out cool-downs.
+	if p.cfg.Breakers && a.VU >= 0 {
+		b = p.breaker(a.Group)
+	}
+	// Stop concerns the VUs only: the cleanup after it still goes through.
+	stop := p.stop
+	if a.VU < 0 {
+		stop = nil
+	}
+	for {
+		if stop != nil && p.stopped() {
+			return 0, ErrStopping
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		now := time.Now().UnixNano()
+		if vs != nil {
+			if d := time.Duration(vs.notBefore.Load() - now); d > 0 {
+				if err := p.sleep(ctx, stop, d, 1); err != nil {
+					return 0, err
+				}
+				continue
+			}
+		}
+		if d := time.Duration(p.gate(a.Group).Load() - now); d > 0 {
+			if err := p.sleep(ctx, stop, d, 0); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if b != nil && b.state.Load() == 2 {
+			if d := time.Duration(b.openUntil.Load() - now); d > 0 {
+				if err := p.sleep(ctx, stop, d, 2); err != nil {
+					return 0, err
+				}
+				continue
+			}
+			// Cooled down: Allow below moves the breaker to half-open.
+		}
+		if err := p.acquire(ctx, stop); err != nil {
+			return 0, err
+		}
+		if p.limiter != nil {
+			r := p.limiter.Reserve()
+			if err := p.sleep(ctx, stop, r.Delay(), 3); err != nil {
+				r.Cancel()
+				p.release()
+				return 0, err
+			}
+		}
+		if b != nil {
+			done, err := b.cb.Allow()
+			if err != nil {
+				// Opened meanwhile, or a half-open breaker has its probes out:
+				// wait for them (a fraction of the cool-down) and look again.
+				p.release()
+				if b.state.Load() != 2 {
+					if err := p.sleep(ctx, stop, min(p.cfg.BreakerCooldown/4, 250*time.Millisecond), 2); err != nil {
+						return 0, err
+					}
+				}
+				continue
+			}
+			a.State = done
+		}
+		if !p.cfg.AdaptiveTimeouts {
+			return p.cfg.TimeoutCap, nil
+		}
+		return p.route(a.Route).current(), nil
+	}
+}
+
+func (p *Policy) acquire(ctx context.Context, stop <-chan struct{}) error {
+	select {
+	case p.sem <- struct{}{}:
+	default:
+		start := time.Now()
+		select {
+		case p.sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-stop:
+			return ErrStopping
+		}
+		p.countWait(4, time.Since(start))
+	}
+	p.m.inFlight.Set(float64(p.inFlight.Add(1)))
+	return nil
+}
+
+func (p *Policy) release() {
+	p.m.inFlight.Set(float64(p.inFlight.Add(-1)))
+	<-p.sem
+}
+
+// Done implements client.Policy.
+func (p *Policy) Done(a *client.Attempt, r *client.Result) {
+	p.release()
+	now := time.Now()
+	canceled := r.ErrKind == client.KindCanceled
+	transport := r.ErrKind == client.KindTimeout || r.ErrKind == client.KindConnection
+	failed := transport || r.ErrKind == client.KindProtocol || r.Status >= 500
+	if done, ok := a.State.(func(error)); ok {
+		switch {
+		case canceled:
+			done(errExcluded)
+		case failed:
+			done(errFailed)
+		default:
+			done(nil)
+		}
+		a.State = nil
+	}
+	if p.cfg.AdaptiveTimeouts && (r.Status > 0 || r.ErrKind == client.KindTimeout) {
+		if changed, t := p.route(a.Route).observe(r.Latency, &p.cfg); changed {
+			p.m.timeout.WithLabelValues(a.Route).Set(t.Seconds())
+		}
+	}
+	vs := p.vu(a.VU)
+	if w := RetryAfterWait(r.Status, r.RetryAfter, p.cfg.MaxRetryAfter); w > 0 {
+		// The target asked everyone to hold off this group: the whole run does.
+		until := now.Add(w).UnixNano()
+		raise(p.gate(a.Group), until)
+		if vs != nil {
+			raise(&vs.notBefore, until)
+			vs.failures.Store(0)
+		}
+	} else if vs != nil {
+		if transport || r.Status == 429 || r.Status == 503 {
+			n := vs.failures.Add(1)
+			d := Backoff(int(n), p.cfg.BackoffBase, p.cfg.BackoffMax, rand.Float64())
+			raise(&vs.notBefore, now.Add(d).UnixNano())
+		} else if r.Status > 0 {
+			vs.failures.Store(0)
+		}
+	}
+	if p.cfg.Degrade && !canceled {
+		p.win.add(r.Latency, failed || r.Status == 429)
+		p.evaluate(now)
+	}
+}
+
+// evaluate closes the degradation interval when it is due. No goroutine: the
+// requests (and the Advisor calls) drive it.
+func (p *Policy) evaluate(now time.Time) {
+	last := p.lastEval.Load()
+	if now.UnixNano()-last < int64(p.cfg.DegradeInterval) || !p.lastEval.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	n, errRate, p95 := p.win.take()
+	p.degMu.Lock()
+	lvl := p.deg.Observe(errRate, p95)
+	p.degMu.Unlock()
+	if old := Level(p.level.Swap(int32(lvl))); old != lvl {
+		p.levelChanges.Add(1)
+		p.m.degradation.Set(float64(lvl))
+		for {
+			m := p.maxLevel.Load()
+			if int32(lvl) <= m || p.maxLevel.CompareAndSwap(m, int32(lvl)) {
+				break
+			}
+		}
+		p.log.Warn("degradation level", "from", old.String(), "to", lvl.String(),
+			"requests", n, "error_rate", errRate, "p95", p95)
+	}
+}
+
+// Level is the current degradation level (Normal when degradation is off).
+func (p *Policy) Level() Level {
+	if !p.cfg.Degrade {
+		return Normal
+	}
+	p.evaluate(time.Now())
+	return Level(p.level.Load())
+}
+
+// AllowGroup implements client.Advisor: a group whose breaker is open (and
+// cooling down) is not chosen, so the VU does something else meanwhile.
+func (p *Policy) AllowGroup(group string) bool {
+	if !p.cfg.Breakers {
+		return true
+	}
+	v, ok := p.breakers.Load(group)
+	if !ok {
+		return true
+	}
+	b := v.(*breaker)
+	return b.state.Load() != 2 || b.openUntil.Load() <= time.Now().UnixNano()
+}
+
+// Shed reports whether the level sheds an action whose main request is method
+// on group ("mistake" for a deliberate client error): light sheds admin
+// actions and mistakes, heavy and emergency keep only auth and reads.
+func Shed(l Level, group, method string) bool {
+	switch {
+	case l <= Normal:
+		return false
+	case method == "mistake":
+		return true
+	case l == Light:
+		return group == "admin"
+	default:
+		return group != "auth" && method != "GET" && method != "HEAD"
+	}
+}
+
+// AllowAction implements client.Advisor (see Shed); shed actions are counted.
+func (p *Policy) AllowAction(group, method string) bool {
+	if !p.cfg.Degrade || !Shed(p.Level(), group, method) {
+		return true
+	}
+	c, ok := p.shed.Load(group)
+	if !ok {
+		c, _ = p.shed.LoadOrStore(group, new(atomic.Int64))
+	}
+	c.(*atomic.Int64).Add(1)
+	p.m.shed.WithLabelValues(group).Inc()
+	return false
+}
+
+// WaitSession implements client.Advisor: at the emergency level no new session
+// starts; the VU sleeps a fraction of the interval between looks.
+func (p *Policy) WaitSession(stop <-chan struct{}) bool {
+	if !p.cfg.Degrade {
+		return true
+	}
+	for p.Level() >= Emergency {
+		t := time.NewTimer(min(p.cfg.DegradeInterval/2, 500*time.Millisecond))
+		select {
+		case <-t.C:
+		case <-stop:
+			t.Stop()
+			return false
+		case <-p.stop:
+			t.Stop()
+			return false
+		}
+	}
+	return true
+}
+
+// Timeout is the route's current timeout.
+func (p *Policy) Timeout(route string) time.Duration {
+	if !p.cfg.AdaptiveTimeouts {
+		return p.cfg.TimeoutCap
+	}
+	return p.route(route).current()
+}
+
+// BreakerState is the group's breaker state: "closed", "half_open" or "open".
+func (p *Policy) BreakerState(group string) string {
+	v, ok := p.breakers.Load(group)
+	if !ok {
+		return "closed"
+	}
+	return stateName(v.(*breaker).state.Load())
+}
+
+func stateName(s int32) string {
+	switch s {
+	case 1:
+		return "half_open"
+	case 2:
+		return "open"
+	}
+	return "closed"
+}
+
+var (
+	_ client.Policy  = (*Policy)(nil)
+	_ client.Advisor = (*Policy)(nil)
+)

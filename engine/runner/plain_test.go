@@ -1,0 +1,237 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func writeScenario(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "plain.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestPlainRequests drives a loopback server with a plain scenario and checks
+// what arrived: every request of every VU exactly once, the placeholders
+// rendered, headers and bodies as written, and statuses classified by expect.
+func TestPlainRequests(t *testing.T) {
+	type got struct {
+		method, path, query, vuHeader, ctype, body string
+	}
+	var mu sync.Mutex
+	var seen []got
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/" {
+			return // the run's preflight
+		}
+		mu.Lock()
+		seen = append(seen, got{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("X-Vu"), r.Header.Get("Content-Type"), string(b)})
+		mu.Unlock()
+		switch {
+		case r.Method == http.MethodPost:
+			w.WriteHeader(http.StatusCreated)
+		case strings.HasPrefix(r.URL.Path, "/missing"):
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+
+	cfg := DefaultConfig()
+	cfg.BaseURL = srv.URL
+	cfg.Users, cfg.MinRequests, cfg.MaxRequests = 4, 30, 30
+	cfg.DelayMin, cfg.DelayMax = 0, 0
+	cfg.Seed = 3
+	cfg.Scenario = writeScenario(t, `
+name: plain_test
+requests:
+  - name: item
+    path: /items/{{vu}}?seq={{seq}}
+    weight: 3
+  - name: create
+    method: POST
+    path: /items
+    headers: {X-VU: "{{vu}}"}
+    body: '{"vu": {{vu}}, "seq": {{seq}}, "r": {{rand}}, "run": "{{run}}"}'
+    expect: 201
+  - name: missing
+    path: /missing
+    expect: 404
+`)
+	r := runToEnd(t, cfg)
+	s := r.Summary()
+	if s.State != "finished" || s.Requests != 120 || s.Unexpected != 0 {
+		t.Fatalf("state %q requests %d unexpected %d (error %q)", s.State, s.Requests, s.Unexpected, s.Error)
+	}
+	for i, n := range r.VURequests() {
+		if n != 30 {
+			t.Errorf("vu %d sent %d, want 30", i, n)
+		}
+	}
+	if len(seen) != 120 {
+		t.Fatalf("server saw %d requests, want 120", len(seen))
+	}
+	seqs := map[int]map[int]bool{} // vu → seq numbers seen
+	mark := func(vu, seq int) {
+		if seqs[vu] == nil {
+			seqs[vu] = map[int]bool{}
+		}
+		if seqs[vu][seq] {
+			t.Errorf("vu %d sent seq %d twice", vu, seq)
+		}
+		seqs[vu][seq] = true
+	}
+	kinds := map[string]int{}
+	for _, g := range seen {
+		switch {
+		case g.method == "GET" && strings.HasPrefix(g.path, "/items/"):
+			kinds["item"]++
+			vu, err1 := strconv.Atoi(strings.TrimPrefix(g.path, "/items/"))
+			seq, err2 := strconv.Atoi(strings.TrimPrefix(g.query, "seq="))
+			if err1 != nil || err2 != nil || g.body != "" {
+				t.Fatalf("item request %+v", g)
+			}
+			mark(vu, seq)
+		case g.method == "POST" && g.path == "/items":
+			kinds["create"]++
+			var b struct {
+				VU, Seq int
+				R       int64
+				Run     string
+			}
+			if err := json.Unmarshal([]byte(g.body), &b); err != nil {
+				t.Fatalf("body %q: %v", g.body, err)
+			}
+			if g.ctype != "application/json" || g.vuHeader != strconv.Itoa(b.VU) || b.Run != r.ID() || b.R < 0 || b.R >= 1<<31 {
+				t.Errorf("create request %+v", g)
+			}
+			mark(b.VU, b.Seq)
+		case g.method == "GET" && g.path == "/missing":
+			kinds["missing"]++
+		default:
+			t.Errorf("unexpected request %+v", g)
+		}
+	}
+	for _, k := range []string{"item", "create", "missing"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s request among %v", k, kinds)
+		}
+	}
+	if kinds["item"] < kinds["create"] || kinds["item"] < kinds["missing"] {
+		t.Errorf("weights not followed: %v", kinds)
+	}
+	// Journey-less VUs number their own requests: the GETs and POSTs of a VU
+	// carry its index, so for those the seq numbers are distinct and in range.
+	for vu, m := range seqs {
+		if vu < 0 || vu >= 4 {
+			t.Errorf("vu index %d", vu)
+		}
+		for seq := range m {
+			if seq < 1 || seq > 30 {
+				t.Errorf("vu %d seq %d", vu, seq)
+			}
+		}
+	}
+	routes := map[string]int64{}
+	for _, e := range s.Endpoints {
+		routes[e.Method+" "+e.Route] = e.Requests
+		if e.Group != "plain" {
+			t.Errorf("group %q for %s", e.Group, e.Route)
+		}
+	}
+	if routes["GET /items/{{vu}}"] != int64(kinds["item"]) || routes["POST /items"] != int64(kinds["create"]) || routes["GET /missing"] != int64(kinds["missing"]) {
+		t.Errorf("routes %v, server saw %v", routes, kinds)
+	}
+	if s.Outcomes.ClientError != int64(kinds["missing"]) || s.Cleanup.Error != "" {
+		t.Errorf("outcomes %+v cleanup %+v", s.Outcomes, s.Cleanup)
+	}
+}
+
+// TestPlainThinkingStop checks that VUs parked in a long pause (a timer, no
+// goroutine sending) end promptly when the run stops, and are counted as
+// thinking meanwhile.
+func TestPlainThinkingStop(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	cfg := DefaultConfig()
+	cfg.BaseURL = srv.URL
+	cfg.Users, cfg.MinRequests, cfg.MaxRequests = 50, 3, 3
+	cfg.DelayMin, cfg.DelayMax = 5*time.Minute, 5*time.Minute
+	cfg.Scenario = writeScenario(t, "requests:\n  - {name: home, path: /, think: pause}\n")
+	r, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go r.Run(context.Background())
+	deadline := time.Now().Add(10 * time.Second)
+	for r.Snapshot().Stats.VUs["thinking"] != 50 {
+		if time.Now().After(deadline) {
+			t.Fatalf("VUs not all thinking: %v", r.Snapshot().Stats.VUs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.Stop()
+	select {
+	case <-r.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("thinking VUs did not end after Stop")
+	}
+	s := r.Summary()
+	if s.State != "stopped" || s.Requests != 50 {
+		// One request each, then the pause.
+		t.Errorf("state %q requests %d", s.State, s.Requests)
+	}
+	if vus := r.Snapshot().Stats.VUs; vus["done"] != 50 || vus["thinking"] != 0 {
+		t.Errorf("VU states after stop: %v", vus)
+	}
+}
+
+// TestJourneyWithPlainRequests names plain requests in a journey against the
+// reference target: one public, one sent with the VU's token.
+func TestJourneyWithPlainRequests(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Users, cfg.MinRequests, cfg.MaxRequests = 3, 12, 12
+	cfg.DelayMin, cfg.DelayMax = 0, 0
+	cfg.Seed = 5
+	cfg.Scenario = writeScenario(t, `
+archetypes:
+  visitor: {weight: 1, journey: [signup, login, health, my_search, logout]}
+mix: {user_query: 1}
+requests:
+  - {name: health, path: /healthz}
+  - {name: my_search, path: "/api/v1/users/search?q=sim_{{run}}", auth: true, expect: 200}
+`)
+	r := runToEnd(t, cfg)
+	s := r.Summary()
+	if s.State != "finished" || s.Unexpected != 0 {
+		t.Fatalf("state %q unexpected %d (error %q)", s.State, s.Unexpected, s.Error)
+	}
+	plain := map[string]int64{}
+	for _, e := range s.Endpoints {
+		if e.Group == "plain" {
+			plain[e.Route] = e.Requests
+			if e.Statuses["200"] != e.Requests {
+				t.Errorf("%s statuses %v", e.Route, e.Statuses)
+			}
+		}
+	}
+	if plain["/healthz"] != 3 || plain["/api/v1/users/search"] != 3 {
+		t.Errorf("plain requests per route %v, want 3 each (one per VU journey)", plain)
+	}
+	if s.Cleanup.Left != 0 || s.Cleanup.Created != 3 {
+		t.Errorf("cleanup %+v", s.Cleanup)
+	}
+}
