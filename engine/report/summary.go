@@ -88,6 +88,13 @@ type Summary struct {
 	// Thresholds are the verdicts of --threshold and the scenario's thresholds
 	// (docs/thresholds.md); absent when there were none.
 	Thresholds []threshold.Result `json:"thresholds,omitempty"`
+	// Shard is the part of a sharded run this summary covers, Histograms the
+	// latency distributions in full so trafficsim merge can combine the
+	// shards exactly, Merged what merge made it from (merge.go,
+	// docs/sharding.md); all absent for an unsharded run.
+	Shard      *ShardInfo  `json:"shard,omitempty"`
+	Histograms *Histograms `json:"histograms,omitempty"`
+	Merged     *MergeInfo  `json:"merged,omitempty"`
 }
 
 // LatencySeconds is a latency distribution in seconds.

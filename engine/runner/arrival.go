@@ -31,7 +31,7 @@ func (r *Runner) driveOpen(start time.Time) {
 	// taken at once.
 	var idle atomic.Int64
 	var wg, ready sync.WaitGroup
-	for range p.slots {
+	for range p.pool {
 		wg.Add(1)
 		ready.Add(1)
 		go func() {
@@ -69,6 +69,9 @@ loop:
 		if err != nil {
 			r.log.Info("arrival schedule over", "arrivals", n)
 			break
+		}
+		if !r.cfg.Shard.owns(int(n)) {
+			continue // another shard's arrival (shard.go)
 		}
 		due := start.Add(at)
 		if d := time.Until(due); d > 0 {

@@ -47,6 +47,11 @@ type Config struct {
 	Rate       float64
 	RateStages []loadshape.Stage
 	MaxVUs     int
+
+	// Sharding (shard.go, docs/sharding.md): this process runs only its part
+	// of the VUs or arrivals; StartAt (zero: at once) is when the VUs start.
+	Shard   Shard
+	StartAt time.Time
 }
 
 // DefaultConfig returns the defaults of the command line (DESIGN.md).
@@ -151,6 +156,9 @@ func (c Config) load() (*scenario.Scenario, *url.URL, error) {
 		return nil, nil, bad("admin_password", "is longer than 72 bytes")
 	}
 	if err := c.withLoad(sc.Load).validateLoad(); err != nil {
+		return nil, nil, err
+	}
+	if err := c.withLoad(sc.Load).validateShard(); err != nil {
 		return nil, nil, err
 	}
 	return sc, target, nil

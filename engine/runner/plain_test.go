@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -234,4 +235,45 @@ requests:
 	if s.Cleanup.Left != 0 || s.Cleanup.Created != 3 {
 		t.Errorf("cleanup %+v", s.Cleanup)
 	}
+}
+
+// TestPlainWithLoadModels runs a plain scenario under ramp-up (VUs parked
+// until the ramp includes them) and the open model (arrivals on a pool), the
+// paths where a plain VU keeps a small parked goroutine.
+func TestPlainWithLoadModels(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			hits.Add(1)
+		}
+	}))
+	defer srv.Close()
+	scen := writeScenario(t, "requests:\n  - {name: ping, path: /ping}\n")
+
+	t.Run("ramp-up", func(t *testing.T) {
+		hits.Store(0)
+		cfg := DefaultConfig()
+		cfg.BaseURL, cfg.Scenario = srv.URL, scen
+		cfg.Users, cfg.MinRequests, cfg.MaxRequests = 8, 5, 5
+		cfg.DelayMin, cfg.DelayMax = 0, 0
+		cfg.RampUp = 200 * time.Millisecond
+		r := runToEnd(t, cfg)
+		if s := r.Summary(); s.State != "finished" || s.Requests != 40 || hits.Load() != 40 {
+			t.Errorf("state %q requests %d, server saw %d; want 40", s.State, s.Requests, hits.Load())
+		}
+	})
+	t.Run("open", func(t *testing.T) {
+		hits.Store(0)
+		cfg := DefaultConfig()
+		cfg.BaseURL, cfg.Scenario = srv.URL, scen
+		cfg.Users, cfg.MinRequests, cfg.MaxRequests = 4, 2, 2
+		cfg.DelayMin, cfg.DelayMax = 0, 0
+		cfg.Rate, cfg.MaxVUs = 100, 4
+		cfg.Duration = 300 * time.Millisecond
+		r := runToEnd(t, cfg)
+		s := r.Summary()
+		if s.Requests == 0 || s.Requests != hits.Load() {
+			t.Errorf("state %q requests %d, server saw %d", s.State, s.Requests, hits.Load())
+		}
+	})
 }

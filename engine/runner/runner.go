@@ -376,6 +376,11 @@ func (r *Runner) run(ctx context.Context) error {
 	}
 
 	r.prepare()
+	if !r.waitStartAt(ctx) { // --start-at (shard.go)
+		r.Stop()
+	} else if !r.cfg.StartAt.IsZero() {
+		r.started.Store(time.Now().UnixNano()) // the run's clock starts now
+	}
 	if r.stopped.Load() {
 		r.state.Store(StateStopping)
 	} else {
@@ -569,6 +574,7 @@ func (r *Runner) buildSummary(state, errMsg string, end time.Time, cleanup repor
 	if p := r.res.Load(); p != nil {
 		s.Resilience = p.Summary()
 	}
+	r.shardSummary(&s, st) // shard.go
 	return s
 }
 

@@ -97,6 +97,7 @@ func (c Config) validateLoad() error {
 type loadPlan struct {
 	open   bool
 	slots  int  // closed: VU slots (users, or the largest stage target); open: the pool
+	pool   int  // open: this shard's pool (slots when not sharded; shard.go)
 	gated  bool // closed: VUs wait for the target to include their slot (ramp-up, stages)
 	staged bool // closed with stages: the end of the stages ends the run; a slot whose VU is done runs the next one
 	jitter bool // plain closed model: each VU starts within the first delay-max
@@ -131,6 +132,7 @@ func newLoadPlan(c Config, sc *scenario.Scenario) *loadPlan {
 		if p.slots == 0 {
 			p.slots = c.Users
 		}
+		p.pool = c.ownedPool(p.slots)
 		p.ramp = loadshape.Ramp{Start: c.Rate, Stages: c.RateStages}
 		end := c.Duration
 		if len(c.RateStages) > 0 {
@@ -253,24 +255,30 @@ func (r *Runner) prepareVUs() {
 	p := r.load
 	admins := 0
 	var sum int64
+	owned := 0 // sharded: this shard's slots or pool (shard.go)
 	if !p.open {
-		r.vus = make([]*vu, p.slots)
-		for i := range r.vus {
+		r.vus = make([]*vu, 0, p.slots)
+		for i := range p.slots {
+			if !r.cfg.Shard.owns(i) {
+				continue
+			}
 			v := newVU(r, i, p.archetype(i))
 			sum += int64(v.budget)
-			r.vus[i] = v
+			r.vus = append(r.vus, v)
 			if v.admin {
 				admins++
 			}
 		}
+		owned = len(r.vus)
 	} else {
 		for i := range p.slots {
-			if p.archetype(i).Admin {
+			if r.cfg.Shard.owns(i) && p.archetype(i).Admin {
 				admins++
 			}
 		}
+		owned = (p.slots - r.cfg.Shard.Index + max(r.cfg.Shard.Count, 1) - 1) / max(r.cfg.Shard.Count, 1)
 	}
-	r.steer.setCapable(catalogAdminGroup(), admins, p.slots)
+	r.steer.setCapable(catalogAdminGroup(), admins, owned)
 	r.budgetSum.Store(sum)
 }
 
@@ -294,21 +302,22 @@ func (r *Runner) drive() {
 		return
 	}
 	var wg sync.WaitGroup
-	for slot := range r.vus {
+	for k := range r.vus {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.runSlot(slot)
+			r.runSlot(k)
 		}()
 	}
 	wg.Wait()
 }
 
-// runSlot runs the slot's VU; with stages, a slot whose VU is done runs the
-// next VU of the slot (index slot + n·slots) so the VU count keeps following
-// the stages.
-func (r *Runner) runSlot(slot int) {
-	v := r.vus[slot]
+// runSlot runs the VU r.vus[k] (its index is its slot); with stages, a slot
+// whose VU is done runs the next VU of the slot (index slot + n·slots) so the
+// VU count keeps following the stages.
+func (r *Runner) runSlot(k int) {
+	v := r.vus[k]
+	slot := v.idx
 	for gen := 1; ; gen++ {
 		v.run()
 		if !r.load.staged || v.stopping() {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,10 +20,22 @@ func main() {
 	url := flag.String("url", "http://127.0.0.1:9600/", "target URL")
 	conns := flag.Int("c", 50, "concurrent connections (goroutines)")
 	dur := flag.Duration("d", 10*time.Second, "duration")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file (for comparing with trafficsim's)")
 	flag.Parse()
 	if *conns < 1 || *dur <= 0 {
 		fmt.Fprintln(os.Stderr, "bareloop: -c must be ≥ 1 and -d > 0")
 		os.Exit(2)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bareloop: -cpuprofile:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	tr := &http.Transport{MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns, DisableCompression: true}
 	client := &http.Client{Transport: tr}

@@ -59,6 +59,7 @@ type runOptions struct {
 	resilience  resilience.Config // resilience_flags.go
 	ci          ciOptions         // ci.go: thresholds, JUnit, remote write
 	load        loadFlags         // load_flags.go: ramp-up, stages, rate
+	shard       shardFlags        // shard_flags.go: --shard, --start-at
 }
 
 func newRunCmd() *cobra.Command {
@@ -112,6 +113,7 @@ flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios
 	addResilienceFlags(f, &o.resilience)
 	o.ci.addFlags(f)
 	addLoadFlags(f, &o.load)
+	addShardFlags(f, &o.shard)
 	return cmd
 }
 
@@ -119,7 +121,7 @@ flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios
 func flagOf(field string) string {
 	switch field {
 	case "min_request_count", "max_request_count", "base_url", "delay_min", "delay_max", "admin_user",
-		"admin_password", "api_profile", "run_id", "ramp_up", "rate_stages", "max_vus":
+		"admin_password", "api_profile", "run_id", "ramp_up", "rate_stages", "max_vus", "start_at":
 		return "--" + strings.ReplaceAll(field, "_", "-")
 	}
 	return "--" + field
@@ -148,6 +150,9 @@ func (o *runOptions) config() (runner.Config, error) {
 		return c, err
 	}
 	if err := o.load.apply(&c); err != nil {
+		return c, err
+	}
+	if err := o.shard.apply(&c, &o.ci); err != nil {
 		return c, err
 	}
 	if err := c.Validate(); err != nil {

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/threshold"
+)
+
+func init() { subcommands = append(subcommands, newMergeCmd) }
+
+type mergeOptions struct {
+	summary    string
+	thresholds []string
+	junit      string
+}
+
+func newMergeCmd() *cobra.Command {
+	var o mergeOptions
+	cmd := &cobra.Command{
+		Use:   "merge SUMMARY.json...",
+		Short: "Merge the summaries of a sharded run into one",
+		Long: `merge combines the --summary files of the shards of one run (trafficsim run
+--shard i/N) into the run's summary: counts are summed and the shards' HDR
+histograms merged, so the percentiles are exactly those of all the requests.
+The files must be of one run (same run id, seed, scenario and shard count) and
+cover every shard exactly once.
+
+merge judges the thresholds over the merged run — those given with --threshold
+and those the shard summaries carry — prints the final report, writes
+--summary and --junit, and exits with code 3 when a threshold failed, 1 when a
+shard failed or left data behind, 2 on bad input. See docs/sharding.md.`,
+		Example: `  trafficsim merge out/summary-*.json --summary out/summary.json
+  trafficsim merge summary-0.json summary-1.json summary-2.json --threshold 'p95<500ms' --junit thresholds.xml`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd, args) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.summary, "summary", "", "write the merged summary as JSON to this file")
+	f.StringArrayVar(&o.thresholds, "threshold", nil, "pass/fail criterion judged over the merged run, repeatable, e.g. 'p95<500ms' (docs/thresholds.md); added to those the shard summaries carry")
+	f.StringVar(&o.junit, "junit", "", "write the threshold results as a JUnit XML report to this file")
+	return cmd
+}
+
+func (o *mergeOptions) run(cmd *cobra.Command, args []string) error {
+	flagTs, err := threshold.ParseAll(o.thresholds)
+	if err != nil {
+		return usageError(fmt.Errorf("--threshold: %w", err))
+	}
+	var files []string
+	for _, a := range args {
+		// A shell that found no match passes the pattern on: expand it here,
+		// so the error names what was missing.
+		matches, err := filepath.Glob(a)
+		if err != nil || len(matches) == 0 {
+			matches = []string{a}
+		}
+		files = append(files, matches...)
+	}
+	in := make([]report.ShardSummary, 0, len(files))
+	for _, p := range files {
+		s, err := report.ReadSummary(p)
+		if err != nil {
+			return usageError(err)
+		}
+		in = append(in, report.ShardSummary{Path: p, Summary: s})
+	}
+	m, err := report.Merge(in)
+	if err != nil {
+		return usageError(err)
+	}
+
+	// Thresholds: the flags', then the shards' not given as a flag.
+	ts := flagTs
+	seen := map[string]bool{}
+	for _, t := range ts {
+		seen[t.Expr] = true
+	}
+	for _, expr := range m.ThresholdExprs() {
+		t, err := threshold.Parse(expr)
+		if err != nil {
+			return usageError(fmt.Errorf("a shard summary's threshold: %w", err))
+		}
+		if !seen[t.Expr] {
+			seen[t.Expr] = true
+			ts = append(ts, t)
+		}
+	}
+	if o.junit != "" && len(ts) == 0 {
+		return usageError(fmt.Errorf("--junit: there are no thresholds to report; add --threshold (e.g. --threshold 'p95<500ms')"))
+	}
+	s := m.Summary
+	var failed []string
+	if len(ts) > 0 {
+		s.Thresholds = threshold.Evaluate(ts, threshold.FromStats(m.Stats, m.Histograms, m.Elapsed))
+		for _, r := range s.Thresholds {
+			if !r.Pass {
+				failed = append(failed, r.Expr)
+			}
+		}
+	}
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	fmt.Fprintf(stderr, "merged %d shards of run %s: %s\n", s.Merged.Shards, s.RunID, strings.Join(s.Merged.Files, ", "))
+	if err := report.WriteFinal(stdout, s); err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
+	if o.summary != "" {
+		if err := report.WriteSummary(o.summary, s); err != nil {
+			return &exitError{code: ExitFailure, err: err}
+		}
+		fmt.Fprintf(stderr, "summary: %s\n", o.summary)
+	}
+	if o.junit != "" {
+		meta := threshold.JUnitMeta{RunID: s.RunID, Scenario: s.Scenario, Target: s.Target, StartedAt: s.StartedAt, Duration: s.EndedAt.Sub(s.StartedAt)}
+		if err := threshold.WriteJUnit(o.junit, meta, s.Thresholds); err != nil {
+			return &exitError{code: ExitFailure, err: fmt.Errorf("--junit: %w", err)}
+		}
+		fmt.Fprintf(stderr, "junit: %s\n", o.junit)
+	}
+	switch {
+	case s.State == "failed":
+		return &exitError{code: ExitFailure, err: fmt.Errorf("a shard failed: %s", s.Error)}
+	case s.Cleanup.Error != report.CleanupDisabled && (s.Cleanup.Left > 0 || s.Cleanup.Error != ""):
+		return &exitError{code: ExitFailure, err: fmt.Errorf("the shards left %d records on the target: %s; remove them with trafficsim cleanup --run %s", s.Cleanup.Left, s.Cleanup.Error, s.RunID)}
+	case len(failed) > 0:
+		return &exitError{code: ExitThreshold, err: fmt.Errorf("%d of %d thresholds failed: %s", len(failed), len(ts), strings.Join(failed, ", "))}
+	}
+	return nil
+}
