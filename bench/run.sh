@@ -12,8 +12,9 @@
 # d  RSS over a 10-minute run at steady load (see sweep_d).
 #
 # Environment: RUNS (3), DURATION (10s), CONNS (50), VUS_LIST ("1000 10000 50000 100000"),
-# K6_MAX_VUS (largest k6 VU count tried in c, 50000; 0 = none), MAX_IN_FLIGHT (c: 1024), OUT (bench/out), PEERS_BIN (prebuilt
-# k6/vegeta to copy, /work/peers/bin), SKIP_BUILD (non-empty: use the binaries already in
+# K6_MAX_VUS (largest k6 VU count tried in c, 50000; 0 = none), MAX_IN_FLIGHT (c: 1024),
+# LONG and LONG_USERS (d: 10m, 500), OUT (bench/out), PEERS_BIN (prebuilt k6/vegeta to
+# copy, /work/peers/bin), SKIP_BUILD (non-empty: use the binaries already in
 # bench/.tools/bin).
 # Traffic goes to 127.0.0.1 only. Results: one line per run in $OUT/results.tsv and a
 # medians table on stdout.

@@ -24,3 +24,10 @@ func (r *Run) ServiceHistogram() (h *hdrhistogram.Snapshot, sumNanos, maxNanos i
 	}
 	return m.Export(), sumNanos, maxNanos
 }
+
+// NewLatencyHistogram returns an empty histogram with the geometry of the
+// run's latency histograms (microseconds, 1 µs to 10 min, 2 significant
+// digits), for merging them — as trafficsim merge does across shards.
+func NewLatencyHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(hdrLowest, hdrHighest, hdrSignificant)
+}

@@ -111,8 +111,8 @@ func AttachHistograms(s *Summary, st metrics.Stats, hists map[metrics.EndpointKe
 	return nil
 }
 
-// hdr geometry of metrics: 1 µs to 1 h, 3 significant digits.
-func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, 3_600_000_000, 3) }
+// newHist is an empty histogram of the metrics' geometry.
+func newHist() *hdrhistogram.Histogram { return metrics.NewLatencyHistogram() }
 
 // DecodeHistogram reads one encoded histogram of a summary.
 func DecodeHistogram(enc string) (*hdrhistogram.Histogram, error) {

@@ -50,7 +50,9 @@ func (r *Runner) cleanup(ctx context.Context) report.CleanupResult {
 		deleted++
 	}
 	// Sweep for what the ledger never heard of.
-	extra, err := s.find(ctx, "sim_"+r.cfg.RunID+"_", func(rec record) bool { return !done[rec.kind+":"+rec.id] && !r.ledger.has(rec) })
+	extra, err := s.find(ctx, "sim_"+r.cfg.RunID+"_", func(rec record) bool {
+		return !done[rec.kind+":"+rec.id] && !r.ledger.has(rec) && r.ownsName(rec.name) // a shard sweeps only its VUs' (shard.go)
+	})
 	if err != nil {
 		errs = append(errs, err)
 	}

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -148,4 +149,29 @@ func (r *Runner) shardSummary(s *report.Summary, st metrics.Stats) {
 	if err := report.AttachHistograms(s, st, rec.LatencyHistograms(), svc); err != nil {
 		r.log.Error("summary histograms", "err", err)
 	}
+}
+
+// simName is a name a VU gives what it creates: sim_<run>_<kind><vu>_<n>.
+var simName = regexp.MustCompile(`^sim_[a-z0-9]{8}_[a-z]+(\d+)_\d+$`)
+
+// ownsName reports whether the end-of-run sweep of this process may delete a
+// record of the run by its name: always unsharded; sharded, only what one of
+// this shard's VUs named (others' may still be in use while their shard runs;
+// what no shard claims is left to trafficsim cleanup --run).
+func (r *Runner) ownsName(name string) bool {
+	if !r.cfg.Shard.Sharded() {
+		return true
+	}
+	m := simName.FindStringSubmatch(name)
+	if m == nil {
+		return false
+	}
+	idx, err := strconv.Atoi(m[1])
+	if err != nil {
+		return false
+	}
+	if p := r.load; p != nil && !p.open && p.slots > 0 {
+		idx %= p.slots // closed model: the VU's slot
+	}
+	return r.cfg.Shard.owns(idx)
 }

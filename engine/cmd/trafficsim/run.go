@@ -243,6 +243,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	}
 	fmt.Fprintf(stderr, "trafficsim run %s: %s, scenario %s, seed %d, target %s\n",
 		r.ID(), loadText(r.Config()), cfg.Scenario, r.Config().Seed, target)
+	if text := shardText(cfg); text != "" {
+		fmt.Fprintln(stderr, text)
+	}
 
 	go r.Run(ctx)
 	// Tell where the embedded target listens before the progress display takes

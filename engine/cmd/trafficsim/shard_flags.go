@@ -47,3 +47,16 @@ func (s *shardFlags) apply(c *runner.Config, ci *ciOptions) error {
 	}
 	return nil
 }
+
+// shardText is the run's shard and start time for the header line ("" when
+// neither is set).
+func shardText(c runner.Config) string {
+	var parts []string
+	if c.Shard.Sharded() {
+		parts = append(parts, fmt.Sprintf("shard %s of run %s (docs/sharding.md)", c.Shard, c.RunID))
+	}
+	if !c.StartAt.IsZero() {
+		parts = append(parts, "starting at "+c.StartAt.UTC().Format(time.RFC3339Nano))
+	}
+	return strings.Join(parts, "; ")
+}
