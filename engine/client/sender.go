@@ -96,6 +96,8 @@ func (s *Sender) Do(p *PlainRequest, vars *TemplateVars, token string) Result {
 	if req == nil {
 		if req, err = http.NewRequestWithContext(s.ctx, p.Method, p.url.src, nil); err != nil {
 			res.Err, res.ErrKind = err, KindProtocol
+			// Admitted: give back the in-flight slot and any breaker probe.
+			c.policy.Done(&s.attempt, &res)
 			return res
 		}
 		req.Header["User-Agent"] = c.uaValue

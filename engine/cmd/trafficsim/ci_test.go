@@ -1,25 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/report"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
+	"github.com/trafficsim/trafficsim/internal/promtest"
 )
 
 func TestCIFlagValidation(t *testing.T) {
@@ -201,7 +194,7 @@ func TestThresholdWindowAbortsRun(t *testing.T) {
 // `trafficsim run --remote-write-url` lands the run in a real Prometheus:
 // the pushed request count equals the summary's, the threshold gauge is there.
 func TestRunRemoteWriteIntoPrometheus(t *testing.T) {
-	prom := startPrometheus(t)
+	prom := promtest.StartReceiver(t)
 	target := startTarget(t)
 	sum := filepath.Join(t.TempDir(), "summary.json")
 	code, stdout, stderr := cli(t, "run", "--base-url", target.URL, "--users", "4",
@@ -217,100 +210,8 @@ func TestRunRemoteWriteIntoPrometheus(t *testing.T) {
 	if err != nil || json.Unmarshal(data, &s) != nil {
 		t.Fatalf("summary: %v", err)
 	}
-	promPoll(t, prom, `sum(trafficsim_requests_total{run="rwcli001",job="trafficsim",shard="0"})`, float64(s.Requests))
-	promPoll(t, prom, `trafficsim_threshold_passing{run="rwcli001",threshold="p95<10s"}`, 1)
-	promPoll(t, prom, `trafficsim_threshold_passing{run="rwcli001",threshold="error_rate<0%"}`, 0)
-	promPoll(t, prom, `sum(trafficsim_request_duration_seconds_count{run="rwcli001"})`, float64(s.Requests))
-}
-
-func startPrometheus(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		t.Skip("prometheus not installed (Debian: apt-get install prometheus)")
-	}
-	if testing.Short() {
-		t.Skip("-short: skipping the live Prometheus test")
-	}
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1m\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	var out syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-		"--web.listen-address="+addr, "--web.enable-remote-write-receiver", "--log.level=warn")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cancel()
-		<-exited
-		if t.Failed() {
-			t.Logf("prometheus output:\n%s", out.String())
-		}
-	})
-	base := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get(base + "/-/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("prometheus exited:\n%s", out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready within 30s:\n%s", out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// promPoll waits until the instant query q yields exactly one sample of want.
-func promPoll(t *testing.T, base, q string, want float64) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	var last string
-	for {
-		resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var r struct {
-			Data struct {
-				Result []struct {
-					Value [2]any `json:"value"`
-				} `json:"result"`
-			} `json:"data"`
-		}
-		if json.Unmarshal(body, &r) == nil && len(r.Data.Result) == 1 {
-			v, _ := strconv.ParseFloat(fmt.Sprint(r.Data.Result[0].Value[1]), 64)
-			if v == want {
-				return
-			}
-		}
-		last = string(bytes.TrimSpace(body))
-		if time.Now().After(deadline) {
-			t.Fatalf("query %s: want %v, last answer %s", q, want, last)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	promtest.Poll(t, prom, `sum(trafficsim_requests_total{run="rwcli001",job="trafficsim",shard="0"})`, promtest.One(float64(s.Requests)))
+	promtest.Poll(t, prom, `trafficsim_threshold_passing{run="rwcli001",threshold="p95<10s"}`, promtest.One(1))
+	promtest.Poll(t, prom, `trafficsim_threshold_passing{run="rwcli001",threshold="error_rate<0%"}`, promtest.One(0))
+	promtest.Poll(t, prom, `sum(trafficsim_request_duration_seconds_count{run="rwcli001"})`, promtest.One(float64(s.Requests)))
 }
