@@ -59,12 +59,38 @@ func Fmt() error {
 }
 
 // Vet runs go vet on every package.
-func Vet() error { return sh.RunV("go", "vet", "./...") }
+func Vet() error {
+	pkgs, err := goPackages()
+	if err != nil {
+		return err
+	}
+	return sh.RunV("go", append([]string{"vet"}, pkgs...)...)
+}
+
+// goPackages lists the module's packages, leaving out the Go sources that npm
+// packages carry under node_modules/.
+func goPackages() ([]string, error) {
+	out, err := sh.Output("go", "list", "./...")
+	if err != nil {
+		return nil, fmt.Errorf("list Go packages: %w", err)
+	}
+	var pkgs []string
+	for _, p := range strings.Fields(out) {
+		if !strings.Contains(p, "/node_modules/") {
+			pkgs = append(pkgs, p)
+		}
+	}
+	return pkgs, nil
+}
 
 // GoTest runs every Go test with the race detector.
 func GoTest() error {
 	mg.Deps(Engine)
-	return sh.RunV("go", "test", "-race", "-count=1", "./...")
+	pkgs, err := goPackages()
+	if err != nil {
+		return err
+	}
+	return sh.RunV("go", append([]string{"test", "-race", "-count=1"}, pkgs...)...)
 }
 
 // Test runs every check and test: gofmt, vet, the plugin backend and engine build

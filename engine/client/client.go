@@ -92,6 +92,7 @@ type Client struct {
 	uaValue []string
 	authHdr string
 	scheme  string
+	refPage bool // page answers have the reference shape (decodePage)
 }
 
 // route is an endpoint's template split into literal text and placeholders.
@@ -140,6 +141,7 @@ func New(o Options) (*Client, error) {
 		policy:  o.Policy,
 		uaValue: []string{o.UserAgent},
 	}
+	c.refPage = c.prof.referencePage()
 	c.authHdr = http.CanonicalHeaderKey(c.prof.Token.Header)
 	if c.prof.Token.Scheme != "-" {
 		c.scheme = c.prof.Token.Scheme + " "
@@ -211,6 +213,10 @@ type Call struct {
 	Token  string // access token; "" sends none
 	// Decode asks for the answer to be parsed as JSON (Result.JSON).
 	Decode bool
+	// Page, with Decode, says the answer is a page of records of which only
+	// the fields of Entry are read (Client.Entries): a reference-shaped answer
+	// is then parsed into Result.Entries without building maps.
+	Page bool
 	// Sender is 1 + the index of the sending VU, 0 outside any VU (cleanup):
 	// the Policy keeps per-VU backoff by it.
 	Sender int
@@ -227,6 +233,9 @@ type Result struct {
 	RetryAfter time.Duration
 	// JSON is the decoded answer when Call.Decode was set and it parsed.
 	JSON any
+	// Entries are the records of a page answer parsed the short way (Call.Page);
+	// read them with Client.Entries.
+	Entries []Entry
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -238,7 +247,8 @@ var jsonValue = []string{"application/json"}
 func (c *Client) Do(ctx context.Context, call *Call) Result {
 	ep := call.Endpoint
 	res := Result{Start: time.Now()}
-	a := Attempt{VU: call.Sender - 1, Group: ep.Group, Method: ep.Method, Route: c.routes[ep.ID].template}
+	rt := c.routes[ep.ID] // looked up once per request
+	a := Attempt{VU: call.Sender - 1, Group: ep.Group, Method: ep.Method, Route: rt.template}
 	timeout, err := c.policy.Admit(ctx, &a)
 	if err != nil {
 		res.Err = err
@@ -249,13 +259,13 @@ func (c *Client) Do(ctx context.Context, call *Call) Result {
 		return res
 	}
 	res.Start = time.Now()
-	c.send(ctx, call, timeout, &res)
+	c.send(ctx, call, rt, timeout, &res)
 	res.Latency = time.Since(res.Start)
 	c.policy.Done(&a, &res)
 	return res
 }
 
-func (c *Client) send(ctx context.Context, call *Call, timeout time.Duration, res *Result) {
+func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.Duration, res *Result) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -263,7 +273,7 @@ func (c *Client) send(ctx context.Context, call *Call, timeout time.Duration, re
 			bufPool.Put(buf)
 		}
 	}()
-	u := c.url(call)
+	u := c.urlOf(call, rt)
 	var body io.Reader
 	if call.Body != nil {
 		call.Body.encode(buf, c.prof.Fields, c.prof.Envelope)
@@ -288,7 +298,10 @@ func (c *Client) send(ctx context.Context, call *Call, timeout time.Duration, re
 	if call.Token != "" {
 		req.Header[c.authHdr] = []string{c.scheme + call.Token}
 	}
-	resp, err := c.hc.Do(req)
+	// Straight to the transport, as plain requests do: http.Client's redirect
+	// and cookie machinery (redirects are not followed anyway) copies the header
+	// map on every request.
+	resp, err := c.hc.Transport.RoundTrip(req)
 	if err != nil {
 		res.Err, res.ErrKind = err, classify(ctx, err)
 		return
@@ -308,19 +321,26 @@ func (c *Client) send(ctx context.Context, call *Call, timeout time.Duration, re
 		}
 		return
 	}
+	if call.Decode && call.Page && c.refPage && buf.Len() > 0 {
+		if res.Entries, err = decodePage(buf.Bytes()); err == nil {
+			return
+		}
+		res.Entries = nil // not the reference shape after all: parse it in full
+	}
 	if call.Decode && buf.Len() > 0 {
 		dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
 		dec.UseNumber()
 		if err := dec.Decode(&res.JSON); err != nil {
-			res.Err, res.ErrKind = fmt.Errorf("parse answer of %s %s: %w", call.Endpoint.Method, c.Route(call.Endpoint), err), KindProtocol
+			res.Err, res.ErrKind = fmt.Errorf("parse answer of %s %s: %w", call.Endpoint.Method, rt.template, err), KindProtocol
 			res.JSON = nil
 		}
 	}
 }
 
 // url renders the call's URL.
-func (c *Client) url(call *Call) string {
-	r := c.routes[call.Endpoint.ID]
+func (c *Client) url(call *Call) string { return c.urlOf(call, c.routes[call.Endpoint.ID]) }
+
+func (c *Client) urlOf(call *Call, r *route) string {
 	n := len(c.base) + len(call.Query) + 1
 	for _, p := range r.parts {
 		n += len(p.text)

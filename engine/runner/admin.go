@@ -175,8 +175,8 @@ func (v *vu) createNamed(ep, kind, prefix string) {
 		}
 		body = append(body, client.Field{Name: "permissions", Value: perms})
 	}
-	res, good := v.withBody(ep, [2]string{}, body)
-	if !good {
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(ep), Body: body, Decode: true}, wantSuccess) // the id is read
+	if err != nil || !ok(res) {
 		return
 	}
 	c := v.r.client
