@@ -248,8 +248,16 @@ func (c *Client) Do(ctx context.Context, call *Call) Result {
 	ep := call.Endpoint
 	res := Result{Start: time.Now()}
 	rt := c.routes[ep.ID] // looked up once per request
-	a := Attempt{VU: call.Sender - 1, Group: ep.Group, Method: ep.Method, Route: rt.template}
-	timeout, err := c.policy.Admit(ctx, &a)
+	// The Attempt and Result handed to the Policy (an interface: they would
+	// escape to the heap) live in pooled state, as does the answer's reader.
+	st := doPool.Get().(*doState)
+	defer func() {
+		*st = doState{}
+		doPool.Put(st)
+	}()
+	a := &st.a
+	*a = Attempt{VU: call.Sender - 1, Group: ep.Group, Method: ep.Method, Route: rt.template}
+	timeout, err := c.policy.Admit(ctx, a)
 	if err != nil {
 		res.Err = err
 		res.ErrKind = KindCanceled
@@ -258,14 +266,24 @@ func (c *Client) Do(ctx context.Context, call *Call) Result {
 		}
 		return res
 	}
-	res.Start = time.Now()
-	c.send(ctx, call, rt, timeout, &res)
-	res.Latency = time.Since(res.Start)
-	c.policy.Done(&a, &res)
-	return res
+	st.res = Result{Start: time.Now()}
+	c.send(ctx, call, rt, timeout, st)
+	st.res.Latency = time.Since(st.res.Start)
+	c.policy.Done(a, &st.res)
+	return st.res
 }
 
-func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.Duration, res *Result) {
+// doState is what one Do needs on the heap, reused across requests.
+type doState struct {
+	a   Attempt
+	res Result
+	lr  io.LimitedReader
+}
+
+var doPool = sync.Pool{New: func() any { return new(doState) }}
+
+func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.Duration, st *doState) {
+	res := &st.res
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -311,7 +329,8 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 		res.RetryAfter, _ = ParseRetryAfter(ra, time.Now())
 	}
 	buf.Reset()
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxBody))
+	st.lr = io.LimitedReader{R: resp.Body, N: maxBody}
+	_, err = buf.ReadFrom(&st.lr)
 	_, _ = io.Copy(io.Discard, resp.Body) // drain so the connection is reused
 	resp.Body.Close()
 	if err != nil {

@@ -152,9 +152,12 @@ func (v *vu) withBody(id string, params [2]string, body client.Body) (client.Res
 
 // list fetches a page of users and, now and then, remembers one of them to look
 // at next — as a person clicks an entry of a list.
-func (v *vu) list(id, query string) {
-	decode := v.rng.IntN(3) == 0
-	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(id), Query: query, Decode: decode, Page: true}, wantSuccess)
+func (v *vu) list(id, query string) { v.listPage(id, query, v.rng.IntN(3) == 0, true) }
+
+// listPage fetches the page; when decode is set it reads it (short parse
+// unless page is false) and remembers a user.
+func (v *vu) listPage(id, query string, decode, page bool) {
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(id), Query: query, Decode: decode, Page: page}, wantSuccess)
 	if err != nil || !ok(res) || !decode {
 		return
 	}

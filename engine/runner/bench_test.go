@@ -2,12 +2,14 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"testing"
 	"time"
 
@@ -237,4 +239,42 @@ func BenchmarkThinkingPlainVU(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 	r.Stop()
 	<-r.Done()
+}
+
+// BenchmarkSendList is a VU's "list users" whose answer it reads (a third of
+// them do): a page of 20 users, parsed to remember one to look at next.
+func BenchmarkSendList(b *testing.B) {
+	var page strings.Builder
+	page.WriteString(`{"data":[`)
+	for i := range 20 {
+		if i > 0 {
+			page.WriteByte(',')
+		}
+		fmt.Fprintf(&page, `{"id":%d,"username":"sim_abc12345_u%d_1","email":"sim_abc12345_u%d_1@simulation.test","name":"Ada Lovelace","active":true,"roles":["user"],"created_at":"2026-11-24T10:03:48.983Z","updated_at":"2026-11-24T10:03:58.951Z"}`, i+1, i, i)
+	}
+	page.WriteString(`],"page":1,"per_page":20,"total":80}`)
+	body := []byte(page.String())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	defer srv.Close()
+	// entries: the page parsed the short way (reference shape); map: parsed in
+	// full into map[string]any, as before.
+	for _, short := range []bool{true, false} {
+		name := map[bool]string{true: "entries", false: "map"}[short]
+		b.Run(name, func(b *testing.B) {
+			v := benchVU(b, srv.URL)
+			v.loggedIn, v.access = true, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl"
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				v.seenUser = entry{}
+				v.listPage(catalog.UsersList, "page=1&per_page=20", true, short)
+				if v.seenUser.id == "" {
+					b.Fatal("no user remembered")
+				}
+			}
+		})
+	}
 }

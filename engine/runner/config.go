@@ -107,7 +107,7 @@ func (c Config) load() (*scenario.Scenario, *url.URL, error) {
 		return nil, nil, bad("max_request_count", "%d: use 1 to %d requests per user", c.MaxRequests, MaxRequests)
 	}
 	if c.MinRequests > c.MaxRequests {
-		return nil, nil, bad("min_request_count", "%d is above max_request_count %d; lower it or raise the maximum", c.MinRequests, c.MaxRequests)
+		return nil, nil, bad("min_request_count", "%d is above the maximum request count %d; lower it or raise the maximum", c.MinRequests, c.MaxRequests)
 	}
 	if c.Duration < 0 {
 		return nil, nil, bad("duration", "%v: use a positive duration such as 5m, or 0 for no limit", c.Duration)
