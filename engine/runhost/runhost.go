@@ -31,6 +31,10 @@ type Run interface {
 	Status() enginerpc.RunStatus
 }
 
+// Aborter is implemented by runs that can stop at once, cancelling requests in
+// flight; a forced (non-graceful) stop uses it.
+type Aborter interface{ Abort() }
+
 // Releaser is implemented by runs holding resources beyond their end (such as their
 // Prometheus series); Release is called when the host forgets the run.
 type Releaser interface{ Release() }
@@ -184,7 +188,11 @@ func (h *Host) Stop(ctx context.Context, id string, graceful bool) (enginerpc.Ru
 	if graceful {
 		return h.status(e), nil
 	}
-	// Not graceful: cancel the run's context too and wait (bounded) for it to end.
+	// Not graceful: cancel the requests in flight and the run's context, then
+	// wait (bounded) for it to end.
+	if a, ok := e.run.(Aborter); ok {
+		a.Abort()
+	}
 	e.cancel()
 	t := time.NewTimer(h.opts.AbortAfter)
 	defer t.Stop()

@@ -58,17 +58,19 @@ func protoField(f string) string {
 	return f
 }
 
-// runnerRun adapts a *runner.Runner to Run and Releaser.
+// runnerRun adapts a *runner.Runner to Run, Aborter and Releaser.
 type runnerRun struct{ r *runner.Runner }
 
 var _ interface {
 	Run
+	Aborter
 	Releaser
 } = (*runnerRun)(nil)
 
 func (a *runnerRun) ID() string              { return a.r.ID() }
 func (a *runnerRun) Run(ctx context.Context) { a.r.Run(ctx) }
 func (a *runnerRun) Stop()                   { a.r.Stop() }
+func (a *runnerRun) Abort()                  { a.r.Abort() }
 func (a *runnerRun) Done() <-chan struct{}   { return a.r.Done() }
 func (a *runnerRun) Release()                { a.r.Release() }
 

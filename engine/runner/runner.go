@@ -248,6 +248,14 @@ func (r *Runner) Stop() {
 	})
 }
 
+// Abort stops at once: like Stop, but requests in flight are cancelled now
+// instead of after the grace period. The cleanup of simulation data still runs
+// (it has its own bounded context). It does not wait; see Done.
+func (r *Runner) Abort() {
+	r.Stop()
+	r.reqCancel()
+}
+
 // Release removes the run's series from the Prometheus registry. Call it once
 // the run's metrics are no longer needed.
 func (r *Runner) Release() {
