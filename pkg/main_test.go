@@ -32,24 +32,15 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		dir, err := os.MkdirTemp("", "gpx-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
+	enginebuild.Main(m, "gpx-test-", func(dir string) error {
 		binDir = dir
 		// Side by side, as dist/ has them: the backend finds the engine beside itself.
-		for _, build := range []func(string) (string, error){enginebuild.Backend, enginebuild.Engine} {
-			if _, err := build(dir); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 1
-			}
+		if _, err := enginebuild.Backend(dir); err != nil {
+			return err
 		}
-		return m.Run()
-	}()
-	os.Exit(code)
+		_, err := enginebuild.Engine(dir)
+		return err
+	})
 }
 
 // grafana is the Grafana side of one plugin process.

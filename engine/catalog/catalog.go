@@ -24,10 +24,9 @@ type Endpoint struct {
 	Group  string
 	Method string
 	Route  string // template with {id}, {userId}, {roleId}, {email}, {username}
-	// Public endpoints need no token (login, refresh, registration).
+	// Public endpoints need no token (login, refresh, registration). The admin
+	// role is needed exactly by the endpoints of GroupAdmin.
 	Public bool
-	// Admin endpoints need the admin role on the reference target.
-	Admin bool
 }
 
 // Endpoint ids.
@@ -88,11 +87,11 @@ var all = []Endpoint{
 	{ID: UsersByUsername, Group: GroupUserQuery, Method: "GET", Route: "/api/v1/users/username/{username}"},
 	{ID: UsersCreate, Group: GroupUserMutation, Method: "POST", Route: "/api/v1/users", Public: true},
 	{ID: UsersUpdate, Group: GroupUserMutation, Method: "PUT", Route: "/api/v1/users/{id}"},
-	{ID: UsersDelete, Group: GroupAdmin, Method: "DELETE", Route: "/api/v1/users/{id}", Admin: true},
-	{ID: UsersActivate, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/users/{id}/activate", Admin: true},
-	{ID: UsersDeactivate, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/users/{id}/deactivate", Admin: true},
+	{ID: UsersDelete, Group: GroupAdmin, Method: "DELETE", Route: "/api/v1/users/{id}"},
+	{ID: UsersActivate, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/users/{id}/activate"},
+	{ID: UsersDeactivate, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/users/{id}/deactivate"},
 	{ID: UsersChangePasswd, Group: GroupUserMutation, Method: "PUT", Route: "/api/v1/users/{id}/change-password"},
-	{ID: UsersResetPassword, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/users/{id}/reset-password", Admin: true},
+	{ID: UsersResetPassword, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/users/{id}/reset-password"},
 
 	{ID: ProfileCreate, Group: GroupProfile, Method: "POST", Route: "/api/v1/users/{userId}/profile"},
 	{ID: ProfileGet, Group: GroupProfile, Method: "GET", Route: "/api/v1/users/{userId}/profile"},
@@ -100,20 +99,20 @@ var all = []Endpoint{
 	{ID: ProfileDelete, Group: GroupProfile, Method: "DELETE", Route: "/api/v1/users/{userId}/profile"},
 
 	{ID: RolesList, Group: GroupRolePermission, Method: "GET", Route: "/api/v1/roles"},
-	{ID: RolesCreate, Group: GroupAdmin, Method: "POST", Route: "/api/v1/roles", Admin: true},
+	{ID: RolesCreate, Group: GroupAdmin, Method: "POST", Route: "/api/v1/roles"},
 	{ID: RolesGet, Group: GroupRolePermission, Method: "GET", Route: "/api/v1/roles/{id}"},
-	{ID: RolesUpdate, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/roles/{id}", Admin: true},
-	{ID: RolesDelete, Group: GroupAdmin, Method: "DELETE", Route: "/api/v1/roles/{id}", Admin: true},
+	{ID: RolesUpdate, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/roles/{id}"},
+	{ID: RolesDelete, Group: GroupAdmin, Method: "DELETE", Route: "/api/v1/roles/{id}"},
 
 	{ID: PermissionsList, Group: GroupRolePermission, Method: "GET", Route: "/api/v1/permissions"},
-	{ID: PermissionsCreate, Group: GroupAdmin, Method: "POST", Route: "/api/v1/permissions", Admin: true},
+	{ID: PermissionsCreate, Group: GroupAdmin, Method: "POST", Route: "/api/v1/permissions"},
 	{ID: PermissionsGet, Group: GroupRolePermission, Method: "GET", Route: "/api/v1/permissions/{id}"},
-	{ID: PermissionsUpdate, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/permissions/{id}", Admin: true},
-	{ID: PermissionsDelete, Group: GroupAdmin, Method: "DELETE", Route: "/api/v1/permissions/{id}", Admin: true},
+	{ID: PermissionsUpdate, Group: GroupAdmin, Method: "PUT", Route: "/api/v1/permissions/{id}"},
+	{ID: PermissionsDelete, Group: GroupAdmin, Method: "DELETE", Route: "/api/v1/permissions/{id}"},
 
 	{ID: UserRolesList, Group: GroupRolePermission, Method: "GET", Route: "/api/v1/users/{userId}/roles"},
-	{ID: UserRolesAssign, Group: GroupAdmin, Method: "POST", Route: "/api/v1/users/{userId}/roles/{roleId}", Admin: true},
-	{ID: UserRolesRevoke, Group: GroupAdmin, Method: "DELETE", Route: "/api/v1/users/{userId}/roles/{roleId}", Admin: true},
+	{ID: UserRolesAssign, Group: GroupAdmin, Method: "POST", Route: "/api/v1/users/{userId}/roles/{roleId}"},
+	{ID: UserRolesRevoke, Group: GroupAdmin, Method: "DELETE", Route: "/api/v1/users/{userId}/roles/{roleId}"},
 }
 
 var byID = func() map[string]*Endpoint {

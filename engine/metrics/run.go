@@ -190,19 +190,8 @@ func NewRun(info RunInfo, reg prometheus.Registerer, opts ...Option) (*Run, erro
 	}
 
 	if reg != nil {
-		var done []prometheus.Collector
-		for _, c := range r.collectors() {
-			if err := reg.Register(c); err != nil {
-				for _, d := range done {
-					reg.Unregister(d)
-				}
-				var are prometheus.AlreadyRegisteredError
-				if errors.As(err, &are) {
-					return nil, fmt.Errorf("register metrics of run %q: run id already in use on this registry: %w", info.ID, err)
-				}
-				return nil, fmt.Errorf("register metrics of run %q: %w", info.ID, err)
-			}
-			done = append(done, c)
+		if err := RegisterAll(reg, r.collectors()); err != nil {
+			return nil, fmt.Errorf("register metrics of run %q: %w", info.ID, err)
 		}
 	}
 	return r, nil

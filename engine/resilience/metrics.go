@@ -1,11 +1,12 @@
 package resilience
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trafficsim/trafficsim/engine/metrics"
 )
 
 // collectors are the Policy's Prometheus series, each with the run id as a
@@ -69,17 +70,8 @@ func (c *collectors) register(reg prometheus.Registerer) error {
 	if reg == nil {
 		return nil
 	}
-	for i, col := range c.all {
-		if err := reg.Register(col); err != nil {
-			for _, done := range c.all[:i] {
-				reg.Unregister(done)
-			}
-			var are prometheus.AlreadyRegisteredError
-			if errors.As(err, &are) {
-				return fmt.Errorf("register resilience metrics: the run id is already registered: %w", err)
-			}
-			return fmt.Errorf("register resilience metrics: %w", err)
-		}
+	if err := metrics.RegisterAll(reg, c.all); err != nil {
+		return fmt.Errorf("register resilience metrics: %w", err)
 	}
 	c.reg = reg
 	return nil

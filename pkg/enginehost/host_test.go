@@ -29,20 +29,10 @@ import (
 var engineBin string
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		dir, err := os.MkdirTemp("", "enginehost-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		if engineBin, err = enginebuild.Engine(dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
+	enginebuild.Main(m, "enginehost-test-", func(dir string) (err error) {
+		engineBin, err = enginebuild.Engine(dir)
+		return err
+	})
 }
 
 func newHost(t *testing.T) *Host {

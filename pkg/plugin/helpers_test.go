@@ -3,7 +3,6 @@ package plugin
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -24,20 +23,10 @@ const testSecret = "adm1n-s3cret-value"
 var engineBin string
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		dir, err := os.MkdirTemp("", "plugin-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		if engineBin, err = enginebuild.Engine(dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
+	enginebuild.Main(m, "plugin-test-", func(dir string) (err error) {
+		engineBin, err = enginebuild.Engine(dir)
+		return err
+	})
 }
 
 // smallRun is a POST /runs body for a cheap run that lasts until it is stopped or

@@ -6,10 +6,12 @@ package enginebuild
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"testing"
 )
 
 // EngineName and BackendName are the file names dist/ gives the binaries on this platform.
@@ -62,4 +64,24 @@ func moduleRoot() (string, error) {
 		return "", fmt.Errorf("find the module root: not inside the trafficsim module")
 	}
 	return filepath.Dir(gomod), nil
+}
+
+// Main is a test package's TestMain: it makes a temporary directory, lets build
+// put the binaries the tests need there, runs the tests and removes the
+// directory. A failed build fails the package before any test runs.
+func Main(m *testing.M, prefix string, build func(dir string) error) {
+	code := func() int {
+		dir, err := os.MkdirTemp("", prefix)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		if err := build(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
 }
