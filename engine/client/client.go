@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/valyala/fasthttp"
 )
 
 // Error kinds, the `kind` label of trafficsim_request_errors_total.
@@ -76,21 +77,21 @@ type Options struct {
 	// thinking VU holds none.
 	Conns  int
 	Policy Policy // nil: FixedTimeout(DefaultTimeout)
-	// Transport replaces the tuned default (tests).
-	Transport http.RoundTripper
 	// UserAgent is sent with every request (default "trafficsim").
 	UserAgent string
 }
 
 // Client sends the requests of every VU of a run. It is safe for concurrent use.
 type Client struct {
-	hc      *http.Client
+	wire    *wire
 	base    string
+	host    string // Host header
 	prof    Profile
 	routes  map[string]*route // by endpoint id
 	policy  Policy
-	uaValue []string
-	authHdr string
+	uaValue string
+	prefix  string // the base URL's path, before every route
+	authKey []byte
 	scheme  string
 	refPage bool // page answers have the reference shape (decodePage)
 }
@@ -125,24 +126,20 @@ func New(o Options) (*Client, error) {
 	if o.UserAgent == "" {
 		o.UserAgent = "trafficsim"
 	}
-	rt := o.Transport
-	if rt == nil {
-		rt = NewTransport(o.Conns)
-	}
 	c := &Client{
-		hc: &http.Client{
-			Transport: rt,
-			// A redirect is an answer in its own right for a load tool.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		// Redirects are not followed: a redirect is an answer in its own right
+		// for a load tool.
+		wire:    newWire(u.Scheme, u.Host, o.Conns),
 		base:    strings.TrimSuffix(u.Scheme+"://"+u.Host+strings.TrimSuffix(u.Path, "/"), "/"),
+		host:    u.Host,
+		prefix:  strings.TrimSuffix(u.Path, "/"),
 		prof:    o.Profile.withDefaults(),
 		routes:  map[string]*route{},
 		policy:  o.Policy,
-		uaValue: []string{o.UserAgent},
+		uaValue: o.UserAgent,
 	}
 	c.refPage = c.prof.referencePage()
-	c.authHdr = http.CanonicalHeaderKey(c.prof.Token.Header)
+	c.authKey = []byte(http.CanonicalHeaderKey(c.prof.Token.Header))
 	if c.prof.Token.Scheme != "-" {
 		c.scheme = c.prof.Token.Scheme + " "
 	}
@@ -153,22 +150,8 @@ func New(o Options) (*Client, error) {
 	return c, nil
 }
 
-// NewTransport returns the tuned transport a run shares: connections kept alive
-// and reused, idle ones bounded by conns, dial and TLS handshakes bounded in time.
-func NewTransport(conns int) *http.Transport {
-	return &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          conns,
-		MaxIdleConnsPerHost:   conns,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-	}
-}
-
 // Close releases idle connections.
-func (c *Client) Close() { c.hc.CloseIdleConnections() }
+func (c *Client) Close() { c.wire.closeIdle() }
 
 // BaseURL is the target's base URL.
 func (c *Client) BaseURL() string { return c.base }
@@ -240,7 +223,7 @@ type Result struct {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-var jsonValue = []string{"application/json"}
+const jsonType = "application/json"
 
 // Do sends the call and reads the answer. It never panics on a bad answer: a
 // body that cannot be read or parsed is reported as KindProtocol with the status.
@@ -249,12 +232,9 @@ func (c *Client) Do(ctx context.Context, call *Call) Result {
 	res := Result{Start: time.Now()}
 	rt := c.routes[ep.ID] // looked up once per request
 	// The Attempt and Result handed to the Policy (an interface: they would
-	// escape to the heap) live in pooled state, as does the answer's reader.
+	// escape to the heap), the request and the answer live in pooled state.
 	st := doPool.Get().(*doState)
-	defer func() {
-		*st = doState{}
-		doPool.Put(st)
-	}()
+	defer st.release()
 	a := &st.a
 	*a = Attempt{VU: call.Sender - 1, Group: ep.Group, Method: ep.Method, Route: rt.template}
 	timeout, err := c.policy.Admit(ctx, a)
@@ -273,81 +253,74 @@ func (c *Client) Do(ctx context.Context, call *Call) Result {
 	return st.res
 }
 
-// doState is what one Do needs on the heap, reused across requests.
+// doState is what one request needs on the heap, reused across requests.
 type doState struct {
-	a   Attempt
-	res Result
-	lr  io.LimitedReader
+	a    Attempt
+	res  Result
+	req  fasthttp.Request
+	resp fasthttp.Response
+	buf  bytes.Buffer // the body sent, then the answer read
+	uri  []byte
+	auth []byte
+	lr   io.LimitedReader
 }
 
 var doPool = sync.Pool{New: func() any { return new(doState) }}
 
+func (st *doState) release() {
+	st.a, st.res = Attempt{}, Result{}
+	st.req.Reset()
+	st.resp.Reset()
+	st.buf.Reset()
+	if st.buf.Cap() > 64<<10 {
+		st.buf = bytes.Buffer{} // do not keep a rare large answer's buffer
+	}
+	doPool.Put(st)
+}
+
+// header sets the headers every request carries.
+func (c *Client) header(h *fasthttp.RequestHeader, method string) {
+	h.SetMethod(method)
+	h.SetHost(c.host)
+	h.SetUserAgent(c.uaValue)
+	h.Set("Accept", jsonType)
+}
+
 func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.Duration, st *doState) {
 	res := &st.res
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			bufPool.Put(buf)
-		}
-	}()
-	u := c.urlOf(call, rt)
-	var body io.Reader
+	req := &st.req
+	c.header(&req.Header, call.Endpoint.Method)
+	st.uri = c.appendURI(st.uri[:0], call, rt)
+	req.Header.SetRequestURIBytes(st.uri)
 	if call.Body != nil {
-		call.Body.encode(buf, c.prof.Fields, c.prof.Envelope)
-		body = bytes.NewReader(buf.Bytes())
-	}
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
-	req, err := http.NewRequestWithContext(ctx, call.Endpoint.Method, u, body)
-	if err != nil {
-		res.Err, res.ErrKind = fmt.Errorf("build request %s %s: %w", call.Endpoint.Method, u, err), KindProtocol
-		return
-	}
-	// Shared, never modified header values: no allocation per request.
-	req.Header["User-Agent"] = c.uaValue
-	req.Header["Accept"] = jsonValue
-	if call.Body != nil {
-		req.Header["Content-Type"] = jsonValue
+		call.Body.encode(&st.buf, c.prof.Fields, c.prof.Envelope)
+		req.Header.SetContentType(jsonType)
+		req.SetBodyRaw(st.buf.Bytes())
 	}
 	if call.Token != "" {
-		req.Header[c.authHdr] = []string{c.scheme + call.Token}
+		st.auth = append(append(st.auth[:0], c.scheme...), call.Token...)
+		req.Header.SetCanonical(c.authKey, st.auth)
 	}
-	// Straight to the transport, as plain requests do: http.Client's redirect
-	// and cookie machinery (redirects are not followed anyway) copies the header
-	// map on every request.
-	resp, err := c.hc.Transport.RoundTrip(req)
+	out := &st.buf
+	err := c.wire.exchange(ctx, req, &st.resp, timeout, out, &st.lr)
 	if err != nil {
 		res.Err, res.ErrKind = err, classify(ctx, err)
 		return
 	}
-	res.Status = resp.StatusCode
-	if ra := resp.Header.Get("Retry-After"); ra != "" {
-		res.RetryAfter, _ = ParseRetryAfter(ra, time.Now())
+	res.Status = st.resp.StatusCode()
+	if ra := st.resp.Header.Peek("Retry-After"); len(ra) > 0 {
+		res.RetryAfter, _ = ParseRetryAfter(string(ra), time.Now())
 	}
-	buf.Reset()
-	st.lr = io.LimitedReader{R: resp.Body, N: maxBody}
-	_, err = buf.ReadFrom(&st.lr)
-	_, _ = io.Copy(io.Discard, resp.Body) // drain so the connection is reused
-	resp.Body.Close()
-	if err != nil {
-		res.Err, res.ErrKind = fmt.Errorf("read answer: %w", err), classify(ctx, err)
-		if res.ErrKind == KindConnection {
-			res.ErrKind = KindProtocol
-		}
-		return
-	}
-	if call.Decode && call.Page && c.refPage && buf.Len() > 0 {
-		if res.Entries, err = decodePage(buf.Bytes()); err == nil {
+	// exchange resets out once the request is written: it holds the answer.
+	body := out.Bytes()
+	if call.Decode && call.Page && c.refPage && len(body) > 0 {
+		if res.Entries, err = decodePage(body); err == nil {
 			return
 		}
 		res.Entries = nil // not the reference shape after all: parse it in full
 	}
-	if call.Decode && buf.Len() > 0 {
-		dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+	if call.Decode && len(body) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
 		if err := dec.Decode(&res.JSON); err != nil {
 			res.Err, res.ErrKind = fmt.Errorf("parse answer of %s %s: %w", call.Endpoint.Method, rt.template, err), KindProtocol
@@ -356,32 +329,28 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 	}
 }
 
-// url renders the call's URL.
-func (c *Client) url(call *Call) string { return c.urlOf(call, c.routes[call.Endpoint.ID]) }
+// url renders the call's full URL (tests and messages).
+func (c *Client) url(call *Call) string {
+	rt := c.routes[call.Endpoint.ID]
+	return strings.TrimSuffix(c.base, c.prefix) + string(c.appendURI(nil, call, rt))
+}
 
-func (c *Client) urlOf(call *Call, r *route) string {
-	n := len(c.base) + len(call.Query) + 1
-	for _, p := range r.parts {
-		n += len(p.text)
-	}
-	for _, p := range call.Params {
-		n += len(p) * 3
-	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(c.base)
+// appendURI appends the call's request target: the base path, the route with
+// its parameters escaped, the query.
+func (c *Client) appendURI(b []byte, call *Call, r *route) []byte {
+	b = append(b, c.prefix...)
 	for _, p := range r.parts {
 		if p.param < 0 {
-			b.WriteString(p.text)
+			b = append(b, p.text...)
 			continue
 		}
-		b.WriteString(url.PathEscape(call.Params[p.param]))
+		b = append(b, url.PathEscape(call.Params[p.param])...)
 	}
 	if call.Query != "" {
-		b.WriteByte('?')
-		b.WriteString(call.Query)
+		b = append(b, '?')
+		b = append(b, call.Query...)
 	}
-	return b.String()
+	return b
 }
 
 // classify names the kind of a transport error.
@@ -395,9 +364,13 @@ func classify(ctx context.Context, err error) string {
 		}
 		return KindTimeout
 	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	var te interface{ Timeout() bool } // net.Error and fasthttp's timeout
+	if errors.As(err, &te) && te.Timeout() {
 		return KindTimeout
+	}
+	var pe *ProtocolError
+	if errors.As(err, &pe) {
+		return KindProtocol
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return KindConnection

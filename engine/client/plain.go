@@ -1,17 +1,17 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/textproto"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // PlainGroup is the `group` label of plain requests that name none.
@@ -48,8 +48,9 @@ type PlainRequest struct {
 
 type plainHeader struct {
 	key    string
+	keyB   []byte
 	value  Template
-	static []string // the value when it has no placeholders
+	static []byte // the value when it has no placeholders
 }
 
 // ValidatePlain checks a spec without a client (scenario files); the error
@@ -60,9 +61,9 @@ func ValidatePlain(s PlainSpec) error {
 }
 
 // NewPlain compiles a spec for this client's target.
-func (c *Client) NewPlain(s PlainSpec) (*PlainRequest, error) { return compilePlain(c.base, s) }
+func (c *Client) NewPlain(s PlainSpec) (*PlainRequest, error) { return compilePlain(c.prefix, s) }
 
-func compilePlain(base string, s PlainSpec) (*PlainRequest, error) {
+func compilePlain(prefix string, s PlainSpec) (*PlainRequest, error) {
 	bad := func(field, format string, args ...any) error {
 		return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
 	}
@@ -86,9 +87,9 @@ func compilePlain(base string, s PlainSpec) (*PlainRequest, error) {
 	if p.url, err = ParseTemplate(s.Path); err != nil {
 		return nil, bad("path", "%v", err)
 	}
-	// The base URL is literal text, whatever it contains.
-	p.url.parts = append([]tplPart{{text: base}}, p.url.parts...)
-	p.url.src = base + s.Path
+	// The base URL's path is literal text, whatever it contains.
+	p.url.parts = append([]tplPart{{text: prefix}}, p.url.parts...)
+	p.url.src = prefix + s.Path
 	p.Route, _, _ = strings.Cut(s.Path, "?")
 	keys := make([]string, 0, len(s.Headers))
 	for k := range s.Headers {
@@ -110,17 +111,21 @@ func compilePlain(base string, s PlainSpec) (*PlainRequest, error) {
 		if h.value, err = ParseTemplate(v); err != nil {
 			return nil, bad("headers."+k, "%v", err)
 		}
+		h.keyB = []byte(h.key)
 		if h.value.Static() {
-			h.static = []string{v}
+			h.static = []byte(v)
 		}
 		p.headers = append(p.headers, h)
+	}
+	if s.HasBody && (p.Method == http.MethodGet || p.Method == http.MethodHead) {
+		return nil, bad("body", "a %s request cannot carry a body; use POST, PUT or PATCH, or drop the body", p.Method)
 	}
 	if s.HasBody {
 		if p.body, err = ParseTemplate(s.Body); err != nil {
 			return nil, bad("body", "%v", err)
 		}
 		if !slices.ContainsFunc(p.headers, func(h plainHeader) bool { return h.key == "Content-Type" }) {
-			p.headers = append(p.headers, plainHeader{key: "Content-Type", static: jsonValue})
+			p.headers = append(p.headers, plainHeader{key: "Content-Type", keyB: []byte("Content-Type"), static: []byte(jsonType)})
 		}
 	}
 	p.static = p.Static()
@@ -144,11 +149,14 @@ func validMethod(m string) bool {
 // profile's access token. Like Do it goes through the Policy and never panics.
 func (c *Client) DoPlain(ctx context.Context, p *PlainRequest, vars *TemplateVars, token string) Result {
 	res := Result{Start: time.Now()}
-	a := Attempt{VU: -1, Group: p.Group, Method: p.Method, Route: p.Route}
+	st := doPool.Get().(*doState)
+	defer st.release()
+	a := &st.a
+	*a = Attempt{VU: -1, Group: p.Group, Method: p.Method, Route: p.Route}
 	if vars != nil {
 		a.VU = vars.VU
 	}
-	timeout, err := c.policy.Admit(ctx, &a)
+	timeout, err := c.policy.Admit(ctx, a)
 	if err != nil {
 		res.Err = err
 		res.ErrKind = KindCanceled
@@ -157,68 +165,51 @@ func (c *Client) DoPlain(ctx context.Context, p *PlainRequest, vars *TemplateVar
 		}
 		return res
 	}
-	res.Start = time.Now()
-	c.sendPlain(ctx, p, vars, token, timeout, &res)
-	res.Latency = time.Since(res.Start)
-	c.policy.Done(&a, &res)
-	return res
+	st.res = Result{Start: time.Now()}
+	c.buildPlain(p, vars, token, st)
+	c.exchangePlain(ctx, &st.req, &st.resp, timeout, &st.res)
+	st.res.Latency = time.Since(st.res.Start)
+	c.policy.Done(a, &st.res)
+	return st.res
 }
 
-func (c *Client) sendPlain(ctx context.Context, p *PlainRequest, vars *TemplateVars, token string, timeout time.Duration, res *Result) {
-	var body io.Reader
-	if p.hasBody {
-		buf := bufPool.Get().(*bytes.Buffer)
-		buf.Reset()
-		defer func() {
-			if buf.Cap() <= 64<<10 {
-				bufPool.Put(buf)
-			}
-		}()
-		buf.Write(p.body.Append(buf.AvailableBuffer(), vars))
-		body = bytes.NewReader(buf.Bytes())
-	}
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
-	u := p.url.Render(vars)
-	req, err := http.NewRequestWithContext(ctx, p.Method, u, body)
-	if err != nil {
-		res.Err, res.ErrKind = fmt.Errorf("build request %s %s: %w", p.Method, p.Route, err), KindProtocol
-		return
-	}
-	req.Header["User-Agent"] = c.uaValue
+// buildPlain renders p into st.req.
+func (c *Client) buildPlain(p *PlainRequest, vars *TemplateVars, token string, st *doState) {
+	req := &st.req
+	req.Header.SetMethod(p.Method)
+	req.Header.SetHost(c.host)
+	req.Header.SetUserAgent(c.uaValue)
+	st.uri = p.url.Append(st.uri[:0], vars)
+	req.Header.SetRequestURIBytes(st.uri)
 	for i := range p.headers {
 		h := &p.headers[i]
 		if h.static != nil {
-			req.Header[h.key] = h.static
+			req.Header.SetCanonical(h.keyB, h.static)
 		} else {
-			req.Header[h.key] = []string{h.value.Render(vars)}
+			st.auth = h.value.Append(st.auth[:0], vars)
+			req.Header.SetCanonical(h.keyB, st.auth)
 		}
 	}
 	if token != "" {
-		req.Header[c.authHdr] = []string{c.scheme + token}
+		st.auth = append(append(st.auth[:0], c.scheme...), token...)
+		req.Header.SetCanonical(c.authKey, st.auth)
 	}
-	// Straight to the transport: http.Client's redirect and cookie machinery
-	// (redirects are not followed anyway) costs a header copy per request.
-	resp, err := c.hc.Transport.RoundTrip(req)
-	if err != nil {
+	if p.hasBody {
+		st.buf.Write(p.body.Append(st.buf.AvailableBuffer(), vars))
+		req.SetBodyRaw(st.buf.Bytes())
+	}
+}
+
+// exchangePlain sends a built plain request, discarding the answer's body.
+func (c *Client) exchangePlain(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, timeout time.Duration, res *Result) {
+	if err := c.wire.exchange(ctx, req, resp, timeout, nil, nil); err != nil {
 		res.Err, res.ErrKind = err, classify(ctx, err)
 		return
 	}
-	res.Status = resp.StatusCode
-	if ra := resp.Header["Retry-After"]; len(ra) > 0 {
-		if s, err := strconv.Atoi(ra[0]); err == nil && s >= 0 {
+	res.Status = resp.StatusCode()
+	if ra := resp.Header.Peek("Retry-After"); len(ra) > 0 {
+		if s, err := strconv.Atoi(string(ra)); err == nil && s >= 0 {
 			res.RetryAfter = time.Duration(s) * time.Second
-		}
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		res.Err, res.ErrKind = fmt.Errorf("read answer: %w", err), classify(ctx, err)
-		if res.ErrKind == KindConnection {
-			res.ErrKind = KindProtocol
 		}
 	}
 }

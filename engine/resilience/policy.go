@@ -86,6 +86,9 @@ type Policy struct {
 type vuState struct {
 	failures  atomic.Int32
 	notBefore atomic.Int64 // unix ns
+	// why is the wait reason of notBefore: 0 a Retry-After the VU was answered
+	// (its own wait is the target's ask, not a backoff), 1 a backoff.
+	why atomic.Int32
 }
 
 type breaker struct {
@@ -308,7 +311,7 @@ func (p *Policy) Admit(ctx context.Context, a *client.Attempt) (time.Duration, e
 		now := time.Now().UnixNano()
 		if vs != nil {
 			if d := time.Duration(vs.notBefore.Load() - now); d > 0 {
-				if err := p.sleep(ctx, stop, d, 1); err != nil {
+				if err := p.sleep(ctx, stop, d, int(vs.why.Load())); err != nil {
 					return 0, err
 				}
 				continue
@@ -415,6 +418,7 @@ func (p *Policy) Done(a *client.Attempt, r *client.Result) {
 		raise(p.gate(a.Group), until)
 		if vs != nil {
 			raise(&vs.notBefore, until)
+			vs.why.Store(0)
 			vs.failures.Store(0)
 		}
 	} else if vs != nil {
@@ -422,6 +426,7 @@ func (p *Policy) Done(a *client.Attempt, r *client.Result) {
 			n := vs.failures.Add(1)
 			d := Backoff(int(n), p.cfg.BackoffBase, p.cfg.BackoffMax, rand.Float64())
 			raise(&vs.notBefore, now.Add(d).UnixNano())
+			vs.why.Store(1)
 		} else if r.Status > 0 {
 			vs.failures.Store(0)
 		}

@@ -104,7 +104,7 @@ func BenchmarkBaselineNetHTTP(b *testing.B) {
 		w.Write(body)
 	}))
 	defer srv.Close()
-	hc := &http.Client{Transport: client.NewTransport(16)}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	url := srv.URL + "/api/v1/users/42"
 	buf := make([]byte, 4096)
 	b.ReportAllocs()

@@ -65,7 +65,8 @@ func TestPlainScenarioErrors(t *testing.T) {
 		name, yaml, field, msg string
 		line                   int
 	}{
-		{"placeholder", "requests:\n  - name: a\n    path: /\n    body: '{{nope}}'\n", "requests.0.body", "unknown placeholder {{nope}}", 4},
+		{"placeholder", "requests:\n  - name: a\n    method: POST\n    path: /\n    body: '{{nope}}'\n", "requests.0.body", "unknown placeholder {{nope}}", 5},
+		{"get body", "requests:\n  - name: a\n    path: /\n    body: '{}'\n", "requests.0.body", "GET request cannot carry a body", 4},
 		{"unclosed", "requests:\n  - name: a\n    path: /x/{{vu\n", "requests.0.path", "unclosed placeholder", 3},
 		{"path", "requests:\n  - name: a\n    path: http://example.com/\n", "requests.0.path", "must start with /", 3},
 		{"method", "requests:\n  - name: a\n    method: 'GE T'\n    path: /\n", "requests.0.method", "HTTP method", 3},

@@ -1,0 +1,333 @@
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// The wire is the run's HTTP/1.1 connection pool. It sends each request from
+// the VU's own goroutine: take an idle keep-alive connection (or dial one),
+// write the request, read the answer, put the connection back. net/http's
+// transport hands every request to two goroutines per connection and back,
+// and allocates a header map, a context and channels per request; on a load
+// generator's hot path that was most of the CPU (docs/benchmarks.md).
+// fasthttp's Request and Response do the serialising and parsing, reused
+// across requests; the pool, timeouts, cancellation and retries are ours.
+//
+// Timeouts are connection deadlines. A request's context is honoured while it
+// is on the wire: the first request under a cancellable context arranges that
+// its cancellation closes the connections busy with that context's requests.
+type wire struct {
+	addr    string // host:port to dial
+	host    string // Host header
+	tlsConf *tls.Config
+	dialer  net.Dialer
+	maxIdle int
+
+	mu   sync.Mutex
+	idle []*wconn // LIFO: the most recently used first, so idle ones age out
+	all  map[*wconn]struct{}
+
+	watched sync.Map // ctx.Done() channel -> struct{}: contexts whose cancellation closes their connections
+}
+
+// idleTimeout closes connections unused for this long (servers drop them too).
+const idleTimeout = 90 * time.Second
+
+// dialTimeout bounds a connection's dial and TLS handshake.
+const dialTimeout = 10 * time.Second
+
+// wconn is one keep-alive connection with its buffers.
+type wconn struct {
+	net.Conn
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	lastUse  time.Time
+	deadline bool // a deadline is set and must be cleared for a request without timeout
+
+	ownerMu sync.Mutex
+	owner   <-chan struct{} // Done of the context of the request on it, nil when idle
+}
+
+func newWire(scheme, hostport string, maxIdle int) *wire {
+	w := &wire{
+		addr:    hostport,
+		host:    hostport,
+		maxIdle: maxIdle,
+		dialer:  net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second},
+		all:     map[*wconn]struct{}{},
+	}
+	if _, _, err := net.SplitHostPort(hostport); err != nil {
+		port := "80"
+		if scheme == "https" {
+			port = "443"
+		}
+		w.addr = net.JoinHostPort(hostport, port)
+	}
+	if scheme == "https" {
+		host, _, _ := net.SplitHostPort(w.addr)
+		w.tlsConf = &tls.Config{ServerName: host, NextProtos: []string{"http/1.1"}}
+	}
+	return w
+}
+
+// exchange sends req and reads the answer's status and headers into resp and
+// up to maxBody bytes of its body into out (reset first: it may hold req's body) (nil: the body is discarded; what
+// is over maxBody is read and discarded too, so the connection is reused).
+// timeout bounds the whole exchange (0: none). A request that may be replayed
+// (GET, HEAD, PUT, DELETE, OPTIONS) is sent again on another connection when a
+// reused connection turns out to have been closed by the server.
+func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, timeout time.Duration, out *bytes.Buffer, lr *io.LimitedReader) error {
+	done := ctx.Done()
+	if done != nil {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
+		if _, ok := w.watched.Load(done); !ok {
+			w.watch(ctx, done)
+		}
+	}
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	replayable := replayable(req)
+	for attempt := 0; ; attempt++ {
+		cn, reused, err := w.get(ctx, deadline)
+		if err != nil {
+			return err
+		}
+		cn.setOwner(done)
+		if done != nil && ctx.Err() != nil {
+			w.discard(cn)
+			return context.Cause(ctx)
+		}
+		if timeout > 0 {
+			err = cn.SetDeadline(deadline)
+			cn.deadline = true
+		} else if cn.deadline {
+			err = cn.SetDeadline(time.Time{})
+			cn.deadline = false
+		}
+		if err == nil {
+			err = req.Write(cn.bw)
+			if err == nil {
+				err = cn.bw.Flush()
+			}
+		}
+		if err == nil {
+			resp.StreamBody = true
+			resp.SkipBody = req.Header.IsHead()
+			err = resp.ReadLimitBody(cn.br, 0)
+		}
+		if err != nil {
+			w.discard(cn)
+			if done != nil && ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			if reused && attempt < 2 && replayable && staleConn(err) {
+				continue // the server had closed the idle connection: try another
+			}
+			return wireError(err)
+		}
+		err = readBody(resp, out, lr)
+		if cerr := resp.CloseBodyStream(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil || resp.ConnectionClose() || req.Header.ConnectionClose() {
+			w.discard(cn)
+			if err != nil && done != nil && ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			var te interface{ Timeout() bool }
+			if err != nil && !errors.As(err, &te) {
+				return &ProtocolError{Err: err} // an answer cut short or badly chunked
+			}
+			return err
+		}
+		w.put(cn)
+		return nil
+	}
+}
+
+func readBody(resp *fasthttp.Response, out *bytes.Buffer, lr *io.LimitedReader) error {
+	stream := resp.BodyStream()
+	if stream == nil {
+		return nil
+	}
+	if out != nil {
+		out.Reset() // it may have held the body sent, written out by now
+		*lr = io.LimitedReader{R: stream, N: maxBody}
+		if _, err := out.ReadFrom(lr); err != nil {
+			lr.R = nil
+			return fmt.Errorf("read answer: %w", err)
+		}
+		lr.R = nil
+	}
+	if _, err := io.Copy(io.Discard, stream); err != nil {
+		return fmt.Errorf("read answer: %w", err)
+	}
+	return nil
+}
+
+// replayable mirrors net/http: methods that may be sent twice.
+func replayable(req *fasthttp.Request) bool {
+	h := &req.Header
+	return h.IsGet() || h.IsHead() || h.IsPut() || h.IsDelete() || h.IsOptions()
+}
+
+// staleConn reports an error that a keep-alive connection closed by the
+// server gives before any answer: nothing of the request was processed.
+func staleConn(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// wireError gives fasthttp's parse errors the protocol kind (see classify).
+func wireError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var te interface{ Timeout() bool }
+	if errors.As(err, &te) || staleConn(err) || errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return &ProtocolError{Err: err}
+}
+
+// ProtocolError is an answer that is not valid HTTP/1.1.
+type ProtocolError struct{ Err error }
+
+func (e *ProtocolError) Error() string { return "malformed answer: " + e.Err.Error() }
+func (e *ProtocolError) Unwrap() error { return e.Err }
+
+// get returns an idle connection, or dials one; reused says which.
+func (w *wire) get(ctx context.Context, deadline time.Time) (*wconn, bool, error) {
+	now := time.Now()
+	w.mu.Lock()
+	for n := len(w.idle); n > 0; n = len(w.idle) {
+		cn := w.idle[n-1]
+		w.idle[n-1] = nil
+		w.idle = w.idle[:n-1]
+		if now.Sub(cn.lastUse) < idleTimeout {
+			w.mu.Unlock()
+			return cn, true, nil
+		}
+		delete(w.all, cn)
+		w.mu.Unlock()
+		cn.Close()
+		w.mu.Lock()
+	}
+	w.mu.Unlock()
+	cn, err := w.dial(ctx, deadline)
+	return cn, false, err
+}
+
+func (w *wire) dial(ctx context.Context, deadline time.Time) (*wconn, error) {
+	dctx := ctx
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	c, err := w.dialer.DialContext(dctx, "tcp", w.addr)
+	if err != nil {
+		return nil, err
+	}
+	if w.tlsConf != nil {
+		hctx, cancel := context.WithTimeout(dctx, dialTimeout)
+		tc := tls.Client(c, w.tlsConf)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("TLS handshake with %s: %w", w.addr, err)
+		}
+		c = tc
+	}
+	cn := &wconn{Conn: c, br: bufio.NewReaderSize(c, 4096), bw: bufio.NewWriterSize(c, 4096)}
+	w.mu.Lock()
+	w.all[cn] = struct{}{}
+	w.mu.Unlock()
+	return cn, nil
+}
+
+// put returns a healthy connection to the idle pool (closing it when the pool
+// is full).
+func (w *wire) put(cn *wconn) {
+	cn.setOwner(nil)
+	cn.lastUse = time.Now()
+	w.mu.Lock()
+	if len(w.idle) < w.maxIdle {
+		w.idle = append(w.idle, cn)
+		w.mu.Unlock()
+		return
+	}
+	delete(w.all, cn)
+	w.mu.Unlock()
+	cn.Close()
+}
+
+// discard closes a connection that failed or that the server is closing.
+func (w *wire) discard(cn *wconn) {
+	w.mu.Lock()
+	delete(w.all, cn)
+	w.mu.Unlock()
+	cn.Close()
+}
+
+func (cn *wconn) setOwner(done <-chan struct{}) {
+	cn.ownerMu.Lock()
+	cn.owner = done
+	cn.ownerMu.Unlock()
+}
+
+// watch makes the cancellation of ctx close the connections busy with its
+// requests: their reads and writes fail at once, and exchange reports the
+// context's error. One registration per context.
+func (w *wire) watch(ctx context.Context, done <-chan struct{}) {
+	if _, loaded := w.watched.LoadOrStore(done, struct{}{}); loaded {
+		return
+	}
+	context.AfterFunc(ctx, func() {
+		w.watched.Delete(done)
+		w.mu.Lock()
+		var busy []*wconn
+		for cn := range w.all {
+			cn.ownerMu.Lock()
+			if cn.owner == done {
+				busy = append(busy, cn)
+			}
+			cn.ownerMu.Unlock()
+		}
+		w.mu.Unlock()
+		for _, cn := range busy {
+			cn.Close() // the owner's exchange sees the error and discards it
+		}
+	})
+}
+
+// closeIdle closes the idle connections.
+func (w *wire) closeIdle() {
+	w.mu.Lock()
+	idle := w.idle
+	w.idle = nil
+	for _, cn := range idle {
+		delete(w.all, cn)
+	}
+	w.mu.Unlock()
+	for _, cn := range idle {
+		cn.Close()
+	}
+}

@@ -1,0 +1,256 @@
+package client
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/trafficsim/trafficsim/engine/catalog"
+)
+
+// countConns counts the connections a test server accepts.
+func countConns(srv *httptest.Server) *atomic.Int64 {
+	var n atomic.Int64
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			n.Add(1)
+		}
+	}
+	return &n
+}
+
+// TestWireKeepsConnectionsAlive: requests in sequence share one connection,
+// and concurrent ones no more than there are senders; bodies of every framing
+// (length, chunked, larger than the read limit) are read whole so the
+// connection stays usable.
+func TestWireKeepsConnectionsAlive(t *testing.T) {
+	big := strings.Repeat("x", maxBody+1000)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/chunked":
+			fl := w.(http.Flusher)
+			for i := range 3 {
+				fmt.Fprintf(w, `{"part":%d}`, i)
+				fl.Flush()
+			}
+		case "/big":
+			io.WriteString(w, big)
+		case "/empty":
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			w.Header().Set("X-Method", r.Method)
+			io.WriteString(w, `{"ok":true}`)
+		}
+	}))
+	conns := countConns(srv)
+	srv.Start()
+	defer srv.Close()
+	c, err := New(Options{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, path := range []string{"/a", "/chunked", "/big", "/empty", "/a"} {
+		p, err := c.NewPlain(PlainSpec{Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := c.DoPlain(ctx, p, &TemplateVars{}, ""); res.Err != nil || res.Status/100 != 2 {
+			t.Fatalf("%s: %+v", path, res)
+		}
+	}
+	head, _ := c.NewPlain(PlainSpec{Method: "HEAD", Path: "/a"})
+	if res := c.DoPlain(ctx, head, &TemplateVars{}, ""); res.Err != nil || res.Status != 200 {
+		t.Fatalf("HEAD: %+v", res)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections for requests in sequence, want 1", n)
+	}
+
+	// The answer read by Do is the body, whole up to the limit.
+	st := doPool.Get().(*doState)
+	defer st.release()
+	st.req.Header.SetMethod("GET")
+	st.req.Header.SetHost(c.host)
+	st.req.Header.SetRequestURI("/chunked")
+	if err := c.wire.exchange(ctx, &st.req, &st.resp, time.Second, &st.buf, &st.lr); err != nil {
+		t.Fatal(err)
+	}
+	if got := st.buf.String(); got != `{"part":0}{"part":1}{"part":2}` {
+		t.Errorf("chunked answer read as %q", got)
+	}
+	st.req.Header.SetRequestURI("/big")
+	if err := c.wire.exchange(ctx, &st.req, &st.resp, time.Second, &st.buf, &st.lr); err != nil {
+		t.Fatal(err)
+	}
+	if st.buf.Len() != maxBody {
+		t.Errorf("big answer: kept %d bytes, want the limit %d", st.buf.Len(), maxBody)
+	}
+
+	var wg sync.WaitGroup
+	get, _ := c.NewPlain(PlainSpec{Path: "/a"})
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				if res := c.DoPlain(ctx, get, &TemplateVars{}, ""); res.Err != nil {
+					t.Error(res.Err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := conns.Load(); n > 8 {
+		t.Errorf("%d connections for 8 concurrent senders", n)
+	}
+}
+
+// TestWireRetriesStaleConnections: a server that closes its idle connections
+// does not fail the next replayable request; a POST on such a connection is
+// not sent twice.
+func TestWireRetriesStaleConnections(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	c, _ := New(Options{BaseURL: srv.URL})
+	ctx := context.Background()
+	get := &Call{Endpoint: catalog.MustLookup(catalog.UsersList)}
+	for i := range 3 {
+		if res := c.Do(ctx, get); res.Err != nil || res.Status != 200 {
+			t.Fatalf("round %d before closing: %+v", i, res)
+		}
+		srv.CloseClientConnections() // the idle connection in the pool is now dead
+		time.Sleep(10 * time.Millisecond)
+		if res := c.Do(ctx, get); res.Err != nil || res.Status != 200 {
+			t.Fatalf("round %d: GET on a closed keep-alive connection: %+v", i, res)
+		}
+	}
+}
+
+// TestWireCancelClosesInFlight: cancelling a request's context ends it at
+// once, with the canceled kind; other requests on other contexts go on.
+func TestWireCancelClosesInFlight(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			select {
+			case <-release:
+			case <-time.After(10 * time.Second):
+			}
+		}
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	defer close(release)
+	c, _ := New(Options{BaseURL: srv.URL})
+	slow, _ := c.NewPlain(PlainSpec{Path: "/slow"})
+	ctx, cancel := context.WithCancel(context.Background())
+	other, cancelOther := context.WithCancel(context.Background())
+	defer cancelOther()
+	got := make(chan Result, 2)
+	go func() { got <- c.DoPlain(ctx, slow, &TemplateVars{}, "") }()
+	go func() { got <- c.DoPlain(other, slow, &TemplateVars{}, "") }()
+	time.Sleep(100 * time.Millisecond) // both on the wire; nothing depends on it being enough
+	start := time.Now()
+	cancel()
+	select {
+	case res := <-got:
+		if res.ErrKind != KindCanceled {
+			t.Errorf("canceled request: %+v", res)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("the canceled request took %v to end", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("cancel did not end the request in flight")
+	}
+	select {
+	case res := <-got:
+		t.Fatalf("the request on another context ended too: %+v", res)
+	case <-time.After(200 * time.Millisecond):
+	}
+	release <- struct{}{}
+	if res := <-got; res.Err != nil || res.Status != 200 {
+		t.Errorf("request on the other context: %+v", res)
+	}
+}
+
+// TestWireBadAnswers: answers that are not HTTP, or cut short, are protocol
+// errors; a connection closed before any answer is a connection error.
+func TestWireBadAnswers(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	answers := map[string]string{
+		"/garbage": "SMTP ready\r\n\r\n",
+		"/short":   "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"cut\":",
+		"/badlen":  "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+		"/nothing": "",
+	}
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				line, _ := bufio.NewReader(conn).ReadString('\n')
+				f := strings.Fields(line)
+				if len(f) > 1 {
+					io.WriteString(conn, answers[f[1]])
+				}
+			}()
+		}
+	}()
+	c, _ := New(Options{BaseURL: "http://" + ln.Addr().String(), Policy: FixedTimeout(2 * time.Second)})
+	want := map[string]string{"/garbage": KindProtocol, "/short": KindProtocol, "/badlen": KindProtocol, "/nothing": KindConnection}
+	for path, kind := range want {
+		p, _ := c.NewPlain(PlainSpec{Method: "POST", Path: path, Body: "{}", HasBody: true})
+		res := c.DoPlain(context.Background(), p, &TemplateVars{}, "")
+		if res.ErrKind != kind || res.Err == nil {
+			t.Errorf("%s: kind %q err %v, want %q", path, res.ErrKind, res.Err, kind)
+		}
+	}
+}
+
+// TestWireTLS: an https base URL speaks HTTP/1.1 over TLS.
+func TestWireTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"proto":%q}`, r.Proto)
+	}))
+	defer srv.Close()
+	c, err := New(Options{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	res := c.Do(ctx, &Call{Endpoint: catalog.MustLookup(catalog.UsersList), Decode: true})
+	if res.ErrKind != KindConnection || !strings.Contains(res.Err.Error(), "certificate") {
+		t.Errorf("untrusted certificate: %+v", res)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	c.wire.tlsConf = &tls.Config{ServerName: "127.0.0.1", RootCAs: pool, NextProtos: []string{"http/1.1"}}
+	res = c.Do(ctx, &Call{Endpoint: catalog.MustLookup(catalog.UsersList), Decode: true})
+	if res.Err != nil || res.Status != 200 {
+		t.Fatalf("over TLS: %+v", res)
+	}
+	if m, _ := res.JSON.(map[string]any); m["proto"] != "HTTP/1.1" {
+		t.Errorf("answer %v", res.JSON)
+	}
+}
