@@ -1,26 +1,32 @@
 package client
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"net"
+	"strings"
 	"testing"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 )
 
 // Request building, without the network: what the engine adds before
-// net/http takes over (docs/benchmarks.md).
+// the wire takes over (docs/benchmarks.md).
 
-// BenchmarkCatalogURL renders a catalog endpoint's URL with a path parameter
-// and a query.
+// BenchmarkCatalogURL renders a catalog endpoint's request target (path with a
+// parameter, query) into a reused buffer, as Do does.
 func BenchmarkCatalogURL(b *testing.B) {
 	c, err := New(Options{BaseURL: "http://127.0.0.1:9501"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	call := Call{Endpoint: catalog.MustLookup(catalog.UsersGet), Params: [2]string{"4242"}, Query: "page=2&per_page=20"}
+	rt := c.routes[call.Endpoint.ID]
+	var buf []byte
 	b.ReportAllocs()
 	for b.Loop() {
-		if u := c.url(&call); len(u) == 0 {
+		if buf = c.appendURI(buf[:0], &call, rt); len(buf) == 0 {
 			b.Fatal("empty URL")
 		}
 	}
@@ -59,4 +65,74 @@ func BenchmarkPlainRender(b *testing.B) {
 		}
 		buf = p.body.Append(buf[:0], &vars)
 	}
+}
+
+// rawServer answers every request on loopback with the same canned answer,
+// allocating nothing per request, so a benchmark's allocations are the
+// client's own.
+func rawServer(b *testing.B, answer string) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	out := []byte(answer)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for {
+					line, err := br.ReadSlice('\n')
+					if err != nil {
+						return
+					}
+					if len(line) <= 2 { // the blank line ending the request's header
+						if _, err := conn.Write(out); err != nil {
+							return
+						}
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// BenchmarkWire is the client's side of a request alone (the server allocates
+// nothing): a plain GET through DoPlain, and a catalog GET with a token
+// through Do, each including the Policy calls and the answer read.
+func BenchmarkWire(b *testing.B) {
+	base := rawServer(b, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}")
+	c, err := New(Options{BaseURL: base})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.Run("plain", func(b *testing.B) {
+		p, err := c.NewPlain(PlainSpec{Path: "/"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		vars := &TemplateVars{}
+		b.ReportAllocs()
+		for b.Loop() {
+			if res := c.DoPlain(ctx, p, vars, ""); res.Status != 200 {
+				b.Fatal(res)
+			}
+		}
+	})
+	b.Run("catalog", func(b *testing.B) {
+		call := &Call{Endpoint: catalog.MustLookup(catalog.UsersGet), Params: [2]string{"42"}, Token: strings.Repeat("t", 200)}
+		b.ReportAllocs()
+		for b.Loop() {
+			if res := c.Do(ctx, call); res.Status != 200 {
+				b.Fatal(res)
+			}
+		}
+	})
 }

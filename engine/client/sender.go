@@ -20,6 +20,7 @@ type Sender struct {
 	reqs    map[*PlainRequest]*fasthttp.Request
 	resp    *fasthttp.Response
 	attempt Attempt
+	res     Result // handed to the Policy (an interface): here it need not escape per request
 }
 
 // NewSender returns a Sender whose requests live within parent.
@@ -85,9 +86,9 @@ func (s *Sender) Do(p *PlainRequest, vars *TemplateVars, token string) Result {
 	if s.resp == nil {
 		s.resp = fasthttp.AcquireResponse()
 	}
-	res.Start = time.Now()
-	c.exchangePlain(s.parent, req, s.resp, timeout, &res)
-	res.Latency = time.Since(res.Start)
-	c.policy.Done(&s.attempt, &res)
-	return res
+	s.res = Result{Start: time.Now()}
+	c.exchangePlain(s.parent, req, s.resp, timeout, &s.res)
+	s.res.Latency = time.Since(s.res.Start)
+	c.policy.Done(&s.attempt, &s.res)
+	return s.res
 }

@@ -14,6 +14,10 @@ import (
 // counts, success and latency percentiles, the outcome and group mix, errors,
 // token operations, sessions per archetype and the cleanup result. It is built
 // from the Summary so the text and the JSON never disagree.
+// maxLeftNames bounds the names of leftovers the report lists: a long run
+// without cleanup leaves thousands.
+const maxLeftNames = 20
+
 func WriteFinal(w io.Writer, s Summary) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Run %s · scenario %s · seed %d · target %s\n", s.RunID, s.Scenario, s.Seed, s.Target)
@@ -86,8 +90,12 @@ func WriteFinal(w io.Writer, s Summary) error {
 	c := s.Cleanup
 	fmt.Fprintf(&b, "\nCleanup     created %d · deleted %d · left %d\n", c.Created, c.Deleted, c.Left)
 	if c.Left > 0 {
+		names := strings.Join(c.LeftNames[:min(len(c.LeftNames), maxLeftNames)], ", ")
+		if n := len(c.LeftNames) - maxLeftNames; n > 0 {
+			names += fmt.Sprintf(", … and %d more (all of them in the --summary JSON)", n)
+		}
 		fmt.Fprintf(&b, "  left on the target (remove with `trafficsim cleanup --base-url %s --run %s`): %s\n",
-			s.Target, s.RunID, strings.Join(c.LeftNames, ", "))
+			s.Target, s.RunID, names)
 	}
 	if c.Error != "" {
 		fmt.Fprintf(&b, "  cleanup error: %s\n", c.Error)

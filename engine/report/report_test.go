@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -401,6 +402,22 @@ func TestWriteFinal(t *testing.T) {
 	adminRow := regexp.MustCompile(`(?m)^\s+admin\s+1\s+1\s+1\s+0\s+1m30s\s*$`)
 	if !adminRow.MatchString(text) {
 		t.Errorf("no matching admin archetype row:\n%s", text)
+	}
+
+	// Thousands left (a long run without cleanup): the report names a few.
+	s := testSummary(t)
+	s.Cleanup.Left = 1000
+	s.Cleanup.LeftNames = nil
+	for i := range 1000 {
+		s.Cleanup.LeftNames = append(s.Cleanup.LeftNames, "sim_abc12345_u"+strconv.Itoa(i)+"_1")
+	}
+	b.Reset()
+	if err := WriteFinal(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	text = b.String()
+	if !strings.Contains(text, "sim_abc12345_u19_1, … and 980 more (all of them in the --summary JSON)") || strings.Contains(text, "sim_abc12345_u20_1") {
+		t.Errorf("1000 names left, report:\n%s", text)
 	}
 }
 

@@ -77,15 +77,6 @@ func (r *Runner) cleanup(ctx context.Context) report.CleanupResult {
 }
 
 // has reports whether the ledger still lists rec (it was not deleted yet).
-func (l *ledger) has(rec record) bool {
-	key := rec.kind + ":" + rec.id
-	s := l.shard(key)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.m[key]
-	return ok
-}
-
 // adminSession is the admin login the cleanup works with.
 type adminSession struct {
 	c              *client.Client

@@ -191,7 +191,7 @@ func New(cfg Config, opts ...Option) (*Runner, error) {
 		log:    o.log.With("run", cfg.RunID),
 		stopCh: make(chan struct{}),
 		done:   make(chan struct{}),
-		ledger: newLedger(),
+		ledger: newLedger(cfg.RunID),
 	}
 	r.state.Store(StateStarting)
 	r.reqCtx, r.reqCancel = context.WithCancel(context.Background())

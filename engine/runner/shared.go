@@ -4,6 +4,8 @@ import (
 	"hash/maphash"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -23,9 +25,13 @@ type pool struct {
 	items []*account
 }
 
+// poolCap bounds the accounts waiting for an admin: plenty to choose from,
+// and a long run's memory does not grow with its registrations.
+const poolCap = 1000
+
 func (p *pool) put(a *account) {
 	p.mu.Lock()
-	if len(p.items) < 10_000 {
+	if len(p.items) < poolCap {
 		p.items = append(p.items, a)
 	}
 	p.mu.Unlock()
@@ -111,8 +117,13 @@ type record struct{ kind, id, name string }
 
 const ledgerShards = 16
 
-// ledger tracks what the run created and has not deleted, for the cleanup.
+// ledger tracks what the run created and has not deleted, for the cleanup. It
+// lives as long as the run and grows with every account registered, so a
+// record is kept small: the id, and the name packed as the two numbers of
+// its sim_<run>_<letter><vu>_<n> form (about 40 bytes a record, where the
+// three strings of a record took about 130).
 type ledger struct {
+	run     string // the run id, the names' prefix
 	seed    maphash.Seed
 	shards  [ledgerShards]ledgerShard
 	created atomic.Int64
@@ -121,27 +132,78 @@ type ledger struct {
 
 type ledgerShard struct {
 	mu sync.Mutex
-	m  map[string]record
+	// m[kind] maps an id to its packed name (vu<<32 | n).
+	m [len(ledgerKinds)]map[string]uint64
+	// other keeps names not in the generated form (kind:id -> name).
+	other map[string]string
 }
 
-func newLedger() *ledger {
-	l := &ledger{seed: maphash.MakeSeed()}
+// ledgerKinds are the record kinds with their name letters, in cleanup order.
+var ledgerKinds = [...]struct{ kind, letter string }{{kindUser, "u"}, {kindRole, "r"}, {kindPermission, "p"}}
+
+func kindIndex(kind string) int {
+	for i, k := range ledgerKinds {
+		if k.kind == kind {
+			return i
+		}
+	}
+	return -1
+}
+
+func newLedger(run string) *ledger {
+	l := &ledger{run: run, seed: maphash.MakeSeed()}
 	for i := range l.shards {
-		l.shards[i].m = map[string]record{}
+		for k := range l.shards[i].m {
+			l.shards[i].m[k] = map[string]uint64{}
+		}
+		l.shards[i].other = map[string]string{}
 	}
 	return l
 }
 
-func (l *ledger) shard(key string) *ledgerShard {
-	return &l.shards[maphash.String(l.seed, key)%ledgerShards]
+func (l *ledger) shard(id string) *ledgerShard {
+	return &l.shards[maphash.String(l.seed, id)%ledgerShards]
+}
+
+// pack reads a generated name's two numbers; false for any other name.
+func (l *ledger) pack(k int, name string) (uint64, bool) {
+	prefix := "sim_" + l.run + "_" + ledgerKinds[k].letter
+	rest, ok := strings.CutPrefix(name, prefix)
+	if !ok {
+		return 0, false
+	}
+	a, b, ok := strings.Cut(rest, "_")
+	if !ok {
+		return 0, false
+	}
+	vu, err1 := strconv.ParseUint(a, 10, 32)
+	n, err2 := strconv.ParseUint(b, 10, 32)
+	if err1 != nil || err2 != nil || strconv.FormatUint(vu, 10) != a || strconv.FormatUint(n, 10) != b {
+		return 0, false
+	}
+	return vu<<32 | n, true
+}
+
+func (l *ledger) unpack(k int, v uint64) string {
+	return "sim_" + l.run + "_" + ledgerKinds[k].letter + strconv.FormatUint(v>>32, 10) + "_" + strconv.FormatUint(v&0xffffffff, 10)
 }
 
 func (l *ledger) add(kind, id, name string) {
-	key := kind + ":" + id
-	s := l.shard(key)
+	k := kindIndex(kind)
+	s := l.shard(id)
+	v, packed := l.pack(k, name)
 	s.mu.Lock()
-	_, dup := s.m[key]
-	s.m[key] = record{kind, id, name}
+	_, dup := s.m[k][id]
+	if !dup {
+		_, dup = s.other[kind+":"+id]
+	}
+	if packed {
+		s.m[k][id] = v
+		delete(s.other, kind+":"+id)
+	} else {
+		s.other[kind+":"+id] = name
+		delete(s.m[k], id)
+	}
 	s.mu.Unlock()
 	if !dup {
 		l.created.Add(1)
@@ -150,41 +212,59 @@ func (l *ledger) add(kind, id, name string) {
 
 // remove marks a record deleted.
 func (l *ledger) remove(kind, id string) {
-	key := kind + ":" + id
-	s := l.shard(key)
+	k := kindIndex(kind)
+	s := l.shard(id)
 	s.mu.Lock()
-	_, ok := s.m[key]
-	delete(s.m, key)
+	_, ok := s.m[k][id]
+	delete(s.m[k], id)
+	if !ok && len(s.other) > 0 {
+		key := kind + ":" + id
+		_, ok = s.other[key]
+		delete(s.other, key)
+	}
 	s.mu.Unlock()
 	if ok {
 		l.deleted.Add(1)
 	}
 }
 
+// has reports whether the record is still to be deleted.
+func (l *ledger) has(rec record) bool {
+	k := kindIndex(rec.kind)
+	s := l.shard(rec.id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[k][rec.id]; ok {
+		return true
+	}
+	_, ok := s.other[rec.kind+":"+rec.id]
+	return ok
+}
+
 // left lists what was not deleted yet: users first (deleting a user drops its
-// profile and role assignments), then roles, then permissions.
+// profile and role assignments), then roles, then permissions; by name within
+// a kind.
 func (l *ledger) left() []record {
 	var out []record
 	for i := range l.shards {
 		s := &l.shards[i]
 		s.mu.Lock()
-		for _, r := range s.m {
-			out = append(out, r)
+		for k, m := range s.m {
+			for id, v := range m {
+				out = append(out, record{ledgerKinds[k].kind, id, l.unpack(k, v)})
+			}
+		}
+		for key, name := range s.other {
+			kind, id, _ := strings.Cut(key, ":")
+			out = append(out, record{kind, id, name})
 		}
 		s.mu.Unlock()
 	}
-	order := map[string]int{kindUser: 0, kindRole: 1, kindPermission: 2}
 	slices.SortFunc(out, func(a, b record) int {
-		if d := order[a.kind] - order[b.kind]; d != 0 {
+		if d := kindIndex(a.kind) - kindIndex(b.kind); d != 0 {
 			return d
 		}
-		if a.name < b.name {
-			return -1
-		}
-		if a.name > b.name {
-			return 1
-		}
-		return 0
+		return strings.Compare(a.name, b.name)
 	})
 	return out
 }

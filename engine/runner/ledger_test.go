@@ -1,0 +1,77 @@
+package runner
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"testing"
+)
+
+// TestLedgerRecords: what is added and not removed is left, users first,
+// names as they were given — packed or not.
+func TestLedgerRecords(t *testing.T) {
+	l := newLedger("ab12cd34")
+	l.add(kindPermission, "p9", "sim_ab12cd34_p3_7")
+	l.add(kindUser, "12", "sim_ab12cd34_u0_2")
+	l.add(kindUser, "12", "sim_ab12cd34_u0_2") // again: counted once
+	l.add(kindUser, "7", "sim_ab12cd34_u10_1")
+	l.add(kindUser, "8", "alice")              // not a generated name
+	l.add(kindUser, "9", "sim_ab12cd34_u01_1") // not in canonical form: kept as is
+	l.add(kindRole, "r1", "sim_ab12cd34_r4294967295_4294967295")
+	l.add(kindUser, "10", "sim_other_u1_1")
+	l.remove(kindUser, "10")
+	l.remove(kindUser, "404") // never added: not counted
+	if c, d := l.created.Load(), l.deleted.Load(); c != 7 || d != 1 {
+		t.Errorf("created %d deleted %d, want 7 and 1", c, d)
+	}
+	var got []string
+	for _, r := range l.left() {
+		got = append(got, r.kind+" "+r.id+" "+r.name)
+		if !l.has(r) {
+			t.Errorf("has(%v) = false", r)
+		}
+	}
+	want := []string{
+		"user 8 alice",
+		"user 9 sim_ab12cd34_u01_1",
+		"user 12 sim_ab12cd34_u0_2",
+		"user 7 sim_ab12cd34_u10_1",
+		"role r1 sim_ab12cd34_r4294967295_4294967295",
+		"permission p9 sim_ab12cd34_p3_7",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("left:\n%q\nwant\n%q", got, want)
+	}
+	if l.has(record{kindUser, "10", "sim_other_u1_1"}) {
+		t.Error("a removed record is still there")
+	}
+}
+
+// TestLedgerSize: a record of a generated name costs well under 100 bytes,
+// so a long run's ledger stays small (docs/benchmarks.md, sweep d).
+func TestLedgerSize(t *testing.T) {
+	const n = 100_000
+	ids := make([]string, n)
+	names := make([]string, n)
+	for i := range n {
+		ids[i] = fmt.Sprint(1_000_000 + i)
+		names[i] = fmt.Sprintf("sim_ab12cd34_u%d_%d", i%500, i/500+1)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	l := newLedger("ab12cd34")
+	for i := range n {
+		l.add(kindUser, ids[i], names[i])
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / n
+	t.Logf("%.0f bytes per record (ids and names allocated beforehand)", per)
+	if per > 100 {
+		t.Errorf("%.0f bytes per ledger record, want under 100", per)
+	}
+	runtime.KeepAlive(l)
+	runtime.KeepAlive(ids)
+	runtime.KeepAlive(names)
+}
