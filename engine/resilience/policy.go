@@ -59,7 +59,7 @@ type Policy struct {
 	breakers sync.Map // group → *breaker
 	routes   sync.Map // route → *routeTimer
 	gates    sync.Map // group → *atomic.Int64: no request before (unix ns), from Retry-After
-	vus      sync.Map // VU index → *vuState
+	vus      vuTable
 
 	limiter  *rate.Limiter
 	sem      chan struct{}
@@ -227,15 +227,38 @@ func (p *Policy) gate(group string) *atomic.Int64 {
 	return g.(*atomic.Int64)
 }
 
-func (p *Policy) vu(idx int) *vuState {
+func (p *Policy) vu(idx int) *vuState { return p.vus.get(idx) }
+
+// vuTable maps a VU index to its state without a lock or an allocation per
+// look-up (a sync.Map keyed by int boxed every index above 255): chunks of
+// vuChunk states, created on first use.
+type vuTable struct {
+	chunks [vuChunks]atomic.Pointer[[vuChunk]atomic.Pointer[vuState]]
+}
+
+const (
+	vuChunk  = 1 << 10
+	vuChunks = 1 << 12 // 4M VUs; beyond that VUs share states (only their backoff)
+)
+
+func (t *vuTable) get(idx int) *vuState {
 	if idx < 0 {
 		return nil
 	}
-	if v, ok := p.vus.Load(idx); ok {
-		return v.(*vuState)
+	idx %= vuChunk * vuChunks
+	slot := &t.chunks[idx/vuChunk]
+	c := slot.Load()
+	if c == nil {
+		slot.CompareAndSwap(nil, new([vuChunk]atomic.Pointer[vuState]))
+		c = slot.Load()
 	}
-	v, _ := p.vus.LoadOrStore(idx, new(vuState))
-	return v.(*vuState)
+	e := &c[idx%vuChunk]
+	v := e.Load()
+	if v == nil {
+		e.CompareAndSwap(nil, new(vuState))
+		v = e.Load()
+	}
+	return v
 }
 
 // raise moves a not-before time later, never earlier.
