@@ -135,25 +135,36 @@ sweep_a() {
 sweep_b() {
   local tmp=$OUT/b
   mkdir -p "$tmp"
-  taskset -c 1 trafficsim target --addr 127.0.0.1:9501 --bcrypt-cost 4 --admin-password bench-admin-pw >/dev/null 2>&1 &
-  pids+=($!)
-  wait_http http://127.0.0.1:9501/healthz
+  # A fresh target for every run of either tool: the target grows by the users each
+  # run registers, and a bigger store makes searches slower; with one target shared
+  # by all rounds, later rounds (and the second tool of each) faced a slower target.
+  start_target() {
+    taskset -c 1 trafficsim target --addr 127.0.0.1:9501 --bcrypt-cost 4 --admin-password bench-admin-pw >/dev/null 2>&1 &
+    pids+=($!)
+    wait_http http://127.0.0.1:9501/healthz
+  }
+  stop_target() {
+    kill "${pids[-1]}" 2>/dev/null || true
+    wait "${pids[-1]}" 2>/dev/null || true
+  }
   for run in $(seq 1 "$RUNS"); do
     log "sweep b, run $run/$RUNS (load $(cut -d' ' -f1 /proc/loadavg))"
+    start_target
     timed "$tmp/cpu" taskset -c 0 trafficsim run --base-url http://127.0.0.1:9501 --scenario mixed \
       --admin-password bench-admin-pw --users "$CONNS" --duration "$DURATION" --delay-min 0 --delay-max 0 \
       --min-request-count 10000000 --max-request-count 10000000 --cleanup=false --progress off \
       --summary "$tmp/trafficsim.json" >/dev/null 2>&1 || true
+    stop_target
     record b trafficsim rps "$(jq -r '.requests / .duration_seconds | floor' "$tmp/trafficsim.json")"
     record b trafficsim req_per_cpu_s "$(echo "$(jq -r .requests "$tmp/trafficsim.json") / $(cpu_of "$tmp/cpu")" | bc)"
+    start_target
     K6_NO_USAGE_REPORT=true timed "$tmp/cpu" taskset -c 0 k6 run -q --no-color --summary-export "$tmp/k6.json" \
       -e BASE=http://127.0.0.1:9501 -e ADMIN_PASSWORD=bench-admin-pw -e VUS="$CONNS" -e DURATION="$DURATION" \
       bench/k6/mixed.js >/dev/null 2>&1 || true
+    stop_target
     record b k6 rps "$(jq -r '.metrics.http_reqs.rate | floor' "$tmp/k6.json")"
     record b k6 req_per_cpu_s "$(echo "$(jq -r .metrics.http_reqs.count "$tmp/k6.json") / $(cpu_of "$tmp/cpu")" | bc)"
   done
-  kill "${pids[-1]}" 2>/dev/null || true
-  wait "${pids[-1]}" 2>/dev/null || true
 }
 
 # rss_of pid: resident set size in KiB.
