@@ -119,9 +119,9 @@ const ledgerShards = 16
 
 // ledger tracks what the run created and has not deleted, for the cleanup. It
 // lives as long as the run and grows with every account registered, so a
-// record is kept small: the id, and the name packed as the two numbers of
-// its sim_<run>_<letter><vu>_<n> form (about 40 bytes a record, where the
-// three strings of a record took about 130).
+// record is kept small: a numeric id as a number (others as a string), and the
+// name packed as the two numbers of its sim_<run>_<letter><vu>_<n> form —
+// about 25 bytes a record, where the three strings of a record took about 130.
 type ledger struct {
 	run     string // the run id, the names' prefix
 	seed    maphash.Seed
@@ -132,9 +132,12 @@ type ledger struct {
 
 type ledgerShard struct {
 	mu sync.Mutex
-	// m[kind] maps an id to its packed name (vu<<32 | n).
-	m [len(ledgerKinds)]map[string]uint64
-	// other keeps names not in the generated form (kind:id -> name).
+	// num[kind] and str[kind] map an id (a canonical decimal number, or any
+	// other text) to its packed name (vu<<32 | n).
+	num [len(ledgerKinds)]map[uint64]uint64
+	str [len(ledgerKinds)]map[string]uint64
+	// other keeps records whose names are not in the generated form
+	// (kind:id -> name).
 	other map[string]string
 }
 
@@ -153,8 +156,9 @@ func kindIndex(kind string) int {
 func newLedger(run string) *ledger {
 	l := &ledger{run: run, seed: maphash.MakeSeed()}
 	for i := range l.shards {
-		for k := range l.shards[i].m {
-			l.shards[i].m[k] = map[string]uint64{}
+		for k := range ledgerKinds {
+			l.shards[i].num[k] = map[uint64]uint64{}
+			l.shards[i].str[k] = map[string]uint64{}
 		}
 		l.shards[i].other = map[string]string{}
 	}
@@ -163,6 +167,16 @@ func newLedger(run string) *ledger {
 
 func (l *ledger) shard(id string) *ledgerShard {
 	return &l.shards[maphash.String(l.seed, id)%ledgerShards]
+}
+
+// numericID reads an id that is a canonical decimal number (no sign, no
+// leading zero), the form the reference target uses.
+func numericID(id string) (uint64, bool) {
+	if id == "" || len(id) > 19 || (id[0] == '0' && len(id) > 1) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(id, 10, 64)
+	return n, err == nil
 }
 
 // pack reads a generated name's two numbers; false for any other name.
@@ -188,21 +202,42 @@ func (l *ledger) unpack(k int, v uint64) string {
 	return "sim_" + l.run + "_" + ledgerKinds[k].letter + strconv.FormatUint(v>>32, 10) + "_" + strconv.FormatUint(v&0xffffffff, 10)
 }
 
+// drop removes the record of kind k and id from the shard (locked), reporting
+// whether there was one.
+func (s *ledgerShard) drop(k int, kind, id string) bool {
+	if n, ok := numericID(id); ok {
+		if _, found := s.num[k][n]; found {
+			delete(s.num[k], n)
+			return true
+		}
+	} else if _, found := s.str[k][id]; found {
+		delete(s.str[k], id)
+		return true
+	}
+	if len(s.other) > 0 {
+		key := kind + ":" + id
+		if _, found := s.other[key]; found {
+			delete(s.other, key)
+			return true
+		}
+	}
+	return false
+}
+
 func (l *ledger) add(kind, id, name string) {
 	k := kindIndex(kind)
 	s := l.shard(id)
 	v, packed := l.pack(k, name)
+	n, numeric := numericID(id)
 	s.mu.Lock()
-	_, dup := s.m[k][id]
-	if !dup {
-		_, dup = s.other[kind+":"+id]
-	}
-	if packed {
-		s.m[k][id] = v
-		delete(s.other, kind+":"+id)
-	} else {
+	dup := s.drop(k, kind, id)
+	switch {
+	case !packed:
 		s.other[kind+":"+id] = name
-		delete(s.m[k], id)
+	case numeric:
+		s.num[k][n] = v
+	default:
+		s.str[k][id] = v
 	}
 	s.mu.Unlock()
 	if !dup {
@@ -212,16 +247,9 @@ func (l *ledger) add(kind, id, name string) {
 
 // remove marks a record deleted.
 func (l *ledger) remove(kind, id string) {
-	k := kindIndex(kind)
 	s := l.shard(id)
 	s.mu.Lock()
-	_, ok := s.m[k][id]
-	delete(s.m[k], id)
-	if !ok && len(s.other) > 0 {
-		key := kind + ":" + id
-		_, ok = s.other[key]
-		delete(s.other, key)
-	}
+	ok := s.drop(kindIndex(kind), kind, id)
 	s.mu.Unlock()
 	if ok {
 		l.deleted.Add(1)
@@ -234,11 +262,15 @@ func (l *ledger) has(rec record) bool {
 	s := l.shard(rec.id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.m[k][rec.id]; ok {
+	if n, ok := numericID(rec.id); ok {
+		if _, found := s.num[k][n]; found {
+			return true
+		}
+	} else if _, found := s.str[k][rec.id]; found {
 		return true
 	}
-	_, ok := s.other[rec.kind+":"+rec.id]
-	return ok
+	_, found := s.other[rec.kind+":"+rec.id]
+	return found
 }
 
 // left lists what was not deleted yet: users first (deleting a user drops its
@@ -249,8 +281,11 @@ func (l *ledger) left() []record {
 	for i := range l.shards {
 		s := &l.shards[i]
 		s.mu.Lock()
-		for k, m := range s.m {
-			for id, v := range m {
+		for k := range ledgerKinds {
+			for n, v := range s.num[k] {
+				out = append(out, record{ledgerKinds[k].kind, strconv.FormatUint(n, 10), l.unpack(k, v)})
+			}
+			for id, v := range s.str[k] {
 				out = append(out, record{ledgerKinds[k].kind, id, l.unpack(k, v)})
 			}
 		}
