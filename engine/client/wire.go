@@ -156,6 +156,14 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fastht
 			}
 			return err
 		}
+		// Release ownership before looking at the context: a cancellation after
+		// the look then finds no owner and leaves the connection alone; one
+		// before it may have closed it, so it is not handed to the next request.
+		cn.setOwner(nil)
+		if done != nil && ctx.Err() != nil {
+			w.discard(cn)
+			return nil
+		}
 		w.put(cn)
 		return nil
 	}
@@ -188,10 +196,12 @@ func replayable(req *fasthttp.Request) bool {
 }
 
 // staleConn reports an error that a keep-alive connection closed by the
-// server gives before any answer: nothing of the request was processed.
+// server (or closed here, by a cancellation racing its return to the pool)
+// gives before any answer: nothing of the request was processed.
 func staleConn(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, net.ErrClosed) // closed here by another context's cancellation
 }
 
 // wireError gives fasthttp's parse errors the protocol kind (see classify).
