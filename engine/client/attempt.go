@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // Attempt is one request as the Policy sees it: who sends what. The same
@@ -36,6 +38,16 @@ type Advisor interface {
 // maxRetryAfter bounds what a Retry-After may ask for; the Policy caps it
 // further.
 const maxRetryAfter = 24 * time.Hour
+
+// retryAfter is the answer's Retry-After, 0 when absent or unreadable.
+func retryAfter(resp *fasthttp.Response) time.Duration {
+	ra := resp.Header.Peek("Retry-After")
+	if len(ra) == 0 {
+		return 0
+	}
+	d, _ := ParseRetryAfter(string(ra), time.Now())
+	return d
+}
 
 // ParseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date
 // (RFC 9110 §10.2.3), relative to now. A date in the past means 0. It reports

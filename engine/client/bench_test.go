@@ -1,10 +1,8 @@
 package client
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"net"
 	"strings"
 	"testing"
 
@@ -67,47 +65,12 @@ func BenchmarkPlainRender(b *testing.B) {
 	}
 }
 
-// rawServer answers every request on loopback with the same canned answer,
-// allocating nothing per request, so a benchmark's allocations are the
-// client's own.
-func rawServer(b *testing.B, answer string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	out := []byte(answer)
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for {
-					line, err := br.ReadSlice('\n')
-					if err != nil {
-						return
-					}
-					if len(line) <= 2 { // the blank line ending the request's header
-						if _, err := conn.Write(out); err != nil {
-							return
-						}
-					}
-				}
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
-}
-
 // BenchmarkWire is the client's side of a request alone (the server allocates
 // nothing): a plain GET through DoPlain, and a catalog GET with a token
 // through Do, each including the Policy calls and the answer read.
 func BenchmarkWire(b *testing.B) {
-	base := rawServer(b, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}")
+	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}")
+	base := rawServer(b, true, func([]byte) []byte { return answer })
 	c, err := New(Options{BaseURL: base})
 	if err != nil {
 		b.Fatal(err)

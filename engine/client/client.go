@@ -221,8 +221,6 @@ type Result struct {
 	Entries []Entry
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 const jsonType = "application/json"
 
 // Do sends the call and reads the answer. It never panics on a bad answer: a
@@ -278,18 +276,19 @@ func (st *doState) release() {
 	doPool.Put(st)
 }
 
-// header sets the headers every request carries.
+// header starts a request: method, Host and User-Agent, which every request
+// carries.
 func (c *Client) header(h *fasthttp.RequestHeader, method string) {
 	h.SetMethod(method)
 	h.SetHost(c.host)
 	h.SetUserAgent(c.uaValue)
-	h.Set("Accept", jsonType)
 }
 
 func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.Duration, st *doState) {
 	res := &st.res
 	req := &st.req
 	c.header(&req.Header, call.Endpoint.Method)
+	req.Header.Set("Accept", jsonType)
 	st.uri = c.appendURI(st.uri[:0], call, rt)
 	req.Header.SetRequestURIBytes(st.uri)
 	if call.Body != nil {
@@ -308,9 +307,7 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 		return
 	}
 	res.Status = st.resp.StatusCode()
-	if ra := st.resp.Header.Peek("Retry-After"); len(ra) > 0 {
-		res.RetryAfter, _ = ParseRetryAfter(string(ra), time.Now())
-	}
+	res.RetryAfter = retryAfter(&st.resp)
 	// exchange resets out once the request is written: it holds the answer.
 	body := out.Bytes()
 	if call.Decode && call.Page && c.refPage && len(body) > 0 {

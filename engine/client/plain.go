@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -176,9 +175,7 @@ func (c *Client) DoPlain(ctx context.Context, p *PlainRequest, vars *TemplateVar
 // buildPlain renders p into st.req.
 func (c *Client) buildPlain(p *PlainRequest, vars *TemplateVars, token string, st *doState) {
 	req := &st.req
-	req.Header.SetMethod(p.Method)
-	req.Header.SetHost(c.host)
-	req.Header.SetUserAgent(c.uaValue)
+	c.header(&req.Header, p.Method)
 	st.uri = p.url.Append(st.uri[:0], vars)
 	req.Header.SetRequestURIBytes(st.uri)
 	for i := range p.headers {
@@ -207,9 +204,5 @@ func (c *Client) exchangePlain(ctx context.Context, req *fasthttp.Request, resp 
 		return
 	}
 	res.Status = resp.StatusCode()
-	if ra := resp.Header.Peek("Retry-After"); len(ra) > 0 {
-		if s, err := strconv.Atoi(string(ra)); err == nil && s >= 0 {
-			res.RetryAfter = time.Duration(s) * time.Second
-		}
-	}
+	res.RetryAfter = retryAfter(resp)
 }

@@ -30,7 +30,6 @@ import (
 // its cancellation closes the connections busy with that context's requests.
 type wire struct {
 	addr    string // host:port to dial
-	host    string // Host header
 	tlsConf *tls.Config
 	dialer  net.Dialer
 	maxIdle int
@@ -63,7 +62,6 @@ type wconn struct {
 func newWire(scheme, hostport string, maxIdle int) *wire {
 	w := &wire{
 		addr:    hostport,
-		host:    hostport,
 		maxIdle: maxIdle,
 		dialer:  net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second},
 		all:     map[*wconn]struct{}{},
@@ -82,9 +80,10 @@ func newWire(scheme, hostport string, maxIdle int) *wire {
 	return w
 }
 
-// exchange sends req and reads the answer's status and headers into resp and
-// up to maxBody bytes of its body into out (reset first: it may hold req's body) (nil: the body is discarded; what
-// is over maxBody is read and discarded too, so the connection is reused).
+// exchange sends req and reads the answer's status and headers into resp, and
+// up to maxBody bytes of its body into out (reset first, since it may hold
+// req's body; nil discards the body). What is over maxBody is read and
+// discarded too, so the connection is reused.
 // timeout bounds the whole exchange (0: none). A request that may be replayed
 // (GET, HEAD, PUT, DELETE, OPTIONS) is sent again on another connection when a
 // reused connection turns out to have been closed by the server.
@@ -177,11 +176,11 @@ func readBody(resp *fasthttp.Response, out *bytes.Buffer, lr *io.LimitedReader) 
 	if out != nil {
 		out.Reset() // it may have held the body sent, written out by now
 		*lr = io.LimitedReader{R: stream, N: maxBody}
-		if _, err := out.ReadFrom(lr); err != nil {
-			lr.R = nil
+		_, err := out.ReadFrom(lr)
+		lr.R = nil // the stream goes back to fasthttp's pool
+		if err != nil {
 			return fmt.Errorf("read answer: %w", err)
 		}
-		lr.R = nil
 	}
 	if _, err := io.Copy(io.Discard, stream); err != nil {
 		return fmt.Errorf("read answer: %w", err)
@@ -210,7 +209,7 @@ func wireError(err error) error {
 		return nil
 	}
 	var te interface{ Timeout() bool }
-	if errors.As(err, &te) || staleConn(err) || errors.Is(err, net.ErrClosed) {
+	if errors.As(err, &te) || staleConn(err) {
 		return err
 	}
 	return &ProtocolError{Err: err}
@@ -289,10 +288,9 @@ func (w *wire) connect(ctx context.Context, deadline time.Time) (net.Conn, error
 	return tc, nil
 }
 
-// put returns a healthy connection to the idle pool (closing it when the pool
-// is full).
+// put returns a healthy connection, its ownership released, to the idle pool
+// (closing it when the pool is full).
 func (w *wire) put(cn *wconn) {
-	cn.setOwner(nil)
 	cn.lastUse = time.Now()
 	w.mu.Lock()
 	if len(w.idle) < w.maxIdle {

@@ -10,14 +10,14 @@ import (
 	"unicode/utf8"
 )
 
-// WriteFinal writes the end-of-run report for people: the run, per-endpoint
-// counts, success and latency percentiles, the outcome and group mix, errors,
-// token operations, sessions per archetype and the cleanup result. It is built
-// from the Summary so the text and the JSON never disagree.
 // maxLeftNames bounds the names of leftovers the report lists: a long run
 // without cleanup leaves thousands.
 const maxLeftNames = 20
 
+// WriteFinal writes the end-of-run report for people: the run, per-endpoint
+// counts, success and latency percentiles, the outcome and group mix, errors,
+// token operations, sessions per archetype and the cleanup result. It is built
+// from the Summary so the text and the JSON never disagree.
 func WriteFinal(w io.Writer, s Summary) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Run %s · scenario %s · seed %d · target %s\n", s.RunID, s.Scenario, s.Seed, s.Target)

@@ -202,26 +202,36 @@ func (l *ledger) unpack(k int, v uint64) string {
 	return "sim_" + l.run + "_" + ledgerKinds[k].letter + strconv.FormatUint(v>>32, 10) + "_" + strconv.FormatUint(v&0xffffffff, 10)
 }
 
+// contains reports whether the shard (locked) holds the record of kind k
+// and id.
+func (s *ledgerShard) contains(k int, kind, id string) bool {
+	var found bool
+	if n, ok := numericID(id); ok {
+		_, found = s.num[k][n]
+	} else {
+		_, found = s.str[k][id]
+	}
+	if !found && len(s.other) > 0 {
+		_, found = s.other[kind+":"+id]
+	}
+	return found
+}
+
 // drop removes the record of kind k and id from the shard (locked), reporting
 // whether there was one.
 func (s *ledgerShard) drop(k int, kind, id string) bool {
+	if !s.contains(k, kind, id) {
+		return false
+	}
 	if n, ok := numericID(id); ok {
-		if _, found := s.num[k][n]; found {
-			delete(s.num[k], n)
-			return true
-		}
-	} else if _, found := s.str[k][id]; found {
+		delete(s.num[k], n)
+	} else {
 		delete(s.str[k], id)
-		return true
 	}
 	if len(s.other) > 0 {
-		key := kind + ":" + id
-		if _, found := s.other[key]; found {
-			delete(s.other, key)
-			return true
-		}
+		delete(s.other, kind+":"+id)
 	}
-	return false
+	return true
 }
 
 func (l *ledger) add(kind, id, name string) {
@@ -258,19 +268,10 @@ func (l *ledger) remove(kind, id string) {
 
 // has reports whether the record is still to be deleted.
 func (l *ledger) has(rec record) bool {
-	k := kindIndex(rec.kind)
 	s := l.shard(rec.id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if n, ok := numericID(rec.id); ok {
-		if _, found := s.num[k][n]; found {
-			return true
-		}
-	} else if _, found := s.str[k][rec.id]; found {
-		return true
-	}
-	_, found := s.other[rec.kind+":"+rec.id]
-	return found
+	return s.contains(kindIndex(rec.kind), rec.kind, rec.id)
 }
 
 // left lists what was not deleted yet: users first (deleting a user drops its
