@@ -118,12 +118,31 @@ func TestWireKeepsConnectionsAlive(t *testing.T) {
 
 // TestWireRetriesStaleConnections: a server that closes its idle connections
 // does not fail the next replayable request; a POST on such a connection is
-// not sent twice.
+// not sent twice: it fails as a connection error and the server never sees it.
 func TestWireRetriesStaleConnections(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var posts atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			posts.Add(1)
+		}
 		io.WriteString(w, "ok")
 	}))
+	closed := make(chan struct{}, 16)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	srv.Start()
 	defer srv.Close()
+	closeIdle := func() { // and wait until the server has closed it
+		srv.CloseClientConnections()
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the server did not close the idle connection")
+		}
+	}
 	c, _ := New(Options{BaseURL: srv.URL})
 	ctx := context.Background()
 	get := &Call{Endpoint: catalog.MustLookup(catalog.UsersList)}
@@ -131,11 +150,18 @@ func TestWireRetriesStaleConnections(t *testing.T) {
 		if res := c.Do(ctx, get); res.Err != nil || res.Status != 200 {
 			t.Fatalf("round %d before closing: %+v", i, res)
 		}
-		srv.CloseClientConnections() // the idle connection in the pool is now dead
-		time.Sleep(10 * time.Millisecond)
+		closeIdle() // the idle connection in the pool is now dead
 		if res := c.Do(ctx, get); res.Err != nil || res.Status != 200 {
 			t.Fatalf("round %d: GET on a closed keep-alive connection: %+v", i, res)
 		}
+	}
+	closeIdle()
+	post, _ := c.NewPlain(PlainSpec{Method: "POST", Path: "/items", Body: "{}", HasBody: true})
+	if res := c.DoPlain(ctx, post, &TemplateVars{}, ""); res.ErrKind != KindConnection {
+		t.Errorf("POST on a closed keep-alive connection: %+v, want a connection error", res)
+	}
+	if n := posts.Load(); n != 0 {
+		t.Errorf("the server saw %d POSTs, want none", n)
 	}
 }
 
@@ -143,8 +169,10 @@ func TestWireRetriesStaleConnections(t *testing.T) {
 // once, with the canceled kind; other requests on other contexts go on.
 func TestWireCancelClosesInFlight(t *testing.T) {
 	release := make(chan struct{})
+	arrived := make(chan struct{}, 2)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
+			arrived <- struct{}{}
 			select {
 			case <-release:
 			case <-time.After(10 * time.Second):
@@ -162,7 +190,13 @@ func TestWireCancelClosesInFlight(t *testing.T) {
 	got := make(chan Result, 2)
 	go func() { got <- c.DoPlain(ctx, slow, &TemplateVars{}, "") }()
 	go func() { got <- c.DoPlain(other, slow, &TemplateVars{}, "") }()
-	time.Sleep(100 * time.Millisecond) // both on the wire; nothing depends on it being enough
+	for range 2 { // both on the wire
+		select {
+		case <-arrived:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the requests never reached the server")
+		}
+	}
 	start := time.Now()
 	cancel()
 	select {
