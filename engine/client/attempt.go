@@ -17,8 +17,21 @@ type Attempt struct {
 	Group  string // endpoint group
 	Method string
 	Route  string // route template, the `route` label
+	// Slot is what a Binder policy bound to the route, nil for an unbound
+	// route: its per-route state, found without a look-up.
+	Slot any
 	// State belongs to the Policy, from Admit to Done.
 	State any
+}
+
+// Binder is optionally implemented by a Policy that keeps state per route
+// and group: the Client binds each route once (catalog routes when it is
+// made, plain requests when compiled) and passes the result in every
+// Attempt.Slot. Keyed look-ups per request missed the caches between system
+// calls; a pointer does not. Bind must not register anything visible: a bound
+// route may never be used.
+type Binder interface {
+	Bind(group, method, route string) any
 }
 
 // Advisor is optionally implemented by a Policy that also steers what virtual

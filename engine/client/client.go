@@ -100,6 +100,7 @@ type Client struct {
 type route struct {
 	template string // as metrics carry it
 	parts    []routePart
+	slot     any // the Policy's, when it is a Binder
 }
 
 // routePart is literal text, or a placeholder filled from Call.Params[param].
@@ -145,9 +146,19 @@ func New(o Options) (*Client, error) {
 	}
 	for i := range catalog.All() {
 		ep := &catalog.All()[i]
-		c.routes[ep.ID] = compileRoute(c.prof.routeOf(ep))
+		rt := compileRoute(c.prof.routeOf(ep))
+		rt.slot = c.bind(ep.Group, ep.Method, rt.template)
+		c.routes[ep.ID] = rt
 	}
 	return c, nil
+}
+
+// bind asks a Binder policy for the route's slot.
+func (c *Client) bind(group, method, route string) any {
+	if b, ok := c.policy.(Binder); ok {
+		return b.Bind(group, method, route)
+	}
+	return nil
 }
 
 // Close releases idle connections.
@@ -234,7 +245,7 @@ func (c *Client) Do(ctx context.Context, call *Call) Result {
 	st := doPool.Get().(*doState)
 	defer st.release()
 	a := &st.a
-	*a = Attempt{VU: call.Sender - 1, Group: ep.Group, Method: ep.Method, Route: rt.template}
+	*a = Attempt{VU: call.Sender - 1, Group: ep.Group, Method: ep.Method, Route: rt.template, Slot: rt.slot}
 	timeout, err := c.policy.Admit(ctx, a)
 	if err != nil {
 		res.Err = err
@@ -245,8 +256,7 @@ func (c *Client) Do(ctx context.Context, call *Call) Result {
 		return res
 	}
 	st.res = Result{Start: time.Now()}
-	c.send(ctx, call, rt, timeout, st)
-	st.res.Latency = time.Since(st.res.Start)
+	c.send(ctx, call, rt, timeout, st) // sets Latency
 	c.policy.Done(a, &st.res)
 	return st.res
 }
@@ -300,16 +310,15 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 		st.auth = append(append(st.auth[:0], c.scheme...), call.Token...)
 		req.Header.SetCanonical(c.authKey, st.auth)
 	}
-	out := &st.buf
-	err := c.wire.exchange(ctx, req, &st.resp, timeout, out, &st.lr)
+	body, err := c.wire.exchange(ctx, req, &st.resp, res.Start, timeout, &st.buf, &st.lr)
+	// The answer is in: parsing it is the engine's time, not the target's.
+	res.Latency = time.Since(res.Start)
 	if err != nil {
 		res.Err, res.ErrKind = err, classify(ctx, err)
 		return
 	}
 	res.Status = st.resp.StatusCode()
 	res.RetryAfter = retryAfter(&st.resp)
-	// exchange resets out once the request is written: it holds the answer.
-	body := out.Bytes()
 	if call.Decode && call.Page && c.refPage && len(body) > 0 {
 		if res.Entries, err = decodePage(body); err == nil {
 			return

@@ -43,6 +43,7 @@ type PlainRequest struct {
 	body    Template
 	hasBody bool
 	static  bool // no placeholders and no body: Sender reuses it
+	slot    any  // the Policy's, when it is a Binder
 }
 
 type plainHeader struct {
@@ -60,7 +61,14 @@ func ValidatePlain(s PlainSpec) error {
 }
 
 // NewPlain compiles a spec for this client's target.
-func (c *Client) NewPlain(s PlainSpec) (*PlainRequest, error) { return compilePlain(c.prefix, s) }
+func (c *Client) NewPlain(s PlainSpec) (*PlainRequest, error) {
+	p, err := compilePlain(c.prefix, s)
+	if err != nil {
+		return nil, err
+	}
+	p.slot = c.bind(p.Group, p.Method, p.Route)
+	return p, nil
+}
 
 func compilePlain(prefix string, s PlainSpec) (*PlainRequest, error) {
 	bad := func(field, format string, args ...any) error {
@@ -151,7 +159,7 @@ func (c *Client) DoPlain(ctx context.Context, p *PlainRequest, vars *TemplateVar
 	st := doPool.Get().(*doState)
 	defer st.release()
 	a := &st.a
-	*a = Attempt{VU: -1, Group: p.Group, Method: p.Method, Route: p.Route}
+	*a = Attempt{VU: -1, Group: p.Group, Method: p.Method, Route: p.Route, Slot: p.slot}
 	if vars != nil {
 		a.VU = vars.VU
 	}
@@ -166,8 +174,7 @@ func (c *Client) DoPlain(ctx context.Context, p *PlainRequest, vars *TemplateVar
 	}
 	st.res = Result{Start: time.Now()}
 	c.buildPlain(p, vars, token, st)
-	c.exchangePlain(ctx, &st.req, &st.resp, timeout, &st.res)
-	st.res.Latency = time.Since(st.res.Start)
+	c.exchangePlain(ctx, &st.req, &st.resp, timeout, &st.res) // sets Latency
 	c.policy.Done(a, &st.res)
 	return st.res
 }
@@ -199,7 +206,9 @@ func (c *Client) buildPlain(p *PlainRequest, vars *TemplateVars, token string, s
 
 // exchangePlain sends a built plain request, discarding the answer's body.
 func (c *Client) exchangePlain(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, timeout time.Duration, res *Result) {
-	if err := c.wire.exchange(ctx, req, resp, timeout, nil, nil); err != nil {
+	_, err := c.wire.exchange(ctx, req, resp, res.Start, timeout, nil, nil)
+	res.Latency = time.Since(res.Start)
+	if err != nil {
 		res.Err, res.ErrKind = err, classify(ctx, err)
 		return
 	}

@@ -61,7 +61,7 @@ func (s *Sender) Do(p *PlainRequest, vars *TemplateVars, token string) Result {
 	}
 	c := s.c
 	res := Result{Start: time.Now()}
-	s.attempt = Attempt{VU: vars.VU, Group: p.Group, Method: p.Method, Route: p.Route}
+	s.attempt = Attempt{VU: vars.VU, Group: p.Group, Method: p.Method, Route: p.Route, Slot: p.slot}
 	timeout, err := c.policy.Admit(s.parent, &s.attempt)
 	if err != nil {
 		res.Err = err
@@ -87,8 +87,7 @@ func (s *Sender) Do(p *PlainRequest, vars *TemplateVars, token string) Result {
 		s.resp = fasthttp.AcquireResponse()
 	}
 	s.res = Result{Start: time.Now()}
-	c.exchangePlain(s.parent, req, s.resp, timeout, &s.res)
-	s.res.Latency = time.Since(s.res.Start)
+	c.exchangePlain(s.parent, req, s.resp, timeout, &s.res) // sets Latency
 	c.policy.Done(&s.attempt, &s.res)
 	return s.res
 }

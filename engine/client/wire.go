@@ -51,9 +51,12 @@ const dialTimeout = 10 * time.Second
 type wconn struct {
 	net.Conn
 	br       *bufio.Reader
-	bw       *bufio.Writer
+	bw       *bufio.Writer // into req: a request is written with one system call
+	req      bytes.Buffer
 	lastUse  time.Time
 	deadline bool // a deadline is set and must be cleared for a request without timeout
+
+	raw *rawConn // plain TCP; nil for TLS
 
 	ownerMu sync.Mutex
 	owner   <-chan struct{} // Done of the context of the request on it, nil when idle
@@ -80,18 +83,21 @@ func newWire(scheme, hostport string, maxIdle int) *wire {
 	return w
 }
 
-// exchange sends req and reads the answer's status and headers into resp, and
-// up to maxBody bytes of its body into out (reset first, since it may hold
-// req's body; nil discards the body). What is over maxBody is read and
-// discarded too, so the connection is reused.
-// timeout bounds the whole exchange (0: none). A request that may be replayed
+// exchange sends req and reads the answer's status and headers into resp,
+// and returns up to maxBody bytes of its body (nil out: the body is read and
+// dropped). A body of a known length within maxBody is read whole into resp
+// and returned from there; any other is streamed: its first maxBody bytes
+// into out (reset first, since it may hold req's body), the rest read and
+// discarded, so the connection is reused.
+// timeout bounds the whole exchange from start (0: none); start, read by the
+// caller just before, saves clock reads here. A request that may be replayed
 // (GET, HEAD, PUT, DELETE, OPTIONS) is sent again on another connection when a
 // reused connection turns out to have been closed by the server.
-func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, timeout time.Duration, out *bytes.Buffer, lr *io.LimitedReader) error {
+func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, start time.Time, timeout time.Duration, out *bytes.Buffer, lr *io.LimitedReader) ([]byte, error) {
 	done := ctx.Done()
 	if done != nil {
 		if err := ctx.Err(); err != nil {
-			return context.Cause(ctx)
+			return nil, context.Cause(ctx)
 		}
 		if _, ok := w.watched.Load(done); !ok {
 			w.watch(ctx, done)
@@ -99,18 +105,18 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fastht
 	}
 	var deadline time.Time
 	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
+		deadline = start.Add(timeout)
 	}
 	replayable := replayable(req)
 	for attempt := 0; ; attempt++ {
-		cn, reused, err := w.get(ctx, deadline)
+		cn, reused, err := w.get(ctx, start, deadline)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cn.setOwner(done)
 		if done != nil && ctx.Err() != nil {
 			w.discard(cn)
-			return context.Cause(ctx)
+			return nil, context.Cause(ctx)
 		}
 		if timeout > 0 {
 			err = cn.SetDeadline(deadline)
@@ -124,36 +130,35 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fastht
 			if err == nil {
 				err = cn.bw.Flush()
 			}
+			if err == nil {
+				err = cn.send()
+			}
 		}
 		if err == nil {
-			resp.StreamBody = true
 			resp.SkipBody = req.Header.IsHead()
-			err = resp.ReadLimitBody(cn.br, 0)
+			err = readHead(resp, cn.br)
 		}
 		if err != nil {
 			w.discard(cn)
 			if done != nil && ctx.Err() != nil {
-				return context.Cause(ctx)
+				return nil, context.Cause(ctx)
 			}
 			if reused && attempt < 2 && replayable && staleConn(err) {
 				continue // the server had closed the idle connection: try another
 			}
-			return wireError(err)
+			return nil, wireError(err)
 		}
-		err = readBody(resp, out, lr)
-		if cerr := resp.CloseBodyStream(); err == nil && cerr != nil {
-			err = cerr
-		}
+		body, err := readBody(resp, cn.br, out, lr)
 		if err != nil || resp.ConnectionClose() || req.Header.ConnectionClose() {
 			w.discard(cn)
 			if err != nil && done != nil && ctx.Err() != nil {
-				return context.Cause(ctx)
+				return nil, context.Cause(ctx)
 			}
 			var te interface{ Timeout() bool }
 			if err != nil && !errors.As(err, &te) {
-				return &ProtocolError{Err: err} // an answer cut short or badly chunked
+				return nil, &ProtocolError{Err: err} // an answer cut short or badly chunked
 			}
-			return err
+			return body, err
 		}
 		// Release ownership before looking at the context: a cancellation after
 		// the look then finds no owner and leaves the connection alone; one
@@ -161,31 +166,74 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fastht
 		cn.setOwner(nil)
 		if done != nil && ctx.Err() != nil {
 			w.discard(cn)
-			return nil
+			return body, nil
 		}
-		w.put(cn)
-		return nil
+		w.put(cn, start)
+		return body, nil
 	}
 }
 
-func readBody(resp *fasthttp.Response, out *bytes.Buffer, lr *io.LimitedReader) error {
-	stream := resp.BodyStream()
-	if stream == nil {
-		return nil
+// maxInterim bounds the 1xx answers read before the final one.
+const maxInterim = 8
+
+// readHead reads the answer's status line and header, passing over interim
+// (1xx) answers.
+func readHead(resp *fasthttp.Response, br *bufio.Reader) error {
+	resp.ResetBody()
+	for n := 0; ; n++ {
+		if err := resp.Header.Read(br); err != nil {
+			return err
+		}
+		if c := resp.StatusCode(); c >= 200 || c == fasthttp.StatusSwitchingProtocols {
+			return nil
+		}
+		if n == maxInterim {
+			return errors.New("more than 8 interim (1xx) answers")
+		}
 	}
+}
+
+// readBody reads the body of the answer whose header resp holds. A length
+// known and within maxBody (the usual answer) is read whole into resp, the
+// body returned from there; otherwise the body is streamed: up to maxBody
+// bytes into out, the rest read and dropped. out nil drops it all.
+func readBody(resp *fasthttp.Response, br *bufio.Reader, out *bytes.Buffer, lr *io.LimitedReader) ([]byte, error) {
+	c := resp.StatusCode()
+	if resp.SkipBody || c < 200 || c == fasthttp.StatusNoContent || c == fasthttp.StatusNotModified {
+		return nil, nil // no body, whatever the header says
+	}
+	if n := resp.Header.ContentLength(); n >= 0 && n <= maxBody {
+		resp.StreamBody = false
+		if err := resp.ReadBody(br, maxBody); err != nil {
+			return nil, fmt.Errorf("read answer: %w", err)
+		}
+		return resp.Body(), nil
+	}
+	// Chunked, until the connection closes, or too long.
+	resp.StreamBody = true
+	if err := resp.ReadBody(br, maxBody); err != nil {
+		return nil, fmt.Errorf("read answer: %w", err)
+	}
+	stream := resp.BodyStream()
+	var body []byte
+	var err error
 	if out != nil {
 		out.Reset() // it may have held the body sent, written out by now
 		*lr = io.LimitedReader{R: stream, N: maxBody}
-		_, err := out.ReadFrom(lr)
+		_, err = out.ReadFrom(lr)
 		lr.R = nil // the stream goes back to fasthttp's pool
-		if err != nil {
-			return fmt.Errorf("read answer: %w", err)
-		}
+		body = out.Bytes()
 	}
-	if _, err := io.Copy(io.Discard, stream); err != nil {
-		return fmt.Errorf("read answer: %w", err)
+	if err == nil {
+		_, err = io.Copy(io.Discard, stream)
 	}
-	return nil
+	if cerr := resp.CloseBodyStream(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read answer: %w", err)
+	}
+	return body, nil
 }
 
 // replayable mirrors net/http: methods that may be sent twice.
@@ -222,8 +270,7 @@ func (e *ProtocolError) Error() string { return "malformed answer: " + e.Err.Err
 func (e *ProtocolError) Unwrap() error { return e.Err }
 
 // get returns an idle connection, or dials one; reused says which.
-func (w *wire) get(ctx context.Context, deadline time.Time) (*wconn, bool, error) {
-	now := time.Now()
+func (w *wire) get(ctx context.Context, now, deadline time.Time) (*wconn, bool, error) {
 	w.mu.Lock()
 	for n := len(w.idle); n > 0; n = len(w.idle) {
 		cn := w.idle[n-1]
@@ -261,7 +308,13 @@ func (w *wire) dial(ctx context.Context, deadline time.Time) (*wconn, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
-	cn := &wconn{Conn: d.c, br: bufio.NewReaderSize(d.c, 4096), bw: bufio.NewWriterSize(d.c, 4096)}
+	cn := &wconn{Conn: d.c}
+	var r io.Reader = d.c
+	if cn.raw = newRawConn(d.c); cn.raw != nil {
+		r = cn.raw
+	}
+	cn.br = bufio.NewReaderSize(r, 4096)
+	cn.bw = bufio.NewWriterSize(&cn.req, 4096)
 	w.mu.Lock()
 	w.all[cn] = struct{}{}
 	w.mu.Unlock()
@@ -289,9 +342,10 @@ func (w *wire) connect(ctx context.Context, deadline time.Time) (net.Conn, error
 }
 
 // put returns a healthy connection, its ownership released, to the idle pool
-// (closing it when the pool is full).
-func (w *wire) put(cn *wconn) {
-	cn.lastUse = time.Now()
+// (closing it when the pool is full). Its last use is dated to its request's
+// start, not its end: earlier, so it is dropped sooner rather than later.
+func (w *wire) put(cn *wconn, used time.Time) {
+	cn.lastUse = used
 	w.mu.Lock()
 	if len(w.idle) < w.maxIdle {
 		w.idle = append(w.idle, cn)
@@ -309,6 +363,27 @@ func (w *wire) discard(cn *wconn) {
 	delete(w.all, cn)
 	w.mu.Unlock()
 	cn.Close()
+}
+
+// send writes the request buffered in cn.req with one system call; on plain
+// TCP it then waits until the answer is readable (rawConn.sendAndWait).
+func (cn *wconn) send() error {
+	b := cn.req.Bytes()
+	defer func() {
+		cn.req.Reset()
+		if cn.req.Cap() > 64<<10 {
+			cn.req = bytes.Buffer{} // do not keep a rare large body's buffer
+		}
+	}()
+	if cn.raw != nil && cn.br.Buffered() == 0 {
+		n, err := cn.raw.sendAndWait(b)
+		if err != nil || n == len(b) {
+			return err
+		}
+		b = b[n:] // the socket's buffer is full: Conn.Write waits for room
+	}
+	_, err := cn.Conn.Write(b)
+	return err
 }
 
 func (cn *wconn) setOwner(done <-chan struct{}) {

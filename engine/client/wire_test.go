@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,7 +45,10 @@ func TestWireKeepsConnectionsAlive(t *testing.T) {
 				fmt.Fprintf(w, `{"part":%d}`, i)
 				fl.Flush()
 			}
-		case "/big":
+		case "/big": // chunked
+			io.WriteString(w, big)
+		case "/bigcl": // its length told: streamed all the same
+			w.Header().Set("Content-Length", strconv.Itoa(len(big)))
 			io.WriteString(w, big)
 		case "/empty":
 			w.WriteHeader(http.StatusNoContent)
@@ -61,7 +65,7 @@ func TestWireKeepsConnectionsAlive(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	for _, path := range []string{"/a", "/chunked", "/big", "/empty", "/a"} {
+	for _, path := range []string{"/a", "/chunked", "/big", "/bigcl", "/empty", "/a"} {
 		p, err := c.NewPlain(PlainSpec{Path: path})
 		if err != nil {
 			t.Fatal(err)
@@ -84,18 +88,33 @@ func TestWireKeepsConnectionsAlive(t *testing.T) {
 	st.req.Header.SetMethod("GET")
 	st.req.Header.SetHost(c.host)
 	st.req.Header.SetRequestURI("/chunked")
-	if err := c.wire.exchange(ctx, &st.req, &st.resp, time.Second, &st.buf, &st.lr); err != nil {
+	body, err := c.wire.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := st.buf.String(); got != `{"part":0}{"part":1}{"part":2}` {
+	if got := string(body); got != `{"part":0}{"part":1}{"part":2}` {
 		t.Errorf("chunked answer read as %q", got)
 	}
 	st.req.Header.SetRequestURI("/big")
-	if err := c.wire.exchange(ctx, &st.req, &st.resp, time.Second, &st.buf, &st.lr); err != nil {
+	if body, err = c.wire.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); err != nil {
 		t.Fatal(err)
 	}
-	if st.buf.Len() != maxBody {
-		t.Errorf("big answer: kept %d bytes, want the limit %d", st.buf.Len(), maxBody)
+	if len(body) != maxBody {
+		t.Errorf("big answer: kept %d bytes, want the limit %d", len(body), maxBody)
+	}
+	st.req.Header.SetRequestURI("/bigcl")
+	if body, err = c.wire.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); err != nil {
+		t.Fatal(err)
+	}
+	if len(body) != maxBody {
+		t.Errorf("big answer with Content-Length: kept %d bytes, want the limit %d", len(body), maxBody)
+	}
+	st.req.Header.SetRequestURI("/a")
+	if body, err = c.wire.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); err != nil || string(body) != `{"ok":true}` {
+		t.Errorf("small answer after big ones: %q, %v", body, err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections after the big answers, want 1 (their rest read and dropped)", n)
 	}
 
 	var wg sync.WaitGroup
@@ -175,6 +194,7 @@ func TestWireCancelClosesInFlight(t *testing.T) {
 			arrived <- struct{}{}
 			select {
 			case <-release:
+			case <-r.Context().Done(): // the client closed it: release is for the other
 			case <-time.After(10 * time.Second):
 			}
 		}

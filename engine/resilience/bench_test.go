@@ -20,15 +20,20 @@ func BenchmarkAdmitDone(b *testing.B) {
 	}
 	ctx := context.Background()
 	routes := []string{"/api/v1/users", "/api/v1/users/{id}", "/api/v1/roles", "/api/v1/auth/login"}
+	slots := make([]any, len(routes)) // bound once, as the client does
+	for i, r := range routes {
+		slots[i] = p.Bind("user_query", "GET", r)
+	}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			a := client.Attempt{VU: i % 64, Group: "user_query", Method: "GET", Route: routes[i%len(routes)]}
+			start := time.Now()
+			a := client.Attempt{VU: i % 64, Group: "user_query", Method: "GET", Route: routes[i%len(routes)], Slot: slots[i%len(routes)]}
 			if _, err := p.Admit(ctx, &a); err != nil {
 				b.Fatal(err)
 			}
-			p.Done(&a, &client.Result{Status: 200, Latency: time.Duration(1+i%50) * time.Millisecond})
+			p.Done(&a, &client.Result{Start: start, Status: 200, Latency: time.Duration(1+i%50) * time.Millisecond})
 			i++
 		}
 	})

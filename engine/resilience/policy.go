@@ -60,6 +60,9 @@ type Policy struct {
 	routes   sync.Map // route → *routeTimer
 	gates    sync.Map // group → *atomic.Int64: no request before (unix ns), from Retry-After
 	vus      vuTable
+	// open counts the breakers open now: while none is, AllowGroup (asked
+	// for every group a VU might choose) answers without a look-up.
+	open atomic.Int32
 
 	limiter  *rate.Limiter
 	sem      chan struct{}
@@ -89,6 +92,49 @@ type vuState struct {
 	// why is the wait reason of notBefore: 0 a Retry-After the VU was answered
 	// (its own wait is the target's ask, not a backoff), 1 a backoff.
 	why atomic.Int32
+}
+
+// slot is a route's state as Bind hands it to the client: the pointers the
+// keyed maps would give, resolved on first use (a breaker or a timer
+// registers its series when made, and a bound route may never be used).
+type slot struct {
+	group, route string
+	gate         *atomic.Int64
+	breaker      atomic.Pointer[breaker]
+	timer        atomic.Pointer[routeTimer]
+}
+
+// Bind implements client.Binder.
+func (p *Policy) Bind(group, _, route string) any {
+	return &slot{group: group, route: route, gate: p.gate(group)}
+}
+
+// slotOf is the attempt's slot; an unbound attempt (a caller without a
+// Client) gets a fresh one, which finds the shared state through the maps.
+func (p *Policy) slotOf(a *client.Attempt) *slot {
+	if s, ok := a.Slot.(*slot); ok {
+		return s
+	}
+	return &slot{group: a.Group, route: a.Route, gate: p.gate(a.Group)}
+}
+
+func (p *Policy) slotBreaker(s *slot) *breaker {
+	return resolve(&s.breaker, func() *breaker { return p.breaker(s.group) })
+}
+
+func (p *Policy) slotTimer(s *slot) *routeTimer {
+	return resolve(&s.timer, func() *routeTimer { return p.route(s.route) })
+}
+
+// resolve is *at, made by mk and kept on first use (racing makers agree: mk
+// returns the one shared value).
+func resolve[T any](at *atomic.Pointer[T], mk func() *T) *T {
+	if v := at.Load(); v != nil {
+		return v
+	}
+	v := mk()
+	at.Store(v)
+	return v
 }
 
 type breaker struct {
@@ -193,6 +239,7 @@ func (p *Policy) transition(b *breaker, from, to gobreaker.State) {
 		b.openUntil.Store(now.Add(p.cfg.BreakerCooldown).UnixNano())
 		b.state.Store(2)
 		b.opened.Add(1)
+		p.open.Add(1)
 		name = "open"
 	case gobreaker.StateHalfOpen:
 		b.state.Store(1)
@@ -202,6 +249,9 @@ func (p *Policy) transition(b *breaker, from, to gobreaker.State) {
 		b.state.Store(0)
 		b.closed.Add(1)
 		name = "closed"
+	}
+	if from == gobreaker.StateOpen {
+		p.open.Add(-1)
 	}
 	p.m.circuitState.WithLabelValues(b.group).Set(float64(b.state.Load()))
 	p.m.transitions.WithLabelValues(b.group, name).Inc()
@@ -313,11 +363,12 @@ func (p *Policy) stopped() bool {
 // only its probes through; the others wait again). Every wait sleeps.
 func (p *Policy) Admit(ctx context.Context, a *client.Attempt) (time.Duration, error) {
 	vs := p.vu(a.VU)
+	sl := p.slotOf(a)
 	var b *breaker
 	// Breakers protect the target from the VUs' load; the end-of-run cleanup
 	// (no VU) is small, bounded work that must not wait out cool-downs.
 	if p.cfg.Breakers && a.VU >= 0 {
-		b = p.breaker(a.Group)
+		b = p.slotBreaker(sl)
 	}
 	// Stop concerns the VUs only: the cleanup after it still goes through.
 	stop := p.stop
@@ -340,7 +391,7 @@ func (p *Policy) Admit(ctx context.Context, a *client.Attempt) (time.Duration, e
 				continue
 			}
 		}
-		if d := time.Duration(p.gate(a.Group).Load() - now); d > 0 {
+		if d := time.Duration(sl.gate.Load() - now); d > 0 {
 			if err := p.sleep(ctx, stop, d, 0); err != nil {
 				return 0, err
 			}
@@ -384,7 +435,7 @@ func (p *Policy) Admit(ctx context.Context, a *client.Attempt) (time.Duration, e
 		if !p.cfg.AdaptiveTimeouts {
 			return p.cfg.TimeoutCap, nil
 		}
-		return p.route(a.Route).current(), nil
+		return p.slotTimer(sl).current(), nil
 	}
 }
 
@@ -414,7 +465,12 @@ func (p *Policy) release() {
 // Done implements client.Policy.
 func (p *Policy) Done(a *client.Attempt, r *client.Result) {
 	p.release()
-	now := time.Now()
+	// The answer's arrival, without another clock read.
+	now := r.Start.Add(r.Latency)
+	if r.Start.IsZero() {
+		now = time.Now()
+	}
+	sl := p.slotOf(a)
 	canceled := r.ErrKind == client.KindCanceled
 	transport := r.ErrKind == client.KindTimeout || r.ErrKind == client.KindConnection
 	failed := transport || r.ErrKind == client.KindProtocol || r.Status >= 500
@@ -430,15 +486,15 @@ func (p *Policy) Done(a *client.Attempt, r *client.Result) {
 		a.State = nil
 	}
 	if p.cfg.AdaptiveTimeouts && (r.Status > 0 || r.ErrKind == client.KindTimeout) {
-		if changed, t := p.route(a.Route).observe(r.Latency, &p.cfg); changed {
-			p.m.timeout.WithLabelValues(a.Route).Set(t.Seconds())
+		if changed, t := p.slotTimer(sl).observe(r.Latency, &p.cfg); changed {
+			p.m.timeout.WithLabelValues(sl.route).Set(t.Seconds())
 		}
 	}
 	vs := p.vu(a.VU)
 	if w := RetryAfterWait(r.Status, r.RetryAfter, p.cfg.MaxRetryAfter); w > 0 {
 		// The target asked everyone to hold off this group: the whole run does.
 		until := now.Add(w).UnixNano()
-		raise(p.gate(a.Group), until)
+		raise(sl.gate, until)
 		if vs != nil {
 			raise(&vs.notBefore, until)
 			vs.why.Store(0)
@@ -497,7 +553,7 @@ func (p *Policy) Level() Level {
 // AllowGroup implements client.Advisor: a group whose breaker is open (and
 // cooling down) is not chosen, so the VU does something else meanwhile.
 func (p *Policy) AllowGroup(group string) bool {
-	if !p.cfg.Breakers {
+	if !p.cfg.Breakers || p.open.Load() == 0 {
 		return true
 	}
 	v, ok := p.breakers.Load(group)

@@ -39,7 +39,12 @@ type apiClient struct {
 }
 
 func newClient(t testing.TB, run *Running) *apiClient {
-	return &apiClient{t: t, base: run.URL, hc: &http.Client{Timeout: 10 * time.Second}}
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}
+	// Before the service closes (cleanups run last first): a connection the
+	// transport dialled but never used is "new" to the server, and Shutdown
+	// waits up to 5 s for such a one to send its request — the whole grace.
+	t.Cleanup(hc.CloseIdleConnections)
+	return &apiClient{t: t, base: run.URL, hc: hc}
 }
 
 type response struct {
