@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,33 +26,35 @@ func (r *Runner) cleanup(ctx context.Context) report.CleanupResult {
 	}
 	res := report.CleanupResult{}
 	s := &adminSession{c: r.client, user: r.cfg.AdminUser, password: r.cfg.AdminPassword, log: r.log}
-	left := r.ledger.left()
 	created := int(r.ledger.created.Load())
 	deletedBefore := int(r.ledger.deleted.Load())
 	if err := s.login(ctx); err != nil {
 		res.Created, res.Deleted = created, deletedBefore
-		for _, rec := range left {
+		for _, rec := range r.ledger.left() {
 			res.Left = append(res.Left, rec.name)
 		}
 		res.Err = err.Error()
 		return res
 	}
 	deleted := deletedBefore
-	var failed []string
+	var failed []record
 	var errs []error
-	done := map[string]bool{}
-	for _, rec := range left {
+	// A shard and kind at a time, not the whole ledger at once: after a long
+	// run tens of thousands of records are left, and listing them all (with
+	// their names as strings) was the cleanup's peak memory. A record deleted
+	// leaves the ledger, so the sweep below does not count it again.
+	r.ledger.each(func(rec record) {
 		if err := s.delete(ctx, rec); err != nil {
-			failed = append(failed, rec.name)
+			failed = append(failed, rec)
 			errs = append(errs, err)
-			continue
+			return
 		}
-		done[rec.kind+":"+rec.id] = true
+		r.ledger.forget(rec)
 		deleted++
-	}
+	})
 	// Sweep for what the ledger never heard of.
 	extra, err := s.find(ctx, "sim_"+r.cfg.RunID+"_", func(rec record) bool {
-		return !done[rec.kind+":"+rec.id] && !r.ledger.has(rec) && r.ownsName(rec.name) // a shard sweeps only its VUs' (shard.go)
+		return !r.ledger.has(rec) && r.ownsName(rec.name) // a shard sweeps only its VUs' (shard.go)
 	})
 	if err != nil {
 		errs = append(errs, err)
@@ -59,13 +62,17 @@ func (r *Runner) cleanup(ctx context.Context) report.CleanupResult {
 	for _, rec := range extra {
 		created++
 		if err := s.delete(ctx, rec); err != nil {
-			failed = append(failed, rec.name)
+			failed = append(failed, rec)
 			errs = append(errs, err)
 			continue
 		}
 		deleted++
 	}
-	res.Created, res.Deleted, res.Left = created, deleted, failed
+	slices.SortFunc(failed, byKindName) // the deletion order is the ledger's, not a stable one
+	res.Created, res.Deleted = created, deleted
+	for _, rec := range failed {
+		res.Left = append(res.Left, rec.name)
+	}
 	if len(errs) > 0 {
 		res.Err = errors.Join(errs...).Error()
 		if len(errs) > 3 {
@@ -76,7 +83,6 @@ func (r *Runner) cleanup(ctx context.Context) report.CleanupResult {
 	return res
 }
 
-// has reports whether the ledger still lists rec (it was not deleted yet).
 // adminSession is the admin login the cleanup works with.
 type adminSession struct {
 	c              *client.Client

@@ -50,6 +50,28 @@ func TestLedgerRecords(t *testing.T) {
 	if l.has(record{kindUser, "10", "sim_other_u1_1"}) {
 		t.Error("a removed record is still there")
 	}
+
+	// each visits the same records, kind by kind, users first.
+	var kinds []int
+	seen := 0
+	l.each(func(r record) {
+		seen++
+		if k := kindIndex(r.kind); len(kinds) == 0 || kinds[len(kinds)-1] != k {
+			kinds = append(kinds, k)
+		}
+	})
+	if seen != len(want) || !slices.Equal(kinds, []int{0, 1, 2}) {
+		t.Errorf("each: %d records, kinds in order %v; want %d and [0 1 2]", seen, kinds, len(want))
+	}
+	// What the cleanup deleted is forgotten, not counted as a VU's deletion.
+	l.forget(record{kindUser, "8", "alice"})
+	l.forget(record{kindRole, "r1", ""})
+	if l.has(record{kindUser, "8", "alice"}) || l.has(record{kindRole, "r1", ""}) || len(l.left()) != len(want)-2 {
+		t.Errorf("after forget: %v", l.left())
+	}
+	if d := l.deleted.Load(); d != 2 {
+		t.Errorf("forget counted as deleted: %d", d)
+	}
 }
 
 // TestLedgerSize: a record of a numeric id and a generated name costs well

@@ -266,6 +266,48 @@ func (l *ledger) remove(kind, id string) {
 	}
 }
 
+// forget drops a record the cleanup deleted (not counted as a VU's deletion).
+func (l *ledger) forget(rec record) {
+	s := l.shard(rec.id)
+	s.mu.Lock()
+	s.drop(kindIndex(rec.kind), rec.kind, rec.id)
+	s.mu.Unlock()
+}
+
+// each calls f with every record not deleted yet, a shard's records of one
+// kind at a time — users first (deleting a user drops its profile and role
+// assignments), then roles, then permissions — without holding a lock.
+func (l *ledger) each(f func(record)) {
+	for k := range ledgerKinds {
+		for i := range l.shards {
+			for _, rec := range l.batch(i, k) {
+				f(rec)
+			}
+		}
+	}
+}
+
+// batch lists shard i's records of kind k.
+func (l *ledger) batch(i, k int) []record {
+	s := &l.shards[i]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kind := ledgerKinds[k].kind
+	out := make([]record, 0, len(s.num[k])+len(s.str[k]))
+	for n, v := range s.num[k] {
+		out = append(out, record{kind, strconv.FormatUint(n, 10), l.unpack(k, v)})
+	}
+	for id, v := range s.str[k] {
+		out = append(out, record{kind, id, l.unpack(k, v)})
+	}
+	for key, name := range s.other {
+		if kd, id, _ := strings.Cut(key, ":"); kd == kind {
+			out = append(out, record{kind, id, name})
+		}
+	}
+	return out
+}
+
 // has reports whether the record is still to be deleted.
 func (l *ledger) has(rec record) bool {
 	s := l.shard(rec.id)
@@ -279,28 +321,16 @@ func (l *ledger) has(rec record) bool {
 // a kind.
 func (l *ledger) left() []record {
 	var out []record
-	for i := range l.shards {
-		s := &l.shards[i]
-		s.mu.Lock()
-		for k := range ledgerKinds {
-			for n, v := range s.num[k] {
-				out = append(out, record{ledgerKinds[k].kind, strconv.FormatUint(n, 10), l.unpack(k, v)})
-			}
-			for id, v := range s.str[k] {
-				out = append(out, record{ledgerKinds[k].kind, id, l.unpack(k, v)})
-			}
-		}
-		for key, name := range s.other {
-			kind, id, _ := strings.Cut(key, ":")
-			out = append(out, record{kind, id, name})
-		}
-		s.mu.Unlock()
-	}
-	slices.SortFunc(out, func(a, b record) int {
-		if d := kindIndex(a.kind) - kindIndex(b.kind); d != 0 {
-			return d
-		}
-		return strings.Compare(a.name, b.name)
-	})
+	l.each(func(rec record) { out = append(out, rec) })
+	slices.SortFunc(out, byKindName)
 	return out
+}
+
+// byKindName orders records users first, then roles, then permissions; by
+// name within a kind.
+func byKindName(a, b record) int {
+	if d := kindIndex(a.kind) - kindIndex(b.kind); d != 0 {
+		return d
+	}
+	return strings.Compare(a.name, b.name)
 }
