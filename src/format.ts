@@ -1,5 +1,6 @@
 // Number and time formats of the run views: fixed English formats so that what the
 // tests read is what users read.
+import { RunConfig } from './api/types';
 
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -60,4 +61,27 @@ export function formatDateTime(iso: string | null): string {
   }
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/**
+ * formatLoadModel says in a few words how a run drives its target, as the CLI's start
+ * line does: "open model 300/s (pool 200 VUs)", "VU stages 30s:100,1m:500", "100 users
+ * ramped up over 30s", "100 users", then " · max 50 req/s" when requests are capped.
+ */
+export function formatLoadModel(
+  c: Pick<RunConfig, 'users'> &
+    Partial<Pick<RunConfig, 'rampUpSeconds' | 'stages' | 'rate' | 'rateStages' | 'maxVus' | 'maxRps'>>
+): string {
+  // Older backends omit the load-model fields: the run then had fixed users.
+  const { rampUpSeconds = 0, stages = '', rate = '', rateStages = '', maxVus = 0, maxRps = 0 } = c;
+  let text = `${c.users} users`;
+  if (rate || rateStages) {
+    const shape = rateStages ? `rate stages ${rateStages}${rate ? ` from ${rate}` : ''}` : rate;
+    text = `open model ${shape} (pool ${maxVus || c.users} VUs)`;
+  } else if (stages) {
+    text = `VU stages ${stages}`;
+  } else if (rampUpSeconds > 0) {
+    text = `${c.users} users ramped up over ${formatDuration(rampUpSeconds)}`;
+  }
+  return maxRps > 0 ? `${text} · max ${maxRps} req/s` : text;
 }

@@ -50,7 +50,35 @@ func configToPB(c RunConfig) *enginepb.RunConfig {
 		AdminUser:       c.AdminUser,
 		AdminPassword:   c.AdminPassword,
 		Cleanup:         c.Cleanup,
+		RampUpMs:        c.RampUp.Milliseconds(),
+		Stages:          stagesToPB(c.Stages),
+		Rate:            c.Rate,
+		RateStages:      stagesToPB(c.RateStages),
+		MaxVus:          int64(c.MaxVUs),
+		MaxRps:          c.MaxRPS,
 	}
+}
+
+func stagesToPB(st []Stage) []*enginepb.Stage {
+	if len(st) == 0 {
+		return nil
+	}
+	out := make([]*enginepb.Stage, len(st))
+	for i, s := range st {
+		out[i] = &enginepb.Stage{DurationMs: s.Duration.Milliseconds(), Target: s.Target}
+	}
+	return out
+}
+
+func stagesFromPB(st []*enginepb.Stage) []Stage {
+	if len(st) == 0 {
+		return nil
+	}
+	out := make([]Stage, len(st))
+	for i, s := range st {
+		out[i] = Stage{Duration: msToDuration(s.GetDurationMs()), Target: s.GetTarget()}
+	}
+	return out
 }
 
 func configFromPB(c *enginepb.RunConfig) RunConfig {
@@ -71,6 +99,12 @@ func configFromPB(c *enginepb.RunConfig) RunConfig {
 		AdminUser:       c.GetAdminUser(),
 		AdminPassword:   c.GetAdminPassword(),
 		Cleanup:         c.GetCleanup(),
+		RampUp:          msToDuration(c.GetRampUpMs()),
+		Stages:          stagesFromPB(c.GetStages()),
+		Rate:            c.GetRate(),
+		RateStages:      stagesFromPB(c.GetRateStages()),
+		MaxVUs:          int(c.GetMaxVus()),
+		MaxRPS:          c.GetMaxRps(),
 	}
 }
 
@@ -96,17 +130,23 @@ func statusToPB(s RunStatus) *enginepb.RunStatus {
 		EndedAtUnixMs:   unixMs(s.EndedAt),
 		Config:          cfg,
 		Stats: &enginepb.RunStats{
-			ActiveUsers:      int64(st.ActiveUsers),
-			TotalUsers:       int64(st.TotalUsers),
-			Requests:         st.Requests,
-			SuccessRate:      st.SuccessRate,
-			Errors:           st.Errors,
-			Rps:              st.RPS,
-			AvgLatencyMs:     durationToFloatMs(st.AvgLatency),
-			P95LatencyMs:     durationToFloatMs(st.P95Latency),
-			MaxLatencyMs:     durationToFloatMs(st.MaxLatency),
-			ElapsedSeconds:   st.Elapsed.Seconds(),
-			RemainingSeconds: remainingToPB(st.Remaining),
+			ActiveUsers:       int64(st.ActiveUsers),
+			TotalUsers:        int64(st.TotalUsers),
+			Requests:          st.Requests,
+			SuccessRate:       st.SuccessRate,
+			Errors:            st.Errors,
+			Rps:               st.RPS,
+			AvgLatencyMs:      durationToFloatMs(st.AvgLatency),
+			P95LatencyMs:      durationToFloatMs(st.P95Latency),
+			MaxLatencyMs:      durationToFloatMs(st.MaxLatency),
+			ElapsedSeconds:    st.Elapsed.Seconds(),
+			RemainingSeconds:  remainingToPB(st.Remaining),
+			Model:             st.Model,
+			TargetUsers:       int64(st.TargetUsers),
+			TargetRate:        st.TargetRate,
+			Stage:             int64(st.Stage),
+			Iterations:        st.Iterations,
+			DroppedIterations: st.DroppedIterations,
 		},
 		Recent: recent,
 		Error:  s.Error,
@@ -158,6 +198,13 @@ func statusFromPB(s *enginepb.RunStatus) RunStatus {
 			MaxLatency:  floatMsToDuration(st.GetMaxLatencyMs()),
 			Elapsed:     secondsToDuration(st.GetElapsedSeconds()),
 			Remaining:   remaining,
+
+			Model:             st.GetModel(),
+			TargetUsers:       int(st.GetTargetUsers()),
+			TargetRate:        st.GetTargetRate(),
+			Stage:             int(st.GetStage()),
+			Iterations:        st.GetIterations(),
+			DroppedIterations: st.GetDroppedIterations(),
 		},
 		Recent: recent,
 		Error:  s.GetError(),

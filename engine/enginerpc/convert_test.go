@@ -19,10 +19,13 @@ func TestStatusSurvivesTheWire(t *testing.T) {
 		ID: "k3v9x2ab", State: StateRunning, StartedAt: t0, EndedAt: time.Time{},
 		Config: RunConfig{RunID: "k3v9x2ab", Users: 50, MinRequestCount: 10, MaxRequestCount: 200, Duration: 2 * time.Minute,
 			BaseURL: "http://127.0.0.1:9501", DelayMin: 100 * time.Millisecond, DelayMax: 2 * time.Second, Scenario: "mixed",
-			Seed: 81723, AdminUser: "admin", AdminPassword: "s3cret", Cleanup: true},
+			Seed: 81723, AdminUser: "admin", AdminPassword: "s3cret", Cleanup: true,
+			RampUp: 1500 * time.Millisecond, Stages: []Stage{{Duration: 30 * time.Second, Target: 100}, {Duration: 0, Target: 5}},
+			Rate: 2.5, RateStages: []Stage{{Duration: time.Minute, Target: 0.25}}, MaxVUs: 400, MaxRPS: 75.5},
 		Stats: RunStats{ActiveUsers: 50, TotalUsers: 50, Requests: 5230, Errors: 12, SuccessRate: 0.86, RPS: 87.5,
 			AvgLatency: 4200 * time.Microsecond, P95Latency: 11800 * time.Microsecond, MaxLatency: 95100 * time.Microsecond,
-			Elapsed: 60300 * time.Millisecond, Remaining: -1},
+			Elapsed: 60300 * time.Millisecond, Remaining: -1,
+			Model: "open", TargetUsers: 400, TargetRate: 12.5, Stage: 2, Iterations: 640, DroppedIterations: 3},
 		Recent: []RequestEvent{{Time: t0.Add(time.Second), VU: 17, Method: "GET", Route: "/api/v1/users/{id}", Status: 200, Latency: 300 * time.Microsecond},
 			{Time: t0.Add(2 * time.Second), VU: 3, Method: "POST", Route: "/api/v1/auth/login", Status: 0, Latency: time.Second}},
 		Error: "",
@@ -38,7 +41,7 @@ func TestStatusSurvivesTheWire(t *testing.T) {
 	if out := statusFromPB(statusToPB(in)); out.Stats.Remaining != 30*time.Second || out.State != StateFailed || !out.EndedAt.Equal(in.EndedAt) || out.Error != in.Error {
 		t.Fatalf("after the wire: %+v", out)
 	}
-	if cfg := configFromPB(configToPB(in.Config)); cfg != in.Config {
+	if cfg := configFromPB(configToPB(in.Config)); !reflect.DeepEqual(cfg, in.Config) {
 		t.Fatalf("config after the wire = %+v; want %+v (the request keeps the password)", cfg, in.Config)
 	}
 }
@@ -66,5 +69,25 @@ func TestErrorsSurviveTheWire(t *testing.T) {
 	}
 	if toStatus(nil) != nil {
 		t.Fatal("nil error became a status")
+	}
+}
+
+// The plugin reads and shows the load model in the command line's words.
+func TestLoadTextRoundTrips(t *testing.T) {
+	st, err := ParseStages("30s:100, 1m:500,30s:0")
+	if err != nil || FormatStages(st, false) != "30s:100,1m0s:500,30s:0" {
+		t.Fatalf("ParseStages = %v, %v; formatted %q", st, err, FormatStages(st, false))
+	}
+	rs, err := ParseRateStages("30s:90/m,1m:100/s")
+	if err != nil || FormatStages(rs, true) != "30s:1.5/s,1m0s:100/s" {
+		t.Fatalf("ParseRateStages = %v, %v; formatted %q", rs, err, FormatStages(rs, true))
+	}
+	if r, err := ParseRate("90/m"); err != nil || r != 1.5 || FormatRate(r) != "1.5/s" || FormatRate(0) != "" {
+		t.Fatalf("ParseRate(90/m) = %v, %v", r, err)
+	}
+	for _, bad := range []string{"30s100", "30s:-1", "x:10"} {
+		if _, err := ParseStages(bad); err == nil || !strings.Contains(err.Error(), "stage 1") {
+			t.Errorf("ParseStages(%q) error = %v; want one naming the stage", bad, err)
+		}
 	}
 }

@@ -67,6 +67,17 @@ type RunConfig struct {
 	AdminUser       string
 	AdminPassword   string // sent to the engine, never reported back
 	Cleanup         bool
+
+	// The load model (docs/load-models.md); none set: Users VUs from the start.
+	// Closed model: RampUp or Stages (VU targets; Users is then the largest).
+	// Open model: Rate and/or RateStages (arrivals per second), each arrival a
+	// session on a free VU of a pool of MaxVUs (0: Users).
+	RampUp     time.Duration
+	Stages     []Stage
+	Rate       float64
+	RateStages []Stage
+	MaxVUs     int
+	MaxRPS     float64 // cap on the run's requests per second; 0: none
 }
 
 // RunStats are a run's live figures.
@@ -82,6 +93,14 @@ type RunStats struct {
 	MaxLatency  time.Duration
 	Elapsed     time.Duration
 	Remaining   time.Duration // -1: unknown
+
+	// What the load model asks for now (docs/load-models.md).
+	Model             string  // "closed" or "open"
+	TargetUsers       int     // VUs asked for now (open model: the pool)
+	TargetRate        float64 // open model: arrivals per second asked for now
+	Stage             int     // the current stage, from 1; 0: no stages
+	Iterations        int64   // open model: arrivals started
+	DroppedIterations int64   // open model: arrivals that found no free VU
 }
 
 // RequestEvent is one recent request of a run.

@@ -134,6 +134,13 @@ func TestInvalidConfigNamesTheProtobufField(t *testing.T) {
 		"base_url":          {Users: 1, MinRequestCount: 1, MaxRequestCount: 1, BaseURL: "ftp://x", Scenario: "mixed"},
 		"scenario":          {Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "/etc/passwd"},
 		"run_id":            {RunID: "Not An Id", Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "mixed"},
+		"ramp_up_ms": {Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "mixed", RampUp: time.Second,
+			Stages: []enginerpc.Stage{{Duration: time.Second, Target: 2}}},
+		"stages":      {Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "mixed", Stages: []enginerpc.Stage{{Duration: time.Second, Target: 0}}},
+		"rate":        {Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "mixed", Rate: -1},
+		"rate_stages": {Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "mixed", RateStages: []enginerpc.Stage{{Duration: time.Second, Target: -1}}},
+		"max_vus":     {Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "mixed", MaxVUs: 5},
+		"max_rps":     {Users: 1, MinRequestCount: 1, MaxRequestCount: 1, Scenario: "mixed", MaxRPS: -1},
 	} {
 		_, err := h.Start(ctx, cfg)
 		var fe *enginerpc.FieldError
@@ -143,6 +150,58 @@ func TestInvalidConfigNamesTheProtobufField(t *testing.T) {
 	}
 	if h.Active() != 0 {
 		t.Fatalf("refused runs count as active: %d", h.Active())
+	}
+}
+
+// The load model asked of the host is the one the run follows, and the one its
+// status reports.
+func TestLoadModelReachesTheRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h := newHost(nil, runhost.Options{})
+	defer func() { _ = h.Shutdown(ctx) }()
+
+	// VU stages: the run has the largest target's VUs and ends with its last stage.
+	staged := shortRun
+	staged.MinRequestCount, staged.MaxRequestCount = 100000, 100000
+	staged.DelayMin, staged.DelayMax = 5*time.Millisecond, 10*time.Millisecond
+	staged.Stages = []enginerpc.Stage{{Duration: 200 * time.Millisecond, Target: 3}, {Duration: 300 * time.Millisecond, Target: 3}}
+	st, err := h.Start(ctx, staged)
+	if err != nil {
+		t.Fatalf("Start(stages): %v", err)
+	}
+	if len(st.Config.Stages) != 2 || st.Config.Stages[0].Target != 3 {
+		t.Fatalf("status config = %+v; want the stages asked for", st.Config)
+	}
+	end := waitEnded(ctx, t, h, st.ID)
+	if end.State != enginerpc.StateFinished || end.Stats.TotalUsers != 3 || end.Stats.Requests == 0 ||
+		end.Stats.Model != "closed" || end.Stats.Stage != 2 {
+		t.Fatalf("staged run ended %+v; want finished by its stages with 3 VUs, in its second stage", end)
+	}
+
+	// The request cap holds the whole run: 4 VUs without think time, at most 20/s.
+	capped := longRun
+	capped.Users, capped.DelayMin, capped.DelayMax, capped.Duration, capped.MaxRPS = 4, 0, 0, time.Second, 20
+	st, err = h.Start(ctx, capped)
+	if err != nil {
+		t.Fatalf("Start(max rps): %v", err)
+	}
+	end = waitEnded(ctx, t, h, st.ID)
+	if end.Config.MaxRPS != 20 || end.Stats.Requests == 0 || float64(end.Stats.Requests) > 20*end.Stats.Elapsed.Seconds()+4 {
+		t.Fatalf("capped run: %d requests in %v (config %+v); want at most 20/s", end.Stats.Requests, end.Stats.Elapsed, end.Config)
+	}
+
+	// The open model: arrivals on a pool of MaxVUs.
+	open := longRun
+	open.Users, open.Duration, open.Rate, open.MaxVUs = 1, 500*time.Millisecond, 20, 3
+	st, err = h.Start(ctx, open)
+	if err != nil {
+		t.Fatalf("Start(rate): %v", err)
+	}
+	end = waitEnded(ctx, t, h, st.ID)
+	if end.State != enginerpc.StateFinished || end.Config.Rate != 20 || end.Config.MaxVUs != 3 || end.Stats.TotalUsers != 3 || end.Stats.Requests == 0 ||
+		end.Stats.Model != "open" || end.Stats.TargetUsers != 3 || end.Stats.Iterations == 0 || end.Stats.Stage != 0 {
+		t.Fatalf("open run ended %+v; want finished on a pool of 3 VUs", end)
 	}
 }
 

@@ -3,7 +3,9 @@ package runhost
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -31,9 +33,19 @@ func RunnerFactory(reg prometheus.Registerer, log *slog.Logger, opts ...runner.O
 			AdminUser:     cfg.AdminUser,
 			AdminPassword: cfg.AdminPassword,
 			Cleanup:       cfg.Cleanup,
+			RampUp:        cfg.RampUp,
+			Stages:        cfg.Stages,
+			Rate:          cfg.Rate,
+			RateStages:    cfg.RateStages,
+			MaxVUs:        cfg.MaxVUs,
 		}
 		// Runs from the plugin get the same resilience defaults as `trafficsim run`.
-		all := append([]runner.Option{runner.WithRegisterer(reg), runner.WithResilience(resilience.Defaults())}, opts...)
+		res := resilience.Defaults()
+		if cfg.MaxRPS < 0 || math.IsNaN(cfg.MaxRPS) || math.IsInf(cfg.MaxRPS, 0) {
+			return nil, &enginerpc.FieldError{Field: "max_rps", Message: fmt.Sprintf("%g: want 0 (no cap) or a positive number of requests per second", cfg.MaxRPS)}
+		}
+		res.MaxRPS = cfg.MaxRPS
+		all := append([]runner.Option{runner.WithRegisterer(reg), runner.WithResilience(res)}, opts...)
 		if log != nil {
 			all = append(all, runner.WithLogger(log))
 		}
@@ -52,7 +64,7 @@ func RunnerFactory(reg prometheus.Registerer, log *slog.Logger, opts ...runner.O
 // protoField names the runner's config fields as enginerpc's protobuf does.
 func protoField(f string) string {
 	switch f {
-	case "duration", "delay_min", "delay_max":
+	case "duration", "delay_min", "delay_max", "ramp_up":
 		return f + "_ms"
 	}
 	return f
@@ -101,6 +113,13 @@ func (a *runnerRun) Status() enginerpc.RunStatus {
 			MaxLatency:  s.MaxLatency,
 			Elapsed:     s.Elapsed,
 			Remaining:   s.Remaining,
+
+			Model:             s.Model,
+			TargetUsers:       s.TargetUsers,
+			TargetRate:        s.TargetRate,
+			Stage:             s.Stage + 1, // the runner counts from 0, -1 for none
+			Iterations:        s.Iterations,
+			DroppedIterations: s.DroppedIterations,
 		},
 		Recent: recent,
 		Error:  s.Err,

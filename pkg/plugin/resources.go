@@ -26,6 +26,13 @@ type RunConfig struct {
 	DelayMaxMs      int    `json:"delayMaxMs"`
 	Scenario        string `json:"scenario"`
 	Seed            int64  `json:"seed"`
+	// The load model, in the words of `trafficsim run`'s flags (docs/load-models.md).
+	RampUpSeconds int     `json:"rampUpSeconds"` // closed model: VUs start spread over it
+	Stages        string  `json:"stages"`        // closed model: "30s:100,1m:500,30s:0"
+	Rate          string  `json:"rate"`          // open model: "300/s", "90/m"
+	RateStages    string  `json:"rateStages"`    // open model: "30s:10/s,1m:100/s"
+	MaxVUs        int     `json:"maxVus"`        // open model: the VU pool (0: users)
+	MaxRPS        float64 `json:"maxRps"`        // cap on the run's requests per second (0: none)
 }
 
 // RunStats are a run's live figures.
@@ -41,6 +48,13 @@ type RunStats struct {
 	MaxLatencyMs     float64 `json:"maxLatencyMs"`
 	ElapsedSeconds   float64 `json:"elapsedSeconds"`
 	RemainingSeconds float64 `json:"remainingSeconds"` // -1: unknown
+	// What the load model asks for now.
+	Model             string  `json:"model"`       // closed or open
+	TargetUsers       int     `json:"targetUsers"` // VUs asked for now (open model: the pool)
+	TargetRate        float64 `json:"targetRate"`  // open model: arrivals per second asked for now
+	Stage             int     `json:"stage"`       // the current stage, from 1; 0: no stages
+	Iterations        int64   `json:"iterations"`  // open model: arrivals started
+	DroppedIterations int64   `json:"droppedIterations"`
 }
 
 // RequestEvent is one of a run's recent requests.
@@ -113,6 +127,12 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 			DelayMaxMs:      int(c.DelayMax / time.Millisecond),
 			Scenario:        c.Scenario,
 			Seed:            c.Seed,
+			RampUpSeconds:   int(c.RampUp / time.Second),
+			Stages:          enginerpc.FormatStages(c.Stages, false),
+			Rate:            enginerpc.FormatRate(c.Rate),
+			RateStages:      enginerpc.FormatStages(c.RateStages, true),
+			MaxVUs:          c.MaxVUs,
+			MaxRPS:          c.MaxRPS,
 		},
 		Stats: RunStats{
 			ActiveUsers:      st.Stats.ActiveUsers,
@@ -126,6 +146,13 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 			MaxLatencyMs:     ms(st.Stats.MaxLatency),
 			ElapsedSeconds:   math.Round(st.Stats.Elapsed.Seconds()*10) / 10,
 			RemainingSeconds: remaining,
+
+			Model:             st.Stats.Model,
+			TargetUsers:       st.Stats.TargetUsers,
+			TargetRate:        math.Round(st.Stats.TargetRate*10) / 10,
+			Stage:             st.Stats.Stage,
+			Iterations:        st.Stats.Iterations,
+			DroppedIterations: st.Stats.DroppedIterations,
 		},
 		Recent: recent,
 		Error:  st.Error,
@@ -287,6 +314,10 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 		}
 		baseURL = t.url
 	}
+	load, ferr := a.loadModel(c)
+	if ferr != nil {
+		return enginerpc.RunConfig{}, http.StatusBadRequest, ferr
+	}
 	scenarios, err := a.host.Scenarios(r.Context())
 	if err != nil {
 		return enginerpc.RunConfig{}, http.StatusServiceUnavailable, &enginerpc.FieldError{Message: err.Error()}
@@ -298,7 +329,7 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 		}
 		return bad("scenario", "%q is not a built-in scenario; choose one of %s", c.Scenario, strings.Join(names, ", "))
 	}
-	return enginerpc.RunConfig{
+	cfg := enginerpc.RunConfig{
 		Users:           c.Users,
 		MinRequestCount: c.MinRequestCount,
 		MaxRequestCount: c.MaxRequestCount,
@@ -310,7 +341,60 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 		Seed:            c.Seed,
 		AdminPassword:   a.settings.TargetAdminPassword,
 		Cleanup:         true,
-	}, 0, nil
+		RampUp:          load.RampUp,
+		Stages:          load.Stages,
+		Rate:            load.Rate,
+		RateStages:      load.RateStages,
+		MaxVUs:          load.MaxVUs,
+		MaxRPS:          load.MaxRPS,
+	}
+	return cfg, 0, nil
+}
+
+// loadModel reads the load-model fields and checks that no model asks for more
+// VUs than the app's maxUsers. How the fields combine (stages or a rate, not
+// both) is the engine's rule; its errors come back in the API's words
+// (engineWords).
+func (a *App) loadModel(c RunConfig) (enginerpc.RunConfig, *enginerpc.FieldError) {
+	bad := func(field, format string, args ...any) (enginerpc.RunConfig, *enginerpc.FieldError) {
+		return enginerpc.RunConfig{}, &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	var out enginerpc.RunConfig
+	var err error
+	if c.RampUpSeconds < 0 {
+		return bad("rampUpSeconds", "must be 0 (every user at once) or more")
+	}
+	out.RampUp = time.Duration(c.RampUpSeconds) * time.Second
+	if strings.TrimSpace(c.Stages) != "" {
+		if out.Stages, err = enginerpc.ParseStages(c.Stages); err != nil {
+			return bad("stages", "%v", err)
+		}
+	}
+	if strings.TrimSpace(c.Rate) != "" {
+		if out.Rate, err = enginerpc.ParseRate(c.Rate); err != nil {
+			return bad("rate", "%v", err)
+		}
+	}
+	if strings.TrimSpace(c.RateStages) != "" {
+		if out.RateStages, err = enginerpc.ParseRateStages(c.RateStages); err != nil {
+			return bad("rateStages", "%v", err)
+		}
+	}
+	out.MaxVUs, out.MaxRPS = c.MaxVUs, c.MaxRPS
+	switch {
+	case c.MaxRPS < 0 || math.IsNaN(c.MaxRPS) || math.IsInf(c.MaxRPS, 0):
+		return bad("maxRps", "must be 0 (no cap) or a positive number of requests per second")
+	case c.MaxVUs < 0:
+		return bad("maxVus", "must be 0 (the pool is users) or more")
+	case c.MaxVUs > a.settings.MaxUsers:
+		return bad("maxVus", "%d is above the limit of %d users per run set by the app's maxUsers setting", c.MaxVUs, a.settings.MaxUsers)
+	}
+	for i, st := range out.Stages {
+		if st.Target > float64(a.settings.MaxUsers) {
+			return bad("stages", "stage %d asks for %g VUs, above the limit of %d users per run set by the app's maxUsers setting", i+1, st.Target, a.settings.MaxUsers)
+		}
+	}
+	return out, nil
 }
 
 // engineFields maps the engine's (protobuf) field names to the API's.
@@ -324,8 +408,21 @@ var engineFields = map[string]string{
 	"delay_max_ms":      "delayMaxMs",
 	"scenario":          "scenario",
 	"seed":              "seed",
+	"ramp_up_ms":        "rampUpSeconds",
+	"stages":            "stages",
+	"rate":              "rate",
+	"rate_stages":       "rateStages",
+	"max_vus":           "maxVus",
+	"max_rps":           "maxRps",
 	"admin_password":    "targetAdminPassword", // the app setting it comes from
 }
+
+// engineWords turns the engine's messages, which name `trafficsim run`'s flags,
+// into the API's field names (longer flags first: --rate-stages before --rate).
+var engineWords = strings.NewReplacer(
+	"--rate-stages", "rateStages", "--rate", "rate", "--ramp-up", "rampUpSeconds", "--stages", "stages",
+	"--max-vus", "maxVus", "--max-rps", "maxRps", "--users", "users", "--duration", "durationSeconds",
+)
 
 func writeEngineError(w http.ResponseWriter, err error) {
 	var fe *enginerpc.FieldError
@@ -335,7 +432,7 @@ func writeEngineError(w http.ResponseWriter, err error) {
 		if !ok {
 			field = fe.Field
 		}
-		writeError(w, http.StatusBadRequest, field, fe.Message)
+		writeError(w, http.StatusBadRequest, field, engineWords.Replace(fe.Message))
 	case errors.Is(err, enginerpc.ErrNotFound):
 		writeError(w, http.StatusNotFound, "", "no such run (runs are forgotten some time after they end)")
 	case errors.Is(err, enginehost.ErrTooManyRuns):

@@ -193,6 +193,21 @@ func TestValidationNamesTheField(t *testing.T) {
 		{`{"seed": -1}`, "seed"},
 		{`{"usres": 5}`, "usres"},
 		{`{"baseUrl": 5}`, "baseUrl"},
+		{`{"rampUpSeconds": -1}`, "rampUpSeconds"},
+		{`{"stages": "30s100"}`, "stages"},
+		{`{"stages": "30s:6"}`, "stages"},
+		{`{"rate": "fast"}`, "rate"},
+		{`{"rate": "5/h", "durationSeconds": 10}`, "rate"},
+		{`{"rateStages": "10s:-2/s"}`, "rateStages"},
+		{`{"rate": "5/s", "durationSeconds": 0}`, "durationSeconds"},
+		{`{"rate": "5/s", "stages": "30s:2"}`, "stages"},
+		{`{"rateStages": "30s:5/s", "rampUpSeconds": 10}`, "rampUpSeconds"},
+		{`{"stages": "30s:2", "rampUpSeconds": 10}`, "rampUpSeconds"},
+		{`{"maxVus": 3}`, "maxVus"},
+		{`{"rate": "5/s", "maxVus": 6}`, "maxVus"},
+		{`{"maxRps": -1}`, "maxRps"},
+		{`{"maxRps": "lots"}`, "maxRps"},
+		{`{"stages": "30s:0"}`, "stages"}, // the engine's own check, named in the API's words
 	}
 	for _, c := range cases {
 		t.Run(c.body, func(t *testing.T) {
@@ -202,6 +217,9 @@ func TestValidationNamesTheField(t *testing.T) {
 			}
 			if f := res.errorField(t); f != c.field {
 				t.Fatalf("POST /runs %s: field %q, want %q (%s)", c.body, f, c.field, res.body)
+			}
+			if strings.Contains(string(res.body), "--") {
+				t.Fatalf("POST /runs %s: %s names a command-line flag, not the API's field", c.body, res.body)
 			}
 		})
 	}
@@ -215,6 +233,38 @@ func TestValidationNamesTheField(t *testing.T) {
 		t.Fatalf("config = %+v, want %+v", st.Config, want)
 	}
 	a.call(t, "Editor", "POST", "/runs/"+st.ID+"/stop", `{"graceful": false}`)
+}
+
+// Each load model goes through the real engine and comes back in the run's
+// status, spelled as the form takes it.
+func TestLoadModels(t *testing.T) {
+	a := newTestApp(t, `{"maxUsers": 5, "maxConcurrentRuns": 100}`)
+	ended := func(st RunStatus) bool { return st.State == "finished" || st.State == "failed" }
+
+	st := a.startRun(t, `{"users": 1, "stages": "300ms:3, 200ms:3", "delayMinMs": 5, "delayMaxMs": 10, "minRequestCount": 1000, "maxRequestCount": 1000, "durationSeconds": 0}`)
+	if st.Config.Stages != "300ms:3,200ms:3" {
+		t.Fatalf("stages came back as %q", st.Config.Stages)
+	}
+	end := a.waitRun(t, st.ID, "the staged run to end by its stages", ended)
+	if end.State != "finished" || end.Stats.TotalUsers != 3 || end.Stats.Requests == 0 || end.Stats.Model != "closed" || end.Stats.Stage != 2 {
+		t.Fatalf("staged run: %+v; want finished with 3 VUs in its second stage", end)
+	}
+
+	st = a.startRun(t, `{"users": 1, "rate": "1200/m", "maxVus": 4, "durationSeconds": 1, "delayMinMs": 5, "delayMaxMs": 10, "maxRps": 30}`)
+	if st.Config.Rate != "20/s" || st.Config.MaxVUs != 4 || st.Config.MaxRPS != 30 || st.Config.Stages != "" || st.Config.RampUpSeconds != 0 {
+		t.Fatalf("open-model config came back as %+v", st.Config)
+	}
+	end = a.waitRun(t, st.ID, "the open-model run to end", ended)
+	if end.State != "finished" || end.Stats.TotalUsers != 4 || end.Stats.Requests == 0 || float64(end.Stats.Requests) > 30*end.Stats.ElapsedSeconds+4 ||
+		end.Stats.Model != "open" || end.Stats.TargetUsers != 4 || end.Stats.Iterations == 0 {
+		t.Fatalf("open-model run: %+v; want finished on a pool of 4 VUs, at most 30 requests/s", end)
+	}
+
+	st = a.startRun(t, `{"users": 2, "rampUpSeconds": 1, "durationSeconds": 2, "delayMinMs": 5, "delayMaxMs": 10}`)
+	if st.Config.RampUpSeconds != 1 {
+		t.Fatalf("ramp-up came back as %+v", st.Config)
+	}
+	a.waitRun(t, st.ID, "the ramped run to end", ended)
 }
 
 func TestConcurrentRunLimit(t *testing.T) {

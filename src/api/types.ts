@@ -14,6 +14,20 @@ export interface RunConfig {
   scenario: string;
   /** 0: the engine picks one and reports it in the run's config. */
   seed: number;
+  // The load model (docs/load-models.md), spelled as `trafficsim run`'s flags spell it.
+  // Older backends omit these fields: read them with ?? ''/0.
+  /** Closed model: the users start spread evenly over it; 0: all at once. */
+  rampUpSeconds: number;
+  /** Closed model: VU targets with linear ramps, "30s:100,1m:500,30s:0"; the run ends with the last. */
+  stages: string;
+  /** Open model: arrivals per second or minute, "300/s", "90/m"; empty: the closed model. */
+  rate: string;
+  /** Open model: arrival-rate targets with linear ramps from rate (or 0), "30s:10/s,1m:100/s". */
+  rateStages: string;
+  /** Open model: the VU pool; 0: users. */
+  maxVus: number;
+  /** Cap on the run's requests per second, either model; 0: none. */
+  maxRps: number;
 }
 
 export type RunField = keyof RunConfig;
@@ -28,6 +42,12 @@ export const RUN_FIELDS: RunField[] = [
   'delayMaxMs',
   'baseUrl',
   'seed',
+  'rampUpSeconds',
+  'stages',
+  'rate',
+  'rateStages',
+  'maxVus',
+  'maxRps',
 ];
 
 export type RunState = 'starting' | 'running' | 'stopping' | 'finished' | 'failed';
@@ -46,6 +66,19 @@ export interface RunStats {
   elapsedSeconds: number;
   /** -1: unknown (no duration). */
   remainingSeconds: number;
+  // What the load model asks for now; older backends omit these.
+  /** 'closed' or 'open'. */
+  model?: string;
+  /** VUs asked for now (open model: the pool). */
+  targetUsers?: number;
+  /** Open model: arrivals per second asked for now. */
+  targetRate?: number;
+  /** The current stage, from 1; 0: no stages. */
+  stage?: number;
+  /** Open model: arrivals started. */
+  iterations?: number;
+  /** Open model: arrivals that found no free VU. */
+  droppedIterations?: number;
 }
 
 export interface RequestEvent {

@@ -3,6 +3,8 @@ export const testIds = {
   runForm: {
     form: 'trafficsim-run-form',
     scenario: 'trafficsim-run-scenario',
+    /** The load-model choice; its options are radios named Fixed users, VU stages, Arrival rate. */
+    loadModel: 'trafficsim-run-load-model',
     input: (field: string) => `trafficsim-run-${field}`,
     start: 'trafficsim-run-start',
     error: 'trafficsim-run-error',
@@ -12,6 +14,7 @@ export const testIds = {
     list: 'trafficsim-runs',
     card: (id: string) => `trafficsim-run-card-${id}`,
     state: (id: string) => `trafficsim-run-state-${id}`,
+    config: (id: string) => `trafficsim-run-config-${id}`,
     stat: (id: string, name: string) => `trafficsim-run-${id}-stat-${name}`,
     stop: (id: string) => `trafficsim-run-stop-${id}`,
     stopError: (id: string) => `trafficsim-run-stop-error-${id}`,

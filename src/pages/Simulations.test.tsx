@@ -137,6 +137,8 @@ describe('Simulations page', () => {
       await setField(user, 'delayMaxMs', '250');
       await setField(user, 'seed', '42');
       await setField(user, 'baseUrl', 'http://127.0.0.1:9501/');
+      await setField(user, 'rampUpSeconds', '30');
+      await setField(user, 'maxRps', '12.5');
       await user.click(screen.getByTestId(testIds.runForm.start));
 
       await waitFor(() => expect(b.callsTo('POST', `${R}/runs`)).toHaveLength(1));
@@ -150,6 +152,13 @@ describe('Simulations page', () => {
         delayMaxMs: 250,
         scenario: 'mixed',
         seed: 42,
+        // The default model is fixed users: its ramp-up, the cap, the others empty.
+        rampUpSeconds: 30,
+        stages: '',
+        rate: '',
+        rateStages: '',
+        maxVus: 0,
+        maxRps: 12.5,
       });
       expect(await screen.findByTestId(testIds.runs.card('abc123'))).toBeInTheDocument();
       expect(screen.getByTestId(testIds.runs.state('abc123'))).toHaveTextContent('starting');
@@ -381,6 +390,46 @@ describe('Simulations page', () => {
       expect(href.searchParams.get('var-run')).toBe('run1');
       expect(href.searchParams.get('from')).toBe(String(Date.parse('2026-11-23T03:00:00Z') - 60_000));
       expect(href.searchParams.get('to')).toBe(String(Date.parse('2026-11-23T03:05:00Z') + 60_000));
+    });
+
+    it("shows each run's load model with its settings", async () => {
+      const config = runFixture({ id: 'x' }).config;
+      backend([
+        runFixture({
+          id: 'open1',
+          config: { ...config, rate: '300/s', maxVus: 200, durationSeconds: 60 },
+          stats: {
+            ...runFixture({ id: 'x' }).stats,
+            model: 'open',
+            targetRate: 300,
+            iterations: 1234,
+            droppedIterations: 5,
+          },
+        }),
+        runFixture({
+          id: 'staged1',
+          config: { ...config, stages: '30s:100,1m0s:500,30s:0', maxRps: 50 },
+          stats: { ...runFixture({ id: 'x' }).stats, model: 'closed', targetUsers: 320, stage: 2 },
+        }),
+        runFixture({ id: 'ramped1', config: { ...config, rampUpSeconds: 30 } }),
+      ]);
+      renderPage();
+      expect(await screen.findByTestId(testIds.runs.config('open1'))).toHaveTextContent(
+        'mixed · open model 300/s (pool 200 VUs) · 10–1000 requests each · 60s limit'
+      );
+      expect(screen.getByTestId(testIds.runs.config('staged1'))).toHaveTextContent(
+        'mixed · VU stages 30s:100,1m0s:500,30s:0 · max 50 req/s · 10–1000'
+      );
+      expect(screen.getByTestId(testIds.runs.config('ramped1'))).toHaveTextContent(
+        'mixed · 50 users ramped up over 30s · 10–1000'
+      );
+      // What the model asks for now: the open model's rate and dropped arrivals, the stage's VUs.
+      expect(screen.getByTestId(testIds.runs.stat('open1', 'target'))).toHaveTextContent('300.0/s');
+      expect(screen.getByTestId(testIds.runs.stat('open1', 'iterations'))).toHaveTextContent('1,234');
+      expect(screen.getByTestId(testIds.runs.stat('open1', 'dropped'))).toHaveTextContent('5');
+      expect(screen.getByTestId(testIds.runs.stat('staged1', 'target'))).toHaveTextContent('320 · stage 2');
+      // A run of fixed users has no moving target to show.
+      expect(screen.queryByTestId(testIds.runs.stat('ramped1', 'target'))).not.toBeInTheDocument();
     });
 
     it('shows why a run failed', async () => {

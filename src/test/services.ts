@@ -166,6 +166,12 @@ export const limitsFixture: Limits = {
     delayMaxMs: 2000,
     scenario: 'mixed',
     seed: 0,
+    rampUpSeconds: 0,
+    stages: '',
+    rate: '',
+    rateStages: '',
+    maxVus: 0,
+    maxRps: 0,
   },
 };
 

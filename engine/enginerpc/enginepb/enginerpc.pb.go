@@ -40,8 +40,15 @@ type RunConfig struct {
 	AdminUser       string                 `protobuf:"bytes,11,opt,name=admin_user,json=adminUser,proto3" json:"admin_user,omitempty"`
 	AdminPassword   string                 `protobuf:"bytes,12,opt,name=admin_password,json=adminPassword,proto3" json:"admin_password,omitempty"` // never echoed back in RunStatus
 	Cleanup         bool                   `protobuf:"varint,13,opt,name=cleanup,proto3" json:"cleanup,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The load model (docs/load-models.md). None set: users VUs from the start.
+	RampUpMs      int64    `protobuf:"varint,14,opt,name=ramp_up_ms,json=rampUpMs,proto3" json:"ramp_up_ms,omitempty"`    // closed model: VUs start spread over it
+	Stages        []*Stage `protobuf:"bytes,15,rep,name=stages,proto3" json:"stages,omitempty"`                           // closed model: VU targets over time
+	Rate          float64  `protobuf:"fixed64,16,opt,name=rate,proto3" json:"rate,omitempty"`                             // open model: arrivals per second
+	RateStages    []*Stage `protobuf:"bytes,17,rep,name=rate_stages,json=rateStages,proto3" json:"rate_stages,omitempty"` // open model: arrival-rate targets over time
+	MaxVus        int64    `protobuf:"varint,18,opt,name=max_vus,json=maxVus,proto3" json:"max_vus,omitempty"`            // open model: the VU pool (0: users)
+	MaxRps        float64  `protobuf:"fixed64,19,opt,name=max_rps,json=maxRps,proto3" json:"max_rps,omitempty"`           // cap on the run's requests per second (0: none)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RunConfig) Reset() {
@@ -165,6 +172,101 @@ func (x *RunConfig) GetCleanup() bool {
 	return false
 }
 
+func (x *RunConfig) GetRampUpMs() int64 {
+	if x != nil {
+		return x.RampUpMs
+	}
+	return 0
+}
+
+func (x *RunConfig) GetStages() []*Stage {
+	if x != nil {
+		return x.Stages
+	}
+	return nil
+}
+
+func (x *RunConfig) GetRate() float64 {
+	if x != nil {
+		return x.Rate
+	}
+	return 0
+}
+
+func (x *RunConfig) GetRateStages() []*Stage {
+	if x != nil {
+		return x.RateStages
+	}
+	return nil
+}
+
+func (x *RunConfig) GetMaxVus() int64 {
+	if x != nil {
+		return x.MaxVus
+	}
+	return 0
+}
+
+func (x *RunConfig) GetMaxRps() float64 {
+	if x != nil {
+		return x.MaxRps
+	}
+	return 0
+}
+
+// Stage is a linear ramp to target (VUs, or arrivals per second) over duration_ms.
+type Stage struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DurationMs    int64                  `protobuf:"varint,1,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
+	Target        float64                `protobuf:"fixed64,2,opt,name=target,proto3" json:"target,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Stage) Reset() {
+	*x = Stage{}
+	mi := &file_enginerpc_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Stage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Stage) ProtoMessage() {}
+
+func (x *Stage) ProtoReflect() protoreflect.Message {
+	mi := &file_enginerpc_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Stage.ProtoReflect.Descriptor instead.
+func (*Stage) Descriptor() ([]byte, []int) {
+	return file_enginerpc_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Stage) GetDurationMs() int64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
+func (x *Stage) GetTarget() float64 {
+	if x != nil {
+		return x.Target
+	}
+	return 0
+}
+
 type RunStats struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	ActiveUsers      int64                  `protobuf:"varint,1,opt,name=active_users,json=activeUsers,proto3" json:"active_users,omitempty"`
@@ -178,13 +280,20 @@ type RunStats struct {
 	MaxLatencyMs     float64                `protobuf:"fixed64,9,opt,name=max_latency_ms,json=maxLatencyMs,proto3" json:"max_latency_ms,omitempty"`
 	ElapsedSeconds   float64                `protobuf:"fixed64,10,opt,name=elapsed_seconds,json=elapsedSeconds,proto3" json:"elapsed_seconds,omitempty"`
 	RemainingSeconds float64                `protobuf:"fixed64,11,opt,name=remaining_seconds,json=remainingSeconds,proto3" json:"remaining_seconds,omitempty"` // -1: unknown
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// What the load model asks for now (docs/load-models.md).
+	Model             string  `protobuf:"bytes,12,opt,name=model,proto3" json:"model,omitempty"`                                                   // closed or open
+	TargetUsers       int64   `protobuf:"varint,13,opt,name=target_users,json=targetUsers,proto3" json:"target_users,omitempty"`                   // VUs asked for now (open model: the pool)
+	TargetRate        float64 `protobuf:"fixed64,14,opt,name=target_rate,json=targetRate,proto3" json:"target_rate,omitempty"`                     // open model: arrivals per second asked for now
+	Stage             int64   `protobuf:"varint,15,opt,name=stage,proto3" json:"stage,omitempty"`                                                  // the current stage, from 1; 0: no stages
+	Iterations        int64   `protobuf:"varint,16,opt,name=iterations,proto3" json:"iterations,omitempty"`                                        // open model: arrivals started
+	DroppedIterations int64   `protobuf:"varint,17,opt,name=dropped_iterations,json=droppedIterations,proto3" json:"dropped_iterations,omitempty"` // open model: arrivals that found no free VU
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *RunStats) Reset() {
 	*x = RunStats{}
-	mi := &file_enginerpc_proto_msgTypes[1]
+	mi := &file_enginerpc_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -196,7 +305,7 @@ func (x *RunStats) String() string {
 func (*RunStats) ProtoMessage() {}
 
 func (x *RunStats) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[1]
+	mi := &file_enginerpc_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -209,7 +318,7 @@ func (x *RunStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunStats.ProtoReflect.Descriptor instead.
 func (*RunStats) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{1}
+	return file_enginerpc_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *RunStats) GetActiveUsers() int64 {
@@ -289,6 +398,48 @@ func (x *RunStats) GetRemainingSeconds() float64 {
 	return 0
 }
 
+func (x *RunStats) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *RunStats) GetTargetUsers() int64 {
+	if x != nil {
+		return x.TargetUsers
+	}
+	return 0
+}
+
+func (x *RunStats) GetTargetRate() float64 {
+	if x != nil {
+		return x.TargetRate
+	}
+	return 0
+}
+
+func (x *RunStats) GetStage() int64 {
+	if x != nil {
+		return x.Stage
+	}
+	return 0
+}
+
+func (x *RunStats) GetIterations() int64 {
+	if x != nil {
+		return x.Iterations
+	}
+	return 0
+}
+
+func (x *RunStats) GetDroppedIterations() int64 {
+	if x != nil {
+		return x.DroppedIterations
+	}
+	return 0
+}
+
 type RequestEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TimeUnixMs    int64                  `protobuf:"varint,1,opt,name=time_unix_ms,json=timeUnixMs,proto3" json:"time_unix_ms,omitempty"`
@@ -303,7 +454,7 @@ type RequestEvent struct {
 
 func (x *RequestEvent) Reset() {
 	*x = RequestEvent{}
-	mi := &file_enginerpc_proto_msgTypes[2]
+	mi := &file_enginerpc_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -315,7 +466,7 @@ func (x *RequestEvent) String() string {
 func (*RequestEvent) ProtoMessage() {}
 
 func (x *RequestEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[2]
+	mi := &file_enginerpc_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -328,7 +479,7 @@ func (x *RequestEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestEvent.ProtoReflect.Descriptor instead.
 func (*RequestEvent) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{2}
+	return file_enginerpc_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *RequestEvent) GetTimeUnixMs() int64 {
@@ -389,7 +540,7 @@ type RunStatus struct {
 
 func (x *RunStatus) Reset() {
 	*x = RunStatus{}
-	mi := &file_enginerpc_proto_msgTypes[3]
+	mi := &file_enginerpc_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -401,7 +552,7 @@ func (x *RunStatus) String() string {
 func (*RunStatus) ProtoMessage() {}
 
 func (x *RunStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[3]
+	mi := &file_enginerpc_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -414,7 +565,7 @@ func (x *RunStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunStatus.ProtoReflect.Descriptor instead.
 func (*RunStatus) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{3}
+	return file_enginerpc_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RunStatus) GetId() string {
@@ -482,7 +633,7 @@ type RunList struct {
 
 func (x *RunList) Reset() {
 	*x = RunList{}
-	mi := &file_enginerpc_proto_msgTypes[4]
+	mi := &file_enginerpc_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -494,7 +645,7 @@ func (x *RunList) String() string {
 func (*RunList) ProtoMessage() {}
 
 func (x *RunList) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[4]
+	mi := &file_enginerpc_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -507,7 +658,7 @@ func (x *RunList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunList.ProtoReflect.Descriptor instead.
 func (*RunList) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{4}
+	return file_enginerpc_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RunList) GetRuns() []*RunStatus {
@@ -527,7 +678,7 @@ type StopRequest struct {
 
 func (x *StopRequest) Reset() {
 	*x = StopRequest{}
-	mi := &file_enginerpc_proto_msgTypes[5]
+	mi := &file_enginerpc_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -539,7 +690,7 @@ func (x *StopRequest) String() string {
 func (*StopRequest) ProtoMessage() {}
 
 func (x *StopRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[5]
+	mi := &file_enginerpc_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -552,7 +703,7 @@ func (x *StopRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopRequest.ProtoReflect.Descriptor instead.
 func (*StopRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{5}
+	return file_enginerpc_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *StopRequest) GetId() string {
@@ -578,7 +729,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_enginerpc_proto_msgTypes[6]
+	mi := &file_enginerpc_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -590,7 +741,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[6]
+	mi := &file_enginerpc_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -603,7 +754,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{6}
+	return file_enginerpc_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StatusRequest) GetId() string {
@@ -621,7 +772,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_enginerpc_proto_msgTypes[7]
+	mi := &file_enginerpc_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -633,7 +784,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[7]
+	mi := &file_enginerpc_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -646,7 +797,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{7}
+	return file_enginerpc_proto_rawDescGZIP(), []int{8}
 }
 
 type WatchRequest struct {
@@ -659,7 +810,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_enginerpc_proto_msgTypes[8]
+	mi := &file_enginerpc_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -671,7 +822,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[8]
+	mi := &file_enginerpc_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -684,7 +835,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{8}
+	return file_enginerpc_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *WatchRequest) GetId() string {
@@ -713,7 +864,7 @@ type Scenario struct {
 
 func (x *Scenario) Reset() {
 	*x = Scenario{}
-	mi := &file_enginerpc_proto_msgTypes[9]
+	mi := &file_enginerpc_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -725,7 +876,7 @@ func (x *Scenario) String() string {
 func (*Scenario) ProtoMessage() {}
 
 func (x *Scenario) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[9]
+	mi := &file_enginerpc_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -738,7 +889,7 @@ func (x *Scenario) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Scenario.ProtoReflect.Descriptor instead.
 func (*Scenario) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{9}
+	return file_enginerpc_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Scenario) GetName() string {
@@ -781,7 +932,7 @@ type Archetype struct {
 
 func (x *Archetype) Reset() {
 	*x = Archetype{}
-	mi := &file_enginerpc_proto_msgTypes[10]
+	mi := &file_enginerpc_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -793,7 +944,7 @@ func (x *Archetype) String() string {
 func (*Archetype) ProtoMessage() {}
 
 func (x *Archetype) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[10]
+	mi := &file_enginerpc_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -806,7 +957,7 @@ func (x *Archetype) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Archetype.ProtoReflect.Descriptor instead.
 func (*Archetype) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{10}
+	return file_enginerpc_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Archetype) GetName() string {
@@ -841,7 +992,7 @@ type Weighted struct {
 
 func (x *Weighted) Reset() {
 	*x = Weighted{}
-	mi := &file_enginerpc_proto_msgTypes[11]
+	mi := &file_enginerpc_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -853,7 +1004,7 @@ func (x *Weighted) String() string {
 func (*Weighted) ProtoMessage() {}
 
 func (x *Weighted) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[11]
+	mi := &file_enginerpc_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -866,7 +1017,7 @@ func (x *Weighted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Weighted.ProtoReflect.Descriptor instead.
 func (*Weighted) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{11}
+	return file_enginerpc_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Weighted) GetName() string {
@@ -891,7 +1042,7 @@ type ScenariosRequest struct {
 
 func (x *ScenariosRequest) Reset() {
 	*x = ScenariosRequest{}
-	mi := &file_enginerpc_proto_msgTypes[12]
+	mi := &file_enginerpc_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -903,7 +1054,7 @@ func (x *ScenariosRequest) String() string {
 func (*ScenariosRequest) ProtoMessage() {}
 
 func (x *ScenariosRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[12]
+	mi := &file_enginerpc_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -916,7 +1067,7 @@ func (x *ScenariosRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScenariosRequest.ProtoReflect.Descriptor instead.
 func (*ScenariosRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{12}
+	return file_enginerpc_proto_rawDescGZIP(), []int{13}
 }
 
 type ScenarioList struct {
@@ -928,7 +1079,7 @@ type ScenarioList struct {
 
 func (x *ScenarioList) Reset() {
 	*x = ScenarioList{}
-	mi := &file_enginerpc_proto_msgTypes[13]
+	mi := &file_enginerpc_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -940,7 +1091,7 @@ func (x *ScenarioList) String() string {
 func (*ScenarioList) ProtoMessage() {}
 
 func (x *ScenarioList) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[13]
+	mi := &file_enginerpc_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -953,7 +1104,7 @@ func (x *ScenarioList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScenarioList.ProtoReflect.Descriptor instead.
 func (*ScenarioList) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{13}
+	return file_enginerpc_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ScenarioList) GetScenarios() []*Scenario {
@@ -971,7 +1122,7 @@ type VersionRequest struct {
 
 func (x *VersionRequest) Reset() {
 	*x = VersionRequest{}
-	mi := &file_enginerpc_proto_msgTypes[14]
+	mi := &file_enginerpc_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -983,7 +1134,7 @@ func (x *VersionRequest) String() string {
 func (*VersionRequest) ProtoMessage() {}
 
 func (x *VersionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[14]
+	mi := &file_enginerpc_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -996,7 +1147,7 @@ func (x *VersionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionRequest.ProtoReflect.Descriptor instead.
 func (*VersionRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{14}
+	return file_enginerpc_proto_rawDescGZIP(), []int{15}
 }
 
 type VersionInfo struct {
@@ -1011,7 +1162,7 @@ type VersionInfo struct {
 
 func (x *VersionInfo) Reset() {
 	*x = VersionInfo{}
-	mi := &file_enginerpc_proto_msgTypes[15]
+	mi := &file_enginerpc_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1023,7 +1174,7 @@ func (x *VersionInfo) String() string {
 func (*VersionInfo) ProtoMessage() {}
 
 func (x *VersionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[15]
+	mi := &file_enginerpc_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1036,7 +1187,7 @@ func (x *VersionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionInfo.ProtoReflect.Descriptor instead.
 func (*VersionInfo) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{15}
+	return file_enginerpc_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *VersionInfo) GetVersion() string {
@@ -1075,7 +1226,7 @@ type PingRequest struct {
 
 func (x *PingRequest) Reset() {
 	*x = PingRequest{}
-	mi := &file_enginerpc_proto_msgTypes[16]
+	mi := &file_enginerpc_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1087,7 +1238,7 @@ func (x *PingRequest) String() string {
 func (*PingRequest) ProtoMessage() {}
 
 func (x *PingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[16]
+	mi := &file_enginerpc_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1100,7 +1251,7 @@ func (x *PingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PingRequest.ProtoReflect.Descriptor instead.
 func (*PingRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{16}
+	return file_enginerpc_proto_rawDescGZIP(), []int{17}
 }
 
 type PingResponse struct {
@@ -1112,7 +1263,7 @@ type PingResponse struct {
 
 func (x *PingResponse) Reset() {
 	*x = PingResponse{}
-	mi := &file_enginerpc_proto_msgTypes[17]
+	mi := &file_enginerpc_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1124,7 +1275,7 @@ func (x *PingResponse) String() string {
 func (*PingResponse) ProtoMessage() {}
 
 func (x *PingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[17]
+	mi := &file_enginerpc_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1137,7 +1288,7 @@ func (x *PingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PingResponse.ProtoReflect.Descriptor instead.
 func (*PingResponse) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{17}
+	return file_enginerpc_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PingResponse) GetPid() int64 {
@@ -1151,7 +1302,7 @@ var File_enginerpc_proto protoreflect.FileDescriptor
 
 const file_enginerpc_proto_rawDesc = "" +
 	"\n" +
-	"\x0fenginerpc.proto\x12\x17trafficsim.enginerpc.v1\"\xa0\x03\n" +
+	"\x0fenginerpc.proto\x12\x17trafficsim.enginerpc.v1\"\xfd\x04\n" +
 	"\tRunConfig\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x14\n" +
 	"\x05users\x18\x02 \x01(\x03R\x05users\x12*\n" +
@@ -1170,7 +1321,19 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\n" +
 	"admin_user\x18\v \x01(\tR\tadminUser\x12%\n" +
 	"\x0eadmin_password\x18\f \x01(\tR\radminPassword\x12\x18\n" +
-	"\acleanup\x18\r \x01(\bR\acleanup\"\xff\x02\n" +
+	"\acleanup\x18\r \x01(\bR\acleanup\x12\x1c\n" +
+	"\n" +
+	"ramp_up_ms\x18\x0e \x01(\x03R\brampUpMs\x126\n" +
+	"\x06stages\x18\x0f \x03(\v2\x1e.trafficsim.enginerpc.v1.StageR\x06stages\x12\x12\n" +
+	"\x04rate\x18\x10 \x01(\x01R\x04rate\x12?\n" +
+	"\vrate_stages\x18\x11 \x03(\v2\x1e.trafficsim.enginerpc.v1.StageR\n" +
+	"rateStages\x12\x17\n" +
+	"\amax_vus\x18\x12 \x01(\x03R\x06maxVus\x12\x17\n" +
+	"\amax_rps\x18\x13 \x01(\x01R\x06maxRps\"@\n" +
+	"\x05Stage\x12\x1f\n" +
+	"\vduration_ms\x18\x01 \x01(\x03R\n" +
+	"durationMs\x12\x16\n" +
+	"\x06target\x18\x02 \x01(\x01R\x06target\"\xbe\x04\n" +
 	"\bRunStats\x12!\n" +
 	"\factive_users\x18\x01 \x01(\x03R\vactiveUsers\x12\x1f\n" +
 	"\vtotal_users\x18\x02 \x01(\x03R\n" +
@@ -1184,7 +1347,16 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\x0emax_latency_ms\x18\t \x01(\x01R\fmaxLatencyMs\x12'\n" +
 	"\x0felapsed_seconds\x18\n" +
 	" \x01(\x01R\x0eelapsedSeconds\x12+\n" +
-	"\x11remaining_seconds\x18\v \x01(\x01R\x10remainingSeconds\"\xa5\x01\n" +
+	"\x11remaining_seconds\x18\v \x01(\x01R\x10remainingSeconds\x12\x14\n" +
+	"\x05model\x18\f \x01(\tR\x05model\x12!\n" +
+	"\ftarget_users\x18\r \x01(\x03R\vtargetUsers\x12\x1f\n" +
+	"\vtarget_rate\x18\x0e \x01(\x01R\n" +
+	"targetRate\x12\x14\n" +
+	"\x05stage\x18\x0f \x01(\x03R\x05stage\x12\x1e\n" +
+	"\n" +
+	"iterations\x18\x10 \x01(\x03R\n" +
+	"iterations\x12-\n" +
+	"\x12dropped_iterations\x18\x11 \x01(\x03R\x11droppedIterations\"\xa5\x01\n" +
 	"\fRequestEvent\x12 \n" +
 	"\ftime_unix_ms\x18\x01 \x01(\x03R\n" +
 	"timeUnixMs\x12\x0e\n" +
@@ -1265,56 +1437,59 @@ func file_enginerpc_proto_rawDescGZIP() []byte {
 	return file_enginerpc_proto_rawDescData
 }
 
-var file_enginerpc_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_enginerpc_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_enginerpc_proto_goTypes = []any{
 	(*RunConfig)(nil),        // 0: trafficsim.enginerpc.v1.RunConfig
-	(*RunStats)(nil),         // 1: trafficsim.enginerpc.v1.RunStats
-	(*RequestEvent)(nil),     // 2: trafficsim.enginerpc.v1.RequestEvent
-	(*RunStatus)(nil),        // 3: trafficsim.enginerpc.v1.RunStatus
-	(*RunList)(nil),          // 4: trafficsim.enginerpc.v1.RunList
-	(*StopRequest)(nil),      // 5: trafficsim.enginerpc.v1.StopRequest
-	(*StatusRequest)(nil),    // 6: trafficsim.enginerpc.v1.StatusRequest
-	(*ListRequest)(nil),      // 7: trafficsim.enginerpc.v1.ListRequest
-	(*WatchRequest)(nil),     // 8: trafficsim.enginerpc.v1.WatchRequest
-	(*Scenario)(nil),         // 9: trafficsim.enginerpc.v1.Scenario
-	(*Archetype)(nil),        // 10: trafficsim.enginerpc.v1.Archetype
-	(*Weighted)(nil),         // 11: trafficsim.enginerpc.v1.Weighted
-	(*ScenariosRequest)(nil), // 12: trafficsim.enginerpc.v1.ScenariosRequest
-	(*ScenarioList)(nil),     // 13: trafficsim.enginerpc.v1.ScenarioList
-	(*VersionRequest)(nil),   // 14: trafficsim.enginerpc.v1.VersionRequest
-	(*VersionInfo)(nil),      // 15: trafficsim.enginerpc.v1.VersionInfo
-	(*PingRequest)(nil),      // 16: trafficsim.enginerpc.v1.PingRequest
-	(*PingResponse)(nil),     // 17: trafficsim.enginerpc.v1.PingResponse
+	(*Stage)(nil),            // 1: trafficsim.enginerpc.v1.Stage
+	(*RunStats)(nil),         // 2: trafficsim.enginerpc.v1.RunStats
+	(*RequestEvent)(nil),     // 3: trafficsim.enginerpc.v1.RequestEvent
+	(*RunStatus)(nil),        // 4: trafficsim.enginerpc.v1.RunStatus
+	(*RunList)(nil),          // 5: trafficsim.enginerpc.v1.RunList
+	(*StopRequest)(nil),      // 6: trafficsim.enginerpc.v1.StopRequest
+	(*StatusRequest)(nil),    // 7: trafficsim.enginerpc.v1.StatusRequest
+	(*ListRequest)(nil),      // 8: trafficsim.enginerpc.v1.ListRequest
+	(*WatchRequest)(nil),     // 9: trafficsim.enginerpc.v1.WatchRequest
+	(*Scenario)(nil),         // 10: trafficsim.enginerpc.v1.Scenario
+	(*Archetype)(nil),        // 11: trafficsim.enginerpc.v1.Archetype
+	(*Weighted)(nil),         // 12: trafficsim.enginerpc.v1.Weighted
+	(*ScenariosRequest)(nil), // 13: trafficsim.enginerpc.v1.ScenariosRequest
+	(*ScenarioList)(nil),     // 14: trafficsim.enginerpc.v1.ScenarioList
+	(*VersionRequest)(nil),   // 15: trafficsim.enginerpc.v1.VersionRequest
+	(*VersionInfo)(nil),      // 16: trafficsim.enginerpc.v1.VersionInfo
+	(*PingRequest)(nil),      // 17: trafficsim.enginerpc.v1.PingRequest
+	(*PingResponse)(nil),     // 18: trafficsim.enginerpc.v1.PingResponse
 }
 var file_enginerpc_proto_depIdxs = []int32{
-	0,  // 0: trafficsim.enginerpc.v1.RunStatus.config:type_name -> trafficsim.enginerpc.v1.RunConfig
-	1,  // 1: trafficsim.enginerpc.v1.RunStatus.stats:type_name -> trafficsim.enginerpc.v1.RunStats
-	2,  // 2: trafficsim.enginerpc.v1.RunStatus.recent:type_name -> trafficsim.enginerpc.v1.RequestEvent
-	3,  // 3: trafficsim.enginerpc.v1.RunList.runs:type_name -> trafficsim.enginerpc.v1.RunStatus
-	10, // 4: trafficsim.enginerpc.v1.Scenario.archetypes:type_name -> trafficsim.enginerpc.v1.Archetype
-	11, // 5: trafficsim.enginerpc.v1.Scenario.mix:type_name -> trafficsim.enginerpc.v1.Weighted
-	9,  // 6: trafficsim.enginerpc.v1.ScenarioList.scenarios:type_name -> trafficsim.enginerpc.v1.Scenario
-	0,  // 7: trafficsim.enginerpc.v1.Engine.Start:input_type -> trafficsim.enginerpc.v1.RunConfig
-	5,  // 8: trafficsim.enginerpc.v1.Engine.Stop:input_type -> trafficsim.enginerpc.v1.StopRequest
-	6,  // 9: trafficsim.enginerpc.v1.Engine.Status:input_type -> trafficsim.enginerpc.v1.StatusRequest
-	7,  // 10: trafficsim.enginerpc.v1.Engine.List:input_type -> trafficsim.enginerpc.v1.ListRequest
-	8,  // 11: trafficsim.enginerpc.v1.Engine.Watch:input_type -> trafficsim.enginerpc.v1.WatchRequest
-	12, // 12: trafficsim.enginerpc.v1.Engine.Scenarios:input_type -> trafficsim.enginerpc.v1.ScenariosRequest
-	14, // 13: trafficsim.enginerpc.v1.Engine.Version:input_type -> trafficsim.enginerpc.v1.VersionRequest
-	16, // 14: trafficsim.enginerpc.v1.Engine.Ping:input_type -> trafficsim.enginerpc.v1.PingRequest
-	3,  // 15: trafficsim.enginerpc.v1.Engine.Start:output_type -> trafficsim.enginerpc.v1.RunStatus
-	3,  // 16: trafficsim.enginerpc.v1.Engine.Stop:output_type -> trafficsim.enginerpc.v1.RunStatus
-	3,  // 17: trafficsim.enginerpc.v1.Engine.Status:output_type -> trafficsim.enginerpc.v1.RunStatus
-	4,  // 18: trafficsim.enginerpc.v1.Engine.List:output_type -> trafficsim.enginerpc.v1.RunList
-	3,  // 19: trafficsim.enginerpc.v1.Engine.Watch:output_type -> trafficsim.enginerpc.v1.RunStatus
-	13, // 20: trafficsim.enginerpc.v1.Engine.Scenarios:output_type -> trafficsim.enginerpc.v1.ScenarioList
-	15, // 21: trafficsim.enginerpc.v1.Engine.Version:output_type -> trafficsim.enginerpc.v1.VersionInfo
-	17, // 22: trafficsim.enginerpc.v1.Engine.Ping:output_type -> trafficsim.enginerpc.v1.PingResponse
-	15, // [15:23] is the sub-list for method output_type
-	7,  // [7:15] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	1,  // 0: trafficsim.enginerpc.v1.RunConfig.stages:type_name -> trafficsim.enginerpc.v1.Stage
+	1,  // 1: trafficsim.enginerpc.v1.RunConfig.rate_stages:type_name -> trafficsim.enginerpc.v1.Stage
+	0,  // 2: trafficsim.enginerpc.v1.RunStatus.config:type_name -> trafficsim.enginerpc.v1.RunConfig
+	2,  // 3: trafficsim.enginerpc.v1.RunStatus.stats:type_name -> trafficsim.enginerpc.v1.RunStats
+	3,  // 4: trafficsim.enginerpc.v1.RunStatus.recent:type_name -> trafficsim.enginerpc.v1.RequestEvent
+	4,  // 5: trafficsim.enginerpc.v1.RunList.runs:type_name -> trafficsim.enginerpc.v1.RunStatus
+	11, // 6: trafficsim.enginerpc.v1.Scenario.archetypes:type_name -> trafficsim.enginerpc.v1.Archetype
+	12, // 7: trafficsim.enginerpc.v1.Scenario.mix:type_name -> trafficsim.enginerpc.v1.Weighted
+	10, // 8: trafficsim.enginerpc.v1.ScenarioList.scenarios:type_name -> trafficsim.enginerpc.v1.Scenario
+	0,  // 9: trafficsim.enginerpc.v1.Engine.Start:input_type -> trafficsim.enginerpc.v1.RunConfig
+	6,  // 10: trafficsim.enginerpc.v1.Engine.Stop:input_type -> trafficsim.enginerpc.v1.StopRequest
+	7,  // 11: trafficsim.enginerpc.v1.Engine.Status:input_type -> trafficsim.enginerpc.v1.StatusRequest
+	8,  // 12: trafficsim.enginerpc.v1.Engine.List:input_type -> trafficsim.enginerpc.v1.ListRequest
+	9,  // 13: trafficsim.enginerpc.v1.Engine.Watch:input_type -> trafficsim.enginerpc.v1.WatchRequest
+	13, // 14: trafficsim.enginerpc.v1.Engine.Scenarios:input_type -> trafficsim.enginerpc.v1.ScenariosRequest
+	15, // 15: trafficsim.enginerpc.v1.Engine.Version:input_type -> trafficsim.enginerpc.v1.VersionRequest
+	17, // 16: trafficsim.enginerpc.v1.Engine.Ping:input_type -> trafficsim.enginerpc.v1.PingRequest
+	4,  // 17: trafficsim.enginerpc.v1.Engine.Start:output_type -> trafficsim.enginerpc.v1.RunStatus
+	4,  // 18: trafficsim.enginerpc.v1.Engine.Stop:output_type -> trafficsim.enginerpc.v1.RunStatus
+	4,  // 19: trafficsim.enginerpc.v1.Engine.Status:output_type -> trafficsim.enginerpc.v1.RunStatus
+	5,  // 20: trafficsim.enginerpc.v1.Engine.List:output_type -> trafficsim.enginerpc.v1.RunList
+	4,  // 21: trafficsim.enginerpc.v1.Engine.Watch:output_type -> trafficsim.enginerpc.v1.RunStatus
+	14, // 22: trafficsim.enginerpc.v1.Engine.Scenarios:output_type -> trafficsim.enginerpc.v1.ScenarioList
+	16, // 23: trafficsim.enginerpc.v1.Engine.Version:output_type -> trafficsim.enginerpc.v1.VersionInfo
+	18, // 24: trafficsim.enginerpc.v1.Engine.Ping:output_type -> trafficsim.enginerpc.v1.PingResponse
+	17, // [17:25] is the sub-list for method output_type
+	9,  // [9:17] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_enginerpc_proto_init() }
@@ -1328,7 +1503,7 @@ func file_enginerpc_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_enginerpc_proto_rawDesc), len(file_enginerpc_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

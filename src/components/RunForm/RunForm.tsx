@@ -1,14 +1,26 @@
 import React, { FormEvent, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Button, Combobox, ComboboxOption, Field, FieldSet, Input, Stack, Text, useStyles2 } from '@grafana/ui';
+import {
+  Alert,
+  Button,
+  Combobox,
+  ComboboxOption,
+  Field,
+  FieldSet,
+  Input,
+  RadioButtonGroup,
+  Stack,
+  Text,
+  useStyles2,
+} from '@grafana/ui';
 
 import { startRun } from '../../api/client';
 import { ApiError } from '../../api/errors';
 import { Limits, RunField, RunStatus, Scenario } from '../../api/types';
 import { ControlPermission } from '../../roles';
 import { testIds } from '../testIds';
-import { RunFormValues, validateRunForm, valuesFromConfig } from './validation';
+import { LoadModel, loadModelOf, RunFormValues, validateRunForm, valuesFromConfig, withLoadModel } from './validation';
 
 export interface RunFormProps {
   limits: Limits;
@@ -21,13 +33,27 @@ export interface RunFormProps {
   onStarted: (run: RunStatus) => void;
 }
 
-interface NumberFieldSpec {
+interface InputSpec {
   field: Exclude<RunField, 'scenario' | 'baseUrl'>;
   label: string;
   description: string;
-  min: number;
+  /** Absent: a text input (stages and rates are typed as the CLI spells them). */
+  min?: number;
   max?: number;
+  /** Number inputs take whole numbers unless set ("any"). */
+  step?: number | 'any';
+  placeholder?: string;
 }
+
+const LOAD_MODELS: Array<{ value: LoadModel; label: string; description: string }> = [
+  { value: 'users', label: 'Fixed users', description: 'Closed model: a fixed number of VUs, optionally ramped up' },
+  { value: 'stages', label: 'VU stages', description: 'Closed model: the number of VUs follows stages over time' },
+  {
+    value: 'rate',
+    label: 'Arrival rate',
+    description: 'Open model: sessions start at a rate, whatever the target does',
+  },
+];
 
 /** RunForm is the start form: every run field, defaults and limits from GET /limits, inline validation. */
 export function RunForm({ limits, scenarios, permission, activeRuns, initialScenario, onStarted }: RunFormProps) {
@@ -41,12 +67,14 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
   }, [limits.defaults, initialScenario, scenarios]);
 
   const [values, setValues] = useState<RunFormValues>(defaults);
+  // Each model keeps what was typed for it, but only the chosen one's fields are validated and sent.
+  const [model, setModel] = useState<LoadModel>(() => loadModelOf(defaults));
   const [touched, setTouched] = useState<Partial<Record<RunField, boolean>>>({});
   const [submitted, setSubmitted] = useState(false);
   const [starting, setStarting] = useState(false);
   const [serverError, setServerError] = useState<ApiError | undefined>();
 
-  const { config, errors } = validateRunForm(values, limits, scenarios);
+  const { config, errors } = validateRunForm(withLoadModel(values, model), limits, scenarios);
   const shown = (f: RunField): string | undefined => {
     if ((touched[f] || submitted) && errors[f]) {
       return errors[f];
@@ -85,6 +113,7 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
 
   const onReset = () => {
     setValues(defaults);
+    setModel(loadModelOf(defaults));
     setTouched({});
     setSubmitted(false);
     setServerError(undefined);
@@ -97,18 +126,69 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
   }));
   const selected = scenarios.find((s) => s.name === values.scenario);
 
-  const numberFields: NumberFieldSpec[] = [
-    {
-      field: 'users',
-      label: 'Virtual users',
-      description: `Concurrent simulated users, 1 to ${limits.maxUsers} (the app's limit).`,
-      min: 1,
-      max: limits.maxUsers,
-    },
+  const users: InputSpec = {
+    field: 'users',
+    label: 'Virtual users',
+    description: `Concurrent simulated users, 1 to ${limits.maxUsers} (the app's limit).`,
+    min: 1,
+    max: limits.maxUsers,
+  };
+  const loadFields: Record<LoadModel, InputSpec[]> = {
+    users: [
+      users,
+      {
+        field: 'rampUpSeconds',
+        label: 'Ramp-up (seconds)',
+        description: 'Start the users spread evenly over this time, e.g. 30; 0 starts them all at once.',
+        min: 0,
+      },
+    ],
+    stages: [
+      {
+        field: 'stages',
+        label: 'Stages',
+        description: `DURATION:VUS targets reached by linear ramps from 0, e.g. 30s:100,1m:500,30s:0 (durations like 30s, 1m, 1m30s). The run ends with the last stage; its VUs are the largest target, at most ${limits.maxUsers}.`,
+        placeholder: '30s:100,1m:500,30s:0',
+      },
+    ],
+    rate: [
+      {
+        field: 'rate',
+        label: 'Rate',
+        description:
+          'Sessions started per second or minute, e.g. 300/s or 90/m (a bare number is per second). A constant rate needs a duration.',
+        placeholder: '300/s',
+      },
+      {
+        field: 'rateStages',
+        label: 'Rate stages',
+        description:
+          'Optional DURATION:RATE targets ramping from the rate (or 0), e.g. 30s:10/s,1m:100/s; the arrivals end with the last stage.',
+        placeholder: '30s:10/s,1m:100/s',
+      },
+      { ...users, description: `VUs for the arrivals when Max VUs is 0, 1 to ${limits.maxUsers}, e.g. 100.` },
+      {
+        field: 'maxVus',
+        label: 'Max VUs',
+        description: `The pre-allocated VU pool, up to ${limits.maxUsers}, e.g. 200; 0 uses Virtual users. An arrival that finds no free VU is dropped.`,
+        min: 0,
+        max: limits.maxUsers,
+      },
+    ],
+  };
+  const maxRps: InputSpec = {
+    field: 'maxRps',
+    label: 'Max requests/s',
+    description: "Cap on the whole run's requests per second, e.g. 50 or 12.5; 0 is no cap.",
+    min: 0,
+    step: 'any',
+  };
+
+  const numberFields: InputSpec[] = [
     {
       field: 'durationSeconds',
       label: 'Duration (seconds)',
-      description: 'Time limit of the run; 0 runs until every user has made its requests.',
+      description: 'Time limit of the run; 0 runs until every user has made its requests (a constant rate needs one).',
       min: 0,
     },
     {
@@ -132,6 +212,29 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
       min: 0,
     },
   ];
+
+  const renderInput = (f: InputSpec) => (
+    <Field
+      key={f.field}
+      label={f.label}
+      description={f.description}
+      invalid={Boolean(shown(f.field))}
+      error={shown(f.field)}
+      className={styles.field}
+    >
+      <Input
+        id={`run-${f.field}`}
+        data-testid={testIds.runForm.input(f.field)}
+        type={f.min === undefined ? 'text' : 'number'}
+        min={f.min}
+        max={f.max}
+        step={f.min === undefined ? undefined : (f.step ?? 1)}
+        placeholder={f.placeholder}
+        value={values[f.field]}
+        onChange={(e) => set(f.field, e.currentTarget.value)}
+      />
+    </Field>
+  );
 
   const targets =
     limits.allowedTargets.length > 0
@@ -157,29 +260,19 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
             width={40}
           />
         </Field>
+        <Field
+          label="Load model"
+          description="Fixed users and VU stages run a number of VUs that each wait for their answers (closed model); an arrival rate starts sessions on schedule however slow the target is (open model)."
+        >
+          <div data-testid={testIds.runForm.loadModel}>
+            <RadioButtonGroup aria-label="Load model" options={LOAD_MODELS} value={model} onChange={setModel} />
+          </div>
+        </Field>
         <div className={styles.grid}>
-          {numberFields.map((f) => (
-            <Field
-              key={f.field}
-              label={f.label}
-              description={f.description}
-              invalid={Boolean(shown(f.field))}
-              error={shown(f.field)}
-              className={styles.field}
-            >
-              <Input
-                id={`run-${f.field}`}
-                data-testid={testIds.runForm.input(f.field)}
-                type="number"
-                min={f.min}
-                max={f.max}
-                step={1}
-                value={values[f.field]}
-                onChange={(e) => set(f.field, e.currentTarget.value)}
-              />
-            </Field>
-          ))}
+          {loadFields[model].map(renderInput)}
+          {renderInput(maxRps)}
         </div>
+        <div className={styles.grid}>{numberFields.map(renderInput)}</div>
         <Field
           label="Target base URL"
           description={`Empty: the engine's embedded reference user service. ${targets}`}

@@ -8,7 +8,7 @@ import { ApiError } from '../../api/errors';
 import { isActive, RunStatus } from '../../api/types';
 import { fresher, useLiveRun } from '../../hooks/useLiveRun';
 import { runDashboardUrl } from '../../dashboard';
-import { formatDateTime } from '../../format';
+import { formatDateTime, formatLoadModel } from '../../format';
 import { ControlPermission } from '../../roles';
 import { testIds } from '../testIds';
 import { RecentRequests } from './RecentRequests';
@@ -75,8 +75,8 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
               </span>
             )}
           </Stack>
-          <Text color="secondary" variant="bodySmall">
-            {c.scenario} · {c.users} users · {c.minRequestCount}–{c.maxRequestCount} requests each ·{' '}
+          <Text color="secondary" variant="bodySmall" data-testid={testIds.runs.config(run.id)}>
+            {c.scenario} · {formatLoadModel(c)} · {c.minRequestCount}–{c.maxRequestCount} requests each ·{' '}
             {c.durationSeconds > 0 ? `${c.durationSeconds}s limit` : 'no time limit'} · think {c.delayMinMs}–
             {c.delayMaxMs} ms · seed {c.seed} · target {c.baseUrl || 'embedded reference service'}
           </Text>

@@ -36,9 +36,26 @@ export interface StatItem {
   value: string;
 }
 
+/** What the load model asks for now: shown for the open model and for stages, whose load moves. */
+function loadItems(s: Stats): StatItem[] {
+  const stage = s.stage ? ` · stage ${s.stage}` : '';
+  if (s.model === 'open') {
+    return [
+      { key: 'target', label: 'Arrival rate', value: `${formatRate(s.targetRate ?? 0)}/s${stage}` },
+      { key: 'iterations', label: 'Iterations', value: formatCount(s.iterations ?? 0) },
+      { key: 'dropped', label: 'Dropped', value: formatCount(s.droppedIterations ?? 0) },
+    ];
+  }
+  if (s.stage) {
+    return [{ key: 'target', label: 'Target users', value: `${formatCount(s.targetUsers ?? 0)}${stage}` }];
+  }
+  return [];
+}
+
 export function statItems(s: Stats): StatItem[] {
   return [
     { key: 'users', label: 'Active users', value: `${formatCount(s.activeUsers)} / ${formatCount(s.totalUsers)}` },
+    ...loadItems(s),
     { key: 'requests', label: 'Requests', value: formatCount(s.requests) },
     { key: 'rps', label: 'Requests/s', value: formatRate(s.rps) },
     { key: 'success', label: 'Success', value: formatPercent(s.successRate) },

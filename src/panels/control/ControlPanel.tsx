@@ -26,6 +26,7 @@ import { fresher, useLiveRun } from '../../hooks/useLiveRun';
 import { useLoad } from '../../hooks/useLoad';
 import { useRuns } from '../../hooks/useRuns';
 import { runDashboardUrl } from '../../dashboard';
+import { formatLoadModel } from '../../format';
 import { controlPermission } from '../../roles';
 import { prefixRoute } from '../../routing';
 import { ControlOptions } from './types';
@@ -246,7 +247,7 @@ export function ControlPanel({ options, replaceVariables }: PanelProps<ControlOp
               <Text weight="medium">Run {run.id}</Text>
               <RunStateBadge state={run.state} testId={testIds.panel.state} />
               <Text color="secondary" variant="bodySmall">
-                {run.config.scenario} · {run.config.users} users
+                {run.config.scenario} · {formatLoadModel(run.config)}
               </Text>
               {isActive(run) && (
                 <Button

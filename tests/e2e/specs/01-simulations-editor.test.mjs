@@ -1,6 +1,6 @@
 // As an Editor: open Simulations, fill the form, start a run on the embedded target,
 // see live stats rise over the Live bridge and the recent-requests feed, stop it, see
-// it finished.
+// it finished; then start an arrival-rate run and watch its iterations.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -13,11 +13,24 @@ before(async () => {
 });
 after(() => browser?.close());
 
+// fillAndStart fills the form's fields (by name), presses Start and returns the POST
+// body and the started run.
+async function fillAndStart(page, fields) {
+  for (const [field, value] of Object.entries(fields)) {
+    await page.getByTestId(ids.runForm.input(field)).fill(value);
+  }
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith(`${RESOURCES}/runs`) && r.request().method() === 'POST'),
+    page.getByTestId(ids.runForm.start).click(),
+  ]);
+  assert.equal(res.status(), 201, `POST /runs answered ${res.status()} ${await res.text()}`);
+  return { sent: res.request().postDataJSON(), run: await res.json() };
+}
+
 test('Editor starts a run on the embedded target, watches it live and stops it', async () => {
   await withPage(browser, 'simulations-editor', async (page) => {
     await page.goto(`${APP}/simulations?role=Editor`);
-    const start = page.getByTestId(ids.runForm.start);
-    await start.waitFor();
+    await page.getByTestId(ids.runForm.start).waitFor();
 
     // The scenario picker (@grafana/ui Combobox) and every numeric field.
     const scenario = page.getByRole('combobox').first();
@@ -33,16 +46,7 @@ test('Editor starts a run on the embedded target, watches it live and stops it',
       delayMaxMs: '120',
       seed: '7',
     };
-    for (const [field, value] of Object.entries(fields)) {
-      await page.getByTestId(ids.runForm.input(field)).fill(value);
-    }
-
-    const [res] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith(`${RESOURCES}/runs`) && r.request().method() === 'POST'),
-      start.click(),
-    ]);
-    assert.equal(res.status(), 201, `POST /runs answered ${res.status()} ${await res.text()}`);
-    const sent = res.request().postDataJSON();
+    const { sent, run } = await fillAndStart(page, fields);
     assert.deepEqual(
       { ...sent, baseUrl: sent.baseUrl ?? '' },
       {
@@ -55,9 +59,15 @@ test('Editor starts a run on the embedded target, watches it live and stops it',
         delayMaxMs: 120,
         seed: 7,
         baseUrl: '',
+        // The default load model (fixed users, no ramp-up, no cap): the others' fields empty.
+        rampUpSeconds: 0,
+        stages: '',
+        rate: '',
+        rateStages: '',
+        maxVus: 0,
+        maxRps: 0,
       }
     );
-    const run = await res.json();
     assert.ok(run.id, 'the started run has an id');
 
     const card = page.getByTestId(ids.runs.card(run.id));
@@ -107,5 +117,40 @@ test('Editor starts a run on the embedded target, watches it live and stops it',
       'an ended run has no Stop button'
     );
     await screenshot(page, 'simulations-finished');
+  });
+});
+
+// The open model end to end: the form sends the rate, the engine runs arrivals on the
+// pool, and the card shows the rate asked for and the iterations as they happen.
+test('Editor starts an arrival-rate run and watches its iterations', async () => {
+  await withPage(browser, 'simulations-open-model', async (page) => {
+    await page.goto(`${APP}/simulations?role=Editor`);
+    await page.getByTestId(ids.runForm.start).waitFor();
+
+    // Grafana's RadioButtonGroup lays the radio input over its label: pick the input.
+    await page
+      .getByTestId(ids.runForm.loadModel)
+      .getByRole('radio', { name: /Arrival rate/ })
+      .check();
+    const fields = { rate: '20/s', maxVus: '3', durationSeconds: '4', delayMinMs: '20', delayMaxMs: '60' };
+    const { sent, run } = await fillAndStart(page, fields);
+    assert.equal(sent.rate, '20/s');
+    assert.equal(sent.maxVus, 3);
+    assert.equal(sent.stages, '');
+    assert.equal(sent.rampUpSeconds, 0);
+
+    await page.getByTestId(ids.runs.card(run.id)).waitFor();
+    assert.match(await page.getByTestId(ids.runs.config(run.id)).innerText(), /open model 20\/s \(pool 3 VUs\)/);
+    const iterations = page.getByTestId(ids.runs.stat(run.id, 'iterations'));
+    await poll('iterations to be counted', async () => count(await iterations.innerText()) > 0);
+    assert.match(await page.getByTestId(ids.runs.stat(run.id, 'target')).innerText(), /20\.0\/s/);
+    await screenshot(page, 'simulations-open-model');
+    // The duration ends it: no Stop needed.
+    await poll(
+      'the run to finish by its duration',
+      async () => /finished/.test(await page.getByTestId(ids.runs.state(run.id)).innerText()),
+      20000
+    );
+    assert.match(await page.getByTestId(ids.runs.stat(run.id, 'users')).innerText(), /\/ 3$/);
   });
 });

@@ -43,9 +43,11 @@ export const ids = {
     error: 'trafficsim-run-error',
     disabledReason: 'trafficsim-run-disabled-reason',
     input: (f) => `trafficsim-run-${f}`,
+    loadModel: 'trafficsim-run-load-model',
   },
   runs: {
     card: (id) => `trafficsim-run-card-${id}`,
+    config: (id) => `trafficsim-run-config-${id}`,
     state: (id) => `trafficsim-run-state-${id}`,
     stat: (id, n) => `trafficsim-run-${id}-stat-${n}`,
     stop: (id) => `trafficsim-run-stop-${id}`,
