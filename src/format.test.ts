@@ -1,4 +1,4 @@
-import { formatLoadModel } from './format';
+import { formatLoadModel, formatResilience } from './format';
 
 describe('formatLoadModel', () => {
   const base = { users: 100, rampUpSeconds: 0, stages: '', rate: '', rateStages: '', maxVus: 0, maxRps: 0 };
@@ -20,5 +20,30 @@ describe('formatLoadModel', () => {
 
   it('reads a status from a backend without the load-model fields as fixed users', () => {
     expect(formatLoadModel({ users: 50 })).toBe('50 users');
+  });
+});
+
+describe('formatResilience', () => {
+  it.each([
+    [{}, ''],
+    [{ breakers: [], degradation: '' }, ''],
+    [{ breakers: [{ group: 'profile', state: 'open' as const }] }, 'circuit open: profile'],
+    [
+      {
+        breakers: [
+          { group: 'admin', state: 'half_open' as const },
+          { group: 'auth', state: 'open' as const },
+          { group: 'profile', state: 'open' as const },
+        ],
+      },
+      'circuit open: auth, profile · half-open: admin',
+    ],
+    [{ degradation: 'heavy' }, 'degraded: heavy (only logins and reads)'],
+    [
+      { breakers: [{ group: 'auth', state: 'half_open' as const }], degradation: 'emergency' },
+      'half-open: auth · degraded: emergency (only logins and reads, no new sessions)',
+    ],
+  ])('%p', (stats, want) => {
+    expect(formatResilience(stats)).toBe(want);
   });
 });

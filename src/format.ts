@@ -1,6 +1,6 @@
 // Number and time formats of the run views: fixed English formats so that what the
 // tests read is what users read.
-import { RunConfig } from './api/types';
+import { RunConfig, RunStats } from './api/types';
 
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -84,4 +84,32 @@ export function formatLoadModel(
     text = `${c.users} users ramped up over ${formatDuration(rampUpSeconds)}`;
   }
   return maxRps > 0 ? `${text} · max ${maxRps} req/s` : text;
+}
+
+/** What each degradation level sheds (docs/resilience.md). */
+const DEGRADATION: Record<string, string> = {
+  light: 'no admin actions, no deliberate mistakes',
+  heavy: 'only logins and reads',
+  emergency: 'only logins and reads, no new sessions',
+};
+
+/**
+ * formatResilience explains, while a run is active, why some of its requests stopped:
+ * "circuit open: profile · half-open: auth · degraded: heavy (only logins and reads)";
+ * "" when every breaker is closed and the level is normal.
+ */
+export function formatResilience(s: Pick<RunStats, 'breakers' | 'degradation'>): string {
+  const groups = (state: string) => (s.breakers ?? []).filter((b) => b.state === state).map((b) => b.group);
+  const parts: string[] = [];
+  if (groups('open').length > 0) {
+    parts.push(`circuit open: ${groups('open').join(', ')}`);
+  }
+  if (groups('half_open').length > 0) {
+    parts.push(`half-open: ${groups('half_open').join(', ')}`);
+  }
+  if (s.degradation) {
+    const what = DEGRADATION[s.degradation];
+    parts.push(`degraded: ${s.degradation}${what ? ` (${what})` : ''}`);
+  }
+  return parts.join(' · ');
 }

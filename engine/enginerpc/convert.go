@@ -147,6 +147,8 @@ func statusToPB(s RunStatus) *enginepb.RunStatus {
 			Stage:             int64(st.Stage),
 			Iterations:        st.Iterations,
 			DroppedIterations: st.DroppedIterations,
+			Breakers:          breakersToPB(st.Breakers),
+			Degradation:       st.Degradation,
 		},
 		Recent: recent,
 		Error:  s.Error,
@@ -205,6 +207,8 @@ func statusFromPB(s *enginepb.RunStatus) RunStatus {
 			Stage:             int(st.GetStage()),
 			Iterations:        st.GetIterations(),
 			DroppedIterations: st.GetDroppedIterations(),
+			Breakers:          breakersFromPB(st.GetBreakers()),
+			Degradation:       st.GetDegradation(),
 		},
 		Recent: recent,
 		Error:  s.GetError(),
@@ -229,6 +233,28 @@ func scenarioFromPB(s *enginepb.Scenario) Scenario {
 	}
 	for _, m := range s.GetMix() {
 		out.Mix = append(out.Mix, Weighted{Name: m.GetName(), Weight: m.GetWeight()})
+	}
+	return out
+}
+
+func breakersToPB(bs []Breaker) []*enginepb.Breaker {
+	if len(bs) == 0 {
+		return nil
+	}
+	out := make([]*enginepb.Breaker, len(bs))
+	for i, b := range bs {
+		out[i] = &enginepb.Breaker{Group: b.Group, State: b.State}
+	}
+	return out
+}
+
+func breakersFromPB(bs []*enginepb.Breaker) []Breaker {
+	if len(bs) == 0 {
+		return nil
+	}
+	out := make([]Breaker, len(bs))
+	for i, b := range bs {
+		out[i] = Breaker{Group: b.GetGroup(), State: b.GetState()}
 	}
 	return out
 }

@@ -101,6 +101,16 @@ type RunStats struct {
 	Stage             int     // the current stage, from 1; 0: no stages
 	Iterations        int64   // open model: arrivals started
 	DroppedIterations int64   // open model: arrivals that found no free VU
+
+	// Resilience, while the run is active (docs/resilience.md).
+	Breakers    []Breaker // groups whose circuit breaker is not closed, by group
+	Degradation string    // the degradation level; empty: normal
+}
+
+// Breaker is one endpoint group's circuit breaker state.
+type Breaker struct {
+	Group string
+	State string // "open" or "half_open"
 }
 
 // RequestEvent is one recent request of a run.

@@ -29,6 +29,11 @@ type Live struct {
 	Stats       metrics.Stats
 	// Load is the load model's line, e.g. "open 300/s · dropped 3" (empty: none).
 	Load string
+	// Breakers names the groups whose circuit breaker is not closed, e.g.
+	// "open: profile · half-open: auth", and Degraded the degradation level
+	// (empty: none), so a drop in requests is explained where it shows.
+	Breakers string
+	Degraded string
 }
 
 // Progress renders a run's Live state to w until its context ends.
@@ -198,6 +203,12 @@ func Box(l Live, rps float64, recent, width int, loc *time.Location) []string {
 	if l.Load != "" {
 		rows = append(rows, "Load      "+l.Load)
 	}
+	if l.Breakers != "" {
+		rows = append(rows, "Breakers  "+l.Breakers)
+	}
+	if l.Degraded != "" {
+		rows = append(rows, "Degraded  "+l.Degraded)
+	}
 	rows = append(rows,
 		fmt.Sprintf("Requests  %s  (%.1f/s)", thousands(st.Requests), rps),
 		fmt.Sprintf("Success   %s   Errors %s", percent(st.Outcomes.Success, st.Requests), errorsText(st)),
@@ -229,6 +240,12 @@ func PlainLine(l Live, rps float64, now time.Time) string {
 		Duration(st.Latency.P95), Duration(st.Latency.Max), Clock(l.Elapsed), remainingText(l.Remaining))
 	if l.Load != "" {
 		line += ", load " + l.Load
+	}
+	if l.Breakers != "" {
+		line += ", breakers " + l.Breakers
+	}
+	if l.Degraded != "" {
+		line += ", degraded " + l.Degraded
 	}
 	return line
 }

@@ -87,6 +87,19 @@ func TestBoxContent(t *testing.T) {
 		t.Errorf("feed =\n%s\nwant\n%s", strings.Join(feed, "\n"), strings.Join(want, "\n"))
 	}
 
+	// Tripped breakers and a degradation level get rows of their own.
+	l.Breakers, l.Degraded = "open: profile · half-open: auth", "heavy"
+	lines = Box(l, 12.5, 0, boxWidth, time.UTC)
+	text = strings.Join(lines, "\n")
+	for _, want := range []string{"│ Breakers  open: profile · half-open: auth ", "│ Degraded  heavy "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("box lacks %q:\n%s", want, text)
+		}
+	}
+	if line := PlainLine(l, 12.5, t0); !strings.HasSuffix(line, ", breakers open: profile · half-open: auth, degraded heavy") {
+		t.Errorf("plain line = %q; want the breakers and the level at its end", line)
+	}
+
 	// Unknown remaining time and no requests.
 	empty := strings.Join(Box(Live{UsersTotal: 10, Remaining: -1}, 0, 5, boxWidth, time.UTC), "\n")
 	for _, want := range []string{"Remaining unknown", "Success   -", "0 active / 10 total"} {

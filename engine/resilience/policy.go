@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -630,6 +632,27 @@ func (p *Policy) BreakerState(group string) string {
 		return "closed"
 	}
 	return stateName(v.(*breaker).state.Load())
+}
+
+// BreakerStatus is one group's circuit breaker state.
+type BreakerStatus struct {
+	Group string
+	State string // "half_open" or "open"
+}
+
+// Tripped lists the groups whose breaker is not closed, by group: what a live
+// display shows to explain why a group's requests stopped.
+func (p *Policy) Tripped() []BreakerStatus {
+	var out []BreakerStatus
+	p.breakers.Range(func(_, v any) bool {
+		b := v.(*breaker)
+		if st := b.state.Load(); st != 0 {
+			out = append(out, BreakerStatus{Group: b.group, State: stateName(st)})
+		}
+		return true
+	})
+	slices.SortFunc(out, func(a, b BreakerStatus) int { return strings.Compare(a.Group, b.Group) })
+	return out
 }
 
 func stateName(s int32) string {

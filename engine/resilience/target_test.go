@@ -203,6 +203,7 @@ func TestBreakerOpensForFailingGroup(t *testing.T) {
 	type mark struct {
 		at     time.Time
 		groups map[string]int64
+		snap   runner.Snapshot
 	}
 	var opened, cooled *mark
 	// A generous run and deadline: on a loaded machine the VUs send less, and the
@@ -217,10 +218,12 @@ func TestBreakerOpensForFailingGroup(t *testing.T) {
 		for time.Now().Before(deadline) {
 			p := r.Resilience()
 			if p != nil && opened == nil && p.BreakerState(catalog.GroupProfile) == "open" {
-				opened = &mark{time.Now(), r.Snapshot().Stats.Groups}
+				snap := r.Snapshot()
+				opened = &mark{time.Now(), snap.Stats.Groups, snap}
 			}
 			if opened != nil && time.Since(opened.at) >= rc.BreakerCooldown*8/10 {
-				cooled = &mark{time.Now(), r.Snapshot().Stats.Groups}
+				snap := r.Snapshot()
+				cooled = &mark{time.Now(), snap.Stats.Groups, snap}
 				return
 			}
 			time.Sleep(10 * time.Millisecond)
@@ -228,6 +231,10 @@ func TestBreakerOpensForFailingGroup(t *testing.T) {
 	})
 	if opened == nil || cooled == nil {
 		t.Fatalf("the profile breaker never opened: %+v", s.Resilience.Circuits)
+	}
+	// The live snapshot names the tripped breaker (a cooldown outlasts the look).
+	if b := opened.snap.Breakers; len(b) != 1 || b[0].Group != catalog.GroupProfile || b[0].State == "closed" {
+		t.Errorf("snapshot breakers when the profile breaker opened = %+v; want profile alone", b)
 	}
 	c := s.Resilience.Circuits[catalog.GroupProfile]
 	if c.Opened < 1 {
@@ -413,5 +420,32 @@ func TestAdaptiveTimeoutsFire(t *testing.T) {
 	}
 	if roleTimeouts == 0 {
 		t.Errorf("no role request without an answer; errors %v", s.Errors)
+	}
+}
+
+// TestDegradationShowsInSnapshot: with every route failing often, the level
+// climbs, and the live snapshot (progress display, plugin) names it.
+func TestDegradationShowsInSnapshot(t *testing.T) {
+	tg := startTarget(t, usersvc.Faults{})
+	rc := resilience.Defaults()
+	rc.Breakers = false // the level, not the breakers, is under test
+	rc.Degrade = true
+	rc.DegradeInterval = 100 * time.Millisecond
+	var level string
+	runWith(t, tg.URL, baseConfig(10, 5*time.Second), rc, nil, func(r *runner.Runner) {
+		defer healTarget(tg)
+		time.Sleep(300 * time.Millisecond) // sessions started while healthy
+		if err := tg.Service.SetFaults(usersvc.Faults{ErrorRate: 0.5}); err != nil {
+			t.Error(err)
+		}
+		deadline := time.Now().Add(4 * time.Second)
+		// The first interval may mix healthy and failing requests: wait for the climb.
+		for time.Now().Before(deadline) && level != "heavy" && level != "emergency" {
+			level = r.Snapshot().Degradation
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	if level != "heavy" && level != "emergency" {
+		t.Fatalf("snapshot degradation under 50%% errors = %q; want heavy or emergency (thresholds %v)", level, rc.DegradeErrorRate)
 	}
 }

@@ -120,8 +120,21 @@ func (a *runnerRun) Status() enginerpc.RunStatus {
 			Stage:             s.Stage + 1, // the runner counts from 0, -1 for none
 			Iterations:        s.Iterations,
 			DroppedIterations: s.DroppedIterations,
+			Breakers:          breakers(s.Breakers),
+			Degradation:       s.Degradation,
 		},
 		Recent: recent,
 		Error:  s.Err,
 	}
+}
+
+func breakers(bs []resilience.BreakerStatus) []enginerpc.Breaker {
+	if len(bs) == 0 {
+		return nil
+	}
+	out := make([]enginerpc.Breaker, len(bs))
+	for i, b := range bs {
+		out[i] = enginerpc.Breaker{Group: b.Group, State: b.State}
+	}
+	return out
 }

@@ -75,6 +75,11 @@ type Snapshot struct {
 	Stage             int     // index of the current stage (--stages, --rate-stages); -1 without
 	Iterations        int64   // open model: arrivals started
 	DroppedIterations int64   // open model: arrivals that found no free VU
+
+	// Resilience (docs/resilience.md), while the run is active: the groups whose
+	// circuit breaker is not closed, and the degradation level ("" when normal).
+	Breakers    []resilience.BreakerStatus
+	Degradation string
 }
 
 // Option tunes a Runner.
@@ -626,6 +631,12 @@ func (r *Runner) Snapshot() Snapshot {
 		now = s.EndedAt
 	}
 	s.Elapsed = now.Sub(s.StartedAt)
+	if p := r.res.Load(); p != nil && s.EndedAt.IsZero() {
+		s.Breakers = p.Tripped()
+		if l := p.Level(); l != resilience.Normal {
+			s.Degradation = l.String()
+		}
+	}
 	rec := r.rec.Load()
 	if rec == nil {
 		return s

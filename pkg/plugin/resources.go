@@ -55,6 +55,16 @@ type RunStats struct {
 	Stage             int     `json:"stage"`       // the current stage, from 1; 0: no stages
 	Iterations        int64   `json:"iterations"`  // open model: arrivals started
 	DroppedIterations int64   `json:"droppedIterations"`
+	// Resilience, while the run is active: the groups whose circuit breaker is
+	// not closed and the degradation level ("" when normal).
+	Breakers    []BreakerJSON `json:"breakers"`
+	Degradation string        `json:"degradation"`
+}
+
+// BreakerJSON is one endpoint group's circuit breaker state: open or half_open.
+type BreakerJSON struct {
+	Group string `json:"group"`
+	State string `json:"state"`
 }
 
 // RequestEvent is one of a run's recent requests.
@@ -108,6 +118,10 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 	for i, e := range st.Recent {
 		recent[i] = RequestEvent{Time: e.Time.UTC(), VU: e.VU, Method: e.Method, Route: e.Route, Status: e.Status, LatencyMs: ms(e.Latency)}
 	}
+	breakers := make([]BreakerJSON, len(st.Stats.Breakers))
+	for i, b := range st.Stats.Breakers {
+		breakers[i] = BreakerJSON{Group: b.Group, State: b.State}
+	}
 	remaining := -1.0
 	if st.Stats.Remaining >= 0 {
 		remaining = math.Round(st.Stats.Remaining.Seconds()*10) / 10
@@ -153,6 +167,8 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 			Stage:             st.Stats.Stage,
 			Iterations:        st.Stats.Iterations,
 			DroppedIterations: st.Stats.DroppedIterations,
+			Breakers:          breakers,
+			Degradation:       st.Stats.Degradation,
 		},
 		Recent: recent,
 		Error:  st.Error,

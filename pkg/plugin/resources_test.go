@@ -1,12 +1,15 @@
 package plugin
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/trafficsim/trafficsim/engine/enginerpc"
 )
 
 func TestRoleMatrix(t *testing.T) {
@@ -366,5 +369,25 @@ func TestReadRoutes(t *testing.T) {
 		if !strings.Contains(body, k) {
 			t.Errorf("run status JSON lacks %s: %s", k, body)
 		}
+	}
+}
+
+// A run's tripped breakers and degradation level reach the frontend as the
+// engine reports them; with none, the list is empty, not null.
+func TestStatusCarriesResilience(t *testing.T) {
+	st := enginerpc.RunStatus{ID: "r1", State: enginerpc.StateRunning, Stats: enginerpc.RunStats{Remaining: -1,
+		Breakers: []enginerpc.Breaker{{Group: "profile", State: "open"}}, Degradation: "heavy"}}
+	b, err := json.Marshal(toRunStatus(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"breakers":[{"group":"profile","state":"open"}]`, `"degradation":"heavy"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("status JSON lacks %s: %s", want, b)
+		}
+	}
+	st.Stats.Breakers, st.Stats.Degradation = nil, ""
+	if b, _ := json.Marshal(toRunStatus(st)); !strings.Contains(string(b), `"breakers":[],"degradation":""`) {
+		t.Errorf("status JSON without breakers: %s", b)
 	}
 }

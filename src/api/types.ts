@@ -79,6 +79,10 @@ export interface RunStats {
   iterations?: number;
   /** Open model: arrivals that found no free VU. */
   droppedIterations?: number;
+  /** While the run is active: the endpoint groups whose circuit breaker is not closed. */
+  breakers?: Array<{ group: string; state: 'open' | 'half_open' }>;
+  /** While the run is active: the degradation level (light, heavy, emergency); empty when normal. */
+  degradation?: string;
 }
 
 export interface RequestEvent {

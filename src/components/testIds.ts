@@ -21,6 +21,7 @@ export const testIds = {
     recent: (id: string) => `trafficsim-run-recent-${id}`,
     dashboard: (id: string) => `trafficsim-run-dashboard-${id}`,
     live: (id: string) => `trafficsim-run-live-${id}`,
+    resilience: (id: string) => `trafficsim-run-resilience-${id}`,
   },
   scenarios: {
     card: (name: string) => `trafficsim-scenario-${name}`,

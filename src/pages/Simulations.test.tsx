@@ -432,6 +432,25 @@ describe('Simulations page', () => {
       expect(screen.queryByTestId(testIds.runs.stat('ramped1', 'target'))).not.toBeInTheDocument();
     });
 
+    it('says when the engine is protecting the target, while the run is active', async () => {
+      const stats = {
+        ...runFixture({ id: 'x' }).stats,
+        breakers: [{ group: 'profile', state: 'open' as const }],
+        degradation: 'light',
+      };
+      backend([
+        runFixture({ id: 'guarded1', stats }),
+        runFixture({ id: 'calm1' }),
+        runFixture({ id: 'ended1', state: 'finished', endedAt: '2026-11-23T03:05:00Z', stats }),
+      ]);
+      renderPage();
+      expect(await screen.findByTestId(testIds.runs.resilience('guarded1'))).toHaveTextContent(
+        'circuit open: profile · degraded: light (no admin actions, no deliberate mistakes)'
+      );
+      expect(screen.queryByTestId(testIds.runs.resilience('calm1'))).not.toBeInTheDocument();
+      expect(screen.queryByTestId(testIds.runs.resilience('ended1'))).not.toBeInTheDocument();
+    });
+
     it('shows why a run failed', async () => {
       backend([
         runFixture({

@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/trafficsim/trafficsim/engine/resilience"
+	"github.com/trafficsim/trafficsim/engine/runner"
 )
 
 // addResilienceFlags registers the flags of the run's resilience policy
@@ -39,4 +41,25 @@ func resilienceError(err error) error {
 		return fmt.Errorf("--%s: %s", fe.Field, fe.Message)
 	}
 	return err
+}
+
+// liveBreakers is the progress display's breaker line: the groups whose breaker
+// is not closed, open ones first ("open: profile · half-open: auth").
+func liveBreakers(s runner.Snapshot) string {
+	var open, half []string
+	for _, b := range s.Breakers {
+		if b.State == "open" {
+			open = append(open, b.Group)
+		} else {
+			half = append(half, b.Group)
+		}
+	}
+	var parts []string
+	if len(open) > 0 {
+		parts = append(parts, "open: "+strings.Join(open, ", "))
+	}
+	if len(half) > 0 {
+		parts = append(parts, "half-open: "+strings.Join(half, ", "))
+	}
+	return strings.Join(parts, " · ")
 }

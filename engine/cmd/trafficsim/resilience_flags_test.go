@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/resilience"
+	"github.com/trafficsim/trafficsim/engine/runner"
 )
 
 func TestResilienceFlagValidation(t *testing.T) {
@@ -61,5 +63,16 @@ func TestRunResilienceInReport(t *testing.T) {
 	r := s.Resilience
 	if r == nil || !r.Breakers || !r.AdaptiveTimeouts || r.MaxRPS != 200 || r.MaxInFlight != 3 || r.Degradation == nil || len(r.Circuits) == 0 {
 		t.Fatalf("summary resilience: %+v", r)
+	}
+}
+
+func TestLiveBreakers(t *testing.T) {
+	s := runner.Snapshot{Breakers: []resilience.BreakerStatus{
+		{Group: "admin", State: "half_open"}, {Group: "auth", State: "open"}, {Group: "profile", State: "open"}}}
+	if got, want := liveBreakers(s), "open: auth, profile · half-open: admin"; got != want {
+		t.Errorf("liveBreakers = %q, want %q", got, want)
+	}
+	if got := liveBreakers(runner.Snapshot{}); got != "" {
+		t.Errorf("liveBreakers with every breaker closed = %q, want empty", got)
 	}
 }

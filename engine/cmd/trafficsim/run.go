@@ -267,7 +267,8 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		live := func() report.Live {
 			s := r.Snapshot()
 			return report.Live{RunID: s.RunID, Scenario: cfg.Scenario, State: s.State, UsersTotal: s.TotalUsers,
-				UsersActive: s.ActiveUsers, Elapsed: s.Elapsed, Remaining: s.Remaining, Stats: s.Stats, Load: liveLoad(s)}
+				UsersActive: s.ActiveUsers, Elapsed: s.Elapsed, Remaining: s.Remaining, Stats: s.Stats, Load: liveLoad(s),
+				Breakers: liveBreakers(s), Degraded: s.Degradation}
 		}
 		p := report.NewProgress(stderr, live, popts...)
 		go func() {

@@ -287,8 +287,11 @@ type RunStats struct {
 	Stage             int64   `protobuf:"varint,15,opt,name=stage,proto3" json:"stage,omitempty"`                                                  // the current stage, from 1; 0: no stages
 	Iterations        int64   `protobuf:"varint,16,opt,name=iterations,proto3" json:"iterations,omitempty"`                                        // open model: arrivals started
 	DroppedIterations int64   `protobuf:"varint,17,opt,name=dropped_iterations,json=droppedIterations,proto3" json:"dropped_iterations,omitempty"` // open model: arrivals that found no free VU
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Resilience, while the run is active (docs/resilience.md).
+	Breakers      []*Breaker `protobuf:"bytes,18,rep,name=breakers,proto3" json:"breakers,omitempty"`       // groups whose circuit breaker is not closed
+	Degradation   string     `protobuf:"bytes,19,opt,name=degradation,proto3" json:"degradation,omitempty"` // the degradation level; empty: normal
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RunStats) Reset() {
@@ -440,6 +443,73 @@ func (x *RunStats) GetDroppedIterations() int64 {
 	return 0
 }
 
+func (x *RunStats) GetBreakers() []*Breaker {
+	if x != nil {
+		return x.Breakers
+	}
+	return nil
+}
+
+func (x *RunStats) GetDegradation() string {
+	if x != nil {
+		return x.Degradation
+	}
+	return ""
+}
+
+// Breaker is one endpoint group's circuit breaker state.
+type Breaker struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         string                 `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	State         string                 `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"` // open or half_open
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Breaker) Reset() {
+	*x = Breaker{}
+	mi := &file_enginerpc_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Breaker) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Breaker) ProtoMessage() {}
+
+func (x *Breaker) ProtoReflect() protoreflect.Message {
+	mi := &file_enginerpc_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Breaker.ProtoReflect.Descriptor instead.
+func (*Breaker) Descriptor() ([]byte, []int) {
+	return file_enginerpc_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Breaker) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *Breaker) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
 type RequestEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TimeUnixMs    int64                  `protobuf:"varint,1,opt,name=time_unix_ms,json=timeUnixMs,proto3" json:"time_unix_ms,omitempty"`
@@ -454,7 +524,7 @@ type RequestEvent struct {
 
 func (x *RequestEvent) Reset() {
 	*x = RequestEvent{}
-	mi := &file_enginerpc_proto_msgTypes[3]
+	mi := &file_enginerpc_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -466,7 +536,7 @@ func (x *RequestEvent) String() string {
 func (*RequestEvent) ProtoMessage() {}
 
 func (x *RequestEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[3]
+	mi := &file_enginerpc_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -479,7 +549,7 @@ func (x *RequestEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestEvent.ProtoReflect.Descriptor instead.
 func (*RequestEvent) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{3}
+	return file_enginerpc_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RequestEvent) GetTimeUnixMs() int64 {
@@ -540,7 +610,7 @@ type RunStatus struct {
 
 func (x *RunStatus) Reset() {
 	*x = RunStatus{}
-	mi := &file_enginerpc_proto_msgTypes[4]
+	mi := &file_enginerpc_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -552,7 +622,7 @@ func (x *RunStatus) String() string {
 func (*RunStatus) ProtoMessage() {}
 
 func (x *RunStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[4]
+	mi := &file_enginerpc_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -565,7 +635,7 @@ func (x *RunStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunStatus.ProtoReflect.Descriptor instead.
 func (*RunStatus) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{4}
+	return file_enginerpc_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RunStatus) GetId() string {
@@ -633,7 +703,7 @@ type RunList struct {
 
 func (x *RunList) Reset() {
 	*x = RunList{}
-	mi := &file_enginerpc_proto_msgTypes[5]
+	mi := &file_enginerpc_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +715,7 @@ func (x *RunList) String() string {
 func (*RunList) ProtoMessage() {}
 
 func (x *RunList) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[5]
+	mi := &file_enginerpc_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +728,7 @@ func (x *RunList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunList.ProtoReflect.Descriptor instead.
 func (*RunList) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{5}
+	return file_enginerpc_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RunList) GetRuns() []*RunStatus {
@@ -678,7 +748,7 @@ type StopRequest struct {
 
 func (x *StopRequest) Reset() {
 	*x = StopRequest{}
-	mi := &file_enginerpc_proto_msgTypes[6]
+	mi := &file_enginerpc_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -690,7 +760,7 @@ func (x *StopRequest) String() string {
 func (*StopRequest) ProtoMessage() {}
 
 func (x *StopRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[6]
+	mi := &file_enginerpc_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -703,7 +773,7 @@ func (x *StopRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopRequest.ProtoReflect.Descriptor instead.
 func (*StopRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{6}
+	return file_enginerpc_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StopRequest) GetId() string {
@@ -729,7 +799,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_enginerpc_proto_msgTypes[7]
+	mi := &file_enginerpc_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -741,7 +811,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[7]
+	mi := &file_enginerpc_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -754,7 +824,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{7}
+	return file_enginerpc_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *StatusRequest) GetId() string {
@@ -772,7 +842,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_enginerpc_proto_msgTypes[8]
+	mi := &file_enginerpc_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -784,7 +854,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[8]
+	mi := &file_enginerpc_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -797,7 +867,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{8}
+	return file_enginerpc_proto_rawDescGZIP(), []int{9}
 }
 
 type WatchRequest struct {
@@ -810,7 +880,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_enginerpc_proto_msgTypes[9]
+	mi := &file_enginerpc_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -822,7 +892,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[9]
+	mi := &file_enginerpc_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -835,7 +905,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{9}
+	return file_enginerpc_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *WatchRequest) GetId() string {
@@ -864,7 +934,7 @@ type Scenario struct {
 
 func (x *Scenario) Reset() {
 	*x = Scenario{}
-	mi := &file_enginerpc_proto_msgTypes[10]
+	mi := &file_enginerpc_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -876,7 +946,7 @@ func (x *Scenario) String() string {
 func (*Scenario) ProtoMessage() {}
 
 func (x *Scenario) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[10]
+	mi := &file_enginerpc_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -889,7 +959,7 @@ func (x *Scenario) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Scenario.ProtoReflect.Descriptor instead.
 func (*Scenario) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{10}
+	return file_enginerpc_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Scenario) GetName() string {
@@ -932,7 +1002,7 @@ type Archetype struct {
 
 func (x *Archetype) Reset() {
 	*x = Archetype{}
-	mi := &file_enginerpc_proto_msgTypes[11]
+	mi := &file_enginerpc_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +1014,7 @@ func (x *Archetype) String() string {
 func (*Archetype) ProtoMessage() {}
 
 func (x *Archetype) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[11]
+	mi := &file_enginerpc_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1027,7 @@ func (x *Archetype) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Archetype.ProtoReflect.Descriptor instead.
 func (*Archetype) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{11}
+	return file_enginerpc_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Archetype) GetName() string {
@@ -992,7 +1062,7 @@ type Weighted struct {
 
 func (x *Weighted) Reset() {
 	*x = Weighted{}
-	mi := &file_enginerpc_proto_msgTypes[12]
+	mi := &file_enginerpc_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1004,7 +1074,7 @@ func (x *Weighted) String() string {
 func (*Weighted) ProtoMessage() {}
 
 func (x *Weighted) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[12]
+	mi := &file_enginerpc_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1017,7 +1087,7 @@ func (x *Weighted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Weighted.ProtoReflect.Descriptor instead.
 func (*Weighted) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{12}
+	return file_enginerpc_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Weighted) GetName() string {
@@ -1042,7 +1112,7 @@ type ScenariosRequest struct {
 
 func (x *ScenariosRequest) Reset() {
 	*x = ScenariosRequest{}
-	mi := &file_enginerpc_proto_msgTypes[13]
+	mi := &file_enginerpc_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1054,7 +1124,7 @@ func (x *ScenariosRequest) String() string {
 func (*ScenariosRequest) ProtoMessage() {}
 
 func (x *ScenariosRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[13]
+	mi := &file_enginerpc_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1067,7 +1137,7 @@ func (x *ScenariosRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScenariosRequest.ProtoReflect.Descriptor instead.
 func (*ScenariosRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{13}
+	return file_enginerpc_proto_rawDescGZIP(), []int{14}
 }
 
 type ScenarioList struct {
@@ -1079,7 +1149,7 @@ type ScenarioList struct {
 
 func (x *ScenarioList) Reset() {
 	*x = ScenarioList{}
-	mi := &file_enginerpc_proto_msgTypes[14]
+	mi := &file_enginerpc_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1091,7 +1161,7 @@ func (x *ScenarioList) String() string {
 func (*ScenarioList) ProtoMessage() {}
 
 func (x *ScenarioList) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[14]
+	mi := &file_enginerpc_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1104,7 +1174,7 @@ func (x *ScenarioList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScenarioList.ProtoReflect.Descriptor instead.
 func (*ScenarioList) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{14}
+	return file_enginerpc_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ScenarioList) GetScenarios() []*Scenario {
@@ -1122,7 +1192,7 @@ type VersionRequest struct {
 
 func (x *VersionRequest) Reset() {
 	*x = VersionRequest{}
-	mi := &file_enginerpc_proto_msgTypes[15]
+	mi := &file_enginerpc_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1134,7 +1204,7 @@ func (x *VersionRequest) String() string {
 func (*VersionRequest) ProtoMessage() {}
 
 func (x *VersionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[15]
+	mi := &file_enginerpc_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1147,7 +1217,7 @@ func (x *VersionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionRequest.ProtoReflect.Descriptor instead.
 func (*VersionRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{15}
+	return file_enginerpc_proto_rawDescGZIP(), []int{16}
 }
 
 type VersionInfo struct {
@@ -1162,7 +1232,7 @@ type VersionInfo struct {
 
 func (x *VersionInfo) Reset() {
 	*x = VersionInfo{}
-	mi := &file_enginerpc_proto_msgTypes[16]
+	mi := &file_enginerpc_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1174,7 +1244,7 @@ func (x *VersionInfo) String() string {
 func (*VersionInfo) ProtoMessage() {}
 
 func (x *VersionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[16]
+	mi := &file_enginerpc_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1187,7 +1257,7 @@ func (x *VersionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionInfo.ProtoReflect.Descriptor instead.
 func (*VersionInfo) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{16}
+	return file_enginerpc_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *VersionInfo) GetVersion() string {
@@ -1226,7 +1296,7 @@ type PingRequest struct {
 
 func (x *PingRequest) Reset() {
 	*x = PingRequest{}
-	mi := &file_enginerpc_proto_msgTypes[17]
+	mi := &file_enginerpc_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1238,7 +1308,7 @@ func (x *PingRequest) String() string {
 func (*PingRequest) ProtoMessage() {}
 
 func (x *PingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[17]
+	mi := &file_enginerpc_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1251,7 +1321,7 @@ func (x *PingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PingRequest.ProtoReflect.Descriptor instead.
 func (*PingRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{17}
+	return file_enginerpc_proto_rawDescGZIP(), []int{18}
 }
 
 type PingResponse struct {
@@ -1263,7 +1333,7 @@ type PingResponse struct {
 
 func (x *PingResponse) Reset() {
 	*x = PingResponse{}
-	mi := &file_enginerpc_proto_msgTypes[18]
+	mi := &file_enginerpc_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1275,7 +1345,7 @@ func (x *PingResponse) String() string {
 func (*PingResponse) ProtoMessage() {}
 
 func (x *PingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[18]
+	mi := &file_enginerpc_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1288,7 +1358,7 @@ func (x *PingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PingResponse.ProtoReflect.Descriptor instead.
 func (*PingResponse) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{18}
+	return file_enginerpc_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *PingResponse) GetPid() int64 {
@@ -1333,7 +1403,7 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\x05Stage\x12\x1f\n" +
 	"\vduration_ms\x18\x01 \x01(\x03R\n" +
 	"durationMs\x12\x16\n" +
-	"\x06target\x18\x02 \x01(\x01R\x06target\"\xbe\x04\n" +
+	"\x06target\x18\x02 \x01(\x01R\x06target\"\x9e\x05\n" +
 	"\bRunStats\x12!\n" +
 	"\factive_users\x18\x01 \x01(\x03R\vactiveUsers\x12\x1f\n" +
 	"\vtotal_users\x18\x02 \x01(\x03R\n" +
@@ -1356,7 +1426,12 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\n" +
 	"iterations\x18\x10 \x01(\x03R\n" +
 	"iterations\x12-\n" +
-	"\x12dropped_iterations\x18\x11 \x01(\x03R\x11droppedIterations\"\xa5\x01\n" +
+	"\x12dropped_iterations\x18\x11 \x01(\x03R\x11droppedIterations\x12<\n" +
+	"\bbreakers\x18\x12 \x03(\v2 .trafficsim.enginerpc.v1.BreakerR\bbreakers\x12 \n" +
+	"\vdegradation\x18\x13 \x01(\tR\vdegradation\"5\n" +
+	"\aBreaker\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x12\x14\n" +
+	"\x05state\x18\x02 \x01(\tR\x05state\"\xa5\x01\n" +
 	"\fRequestEvent\x12 \n" +
 	"\ftime_unix_ms\x18\x01 \x01(\x03R\n" +
 	"timeUnixMs\x12\x0e\n" +
@@ -1437,59 +1512,61 @@ func file_enginerpc_proto_rawDescGZIP() []byte {
 	return file_enginerpc_proto_rawDescData
 }
 
-var file_enginerpc_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_enginerpc_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_enginerpc_proto_goTypes = []any{
 	(*RunConfig)(nil),        // 0: trafficsim.enginerpc.v1.RunConfig
 	(*Stage)(nil),            // 1: trafficsim.enginerpc.v1.Stage
 	(*RunStats)(nil),         // 2: trafficsim.enginerpc.v1.RunStats
-	(*RequestEvent)(nil),     // 3: trafficsim.enginerpc.v1.RequestEvent
-	(*RunStatus)(nil),        // 4: trafficsim.enginerpc.v1.RunStatus
-	(*RunList)(nil),          // 5: trafficsim.enginerpc.v1.RunList
-	(*StopRequest)(nil),      // 6: trafficsim.enginerpc.v1.StopRequest
-	(*StatusRequest)(nil),    // 7: trafficsim.enginerpc.v1.StatusRequest
-	(*ListRequest)(nil),      // 8: trafficsim.enginerpc.v1.ListRequest
-	(*WatchRequest)(nil),     // 9: trafficsim.enginerpc.v1.WatchRequest
-	(*Scenario)(nil),         // 10: trafficsim.enginerpc.v1.Scenario
-	(*Archetype)(nil),        // 11: trafficsim.enginerpc.v1.Archetype
-	(*Weighted)(nil),         // 12: trafficsim.enginerpc.v1.Weighted
-	(*ScenariosRequest)(nil), // 13: trafficsim.enginerpc.v1.ScenariosRequest
-	(*ScenarioList)(nil),     // 14: trafficsim.enginerpc.v1.ScenarioList
-	(*VersionRequest)(nil),   // 15: trafficsim.enginerpc.v1.VersionRequest
-	(*VersionInfo)(nil),      // 16: trafficsim.enginerpc.v1.VersionInfo
-	(*PingRequest)(nil),      // 17: trafficsim.enginerpc.v1.PingRequest
-	(*PingResponse)(nil),     // 18: trafficsim.enginerpc.v1.PingResponse
+	(*Breaker)(nil),          // 3: trafficsim.enginerpc.v1.Breaker
+	(*RequestEvent)(nil),     // 4: trafficsim.enginerpc.v1.RequestEvent
+	(*RunStatus)(nil),        // 5: trafficsim.enginerpc.v1.RunStatus
+	(*RunList)(nil),          // 6: trafficsim.enginerpc.v1.RunList
+	(*StopRequest)(nil),      // 7: trafficsim.enginerpc.v1.StopRequest
+	(*StatusRequest)(nil),    // 8: trafficsim.enginerpc.v1.StatusRequest
+	(*ListRequest)(nil),      // 9: trafficsim.enginerpc.v1.ListRequest
+	(*WatchRequest)(nil),     // 10: trafficsim.enginerpc.v1.WatchRequest
+	(*Scenario)(nil),         // 11: trafficsim.enginerpc.v1.Scenario
+	(*Archetype)(nil),        // 12: trafficsim.enginerpc.v1.Archetype
+	(*Weighted)(nil),         // 13: trafficsim.enginerpc.v1.Weighted
+	(*ScenariosRequest)(nil), // 14: trafficsim.enginerpc.v1.ScenariosRequest
+	(*ScenarioList)(nil),     // 15: trafficsim.enginerpc.v1.ScenarioList
+	(*VersionRequest)(nil),   // 16: trafficsim.enginerpc.v1.VersionRequest
+	(*VersionInfo)(nil),      // 17: trafficsim.enginerpc.v1.VersionInfo
+	(*PingRequest)(nil),      // 18: trafficsim.enginerpc.v1.PingRequest
+	(*PingResponse)(nil),     // 19: trafficsim.enginerpc.v1.PingResponse
 }
 var file_enginerpc_proto_depIdxs = []int32{
 	1,  // 0: trafficsim.enginerpc.v1.RunConfig.stages:type_name -> trafficsim.enginerpc.v1.Stage
 	1,  // 1: trafficsim.enginerpc.v1.RunConfig.rate_stages:type_name -> trafficsim.enginerpc.v1.Stage
-	0,  // 2: trafficsim.enginerpc.v1.RunStatus.config:type_name -> trafficsim.enginerpc.v1.RunConfig
-	2,  // 3: trafficsim.enginerpc.v1.RunStatus.stats:type_name -> trafficsim.enginerpc.v1.RunStats
-	3,  // 4: trafficsim.enginerpc.v1.RunStatus.recent:type_name -> trafficsim.enginerpc.v1.RequestEvent
-	4,  // 5: trafficsim.enginerpc.v1.RunList.runs:type_name -> trafficsim.enginerpc.v1.RunStatus
-	11, // 6: trafficsim.enginerpc.v1.Scenario.archetypes:type_name -> trafficsim.enginerpc.v1.Archetype
-	12, // 7: trafficsim.enginerpc.v1.Scenario.mix:type_name -> trafficsim.enginerpc.v1.Weighted
-	10, // 8: trafficsim.enginerpc.v1.ScenarioList.scenarios:type_name -> trafficsim.enginerpc.v1.Scenario
-	0,  // 9: trafficsim.enginerpc.v1.Engine.Start:input_type -> trafficsim.enginerpc.v1.RunConfig
-	6,  // 10: trafficsim.enginerpc.v1.Engine.Stop:input_type -> trafficsim.enginerpc.v1.StopRequest
-	7,  // 11: trafficsim.enginerpc.v1.Engine.Status:input_type -> trafficsim.enginerpc.v1.StatusRequest
-	8,  // 12: trafficsim.enginerpc.v1.Engine.List:input_type -> trafficsim.enginerpc.v1.ListRequest
-	9,  // 13: trafficsim.enginerpc.v1.Engine.Watch:input_type -> trafficsim.enginerpc.v1.WatchRequest
-	13, // 14: trafficsim.enginerpc.v1.Engine.Scenarios:input_type -> trafficsim.enginerpc.v1.ScenariosRequest
-	15, // 15: trafficsim.enginerpc.v1.Engine.Version:input_type -> trafficsim.enginerpc.v1.VersionRequest
-	17, // 16: trafficsim.enginerpc.v1.Engine.Ping:input_type -> trafficsim.enginerpc.v1.PingRequest
-	4,  // 17: trafficsim.enginerpc.v1.Engine.Start:output_type -> trafficsim.enginerpc.v1.RunStatus
-	4,  // 18: trafficsim.enginerpc.v1.Engine.Stop:output_type -> trafficsim.enginerpc.v1.RunStatus
-	4,  // 19: trafficsim.enginerpc.v1.Engine.Status:output_type -> trafficsim.enginerpc.v1.RunStatus
-	5,  // 20: trafficsim.enginerpc.v1.Engine.List:output_type -> trafficsim.enginerpc.v1.RunList
-	4,  // 21: trafficsim.enginerpc.v1.Engine.Watch:output_type -> trafficsim.enginerpc.v1.RunStatus
-	14, // 22: trafficsim.enginerpc.v1.Engine.Scenarios:output_type -> trafficsim.enginerpc.v1.ScenarioList
-	16, // 23: trafficsim.enginerpc.v1.Engine.Version:output_type -> trafficsim.enginerpc.v1.VersionInfo
-	18, // 24: trafficsim.enginerpc.v1.Engine.Ping:output_type -> trafficsim.enginerpc.v1.PingResponse
-	17, // [17:25] is the sub-list for method output_type
-	9,  // [9:17] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	3,  // 2: trafficsim.enginerpc.v1.RunStats.breakers:type_name -> trafficsim.enginerpc.v1.Breaker
+	0,  // 3: trafficsim.enginerpc.v1.RunStatus.config:type_name -> trafficsim.enginerpc.v1.RunConfig
+	2,  // 4: trafficsim.enginerpc.v1.RunStatus.stats:type_name -> trafficsim.enginerpc.v1.RunStats
+	4,  // 5: trafficsim.enginerpc.v1.RunStatus.recent:type_name -> trafficsim.enginerpc.v1.RequestEvent
+	5,  // 6: trafficsim.enginerpc.v1.RunList.runs:type_name -> trafficsim.enginerpc.v1.RunStatus
+	12, // 7: trafficsim.enginerpc.v1.Scenario.archetypes:type_name -> trafficsim.enginerpc.v1.Archetype
+	13, // 8: trafficsim.enginerpc.v1.Scenario.mix:type_name -> trafficsim.enginerpc.v1.Weighted
+	11, // 9: trafficsim.enginerpc.v1.ScenarioList.scenarios:type_name -> trafficsim.enginerpc.v1.Scenario
+	0,  // 10: trafficsim.enginerpc.v1.Engine.Start:input_type -> trafficsim.enginerpc.v1.RunConfig
+	7,  // 11: trafficsim.enginerpc.v1.Engine.Stop:input_type -> trafficsim.enginerpc.v1.StopRequest
+	8,  // 12: trafficsim.enginerpc.v1.Engine.Status:input_type -> trafficsim.enginerpc.v1.StatusRequest
+	9,  // 13: trafficsim.enginerpc.v1.Engine.List:input_type -> trafficsim.enginerpc.v1.ListRequest
+	10, // 14: trafficsim.enginerpc.v1.Engine.Watch:input_type -> trafficsim.enginerpc.v1.WatchRequest
+	14, // 15: trafficsim.enginerpc.v1.Engine.Scenarios:input_type -> trafficsim.enginerpc.v1.ScenariosRequest
+	16, // 16: trafficsim.enginerpc.v1.Engine.Version:input_type -> trafficsim.enginerpc.v1.VersionRequest
+	18, // 17: trafficsim.enginerpc.v1.Engine.Ping:input_type -> trafficsim.enginerpc.v1.PingRequest
+	5,  // 18: trafficsim.enginerpc.v1.Engine.Start:output_type -> trafficsim.enginerpc.v1.RunStatus
+	5,  // 19: trafficsim.enginerpc.v1.Engine.Stop:output_type -> trafficsim.enginerpc.v1.RunStatus
+	5,  // 20: trafficsim.enginerpc.v1.Engine.Status:output_type -> trafficsim.enginerpc.v1.RunStatus
+	6,  // 21: trafficsim.enginerpc.v1.Engine.List:output_type -> trafficsim.enginerpc.v1.RunList
+	5,  // 22: trafficsim.enginerpc.v1.Engine.Watch:output_type -> trafficsim.enginerpc.v1.RunStatus
+	15, // 23: trafficsim.enginerpc.v1.Engine.Scenarios:output_type -> trafficsim.enginerpc.v1.ScenarioList
+	17, // 24: trafficsim.enginerpc.v1.Engine.Version:output_type -> trafficsim.enginerpc.v1.VersionInfo
+	19, // 25: trafficsim.enginerpc.v1.Engine.Ping:output_type -> trafficsim.enginerpc.v1.PingResponse
+	18, // [18:26] is the sub-list for method output_type
+	10, // [10:18] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_enginerpc_proto_init() }
@@ -1503,7 +1580,7 @@ func file_enginerpc_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_enginerpc_proto_rawDesc), len(file_enginerpc_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

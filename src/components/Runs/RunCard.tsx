@@ -8,7 +8,7 @@ import { ApiError } from '../../api/errors';
 import { isActive, RunStatus } from '../../api/types';
 import { fresher, useLiveRun } from '../../hooks/useLiveRun';
 import { runDashboardUrl } from '../../dashboard';
-import { formatDateTime, formatLoadModel } from '../../format';
+import { formatDateTime, formatLoadModel, formatResilience } from '../../format';
 import { ControlPermission } from '../../roles';
 import { testIds } from '../testIds';
 import { RecentRequests } from './RecentRequests';
@@ -129,6 +129,16 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
       {stopError && (
         <Alert severity="error" title={stopError.title} data-testid={testIds.runs.stopError(run.id)}>
           {stopError.message}
+        </Alert>
+      )}
+      {active && formatResilience(run.stats) && (
+        <Alert
+          severity="warning"
+          title="The engine is protecting the target"
+          data-testid={testIds.runs.resilience(run.id)}
+        >
+          {formatResilience(run.stats)}. The VUs turn to other work until the target recovers; the simulator
+          dashboard&apos;s Resilience row shows it over time.
         </Alert>
       )}
       {error && active && (
