@@ -1,10 +1,12 @@
 package client
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
-	"strings"
-	"unicode/utf8"
+	"io"
+	"sync"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Entry is what a VU keeps of one record of a page answer (a user, role or
@@ -33,175 +35,189 @@ func (p *Profile) referencePage() bool {
 }
 
 // decodePage parses a reference-shaped page answer ({"data": [{...}, ...]})
-// into entries. It checks the answer is valid JSON, then walks it once, copying
-// out only the four fields of each record and skipping the rest: decoding into
+// into entries in one validating pass of a streaming JSON decoder
+// (go-json-experiment's jsontext, the basis of encoding/json/v2), copying out
+// only the four fields of each record and skipping the rest: decoding into
 // map[string]any built ~12 objects per listed user, and encoding/json's
 // reflection-driven struct decoding was not much cheaper — together most of
-// the CPU of parsing the answers VUs read. Other shapes (no list under "data",
-// records that are not objects) return errNotReference: the caller parses
-// them in full.
+// the CPU of parsing the answers VUs read. The kept texts go end to end into
+// one buffer that becomes a single string the entries slice: two allocations
+// per page. Any other shape, and anything unusual (invalid JSON, invalid
+// UTF-8, escaped names), returns an error: the caller then parses the answer
+// in full with encoding/json, whose result is the reference (FuzzDecodePage).
 func decodePage(b []byte) ([]Entry, error) {
-	if !json.Valid(b) {
-		return nil, errors.New("invalid JSON")
+	p := pagePool.Get().(*pageReader)
+	defer p.release()
+	p.r.Reset(b)
+	p.dec.Reset(&p.r, pageOptions...)
+	return p.page()
+}
+
+// pageOptions make jsontext accept what encoding/json does: a repeated name
+// (the last one wins) and invalid UTF-8 (made U+FFFD; such a page is left to
+// the full parse).
+var pageOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
+
+// pageReader is decodePage's working memory, reused across answers.
+type pageReader struct {
+	r    bytes.Reader
+	dec  *jsontext.Decoder
+	buf  []byte   // the kept texts, end to end
+	recs []record // one per record of the page
+	esc  []byte   // the last member name that had escapes, unquoted
+}
+
+// record locates the ID, Username, Email and Name of one entry in buf.
+type record [4]struct{ off, end int }
+
+var pagePool = sync.Pool{New: func() any {
+	p := &pageReader{}
+	p.dec = jsontext.NewDecoder(&p.r)
+	return p
+}}
+
+func (p *pageReader) release() {
+	p.r.Reset(nil)
+	p.dec.Reset(&p.r) // drop the answer
+	if cap(p.buf) > 64<<10 || cap(p.recs) > 4096 {
+		p.buf, p.recs = nil, nil // do not keep a rare large page's memory
 	}
-	s := walker{b: b}
-	s.ws()
-	if !s.at('{') {
+	p.buf, p.recs = p.buf[:0], p.recs[:0]
+	pagePool.Put(p)
+}
+
+func (p *pageReader) page() ([]Entry, error) {
+	d := p.dec
+	if d.PeekKind() != '{' {
 		return nil, errNotReference
 	}
-	var out []Entry
-	s.members(func(key []byte) {
-		if string(key) != "data" {
-			s.skip()
-			return
+	found := false // the last "data" of the answer is a list of records
+	if _, err := d.ReadToken(); err != nil {
+		return nil, err
+	}
+	for d.PeekKind() != '}' {
+		name, err := p.name()
+		if err != nil {
+			return nil, err
 		}
-		out = nil
-		if !s.at('[') {
-			s.skip()
-			return
-		}
-		out = []Entry{}
-		s.i++
-		for s.ws(); !s.at(']'); s.ws() {
-			if !s.at('{') {
-				out = nil // not a list of records
-				s.i = len(s.b)
-				return
+		if string(name) != "data" {
+			if err := d.SkipValue(); err != nil {
+				return nil, err
 			}
-			var e Entry
-			s.members(func(field []byte) {
-				switch string(field) {
-				case "id":
-					e.ID = s.text()
-				case "username":
-					e.Username = s.text()
-				case "email":
-					e.Email = s.text()
-				case "name":
-					e.Name = s.text()
-				default:
-					s.skip()
-				}
-			})
-			out = append(out, e)
-			if s.ws(); s.at(',') {
-				s.i++
-			}
+			continue
 		}
-		s.i++
-	})
-	if out == nil {
+		if found, err = p.records(); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := d.ReadToken(); err != nil { // }
+		return nil, err
+	}
+	if _, err := d.ReadToken(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("data after the answer's JSON value")
+	}
+	if !found {
 		return nil, errNotReference
+	}
+	all := string(p.buf)
+	out := make([]Entry, len(p.recs))
+	for i, r := range p.recs {
+		out[i] = Entry{ID: all[r[0].off:r[0].end], Username: all[r[1].off:r[1].end],
+			Email: all[r[2].off:r[2].end], Name: all[r[3].off:r[3].end]}
 	}
 	return out, nil
 }
 
-// walker reads JSON already checked by json.Valid, so it can skip most
-// checks: it never reads past the end of valid input.
-type walker struct {
-	b []byte
-	i int
-}
-
-func (s *walker) at(c byte) bool { return s.i < len(s.b) && s.b[s.i] == c }
-
-func (s *walker) ws() {
-	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
-		s.i++
+// records reads the value of "data" (a repeated name: the last one wins, as in
+// encoding/json), reporting whether it is a list of records.
+func (p *pageReader) records() (bool, error) {
+	d := p.dec
+	p.buf, p.recs = p.buf[:0], p.recs[:0]
+	if d.PeekKind() != '[' {
+		return false, d.SkipValue()
 	}
-}
-
-// members walks the object at s.i, calling f with each key and s.i at its
-// value; f must consume the value. It leaves s.i after the closing brace.
-func (s *walker) members(f func(key []byte)) {
-	s.i++ // {
-	for s.ws(); s.i < len(s.b) && !s.at('}'); s.ws() {
-		key := s.raw()
-		s.ws()
-		s.i++ // :
-		s.ws()
-		f(key)
-		if s.ws(); s.at(',') {
-			s.i++
-		}
+	if _, err := d.ReadToken(); err != nil {
+		return false, err
 	}
-	s.i++ // }
-}
-
-// str reads the string at s.i.
-func (s *walker) str() string { return string(s.raw()) }
-
-// raw reads the string at s.i: its text inside the answer when it needs no
-// unescaping (no copy), else the unescaped text.
-func (s *walker) raw() []byte {
-	start := s.i
-	escaped, multibyte := false, false
-	for s.i++; s.i < len(s.b) && s.b[s.i] != '"'; s.i++ {
-		switch {
-		case s.b[s.i] == '\\':
-			escaped = true
-			s.i++
-		case s.b[s.i] >= utf8.RuneSelf:
-			multibyte = true
-		}
-	}
-	s.i++
-	raw := s.b[start:min(s.i, len(s.b))]
-	// encoding/json turns invalid UTF-8 into U+FFFD: let it, when in doubt.
-	if !escaped && (!multibyte || utf8.Valid(raw)) {
-		return raw[1 : len(raw)-1]
-	}
-	var out string
-	_ = json.Unmarshal(raw, &out) // valid JSON: cannot fail
-	return []byte(out)
-}
-
-// text reads a value as asString renders it: a string, or a number's literal;
-// "" for anything else.
-func (s *walker) text() string {
-	switch c := s.b[s.i]; {
-	case c == '"':
-		return s.str()
-	case c == '-' || c >= '0' && c <= '9':
-		start := s.i
-		for s.i < len(s.b) && strings.IndexByte("+-.eE0123456789", s.b[s.i]) >= 0 {
-			s.i++
-		}
-		return string(s.b[start:s.i])
-	}
-	s.skip()
-	return ""
-}
-
-// skip passes over the value at s.i.
-func (s *walker) skip() {
-	depth := 0
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case '"':
-			s.str()
-			if depth == 0 {
-				return
+	records := true
+	for d.PeekKind() != ']' {
+		if d.PeekKind() != '{' {
+			records = false
+			if err := d.SkipValue(); err != nil {
+				return false, err
 			}
 			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				s.i++
-				return
+		}
+		if _, err := d.ReadToken(); err != nil {
+			return false, err
+		}
+		var r record
+		for d.PeekKind() != '}' {
+			name, err := p.name()
+			if err != nil {
+				return false, err
 			}
-			if depth < 0 { // the end of the enclosing value: not ours
-				return
-			}
-		case ',':
-			if depth == 0 {
-				return
+			if err := p.field(&r, name); err != nil {
+				return false, err
 			}
 		}
-		s.i++
+		if _, err := d.ReadToken(); err != nil { // }
+			return false, err
+		}
+		p.recs = append(p.recs, r)
 	}
+	_, err := d.ReadToken() // ]
+	return records, err
+}
+
+// name reads a member's name, unquoted (valid until the next read).
+func (p *pageReader) name() ([]byte, error) {
+	v, err := p.dec.ReadValue()
+	if err != nil {
+		return nil, err
+	}
+	if bytes.IndexByte(v, '\\') < 0 {
+		return v[1 : len(v)-1], nil
+	}
+	p.esc, err = jsontext.AppendUnquote(p.esc[:0], v)
+	return p.esc, err
+}
+
+// field reads the value of a record's member: one of the four kept fields as
+// asString renders it (a string, or a number's literal; "" for anything
+// else), or skipped.
+func (p *pageReader) field(r *record, name []byte) error {
+	k := -1
+	switch string(name) {
+	case "id":
+		k = 0
+	case "username":
+		k = 1
+	case "email":
+		k = 2
+	case "name":
+		k = 3
+	}
+	d := p.dec
+	kind := d.PeekKind()
+	if k < 0 || kind != '"' && kind != '0' {
+		if k >= 0 {
+			r[k].off, r[k].end = 0, 0 // a later null replaces an earlier value
+		}
+		return d.SkipValue()
+	}
+	v, err := d.ReadValue()
+	if err != nil {
+		return err
+	}
+	start := len(p.buf)
+	if kind == '0' {
+		p.buf = append(p.buf, v...)
+	} else if p.buf, err = jsontext.AppendUnquote(p.buf, v); err != nil {
+		return err // invalid UTF-8: left to the full parse
+	}
+	r[k].off, r[k].end = start, len(p.buf)
+	return nil
 }
 
 // Entries returns the records of a page answer (Call.Decode and Call.Page set).
