@@ -100,12 +100,14 @@ const DEGRADATION: Record<string, string> = {
  */
 export function formatResilience(s: Pick<RunStats, 'breakers' | 'degradation'>): string {
   const groups = (state: string) => (s.breakers ?? []).filter((b) => b.state === state).map((b) => b.group);
+  const open = groups('open');
+  const halfOpen = groups('half_open');
   const parts: string[] = [];
-  if (groups('open').length > 0) {
-    parts.push(`circuit open: ${groups('open').join(', ')}`);
+  if (open.length > 0) {
+    parts.push(`circuit open: ${open.join(', ')}`);
   }
-  if (groups('half_open').length > 0) {
-    parts.push(`half-open: ${groups('half_open').join(', ')}`);
+  if (halfOpen.length > 0) {
+    parts.push(`half-open: ${halfOpen.join(', ')}`);
   }
   if (s.degradation) {
     const what = DEGRADATION[s.degradation];

@@ -43,8 +43,8 @@ func (p *Profile) referencePage() bool {
 // the CPU of parsing the answers VUs read. The kept texts go end to end into
 // one buffer that becomes a single string the entries slice: two allocations
 // per page. Any other shape, and anything unusual (invalid JSON, invalid
-// UTF-8, escaped names), returns an error: the caller then parses the answer
-// in full with encoding/json, whose result is the reference (FuzzDecodePage).
+// UTF-8), returns an error: the caller then parses the answer in full with
+// encoding/json, whose result is the reference (FuzzDecodePage).
 func decodePage(b []byte) ([]Entry, error) {
 	p := pagePool.Get().(*pageReader)
 	defer p.release()

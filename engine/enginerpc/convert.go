@@ -51,34 +51,12 @@ func configToPB(c RunConfig) *enginepb.RunConfig {
 		AdminPassword:   c.AdminPassword,
 		Cleanup:         c.Cleanup,
 		RampUpMs:        c.RampUp.Milliseconds(),
-		Stages:          stagesToPB(c.Stages),
+		Stages:          each(c.Stages, stageToPB),
 		Rate:            c.Rate,
-		RateStages:      stagesToPB(c.RateStages),
+		RateStages:      each(c.RateStages, stageToPB),
 		MaxVus:          int64(c.MaxVUs),
 		MaxRps:          c.MaxRPS,
 	}
-}
-
-func stagesToPB(st []Stage) []*enginepb.Stage {
-	if len(st) == 0 {
-		return nil
-	}
-	out := make([]*enginepb.Stage, len(st))
-	for i, s := range st {
-		out[i] = &enginepb.Stage{DurationMs: s.Duration.Milliseconds(), Target: s.Target}
-	}
-	return out
-}
-
-func stagesFromPB(st []*enginepb.Stage) []Stage {
-	if len(st) == 0 {
-		return nil
-	}
-	out := make([]Stage, len(st))
-	for i, s := range st {
-		out[i] = Stage{Duration: msToDuration(s.GetDurationMs()), Target: s.GetTarget()}
-	}
-	return out
 }
 
 func configFromPB(c *enginepb.RunConfig) RunConfig {
@@ -100,9 +78,9 @@ func configFromPB(c *enginepb.RunConfig) RunConfig {
 		AdminPassword:   c.GetAdminPassword(),
 		Cleanup:         c.GetCleanup(),
 		RampUp:          msToDuration(c.GetRampUpMs()),
-		Stages:          stagesFromPB(c.GetStages()),
+		Stages:          each(c.GetStages(), stageFromPB),
 		Rate:            c.GetRate(),
-		RateStages:      stagesFromPB(c.GetRateStages()),
+		RateStages:      each(c.GetRateStages(), stageFromPB),
 		MaxVUs:          int(c.GetMaxVus()),
 		MaxRPS:          c.GetMaxRps(),
 	}
@@ -147,7 +125,7 @@ func statusToPB(s RunStatus) *enginepb.RunStatus {
 			Stage:             int64(st.Stage),
 			Iterations:        st.Iterations,
 			DroppedIterations: st.DroppedIterations,
-			Breakers:          breakersToPB(st.Breakers),
+			Breakers:          each(st.Breakers, breakerToPB),
 			Degradation:       st.Degradation,
 		},
 		Recent: recent,
@@ -207,7 +185,7 @@ func statusFromPB(s *enginepb.RunStatus) RunStatus {
 			Stage:             int(st.GetStage()),
 			Iterations:        st.GetIterations(),
 			DroppedIterations: st.GetDroppedIterations(),
-			Breakers:          breakersFromPB(st.GetBreakers()),
+			Breakers:          each(st.GetBreakers(), breakerFromPB),
 			Degradation:       st.GetDegradation(),
 		},
 		Recent: recent,
@@ -237,24 +215,31 @@ func scenarioFromPB(s *enginepb.Scenario) Scenario {
 	return out
 }
 
-func breakersToPB(bs []Breaker) []*enginepb.Breaker {
-	if len(bs) == 0 {
+// each converts every element of in with f; nil for none, as the messages
+// and the Go types leave empty lists.
+func each[T, U any](in []T, f func(T) U) []U {
+	if len(in) == 0 {
 		return nil
 	}
-	out := make([]*enginepb.Breaker, len(bs))
-	for i, b := range bs {
-		out[i] = &enginepb.Breaker{Group: b.Group, State: b.State}
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
 	}
 	return out
 }
 
-func breakersFromPB(bs []*enginepb.Breaker) []Breaker {
-	if len(bs) == 0 {
-		return nil
-	}
-	out := make([]Breaker, len(bs))
-	for i, b := range bs {
-		out[i] = Breaker{Group: b.GetGroup(), State: b.GetState()}
-	}
-	return out
+func stageToPB(s Stage) *enginepb.Stage {
+	return &enginepb.Stage{DurationMs: s.Duration.Milliseconds(), Target: s.Target}
+}
+
+func stageFromPB(s *enginepb.Stage) Stage {
+	return Stage{Duration: msToDuration(s.GetDurationMs()), Target: s.GetTarget()}
+}
+
+func breakerToPB(b Breaker) *enginepb.Breaker {
+	return &enginepb.Breaker{Group: b.Group, State: b.State}
+}
+
+func breakerFromPB(b *enginepb.Breaker) Breaker {
+	return Breaker{Group: b.GetGroup(), State: b.GetState()}
 }

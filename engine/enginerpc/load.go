@@ -1,10 +1,6 @@
 package enginerpc
 
-import (
-	"strings"
-
-	"github.com/trafficsim/trafficsim/engine/loadshape"
-)
+import "github.com/trafficsim/trafficsim/engine/loadshape"
 
 // Stage is one step of a load model: over Duration the load moves linearly to
 // Target (virtual users, or arrivals per second).
@@ -33,14 +29,4 @@ func FormatRate(perSecond float64) string {
 
 // FormatStages spells stages as ParseStages (rate false) or ParseRateStages
 // (rate true) reads them; "" for none.
-func FormatStages(st []Stage, rate bool) string {
-	parts := make([]string, len(st))
-	for i, s := range st {
-		if rate {
-			parts[i] = s.Duration.String() + ":" + loadshape.FormatRate(s.Target)
-		} else {
-			parts[i] = s.String()
-		}
-	}
-	return strings.Join(parts, ",")
-}
+func FormatStages(st []Stage, rate bool) string { return loadshape.FormatStages(st, rate) }

@@ -105,6 +105,20 @@ func ParseRate(s string) (float64, error) {
 	return r, nil
 }
 
+// FormatStages spells stages as the flags take them: virtual-user stages as
+// ParseStages reads them, arrival-rate stages (rate true) as ParseRateStages does.
+func FormatStages(st []Stage, rate bool) string {
+	parts := make([]string, len(st))
+	for i, s := range st {
+		if rate {
+			parts[i] = s.Duration.String() + ":" + FormatRate(s.Target)
+		} else {
+			parts[i] = s.String()
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
 // FormatRate spells a rate per second the way ParseRate reads it.
 func FormatRate(perSecond float64) string {
 	return strconv.FormatFloat(perSecond, 'f', -1, 64) + "/s"

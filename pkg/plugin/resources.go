@@ -330,8 +330,20 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 		}
 		baseURL = t.url
 	}
-	load, ferr := a.loadModel(c)
-	if ferr != nil {
+	cfg := enginerpc.RunConfig{
+		Users:           c.Users,
+		MinRequestCount: c.MinRequestCount,
+		MaxRequestCount: c.MaxRequestCount,
+		Duration:        time.Duration(c.DurationSeconds) * time.Second,
+		BaseURL:         baseURL,
+		DelayMin:        time.Duration(c.DelayMinMs) * time.Millisecond,
+		DelayMax:        time.Duration(c.DelayMaxMs) * time.Millisecond,
+		Scenario:        c.Scenario,
+		Seed:            c.Seed,
+		AdminPassword:   a.settings.TargetAdminPassword,
+		Cleanup:         true,
+	}
+	if ferr := a.loadModel(c, &cfg); ferr != nil {
 		return enginerpc.RunConfig{}, http.StatusBadRequest, ferr
 	}
 	scenarios, err := a.host.Scenarios(r.Context())
@@ -345,37 +357,17 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 		}
 		return bad("scenario", "%q is not a built-in scenario; choose one of %s", c.Scenario, strings.Join(names, ", "))
 	}
-	cfg := enginerpc.RunConfig{
-		Users:           c.Users,
-		MinRequestCount: c.MinRequestCount,
-		MaxRequestCount: c.MaxRequestCount,
-		Duration:        time.Duration(c.DurationSeconds) * time.Second,
-		BaseURL:         baseURL,
-		DelayMin:        time.Duration(c.DelayMinMs) * time.Millisecond,
-		DelayMax:        time.Duration(c.DelayMaxMs) * time.Millisecond,
-		Scenario:        c.Scenario,
-		Seed:            c.Seed,
-		AdminPassword:   a.settings.TargetAdminPassword,
-		Cleanup:         true,
-		RampUp:          load.RampUp,
-		Stages:          load.Stages,
-		Rate:            load.Rate,
-		RateStages:      load.RateStages,
-		MaxVUs:          load.MaxVUs,
-		MaxRPS:          load.MaxRPS,
-	}
 	return cfg, 0, nil
 }
 
-// loadModel reads the load-model fields and checks that no model asks for more
-// VUs than the app's maxUsers. How the fields combine (stages or a rate, not
-// both) is the engine's rule; its errors come back in the API's words
-// (engineWords).
-func (a *App) loadModel(c RunConfig) (enginerpc.RunConfig, *enginerpc.FieldError) {
-	bad := func(field, format string, args ...any) (enginerpc.RunConfig, *enginerpc.FieldError) {
-		return enginerpc.RunConfig{}, &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+// loadModel reads the load-model fields into out and checks that no model asks
+// for more VUs than the app's maxUsers. How the fields combine (stages or a
+// rate, not both) is the engine's rule; its errors come back in the API's
+// words (engineWords).
+func (a *App) loadModel(c RunConfig, out *enginerpc.RunConfig) *enginerpc.FieldError {
+	bad := func(field, format string, args ...any) *enginerpc.FieldError {
+		return &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
 	}
-	var out enginerpc.RunConfig
 	var err error
 	if c.RampUpSeconds < 0 {
 		return bad("rampUpSeconds", "must be 0 (every user at once) or more")
@@ -410,7 +402,7 @@ func (a *App) loadModel(c RunConfig) (enginerpc.RunConfig, *enginerpc.FieldError
 			return bad("stages", "stage %d asks for %g VUs, above the limit of %d users per run set by the app's maxUsers setting", i+1, st.Target, a.settings.MaxUsers)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // engineFields maps the engine's (protobuf) field names to the API's.

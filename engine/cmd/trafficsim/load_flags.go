@@ -73,19 +73,11 @@ func loadText(c runner.Config) string {
 		}
 		shape := loadshape.FormatRate(c.Rate)
 		if len(c.RateStages) > 0 {
-			parts := make([]string, len(c.RateStages))
-			for i, s := range c.RateStages {
-				parts[i] = s.Duration.String() + ":" + loadshape.FormatRate(s.Target)
-			}
-			shape = "rate stages " + strings.Join(parts, ",")
+			shape = "rate stages " + loadshape.FormatStages(c.RateStages, true)
 		}
 		return fmt.Sprintf("open model %s on a pool of %d VUs", shape, pool)
 	case len(c.Stages) > 0:
-		parts := make([]string, len(c.Stages))
-		for i, s := range c.Stages {
-			parts[i] = s.String()
-		}
-		return "VU stages " + strings.Join(parts, ",")
+		return "VU stages " + loadshape.FormatStages(c.Stages, false)
 	case c.RampUp > 0:
 		return fmt.Sprintf("%d users ramped up over %v", c.Users, c.RampUp)
 	}

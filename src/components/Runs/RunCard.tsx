@@ -35,6 +35,7 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
   const { run, live, error } = useLiveRun(known);
   const active = isActive(run);
   const c = run.config;
+  const protecting = active ? formatResilience(run.stats) : '';
 
   const stop = async (graceful: boolean) => {
     setStopping(true);
@@ -131,14 +132,14 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
           {stopError.message}
         </Alert>
       )}
-      {active && formatResilience(run.stats) && (
+      {protecting && (
         <Alert
           severity="warning"
           title="The engine is protecting the target"
           data-testid={testIds.runs.resilience(run.id)}
         >
-          {formatResilience(run.stats)}. The VUs turn to other work until the target recovers; the simulator
-          dashboard&apos;s Resilience row shows it over time.
+          {protecting}. The VUs turn to other work until the target recovers; the simulator dashboard&apos;s Resilience
+          row shows it over time.
         </Alert>
       )}
       {error && active && (
