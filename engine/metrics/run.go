@@ -77,6 +77,7 @@ type Run struct {
 	sessionDuration *prometheus.HistogramVec
 	journeys        *prometheus.CounterVec
 	tokenOps        *prometheus.CounterVec
+	foreign         *prometheus.CounterVec
 	runInfo         prometheus.Gauge
 	dropped         prometheus.Counter
 	targetVUs       prometheus.Gauge
@@ -149,6 +150,10 @@ func NewRun(info RunInfo, reg prometheus.Registerer, opts ...Option) (*Run, erro
 			Name: "trafficsim_token_operations_total", ConstLabels: run,
 			Help: "Token operations (login, refresh, logout) by result (success, failure).",
 		}, []string{"op", "result"}),
+		foreign: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trafficsim_foreign_records_skipped_total", ConstLabels: run,
+			Help: "Records the run remembered whose id, read before a change or delete, held a record that is not the run's (the target handed the id out again); left alone.",
+		}, []string{"kind"}),
 		runInfo: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "trafficsim_run_info",
 			ConstLabels: prometheus.Labels{
@@ -184,6 +189,9 @@ func NewRun(info RunInfo, reg prometheus.Registerer, opts ...Option) (*Run, erro
 			r.shards[i].svc = hdrhistogram.New(hdrLowest, hdrHighest, hdrSignificant)
 		}
 	}
+	for _, kind := range []string{"user", "role", "permission"} {
+		r.foreign.WithLabelValues(kind) // zeros rather than gaps
+	}
 	for st := range numVUStates {
 		// Pre-create all states so dashboards see zeros rather than gaps.
 		r.vuGauges[st] = r.virtualUsers.WithLabelValues(string(vuStates[st]))
@@ -212,7 +220,7 @@ func checkBuckets(what string, b []float64) error {
 func (r *Run) collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		r.requests, r.virtualUsers, r.sessions,
-		r.sessionDuration, r.journeys, r.tokenOps, r.runInfo,
+		r.sessionDuration, r.journeys, r.tokenOps, r.foreign, r.runInfo,
 		r.dropped, r.targetVUs, r.targetRate,
 	}
 }
@@ -333,6 +341,10 @@ func (r *Run) TokenOp(op string, ok bool) {
 		c.failureCtr.Inc()
 	}
 }
+
+// ForeignSkipped counts a remembered record whose id now holds a record that
+// is not the run's (kind: user, role or permission).
+func (r *Run) ForeignSkipped(kind string) { r.foreign.WithLabelValues(kind).Inc() }
 
 // DroppedIteration counts an arrival that found no free VU (open model).
 func (r *Run) DroppedIteration() {

@@ -88,8 +88,16 @@ func WriteFinal(w io.Writer, s Summary) error {
 	t.write(&b)
 
 	c := s.Cleanup
-	fmt.Fprintf(&b, "\nCleanup     created %d · deleted %d · left %d\n", c.Created, c.Deleted, c.Left)
-	if c.Left > 0 {
+	fmt.Fprintf(&b, "\nCleanup     created %d · deleted %d · left %s · foreign skipped %d",
+		c.Created, c.Deleted, leftText(c), c.ForeignSkipped)
+	if c.Gone > 0 {
+		fmt.Fprintf(&b, " · gone %d (vanished from the target without the run deleting them)", c.Gone)
+	}
+	b.WriteString("\n")
+	if !c.Verified && c.Reason != "" {
+		fmt.Fprintf(&b, "  not verified: %s\n", c.Reason)
+	}
+	if c.Left > 0 || !c.Verified && c.Created > 0 {
 		names := strings.Join(c.LeftNames[:min(len(c.LeftNames), maxLeftNames)], ", ")
 		if n := len(c.LeftNames) - maxLeftNames; n > 0 {
 			names += fmt.Sprintf(", … and %d more (all of them in the --summary JSON)", n)
@@ -176,4 +184,16 @@ func (t *table) write(b *strings.Builder) {
 		b.WriteString(strings.TrimRight(line.String(), " "))
 		b.WriteByte('\n')
 	}
+}
+
+// leftText is the cleanup's left and whether it is what the target has: an
+// unverified cleanup never claims that nothing is left.
+func leftText(c CleanupSummary) string {
+	switch {
+	case c.Verified:
+		return fmt.Sprintf("%d · verified", c.Left)
+	case c.Left == 0:
+		return "unknown · not verified"
+	}
+	return fmt.Sprintf("%d · not verified", c.Left)
 }

@@ -195,6 +195,7 @@ func Merge(in []ShardSummary) (Merged, error) {
 		TokenOps: map[string]map[string]int64{}, VUs: map[metrics.VUState]int64{}}
 	archDur := map[string]float64{} // session seconds per archetype
 	var cleanup CleanupResult
+	var unverified []string // reasons of shards whose cleanup could not verify
 	var cleanupErrs, targets, states []string
 	var thresholdExprs []string
 	disabled := 0 // shards run with --cleanup=false
@@ -304,6 +305,11 @@ func Merge(in []ShardSummary) (Merged, error) {
 		cleanup.Created += s.Cleanup.Created
 		cleanup.Deleted += s.Cleanup.Deleted
 		cleanup.Left = append(cleanup.Left, s.Cleanup.LeftNames...)
+		cleanup.Gone += s.Cleanup.Gone
+		cleanup.ForeignSkipped += s.Cleanup.ForeignSkipped
+		if !s.Cleanup.Verified {
+			unverified = append(unverified, "shard "+s.Shard.String()+": "+s.Cleanup.Reason)
+		}
 		if s.Cleanup.Error == CleanupDisabled {
 			disabled++
 		} else if s.Cleanup.Error != "" {
@@ -374,6 +380,8 @@ func Merge(in []ShardSummary) (Merged, error) {
 		}
 	}
 	cleanup.Err = strings.Join(cleanupErrs, "; ")
+	cleanup.Verified = len(unverified) == 0
+	cleanup.Reason = strings.Join(unverified, "; ")
 	if disabled == len(in) {
 		cleanup.Err = CleanupDisabled
 	}

@@ -311,7 +311,7 @@ func TestSummaryJSONFields(t *testing.T) {
 	}
 	wantKeys("outcomes", m["outcomes"], "success", "client_error", "server_error", "network_error")
 	wantKeys("groups", m["groups"], "auth", "user_query", "user_mutation", "profile", "role_permission", "admin")
-	wantKeys("cleanup", m["cleanup"], "created", "deleted", "left", "left_names")
+	wantKeys("cleanup", m["cleanup"], "created", "deleted", "left", "left_names", "verified", "foreign_skipped", "gone")
 	wantKeys("archetypes", m["archetypes"], "new_user", "active_user", "admin", "power_user")
 	wantKeys("archetypes.admin", m["archetypes"].(map[string]any)["admin"], "vus", "sessions", "journeys_completed", "journeys_aborted", "mean_session_seconds")
 	wantKeys("token_operations", m["token_operations"], "login", "refresh", "logout")

@@ -46,9 +46,20 @@ type SummaryMeta struct {
 // run created. The runner fills it.
 type CleanupResult struct {
 	Created int      // users (and other records) the run created
-	Deleted int      // of those, deleted again
-	Left    []string // names of what could not be deleted
+	Deleted int      // of those, deleted by the run (a VU or the cleanup): the target answered the delete
+	Left    []string // names of what is left: found by the verification, else what the run did not delete
 	Err     string   // why cleanup failed or was skipped, if it did
+	// Verified: Left is what a search of the target for the run's prefix
+	// found after the deletions; otherwise Reason says why it could not look.
+	Verified bool
+	Reason   string
+	// ForeignSkipped counts remembered records whose id, read before a change
+	// or delete, held a record that is not the run's: left alone.
+	ForeignSkipped int
+	// Gone counts records the run created that disappeared without the run
+	// deleting them (404, or the id reused: ForeignSkipped counts those).
+	// Created == Deleted + Gone + len(Left).
+	Gone int
 }
 
 // Summary is the --summary JSON document (docs/summary.md).
@@ -130,11 +141,15 @@ type ArchetypeSummary struct {
 
 // CleanupSummary is CleanupResult in the summary.
 type CleanupSummary struct {
-	Created   int      `json:"created"`
-	Deleted   int      `json:"deleted"`
-	Left      int      `json:"left"`
-	LeftNames []string `json:"left_names"`
-	Error     string   `json:"error,omitempty"`
+	Created        int      `json:"created"`
+	Deleted        int      `json:"deleted"`
+	Left           int      `json:"left"`
+	LeftNames      []string `json:"left_names"`
+	Error          string   `json:"error,omitempty"`
+	Verified       bool     `json:"verified"`
+	Reason         string   `json:"reason,omitempty"` // why not verified
+	ForeignSkipped int      `json:"foreign_skipped"`
+	Gone           int      `json:"gone"`
 }
 
 // BuildSummary assembles the summary of a run from its final statistics.
@@ -169,11 +184,15 @@ func BuildSummary(meta SummaryMeta, st metrics.Stats, cleanup CleanupResult) Sum
 		Archetypes:      map[string]ArchetypeSummary{},
 		TokenOperations: map[string]map[string]int64{},
 		Cleanup: CleanupSummary{
-			Created:   cleanup.Created,
-			Deleted:   cleanup.Deleted,
-			Left:      len(cleanup.Left),
-			LeftNames: slices.Clone(cleanup.Left),
-			Error:     cleanup.Err,
+			Created:        cleanup.Created,
+			Deleted:        cleanup.Deleted,
+			Left:           len(cleanup.Left),
+			LeftNames:      slices.Clone(cleanup.Left),
+			Error:          cleanup.Err,
+			Verified:       cleanup.Verified,
+			Reason:         cleanup.Reason,
+			ForeignSkipped: cleanup.ForeignSkipped,
+			Gone:           cleanup.Gone,
 		},
 	}
 	if s.Cleanup.LeftNames == nil {

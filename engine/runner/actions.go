@@ -68,13 +68,13 @@ func (v *vu) act(name string) {
 		}
 	case "update_user":
 		a := v.subject()
-		if a == nil {
+		if a == nil || !v.mayChange(a) {
 			return
 		}
 		v.withBody(catalog.UsersUpdate, [2]string{a.id}, client.Body{{Name: "name", Value: v.personName()}})
 	case "change_password":
 		a := v.subject()
-		if a == nil {
+		if a == nil || !v.mayChange(a) {
 			return
 		}
 		next := v.password()
@@ -251,6 +251,11 @@ func (v *vu) subject() *account {
 	return v.me
 }
 
+// mayChange reports whether the VU may change the account: its own account
+// (the target authorises that by its token), or for an admin an account it
+// read and found still the run's (ownsAccount).
+func (v *vu) mayChange(a *account) bool { return !v.admin || v.ownsAccount(a) }
+
 // heldAccount returns an account the admin administers, taking one from the
 // pool or registering one when it has none.
 func (v *vu) heldAccount() *account {
@@ -296,6 +301,9 @@ func (v *vu) profile(name string) {
 		name = "create_profile"
 	} else if name == "create_profile" {
 		name = "update_profile"
+	}
+	if name != "get_profile" && !v.mayChange(a) {
+		return
 	}
 	params := [2]string{a.id}
 	switch name {

@@ -17,18 +17,22 @@ func (v *vu) adminAction(name string) {
 	switch name {
 	case "delete_user":
 		a := v.disposable()
-		if a == nil {
+		if a == nil || !v.ownsAccount(a) {
 			return
 		}
 		v.r.dir.remove(a.id)
 		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{a.id}}, wantSuccess)
-		if err == nil && (ok(res) || res.Status == 404) {
+		switch {
+		case err == nil && ok(res):
 			v.r.ledger.remove(kindUser, a.id)
+			v.drop(a)
+		case err == nil && res.Status == 404: // already gone, not deleted by the run
+			v.r.ledger.lose(a.record(), false)
 			v.drop(a)
 		}
 	case "deactivate_user", "activate_user":
 		a := v.heldAccount()
-		if a == nil {
+		if a == nil || !v.ownsAccount(a) {
 			return
 		}
 		ep, active := catalog.UsersDeactivate, false
@@ -40,7 +44,7 @@ func (v *vu) adminAction(name string) {
 		}
 	case "reset_password":
 		a := v.heldAccount()
-		if a == nil {
+		if a == nil || !v.ownsAccount(a) {
 			return
 		}
 		next := v.password()
@@ -71,6 +75,9 @@ func (v *vu) adminAction(name string) {
 			return
 		}
 		n := list[v.rng.IntN(len(list))]
+		if !v.ownsNamed(kind(ep), n) {
+			return
+		}
 		v.withBody(ep, [2]string{n.id}, client.Body{{Name: "description", Value: "updated by trafficsim run " + v.r.cfg.RunID + " at step " + strconv.Itoa(v.sent)}})
 	case "delete_role", "delete_permission":
 		kind, ep, create := kindRole, catalog.RolesDelete, "create_role"
@@ -82,17 +89,18 @@ func (v *vu) adminAction(name string) {
 			v.adminAction(create)
 			return
 		}
-		i := v.rng.IntN(len(*list))
-		n := (*list)[i]
+		n := (*list)[v.rng.IntN(len(*list))]
+		if !v.ownsNamed(kind, n) {
+			return
+		}
 		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(ep), Params: [2]string{n.id}}, wantSuccess)
-		if err == nil && (ok(res) || res.Status == 404) {
+		switch {
+		case err == nil && ok(res):
 			v.r.ledger.remove(kind, n.id)
-			*list = slices.Delete(*list, i, i+1)
-			if kind == kindRole {
-				for _, a := range ad.held {
-					a.roles = slices.DeleteFunc(a.roles, func(id string) bool { return id == n.id })
-				}
-			}
+			v.dropNamed(kind, n)
+		case err == nil && res.Status == 404: // already gone, not deleted by the run
+			v.r.ledger.lose(record{kind, n.id, n.name}, false)
+			v.dropNamed(kind, n)
 		}
 	case "assign_role":
 		if len(ad.roles) == 0 {
@@ -114,6 +122,9 @@ func (v *vu) adminAction(name string) {
 			return
 		}
 		rid := free[v.rng.IntN(len(free))]
+		if !v.ownsAccount(a) {
+			return
+		}
 		if _, good := v.withBody(catalog.UserRolesAssign, [2]string{a.id, rid}, nil); good {
 			a.roles = append(a.roles, rid)
 		}
@@ -130,6 +141,9 @@ func (v *vu) adminAction(name string) {
 			return
 		}
 		rid := from.roles[v.rng.IntN(len(from.roles))]
+		if !v.ownsAccount(from) {
+			return
+		}
 		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UserRolesRevoke), Params: [2]string{from.id, rid}}, wantSuccess)
 		if err == nil && (ok(res) || res.Status == 404) {
 			from.roles = slices.DeleteFunc(from.roles, func(id string) bool { return id == rid })
@@ -154,6 +168,74 @@ func (v *vu) disposable() *account {
 		return ad.held[0]
 	}
 	return v.heldAccount()
+}
+
+// kind is the record kind an update endpoint changes.
+func kind(ep string) string {
+	if ep == catalog.PermissionsUpdate {
+		return kindPermission
+	}
+	return kindRole
+}
+
+// ownsAccount reads a held account before an admin changes it: whether the
+// record is still the one the run created (ownsRecord). A record that is not
+// is dropped from the VU's accounts.
+func (v *vu) ownsAccount(a *account) bool {
+	if v.ownsRecord(a.record()) {
+		return true
+	}
+	v.r.dir.remove(a.id)
+	v.drop(a)
+	return false
+}
+
+// ownsNamed is ownsAccount for a role or permission the admin created.
+func (v *vu) ownsNamed(kind string, n named) bool {
+	if v.ownsRecord(record{kind, n.id, n.name}) {
+		return true
+	}
+	v.dropNamed(kind, n)
+	return false
+}
+
+// ownsRecord reads the record and reports whether it still is the one the run
+// created: the name it was created with (DESIGN.md, "What the engine may
+// touch"). An id that answers 404, or holds another record, is forgotten —
+// counted as gone, and as foreign when the record is not the run's (a target
+// that lost its data handed the id out again). false also when the read
+// failed: nothing is changed without the look.
+func (v *vu) ownsRecord(rec record) bool {
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(readEndpoint(rec.kind)), Params: [2]string{rec.id}, Decode: true}, wantSuccess)
+	if err != nil {
+		return false
+	}
+	if res.Status == 404 {
+		v.r.ledger.lose(rec, false)
+		return false
+	}
+	if !ok(res) || res.JSON == nil {
+		return false
+	}
+	name, mine := recordName(v.r.client, &res, rec)
+	if mine {
+		return true
+	}
+	v.r.lost(rec, name)
+	return false
+}
+
+// dropNamed forgets a role or permission the admin created.
+func (v *vu) dropNamed(kind string, n named) {
+	ad := v.adm
+	if kind == kindPermission {
+		ad.perms = slices.DeleteFunc(ad.perms, func(x named) bool { return x.id == n.id })
+		return
+	}
+	ad.roles = slices.DeleteFunc(ad.roles, func(x named) bool { return x.id == n.id })
+	for _, a := range ad.held {
+		a.roles = slices.DeleteFunc(a.roles, func(id string) bool { return id == n.id })
+	}
 }
 
 // drop forgets a deleted account.
@@ -256,14 +338,14 @@ func (v *vu) mistake(kind string) {
 			{Name: "password", Value: v.password()}, {Name: "name", Value: v.personName()}}}, want(409))
 	case "wrong_current_password":
 		a := v.subject()
-		if a == nil {
+		if a == nil || !v.mayChange(a) {
 			return
 		}
 		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersChangePasswd), Params: [2]string{a.id},
 			Body: client.Body{{Name: "current_password", Value: "Not-" + v.password()}, {Name: "new_password", Value: v.password()}}}, want(422))
 	case "invalid_profile":
 		a := v.subject()
-		if a == nil {
+		if a == nil || !v.mayChange(a) {
 			return
 		}
 		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.ProfileUpdate), Params: [2]string{a.id},
@@ -275,8 +357,10 @@ func (v *vu) mistake(kind string) {
 	case "unknown_permission":
 		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.PermissionsGet), Params: [2]string{v.unknownID()}}, want(404))
 	case "forbidden":
+		// Aimed at a user the run created: on a target whose authorisation
+		// is broken, the attempt must not land on someone else's account.
 		target := v.unknownID()
-		if e, found := v.someUser(); found {
+		if e, found := v.r.dir.pick(v.idx, v.rng); found {
 			target = e.id
 		}
 		switch v.rng.IntN(3) {
@@ -289,6 +373,10 @@ func (v *vu) mistake(kind string) {
 				Body: client.Body{{Name: "name", Value: v.nextName("x")}}}, want(403))
 		}
 	case "admin_unknown_id":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{v.unknownID()}}, want(404))
+		// Deleted only once read as missing: on a real target the id may exist.
+		id := v.unknownID()
+		if res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersGet), Params: [2]string{id}}, want(404)); err == nil && res.Status == 404 {
+			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{id}}, want(404))
+		}
 	}
 }

@@ -2,10 +2,11 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,60 +18,111 @@ import (
 )
 
 // cleanup deletes what the run created and did not delete: first what the
-// ledger knows, then whatever a search for the run's sim_<run>_ prefix still
-// finds (a creation whose answer was lost). It is not counted as VU traffic.
+// ledger remembers — each record read first and deleted only when it is still
+// the run's (owner.go) — then whatever a search for the run's sim_<run>_
+// prefix finds that the ledger never heard of (a creation whose answer was
+// lost). Then it verifies: a last search for the prefix is what is left. It is
+// not counted as VU traffic. Every count goes through the ledger as it
+// happens, so a summary taken at any moment (SummaryNow) adds up:
+// created == deleted + gone + left.
 func (r *Runner) cleanup(ctx context.Context) report.CleanupResult {
 	if r.embed != nil {
 		// Injected faults would only make the cleanup retry.
 		_ = r.embed.Service.SetFaults(usersvc.Faults{})
 	}
-	res := report.CleanupResult{}
 	s := &adminSession{c: r.client, user: r.cfg.AdminUser, password: r.cfg.AdminPassword, log: r.log}
-	created := int(r.ledger.created.Load())
-	deletedBefore := int(r.ledger.deleted.Load())
 	if err := s.login(ctx); err != nil {
-		res.Created, res.Deleted = created, deletedBefore
-		for _, rec := range r.ledger.left() {
-			res.Left = append(res.Left, rec.name)
-		}
-		res.Err = err.Error()
-		return res
+		return r.cleanupResult(false, "could not log in to verify: "+reasonOf(ctx, err), err)
 	}
-	deleted := deletedBefore
-	var failed []record
+	defer s.logoutSoon(ctx)
+	// Deletions stop early enough to leave the verification its time.
+	dctx, cancel := reserve(ctx)
+	defer cancel()
 	var errs []error
 	// A shard and kind at a time, not the whole ledger at once: after a long
 	// run tens of thousands of records are left, and listing them all (with
-	// their names as strings) was the cleanup's peak memory. A record deleted
-	// leaves the ledger, so the sweep below does not count it again.
+	// their names as strings) was the cleanup's peak memory.
 	r.ledger.each(func(rec record) {
-		if err := s.delete(ctx, rec); err != nil {
-			failed = append(failed, rec)
-			errs = append(errs, err)
+		if dctx.Err() != nil {
 			return
 		}
-		r.ledger.forget(rec)
-		deleted++
+		if err := r.cleanOne(dctx, s, rec, true); err != nil {
+			errs = append(errs, err)
+		}
 	})
 	// Sweep for what the ledger never heard of.
-	extra, err := s.find(ctx, "sim_"+r.cfg.RunID+"_", func(rec record) bool {
-		return !r.ledger.has(rec) && r.ownsName(rec.name) // a shard sweeps only its VUs' (shard.go)
-	})
+	prefix := r.prefix()
+	if dctx.Err() == nil {
+		extra, err := s.find(dctx, prefix, func(rec record) bool {
+			return !r.ledger.has(rec) && r.ownsName(rec.name) // a shard sweeps only its VUs' (shard.go)
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, rec := range extra {
+			r.ledger.add(rec.kind, rec.id, rec.name) // created, and found just now by its name
+			if err := r.cleanOne(dctx, s, rec, false); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	// Verify: what a search finds is what is left.
+	found, err := s.find(ctx, prefix, func(rec record) bool { return r.ownsName(rec.name) })
 	if err != nil {
 		errs = append(errs, err)
+		return r.cleanupResult(false, "could not verify: "+reasonOf(ctx, err), errs...)
 	}
-	for _, rec := range extra {
-		created++
-		if err := s.delete(ctx, rec); err != nil {
-			failed = append(failed, rec)
-			errs = append(errs, err)
-			continue
+	r.reconcile(found)
+	return r.cleanupResult(true, "", errs...)
+}
+
+// reserve returns ctx with a deadline that leaves part of ctx's time (a
+// fifth, at most 10s) for the verification.
+func reserve(ctx context.Context) (context.Context, context.CancelFunc) {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, d.Add(-min(time.Until(d)/5, 10*time.Second)))
+}
+
+// reasonOf says why a step of the cleanup failed: ctx's cause when it ended.
+func reasonOf(ctx context.Context, err error) string {
+	if ctx.Err() != nil {
+		return context.Cause(ctx).Error()
+	}
+	return err.Error()
+}
+
+// reconcile makes the ledger what the verification found: a remembered
+// record the search no longer finds is gone; one it finds that the ledger
+// does not hold was created by the run all the same.
+func (r *Runner) reconcile(found []record) {
+	seen := make(map[record]bool, len(found))
+	for _, rec := range found {
+		seen[rec] = true
+		r.ledger.add(rec.kind, rec.id, rec.name) // counted once; another name under a remembered id replaces it
+
+	}
+	for _, rec := range r.ledger.left() {
+		if !seen[rec] {
+			r.ledger.lose(rec, false)
 		}
-		deleted++
 	}
-	slices.SortFunc(failed, byKindName) // the deletion order is the ledger's, not a stable one
-	res.Created, res.Deleted = created, deleted
-	for _, rec := range failed {
+}
+
+// cleanupResult is the cleanup's outcome from the ledger's counts: left is
+// what the ledger still holds — after a verification, what the target has.
+func (r *Runner) cleanupResult(verified bool, reason string, errs ...error) report.CleanupResult {
+	res := report.CleanupResult{
+		Created:        int(r.ledger.created.Load()),
+		Deleted:        int(r.ledger.deleted.Load()),
+		Gone:           int(r.ledger.gone.Load()),
+		ForeignSkipped: int(r.ledger.foreign.Load()),
+		Verified:       verified,
+		Reason:         reason,
+	}
+	for _, rec := range r.ledger.left() {
 		res.Left = append(res.Left, rec.name)
 	}
 	if len(errs) > 0 {
@@ -79,9 +131,51 @@ func (r *Runner) cleanup(ctx context.Context) report.CleanupResult {
 			res.Err = fmt.Sprintf("%v (and %d more errors)", errs[0], len(errs)-1)
 		}
 	}
-	_ = s.logout(ctx)
 	return res
 }
+
+// cleanOne deletes one record of the run, counting the outcome in the ledger.
+// A remembered record (check) is read first and deleted only when it is
+// still the run's. A delete cut short by ctx is settled by reading the
+// record again, so the counts stay exact under an interruption.
+func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec record, check bool) error {
+	if check {
+		res, err := s.read(ctx, rec)
+		if err != nil {
+			return err
+		}
+		if res.Status == 404 {
+			r.ledger.lose(rec, false)
+			return nil
+		}
+		if name, mine := recordName(s.c, &res, rec); !mine {
+			r.lost(rec, name)
+			return nil
+		}
+	}
+	status, err := s.delete(ctx, rec)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Cut short: the delete may or may not have reached the target.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if res, rerr := s.read(sctx, rec); rerr == nil && res.Status == 404 {
+			r.ledger.remove(rec.kind, rec.id)
+			return nil
+		}
+		return err
+	case err != nil:
+		return err
+	case status == 404:
+		r.ledger.lose(rec, false) // already gone, not deleted by the run
+	default:
+		r.ledger.remove(rec.kind, rec.id)
+	}
+	return nil
+}
+
+// maxRetryWait caps a Retry-After the cleanup honours.
+const maxRetryWait = 2 * time.Second
 
 // adminSession is the admin login the cleanup works with.
 type adminSession struct {
@@ -98,7 +192,9 @@ func (s *adminSession) do(ctx context.Context, call *client.Call) (client.Result
 		if attempt > 0 {
 			wait := time.Duration(attempt*attempt) * 200 * time.Millisecond
 			if res.RetryAfter > 0 {
-				wait = min(res.RetryAfter, 10*time.Second)
+				// Capped: an interrupted run's cleanup has seconds, not the
+				// minutes a hostile Retry-After asks for.
+				wait = min(res.RetryAfter, maxRetryWait)
 			}
 			select {
 			case <-ctx.Done():
@@ -143,6 +239,13 @@ func (s *adminSession) login(ctx context.Context) error {
 	return nil
 }
 
+// logoutSoon logs out, even after ctx ended, giving it two seconds at most.
+func (s *adminSession) logoutSoon(ctx context.Context) {
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	_ = s.logout(lctx)
+}
+
 func (s *adminSession) logout(ctx context.Context) error {
 	if s.token == "" {
 		return nil
@@ -152,8 +255,21 @@ func (s *adminSession) logout(ctx context.Context) error {
 	return err
 }
 
-// delete removes one record; already gone counts as deleted.
-func (s *adminSession) delete(ctx context.Context, rec record) error {
+// read reads one record (its answer decoded); a 404 is an answer, not an error.
+func (s *adminSession) read(ctx context.Context, rec record) (client.Result, error) {
+	res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(readEndpoint(rec.kind)), Params: [2]string{rec.id}, Decode: true})
+	if err != nil {
+		return res, fmt.Errorf("read %s %s: %w", rec.kind, rec.name, err)
+	}
+	if res.Status != 200 && res.Status != 404 {
+		return res, fmt.Errorf("read %s %s: answered %d", rec.kind, rec.name, res.Status)
+	}
+	return res, nil
+}
+
+// delete removes one record and returns the status: 2xx deleted, 404 already
+// gone (not deleted by the cleanup).
+func (s *adminSession) delete(ctx context.Context, rec record) (int, error) {
 	ep := catalog.UsersDelete
 	switch rec.kind {
 	case kindRole:
@@ -163,12 +279,12 @@ func (s *adminSession) delete(ctx context.Context, rec record) error {
 	}
 	res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(ep), Params: [2]string{rec.id}})
 	if err != nil {
-		return fmt.Errorf("delete %s %s: %w", rec.kind, rec.name, err)
+		return 0, fmt.Errorf("delete %s %s: %w", rec.kind, rec.name, err)
 	}
 	if res.Status >= 200 && res.Status < 300 || res.Status == 404 {
-		return nil
+		return res.Status, nil
 	}
-	return fmt.Errorf("delete %s %s: answered %d", rec.kind, rec.name, res.Status)
+	return res.Status, fmt.Errorf("delete %s %s: answered %d", rec.kind, rec.name, res.Status)
 }
 
 // find lists the users, roles and permissions whose names start with prefix
@@ -184,15 +300,21 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(record
 		{kindPermission, catalog.PermissionsList, "name"},
 	}
 	for _, src := range sources {
+		// Pages go on until one is empty or all the target counts were listed,
+		// whatever page size it chose (not necessarily per_page's); a page
+		// with nothing new ends it too (a target that ignores page).
 		seen := map[string]bool{}
-		for page := 1; page <= 1000; page++ {
-			q := "q=" + prefix + "&per_page=100&page=" + strconv.Itoa(page)
+		for page := 1; page <= maxFindPages; page++ {
+			q := "q=" + url.QueryEscape(prefix) + "&per_page=100&page=" + strconv.Itoa(page)
 			res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(src.ep), Query: q, Decode: true})
 			if err != nil {
 				return out, fmt.Errorf("find %ss named %s*: %w", src.kind, prefix, err)
 			}
 			if res.Status != 200 {
 				return out, fmt.Errorf("find %ss named %s*: answered %d", src.kind, prefix, res.Status)
+			}
+			if res.JSON == nil {
+				return out, fmt.Errorf("find %ss named %s*: the answer is not a JSON page", src.kind, prefix)
 			}
 			items := s.c.Items(&res)
 			fresh := 0
@@ -216,12 +338,40 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(record
 					out = append(out, rec)
 				}
 			}
-			if len(items) < 100 || fresh == 0 {
+			total, counted := pageTotal(res.JSON)
+			if len(items) == 0 || fresh == 0 || counted && len(seen) >= total {
 				break
+			}
+			if page == maxFindPages {
+				return out, fmt.Errorf("find %ss named %s*: more than %d pages", src.kind, prefix, maxFindPages)
 			}
 		}
 	}
 	return out, nil
+}
+
+// maxFindPages bounds a search's pages (100,000 records at the reference
+// page size).
+const maxFindPages = 1000
+
+// pageTotal reads the number of records a page answer says there are in all
+// ("total" at its root or under "meta"), if it says.
+func pageTotal(v any) (int, bool) {
+	root, _ := v.(map[string]any)
+	for _, m := range []any{root, root["meta"]} {
+		obj, _ := m.(map[string]any)
+		switch n := obj["total"].(type) {
+		case json.Number:
+			if i, err := n.Int64(); err == nil && i >= 0 {
+				return int(i), true
+			}
+		case float64:
+			if n >= 0 {
+				return int(n), true
+			}
+		}
+	}
+	return 0, false
 }
 
 // CleanupOptions say which target to clean and how to log in to it.
@@ -238,8 +388,13 @@ type CleanupOptions struct {
 type CleanupReport struct {
 	Found   int
 	Deleted int
-	Left    []string
-	Err     string
+	Gone    int      // found, then already gone when deleted (404): not deleted by this cleanup
+	Left    []string // what the verification found; without it, what was found and not deleted
+	// Verified: Left is what a last search found; otherwise Reason says why
+	// it could not look.
+	Verified bool
+	Reason   string
+	Err      string
 }
 
 // CleanupTarget removes leftover simulation data from a target: users whose
@@ -266,30 +421,64 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	defer c.Close()
 	s := &adminSession{c: c, user: o.AdminUser, password: o.AdminPassword, log: o.Logger}
 	if err := s.login(ctx); err != nil {
-		return CleanupReport{}, err
+		return CleanupReport{Reason: "could not log in: " + reasonOf(ctx, err)}, err
 	}
-	defer s.logout(context.WithoutCancel(ctx))
+	defer s.logoutSoon(ctx)
 	prefix := "sim_"
 	if o.RunID != "" {
 		prefix = "sim_" + o.RunID + "_"
 	}
 	recs, err := s.find(ctx, prefix, nil)
 	rep := CleanupReport{Found: len(recs)}
-	var errs []error
 	if err != nil {
-		errs = append(errs, err)
-	}
-	for _, rec := range recs {
-		if err := s.delete(ctx, rec); err != nil {
+		rep.Reason = "could not list what is there: " + reasonOf(ctx, err)
+		rep.Err = err.Error()
+		for _, rec := range recs {
 			rep.Left = append(rep.Left, rec.name)
-			errs = append(errs, err)
+		}
+		return rep, fmt.Errorf("cleanup not verified: %w", err)
+	}
+	dctx, cancel := reserve(ctx)
+	defer cancel()
+	var errs []error
+	var failed []string
+	for _, rec := range recs {
+		if dctx.Err() != nil {
+			failed = append(failed, rec.name)
 			continue
 		}
-		rep.Deleted++
+		switch status, err := s.delete(dctx, rec); {
+		case err != nil:
+			failed = append(failed, rec.name)
+			errs = append(errs, err)
+		case status == 404:
+			rep.Gone++
+		default:
+			rep.Deleted++
+		}
+	}
+	left, err := s.find(ctx, prefix, nil)
+	if err != nil {
+		rep.Left = failed
+		rep.Reason = "could not verify: " + reasonOf(ctx, err)
+		errs = append(errs, err)
+	} else {
+		rep.Verified = true
+		for _, rec := range left {
+			rep.Left = append(rep.Left, rec.name)
+		}
+	}
+	if dctx.Err() != nil && len(errs) == 0 {
+		errs = append(errs, context.Cause(dctx))
 	}
 	if len(errs) > 0 {
 		rep.Err = errors.Join(errs...).Error()
-		return rep, fmt.Errorf("cleanup incomplete: %d of %d left: %w", len(rep.Left), rep.Found, errs[0])
+	}
+	switch {
+	case !rep.Verified:
+		return rep, fmt.Errorf("cleanup not verified (%s): %w", rep.Reason, errs[0])
+	case len(rep.Left) > 0:
+		return rep, fmt.Errorf("cleanup incomplete: %d left on the target", len(rep.Left))
 	}
 	return rep, nil
 }

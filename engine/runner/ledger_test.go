@@ -63,14 +63,18 @@ func TestLedgerRecords(t *testing.T) {
 	if seen != len(want) || !slices.Equal(kinds, []int{0, 1, 2}) {
 		t.Errorf("each: %d records, kinds in order %v; want %d and [0 1 2]", seen, kinds, len(want))
 	}
-	// What the cleanup deleted is forgotten, not counted as a VU's deletion.
-	l.forget(record{kindUser, "8", "alice"})
-	l.forget(record{kindRole, "r1", ""})
+	// A record deleted is counted; one lost (404, or its id reused) is gone,
+	// and foreign when the id now holds someone else's record.
+	l.remove(kindUser, "8")
+	l.lose(record{kindRole, "r1", ""}, true)
 	if l.has(record{kindUser, "8", "alice"}) || l.has(record{kindRole, "r1", ""}) || len(l.left()) != len(want)-2 {
-		t.Errorf("after forget: %v", l.left())
+		t.Errorf("after remove and lose: %v", l.left())
 	}
-	if d := l.deleted.Load(); d != 2 {
-		t.Errorf("forget counted as deleted: %d", d)
+	if d, g, f := l.deleted.Load(), l.gone.Load(), l.foreign.Load(); d != 1 || g != 1 || f != 1 {
+		t.Errorf("deleted %d gone %d foreign %d, want 1 each", d, g, f)
+	}
+	if c := l.created.Load(); c != l.deleted.Load()+l.gone.Load()+int64(len(l.left())) {
+		t.Errorf("created %d != deleted + gone + left %d", c, len(l.left()))
 	}
 }
 

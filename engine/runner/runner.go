@@ -129,6 +129,13 @@ type Runner struct {
 
 	stopOnce  sync.Once
 	stopCh    chan struct{} // closed: no new requests
+	// Interrupt: the first closes interrupted (the cleanup then has until
+	// interruptDeadline), the second cancels the cleanup at once.
+	interruptMu       sync.Mutex
+	interrupted       chan struct{}
+	interruptDeadline time.Time
+	cleanupCancel     context.CancelCauseFunc // while the cleanup runs
+	twice             bool                    // interrupted twice: no cleanup
 	stopped   atomic.Bool   // stopped by Stop, ctx or --duration (not finished by itself)
 	runOnce   sync.Once
 	done      chan struct{}
@@ -194,8 +201,9 @@ func New(cfg Config, opts ...Option) (*Runner, error) {
 		sc:     sc,
 		opts:   o,
 		log:    o.log.With("run", cfg.RunID),
-		stopCh: make(chan struct{}),
-		done:   make(chan struct{}),
+		stopCh:      make(chan struct{}),
+		interrupted: make(chan struct{}),
+		done:        make(chan struct{}),
 		ledger: newLedger(cfg.RunID),
 	}
 	r.state.Store(StateStarting)
@@ -251,6 +259,81 @@ func (r *Runner) Stop() {
 		grace := r.opts.grace
 		time.AfterFunc(grace, r.reqCancel)
 	})
+}
+
+// InterruptBudget is how long after an interrupt (Ctrl-C) the run may take to
+// end: in-flight requests, the cleanup and its verification. What the cleanup
+// could not delete in it is reported as left, with the command that removes it.
+const InterruptBudget = 8 * time.Second
+
+// Interrupt is a person's Ctrl-C. The first stops the run like Stop and
+// bounds what follows by InterruptBudget: the cleanup runs until then (a
+// target asking for long Retry-After waits does not hold the process). The
+// second cancels the cleanup at once; a delete in flight is settled (cleanOne)
+// so the counts stay exact. It does not wait; see Done.
+func (r *Runner) Interrupt() {
+	r.interruptMu.Lock()
+	defer r.interruptMu.Unlock()
+	select {
+	case <-r.interrupted:
+		r.twice = true
+		if r.cleanupCancel != nil {
+			r.cleanupCancel(errors.New("interrupted twice during the cleanup"))
+		}
+		r.reqCancel()
+		return
+	default:
+	}
+	r.interruptDeadline = time.Now().Add(InterruptBudget)
+	close(r.interrupted)
+	if r.opts.grace > InterruptBudget/2 {
+		// In-flight requests leave the cleanup half of the budget.
+		time.AfterFunc(InterruptBudget/2, r.reqCancel)
+	}
+	r.Stop()
+}
+
+func (r *Runner) interruptedTwice() bool {
+	r.interruptMu.Lock()
+	defer r.interruptMu.Unlock()
+	return r.twice
+}
+
+// cleanupContext is the cleanup's context: its own timeout, cut to the
+// interrupt budget when the run is (or gets) interrupted, and cancelled by a
+// second interrupt.
+func (r *Runner) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	cctx, cancelTimeout := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout(r.ledger.created.Load()))
+	cctx, cancel := context.WithCancelCause(cctx)
+	r.interruptMu.Lock()
+	r.cleanupCancel = cancel
+	r.interruptMu.Unlock()
+	stop := make(chan struct{})
+	go func() {
+		select {
+		case <-r.interrupted:
+		case <-stop:
+			return
+		}
+		r.interruptMu.Lock()
+		d := r.interruptDeadline
+		r.interruptMu.Unlock()
+		t := time.NewTimer(time.Until(d))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel(fmt.Errorf("interrupted: the cleanup had %v", InterruptBudget))
+		case <-stop:
+		}
+	}()
+	return cctx, func() {
+		close(stop)
+		r.interruptMu.Lock()
+		r.cleanupCancel = nil
+		r.interruptMu.Unlock()
+		cancel(nil)
+		cancelTimeout()
+	}
 }
 
 // Abort stops at once: like Stop, but requests in flight are cancelled now
@@ -318,7 +401,8 @@ func (r *Runner) run(ctx context.Context) error {
 		}
 	}()
 
-	cleanup := report.CleanupResult{Err: "cleanup disabled (--cleanup=false)"}
+	// Until the run starts it has created nothing: that much is certain.
+	cleanup := report.CleanupResult{Err: "cleanup disabled (--cleanup=false)", Verified: true}
 	var runErr error
 	defer func() { r.finish(cleanup, runErr) }()
 
@@ -381,7 +465,22 @@ func (r *Runner) run(ctx context.Context) error {
 	r.client = cl
 	defer cl.Close()
 	if r.embed == nil {
-		if err := preflight(ctx, base); err != nil {
+		// A stop (Ctrl-C) ends the preflight at once.
+		pctx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-r.stopCh:
+				cancel()
+			case <-pctx.Done():
+			}
+		}()
+		err := preflight(pctx, base)
+		cancel()
+		if err != nil && r.stopped.Load() {
+			cleanup = report.CleanupResult{Verified: true}
+			return nil // stopped before it started: nothing was sent
+		}
+		if err != nil {
 			runErr = err
 			cleanup.Err = "the run did not start"
 			return runErr
@@ -415,16 +514,17 @@ func (r *Runner) run(ctx context.Context) error {
 
 	if r.sc.Plain {
 		// Plain requests create nothing the engine knows how to find again.
-		cleanup = report.CleanupResult{}
+		cleanup = report.CleanupResult{Reason: "plain requests: the engine does not know what they created"}
+	} else if r.interruptedTwice() {
+		cleanup = r.cleanupResult(false, "interrupted twice before the cleanup")
+		cleanup.Err = "interrupted twice before the cleanup; remove the data with trafficsim cleanup"
 	} else if r.cfg.Cleanup {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout(r.ledger.created.Load()))
+		cctx, cancel := r.cleanupContext(ctx)
 		cleanup = r.cleanup(cctx)
 		cancel()
 	} else {
-		cleanup = report.CleanupResult{Created: int(r.ledger.created.Load()), Deleted: int(r.ledger.deleted.Load()), Err: "cleanup disabled"}
-		for _, rec := range r.ledger.left() {
-			cleanup.Left = append(cleanup.Left, rec.name)
-		}
+		cleanup = r.cleanupResult(false, "cleanup disabled (--cleanup=false)")
+		cleanup.Err = report.CleanupDisabled
 	}
 	if cleanup.Err != "" && r.cfg.Cleanup {
 		r.log.Warn("cleanup incomplete", "err", cleanup.Err, "left", len(cleanup.Left))
@@ -505,6 +605,12 @@ func assignArchetypes(archs []scenario.Archetype, users int, rng *mrand.Rand) []
 	return out
 }
 
+// preflightClient never follows a redirect: a 3xx is an answer (the target
+// answers HTTP), and the run sends nothing to the host it names.
+var preflightClient = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
 // preflight checks that the target answers HTTP at all, so a wrong URL fails
 // the run at once instead of recording thousands of connection errors.
 func preflight(ctx context.Context, base string) error {
@@ -514,7 +620,7 @@ func preflight(ctx context.Context, base string) error {
 	if err != nil {
 		return fmt.Errorf("reach the target %s: %w", base, err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := preflightClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("the target %s does not answer (is it running? check --base-url): %w", base, err)
 	}
@@ -551,11 +657,8 @@ func (r *Runner) SummaryNow() report.Summary {
 		return *r.summary
 	}
 	r.summaryMu.Unlock()
-	cleanup := report.CleanupResult{Created: int(r.ledger.created.Load()), Deleted: int(r.ledger.deleted.Load()),
-		Err: "interrupted before the cleanup; remove the data with trafficsim cleanup"}
-	for _, rec := range r.ledger.left() {
-		cleanup.Left = append(cleanup.Left, rec.name)
-	}
+	cleanup := r.cleanupResult(false, "interrupted before the cleanup finished")
+	cleanup.Err = "interrupted before the cleanup finished; remove the data with trafficsim cleanup"
 	return r.buildSummary("stopped", "", time.Now(), cleanup)
 }
 

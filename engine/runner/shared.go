@@ -17,6 +17,9 @@ type account struct {
 	roles                         []string // sim role ids assigned by its admin
 }
 
+// record is the account as a ledger record.
+func (a *account) record() record { return record{kindUser, a.id, a.username} }
+
 // pool hands accounts registered by VUs (the `register` action) to admin VUs,
 // who deactivate, reset, assign roles to and delete them. Each account is owned
 // by one VU at a time, so two admins never race on it.
@@ -127,7 +130,13 @@ type ledger struct {
 	seed    maphash.Seed
 	shards  [ledgerShards]ledgerShard
 	created atomic.Int64
-	deleted atomic.Int64
+	deleted atomic.Int64 // by a VU or the cleanup: the target answered the delete
+	// gone counts records that disappeared without the run deleting them: a
+	// delete or a read answered 404, or the id now holds another record (a
+	// target that lost its data and hands the id out again). foreign counts
+	// the latter alone. created == deleted + gone + what the ledger holds.
+	gone    atomic.Int64
+	foreign atomic.Int64
 }
 
 type ledgerShard struct {
@@ -240,7 +249,14 @@ func (l *ledger) add(kind, id, name string) {
 	v, packed := l.pack(k, name)
 	n, numeric := numericID(id)
 	s.mu.Lock()
-	dup := s.drop(k, kind, id)
+	old, had := l.nameOf(s, k, kind, id)
+	s.drop(k, kind, id)
+	// The same id under another name: the target lost the earlier record and
+	// handed its id to this one.
+	dup := had && old == name
+	if had && !dup {
+		l.gone.Add(1)
+	}
 	switch {
 	case !packed:
 		s.other[kind+":"+id] = name
@@ -255,6 +271,40 @@ func (l *ledger) add(kind, id, name string) {
 	}
 }
 
+// nameOf returns the name the shard (locked) holds for the record.
+func (l *ledger) nameOf(s *ledgerShard, k int, kind, id string) (string, bool) {
+	if name, ok := s.other[kind+":"+id]; ok {
+		return name, true
+	}
+	var v uint64
+	var ok bool
+	if n, numeric := numericID(id); numeric {
+		v, ok = s.num[k][n]
+	} else {
+		v, ok = s.str[k][id]
+	}
+	if !ok {
+		return "", false
+	}
+	return l.unpack(k, v), true
+}
+
+// lose forgets a record that disappeared without the run deleting it:
+// foreign when its id now holds a record that is not the run's.
+func (l *ledger) lose(rec record, foreign bool) bool {
+	s := l.shard(rec.id)
+	s.mu.Lock()
+	ok := s.drop(kindIndex(rec.kind), rec.kind, rec.id)
+	s.mu.Unlock()
+	if ok {
+		l.gone.Add(1)
+		if foreign {
+			l.foreign.Add(1)
+		}
+	}
+	return ok
+}
+
 // remove marks a record deleted.
 func (l *ledger) remove(kind, id string) {
 	s := l.shard(id)
@@ -264,14 +314,6 @@ func (l *ledger) remove(kind, id string) {
 	if ok {
 		l.deleted.Add(1)
 	}
-}
-
-// forget drops a record the cleanup deleted (not counted as a VU's deletion).
-func (l *ledger) forget(rec record) {
-	s := l.shard(rec.id)
-	s.mu.Lock()
-	s.drop(kindIndex(rec.kind), rec.kind, rec.id)
-	s.mu.Unlock()
 }
 
 // each calls f with every record not deleted yet, a shard's records of one

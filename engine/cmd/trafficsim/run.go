@@ -219,21 +219,29 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			return
 		}
 		close(interrupted)
-		fmt.Fprintln(stderr, "\nstopping: in-flight requests finish, then cleanup and the report (interrupt again to quit at once)")
-		r.Stop()
+		fmt.Fprintf(stderr, "\nstopping: in-flight requests finish, then cleanup and the report, within %v (interrupt again to quit at once)\n", runner.InterruptBudget)
+		r.Interrupt()
 		select {
 		case <-sigs:
 		case <-r.Done():
 			return
 		}
+		// The second: the cleanup stops now; a delete in flight is settled so
+		// the counts add up. Wait a moment for that, no more.
+		r.Interrupt()
 		s := r.SummaryNow()
+		select {
+		case <-r.Done():
+			s = r.Summary()
+		case <-time.After(3 * time.Second):
+		}
 		_ = report.WriteFinal(stdout, s)
 		if o.summary != "" {
 			if err := report.WriteSummary(o.summary, s); err != nil {
 				fmt.Fprintln(stderr, "trafficsim:", err)
 			}
 		}
-		fmt.Fprintln(stderr, "trafficsim: interrupted twice; exiting without cleanup")
+		fmt.Fprintf(stderr, "trafficsim: interrupted twice; exiting without cleanup; remove what is left with trafficsim cleanup --base-url %s --run %s\n", s.Target, s.RunID)
 		os.Exit(ExitInterrupt)
 	}()
 
@@ -326,8 +334,11 @@ func exitFor(s report.Summary, interrupted, cleanup bool) error {
 	switch {
 	case s.State == "failed":
 		return &exitError{code: ExitFailure, err: fmt.Errorf("run failed: %s", s.Error)}
-	case cleanup && (s.Cleanup.Left > 0 || s.Cleanup.Error != ""):
+	case cleanup && (s.Cleanup.Left > 0 || s.Cleanup.Error != "" || !s.Cleanup.Verified && s.Cleanup.Created > 0):
 		msg := fmt.Sprintf("cleanup left %d records on the target", s.Cleanup.Left)
+		if !s.Cleanup.Verified {
+			msg = fmt.Sprintf("cleanup could not verify what is left (%s); %d records at least", s.Cleanup.Reason, s.Cleanup.Left)
+		}
 		if s.Cleanup.Error != "" {
 			msg += ": " + s.Cleanup.Error
 		}
