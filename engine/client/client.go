@@ -40,8 +40,11 @@ const (
 // Policy says otherwise.
 const DefaultTimeout = 30 * time.Second
 
-// maxBody bounds how much of an answer is read; the rest is discarded.
-const maxBody = 4 << 20
+// maxBody bounds how much of an answer that is parsed is read; the rest is
+// drained, not held (an answer nobody parses is drained whole). It bounds a
+// hostile target's cost: 50 VUs receiving 50 MB answers hold 50 MiB or so
+// (docs/benchmarks.md). A page of 100 users is about 30 KB.
+const maxBody = 1 << 20
 
 // ErrCircuitOpen is returned by a Policy that refuses to send (open breaker).
 var ErrCircuitOpen = errors.New("circuit open")
@@ -310,7 +313,11 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 		st.auth = append(append(st.auth[:0], c.scheme...), call.Token...)
 		req.Header.SetCanonical(c.authKey, st.auth)
 	}
-	body, err := c.wire.exchange(ctx, req, &st.resp, res.Start, timeout, &st.buf, &st.lr)
+	var out *bytes.Buffer // the answer is kept only when it is parsed
+	if call.Decode {
+		out = &st.buf
+	}
+	body, err := c.wire.exchange(ctx, req, &st.resp, res.Start, timeout, out, &st.lr)
 	// The answer is in: parsing it is the engine's time, not the target's.
 	res.Latency = time.Since(res.Start)
 	if err != nil {

@@ -196,13 +196,20 @@ func readHead(resp *fasthttp.Response, br *bufio.Reader) error {
 // readBody reads the body of the answer whose header resp holds. A length
 // known and within maxBody (the usual answer) is read whole into resp, the
 // body returned from there; otherwise the body is streamed: up to maxBody
-// bytes into out, the rest read and dropped. out nil drops it all.
+// bytes into out, the rest read and dropped. out nil drops it all, holding
+// no more than maxDrainWhole of it.
 func readBody(resp *fasthttp.Response, br *bufio.Reader, out *bytes.Buffer, lr *io.LimitedReader) ([]byte, error) {
 	c := resp.StatusCode()
 	if resp.SkipBody || c < 200 || c == fasthttp.StatusNoContent || c == fasthttp.StatusNotModified {
 		return nil, nil // no body, whatever the header says
 	}
-	if n := resp.Header.ContentLength(); n >= 0 && n <= maxBody {
+	// An answer nobody reads (out nil) is read whole only when small: a larger
+	// one is drained through a small buffer, never held.
+	whole := maxBody
+	if out == nil {
+		whole = maxDrainWhole
+	}
+	if n := resp.Header.ContentLength(); n >= 0 && n <= whole {
 		resp.StreamBody = false
 		if err := resp.ReadBody(br, maxBody); err != nil {
 			return nil, fmt.Errorf("read answer: %w", err)
@@ -235,6 +242,10 @@ func readBody(resp *fasthttp.Response, br *bufio.Reader, out *bytes.Buffer, lr *
 	}
 	return body, nil
 }
+
+// maxDrainWhole is the largest answer nobody reads that is read whole (one
+// read, the usual small answer) rather than drained.
+const maxDrainWhole = 64 << 10
 
 // replayable mirrors net/http: methods that may be sent twice.
 func replayable(req *fasthttp.Request) bool {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/trafficsim/trafficsim/engine/inputfile"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 )
 
@@ -135,7 +135,7 @@ type ShardSummary struct {
 // ReadSummary reads a summary JSON file.
 func ReadSummary(path string) (Summary, error) {
 	var s Summary
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.SummaryLimit)
 	if err != nil {
 		return s, fmt.Errorf("read summary: %w", err)
 	}

@@ -7,6 +7,7 @@ package resilience
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -103,7 +104,7 @@ func (c Config) Validate() error {
 	bad := func(field, format string, a ...any) error {
 		return &FieldError{Field: field, Message: fmt.Sprintf(format, a...)}
 	}
-	if c.BreakerFailureRatio <= 0 || c.BreakerFailureRatio > 1 {
+	if !(c.BreakerFailureRatio > 0 && c.BreakerFailureRatio <= 1) { // NaN fails too
 		return bad("breaker-failure-ratio", "%g is not in (0, 1]: use e.g. 0.5 to open at half the requests failing", c.BreakerFailureRatio)
 	}
 	if c.BreakerMinRequests < 1 {
@@ -118,7 +119,7 @@ func (c Config) Validate() error {
 	if c.BreakerProbes < 1 {
 		return bad("breaker-probes", "%d: want at least 1 half-open probe", c.BreakerProbes)
 	}
-	if c.TimeoutFactor < 1 {
+	if !(c.TimeoutFactor >= 1) || math.IsInf(c.TimeoutFactor, 0) {
 		return bad("timeout-factor", "%g: want at least 1 (the timeout is p95 × factor)", c.TimeoutFactor)
 	}
 	if c.TimeoutCap <= 0 {
@@ -136,7 +137,7 @@ func (c Config) Validate() error {
 	if c.BackoffBase <= 0 || c.BackoffMax < c.BackoffBase {
 		return bad("backoff-max", "base %s and max %s: want 0 < base ≤ max", c.BackoffBase, c.BackoffMax)
 	}
-	if c.MaxRPS < 0 {
+	if !(c.MaxRPS >= 0) || math.IsInf(c.MaxRPS, 0) {
 		return bad("max-rps", "%g: want 0 (no cap) or a positive rate in requests per second", c.MaxRPS)
 	}
 	if c.MaxInFlight < 0 {
@@ -147,7 +148,7 @@ func (c Config) Validate() error {
 			return bad("degrade-interval", "%s: want at least 10ms, e.g. 2s", c.DegradeInterval)
 		}
 		for i := range 3 {
-			if c.DegradeErrorRate[i] <= 0 || c.DegradeErrorRate[i] > 1 || (i > 0 && c.DegradeErrorRate[i] < c.DegradeErrorRate[i-1]) {
+			if !(c.DegradeErrorRate[i] > 0 && c.DegradeErrorRate[i] <= 1) || (i > 0 && c.DegradeErrorRate[i] < c.DegradeErrorRate[i-1]) {
 				return bad("degrade-error-rates", "%v: want three rising rates in (0, 1] for light, heavy, emergency", c.DegradeErrorRate)
 			}
 			if c.DegradeP95[i] <= 0 || (i > 0 && c.DegradeP95[i] < c.DegradeP95[i-1]) {
@@ -157,7 +158,7 @@ func (c Config) Validate() error {
 		if c.DegradeCalm < 1 {
 			return bad("degrade-calm", "%d: want at least 1 interval", c.DegradeCalm)
 		}
-		if c.DegradeRecover <= 0 || c.DegradeRecover > 1 {
+		if !(c.DegradeRecover > 0 && c.DegradeRecover <= 1) {
 			return bad("degrade-recover", "%g: want a share in (0, 1], e.g. 0.7", c.DegradeRecover)
 		}
 	}

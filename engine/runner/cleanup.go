@@ -414,6 +414,9 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if _, err := ParseBaseURL(o.BaseURL); err != nil {
+		return CleanupReport{}, err
+	}
 	c, err := client.New(client.Options{BaseURL: o.BaseURL, Profile: o.Profile, Conns: 4})
 	if err != nil {
 		return CleanupReport{}, &FieldError{Field: "base_url", Message: err.Error()}

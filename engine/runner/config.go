@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/loadshape"
@@ -82,6 +84,39 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
 var runIDPattern = regexp.MustCompile(`^[a-z0-9]{8}$`)
 
+// ParseBaseURL checks a target's base URL: http(s)://host[:port][/path], a
+// port from 1 to 65535, no query, and no user info — credentials go in
+// --admin-password or TRAFFICSIM_ADMIN_PASSWORD, never in a URL that is
+// printed, logged and put in labels. The error is a *FieldError (base_url)
+// that does not repeat the URL's user info.
+func ParseBaseURL(raw string) (*url.URL, error) {
+	bad := func(format string, args ...any) error {
+		return &FieldError{Field: "base_url", Message: fmt.Sprintf(format, args...)}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		if strings.Contains(raw, "@") {
+			return nil, bad("not a URL; and credentials do not belong in it: use --admin-user and --admin-password (or TRAFFICSIM_ADMIN_PASSWORD)")
+		}
+		return nil, bad("%q: want http(s)://host[:port] (no query), e.g. http://127.0.0.1:9501", raw)
+	}
+	if u.User != nil {
+		u.User = nil
+		return nil, bad("%s: user info in the URL is not allowed (it would be printed and logged); use --admin-user and --admin-password, or TRAFFICSIM_ADMIN_PASSWORD", u.Redacted())
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, bad("%q: want http(s)://host[:port] (no query), e.g. http://127.0.0.1:9501", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, bad("%q: port %s is not from 1 to 65535", raw, p)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return nil, bad("%q: empty port; give one from 1 to 65535 or none", raw)
+	}
+	return u, nil
+}
+
 // Validate checks the config and returns the first problem as a *FieldError.
 // A scenario file or API profile file is read and checked too.
 func (c Config) Validate() error {
@@ -126,9 +161,9 @@ func (c Config) load() (*scenario.Scenario, *url.URL, error) {
 	}
 	var target *url.URL
 	if c.BaseURL != "" {
-		u, err := url.Parse(c.BaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return nil, nil, bad("base_url", "%q: want http(s)://host[:port] (no query), e.g. http://127.0.0.1:9501", c.BaseURL)
+		u, err := ParseBaseURL(c.BaseURL)
+		if err != nil {
+			return nil, nil, err
 		}
 		target = u
 	}

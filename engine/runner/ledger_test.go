@@ -25,6 +25,15 @@ func TestLedgerRecords(t *testing.T) {
 	l.add(kindUser, "7", "sim_ab12cd34_u10_1") // deleted, then created again: counted twice
 	l.remove(kindUser, "10")
 	l.remove(kindUser, "404") // never added: not counted
+	l.add(kindUser, "11", "sim_ab12cd34_u3_1")
+	l.add(kindUser, "11", "sim_ab12cd34_u3_2") // its id handed out again: the first is gone
+	l.remove(kindUser, "11")
+	if g := l.gone.Load(); g != 1 {
+		t.Errorf("gone %d after an id came back under another name, want 1", g)
+	}
+	l.gone.Store(0)
+	l.created.Add(-2)
+	l.deleted.Add(-1)
 	if c, d := l.created.Load(), l.deleted.Load(); c != 9 || d != 2 {
 		t.Errorf("created %d deleted %d, want 9 and 2", c, d)
 	}
@@ -70,8 +79,8 @@ func TestLedgerRecords(t *testing.T) {
 	if l.has(record{kindUser, "8", "alice"}) || l.has(record{kindRole, "r1", ""}) || len(l.left()) != len(want)-2 {
 		t.Errorf("after remove and lose: %v", l.left())
 	}
-	if d, g, f := l.deleted.Load(), l.gone.Load(), l.foreign.Load(); d != 1 || g != 1 || f != 1 {
-		t.Errorf("deleted %d gone %d foreign %d, want 1 each", d, g, f)
+	if d, g, f := l.deleted.Load(), l.gone.Load(), l.foreign.Load(); d != 3 || g != 1 || f != 1 {
+		t.Errorf("deleted %d gone %d foreign %d, want 3 (2 before), 1, 1", d, g, f)
 	}
 	if c := l.created.Load(); c != l.deleted.Load()+l.gone.Load()+int64(len(l.left())) {
 		t.Errorf("created %d != deleted + gone + left %d", c, len(l.left()))

@@ -127,8 +127,8 @@ type Runner struct {
 	errMsg    atomic.Pointer[string]
 	budgetSum atomic.Int64
 
-	stopOnce  sync.Once
-	stopCh    chan struct{} // closed: no new requests
+	stopOnce sync.Once
+	stopCh   chan struct{} // closed: no new requests
 	// Interrupt: the first closes interrupted (the cleanup then has until
 	// interruptDeadline), the second cancels the cleanup at once.
 	interruptMu       sync.Mutex
@@ -136,11 +136,11 @@ type Runner struct {
 	interruptDeadline time.Time
 	cleanupCancel     context.CancelCauseFunc // while the cleanup runs
 	twice             bool                    // interrupted twice: no cleanup
-	stopped   atomic.Bool   // stopped by Stop, ctx or --duration (not finished by itself)
-	runOnce   sync.Once
-	done      chan struct{}
-	reqCtx    context.Context // in-flight requests; cancelled after the grace period
-	reqCancel context.CancelFunc
+	stopped           atomic.Bool             // stopped by Stop, ctx or --duration (not finished by itself)
+	runOnce           sync.Once
+	done              chan struct{}
+	reqCtx            context.Context // in-flight requests; cancelled after the grace period
+	reqCancel         context.CancelFunc
 
 	// Shared by the VUs during Run.
 	load    *loadPlan
@@ -197,14 +197,14 @@ func New(cfg Config, opts ...Option) (*Runner, error) {
 	}
 	cfg = cfg.withLoad(sc.Load)
 	r := &Runner{
-		cfg:    cfg,
-		sc:     sc,
-		opts:   o,
-		log:    o.log.With("run", cfg.RunID),
+		cfg:         cfg,
+		sc:          sc,
+		opts:        o,
+		log:         o.log.With("run", cfg.RunID),
 		stopCh:      make(chan struct{}),
 		interrupted: make(chan struct{}),
 		done:        make(chan struct{}),
-		ledger: newLedger(cfg.RunID),
+		ledger:      newLedger(cfg.RunID),
 	}
 	r.state.Store(StateStarting)
 	r.reqCtx, r.reqCancel = context.WithCancel(context.Background())

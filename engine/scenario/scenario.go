@@ -13,7 +13,6 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/inputfile"
 	"github.com/trafficsim/trafficsim/engine/threshold"
 )
 
@@ -190,7 +190,7 @@ func Load(nameOrPath string) (*Scenario, error) {
 
 // LoadFile loads a scenario file.
 func LoadFile(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.ConfigLimit)
 	if err != nil {
 		return nil, fmt.Errorf("read scenario file: %w", err)
 	}
@@ -620,7 +620,7 @@ func errorKindNames() []string {
 // LoadProfile reads an API profile file (--api-profile): the `api:` section of
 // a scenario on its own.
 func LoadProfile(path string) (client.Profile, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.ConfigLimit)
 	if err != nil {
 		return client.Profile{}, fmt.Errorf("read API profile: %w", err)
 	}

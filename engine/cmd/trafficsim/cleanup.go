@@ -83,8 +83,7 @@ func (o *cleanupOptions) execute(cmd *cobra.Command) error {
 	})
 	var fe *runner.FieldError
 	if errors.As(err, &fe) {
-		flag := "--" + fe.Field
-		return usageError(fmt.Errorf("%s: %s", flag, fe.Message))
+		return usageError(fmt.Errorf("%s: %s", flagOf(fe.Field), fe.Message))
 	}
 	what := "every run"
 	if o.run != "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -38,6 +39,9 @@ func (d *msDuration) Type() string   { return "duration" }
 func (d *msDuration) Set(s string) error {
 	s = strings.TrimSpace(s)
 	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		if math.IsNaN(n) || math.IsInf(n, 0) || math.Abs(n) > float64(math.MaxInt64/int64(time.Millisecond)) {
+			return fmt.Errorf("%q is not a duration: use e.g. 250ms, 2s, or a bare number of milliseconds", s)
+		}
 		*d = msDuration(time.Duration(n * float64(time.Millisecond)))
 		return nil
 	}
@@ -139,8 +143,8 @@ func (o *runOptions) config() (runner.Config, error) {
 		return c, fmt.Errorf("--progress: %q: use auto, box, plain or off", o.progress)
 	}
 	if o.metricsAddr != "" {
-		if _, _, err := net.SplitHostPort(o.metricsAddr); err != nil {
-			return c, fmt.Errorf("--metrics-addr: %q: use host:port, e.g. 127.0.0.1:9102", o.metricsAddr)
+		if err := checkAddr(o.metricsAddr); err != nil {
+			return c, fmt.Errorf("--metrics-addr: %w", err)
 		}
 	}
 	if err := o.resilience.Validate(); err != nil {

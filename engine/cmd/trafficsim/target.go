@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -60,10 +62,10 @@ SIGTERM; a second signal stops it at once. See docs/target.md.`,
 	f.IntVar(&o.bcryptCost, "bcrypt-cost", usersvc.DefaultBcryptCost, fmt.Sprintf("bcrypt cost of password hashes, %d–%d (higher: slower logins)", bcrypt.MinCost, bcrypt.MaxCost))
 	f.DurationVar(&o.accessTTL, "access-token-ttl", usersvc.DefaultAccessTokenTTL, "lifetime of access tokens")
 	f.DurationVar(&o.refreshTTL, "refresh-token-ttl", usersvc.DefaultRefreshTokenTTL, "lifetime of refresh tokens")
-	f.Float64Var(&o.errorRate, "error-rate", 0, "share of API requests answered 500 injected_fault, 0–1")
+	floatVar(f, &o.errorRate, "error-rate", 0, "share of API requests answered 500 injected_fault, 0–1")
 	f.DurationVar(&o.latency, "latency", 0, "latency added to every API request, e.g. 50ms")
 	f.DurationVar(&o.latencyJitter, "latency-jitter", 0, "extra random latency, uniform in [0, jitter)")
-	f.Float64Var(&o.rateLimit, "rate-limit", 0, "API requests per second allowed before answering 429 (0 = no limit)")
+	floatVar(f, &o.rateLimit, "rate-limit", 0, "API requests per second allowed before answering 429 (0 = no limit)")
 	f.DurationVar(&o.retryAfter, "retry-after", time.Second, "Retry-After sent with a 429, whole seconds")
 	return cmd
 }
@@ -74,8 +76,8 @@ func (o targetOptions) config() (usersvc.Config, error) {
 	bad := func(flag, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("--%s: %s", flag, fmt.Sprintf(format, args...)))
 	}
-	if o.addr == "" {
-		bad("addr", "must be host:port, e.g. 127.0.0.1:9501")
+	if err := checkAddr(o.addr); err != nil {
+		bad("addr", "%v", err)
 	}
 	if o.bcryptCost < bcrypt.MinCost || o.bcryptCost > bcrypt.MaxCost {
 		bad("bcrypt-cost", "%d is out of range; use %d–%d (default %d)", o.bcryptCost, bcrypt.MinCost, bcrypt.MaxCost, usersvc.DefaultBcryptCost)
@@ -123,6 +125,19 @@ func (o targetOptions) config() (usersvc.Config, error) {
 		},
 	}
 	return cfg, errors.Join(errs...)
+}
+
+// checkAddr checks a listen address: host:port, the port from 0 (a free one)
+// to 65535.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q: must be host:port, e.g. 127.0.0.1:9501", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: the port must be a number from 0 to 65535", addr)
+	}
+	return nil
 }
 
 // runTarget serves until ctx ends or SIGINT/SIGTERM arrives, then shuts down.
