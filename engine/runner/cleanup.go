@@ -17,11 +17,11 @@ import (
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
-// cleanup deletes what the run created and did not delete: first what the
-// ledger remembers — each record read first and deleted only when it is still
-// the run's (owner.go) — then whatever a search for the run's sim_<run>_
-// prefix finds that the ledger never heard of (a creation whose answer was
-// lost). Then it verifies: a last search for the prefix is what is left. It is
+// cleanup deletes what the run created and did not delete: what the ledger
+// remembers and whatever a search for the run's sim_<run>_ prefix finds that
+// the ledger never heard of (a creation whose answer was lost), each record
+// read first and deleted only when it is still the run's (owner.go). Then it
+// verifies: a last search for the prefix is what is left. It is
 // not counted as VU traffic. Every count goes through the ledger as it
 // happens, so a summary taken at any moment (SummaryNow) adds up:
 // created == deleted + gone + left.
@@ -39,6 +39,19 @@ func (r *Runner) cleanup(ctx context.Context) report.CleanupResult {
 	dctx, cancel := reserve(ctx)
 	defer cancel()
 	var errs []error
+	prefix := r.prefix()
+	// First what the ledger never heard of (a creation whose answer was
+	// lost): from here on the ledger holds all there is, so an interruption
+	// at any later point leaves counts that are exact.
+	extra, err := s.find(dctx, prefix, func(rec record) bool {
+		return !r.ledger.has(rec) && r.ownsName(rec.name) // a shard sweeps only its VUs' (shard.go)
+	})
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, rec := range extra {
+		r.ledger.add(rec.kind, rec.id, rec.name)
+	}
 	// A shard and kind at a time, not the whole ledger at once: after a long
 	// run tens of thousands of records are left, and listing them all (with
 	// their names as strings) was the cleanup's peak memory.
@@ -46,26 +59,10 @@ func (r *Runner) cleanup(ctx context.Context) report.CleanupResult {
 		if dctx.Err() != nil {
 			return
 		}
-		if err := r.cleanOne(dctx, s, rec, true); err != nil {
+		if err := r.cleanOne(dctx, s, rec); err != nil {
 			errs = append(errs, err)
 		}
 	})
-	// Sweep for what the ledger never heard of.
-	prefix := r.prefix()
-	if dctx.Err() == nil {
-		extra, err := s.find(dctx, prefix, func(rec record) bool {
-			return !r.ledger.has(rec) && r.ownsName(rec.name) // a shard sweeps only its VUs' (shard.go)
-		})
-		if err != nil {
-			errs = append(errs, err)
-		}
-		for _, rec := range extra {
-			r.ledger.add(rec.kind, rec.id, rec.name) // created, and found just now by its name
-			if err := r.cleanOne(dctx, s, rec, false); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
 	// Verify: what a search finds is what is left.
 	found, err := s.find(ctx, prefix, func(rec record) bool { return r.ownsName(rec.name) })
 	if err != nil {
@@ -135,23 +132,21 @@ func (r *Runner) cleanupResult(verified bool, reason string, errs ...error) repo
 }
 
 // cleanOne deletes one record of the run, counting the outcome in the ledger.
-// A remembered record (check) is read first and deleted only when it is
-// still the run's. A delete cut short by ctx is settled by reading the
-// record again, so the counts stay exact under an interruption.
-func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec record, check bool) error {
-	if check {
-		res, err := s.read(ctx, rec)
-		if err != nil {
-			return err
-		}
-		if res.Status == 404 {
-			r.ledger.lose(rec, false)
-			return nil
-		}
-		if name, mine := recordName(s.c, &res, rec); !mine {
-			r.lost(rec, name)
-			return nil
-		}
+// The record is read first and deleted only when it is still the run's. A
+// delete cut short by ctx is settled by reading the record again, so the
+// counts stay exact under an interruption.
+func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec record) error {
+	res, err := s.read(ctx, rec)
+	if err != nil {
+		return err
+	}
+	if res.Status == 404 {
+		r.ledger.lose(rec, false)
+		return nil
+	}
+	if name, mine := recordName(s.c, &res, rec); !mine {
+		r.lost(rec, name)
+		return nil
 	}
 	status, err := s.delete(ctx, rec)
 	switch {

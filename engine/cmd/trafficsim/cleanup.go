@@ -38,8 +38,12 @@ sim_… with an @simulation.test email — and sim_ roles and permissions. Delet
 user removes its profile and role assignments too. A run normally cleans up after
 itself; use this when one was killed or ran with --cleanup=false.
 
-Exit codes: 0 everything found was deleted, 1 something could not be deleted or the
-target refused the admin login, 2 invalid flags.`,
+Before it reports, it searches the target again: "left" is what that search found
+("verified"). When it cannot look (login refused, target down, interrupted) it says
+"not verified" with the reason and exits 1; it never reports "left 0" it did not see.
+
+Exit codes: 0 everything found was deleted (verified), 1 something is left, could not
+be deleted or could not be verified, 2 invalid flags.`,
 		Example: `  trafficsim cleanup --base-url http://127.0.0.1:9501 --run k3x9a2mq
   TRAFFICSIM_ADMIN_PASSWORD=s3cret trafficsim cleanup --base-url http://127.0.0.1:9501`,
 		Args: cobra.NoArgs,
@@ -90,9 +94,19 @@ func (o *cleanupOptions) execute(cmd *cobra.Command) error {
 		what = "run " + o.run
 	}
 	out := cmd.OutOrStdout()
-	if rep.Found > 0 || err == nil {
-		fmt.Fprintf(out, "cleanup of %s on %s: found %d, deleted %d, left %d\n", what, o.baseURL, rep.Found, rep.Deleted, len(rep.Left))
+	gone := ""
+	if rep.Gone > 0 {
+		gone = fmt.Sprintf(", already gone %d", rep.Gone)
 	}
+	left := fmt.Sprintf("%d (verified)", len(rep.Left))
+	if !rep.Verified {
+		// Never "left 0" unless a search of the target said so.
+		left = fmt.Sprintf("at least %d (not verified: %s)", len(rep.Left), rep.Reason)
+		if len(rep.Left) == 0 {
+			left = fmt.Sprintf("unknown (not verified: %s)", rep.Reason)
+		}
+	}
+	fmt.Fprintf(out, "cleanup of %s on %s: found %d, deleted %d%s, left %s\n", what, o.baseURL, rep.Found, rep.Deleted, gone, left)
 	for _, name := range rep.Left {
 		fmt.Fprintf(out, "  left: %s\n", name)
 	}

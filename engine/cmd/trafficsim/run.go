@@ -216,6 +216,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	interrupted := make(chan struct{})
+	twice := make(chan struct{}) // closed by a second signal: its handler ends the process
 	go func() {
 		select {
 		case <-sigs:
@@ -231,7 +232,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			return
 		}
 		// The second: the cleanup stops now; a delete in flight is settled so
-		// the counts add up. Wait a moment for that, no more.
+		// the counts add up. Wait a moment for that, no more. This goroutine
+		// writes the report and exits.
+		close(twice)
 		r.Interrupt()
 		s := r.SummaryNow()
 		select {
@@ -295,6 +298,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	<-r.Done()
 	stopProgress()
 	<-progDone
+	if interruptedNow(twice) {
+		select {} // the signal handler reports and exits
+	}
 
 	s := r.Summary()
 	if err := ci.finish(r, &s, stderr); err != nil {
