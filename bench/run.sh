@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproducible side-by-side sweep of trafficsim and its peers (docs/benchmarks.md).
 #
-#   bench/run.sh [a|b|c|d|all]   default: all (a, b, c; d is the long run, on its own)
+#   bench/run.sh [a|b|c|d|e|all] default: all (a, b, c; d and e on their own)
 #
 # a  single-endpoint GET against bench/cmd/benchserver: trafficsim, k6, vegeta, hey,
 #    wrk and a bare Go loop; each tool pinned to CPU 0, the server to CPU 1.
@@ -10,6 +10,8 @@
 # c  RSS with many thinking VUs: trafficsim and k6, and how long trafficsim takes until
 #    every VU has sent its first request and thinks.
 # d  RSS over a 10-minute run at steady load (see sweep_d).
+# e  peak RSS against a hostile target: 50 VUs, every answer 50 MB (sized, then chunked),
+#    answers drained (plain GET) and answers parsed (mixed: logins); also BIN_OLD if set.
 #
 # Environment: RUNS (3), DURATION (10s), CONNS (50), VUS_LIST ("1000 10000 50000 100000"),
 # K6_MAX_VUS (largest k6 VU count tried in c, 50000; 0 = none), MAX_IN_FLIGHT (c: 1024),
@@ -167,6 +169,33 @@ sweep_b() {
   done
 }
 
+# Sweep e: peak RSS (the kernel's high-water mark, /usr/bin/time %M) of 50 VUs that
+# receive 50 MB answers for 15 s, each shape of answer and each kind of request.
+# BIN_OLD (a trafficsim binary) is measured the same way, for the comparison.
+sweep_e() {
+  local tmp=$OUT/e
+  mkdir -p "$tmp"
+  for shape in sized chunked; do
+    local extra=()
+    [ "$shape" = chunked ] && extra=(-chunked)
+    benchserver --addr 127.0.0.1:9610 -body-bytes $((50 << 20)) "${extra[@]}" 2>/dev/null &
+    pids+=($!)
+    for _ in $(seq 1 100); do curl -s -o /dev/null -r 0-0 http://127.0.0.1:9610/ 2>/dev/null && break; sleep 0.1; done
+    for bin in trafficsim ${BIN_OLD:-}; do
+      for sc in bench/scenarios/get.yaml mixed; do
+        log "sweep e: $bin, $shape answers, scenario $sc"
+        /usr/bin/time -f '%M' -o "$tmp/rss" "$bin" run --base-url http://127.0.0.1:9610 --scenario "$sc" \
+          --users 50 --duration 15s --delay-min 0 --delay-max 0 --min-request-count 1000000 \
+          --max-request-count 1000000 --cleanup=false --progress off --summary "$tmp/s.json" >/dev/null 2>&1 || true
+        record e "$(basename "$bin")/$shape/$(basename "$sc" .yaml)" peak_rss_mib "$(($(cat "$tmp/rss") / 1024))"
+        record e "$(basename "$bin")/$shape/$(basename "$sc" .yaml)" requests "$(jq -r .requests "$tmp/s.json")"
+      done
+    done
+    kill "${pids[-1]}" 2>/dev/null || true
+    wait "${pids[-1]}" 2>/dev/null || true
+  done
+}
+
 # rss_of pid: resident set size in KiB.
 rss_of() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
@@ -261,14 +290,15 @@ medians() {
 
 command -v jq >/dev/null || { echo "bench/run.sh needs jq (apt-get install jq)" >&2; exit 2; }
 command -v taskset >/dev/null || { echo "bench/run.sh needs taskset (util-linux)" >&2; exit 2; }
-install_peers
+[ "${1:-all}" = e ] || install_peers # sweep e measures trafficsim alone
 build_ours
 case ${1:-all} in
   a) sweep_a ;;
   b) sweep_b ;;
   c) sweep_c ;;
   d) sweep_d ;;
+  e) sweep_e ;;
   all) sweep_a; sweep_b; sweep_c ;;
-  *) echo "usage: bench/run.sh [a|b|c|d|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [a|b|c|d|e|all]" >&2; exit 2 ;;
 esac
 medians

@@ -1,9 +1,12 @@
 // Command benchserver is the trivial loopback target of the single-endpoint
 // benchmark: every GET answers 200 with a small fixed JSON body, so the load
-// generator, not the target, is what the sweep measures.
+// generator, not the target, is what the sweep measures. With -body-bytes it
+// is a hostile target instead (sweep e): every answer is that many bytes,
+// with a Content-Length or (-chunked) chunked.
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -22,7 +25,12 @@ var body = []byte(`{"status":"ok","service":"benchserver"}`)
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9600", "listen address (loopback only)")
+	bodyBytes := flag.Int64("body-bytes", 0, "answer every request with this many bytes instead (0: the small JSON body)")
+	chunked := flag.Bool("chunked", false, "with -body-bytes: send the answer chunked, without a Content-Length")
 	flag.Parse()
+	if *bodyBytes > 0 {
+		big = &bigAnswer{size: *bodyBytes, chunked: *chunked}
+	}
 	if err := serve(*addr); err != nil {
 		fmt.Fprintln(os.Stderr, "benchserver:", err)
 		os.Exit(1)
@@ -39,6 +47,10 @@ func serve(addr string) error {
 	}
 	length := strconv.Itoa(len(body))
 	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if big != nil {
+			big.write(w)
+			return
+		}
 		hd := w.Header()
 		hd["Content-Type"] = []string{"application/json"}
 		hd["Content-Length"] = []string{length}
@@ -58,4 +70,33 @@ func serve(addr string) error {
 		return fmt.Errorf("serve %s: %w", addr, err)
 	}
 	return nil
+}
+
+// big is the hostile answer of -body-bytes (nil: the small one).
+var big *bigAnswer
+
+type bigAnswer struct {
+	size    int64
+	chunked bool
+}
+
+// block is what a big answer is made of: JSON-looking text that never ends.
+var block = bytes.Repeat([]byte(`{"data":[`), 64<<10/9)
+
+func (a *bigAnswer) write(w http.ResponseWriter) {
+	hd := w.Header()
+	hd["Content-Type"] = []string{"application/json"}
+	if !a.chunked {
+		hd["Content-Length"] = []string{strconv.FormatInt(a.size, 10)}
+	}
+	for left := a.size; left > 0; {
+		n := min(left, int64(len(block)))
+		if _, err := w.Write(block[:n]); err != nil {
+			return
+		}
+		left -= n
+		if a.chunked {
+			w.(http.Flusher).Flush() // one chunk per block
+		}
+	}
 }
