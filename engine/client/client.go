@@ -326,6 +326,12 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 	}
 	res.Status = st.resp.StatusCode()
 	res.RetryAfter = retryAfter(&st.resp)
+	if call.Decode && len(body) >= maxBody {
+		// Cut at the limit: parsing the first MiB of a longer answer would only
+		// fail, after copying it again (a hostile target's 50 MB answers).
+		res.Err, res.ErrKind = fmt.Errorf("answer of %s %s: %d bytes or more, not parsed", call.Endpoint.Method, rt.template, maxBody), KindProtocol
+		return
+	}
 	if call.Decode && call.Page && c.refPage && len(body) > 0 {
 		if res.Entries, err = decodePage(body); err == nil {
 			return

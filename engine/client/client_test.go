@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -188,3 +189,35 @@ type refusing struct{ sent bool }
 
 func (r *refusing) Admit(context.Context, *Attempt) (time.Duration, error) { return 0, ErrCircuitOpen }
 func (r *refusing) Done(*Attempt, *Result)                                 { r.sent = true }
+
+// TestLongAnswers: an answer longer than the limit is not parsed when asked
+// to be (a protocol error with its status), and is drained, not kept, when
+// not: the connection serves the next request either way.
+func TestLongAnswers(t *testing.T) {
+	chunk := bytes.Repeat([]byte(`{"data":[`), 1<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("sized") != "" {
+			w.Header().Set("Content-Length", "4194304")
+		}
+		for n := 0; n < 4<<20; n += len(chunk) {
+			w.Write(chunk[:min(len(chunk), 4<<20-n)])
+		}
+	}))
+	defer srv.Close()
+	c, err := New(Options{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ep := catalog.MustLookup(catalog.UsersList)
+	for _, q := range []string{"", "sized=1"} {
+		res := c.Do(context.Background(), &Call{Endpoint: ep, Query: q, Decode: true})
+		if res.Status != 200 || res.ErrKind != KindProtocol || res.JSON != nil || !strings.Contains(fmt.Sprint(res.Err), "not parsed") {
+			t.Errorf("%q parsed: status %d kind %q err %v", q, res.Status, res.ErrKind, res.Err)
+		}
+		res = c.Do(context.Background(), &Call{Endpoint: ep, Query: q})
+		if res.Status != 200 || res.ErrKind != "" {
+			t.Errorf("%q drained: status %d kind %q err %v", q, res.Status, res.ErrKind, res.Err)
+		}
+	}
+}

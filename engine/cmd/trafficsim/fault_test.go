@@ -235,7 +235,7 @@ func faultRestart(t *testing.T, bin, scenario string, cleanup bool) {
 	const runID = "rest0001"
 	first := startFaultTarget(t, "127.0.0.1:0", nil)
 	sum := filepath.Join(t.TempDir(), "summary.json")
-	e := startEngine(t, bin, "run", "--base-url", first.url(), "--users", "10", "--duration", "6s",
+	e := startEngine(t, bin, "run", "--base-url", first.url(), "--users", "10", "--duration", "4s",
 		"--scenario", scenario, "--delay-min", "1", "--delay-max", "15", "--run-id", runID,
 		"--cleanup="+fmt.Sprint(cleanup), "--summary", sum, "--progress", "off")
 	prefix := "sim_" + runID + "_"
@@ -433,8 +433,10 @@ func faultSilentTarget(t *testing.T, bin string) {
 func faultRetryAfter(t *testing.T, bin string) {
 	const runID = "retr0016"
 	var throttle atomic.Bool
+	var throttled atomic.Int64
 	target := startFaultTarget(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		if throttle.Load() {
+			throttled.Add(1)
 			w.Header().Set("Retry-After", "30")
 			w.WriteHeader(http.StatusTooManyRequests)
 			return
@@ -448,7 +450,7 @@ func faultRetryAfter(t *testing.T, bin string) {
 	prefix := "sim_" + runID + "_"
 	e.until(t, 30*time.Second, "simulation users", func() bool { return target.count(prefix) >= 5 })
 	throttle.Store(true)
-	time.Sleep(300 * time.Millisecond) // the VUs meet the 429s and back off
+	e.until(t, 10*time.Second, "429s", func() bool { return throttled.Load() >= 5 }) // the VUs back off
 	e.cmd.Process.Signal(syscall.SIGINT)
 	start := time.Now()
 	code := e.wait(t, 20*time.Second)
