@@ -40,11 +40,12 @@ const (
 // Policy says otherwise.
 const DefaultTimeout = 30 * time.Second
 
-// maxBody bounds how much of an answer that is parsed is read; the rest is
-// drained, not held (an answer nobody parses is drained whole). It bounds a
-// hostile target's cost: 50 VUs receiving 50 MB answers hold 50 MiB or so
-// (docs/benchmarks.md). A page of 100 users is about 30 KB.
-const maxBody = 1 << 20
+// maxBody bounds an answer that is parsed: a longer one is drained, not
+// kept, and reported (KindProtocol); an answer nobody parses is drained
+// whole. It bounds a hostile target's cost — 50 VUs receiving 50 MB answers
+// stay near 100 MB of RSS (docs/benchmarks.md, sweep e) — while a page of 100
+// users, about 30 KB, fits sixteen times.
+const maxBody = 512 << 10
 
 // ErrCircuitOpen is returned by a Policy that refuses to send (open breaker).
 var ErrCircuitOpen = errors.New("circuit open")
@@ -320,18 +321,18 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 	body, err := c.wire.exchange(ctx, req, &st.resp, res.Start, timeout, out, &st.lr)
 	// The answer is in: parsing it is the engine's time, not the target's.
 	res.Latency = time.Since(res.Start)
+	if errors.Is(err, errTooLong) {
+		// Drained, not kept: parsing a cut answer would only fail.
+		res.Status = st.resp.StatusCode()
+		res.Err, res.ErrKind = fmt.Errorf("answer of %s %s: longer than %d bytes, not parsed", call.Endpoint.Method, rt.template, maxBody), KindProtocol
+		return
+	}
 	if err != nil {
 		res.Err, res.ErrKind = err, classify(ctx, err)
 		return
 	}
 	res.Status = st.resp.StatusCode()
 	res.RetryAfter = retryAfter(&st.resp)
-	if call.Decode && len(body) >= maxBody {
-		// Cut at the limit: parsing the first MiB of a longer answer would only
-		// fail, after copying it again (a hostile target's 50 MB answers).
-		res.Err, res.ErrKind = fmt.Errorf("answer of %s %s: %d bytes or more, not parsed", call.Endpoint.Method, rt.template, maxBody), KindProtocol
-		return
-	}
 	if call.Decode && call.Page && c.refPage && len(body) > 0 {
 		if res.Entries, err = decodePage(body); err == nil {
 			return

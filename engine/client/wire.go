@@ -149,6 +149,10 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fastht
 			return nil, wireError(err)
 		}
 		body, err := readBody(resp, cn.br, out, lr)
+		var tooLong error // drained whole: the connection is fine
+		if errors.Is(err, errTooLong) {
+			tooLong, err = err, nil
+		}
 		if err != nil || resp.ConnectionClose() || req.Header.ConnectionClose() {
 			w.discard(cn)
 			if err != nil && done != nil && ctx.Err() != nil {
@@ -158,6 +162,9 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fastht
 			if err != nil && !errors.As(err, &te) {
 				return nil, &ProtocolError{Err: err} // an answer cut short or badly chunked
 			}
+			if err == nil {
+				err = tooLong
+			}
 			return body, err
 		}
 		// Release ownership before looking at the context: a cancellation after
@@ -166,10 +173,10 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fastht
 		cn.setOwner(nil)
 		if done != nil && ctx.Err() != nil {
 			w.discard(cn)
-			return body, nil
+			return body, tooLong
 		}
 		w.put(cn, start)
-		return body, nil
+		return body, tooLong
 	}
 }
 
@@ -217,6 +224,10 @@ func readBody(resp *fasthttp.Response, br *bufio.Reader, out *bytes.Buffer, lr *
 		return resp.Body(), nil
 	}
 	// Chunked, until the connection closes, or too long.
+	want := out != nil
+	if n := resp.Header.ContentLength(); n > maxBody {
+		out = nil // too long to keep: drained, reported as such
+	}
 	resp.StreamBody = true
 	if err := resp.ReadBody(br, maxBody); err != nil {
 		return nil, fmt.Errorf("read answer: %w", err)
@@ -231,8 +242,9 @@ func readBody(resp *fasthttp.Response, br *bufio.Reader, out *bytes.Buffer, lr *
 		lr.R = nil // the stream goes back to fasthttp's pool
 		body = out.Bytes()
 	}
+	var rest int64
 	if err == nil {
-		_, err = io.Copy(io.Discard, stream)
+		rest, err = io.Copy(io.Discard, stream)
 	}
 	if cerr := resp.CloseBodyStream(); err == nil {
 		err = cerr
@@ -240,8 +252,15 @@ func readBody(resp *fasthttp.Response, br *bufio.Reader, out *bytes.Buffer, lr *
 	if err != nil {
 		return nil, fmt.Errorf("read answer: %w", err)
 	}
+	if (out != nil || want) && (rest > 0 || resp.Header.ContentLength() > maxBody) {
+		return nil, errTooLong
+	}
 	return body, nil
 }
+
+// errTooLong is readBody's answer to an answer it was asked to keep that is
+// longer than maxBody: drained whole (the connection is reusable), not kept.
+var errTooLong = errors.New("answer longer than the limit, not kept")
 
 // maxDrainWhole is the largest answer nobody reads that is read whole (one
 // read, the usual small answer) rather than drained.
