@@ -233,16 +233,22 @@ func TestFaults(t *testing.T) {
 // deleted or changed: same id, fields, active flag, and they still log in.
 func faultRestart(t *testing.T, bin, scenario string, cleanup bool) {
 	const runID = "rest0001"
-	first := startFaultTarget(t, "127.0.0.1:0", nil)
+	var registered atomic.Int64 // the engine's registrations on the first target
+	first := startFaultTarget(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		next.ServeHTTP(w, r)
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/users" {
+			registered.Add(1)
+		}
+	})
 	sum := filepath.Join(t.TempDir(), "summary.json")
-	// A request budget, not a duration, ends the run: most of it is spent
-	// after the restart however slow the machine.
-	e := startEngine(t, bin, "run", "--base-url", first.url(), "--users", "10",
-		"--min-request-count", "300", "--max-request-count", "300",
+	// A request budget ends the run, most of it spent after the restart
+	// however slow the machine; the duration only bounds a machine slower still.
+	e := startEngine(t, bin, "run", "--base-url", first.url(), "--users", "6", "--duration", "20s",
+		"--min-request-count", "200", "--max-request-count", "200",
 		"--scenario", scenario, "--delay-min", "1", "--delay-max", "15", "--run-id", runID,
 		"--cleanup="+fmt.Sprint(cleanup), "--summary", sum, "--progress", "off")
 	prefix := "sim_" + runID + "_"
-	e.until(t, 30*time.Second, "simulation users on the first target", func() bool { return first.count(prefix) >= 6 })
+	e.until(t, 30*time.Second, "simulation users on the first target", func() bool { return registered.Load() >= 20 })
 	first.kill()
 
 	// The second target holds the engine's requests until the ordinary users
@@ -291,9 +297,13 @@ func faultRestart(t *testing.T, bin, scenario string, cleanup bool) {
 	s := readFaultSummary(t, sum)
 	c := s.Cleanup
 	checkCounts(t, c)
-	if c.ForeignSkipped == 0 {
+	// The cleanup reads every remembered id of the first target: those now
+	// hold the ordinary users. (Admin VUs meet them only if they happen to
+	// pick such an account before their budget is spent.)
+	if cleanup && c.ForeignSkipped == 0 {
 		t.Errorf("no foreign record counted, though remembered ids were handed out again: %+v", c)
 	}
+	t.Logf("created %d, deleted %d, gone %d, foreign skipped %d, left %d", c.Created, c.Deleted, c.Gone, c.ForeignSkipped, c.Left)
 	if !strings.Contains(e.stdout.String(), fmt.Sprintf("foreign skipped %d", c.ForeignSkipped)) {
 		t.Errorf("the report does not show foreign skipped %d:\n%s", c.ForeignSkipped, e.stdout.String())
 	}
@@ -515,7 +525,7 @@ func faultInvalid(t *testing.T, bin string) {
 		if strings.Contains(out.String(), "Sekrit-pw-42") {
 			t.Errorf("%v: the password was echoed:\n%s", tc.args, out.String())
 		}
-		if d := time.Since(start); d > 5*time.Second {
+		if d := time.Since(start); d > 10*time.Second {
 			t.Errorf("%v: took %v", tc.args, d)
 		}
 	}
