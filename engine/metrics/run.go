@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -181,7 +180,7 @@ func NewRun(info RunInfo, reg prometheus.Registerer, opts ...Option) (*Run, erro
 	for i := range r.shards {
 		r.shards[i].init()
 		if r.serviceTime {
-			r.shards[i].svc = hdrhistogram.New(hdrLowest, hdrHighest, hdrSignificant)
+			r.shards[i].svc = NewLatencyHistogram()
 		}
 	}
 	for st := range numVUStates {

@@ -229,7 +229,7 @@ func TestBreakerOpensForFailingGroup(t *testing.T) {
 	// breaker needs its minimum of requests before it can open.
 	s := runWith(t, tg.URL, baseConfig(20, 8*time.Second), rc, reg, func(r *runner.Runner) {
 		// Warm up, then break the profile routes.
-		started(t, r, 100)
+		started(t, r, 20)
 		if err := tg.Service.SetFaults(usersvc.Faults{Groups: map[string]usersvc.GroupFaults{"profiles": {ErrorRate: ptr(0.5)}}}); err != nil {
 			t.Error(err)
 		}
@@ -362,7 +362,7 @@ func TestBoundedUnderSlowAndDeadTarget(t *testing.T) {
 			var inflightPeak float64
 			reg := metrics.NewRegistry()
 			s := runWith(t, tg.URL, baseConfig(users, 3*time.Second), rc, reg, func(r *runner.Runner) {
-				started(t, r, int64(users))
+				started(t, r, 1)
 				if name == "slow" {
 					_ = tg.Service.SetFaults(usersvc.Faults{LatencyMs: 2000})
 				} else {
@@ -443,7 +443,7 @@ func TestDegradationShowsInSnapshot(t *testing.T) {
 	var level string
 	runWith(t, tg.URL, baseConfig(10, 5*time.Second), rc, nil, func(r *runner.Runner) {
 		defer healTarget(tg)
-		started(t, r, 50) // sessions started while healthy
+		started(t, r, 10) // sessions started while healthy
 		if err := tg.Service.SetFaults(usersvc.Faults{ErrorRate: 0.5}); err != nil {
 			t.Error(err)
 		}
