@@ -639,3 +639,10 @@ func TestPrometheusHistogramBuckets(t *testing.T) {
 		t.Errorf("sum = %v, want %v", h.GetSampleSum(), want)
 	}
 }
+
+func TestActiveUsers(t *testing.T) {
+	st := Stats{VUs: map[VUState]int64{VUActive: 3, VUThinking: 4, VUDone: 9}}
+	if got := st.ActiveUsers(); got != 7 {
+		t.Errorf("ActiveUsers = %d, want 7", got)
+	}
+}

@@ -105,13 +105,13 @@ func (m *statsMerge) endpoints() {
 			Requests: a.count,
 			Expected: a.expected,
 			Statuses: a.statuses,
-			Latency:  latencyOf(a.hist, a.count, a.sumNanos, a.maxNanos),
+			Latency:  LatencyFrom(a.hist, a.count, a.sumNanos, a.maxNanos),
 		})
 	}
 	slices.SortFunc(st.Endpoints, func(x, y EndpointStats) int {
 		return cmp.Or(cmp.Compare(x.Route, y.Route), cmp.Compare(x.Method, y.Method), cmp.Compare(x.Group, y.Group))
 	})
-	st.Latency = latencyOf(m.sc.overall, st.Requests, 0, maxNanos)
+	st.Latency = LatencyFrom(m.sc.overall, st.Requests, 0, maxNanos)
 	if st.Requests > 0 {
 		st.Latency.Mean = time.Duration(sumSeconds / float64(st.Requests) * 1e9)
 	}
@@ -142,7 +142,7 @@ func (r *Run) Stats() Stats {
 	m.endpoints()
 	st.Service = st.Latency
 	if r.serviceTime {
-		st.Service = latencyOf(m.service.hist, st.Requests, m.service.sumNanos, m.service.maxNanos)
+		st.Service = LatencyFrom(m.service.hist, st.Requests, m.service.sumNanos, m.service.maxNanos)
 	}
 	st.DroppedIterations = r.droppedN.load()
 	st.Recent = m.recent()
@@ -189,10 +189,11 @@ func (r *Run) vuStats() map[VUState]int64 {
 	return out
 }
 
-// latencyOf summarises a histogram in microseconds plus the exact count, sum and
-// maximum in nanoseconds. Percentiles are clamped to the exact maximum because
+// LatencyFrom summarises a latency histogram (NewLatencyHistogram) plus the
+// exact count, sum and maximum in nanoseconds, as Stats does (merge too, over
+// shard summaries). Percentiles are clamped to the exact maximum because
 // HDR reports the top of a value's 1% equivalence range.
-func latencyOf(h *hdrhistogram.Histogram, count, sumNanos, maxNanos int64) Latency {
+func LatencyFrom(h *hdrhistogram.Histogram, count, sumNanos, maxNanos int64) Latency {
 	if count == 0 || h.TotalCount() == 0 {
 		return Latency{}
 	}

@@ -16,9 +16,9 @@ import (
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/metrics"
-	"github.com/trafficsim/trafficsim/engine/report"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/runner"
+	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
@@ -148,7 +148,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 
 // runWith runs the engine against the target with the resilience settings,
 // polling during the run with watch.
-func runWith(t *testing.T, base string, cfg runner.Config, rc resilience.Config, reg *prometheus.Registry, watch func(r *runner.Runner)) report.Summary {
+func runWith(t *testing.T, base string, cfg runner.Config, rc resilience.Config, reg *prometheus.Registry, watch func(r *runner.Runner)) summary.Summary {
 	t.Helper()
 	cfg.BaseURL = base
 	cfg.AdminPassword = adminPassword

@@ -12,19 +12,19 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
-	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
 // cleanup deletes what the run created and did not delete: first what the
 // ledger knows, then whatever a search for the run's sim_<run>_ prefix still
 // finds (a creation whose answer was lost). It is not counted as VU traffic.
-func (r *Runner) cleanup(ctx context.Context) report.CleanupResult {
+func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 	if r.embed != nil {
 		// Injected faults would only make the cleanup retry.
 		_ = r.embed.Service.SetFaults(usersvc.Faults{})
 	}
-	res := report.CleanupResult{}
+	res := summary.CleanupResult{}
 	s := &adminSession{c: r.client, user: r.cfg.AdminUser, password: r.cfg.AdminPassword, log: r.log}
 	created := int(r.ledger.created.Load())
 	deletedBefore := int(r.ledger.deleted.Load())

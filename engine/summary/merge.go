@@ -1,4 +1,4 @@
-package report
+package summary
 
 import (
 	"encoding/json"
@@ -166,203 +166,276 @@ type Merged struct {
 // files must be of the same run (run id, seed, scenario, shard count) and
 // cover every shard exactly once; errors name the file.
 func Merge(in []ShardSummary) (Merged, error) {
-	var m Merged
 	if len(in) == 0 {
-		return m, errors.New("no summary files; give every shard's summary, e.g. trafficsim merge summary-*.json")
+		return Merged{}, errors.New("no summary files; give every shard's summary, e.g. trafficsim merge summary-*.json")
 	}
 	if err := checkShards(in); err != nil {
-		return m, err
+		return Merged{}, err
 	}
 	in = slices.Clone(in)
 	slices.SortFunc(in, func(a, b ShardSummary) int { return a.Summary.Shard.Index - b.Summary.Shard.Index })
-	first := in[0].Summary
-
-	type epAcc struct {
-		key      metrics.EndpointKey
-		requests int64
-		expected int64
-		statuses map[int]int64
-		sum, max int64
-		hist     *hdrhistogram.Histogram
-	}
-	eps := map[metrics.EndpointKey]*epAcc{}
-	var order []metrics.EndpointKey
-	overall := newHist()
-	service := newHist()
-	var svcSum, svcMax int64
-	haveService := false
-	st := metrics.Stats{Groups: map[string]int64{}, Errors: map[string]int64{}, Archetypes: map[string]metrics.ArchetypeStats{},
-		TokenOps: map[string]map[string]int64{}, VUs: map[metrics.VUState]int64{}}
-	archDur := map[string]float64{} // session seconds per archetype
-	var cleanup CleanupResult
-	var cleanupErrs, targets, states []string
-	var thresholdExprs []string
-	disabled := 0 // shards run with --cleanup=false
-	seenExpr := map[string]bool{}
-	start, end := first.StartedAt, first.EndedAt
-	var iterations, dropped int64
-	files := make([]string, 0, len(in))
-
+	m := newMerger(in[0].Summary)
 	for _, f := range in {
-		s := f.Summary
-		files = append(files, f.Path)
-		where := func(format string, args ...any) error {
-			return fmt.Errorf("%s (shard %s): %s", f.Path, s.Shard, fmt.Sprintf(format, args...))
-		}
-		if s.Histograms == nil {
-			return m, where("has no histograms; it was not written by a run with --shard (rerun the shard with --shard %s --summary FILE)", s.Shard)
-		}
-		if s.Histograms.Unit != HistogramUnit {
-			return m, where("histogram unit %q, want %q", s.Histograms.Unit, HistogramUnit)
-		}
-		var fromEndpoints int64
-		for _, eh := range s.Histograms.Endpoints {
-			k := metrics.EndpointKey{Group: eh.Group, Method: eh.Method, Route: eh.Route}
-			h, err := DecodeHistogram(eh.HDR)
-			if err != nil {
-				return m, where("endpoint %s %s: %v", eh.Method, eh.Route, err)
-			}
-			if h.TotalCount() != eh.Requests {
-				return m, where("endpoint %s %s: the histogram holds %d requests, the summary says %d; the file is damaged", eh.Method, eh.Route, h.TotalCount(), eh.Requests)
-			}
-			a := eps[k]
-			if a == nil {
-				a = &epAcc{key: k, statuses: map[int]int64{}, hist: newHist()}
-				eps[k] = a
-				order = append(order, k)
-			}
-			a.hist.Merge(h)
-			a.sum += eh.SumNanos
-			a.max = max(a.max, eh.MaxNanos)
-			fromEndpoints += eh.Requests
-		}
-		oh, err := DecodeHistogram(s.Histograms.Overall)
-		if err != nil {
-			return m, where("overall: %v", err)
-		}
-		if oh.TotalCount() != s.Requests || fromEndpoints != s.Requests {
-			return m, where("the histograms hold %d requests (endpoints %d), the summary says %d; the file is damaged", oh.TotalCount(), fromEndpoints, s.Requests)
-		}
-		overall.Merge(oh)
-		if sv := s.Histograms.Service; sv != nil {
-			h, err := DecodeHistogram(sv.HDR)
-			if err != nil {
-				return m, where("service time: %v", err)
-			}
-			service.Merge(h)
-			svcSum += sv.SumNanos
-			svcMax = max(svcMax, sv.MaxNanos)
-			haveService = true
-		}
-		for _, e := range s.Endpoints {
-			k := metrics.EndpointKey{Group: e.Group, Method: e.Method, Route: e.Route}
-			a := eps[k]
-			if a == nil {
-				return m, where("endpoint %s %s has no histogram; the file is damaged", e.Method, e.Route)
-			}
-			a.requests += e.Requests
-			a.expected += e.Expected
-			for label, n := range e.Statuses {
-				code := 0
-				if label != "none" {
-					if code, err = strconv.Atoi(label); err != nil {
-						return m, where("endpoint %s %s: status %q is not a number", e.Method, e.Route, label)
-					}
-				}
-				a.statuses[code] += n
-			}
-		}
-		st.Requests += s.Requests
-		st.Unexpected += s.Unexpected
-		st.Outcomes.Success += s.Outcomes.Success
-		st.Outcomes.ClientError += s.Outcomes.ClientError
-		st.Outcomes.ServerError += s.Outcomes.ServerError
-		st.Outcomes.NetworkError += s.Outcomes.NetworkError
-		for g, n := range s.Groups {
-			st.Groups[g] += n
-		}
-		for k, n := range s.Errors {
-			st.Errors[k] += n
-		}
-		for name, a := range s.Archetypes {
-			t := st.Archetypes[name]
-			t.VUs += a.VUs
-			t.Sessions += a.Sessions
-			t.Completed += a.JourneysCompleted
-			t.Aborted += a.JourneysAborted
-			st.Archetypes[name] = t
-			archDur[name] += a.MeanSessionSeconds * float64(a.Sessions)
-		}
-		for op, results := range s.TokenOperations {
-			if st.TokenOps[op] == nil {
-				st.TokenOps[op] = map[string]int64{}
-			}
-			for r, n := range results {
-				st.TokenOps[op][r] += n
-			}
-		}
-		cleanup.Created += s.Cleanup.Created
-		cleanup.Deleted += s.Cleanup.Deleted
-		cleanup.Left = append(cleanup.Left, s.Cleanup.LeftNames...)
-		if s.Cleanup.Error == CleanupDisabled {
-			disabled++
-		} else if s.Cleanup.Error != "" {
-			cleanupErrs = append(cleanupErrs, "shard "+s.Shard.String()+": "+s.Cleanup.Error)
-		}
-		if !slices.Contains(targets, s.Target) {
-			targets = append(targets, s.Target)
-		}
-		states = append(states, s.State)
-		if !s.StartedAt.IsZero() && (start.IsZero() || s.StartedAt.Before(start)) {
-			start = s.StartedAt
-		}
-		if s.EndedAt.After(end) {
-			end = s.EndedAt
-		}
-		if s.Load != nil {
-			iterations += s.Load.Iterations
-			dropped += s.Load.DroppedIterations
-		}
-		for _, t := range s.Thresholds {
-			if !seenExpr[t.Expr] {
-				seenExpr[t.Expr] = true
-				thresholdExprs = append(thresholdExprs, t.Expr)
-			}
+		if err := m.add(f); err != nil {
+			return Merged{}, err
 		}
 	}
+	return m.result(in)
+}
 
-	m.Histograms = map[metrics.EndpointKey]*hdrhistogram.Snapshot{}
-	slices.SortFunc(order, func(x, y metrics.EndpointKey) int {
+// merger accumulates the shards' summaries, one at a time, in shard order.
+type merger struct {
+	first Summary
+	files []string
+
+	// Histograms and what only they carry exactly.
+	eps            map[metrics.EndpointKey]*epAcc
+	order          []metrics.EndpointKey
+	overall        *hdrhistogram.Histogram
+	service        *hdrhistogram.Histogram
+	svcSum, svcMax int64
+	haveService    bool
+
+	st      metrics.Stats
+	archDur map[string]float64 // session seconds per archetype
+
+	cleanup     CleanupResult
+	cleanupErrs []string
+	disabled    int // shards run with --cleanup=false
+
+	targets, states     []string
+	start, end          time.Time
+	iterations, dropped int64
+	thresholdExprs      []string
+	seenExpr            map[string]bool
+}
+
+// epAcc is one endpoint over the shards.
+type epAcc struct {
+	requests int64
+	expected int64
+	statuses map[int]int64
+	sum, max int64
+	hist     *hdrhistogram.Histogram
+}
+
+func newMerger(first Summary) *merger {
+	return &merger{
+		first:   first,
+		eps:     map[metrics.EndpointKey]*epAcc{},
+		overall: newHist(),
+		service: newHist(),
+		st: metrics.Stats{Groups: map[string]int64{}, Errors: map[string]int64{}, Archetypes: map[string]metrics.ArchetypeStats{},
+			TokenOps: map[string]map[string]int64{}, VUs: map[metrics.VUState]int64{}},
+		archDur:  map[string]float64{},
+		seenExpr: map[string]bool{},
+		start:    first.StartedAt,
+		end:      first.EndedAt,
+	}
+}
+
+// add merges one shard's summary.
+func (m *merger) add(f ShardSummary) error {
+	s := f.Summary
+	m.files = append(m.files, f.Path)
+	where := func(format string, args ...any) error {
+		return fmt.Errorf("%s (shard %s): %s", f.Path, s.Shard, fmt.Sprintf(format, args...))
+	}
+	if err := m.addHistograms(s, where); err != nil {
+		return err
+	}
+	if err := m.addEndpoints(s, where); err != nil {
+		return err
+	}
+	m.addCounts(s)
+	m.addCleanup(s)
+	m.addRun(s)
+	return nil
+}
+
+// addHistograms merges the shard's latency histograms, checking them against
+// its counts.
+func (m *merger) addHistograms(s Summary, where func(string, ...any) error) error {
+	if s.Histograms == nil {
+		return where("has no histograms; it was not written by a run with --shard (rerun the shard with --shard %s --summary FILE)", s.Shard)
+	}
+	if s.Histograms.Unit != HistogramUnit {
+		return where("histogram unit %q, want %q", s.Histograms.Unit, HistogramUnit)
+	}
+	var fromEndpoints int64
+	for _, eh := range s.Histograms.Endpoints {
+		k := metrics.EndpointKey{Group: eh.Group, Method: eh.Method, Route: eh.Route}
+		h, err := DecodeHistogram(eh.HDR)
+		if err != nil {
+			return where("endpoint %s %s: %v", eh.Method, eh.Route, err)
+		}
+		if h.TotalCount() != eh.Requests {
+			return where("endpoint %s %s: the histogram holds %d requests, the summary says %d; the file is damaged", eh.Method, eh.Route, h.TotalCount(), eh.Requests)
+		}
+		a := m.eps[k]
+		if a == nil {
+			a = &epAcc{statuses: map[int]int64{}, hist: newHist()}
+			m.eps[k] = a
+			m.order = append(m.order, k)
+		}
+		a.hist.Merge(h)
+		a.sum += eh.SumNanos
+		a.max = max(a.max, eh.MaxNanos)
+		fromEndpoints += eh.Requests
+	}
+	oh, err := DecodeHistogram(s.Histograms.Overall)
+	if err != nil {
+		return where("overall: %v", err)
+	}
+	if oh.TotalCount() != s.Requests || fromEndpoints != s.Requests {
+		return where("the histograms hold %d requests (endpoints %d), the summary says %d; the file is damaged", oh.TotalCount(), fromEndpoints, s.Requests)
+	}
+	m.overall.Merge(oh)
+	if sv := s.Histograms.Service; sv != nil {
+		h, err := DecodeHistogram(sv.HDR)
+		if err != nil {
+			return where("service time: %v", err)
+		}
+		m.service.Merge(h)
+		m.svcSum += sv.SumNanos
+		m.svcMax = max(m.svcMax, sv.MaxNanos)
+		m.haveService = true
+	}
+	return nil
+}
+
+// addEndpoints sums the shard's endpoint rows (their histograms are in).
+func (m *merger) addEndpoints(s Summary, where func(string, ...any) error) error {
+	for _, e := range s.Endpoints {
+		a := m.eps[metrics.EndpointKey{Group: e.Group, Method: e.Method, Route: e.Route}]
+		if a == nil {
+			return where("endpoint %s %s has no histogram; the file is damaged", e.Method, e.Route)
+		}
+		a.requests += e.Requests
+		a.expected += e.Expected
+		for label, n := range e.Statuses {
+			code := 0
+			if label != "none" {
+				var err error
+				if code, err = strconv.Atoi(label); err != nil {
+					return where("endpoint %s %s: status %q is not a number", e.Method, e.Route, label)
+				}
+			}
+			a.statuses[code] += n
+		}
+	}
+	return nil
+}
+
+// addCounts sums the shard's run-wide counts: outcomes, groups, errors,
+// archetypes, token operations.
+func (m *merger) addCounts(s Summary) {
+	st := &m.st
+	st.Requests += s.Requests
+	st.Unexpected += s.Unexpected
+	st.Outcomes.Success += s.Outcomes.Success
+	st.Outcomes.ClientError += s.Outcomes.ClientError
+	st.Outcomes.ServerError += s.Outcomes.ServerError
+	st.Outcomes.NetworkError += s.Outcomes.NetworkError
+	for g, n := range s.Groups {
+		st.Groups[g] += n
+	}
+	for k, n := range s.Errors {
+		st.Errors[k] += n
+	}
+	for name, a := range s.Archetypes {
+		t := st.Archetypes[name]
+		t.VUs += a.VUs
+		t.Sessions += a.Sessions
+		t.Completed += a.JourneysCompleted
+		t.Aborted += a.JourneysAborted
+		st.Archetypes[name] = t
+		m.archDur[name] += a.MeanSessionSeconds * float64(a.Sessions)
+	}
+	for op, results := range s.TokenOperations {
+		if st.TokenOps[op] == nil {
+			st.TokenOps[op] = map[string]int64{}
+		}
+		for r, n := range results {
+			st.TokenOps[op][r] += n
+		}
+	}
+}
+
+func (m *merger) addCleanup(s Summary) {
+	m.cleanup.Created += s.Cleanup.Created
+	m.cleanup.Deleted += s.Cleanup.Deleted
+	m.cleanup.Left = append(m.cleanup.Left, s.Cleanup.LeftNames...)
+	if s.Cleanup.Error == CleanupDisabled {
+		m.disabled++
+	} else if s.Cleanup.Error != "" {
+		m.cleanupErrs = append(m.cleanupErrs, "shard "+s.Shard.String()+": "+s.Cleanup.Error)
+	}
+}
+
+// addRun takes the shard's target, state, times, load figures and thresholds.
+func (m *merger) addRun(s Summary) {
+	if !slices.Contains(m.targets, s.Target) {
+		m.targets = append(m.targets, s.Target)
+	}
+	m.states = append(m.states, s.State)
+	if !s.StartedAt.IsZero() && (m.start.IsZero() || s.StartedAt.Before(m.start)) {
+		m.start = s.StartedAt
+	}
+	if s.EndedAt.After(m.end) {
+		m.end = s.EndedAt
+	}
+	if s.Load != nil {
+		m.iterations += s.Load.Iterations
+		m.dropped += s.Load.DroppedIterations
+	}
+	for _, t := range s.Thresholds {
+		if !m.seenExpr[t.Expr] {
+			m.seenExpr[t.Expr] = true
+			m.thresholdExprs = append(m.thresholdExprs, t.Expr)
+		}
+	}
+}
+
+// stats is the merged run's statistics, with its per-endpoint histograms.
+func (m *merger) stats() (metrics.Stats, map[metrics.EndpointKey]*hdrhistogram.Snapshot) {
+	st := m.st
+	hists := map[metrics.EndpointKey]*hdrhistogram.Snapshot{}
+	slices.SortFunc(m.order, func(x, y metrics.EndpointKey) int {
 		return strings.Compare(x.Route+"\x00"+x.Method+"\x00"+x.Group, y.Route+"\x00"+y.Method+"\x00"+y.Group)
 	})
 	var sumAll, maxAll int64
-	for _, k := range order {
-		a := eps[k]
+	for _, k := range m.order {
+		a := m.eps[k]
 		st.Endpoints = append(st.Endpoints, metrics.EndpointStats{
 			Method: k.Method, Route: k.Route, Group: k.Group, Requests: a.requests, Expected: a.expected,
-			Statuses: a.statuses, Latency: latencyFrom(a.hist, a.requests, a.sum, a.max),
+			Statuses: a.statuses, Latency: metrics.LatencyFrom(a.hist, a.requests, a.sum, a.max),
 		})
-		m.Histograms[k] = a.hist.Export()
+		hists[k] = a.hist.Export()
 		sumAll += a.sum
 		maxAll = max(maxAll, a.max)
 	}
-	st.Latency = latencyFrom(overall, st.Requests, sumAll, maxAll)
+	st.Latency = metrics.LatencyFrom(m.overall, st.Requests, sumAll, maxAll)
 	st.Service = st.Latency
-	if haveService {
-		st.Service = latencyFrom(service, st.Requests, svcSum, svcMax)
+	if m.haveService {
+		st.Service = metrics.LatencyFrom(m.service, st.Requests, m.svcSum, m.svcMax)
 	}
-	st.DroppedIterations = dropped
+	st.DroppedIterations = m.dropped
 	for name, a := range st.Archetypes {
 		if a.Sessions > 0 {
-			a.MeanDuration = time.Duration(archDur[name] / float64(a.Sessions) * float64(time.Second))
+			a.MeanDuration = time.Duration(m.archDur[name] / float64(a.Sessions) * float64(time.Second))
 			st.Archetypes[name] = a
 		}
 	}
-	m.Stats = st
+	return st, hists
+}
 
+// state is the merged run's state (failed if any shard failed, else stopped
+// if any stopped) and the failed shards' errors.
+func (m *merger) state(in []ShardSummary) (string, string) {
 	state := "finished"
 	var errs []string
-	for i, s := range states {
+	for i, s := range m.states {
 		switch s {
 		case "failed":
 			state = "failed"
@@ -373,36 +446,42 @@ func Merge(in []ShardSummary) (Merged, error) {
 			}
 		}
 	}
-	cleanup.Err = strings.Join(cleanupErrs, "; ")
-	if disabled == len(in) {
+	return state, strings.Join(errs, "; ")
+}
+
+// result builds the merged summary from what the shards added.
+func (m *merger) result(in []ShardSummary) (Merged, error) {
+	st, hists := m.stats()
+	state, errText := m.state(in)
+	cleanup := m.cleanup
+	cleanup.Err = strings.Join(m.cleanupErrs, "; ")
+	if m.disabled == len(in) {
 		cleanup.Err = CleanupDisabled
 	}
-	meta := SummaryMeta{RunID: first.RunID, Scenario: first.Scenario, Seed: first.Seed, Target: strings.Join(targets, ", "),
-		EngineVersion: first.Version, StartedAt: start, EndedAt: end, Users: first.Users,
-		MinRequests: first.MinRequests, MaxRequests: first.MaxRequests, State: state, Err: strings.Join(errs, "; ")}
+	first := m.first
+	meta := SummaryMeta{RunID: first.RunID, Scenario: first.Scenario, Seed: first.Seed, Target: strings.Join(m.targets, ", "),
+		EngineVersion: first.Version, StartedAt: m.start, EndedAt: m.end, Users: first.Users,
+		MinRequests: first.MinRequests, MaxRequests: first.MaxRequests, State: state, Err: errText}
 	s := BuildSummary(meta, st, cleanup)
 	if first.Load != nil {
 		l := *first.Load
-		l.Iterations, l.DroppedIterations = iterations, dropped
+		l.Iterations, l.DroppedIterations = m.iterations, m.dropped
 		l.Service = latencySeconds(st.Service)
 		s.Load = &l
 	}
-	s.Merged = &MergeInfo{Shards: first.Shard.Count, Files: files}
-	if err := AttachHistograms(&s, st, m.Histograms, ServiceData{}); err != nil {
-		return m, err
+	s.Merged = &MergeInfo{Shards: first.Shard.Count, Files: m.files}
+	if err := AttachHistograms(&s, st, hists, ServiceData{}); err != nil {
+		return Merged{}, err
 	}
-	if haveService {
-		enc, err := service.EncodeV2()
+	if m.haveService {
+		enc, err := m.service.EncodeV2()
 		if err != nil {
-			return m, fmt.Errorf("encode the service-time histogram: %w", err)
+			return Merged{}, fmt.Errorf("encode the service-time histogram: %w", err)
 		}
-		s.Histograms.Service = &ServiceHistogram{SumNanos: svcSum, MaxNanos: svcMax, HDR: string(enc)}
+		s.Histograms.Service = &ServiceHistogram{SumNanos: m.svcSum, MaxNanos: m.svcMax, HDR: string(enc)}
 	}
-	m.Summary = s
-	m.Elapsed = max(end.Sub(start), 0)
-	m.Summary.Thresholds = nil
-	m.thresholdExprs = thresholdExprs
-	return m, nil
+	s.Thresholds = nil
+	return Merged{Summary: s, Stats: st, Histograms: hists, Elapsed: max(m.end.Sub(m.start), 0), thresholdExprs: m.thresholdExprs}, nil
 }
 
 // ThresholdExprs are the thresholds the shard summaries carried (the union,
@@ -451,17 +530,4 @@ func checkShards(in []ShardSummary) error {
 		return fmt.Errorf("shard %s missing: the run has %d shards and %d summaries were given; add the missing shards' summaries", strings.Join(missing, ", "), count, len(in))
 	}
 	return nil
-}
-
-// latencyFrom summarises a merged histogram the way metrics.Stats does:
-// percentiles from the histogram, clamped to the exact maximum; mean and
-// maximum exact.
-func latencyFrom(h *hdrhistogram.Histogram, count, sumNanos, maxNanos int64) metrics.Latency {
-	if count == 0 || h.TotalCount() == 0 {
-		return metrics.Latency{}
-	}
-	q := func(p float64) time.Duration {
-		return min(time.Duration(h.ValueAtQuantile(p))*time.Microsecond, time.Duration(maxNanos))
-	}
-	return metrics.Latency{Mean: time.Duration(sumNanos / count), P50: q(50), P95: q(95), P99: q(99), Max: time.Duration(maxNanos)}
 }
