@@ -5,9 +5,9 @@ package metrics
 
 import "time"
 
-// CONTRACT (lead): the types and method set in this file are what engine/runner and
-// engine/report code against. The metrics helper implements them (and may add
-// fields and methods, but not rename or remove these).
+// The types and method set in this file are what engine/runner, engine/summary
+// and engine/report build on: fields and methods may be added, not renamed or
+// removed.
 
 // Sample is the outcome of one request as a VU saw it.
 type Sample struct {
@@ -112,6 +112,11 @@ type Stats struct {
 	TokenOps          map[string]map[string]int64 // op → result → count
 	VUs               map[VUState]int64
 	Recent            []Event // newest last, at most 20
+}
+
+// ActiveUsers is the number of VUs started and not done (active or thinking).
+func (s Stats) ActiveUsers() int {
+	return int(s.VUs[VUActive] + s.VUs[VUThinking])
 }
 
 // Recorder is the per-run recording surface (implemented by *Run).

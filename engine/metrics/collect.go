@@ -55,36 +55,37 @@ type histAgg struct {
 	svcSumNanos int64
 }
 
+// add sums one endpoint cell's buckets (made to its size on first use).
+func (h *histAgg) add(ep *endpointCell) {
+	h.buckets = addBuckets(h.buckets, ep.buckets)
+	h.sumNanos += ep.sumNanos
+	// Without service time apart, the service time is the latency.
+	svc, svcSum := ep.svcBuckets, ep.svcSumNanos
+	if svc == nil {
+		svc, svcSum = ep.buckets, ep.sumNanos
+	}
+	h.svcBuckets = addBuckets(h.svcBuckets, svc)
+	h.svcSumNanos += svcSum
+}
+
+func addBuckets(sum, b []uint64) []uint64 {
+	if sum == nil {
+		sum = make([]uint64, len(b))
+	}
+	for i, n := range b {
+		sum[i] += n
+	}
+	return sum
+}
+
 func (c *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	r := c.r
 	statuses := map[statusKey]statusCell{}
 	hists := map[epKey]*histAgg{}
 	errs := map[errKey]int64{}
-	for i := range r.shards {
-		sh := &r.shards[i]
-		sh.mu.Lock()
+	r.eachShard(func(sh *shard) {
 		for k, ep := range sh.eps {
-			h := hists[k]
-			if h == nil {
-				h = &histAgg{buckets: make([]uint64, len(ep.buckets))}
-				hists[k] = h
-			}
-			for b, n := range ep.buckets {
-				h.buckets[b] += n
-			}
-			h.sumNanos += ep.sumNanos
-			// Without service time apart, the service time is the latency.
-			svc, svcSum := ep.svcBuckets, ep.svcSumNanos
-			if svc == nil {
-				svc, svcSum = ep.buckets, ep.sumNanos
-			}
-			if h.svcBuckets == nil {
-				h.svcBuckets = make([]uint64, len(svc))
-			}
-			for b, n := range svc {
-				h.svcBuckets[b] += n
-			}
-			h.svcSumNanos += svcSum
+			entry(hists, k, func() *histAgg { return new(histAgg) }).add(ep)
 			for code, st := range ep.statuses {
 				agg := statuses[statusKey{k, code}]
 				agg.expected += st.expected
@@ -95,8 +96,7 @@ func (c *requestCollector) Collect(ch chan<- prometheus.Metric) {
 		for k, n := range sh.errs {
 			errs[k] += n
 		}
-		sh.mu.Unlock()
-	}
+	})
 
 	for k, st := range statuses {
 		code := StatusLabel(k.status)

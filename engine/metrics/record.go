@@ -9,16 +9,6 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// HDR histogram geometry for in-process latency statistics: microseconds from
-// 1µs to 10 minutes with 2 significant digits (values within 1% of the truth),
-// ≈24 KiB per histogram whatever the run's length. Longer latencies are clamped
-// to the top; the exact maximum is tracked beside the histogram.
-const (
-	hdrLowest      = 1
-	hdrHighest     = int64(10 * time.Minute / time.Microsecond)
-	hdrSignificant = 2
-)
-
 // recentSize is how many recent requests the live feed keeps.
 const recentSize = 20
 
@@ -124,7 +114,7 @@ func (r *Run) Record(s Sample) {
 		// send is part of what the user would have seen.
 		lat += s.Start.Sub(s.Intended)
 	}
-	micros := min(max(int64(lat/time.Microsecond), hdrLowest), hdrHighest)
+	micros := LatencyMicros(lat)
 	bucket := r.bucketOf(lat)
 	oc := outcomeOf(s.Status)
 	var evTime time.Time
@@ -150,7 +140,7 @@ func (r *Run) Record(s Sample) {
 	ep.sumNanos += int64(lat)
 	ep.maxNanos = max(ep.maxNanos, int64(lat))
 	if sh.svc != nil {
-		_ = sh.svc.RecordValue(min(max(int64(svc/time.Microsecond), hdrLowest), hdrHighest))
+		_ = sh.svc.RecordValue(LatencyMicros(svc))
 		sh.svcSumNanos += int64(svc)
 		sh.svcMaxNanos = max(sh.svcMaxNanos, int64(svc))
 		ep.svcBuckets[r.bucketOf(svc)]++
@@ -194,7 +184,7 @@ func (r *Run) bucketOf(d time.Duration) int {
 // newEndpointCell is the slow path of Record, run once per endpoint and shard.
 func (r *Run) newEndpointCell(sh *shard, s Sample) *endpointCell {
 	ep := &endpointCell{
-		hist:     hdrhistogram.New(hdrLowest, hdrHighest, hdrSignificant),
+		hist:     NewLatencyHistogram(),
 		statuses: make(map[int]*statusCell, 4),
 		buckets:  make([]uint64, len(r.bounds)+1),
 	}

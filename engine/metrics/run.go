@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -186,7 +185,7 @@ func NewRun(info RunInfo, reg prometheus.Registerer, opts ...Option) (*Run, erro
 	for i := range r.shards {
 		r.shards[i].init()
 		if r.serviceTime {
-			r.shards[i].svc = hdrhistogram.New(hdrLowest, hdrHighest, hdrSignificant)
+			r.shards[i].svc = NewLatencyHistogram()
 		}
 	}
 	for _, kind := range []string{"user", "role", "permission"} {

@@ -474,18 +474,22 @@ func BenchmarkRecord(b *testing.B) {
 	}
 }
 
-func BenchmarkRecordParallel(b *testing.B) {
-	r := newTestRun(b, "benchp", prometheus.NewRegistry())
+func BenchmarkRecordParallel(b *testing.B) { benchRecordParallel(b, "benchp", 1) }
+
+// benchRecordParallel records from goroutines that each play one VU, as in the
+// runner, perCPU of them per CPU.
+func benchRecordParallel(b *testing.B, id string, perCPU int) {
+	r := newTestRun(b, id, prometheus.NewRegistry())
 	ss := benchSamples()
 	for _, s := range ss {
 		r.Record(s)
 	}
 	var next sync.Mutex
 	vu := 0
+	b.SetParallelism(perCPU)
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		// Each goroutine plays one VU, as in the runner.
 		next.Lock()
 		me := vu
 		vu++
@@ -575,31 +579,9 @@ func TestParallelRunsOneRegistry(t *testing.T) {
 	}
 }
 
-func BenchmarkRecordParallelManyVUs(b *testing.B) {
-	r := newTestRun(b, "benchm", prometheus.NewRegistry())
-	ss := benchSamples()
-	for _, s := range ss {
-		r.Record(s)
-	}
-	var next sync.Mutex
-	vu := 0
-	b.SetParallelism(32) // 32 goroutines per CPU, as with many more VUs than cores
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		next.Lock()
-		me := vu
-		vu++
-		next.Unlock()
-		i := 0
-		for pb.Next() {
-			s := ss[i&255]
-			s.VU = me
-			r.Record(s)
-			i++
-		}
-	})
-}
+// BenchmarkRecordParallelManyVUs: 32 goroutines per CPU, as with many more VUs
+// than cores.
+func BenchmarkRecordParallelManyVUs(b *testing.B) { benchRecordParallel(b, "benchm", 32) }
 
 func TestPrometheusHistogramBuckets(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
@@ -637,5 +619,12 @@ func TestPrometheusHistogramBuckets(t *testing.T) {
 	}
 	if want := 0.0005 + 0.001 + 0.001001 + 0.01 + 0.999 + 45; h.GetSampleSum() < want-1e-9 || h.GetSampleSum() > want+1e-9 {
 		t.Errorf("sum = %v, want %v", h.GetSampleSum(), want)
+	}
+}
+
+func TestActiveUsers(t *testing.T) {
+	st := Stats{VUs: map[VUState]int64{VUActive: 3, VUThinking: 4, VUDone: 9}}
+	if got := st.ActiveUsers(); got != 7 {
+		t.Errorf("ActiveUsers = %d, want 7", got)
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/trafficsim/trafficsim/engine/loadshape"
+	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
 // maxLeftNames bounds the names of leftovers the report lists: a long run
@@ -18,7 +21,7 @@ const maxLeftNames = 20
 // counts, success and latency percentiles, the outcome and group mix, errors,
 // token operations, sessions per archetype and the cleanup result. It is built
 // from the Summary so the text and the JSON never disagree.
-func WriteFinal(w io.Writer, s Summary) error {
+func WriteFinal(w io.Writer, s summary.Summary) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Run %s · scenario %s · seed %d · target %s\n", s.RunID, s.Scenario, s.Seed, s.Target)
 	state := s.State
@@ -55,7 +58,7 @@ func WriteFinal(w io.Writer, s Summary) error {
 		percent(s.Unexpected, s.Requests), thousands(s.Unexpected))
 
 	var groups []string
-	for _, g := range orderedKeys(s.Groups, Groups) {
+	for _, g := range orderedKeys(s.Groups, summary.Groups) {
 		groups = append(groups, fmt.Sprintf("%s %s", g, percent(s.Groups[g], s.Requests)))
 	}
 	fmt.Fprintf(&b, "Groups      %s\n", strings.Join(groups, " · "))
@@ -80,7 +83,7 @@ func WriteFinal(w io.Writer, s Summary) error {
 	b.WriteString("\nArchetypes\n")
 	t := table{right: []bool{false, true, true, true, true, true}}
 	t.add("ARCHETYPE", "VUS", "SESSIONS", "COMPLETED", "ABORTED", "MEAN SESSION")
-	for _, a := range orderedKeys(s.Archetypes, Archetypes) {
+	for _, a := range orderedKeys(s.Archetypes, summary.Archetypes) {
 		as := s.Archetypes[a]
 		t.add(a, fmt.Sprint(as.VUs), fmt.Sprint(as.Sessions), fmt.Sprint(as.JourneysCompleted),
 			fmt.Sprint(as.JourneysAborted), Clock(time.Duration(as.MeanSessionSeconds*float64(time.Second))))
@@ -188,7 +191,7 @@ func (t *table) write(b *strings.Builder) {
 
 // leftText is the cleanup's left and whether it is what the target has: an
 // unverified cleanup never claims that nothing is left.
-func leftText(c CleanupSummary) string {
+func leftText(c summary.CleanupSummary) string {
 	switch {
 	case c.Verified:
 		return fmt.Sprintf("%d · verified", c.Left)
@@ -196,4 +199,41 @@ func leftText(c CleanupSummary) string {
 		return "unknown · not verified"
 	}
 	return fmt.Sprintf("%d · not verified", c.Left)
+}
+
+// writeLoad is the final report's load-model line(s).
+func writeLoad(b *strings.Builder, s summary.Summary) {
+	l := s.Load
+	if l == nil {
+		return
+	}
+	switch l.Model {
+	case "open":
+		shape := loadshape.FormatRate(l.Rate)
+		if len(l.RateStages) > 0 {
+			shape = "stages " + stageText(l.RateStages, "/s")
+			if l.Rate > 0 {
+				shape = "from " + loadshape.FormatRate(l.Rate) + ", " + shape
+			}
+		}
+		fmt.Fprintf(b, "Load        open model: %s · pool %d VUs · %s iterations · %s dropped\n",
+			shape, l.MaxVUs, thousands(l.Iterations), thousands(l.DroppedIterations))
+		fmt.Fprintf(b, "Latency     from the intended send: p50 %s · p95 %s · p99 %s; service time p50 %s · p95 %s · p99 %s\n",
+			seconds(s.Latency.P50), seconds(s.Latency.P95), seconds(s.Latency.P99), seconds(l.Service.P50), seconds(l.Service.P95), seconds(l.Service.P99))
+	default:
+		switch {
+		case len(l.Stages) > 0:
+			fmt.Fprintf(b, "Load        closed model: stages %s\n", stageText(l.Stages, ""))
+		case l.RampUpSeconds > 0:
+			fmt.Fprintf(b, "Load        closed model: ramp-up over %s\n", Clock(time.Duration(l.RampUpSeconds*float64(time.Second))))
+		}
+	}
+}
+
+func stageText(st []summary.StageSummary, unit string) string {
+	parts := make([]string, len(st))
+	for i, s := range st {
+		parts[i] = fmt.Sprintf("%v:%g%s", time.Duration(s.DurationSeconds*float64(time.Second)), s.Target, unit)
+	}
+	return strings.Join(parts, ",")
 }

@@ -338,9 +338,3 @@ func thousands(n int64) string {
 	}
 	return b.String()
 }
-
-// ActiveUsers is the number of VUs started and not done (active or thinking),
-// for Live.UsersActive.
-func ActiveUsers(st metrics.Stats) int {
-	return int(st.VUs[metrics.VUActive] + st.VUs[metrics.VUThinking])
-}

@@ -3,10 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
-	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -17,39 +14,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/trafficsim/trafficsim/engine/metrics"
+	"github.com/trafficsim/trafficsim/engine/metrics/metricstest"
+	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
-var t0 = time.Date(2026, 3, 4, 12, 34, 10, 0, time.UTC)
-
-// recordedStats drives a real metrics.Run and returns its Stats.
-func recordedStats(t *testing.T) metrics.Stats {
-	t.Helper()
-	r, err := metrics.NewRun(metrics.RunInfo{ID: "abc12345", Scenario: "mixed", Target: "http://127.0.0.1:8080", Version: "test"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := func(vu int, group, method, route string, status int, expected bool, kind string, at, lat time.Duration) {
-		r.Record(metrics.Sample{VU: vu, Group: group, Method: method, Route: route, Status: status,
-			Expected: expected, ErrKind: kind, Start: t0.Add(at), Latency: lat})
-	}
-	for i := range 8 {
-		rec(i, "user_query", "GET", "/api/v1/users", 200, true, "", time.Duration(i)*time.Second, time.Duration(10+i)*time.Millisecond)
-	}
-	rec(45, "user_mutation", "POST", "/api/v1/users", 201, true, "", 5*time.Second-123*time.Millisecond, 123*time.Millisecond)
-	rec(3, "auth", "POST", "/api/v1/auth/login", 401, true, "", 500*time.Millisecond, 4*time.Millisecond)
-	rec(7, "admin", "DELETE", "/api/v1/users/{id}", 500, false, "unexpected_status", 100*time.Millisecond, 2*time.Second)
-	rec(9, "auth", "POST", "/api/v1/auth/refresh", 0, false, "timeout", -30*time.Second, 30*time.Second)
-	r.VUTransition("", metrics.VUActive)
-	r.AssignArchetype("admin")
-	r.AssignArchetype("power_user")
-	r.Session("admin", 90*time.Second, true)
-	r.TokenOp("login", true)
-	r.TokenOp("refresh", false)
-	return r.Stats()
-}
-
 func TestBoxContent(t *testing.T) {
-	st := recordedStats(t)
+	st := metricstest.Recorded(t)
 	l := Live{RunID: "abc12345", Scenario: "mixed", State: "running", UsersTotal: 100, UsersActive: 45,
 		Elapsed: 65 * time.Second, Remaining: 3*time.Minute + 10*time.Second, Stats: st}
 	lines := Box(l, 12.5, 4, boxWidth, time.UTC)
@@ -96,7 +66,7 @@ func TestBoxContent(t *testing.T) {
 			t.Errorf("box lacks %q:\n%s", want, text)
 		}
 	}
-	if line := PlainLine(l, 12.5, t0); !strings.HasSuffix(line, ", breakers open: profile · half-open: auth, degraded heavy") {
+	if line := PlainLine(l, 12.5, metricstest.T0); !strings.HasSuffix(line, ", breakers open: profile · half-open: auth, degraded heavy") {
 		t.Errorf("plain line = %q; want the breakers and the level at its end", line)
 	}
 
@@ -110,7 +80,7 @@ func TestBoxContent(t *testing.T) {
 }
 
 func TestEventLineNoResponse(t *testing.T) {
-	got := EventLine(metrics.Event{Time: t0, VU: 1234, Method: "GET", Route: "/api/v1/roles", Status: 0, Latency: 1500 * time.Millisecond}, time.UTC)
+	got := EventLine(metrics.Event{Time: metricstest.T0, VU: 1234, Method: "GET", Route: "/api/v1/roles", Status: 0, Latency: 1500 * time.Millisecond}, time.UTC)
 	if want := "[12:34:10] vu-1234: GET /api/v1/roles → none (1.50s)"; got != want {
 		t.Errorf("EventLine = %q, want %q", got, want)
 	}
@@ -146,7 +116,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestProgressPlainLines(t *testing.T) {
-	st := recordedStats(t)
+	st := metricstest.Recorded(t)
 	var mu sync.Mutex
 	elapsed := time.Duration(0)
 	src := func() Live {
@@ -157,7 +127,7 @@ func TestProgressPlainLines(t *testing.T) {
 	}
 	var out syncBuffer
 	p := NewProgress(&out, src, WithInterval(10*time.Millisecond), WithLocation(time.UTC),
-		WithClock(func() time.Time { return t0 }))
+		WithClock(func() time.Time { return metricstest.T0 }))
 	if p.terminal {
 		t.Fatal("a bytes buffer was taken for a terminal")
 	}
@@ -193,7 +163,7 @@ func TestProgressPlainLines(t *testing.T) {
 }
 
 func TestProgressTerminalRedraws(t *testing.T) {
-	st := recordedStats(t)
+	st := metricstest.Recorded(t)
 	n := 0
 	src := func() Live {
 		n++
@@ -262,130 +232,6 @@ func TestFormatting(t *testing.T) {
 	}
 }
 
-func testSummary(t *testing.T) Summary {
-	return BuildSummary(SummaryMeta{
-		RunID: "abc12345", Scenario: "mixed", Seed: 42, Target: "http://127.0.0.1:8080", EngineVersion: "1.2.3",
-		StartedAt: t0, EndedAt: t0.Add(4 * time.Second), Users: 10, MinRequests: 1, MaxRequests: 5, State: "finished",
-	}, recordedStats(t), CleanupResult{Created: 5, Deleted: 3, Left: []string{"sim-abc12345-1", "sim-abc12345-2"}})
-}
-
-func TestSummaryJSONFields(t *testing.T) {
-	data, err := json.Marshal(testSummary(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{
-		"run_id", "scenario", "seed", "target", "started_at", "ended_at", "duration_seconds", "users", "requests",
-		"outcomes", "groups", "endpoints", "archetypes", "cleanup", "version", "format", "errors", "unexpected",
-		"token_operations", "latency_seconds", "rps", "success_rate", "state",
-	} {
-		if _, ok := m[k]; !ok {
-			t.Errorf("summary lacks %q", k)
-		}
-	}
-	if m["run_id"] != "abc12345" || m["seed"] != 42.0 || m["requests"] != 12.0 || m["duration_seconds"] != 4.0 ||
-		m["version"] != "1.2.3" || m["started_at"] != "2026-03-04T12:34:10Z" || m["rps"] != 3.0 {
-		t.Errorf("summary scalars: %s", data)
-	}
-	wantKeys := func(name string, obj any, keys ...string) {
-		t.Helper()
-		mm, ok := obj.(map[string]any)
-		if !ok {
-			t.Fatalf("%s is %T, want an object", name, obj)
-		}
-		got := slices.Sorted(func(yield func(string) bool) {
-			for k := range mm {
-				if !yield(k) {
-					return
-				}
-			}
-		})
-		slices.Sort(keys)
-		if !slices.Equal(got, keys) {
-			t.Errorf("%s keys = %v, want %v", name, got, keys)
-		}
-	}
-	wantKeys("outcomes", m["outcomes"], "success", "client_error", "server_error", "network_error")
-	wantKeys("groups", m["groups"], "auth", "user_query", "user_mutation", "profile", "role_permission", "admin")
-	wantKeys("cleanup", m["cleanup"], "created", "deleted", "left", "left_names", "verified", "foreign_skipped", "gone")
-	wantKeys("archetypes", m["archetypes"], "new_user", "active_user", "admin", "power_user")
-	wantKeys("archetypes.admin", m["archetypes"].(map[string]any)["admin"], "vus", "sessions", "journeys_completed", "journeys_aborted", "mean_session_seconds")
-	wantKeys("token_operations", m["token_operations"], "login", "refresh", "logout")
-	wantKeys("latency_seconds", m["latency_seconds"], "mean", "p50", "p95", "p99", "max")
-	if g := m["groups"].(map[string]any); g["user_query"] != 8.0 || g["profile"] != 0.0 {
-		t.Errorf("groups = %v", g)
-	}
-	if c := m["cleanup"].(map[string]any); c["left"] != 2.0 || c["created"] != 5.0 {
-		t.Errorf("cleanup = %v", c)
-	}
-
-	eps := m["endpoints"].([]any)
-	if len(eps) != 5 {
-		t.Fatalf("%d endpoints, want 5", len(eps))
-	}
-	for _, e := range eps {
-		wantKeys("endpoint", e, "method", "route", "group", "requests", "success", "expected", "success_rate", "statuses", "latency_seconds")
-		wantKeys("endpoint.latency_seconds", e.(map[string]any)["latency_seconds"], "mean", "p50", "p95", "p99", "max")
-	}
-	var refresh map[string]any
-	for _, e := range eps {
-		if e.(map[string]any)["route"] == "/api/v1/auth/refresh" {
-			refresh = e.(map[string]any)
-		}
-	}
-	if refresh == nil {
-		t.Fatal("no /api/v1/auth/refresh endpoint")
-	}
-	if st := refresh["statuses"].(map[string]any); st["none"] != 1.0 || len(st) != 1 {
-		t.Errorf("refresh statuses = %v, want none:1", st)
-	}
-	if lat := refresh["latency_seconds"].(map[string]any); lat["max"] != 30.0 {
-		t.Errorf("refresh latency = %v, want max 30", lat)
-	}
-
-	// A run without cleanup still has a list, never null.
-	empty, _ := json.Marshal(BuildSummary(SummaryMeta{RunID: "x"}, metrics.Stats{}, CleanupResult{}))
-	if !bytes.Contains(empty, []byte(`"left_names":[]`)) || !bytes.Contains(empty, []byte(`"endpoints":[]`)) {
-		t.Errorf("empty summary: %s", empty)
-	}
-}
-
-func TestWriteSummaryAtomic(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "summary.json")
-	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s := testSummary(t)
-	if err := WriteSummary(path, s); err != nil {
-		t.Fatalf("WriteSummary: %v", err)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Summary
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatalf("written summary does not parse: %v\n%s", err, data)
-	}
-	if back.RunID != s.RunID || back.Requests != s.Requests || len(back.Endpoints) != len(s.Endpoints) {
-		t.Errorf("round trip: got %+v", back)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Errorf("temporary files left behind: %v", entries)
-	}
-
-	bad := filepath.Join(dir, "missing", "summary.json")
-	if err := WriteSummary(bad, s); err == nil || !strings.Contains(err.Error(), bad) {
-		t.Errorf("WriteSummary into a missing directory: err = %v, want one naming %s", err, bad)
-	}
-}
-
 func TestWriteFinal(t *testing.T) {
 	var b bytes.Buffer
 	if err := WriteFinal(&b, testSummary(t)); err != nil {
@@ -434,29 +280,9 @@ func TestWriteFinal(t *testing.T) {
 	}
 }
 
-// TestSummaryDocListsEveryField keeps docs/summary.md in step with the JSON.
-func TestSummaryDocListsEveryField(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/summary.md")
-	if err != nil {
-		t.Fatalf("read docs/summary.md: %v", err)
-	}
-	for _, v := range []any{Summary{}, EndpointSummary{}, ArchetypeSummary{}, CleanupSummary{}, LatencySeconds{}, metrics.Outcomes{}} {
-		rt := reflect.TypeOf(v)
-		for i := range rt.NumField() {
-			name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
-			if name == "" || name == "-" {
-				continue
-			}
-			if !strings.Contains(string(doc), "`"+name+"`") {
-				t.Errorf("docs/summary.md does not document %s.%s (`%s`)", rt.Name(), rt.Field(i).Name, name)
-			}
-		}
-	}
-}
-
-func TestActiveUsers(t *testing.T) {
-	st := metrics.Stats{VUs: map[metrics.VUState]int64{metrics.VUActive: 3, metrics.VUThinking: 4, metrics.VUDone: 9}}
-	if got := ActiveUsers(st); got != 7 {
-		t.Errorf("ActiveUsers = %d, want 7", got)
-	}
+func testSummary(t *testing.T) summary.Summary {
+	return summary.BuildSummary(summary.SummaryMeta{
+		RunID: "abc12345", Scenario: "mixed", Seed: 42, Target: "http://127.0.0.1:8080", EngineVersion: "1.2.3",
+		StartedAt: metricstest.T0, EndedAt: metricstest.T0.Add(4 * time.Second), Users: 10, MinRequests: 1, MaxRequests: 5, State: "finished",
+	}, metricstest.Recorded(t), summary.CleanupResult{Created: 5, Deleted: 3, Left: []string{"sim-abc12345-1", "sim-abc12345-2"}})
 }

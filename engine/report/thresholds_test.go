@@ -4,11 +4,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/threshold"
 )
 
 func TestFinalReportThresholds(t *testing.T) {
-	s := Summary{RunID: "abc12345", State: "finished", Thresholds: []threshold.Result{
+	s := summary.Summary{RunID: "abc12345", State: "finished", Thresholds: []threshold.Result{
 		{Expr: "p95<500ms", Unit: threshold.Seconds, Observed: 0.2125, Pass: true},
 		{Expr: "error_rate<1%", Unit: threshold.Ratio, Observed: 0.025, Pass: false, Aborted: true},
 	}}

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker/v2"
 	"golang.org/x/time/rate"
@@ -25,6 +26,10 @@ type Run struct {
 	Users      int                   // sizes the in-flight cap when Config.MaxInFlight is 0
 	Registerer prometheus.Registerer // nil: no Prometheus series
 	Log        *slog.Logger          // nil: discard
+	// Clock times the policy's waits, gates and intervals; nil: real time.
+	// Tests pass a fake one. A Result's Start must be on this clock. The
+	// breakers' window and cool-down inside gobreaker keep the real clock.
+	Clock clockwork.Clock
 }
 
 // ErrStopping is what Admit returns for a request that was waiting when the
@@ -53,6 +58,7 @@ var (
 type Policy struct {
 	cfg   Config
 	log   *slog.Logger
+	clock clockwork.Clock
 	m     *collectors
 	stop  chan struct{}
 	once  sync.Once
@@ -161,6 +167,9 @@ func New(cfg Config, run Run) (*Policy, error) {
 	if run.Log == nil {
 		run.Log = slog.New(slog.DiscardHandler)
 	}
+	if run.Clock == nil {
+		run.Clock = clockwork.NewRealClock()
+	}
 	inFlight := cfg.MaxInFlight
 	if inFlight == 0 {
 		inFlight = max(run.Users, 1)
@@ -169,9 +178,10 @@ func New(cfg Config, run Run) (*Policy, error) {
 	p := &Policy{
 		cfg:   cfg,
 		log:   run.Log.With("component", "resilience"),
+		clock: run.Clock,
 		m:     newCollectors(run.ID),
 		stop:  make(chan struct{}),
-		start: time.Now(),
+		start: run.Clock.Now(),
 		sem:   make(chan struct{}, inFlight),
 		deg:   NewDegrader(cfg),
 	}
@@ -234,7 +244,7 @@ func (p *Policy) breaker(group string) *breaker {
 
 // transition runs under the breaker's lock: it must not call the breaker.
 func (p *Policy) transition(b *breaker, from, to gobreaker.State) {
-	now := time.Now()
+	now := p.clock.Now()
 	var name string
 	switch to {
 	case gobreaker.StateOpen:
@@ -328,18 +338,18 @@ func (p *Policy) sleep(ctx context.Context, stop <-chan struct{}, d time.Duratio
 	if d <= 0 {
 		return nil
 	}
-	start := time.Now()
-	t := time.NewTimer(d)
+	start := p.clock.Now()
+	t := p.clock.NewTimer(d)
 	defer t.Stop()
 	var err error
 	select {
-	case <-t.C:
+	case <-t.Chan():
 	case <-ctx.Done():
 		err = ctx.Err()
 	case <-stop:
 		err = ErrStopping
 	}
-	p.countWait(reason, time.Since(start))
+	p.countWait(reason, p.clock.Since(start))
 	return err
 }
 
@@ -384,7 +394,7 @@ func (p *Policy) Admit(ctx context.Context, a *client.Attempt) (time.Duration, e
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		now := time.Now().UnixNano()
+		now := p.clock.Now().UnixNano()
 		if vs != nil {
 			if d := time.Duration(vs.notBefore.Load() - now); d > 0 {
 				if err := p.sleep(ctx, stop, d, int(vs.why.Load())); err != nil {
@@ -412,9 +422,10 @@ func (p *Policy) Admit(ctx context.Context, a *client.Attempt) (time.Duration, e
 			return 0, err
 		}
 		if p.limiter != nil {
-			r := p.limiter.Reserve()
-			if err := p.sleep(ctx, stop, r.Delay(), 3); err != nil {
-				r.Cancel()
+			at := p.clock.Now()
+			r := p.limiter.ReserveN(at, 1)
+			if err := p.sleep(ctx, stop, r.DelayFrom(at), 3); err != nil {
+				r.CancelAt(p.clock.Now())
 				p.release()
 				return 0, err
 			}
@@ -445,7 +456,7 @@ func (p *Policy) acquire(ctx context.Context, stop <-chan struct{}) error {
 	select {
 	case p.sem <- struct{}{}:
 	default:
-		start := time.Now()
+		start := p.clock.Now()
 		select {
 		case p.sem <- struct{}{}:
 		case <-ctx.Done():
@@ -453,7 +464,7 @@ func (p *Policy) acquire(ctx context.Context, stop <-chan struct{}) error {
 		case <-stop:
 			return ErrStopping
 		}
-		p.countWait(4, time.Since(start))
+		p.countWait(4, p.clock.Since(start))
 	}
 	p.m.inFlight.Set(float64(p.inFlight.Add(1)))
 	return nil
@@ -470,7 +481,7 @@ func (p *Policy) Done(a *client.Attempt, r *client.Result) {
 	// The answer's arrival, without another clock read.
 	now := r.Start.Add(r.Latency)
 	if r.Start.IsZero() {
-		now = time.Now()
+		now = p.clock.Now()
 	}
 	sl := p.slotOf(a)
 	canceled := r.ErrKind == client.KindCanceled
@@ -548,7 +559,7 @@ func (p *Policy) Level() Level {
 	if !p.cfg.Degrade {
 		return Normal
 	}
-	p.evaluate(time.Now())
+	p.evaluate(p.clock.Now())
 	return Level(p.level.Load())
 }
 
@@ -563,7 +574,7 @@ func (p *Policy) AllowGroup(group string) bool {
 		return true
 	}
 	b := v.(*breaker)
-	return b.state.Load() != 2 || b.openUntil.Load() <= time.Now().UnixNano()
+	return b.state.Load() != 2 || b.openUntil.Load() <= p.clock.Now().UnixNano()
 }
 
 // Shed reports whether the level sheds an action whose main request is method
@@ -603,9 +614,9 @@ func (p *Policy) WaitSession(stop <-chan struct{}) bool {
 		return true
 	}
 	for p.Level() >= Emergency {
-		t := time.NewTimer(min(p.cfg.DegradeInterval/2, 500*time.Millisecond))
+		t := p.clock.NewTimer(min(p.cfg.DegradeInterval/2, 500*time.Millisecond))
 		select {
-		case <-t.C:
+		case <-t.Chan():
 		case <-stop:
 			t.Stop()
 			return false

@@ -2,6 +2,7 @@ package resilience_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -15,9 +16,9 @@ import (
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/metrics"
-	"github.com/trafficsim/trafficsim/engine/report"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/runner"
+	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
@@ -147,7 +148,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 
 // runWith runs the engine against the target with the resilience settings,
 // polling during the run with watch.
-func runWith(t *testing.T, base string, cfg runner.Config, rc resilience.Config, reg *prometheus.Registry, watch func(r *runner.Runner)) report.Summary {
+func runWith(t *testing.T, base string, cfg runner.Config, rc resilience.Config, reg *prometheus.Registry, watch func(r *runner.Runner)) summary.Summary {
 	t.Helper()
 	cfg.BaseURL = base
 	cfg.AdminPassword = adminPassword
@@ -180,6 +181,24 @@ func runWith(t *testing.T, base string, cfg runner.Config, rc resilience.Config,
 	return s
 }
 
+// waitFor polls cond until it holds; the test fails if it does not within d.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, d)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// started waits until the run has sent n requests.
+func started(t *testing.T, r *runner.Runner, n int64) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("the run's first %d requests", n), 10*time.Second, func() bool { return r.Snapshot().Requests >= n })
+}
+
 func baseConfig(users int, d time.Duration) runner.Config {
 	cfg := runner.DefaultConfig()
 	cfg.Users = users
@@ -210,7 +229,7 @@ func TestBreakerOpensForFailingGroup(t *testing.T) {
 	// breaker needs its minimum of requests before it can open.
 	s := runWith(t, tg.URL, baseConfig(20, 8*time.Second), rc, reg, func(r *runner.Runner) {
 		// Warm up, then break the profile routes.
-		time.Sleep(500 * time.Millisecond)
+		started(t, r, 20)
 		if err := tg.Service.SetFaults(usersvc.Faults{Groups: map[string]usersvc.GroupFaults{"profiles": {ErrorRate: ptr(0.5)}}}); err != nil {
 			t.Error(err)
 		}
@@ -307,29 +326,19 @@ func metricValue(m *dto.Metric) float64 {
 	return math.NaN()
 }
 
-// TestMaxRPSHoldsTheRate runs VUs that could send far more than the cap and
-// checks the achieved rate from the run's request counts.
+// TestMaxRPSHoldsTheRate runs VUs that could send far more than the cap: the
+// run stays under it, and its rate_limit waits show the VUs pressed against
+// it. (The cap's pacing itself is TestRateCapOnTheClock, on a fake clock.)
 func TestMaxRPSHoldsTheRate(t *testing.T) {
 	tg := startTarget(t, usersvc.Faults{})
 	rc := resilience.Defaults()
 	rc.MaxRPS = 80
-	var n1, n2 int64
-	var t1, t2 time.Time
-	s := runWith(t, tg.URL, baseConfig(20, 3500*time.Millisecond), rc, nil, func(r *runner.Runner) {
-		time.Sleep(time.Second)
-		t1, n1 = time.Now(), r.Snapshot().Requests
-		time.Sleep(2 * time.Second)
-		t2, n2 = time.Now(), r.Snapshot().Requests
-	})
-	window := float64(n2-n1) / t2.Sub(t1).Seconds()
+	s := runWith(t, tg.URL, baseConfig(20, 2*time.Second), rc, nil, nil)
 	whole := float64(s.Requests) / s.DurationSeconds
-	t.Logf("cap 80/s: %.1f/s over the steady 2s, %.1f/s over the run (%d requests in %.2fs)", window, whole, s.Requests, s.DurationSeconds)
-	// Tolerance: a burst of one, and one second's sampling skew of a request.
-	if window > 80*1.05+2 || whole > 80*1.05+2 {
-		t.Errorf("rate above the cap: %.1f/s steady, %.1f/s whole", window, whole)
-	}
-	if window < 80*0.7 {
-		t.Errorf("steady rate %.1f/s: the VUs did not press against the cap, the test proves nothing", window)
+	t.Logf("cap 80/s: %.1f/s over the run (%d requests in %.2fs); waits %+v", whole, s.Requests, s.DurationSeconds, s.Resilience.Waits)
+	// Tolerance: a burst of one.
+	if whole > 80+1/s.DurationSeconds {
+		t.Errorf("rate above the cap: %.1f/s", whole)
 	}
 	if s.Resilience.MaxRPS != 80 || s.Resilience.Waits[resilience.WaitRateLimit].Count == 0 {
 		t.Errorf("summary: %+v", s.Resilience)
@@ -339,8 +348,8 @@ func TestMaxRPSHoldsTheRate(t *testing.T) {
 // TestBoundedUnderSlowAndDeadTarget checks that goroutines do not grow with the
 // target's slowness: 2s latency on every answer, then the target gone (the
 // port closed). The in-flight cap bounds the connections, so goroutines stay
-// below the VUs plus three per allowed request in flight (client read and write
-// loops, the in-process target's handler).
+// below the VUs plus a few per allowed request in flight (a request runs on its
+// VU's goroutine; the in-process target serves each connection on its own).
 func TestBoundedUnderSlowAndDeadTarget(t *testing.T) {
 	const users, inFlight = 60, 8
 	for _, name := range []string{"slow", "dead"} {
@@ -353,7 +362,7 @@ func TestBoundedUnderSlowAndDeadTarget(t *testing.T) {
 			var inflightPeak float64
 			reg := metrics.NewRegistry()
 			s := runWith(t, tg.URL, baseConfig(users, 3*time.Second), rc, reg, func(r *runner.Runner) {
-				time.Sleep(300 * time.Millisecond)
+				started(t, r, 1)
 				if name == "slow" {
 					_ = tg.Service.SetFaults(usersvc.Faults{LatencyMs: 2000})
 				} else {
@@ -402,7 +411,7 @@ func TestAdaptiveTimeoutsFire(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		_ = tg.Service.SetFaults(usersvc.Faults{Groups: map[string]usersvc.GroupFaults{"roles": {LatencyMs: ptr(3000)}}})
-		time.Sleep(2500 * time.Millisecond)
+		waitFor(t, "a request timing out", 15*time.Second, func() bool { return r.Snapshot().Stats.Errors[client.KindTimeout] > 0 })
 		r.Stop()
 		healTarget(tg)
 	})
@@ -434,7 +443,7 @@ func TestDegradationShowsInSnapshot(t *testing.T) {
 	var level string
 	runWith(t, tg.URL, baseConfig(10, 5*time.Second), rc, nil, func(r *runner.Runner) {
 		defer healTarget(tg)
-		time.Sleep(300 * time.Millisecond) // sessions started while healthy
+		started(t, r, 10) // sessions started while healthy
 		if err := tg.Service.SetFaults(usersvc.Faults{ErrorRate: 0.5}); err != nil {
 			t.Error(err)
 		}

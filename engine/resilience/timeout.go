@@ -6,14 +6,13 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/trafficsim/trafficsim/engine/metrics"
 )
 
-// HDR geometry of the per-route latency: microseconds from 1µs to 10 minutes,
-// two significant digits (about 1% error, ~20 KiB per histogram).
+// A route's latency histograms have the engine's latency geometry
+// (metrics.NewLatencyHistogram: microseconds, 1 µs to 10 min, 1% error).
 const (
-	hdrLowest  = 1
-	hdrHighest = int64(10 * time.Minute / time.Microsecond)
-	hdrSig     = 2
 	// timeoutWindow is how many answers a route histogram takes before it is
 	// rotated: the timeout follows the recent past, not the whole run.
 	timeoutWindow = 1000
@@ -40,8 +39,8 @@ type routeTimer struct {
 
 func newRouteTimer(initial time.Duration) *routeTimer {
 	t := &routeTimer{
-		cur:  hdrhistogram.New(hdrLowest, hdrHighest, hdrSig),
-		prev: hdrhistogram.New(hdrLowest, hdrHighest, hdrSig),
+		cur:  metrics.NewLatencyHistogram(),
+		prev: metrics.NewLatencyHistogram(),
 	}
 	t.timeout.Store(int64(initial))
 	return t
@@ -51,7 +50,7 @@ func newRouteTimer(initial time.Duration) *routeTimer {
 // timed-out request is observed at its timeout: a censored sample still pulls
 // p95 up, so a target that became slower for good is followed up to the cap.
 func (t *routeTimer) observe(d time.Duration, c *Config) (changed bool, now time.Duration) {
-	us := min(max(d.Microseconds(), hdrLowest), hdrHighest)
+	us := metrics.LatencyMicros(d)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	_ = t.cur.RecordValue(us)

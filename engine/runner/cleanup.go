@@ -13,7 +13,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
-	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
@@ -25,7 +25,7 @@ import (
 // not counted as VU traffic. Every count goes through the ledger as it
 // happens, so a summary taken at any moment (SummaryNow) adds up:
 // created == deleted + gone + left.
-func (r *Runner) cleanup(ctx context.Context) report.CleanupResult {
+func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 	if r.embed != nil {
 		// Injected faults would only make the cleanup retry.
 		_ = r.embed.Service.SetFaults(usersvc.Faults{})
@@ -110,8 +110,8 @@ func (r *Runner) reconcile(found []record) {
 
 // cleanupResult is the cleanup's outcome from the ledger's counts: left is
 // what the ledger still holds — after a verification, what the target has.
-func (r *Runner) cleanupResult(verified bool, reason string, errs ...error) report.CleanupResult {
-	res := report.CleanupResult{
+func (r *Runner) cleanupResult(verified bool, reason string, errs ...error) summary.CleanupResult {
+	res := summary.CleanupResult{
 		Created:        int(r.ledger.created.Load()),
 		Deleted:        int(r.ledger.deleted.Load()),
 		Gone:           int(r.ledger.gone.Load()),

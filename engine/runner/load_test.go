@@ -18,10 +18,11 @@ import (
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/report"
 	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
-func writeFinalText(b *strings.Builder, s report.Summary) error { return report.WriteFinal(b, s) }
+func writeFinalText(b *strings.Builder, s summary.Summary) error { return report.WriteFinal(b, s) }
 
 func totalWeight(archs []scenario.Archetype) float64 {
 	var w float64

@@ -24,9 +24,9 @@ import (
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/metrics"
-	"github.com/trafficsim/trafficsim/engine/report"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 	"github.com/trafficsim/trafficsim/engine/version"
 )
@@ -162,7 +162,7 @@ type Runner struct {
 	advisor client.Advisor                    // the policy's steering, if it has any
 
 	summaryMu sync.Mutex
-	summary   *report.Summary
+	summary   *summary.Summary
 }
 
 // New validates cfg and prepares a run without starting it. An invalid config is
@@ -402,7 +402,7 @@ func (r *Runner) run(ctx context.Context) error {
 	}()
 
 	// Until the run starts it has created nothing: that much is certain.
-	cleanup := report.CleanupResult{Err: "cleanup disabled (--cleanup=false)", Verified: true}
+	cleanup := summary.CleanupResult{Err: "cleanup disabled (--cleanup=false)", Verified: true}
 	var runErr error
 	defer func() { r.finish(cleanup, runErr) }()
 
@@ -477,7 +477,7 @@ func (r *Runner) run(ctx context.Context) error {
 		err := preflight(pctx, base)
 		cancel()
 		if err != nil && r.stopped.Load() {
-			cleanup = report.CleanupResult{Verified: true}
+			cleanup = summary.CleanupResult{Verified: true}
 			return nil // stopped before it started: nothing was sent
 		}
 		if err != nil {
@@ -514,7 +514,7 @@ func (r *Runner) run(ctx context.Context) error {
 
 	if r.sc.Plain {
 		// Plain requests create nothing the engine knows how to find again.
-		cleanup = report.CleanupResult{Reason: "plain requests: the engine does not know what they created"}
+		cleanup = summary.CleanupResult{Reason: "plain requests: the engine does not know what they created"}
 	} else if r.interruptedTwice() {
 		cleanup = r.cleanupResult(false, "interrupted twice before the cleanup")
 		cleanup.Err = "interrupted twice before the cleanup; remove the data with trafficsim cleanup"
@@ -524,7 +524,7 @@ func (r *Runner) run(ctx context.Context) error {
 		cancel()
 	} else {
 		cleanup = r.cleanupResult(false, "cleanup disabled (--cleanup=false)")
-		cleanup.Err = report.CleanupDisabled
+		cleanup.Err = summary.CleanupDisabled
 	}
 	if cleanup.Err != "" && r.cfg.Cleanup {
 		r.log.Warn("cleanup incomplete", "err", cleanup.Err, "left", len(cleanup.Left))
@@ -630,7 +630,7 @@ func preflight(ctx context.Context, base string) error {
 }
 
 // finish builds the summary once the run is over.
-func (r *Runner) finish(cleanup report.CleanupResult, runErr error) {
+func (r *Runner) finish(cleanup summary.CleanupResult, runErr error) {
 	state := "finished"
 	if r.stopped.Load() {
 		state = "stopped"
@@ -650,7 +650,7 @@ func (r *Runner) finish(cleanup report.CleanupResult, runErr error) {
 // SummaryNow is the final summary once the run is over, and before that a
 // summary of what is known so far (state "stopped", cleanup not done) — what a
 // second interrupt writes before exiting at once.
-func (r *Runner) SummaryNow() report.Summary {
+func (r *Runner) SummaryNow() summary.Summary {
 	r.summaryMu.Lock()
 	if r.summary != nil {
 		defer r.summaryMu.Unlock()
@@ -662,7 +662,7 @@ func (r *Runner) SummaryNow() report.Summary {
 	return r.buildSummary("stopped", "", time.Now(), cleanup)
 }
 
-func (r *Runner) buildSummary(state, errMsg string, end time.Time, cleanup report.CleanupResult) report.Summary {
+func (r *Runner) buildSummary(state, errMsg string, end time.Time, cleanup summary.CleanupResult) summary.Summary {
 	var st metrics.Stats
 	if rec := r.rec.Load(); rec != nil {
 		st = rec.Stats()
@@ -671,7 +671,7 @@ func (r *Runner) buildSummary(state, errMsg string, end time.Time, cleanup repor
 	if r.started.Load() == 0 {
 		start = end
 	}
-	meta := report.SummaryMeta{
+	meta := summary.SummaryMeta{
 		RunID:         r.cfg.RunID,
 		Scenario:      r.cfg.Scenario,
 		Seed:          r.cfg.Seed,
@@ -685,7 +685,7 @@ func (r *Runner) buildSummary(state, errMsg string, end time.Time, cleanup repor
 		State:         state,
 		Err:           errMsg,
 	}
-	s := report.BuildSummary(meta, st, cleanup)
+	s := summary.BuildSummary(meta, st, cleanup)
 	s.Load = r.loadSummary(st)
 	if p := r.res.Load(); p != nil {
 		s.Resilience = p.Summary()
@@ -696,11 +696,11 @@ func (r *Runner) buildSummary(state, errMsg string, end time.Time, cleanup repor
 
 // Summary is the final summary (the --summary JSON); before the run ended, an
 // empty summary.
-func (r *Runner) Summary() report.Summary {
+func (r *Runner) Summary() summary.Summary {
 	r.summaryMu.Lock()
 	defer r.summaryMu.Unlock()
 	if r.summary == nil {
-		return report.Summary{}
+		return summary.Summary{}
 	}
 	return *r.summary
 }
@@ -746,7 +746,7 @@ func (r *Runner) Snapshot() Snapshot {
 	}
 	st := rec.Stats()
 	s.Stats = st
-	s.ActiveUsers = report.ActiveUsers(st)
+	s.ActiveUsers = st.ActiveUsers()
 	s.Requests = st.Requests
 	s.Errors = st.Outcomes.ClientError + st.Outcomes.ServerError + st.Outcomes.NetworkError
 	if st.Requests > 0 {

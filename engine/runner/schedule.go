@@ -10,8 +10,8 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/loadshape"
 	"github.com/trafficsim/trafficsim/engine/metrics"
-	"github.com/trafficsim/trafficsim/engine/report"
 	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
 // Load models (docs/load-models.md).
@@ -389,12 +389,12 @@ func (r *Runner) loadSnapshot(s *Snapshot, st *metrics.Stats) {
 }
 
 // loadSummary is the summary's load section.
-func (r *Runner) loadSummary(st metrics.Stats) *report.LoadSummary {
+func (r *Runner) loadSummary(st metrics.Stats) *summary.LoadSummary {
 	c := r.cfg
-	li := report.LoadInfo{Model: ModelClosed, RampUp: c.RampUp, Stages: c.Stages}
+	li := summary.LoadInfo{Model: ModelClosed, RampUp: c.RampUp, Stages: c.Stages}
 	if r.load != nil && r.load.open {
-		li = report.LoadInfo{Model: ModelOpen, Rate: c.Rate, RateStages: c.RateStages,
+		li = summary.LoadInfo{Model: ModelOpen, Rate: c.Rate, RateStages: c.RateStages,
 			MaxVUs: r.load.slots, Iterations: r.load.started.Load()}
 	}
-	return report.BuildLoad(li, st)
+	return summary.BuildLoad(li, st)
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/metrics"
-	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
 // Shard is this process's part of a run split across N processes
@@ -134,19 +134,19 @@ func (r *Runner) waitStartAt(ctx context.Context) bool {
 
 // shardSummary marks a shard's summary with its shard and its histograms, so
 // trafficsim merge can combine the shards' summaries exactly.
-func (r *Runner) shardSummary(s *report.Summary, st metrics.Stats) {
+func (r *Runner) shardSummary(s *summary.Summary, st metrics.Stats) {
 	if !r.cfg.Shard.Sharded() {
 		return
 	}
-	s.Shard = &report.ShardInfo{Index: r.cfg.Shard.Index, Count: r.cfg.Shard.Count}
+	s.Shard = &summary.ShardInfo{Index: r.cfg.Shard.Index, Count: r.cfg.Shard.Count}
 	rec := r.rec.Load()
 	if rec == nil {
-		_ = report.AttachHistograms(s, st, nil, report.ServiceData{})
+		_ = summary.AttachHistograms(s, st, nil, summary.ServiceData{})
 		return
 	}
-	var svc report.ServiceData
+	var svc summary.ServiceData
 	svc.Hist, svc.SumNanos, svc.MaxNanos = rec.ServiceHistogram()
-	if err := report.AttachHistograms(s, st, rec.LatencyHistograms(), svc); err != nil {
+	if err := summary.AttachHistograms(s, st, rec.LatencyHistograms(), svc); err != nil {
 		r.log.Error("summary histograms", "err", err)
 	}
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/trafficsim/trafficsim/engine/remotewrite"
-	"github.com/trafficsim/trafficsim/engine/report"
 	"github.com/trafficsim/trafficsim/engine/runner"
+	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/threshold"
 	"github.com/trafficsim/trafficsim/engine/version"
 )
@@ -183,7 +183,7 @@ func (c *ciOptions) start(r *runner.Runner, reg *prometheus.Registry, log *slog.
 // finish judges the thresholds over the ended run and puts the results into
 // s, pushes the final metrics (the threshold gauge included), and writes the
 // JUnit report.
-func (ci *ciRun) finish(r *runner.Runner, s *report.Summary, stderr io.Writer) error {
+func (ci *ciRun) finish(r *runner.Runner, s *summary.Summary, stderr io.Writer) error {
 	if ci.monitor != nil {
 		ci.stopMon()
 		<-ci.monDone

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 	"github.com/trafficsim/trafficsim/internal/promtest"
 )
@@ -71,7 +71,7 @@ func TestThresholdExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	run := func(junit string, thresholds ...string) (int, string, string, report.Summary) {
+	run := func(junit string, thresholds ...string) (int, string, string, summary.Summary) {
 		sum := filepath.Join(dir, "summary.json")
 		args := []string{"run", "--base-url", target.URL, "--users", "4", "--min-request-count", "15", "--max-request-count", "15",
 			"--delay-min", "0", "--delay-max", "5", "--progress", "off", "--seed", "5", "--summary", sum, "--junit", junit,
@@ -80,7 +80,7 @@ func TestThresholdExitCodes(t *testing.T) {
 			args = append(args, "--threshold", th)
 		}
 		code, stdout, stderr := cli(t, args...)
-		var s report.Summary
+		var s summary.Summary
 		data, err := os.ReadFile(sum)
 		if err != nil || json.Unmarshal(data, &s) != nil {
 			t.Fatalf("summary: %v\n%s", err, stderr)
@@ -171,7 +171,7 @@ func TestThresholdWindowAbortsRun(t *testing.T) {
 	if !strings.Contains(r.stderr, "threshold error_rate<10% failed over the last 5s") {
 		t.Fatalf("no abort message; exit %d\nstderr:\n%s", r.code, r.stderr)
 	}
-	var s report.Summary
+	var s summary.Summary
 	data, err := os.ReadFile(sum)
 	if err != nil || json.Unmarshal(data, &s) != nil {
 		t.Fatalf("summary: %v", err)
@@ -205,7 +205,7 @@ func TestRunRemoteWriteIntoPrometheus(t *testing.T) {
 	if code != ExitThreshold { // error_rate<0% cannot hold
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	var s report.Summary
+	var s summary.Summary
 	data, err := os.ReadFile(sum)
 	if err != nil || json.Unmarshal(data, &s) != nil {
 		t.Fatalf("summary: %v", err)

@@ -26,7 +26,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
@@ -193,9 +193,9 @@ func (e *engine) until(t *testing.T, d time.Duration, what string, cond func() b
 	}
 }
 
-func readFaultSummary(t *testing.T, path string) report.Summary {
+func readFaultSummary(t *testing.T, path string) summary.Summary {
 	t.Helper()
-	var s report.Summary
+	var s summary.Summary
 	data, err := os.ReadFile(path)
 	if err != nil || json.Unmarshal(data, &s) != nil {
 		t.Fatalf("summary %s: %v", path, err)
@@ -204,7 +204,7 @@ func readFaultSummary(t *testing.T, path string) report.Summary {
 }
 
 // checkCounts checks that the cleanup's counts add up.
-func checkCounts(t *testing.T, c report.CleanupSummary) {
+func checkCounts(t *testing.T, c summary.CleanupSummary) {
 	t.Helper()
 	if c.Created != c.Deleted+c.Gone+c.Left || c.Left != len(c.LeftNames) {
 		t.Errorf("counts do not add up: created %d != deleted %d + gone %d + left %d (%d names)", c.Created, c.Deleted, c.Gone, c.Left, len(c.LeftNames))

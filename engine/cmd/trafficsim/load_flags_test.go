@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
 func TestLoadFlagValidation(t *testing.T) {
@@ -59,7 +59,7 @@ func TestRunOpenModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s report.Summary
+	var s summary.Summary
 	if err := json.Unmarshal(data, &s); err != nil {
 		t.Fatal(err)
 	}

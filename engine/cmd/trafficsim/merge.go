@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/threshold"
 )
 
@@ -61,15 +62,15 @@ func (o *mergeOptions) run(cmd *cobra.Command, args []string) error {
 		}
 		files = append(files, matches...)
 	}
-	in := make([]report.ShardSummary, 0, len(files))
+	in := make([]summary.ShardSummary, 0, len(files))
 	for _, p := range files {
-		s, err := report.ReadSummary(p)
+		s, err := summary.ReadSummary(p)
 		if err != nil {
 			return usageError(err)
 		}
-		in = append(in, report.ShardSummary{Path: p, Summary: s})
+		in = append(in, summary.ShardSummary{Path: p, Summary: s})
 	}
-	m, err := report.Merge(in)
+	m, err := summary.Merge(in)
 	if err != nil {
 		return usageError(err)
 	}
@@ -109,7 +110,7 @@ func (o *mergeOptions) run(cmd *cobra.Command, args []string) error {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	if o.summary != "" {
-		if err := report.WriteSummary(o.summary, s); err != nil {
+		if err := summary.WriteSummary(o.summary, s); err != nil {
 			return &exitError{code: ExitFailure, err: err}
 		}
 		fmt.Fprintf(stderr, "summary: %s\n", o.summary)
@@ -124,7 +125,7 @@ func (o *mergeOptions) run(cmd *cobra.Command, args []string) error {
 	switch {
 	case s.State == "failed":
 		return &exitError{code: ExitFailure, err: fmt.Errorf("a shard failed: %s", s.Error)}
-	case s.Cleanup.Error != report.CleanupDisabled && (s.Cleanup.Left > 0 || s.Cleanup.Error != ""):
+	case s.Cleanup.Error != summary.CleanupDisabled && (s.Cleanup.Left > 0 || s.Cleanup.Error != ""):
 		return &exitError{code: ExitFailure, err: fmt.Errorf("the shards left %d records on the target: %s; remove them with trafficsim cleanup --run %s", s.Cleanup.Left, s.Cleanup.Error, s.RunID)}
 	case len(failed) > 0:
 		return &exitError{code: ExitThreshold, err: fmt.Errorf("%d of %d thresholds failed: %s", len(failed), len(ts), strings.Join(failed, ", "))}

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trafficsim/trafficsim/engine/report"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/runner"
+	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
 func TestResilienceFlagValidation(t *testing.T) {
@@ -55,7 +55,7 @@ func TestRunResilienceInReport(t *testing.T) {
 		!strings.Contains(stdout, "degradation: now ") {
 		t.Errorf("report lacks the resilience section:\n%s", stdout)
 	}
-	var s report.Summary
+	var s summary.Summary
 	data, err := os.ReadFile(sum)
 	if err != nil || json.Unmarshal(data, &s) != nil {
 		t.Fatalf("summary: %v", err)

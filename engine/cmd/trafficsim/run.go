@@ -26,6 +26,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/runner"
 	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
 func init() { subcommands = append(subcommands, newRunCmd) }
@@ -244,7 +245,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		}
 		_ = report.WriteFinal(stdout, s)
 		if o.summary != "" {
-			if err := report.WriteSummary(o.summary, s); err != nil {
+			if err := summary.WriteSummary(o.summary, s); err != nil {
 				fmt.Fprintln(stderr, "trafficsim:", err)
 			}
 		}
@@ -310,7 +311,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	if o.summary != "" {
-		if err := report.WriteSummary(o.summary, s); err != nil {
+		if err := summary.WriteSummary(o.summary, s); err != nil {
 			return &exitError{code: ExitFailure, err: err}
 		}
 		fmt.Fprintf(stderr, "summary: %s\n", o.summary)
@@ -340,7 +341,7 @@ func interruptedNow(ch <-chan struct{}) bool {
 }
 
 // exitFor maps the run's outcome to the exit code.
-func exitFor(s report.Summary, interrupted, cleanup bool) error {
+func exitFor(s summary.Summary, interrupted, cleanup bool) error {
 	switch {
 	case s.State == "failed":
 		return &exitError{code: ExitFailure, err: fmt.Errorf("run failed: %s", s.Error)}

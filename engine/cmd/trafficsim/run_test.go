@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
@@ -109,7 +109,7 @@ func TestRunEmbedded(t *testing.T) {
 	if !strings.Contains(stderr, "requests") || !strings.Contains(stderr, "embedded target: http://127.0.0.1:") {
 		t.Errorf("no progress line or target on stderr:\n%s", stderr)
 	}
-	var s report.Summary
+	var s summary.Summary
 	data, err := os.ReadFile(sum)
 	if err != nil || json.Unmarshal(data, &s) != nil {
 		t.Fatalf("summary: %v", err)
@@ -195,8 +195,8 @@ func TestRunInterrupt(t *testing.T) {
 			t.Fatalf("run did not exit; stderr:\n%s", stderr.String())
 		}
 	}
-	readSummary := func(path string) report.Summary {
-		var s report.Summary
+	readSummary := func(path string) summary.Summary {
+		var s summary.Summary
 		data, err := os.ReadFile(path)
 		if err != nil || json.Unmarshal(data, &s) != nil {
 			t.Fatalf("summary %s: %v", path, err)

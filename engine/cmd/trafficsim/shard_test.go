@@ -22,7 +22,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/trafficsim/trafficsim/engine/metrics"
-	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
 // A plain scenario: every VU's picks, and so the per-route counts, follow from
@@ -91,16 +91,16 @@ func runShards(t *testing.T, ctx context.Context, bin, dir, runID string, args [
 	return files
 }
 
-func readSummary(t *testing.T, path string) report.Summary {
+func readSummary(t *testing.T, path string) summary.Summary {
 	t.Helper()
-	s, err := report.ReadSummary(path)
+	s, err := summary.ReadSummary(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func endpointCounts(s report.Summary) map[string]int64 {
+func endpointCounts(s summary.Summary) map[string]int64 {
 	m := map[string]int64{}
 	for _, e := range s.Endpoints {
 		m[e.Method+" "+e.Route] = e.Requests
@@ -280,7 +280,7 @@ func TestShardedRunMerges(t *testing.T) {
 	})
 }
 
-func mergeOK(t *testing.T, ctx context.Context, bin, dir string, files []string, name string) report.Summary {
+func mergeOK(t *testing.T, ctx context.Context, bin, dir string, files []string, name string) summary.Summary {
 	t.Helper()
 	out := filepath.Join(dir, name)
 	code, text := runBin(ctx, bin, append([]string{"merge", "--summary", out}, files...)...)
@@ -296,7 +296,7 @@ func mergeOK(t *testing.T, ctx context.Context, bin, dir string, files []string,
 
 // checkPercentiles merges the shards' histograms here and checks the merged
 // summary's percentiles against them, per endpoint and overall.
-func checkPercentiles(t *testing.T, files []string, merged report.Summary) {
+func checkPercentiles(t *testing.T, files []string, merged summary.Summary) {
 	t.Helper()
 	type acc struct {
 		h   *hdrhistogram.Histogram
@@ -307,7 +307,7 @@ func checkPercentiles(t *testing.T, files []string, merged report.Summary) {
 	for _, f := range files {
 		s := readSummary(t, f)
 		for _, eh := range s.Histograms.Endpoints {
-			h, err := report.DecodeHistogram(eh.HDR)
+			h, err := summary.DecodeHistogram(eh.HDR)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -325,7 +325,7 @@ func checkPercentiles(t *testing.T, files []string, merged report.Summary) {
 		v := min(a.h.ValueAtQuantile(q)*1000, a.max) // ns
 		return math.Round(float64(v)/1e9*1e6) / 1e6
 	}
-	check := func(what string, a *acc, l report.LatencySeconds, n int64) {
+	check := func(what string, a *acc, l summary.LatencySeconds, n int64) {
 		if a == nil || a.h.TotalCount() != n {
 			t.Fatalf("%s: combined histograms hold %v requests, merged summary %d", what, a, n)
 		}

@@ -1,4 +1,4 @@
-package report
+package summary
 
 import (
 	"strings"
@@ -25,7 +25,7 @@ func shardSummary(t *testing.T, idx int, lat []int64) Summary {
 	}
 	n := int64(len(lat))
 	ep := metrics.EndpointStats{Method: "GET", Route: "/x", Group: "user_query", Requests: n, Expected: n,
-		Statuses: map[int]int64{200: n}, Latency: latencyFrom(h, n, sum, maxN)}
+		Statuses: map[int]int64{200: n}, Latency: metrics.LatencyFrom(h, n, sum, maxN)}
 	st := metrics.Stats{Requests: n, Outcomes: metrics.Outcomes{Success: n}, Groups: map[string]int64{"user_query": n},
 		Endpoints: []metrics.EndpointStats{ep}, Latency: ep.Latency}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -60,7 +60,7 @@ func TestMergeExactPercentiles(t *testing.T) {
 	if s.Requests != n || s.Endpoints[0].Requests != n || s.Endpoints[0].Statuses["200"] != n || s.Groups["user_query"] != n {
 		t.Fatalf("counts: %d %+v", s.Requests, s.Endpoints)
 	}
-	want := latencySeconds(latencyFrom(all, n, sum, 40_000_000))
+	want := latencySeconds(metrics.LatencyFrom(all, n, sum, 40_000_000))
 	if s.Latency != want || s.Endpoints[0].Latency != want {
 		t.Fatalf("latency %+v / %+v, want %+v", s.Latency, s.Endpoints[0].Latency, want)
 	}

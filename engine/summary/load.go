@@ -1,8 +1,6 @@
-package report
+package summary
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/loadshape"
@@ -60,41 +58,4 @@ func stages(in []loadshape.Stage) []StageSummary {
 		out = append(out, StageSummary{DurationSeconds: s.Duration.Seconds(), Target: s.Target})
 	}
 	return out
-}
-
-// writeLoad is the final report's load-model line(s).
-func writeLoad(b *strings.Builder, s Summary) {
-	l := s.Load
-	if l == nil {
-		return
-	}
-	switch l.Model {
-	case "open":
-		shape := loadshape.FormatRate(l.Rate)
-		if len(l.RateStages) > 0 {
-			shape = "stages " + stageText(l.RateStages, "/s")
-			if l.Rate > 0 {
-				shape = "from " + loadshape.FormatRate(l.Rate) + ", " + shape
-			}
-		}
-		fmt.Fprintf(b, "Load        open model: %s · pool %d VUs · %s iterations · %s dropped\n",
-			shape, l.MaxVUs, thousands(l.Iterations), thousands(l.DroppedIterations))
-		fmt.Fprintf(b, "Latency     from the intended send: p50 %s · p95 %s · p99 %s; service time p50 %s · p95 %s · p99 %s\n",
-			seconds(s.Latency.P50), seconds(s.Latency.P95), seconds(s.Latency.P99), seconds(l.Service.P50), seconds(l.Service.P95), seconds(l.Service.P99))
-	default:
-		switch {
-		case len(l.Stages) > 0:
-			fmt.Fprintf(b, "Load        closed model: stages %s\n", stageText(l.Stages, ""))
-		case l.RampUpSeconds > 0:
-			fmt.Fprintf(b, "Load        closed model: ramp-up over %s\n", Clock(time.Duration(l.RampUpSeconds*float64(time.Second))))
-		}
-	}
-}
-
-func stageText(st []StageSummary, unit string) string {
-	parts := make([]string, len(st))
-	for i, s := range st {
-		parts[i] = fmt.Sprintf("%v:%g%s", time.Duration(s.DurationSeconds*float64(time.Second)), s.Target, unit)
-	}
-	return strings.Join(parts, ",")
 }
