@@ -151,10 +151,15 @@ func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec record) erro
 	status, err := s.delete(ctx, rec)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		// Cut short: the delete may or may not have reached the target.
+		// Cut short: the delete may or may not have reached the target, and
+		// the target may still be working on it — a read now could see the
+		// record and then lose the race with that delete. So the delete is
+		// finished instead: sent again, whatever it answers (deleted now, or
+		// 404 because the first one landed) the record is gone by the run's
+		// hand. Ownership was read just above.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
-		if res, rerr := s.read(sctx, rec); rerr == nil && res.Status == 404 {
+		if _, rerr := s.delete(sctx, rec); rerr == nil {
 			r.ledger.remove(rec.kind, rec.id)
 			return nil
 		}
