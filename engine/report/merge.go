@@ -50,13 +50,15 @@ type Histograms struct {
 
 // EndpointHistogram is one endpoint's latency histogram.
 type EndpointHistogram struct {
-	Method   string `json:"method"`
-	Route    string `json:"route"`
-	Group    string `json:"group"`
-	Requests int64  `json:"requests"`
-	SumNanos int64  `json:"sum_nanos"`
-	MaxNanos int64  `json:"max_nanos"`
-	HDR      string `json:"hdr"`
+	Method string `json:"method"`
+	Route  string `json:"route"`
+	Group  string `json:"group"`
+	// Capability is the catalog endpoint id (absent for plain requests).
+	Capability string `json:"capability,omitempty"`
+	Requests   int64  `json:"requests"`
+	SumNanos   int64  `json:"sum_nanos"`
+	MaxNanos   int64  `json:"max_nanos"`
+	HDR        string `json:"hdr"`
 }
 
 // ServiceHistogram is the service-time histogram of a run.
@@ -80,8 +82,8 @@ func AttachHistograms(s *Summary, st metrics.Stats, hists map[metrics.EndpointKe
 	h := &Histograms{Unit: HistogramUnit, Endpoints: []EndpointHistogram{}}
 	overall := newHist()
 	for _, e := range st.Endpoints {
-		k := metrics.EndpointKey{Group: e.Group, Method: e.Method, Route: e.Route}
-		eh := EndpointHistogram{Method: e.Method, Route: e.Route, Group: e.Group, Requests: e.Requests,
+		k := metrics.EndpointKey{Group: e.Group, Method: e.Method, Route: e.Route, Capability: e.Capability}
+		eh := EndpointHistogram{Method: e.Method, Route: e.Route, Group: e.Group, Capability: e.Capability, Requests: e.Requests,
 			SumNanos: int64(e.Latency.Mean) * e.Requests, MaxNanos: int64(e.Latency.Max)}
 		hist := newHist()
 		if snap := hists[k]; snap != nil {
@@ -217,7 +219,7 @@ func Merge(in []ShardSummary) (Merged, error) {
 		}
 		var fromEndpoints int64
 		for _, eh := range s.Histograms.Endpoints {
-			k := metrics.EndpointKey{Group: eh.Group, Method: eh.Method, Route: eh.Route}
+			k := metrics.EndpointKey{Group: eh.Group, Method: eh.Method, Route: eh.Route, Capability: eh.Capability}
 			h, err := DecodeHistogram(eh.HDR)
 			if err != nil {
 				return m, where("endpoint %s %s: %v", eh.Method, eh.Route, err)
@@ -255,7 +257,7 @@ func Merge(in []ShardSummary) (Merged, error) {
 			haveService = true
 		}
 		for _, e := range s.Endpoints {
-			k := metrics.EndpointKey{Group: e.Group, Method: e.Method, Route: e.Route}
+			k := metrics.EndpointKey{Group: e.Group, Method: e.Method, Route: e.Route, Capability: e.Capability}
 			a := eps[k]
 			if a == nil {
 				return m, where("endpoint %s %s has no histogram; the file is damaged", e.Method, e.Route)
@@ -333,13 +335,13 @@ func Merge(in []ShardSummary) (Merged, error) {
 
 	m.Histograms = map[metrics.EndpointKey]*hdrhistogram.Snapshot{}
 	slices.SortFunc(order, func(x, y metrics.EndpointKey) int {
-		return strings.Compare(x.Route+"\x00"+x.Method+"\x00"+x.Group, y.Route+"\x00"+y.Method+"\x00"+y.Group)
+		return strings.Compare(x.Route+"\x00"+x.Method+"\x00"+x.Group+"\x00"+x.Capability, y.Route+"\x00"+y.Method+"\x00"+y.Group+"\x00"+y.Capability)
 	})
 	var sumAll, maxAll int64
 	for _, k := range order {
 		a := eps[k]
 		st.Endpoints = append(st.Endpoints, metrics.EndpointStats{
-			Method: k.Method, Route: k.Route, Group: k.Group, Requests: a.requests, Expected: a.expected,
+			Method: k.Method, Route: k.Route, Group: k.Group, Capability: k.Capability, Requests: a.requests, Expected: a.expected,
 			Statuses: a.statuses, Latency: latencyFrom(a.hist, a.requests, a.sum, a.max),
 		})
 		m.Histograms[k] = a.hist.Export()

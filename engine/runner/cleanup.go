@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -185,9 +184,10 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(record
 	}
 	for _, src := range sources {
 		seen := map[string]bool{}
+		ep := catalog.MustLookup(src.ep)
+		q := s.c.ListQuery(prefix, 1, 100)
 		for page := 1; page <= 1000; page++ {
-			q := "q=" + prefix + "&per_page=100&page=" + strconv.Itoa(page)
-			res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(src.ep), Query: q, Decode: true})
+			res, err := s.do(ctx, &client.Call{Endpoint: ep, Query: q, Decode: true})
 			if err != nil {
 				return out, fmt.Errorf("find %ss named %s*: %w", src.kind, prefix, err)
 			}
@@ -198,7 +198,7 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(record
 			fresh := 0
 			for _, obj := range items {
 				id, ok := s.c.ID(obj)
-				name := s.c.Str(obj, src.field)
+				name := s.c.Str(ep, obj, src.field)
 				if !ok || seen[id] {
 					continue
 				}
@@ -206,7 +206,7 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(record
 				fresh++
 				match := strings.HasPrefix(name, prefix)
 				if src.kind == kindUser && prefix == "sim_" {
-					match = match && strings.HasSuffix(strings.ToLower(s.c.Str(obj, "email")), "@simulation.test")
+					match = match && strings.HasSuffix(strings.ToLower(s.c.Str(ep, obj, "email")), "@simulation.test")
 				}
 				if !match || (src.kind == kindUser && id == "1" && name == s.user) {
 					continue
@@ -216,9 +216,13 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(record
 					out = append(out, rec)
 				}
 			}
-			if len(items) < 100 || fresh == 0 {
+			// A target may page by fewer than asked for: go on until a page
+			// brings nothing new or names no next one.
+			next, more := s.c.NextQuery(&res, q)
+			if len(items) == 0 || fresh == 0 || !more {
 				break
 			}
+			q = next
 		}
 	}
 	return out, nil

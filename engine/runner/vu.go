@@ -300,16 +300,17 @@ func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
 		expected = false
 	}
 	r.rec.Load().Record(metrics.Sample{
-		VU:       v.idx,
-		Group:    ep.Group,
-		Method:   ep.Method,
-		Route:    r.client.Route(ep),
-		Status:   res.Status,
-		Expected: expected,
-		ErrKind:  kind,
-		Start:    res.Start,
-		Latency:  res.Latency,
-		Intended: intended,
+		VU:         v.idx,
+		Group:      ep.Group,
+		Method:     r.client.Method(ep),
+		Route:      r.client.Route(ep),
+		Capability: ep.ID,
+		Status:     res.Status,
+		Expected:   expected,
+		ErrKind:    kind,
+		Start:      res.Start,
+		Latency:    res.Latency,
+		Intended:   intended,
 	})
 	r.steer.count(catalog.GroupIndex(ep.Group), res.Status)
 	if res.Status == 401 && want == wantSuccess && call.Token != "" {

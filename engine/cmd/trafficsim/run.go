@@ -60,6 +60,7 @@ type runOptions struct {
 	ci          ciOptions         // ci.go: thresholds, JUnit, remote write
 	load        loadFlags         // load_flags.go: ramp-up, stages, rate
 	shard       shardFlags        // shard_flags.go: --shard, --start-at
+	strict      bool              // capabilities that never succeeded fail the run
 }
 
 func newRunCmd() *cobra.Command {
@@ -114,6 +115,7 @@ flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios
 	o.ci.addFlags(f)
 	addLoadFlags(f, &o.load)
 	addShardFlags(f, &o.shard)
+	f.BoolVar(&o.strict, "strict", false, "exit 1 when a capability was tried without a single success (the summary's never_succeeded)")
 	return cmd
 }
 
@@ -297,7 +299,12 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		}
 		fmt.Fprintf(stderr, "summary: %s\n", o.summary)
 	}
-	return ci.exit(exitFor(s, interruptedNow(interrupted), cfg.Cleanup))
+	err = exitFor(s, interruptedNow(interrupted), cfg.Cleanup)
+	if err == nil && o.strict && len(s.NeverSucceeded) > 0 {
+		err = &exitError{code: ExitFailure, err: fmt.Errorf("--strict: %d capabilities never succeeded: %s (trafficsim check shows why)",
+			len(s.NeverSucceeded), strings.Join(s.NeverSucceeded, ", "))}
+	}
+	return ci.exit(err)
 }
 
 // waitTarget waits until the run knows its target's URL; false if it ended first.
