@@ -233,6 +233,8 @@ type Result struct {
 	Err     error
 	// RetryAfter is the Retry-After of a 429/503 answer, 0 when absent.
 	RetryAfter time.Duration
+	// Allow is the Allow header of a 405 answer (the methods the route takes).
+	Allow string
 	// JSON is the decoded answer when Call.Decode was set and it parsed.
 	JSON any
 	// Entries are the records of a page answer parsed the short way (Call.Page);
@@ -329,6 +331,9 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 	}
 	res.Status = st.resp.StatusCode()
 	res.RetryAfter = retryAfter(&st.resp)
+	if res.Status == 405 {
+		res.Allow = string(st.resp.Header.Peek("Allow"))
+	}
 	res.fields = rt.fields
 	if call.Decode && call.Page && c.refPage && len(body) > 0 {
 		if res.Entries, err = decodePage(body); err == nil {

@@ -368,3 +368,7 @@ func asString(v any) (string, bool) {
 	}
 	return "", false
 }
+
+// JSONPath walks a dotted path ("data.accessToken", "items.0.id") through an
+// answer decoded with Call.Decode.
+func JSONPath(v any, path string) (any, bool) { return lookup(v, path) }
