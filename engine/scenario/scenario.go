@@ -641,6 +641,11 @@ func LoadProfile(path string) (client.Profile, error) {
 	if err != nil {
 		return client.Profile{}, fmt.Errorf("read API profile: %w", err)
 	}
+	return ParseProfile(data, path)
+}
+
+// ParseProfile parses an API profile; path names it in errors.
+func ParseProfile(data []byte, path string) (client.Profile, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return client.Profile{}, yamlError(path, &root, err)
