@@ -68,6 +68,21 @@ func TestCheckCommand(t *testing.T) {
 		if code != 1 || !strings.Contains(out, m.want) {
 			t.Errorf("%s: exit %d, want 1 and %q in\n%s", m.name, code, m.want, out)
 		}
+		// With --skip-check the wrong method reaches the load: auth.me never
+		// succeeds, and --strict makes that the exit code.
+		if m.name == "method" {
+			sc := filepath.Join(dir, "me.yaml")
+			if err := os.WriteFile(sc, []byte("base: mixed\narchetypes:\n  active_user: {journey: [login, me, logout]}\n"+
+				"  new_user: {weight: 0}\n  admin: {weight: 0}\n  power_user: {weight: 0}\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, out, _ := runFor(t, bin, "run", "--base-url", svc.URL, "--api-profile", p, "--admin-user", othersvc.AdminEmail,
+				"--scenario", sc, "--users", "2", "--min-request-count", "4", "--max-request-count", "4", "--delay-min", "0", "--delay-max", "0",
+				"--progress", "off", "--skip-check", "--strict")
+			if code != 1 || !strings.Contains(out, "--strict: 1 capabilities never succeeded: auth.me") || !strings.Contains(out, "Never succeeded  auth.me") {
+				t.Errorf("--strict run with auth.me refused: exit %d\n%s", code, out)
+			}
+		}
 		// run refuses to load with a broken token path; the others are warnings
 		// or (the placeholder) a usage error before anything is sent.
 		if m.name == "token" {
