@@ -38,16 +38,20 @@ func TestMixedRunAgainstOtherService(t *testing.T) {
 		if e.Success > 0 {
 			succeeded[e.Capability] = true
 		}
-		for _, code := range []string{"404", "405"} {
-			if n := e.Statuses[code]; n > 0 && e.Expected < e.Requests {
-				t.Errorf("%s %s (%s): %d × %s with %d of %d outcomes unexpected", e.Method, e.Route, e.Capability, n, code, e.Requests-e.Expected, e.Requests)
-			}
+		// A route the service lacks answers 404/405 every time. A rare 404 is
+		// a race the reference target shows too: an admin deleted the account
+		// between another VU seeing it and reading it.
+		if n := e.Statuses["404"] + e.Statuses["405"]; n > 0 && (e.Statuses["405"] > 0 || (e.Requests-e.Expected)*100 > e.Requests) {
+			t.Errorf("%s %s (%s): %d × 404/405 with %d of %d outcomes unexpected", e.Method, e.Route, e.Capability, n, e.Requests-e.Expected, e.Requests)
 		}
 	}
 	for _, ep := range catalog.All() {
 		if !succeeded[ep.ID] {
 			t.Errorf("capability %s never succeeded", ep.ID)
 		}
+	}
+	if s.Unexpected*500 > s.Requests {
+		t.Errorf("%d of %d outcomes unexpected (a misread profile shows as many)", s.Unexpected, s.Requests)
 	}
 	if len(s.NeverSucceeded) != 0 || len(s.NotReached) != 0 {
 		t.Errorf("never_succeeded %v, not_reached %v", s.NeverSucceeded, s.NotReached)

@@ -258,7 +258,7 @@ func (v *vu) weighted() {
 		}
 	}
 	name := r.actions[g].pick(v.rng)
-	if !v.allowAction(scenario.Action(name).Group, actionMethod(name)) {
+	if !v.allowAction(scenario.Action(name).Group, r.actionMethod(name)) {
 		// Shed by the degradation level: the user pauses instead of acting.
 		v.think(scenario.Action(name).Think)
 		return

@@ -59,7 +59,9 @@ func TestProfileInitDrivesOtherService(t *testing.T) {
 		if e.Success > 0 {
 			succeeded[e.Capability] = true
 		}
-		if n := e.Statuses["404"] + e.Statuses["405"]; n > 0 && e.Expected < e.Requests {
+		// As in engine/runner's TestMixedRunAgainstOtherService: a missing route
+		// fails every time; a rare 404 is an account deleted meanwhile.
+		if n := e.Statuses["404"] + e.Statuses["405"]; n > 0 && (e.Statuses["405"] > 0 || (e.Requests-e.Expected)*100 > e.Requests) {
 			t.Errorf("%s %s (%s): %d × 404/405 and %d unexpected outcomes", e.Method, e.Route, e.Capability, n, e.Requests-e.Expected)
 		}
 	}
