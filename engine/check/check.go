@@ -169,8 +169,8 @@ func (k *checker) run(ctx context.Context) {
 	k.adminActions(ctx)
 }
 
-// do sends a call with the token and records its row. want is the status
-// range a pass needs (ok = 1xx–3xx).
+// do sends a call (with the token unless the capability is public) and
+// records its row: a pass is a 1xx–3xx answer.
 func (k *checker) do(ctx context.Context, id, note string, call *client.Call, token string) (client.Result, *Row) {
 	ep := catalog.MustLookup(id)
 	call.Endpoint = ep
@@ -179,11 +179,11 @@ func (k *checker) do(ctx context.Context, id, note string, call *client.Call, to
 		call.Token = token
 	}
 	res := k.c.Do(ctx, call)
-	cap := id
+	name := id
 	if note != "" {
-		cap += " (" + note + ")"
+		name += " (" + note + ")"
 	}
-	row := Row{Capability: cap, Method: k.c.Method(ep), Path: k.c.Route(ep), Status: res.Status, Verdict: Pass}
+	row := Row{Capability: name, Method: k.c.Method(ep), Path: k.c.Route(ep), Status: res.Status, Verdict: Pass}
 	if fix := k.judge(ep, &res, token); fix != "" {
 		row.Verdict, row.Fix = Fail, fix
 	}
@@ -529,11 +529,9 @@ func (k *checker) adminActions(ctx context.Context) {
 
 // deleteProbe removes the probe account (and with it its profile and roles).
 func (k *checker) deleteProbe(ctx context.Context) {
-	res, row := k.do(ctx, catalog.UsersDelete, "probe", &client.Call{Params: [2]string{k.probe.id}}, k.admin)
-	if row.Verdict == Fail {
+	if _, row := k.do(ctx, catalog.UsersDelete, "probe", &client.Call{Params: [2]string{k.probe.id}}, k.admin); row.Verdict == Fail {
 		row.Fix += fmt.Sprintf("; remove the probe account %s with trafficsim cleanup", k.probe.username)
 	}
-	_ = res
 }
 
 func (k *checker) logoutAdmin(ctx context.Context) {

@@ -380,8 +380,7 @@ func (m *matcher) find(id string) (*op, string) {
 
 // ---- schemas
 
-// jsonSchema is the JSON schema of a request body or of an answer of the
-// status class 2xx.
+// requestSchema is the JSON schema of an operation's request body.
 func requestSchema(x *op) *openapi3.Schema {
 	if x == nil || x.o.RequestBody == nil || x.o.RequestBody.Value == nil {
 		return nil
@@ -389,6 +388,7 @@ func requestSchema(x *op) *openapi3.Schema {
 	return mediaSchema(x.o.RequestBody.Value.Content)
 }
 
+// answerSchema is the JSON schema of an operation's first 2xx answer.
 func answerSchema(x *op) *openapi3.Schema {
 	if x == nil || x.o.Responses == nil {
 		return nil
