@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
@@ -178,7 +179,7 @@ func (k *checker) do(ctx context.Context, id, note string, call *client.Call, to
 	if !ep.Public {
 		call.Token = token
 	}
-	res := k.c.Do(ctx, call)
+	res := k.send(ctx, call)
 	name := id
 	if note != "" {
 		name += " (" + note + ")"
@@ -189,6 +190,25 @@ func (k *checker) do(ctx context.Context, id, note string, call *client.Call, to
 	}
 	k.rep.Rows = append(k.rep.Rows, row)
 	return res, &k.rep.Rows[len(k.rep.Rows)-1]
+}
+
+// send sends the call, again up to twice after a 5xx, a 429 or no answer: a
+// target injecting faults, or busy, is not a wrong profile.
+func (k *checker) send(ctx context.Context, call *client.Call) client.Result {
+	res := k.c.Do(ctx, call)
+	for attempt := 1; attempt < 3 && (res.Status >= 500 || res.Status == 429 || res.Status == 0 && res.ErrKind != client.KindCanceled); attempt++ {
+		wait := time.Duration(attempt*attempt) * 100 * time.Millisecond
+		if res.RetryAfter > 0 {
+			wait = min(res.RetryAfter, 2*time.Second)
+		}
+		select {
+		case <-ctx.Done():
+			return res
+		case <-time.After(wait):
+		}
+		res = k.c.Do(ctx, call)
+	}
+	return res
 }
 
 func (k *checker) skip(id, why string) {

@@ -124,3 +124,22 @@ func TestOtherServiceChecks(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultsAreRetried: a target injecting 5xx (as the dashboards' demo does)
+// still passes: the check tries a failed request again.
+func TestFaultsAreRetried(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	target, err := usersvc.Start(ctx, usersvc.Config{BcryptCost: 4, AdminPassword: "Admin-pass-1"}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	if err := target.Service.SetFaults(usersvc.Faults{ErrorRate: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	rep := runCheck(t, Options{BaseURL: target.URL, AdminUser: "admin", AdminPassword: "Admin-pass-1"})
+	if rep.Fatal != "" {
+		t.Errorf("fatal %q with 10%% injected 5xx", rep.Fatal)
+	}
+}
