@@ -102,9 +102,11 @@ type Client struct {
 
 // route is an endpoint's template split into literal text and placeholders.
 type route struct {
+	method   string // under the profile
 	template string // as metrics carry it
 	parts    []routePart
-	slot     any // the Policy's, when it is a Binder
+	slot     any               // the Policy's, when it is a Binder
+	fields   map[string]string // renaming of the resource's fields
 }
 
 // routePart is literal text, or a placeholder filled from Call.Params[param].
@@ -150,8 +152,11 @@ func New(o Options) (*Client, error) {
 	}
 	for i := range catalog.All() {
 		ep := &catalog.All()[i]
-		rt := compileRoute(c.prof.routeOf(ep))
-		rt.slot = c.bind(ep.Group, ep.Method, rt.template)
+		method, tpl := c.prof.routeOf(ep)
+		rt := compileRoute(tpl)
+		rt.method = method
+		rt.fields = c.prof.fieldsOf(resourceOf(ep))
+		rt.slot = c.bind(ep.Group, method, rt.template)
 		c.routes[ep.ID] = rt
 	}
 	return c, nil
@@ -176,6 +181,9 @@ func (c *Client) Profile() Profile { return c.prof }
 
 // Route is the endpoint's route template under the profile: the `route` label.
 func (c *Client) Route(ep *catalog.Endpoint) string { return c.routes[ep.ID].template }
+
+// Method is the endpoint's method under the profile: the `method` label.
+func (c *Client) Method(ep *catalog.Endpoint) string { return c.routes[ep.ID].method }
 
 func compileRoute(t string) *route {
 	r := &route{template: t}
@@ -229,11 +237,15 @@ type Result struct {
 	Err     error
 	// RetryAfter is the Retry-After of a 429/503 answer, 0 when absent.
 	RetryAfter time.Duration
+	// Allow is the Allow header of a 405 answer (the methods the route takes).
+	Allow string
 	// JSON is the decoded answer when Call.Decode was set and it parsed.
 	JSON any
 	// Entries are the records of a page answer parsed the short way (Call.Page);
 	// read them with Client.Entries.
 	Entries []Entry
+	// fields is the renaming of the endpoint's resource (Client.Entries).
+	fields map[string]string
 }
 
 const jsonType = "application/json"
@@ -249,7 +261,7 @@ func (c *Client) Do(ctx context.Context, call *Call) Result {
 	st := doPool.Get().(*doState)
 	defer st.release()
 	a := &st.a
-	*a = Attempt{VU: call.Sender - 1, Group: ep.Group, Method: ep.Method, Route: rt.template, Slot: rt.slot}
+	*a = Attempt{VU: call.Sender - 1, Group: ep.Group, Method: rt.method, Route: rt.template, Slot: rt.slot}
 	timeout, err := c.policy.Admit(ctx, a)
 	if err != nil {
 		res.Err = err
@@ -301,12 +313,12 @@ func (c *Client) header(h *fasthttp.RequestHeader, method string) {
 func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.Duration, st *doState) {
 	res := &st.res
 	req := &st.req
-	c.header(&req.Header, call.Endpoint.Method)
+	c.header(&req.Header, rt.method)
 	req.Header.Set("Accept", jsonType)
 	st.uri = c.appendURI(st.uri[:0], call, rt)
 	req.Header.SetRequestURIBytes(st.uri)
 	if call.Body != nil {
-		call.Body.encode(&st.buf, c.prof.Fields, c.prof.Envelope)
+		call.Body.encode(&st.buf, rt.fields, c.prof.Envelope)
 		req.Header.SetContentType(jsonType)
 		req.SetBodyRaw(st.buf.Bytes())
 	}
@@ -333,6 +345,10 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 	}
 	res.Status = st.resp.StatusCode()
 	res.RetryAfter = retryAfter(&st.resp)
+	if res.Status == 405 {
+		res.Allow = string(st.resp.Header.Peek("Allow"))
+	}
+	res.fields = rt.fields
 	if call.Decode && call.Page && c.refPage && len(body) > 0 {
 		if res.Entries, err = decodePage(body); err == nil {
 			return
@@ -343,7 +359,7 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
 		if err := dec.Decode(&res.JSON); err != nil {
-			res.Err, res.ErrKind = fmt.Errorf("parse answer of %s %s: %w", call.Endpoint.Method, rt.template, err), KindProtocol
+			res.Err, res.ErrKind = fmt.Errorf("parse answer of %s %s: %w", rt.method, rt.template, err), KindProtocol
 			res.JSON = nil
 		}
 	}
@@ -468,9 +484,14 @@ func (c *Client) Items(r *Result) []map[string]any {
 	return out
 }
 
-// Str returns a string field of an object (renamed by the profile's Fields).
-func (c *Client) Str(obj map[string]any, field string) string {
-	if f, ok := c.prof.Fields[field]; ok {
+// Str returns a string field of an object of the endpoint's resource (renamed
+// by the profile's fields and resource_fields).
+func (c *Client) Str(ep *catalog.Endpoint, obj map[string]any, field string) string {
+	return str(c.routes[ep.ID].fields, obj, field)
+}
+
+func str(rename map[string]string, obj map[string]any, field string) string {
+	if f, ok := rename[field]; ok {
 		field = f
 	}
 	s, _ := asString(obj[field])

@@ -143,7 +143,7 @@ func TestDoAgainstServer(t *testing.T) {
 	if id, _ := c.ID(items[0]); id != "7" {
 		t.Errorf("numeric id %q", id)
 	}
-	if id, _ := c.ID(items[1]); id != "8" || c.Str(items[1], "username") != "u8" {
+	if id, _ := c.ID(items[1]); id != "8" || c.Str(catalog.MustLookup(catalog.UsersList), items[1], "username") != "u8" {
 		t.Errorf("string id %q", id)
 	}
 	res = c.Do(ctx, &Call{Endpoint: catalog.MustLookup(catalog.UsersGet), Params: [2]string{"7"}})

@@ -26,9 +26,15 @@ func (p *Profile) referencePage() bool {
 	if p.Items != "data" || p.ID != "id" {
 		return false
 	}
-	for _, f := range []string{"username", "email", "name"} {
-		if r, ok := p.Fields[f]; ok && r != f {
-			return false
+	for _, res := range []string{"", "users", "roles", "permissions"} {
+		rename := p.Fields
+		if res != "" {
+			rename = p.ResourceFields[res]
+		}
+		for _, f := range []string{"username", "email", "name"} {
+			if r, ok := rename[f]; ok && r != f {
+				return false
+			}
 		}
 	}
 	return true
@@ -229,7 +235,7 @@ func (c *Client) Entries(r *Result) []Entry {
 	out := make([]Entry, 0, len(items))
 	for _, obj := range items {
 		id, _ := c.ID(obj)
-		out = append(out, Entry{ID: id, Username: c.Str(obj, "username"), Email: c.Str(obj, "email"), Name: c.Str(obj, "name")})
+		out = append(out, Entry{ID: id, Username: str(r.fields, obj, "username"), Email: str(r.fields, obj, "email"), Name: str(r.fields, obj, "name")})
 	}
 	return out
 }

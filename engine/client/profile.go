@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +21,8 @@ type Profile struct {
 	// BasePath replaces the "/api/v1" prefix of every route ("" keeps it; "/" drops it).
 	BasePath string `yaml:"base_path" json:"base_path,omitempty"`
 	// Routes replaces the path (after BasePath) of endpoints by id, e.g.
-	// users.search: /users/find. Placeholders: {id} {userId} {roleId} {email} {username}.
+	// users.search: /users/find, and optionally the method before it:
+	// auth.me: GET /session/me. Placeholders: {id} {userId} {roleId} {email} {username}.
 	Routes map[string]string `yaml:"routes" json:"routes,omitempty"`
 	// Login says how to log in.
 	Login LoginProfile `yaml:"login" json:"login"`
@@ -38,6 +40,74 @@ type Profile struct {
 	Envelope string `yaml:"envelope" json:"envelope,omitempty"`
 	// Fields renames request body fields, e.g. name: full_name.
 	Fields map[string]string `yaml:"fields" json:"fields,omitempty"`
+	// ResourceFields renames fields of one resource only (users, profile,
+	// roles, permissions, auth), over Fields: roles: {name: title}.
+	ResourceFields map[string]map[string]string `yaml:"resource_fields" json:"resource_fields,omitempty"`
+	// Query names the query parameters of list and search requests.
+	Query QueryProfile `yaml:"query" json:"query"`
+	// Paging says how list answers are paged.
+	Paging PagingProfile `yaml:"paging" json:"paging"`
+	// IDKind is the kind of the target's ids: integer (default), uuid or
+	// string; deliberate "unknown id" mistakes send a well-formed one.
+	IDKind string `yaml:"id_kind" json:"id_kind,omitempty"`
+	// Statuses are the codes the target answers the deliberate mistakes with.
+	Statuses StatusProfile `yaml:"statuses" json:"statuses"`
+}
+
+// QueryProfile names query parameters.
+type QueryProfile struct {
+	Search string `yaml:"search" json:"search,omitempty"` // default "q"
+	Page   string `yaml:"page" json:"page,omitempty"`     // default "page" (paging style page)
+	Size   string `yaml:"size" json:"size,omitempty"`     // default "per_page"
+	Offset string `yaml:"offset" json:"offset,omitempty"` // default "offset" (paging style offset)
+	Cursor string `yaml:"cursor" json:"cursor,omitempty"` // default "cursor" (paging style cursor)
+}
+
+// Paging styles.
+const (
+	PagingPage     = "page"      // ?page=N&size=S
+	PagingOffset   = "offset"    // ?offset=(N-1)*S&size=S
+	PagingCursor   = "cursor"    // ?cursor=<next>&size=S, <next> read from the answer
+	PagingNextLink = "next_link" // the answer holds the URL of the next page
+)
+
+// PagingProfile is how list answers are paged.
+type PagingProfile struct {
+	Style string `yaml:"style" json:"style,omitempty"` // page (default), offset, cursor or next_link
+	// Total is the path of the total count in a list answer ("" = not given).
+	Total string `yaml:"total" json:"total,omitempty"`
+	// Next is the path of the next cursor (cursor) or next page's URL
+	// (next_link); "" or an empty value ends the list.
+	Next string `yaml:"next" json:"next,omitempty"`
+}
+
+// StatusProfile is the status the target answers each kind of deliberate
+// mistake with; 0 keeps the reference API's.
+type StatusProfile struct {
+	Validation   int `yaml:"validation" json:"validation,omitempty"`     // invalid input (default 422)
+	Conflict     int `yaml:"conflict" json:"conflict,omitempty"`         // a taken username (default 409)
+	NotFound     int `yaml:"not_found" json:"not_found,omitempty"`       // an unknown id (default 404)
+	Unauthorized int `yaml:"unauthorized" json:"unauthorized,omitempty"` // a bad password or token (default 401)
+	Forbidden    int `yaml:"forbidden" json:"forbidden,omitempty"`       // missing permission (default 403)
+}
+
+// Id kinds.
+const (
+	IDInteger = "integer"
+	IDUUID    = "uuid"
+	IDString  = "string"
+)
+
+// Resources are the keys of ResourceFields.
+var Resources = []string{"users", "profile", "roles", "permissions", "auth"}
+
+// resourceOf is the resource an endpoint's bodies and answers belong to.
+func resourceOf(ep *catalog.Endpoint) string {
+	r, _, _ := strings.Cut(ep.ID, ".")
+	if r == "user_roles" {
+		return "roles"
+	}
+	return r
 }
 
 // LoginProfile is how a VU logs in.
@@ -82,13 +152,32 @@ func (p Profile) withDefaults() Profile {
 	def(&p.Token.Scheme, "Bearer")
 	def(&p.ID, "id")
 	def(&p.Items, "data")
+	def(&p.Query.Search, "q")
+	def(&p.Query.Page, "page")
+	def(&p.Query.Size, "per_page")
+	def(&p.Query.Offset, "offset")
+	def(&p.Query.Cursor, "cursor")
+	def(&p.Paging.Style, PagingPage)
+	def(&p.IDKind, IDInteger)
+	code := func(c *int, v int) {
+		if *c == 0 {
+			*c = v
+		}
+	}
+	code(&p.Statuses.Validation, 422)
+	code(&p.Statuses.Conflict, 409)
+	code(&p.Statuses.NotFound, 404)
+	code(&p.Statuses.Unauthorized, 401)
+	code(&p.Statuses.Forbidden, 403)
 	return p
 }
 
 // IsZero reports whether p is the reference API.
 func (p Profile) IsZero() bool {
 	return p.BasePath == "" && len(p.Routes) == 0 && p.Login == (LoginProfile{}) && p.Token == (TokenProfile{}) &&
-		p.Object == "" && p.ID == "" && p.Items == "" && p.Envelope == "" && len(p.Fields) == 0
+		p.Object == "" && p.ID == "" && p.Items == "" && p.Envelope == "" && len(p.Fields) == 0 &&
+		len(p.ResourceFields) == 0 && p.Query == (QueryProfile{}) && p.Paging == (PagingProfile{}) &&
+		p.IDKind == "" && p.Statuses == (StatusProfile{})
 }
 
 // FieldError is a mistake in a profile: Field is its path, e.g. "routes.users.find".
@@ -114,14 +203,12 @@ func (p Profile) Validate() error {
 		if ep == nil {
 			return bad("routes."+id, "unknown endpoint id; use one of docs/scenarios.md (e.g. users.search)")
 		}
-		r := p.Routes[id]
-		if !strings.HasPrefix(r, "/") {
-			return bad("routes."+id, "%q must start with /", r)
+		_, r, err := splitRoute(p.Routes[id])
+		if err != nil {
+			return bad("routes."+id, "%v", err)
 		}
-		for _, ph := range placeholders {
-			if strings.Contains(ep.Route, ph) != strings.Contains(r, ph) {
-				return bad("routes."+id, "%q must contain exactly the placeholders of %s", r, ep.Route)
-			}
+		if err := checkPlaceholders(ep, r); err != nil {
+			return bad("routes."+id, "%v", err)
 		}
 	}
 	switch p.Login.With {
@@ -137,20 +224,111 @@ func (p Profile) Validate() error {
 			return bad("fields", "field names must not be empty")
 		}
 	}
+	for _, res := range slices.Sorted(maps.Keys(p.ResourceFields)) {
+		if !slices.Contains(Resources, res) {
+			return bad("resource_fields."+res, "unknown resource; use %s", strings.Join(Resources, ", "))
+		}
+		for k, v := range p.ResourceFields[res] {
+			if k == "" || v == "" {
+				return bad("resource_fields."+res, "field names must not be empty")
+			}
+		}
+	}
+	switch p.Paging.Style {
+	case "", PagingPage, PagingOffset:
+	case PagingCursor, PagingNextLink:
+		if p.Paging.Next == "" {
+			return bad("paging.next", "paging style %s needs the path of the next %s in a list answer, e.g. meta.next", p.Paging.Style,
+				map[bool]string{true: "cursor", false: "page's URL"}[p.Paging.Style == PagingCursor])
+		}
+	default:
+		return bad("paging.style", "%q: use page, offset, cursor or next_link", p.Paging.Style)
+	}
+	switch p.IDKind {
+	case "", IDInteger, IDUUID, IDString:
+	default:
+		return bad("id_kind", "%q: use integer, uuid or string", p.IDKind)
+	}
+	for name, c := range map[string]int{"validation": p.Statuses.Validation, "conflict": p.Statuses.Conflict,
+		"not_found": p.Statuses.NotFound, "unauthorized": p.Statuses.Unauthorized, "forbidden": p.Statuses.Forbidden} {
+		if c != 0 && (c < 400 || c > 499) {
+			return bad("statuses."+name, "%d: a deliberate mistake is answered with a 4xx code", c)
+		}
+	}
 	return nil
 }
 
-// routeOf returns the endpoint's route template under the profile.
-func (p *Profile) routeOf(ep *catalog.Endpoint) string {
-	rest := strings.TrimPrefix(ep.Route, referencePrefix)
+// Methods a route may name.
+var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+// splitRoute reads a Routes value: "/path" or "METHOD /path".
+func splitRoute(v string) (method, path string, err error) {
+	v = strings.TrimSpace(v)
+	if m, rest, found := strings.Cut(v, " "); found {
+		method, v = strings.ToUpper(m), strings.TrimSpace(rest)
+		if !slices.Contains(methods, method) {
+			return "", "", fmt.Errorf("method %q: use one of %s, e.g. GET /session/me", m, strings.Join(methods, ", "))
+		}
+	}
+	if !strings.HasPrefix(v, "/") {
+		return "", "", fmt.Errorf("%q must start with / (write \"/path\" or \"METHOD /path\")", v)
+	}
+	return method, v, nil
+}
+
+// checkPlaceholders checks that a route holds exactly the endpoint's placeholders.
+func checkPlaceholders(ep *catalog.Endpoint, r string) error {
+	have := placeholderRe.FindAllString(r, -1)
+	want := placeholderRe.FindAllString(ep.Route, -1)
+	for _, ph := range have {
+		if !slices.Contains(want, ph) {
+			if len(want) == 0 {
+				return fmt.Errorf("%s is not a placeholder of %s, which takes none: remove it", ph, ep.ID)
+			}
+			return fmt.Errorf("%s is not a placeholder of %s: write %s instead (the engine fills only %s)",
+				ph, ep.ID, strings.Join(want, " and "), strings.Join(placeholders, " "))
+		}
+	}
+	for _, ph := range want {
+		if !slices.Contains(have, ph) {
+			return fmt.Errorf("%q lacks the placeholder %s: the path of %s must hold %s", r, ph, ep.ID, strings.Join(want, " and "))
+		}
+	}
+	return nil
+}
+
+var placeholderRe = regexp.MustCompile(`\{[^{}/]*\}`)
+
+// routeOf returns the endpoint's method and route template under the profile.
+func (p *Profile) routeOf(ep *catalog.Endpoint) (string, string) {
+	method, rest := ep.Method, strings.TrimPrefix(ep.Route, referencePrefix)
 	if r, ok := p.Routes[ep.ID]; ok {
-		rest = r
+		m, path, _ := splitRoute(r) // validated
+		rest = path
+		if m != "" {
+			method = m
+		}
 	}
 	base := referencePrefix
 	if p.BasePath != "" {
 		base = strings.TrimSuffix(p.BasePath, "/")
 	}
-	return base + rest
+	return method, base + rest
+}
+
+// fieldsOf is the renaming of body and answer fields for the resource: the
+// global Fields with the resource's over them (nil when nothing is renamed).
+func (p *Profile) fieldsOf(resource string) map[string]string {
+	rf := p.ResourceFields[resource]
+	if len(rf) == 0 {
+		return p.Fields
+	}
+	m := maps.Clone(p.Fields)
+	if m == nil {
+		m = map[string]string{}
+	}
+	maps.Copy(m, rf)
+	return m
 }
 
 // lookup walks a dotted path ("data.token", "items.0.id") through decoded JSON.
@@ -190,3 +368,7 @@ func asString(v any) (string, bool) {
 	}
 	return "", false
 }
+
+// JSONPath walks a dotted path ("data.accessToken", "items.0.id") through an
+// answer decoded with Call.Decode.
+func JSONPath(v any, path string) (any, bool) { return lookup(v, path) }

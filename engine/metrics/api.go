@@ -11,15 +11,18 @@ import "time"
 
 // Sample is the outcome of one request as a VU saw it.
 type Sample struct {
-	VU       int           // VU index, 0-based
-	Group    string        // endpoint group: auth, user_query, user_mutation, profile, role_permission, admin
-	Method   string        // GET, POST, PUT, DELETE
-	Route    string        // route template, e.g. /api/v1/users/{id}
-	Status   int           // HTTP status; 0 when no response arrived
-	Expected bool          // the outcome the VU intended (a deliberate 401 is expected)
-	ErrKind  string        // "" or timeout, connection, circuit_open, canceled, protocol, unexpected_status
-	Start    time.Time     // when the request was sent
-	Latency  time.Duration // until the response was read (or the error)
+	VU     int    // VU index, 0-based
+	Group  string // endpoint group: auth, user_query, user_mutation, profile, role_permission, admin
+	Method string // GET, POST, PUT, DELETE
+	Route  string // route template, e.g. /api/v1/users/{id}
+	// Capability is the catalog endpoint id (users.search), "" for plain
+	// requests: two capabilities may share a method and route under a profile.
+	Capability string
+	Status     int           // HTTP status; 0 when no response arrived
+	Expected   bool          // the outcome the VU intended (a deliberate 401 is expected)
+	ErrKind    string        // "" or timeout, connection, circuit_open, canceled, protocol, unexpected_status
+	Start      time.Time     // when the request was sent
+	Latency    time.Duration // until the response was read (or the error)
 	// Intended is when the VU meant to send (open model: the arrival's due
 	// time, or the end of a think pause). When set and before Start, the
 	// recorded latency runs from Intended (coordinated omission: the wait for
@@ -67,13 +70,14 @@ type Latency struct {
 
 // EndpointStats is one (method, route) row of the report.
 type EndpointStats struct {
-	Method   string
-	Route    string
-	Group    string
-	Requests int64
-	Expected int64         // requests whose outcome was the intended one
-	Statuses map[int]int64 // 0 = no response
-	Latency  Latency
+	Method     string
+	Route      string
+	Group      string
+	Capability string // catalog endpoint id; "" for plain requests
+	Requests   int64
+	Expected   int64         // requests whose outcome was the intended one
+	Statuses   map[int]int64 // 0 = no response
+	Latency    Latency
 }
 
 // ArchetypeStats counts sessions per archetype.

@@ -22,14 +22,14 @@ func newRequestCollector(r *Run) *requestCollector {
 	return &requestCollector{
 		r: r,
 		requests: prometheus.NewDesc("trafficsim_requests_total",
-			"Requests sent by virtual users, by endpoint group, method, route template, HTTP status (\"none\" when no response arrived) and whether the outcome was the one the virtual user intended.",
-			[]string{"group", "method", "route", "status", "expected"}, run),
+			"Requests sent by virtual users, by endpoint group, method, route template, capability (the catalog endpoint id; empty for plain requests), HTTP status (\"none\" when no response arrived) and whether the outcome was the one the virtual user intended.",
+			[]string{"group", "method", "route", "capability", "status", "expected"}, run),
 		duration: prometheus.NewDesc("trafficsim_request_duration_seconds",
 			"Request latency as the virtual user saw it, until the response was read or the request failed; from the send, or in the open model from the intended send time (coordinated omission corrected).",
-			[]string{"group", "method", "route"}, run),
+			[]string{"group", "method", "route", "capability"}, run),
 		service: prometheus.NewDesc("trafficsim_request_service_seconds",
 			"Request service time, from the actual send until the response was read or the request failed; equals trafficsim_request_duration_seconds in the closed model.",
-			[]string{"group", "method", "route"}, run),
+			[]string{"group", "method", "route", "capability"}, run),
 		errors: prometheus.NewDesc("trafficsim_request_errors_total",
 			"Failed requests by endpoint group and kind (timeout, connection, circuit_open, canceled, protocol, unexpected_status).",
 			[]string{"group", "kind"}, run),
@@ -103,20 +103,20 @@ func (c *requestCollector) Collect(ch chan<- prometheus.Metric) {
 		// Only outcomes that happened get a series: no expected="false" zeros.
 		if st.expected > 0 {
 			ch <- prometheus.MustNewConstMetric(c.requests, prometheus.CounterValue, float64(st.expected),
-				k.ep.group, k.ep.method, k.ep.route, code, "true")
+				k.ep.group, k.ep.method, k.ep.route, k.ep.capability, code, "true")
 		}
 		if st.unexpected > 0 {
 			ch <- prometheus.MustNewConstMetric(c.requests, prometheus.CounterValue, float64(st.unexpected),
-				k.ep.group, k.ep.method, k.ep.route, code, "false")
+				k.ep.group, k.ep.method, k.ep.route, k.ep.capability, code, "false")
 		}
 	}
 	for k, h := range hists {
 		count, cum := r.cumulative(h.buckets)
 		ch <- prometheus.MustNewConstHistogram(c.duration, count, float64(h.sumNanos)/1e9, cum,
-			k.group, k.method, k.route)
+			k.group, k.method, k.route, k.capability)
 		count, cum = r.cumulative(h.svcBuckets)
 		ch <- prometheus.MustNewConstHistogram(c.service, count, float64(h.svcSumNanos)/1e9, cum,
-			k.group, k.method, k.route)
+			k.group, k.method, k.route, k.capability)
 	}
 	for k, n := range errs {
 		ch <- prometheus.MustNewConstMetric(c.errors, prometheus.CounterValue, float64(n), k.group, k.kind)

@@ -9,6 +9,8 @@ type EndpointKey struct {
 	Group  string
 	Method string
 	Route  string
+	// Capability is the catalog endpoint id ("" for plain requests).
+	Capability string
 }
 
 // eachShard calls f with each shard in turn, under that shard's lock.
@@ -63,7 +65,7 @@ func (r *Run) LatencyHistograms() map[EndpointKey]*hdrhistogram.Snapshot {
 	})
 	out := make(map[EndpointKey]*hdrhistogram.Snapshot, len(merged))
 	for k, h := range merged {
-		out[EndpointKey{Group: k.group, Method: k.method, Route: k.route}] = h.Export()
+		out[EndpointKey{Group: k.group, Method: k.method, Route: k.route, Capability: k.capability}] = h.Export()
 	}
 	return out
 }

@@ -19,7 +19,7 @@ func (c *counter) load() int64 { return c.v.Load() }
 
 // epKey identifies an endpoint row; strings in a struct key hash without
 // allocating.
-type epKey struct{ group, method, route string }
+type epKey struct{ group, method, route, capability string }
 
 type errKey struct{ group, kind string }
 
@@ -125,7 +125,7 @@ func (r *Run) Record(s Sample) {
 	}
 
 	sh.mu.Lock()
-	ep := sh.eps[epKey{s.Group, s.Method, s.Route}]
+	ep := sh.eps[epKey{s.Group, s.Method, s.Route, s.Capability}]
 	if ep == nil {
 		ep = r.newEndpointCell(sh, s)
 	}
@@ -191,6 +191,6 @@ func (r *Run) newEndpointCell(sh *shard, s Sample) *endpointCell {
 	if r.serviceTime {
 		ep.svcBuckets = make([]uint64, len(r.bounds)+1)
 	}
-	sh.eps[epKey{s.Group, s.Method, s.Route}] = ep
+	sh.eps[epKey{s.Group, s.Method, s.Route, s.Capability}] = ep
 	return ep
 }

@@ -120,12 +120,12 @@ func TestRecordTotalsOutcomesGroupsStatuses(t *testing.T) {
 	// Prometheus series carry the run id, status text / "none", expected.
 	reqs := series(t, reg, "trafficsim_requests_total")
 	for k, v := range map[string]float64{
-		"expected=true,group=user_query,method=GET,route=/api/v1/users,run=abc12345,status=200":      2,
-		"expected=false,group=auth,method=POST,route=/api/v1/auth/login,run=abc12345,status=none":    1,
-		"expected=false,group=user_mutation,method=POST,route=/api/v1/users,run=abc12345,status=500": 1,
-		"expected=true,group=user_mutation,method=POST,route=/api/v1/users,run=abc12345,status=201":  1,
-		"expected=true,group=user_query,method=GET,route=/api/v1/users/{id},run=abc12345,status=404": 1,
-		"expected=false,group=auth,method=POST,route=/api/v1/auth/login,run=abc12345,status=401":     1,
+		"capability=,expected=true,group=user_query,method=GET,route=/api/v1/users,run=abc12345,status=200":      2,
+		"capability=,expected=false,group=auth,method=POST,route=/api/v1/auth/login,run=abc12345,status=none":    1,
+		"capability=,expected=false,group=user_mutation,method=POST,route=/api/v1/users,run=abc12345,status=500": 1,
+		"capability=,expected=true,group=user_mutation,method=POST,route=/api/v1/users,run=abc12345,status=201":  1,
+		"capability=,expected=true,group=user_query,method=GET,route=/api/v1/users/{id},run=abc12345,status=404": 1,
+		"capability=,expected=false,group=auth,method=POST,route=/api/v1/auth/login,run=abc12345,status=401":     1,
 	} {
 		if reqs[k] != v {
 			t.Errorf("trafficsim_requests_total{%s} = %v, want %v", k, reqs[k], v)
@@ -140,7 +140,7 @@ func TestRecordTotalsOutcomesGroupsStatuses(t *testing.T) {
 		t.Errorf("trafficsim_request_errors_total = %v", errs)
 	}
 	dur := series(t, reg, "trafficsim_request_duration_seconds")
-	if dur["group=auth,method=POST,route=/api/v1/auth/login,run=abc12345"] != 2 || len(dur) != 4 {
+	if dur["capability=,group=auth,method=POST,route=/api/v1/auth/login,run=abc12345"] != 2 || len(dur) != 4 {
 		t.Errorf("trafficsim_request_duration_seconds counts = %v", dur)
 	}
 	info := series(t, reg, "trafficsim_run_info")

@@ -99,17 +99,18 @@ func (m *statsMerge) endpoints() {
 		maxNanos = max(maxNanos, a.maxNanos)
 		st.Groups[a.key.group] += a.count
 		st.Endpoints = append(st.Endpoints, EndpointStats{
-			Method:   a.key.method,
-			Route:    a.key.route,
-			Group:    a.key.group,
-			Requests: a.count,
-			Expected: a.expected,
-			Statuses: a.statuses,
-			Latency:  LatencyFrom(a.hist, a.count, a.sumNanos, a.maxNanos),
+			Method:     a.key.method,
+			Route:      a.key.route,
+			Group:      a.key.group,
+			Capability: a.key.capability,
+			Requests:   a.count,
+			Expected:   a.expected,
+			Statuses:   a.statuses,
+			Latency:    LatencyFrom(a.hist, a.count, a.sumNanos, a.maxNanos),
 		})
 	}
 	slices.SortFunc(st.Endpoints, func(x, y EndpointStats) int {
-		return cmp.Or(cmp.Compare(x.Route, y.Route), cmp.Compare(x.Method, y.Method), cmp.Compare(x.Group, y.Group))
+		return cmp.Or(cmp.Compare(x.Route, y.Route), cmp.Compare(x.Method, y.Method), cmp.Compare(x.Group, y.Group), cmp.Compare(x.Capability, y.Capability))
 	})
 	st.Latency = LatencyFrom(m.sc.overall, st.Requests, 0, maxNanos)
 	if st.Requests > 0 {

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/loadshape"
 	"github.com/trafficsim/trafficsim/engine/summary"
 )
@@ -39,13 +40,13 @@ func WriteFinal(w io.Writer, s summary.Summary) error {
 	if len(s.Endpoints) == 0 {
 		b.WriteString("  (no requests)\n")
 	} else {
-		t := table{right: []bool{false, false, false, true, true, true, true, true, true}}
-		t.add("METHOD", "ROUTE", "GROUP", "COUNT", "SUCCESS", "P50", "P95", "P99", "MAX")
+		t := table{right: []bool{false, false, false, false, true, true, true, true, true, true}}
+		t.add("METHOD", "ROUTE", "CAPABILITY", "GROUP", "COUNT", "SUCCESS", "P50", "P95", "P99", "MAX")
 		for _, e := range s.Endpoints {
-			t.add(e.Method, e.Route, e.Group, fmt.Sprint(e.Requests), percent(e.Success, e.Requests),
+			t.add(e.Method, e.Route, e.Capability, e.Group, fmt.Sprint(e.Requests), percent(e.Success, e.Requests),
 				seconds(e.Latency.P50), seconds(e.Latency.P95), seconds(e.Latency.P99), seconds(e.Latency.Max))
 		}
-		t.add("ALL", "", "", fmt.Sprint(s.Requests), percent(s.Outcomes.Success, s.Requests),
+		t.add("ALL", "", "", "", fmt.Sprint(s.Requests), percent(s.Outcomes.Success, s.Requests),
 			seconds(s.Latency.P50), seconds(s.Latency.P95), seconds(s.Latency.P99), seconds(s.Latency.Max))
 		t.write(&b)
 	}
@@ -56,6 +57,12 @@ func WriteFinal(w io.Writer, s summary.Summary) error {
 		percent(o.ServerError, s.Requests), percent(o.NetworkError, s.Requests))
 	fmt.Fprintf(&b, "Unexpected  %s of requests had an outcome the VU did not intend (%s)\n",
 		percent(s.Unexpected, s.Requests), thousands(s.Unexpected))
+	if len(s.NeverSucceeded) > 0 {
+		fmt.Fprintf(&b, "Never succeeded  %s (tried, not one success; --strict fails the run)\n", strings.Join(s.NeverSucceeded, ", "))
+	}
+	if len(s.NotReached) > 0 {
+		fmt.Fprintf(&b, "Not reached  %d of %d capabilities: %s\n", len(s.NotReached), len(catalog.All()), strings.Join(s.NotReached, ", "))
+	}
 
 	var groups []string
 	for _, g := range orderedKeys(s.Groups, summary.Groups) {

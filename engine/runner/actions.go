@@ -35,9 +35,9 @@ func (v *vu) act(name string) {
 		v.login()
 
 	case "list_users":
-		v.list(catalog.UsersList, "page="+strconv.Itoa(1+v.rng.IntN(3))+"&per_page=20")
+		v.list(catalog.UsersList, v.r.client.ListQuery("", 1+v.rng.IntN(3), 20))
 	case "search_users":
-		v.list(catalog.UsersSearch, "q="+v.searchTerm()+"&per_page=10")
+		v.list(catalog.UsersSearch, v.r.client.ListQuery(v.searchTerm(), 1, 10))
 	case "get_user", "get_user_by_email", "get_user_by_username":
 		e, found := v.someUser()
 		if !found {
@@ -173,7 +173,7 @@ func (v *vu) listPage(id, query string, decode, page bool) {
 // listRoles fetches roles or permissions and remembers one id.
 func (v *vu) listRoles(id string) {
 	decode := v.rng.IntN(2) == 0 || (id == catalog.RolesList && v.seenRole == "") || (id == catalog.PermissionsList && v.seenPerm == "")
-	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(id), Query: "page=1&per_page=20", Decode: decode, Page: true}, wantSuccess)
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(id), Query: v.r.client.ListQuery("", 1, 20), Decode: decode, Page: true}, wantSuccess)
 	if err != nil || !ok(res) || !decode {
 		return
 	}
@@ -231,7 +231,7 @@ func (v *vu) someUser() (entry, bool) {
 		return v.seenUser, true
 	}
 	// Nothing known yet: list users to learn some.
-	v.list(catalog.UsersList, "page=1&per_page=20")
+	v.list(catalog.UsersList, v.r.client.ListQuery("", 1, 20))
 	return entry{}, false
 }
 

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"encoding/hex"
 	"slices"
 	"strconv"
 
@@ -278,13 +279,30 @@ func (v *vu) createNamed(ep, kind, prefix string) {
 	}
 }
 
-// unknownID is an id no reference target has: far above any the run creates.
-func (v *vu) unknownID() string { return strconv.Itoa(900_000_000 + v.rng.IntN(99_999_999)) }
+// unknownID is a well-formed id of the target's kind that no record has: an
+// integer far above any the run creates, a random UUID, or a sim_ string.
+func (v *vu) unknownID() string {
+	switch v.r.client.Profile().IDKind {
+	case client.IDUUID:
+		var b [16]byte
+		for i := range b {
+			b[i] = byte(v.rng.IntN(256))
+		}
+		b[6] = b[6]&0x0f | 0x40 // version 4
+		b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+		h := hex.EncodeToString(b[:])
+		return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	case client.IDString:
+		return "sim_" + v.r.cfg.RunID + "_nobody" + strconv.Itoa(v.rng.IntN(99_999_999))
+	}
+	return strconv.Itoa(900_000_000 + v.rng.IntN(99_999_999))
+}
 
 // mistake makes a deliberate client error of the kind; its answer is counted as
 // expected when it is the status the kind intends.
 func (v *vu) mistake(kind string) {
 	want := func(status int) outcome { return outcome(status) }
+	st := v.r.client.Profile().Statuses
 	switch kind {
 	case "wrong_password":
 		// A VU without an account (its signup failed) has no credentials yet.
@@ -298,7 +316,7 @@ func (v *vu) mistake(kind string) {
 			ident = email
 		}
 		res, err := v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.AuthLogin),
-			Body: client.Body{{Name: p.Field, Value: ident}, {Name: p.PasswordField, Value: "Wrong-" + v.password()}}}, want(401))
+			Body: client.Body{{Name: p.Field, Value: ident}, {Name: p.PasswordField, Value: "Wrong-" + v.password()}}}, want(st.Unauthorized))
 		if err == nil {
 			v.r.rec.Load().TokenOp("login", ok(res))
 		}
@@ -309,25 +327,25 @@ func (v *vu) mistake(kind string) {
 			// signature is not the target's, so it is refused all the same).
 			tok = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwIiwiZXhwIjoxfQ.c2ltdWxhdGVkLWV4cGlyZWQ"
 		}
-		v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.AuthMe), Token: tok}, want(401))
+		v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.AuthMe), Token: tok}, want(st.Unauthorized))
 	case "bad_refresh":
 		res, err := v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.AuthRefresh),
-			Body: client.Body{{Name: v.r.client.Profile().Token.RefreshField, Value: "used-" + v.password()}}}, want(401))
+			Body: client.Body{{Name: v.r.client.Profile().Token.RefreshField, Value: "used-" + v.password()}}}, want(st.Unauthorized))
 		if err == nil {
 			v.r.rec.Load().TokenOp("refresh", ok(res))
 		}
 	case "unknown_user":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersGet), Params: [2]string{v.unknownID()}}, want(404))
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersGet), Params: [2]string{v.unknownID()}}, want(st.NotFound))
 	case "unknown_email":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersByEmail), Params: [2]string{"nobody-" + v.unknownID() + "@simulation.test"}}, want(404))
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersByEmail), Params: [2]string{"nobody-" + v.unknownID() + "@simulation.test"}}, want(st.NotFound))
 	case "unknown_username":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersByUsername), Params: [2]string{"sim_" + v.r.cfg.RunID + "_nobody" + v.unknownID()}}, want(404))
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersByUsername), Params: [2]string{"sim_" + v.r.cfg.RunID + "_nobody" + v.unknownID()}}, want(st.NotFound))
 	case "empty_search":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersSearch), Query: "q=&per_page=10"}, want(422))
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersSearch), Query: v.r.client.EmptySearchQuery(10)}, want(st.Validation))
 	case "invalid_registration":
 		v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Body: client.Body{
 			{Name: "username", Value: "x"}, {Name: "email", Value: "not-an-email"},
-			{Name: "password", Value: "short"}, {Name: "name", Value: ""}}}, want(422))
+			{Name: "password", Value: "short"}, {Name: "name", Value: ""}}}, want(st.Validation))
 	case "duplicate_username":
 		taken := v.r.cfg.AdminUser
 		if e, found := v.r.dir.pick(v.idx, v.rng); found {
@@ -335,27 +353,27 @@ func (v *vu) mistake(kind string) {
 		}
 		v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Body: client.Body{
 			{Name: "username", Value: taken}, {Name: "email", Value: v.nextName("dup") + "@simulation.test"},
-			{Name: "password", Value: v.password()}, {Name: "name", Value: v.personName()}}}, want(409))
+			{Name: "password", Value: v.password()}, {Name: "name", Value: v.personName()}}}, want(st.Conflict))
 	case "wrong_current_password":
 		a := v.subject()
 		if a == nil || !v.mayChange(a) {
 			return
 		}
 		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersChangePasswd), Params: [2]string{a.id},
-			Body: client.Body{{Name: "current_password", Value: "Not-" + v.password()}, {Name: "new_password", Value: v.password()}}}, want(422))
+			Body: client.Body{{Name: "current_password", Value: "Not-" + v.password()}, {Name: "new_password", Value: v.password()}}}, want(st.Validation))
 	case "invalid_profile":
 		a := v.subject()
 		if a == nil || !v.mayChange(a) {
 			return
 		}
 		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.ProfileUpdate), Params: [2]string{a.id},
-			Body: client.Body{{Name: "phone", Value: "call me"}, {Name: "website", Value: "ftp://example.org"}}}, want(422))
+			Body: client.Body{{Name: "phone", Value: "call me"}, {Name: "website", Value: "ftp://example.org"}}}, want(st.Validation))
 	case "missing_profile":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.ProfileGet), Params: [2]string{v.unknownID()}}, want(404))
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.ProfileGet), Params: [2]string{v.unknownID()}}, want(st.NotFound))
 	case "unknown_role":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.RolesGet), Params: [2]string{v.unknownID()}}, want(404))
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.RolesGet), Params: [2]string{v.unknownID()}}, want(st.NotFound))
 	case "unknown_permission":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.PermissionsGet), Params: [2]string{v.unknownID()}}, want(404))
+		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.PermissionsGet), Params: [2]string{v.unknownID()}}, want(st.NotFound))
 	case "forbidden":
 		// Aimed at a user the run created: on a target whose authorisation
 		// is broken, the attempt must not land on someone else's account.
@@ -365,18 +383,18 @@ func (v *vu) mistake(kind string) {
 		}
 		switch v.rng.IntN(3) {
 		case 0:
-			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDeactivate), Params: [2]string{target}}, want(403))
+			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDeactivate), Params: [2]string{target}}, want(st.Forbidden))
 		case 1:
-			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{target}}, want(403))
+			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{target}}, want(st.Forbidden))
 		default:
 			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.RolesCreate),
-				Body: client.Body{{Name: "name", Value: v.nextName("x")}}}, want(403))
+				Body: client.Body{{Name: "name", Value: v.nextName("x")}}}, want(st.Forbidden))
 		}
 	case "admin_unknown_id":
 		// Deleted only once read as missing: on a real target the id may exist.
 		id := v.unknownID()
-		if res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersGet), Params: [2]string{id}}, want(404)); err == nil && res.Status == 404 {
-			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{id}}, want(404))
+		if res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersGet), Params: [2]string{id}}, want(st.NotFound)); err == nil && res.Status == st.NotFound {
+			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{id}}, want(st.NotFound))
 		}
 	}
 }

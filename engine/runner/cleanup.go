@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -304,9 +302,10 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(record
 		// whatever page size it chose (not necessarily per_page's); a page
 		// with nothing new ends it too (a target that ignores page).
 		seen := map[string]bool{}
+		ep := catalog.MustLookup(src.ep)
+		q := s.c.ListQuery(prefix, 1, 100)
 		for page := 1; page <= maxFindPages; page++ {
-			q := "q=" + url.QueryEscape(prefix) + "&per_page=100&page=" + strconv.Itoa(page)
-			res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(src.ep), Query: q, Decode: true})
+			res, err := s.do(ctx, &client.Call{Endpoint: ep, Query: q, Decode: true})
 			if err != nil {
 				return out, fmt.Errorf("find %ss named %s*: %w", src.kind, prefix, err)
 			}
@@ -320,7 +319,7 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(record
 			fresh := 0
 			for _, obj := range items {
 				id, ok := s.c.ID(obj)
-				name := s.c.Str(obj, src.field)
+				name := s.c.Str(ep, obj, src.field)
 				if !ok || seen[id] {
 					continue
 				}
@@ -328,7 +327,7 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(record
 				fresh++
 				match := strings.HasPrefix(name, prefix)
 				if src.kind == kindUser && prefix == "sim_" {
-					match = match && strings.HasSuffix(strings.ToLower(s.c.Str(obj, "email")), "@simulation.test")
+					match = match && strings.HasSuffix(strings.ToLower(s.c.Str(ep, obj, "email")), "@simulation.test")
 				}
 				if !match || (src.kind == kindUser && id == "1" && name == s.user) {
 					continue
@@ -338,13 +337,18 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(record
 					out = append(out, rec)
 				}
 			}
-			total, counted := pageTotal(res.JSON)
-			if len(items) == 0 || fresh == 0 || counted && len(seen) >= total {
+			total, counted := s.c.Total(&res)
+			if !counted {
+				total, counted = pageTotal(res.JSON)
+			}
+			next, more := s.c.NextQuery(&res, q)
+			if len(items) == 0 || fresh == 0 || !more || counted && len(seen) >= total {
 				break
 			}
 			if page == maxFindPages {
 				return out, fmt.Errorf("find %ss named %s*: more than %d pages", src.kind, prefix, maxFindPages)
 			}
+			q = next
 		}
 	}
 	return out, nil

@@ -41,7 +41,7 @@ func recordName(c *client.Client, res *client.Result, rec record) (string, bool)
 	if !found {
 		return "", false
 	}
-	name := c.Str(obj, nameField(rec.kind))
+	name := c.Str(catalog.MustLookup(readEndpoint(rec.kind)), obj, nameField(rec.kind))
 	return name, name != "" && name == rec.name
 }
 

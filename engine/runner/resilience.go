@@ -45,14 +45,16 @@ func (r *Runner) setupPolicy() (client.Policy, error) {
 	return p, nil
 }
 
-// actionMethod is the method of an action's main request ("" when unknown).
-func actionMethod(name string) string {
+// actionMethod is the method of an action's main request under the API
+// profile ("" when unknown): a read stays a read though the profile moves it
+// (auth.me: GET /session/me).
+func (r *Runner) actionMethod(name string) string {
 	a := scenario.Action(name)
 	if a == nil || len(a.Endpoints) == 0 {
 		return ""
 	}
 	if ep := catalog.Lookup(a.Endpoints[0]); ep != nil {
-		return ep.Method
+		return r.client.Method(ep)
 	}
 	return ""
 }

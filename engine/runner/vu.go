@@ -258,7 +258,7 @@ func (v *vu) weighted() {
 		}
 	}
 	name := r.actions[g].pick(v.rng)
-	if !v.allowAction(scenario.Action(name).Group, actionMethod(name)) {
+	if !v.allowAction(scenario.Action(name).Group, r.actionMethod(name)) {
 		// Shed by the degradation level: the user pauses instead of acting.
 		v.think(scenario.Action(name).Think)
 		return
@@ -300,16 +300,17 @@ func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
 		expected = false
 	}
 	r.rec.Load().Record(metrics.Sample{
-		VU:       v.idx,
-		Group:    ep.Group,
-		Method:   ep.Method,
-		Route:    r.client.Route(ep),
-		Status:   res.Status,
-		Expected: expected,
-		ErrKind:  kind,
-		Start:    res.Start,
-		Latency:  res.Latency,
-		Intended: intended,
+		VU:         v.idx,
+		Group:      ep.Group,
+		Method:     r.client.Method(ep),
+		Route:      r.client.Route(ep),
+		Capability: ep.ID,
+		Status:     res.Status,
+		Expected:   expected,
+		ErrKind:    kind,
+		Start:      res.Start,
+		Latency:    res.Latency,
+		Intended:   intended,
 	})
 	r.steer.count(catalog.GroupIndex(ep.Group), res.Status)
 	if res.Status == 401 && want == wantSuccess && call.Token != "" {

@@ -119,8 +119,10 @@ type file struct {
 }
 
 type fileArchetype struct {
-	Weight   float64   `yaml:"weight"`
-	Admin    bool      `yaml:"admin"`
+	// Weight and Admin are pointers so that an override of a base scenario's
+	// archetype that leaves them out keeps the base's (mergeBase).
+	Weight   *float64  `yaml:"weight"`
+	Admin    *bool     `yaml:"admin"`
 	Sessions *Sessions `yaml:"sessions"`
 	Journey  []string  `yaml:"journey"`
 }
@@ -253,11 +255,14 @@ func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
 		}
 		f.Name, f.Description = "", ""
 	}
+	base := f.Archetypes
+	f.Archetypes = nil
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
 		return nil, yamlError(fileName, &root, err)
 	}
+	mergeBase(&f, base)
 	s, ferr := build(&f, source)
 	if ferr == nil {
 		s.Load, ferr = buildLoad(f.Load)
@@ -307,7 +312,9 @@ func lineOf(root *yaml.Node, path ...string) int {
 		n = n.Content[0]
 	}
 	line := 0
-	for _, p := range path {
+	for len(path) > 0 {
+		p := path[0]
+		path = path[1:]
 		if n.Kind == yaml.SequenceNode {
 			i, err := strconv.Atoi(p)
 			if err != nil || i < 0 || i >= len(n.Content) {
@@ -321,12 +328,18 @@ func lineOf(root *yaml.Node, path ...string) int {
 			return line
 		}
 		found := false
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == p {
-				line = n.Content[i].Line
-				n = n.Content[i+1]
-				found = true
-				break
+		// A key may itself hold dots (routes: {users.get: …}): try the
+		// longest run of the path's parts first.
+		for k := len(path); k >= 0 && !found; k-- {
+			key := strings.Join(append([]string{p}, path[:k]...), ".")
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == key {
+					line = n.Content[i].Line
+					n = n.Content[i+1]
+					path = path[k:]
+					found = true
+					break
+				}
 			}
 		}
 		if !found {
@@ -402,13 +415,17 @@ func build(f *file, source string) (*Scenario, *Error) {
 		if !archetypeName.MatchString(name) {
 			return nil, bad(field, "%q: archetype names use lowercase letters, digits and _ (at most 32)", name)
 		}
-		if !(a.Weight >= 0) || math.IsInf(a.Weight, 0) {
-			return nil, bad(field+".weight", "%v: must be a number ≥ 0", a.Weight)
+		if a.Weight == nil {
+			return nil, bad(field+".weight", "missing: give the archetype a weight, e.g. weight: 1 (0 turns it off)")
 		}
-		if a.Weight == 0 {
+		w := *a.Weight
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return nil, bad(field+".weight", "%v: must be a number ≥ 0", w)
+		}
+		if w == 0 {
 			continue
 		}
-		arch := Archetype{Name: name, Weight: a.Weight, Admin: a.Admin, Sessions: [2]int{1, 1}, Journey: a.Journey}
+		arch := Archetype{Name: name, Weight: w, Admin: a.Admin != nil && *a.Admin, Sessions: [2]int{1, 1}, Journey: a.Journey}
 		if a.Sessions != nil {
 			if a.Sessions.Min < 1 || a.Sessions.Max < a.Sessions.Min || a.Sessions.Max > 100 {
 				return nil, bad(field+".sessions", "min %d, max %d: want 1 ≤ min ≤ max ≤ 100", a.Sessions.Min, a.Sessions.Max)
@@ -423,7 +440,7 @@ func build(f *file, source string) (*Scenario, *Error) {
 				return nil, bad(fmt.Sprintf("%s.journey.%d", field, i), "unknown step %q; steps are the actions of docs/scenarios.md (login, list_users, …) and the names of the file's requests", step)
 			}
 		}
-		total += a.Weight
+		total += w
 		s.Archetypes = append(s.Archetypes, arch)
 	}
 	if total == 0 {
@@ -624,6 +641,11 @@ func LoadProfile(path string) (client.Profile, error) {
 	if err != nil {
 		return client.Profile{}, fmt.Errorf("read API profile: %w", err)
 	}
+	return ParseProfile(data, path)
+}
+
+// ParseProfile parses an API profile; path names it in errors.
+func ParseProfile(data []byte, path string) (client.Profile, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return client.Profile{}, yamlError(path, &root, err)
@@ -642,4 +664,35 @@ func LoadProfile(path string) (client.Profile, error) {
 		return client.Profile{}, &Error{File: path, Message: err.Error()}
 	}
 	return p, nil
+}
+
+// mergeBase joins the base scenario's archetypes with the file's: the file
+// adds archetypes and overrides the base's; what an override leaves out
+// (weight, admin, sessions, journey) stays the base's, never silently zero.
+func mergeBase(f *file, base map[string]fileArchetype) {
+	if len(base) == 0 {
+		return
+	}
+	merged := maps.Clone(base)
+	for name, a := range f.Archetypes {
+		b, inBase := base[name]
+		if !inBase {
+			merged[name] = a
+			continue
+		}
+		if a.Weight == nil {
+			a.Weight = b.Weight
+		}
+		if a.Admin == nil {
+			a.Admin = b.Admin
+		}
+		if a.Sessions == nil {
+			a.Sessions = b.Sessions
+		}
+		if a.Journey == nil {
+			a.Journey = b.Journey
+		}
+		merged[name] = a
+	}
+	f.Archetypes = merged
 }

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -165,7 +166,12 @@ func TestScenarioFileErrors(t *testing.T) {
 		{"sessions", "base: mixed\narchetypes:\n  power_user:\n    weight: 1\n    sessions: {min: 3, max: 2}\n    journey: [login]\n", 5, "archetypes.power_user.sessions", "min 3, max 2"},
 		{"api base path", "base: mixed\napi:\n  base_path: v2\n", 3, "api.base_path", "must start with /"},
 		{"api login", "base: mixed\napi:\n  login: {with: phone}\n", 3, "api.login.with", "username or email"},
-		{"api route", "base: mixed\napi:\n  routes:\n    users.get: /people\n", 3, "api.routes.users.get", "placeholders"},
+		{"api route", "base: mixed\napi:\n  routes:\n    users.get: /people\n", 4, "api.routes.users.get", "placeholder"},
+		{"api route placeholder", "base: mixed\napi:\n  routes:\n    users.get: /accounts/{accountId}\n", 4, "api.routes.users.get", "{accountId} is not a placeholder of users.get: write {id}"},
+		{"api route method", "base: mixed\napi:\n  routes:\n    auth.me: FETCH /session/me\n", 4, "api.routes.auth.me", `method "FETCH"`},
+		{"api paging", "base: mixed\napi:\n  paging: {style: cursor}\n", 3, "api.paging.next", "needs the path"},
+		{"api id kind", "base: mixed\napi:\n  id_kind: guid\n", 3, "api.id_kind", "integer, uuid or string"},
+		{"new archetype without weight", "base: mixed\narchetypes:\n  auditor:\n    journey: [login]\n", 3, "archetypes.auditor.weight", "missing"},
 		{"bad yaml", "base: mixed\nmix: [\n", 2, "", ""},
 		{"empty", "", 0, "", "empty"},
 	}
@@ -262,5 +268,40 @@ func TestLoadProfile(t *testing.T) {
 	var se *Error
 	if !errors.As(err, &se) || se.Line != 2 || !strings.Contains(se.Message, "logn") {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestOverrideKeepsBaseWeight: an override of a base archetype that gives no
+// weight (or admin flag) keeps the base's instead of dropping the archetype.
+func TestOverrideKeepsBaseWeight(t *testing.T) {
+	base, err := Load("mixed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse([]byte("base: mixed\narchetypes:\n  power_user:\n    journey: [login, search_users, logout]\n  admin:\n    sessions: {min: 1, max: 2}\n"), "my.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	weights := func(sc *Scenario) map[string]float64 {
+		m := map[string]float64{}
+		for _, a := range sc.Archetypes {
+			m[a.Name] = a.Weight
+		}
+		return m
+	}
+	if got, want := weights(s), weights(base); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("weights %v, want the base's %v", got, want)
+	}
+	for _, a := range s.Archetypes {
+		switch a.Name {
+		case "power_user":
+			if strings.Join(a.Journey, ",") != "login,search_users,logout" {
+				t.Errorf("power_user journey %v", a.Journey)
+			}
+		case "admin":
+			if !a.Admin || a.Sessions != [2]int{1, 2} || len(a.Journey) == 0 {
+				t.Errorf("admin override lost the base's admin flag or journey: %+v", a)
+			}
+		}
 	}
 }

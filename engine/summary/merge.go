@@ -50,13 +50,15 @@ type Histograms struct {
 
 // EndpointHistogram is one endpoint's latency histogram.
 type EndpointHistogram struct {
-	Method   string `json:"method"`
-	Route    string `json:"route"`
-	Group    string `json:"group"`
-	Requests int64  `json:"requests"`
-	SumNanos int64  `json:"sum_nanos"`
-	MaxNanos int64  `json:"max_nanos"`
-	HDR      string `json:"hdr"`
+	Method string `json:"method"`
+	Route  string `json:"route"`
+	Group  string `json:"group"`
+	// Capability is the catalog endpoint id (absent for plain requests).
+	Capability string `json:"capability,omitempty"`
+	Requests   int64  `json:"requests"`
+	SumNanos   int64  `json:"sum_nanos"`
+	MaxNanos   int64  `json:"max_nanos"`
+	HDR        string `json:"hdr"`
 }
 
 // ServiceHistogram is the service-time histogram of a run.
@@ -80,8 +82,8 @@ func AttachHistograms(s *Summary, st metrics.Stats, hists map[metrics.EndpointKe
 	h := &Histograms{Unit: HistogramUnit, Endpoints: []EndpointHistogram{}}
 	overall := newHist()
 	for _, e := range st.Endpoints {
-		k := metrics.EndpointKey{Group: e.Group, Method: e.Method, Route: e.Route}
-		eh := EndpointHistogram{Method: e.Method, Route: e.Route, Group: e.Group, Requests: e.Requests,
+		k := metrics.EndpointKey{Group: e.Group, Method: e.Method, Route: e.Route, Capability: e.Capability}
+		eh := EndpointHistogram{Method: e.Method, Route: e.Route, Group: e.Group, Capability: e.Capability, Requests: e.Requests,
 			SumNanos: int64(e.Latency.Mean) * e.Requests, MaxNanos: int64(e.Latency.Max)}
 		hist := newHist()
 		if snap := hists[k]; snap != nil {
@@ -265,7 +267,7 @@ func (m *merger) addHistograms(s Summary, where func(string, ...any) error) erro
 	}
 	var fromEndpoints int64
 	for _, eh := range s.Histograms.Endpoints {
-		k := metrics.EndpointKey{Group: eh.Group, Method: eh.Method, Route: eh.Route}
+		k := metrics.EndpointKey{Group: eh.Group, Method: eh.Method, Route: eh.Route, Capability: eh.Capability}
 		h, err := DecodeHistogram(eh.HDR)
 		if err != nil {
 			return where("endpoint %s %s: %v", eh.Method, eh.Route, err)
@@ -308,7 +310,7 @@ func (m *merger) addHistograms(s Summary, where func(string, ...any) error) erro
 // addEndpoints sums the shard's endpoint rows (their histograms are in).
 func (m *merger) addEndpoints(s Summary, where func(string, ...any) error) error {
 	for _, e := range s.Endpoints {
-		a := m.eps[metrics.EndpointKey{Group: e.Group, Method: e.Method, Route: e.Route}]
+		a := m.eps[metrics.EndpointKey{Group: e.Group, Method: e.Method, Route: e.Route, Capability: e.Capability}]
 		if a == nil {
 			return where("endpoint %s %s has no histogram; the file is damaged", e.Method, e.Route)
 		}
@@ -408,13 +410,13 @@ func (m *merger) stats() (metrics.Stats, map[metrics.EndpointKey]*hdrhistogram.S
 	st := m.st
 	hists := map[metrics.EndpointKey]*hdrhistogram.Snapshot{}
 	slices.SortFunc(m.order, func(x, y metrics.EndpointKey) int {
-		return strings.Compare(x.Route+"\x00"+x.Method+"\x00"+x.Group, y.Route+"\x00"+y.Method+"\x00"+y.Group)
+		return strings.Compare(x.Route+"\x00"+x.Method+"\x00"+x.Group+"\x00"+x.Capability, y.Route+"\x00"+y.Method+"\x00"+y.Group+"\x00"+y.Capability)
 	})
 	var sumAll, maxAll int64
 	for _, k := range m.order {
 		a := m.eps[k]
 		st.Endpoints = append(st.Endpoints, metrics.EndpointStats{
-			Method: k.Method, Route: k.Route, Group: k.Group, Requests: a.requests, Expected: a.expected,
+			Method: k.Method, Route: k.Route, Group: k.Group, Capability: k.Capability, Requests: a.requests, Expected: a.expected,
 			Statuses: a.statuses, Latency: metrics.LatencyFrom(a.hist, a.requests, a.sum, a.max),
 		})
 		hists[k] = a.hist.Export()

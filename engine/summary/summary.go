@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/threshold"
@@ -64,29 +65,34 @@ type CleanupResult struct {
 
 // Summary is the --summary JSON document (docs/summary.md).
 type Summary struct {
-	Format          int                         `json:"format"`  // SummaryFormat
-	Version         string                      `json:"version"` // engine version
-	RunID           string                      `json:"run_id"`
-	Scenario        string                      `json:"scenario"`
-	Seed            int64                       `json:"seed"`
-	Target          string                      `json:"target"`
-	State           string                      `json:"state"`
-	Error           string                      `json:"error,omitempty"`
-	StartedAt       time.Time                   `json:"started_at"`
-	EndedAt         time.Time                   `json:"ended_at"`
-	DurationSeconds float64                     `json:"duration_seconds"`
-	Users           int                         `json:"users"`
-	MinRequests     int                         `json:"min_requests"`
-	MaxRequests     int                         `json:"max_requests"`
-	Requests        int64                       `json:"requests"`
-	RPS             float64                     `json:"rps"`
-	SuccessRate     float64                     `json:"success_rate"`
-	Unexpected      int64                       `json:"unexpected"`
-	Outcomes        metrics.Outcomes            `json:"outcomes"`
-	Groups          map[string]int64            `json:"groups"`
-	Errors          map[string]int64            `json:"errors"`
-	Latency         LatencySeconds              `json:"latency_seconds"`
-	Endpoints       []EndpointSummary           `json:"endpoints"`
+	Format          int               `json:"format"`  // SummaryFormat
+	Version         string            `json:"version"` // engine version
+	RunID           string            `json:"run_id"`
+	Scenario        string            `json:"scenario"`
+	Seed            int64             `json:"seed"`
+	Target          string            `json:"target"`
+	State           string            `json:"state"`
+	Error           string            `json:"error,omitempty"`
+	StartedAt       time.Time         `json:"started_at"`
+	EndedAt         time.Time         `json:"ended_at"`
+	DurationSeconds float64           `json:"duration_seconds"`
+	Users           int               `json:"users"`
+	MinRequests     int               `json:"min_requests"`
+	MaxRequests     int               `json:"max_requests"`
+	Requests        int64             `json:"requests"`
+	RPS             float64           `json:"rps"`
+	SuccessRate     float64           `json:"success_rate"`
+	Unexpected      int64             `json:"unexpected"`
+	Outcomes        metrics.Outcomes  `json:"outcomes"`
+	Groups          map[string]int64  `json:"groups"`
+	Errors          map[string]int64  `json:"errors"`
+	Latency         LatencySeconds    `json:"latency_seconds"`
+	Endpoints       []EndpointSummary `json:"endpoints"`
+	// NeverSucceeded are the capabilities (catalog endpoint ids) the run
+	// tried without one success; NotReached those it never tried (absent for
+	// a plain scenario). `--strict` fails a run with any never_succeeded.
+	NeverSucceeded  []string                    `json:"never_succeeded"`
+	NotReached      []string                    `json:"not_reached,omitempty"`
 	Archetypes      map[string]ArchetypeSummary `json:"archetypes"`
 	TokenOperations map[string]map[string]int64 `json:"token_operations"`
 	Cleanup         CleanupSummary              `json:"cleanup"`
@@ -122,6 +128,7 @@ type EndpointSummary struct {
 	Method      string           `json:"method"`
 	Route       string           `json:"route"`
 	Group       string           `json:"group"`
+	Capability  string           `json:"capability,omitempty"` // catalog endpoint id; absent for plain requests
 	Requests    int64            `json:"requests"`
 	Success     int64            `json:"success"`  // 1xx–3xx responses
 	Expected    int64            `json:"expected"` // outcomes the VU intended
@@ -212,13 +219,14 @@ func BuildSummary(meta SummaryMeta, st metrics.Stats, cleanup CleanupResult) Sum
 	}
 	for _, e := range st.Endpoints {
 		es := EndpointSummary{
-			Method:   e.Method,
-			Route:    e.Route,
-			Group:    e.Group,
-			Requests: e.Requests,
-			Expected: e.Expected,
-			Statuses: map[string]int64{},
-			Latency:  latencySeconds(e.Latency),
+			Method:     e.Method,
+			Route:      e.Route,
+			Group:      e.Group,
+			Capability: e.Capability,
+			Requests:   e.Requests,
+			Expected:   e.Expected,
+			Statuses:   map[string]int64{},
+			Latency:    latencySeconds(e.Latency),
 		}
 		for code, n := range e.Statuses {
 			es.Statuses[metrics.StatusLabel(code)] += n
@@ -229,6 +237,7 @@ func BuildSummary(meta SummaryMeta, st metrics.Stats, cleanup CleanupResult) Sum
 		es.SuccessRate = ratio(es.Success, es.Requests)
 		s.Endpoints = append(s.Endpoints, es)
 	}
+	s.NeverSucceeded, s.NotReached = capabilityOutcomes(s.Endpoints)
 	for _, a := range Archetypes {
 		s.Archetypes[a] = ArchetypeSummary{}
 	}
@@ -314,4 +323,34 @@ func ratio(part, total int64) float64 {
 func round(v float64, digits int) float64 {
 	p := math.Pow10(digits)
 	return math.Round(v*p) / p
+}
+
+// capabilityOutcomes lists, in catalog order, the capabilities tried without
+// a success and those never tried. A run without any capability (plain
+// requests) has neither.
+func capabilityOutcomes(eps []EndpointSummary) (never, notReached []string) {
+	tried := map[string]bool{}
+	succeeded := map[string]bool{}
+	for _, e := range eps {
+		if e.Capability == "" {
+			continue
+		}
+		tried[e.Capability] = true
+		if e.Success > 0 {
+			succeeded[e.Capability] = true
+		}
+	}
+	never = []string{}
+	if len(tried) == 0 {
+		return never, nil
+	}
+	for _, ep := range catalog.All() {
+		switch {
+		case !tried[ep.ID]:
+			notReached = append(notReached, ep.ID)
+		case !succeeded[ep.ID]:
+			never = append(never, ep.ID)
+		}
+	}
+	return never, notReached
 }

@@ -44,7 +44,7 @@ func FromStats(st metrics.Stats, hists map[metrics.EndpointKey]*hdrhistogram.Sna
 	lat := st.Latency
 	d.global = &lat
 	for _, e := range st.Endpoints {
-		k := endpointKey{Group: e.Group, Method: e.Method, Route: e.Route}
+		k := endpointKey{Group: e.Group, Method: e.Method, Route: e.Route, Capability: e.Capability}
 		ed := endpointData{
 			key:        k,
 			requests:   e.Requests,

@@ -162,3 +162,36 @@ func TestResultString(t *testing.T) {
 		t.Errorf("String = %q", s)
 	}
 }
+
+// TestCapabilityScope: two capabilities on one method and route (list and
+// search on GET /accounts) are judged apart by capability=.
+func TestCapabilityScope(t *testing.T) {
+	run := newRun(t)
+	for i := range 100 {
+		run.Record(metrics.Sample{VU: i, Group: "user_query", Method: "GET", Route: "/accounts", Capability: "users.list",
+			Status: 200, Expected: true, Latency: 10 * time.Millisecond})
+	}
+	for i := range 50 {
+		run.Record(metrics.Sample{VU: i, Group: "user_query", Method: "GET", Route: "/accounts", Capability: "users.search",
+			Status: 200, Expected: true, Latency: 400 * time.Millisecond})
+	}
+	d := FromStats(run.Stats(), run.LatencyHistograms(), 10*time.Second)
+	for _, c := range []struct {
+		expr     string
+		observed float64
+		pass     bool
+	}{
+		{"requests{capability=users.search}>=50", 50, true},
+		{"requests{route=/accounts}>=150", 150, true},
+		{"p99{capability=users.list}<100ms", 0.010, true},
+		{"p50{capability=users.search}<100ms", 0.400, false},
+	} {
+		r := evalOne(t, c.expr, d)
+		if r.Pass != c.pass || !within(r.Observed, c.observed) {
+			t.Errorf("%s: pass %v observed %v, want %v %v (note %q)", c.expr, r.Pass, r.Observed, c.pass, c.observed, r.Note)
+		}
+	}
+	if _, err := Parse("p95{capability=users.find}<1s"); err == nil || !strings.Contains(err.Error(), "unknown capability") {
+		t.Errorf("unknown capability: %v", err)
+	}
+}

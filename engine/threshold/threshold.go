@@ -17,7 +17,7 @@ import (
 )
 
 // Syntax is the one-line grammar quoted in parse errors.
-const Syntax = "METRIC[{group=G,method=M,route=R}] OP VALUE[;abort], e.g. p95<500ms, p99{group=auth}<200ms, error_rate<1%"
+const Syntax = "METRIC[{group=G,method=M,route=R,capability=C}] OP VALUE[;abort], e.g. p95<500ms, p99{group=auth}<200ms, error_rate<1%"
 
 // Op is a comparison operator.
 type Op string
@@ -107,6 +107,9 @@ type Scope struct {
 	Group  string `json:"group,omitempty"`
 	Method string `json:"method,omitempty"`
 	Route  string `json:"route,omitempty"`
+	// Capability is a catalog endpoint id (users.search): it tells apart two
+	// capabilities a profile maps to one method and route.
+	Capability string `json:"capability,omitempty"`
 }
 
 // IsZero reports whether the scope is the whole run.
@@ -124,6 +127,9 @@ func (s Scope) String() string {
 	if s.Route != "" {
 		parts = append(parts, "route="+s.Route)
 	}
+	if s.Capability != "" {
+		parts = append(parts, "capability="+s.Capability)
+	}
 	if len(parts) == 0 {
 		return ""
 	}
@@ -133,7 +139,8 @@ func (s Scope) String() string {
 func (s Scope) matches(k endpointKey) bool {
 	return (s.Group == "" || s.Group == k.Group) &&
 		(s.Method == "" || s.Method == k.Method) &&
-		(s.Route == "" || s.Route == k.Route)
+		(s.Route == "" || s.Route == k.Route) &&
+		(s.Capability == "" || s.Capability == k.Capability)
 }
 
 // Threshold is one parsed criterion.
@@ -347,8 +354,13 @@ func (p *parser) parseScope() (Scope, error) {
 				return sc, fmt.Errorf("route %q is not a route template; write it as in the metrics, e.g. route=/api/v1/users/{id}", val)
 			}
 			sc.Route = val
+		case "capability":
+			if catalog.Lookup(val) == nil {
+				return sc, fmt.Errorf("unknown capability %q; use a catalog endpoint id, e.g. capability=users.search (docs/api-profile.md lists them)", val)
+			}
+			sc.Capability = val
 		default:
-			return sc, fmt.Errorf("unknown scope key %q; use group, method or route", key)
+			return sc, fmt.Errorf("unknown scope key %q; use group, method, route or capability", key)
 		}
 		p.skipSpace()
 		if p.pos >= len(p.in) {

@@ -72,7 +72,7 @@ func TestParseErrorsNameTheFix(t *testing.T) {
 		"rps>fast":                           "not a rate",
 		"p99{group=auht}<200ms":              `unknown group "auht"; use one of auth, user_query`,
 		"p99{}<200ms":                        "empty scope {}",
-		"p99{grp=auth}<200ms":                `unknown scope key "grp"; use group, method or route`,
+		"p99{grp=auth}<200ms":                `unknown scope key "grp"; use group, method, route or capability`,
 		"p99{group=auth<200ms":               "close with }",
 		"p99{group=auth,group=admin}<200ms":  "names group twice",
 		"p99{route=api/v1/users}<200ms":      "not a route template",

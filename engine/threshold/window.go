@@ -218,7 +218,7 @@ func (m *Monitor) addSlot(s Snapshot) {
 	sl := slot{end: s.At, dur: s.At.Sub(m.last), eps: map[endpointKey]*delta{}}
 	m.last = s.At
 	for _, e := range s.Stats.Endpoints {
-		k := endpointKey{Group: e.Group, Method: e.Method, Route: e.Route}
+		k := endpointKey{Group: e.Group, Method: e.Method, Route: e.Route, Capability: e.Capability}
 		cur := cumulative{
 			requests:   e.Requests,
 			unexpected: e.Requests - e.Expected,

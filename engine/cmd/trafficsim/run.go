@@ -65,6 +65,8 @@ type runOptions struct {
 	ci          ciOptions         // ci.go: thresholds, JUnit, remote write
 	load        loadFlags         // load_flags.go: ramp-up, stages, rate
 	shard       shardFlags        // shard_flags.go: --shard, --start-at
+	strict      bool              // capabilities that never succeeded fail the run
+	check       checkFlags        // check.go: the check of the target before the load
 }
 
 func newRunCmd() *cobra.Command {
@@ -119,6 +121,8 @@ flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios
 	o.ci.addFlags(f)
 	addLoadFlags(f, &o.load)
 	addShardFlags(f, &o.shard)
+	f.BoolVar(&o.check.skip, "skip-check", false, "do not check the target and its API profile before the load (trafficsim check)")
+	f.BoolVar(&o.strict, "strict", false, "exit 1 when a capability was tried without a single success (the summary's never_succeeded)")
 	return cmd
 }
 
@@ -179,6 +183,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	// streams from different goroutines.
 	stdout, stderr := &lockedWriter{w: cmd.OutOrStdout()}, &lockedWriter{w: cmd.ErrOrStderr()}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := o.check.preflight(cmd.Context(), cfg, stderr); err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
 
 	reg := metrics.NewRegistry()
 	r, err := runner.New(cfg, runner.WithRegisterer(reg), runner.WithLogger(log), runner.WithResilience(o.resilience))
@@ -316,7 +323,12 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		}
 		fmt.Fprintf(stderr, "summary: %s\n", o.summary)
 	}
-	return ci.exit(exitFor(s, interruptedNow(interrupted), cfg.Cleanup))
+	err = exitFor(s, interruptedNow(interrupted), cfg.Cleanup)
+	if err == nil && o.strict && len(s.NeverSucceeded) > 0 {
+		err = &exitError{code: ExitFailure, err: fmt.Errorf("--strict: never succeeded: %s (trafficsim check shows why)",
+			strings.Join(s.NeverSucceeded, ", "))}
+	}
+	return ci.exit(err)
 }
 
 // waitTarget waits until the run knows its target's URL; false if it ended first.

@@ -1,0 +1,145 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/internal/othersvc"
+	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/usersvc"
+)
+
+func otherProfile(t *testing.T) client.Profile {
+	t.Helper()
+	p, err := scenario.LoadProfile("../internal/othersvc/profile.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runCheck(t *testing.T, o Options) *Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	rep.Write(&buf)
+	t.Log("\n" + buf.String())
+	return rep
+}
+
+// TestReferenceTargetPasses: the reference target with no profile passes every
+// check, and the probe leaves nothing behind.
+func TestReferenceTargetPasses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	target, err := usersvc.Start(ctx, usersvc.Config{BcryptCost: 4, AdminPassword: "Admin-pass-1"}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	rep := runCheck(t, Options{BaseURL: target.URL, AdminUser: "admin", AdminPassword: "Admin-pass-1"})
+	if rep.Failed() {
+		t.Fatalf("failures: %+v fatal %q", rep.Failures(), rep.Fatal)
+	}
+	if len(rep.Rows) < 33 {
+		t.Errorf("%d rows, want one per capability at least", len(rep.Rows))
+	}
+}
+
+// TestOtherServiceChecks: the hand-written profile passes against othersvc;
+// each deliberate mistake fails with its fix named; no profile at all is "not
+// the reference API" naming --api-profile.
+func TestOtherServiceChecks(t *testing.T) {
+	svc, err := othersvc.Start("Admin-pass-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	opts := func(p client.Profile, given bool) Options {
+		return Options{BaseURL: svc.URL, Profile: p, ProfileGiven: given, AdminUser: othersvc.AdminEmail, AdminPassword: "Admin-pass-1"}
+	}
+	good := otherProfile(t)
+	rep := runCheck(t, opts(good, true))
+	if rep.Failed() {
+		t.Fatalf("the hand-written profile fails: %+v fatal %q", rep.Failures(), rep.Fatal)
+	}
+	seen := map[string]bool{}
+	for _, r := range rep.Rows {
+		seen[strings.Fields(r.Capability)[0]] = true
+	}
+	if len(seen) != 33 {
+		t.Errorf("%d capabilities checked, want 33", len(seen))
+	}
+	if n := svc.Count("sim_"); n != 0 {
+		t.Errorf("the probe left %d records", n)
+	}
+
+	rep = runCheck(t, opts(client.Profile{}, false))
+	if !strings.Contains(rep.Fatal, "--api-profile") || !strings.Contains(rep.Fatal, "trafficsim check") {
+		t.Errorf("no profile: fatal %q", rep.Fatal)
+	}
+
+	mistakes := []struct {
+		name   string
+		change func(p *client.Profile)
+		fix    string
+		fatal  bool
+	}{
+		{"wrong token path", func(p *client.Profile) { p.Token.Access = "data.access_token" },
+			"no token at data.access_token; the login answer has data.accessToken", true},
+		{"wrong items path", func(p *client.Profile) { p.Items = "data.items" },
+			"no list at data.items; the answer has a list at data", false},
+		{"wrong method", func(p *client.Profile) { p.Routes["auth.me"] = "POST /session/me" },
+			`(405; it allows GET, HEAD): write routes.auth.me: "GET /session/me"`, false},
+		{"unknown route", func(p *client.Profile) { p.Routes["roles.list"] = "GET /roles" },
+			"the target has no such route (404): set routes.roles.list (now GET /rest/roles)", false},
+	}
+	for _, m := range mistakes {
+		t.Run(m.name, func(t *testing.T) {
+			p := otherProfile(t)
+			m.change(&p)
+			rep := runCheck(t, opts(p, true))
+			fixes := ""
+			for _, f := range rep.Failures() {
+				fixes += f.Fix + "\n"
+			}
+			if !strings.Contains(fixes, m.fix) {
+				t.Errorf("fixes:\n%s\nwant one containing %q", fixes, m.fix)
+			}
+			if (rep.Fatal != "") != m.fatal {
+				t.Errorf("fatal %q, want fatal %v", rep.Fatal, m.fatal)
+			}
+			if n := svc.Count("sim_"); n != 0 {
+				t.Errorf("the probe left %d records", n)
+			}
+		})
+	}
+}
+
+// TestFaultsAreRetried: a target injecting 5xx (as the dashboards' demo does)
+// still passes: the check tries a failed request again.
+func TestFaultsAreRetried(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	target, err := usersvc.Start(ctx, usersvc.Config{BcryptCost: 4, AdminPassword: "Admin-pass-1"}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	if err := target.Service.SetFaults(usersvc.Faults{ErrorRate: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	rep := runCheck(t, Options{BaseURL: target.URL, AdminUser: "admin", AdminPassword: "Admin-pass-1"})
+	if rep.Fatal != "" {
+		t.Errorf("fatal %q with 10%% injected 5xx", rep.Fatal)
+	}
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trafficsim/trafficsim/engine/check"
+	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/runner"
+	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/usersvc"
+)
+
+func init() { subcommands = append(subcommands, newCheckCmd) }
+
+// checkTimeout bounds a check: a few dozen requests.
+const checkTimeout = 60 * time.Second
+
+type checkOptions struct {
+	baseURL       string
+	apiProfile    string
+	adminUser     string
+	adminPassword string
+	timeout       time.Duration
+}
+
+func newCheckCmd() *cobra.Command {
+	var o checkOptions
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Verify an API profile against the live target before any load",
+		Long: `check tries the API profile against the target with a handful of safe requests
+under a probe account it creates and removes: the admin login and where its token
+sits, sign-up and login, list items, paging (page size, total, next page), the id
+paths, and every one of the 33 capabilities once — each must be answered without
+404/405. It prints a table (capability, method and path, status, verdict) and a
+concrete fix for each failure, e.g. "no token at data.access_token; the login
+answer has data.accessToken: set token.access: data.accessToken".
+
+trafficsim run runs the same check first (--skip-check skips it). See docs/api-profile.md.
+
+Exit codes: 0 every check passed, 1 a check failed (or the profile has a mistake),
+2 invalid flags.`,
+		Example: `  trafficsim check --base-url http://127.0.0.1:8080 --api-profile accounts.yaml --admin-user admin@example.com
+  TRAFFICSIM_ADMIN_PASSWORD=s3cret trafficsim check --base-url http://127.0.0.1:9501`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.execute(cmd) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.baseURL, "base-url", "", "target base URL, e.g. http://127.0.0.1:9501 (required)")
+	f.StringVar(&o.apiProfile, "api-profile", "", "API profile file (empty: the reference API)")
+	f.StringVar(&o.adminUser, "admin-user", "admin", "admin account of the target (with login by email, its email)")
+	f.StringVar(&o.adminPassword, "admin-password", "", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
+	f.DurationVar(&o.timeout, "timeout", checkTimeout, "give up after this long")
+	return cmd
+}
+
+func (o *checkOptions) execute(cmd *cobra.Command) error {
+	if o.baseURL == "" {
+		return usageError(errors.New("--base-url: required, e.g. --base-url http://127.0.0.1:9501"))
+	}
+	if o.timeout <= 0 {
+		return usageError(fmt.Errorf("--timeout: %v: use a positive duration, e.g. 1m", o.timeout))
+	}
+	out := cmd.OutOrStdout()
+	var prof client.Profile
+	if o.apiProfile != "" {
+		if _, err := os.Stat(o.apiProfile); err != nil {
+			return usageError(fmt.Errorf("--api-profile: %w", err))
+		}
+		p, err := scenario.LoadProfile(o.apiProfile)
+		if err != nil {
+			// A mistake in the profile is what check is for: a finding, not a usage error.
+			fmt.Fprintf(out, "the API profile has a mistake; nothing was sent:\n  ✗ %v\n", err)
+			return &exitError{code: ExitFailure}
+		}
+		prof = p
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	rep, err := check.Run(ctx, check.Options{BaseURL: o.baseURL, Profile: prof, ProfileGiven: o.apiProfile != "",
+		AdminUser: o.adminUser, AdminPassword: adminPassword(o.adminPassword)})
+	if err != nil {
+		return usageError(fmt.Errorf("--base-url: %w", err))
+	}
+	rep.Write(out)
+	if rep.Failed() {
+		return &exitError{code: ExitFailure}
+	}
+	return nil
+}
+
+// adminPassword is the flag's value, else the environment's, else the
+// reference target's default.
+func adminPassword(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if env := os.Getenv(adminPasswordEnv); env != "" {
+		return env
+	}
+	return usersvc.DefaultAdminPassword
+}
+
+// checkFlags are run's flags for the check before the load.
+type checkFlags struct {
+	skip bool
+}
+
+// preflight checks the target of a run before any load: it refuses (an
+// error) when the login or the token path fails, or when no profile is given
+// and the target is not the reference API; other failures are warnings. The
+// embedded target and plain scenarios are not checked.
+func (f *checkFlags) preflight(ctx context.Context, cfg runner.Config, w io.Writer) error {
+	if f.skip || cfg.BaseURL == "" {
+		return nil
+	}
+	sc, err := scenario.Load(cfg.Scenario)
+	if err != nil || sc.Plain {
+		return nil // Validate reported a bad scenario already; plain requests have no capabilities
+	}
+	prof := sc.API
+	if cfg.APIProfile != "" {
+		if prof, err = scenario.LoadProfile(cfg.APIProfile); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	rep, err := check.Run(ctx, check.Options{BaseURL: cfg.BaseURL, Profile: prof, ProfileGiven: !prof.IsZero(),
+		AdminUser: cfg.AdminUser, AdminPassword: adminPassword(cfg.AdminPassword)})
+	if err != nil {
+		return err
+	}
+	switch {
+	case rep.Fatal != "":
+		rep.Write(w)
+		return fmt.Errorf("the target failed the check, so the load did not start: %s (fix the API profile given with --api-profile and try it with trafficsim check; --skip-check runs anyway)", rep.Fatal)
+	case rep.Failed():
+		rep.Write(w)
+		fmt.Fprintf(w, "warning: %d checks failed (above); the run goes on, but those capabilities will fail — try fixes with trafficsim check\n", len(rep.Failures()))
+	default:
+		fmt.Fprintf(w, "check: %d requests against %s passed (--skip-check skips them)\n", len(rep.Rows), cfg.BaseURL)
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trafficsim/trafficsim/engine/profiledraft"
+)
+
+func init() { subcommands = append(subcommands, newProfileCmd) }
+
+// maxOpenAPI bounds the OpenAPI document read.
+const maxOpenAPI = 16 << 20
+
+func newProfileCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "profile",
+		Short: "Work with API profiles (docs/api-profile.md)",
+		Args:  cobra.NoArgs,
+	}
+	var openapi, out string
+	var maps []string
+	initCmd := &cobra.Command{
+		Use:   "init",
+		Short: "Draft an API profile from the target's OpenAPI 3 document",
+		Long: `profile init reads the target's OpenAPI 3.0 or 3.1 document (a file or an http(s)
+URL) and drafts a commented API profile: it matches operations to the 33
+capabilities by path words, methods, operationIds and parameters, and reads the
+login fields, the token paths of the login answer, the envelope, the id kind, the
+paging parameters and field names from the schemas. What it could not match is
+listed with the reason (on stderr and as comments in the file). --map names a
+resource's word when the defaults (users: accounts, members…; roles: groups…;
+permissions: grants, scopes…) do not find it. Verify the draft with trafficsim check.
+
+Exit codes: 0 drafted (even with capabilities unmatched), 1 the document could not
+be read, 2 invalid flags.`,
+		Example: `  trafficsim profile init --openapi http://127.0.0.1:8080/openapi.yaml --map users=accounts --map roles=groups -o accounts.yaml
+  trafficsim check --base-url http://127.0.0.1:8080 --api-profile accounts.yaml --admin-user admin@example.com`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if openapi == "" {
+				return usageError(errors.New("--openapi: required: the target's OpenAPI document, a file or an http(s) URL"))
+			}
+			words := map[string]string{}
+			for _, m := range maps {
+				k, v, ok := strings.Cut(m, "=")
+				if !ok || k == "" || v == "" {
+					return usageError(fmt.Errorf("--map %q: write RESOURCE=WORD, e.g. --map users=accounts", m))
+				}
+				switch k {
+				case "users", "roles", "permissions":
+				default:
+					return usageError(fmt.Errorf("--map %q: the resource is users, roles or permissions", m))
+				}
+				words[k] = v
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			data, err := readOpenAPI(ctx, openapi)
+			if err != nil {
+				return &exitError{code: ExitFailure, err: err}
+			}
+			doc, err := profiledraft.Load(ctx, data)
+			if err != nil {
+				return &exitError{code: ExitFailure, err: fmt.Errorf("%s: %w", openapi, err)}
+			}
+			d, err := profiledraft.Build(doc, words)
+			if err != nil {
+				return usageError(err)
+			}
+			text := d.YAML(openapi)
+			stderr := cmd.ErrOrStderr()
+			if out == "" || out == "-" {
+				if _, err := cmd.OutOrStdout().Write(text); err != nil {
+					return &exitError{code: ExitFailure, err: err}
+				}
+			} else if err := os.WriteFile(out, text, 0o644); err != nil {
+				return &exitError{code: ExitFailure, err: fmt.Errorf("-o: %w", err)}
+			} else {
+				fmt.Fprintf(stderr, "wrote %s: %d of 33 capabilities matched\n", out, 33-len(d.Missing))
+			}
+			for _, m := range d.Missing {
+				fmt.Fprintf(stderr, "not matched: %s: %s\n", m.Capability, m.Why)
+			}
+			for _, u := range d.Unused {
+				fmt.Fprintf(stderr, "unused operation: %s\n", u)
+			}
+			return nil
+		},
+	}
+	f := initCmd.Flags()
+	f.StringVar(&openapi, "openapi", "", "the target's OpenAPI 3.0/3.1 document: a file or an http(s) URL (required)")
+	f.StringArrayVar(&maps, "map", nil, "a resource's word in the target's paths, RESOURCE=WORD (users, roles, permissions); repeatable")
+	f.StringVarP(&out, "output", "o", "", "write the profile to this file (default: standard output)")
+	cmd.AddCommand(initCmd)
+	return cmd
+}
+
+// readOpenAPI reads the document from a file or an http(s) URL.
+func readOpenAPI(ctx context.Context, src string) ([]byte, error) {
+	if !strings.HasPrefix(src, "http://") && !strings.HasPrefix(src, "https://") {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return nil, fmt.Errorf("--openapi: %w", err)
+		}
+		return data, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+	if err != nil {
+		return nil, fmt.Errorf("--openapi: %w", err)
+	}
+	req.Header.Set("Accept", "application/yaml, application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("--openapi: fetch %s: %w", src, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("--openapi: fetch %s: answered %s", src, resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxOpenAPI))
+	if err != nil {
+		return nil, fmt.Errorf("--openapi: read %s: %w", src, err)
+	}
+	return data, nil
+}
