@@ -29,16 +29,21 @@ import (
 // dist/ has them, and launch the plugin the way Grafana does: go-plugin with the
 // SDK's handshake, and the SDK's pluginv2 gRPC clients.
 
-var binDir string
+var binDir, engineSum string
 
 func TestMain(m *testing.M) {
 	enginebuild.Main(m, "gpx-test-", func(dir string) error {
 		binDir = dir
-		// Side by side, as dist/ has them: the backend finds the engine beside itself.
-		if _, err := enginebuild.Backend(dir); err != nil {
+		// Side by side, as dist/ has them: the backend finds the engine beside itself
+		// and knows its SHA-256, as the Magefile's build records it.
+		engine, err := enginebuild.Engine(dir)
+		if err != nil {
 			return err
 		}
-		_, err := enginebuild.Engine(dir)
+		if engineSum, err = enginebuild.SHA256(engine); err != nil {
+			return err
+		}
+		_, err = enginebuild.Backend(dir, engineSum)
 		return err
 	})
 }
