@@ -21,7 +21,6 @@ import (
 
 const module = "github.com/trafficsim/trafficsim"
 
-
 // Engine builds the trafficsim binary for this machine into bin/.
 func Engine() error {
 	return goBuild(runtime.GOOS, runtime.GOARCH, filepath.Join("bin", "trafficsim"), "./engine/cmd/trafficsim")

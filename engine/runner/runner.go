@@ -514,7 +514,10 @@ func preflight(ctx context.Context, base string) error {
 	if err != nil {
 		return fmt.Errorf("reach the target %s: %w", base, err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// Never follow a redirect: it could lead off the target (and off the
+	// plugin's allowlist); any answer, a 3xx included, shows the target is up.
+	noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		return fmt.Errorf("the target %s does not answer (is it running? check --base-url): %w", base, err)
 	}
