@@ -114,7 +114,7 @@ func toCleanupJSON(c *enginerpc.Cleanup) *CleanupJSON {
 	if names == nil {
 		names = []string{}
 	}
-	return &CleanupJSON{Created: c.Created, Deleted: c.Deleted, Left: c.Left, LeftNames: names, Verified: c.Verified, Error: c.Error}
+	return &CleanupJSON{Created: c.Created, Deleted: c.Deleted, Left: c.Left, LeftNames: names, Verified: c.Verified, Error: engineWords.Replace(c.Error)}
 }
 
 // defaultRunConfig pre-fills the form and any field a POST /runs leaves out.
@@ -494,6 +494,7 @@ var engineFields = map[string]string{
 var engineWords = strings.NewReplacer(
 	"--rate-stages", "rateStages", "--rate", "rate", "--ramp-up", "rampUpSeconds", "--stages", "stages",
 	"--max-vus", "maxVus", "--max-rps", "maxRps", "--users", "users", "--duration", "durationSeconds",
+	"--admin-user and --admin-password", "the app's targetAdminPassword setting",
 )
 
 func writeEngineError(w http.ResponseWriter, err error) {
