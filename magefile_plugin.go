@@ -33,6 +33,9 @@ func init() {
 	// backend, which refuses to launch any other binary (go-plugin SecureConfig).
 	_ = build.SetBeforeBuildCallback(func(cfg build.Config) (build.Config, error) {
 		cfg.PluginJSONPath = "." // plugin.json lives at the repository root, not in src/
+		if cfg.OS == "" {
+			return cfg, nil // the manifest step (build:generateManifestFile) builds nothing
+		}
 		sum, err := buildEngine(cfg.OS, cfg.Arch)
 		if err != nil {
 			return cfg, err

@@ -151,7 +151,7 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
           <Stack direction="column" gap={1}>
             <div>
               The cleanup deleted {leftovers.deleted} of {leftovers.created} records the run created
-              {leftovers.error ? `: ${leftovers.error}` : '.'}
+              {leftovers.error ? `: ${leftovers.error}.` : '.'}
               {leftovers.leftNames.length > 0 ? ` Left: ${leftovers.leftNames.join(', ')}.` : ''}
             </div>
             <div>
