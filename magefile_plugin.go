@@ -1,20 +1,20 @@
 //go:build mage
 
-// Plugin backend targets: the gpx_trafficsim backend (built with the Grafana plugin
-// SDK's build package) and the engine binaries beside it in dist/, and the
-// enginerpc code generation.
+// The plugin backend build: the SDK's build targets (imported in Magefile.go) build
+// gpx_trafficsim; the callback here builds the engine beside it in dist/ and records
+// its checksum. Plus the enginerpc code generation.
 
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 
 	"github.com/grafana/grafana-plugin-sdk-go/build"
-	"github.com/magefile/mage/mg"
 )
 
 // The generator versions match google.golang.org/protobuf and grpc in go.mod.
@@ -23,67 +23,50 @@ const (
 	protocGenGoGRPC = "google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2"
 )
 
+// engineSHA256Var is the backend's variable that records the engine's SHA-256
+// (pkg/plugin; the tests' enginebuild.SHA256Var is the same).
+const engineSHA256Var = module + "/pkg/plugin.engineSHA256"
+
 func init() {
-	// plugin.json lives at the repository root, not in src/ (the SDK's default).
+	// Every SDK build target (build:linux, build:backend, buildAll, ...) builds the
+	// engine for the same platform into dist/ first and records its SHA-256 in the
+	// backend, which refuses to launch any other binary (go-plugin SecureConfig).
 	_ = build.SetBeforeBuildCallback(func(cfg build.Config) (build.Config, error) {
-		cfg.PluginJSONPath = "."
+		cfg.PluginJSONPath = "." // plugin.json lives at the repository root, not in src/
+		if cfg.OS == "" {
+			return cfg, nil // the manifest step (build:generateManifestFile) builds nothing
+		}
+		sum, err := buildEngine(cfg.OS, cfg.Arch)
+		if err != nil {
+			return cfg, err
+		}
+		if cfg.CustomVars == nil {
+			cfg.CustomVars = map[string]string{}
+		}
+		cfg.CustomVars[engineSHA256Var] = sum
 		return cfg, nil
 	})
 }
 
-// Build is the plugin backend namespace: each target builds gpx_trafficsim_<os>_<arch>
-// and the engine trafficsim_<os>_<arch> into dist/ (mode 0755), plus the build manifest.
-type Build mg.Namespace
-
-// Linux builds the backend and the engine for linux/amd64.
-func (Build) Linux() error { return pluginBuild("linux", "amd64") }
-
-// LinuxARM64 builds the backend and the engine for linux/arm64.
-func (Build) LinuxARM64() error { return pluginBuild("linux", "arm64") }
-
-// LinuxARM builds the backend and the engine for linux/arm.
-func (Build) LinuxARM() error { return pluginBuild("linux", "arm") }
-
-// Darwin builds the backend and the engine for darwin/amd64.
-func (Build) Darwin() error { return pluginBuild("darwin", "amd64") }
-
-// DarwinARM64 builds the backend and the engine for darwin/arm64.
-func (Build) DarwinARM64() error { return pluginBuild("darwin", "arm64") }
-
-// Windows builds the backend and the engine for windows/amd64.
-func (Build) Windows() error { return pluginBuild("windows", "amd64") }
-
-// Backend builds the backend and the engine for this machine.
-func (Build) Backend() error { return pluginBuild(runtime.GOOS, runtime.GOARCH) }
-
-// BuildAll builds the backend and the engine for every platform Grafana supports.
-func BuildAll() {
-	b := Build{}
-	mg.SerialDeps(b.Linux, b.LinuxARM64, b.LinuxARM, b.Darwin, b.DarwinARM64, b.Windows)
-}
-
-func pluginBuild(goos, goarch string) error {
-	// The SDK builds ./pkg as dist/gpx_trafficsim_<os>_<arch> and writes
-	// dist/go_plugin_build_manifest; it never wipes dist/ (the frontend lands there too).
-	if err := (build.Build{}).Custom(goos, goarch); err != nil {
-		return fmt.Errorf("build the plugin backend for %s/%s: %w", goos, goarch, err)
-	}
+// buildEngine builds dist/trafficsim_<os>_<arch> (mode 0755) and returns its SHA-256.
+func buildEngine(goos, goarch string) (string, error) {
 	name := "trafficsim_" + goos + "_" + goarch
-	backend := "gpx_trafficsim_" + goos + "_" + goarch
 	if goos == "windows" {
 		name += ".exe"
-		backend += ".exe"
 	}
 	engine := filepath.Join("dist", name)
 	if err := goBuild(goos, goarch, engine, "./engine/cmd/trafficsim"); err != nil {
-		return fmt.Errorf("build the engine for %s/%s: %w", goos, goarch, err)
+		return "", fmt.Errorf("build the engine for %s/%s: %w", goos, goarch, err)
 	}
-	for _, f := range []string{engine, filepath.Join("dist", backend)} {
-		if err := os.Chmod(f, 0o755); err != nil {
-			return fmt.Errorf("make %s executable: %w", f, err)
-		}
+	if err := os.Chmod(engine, 0o755); err != nil {
+		return "", fmt.Errorf("make %s executable: %w", engine, err)
 	}
-	return nil
+	b, err := os.ReadFile(engine)
+	if err != nil {
+		return "", fmt.Errorf("hash the engine: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // Proto regenerates engine/enginerpc/enginepb from enginerpc.proto. It needs protoc

@@ -8,7 +8,7 @@ import type { Configuration } from 'webpack';
 import { copyFilePatterns } from './.config/bundler/copyFiles';
 import grafanaConfig, { type Env } from './.config/webpack/webpack.config';
 
-// The repository has no LICENSE or CHANGELOG.md (yet); the archive gets them once they exist.
+// The repository has no LICENSE (yet); the archive gets it once it exists.
 const optional = new Set(['../LICENSE', '../CHANGELOG.md']);
 
 const config = async (env: Env): Promise<Configuration> => {

@@ -29,16 +29,21 @@ import (
 // dist/ has them, and launch the plugin the way Grafana does: go-plugin with the
 // SDK's handshake, and the SDK's pluginv2 gRPC clients.
 
-var binDir string
+var binDir, engineSum string
 
 func TestMain(m *testing.M) {
 	enginebuild.Main(m, "gpx-test-", func(dir string) error {
 		binDir = dir
-		// Side by side, as dist/ has them: the backend finds the engine beside itself.
-		if _, err := enginebuild.Backend(dir); err != nil {
+		// Side by side, as dist/ has them: the backend finds the engine beside itself
+		// and knows its SHA-256, as the Magefile's build records it.
+		engine, err := enginebuild.Engine(dir)
+		if err != nil {
 			return err
 		}
-		_, err := enginebuild.Engine(dir)
+		if engineSum, err = enginebuild.SHA256(engine); err != nil {
+			return err
+		}
+		_, err = enginebuild.Backend(dir, engineSum)
 		return err
 	})
 }
@@ -54,7 +59,13 @@ type grafana struct {
 
 func launch(t *testing.T, jsonData string) *grafana {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, enginebuild.BackendName))
+	return launchFrom(t, filepath.Join(binDir, enginebuild.BackendName), jsonData)
+}
+
+// launchFrom launches the backend at path, as Grafana does.
+func launchFrom(t *testing.T, path, jsonData string) *grafana {
+	t.Helper()
+	cmd := exec.Command(path)
 	cmd.Env = []string{"GF_VERSION=11.0.0", "GF_PLUGIN_APP_URL=http://127.0.0.1:3000/"}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig: plugin.HandshakeConfig{
@@ -101,17 +112,29 @@ func launch(t *testing.T, jsonData string) *grafana {
 }
 
 func (g *grafana) pluginContext(role string) *pluginv2.PluginContext {
-	pc := &pluginv2.PluginContext{OrgId: 1, PluginId: "trafficsim-simulator-app", AppInstanceSettings: g.settings}
+	return orgContext(1, g.settings, role)
+}
+
+// orgContext is the plugin context of a user with role in org, whose app instance
+// has settings (each org has its own, as in Grafana).
+func orgContext(org int64, settings *pluginv2.AppInstanceSettings, role string) *pluginv2.PluginContext {
+	pc := &pluginv2.PluginContext{OrgId: org, PluginId: "trafficsim-simulator-app", AppInstanceSettings: settings}
 	if role != "" {
-		pc.User = &pluginv2.User{Login: "test-" + strings.ToLower(role), Role: role}
+		pc.User = &pluginv2.User{Login: fmt.Sprintf("org%d-%s", org, strings.ToLower(role)), Role: role}
 	}
 	return pc
 }
 
 func (g *grafana) call(ctx context.Context, t *testing.T, role, method, path, body string) (int, []byte) {
 	t.Helper()
+	return g.callAs(ctx, t, g.pluginContext(role), method, path, body)
+}
+
+// callAs sends a resource request with the given plugin context (org, user, settings).
+func (g *grafana) callAs(ctx context.Context, t *testing.T, pc *pluginv2.PluginContext, method, path, body string) (int, []byte) {
+	t.Helper()
 	stream, err := g.resource.CallResource(ctx, &pluginv2.CallResourceRequest{
-		PluginContext: g.pluginContext(role),
+		PluginContext: pc,
 		Path:          strings.TrimPrefix(path, "/"),
 		Method:        method,
 		Url:           path,

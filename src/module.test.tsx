@@ -34,7 +34,11 @@ describe('plugin wiring', () => {
       expect(paths).toContain(`/a/%PLUGIN_ID%/${r}`);
     }
     expect(pages.filter((p: { defaultNav?: boolean }) => p.defaultNav)).toHaveLength(1);
-    expect(pluginJson.includes).toContainEqual({ type: 'panel', name: 'Simulation control' });
+    expect(pluginJson.includes).toContainEqual({
+      type: 'panel',
+      name: 'Simulation control',
+      path: 'panels/control/plugin.json',
+    });
   });
 
   it('the nested panel is a panel plugin with the id the dashboard uses', () => {

@@ -119,6 +119,15 @@ func (c *Client) Ping(ctx context.Context) error {
 	return nil
 }
 
+// CleanupRun implements Engine.
+func (c *Client) CleanupRun(ctx context.Context, id, adminUser, adminPassword string) (RunStatus, error) {
+	st, err := c.rpc.CleanupRun(ctx, &enginepb.CleanupRunRequest{Id: id, AdminUser: adminUser, AdminPassword: adminPassword})
+	if err != nil {
+		return RunStatus{}, fromStatus(fmt.Sprintf("clean up run %q", id), err)
+	}
+	return statusFromPB(st), nil
+}
+
 // fromStatus turns a gRPC status back into the errors the Engine interface promises.
 func fromStatus(what string, err error) error {
 	st, ok := status.FromError(err)
@@ -136,6 +145,8 @@ func fromStatus(what string, err error) error {
 		return fmt.Errorf("%s: %s", what, st.Message())
 	case codes.NotFound:
 		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	case codes.FailedPrecondition:
+		return fmt.Errorf("%s: %w", what, ErrRunActive)
 	case codes.Unavailable:
 		return fmt.Errorf("%s: %w: %s", what, ErrUnavailable, st.Message())
 	case codes.Canceled:

@@ -56,6 +56,7 @@ func configToPB(c RunConfig) *enginepb.RunConfig {
 		RateStages:      each(c.RateStages, stageToPB),
 		MaxVus:          int64(c.MaxVUs),
 		MaxRps:          c.MaxRPS,
+		OrgId:           c.OrgID,
 	}
 }
 
@@ -83,6 +84,7 @@ func configFromPB(c *enginepb.RunConfig) RunConfig {
 		RateStages:      each(c.GetRateStages(), stageFromPB),
 		MaxVUs:          int(c.GetMaxVus()),
 		MaxRPS:          c.GetMaxRps(),
+		OrgID:           c.GetOrgId(),
 	}
 }
 
@@ -128,9 +130,26 @@ func statusToPB(s RunStatus) *enginepb.RunStatus {
 			Breakers:          each(st.Breakers, breakerToPB),
 			Degradation:       st.Degradation,
 		},
-		Recent: recent,
-		Error:  s.Error,
+		Recent:  recent,
+		Error:   s.Error,
+		Cleanup: cleanupToPB(s.Cleanup),
 	}
+}
+
+func cleanupToPB(c *Cleanup) *enginepb.CleanupReport {
+	if c == nil {
+		return nil
+	}
+	return &enginepb.CleanupReport{Created: int64(c.Created), Deleted: int64(c.Deleted), Left: int64(c.Left),
+		LeftNames: c.LeftNames, Verified: c.Verified, Error: c.Error}
+}
+
+func cleanupFromPB(c *enginepb.CleanupReport) *Cleanup {
+	if c == nil {
+		return nil
+	}
+	return &Cleanup{Created: int(c.GetCreated()), Deleted: int(c.GetDeleted()), Left: int(c.GetLeft()),
+		LeftNames: c.GetLeftNames(), Verified: c.GetVerified(), Error: c.GetError()}
 }
 
 func remainingToPB(d time.Duration) float64 {
@@ -188,8 +207,9 @@ func statusFromPB(s *enginepb.RunStatus) RunStatus {
 			Breakers:          each(st.GetBreakers(), breakerFromPB),
 			Degradation:       st.GetDegradation(),
 		},
-		Recent: recent,
-		Error:  s.GetError(),
+		Recent:  recent,
+		Error:   s.GetError(),
+		Cleanup: cleanupFromPB(s.GetCleanup()),
 	}
 }
 

@@ -35,6 +35,11 @@ type Engine interface {
 	Version(ctx context.Context) (VersionInfo, error)
 	// Ping is a cheap liveness check.
 	Ping(ctx context.Context) error
+	// CleanupRun removes what an ended run left on its target, logging in with
+	// the given admin credentials (empty user: admin), and returns the run's
+	// status with the new cleanup result. ErrNotFound for an unknown id,
+	// ErrRunActive while the run has not ended.
+	CleanupRun(ctx context.Context, id, adminUser, adminPassword string) (RunStatus, error)
 }
 
 // State is a run's lifecycle state.
@@ -47,10 +52,13 @@ const (
 	StateStopping State = "stopping"
 	StateFinished State = "finished"
 	StateFailed   State = "failed"
+	// StateLeftovers: the run is over but its cleanup left simulation records on
+	// the target (RunStatus.Cleanup says how many and why); CleanupRun can retry.
+	StateLeftovers State = "leftovers"
 )
 
-// Ended reports whether the run is over (finished or failed).
-func (s State) Ended() bool { return s == StateFinished || s == StateFailed }
+// Ended reports whether the run is over (finished, failed, or finished with leftovers).
+func (s State) Ended() bool { return s == StateFinished || s == StateFailed || s == StateLeftovers }
 
 // RunConfig is what a run is asked to do.
 type RunConfig struct {
@@ -78,6 +86,8 @@ type RunConfig struct {
 	RateStages []Stage
 	MaxVUs     int
 	MaxRPS     float64 // cap on the run's requests per second; 0: none
+
+	OrgID int64 // the Grafana org that started the run; 0: none
 }
 
 // RunStats are a run's live figures.
@@ -133,6 +143,22 @@ type RunStatus struct {
 	Stats     RunStats
 	Recent    []RequestEvent // newest last
 	Error     string
+	Cleanup   *Cleanup // nil until the run's cleanup ran
+}
+
+// Cleanup is what the cleanup of a run's simulation data did.
+type Cleanup struct {
+	Created   int      // records the run created
+	Deleted   int      // of those, deleted again
+	Left      int      // still on the target
+	LeftNames []string // their names (bounded)
+	Verified  bool     // a search of the target confirmed nothing of the run is left
+	Error     string   // why records were left, or why the cleanup did not run
+}
+
+// LeftRecords reports whether the cleanup left (or may have left) records on the target.
+func (c *Cleanup) LeftRecords() bool {
+	return c != nil && (c.Left > 0 || c.Created > c.Deleted)
 }
 
 // Scenario is a built-in scenario: what the Scenarios page shows of it.
@@ -166,6 +192,9 @@ type VersionInfo struct {
 
 // ErrNotFound is returned for a run id the engine does not know (or no longer remembers).
 var ErrNotFound = errors.New("run not found")
+
+// ErrRunActive is returned by CleanupRun for a run that has not ended yet.
+var ErrRunActive = errors.New("run still active")
 
 // ErrUnavailable wraps failures to reach the engine process at all (it exited, or
 // the connection broke), as opposed to the engine refusing a request.

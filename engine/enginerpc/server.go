@@ -93,6 +93,14 @@ func (s *server) Ping(ctx context.Context, _ *enginepb.PingRequest) (*enginepb.P
 	return &enginepb.PingResponse{}, nil
 }
 
+func (s *server) CleanupRun(ctx context.Context, req *enginepb.CleanupRunRequest) (*enginepb.RunStatus, error) {
+	st, err := s.impl.CleanupRun(ctx, req.GetId(), req.GetAdminUser(), req.GetAdminPassword())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return statusToPB(st), nil
+}
+
 // toStatus turns the Engine's errors into gRPC statuses the Client turns back.
 func toStatus(err error) error {
 	if err == nil {
@@ -113,6 +121,8 @@ func toStatus(err error) error {
 		return st.Err()
 	case errors.Is(err, ErrNotFound):
 		return status.Error(codes.NotFound, err.Error())
+	case errors.Is(err, ErrRunActive):
+		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):

@@ -35,6 +35,12 @@ type Run interface {
 // flight; a forced (non-graceful) stop uses it.
 type Aborter interface{ Abort() }
 
+// Cleaner is implemented by runs whose leftovers can be removed after they
+// ended (CleanupRun): it searches the target for what the run left and deletes it.
+type Cleaner interface {
+	CleanupAgain(ctx context.Context, adminUser, adminPassword string) (enginerpc.Cleanup, error)
+}
+
 // Releaser is implemented by runs holding resources beyond their end (such as their
 // Prometheus series); Release is called when the host forgets the run.
 type Releaser interface{ Release() }
@@ -76,7 +82,8 @@ type entry struct {
 	cancel context.CancelFunc
 	// Guarded by Host.mu.
 	endedAt time.Time
-	abort   string // set when a non-graceful stop gave up waiting
+	abort   string             // set when a non-graceful stop gave up waiting
+	cleaned *enginerpc.Cleanup // set by CleanupRun: what is left after it
 }
 
 var _ enginerpc.Engine = (*Host)(nil)
@@ -356,13 +363,68 @@ func (h *Host) status(e *entry) enginerpc.RunStatus {
 		st.ID = cfg.RunID
 	}
 	h.mu.Lock()
-	abort := e.abort
+	abort, cleaned := e.abort, e.cleaned
 	h.mu.Unlock()
-	if abort != "" && !st.State.Ended() {
+	if abort != "" {
+		// A forced stop that gave up waiting failed the run, even if it ended later.
 		st.State = enginerpc.StateFailed
 		st.Error = abort
 	}
+	if cleaned != nil {
+		st.Cleanup = cleaned
+	}
+	if st.State == enginerpc.StateFinished && cfg.BaseURL != "" && st.Cleanup.LeftRecords() {
+		// Finished, but not clean: say so, so nobody mistakes it for a clean run.
+		// (The embedded target's data goes with it when the run ends.)
+		st.State = enginerpc.StateLeftovers
+	}
 	return st
+}
+
+// CleanupRun implements enginerpc.Engine.
+func (h *Host) CleanupRun(ctx context.Context, id, adminUser, adminPassword string) (enginerpc.RunStatus, error) {
+	e, err := h.lookup(id)
+	if err != nil {
+		return enginerpc.RunStatus{}, err
+	}
+	select {
+	case <-e.run.Done():
+	default:
+		return enginerpc.RunStatus{}, fmt.Errorf("clean up run %q: %w; stop it first (a run cleans up after itself when it ends)", id, enginerpc.ErrRunActive)
+	}
+	c, ok := e.run.(Cleaner)
+	if !ok {
+		return enginerpc.RunStatus{}, fmt.Errorf("clean up run %q: this run cannot clean up after it ended", id)
+	}
+	res, err := c.CleanupAgain(ctx, adminUser, adminPassword)
+	if err != nil {
+		return enginerpc.RunStatus{}, fmt.Errorf("clean up run %q: %w", id, err)
+	}
+	merged := mergeCleanup(h.status(e).Cleanup, res)
+	h.mu.Lock()
+	e.cleaned = &merged
+	h.mu.Unlock()
+	h.log.Info("run cleaned up again", "run", id, "deleted", res.Deleted, "left", res.Left, "verified", res.Verified, "error", res.Error)
+	return h.status(e), nil
+}
+
+// mergeCleanup folds a later cleanup into what the run's status said before.
+func mergeCleanup(prev *enginerpc.Cleanup, later enginerpc.Cleanup) enginerpc.Cleanup {
+	if prev == nil {
+		prev = &enginerpc.Cleanup{}
+	}
+	out := later
+	out.Created = max(prev.Created, later.Deleted+later.Left)
+	out.Deleted = min(prev.Deleted+later.Deleted, out.Created)
+	switch {
+	case later.Verified && later.Left == 0:
+		out.Deleted = out.Created // the search found nothing of the run any more
+	case !later.Verified && later.Left == 0:
+		// The search did not run (e.g. the login failed): what was left still is.
+		out.Left = max(prev.Left-later.Deleted, 0)
+		out.LeftNames = prev.LeftNames
+	}
+	return out
 }
 
 // pruneLocked forgets ended runs beyond KeepEnded or older than KeepFor.

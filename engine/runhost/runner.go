@@ -123,9 +123,60 @@ func (a *runnerRun) Status() enginerpc.RunStatus {
 			Breakers:          breakers(s.Breakers),
 			Degradation:       s.Degradation,
 		},
-		Recent: recent,
-		Error:  s.Err,
+		Recent:  recent,
+		Error:   s.Err,
+		Cleanup: a.cleanup(),
 	}
+}
+
+// maxLeftNames bounds the names of left records a status carries.
+const maxLeftNames = 20
+
+// cleanup is the end-of-run cleanup's result, once the run is over.
+func (a *runnerRun) cleanup() *enginerpc.Cleanup {
+	select {
+	case <-a.r.Done():
+	default:
+		return nil
+	}
+	c := a.r.Summary().Cleanup
+	return &enginerpc.Cleanup{
+		Created:   c.Created,
+		Deleted:   c.Deleted,
+		Left:      c.Left,
+		LeftNames: c.LeftNames[:min(len(c.LeftNames), maxLeftNames)],
+		// Conservative: only a cleanup that ran to the end without an error has
+		// searched the target for the run's prefix and found nothing left.
+		Verified: c.Error == "" && c.Left == 0 && c.Created == c.Deleted,
+		Error:    c.Error,
+	}
+}
+
+// CleanupAgain removes what the run left on its external target, found by the
+// run's sim_<run>_ prefix (runner.CleanupTarget, as `trafficsim cleanup --run`).
+// The embedded target went away with the run, and its data with it.
+func (a *runnerRun) CleanupAgain(ctx context.Context, adminUser, adminPassword string) (enginerpc.Cleanup, error) {
+	base := a.r.Config().BaseURL
+	if base == "" {
+		return enginerpc.Cleanup{Verified: true}, nil
+	}
+	rep, err := runner.CleanupTarget(ctx, runner.CleanupOptions{
+		BaseURL:       base,
+		RunID:         a.r.ID(),
+		AdminUser:     adminUser,
+		AdminPassword: adminPassword,
+		Profile:       a.r.Scenario().API,
+	})
+	out := enginerpc.Cleanup{
+		Deleted:   rep.Deleted,
+		Left:      len(rep.Left),
+		LeftNames: rep.Left[:min(len(rep.Left), maxLeftNames)],
+		Verified:  err == nil, // the prefix search ran and everything it found is gone
+	}
+	if err != nil {
+		out.Error = err.Error()
+	}
+	return out, nil
 }
 
 func breakers(bs []resilience.BreakerStatus) []enginerpc.Breaker {

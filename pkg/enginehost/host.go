@@ -9,6 +9,8 @@ package enginehost
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -28,6 +30,7 @@ import (
 // from the wanted ones is replaced as soon as it has no active runs.
 type Options struct {
 	Path                string // the trafficsim binary
+	SHA256              string // its SHA-256 (hex) recorded when the plugin was built; checked before every launch
 	MetricsAddr         string // where the engine serves /metrics; empty: nowhere
 	RemoteWriteURL      string
 	RemoteWritePassword string
@@ -39,9 +42,29 @@ var ErrTooManyRuns = errors.New("too many concurrent runs")
 // ErrEngineMissing is returned when the engine binary cannot be found or run.
 var ErrEngineMissing = errors.New("engine binary unusable")
 
+// ErrEngineChecksum is returned when the engine binary is not the one the plugin was
+// built with (or no checksum was recorded): it is never started.
+var ErrEngineChecksum = errors.New("engine binary refused")
+
+// EnvEnginePath is the environment variable through which the Grafana operator (not
+// an org admin) may point the plugin at the engine binary, e.g. in grafana.ini:
+// [plugin.trafficsim-simulator-app] engine_path = /opt/trafficsim/trafficsim.
+// The binary must still be the one the plugin was built with (its SHA-256).
+const EnvEnginePath = "GF_PLUGIN_ENGINE_PATH"
+
+// secureConfig makes go-plugin check the binary's SHA-256 before it executes it.
+func secureConfig(opts Options) (*plugin.SecureConfig, error) {
+	sum, err := hex.DecodeString(opts.SHA256)
+	if err != nil || len(sum) != sha256.Size {
+		return nil, fmt.Errorf("%w: this plugin build recorded no valid SHA-256 of its engine (%q), so %s is not started; build the plugin with `go run mage.go build:linux` (or another build target), which records it", ErrEngineChecksum, opts.SHA256, opts.Path)
+	}
+	return &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}, nil
+}
+
 // Host owns the engine process.
 type Host struct {
 	log hclog.Logger
+	org int64 // the Grafana org whose runs this host holds (Pool); others are invisible
 
 	startMu  sync.Mutex // serialises the concurrent-run check with the start
 	launchMu sync.Mutex // one engine launch (or replacement) at a time
@@ -138,14 +161,18 @@ func (h *Host) engine(ctx context.Context) (*engineProc, error) {
 
 func (h *Host) launch(opts Options) (*engineProc, error) {
 	if opts.Path == "" {
-		return nil, fmt.Errorf("%w: no engine path configured; set enginePath in the app settings or put the trafficsim binary beside the plugin executable", ErrEngineMissing)
+		return nil, fmt.Errorf("%w: no engine path; the trafficsim binary ships beside the plugin executable (or the Grafana operator sets %s)", ErrEngineMissing, EnvEnginePath)
 	}
 	fi, err := os.Stat(opts.Path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v; install the trafficsim engine binary there (it ships in the plugin's directory) or set enginePath in the app settings", ErrEngineMissing, err)
+		return nil, fmt.Errorf("%w: %v; reinstall the plugin (the engine ships in its directory) or have the Grafana operator set %s", ErrEngineMissing, err, EnvEnginePath)
 	}
 	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
-		return nil, fmt.Errorf("%w: %s is not an executable file; run chmod 0755 on it or set enginePath to the trafficsim binary", ErrEngineMissing, opts.Path)
+		return nil, fmt.Errorf("%w: %s is not an executable file; run chmod 0755 on it", ErrEngineMissing, opts.Path)
+	}
+	secure, err := secureConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	cmd := exec.Command(opts.Path, "plugin-serve")
 	// An explicit environment: Grafana's own variables (and secrets) stay out of the engine.
@@ -162,7 +189,7 @@ func (h *Host) launch(opts Options) (*engineProc, error) {
 	if opts.RemoteWritePassword != "" {
 		cmd.Env = append(cmd.Env, enginerpc.EnvRemoteWritePassword+"="+opts.RemoteWritePassword)
 	}
-	return h.connect(opts, &plugin.ClientConfig{Cmd: cmd, SkipHostEnv: true})
+	return h.connect(opts, &plugin.ClientConfig{Cmd: cmd, SkipHostEnv: true, SecureConfig: secure})
 }
 
 func (h *Host) connect(opts Options, cfg *plugin.ClientConfig) (*engineProc, error) {
@@ -178,7 +205,10 @@ func (h *Host) connect(opts Options, cfg *plugin.ClientConfig) (*engineProc, err
 	rpc, err := client.Client()
 	if err != nil {
 		client.Kill()
-		return nil, fmt.Errorf("%w: start %s plugin-serve: %v%s; check that enginePath points to a trafficsim engine of the same release as the plugin", ErrEngineMissing, opts.Path, err, stderr.suffix())
+		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
+			return nil, fmt.Errorf("%w: %s is not the engine this plugin was built with: its SHA-256 differs from %s, recorded at build time; it was not started. Reinstall the plugin (dist/ ships both binaries)", ErrEngineChecksum, opts.Path, opts.SHA256)
+		}
+		return nil, fmt.Errorf("%w: start %s plugin-serve: %v%s; check that it is the trafficsim engine of the same release as the plugin", ErrEngineMissing, opts.Path, err, stderr.suffix())
 	}
 	raw, err := rpc.Dispense(enginerpc.PluginName)
 	if err != nil {
@@ -402,8 +432,16 @@ func (h *Host) lostRun(id string) (enginerpc.RunStatus, bool) {
 	return st, ok
 }
 
-// Status reports one run. Reading never starts an engine.
+// Status reports one run of this host's org. Reading never starts an engine.
 func (h *Host) Status(ctx context.Context, id string) (enginerpc.RunStatus, error) {
+	st, err := h.status(ctx, id)
+	if err == nil && st.Config.OrgID != h.org {
+		return enginerpc.RunStatus{}, fmt.Errorf("run %q: %w", id, enginerpc.ErrNotFound)
+	}
+	return st, err
+}
+
+func (h *Host) status(ctx context.Context, id string) (enginerpc.RunStatus, error) {
 	if e := h.current(); e != nil {
 		st, err := e.api.Status(ctx, id)
 		if err == nil {
@@ -426,6 +464,9 @@ func (h *Host) Status(ctx context.Context, id string) (enginerpc.RunStatus, erro
 
 // Stop stops a run. A run lost with its engine is already over: its status is returned.
 func (h *Host) Stop(ctx context.Context, id string, graceful bool) (enginerpc.RunStatus, error) {
+	if _, err := h.Status(ctx, id); err != nil {
+		return enginerpc.RunStatus{}, err // another org's run is not found either
+	}
 	if e := h.current(); e != nil {
 		st, err := e.api.Stop(ctx, id, graceful)
 		if err == nil {
@@ -442,9 +483,14 @@ func (h *Host) Stop(ctx context.Context, id string, graceful bool) (enginerpc.Ru
 	return enginerpc.RunStatus{}, fmt.Errorf("run %q: %w", id, enginerpc.ErrNotFound)
 }
 
-// List reports every remembered run, oldest first: those lost with an earlier engine,
-// then the current engine's.
+// List reports every remembered run of this host's org, oldest first: those lost
+// with an earlier engine, then the current engine's.
 func (h *Host) List(ctx context.Context) ([]enginerpc.RunStatus, error) {
+	runs, err := h.list(ctx)
+	return slices.DeleteFunc(runs, func(st enginerpc.RunStatus) bool { return st.Config.OrgID != h.org }), err
+}
+
+func (h *Host) list(ctx context.Context) ([]enginerpc.RunStatus, error) {
 	var out []enginerpc.RunStatus
 	h.mu.Lock()
 	for _, id := range h.lostIDs {
@@ -458,7 +504,7 @@ func (h *Host) List(ctx context.Context) ([]enginerpc.RunStatus, error) {
 	runs, err := e.api.List(ctx)
 	if err != nil {
 		if err = h.failure(e, err); h.current() == nil {
-			return h.List(ctx) // the engine died: its runs are among the lost now
+			return h.list(ctx) // the engine died: its runs are among the lost now
 		}
 		return nil, err
 	}
@@ -485,6 +531,9 @@ func (h *Host) List(ctx context.Context) ([]enginerpc.RunStatus, error) {
 // Watch calls fn with the run's status every interval until it ends or ctx ends.
 // If the engine dies meanwhile, the run's failed status is the last one sent.
 func (h *Host) Watch(ctx context.Context, id string, interval time.Duration, fn func(enginerpc.RunStatus) error) error {
+	if _, err := h.Status(ctx, id); err != nil {
+		return err // another org's run is not found either
+	}
 	e := h.current()
 	if e == nil {
 		st, err := h.Status(ctx, id)
@@ -510,4 +559,22 @@ func (h *Host) Watch(ctx context.Context, id string, interval time.Duration, fn 
 		return fn(st)
 	}
 	return err
+}
+
+// CleanupRun removes what an ended run of this org left on its target, logging in
+// with the given admin credentials, and returns the run's new status.
+func (h *Host) CleanupRun(ctx context.Context, id, adminUser, adminPassword string) (enginerpc.RunStatus, error) {
+	if _, err := h.Status(ctx, id); err != nil {
+		return enginerpc.RunStatus{}, err
+	}
+	e := h.current()
+	if e == nil {
+		return enginerpc.RunStatus{}, fmt.Errorf("clean up run %q: its engine is gone, and with it what the run knew; remove the data with `trafficsim cleanup --run %s`", id, id)
+	}
+	st, err := e.api.CleanupRun(ctx, id, adminUser, adminPassword)
+	if err != nil {
+		return st, h.failure(e, err)
+	}
+	h.observe(e, st)
+	return st, nil
 }

@@ -26,11 +26,14 @@ import (
 // engineBin is the real `trafficsim` engine, built once: every test here launches it
 // through go-plugin exactly as the plugin does, with runs against its embedded
 // reference target.
-var engineBin string
+var engineBin, engineSum string
 
 func TestMain(m *testing.M) {
 	enginebuild.Main(m, "enginehost-test-", func(dir string) (err error) {
-		engineBin, err = enginebuild.Engine(dir)
+		if engineBin, err = enginebuild.Engine(dir); err != nil {
+			return err
+		}
+		engineSum, err = enginebuild.SHA256(engineBin)
 		return err
 	})
 }
@@ -38,7 +41,7 @@ func TestMain(m *testing.M) {
 func newHost(t *testing.T) *Host {
 	t.Helper()
 	h := New(hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: os.Stderr}))
-	h.Configure(Options{Path: engineBin})
+	h.Configure(Options{Path: engineBin, SHA256: engineSum})
 	t.Cleanup(h.Close)
 	return h
 }
@@ -253,7 +256,7 @@ func TestConcurrencyLimitAndSettingsChange(t *testing.T) {
 	}
 	pid, _ := h.Running()
 	// New settings do not replace an engine with an active run...
-	h.Configure(Options{Path: engineBin, MetricsAddr: "127.0.0.1:0"})
+	h.Configure(Options{Path: engineBin, SHA256: engineSum, MetricsAddr: "127.0.0.1:0"})
 	if v, err := h.Version(ctx); err != nil || v.PID != pid {
 		t.Fatalf("engine replaced under an active run: %+v, %v", v, err)
 	}
@@ -283,7 +286,7 @@ func TestEngineServesMetrics(t *testing.T) {
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	h := newHost(t)
-	h.Configure(Options{Path: engineBin, MetricsAddr: addr})
+	h.Configure(Options{Path: engineBin, SHA256: engineSum, MetricsAddr: addr})
 	run, err := h.Start(ctx, longRun, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -332,11 +335,11 @@ func TestMissingEngineSaysWhatToDo(t *testing.T) {
 	h := New(nil)
 	defer h.Close()
 	_, err := h.Version(context.Background())
-	if !errors.Is(err, ErrEngineMissing) || !strings.Contains(err.Error(), "enginePath") {
+	if !errors.Is(err, ErrEngineMissing) || !strings.Contains(err.Error(), EnvEnginePath) {
 		t.Fatalf("no path: %v", err)
 	}
 	h.Configure(Options{Path: filepath.Join(t.TempDir(), "nope")})
-	if _, err := h.Version(context.Background()); !errors.Is(err, ErrEngineMissing) || !strings.Contains(err.Error(), "enginePath") {
+	if _, err := h.Version(context.Background()); !errors.Is(err, ErrEngineMissing) || !strings.Contains(err.Error(), EnvEnginePath) {
 		t.Fatalf("missing binary: %v", err)
 	}
 }

@@ -26,64 +26,86 @@ var (
 	_ instancemgmt.InstanceDisposer = (*App)(nil)
 )
 
-// sharedHost outlives app instances: Grafana recreates them on every settings
-// change, and runs must survive that.
-var sharedHost = enginehost.New(hclog.New(&hclog.LoggerOptions{
+// engineSHA256 is the SHA-256 (hex) of the engine binary built with this plugin,
+// recorded at build time (the Magefile's build targets set it with -ldflags -X).
+// A build without it refuses to launch any engine.
+var engineSHA256 string
+
+var pluginLog = hclog.New(&hclog.LoggerOptions{
 	Name:       "trafficsim",
 	Level:      hclog.Info,
 	Output:     os.Stderr, // Grafana reads the plugin's hclog JSON from stderr
 	JSONFormat: true,
-}))
+})
 
-// Shutdown stops the engine; pkg/main.go calls it after app.Manage returns.
+// sharedPool outlives app instances: Grafana recreates them on every settings
+// change, and runs must survive that. It holds one engine per org. The engine
+// binary and the totals over all orgs are the Grafana operator's (environment),
+// never an org's settings.
+var sharedPool = enginehost.NewPool(pluginLog,
+	enginehost.Options{Path: EnginePath(os.Getenv), SHA256: engineSHA256},
+	operatorTotals(os.Getenv, pluginLog))
+
+// Shutdown stops the engines; pkg/main.go calls it after app.Manage returns.
 func Shutdown() {
-	sharedHost.Close()
+	sharedPool.Close()
 	goplugin.CleanupClients()
 }
 
-// App is one app instance (one per org and settings version).
+// App is one app instance: one per org (and settings version). Every request says
+// which org it comes from (PluginContext.OrgID); runs are that org's only.
 type App struct {
 	backend.CallResourceHandler
 	settings    Settings
 	settingsErr error // invalid settings: reads work, starting runs does not
-	host        *enginehost.Host
+	pool        *enginehost.Pool
 }
 
 // NewApp is the app.Manage instance factory.
 func NewApp(_ context.Context, s backend.AppInstanceSettings) (instancemgmt.Instance, error) {
-	return NewAppWithHost(s, sharedHost), nil
+	return NewAppWithPool(s, sharedPool), nil
 }
 
-// NewAppWithHost builds an instance on the given engine host (tests use their own).
-func NewAppWithHost(s backend.AppInstanceSettings, host *enginehost.Host) *App {
+// NewAppWithPool builds an instance on the given engine pool (tests use their own).
+func NewAppWithPool(s backend.AppInstanceSettings, pool *enginehost.Pool) *App {
 	settings, err := ParseSettings(s)
-	a := &App{settings: settings, settingsErr: err, host: host}
-	if err == nil {
-		host.Configure(enginehost.Options{
-			Path:                settings.EnginePath,
-			MetricsAddr:         settings.MetricsAddr,
-			RemoteWriteURL:      settings.RemoteWriteURL,
-			RemoteWritePassword: settings.RemoteWritePassword,
-		})
-	} else {
+	a := &App{settings: settings, settingsErr: err, pool: pool}
+	if err != nil {
 		backend.Logger.Error("invalid app settings", "error", err)
 	}
 	a.CallResourceHandler = httpadapter.New(a.routes())
 	return a
 }
 
+// host is the engine host of the org a request comes from, configured with this
+// instance's settings (each org's instance configures its own engine only).
+func (a *App) host(ctx context.Context) *enginehost.Host {
+	return a.hostOf(backend.PluginConfigFromContext(ctx).OrgID)
+}
+
+func (a *App) hostOf(org int64) *enginehost.Host {
+	if a.settingsErr == nil {
+		a.pool.Configure(org, enginehost.Options{
+			MetricsAddr:         a.settings.MetricsAddr,
+			RemoteWriteURL:      a.settings.RemoteWriteURL,
+			RemoteWritePassword: a.settings.RemoteWritePassword,
+		})
+	}
+	return a.pool.Org(org)
+}
+
 // Dispose is called when settings change; the engine and its runs live on in the host.
 func (a *App) Dispose() {}
 
 // CheckHealth starts (or pings) the engine and reports its version.
-func (a *App) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+func (a *App) CheckHealth(ctx context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
 	if a.settingsErr != nil {
 		return &backend.CheckHealthResult{
 			Status:  backend.HealthStatusError,
 			Message: fmt.Sprintf("Invalid app settings: %v. Fix them on the app's configuration page.", a.settingsErr),
 		}, nil
 	}
-	v, err := a.host.Version(ctx)
+	v, err := a.hostOf(req.PluginContext.OrgID).Version(ctx)
 	if err != nil {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: "Engine not available: " + err.Error()}, nil
 	}
@@ -103,5 +125,6 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /runs", a.allow(roleEditor, a.handleStartRun))
 	mux.Handle("GET /runs/{id}", a.allow(roleViewer, a.handleGetRun))
 	mux.Handle("POST /runs/{id}/stop", a.allow(roleEditor, a.handleStopRun))
+	mux.Handle("POST /runs/{id}/cleanup", a.allow(roleEditor, a.handleCleanupRun))
 	return mux
 }

@@ -19,14 +19,27 @@ import (
 const testSecret = "adm1n-s3cret-value"
 
 // engineBin is the real `trafficsim` engine, built once; every test app launches it
-// through go-plugin as the plugin does, and its runs go to the embedded target.
-var engineBin string
+// through go-plugin as the plugin does (checked against engineSum), and its runs
+// go to the embedded target.
+var engineBin, engineSum string
 
 func TestMain(m *testing.M) {
 	enginebuild.Main(m, "plugin-test-", func(dir string) (err error) {
-		engineBin, err = enginebuild.Engine(dir)
+		if engineBin, err = enginebuild.Engine(dir); err != nil {
+			return err
+		}
+		engineSum, err = enginebuild.SHA256(engineBin)
 		return err
 	})
+}
+
+// newPool is an engine pool of the test's own, launching the built engine.
+func newPool(t *testing.T, totals enginehost.Totals) *enginehost.Pool {
+	t.Helper()
+	pool := enginehost.NewPool(hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: os.Stderr}),
+		enginehost.Options{Path: engineBin, SHA256: engineSum}, totals)
+	t.Cleanup(pool.Close)
+	return pool
 }
 
 // smallRun is a POST /runs body for a cheap run that lasts until it is stopped or
@@ -37,31 +50,24 @@ const smallRun = `{"users": 1, "durationSeconds": 60, "delayMinMs": 100, "delayM
 type testApp struct {
 	*App
 	settings backend.AppInstanceSettings
+	org      int64
 }
 
-// newTestApp makes an app with jsonData as its settings, plus enginePath pointing at
-// the built engine when jsonData is an object without one.
+// newTestApp makes an app of org 1 with jsonData as its settings, on its own engine pool.
 func newTestApp(t *testing.T, jsonData string) *testApp {
 	t.Helper()
-	var obj map[string]any
-	if json.Unmarshal([]byte(jsonData), &obj) == nil && obj != nil {
-		if _, ok := obj["enginePath"]; !ok {
-			obj["enginePath"] = engineBin
-		}
-		b, err := json.Marshal(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		jsonData = string(b)
-	}
-	host := enginehost.New(hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: os.Stderr}))
-	t.Cleanup(host.Close)
+	return newOrgApp(t, newPool(t, enginehost.Totals{}), 1, jsonData)
+}
+
+// newOrgApp makes an app instance of org on pool (orgs share a pool, as in Grafana).
+func newOrgApp(t *testing.T, pool *enginehost.Pool, org int64, jsonData string) *testApp {
+	t.Helper()
 	settings := backend.AppInstanceSettings{
 		JSONData:                json.RawMessage(jsonData),
 		DecryptedSecureJSONData: map[string]string{"targetAdminPassword": testSecret, "remoteWritePassword": testSecret},
 		Updated:                 time.Now(),
 	}
-	return &testApp{App: NewAppWithHost(settings, host), settings: settings}
+	return &testApp{App: NewAppWithPool(settings, pool), settings: settings, org: org}
 }
 
 type response struct {
@@ -98,7 +104,7 @@ func user(role string) *backend.User {
 }
 
 func (a *testApp) pluginContext(role string) backend.PluginContext {
-	return backend.PluginContext{OrgID: 1, PluginID: "trafficsim-simulator-app", User: user(role), AppInstanceSettings: &a.settings}
+	return backend.PluginContext{OrgID: a.org, PluginID: "trafficsim-simulator-app", User: user(role), AppInstanceSettings: &a.settings}
 }
 
 // call sends a resource request through the SDK's CallResource path, as Grafana does.

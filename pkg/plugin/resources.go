@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
 	"github.com/trafficsim/trafficsim/pkg/enginehost"
@@ -87,6 +90,31 @@ type RunStatus struct {
 	Stats     RunStats       `json:"stats"`
 	Recent    []RequestEvent `json:"recent"`
 	Error     string         `json:"error"`
+	// What the cleanup of the run's simulation data did; null until it ran.
+	Cleanup *CleanupJSON `json:"cleanup"`
+}
+
+// CleanupJSON is a run's cleanup result. Left > 0 (or an unverified cleanup that
+// created more than it deleted) puts the run in the "leftovers" state; POST
+// /runs/{id}/cleanup tries again.
+type CleanupJSON struct {
+	Created   int      `json:"created"`
+	Deleted   int      `json:"deleted"`
+	Left      int      `json:"left"`
+	LeftNames []string `json:"leftNames"`
+	Verified  bool     `json:"verified"`
+	Error     string   `json:"error"`
+}
+
+func toCleanupJSON(c *enginerpc.Cleanup) *CleanupJSON {
+	if c == nil {
+		return nil
+	}
+	names := c.LeftNames
+	if names == nil {
+		names = []string{}
+	}
+	return &CleanupJSON{Created: c.Created, Deleted: c.Deleted, Left: c.Left, LeftNames: names, Verified: c.Verified, Error: engineWords.Replace(c.Error)}
 }
 
 // defaultRunConfig pre-fills the form and any field a POST /runs leaves out.
@@ -170,8 +198,9 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 			Breakers:          breakers,
 			Degradation:       st.Stats.Degradation,
 		},
-		Recent: recent,
-		Error:  st.Error,
+		Recent:  recent,
+		Error:   st.Error,
+		Cleanup: toCleanupJSON(st.Cleanup),
 	}
 }
 
@@ -194,7 +223,7 @@ type weightedJSON struct {
 }
 
 func (a *App) handleScenarios(w http.ResponseWriter, r *http.Request) {
-	list, err := a.host.Scenarios(r.Context())
+	list, err := a.host(r.Context()).Scenarios(r.Context())
 	if err != nil {
 		writeEngineError(w, err)
 		return
@@ -231,7 +260,7 @@ func (a *App) handleLimits(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (a *App) handleListRuns(w http.ResponseWriter, r *http.Request) {
-	runs, err := a.host.List(r.Context())
+	runs, err := a.host(r.Context()).List(r.Context())
 	if err != nil {
 		writeEngineError(w, err)
 		return
@@ -244,7 +273,7 @@ func (a *App) handleListRuns(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) handleGetRun(w http.ResponseWriter, r *http.Request) {
-	st, err := a.host.Status(r.Context(), r.PathValue("id"))
+	st, err := a.host(r.Context()).Status(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeEngineError(w, err)
 		return
@@ -256,12 +285,12 @@ func (a *App) handleStopRun(w http.ResponseWriter, r *http.Request) {
 	req := struct {
 		Graceful *bool `json:"graceful"`
 	}{}
-	if err := decodeBody(r.Body, &req); err != nil {
-		writeFieldError(w, err)
+	if err := decodeBody(r.Body, &req, true); err != nil {
+		writeBodyError(w, err)
 		return
 	}
 	graceful := req.Graceful == nil || *req.Graceful
-	st, err := a.host.Stop(r.Context(), r.PathValue("id"), graceful)
+	st, err := a.host(r.Context()).Stop(r.Context(), r.PathValue("id"), graceful)
 	if err != nil {
 		writeEngineError(w, err)
 		return
@@ -275,8 +304,8 @@ func (a *App) handleStartRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg := a.defaultRunConfig()
-	if err := decodeBody(r.Body, &cfg); err != nil {
-		writeFieldError(w, err)
+	if err := decodeBody(r.Body, &cfg, false); err != nil {
+		writeBodyError(w, err)
 		return
 	}
 	rc, status, ferr := a.validate(r, cfg)
@@ -284,12 +313,47 @@ func (a *App) handleStartRun(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, ferr.Field, ferr.Message)
 		return
 	}
-	st, err := a.host.Start(r.Context(), rc, a.settings.MaxConcurrentRuns)
+	st, err := a.pool.Start(r.Context(), backend.PluginConfigFromContext(r.Context()).OrgID, rc, a.settings.MaxConcurrentRuns)
 	if err != nil {
 		writeEngineError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, toRunStatus(st))
+}
+
+// handleCleanupRun removes what an ended run left on its target, through the
+// engine, logging in with this org's current targetAdminPassword (an Admin who
+// fixed a wrong password can then clean up). The run's target must still be in
+// the org's allowlist.
+func (a *App) handleCleanupRun(w http.ResponseWriter, r *http.Request) {
+	if err := decodeBody(r.Body, &struct{}{}, true); err != nil {
+		writeBodyError(w, err)
+		return
+	}
+	if a.settingsErr != nil {
+		writeError(w, http.StatusInternalServerError, "", fmt.Sprintf("the app settings are invalid (%v); an Admin must fix them on the app's configuration page", a.settingsErr))
+		return
+	}
+	host := a.host(r.Context())
+	id := r.PathValue("id")
+	st, err := host.Status(r.Context(), id)
+	if err != nil {
+		writeEngineError(w, err)
+		return
+	}
+	if st.Config.BaseURL != "" {
+		t, err := parseTarget(st.Config.BaseURL)
+		if err != nil || !a.settings.allow.allows(t) {
+			writeError(w, http.StatusForbidden, "", fmt.Sprintf("the run's target %s is no longer in the app's allowedTargets; an Admin can add it back to clean up, or remove the data with `trafficsim cleanup --run %s`", st.Config.BaseURL, id))
+			return
+		}
+	}
+	st, err = host.CleanupRun(r.Context(), id, "", a.settings.TargetAdminPassword)
+	if err != nil {
+		writeEngineError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toRunStatus(st))
 }
 
 // validate checks a run config against the API's rules and the admin's limits; the
@@ -346,7 +410,7 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 	if ferr := a.loadModel(c, &cfg); ferr != nil {
 		return enginerpc.RunConfig{}, http.StatusBadRequest, ferr
 	}
-	scenarios, err := a.host.Scenarios(r.Context())
+	scenarios, err := a.host(r.Context()).Scenarios(r.Context())
 	if err != nil {
 		return enginerpc.RunConfig{}, http.StatusServiceUnavailable, &enginerpc.FieldError{Message: err.Error()}
 	}
@@ -430,6 +494,7 @@ var engineFields = map[string]string{
 var engineWords = strings.NewReplacer(
 	"--rate-stages", "rateStages", "--rate", "rate", "--ramp-up", "rampUpSeconds", "--stages", "stages",
 	"--max-vus", "maxVus", "--max-rps", "maxRps", "--users", "users", "--duration", "durationSeconds",
+	"--admin-user and --admin-password", "the app's targetAdminPassword setting",
 )
 
 func writeEngineError(w http.ResponseWriter, err error) {
@@ -443,30 +508,71 @@ func writeEngineError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusBadRequest, field, engineWords.Replace(fe.Message))
 	case errors.Is(err, enginerpc.ErrNotFound):
 		writeError(w, http.StatusNotFound, "", "no such run (runs are forgotten some time after they end)")
-	case errors.Is(err, enginehost.ErrTooManyRuns):
+	case errors.Is(err, enginehost.ErrTooManyRuns), errors.Is(err, enginehost.ErrTooManyUsers):
 		writeError(w, http.StatusConflict, "", err.Error())
-	case errors.Is(err, enginehost.ErrEngineMissing):
+	case errors.Is(err, enginerpc.ErrRunActive):
+		writeError(w, http.StatusConflict, "", err.Error())
+	case errors.Is(err, enginehost.ErrEngineMissing), errors.Is(err, enginehost.ErrEngineChecksum):
 		writeError(w, http.StatusServiceUnavailable, "", err.Error())
 	default:
 		writeError(w, http.StatusBadGateway, "", "engine: "+err.Error())
 	}
 }
 
-// decodeBody reads an optional JSON object, refusing unknown fields.
-func decodeBody(body io.Reader, v any) error {
-	if body == nil {
-		return nil
+// maxBody is the largest request body the resources read.
+const maxBody = 1 << 20
+
+// Body errors, each with its status.
+var (
+	errBodyTooLarge  = fmt.Errorf("the request body is larger than the limit of %d bytes (1 MiB)", maxBody)
+	errBodyEmpty     = errors.New("the request body is empty; send one JSON object")
+	errBodyTrailing  = errors.New("the request body has data after its JSON object; send exactly one JSON object")
+	errBodyNotObject = errors.New("the request body must be one JSON object ({...})")
+)
+
+// decodeBody reads a body of exactly one JSON object (at most maxBody bytes),
+// refusing unknown fields. optional: an empty body is allowed (v keeps its values).
+func decodeBody(body io.Reader, v any, optional bool) error {
+	var raw []byte
+	if body != nil {
+		var err error
+		if raw, err = io.ReadAll(io.LimitReader(body, maxBody+1)); err != nil {
+			return fmt.Errorf("read the request body: %w", err)
+		}
 	}
-	dec := json.NewDecoder(io.LimitReader(body, 1<<20))
+	if len(raw) > maxBody {
+		return errBodyTooLarge
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		if optional {
+			return nil
+		}
+		return errBodyEmpty
+	}
+	if bytes.TrimSpace(raw)[0] != '{' {
+		return errBodyNotObject
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+	if err := dec.Decode(v); err != nil {
 		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errBodyTrailing
 	}
 	return nil
 }
 
-// writeFieldError reports a body that does not decode, naming the field when it can.
-func writeFieldError(w http.ResponseWriter, err error) {
+// writeBodyError reports a body that does not decode, naming the field when it can.
+func writeBodyError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, "", err.Error())
+		return
+	case errors.Is(err, errBodyEmpty), errors.Is(err, errBodyTrailing), errors.Is(err, errBodyNotObject):
+		writeError(w, http.StatusBadRequest, "", err.Error())
+		return
+	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		writeError(w, http.StatusBadRequest, te.Field, fmt.Sprintf("must be a %s, not a JSON %s", te.Type, te.Value))

@@ -12,6 +12,9 @@ import (
 	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/trafficsim/trafficsim/pkg/enginehost"
 )
 
 // Setting defaults (documented in docs/plugin.md).
@@ -27,7 +30,6 @@ type Settings struct {
 	MaxConcurrentRuns int
 	MetricsAddr       string
 	RemoteWriteURL    string
-	EnginePath        string // resolved: the default when not set
 
 	// From secureJsonData: used, never returned by any resource.
 	TargetAdminPassword string
@@ -42,7 +44,9 @@ type jsonData struct {
 	MaxConcurrentRuns json.RawMessage `json:"maxConcurrentRuns"`
 	MetricsAddr       string          `json:"metricsAddr"`
 	RemoteWriteURL    string          `json:"remoteWriteUrl"`
-	EnginePath        string          `json:"enginePath"`
+	// EnginePath is refused: settings never name an executable (an org Admin could
+	// run any file as the Grafana user). The engine ships beside the plugin.
+	EnginePath json.RawMessage `json:"enginePath"`
 }
 
 // ParseSettings reads the app settings; errors name the setting and the fix.
@@ -56,12 +60,14 @@ func ParseSettings(s backend.AppInstanceSettings) (Settings, error) {
 	out := Settings{
 		MetricsAddr:         strings.TrimSpace(jd.MetricsAddr),
 		RemoteWriteURL:      strings.TrimSpace(jd.RemoteWriteURL),
-		EnginePath:          strings.TrimSpace(jd.EnginePath),
 		TargetAdminPassword: s.DecryptedSecureJSONData["targetAdminPassword"],
 		RemoteWritePassword: s.DecryptedSecureJSONData["remoteWritePassword"],
 	}
 	var errs []error
 	var err error
+	if p := strings.TrimSpace(string(jd.EnginePath)); p != "" && p != "null" && p != `""` {
+		errs = append(errs, fmt.Errorf("enginePath: the app settings no longer choose the engine binary (an org Admin could make Grafana run any file); remove enginePath — the engine ships beside the plugin, and only the Grafana operator may move it (%s)", enginehost.EnvEnginePath))
+	}
 	if out.AllowedTargets, err = parseTargetList(jd.AllowedTargets); err != nil {
 		errs = append(errs, err)
 	}
@@ -88,9 +94,6 @@ func ParseSettings(s backend.AppInstanceSettings) (Settings, error) {
 		if _, err := parseTarget(out.RemoteWriteURL); err != nil {
 			errs = append(errs, fmt.Errorf("remoteWriteUrl: %w", err))
 		}
-	}
-	if out.EnginePath == "" {
-		out.EnginePath = defaultEnginePath()
 	}
 	return out, errors.Join(errs...)
 }
@@ -140,11 +143,43 @@ func engineBinaryName() string {
 	return name
 }
 
-// defaultEnginePath is the engine binary beside the plugin executable.
-func defaultEnginePath() string {
+// EnginePath is the engine binary: the Grafana operator's GF_PLUGIN_ENGINE_PATH
+// (grafana.ini: [plugin.trafficsim-simulator-app] engine_path), else the binary
+// beside the plugin executable, where the plugin archive ships it.
+func EnginePath(getenv func(string) string) string {
+	if p := strings.TrimSpace(getenv(enginehost.EnvEnginePath)); p != "" {
+		return p
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return engineBinaryName()
 	}
 	return filepath.Join(filepath.Dir(exe), engineBinaryName())
+}
+
+// Operator limits over all orgs (grafana.ini: [plugin.trafficsim-simulator-app]
+// max_total_runs, max_total_users), with their defaults (docs/plugin.md).
+const (
+	envMaxTotalRuns      = "GF_PLUGIN_MAX_TOTAL_RUNS"
+	envMaxTotalUsers     = "GF_PLUGIN_MAX_TOTAL_USERS"
+	defaultMaxTotalRuns  = 8
+	defaultMaxTotalUsers = 5000
+)
+
+// operatorTotals reads the limits over all orgs; a bad value is logged and the
+// default used (the plugin must still start).
+func operatorTotals(getenv func(string) string, log hclog.Logger) enginehost.Totals {
+	read := func(name string, def int) int {
+		raw := strings.TrimSpace(getenv(name))
+		if raw == "" {
+			return def
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			log.Error("ignoring an invalid operator limit; using the default", "variable", name, "value", raw, "default", def, "fix", "a whole number ≥ 1")
+			return def
+		}
+		return n
+	}
+	return enginehost.Totals{MaxRuns: read(envMaxTotalRuns, defaultMaxTotalRuns), MaxUsers: read(envMaxTotalUsers, defaultMaxTotalUsers)}
 }

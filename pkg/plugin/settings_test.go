@@ -12,22 +12,23 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/trafficsim/trafficsim/pkg/enginehost"
+	"github.com/trafficsim/trafficsim/pkg/internal/enginebuild"
 )
 
 func TestParseSettings(t *testing.T) {
 	s, err := ParseSettings(backend.AppInstanceSettings{
-		JSONData:                json.RawMessage(`{"allowedTargets":["http://a:1/x"," "],"maxUsers":5,"maxConcurrentRuns":"4","metricsAddr":"127.0.0.1:9464","remoteWriteUrl":"http://prom:9090/api/v1/write","enginePath":"/opt/trafficsim"}`),
+		JSONData:                json.RawMessage(`{"allowedTargets":["http://a:1/x"," "],"maxUsers":5,"maxConcurrentRuns":"4","metricsAddr":"127.0.0.1:9464","remoteWriteUrl":"http://prom:9090/api/v1/write"}`),
 		DecryptedSecureJSONData: map[string]string{"targetAdminPassword": "p1", "remoteWritePassword": "p2"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(s.AllowedTargets) != 1 || s.MaxUsers != 5 || s.MaxConcurrentRuns != 4 || s.MetricsAddr != "127.0.0.1:9464" ||
-		s.EnginePath != "/opt/trafficsim" || s.TargetAdminPassword != "p1" || s.RemoteWritePassword != "p2" {
+		s.TargetAdminPassword != "p1" || s.RemoteWritePassword != "p2" {
 		t.Fatalf("settings = %+v", s)
 	}
 	def, err := ParseSettings(backend.AppInstanceSettings{})
-	if err != nil || def.MaxUsers != defaultMaxUsers || def.MaxConcurrentRuns != defaultMaxConcurrentRuns || filepath.Base(def.EnginePath) != engineBinaryName() {
+	if err != nil || def.MaxUsers != defaultMaxUsers || def.MaxConcurrentRuns != defaultMaxConcurrentRuns {
 		t.Fatalf("defaults = %+v, %v", def, err)
 	}
 	for body, field := range map[string]string{
@@ -39,6 +40,8 @@ func TestParseSettings(t *testing.T) {
 		`{"metricsAddr": "9464"}`:          "metricsAddr",
 		`{"remoteWriteUrl": "prom/write"}`: "remoteWriteUrl",
 		`[1,2]`:                            "jsonData",
+		`{"enginePath": "/bin/sh"}`:        "enginePath",
+		`{"enginePath": 1}`:                "enginePath",
 	} {
 		_, err := ParseSettings(backend.AppInstanceSettings{JSONData: json.RawMessage(body)})
 		if err == nil || !strings.Contains(err.Error(), field) {
@@ -70,6 +73,22 @@ func TestHealthReportsEngineVersion(t *testing.T) {
 	}
 }
 
+func TestEnginePathComesFromTheOperatorOnly(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	if got := EnginePath(getenv); filepath.Base(got) != engineBinaryName() {
+		t.Fatalf("default engine path = %q, want %s beside the plugin", got, engineBinaryName())
+	}
+	env[enginehost.EnvEnginePath] = " /opt/trafficsim/trafficsim "
+	if got := EnginePath(getenv); got != "/opt/trafficsim/trafficsim" {
+		t.Fatalf("operator engine path = %q", got)
+	}
+	env = map[string]string{envMaxTotalRuns: "3", envMaxTotalUsers: "many"}
+	if got := operatorTotals(getenv, hclog.NewNullLogger()); got != (enginehost.Totals{MaxRuns: 3, MaxUsers: defaultMaxTotalUsers}) {
+		t.Fatalf("operator totals = %+v", got)
+	}
+}
+
 func TestHealthExplainsAMissingOrBrokenEngine(t *testing.T) {
 	dir := t.TempDir()
 	notExec := filepath.Join(dir, "trafficsim")
@@ -80,18 +99,23 @@ func TestHealthExplainsAMissingOrBrokenEngine(t *testing.T) {
 	if err := os.WriteFile(broken, []byte("#!/bin/sh\necho 'this is not an engine' >&2\nexit 3\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for path, want := range map[string]string{
-		filepath.Join(dir, "missing"): "enginePath",
-		notExec:                       "chmod",
-		broken:                        "this is not an engine",
+	brokenSum, err := enginebuild.SHA256(broken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, sum, want string }{
+		{filepath.Join(dir, "missing"), engineSum, "GF_PLUGIN_ENGINE_PATH"},
+		{notExec, engineSum, "chmod"},
+		{broken, brokenSum, "this is not an engine"},      // the right checksum, but not an engine
+		{broken, engineSum, "not the engine this plugin"}, // refused before it runs
+		{engineBin, "", "recorded no valid SHA-256"},
 	} {
-		host := enginehost.New(hclog.NewNullLogger())
-		t.Cleanup(host.Close)
-		settings := backend.AppInstanceSettings{JSONData: json.RawMessage(`{"enginePath": "` + path + `"}`)}
-		a := NewAppWithHost(settings, host)
+		pool := enginehost.NewPool(hclog.NewNullLogger(), enginehost.Options{Path: c.path, SHA256: c.sum}, enginehost.Totals{})
+		t.Cleanup(pool.Close)
+		a := NewAppWithPool(backend.AppInstanceSettings{}, pool)
 		h, err := a.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
-		if err != nil || h.Status != backend.HealthStatusError || !strings.Contains(h.Message, want) {
-			t.Errorf("engine %s: health = %+v, %v; want an error mentioning %q", path, h, err, want)
+		if err != nil || h.Status != backend.HealthStatusError || !strings.Contains(h.Message, c.want) {
+			t.Errorf("engine %s: health = %+v, %v; want an error mentioning %q", c.path, h, err, c.want)
 		}
 	}
 }

@@ -34,7 +34,7 @@ func (a *App) SubscribeStream(ctx context.Context, req *backend.SubscribeStreamR
 	if !ok {
 		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusNotFound}, nil
 	}
-	st, err := a.host.Status(ctx, id)
+	st, err := a.hostOf(req.PluginContext.OrgID).Status(ctx, id)
 	if errors.Is(err, enginerpc.ErrNotFound) {
 		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusNotFound}, nil
 	}
@@ -55,7 +55,7 @@ func (a *App) RunStream(ctx context.Context, req *backend.RunStreamRequest, send
 	if !ok {
 		return fmt.Errorf("unknown stream %q; streams are runs/{id}", req.Path)
 	}
-	err := a.host.Watch(ctx, id, streamInterval, func(st enginerpc.RunStatus) error {
+	err := a.hostOf(req.PluginContext.OrgID).Watch(ctx, id, streamInterval, func(st enginerpc.RunStatus) error {
 		b, err := json.Marshal(toRunStatus(st))
 		if err != nil {
 			return err

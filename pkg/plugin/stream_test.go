@@ -78,7 +78,7 @@ func TestRunStreamPushesUntilTheRunEnds(t *testing.T) {
 	p.each = func(st RunStatus) {
 		if st.Stats.Requests > 0 {
 			// Stop the run from outside; the stream must deliver its final status and end.
-			once.Do(func() { go func() { _, _ = a.host.Stop(context.Background(), run.ID, true) }() })
+			once.Do(func() { go func() { _, _ = a.hostOf(a.org).Stop(context.Background(), run.ID, true) }() })
 		}
 	}
 	start := time.Now()

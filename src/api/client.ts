@@ -59,6 +59,14 @@ export function stopRun(id: string, graceful = true): Promise<RunStatus> {
   });
 }
 
+/**
+ * cleanupRun removes what an ended run left on its target, through the engine, with the
+ * app's current targetAdminPassword (Editors and Admins).
+ */
+export function cleanupRun(id: string): Promise<RunStatus> {
+  return call<RunStatus>('Cleaning up the run', 'POST', `${RESOURCES_URL}/runs/${encodeURIComponent(id)}/cleanup`, {});
+}
+
 /** The app's settings as Grafana's HTTP API reports them: secrets only as configured flags. */
 export interface PluginSettings {
   enabled: boolean;

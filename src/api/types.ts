@@ -50,7 +50,22 @@ export const RUN_FIELDS: RunField[] = [
   'maxRps',
 ];
 
-export type RunState = 'starting' | 'running' | 'stopping' | 'finished' | 'failed';
+/** leftovers: the run ended but its cleanup left simulation records on the target (see cleanup). */
+export type RunState = 'starting' | 'running' | 'stopping' | 'finished' | 'failed' | 'leftovers';
+
+/** What the cleanup of a run's simulation data did (null until it ran). */
+export interface CleanupResult {
+  created: number;
+  deleted: number;
+  /** Records still on the target. */
+  left: number;
+  /** Their names (at most 20). */
+  leftNames: string[];
+  /** A search of the target confirmed nothing of the run is left. */
+  verified: boolean;
+  /** Why records were left, or why the cleanup did not run. */
+  error: string;
+}
 
 export interface RunStats {
   activeUsers: number;
@@ -105,6 +120,7 @@ export interface RunStatus {
   /** Up to 20 requests, newest last. */
   recent: RequestEvent[] | null;
   error: string;
+  cleanup?: CleanupResult | null;
 }
 
 /** A weighted entry of a scenario's archetype or request-group mix. */
@@ -145,7 +161,6 @@ export interface AppSettings {
   maxConcurrentRuns?: number | string;
   metricsAddr?: string;
   remoteWriteUrl?: string;
-  enginePath?: string;
 }
 
 /** secureJsonData keys: written, never read back. */

@@ -22,6 +22,9 @@ export const testIds = {
     dashboard: (id: string) => `trafficsim-run-dashboard-${id}`,
     live: (id: string) => `trafficsim-run-live-${id}`,
     resilience: (id: string) => `trafficsim-run-resilience-${id}`,
+    leftovers: (id: string) => `trafficsim-run-leftovers-${id}`,
+    cleanup: (id: string) => `trafficsim-run-cleanup-${id}`,
+    cleanupError: (id: string) => `trafficsim-run-cleanup-error-${id}`,
   },
   scenarios: {
     card: (name: string) => `trafficsim-scenario-${name}`,
@@ -33,7 +36,6 @@ export const testIds = {
     maxConcurrentRuns: 'trafficsim-config-max-concurrent-runs',
     metricsAddr: 'trafficsim-config-metrics-addr',
     remoteWriteUrl: 'trafficsim-config-remote-write-url',
-    enginePath: 'trafficsim-config-engine-path',
     targetAdminPassword: 'trafficsim-config-target-admin-password',
     remoteWritePassword: 'trafficsim-config-remote-write-password',
     save: 'trafficsim-config-save',

@@ -24,8 +24,10 @@ const stateRank: Record<RunStatus['state'], number> = {
   starting: 0,
   running: 1,
   stopping: 2,
-  finished: 3,
-  failed: 3,
+  // A cleanup after the run (Clean up) turns leftovers into finished, never back.
+  leftovers: 3,
+  finished: 4,
+  failed: 4,
 };
 
 /**
@@ -38,6 +40,9 @@ export function fresher(a: RunStatus, b: RunStatus): RunStatus {
   const rb = stateRank[b.state] ?? 0;
   if (ra !== rb) {
     return rb > ra ? b : a;
+  }
+  if (a.cleanup && b.cleanup && a.cleanup.left !== b.cleanup.left) {
+    return b.cleanup.left < a.cleanup.left ? b : a; // a later cleanup only removes records
   }
   if (b.stats.elapsedSeconds !== a.stats.elapsedSeconds) {
     return b.stats.elapsedSeconds > a.stats.elapsedSeconds ? b : a;

@@ -263,6 +263,55 @@ describe('Simulations page', () => {
       expect(screen.queryByTestId(testIds.runs.stop('run1'))).not.toBeInTheDocument();
     });
 
+    it("shows a run's leftovers and cleans them up", async () => {
+      const leftovers = runFixture({
+        id: 'run1',
+        state: 'leftovers',
+        endedAt: '2026-11-23T03:01:05Z',
+        cleanup: {
+          created: 3,
+          deleted: 0,
+          left: 3,
+          leftNames: ['sim_run1_u0_1', 'sim_run1_u1_1', 'sim_run1_u2_1'],
+          verified: false,
+          error: 'log in as admin "admin" for the cleanup: answered 401',
+        },
+      });
+      const b = backend([leftovers]).on('POST', `${R}/runs/run1/cleanup`, {
+        status: 200,
+        data: {
+          ...leftovers,
+          state: 'finished',
+          cleanup: { ...leftovers.cleanup, deleted: 3, left: 0, leftNames: [], verified: true, error: '' },
+        },
+      });
+      const user = userEvent.setup();
+      renderPage();
+      const note = await screen.findByTestId(testIds.runs.leftovers('run1'));
+      expect(note).toHaveTextContent('3 simulation records left on the target');
+      expect(note).toHaveTextContent('deleted 0 of 3');
+      expect(note).toHaveTextContent('answered 401');
+      expect(note).toHaveTextContent('sim_run1_u2_1');
+      await user.click(screen.getByTestId(testIds.runs.cleanup('run1')));
+      await waitFor(() => expect(screen.getByTestId(testIds.runs.state('run1'))).toHaveTextContent('finished'));
+      expect(b.callsTo('POST', `${R}/runs/run1/cleanup`)).toHaveLength(1);
+      expect(screen.queryByTestId(testIds.runs.leftovers('run1'))).not.toBeInTheDocument();
+    });
+
+    it('offers Clean up to Editors only', async () => {
+      signInAs(OrgRole.Viewer);
+      backend([
+        runFixture({
+          id: 'run1',
+          state: 'leftovers',
+          endedAt: '2026-11-23T03:01:05Z',
+          cleanup: { created: 1, deleted: 0, left: 1, leftNames: [], verified: false, error: 'timeout' },
+        }),
+      ]);
+      renderPage();
+      expectDisabled(await screen.findByTestId(testIds.runs.cleanup('run1')));
+    });
+
     it('shows a failed stop readably', async () => {
       backend([runFixture({ id: 'run1' })]).on('POST', `${R}/runs/run1/stop`, {
         status: 404,

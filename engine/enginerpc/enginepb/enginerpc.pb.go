@@ -41,12 +41,14 @@ type RunConfig struct {
 	AdminPassword   string                 `protobuf:"bytes,12,opt,name=admin_password,json=adminPassword,proto3" json:"admin_password,omitempty"` // never echoed back in RunStatus
 	Cleanup         bool                   `protobuf:"varint,13,opt,name=cleanup,proto3" json:"cleanup,omitempty"`
 	// The load model (docs/load-models.md). None set: users VUs from the start.
-	RampUpMs      int64    `protobuf:"varint,14,opt,name=ramp_up_ms,json=rampUpMs,proto3" json:"ramp_up_ms,omitempty"`    // closed model: VUs start spread over it
-	Stages        []*Stage `protobuf:"bytes,15,rep,name=stages,proto3" json:"stages,omitempty"`                           // closed model: VU targets over time
-	Rate          float64  `protobuf:"fixed64,16,opt,name=rate,proto3" json:"rate,omitempty"`                             // open model: arrivals per second
-	RateStages    []*Stage `protobuf:"bytes,17,rep,name=rate_stages,json=rateStages,proto3" json:"rate_stages,omitempty"` // open model: arrival-rate targets over time
-	MaxVus        int64    `protobuf:"varint,18,opt,name=max_vus,json=maxVus,proto3" json:"max_vus,omitempty"`            // open model: the VU pool (0: users)
-	MaxRps        float64  `protobuf:"fixed64,19,opt,name=max_rps,json=maxRps,proto3" json:"max_rps,omitempty"`           // cap on the run's requests per second (0: none)
+	RampUpMs   int64    `protobuf:"varint,14,opt,name=ramp_up_ms,json=rampUpMs,proto3" json:"ramp_up_ms,omitempty"`    // closed model: VUs start spread over it
+	Stages     []*Stage `protobuf:"bytes,15,rep,name=stages,proto3" json:"stages,omitempty"`                           // closed model: VU targets over time
+	Rate       float64  `protobuf:"fixed64,16,opt,name=rate,proto3" json:"rate,omitempty"`                             // open model: arrivals per second
+	RateStages []*Stage `protobuf:"bytes,17,rep,name=rate_stages,json=rateStages,proto3" json:"rate_stages,omitempty"` // open model: arrival-rate targets over time
+	MaxVus     int64    `protobuf:"varint,18,opt,name=max_vus,json=maxVus,proto3" json:"max_vus,omitempty"`            // open model: the VU pool (0: users)
+	MaxRps     float64  `protobuf:"fixed64,19,opt,name=max_rps,json=maxRps,proto3" json:"max_rps,omitempty"`           // cap on the run's requests per second (0: none)
+	// The Grafana org that started the run (PluginContext.OrgID); 0: none (CLI).
+	OrgId         int64 `protobuf:"varint,40,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -210,6 +212,13 @@ func (x *RunConfig) GetMaxVus() int64 {
 func (x *RunConfig) GetMaxRps() float64 {
 	if x != nil {
 		return x.MaxRps
+	}
+	return 0
+}
+
+func (x *RunConfig) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
 	}
 	return 0
 }
@@ -604,8 +613,10 @@ type RunStatus struct {
 	Stats           *RunStats              `protobuf:"bytes,6,opt,name=stats,proto3" json:"stats,omitempty"`
 	Recent          []*RequestEvent        `protobuf:"bytes,7,rep,name=recent,proto3" json:"recent,omitempty"` // newest last
 	Error           string                 `protobuf:"bytes,8,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// What the cleanup of the run's simulation data did; unset until it ran.
+	Cleanup       *CleanupReport `protobuf:"bytes,40,opt,name=cleanup,proto3" json:"cleanup,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RunStatus) Reset() {
@@ -694,6 +705,158 @@ func (x *RunStatus) GetError() string {
 	return ""
 }
 
+func (x *RunStatus) GetCleanup() *CleanupReport {
+	if x != nil {
+		return x.Cleanup
+	}
+	return nil
+}
+
+// CleanupReport is the end-of-run cleanup's result (and that of CleanupRun after it).
+type CleanupReport struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Created       int64                  `protobuf:"varint,1,opt,name=created,proto3" json:"created,omitempty"`                     // records the run created
+	Deleted       int64                  `protobuf:"varint,2,opt,name=deleted,proto3" json:"deleted,omitempty"`                     // of those, deleted again
+	Left          int64                  `protobuf:"varint,3,opt,name=left,proto3" json:"left,omitempty"`                           // still on the target
+	LeftNames     []string               `protobuf:"bytes,4,rep,name=left_names,json=leftNames,proto3" json:"left_names,omitempty"` // their names (bounded)
+	Verified      bool                   `protobuf:"varint,5,opt,name=verified,proto3" json:"verified,omitempty"`                   // a search of the target confirmed nothing of the run is left
+	Error         string                 `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`                          // why records were left (or the cleanup did not run)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CleanupReport) Reset() {
+	*x = CleanupReport{}
+	mi := &file_enginerpc_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CleanupReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CleanupReport) ProtoMessage() {}
+
+func (x *CleanupReport) ProtoReflect() protoreflect.Message {
+	mi := &file_enginerpc_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CleanupReport.ProtoReflect.Descriptor instead.
+func (*CleanupReport) Descriptor() ([]byte, []int) {
+	return file_enginerpc_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CleanupReport) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *CleanupReport) GetDeleted() int64 {
+	if x != nil {
+		return x.Deleted
+	}
+	return 0
+}
+
+func (x *CleanupReport) GetLeft() int64 {
+	if x != nil {
+		return x.Left
+	}
+	return 0
+}
+
+func (x *CleanupReport) GetLeftNames() []string {
+	if x != nil {
+		return x.LeftNames
+	}
+	return nil
+}
+
+func (x *CleanupReport) GetVerified() bool {
+	if x != nil {
+		return x.Verified
+	}
+	return false
+}
+
+func (x *CleanupReport) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+type CleanupRunRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	AdminUser     string                 `protobuf:"bytes,2,opt,name=admin_user,json=adminUser,proto3" json:"admin_user,omitempty"`             // empty: admin
+	AdminPassword string                 `protobuf:"bytes,3,opt,name=admin_password,json=adminPassword,proto3" json:"admin_password,omitempty"` // the target's admin password; never echoed back
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CleanupRunRequest) Reset() {
+	*x = CleanupRunRequest{}
+	mi := &file_enginerpc_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CleanupRunRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CleanupRunRequest) ProtoMessage() {}
+
+func (x *CleanupRunRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_enginerpc_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CleanupRunRequest.ProtoReflect.Descriptor instead.
+func (*CleanupRunRequest) Descriptor() ([]byte, []int) {
+	return file_enginerpc_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CleanupRunRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CleanupRunRequest) GetAdminUser() string {
+	if x != nil {
+		return x.AdminUser
+	}
+	return ""
+}
+
+func (x *CleanupRunRequest) GetAdminPassword() string {
+	if x != nil {
+		return x.AdminPassword
+	}
+	return ""
+}
+
 type RunList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Runs          []*RunStatus           `protobuf:"bytes,1,rep,name=runs,proto3" json:"runs,omitempty"`
@@ -703,7 +866,7 @@ type RunList struct {
 
 func (x *RunList) Reset() {
 	*x = RunList{}
-	mi := &file_enginerpc_proto_msgTypes[6]
+	mi := &file_enginerpc_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -715,7 +878,7 @@ func (x *RunList) String() string {
 func (*RunList) ProtoMessage() {}
 
 func (x *RunList) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[6]
+	mi := &file_enginerpc_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -728,7 +891,7 @@ func (x *RunList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunList.ProtoReflect.Descriptor instead.
 func (*RunList) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{6}
+	return file_enginerpc_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RunList) GetRuns() []*RunStatus {
@@ -748,7 +911,7 @@ type StopRequest struct {
 
 func (x *StopRequest) Reset() {
 	*x = StopRequest{}
-	mi := &file_enginerpc_proto_msgTypes[7]
+	mi := &file_enginerpc_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -760,7 +923,7 @@ func (x *StopRequest) String() string {
 func (*StopRequest) ProtoMessage() {}
 
 func (x *StopRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[7]
+	mi := &file_enginerpc_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -773,7 +936,7 @@ func (x *StopRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopRequest.ProtoReflect.Descriptor instead.
 func (*StopRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{7}
+	return file_enginerpc_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *StopRequest) GetId() string {
@@ -799,7 +962,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_enginerpc_proto_msgTypes[8]
+	mi := &file_enginerpc_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -811,7 +974,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[8]
+	mi := &file_enginerpc_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -824,7 +987,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{8}
+	return file_enginerpc_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *StatusRequest) GetId() string {
@@ -842,7 +1005,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_enginerpc_proto_msgTypes[9]
+	mi := &file_enginerpc_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -854,7 +1017,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[9]
+	mi := &file_enginerpc_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -867,7 +1030,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{9}
+	return file_enginerpc_proto_rawDescGZIP(), []int{11}
 }
 
 type WatchRequest struct {
@@ -880,7 +1043,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_enginerpc_proto_msgTypes[10]
+	mi := &file_enginerpc_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -892,7 +1055,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[10]
+	mi := &file_enginerpc_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -905,7 +1068,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{10}
+	return file_enginerpc_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *WatchRequest) GetId() string {
@@ -934,7 +1097,7 @@ type Scenario struct {
 
 func (x *Scenario) Reset() {
 	*x = Scenario{}
-	mi := &file_enginerpc_proto_msgTypes[11]
+	mi := &file_enginerpc_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -946,7 +1109,7 @@ func (x *Scenario) String() string {
 func (*Scenario) ProtoMessage() {}
 
 func (x *Scenario) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[11]
+	mi := &file_enginerpc_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -959,7 +1122,7 @@ func (x *Scenario) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Scenario.ProtoReflect.Descriptor instead.
 func (*Scenario) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{11}
+	return file_enginerpc_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Scenario) GetName() string {
@@ -1002,7 +1165,7 @@ type Archetype struct {
 
 func (x *Archetype) Reset() {
 	*x = Archetype{}
-	mi := &file_enginerpc_proto_msgTypes[12]
+	mi := &file_enginerpc_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1014,7 +1177,7 @@ func (x *Archetype) String() string {
 func (*Archetype) ProtoMessage() {}
 
 func (x *Archetype) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[12]
+	mi := &file_enginerpc_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1027,7 +1190,7 @@ func (x *Archetype) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Archetype.ProtoReflect.Descriptor instead.
 func (*Archetype) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{12}
+	return file_enginerpc_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Archetype) GetName() string {
@@ -1062,7 +1225,7 @@ type Weighted struct {
 
 func (x *Weighted) Reset() {
 	*x = Weighted{}
-	mi := &file_enginerpc_proto_msgTypes[13]
+	mi := &file_enginerpc_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1074,7 +1237,7 @@ func (x *Weighted) String() string {
 func (*Weighted) ProtoMessage() {}
 
 func (x *Weighted) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[13]
+	mi := &file_enginerpc_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1087,7 +1250,7 @@ func (x *Weighted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Weighted.ProtoReflect.Descriptor instead.
 func (*Weighted) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{13}
+	return file_enginerpc_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Weighted) GetName() string {
@@ -1112,7 +1275,7 @@ type ScenariosRequest struct {
 
 func (x *ScenariosRequest) Reset() {
 	*x = ScenariosRequest{}
-	mi := &file_enginerpc_proto_msgTypes[14]
+	mi := &file_enginerpc_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1124,7 +1287,7 @@ func (x *ScenariosRequest) String() string {
 func (*ScenariosRequest) ProtoMessage() {}
 
 func (x *ScenariosRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[14]
+	mi := &file_enginerpc_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1137,7 +1300,7 @@ func (x *ScenariosRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScenariosRequest.ProtoReflect.Descriptor instead.
 func (*ScenariosRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{14}
+	return file_enginerpc_proto_rawDescGZIP(), []int{16}
 }
 
 type ScenarioList struct {
@@ -1149,7 +1312,7 @@ type ScenarioList struct {
 
 func (x *ScenarioList) Reset() {
 	*x = ScenarioList{}
-	mi := &file_enginerpc_proto_msgTypes[15]
+	mi := &file_enginerpc_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1161,7 +1324,7 @@ func (x *ScenarioList) String() string {
 func (*ScenarioList) ProtoMessage() {}
 
 func (x *ScenarioList) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[15]
+	mi := &file_enginerpc_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1174,7 +1337,7 @@ func (x *ScenarioList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScenarioList.ProtoReflect.Descriptor instead.
 func (*ScenarioList) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{15}
+	return file_enginerpc_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ScenarioList) GetScenarios() []*Scenario {
@@ -1192,7 +1355,7 @@ type VersionRequest struct {
 
 func (x *VersionRequest) Reset() {
 	*x = VersionRequest{}
-	mi := &file_enginerpc_proto_msgTypes[16]
+	mi := &file_enginerpc_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1204,7 +1367,7 @@ func (x *VersionRequest) String() string {
 func (*VersionRequest) ProtoMessage() {}
 
 func (x *VersionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[16]
+	mi := &file_enginerpc_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1217,7 +1380,7 @@ func (x *VersionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionRequest.ProtoReflect.Descriptor instead.
 func (*VersionRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{16}
+	return file_enginerpc_proto_rawDescGZIP(), []int{18}
 }
 
 type VersionInfo struct {
@@ -1232,7 +1395,7 @@ type VersionInfo struct {
 
 func (x *VersionInfo) Reset() {
 	*x = VersionInfo{}
-	mi := &file_enginerpc_proto_msgTypes[17]
+	mi := &file_enginerpc_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1244,7 +1407,7 @@ func (x *VersionInfo) String() string {
 func (*VersionInfo) ProtoMessage() {}
 
 func (x *VersionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[17]
+	mi := &file_enginerpc_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1257,7 +1420,7 @@ func (x *VersionInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionInfo.ProtoReflect.Descriptor instead.
 func (*VersionInfo) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{17}
+	return file_enginerpc_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *VersionInfo) GetVersion() string {
@@ -1296,7 +1459,7 @@ type PingRequest struct {
 
 func (x *PingRequest) Reset() {
 	*x = PingRequest{}
-	mi := &file_enginerpc_proto_msgTypes[18]
+	mi := &file_enginerpc_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1308,7 +1471,7 @@ func (x *PingRequest) String() string {
 func (*PingRequest) ProtoMessage() {}
 
 func (x *PingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[18]
+	mi := &file_enginerpc_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1321,7 +1484,7 @@ func (x *PingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PingRequest.ProtoReflect.Descriptor instead.
 func (*PingRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{18}
+	return file_enginerpc_proto_rawDescGZIP(), []int{20}
 }
 
 type PingResponse struct {
@@ -1333,7 +1496,7 @@ type PingResponse struct {
 
 func (x *PingResponse) Reset() {
 	*x = PingResponse{}
-	mi := &file_enginerpc_proto_msgTypes[19]
+	mi := &file_enginerpc_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1345,7 +1508,7 @@ func (x *PingResponse) String() string {
 func (*PingResponse) ProtoMessage() {}
 
 func (x *PingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[19]
+	mi := &file_enginerpc_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1358,7 +1521,7 @@ func (x *PingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PingResponse.ProtoReflect.Descriptor instead.
 func (*PingResponse) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{19}
+	return file_enginerpc_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *PingResponse) GetPid() int64 {
@@ -1372,7 +1535,7 @@ var File_enginerpc_proto protoreflect.FileDescriptor
 
 const file_enginerpc_proto_rawDesc = "" +
 	"\n" +
-	"\x0fenginerpc.proto\x12\x17trafficsim.enginerpc.v1\"\xfd\x04\n" +
+	"\x0fenginerpc.proto\x12\x17trafficsim.enginerpc.v1\"\x94\x05\n" +
 	"\tRunConfig\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x14\n" +
 	"\x05users\x18\x02 \x01(\x03R\x05users\x12*\n" +
@@ -1399,7 +1562,8 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\vrate_stages\x18\x11 \x03(\v2\x1e.trafficsim.enginerpc.v1.StageR\n" +
 	"rateStages\x12\x17\n" +
 	"\amax_vus\x18\x12 \x01(\x03R\x06maxVus\x12\x17\n" +
-	"\amax_rps\x18\x13 \x01(\x01R\x06maxRps\"@\n" +
+	"\amax_rps\x18\x13 \x01(\x01R\x06maxRps\x12\x15\n" +
+	"\x06org_id\x18( \x01(\x03R\x05orgId\"@\n" +
 	"\x05Stage\x12\x1f\n" +
 	"\vduration_ms\x18\x01 \x01(\x03R\n" +
 	"durationMs\x12\x16\n" +
@@ -1440,7 +1604,7 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\x05route\x18\x04 \x01(\tR\x05route\x12\x16\n" +
 	"\x06status\x18\x05 \x01(\x05R\x06status\x12\x1d\n" +
 	"\n" +
-	"latency_ms\x18\x06 \x01(\x01R\tlatencyMs\"\xd1\x02\n" +
+	"latency_ms\x18\x06 \x01(\x01R\tlatencyMs\"\x93\x03\n" +
 	"\tRunStatus\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12+\n" +
@@ -1449,7 +1613,21 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\x06config\x18\x05 \x01(\v2\".trafficsim.enginerpc.v1.RunConfigR\x06config\x127\n" +
 	"\x05stats\x18\x06 \x01(\v2!.trafficsim.enginerpc.v1.RunStatsR\x05stats\x12=\n" +
 	"\x06recent\x18\a \x03(\v2%.trafficsim.enginerpc.v1.RequestEventR\x06recent\x12\x14\n" +
-	"\x05error\x18\b \x01(\tR\x05error\"A\n" +
+	"\x05error\x18\b \x01(\tR\x05error\x12@\n" +
+	"\acleanup\x18( \x01(\v2&.trafficsim.enginerpc.v1.CleanupReportR\acleanup\"\xa8\x01\n" +
+	"\rCleanupReport\x12\x18\n" +
+	"\acreated\x18\x01 \x01(\x03R\acreated\x12\x18\n" +
+	"\adeleted\x18\x02 \x01(\x03R\adeleted\x12\x12\n" +
+	"\x04left\x18\x03 \x01(\x03R\x04left\x12\x1d\n" +
+	"\n" +
+	"left_names\x18\x04 \x03(\tR\tleftNames\x12\x1a\n" +
+	"\bverified\x18\x05 \x01(\bR\bverified\x12\x14\n" +
+	"\x05error\x18\x06 \x01(\tR\x05error\"i\n" +
+	"\x11CleanupRunRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"admin_user\x18\x02 \x01(\tR\tadminUser\x12%\n" +
+	"\x0eadmin_password\x18\x03 \x01(\tR\radminPassword\"A\n" +
 	"\aRunList\x126\n" +
 	"\x04runs\x18\x01 \x03(\v2\".trafficsim.enginerpc.v1.RunStatusR\x04runs\"9\n" +
 	"\vStopRequest\x12\x0e\n" +
@@ -1489,7 +1667,7 @@ const file_enginerpc_proto_rawDesc = "" +
 	"activeRuns\"\r\n" +
 	"\vPingRequest\" \n" +
 	"\fPingResponse\x12\x10\n" +
-	"\x03pid\x18\x01 \x01(\x03R\x03pid2\xb5\x05\n" +
+	"\x03pid\x18\x01 \x01(\x03R\x03pid2\x93\x06\n" +
 	"\x06Engine\x12O\n" +
 	"\x05Start\x12\".trafficsim.enginerpc.v1.RunConfig\x1a\".trafficsim.enginerpc.v1.RunStatus\x12P\n" +
 	"\x04Stop\x12$.trafficsim.enginerpc.v1.StopRequest\x1a\".trafficsim.enginerpc.v1.RunStatus\x12T\n" +
@@ -1498,7 +1676,9 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\x05Watch\x12%.trafficsim.enginerpc.v1.WatchRequest\x1a\".trafficsim.enginerpc.v1.RunStatus0\x01\x12]\n" +
 	"\tScenarios\x12).trafficsim.enginerpc.v1.ScenariosRequest\x1a%.trafficsim.enginerpc.v1.ScenarioList\x12X\n" +
 	"\aVersion\x12'.trafficsim.enginerpc.v1.VersionRequest\x1a$.trafficsim.enginerpc.v1.VersionInfo\x12S\n" +
-	"\x04Ping\x12$.trafficsim.enginerpc.v1.PingRequest\x1a%.trafficsim.enginerpc.v1.PingResponseB<Z:github.com/trafficsim/trafficsim/engine/enginerpc/enginepbb\x06proto3"
+	"\x04Ping\x12$.trafficsim.enginerpc.v1.PingRequest\x1a%.trafficsim.enginerpc.v1.PingResponse\x12\\\n" +
+	"\n" +
+	"CleanupRun\x12*.trafficsim.enginerpc.v1.CleanupRunRequest\x1a\".trafficsim.enginerpc.v1.RunStatusB<Z:github.com/trafficsim/trafficsim/engine/enginerpc/enginepbb\x06proto3"
 
 var (
 	file_enginerpc_proto_rawDescOnce sync.Once
@@ -1512,28 +1692,30 @@ func file_enginerpc_proto_rawDescGZIP() []byte {
 	return file_enginerpc_proto_rawDescData
 }
 
-var file_enginerpc_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_enginerpc_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_enginerpc_proto_goTypes = []any{
-	(*RunConfig)(nil),        // 0: trafficsim.enginerpc.v1.RunConfig
-	(*Stage)(nil),            // 1: trafficsim.enginerpc.v1.Stage
-	(*RunStats)(nil),         // 2: trafficsim.enginerpc.v1.RunStats
-	(*Breaker)(nil),          // 3: trafficsim.enginerpc.v1.Breaker
-	(*RequestEvent)(nil),     // 4: trafficsim.enginerpc.v1.RequestEvent
-	(*RunStatus)(nil),        // 5: trafficsim.enginerpc.v1.RunStatus
-	(*RunList)(nil),          // 6: trafficsim.enginerpc.v1.RunList
-	(*StopRequest)(nil),      // 7: trafficsim.enginerpc.v1.StopRequest
-	(*StatusRequest)(nil),    // 8: trafficsim.enginerpc.v1.StatusRequest
-	(*ListRequest)(nil),      // 9: trafficsim.enginerpc.v1.ListRequest
-	(*WatchRequest)(nil),     // 10: trafficsim.enginerpc.v1.WatchRequest
-	(*Scenario)(nil),         // 11: trafficsim.enginerpc.v1.Scenario
-	(*Archetype)(nil),        // 12: trafficsim.enginerpc.v1.Archetype
-	(*Weighted)(nil),         // 13: trafficsim.enginerpc.v1.Weighted
-	(*ScenariosRequest)(nil), // 14: trafficsim.enginerpc.v1.ScenariosRequest
-	(*ScenarioList)(nil),     // 15: trafficsim.enginerpc.v1.ScenarioList
-	(*VersionRequest)(nil),   // 16: trafficsim.enginerpc.v1.VersionRequest
-	(*VersionInfo)(nil),      // 17: trafficsim.enginerpc.v1.VersionInfo
-	(*PingRequest)(nil),      // 18: trafficsim.enginerpc.v1.PingRequest
-	(*PingResponse)(nil),     // 19: trafficsim.enginerpc.v1.PingResponse
+	(*RunConfig)(nil),         // 0: trafficsim.enginerpc.v1.RunConfig
+	(*Stage)(nil),             // 1: trafficsim.enginerpc.v1.Stage
+	(*RunStats)(nil),          // 2: trafficsim.enginerpc.v1.RunStats
+	(*Breaker)(nil),           // 3: trafficsim.enginerpc.v1.Breaker
+	(*RequestEvent)(nil),      // 4: trafficsim.enginerpc.v1.RequestEvent
+	(*RunStatus)(nil),         // 5: trafficsim.enginerpc.v1.RunStatus
+	(*CleanupReport)(nil),     // 6: trafficsim.enginerpc.v1.CleanupReport
+	(*CleanupRunRequest)(nil), // 7: trafficsim.enginerpc.v1.CleanupRunRequest
+	(*RunList)(nil),           // 8: trafficsim.enginerpc.v1.RunList
+	(*StopRequest)(nil),       // 9: trafficsim.enginerpc.v1.StopRequest
+	(*StatusRequest)(nil),     // 10: trafficsim.enginerpc.v1.StatusRequest
+	(*ListRequest)(nil),       // 11: trafficsim.enginerpc.v1.ListRequest
+	(*WatchRequest)(nil),      // 12: trafficsim.enginerpc.v1.WatchRequest
+	(*Scenario)(nil),          // 13: trafficsim.enginerpc.v1.Scenario
+	(*Archetype)(nil),         // 14: trafficsim.enginerpc.v1.Archetype
+	(*Weighted)(nil),          // 15: trafficsim.enginerpc.v1.Weighted
+	(*ScenariosRequest)(nil),  // 16: trafficsim.enginerpc.v1.ScenariosRequest
+	(*ScenarioList)(nil),      // 17: trafficsim.enginerpc.v1.ScenarioList
+	(*VersionRequest)(nil),    // 18: trafficsim.enginerpc.v1.VersionRequest
+	(*VersionInfo)(nil),       // 19: trafficsim.enginerpc.v1.VersionInfo
+	(*PingRequest)(nil),       // 20: trafficsim.enginerpc.v1.PingRequest
+	(*PingResponse)(nil),      // 21: trafficsim.enginerpc.v1.PingResponse
 }
 var file_enginerpc_proto_depIdxs = []int32{
 	1,  // 0: trafficsim.enginerpc.v1.RunConfig.stages:type_name -> trafficsim.enginerpc.v1.Stage
@@ -1542,31 +1724,34 @@ var file_enginerpc_proto_depIdxs = []int32{
 	0,  // 3: trafficsim.enginerpc.v1.RunStatus.config:type_name -> trafficsim.enginerpc.v1.RunConfig
 	2,  // 4: trafficsim.enginerpc.v1.RunStatus.stats:type_name -> trafficsim.enginerpc.v1.RunStats
 	4,  // 5: trafficsim.enginerpc.v1.RunStatus.recent:type_name -> trafficsim.enginerpc.v1.RequestEvent
-	5,  // 6: trafficsim.enginerpc.v1.RunList.runs:type_name -> trafficsim.enginerpc.v1.RunStatus
-	12, // 7: trafficsim.enginerpc.v1.Scenario.archetypes:type_name -> trafficsim.enginerpc.v1.Archetype
-	13, // 8: trafficsim.enginerpc.v1.Scenario.mix:type_name -> trafficsim.enginerpc.v1.Weighted
-	11, // 9: trafficsim.enginerpc.v1.ScenarioList.scenarios:type_name -> trafficsim.enginerpc.v1.Scenario
-	0,  // 10: trafficsim.enginerpc.v1.Engine.Start:input_type -> trafficsim.enginerpc.v1.RunConfig
-	7,  // 11: trafficsim.enginerpc.v1.Engine.Stop:input_type -> trafficsim.enginerpc.v1.StopRequest
-	8,  // 12: trafficsim.enginerpc.v1.Engine.Status:input_type -> trafficsim.enginerpc.v1.StatusRequest
-	9,  // 13: trafficsim.enginerpc.v1.Engine.List:input_type -> trafficsim.enginerpc.v1.ListRequest
-	10, // 14: trafficsim.enginerpc.v1.Engine.Watch:input_type -> trafficsim.enginerpc.v1.WatchRequest
-	14, // 15: trafficsim.enginerpc.v1.Engine.Scenarios:input_type -> trafficsim.enginerpc.v1.ScenariosRequest
-	16, // 16: trafficsim.enginerpc.v1.Engine.Version:input_type -> trafficsim.enginerpc.v1.VersionRequest
-	18, // 17: trafficsim.enginerpc.v1.Engine.Ping:input_type -> trafficsim.enginerpc.v1.PingRequest
-	5,  // 18: trafficsim.enginerpc.v1.Engine.Start:output_type -> trafficsim.enginerpc.v1.RunStatus
-	5,  // 19: trafficsim.enginerpc.v1.Engine.Stop:output_type -> trafficsim.enginerpc.v1.RunStatus
-	5,  // 20: trafficsim.enginerpc.v1.Engine.Status:output_type -> trafficsim.enginerpc.v1.RunStatus
-	6,  // 21: trafficsim.enginerpc.v1.Engine.List:output_type -> trafficsim.enginerpc.v1.RunList
-	5,  // 22: trafficsim.enginerpc.v1.Engine.Watch:output_type -> trafficsim.enginerpc.v1.RunStatus
-	15, // 23: trafficsim.enginerpc.v1.Engine.Scenarios:output_type -> trafficsim.enginerpc.v1.ScenarioList
-	17, // 24: trafficsim.enginerpc.v1.Engine.Version:output_type -> trafficsim.enginerpc.v1.VersionInfo
-	19, // 25: trafficsim.enginerpc.v1.Engine.Ping:output_type -> trafficsim.enginerpc.v1.PingResponse
-	18, // [18:26] is the sub-list for method output_type
-	10, // [10:18] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	6,  // 6: trafficsim.enginerpc.v1.RunStatus.cleanup:type_name -> trafficsim.enginerpc.v1.CleanupReport
+	5,  // 7: trafficsim.enginerpc.v1.RunList.runs:type_name -> trafficsim.enginerpc.v1.RunStatus
+	14, // 8: trafficsim.enginerpc.v1.Scenario.archetypes:type_name -> trafficsim.enginerpc.v1.Archetype
+	15, // 9: trafficsim.enginerpc.v1.Scenario.mix:type_name -> trafficsim.enginerpc.v1.Weighted
+	13, // 10: trafficsim.enginerpc.v1.ScenarioList.scenarios:type_name -> trafficsim.enginerpc.v1.Scenario
+	0,  // 11: trafficsim.enginerpc.v1.Engine.Start:input_type -> trafficsim.enginerpc.v1.RunConfig
+	9,  // 12: trafficsim.enginerpc.v1.Engine.Stop:input_type -> trafficsim.enginerpc.v1.StopRequest
+	10, // 13: trafficsim.enginerpc.v1.Engine.Status:input_type -> trafficsim.enginerpc.v1.StatusRequest
+	11, // 14: trafficsim.enginerpc.v1.Engine.List:input_type -> trafficsim.enginerpc.v1.ListRequest
+	12, // 15: trafficsim.enginerpc.v1.Engine.Watch:input_type -> trafficsim.enginerpc.v1.WatchRequest
+	16, // 16: trafficsim.enginerpc.v1.Engine.Scenarios:input_type -> trafficsim.enginerpc.v1.ScenariosRequest
+	18, // 17: trafficsim.enginerpc.v1.Engine.Version:input_type -> trafficsim.enginerpc.v1.VersionRequest
+	20, // 18: trafficsim.enginerpc.v1.Engine.Ping:input_type -> trafficsim.enginerpc.v1.PingRequest
+	7,  // 19: trafficsim.enginerpc.v1.Engine.CleanupRun:input_type -> trafficsim.enginerpc.v1.CleanupRunRequest
+	5,  // 20: trafficsim.enginerpc.v1.Engine.Start:output_type -> trafficsim.enginerpc.v1.RunStatus
+	5,  // 21: trafficsim.enginerpc.v1.Engine.Stop:output_type -> trafficsim.enginerpc.v1.RunStatus
+	5,  // 22: trafficsim.enginerpc.v1.Engine.Status:output_type -> trafficsim.enginerpc.v1.RunStatus
+	8,  // 23: trafficsim.enginerpc.v1.Engine.List:output_type -> trafficsim.enginerpc.v1.RunList
+	5,  // 24: trafficsim.enginerpc.v1.Engine.Watch:output_type -> trafficsim.enginerpc.v1.RunStatus
+	17, // 25: trafficsim.enginerpc.v1.Engine.Scenarios:output_type -> trafficsim.enginerpc.v1.ScenarioList
+	19, // 26: trafficsim.enginerpc.v1.Engine.Version:output_type -> trafficsim.enginerpc.v1.VersionInfo
+	21, // 27: trafficsim.enginerpc.v1.Engine.Ping:output_type -> trafficsim.enginerpc.v1.PingResponse
+	5,  // 28: trafficsim.enginerpc.v1.Engine.CleanupRun:output_type -> trafficsim.enginerpc.v1.RunStatus
+	20, // [20:29] is the sub-list for method output_type
+	11, // [11:20] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_enginerpc_proto_init() }
@@ -1580,7 +1765,7 @@ func file_enginerpc_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_enginerpc_proto_rawDesc), len(file_enginerpc_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,14 +23,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Engine_Start_FullMethodName     = "/trafficsim.enginerpc.v1.Engine/Start"
-	Engine_Stop_FullMethodName      = "/trafficsim.enginerpc.v1.Engine/Stop"
-	Engine_Status_FullMethodName    = "/trafficsim.enginerpc.v1.Engine/Status"
-	Engine_List_FullMethodName      = "/trafficsim.enginerpc.v1.Engine/List"
-	Engine_Watch_FullMethodName     = "/trafficsim.enginerpc.v1.Engine/Watch"
-	Engine_Scenarios_FullMethodName = "/trafficsim.enginerpc.v1.Engine/Scenarios"
-	Engine_Version_FullMethodName   = "/trafficsim.enginerpc.v1.Engine/Version"
-	Engine_Ping_FullMethodName      = "/trafficsim.enginerpc.v1.Engine/Ping"
+	Engine_Start_FullMethodName      = "/trafficsim.enginerpc.v1.Engine/Start"
+	Engine_Stop_FullMethodName       = "/trafficsim.enginerpc.v1.Engine/Stop"
+	Engine_Status_FullMethodName     = "/trafficsim.enginerpc.v1.Engine/Status"
+	Engine_List_FullMethodName       = "/trafficsim.enginerpc.v1.Engine/List"
+	Engine_Watch_FullMethodName      = "/trafficsim.enginerpc.v1.Engine/Watch"
+	Engine_Scenarios_FullMethodName  = "/trafficsim.enginerpc.v1.Engine/Scenarios"
+	Engine_Version_FullMethodName    = "/trafficsim.enginerpc.v1.Engine/Version"
+	Engine_Ping_FullMethodName       = "/trafficsim.enginerpc.v1.Engine/Ping"
+	Engine_CleanupRun_FullMethodName = "/trafficsim.enginerpc.v1.Engine/CleanupRun"
 )
 
 // EngineClient is the client API for Engine service.
@@ -57,6 +58,11 @@ type EngineClient interface {
 	Version(ctx context.Context, in *VersionRequest, opts ...grpc.CallOption) (*VersionInfo, error)
 	// Ping is a cheap liveness check.
 	Ping(ctx context.Context, in *PingRequest, opts ...grpc.CallOption) (*PingResponse, error)
+	// CleanupRun removes what an ended run left on its target (found by the run's
+	// sim_<run>_ prefix, as `trafficsim cleanup --run` does) and returns the run's
+	// status with the new cleanup result. NOT_FOUND for an unknown id;
+	// FAILED_PRECONDITION while the run is still active.
+	CleanupRun(ctx context.Context, in *CleanupRunRequest, opts ...grpc.CallOption) (*RunStatus, error)
 }
 
 type engineClient struct {
@@ -156,6 +162,16 @@ func (c *engineClient) Ping(ctx context.Context, in *PingRequest, opts ...grpc.C
 	return out, nil
 }
 
+func (c *engineClient) CleanupRun(ctx context.Context, in *CleanupRunRequest, opts ...grpc.CallOption) (*RunStatus, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RunStatus)
+	err := c.cc.Invoke(ctx, Engine_CleanupRun_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // EngineServer is the server API for Engine service.
 // All implementations must embed UnimplementedEngineServer
 // for forward compatibility.
@@ -180,6 +196,11 @@ type EngineServer interface {
 	Version(context.Context, *VersionRequest) (*VersionInfo, error)
 	// Ping is a cheap liveness check.
 	Ping(context.Context, *PingRequest) (*PingResponse, error)
+	// CleanupRun removes what an ended run left on its target (found by the run's
+	// sim_<run>_ prefix, as `trafficsim cleanup --run` does) and returns the run's
+	// status with the new cleanup result. NOT_FOUND for an unknown id;
+	// FAILED_PRECONDITION while the run is still active.
+	CleanupRun(context.Context, *CleanupRunRequest) (*RunStatus, error)
 	mustEmbedUnimplementedEngineServer()
 }
 
@@ -213,6 +234,9 @@ func (UnimplementedEngineServer) Version(context.Context, *VersionRequest) (*Ver
 }
 func (UnimplementedEngineServer) Ping(context.Context, *PingRequest) (*PingResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Ping not implemented")
+}
+func (UnimplementedEngineServer) CleanupRun(context.Context, *CleanupRunRequest) (*RunStatus, error) {
+	return nil, status.Error(codes.Unimplemented, "method CleanupRun not implemented")
 }
 func (UnimplementedEngineServer) mustEmbedUnimplementedEngineServer() {}
 func (UnimplementedEngineServer) testEmbeddedByValue()                {}
@@ -372,6 +396,24 @@ func _Engine_Ping_Handler(srv interface{}, ctx context.Context, dec func(interfa
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Engine_CleanupRun_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CleanupRunRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EngineServer).CleanupRun(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Engine_CleanupRun_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EngineServer).CleanupRun(ctx, req.(*CleanupRunRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Engine_ServiceDesc is the grpc.ServiceDesc for Engine service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -406,6 +448,10 @@ var Engine_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Ping",
 			Handler:    _Engine_Ping_Handler,
+		},
+		{
+			MethodName: "CleanupRun",
+			Handler:    _Engine_CleanupRun_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -5,7 +5,10 @@ package enginebuild
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,23 +31,42 @@ func platformSuffix() string {
 	return s
 }
 
+// SHA256Var is the backend's variable that holds the engine's SHA-256, set at
+// build time (the Magefile sets the same one).
+const SHA256Var = "github.com/trafficsim/trafficsim/pkg/plugin.engineSHA256"
+
 // Engine builds engine/cmd/trafficsim into dir and returns its path.
 func Engine(dir string) (string, error) {
 	return build(dir, EngineName, "engine/cmd/trafficsim")
 }
 
-// Backend builds the plugin backend (pkg/) into dir and returns its path.
-func Backend(dir string) (string, error) {
-	return build(dir, BackendName, "pkg")
+// Backend builds the plugin backend (pkg/) into dir, recording engineSHA256 as
+// the engine it may launch (as the Magefile does), and returns its path.
+func Backend(dir, engineSHA256 string) (string, error) {
+	return build(dir, BackendName, "pkg", "-ldflags", "-X "+SHA256Var+"="+engineSHA256)
 }
 
-func build(dir, name, pkg string) (string, error) {
+// SHA256 is the hex SHA-256 of the file at path.
+func SHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func build(dir, name, pkg string, flags ...string) (string, error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return "", err
 	}
 	out := filepath.Join(dir, name)
-	cmd := exec.Command("go", "build", "-o", out, "./"+pkg)
+	cmd := exec.Command("go", append(append([]string{"build", "-o", out}, flags...), "./"+pkg)...)
 	cmd.Dir = root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -216,22 +216,6 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
         </Field>
       </FieldSet>
 
-      <FieldSet label="Engine">
-        <Field
-          label="Engine path"
-          description="Path of the trafficsim engine binary. Empty: trafficsim_<os>_<arch> in the plugin's directory, where the plugin archive ships it."
-        >
-          <Input
-            id="config-engine-path"
-            data-testid={testIds.appConfig.enginePath}
-            width={60}
-            placeholder="(the engine beside the plugin)"
-            value={values.enginePath}
-            onChange={(e) => set('enginePath', e.currentTarget.value)}
-          />
-        </Field>
-      </FieldSet>
-
       {saveError && (
         <Alert severity="error" title={saveError.title} data-testid={testIds.appConfig.error}>
           {saveError.message}

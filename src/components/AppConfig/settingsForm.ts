@@ -8,7 +8,6 @@ export interface SettingsFormValues {
   maxConcurrentRuns: string;
   metricsAddr: string;
   remoteWriteUrl: string;
-  enginePath: string;
 }
 
 export type SettingsField = keyof SettingsFormValues;
@@ -41,7 +40,6 @@ export function valuesFromSettings(jd: AppSettings | null | undefined): Settings
     maxConcurrentRuns: str(d.maxConcurrentRuns),
     metricsAddr: str(d.metricsAddr),
     remoteWriteUrl: str(d.remoteWriteUrl),
-    enginePath: str(d.enginePath),
   };
 }
 
@@ -104,7 +102,7 @@ export function jsonDataFromValues(v: SettingsFormValues, previous: AppSettings 
   };
   setNumber('maxUsers', v.maxUsers);
   setNumber('maxConcurrentRuns', v.maxConcurrentRuns);
-  const setString = (key: 'metricsAddr' | 'remoteWriteUrl' | 'enginePath', raw: string) => {
+  const setString = (key: 'metricsAddr' | 'remoteWriteUrl', raw: string) => {
     if (raw.trim() === '') {
       delete out[key];
     } else {
@@ -113,7 +111,9 @@ export function jsonDataFromValues(v: SettingsFormValues, previous: AppSettings 
   };
   setString('metricsAddr', v.metricsAddr);
   setString('remoteWriteUrl', v.remoteWriteUrl);
-  setString('enginePath', v.enginePath);
+  // Settings never name an executable any more; saving drops an old enginePath
+  // (the backend refuses it).
+  delete out.enginePath;
   return out;
 }
 

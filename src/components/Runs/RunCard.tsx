@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, ControlledCollapse, Icon, LinkButton, Stack, Text, Tooltip, useStyles2 } from '@grafana/ui';
 
-import { stopRun } from '../../api/client';
+import { cleanupRun, stopRun } from '../../api/client';
 import { ApiError } from '../../api/errors';
 import { isActive, RunStatus } from '../../api/types';
 import { fresher, useLiveRun } from '../../hooks/useLiveRun';
@@ -27,6 +27,8 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
   const [stopAnswer, setStopAnswer] = useState<RunStatus | undefined>();
   const [stopping, setStopping] = useState(false);
   const [stopError, setStopError] = useState<ApiError | undefined>();
+  const [cleaning, setCleaning] = useState(false);
+  const [cleanupError, setCleanupError] = useState<ApiError | undefined>();
 
   const known = useMemo(
     () => (stopAnswer && stopAnswer.id === listed.id ? fresher(listed, stopAnswer) : listed),
@@ -49,7 +51,20 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
     }
   };
 
+  const cleanup = async () => {
+    setCleaning(true);
+    setCleanupError(undefined);
+    try {
+      setStopAnswer(await cleanupRun(run.id));
+    } catch (err) {
+      setCleanupError(err as ApiError);
+    } finally {
+      setCleaning(false);
+    }
+  };
+
   const stopDisabledReason = !permission.allowed ? permission.reason : undefined;
+  const leftovers = run.state === 'leftovers' && run.cleanup ? run.cleanup : undefined;
 
   return (
     <section className={styles.card} data-testid={testIds.runs.card(run.id)} aria-label={`Run ${run.id}`}>
@@ -125,6 +140,41 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
       {run.state === 'failed' && run.error && (
         <Alert severity="error" title="The run failed">
           {run.error}
+        </Alert>
+      )}
+      {leftovers && (
+        <Alert
+          severity="warning"
+          title={`${leftovers.left} simulation record${leftovers.left === 1 ? '' : 's'} left on the target`}
+          data-testid={testIds.runs.leftovers(run.id)}
+        >
+          <Stack direction="column" gap={1}>
+            <div>
+              The cleanup deleted {leftovers.deleted} of {leftovers.created} records the run created
+              {leftovers.error ? `: ${leftovers.error}.` : '.'}
+              {leftovers.leftNames.length > 0 ? ` Left: ${leftovers.leftNames.join(', ')}.` : ''}
+            </div>
+            <div>
+              <Button
+                size="sm"
+                icon="trash-alt"
+                disabled={!permission.allowed || cleaning}
+                tooltip={
+                  stopDisabledReason ??
+                  "Delete the run's records (sim_<run>_…) through the engine, logging in with the app's target admin password"
+                }
+                onClick={cleanup}
+                data-testid={testIds.runs.cleanup(run.id)}
+              >
+                {cleaning ? 'Cleaning up…' : 'Clean up'}
+              </Button>
+            </div>
+          </Stack>
+        </Alert>
+      )}
+      {cleanupError && (
+        <Alert severity="error" title={cleanupError.title} data-testid={testIds.runs.cleanupError(run.id)}>
+          {cleanupError.message}
         </Alert>
       )}
       {stopError && (

@@ -12,6 +12,7 @@ const stateColors: Record<RunState, BadgeColor> = {
   stopping: 'orange',
   finished: 'darkgrey',
   failed: 'red',
+  leftovers: 'orange',
 };
 
 const stateIcons = {
@@ -20,6 +21,7 @@ const stateIcons = {
   stopping: 'pause',
   finished: 'check',
   failed: 'exclamation-triangle',
+  leftovers: 'trash-alt',
 } as const;
 
 export function RunStateBadge({ state, testId }: { state: RunState; testId?: string }) {

@@ -24,6 +24,8 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
 func main() {
@@ -59,6 +61,14 @@ func run() error {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 
+	const targetAdminPassword = "e2e-target-admin"
+	target, err := usersvc.Start(ctx, usersvc.Config{AdminPassword: targetAdminPassword, BcryptCost: 4}, "127.0.0.1:0")
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("start the external reference target: %w", err)
+	}
+	defer target.Close()
+
 	p, err := launchPlugin(*pluginPath, url+"/", os.Stderr)
 	if err != nil {
 		_ = ln.Close()
@@ -68,7 +78,8 @@ func run() error {
 	go watchPlugin(ctx, p, cancel, log)
 
 	srv := &http.Server{
-		Handler:           (&server{plugin: p, settings: store, pageDir: *pageDir, defaultRole: *role, log: log}).routes(),
+		Handler: (&server{plugin: p, settings: store, pageDir: *pageDir, defaultRole: *role, log: log,
+			target: targetInfo{URL: target.URL, AdminPassword: targetAdminPassword}}).routes(),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}

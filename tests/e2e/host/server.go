@@ -35,6 +35,15 @@ type server struct {
 	pageDir     string
 	defaultRole string
 	log         *slog.Logger
+	target      targetInfo // an external reference target the specs may aim runs at
+}
+
+// targetInfo is GET /e2e/target: a reference user service on loopback, outside the
+// plugin, with an admin password the specs know (leftovers spec: a wrong one in the
+// app settings leaves records behind).
+type targetInfo struct {
+	URL           string `json:"url"`
+	AdminPassword string `json:"adminPassword"`
 }
 
 func (s *server) routes() http.Handler {
@@ -46,6 +55,10 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc(base+"/resources/{path...}", s.resource)
 	// Grafana Live's channel plugin/<id>/<path> as server-sent events.
 	mux.HandleFunc("GET /api/live/sse/plugin/"+pluginID+"/{path...}", s.live)
+	mux.HandleFunc("GET /e2e/target", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(s.target)
+	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusNotFound, "the e2e host does not serve "+r.URL.Path)
 	})

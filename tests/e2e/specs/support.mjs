@@ -53,6 +53,8 @@ export const ids = {
     stop: (id) => `trafficsim-run-stop-${id}`,
     recent: (id) => `trafficsim-run-recent-${id}`,
     live: (id) => `trafficsim-run-live-${id}`,
+    leftovers: (id) => `trafficsim-run-leftovers-${id}`,
+    cleanup: (id) => `trafficsim-run-cleanup-${id}`,
   },
   scenarios: { card: (n) => `trafficsim-scenario-${n}` },
   appConfig: {

@@ -1,0 +1,137 @@
+package enginehost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/trafficsim/trafficsim/engine/enginerpc"
+)
+
+// Totals bound the runs of every org together; the Grafana operator sets them
+// (GF_PLUGIN_MAX_TOTAL_RUNS, GF_PLUGIN_MAX_TOTAL_USERS), never an org admin.
+type Totals struct {
+	MaxRuns  int // active runs of all orgs; ≤0: no limit
+	MaxUsers int // VUs of all active runs; ≤0: no limit
+}
+
+// Pool gives each Grafana org its own Host, so its own engine process: an org's
+// runs, settings (metrics address, remote write) and engine restarts never touch
+// another org's. Limits hold per org (Start's maxConcurrent) and in total (Totals).
+type Pool struct {
+	log    hclog.Logger
+	engine Options // Path and SHA256: the operator's, the same for every org
+	totals Totals
+
+	startMu sync.Mutex // serialises the total check with the start
+	mu      sync.Mutex
+	hosts   map[int64]*Host
+	closed  bool
+}
+
+// NewPool returns a Pool launching the engine at engine.Path, checked against
+// engine.SHA256, for every org.
+func NewPool(logger hclog.Logger, engine Options, totals Totals) *Pool {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	return &Pool{log: logger, engine: Options{Path: engine.Path, SHA256: engine.SHA256}, totals: totals, hosts: map[int64]*Host{}}
+}
+
+// Totals reports the limits over all orgs.
+func (p *Pool) Totals() Totals { return p.totals }
+
+// Org returns the org's Host, creating it (its engine starts on first use).
+func (p *Pool) Org(org int64) *Host {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h, ok := p.hosts[org]
+	if !ok {
+		h = New(p.log.With("org", org))
+		h.org = org
+		h.Configure(p.engine)
+		if p.closed {
+			h.Close()
+		}
+		p.hosts[org] = h
+	}
+	return h
+}
+
+// Configure sets the org's engine settings; the engine binary stays the operator's.
+func (p *Pool) Configure(org int64, opts Options) {
+	opts.Path, opts.SHA256 = p.engine.Path, p.engine.SHA256
+	p.Org(org).Configure(opts)
+}
+
+// Start starts a run for org unless that breaks the org's limit (maxConcurrent
+// active runs) or the totals over every org.
+func (p *Pool) Start(ctx context.Context, org int64, cfg enginerpc.RunConfig, maxConcurrent int) (enginerpc.RunStatus, error) {
+	p.startMu.Lock()
+	defer p.startMu.Unlock()
+	if p.totals.MaxRuns > 0 || p.totals.MaxUsers > 0 {
+		runs, users, err := p.load(ctx)
+		if err != nil {
+			return enginerpc.RunStatus{}, err
+		}
+		if p.totals.MaxRuns > 0 && runs >= p.totals.MaxRuns {
+			return enginerpc.RunStatus{}, fmt.Errorf("%w: %d runs are active across all organizations, the most this Grafana allows (GF_PLUGIN_MAX_TOTAL_RUNS); wait for one to end", ErrTooManyRuns, runs)
+		}
+		if want := runUsers(cfg); p.totals.MaxUsers > 0 && users+want > p.totals.MaxUsers {
+			return enginerpc.RunStatus{}, fmt.Errorf("%w: %d users are active across all organizations; %d more would exceed the %d this Grafana allows (GF_PLUGIN_MAX_TOTAL_USERS); ask for fewer users or wait", ErrTooManyUsers, users, want, p.totals.MaxUsers)
+		}
+	}
+	cfg.OrgID = org
+	return p.Org(org).Start(ctx, cfg, maxConcurrent)
+}
+
+// ErrTooManyUsers is returned by Start when the run would exceed the total users.
+var ErrTooManyUsers = errors.New("too many users")
+
+// load counts the active runs and their users over every org's running engine.
+func (p *Pool) load(ctx context.Context) (runs, users int, err error) {
+	for _, h := range p.all() {
+		if h.current() == nil {
+			continue // no engine, no active runs
+		}
+		list, err := h.List(ctx)
+		if err != nil {
+			return 0, 0, fmt.Errorf("count the active runs: %w", err)
+		}
+		for _, st := range list {
+			if !st.State.Ended() {
+				runs++
+				users += runUsers(st.Config)
+			}
+		}
+	}
+	return runs, users, nil
+}
+
+// runUsers is how many VUs a run may hold at once: its users, or the open model's pool.
+func runUsers(cfg enginerpc.RunConfig) int { return max(cfg.Users, cfg.MaxVUs) }
+
+// all is every org's host.
+func (p *Pool) all() []*Host {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Collect(maps.Values(p.hosts))
+}
+
+// Close stops every org's engine.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, h := range p.all() {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.Close() }()
+	}
+	wg.Wait()
+}
