@@ -98,7 +98,7 @@ func GoTest() error {
 // with -race (which include the dashboards against a real Prometheus), then the
 // browser end-to-end specs (Playwright driving Debian's chromium).
 func Test() {
-	mg.SerialDeps(Fmt, Vet, Build.Linux, Frontend, GoTest, E2E)
+	mg.SerialDeps(Fmt, Vet, Lint, Vuln, Build.Linux, Frontend, GoTest, E2E)
 }
 
 func goBuild(goos, goarch, out, pkg string) error {
