@@ -99,7 +99,7 @@ func GoTest() error {
 // with -race (which include the dashboards against a real Prometheus), then the
 // browser end-to-end specs (Playwright driving Debian's chromium).
 func Check() {
-	mg.SerialDeps(Fmt, Vet, build.Build.Linux, Frontend, GoTest, E2E)
+	mg.SerialDeps(Fmt, Vet, GoLint, Vuln, build.Build.Linux, Frontend, GoTest, E2E)
 }
 
 func goBuild(goos, goarch, out, pkg string) error {

@@ -139,7 +139,7 @@ func TestPacerRamp(t *testing.T) {
 	a, _ := down.HitAt(1)
 	b, _ := down.HitAt(48)
 	c, _ := down.HitAt(49)
-	if !(a < 110*time.Millisecond && c-b > 500*time.Millisecond) {
+	if a >= 110*time.Millisecond || c-b <= 500*time.Millisecond {
 		t.Errorf("ramp down spacing: hit 1 at %v, hits 48→49 %v apart", a, c-b)
 	}
 }

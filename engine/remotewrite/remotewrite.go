@@ -299,7 +299,7 @@ func (w *Writer) attempt(ctx context.Context, body []byte) (time.Duration, error
 	if err != nil {
 		return 0, fmt.Errorf("push to %s: %w", w.url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // the answer has been read
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16)) // reuse the connection
 	if resp.StatusCode/100 == 2 {

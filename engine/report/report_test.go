@@ -200,8 +200,10 @@ func TestProgressWriteError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Close()
-	defer w.Close()
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = w.Close() }()
 	p := NewProgress(w, func() Live { return Live{} }, WithTerminal(false))
 	if err := p.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "write progress line") {
 		t.Errorf("Run on a closed pipe: err = %v, want a write error", err)

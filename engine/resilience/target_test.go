@@ -401,17 +401,14 @@ func TestAdaptiveTimeoutsFire(t *testing.T) {
 	tg := startTarget(t, usersvc.Faults{})
 	rc := resilience.Defaults()
 	rc.TimeoutMinSamples = 5
-	s := runWith(t, tg.URL, baseConfig(20, 20*time.Second), rc, nil, func(r *runner.Runner) {
+	s := runWith(t, tg.URL, baseConfig(20, time.Minute), rc, nil, func(r *runner.Runner) {
 		// Warm up until the role list has its adaptive timeout.
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			if p := r.Resilience(); p != nil && p.Timeout("/api/v1/roles") < rc.TimeoutCap {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		waitFor(t, "the role list's adaptive timeout", 30*time.Second, func() bool {
+			p := r.Resilience()
+			return p != nil && p.Timeout("/api/v1/roles") < rc.TimeoutCap
+		})
 		_ = tg.Service.SetFaults(usersvc.Faults{Groups: map[string]usersvc.GroupFaults{"roles": {LatencyMs: ptr(3000)}}})
-		waitFor(t, "a request timing out", 15*time.Second, func() bool { return r.Snapshot().Stats.Errors[client.KindTimeout] > 0 })
+		waitFor(t, "a request timing out", 30*time.Second, func() bool { return r.Snapshot().Stats.Errors[client.KindTimeout] > 0 })
 		r.Stop()
 		healTarget(tg)
 	})

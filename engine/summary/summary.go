@@ -279,8 +279,8 @@ func WriteSummary(path string, s Summary) error {
 	}
 	tmp := f.Name()
 	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
+		_ = f.Close()
+		_ = os.Remove(tmp) // best effort: the write already failed
 		return fmt.Errorf("write summary %s: %w", path, err)
 	}
 	if _, err := f.Write(data); err != nil {
@@ -293,11 +293,11 @@ func WriteSummary(path string, s Summary) error {
 		return fail(err)
 	}
 	if err := f.Close(); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp)
 		return fmt.Errorf("write summary %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp)
 		return fmt.Errorf("write summary %s: %w", path, err)
 	}
 	return nil

@@ -140,7 +140,7 @@ func WriteJUnit(path string, meta JUnitMeta, rs []Result) error {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // best effort: the write already failed
 		return fmt.Errorf("write JUnit report %s: %w", path, err)
 	}
 	return nil

@@ -221,7 +221,7 @@ func TestShutdownDrains(t *testing.T) {
 			return
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		res <- result{status: resp.StatusCode}
 	}()
 	// Wait until the request is in the service (its latency fault is counted first).

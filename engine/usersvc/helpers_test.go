@@ -102,7 +102,7 @@ func (c *apiClient) do(method, path, token string, body any) response {
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		c.t.Fatalf("read %s %s: %v", method, path, err)

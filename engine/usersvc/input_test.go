@@ -110,7 +110,7 @@ func TestRecoverMiddleware(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	_, _ = buf.ReadFrom(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != 500 || !strings.Contains(buf.String(), `"code":"internal"`) {
 		t.Fatalf("panic answer = %d %s", resp.StatusCode, buf.String())
 	}
@@ -120,7 +120,7 @@ func TestRecoverMiddleware(t *testing.T) {
 	}
 	buf.Reset()
 	_, _ = buf.ReadFrom(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if !strings.Contains(buf.String(), `http_server_requests_total{method="GET",route="/healthz",status="500"} 1`) {
 		t.Fatal("the recovered request was not counted as a 500")
 	}
