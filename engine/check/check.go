@@ -549,12 +549,17 @@ func (k *checker) adminActions(ctx context.Context) {
 
 // deleteProbe removes the probe account (and with it its profile and roles).
 func (k *checker) deleteProbe(ctx context.Context) {
+	// Even when the check was interrupted: the probe is the check's to remove.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
 	if _, row := k.do(ctx, catalog.UsersDelete, "probe", &client.Call{Params: [2]string{k.probe.id}}, k.admin); row.Verdict == Fail {
 		row.Fix += fmt.Sprintf("; remove the probe account %s with trafficsim cleanup", k.probe.username)
 	}
 }
 
 func (k *checker) logoutAdmin(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
 	k.do(ctx, catalog.AuthLogout, "admin", &client.Call{}, k.admin)
 }
 

@@ -174,6 +174,35 @@ func (o *runOptions) config() (runner.Config, error) {
 	return c, nil
 }
 
+// errInterrupted is the cause of a check cut short by a signal.
+var errInterrupted = errors.New("interrupted")
+
+// checkTarget runs the check of the target before the load (check.go); a
+// signal while it runs ends the command with ExitInterrupt.
+func (o *runOptions) checkTarget(ctx context.Context, cfg runner.Config, stderr io.Writer, sigs <-chan os.Signal) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	done, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-sigs:
+			cancel(errInterrupted)
+		case <-done:
+		}
+	}()
+	err := o.check.preflight(ctx, cfg, stderr)
+	close(done)
+	<-watched
+	if errors.Is(context.Cause(ctx), errInterrupted) {
+		return &exitError{code: ExitInterrupt, err: errors.New("interrupted during the check of the target; nothing was sent to it beyond the check")}
+	}
+	if err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
+	return nil
+}
+
 func (o *runOptions) run(cmd *cobra.Command) error {
 	cfg, err := o.config()
 	if err != nil {
@@ -183,8 +212,14 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	// streams from different goroutines.
 	stdout, stderr := &lockedWriter{w: cmd.OutOrStdout()}, &lockedWriter{w: cmd.ErrOrStderr()}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := o.check.preflight(cmd.Context(), cfg, stderr); err != nil {
-		return &exitError{code: ExitFailure, err: err}
+	// Signals are caught from here on: the first interrupts the check of the
+	// target as well as the run (the default action would kill the process
+	// without a word).
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	if err := o.checkTarget(cmd.Context(), cfg, stderr, sigs); err != nil {
+		return err
 	}
 
 	reg := metrics.NewRegistry()
@@ -220,9 +255,6 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	}
 
 	// Signals: the first stops gracefully, the second exits at once.
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	interrupted := make(chan struct{})
 	twice := make(chan struct{}) // closed by a second signal: its handler ends the process
 	go func() {
