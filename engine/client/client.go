@@ -9,6 +9,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/transport"
 	"github.com/valyala/fasthttp"
 )
 
@@ -41,7 +43,7 @@ const (
 const DefaultTimeout = 30 * time.Second
 
 // maxBody bounds how much of an answer is read; the rest is discarded.
-const maxBody = 4 << 20
+const maxBody = transport.MaxBody
 
 // ErrCircuitOpen is returned by a Policy that refuses to send (open breaker).
 var ErrCircuitOpen = errors.New("circuit open")
@@ -79,11 +81,15 @@ type Options struct {
 	Policy Policy // nil: FixedTimeout(DefaultTimeout)
 	// UserAgent is sent with every request (default "trafficsim").
 	UserAgent string
+	// Network: HTTP client and version, proxy, compression, TLS, connection
+	// limits per endpoint group (engine/transport).
+	Network transport.Settings
+	// Dial replaces the dialer (tests name loopback targets otherwise).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Client sends the requests of every VU of a run. It is safe for concurrent use.
 type Client struct {
-	wire    *wire
 	base    string
 	host    string // Host header
 	prof    Profile
@@ -94,13 +100,23 @@ type Client struct {
 	authKey []byte
 	scheme  string
 	refPage bool // page answers have the reference shape (decodePage)
+
+	target *url.URL
+	opts   Options
+	plan   transport.Plan
+	tls    *tls.Config // https targets
+	gzip   bool        // ask for gzip answers
+
+	poolMu sync.Mutex
+	pools  map[string]*pool // by endpoint group
 }
 
 // route is an endpoint's template split into literal text and placeholders.
 type route struct {
 	template string // as metrics carry it
 	parts    []routePart
-	slot     any // the Policy's, when it is a Binder
+	slot     any   // the Policy's, when it is a Binder
+	pool     *pool // its endpoint group's connections
 }
 
 // routePart is literal text, or a placeholder filled from Call.Params[param].
@@ -127,10 +143,18 @@ func New(o Options) (*Client, error) {
 	if o.UserAgent == "" {
 		o.UserAgent = "trafficsim"
 	}
+	plan, err := o.Network.Resolve(u)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
 		// Redirects are not followed: a redirect is an answer in its own right
 		// for a load tool.
-		wire:    newWire(u.Scheme, u.Host, o.Conns),
+		target:  u,
+		opts:    o,
+		plan:    plan,
+		gzip:    plan.Compression == transport.CompressionGzip,
+		pools:   map[string]*pool{},
 		base:    strings.TrimSuffix(u.Scheme+"://"+u.Host+strings.TrimSuffix(u.Path, "/"), "/"),
 		host:    u.Host,
 		prefix:  strings.TrimSuffix(u.Path, "/"),
@@ -138,6 +162,11 @@ func New(o Options) (*Client, error) {
 		routes:  map[string]*route{},
 		policy:  o.Policy,
 		uaValue: o.UserAgent,
+	}
+	if u.Scheme == "https" {
+		if c.tls, err = o.Network.TLSConfig(u.Hostname()); err != nil {
+			return nil, err
+		}
 	}
 	c.refPage = c.prof.referencePage()
 	c.authKey = []byte(http.CanonicalHeaderKey(c.prof.Token.Header))
@@ -148,6 +177,7 @@ func New(o Options) (*Client, error) {
 		ep := &catalog.All()[i]
 		rt := compileRoute(c.prof.routeOf(ep))
 		rt.slot = c.bind(ep.Group, ep.Method, rt.template)
+		rt.pool = c.pool(ep.Group)
 		c.routes[ep.ID] = rt
 	}
 	return c, nil
@@ -162,7 +192,13 @@ func (c *Client) bind(group, method, route string) any {
 }
 
 // Close releases idle connections.
-func (c *Client) Close() { c.wire.closeIdle() }
+func (c *Client) Close() {
+	c.poolMu.Lock()
+	defer c.poolMu.Unlock()
+	for _, p := range c.pools {
+		p.x.CloseIdle()
+	}
+}
 
 // BaseURL is the target's base URL.
 func (c *Client) BaseURL() string { return c.base }
@@ -268,6 +304,7 @@ type doState struct {
 	req  fasthttp.Request
 	resp fasthttp.Response
 	buf  bytes.Buffer // the body sent, then the answer read
+	dec  bytes.Buffer // a gzip answer decoded
 	uri  []byte
 	auth []byte
 	lr   io.LimitedReader
@@ -282,6 +319,10 @@ func (st *doState) release() {
 	st.buf.Reset()
 	if st.buf.Cap() > 64<<10 {
 		st.buf = bytes.Buffer{} // do not keep a rare large answer's buffer
+	}
+	st.dec.Reset()
+	if st.dec.Cap() > 64<<10 {
+		st.dec = bytes.Buffer{}
 	}
 	doPool.Put(st)
 }
@@ -299,6 +340,7 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 	req := &st.req
 	c.header(&req.Header, call.Endpoint.Method)
 	req.Header.Set("Accept", jsonType)
+	c.accept(&req.Header)
 	st.uri = c.appendURI(st.uri[:0], call, rt)
 	req.Header.SetRequestURIBytes(st.uri)
 	if call.Body != nil {
@@ -310,9 +352,12 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 		st.auth = append(append(st.auth[:0], c.scheme...), call.Token...)
 		req.Header.SetCanonical(c.authKey, st.auth)
 	}
-	body, err := c.wire.exchange(ctx, req, &st.resp, res.Start, timeout, &st.buf, &st.lr)
+	body, err := rt.pool.x.Exchange(ctx, req, &st.resp, res.Start, timeout, &st.buf, &st.lr)
 	// The answer is in: parsing it is the engine's time, not the target's.
 	res.Latency = time.Since(res.Start)
+	if err == nil {
+		body, err = rt.pool.received(&st.resp, body, &st.dec)
+	}
 	if err != nil {
 		res.Err, res.ErrKind = err, classify(ctx, err)
 		return

@@ -13,6 +13,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/report"
+	"github.com/trafficsim/trafficsim/engine/transport"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
@@ -232,6 +233,7 @@ type CleanupOptions struct {
 	AdminPassword string // "": admin
 	Profile       client.Profile
 	Logger        *slog.Logger
+	Network       transport.Settings // how requests reach the target
 }
 
 // CleanupReport is what CleanupTarget found and deleted.
@@ -259,7 +261,7 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	c, err := client.New(client.Options{BaseURL: o.BaseURL, Profile: o.Profile, Conns: 4})
+	c, err := client.New(client.Options{BaseURL: o.BaseURL, Profile: o.Profile, Conns: 4, Network: o.Network})
 	if err != nil {
 		return CleanupReport{}, &FieldError{Field: "base_url", Message: err.Error()}
 	}

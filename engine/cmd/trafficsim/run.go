@@ -60,6 +60,7 @@ type runOptions struct {
 	ci          ciOptions         // ci.go: thresholds, JUnit, remote write
 	load        loadFlags         // load_flags.go: ramp-up, stages, rate
 	shard       shardFlags        // shard_flags.go: --shard, --start-at
+	network     networkFlags      // network_flags.go: transport, TLS, proxy, pools
 }
 
 func newRunCmd() *cobra.Command {
@@ -114,6 +115,7 @@ flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios
 	o.ci.addFlags(f)
 	addLoadFlags(f, &o.load)
 	addShardFlags(f, &o.shard)
+	o.network.addFlags(f)
 	return cmd
 }
 
@@ -121,7 +123,8 @@ flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios
 func flagOf(field string) string {
 	switch field {
 	case "min_request_count", "max_request_count", "base_url", "delay_min", "delay_max", "admin_user",
-		"admin_password", "api_profile", "run_id", "ramp_up", "rate_stages", "max_vus", "start_at":
+		"admin_password", "api_profile", "run_id", "ramp_up", "rate_stages", "max_vus", "start_at",
+		"http_client", "http_version", "ca_cert", "client_cert", "client_key", "tls_server_name", "max_conns_per_group":
 		return "--" + strings.ReplaceAll(field, "_", "-")
 	}
 	return "--" + field
@@ -153,6 +156,10 @@ func (o *runOptions) config() (runner.Config, error) {
 		return c, err
 	}
 	if err := o.shard.apply(&c, &o.ci); err != nil {
+		return c, err
+	}
+	var err error
+	if c.Network, err = o.network.settings(); err != nil {
 		return c, err
 	}
 	if err := c.Validate(); err != nil {
@@ -245,6 +252,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		r.ID(), loadText(r.Config()), cfg.Scenario, r.Config().Seed, target)
 	if text := shardText(cfg); text != "" {
 		fmt.Fprintln(stderr, text)
+	}
+	if lines, err := transportLines(cfg.Network, cfg.BaseURL); err == nil {
+		fmt.Fprintln(stderr, strings.Join(lines, "\n"))
 	}
 
 	go r.Run(ctx)
