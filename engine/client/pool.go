@@ -124,7 +124,7 @@ func (c *Client) Preflight(ctx context.Context) error {
 	case errors.As(err, &ce):
 		return fmt.Errorf("TLS: the target's certificate does not verify: %w", err)
 	case strings.Contains(err.Error(), "tls: "),
-		c.target.Scheme == "https" && c.opts.Network.ClientCert == "" && !dialError(err):
+		c.target.Scheme == "https" && c.opts.Network.ClientCert == "" && c.opts.Network.ClientCertPEM == "" && !dialError(err):
 		// A server that requires a client certificate ends the handshake
 		// (TLS 1.2) or, under TLS 1.3, closes the connection at the first read.
 		return fmt.Errorf("TLS: the server ended the connection (one that requires a client certificate does so: give --client-cert and --client-key): %w", err)

@@ -56,6 +56,12 @@ func configToPB(c RunConfig) *enginepb.RunConfig {
 		RateStages:      each(c.RateStages, stageToPB),
 		MaxVus:          int64(c.MaxVUs),
 		MaxRps:          c.MaxRPS,
+
+		CaCertPem:          c.CACertPEM,
+		ClientCertPem:      c.ClientCertPEM,
+		ClientKeyPem:       c.ClientKeyPEM,
+		InsecureSkipVerify: c.InsecureSkipVerify,
+		TlsServerName:      c.TLSServerName,
 	}
 }
 
@@ -83,12 +89,19 @@ func configFromPB(c *enginepb.RunConfig) RunConfig {
 		RateStages:      each(c.GetRateStages(), stageFromPB),
 		MaxVUs:          int(c.GetMaxVus()),
 		MaxRPS:          c.GetMaxRps(),
+
+		CACertPEM:          c.GetCaCertPem(),
+		ClientCertPEM:      c.GetClientCertPem(),
+		ClientKeyPEM:       c.GetClientKeyPem(),
+		InsecureSkipVerify: c.GetInsecureSkipVerify(),
+		TLSServerName:      c.GetTlsServerName(),
 	}
 }
 
 func statusToPB(s RunStatus) *enginepb.RunStatus {
 	cfg := configToPB(s.Config)
-	cfg.AdminPassword = "" // a secret never travels back
+	cfg.AdminPassword = "" // secrets never travel back
+	cfg.ClientKeyPem = ""
 	recent := make([]*enginepb.RequestEvent, len(s.Recent))
 	for i, e := range s.Recent {
 		recent[i] = &enginepb.RequestEvent{

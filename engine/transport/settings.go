@@ -58,6 +58,10 @@ type Settings struct {
 	// InsecureSkipVerify accepts any server certificate (warned about loudly).
 	InsecureSkipVerify bool
 	ServerName         string // TLS server name (SNI and verification); empty: the target's host
+	// CAPEM, ClientCertPEM and ClientKeyPEM are the same as PEM text rather
+	// than files (the plugin's per-target settings); a file and text may not
+	// both be given.
+	CAPEM, ClientCertPEM, ClientKeyPEM string
 	// MaxConnsPerGroup limits the connections of an endpoint group's pool
 	// (busy and idle); a group not named has no limit.
 	MaxConnsPerGroup map[string]int
@@ -162,31 +166,48 @@ func (s Settings) TLSConfig(host string) (*tls.Config, error) {
 	if s.ServerName != "" {
 		c.ServerName = s.ServerName
 	}
+	if (s.CACert != "" && s.CAPEM != "") || (s.ClientCert != "" && s.ClientCertPEM != "") || (s.ClientKey != "" && s.ClientKeyPEM != "") {
+		return nil, bad("ca_cert", "give certificates as files or as PEM text, not both")
+	}
+	caPEM, what := []byte(s.CAPEM), "ca_cert_pem"
 	if s.CACert != "" {
-		pem, err := os.ReadFile(s.CACert)
-		if err != nil {
+		var err error
+		if caPEM, err = os.ReadFile(s.CACert); err != nil {
 			return nil, bad("ca_cert", "%v", err)
 		}
+		what = s.CACert
+	}
+	if len(caPEM) > 0 {
 		pool, err := x509.SystemCertPool()
 		if err != nil {
 			pool = x509.NewCertPool() // no system roots here: the CA alone
 		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, bad("ca_cert", "%s holds no PEM certificate", s.CACert)
+		if !pool.AppendCertsFromPEM(caPEM) {
+			return nil, bad("ca_cert", "%s holds no PEM certificate", what)
 		}
 		c.RootCAs = pool
 	}
-	if (s.ClientCert == "") != (s.ClientKey == "") {
+	certPEM, keyPEM := []byte(s.ClientCertPEM), []byte(s.ClientKeyPEM)
+	if s.ClientCert != "" && s.ClientKey != "" {
+		var err error
+		if certPEM, err = os.ReadFile(s.ClientCert); err != nil {
+			return nil, bad("client_cert", "%v", err)
+		}
+		if keyPEM, err = os.ReadFile(s.ClientKey); err != nil {
+			return nil, bad("client_key", "%v", err)
+		}
+	}
+	if (s.ClientCert == "" && s.ClientCertPEM == "") != (s.ClientKey == "" && s.ClientKeyPEM == "") {
 		field := "client_key"
-		if s.ClientCert == "" {
+		if s.ClientCert == "" && s.ClientCertPEM == "" {
 			field = "client_cert"
 		}
 		return nil, bad(field, "a client certificate needs both --client-cert and --client-key")
 	}
-	if s.ClientCert != "" {
-		cert, err := tls.LoadX509KeyPair(s.ClientCert, s.ClientKey)
+	if len(certPEM) > 0 {
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
-			return nil, bad("client_cert", "load %s and %s: %v", s.ClientCert, s.ClientKey, err)
+			return nil, bad("client_cert", "the client certificate and key: %v", err)
 		}
 		c.Certificates = []tls.Certificate{cert}
 	}

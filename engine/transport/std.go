@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -155,6 +156,7 @@ func (s *Std) Exchange(ctx context.Context, req *fasthttp.Request, resp *fasthtt
 	}
 	defer hresp.Body.Close()
 	s.protos.Or(1 << min(hresp.ProtoMajor, 31))
+	resp.Reset() // a Sender reuses resp: nothing of the last answer may stay
 	resp.Header.SetStatusCode(hresp.StatusCode)
 	for k, vs := range hresp.Header {
 		for _, v := range vs {
@@ -170,9 +172,13 @@ func (s *Std) Exchange(ctx context.Context, req *fasthttp.Request, resp *fasthtt
 	var n int64
 	var kept []byte
 	if out == nil && IsGzip(resp) {
-		// Dropped, but decoded first as a browser would: read it into resp.
-		w := resp.BodyWriter()
-		n, err = io.Copy(w, io.LimitReader(hresp.Body, MaxBody))
+		// Dropped, but decoded first as a browser would: read it into resp
+		// (through a pooled buffer: io.Copy would allocate 32 KB a request).
+		bb := bodyBuffers.Get().(*bytes.Buffer)
+		bb.Reset()
+		n, err = bb.ReadFrom(io.LimitReader(hresp.Body, MaxBody))
+		resp.SetBody(bb.Bytes())
+		bodyBuffers.Put(bb)
 		kept = resp.Body()
 	} else if out != nil {
 		out.Reset()
@@ -193,6 +199,8 @@ func (s *Std) Exchange(ctx context.Context, req *fasthttp.Request, resp *fasthtt
 	resp.Header.SetContentLength(int(n))
 	return kept, nil
 }
+
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // CloseIdle implements Exchanger.
 func (s *Std) CloseIdle() { s.t.CloseIdleConnections() }
