@@ -105,16 +105,21 @@ var crossPlatforms = [][2]string{
 // and arm64 (go build ./..., which compiles without linking: cheap after the
 // first time, from the build cache).
 func CrossBuild() error {
-	pkgs, err := goPackages()
-	if err != nil {
-		return err
-	}
 	for _, p := range crossPlatforms {
-		fmt.Printf("go build %s/%s\n", p[0], p[1])
-		cmd := exec.Command("go", append([]string{"build"}, pkgs...)...)
-		cmd.Env = append(os.Environ(), "GOOS="+p[0], "GOARCH="+p[1], "CGO_ENABLED=0")
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
+		env := map[string]string{"GOOS": p[0], "GOARCH": p[1], "CGO_ENABLED": "0"}
+		// The packages with Go files for the platform (test-only ones have none).
+		out, err := sh.OutputWith(env, "go", "list", "-f", "{{if .GoFiles}}{{.ImportPath}}{{end}}", "./...")
+		if err != nil {
+			return fmt.Errorf("list Go packages for %s/%s: %w", p[0], p[1], err)
+		}
+		var pkgs []string
+		for _, pkg := range strings.Fields(out) {
+			if !strings.Contains(pkg, "/node_modules/") {
+				pkgs = append(pkgs, pkg)
+			}
+		}
+		fmt.Printf("go build %s/%s: %d packages\n", p[0], p[1], len(pkgs))
+		if err := sh.RunWith(env, "go", append([]string{"build"}, pkgs...)...); err != nil {
 			return fmt.Errorf("compile for %s/%s: %w", p[0], p[1], err)
 		}
 	}
