@@ -99,7 +99,7 @@ func GoTest() error {
 // with -race (which include the dashboards against a real Prometheus), then the
 // browser end-to-end specs (Playwright driving Debian's chromium).
 func Check() {
-	mg.SerialDeps(Fmt, Vet, GoLint, Vuln, build.Build.Linux, Frontend, GoTest, E2E)
+	mg.SerialDeps(Fmt, Vet, GoLint, Vuln, CrossBuild, build.Build.Linux, Frontend, GoTest, E2E)
 }
 
 func goBuild(goos, goarch, out, pkg string) error {
@@ -113,4 +113,37 @@ func goBuild(goos, goarch, out, pkg string) error {
 	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	return cmd.Run()
+}
+
+// crossPlatforms are the platforms every package must compile for: the
+// engine runs beside Grafana on each of them.
+var crossPlatforms = [][2]string{
+	{"linux", "amd64"}, {"linux", "arm64"},
+	{"darwin", "amd64"}, {"darwin", "arm64"},
+	{"windows", "amd64"}, {"windows", "arm64"},
+}
+
+// CrossBuild compiles every package for linux, darwin and windows on amd64
+// and arm64 (go build ./..., which compiles without linking: cheap after the
+// first time, from the build cache).
+func CrossBuild() error {
+	for _, p := range crossPlatforms {
+		env := map[string]string{"GOOS": p[0], "GOARCH": p[1], "CGO_ENABLED": "0"}
+		// The packages with Go files for the platform (test-only ones have none).
+		out, err := sh.OutputWith(env, "go", "list", "-f", "{{if .GoFiles}}{{.ImportPath}}{{end}}", "./...")
+		if err != nil {
+			return fmt.Errorf("list Go packages for %s/%s: %w", p[0], p[1], err)
+		}
+		var pkgs []string
+		for _, pkg := range strings.Fields(out) {
+			if !strings.Contains(pkg, "/node_modules/") {
+				pkgs = append(pkgs, pkg)
+			}
+		}
+		fmt.Printf("go build %s/%s: %d packages\n", p[0], p[1], len(pkgs))
+		if err := sh.RunWith(env, "go", append([]string{"build"}, pkgs...)...); err != nil {
+			return fmt.Errorf("compile for %s/%s: %w", p[0], p[1], err)
+		}
+	}
+	return nil
 }

@@ -12,6 +12,8 @@
 # d  RSS over a 10-minute run at steady load (see sweep_d).
 # e  peak RSS against a hostile target: 50 VUs, every answer 50 MB (sized, then chunked),
 #    answers drained (plain GET) and answers parsed (mixed: logins); also BIN_OLD if set.
+# t  the transports (trafficsim only): fast vs std, HTTP/1.1 vs HTTP/2 (h2c and over
+#    TLS), gzip on vs off on a 4 KiB JSON answer; requests per CPU-second side by side.
 #
 # Environment: RUNS (3), DURATION (10s), CONNS (50), VUS_LIST ("1000 10000 50000 100000"),
 # K6_MAX_VUS (largest k6 VU count tried in c, 50000; 0 = none), MAX_IN_FLIGHT (c: 1024),
@@ -96,8 +98,8 @@ cpu_of() { awk 'END {print $1 + $2}' "$1"; }
 # machine disturbs least.
 record_a() {
   local cpu; cpu=$(cpu_of "$4")
-  record a "$1" rps "$(echo "$2 / $3" | bc)"
-  record a "$1" req_per_cpu_s "$(echo "$2 / $cpu" | bc)"
+  record "${SWEEP:-a}" "$1" rps "$(echo "$2 / $3" | bc)"
+  record "${SWEEP:-a}" "$1" req_per_cpu_s "$(echo "$2 / $cpu" | bc)"
 }
 
 sweep_a() {
@@ -288,9 +290,49 @@ medians() {
   done
 }
 
+# sweep_t: one trafficsim configuration per row against benchserver (sweep a's work),
+# the tool on CPU 0 and the server on CPU 1.
+sweep_t() {
+  local tmp=$OUT/t SWEEP=t
+  mkdir -p "$tmp"
+  taskset -c 1 benchserver --addr 127.0.0.1:9600 2>/dev/null &
+  pids+=($!)
+  taskset -c 1 benchserver --addr 127.0.0.1:9601 --tls 2>/dev/null &
+  pids+=($!)
+  taskset -c 1 benchserver --addr 127.0.0.1:9602 --list-bytes 4096 --gzip 2>/dev/null &
+  pids+=($!)
+  wait_http http://127.0.0.1:9600/
+  wait_http http://127.0.0.1:9602/
+  for _ in $(seq 1 100); do curl -fsSk -o /dev/null https://127.0.0.1:9601/ 2>/dev/null && break; sleep 0.1; done
+  local rows=(
+    "fast_h1|http://127.0.0.1:9600|--http-client fast --compression none"
+    "std_h1|http://127.0.0.1:9600|--http-client std --http-version 1.1 --compression none"
+    "std_h2c|http://127.0.0.1:9600|--http-client std --http-version 2 --compression none"
+    "fast_h1_tls|https://127.0.0.1:9601|--http-client fast --http-version 1.1 --compression none --insecure-skip-verify"
+    "std_h1_tls|https://127.0.0.1:9601|--http-client std --http-version 1.1 --compression none --insecure-skip-verify"
+    "std_h2_tls|https://127.0.0.1:9601|--http-client std --http-version 2 --compression none --insecure-skip-verify"
+    "fast_4k_plain|http://127.0.0.1:9602|--http-client fast --compression none"
+    "fast_4k_gzip|http://127.0.0.1:9602|--http-client fast --compression gzip"
+    "std_4k_plain|http://127.0.0.1:9602|--http-client std --http-version 1.1 --compression none"
+    "std_4k_gzip|http://127.0.0.1:9602|--http-client std --http-version 1.1 --compression gzip"
+  )
+  for run in $(seq 1 "$RUNS"); do
+    log "sweep t, run $run/$RUNS (load $(cut -d' ' -f1 /proc/loadavg))"
+    for row in "${rows[@]}"; do
+      IFS='|' read -r name url flags <<<"$row"
+      # shellcheck disable=SC2086 # flags are words
+      timed "$tmp/cpu" taskset -c 0 trafficsim run --base-url "$url" --scenario bench/scenarios/get.yaml $flags \
+        --users "$CONNS" --duration "$DURATION" --delay-min 0 --delay-max 0 --progress off \
+        --min-request-count 10000000 --max-request-count 10000000 \
+        --summary "$tmp/$name.json" >/dev/null 2>&1 || true
+      record_a "$name" "$(jq -r .requests "$tmp/$name.json")" "$(jq -r .duration_seconds "$tmp/$name.json")" "$tmp/cpu"
+    done
+  done
+}
+
 command -v jq >/dev/null || { echo "bench/run.sh needs jq (apt-get install jq)" >&2; exit 2; }
 command -v taskset >/dev/null || { echo "bench/run.sh needs taskset (util-linux)" >&2; exit 2; }
-[ "${1:-all}" = e ] || install_peers # sweep e measures trafficsim alone
+case ${1:-all} in e|t) ;; *) install_peers ;; esac # sweeps e and t measure trafficsim alone
 build_ours
 case ${1:-all} in
   a) sweep_a ;;
@@ -298,7 +340,8 @@ case ${1:-all} in
   c) sweep_c ;;
   d) sweep_d ;;
   e) sweep_e ;;
+  t) sweep_t ;;
   all) sweep_a; sweep_b; sweep_c ;;
-  *) echo "usage: bench/run.sh [a|b|c|d|e|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [a|b|c|d|e|t|all]" >&2; exit 2 ;;
 esac
 medians

@@ -9,6 +9,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/transport"
 	"github.com/valyala/fasthttp"
 )
 
@@ -44,8 +46,8 @@ const DefaultTimeout = 30 * time.Second
 // kept, and reported (KindProtocol); an answer nobody parses is drained
 // whole. It bounds a hostile target's cost — 50 VUs receiving 50 MB answers
 // stay near 100 MB of RSS (docs/benchmarks.md, sweep e) — while a page of 100
-// users, about 30 KB, fits sixteen times.
-const maxBody = 512 << 10
+// users, about 30 KB, fits sixteen times. Both transports keep to it.
+const maxBody = transport.MaxBody
 
 // ErrCircuitOpen is returned by a Policy that refuses to send (open breaker).
 var ErrCircuitOpen = errors.New("circuit open")
@@ -83,11 +85,15 @@ type Options struct {
 	Policy Policy // nil: FixedTimeout(DefaultTimeout)
 	// UserAgent is sent with every request (default "trafficsim").
 	UserAgent string
+	// Network: HTTP client and version, proxy, compression, TLS, connection
+	// limits per endpoint group (engine/transport).
+	Network transport.Settings
+	// Dial replaces the dialer (tests name loopback targets otherwise).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Client sends the requests of every VU of a run. It is safe for concurrent use.
 type Client struct {
-	wire    *wire
 	base    string
 	host    string // Host header
 	prof    Profile
@@ -98,6 +104,15 @@ type Client struct {
 	authKey []byte
 	scheme  string
 	refPage bool // page answers have the reference shape (decodePage)
+
+	target *url.URL
+	opts   Options
+	plan   transport.Plan
+	tls    *tls.Config // https targets
+	gzip   bool        // ask for gzip answers
+
+	poolMu sync.Mutex
+	pools  map[string]*pool // by endpoint group
 }
 
 // route is an endpoint's template split into literal text and placeholders.
@@ -107,6 +122,7 @@ type route struct {
 	parts    []routePart
 	slot     any               // the Policy's, when it is a Binder
 	fields   map[string]string // renaming of the resource's fields
+	pool     *pool             // its endpoint group's connections
 }
 
 // routePart is literal text, or a placeholder filled from Call.Params[param].
@@ -133,10 +149,18 @@ func New(o Options) (*Client, error) {
 	if o.UserAgent == "" {
 		o.UserAgent = "trafficsim"
 	}
+	plan, err := o.Network.Resolve(u)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
 		// Redirects are not followed: a redirect is an answer in its own right
 		// for a load tool.
-		wire:    newWire(u.Scheme, u.Host, o.Conns),
+		target:  u,
+		opts:    o,
+		plan:    plan,
+		gzip:    plan.Compression == transport.CompressionGzip,
+		pools:   map[string]*pool{},
 		base:    strings.TrimSuffix(u.Scheme+"://"+u.Host+strings.TrimSuffix(u.Path, "/"), "/"),
 		host:    u.Host,
 		prefix:  strings.TrimSuffix(u.Path, "/"),
@@ -144,6 +168,11 @@ func New(o Options) (*Client, error) {
 		routes:  map[string]*route{},
 		policy:  o.Policy,
 		uaValue: o.UserAgent,
+	}
+	if u.Scheme == "https" {
+		if c.tls, err = o.Network.TLSConfig(u.Hostname()); err != nil {
+			return nil, err
+		}
 	}
 	c.refPage = c.prof.referencePage()
 	c.authKey = []byte(http.CanonicalHeaderKey(c.prof.Token.Header))
@@ -157,6 +186,7 @@ func New(o Options) (*Client, error) {
 		rt.method = method
 		rt.fields = c.prof.fieldsOf(resourceOf(ep))
 		rt.slot = c.bind(ep.Group, method, rt.template)
+		rt.pool = c.pool(ep.Group)
 		c.routes[ep.ID] = rt
 	}
 	return c, nil
@@ -171,7 +201,13 @@ func (c *Client) bind(group, method, route string) any {
 }
 
 // Close releases idle connections.
-func (c *Client) Close() { c.wire.closeIdle() }
+func (c *Client) Close() {
+	c.poolMu.Lock()
+	defer c.poolMu.Unlock()
+	for _, p := range c.pools {
+		p.x.CloseIdle()
+	}
+}
 
 // BaseURL is the target's base URL.
 func (c *Client) BaseURL() string { return c.base }
@@ -284,6 +320,7 @@ type doState struct {
 	req  fasthttp.Request
 	resp fasthttp.Response
 	buf  bytes.Buffer // the body sent, then the answer read
+	dec  bytes.Buffer // a gzip answer decoded
 	uri  []byte
 	auth []byte
 	lr   io.LimitedReader
@@ -298,6 +335,10 @@ func (st *doState) release() {
 	st.buf.Reset()
 	if st.buf.Cap() > 64<<10 {
 		st.buf = bytes.Buffer{} // do not keep a rare large answer's buffer
+	}
+	st.dec.Reset()
+	if st.dec.Cap() > 64<<10 {
+		st.dec = bytes.Buffer{}
 	}
 	doPool.Put(st)
 }
@@ -315,6 +356,7 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 	req := &st.req
 	c.header(&req.Header, rt.method)
 	req.Header.Set("Accept", jsonType)
+	c.accept(&req.Header)
 	st.uri = c.appendURI(st.uri[:0], call, rt)
 	req.Header.SetRequestURIBytes(st.uri)
 	if call.Body != nil {
@@ -326,18 +368,21 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 		st.auth = append(append(st.auth[:0], c.scheme...), call.Token...)
 		req.Header.SetCanonical(c.authKey, st.auth)
 	}
-	var out *bytes.Buffer // the answer is kept only when it is parsed
+	var out, dec *bytes.Buffer // the answer is kept (and decoded) only when it is parsed
 	if call.Decode {
-		out = &st.buf
+		out, dec = &st.buf, &st.dec
 	}
-	body, err := c.wire.exchange(ctx, req, &st.resp, res.Start, timeout, out, &st.lr)
+	body, err := rt.pool.x.Exchange(ctx, req, &st.resp, res.Start, timeout, out, &st.lr)
 	// The answer is in: parsing it is the engine's time, not the target's.
 	res.Latency = time.Since(res.Start)
 	if errors.Is(err, errTooLong) {
 		// Drained, not kept: parsing a cut answer would only fail.
 		res.Status = st.resp.StatusCode()
-		res.Err, res.ErrKind = fmt.Errorf("answer of %s %s: longer than %d bytes, not parsed", call.Endpoint.Method, rt.template, maxBody), KindProtocol
+		res.Err, res.ErrKind = fmt.Errorf("answer of %s %s: longer than %d bytes, not parsed", rt.method, rt.template, maxBody), KindProtocol
 		return
+	}
+	if err == nil {
+		body, err = rt.pool.received(&st.resp, body, dec)
 	}
 	if err != nil {
 		res.Err, res.ErrKind = err, classify(ctx, err)

@@ -42,8 +42,9 @@ type PlainRequest struct {
 	headers []plainHeader
 	body    Template
 	hasBody bool
-	static  bool // no placeholders and no body: Sender reuses it
-	slot    any  // the Policy's, when it is a Binder
+	static  bool  // no placeholders and no body: Sender reuses it
+	slot    any   // the Policy's, when it is a Binder
+	pool    *pool // its group's connections
 }
 
 type plainHeader struct {
@@ -67,6 +68,7 @@ func (c *Client) NewPlain(s PlainSpec) (*PlainRequest, error) {
 		return nil, err
 	}
 	p.slot = c.bind(p.Group, p.Method, p.Route)
+	p.pool = c.pool(p.Group)
 	return p, nil
 }
 
@@ -174,7 +176,7 @@ func (c *Client) DoPlain(ctx context.Context, p *PlainRequest, vars *TemplateVar
 	}
 	st.res = Result{Start: time.Now()}
 	c.buildPlain(p, vars, token, st)
-	c.exchangePlain(ctx, &st.req, &st.resp, timeout, &st.res) // sets Latency
+	c.exchangePlain(ctx, p.pool, &st.req, &st.resp, timeout, &st.res) // sets Latency
 	c.policy.Done(a, &st.res)
 	return st.res
 }
@@ -183,6 +185,7 @@ func (c *Client) DoPlain(ctx context.Context, p *PlainRequest, vars *TemplateVar
 func (c *Client) buildPlain(p *PlainRequest, vars *TemplateVars, token string, st *doState) {
 	req := &st.req
 	c.header(&req.Header, p.Method)
+	c.accept(&req.Header)
 	st.uri = p.url.Append(st.uri[:0], vars)
 	req.Header.SetRequestURIBytes(st.uri)
 	for i := range p.headers {
@@ -205,9 +208,12 @@ func (c *Client) buildPlain(p *PlainRequest, vars *TemplateVars, token string, s
 }
 
 // exchangePlain sends a built plain request, discarding the answer's body.
-func (c *Client) exchangePlain(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, timeout time.Duration, res *Result) {
-	_, err := c.wire.exchange(ctx, req, resp, res.Start, timeout, nil, nil)
+func (c *Client) exchangePlain(ctx context.Context, p *pool, req *fasthttp.Request, resp *fasthttp.Response, timeout time.Duration, res *Result) {
+	body, err := p.x.Exchange(ctx, req, resp, res.Start, timeout, nil, nil)
 	res.Latency = time.Since(res.Start)
+	if err == nil {
+		_, err = p.received(resp, body, nil)
+	}
 	if err != nil {
 		res.Err, res.ErrKind = err, classify(ctx, err)
 		return

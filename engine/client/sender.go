@@ -87,7 +87,7 @@ func (s *Sender) Do(p *PlainRequest, vars *TemplateVars, token string) Result {
 		s.resp = fasthttp.AcquireResponse()
 	}
 	s.res = Result{Start: time.Now()}
-	c.exchangePlain(s.parent, req, s.resp, timeout, &s.res) // sets Latency
+	c.exchangePlain(s.parent, p.pool, req, s.resp, timeout, &s.res) // sets Latency
 	c.policy.Done(&s.attempt, &s.res)
 	return s.res
 }

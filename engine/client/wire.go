@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/trafficsim/trafficsim/engine/transport"
 )
 
 // The wire is the run's HTTP/1.1 connection pool. It sends each request from
@@ -28,17 +30,22 @@ import (
 // Timeouts are connection deadlines. A request's context is honoured while it
 // is on the wire: the first request under a cancellable context arranges that
 // its cancellation closes the connections busy with that context's requests.
+//
+// A wire is one endpoint group's pool (engine/transport.Exchanger): slots,
+// when the group has a connection limit, bounds its connections, busy and idle.
 type wire struct {
 	addr    string // host:port to dial
 	tlsConf *tls.Config
 	dialer  net.Dialer
+	dialFn  func(ctx context.Context, network, addr string) (net.Conn, error) // tests; nil: dialer
 	maxIdle int
+	slots   chan struct{} // one per busy connection; nil: no limit
 
 	mu   sync.Mutex
 	idle []*wconn // LIFO: the most recently used first, so idle ones age out
-	all  map[*wconn]struct{}
+	open int      // connections dialled and not yet closed
 
-	watched sync.Map // ctx.Done() channel -> struct{}: contexts whose cancellation closes their connections
+	watched sync.Map // ctx.Done() channel -> *watch: contexts whose cancellation closes their connections
 }
 
 // idleTimeout closes connections unused for this long (servers drop them too).
@@ -57,17 +64,19 @@ type wconn struct {
 	deadline bool // a deadline is set and must be cleared for a request without timeout
 
 	raw *rawConn // plain TCP; nil for TLS
-
-	ownerMu sync.Mutex
-	owner   <-chan struct{} // Done of the context of the request on it, nil when idle
 }
 
-func newWire(scheme, hostport string, maxIdle int) *wire {
+// newWire returns a pool for the target; tlsConf is used for https.
+// maxConns > 0 limits its connections.
+func newWire(scheme, hostport string, maxIdle, maxConns int, tlsConf *tls.Config) *wire {
 	w := &wire{
 		addr:    hostport,
 		maxIdle: maxIdle,
 		dialer:  net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second},
-		all:     map[*wconn]struct{}{},
+	}
+	if maxConns > 0 {
+		w.slots = make(chan struct{}, maxConns)
+		w.maxIdle = min(maxIdle, maxConns)
 	}
 	if _, _, err := net.SplitHostPort(hostport); err != nil {
 		port := "80"
@@ -77,8 +86,14 @@ func newWire(scheme, hostport string, maxIdle int) *wire {
 		w.addr = net.JoinHostPort(hostport, port)
 	}
 	if scheme == "https" {
-		host, _, _ := net.SplitHostPort(w.addr)
-		w.tlsConf = &tls.Config{ServerName: host, NextProtos: []string{"http/1.1"}}
+		w.tlsConf = tlsConf.Clone()
+		if w.tlsConf == nil {
+			w.tlsConf = &tls.Config{}
+		}
+		if w.tlsConf.ServerName == "" {
+			w.tlsConf.ServerName, _, _ = net.SplitHostPort(w.addr)
+		}
+		w.tlsConf.NextProtos = []string{"http/1.1"}
 	}
 	return w
 }
@@ -95,17 +110,26 @@ func newWire(scheme, hostport string, maxIdle int) *wire {
 // reused connection turns out to have been closed by the server.
 func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, start time.Time, timeout time.Duration, out *bytes.Buffer, lr *io.LimitedReader) ([]byte, error) {
 	done := ctx.Done()
+	var wt *watch
 	if done != nil {
 		if err := ctx.Err(); err != nil {
 			return nil, context.Cause(ctx)
 		}
-		if _, ok := w.watched.Load(done); !ok {
-			w.watch(ctx, done)
+		if v, ok := w.watched.Load(done); ok {
+			wt = v.(*watch)
+		} else {
+			wt = w.watch(ctx, done)
 		}
 	}
 	var deadline time.Time
 	if timeout > 0 {
 		deadline = start.Add(timeout)
+	}
+	if w.slots != nil {
+		if err := w.acquire(ctx, deadline); err != nil {
+			return nil, err
+		}
+		defer func() { <-w.slots }()
 	}
 	replayable := replayable(req)
 	for attempt := 0; ; attempt++ {
@@ -113,8 +137,7 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fastht
 		if err != nil {
 			return nil, err
 		}
-		cn.setOwner(done)
-		if done != nil && ctx.Err() != nil {
+		if wt != nil && !wt.add(cn) {
 			w.discard(cn)
 			return nil, context.Cause(ctx)
 		}
@@ -139,6 +162,7 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fastht
 			err = readHead(resp, cn.br)
 		}
 		if err != nil {
+			wt.remove(cn)
 			w.discard(cn)
 			if done != nil && ctx.Err() != nil {
 				return nil, context.Cause(ctx)
@@ -153,7 +177,9 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fastht
 		if errors.Is(err, errTooLong) {
 			tooLong, err = err, nil
 		}
-		if err != nil || resp.ConnectionClose() || req.Header.ConnectionClose() {
+		// After a 101 the connection speaks another protocol: never reused.
+		if err != nil || resp.ConnectionClose() || req.Header.ConnectionClose() || resp.StatusCode() == fasthttp.StatusSwitchingProtocols {
+			wt.remove(cn)
 			w.discard(cn)
 			if err != nil && done != nil && ctx.Err() != nil {
 				return nil, context.Cause(ctx)
@@ -170,7 +196,7 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fastht
 		// Release ownership before looking at the context: a cancellation after
 		// the look then finds no owner and leaves the connection alone; one
 		// before it may have closed it, so it is not handed to the next request.
-		cn.setOwner(nil)
+		wt.remove(cn)
 		if done != nil && ctx.Err() != nil {
 			w.discard(cn)
 			return body, tooLong
@@ -260,7 +286,7 @@ func readBody(resp *fasthttp.Response, br *bufio.Reader, out *bytes.Buffer, lr *
 
 // errTooLong is readBody's answer to an answer it was asked to keep that is
 // longer than maxBody: drained whole (the connection is reusable), not kept.
-var errTooLong = errors.New("answer longer than the limit, not kept")
+var errTooLong = transport.ErrTooLong
 
 // maxDrainWhole is the largest answer nobody reads that is read whole (one
 // read, the usual small answer) rather than drained.
@@ -310,7 +336,7 @@ func (w *wire) get(ctx context.Context, now, deadline time.Time) (*wconn, bool, 
 			w.mu.Unlock()
 			return cn, true, nil
 		}
-		delete(w.all, cn)
+		w.open--
 		w.mu.Unlock()
 		cn.Close()
 		w.mu.Lock()
@@ -346,7 +372,7 @@ func (w *wire) dial(ctx context.Context, deadline time.Time) (*wconn, error) {
 	cn.br = bufio.NewReaderSize(r, 4096)
 	cn.bw = bufio.NewWriterSize(&cn.req, 4096)
 	w.mu.Lock()
-	w.all[cn] = struct{}{}
+	w.open++
 	w.mu.Unlock()
 	return cn, nil
 }
@@ -357,7 +383,11 @@ func (w *wire) connect(ctx context.Context, deadline time.Time) (net.Conn, error
 		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
-	c, err := w.dialer.DialContext(ctx, "tcp", w.addr)
+	dial := w.dialer.DialContext
+	if w.dialFn != nil {
+		dial = w.dialFn
+	}
+	c, err := dial(ctx, "tcp", w.addr)
 	if err != nil || w.tlsConf == nil {
 		return c, err
 	}
@@ -382,7 +412,7 @@ func (w *wire) put(cn *wconn, used time.Time) {
 		w.mu.Unlock()
 		return
 	}
-	delete(w.all, cn)
+	w.open--
 	w.mu.Unlock()
 	cn.Close()
 }
@@ -390,7 +420,7 @@ func (w *wire) put(cn *wconn, used time.Time) {
 // discard closes a connection that failed or that the server is closing.
 func (w *wire) discard(cn *wconn) {
 	w.mu.Lock()
-	delete(w.all, cn)
+	w.open--
 	w.mu.Unlock()
 	cn.Close()
 }
@@ -416,35 +446,63 @@ func (cn *wconn) send() error {
 	return err
 }
 
-func (cn *wconn) setOwner(done <-chan struct{}) {
-	cn.ownerMu.Lock()
-	cn.owner = done
-	cn.ownerMu.Unlock()
-}
-
 // watch makes the cancellation of ctx close the connections busy with its
 // requests: their reads and writes fail at once, and exchange reports the
-// context's error. One registration per context.
-func (w *wire) watch(ctx context.Context, done <-chan struct{}) {
-	if _, loaded := w.watched.LoadOrStore(done, struct{}{}); loaded {
-		return
+// context's error. One registration per context; a cancellation touches only
+// that context's connections.
+func (w *wire) watch(ctx context.Context, done <-chan struct{}) *watch {
+	wt := &watch{}
+	if v, loaded := w.watched.LoadOrStore(done, wt); loaded {
+		return v.(*watch)
 	}
 	context.AfterFunc(ctx, func() {
 		w.watched.Delete(done)
-		w.mu.Lock()
-		var busy []*wconn
-		for cn := range w.all {
-			cn.ownerMu.Lock()
-			if cn.owner == done {
-				busy = append(busy, cn)
-			}
-			cn.ownerMu.Unlock()
-		}
-		w.mu.Unlock()
+		wt.mu.Lock()
+		wt.ended = true
+		busy := wt.busy
+		wt.busy = nil
+		wt.mu.Unlock()
 		for _, cn := range busy {
 			cn.Close() // the owner's exchange sees the error and discards it
 		}
 	})
+	return wt
+}
+
+// watch is a cancellable context's connections busy with its requests.
+type watch struct {
+	mu    sync.Mutex
+	busy  []*wconn // usually one: a VU sends one request at a time
+	ended bool
+}
+
+// add registers cn; false once the context has ended.
+func (wt *watch) add(cn *wconn) bool {
+	wt.mu.Lock()
+	defer wt.mu.Unlock()
+	if wt.ended {
+		return false
+	}
+	wt.busy = append(wt.busy, cn)
+	return true
+}
+
+// remove takes cn off (nil wt: no context to watch).
+func (wt *watch) remove(cn *wconn) {
+	if wt == nil {
+		return
+	}
+	wt.mu.Lock()
+	for i, b := range wt.busy {
+		if b == cn {
+			last := len(wt.busy) - 1
+			wt.busy[i] = wt.busy[last]
+			wt.busy[last] = nil
+			wt.busy = wt.busy[:last]
+			break
+		}
+	}
+	wt.mu.Unlock()
 }
 
 // closeIdle closes the idle connections.
@@ -452,9 +510,7 @@ func (w *wire) closeIdle() {
 	w.mu.Lock()
 	idle := w.idle
 	w.idle = nil
-	for _, cn := range idle {
-		delete(w.all, cn)
-	}
+	w.open -= len(idle)
 	w.mu.Unlock()
 	for _, cn := range idle {
 		cn.Close()

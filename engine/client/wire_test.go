@@ -1,16 +1,20 @@
+//go:build linux
+
 package client
 
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +23,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/transport"
 )
 
 // countConns counts the connections a test server accepts.
@@ -89,7 +94,8 @@ func TestWireKeepsConnectionsAlive(t *testing.T) {
 	st.req.Header.SetMethod("GET")
 	st.req.Header.SetHost(c.host)
 	st.req.Header.SetRequestURI("/chunked")
-	body, err := c.wire.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr)
+	w := c.pool(PlainGroup).x.(*wire)
+	body, err := w.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,12 +105,12 @@ func TestWireKeepsConnectionsAlive(t *testing.T) {
 	// Longer than the limit: drained whole, kept not at all, and said so.
 	for _, uri := range []string{"/big", "/bigcl"} {
 		st.req.Header.SetRequestURI(uri)
-		if body, err = c.wire.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); !errors.Is(err, errTooLong) || body != nil {
+		if body, err = w.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); !errors.Is(err, errTooLong) || body != nil {
 			t.Errorf("%s: kept %d bytes, %v; want none and errTooLong", uri, len(body), err)
 		}
 	}
 	st.req.Header.SetRequestURI("/a")
-	if body, err = c.wire.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); err != nil || string(body) != `{"ok":true}` {
+	if body, err = w.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); err != nil || string(body) != `{"ok":true}` {
 		t.Errorf("small answer after big ones: %q, %v", body, err)
 	}
 	if n := conns.Load(); n != 1 {
@@ -167,6 +173,11 @@ func TestWireRetriesStaleConnections(t *testing.T) {
 		if res := c.Do(ctx, get); res.Err != nil || res.Status != 200 {
 			t.Fatalf("round %d: GET on a closed keep-alive connection: %+v", i, res)
 		}
+	}
+	// Plain requests have their own group's pool: give it an idle connection.
+	warm, _ := c.NewPlain(PlainSpec{Path: "/items"})
+	if res := c.DoPlain(ctx, warm, &TemplateVars{}, ""); res.Err != nil {
+		t.Fatal(res.Err)
 	}
 	closeIdle()
 	post, _ := c.NewPlain(PlainSpec{Method: "POST", Path: "/items", Body: "{}", HasBody: true})
@@ -320,9 +331,17 @@ func TestWireTLS(t *testing.T) {
 	if res.ErrKind != KindConnection || !strings.Contains(res.Err.Error(), "certificate") {
 		t.Errorf("untrusted certificate: %+v", res)
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(srv.Certificate())
-	c.wire.tlsConf = &tls.Config{ServerName: "127.0.0.1", RootCAs: pool, NextProtos: []string{"http/1.1"}}
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = New(Options{BaseURL: srv.URL, Network: transport.Settings{HTTPVersion: transport.Version11, CACert: ca}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Plan(); p.Client != transport.ClientFast {
+		t.Fatalf("HTTP/1.1 over TLS on %s: plan %s, want the fast transport", runtime.GOOS, p)
+	}
 	res = c.Do(ctx, &Call{Endpoint: catalog.MustLookup(catalog.UsersList), Decode: true})
 	if res.Err != nil || res.Status != 200 {
 		t.Fatalf("over TLS: %+v", res)

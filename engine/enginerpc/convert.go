@@ -57,6 +57,12 @@ func configToPB(c RunConfig) *enginepb.RunConfig {
 		MaxVus:          int64(c.MaxVUs),
 		MaxRps:          c.MaxRPS,
 		OrgId:           c.OrgID,
+
+		CaCertPem:          c.CACertPEM,
+		ClientCertPem:      c.ClientCertPEM,
+		ClientKeyPem:       c.ClientKeyPEM,
+		InsecureSkipVerify: c.InsecureSkipVerify,
+		TlsServerName:      c.TLSServerName,
 	}
 }
 
@@ -85,12 +91,19 @@ func configFromPB(c *enginepb.RunConfig) RunConfig {
 		MaxVUs:          int(c.GetMaxVus()),
 		MaxRPS:          c.GetMaxRps(),
 		OrgID:           c.GetOrgId(),
+
+		CACertPEM:          c.GetCaCertPem(),
+		ClientCertPEM:      c.GetClientCertPem(),
+		ClientKeyPEM:       c.GetClientKeyPem(),
+		InsecureSkipVerify: c.GetInsecureSkipVerify(),
+		TLSServerName:      c.GetTlsServerName(),
 	}
 }
 
 func statusToPB(s RunStatus) *enginepb.RunStatus {
 	cfg := configToPB(s.Config)
-	cfg.AdminPassword = "" // a secret never travels back
+	cfg.AdminPassword = "" // secrets never travel back
+	cfg.ClientKeyPem = ""
 	recent := make([]*enginepb.RequestEvent, len(s.Recent))
 	for i, e := range s.Recent {
 		recent[i] = &enginepb.RequestEvent{

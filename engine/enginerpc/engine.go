@@ -88,6 +88,14 @@ type RunConfig struct {
 	MaxRPS     float64 // cap on the run's requests per second; 0: none
 
 	OrgID int64 // the Grafana org that started the run; 0: none
+	// TLS to the target: PEM text (CA certificates added to the system's; a
+	// client certificate and key for mutual TLS), skip-verify, server name.
+	// ClientKeyPEM is a secret: never reported back.
+	CACertPEM          string
+	ClientCertPEM      string
+	ClientKeyPEM       string
+	InsecureSkipVerify bool
+	TLSServerName      string
 }
 
 // RunStats are a run's live figures.

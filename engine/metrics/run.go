@@ -71,6 +71,7 @@ type Run struct {
 	reg  prometheus.Registerer
 
 	requests        *requestCollector
+	transport       *transportCollector
 	virtualUsers    *prometheus.GaugeVec
 	sessions        *prometheus.CounterVec
 	sessionDuration *prometheus.HistogramVec
@@ -181,6 +182,7 @@ func NewRun(info RunInfo, reg prometheus.Registerer, opts ...Option) (*Run, erro
 		r.bounds = append(r.bounds, time.Duration(math.Round(b*float64(time.Second))))
 	}
 	r.requests = newRequestCollector(r)
+	r.transport = newTransportCollector(run)
 	r.runInfo.Set(1)
 	for i := range r.shards {
 		r.shards[i].init()
@@ -220,7 +222,7 @@ func (r *Run) collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		r.requests, r.virtualUsers, r.sessions,
 		r.sessionDuration, r.journeys, r.tokenOps, r.foreign, r.runInfo,
-		r.dropped, r.targetVUs, r.targetRate,
+		r.dropped, r.targetVUs, r.targetRate, r.transport,
 	}
 }
 

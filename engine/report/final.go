@@ -35,6 +35,7 @@ func WriteFinal(w io.Writer, s summary.Summary) error {
 		fmt.Fprintf(&b, "Error: %s\n", s.Error)
 	}
 	writeLoad(&b, s)
+	writeTransport(&b, s)
 
 	b.WriteString("\nEndpoints\n")
 	if len(s.Endpoints) == 0 {

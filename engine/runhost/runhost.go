@@ -129,6 +129,7 @@ func (h *Host) Start(_ context.Context, cfg enginerpc.RunConfig) (enginerpc.RunS
 		return enginerpc.RunStatus{}, err
 	}
 	cfg.AdminPassword = ""
+	cfg.ClientKeyPEM = ""
 	cfg.RunID = run.ID()
 	ctx, cancel := context.WithCancel(h.ctx)
 	e := &entry{run: run, cfg: cfg, cancel: cancel}

@@ -12,6 +12,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/runner"
+	"github.com/trafficsim/trafficsim/engine/transport"
 )
 
 // RunnerFactory makes real runs with engine/runner. Each run registers its series on
@@ -38,6 +39,10 @@ func RunnerFactory(reg prometheus.Registerer, log *slog.Logger, opts ...runner.O
 			Rate:          cfg.Rate,
 			RateStages:    cfg.RateStages,
 			MaxVUs:        cfg.MaxVUs,
+			Network: transport.Settings{
+				CAPEM: cfg.CACertPEM, ClientCertPEM: cfg.ClientCertPEM, ClientKeyPEM: cfg.ClientKeyPEM,
+				InsecureSkipVerify: cfg.InsecureSkipVerify, ServerName: cfg.TLSServerName,
+			},
 		}
 		// Runs from the plugin get the same resilience defaults as `trafficsim run`.
 		res := resilience.Defaults()

@@ -12,6 +12,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/summary"
+	"github.com/trafficsim/trafficsim/engine/transport"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
@@ -386,6 +387,7 @@ type CleanupOptions struct {
 	AdminPassword string // "": admin
 	Profile       client.Profile
 	Logger        *slog.Logger
+	Network       transport.Settings // how requests reach the target
 }
 
 // CleanupReport is what CleanupTarget found and deleted.
@@ -421,7 +423,7 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	if _, err := ParseBaseURL(o.BaseURL); err != nil {
 		return CleanupReport{}, err
 	}
-	c, err := client.New(client.Options{BaseURL: o.BaseURL, Profile: o.Profile, Conns: 4})
+	c, err := client.New(client.Options{BaseURL: o.BaseURL, Profile: o.Profile, Conns: 4, Network: o.Network})
 	if err != nil {
 		return CleanupReport{}, &FieldError{Field: "base_url", Message: err.Error()}
 	}

@@ -1,16 +1,22 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/loadshape"
 	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/transport"
 )
 
 // Limits on a run's config; beyond them a value is a typo, not a test.
@@ -54,6 +60,12 @@ type Config struct {
 	// of the VUs or arrivals; StartAt (zero: at once) is when the VUs start.
 	Shard   Shard
 	StartAt time.Time
+
+	// Network is how requests reach the target: HTTP client and version,
+	// proxy, compression, TLS, connection limits per endpoint group
+	// (engine/transport; field errors name http_client, ca_cert, …). The
+	// scenario's `connections:` fill the groups it leaves unnamed.
+	Network transport.Settings
 }
 
 // DefaultConfig returns the defaults of the command line (DESIGN.md).
@@ -196,5 +208,47 @@ func (c Config) load() (*scenario.Scenario, *url.URL, error) {
 	if err := c.withLoad(sc.Load).validateShard(); err != nil {
 		return nil, nil, err
 	}
+	if err := c.validateNetwork(sc); err != nil {
+		return nil, nil, err
+	}
 	return sc, target, nil
+}
+
+// network is the run's network settings with the scenario's connection
+// limits under the flag's.
+func (c Config) network(sc *scenario.Scenario) transport.Settings {
+	n := c.Network
+	if len(sc.Connections) == 0 {
+		return n
+	}
+	limits := maps.Clone(sc.Connections)
+	maps.Copy(limits, n.MaxConnsPerGroup)
+	n.MaxConnsPerGroup = limits
+	return n
+}
+
+// validateNetwork checks the network settings and that every limited group
+// is one the run sends requests of.
+func (c Config) validateNetwork(sc *scenario.Scenario) error {
+	n := c.network(sc)
+	if err := n.Validate(); err != nil {
+		var fe *transport.FieldError
+		if errors.As(err, &fe) {
+			return &FieldError{Field: fe.Field, Message: fe.Message}
+		}
+		return err
+	}
+	groups := slices.Clone(catalog.Groups)
+	for _, r := range sc.Requests {
+		groups = append(groups, r.Spec.Group)
+	}
+	if len(sc.Requests) > 0 {
+		groups = append(groups, client.PlainGroup)
+	}
+	for g := range n.MaxConnsPerGroup {
+		if !slices.Contains(groups, g) {
+			return &FieldError{Field: "max_conns_per_group", Message: fmt.Sprintf("%q is not an endpoint group of this run; use %s", g, strings.Join(groups, ", "))}
+		}
+	}
+	return nil
 }

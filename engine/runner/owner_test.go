@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/trafficsim/trafficsim/engine/client"
 )
 
 // TestPreflightFollowsNoRedirect: a 3xx is an answer; the host it names gets
@@ -17,7 +19,12 @@ func TestPreflightFollowsNoRedirect(t *testing.T) {
 	defer other.Close()
 	target := httptest.NewServer(http.RedirectHandler(other.URL+"/", http.StatusFound))
 	defer target.Close()
-	if err := preflight(context.Background(), target.URL); err != nil {
+	c, err := client.New(client.Options{BaseURL: target.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Preflight(context.Background()); err != nil {
 		t.Fatalf("preflight: %v", err)
 	}
 	if n := elsewhere.Load(); n != 0 {

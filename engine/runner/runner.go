@@ -10,11 +10,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/big"
 	mrand "math/rand/v2"
-	"net/http"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +26,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 	"github.com/trafficsim/trafficsim/engine/summary"
+	"github.com/trafficsim/trafficsim/engine/transport"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 	"github.com/trafficsim/trafficsim/engine/version"
 )
@@ -93,11 +93,18 @@ type options struct {
 	policy client.Policy
 	// resilience builds a resilience.Policy at the start (WithResilience).
 	resilience *resilience.Config
+	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // WithRegisterer registers the run's metrics on reg (default: none, in-process
 // statistics only).
 func WithRegisterer(reg prometheus.Registerer) Option { return func(o *options) { o.reg = reg } }
+
+// WithDial replaces the client's dialer (tests give a loopback target a
+// name that proxy rules apply to).
+func WithDial(d func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(o *options) { o.dial = d }
+}
 
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
@@ -143,18 +150,21 @@ type Runner struct {
 	reqCancel         context.CancelFunc
 
 	// Shared by the VUs during Run.
-	load    *loadPlan
-	client  *client.Client
-	steer   *steer
-	pool    pool
-	dir     directory
-	ledger  *ledger
-	vus     []*vu
-	embed   *usersvc.Running
-	mixAll  [numGroups]bool
-	actions [numGroups]picker
-	errKind [2]picker // deliberate errors: [non-admin VUs, admin VUs]
-	plain   *plainSet // the scenario's plain requests (nil: none)
+	load   *loadPlan
+	client *client.Client
+	// clientRef is client for summaries, which may be built from another
+	// goroutine (SummaryNow).
+	clientRef atomic.Pointer[client.Client]
+	steer     *steer
+	pool      pool
+	dir       directory
+	ledger    *ledger
+	vus       []*vu
+	embed     *usersvc.Running
+	mixAll    [numGroups]bool
+	actions   [numGroups]picker
+	errKind   [2]picker // deliberate errors: [non-admin VUs, admin VUs]
+	plain     *plainSet // the scenario's plain requests (nil: none)
 
 	rate rateMeter
 
@@ -456,6 +466,8 @@ func (r *Runner) run(ctx context.Context) error {
 		Conns:     min(max(r.load.slots, 16), 1024),
 		Policy:    policy,
 		UserAgent: "trafficsim/" + version.Version,
+		Network:   r.cfg.network(r.sc),
+		Dial:      r.opts.dial,
 	})
 	if err != nil {
 		runErr = fmt.Errorf("set up the HTTP client: %w", err)
@@ -463,6 +475,14 @@ func (r *Runner) run(ctx context.Context) error {
 		return runErr
 	}
 	r.client = cl
+	r.clientRef.Store(cl)
+	rec.SetPools(func() []metrics.Pool {
+		var out []metrics.Pool
+		for _, p := range cl.Pools() {
+			out = append(out, metrics.Pool(p))
+		}
+		return out
+	})
 	defer cl.Close()
 	if r.embed == nil {
 		// A stop (Ctrl-C) ends the preflight at once.
@@ -474,14 +494,14 @@ func (r *Runner) run(ctx context.Context) error {
 			case <-pctx.Done():
 			}
 		}()
-		err := preflight(pctx, base)
+		err := cl.Preflight(pctx)
 		cancel()
 		if err != nil && r.stopped.Load() {
 			cleanup = summary.CleanupResult{Verified: true}
 			return nil // stopped before it started: nothing was sent
 		}
 		if err != nil {
-			runErr = err
+			runErr = fmt.Errorf("preflight of %s: %w", base, err)
 			cleanup.Err = "the run did not start"
 			return runErr
 		}
@@ -605,30 +625,6 @@ func assignArchetypes(archs []scenario.Archetype, users int, rng *mrand.Rand) []
 	return out
 }
 
-// preflightClient never follows a redirect: a 3xx is an answer (the target
-// answers HTTP), and the run sends nothing to the host it names.
-var preflightClient = &http.Client{
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
-
-// preflight checks that the target answers HTTP at all, so a wrong URL fails
-// the run at once instead of recording thousands of connection errors.
-func preflight(ctx context.Context, base string) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/", nil)
-	if err != nil {
-		return fmt.Errorf("reach the target %s: %w", base, err)
-	}
-	resp, err := preflightClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("the target %s does not answer (is it running? check --base-url): %w", base, err)
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	resp.Body.Close()
-	return nil
-}
-
 // finish builds the summary once the run is over.
 func (r *Runner) finish(cleanup summary.CleanupResult, runErr error) {
 	state := "finished"
@@ -691,6 +687,7 @@ func (r *Runner) buildSummary(state, errMsg string, end time.Time, cleanup summa
 		s.Resilience = p.Summary()
 	}
 	r.shardSummary(&s, st) // shard.go
+	s.Transport = r.transportSummary()
 	return s
 }
 
@@ -812,3 +809,31 @@ func (m *rateMeter) update(now time.Time, n int64) float64 {
 
 // errStopped ends an action when the run stops or the VU's budget is spent.
 var errStopped = errors.New("stopped")
+
+// transportSummary is how the run's requests reached the target; nil before
+// its client was made.
+func (r *Runner) transportSummary() *summary.TransportSummary {
+	cl := r.clientRef.Load()
+	if cl == nil {
+		return nil
+	}
+	p := cl.Plan()
+	t := &summary.TransportSummary{
+		Plan: p.String(), Client: p.Client, HTTPVersion: p.HTTPVersion, Protocols: cl.Protocols(),
+		Compression: p.Compression, InsecureSkipVerify: p.Insecure,
+	}
+	if p.Proxy != nil {
+		t.Proxy = p.Proxy.Redacted()
+	}
+	if p.Insecure {
+		t.Warning = transport.InsecureWarning
+	}
+	for _, ps := range cl.Pools() {
+		t.WireBytes += ps.WireBytes
+		t.DecodedBytes += ps.DecodedBytes
+	}
+	if n := r.cfg.network(r.sc); len(n.MaxConnsPerGroup) > 0 {
+		t.MaxConnsPerGroup = n.MaxConnsPerGroup
+	}
+	return t
+}

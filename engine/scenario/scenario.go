@@ -62,6 +62,9 @@ type Scenario struct {
 	// Thresholds are the `thresholds:` criteria, judged together with
 	// --threshold (docs/thresholds.md).
 	Thresholds []threshold.Threshold
+	// Connections limits the connection pool of endpoint groups
+	// (`connections:`, group: N); --max-conns-per-group overrides a group's.
+	Connections map[string]int
 }
 
 // Archetype is a kind of user.
@@ -116,6 +119,7 @@ type file struct {
 	Requests    []fileRequest                 `yaml:"requests"`
 	Load        *fileLoad                     `yaml:"load"`
 	Thresholds  []string                      `yaml:"thresholds"`
+	Connections map[string]int                `yaml:"connections"`
 }
 
 type fileArchetype struct {
@@ -396,6 +400,13 @@ func build(f *file, source string) (*Scenario, *Error) {
 	if f.Name != "" && !archetypeName.MatchString(f.Name) {
 		return nil, bad("name", "%q: use lowercase letters, digits and _ (at most 32)", f.Name)
 	}
+
+	for g, n := range f.Connections {
+		if n < 1 || n > 100_000 {
+			return nil, bad("connections."+g, "%d: give the group 1 to 100000 connections", n)
+		}
+	}
+	s.Connections = f.Connections
 
 	// Plain requests first: journeys may name them.
 	reqs, rerr := buildRequests(f.Requests)

@@ -112,6 +112,9 @@ type Summary struct {
 	Shard      *ShardInfo  `json:"shard,omitempty"`
 	Histograms *Histograms `json:"histograms,omitempty"`
 	Merged     *MergeInfo  `json:"merged,omitempty"`
+	// Transport is how requests reached the target (client, HTTP version,
+	// compression, proxy, TLS warning, bytes); absent in merged summaries.
+	Transport *TransportSummary `json:"transport,omitempty"`
 }
 
 // LatencySeconds is a latency distribution in seconds.

@@ -1,35 +1,55 @@
 // Command benchserver is the trivial loopback target of the single-endpoint
 // benchmark: every GET answers 200 with a small fixed JSON body, so the load
-// generator, not the target, is what the sweep measures. With -body-bytes it
-// is a hostile target instead (sweep e): every answer is that many bytes,
-// with a Content-Length or (-chunked) chunked.
+// generator, not the target, is what the sweep measures. For the transport
+// sweep it can serve TLS (a self-signed certificate made at start; HTTP/2 by
+// ALPN), h2c, a larger list body (-list-bytes), and that body gzip-compressed
+// once at start for requests that accept it. With -body-bytes it is a hostile
+// target instead (sweep e): every answer is that many bytes, with a
+// Content-Length or (-chunked) chunked.
 package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
 
 var body = []byte(`{"status":"ok","service":"benchserver"}`)
 
+var opts struct {
+	tls, gzip bool
+	bodyBytes int
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9600", "listen address (loopback only)")
-	bodyBytes := flag.Int64("body-bytes", 0, "answer every request with this many bytes instead (0: the small JSON body)")
+	flag.BoolVar(&opts.tls, "tls", false, "serve HTTPS with a self-signed certificate (HTTP/2 and HTTP/1.1 by ALPN)")
+	flag.IntVar(&opts.bodyBytes, "list-bytes", 0, "answer a JSON list of about this many bytes instead of the small body")
+	flag.BoolVar(&opts.gzip, "gzip", false, "answer gzip-compressed to requests with Accept-Encoding: gzip")
+	bodyBytes := flag.Int64("body-bytes", 0, "answer every request with this many bytes of never-ending JSON instead (a hostile target; 0: off)")
 	chunked := flag.Bool("chunked", false, "with -body-bytes: send the answer chunked, without a Content-Length")
 	flag.Parse()
 	if *bodyBytes > 0 {
-		big = &bigAnswer{size: *bodyBytes, chunked: *chunked}
+		hostile = &bigAnswer{size: *bodyBytes, chunked: *chunked}
 	}
 	if err := serve(*addr); err != nil {
 		fmt.Fprintln(os.Stderr, "benchserver:", err)
@@ -45,18 +65,41 @@ func serve(addr string) error {
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return fmt.Errorf("--addr %q: benchserver listens on loopback only, e.g. 127.0.0.1:9600", addr)
 	}
+	if opts.bodyBytes > 0 {
+		body = listBody(opts.bodyBytes)
+	}
 	length := strconv.Itoa(len(body))
-	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if big != nil {
-			big.write(w)
+	zipped := gzipped(body)
+	zlength := strconv.Itoa(len(zipped))
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hostile != nil {
+			hostile.write(w)
 			return
 		}
 		hd := w.Header()
 		hd["Content-Type"] = []string{"application/json"}
+		if opts.gzip && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			hd["Content-Encoding"] = []string{"gzip"}
+			hd["Content-Length"] = []string{zlength}
+			_, _ = w.Write(zipped)
+			return
+		}
 		hd["Content-Length"] = []string{length}
 		_, _ = w.Write(body)
 	})
 	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	var p http.Protocols
+	p.SetHTTP1(true)
+	p.SetHTTP2(true)
+	p.SetUnencryptedHTTP2(true) // h2c with prior knowledge (--http-version 2 on http://)
+	srv.Protocols = &p
+	if opts.tls {
+		cert, err := selfSigned()
+		if err != nil {
+			return err
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -66,14 +109,18 @@ func serve(addr string) error {
 		_ = srv.Shutdown(shutdown)
 	}()
 	slog.Info("benchserver listening", "addr", addr)
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+	serveFn := srv.ListenAndServe
+	if opts.tls {
+		serveFn = func() error { return srv.ListenAndServeTLS("", "") }
+	}
+	if err := serveFn(); !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve %s: %w", addr, err)
 	}
 	return nil
 }
 
-// big is the hostile answer of -body-bytes (nil: the small one).
-var big *bigAnswer
+// hostile is the answer answer of -body-bytes (nil: the small one).
+var hostile *bigAnswer
 
 type bigAnswer struct {
 	size    int64
@@ -99,4 +146,46 @@ func (a *bigAnswer) write(w http.ResponseWriter) {
 			w.(http.Flusher).Flush() // one chunk per block
 		}
 	}
+}
+
+// listBody is a page of user-like records of about n bytes: repetitive, as
+// real JSON is, so gzip has its usual effect on it.
+func listBody(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"data":[`)
+	for i := 0; b.Len() < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":%d,"username":"sim_user_%d","email":"sim_user_%d@simulation.test","status":"active","roles":["user"]}`, i, i, i)
+	}
+	b.WriteString(`],"meta":{"page":1}}`)
+	return b.Bytes()
+}
+
+func gzipped(b []byte) []byte {
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return out.Bytes()
+}
+
+// selfSigned makes a certificate for 127.0.0.1 and localhost, valid a day.
+func selfSigned() (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("generate key: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "benchserver"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("create certificate: %w", err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }

@@ -25,6 +25,7 @@ type cleanupOptions struct {
 	adminPassword string
 	apiProfile    string
 	timeout       time.Duration
+	network       networkFlags // network_flags.go
 }
 
 func newCleanupCmd() *cobra.Command {
@@ -56,6 +57,7 @@ be deleted or could not be verified, 2 invalid flags.`,
 	f.StringVar(&o.adminPassword, "admin-password", "", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
 	f.StringVar(&o.apiProfile, "api-profile", "", "API profile file for a target shaped unlike the reference API")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
+	o.network.addFlags(f)
 	return cmd
 }
 
@@ -65,6 +67,10 @@ func (o *cleanupOptions) execute(cmd *cobra.Command) error {
 	}
 	if o.timeout <= 0 {
 		return usageError(fmt.Errorf("--timeout: %v: use a positive duration, e.g. 5m", o.timeout))
+	}
+	netw, err := o.network.settings()
+	if err != nil {
+		return usageError(err)
 	}
 	var prof client.Profile
 	if o.apiProfile != "" {
@@ -84,6 +90,7 @@ func (o *cleanupOptions) execute(cmd *cobra.Command) error {
 	defer cancel()
 	rep, err := runner.CleanupTarget(ctx, runner.CleanupOptions{
 		BaseURL: o.baseURL, RunID: o.run, AdminUser: o.adminUser, AdminPassword: password, Profile: prof,
+		Network: netw,
 	})
 	var fe *runner.FieldError
 	if errors.As(err, &fe) {

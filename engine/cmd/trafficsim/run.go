@@ -67,6 +67,7 @@ type runOptions struct {
 	shard       shardFlags        // shard_flags.go: --shard, --start-at
 	strict      bool              // capabilities that never succeeded fail the run
 	check       checkFlags        // check.go: the check of the target before the load
+	network     networkFlags      // network_flags.go: transport, TLS, proxy, pools
 }
 
 func newRunCmd() *cobra.Command {
@@ -123,6 +124,7 @@ flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios
 	addShardFlags(f, &o.shard)
 	f.BoolVar(&o.check.skip, "skip-check", false, "do not check the target and its API profile before the load (trafficsim check)")
 	f.BoolVar(&o.strict, "strict", false, "exit 1 when a capability was tried without a single success (the summary's never_succeeded)")
+	o.network.addFlags(f)
 	return cmd
 }
 
@@ -130,7 +132,8 @@ flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios
 func flagOf(field string) string {
 	switch field {
 	case "min_request_count", "max_request_count", "base_url", "delay_min", "delay_max", "admin_user",
-		"admin_password", "api_profile", "run_id", "ramp_up", "rate_stages", "max_vus", "start_at":
+		"admin_password", "api_profile", "run_id", "ramp_up", "rate_stages", "max_vus", "start_at",
+		"http_client", "http_version", "ca_cert", "client_cert", "client_key", "tls_server_name", "max_conns_per_group":
 		return "--" + strings.ReplaceAll(field, "_", "-")
 	}
 	return "--" + field
@@ -162,6 +165,10 @@ func (o *runOptions) config() (runner.Config, error) {
 		return c, err
 	}
 	if err := o.shard.apply(&c, &o.ci); err != nil {
+		return c, err
+	}
+	var err error
+	if c.Network, err = o.network.settings(); err != nil {
 		return c, err
 	}
 	if err := c.Validate(); err != nil {
@@ -300,6 +307,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		r.ID(), loadText(r.Config()), cfg.Scenario, r.Config().Seed, target)
 	if text := shardText(cfg); text != "" {
 		fmt.Fprintln(stderr, text)
+	}
+	if lines, err := transportLines(cfg.Network, cfg.BaseURL); err == nil {
+		fmt.Fprintln(stderr, strings.Join(lines, "\n"))
 	}
 
 	go r.Run(ctx)

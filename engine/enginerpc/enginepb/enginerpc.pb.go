@@ -48,9 +48,16 @@ type RunConfig struct {
 	MaxVus     int64    `protobuf:"varint,18,opt,name=max_vus,json=maxVus,proto3" json:"max_vus,omitempty"`            // open model: the VU pool (0: users)
 	MaxRps     float64  `protobuf:"fixed64,19,opt,name=max_rps,json=maxRps,proto3" json:"max_rps,omitempty"`           // cap on the run's requests per second (0: none)
 	// The Grafana org that started the run (PluginContext.OrgID); 0: none (CLI).
-	OrgId         int64 `protobuf:"varint,40,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	OrgId int64 `protobuf:"varint,40,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// TLS to the target (fields 60–79 are the transport's). PEM text, not files: the
+	// plugin keeps them per allowlisted target in secureJsonData.
+	CaCertPem          string `protobuf:"bytes,60,opt,name=ca_cert_pem,json=caCertPem,proto3" json:"ca_cert_pem,omitempty"`                             // CA certificates trusted besides the system's
+	ClientCertPem      string `protobuf:"bytes,61,opt,name=client_cert_pem,json=clientCertPem,proto3" json:"client_cert_pem,omitempty"`                 // client certificate for mutual TLS, with its key
+	ClientKeyPem       string `protobuf:"bytes,62,opt,name=client_key_pem,json=clientKeyPem,proto3" json:"client_key_pem,omitempty"`                    // never echoed back in RunStatus
+	InsecureSkipVerify bool   `protobuf:"varint,63,opt,name=insecure_skip_verify,json=insecureSkipVerify,proto3" json:"insecure_skip_verify,omitempty"` // accept any certificate (warned about)
+	TlsServerName      string `protobuf:"bytes,64,opt,name=tls_server_name,json=tlsServerName,proto3" json:"tls_server_name,omitempty"`                 // name sent and verified; empty: the target's host
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *RunConfig) Reset() {
@@ -221,6 +228,41 @@ func (x *RunConfig) GetOrgId() int64 {
 		return x.OrgId
 	}
 	return 0
+}
+
+func (x *RunConfig) GetCaCertPem() string {
+	if x != nil {
+		return x.CaCertPem
+	}
+	return ""
+}
+
+func (x *RunConfig) GetClientCertPem() string {
+	if x != nil {
+		return x.ClientCertPem
+	}
+	return ""
+}
+
+func (x *RunConfig) GetClientKeyPem() string {
+	if x != nil {
+		return x.ClientKeyPem
+	}
+	return ""
+}
+
+func (x *RunConfig) GetInsecureSkipVerify() bool {
+	if x != nil {
+		return x.InsecureSkipVerify
+	}
+	return false
+}
+
+func (x *RunConfig) GetTlsServerName() string {
+	if x != nil {
+		return x.TlsServerName
+	}
+	return ""
 }
 
 // Stage is a linear ramp to target (VUs, or arrivals per second) over duration_ms.
@@ -1535,7 +1577,7 @@ var File_enginerpc_proto protoreflect.FileDescriptor
 
 const file_enginerpc_proto_rawDesc = "" +
 	"\n" +
-	"\x0fenginerpc.proto\x12\x17trafficsim.enginerpc.v1\"\x94\x05\n" +
+	"\x0fenginerpc.proto\x12\x17trafficsim.enginerpc.v1\"\xdc\x06\n" +
 	"\tRunConfig\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x14\n" +
 	"\x05users\x18\x02 \x01(\x03R\x05users\x12*\n" +
@@ -1563,7 +1605,12 @@ const file_enginerpc_proto_rawDesc = "" +
 	"rateStages\x12\x17\n" +
 	"\amax_vus\x18\x12 \x01(\x03R\x06maxVus\x12\x17\n" +
 	"\amax_rps\x18\x13 \x01(\x01R\x06maxRps\x12\x15\n" +
-	"\x06org_id\x18( \x01(\x03R\x05orgId\"@\n" +
+	"\x06org_id\x18( \x01(\x03R\x05orgId\x12\x1e\n" +
+	"\vca_cert_pem\x18< \x01(\tR\tcaCertPem\x12&\n" +
+	"\x0fclient_cert_pem\x18= \x01(\tR\rclientCertPem\x12$\n" +
+	"\x0eclient_key_pem\x18> \x01(\tR\fclientKeyPem\x120\n" +
+	"\x14insecure_skip_verify\x18? \x01(\bR\x12insecureSkipVerify\x12&\n" +
+	"\x0ftls_server_name\x18@ \x01(\tR\rtlsServerName\"@\n" +
 	"\x05Stage\x12\x1f\n" +
 	"\vduration_ms\x18\x01 \x01(\x03R\n" +
 	"durationMs\x12\x16\n" +

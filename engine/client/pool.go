@@ -1,0 +1,226 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/trafficsim/trafficsim/engine/transport"
+)
+
+// The fast transport is the wire (wire.go): it implements transport.Exchanger.
+var _ transport.Exchanger = (*wire)(nil)
+
+// Exchange implements transport.Exchanger.
+func (w *wire) Exchange(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, start time.Time, timeout time.Duration, out *bytes.Buffer, lr *io.LimitedReader) ([]byte, error) {
+	return w.exchange(ctx, req, resp, start, timeout, out, lr)
+}
+
+// CloseIdle implements transport.Exchanger.
+func (w *wire) CloseIdle() { w.closeIdle() }
+
+// Conns implements transport.Exchanger.
+func (w *wire) Conns() (active, idle int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.open - len(w.idle), len(w.idle)
+}
+
+// acquire waits for one of the group's connection slots, until the
+// request's deadline or the end of its context: a group whose connections
+// are all busy queues its own requests and no one else's.
+func (w *wire) acquire(ctx context.Context, deadline time.Time) error {
+	select {
+	case w.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	var expire <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		expire = t.C
+	}
+	select {
+	case w.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-expire:
+		return os.ErrDeadlineExceeded // a timeout: no connection came free in time
+	}
+}
+
+// pool is an endpoint group's connections: its own transport, so a slow
+// group that fills its limit queues only its own requests.
+type pool struct {
+	group   string
+	x       transport.Exchanger
+	wire    atomic.Int64 // answer body bytes as received
+	decoded atomic.Int64 // the same decoded (gzip)
+}
+
+// pool returns the group's pool, made on first use (routes and plain
+// requests are bound to it when compiled, not looked up per request).
+func (c *Client) pool(group string) *pool {
+	c.poolMu.Lock()
+	defer c.poolMu.Unlock()
+	if p := c.pools[group]; p != nil {
+		return p
+	}
+	p := &pool{group: group, x: c.exchanger(c.opts.Conns, c.opts.Network.MaxConnsPerGroup[group])}
+	c.pools[group] = p
+	return p
+}
+
+// exchanger is a new pool of the chosen transport (limit 0: no limit).
+func (c *Client) exchanger(maxIdle, limit int) transport.Exchanger {
+	if c.plan.Client == transport.ClientFast {
+		w := newWire(c.target.Scheme, c.target.Host, maxIdle, limit, c.tls)
+		w.dialFn = c.opts.Dial
+		return w
+	}
+	return transport.NewStd(transport.StdOptions{
+		Target: c.target, Plan: c.plan, TLS: c.tls, MaxConns: limit,
+		MaxIdle: maxIdle, Dial: c.opts.Dial,
+	})
+}
+
+// Preflight sends GET / through the run's transport before any VU starts: a
+// target that does not answer, or whose certificate fails, fails the run at
+// once with the reason instead of a run of errors.
+func (c *Client) Preflight(ctx context.Context) error {
+	x := c.exchanger(1, 1)
+	defer x.CloseIdle()
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	c.header(&req.Header, "GET")
+	req.Header.SetRequestURI(c.prefix + "/")
+	_, err := x.Exchange(ctx, req, resp, time.Now(), 10*time.Second, nil, nil)
+	if err == nil {
+		return nil
+	}
+	var uae x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ce *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &uae):
+		return fmt.Errorf("TLS: the target's certificate is signed by an authority this machine does not trust; give its CA with --ca-cert FILE: %w", err)
+	case errors.As(err, &he):
+		return fmt.Errorf("TLS: the target's certificate is not for this name; name the server with --tls-server-name NAME or fix --base-url: %w", err)
+	case errors.As(err, &ce):
+		return fmt.Errorf("TLS: the target's certificate does not verify: %w", err)
+	case strings.Contains(err.Error(), "tls: "),
+		c.target.Scheme == "https" && c.opts.Network.ClientCert == "" && c.opts.Network.ClientCertPEM == "" && !dialError(err):
+		// A server that requires a client certificate ends the handshake
+		// (TLS 1.2) or, under TLS 1.3, closes the connection at the first read.
+		return fmt.Errorf("TLS: the server ended the connection (one that requires a client certificate does so: give --client-cert and --client-key): %w", err)
+	}
+	return fmt.Errorf("the target does not answer (is it running? check --base-url): %w", err)
+}
+
+// accept asks for gzip answers when the run compresses.
+func (c *Client) accept(h *fasthttp.RequestHeader) {
+	if c.gzip {
+		h.Set("Accept-Encoding", "gzip")
+	}
+}
+
+// received counts an answer's bytes and decodes a gzip body into dec (nil:
+// decoded and dropped, as a browser still decodes what it shows nothing of).
+func (p *pool) received(resp *fasthttp.Response, body []byte, dec *bytes.Buffer) ([]byte, error) {
+	n := int64(len(body))
+	if body == nil {
+		n = int64(max(resp.Header.ContentLength(), 0)) // read and dropped
+	}
+	p.wire.Add(n)
+	if len(body) == 0 || !transport.IsGzip(resp) {
+		p.decoded.Add(n)
+		return body, nil
+	}
+	if dec != nil {
+		dec.Reset()
+	}
+	m, err := transport.Gunzip(dec, body)
+	p.decoded.Add(m)
+	if err != nil {
+		return nil, &ProtocolError{Err: err}
+	}
+	if dec == nil {
+		return nil, nil
+	}
+	return dec.Bytes(), nil
+}
+
+// Plan is the transport the client chose (engine/transport.Plan).
+func (c *Client) Plan() transport.Plan { return c.plan }
+
+// PoolStats is an endpoint group's connections and bytes received.
+type PoolStats struct {
+	Group        string
+	Active, Idle int
+	WireBytes    int64 // answer bodies as received
+	DecodedBytes int64 // the same after gzip decoding
+}
+
+// Pools reports every group's pool, groups sorted.
+func (c *Client) Pools() []PoolStats {
+	c.poolMu.Lock()
+	ps := make([]*pool, 0, len(c.pools))
+	for _, p := range c.pools {
+		ps = append(ps, p)
+	}
+	c.poolMu.Unlock()
+	slices.SortFunc(ps, func(a, b *pool) int { return strings.Compare(a.group, b.group) })
+	out := make([]PoolStats, len(ps))
+	for i, p := range ps {
+		a, idle := p.x.Conns()
+		out[i] = PoolStats{Group: p.group, Active: a, Idle: idle, WireBytes: p.wire.Load(), DecodedBytes: p.decoded.Load()}
+	}
+	return out
+}
+
+// Protocols lists the HTTP versions answers came over; the fast transport
+// speaks HTTP/1.1 only.
+func (c *Client) Protocols() []string {
+	if c.plan.Client == transport.ClientFast {
+		return []string{"HTTP/1.1"}
+	}
+	seen := map[string]bool{}
+	var out []string
+	c.poolMu.Lock()
+	defer c.poolMu.Unlock()
+	for _, p := range c.pools {
+		if s, ok := p.x.(*transport.Std); ok {
+			for _, v := range s.Protocols() {
+				if !seen[v] {
+					seen[v] = true
+					out = append(out, v)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// dialError reports a failure to connect at all (refused, unreachable, no
+// such host), before any TLS.
+func dialError(err error) bool {
+	var oe *net.OpError
+	var de *net.DNSError
+	return errors.As(err, &de) || (errors.As(err, &oe) && oe.Op == "dial")
+}

@@ -1,0 +1,15 @@
+//go:build !linux
+
+package client
+
+import "net"
+
+// rawConn is Linux-only (rawio.go): elsewhere connections use net.Conn's own
+// reads and writes.
+type rawConn struct{}
+
+func newRawConn(net.Conn) *rawConn { return nil }
+
+func (*rawConn) sendAndWait([]byte) (int, error) { panic("rawConn: not on this platform") }
+
+func (*rawConn) Read([]byte) (int, error) { panic("rawConn: not on this platform") }
