@@ -66,6 +66,7 @@ type Service struct {
 	verified      *ttlcache.Cache[verifiedToken]
 	secretKey     any    // cfg.JWTSecret, boxed once for the key function
 	dummyHash     []byte // compared against for unknown users, so timing does not tell
+	hashes        *hashPool
 
 	draining atomic.Bool
 }
@@ -124,6 +125,7 @@ func New(cfg Config) (*Service, error) {
 		verified:      ttlcache.New[verifiedToken](),
 		secretKey:     cfg.JWTSecret,
 		dummyHash:     dummy,
+		hashes:        newHashPool(cfg.BcryptCost),
 	}
 	s.metrics = newMetrics(s.reg, s)
 	s.router = newRouter(s.routes(), s.metrics)
