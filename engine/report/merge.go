@@ -12,6 +12,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/trafficsim/trafficsim/engine/generator"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 )
 
@@ -388,6 +389,9 @@ func Merge(in []ShardSummary) (Merged, error) {
 		s.Load = &l
 	}
 	s.Merged = &MergeInfo{Shards: first.Shard.Count, Files: files}
+	for _, f := range in {
+		s.Generator = generator.MergeSummaries(s.Generator, f.Summary.Generator)
+	}
 	if err := AttachHistograms(&s, st, m.Histograms, ServiceData{}); err != nil {
 		return m, err
 	}

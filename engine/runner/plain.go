@@ -247,6 +247,9 @@ func (v *vu) plainRequest(i int) bool {
 		Latency:  res.Latency,
 		Intended: intended,
 	})
+	if r.debugReq {
+		v.logRequest(st.req.Group, st.req.Method, st.req.Route, &res)
+	}
 	if !r.sc.Plain {
 		// Journeys steer the mix and the error share over every request.
 		r.steer.count(-1, res.Status)

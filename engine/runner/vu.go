@@ -111,6 +111,7 @@ func (v *vu) think(class string) bool {
 	defer t.Stop()
 	select {
 	case <-t.C:
+		v.r.gen.ObserveLag(time.Since(due)) // the wake-up's lateness, run queue included
 		v.setState(metrics.VUActive)
 		if v.r.load.open {
 			v.intended = due // a late timer is part of the latency
@@ -125,8 +126,9 @@ func (v *vu) think(class string) bool {
 // run is the VU's life: sessions of journey plus weighted actions until the
 // budget is spent or the run stops.
 func (v *vu) run() {
-	// Ramp-up and stages: wait until the target includes this VU.
-	if !v.park() {
+	// Ramp-up and stages: wait until the target includes this VU; near
+	// --max-memory it does not start at all (counted by the generator).
+	if !v.park() || !v.r.gen.AdmitVU() {
 		v.setState(metrics.VUDone)
 		return
 	}
@@ -312,6 +314,9 @@ func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
 		Intended: intended,
 	})
 	r.steer.count(catalog.GroupIndex(ep.Group), res.Status)
+	if r.debugReq {
+		v.logRequest(ep.Group, ep.Method, r.client.Route(ep), &res)
+	}
 	if res.Status == 401 && want == wantSuccess && call.Token != "" {
 		// The token no longer works (revoked, expired, the user deactivated):
 		// refresh or log in again before the next action.

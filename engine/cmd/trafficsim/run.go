@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -60,6 +59,8 @@ type runOptions struct {
 	ci          ciOptions         // ci.go: thresholds, JUnit, remote write
 	load        loadFlags         // load_flags.go: ramp-up, stages, rate
 	shard       shardFlags        // shard_flags.go: --shard, --start-at
+	logs        logFlags          // obs_flags.go: --log-format, --log-level
+	maxMemory   sizeValue         // --max-memory
 }
 
 func newRunCmd() *cobra.Command {
@@ -114,6 +115,8 @@ flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios
 	o.ci.addFlags(f)
 	addLoadFlags(f, &o.load)
 	addShardFlags(f, &o.shard)
+	addLogFlags(f, &o.logs, "warn")
+	f.Var(&o.maxMemory, "max-memory", "soft memory limit of the engine process, e.g. 2GiB: the Go runtime collects harder near it and no VU is added above 90% of it (counted in the summary's generator section) instead of the process being killed (0 = none)")
 	return cmd
 }
 
@@ -137,6 +140,21 @@ func (o *runOptions) config() (runner.Config, error) {
 	case "auto", "box", "plain", "off":
 	default:
 		return c, fmt.Errorf("--progress: %q: use auto, box, plain or off", o.progress)
+	}
+	if err := o.logs.check(); err != nil {
+		return c, err
+	}
+	if o.logs.json() {
+		// stderr then carries JSON lines only, for tools to read.
+		switch o.progress {
+		case "auto":
+			o.progress = "off"
+		case "box", "plain":
+			return c, fmt.Errorf("--progress: %s would put progress lines among the JSON log lines on stderr; use --progress off (the default with --log-format json) or --log-format text", o.progress)
+		}
+	}
+	if o.maxMemory != 0 && o.maxMemory < 64<<20 {
+		return c, fmt.Errorf("--max-memory: %s is below the 64MiB an engine needs to start; use e.g. 512MiB or 2GiB", formatSize(int64(o.maxMemory)))
 	}
 	if o.metricsAddr != "" {
 		if _, _, err := net.SplitHostPort(o.metricsAddr); err != nil {
@@ -173,10 +191,21 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	// The progress display, the signal handler and the command write to the same
 	// streams from different goroutines.
 	stdout, stderr := &lockedWriter{w: cmd.OutOrStdout()}, &lockedWriter{w: cmd.ErrOrStderr()}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if cfg.RunID == "" {
+		cfg.RunID = runner.NewRunID() // chosen here so every log line carries it
+	}
+	sink := report.NewLogSink(stderr)
+	base := o.logs.logger(sink) // the runner adds run=… to its own lines
+	log := base.With("run", cfg.RunID)
+	say := noticer(stderr, log, o.logs.json())
+	notes := io.Writer(stderr) // other messages of the run; with JSON logs, info records
+	if o.logs.json() {
+		notes = logLines{log}
+	}
 
 	reg := metrics.NewRegistry()
-	r, err := runner.New(cfg, runner.WithRegisterer(reg), runner.WithLogger(log), runner.WithResilience(o.resilience))
+	r, err := runner.New(cfg, runner.WithRegisterer(reg), runner.WithLogger(base), runner.WithResilience(o.resilience),
+		runner.WithMaxMemory(int64(o.maxMemory)))
 	if err != nil {
 		var fe *runner.FieldError
 		if errors.As(err, &fe) {
@@ -185,7 +214,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	defer r.Release()
-	ci, err := o.ci.start(r, reg, log, stderr)
+	ci, err := o.ci.start(r, reg, log, notes)
 	if err != nil {
 		return usageError(err)
 	}
@@ -204,7 +233,8 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		defer srv.Close()
-		fmt.Fprintf(stderr, "metrics: http://%s/metrics\n", ln.Addr())
+		url := fmt.Sprintf("http://%s/metrics", ln.Addr())
+		say("metrics: "+url, "metrics served", "url", url)
 	}
 
 	// Signals: the first stops gracefully, the second exits at once.
@@ -219,7 +249,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			return
 		}
 		close(interrupted)
-		fmt.Fprintln(stderr, "\nstopping: in-flight requests finish, then cleanup and the report (interrupt again to quit at once)")
+		say("\nstopping: in-flight requests finish, then cleanup and the report (interrupt again to quit at once)", "stopping on a signal")
 		r.Stop()
 		select {
 		case <-sigs:
@@ -230,10 +260,10 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		_ = report.WriteFinal(stdout, s)
 		if o.summary != "" {
 			if err := report.WriteSummary(o.summary, s); err != nil {
-				fmt.Fprintln(stderr, "trafficsim:", err)
+				fmt.Fprintln(notes, "trafficsim:", err)
 			}
 		}
-		fmt.Fprintln(stderr, "trafficsim: interrupted twice; exiting without cleanup")
+		fmt.Fprintln(notes, "trafficsim: interrupted twice; exiting without cleanup")
 		os.Exit(ExitInterrupt)
 	}()
 
@@ -241,17 +271,17 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	if target == "" {
 		target = "the embedded reference user service"
 	}
-	fmt.Fprintf(stderr, "trafficsim run %s: %s, scenario %s, seed %d, target %s\n",
-		r.ID(), loadText(r.Config()), cfg.Scenario, r.Config().Seed, target)
+	say(fmt.Sprintf("trafficsim run %s: %s, scenario %s, seed %d, target %s", r.ID(), loadText(r.Config()), cfg.Scenario, r.Config().Seed, target), "run starting",
+		"load", loadText(r.Config()), "scenario", cfg.Scenario, "seed", r.Config().Seed, "target", target)
 	if text := shardText(cfg); text != "" {
-		fmt.Fprintln(stderr, text)
+		say(text, "shard", "shard", text)
 	}
 
 	go r.Run(ctx)
 	// Tell where the embedded target listens before the progress display takes
 	// over the terminal.
 	if cfg.BaseURL == "" && waitTarget(r) {
-		fmt.Fprintf(stderr, "embedded target: %s (admin user %q)\n", r.Target(), cfg.AdminUser)
+		say(fmt.Sprintf("embedded target: %s (admin user %q)", r.Target(), cfg.AdminUser), "embedded target listening", "url", r.Target(), "admin_user", cfg.AdminUser)
 	}
 
 	progCtx, stopProgress := context.WithCancel(context.Background())
@@ -268,9 +298,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			s := r.Snapshot()
 			return report.Live{RunID: s.RunID, Scenario: cfg.Scenario, State: s.State, UsersTotal: s.TotalUsers,
 				UsersActive: s.ActiveUsers, Elapsed: s.Elapsed, Remaining: s.Remaining, Stats: s.Stats, Load: liveLoad(s),
-				Breakers: liveBreakers(s), Degraded: s.Degradation}
+				Breakers: liveBreakers(s), Degraded: s.Degradation, Generator: report.GeneratorWarning(s.Generator)}
 		}
-		p := report.NewProgress(stderr, live, popts...)
+		p := report.NewProgress(stderr, live, append(popts, report.WithLogSink(sink))...)
 		go func() {
 			defer close(progDone)
 			if err := p.Run(progCtx); err != nil {
@@ -285,7 +315,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	<-progDone
 
 	s := r.Summary()
-	if err := ci.finish(r, &s, stderr); err != nil {
+	if err := ci.finish(r, &s, notes); err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	if err := report.WriteFinal(stdout, s); err != nil {
@@ -295,7 +325,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		if err := report.WriteSummary(o.summary, s); err != nil {
 			return &exitError{code: ExitFailure, err: err}
 		}
-		fmt.Fprintf(stderr, "summary: %s\n", o.summary)
+		fmt.Fprintf(notes, "summary: %s\n", o.summary)
 	}
 	return ci.exit(exitFor(s, interruptedNow(interrupted), cfg.Cleanup))
 }
