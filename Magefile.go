@@ -83,9 +83,10 @@ func goPackages() ([]string, error) {
 	return pkgs, nil
 }
 
-// GoTest runs every Go test with the race detector.
+// GoTest runs every Go test with the race detector (building Jaeger for the
+// tracing tests first, once).
 func GoTest() error {
-	mg.Deps(Engine)
+	mg.Deps(Engine, Jaeger) // Jaeger: the tracing tests' real Jaeger (magefile_jaeger.go)
 	pkgs, err := goPackages()
 	if err != nil {
 		return err

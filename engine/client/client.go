@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/tracing"
 	"github.com/valyala/fasthttp"
 )
 
@@ -214,6 +215,8 @@ type Call struct {
 	// Sender is 1 + the index of the sending VU, 0 outside any VU (cleanup):
 	// the Policy keeps per-VU backoff by it.
 	Sender int
+	// Trace, when tracing is on, is the request's W3C trace context (nil: off).
+	Trace *tracing.Request
 }
 
 // Result is the outcome of a Call.
@@ -309,6 +312,9 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 	if call.Token != "" {
 		st.auth = append(append(st.auth[:0], c.scheme...), call.Token...)
 		req.Header.SetCanonical(c.authKey, st.auth)
+	}
+	if call.Trace != nil {
+		setTrace(&req.Header, call.Trace)
 	}
 	body, err := c.wire.exchange(ctx, req, &st.resp, res.Start, timeout, &st.buf, &st.lr)
 	// The answer is in: parsing it is the engine's time, not the target's.

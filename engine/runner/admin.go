@@ -202,6 +202,7 @@ func (v *vu) unknownID() string { return strconv.Itoa(900_000_000 + v.rng.IntN(9
 // mistake makes a deliberate client error of the kind; its answer is counted as
 // expected when it is the status the kind intends.
 func (v *vu) mistake(kind string) {
+	v.step = kind
 	want := func(status int) outcome { return outcome(status) }
 	switch kind {
 	case "wrong_password":

@@ -28,6 +28,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/report"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/tracing"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 	"github.com/trafficsim/trafficsim/engine/version"
 )
@@ -99,6 +100,7 @@ type options struct {
 	// resilience builds a resilience.Policy at the start (WithResilience).
 	resilience *resilience.Config
 	maxMemory  int64
+	tracer     *tracing.Tracer // nil: tracing off
 }
 
 // WithRegisterer registers the run's metrics on reg (default: none, in-process

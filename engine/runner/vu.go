@@ -12,6 +12,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/tracing"
 )
 
 // vu is one virtual user. Its state is small: a thinking VU is its goroutine,
@@ -53,6 +54,9 @@ type vu struct {
 	// due time, or the end of a think pause); see takeIntended.
 	intended  time.Time
 	skipThink bool // the first action of an arrival goes out at its due time
+
+	step  string           // the journey step or action under way (trace attribute)
+	tsess *tracing.Session // the session's trace, with tracing on (trace.go)
 }
 
 // adminState is what an admin VU manages.
@@ -169,6 +173,7 @@ func (v *vu) run() {
 			end = v.budget
 		}
 		v.session(s, end)
+		v.traceEndSession()
 	}
 	// A session left open (stopped, or the budget ran out mid-way) ends here.
 }
@@ -290,8 +295,11 @@ func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
 	r := v.r
 	intended := v.takeIntended()
 	call.Sender = v.idx + 1 // per-VU backoff in the policy
-	res := r.client.Do(r.reqCtx, call)
 	ep := call.Endpoint
+	call.Trace = v.traceStart(ep.Group, ep.Method, r.client.Route(ep))
+	res := r.client.Do(r.reqCtx, call)
+	traceID := v.traceFinish(call.Trace, &res)
+	call.Trace = nil
 	expected := res.ErrKind == "" && (want == wantSuccess && res.Status >= 100 && res.Status < 400 ||
 		want != wantSuccess && res.Status == int(want))
 	kind := res.ErrKind
@@ -312,6 +320,7 @@ func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
 		Start:    res.Start,
 		Latency:  res.Latency,
 		Intended: intended,
+		TraceID:  traceID,
 	})
 	r.steer.count(catalog.GroupIndex(ep.Group), res.Status)
 	if r.debugReq {

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/trafficsim/trafficsim/engine/tracing"
 )
 
 // logFlags are --log-format and --log-level (run, target, plugin-serve;
@@ -147,4 +151,39 @@ func (l logLines) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// traceFlags are --otlp-endpoint and --trace-sample (run and target;
+// docs/tracing.md).
+type traceFlags struct {
+	endpoint string
+	sample   float64
+}
+
+func addTraceFlags(f *pflag.FlagSet, t *traceFlags) {
+	t.sample = 1
+	f.StringVar(&t.endpoint, "otlp-endpoint", "", "export trace spans over OTLP/HTTP to this base URL, e.g. http://127.0.0.1:4318 (default $"+tracing.EndpointEnv+"; empty: no tracing)")
+	f.Float64Var(&t.sample, "trace-sample", t.sample, "share of VU sessions (run) or of untraced requests (target) whose spans are exported, 0 to 1")
+}
+
+// check validates the flags and resolves the endpoint from the environment.
+func (t *traceFlags) check() error {
+	e, err := tracing.Endpoint(t.endpoint)
+	if err != nil {
+		return fmt.Errorf("--otlp-endpoint: %w", err)
+	}
+	t.endpoint = e
+	if err := tracing.CheckSample(t.sample); err != nil {
+		return fmt.Errorf("--trace-sample: %w", err)
+	}
+	return nil
+}
+
+// flushTraces shuts a tracer provider down within 10 s, reporting a failure.
+func flushTraces(log *slog.Logger, shutdown func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := shutdown(ctx); err != nil {
+		log.Warn("trace export did not finish", "err", err)
+	}
 }

@@ -24,6 +24,8 @@ import (
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/runner"
 	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/tracing"
+	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
 func init() { subcommands = append(subcommands, newRunCmd) }
@@ -61,6 +63,7 @@ type runOptions struct {
 	shard       shardFlags        // shard_flags.go: --shard, --start-at
 	logs        logFlags          // obs_flags.go: --log-format, --log-level
 	maxMemory   sizeValue         // --max-memory
+	trace       traceFlags        // --otlp-endpoint, --trace-sample
 }
 
 func newRunCmd() *cobra.Command {
@@ -116,6 +119,7 @@ flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios
 	addLoadFlags(f, &o.load)
 	addShardFlags(f, &o.shard)
 	addLogFlags(f, &o.logs, "warn")
+	addTraceFlags(f, &o.trace)
 	f.Var(&o.maxMemory, "max-memory", "soft memory limit of the engine process, e.g. 2GiB: the Go runtime collects harder near it and no VU is added above 90% of it (counted in the summary's generator section) instead of the process being killed (0 = none)")
 	return cmd
 }
@@ -142,6 +146,9 @@ func (o *runOptions) config() (runner.Config, error) {
 		return c, fmt.Errorf("--progress: %q: use auto, box, plain or off", o.progress)
 	}
 	if err := o.logs.check(); err != nil {
+		return c, err
+	}
+	if err := o.trace.check(); err != nil {
 		return c, err
 	}
 	if o.logs.json() {
@@ -203,9 +210,24 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		notes = logLines{log}
 	}
 
+	ropts := []runner.Option{runner.WithMaxMemory(int64(o.maxMemory))}
+	if o.trace.endpoint != "" {
+		tr, err := tracing.New(cmd.Context(), cfg.RunID, o.trace.endpoint, o.trace.sample)
+		if err != nil {
+			return usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+		}
+		defer flushTraces(log, tr.Shutdown)
+		// The embedded target joins the traces as service usersvc.
+		tp, err := tracing.NewProvider(cmd.Context(), o.trace.endpoint, "usersvc", o.trace.sample)
+		if err != nil {
+			return usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+		}
+		defer flushTraces(log, tp.Shutdown)
+		ropts = append(ropts, runner.WithTracer(tr),
+			runner.WithTargetConfig(func(c *usersvc.Config) { c.Tracer = tp.Tracer("usersvc") }))
+	}
 	reg := metrics.NewRegistry()
-	r, err := runner.New(cfg, runner.WithRegisterer(reg), runner.WithLogger(base), runner.WithResilience(o.resilience),
-		runner.WithMaxMemory(int64(o.maxMemory)))
+	r, err := runner.New(cfg, append(ropts, runner.WithRegisterer(reg), runner.WithLogger(base), runner.WithResilience(o.resilience))...)
 	if err != nil {
 		var fe *runner.FieldError
 		if errors.As(err, &fe) {
@@ -229,7 +251,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			return &exitError{code: ExitFailure, err: fmt.Errorf("--metrics-addr: listen on %s: %w", o.metricsAddr, err)}
 		}
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true})) // exemplars
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		defer srv.Close()
