@@ -282,3 +282,6 @@ func MergeSummaries(a, b Summary) Summary {
 	a.Saturated = a.Saturated || b.Saturated
 	return a
 }
+
+// ProcessCPU is the CPU time the process has used so far (0 where unknown).
+func ProcessCPU() time.Duration { return processCPU() }
