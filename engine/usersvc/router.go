@@ -256,8 +256,16 @@ func (s *Service) observe(r *http.Request, rte *route, status int, start time.Ti
 	if status == 0 {
 		status = http.StatusOK // nothing written: net/http answers 200
 	}
-	secs := time.Since(start).Seconds()
+	took := time.Since(start)
+	secs := took.Seconds()
 	traceID := endSpan(span, status)
+	if s.debugReq {
+		route := "unmatched"
+		if rte != nil {
+			route = rte.pattern
+		}
+		s.logRequest(r, route, status, took, traceID)
+	}
 	code := "other"
 	if status < len(statusText) {
 		code = statusText[status]

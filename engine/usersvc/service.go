@@ -72,6 +72,8 @@ type Service struct {
 	dummyHash     []byte // compared against for unknown users, so timing does not tell
 	hashes        *hashPool
 	tracer        trace.Tracer
+	debugReq      bool          // --log-level debug: sampled request lines (reqlog.go)
+	reqSeq        atomic.Uint64 // requests seen, for the sampling
 
 	draining atomic.Bool
 }
@@ -132,6 +134,7 @@ func New(cfg Config) (*Service, error) {
 		dummyHash:     dummy,
 		hashes:        newHashPool(cfg.BcryptCost),
 		tracer:        cfg.Tracer,
+		debugReq:      cfg.Logger.Enabled(context.Background(), slog.LevelDebug),
 	}
 	s.metrics = newMetrics(s.reg, s)
 	s.router = newRouter(s.routes(), s.metrics)
