@@ -85,7 +85,7 @@ func goPackages() ([]string, error) {
 
 // GoTest runs every Go test with the race detector.
 func GoTest() error {
-	mg.Deps(Engine)
+	mg.Deps(Engine, Jaeger) // Jaeger: the tracing tests' real Jaeger (magefile_jaeger.go)
 	pkgs, err := goPackages()
 	if err != nil {
 		return err

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/tracing"
 	"github.com/trafficsim/trafficsim/engine/transport"
 	"github.com/valyala/fasthttp"
 )
@@ -262,6 +263,8 @@ type Call struct {
 	// Sender is 1 + the index of the sending VU, 0 outside any VU (cleanup):
 	// the Policy keeps per-VU backoff by it.
 	Sender int
+	// Trace, when tracing is on, is the request's W3C trace context (nil: off).
+	Trace *tracing.Request
 }
 
 // Result is the outcome of a Call.
@@ -367,6 +370,9 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 	if call.Token != "" {
 		st.auth = append(append(st.auth[:0], c.scheme...), call.Token...)
 		req.Header.SetCanonical(c.authKey, st.auth)
+	}
+	if call.Trace != nil {
+		setTrace(&req.Header, call.Trace)
 	}
 	var out, dec *bytes.Buffer // the answer is kept (and decoded) only when it is parsed
 	if call.Decode {

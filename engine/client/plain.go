@@ -201,6 +201,9 @@ func (c *Client) buildPlain(p *PlainRequest, vars *TemplateVars, token string, s
 		st.auth = append(append(st.auth[:0], c.scheme...), token...)
 		req.Header.SetCanonical(c.authKey, st.auth)
 	}
+	if vars != nil && vars.Trace != nil {
+		setTrace(&req.Header, vars.Trace)
+	}
 	if p.hasBody {
 		st.buf.Write(p.body.Append(st.buf.AvailableBuffer(), vars))
 		req.SetBodyRaw(st.buf.Bytes())

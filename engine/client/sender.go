@@ -56,7 +56,7 @@ func (p *PlainRequest) Static() bool {
 // Do sends p like DoPlain, on the reusable path when p is static and no token
 // is sent.
 func (s *Sender) Do(p *PlainRequest, vars *TemplateVars, token string) Result {
-	if token != "" || !p.static {
+	if token != "" || !p.static || vars.Trace != nil {
 		return s.c.DoPlain(s.parent, p, vars, token)
 	}
 	c := s.c

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/trafficsim/trafficsim/engine/tracing"
 )
 
 // Template variables of plain requests (docs/scenarios.md).
@@ -20,6 +22,8 @@ type TemplateVars struct {
 	Seq  int
 	Rand uint32
 	Run  string
+	// Trace, when tracing is on, is the request's W3C trace context (nil: off).
+	Trace *tracing.Request
 }
 
 type tplVar uint8

@@ -28,6 +28,9 @@ type Sample struct {
 	// recorded latency runs from Intended (coordinated omission: the wait for
 	// the send counts) and Latency alone is the service time. Zero: Start.
 	Intended time.Time
+	// TraceID (hex), when the request's trace is exported, becomes the
+	// latency histogram's exemplar (docs/tracing.md).
+	TraceID string
 }
 
 // VUState is a virtual user's state for the trafficsim_virtual_users gauge.

@@ -49,6 +49,7 @@ type statusKey struct {
 }
 
 type histAgg struct {
+	ex          exemplar
 	buckets     []uint64
 	sumNanos    int64
 	svcBuckets  []uint64
@@ -59,6 +60,9 @@ type histAgg struct {
 func (h *histAgg) add(ep *endpointCell) {
 	h.buckets = addBuckets(h.buckets, ep.buckets)
 	h.sumNanos += ep.sumNanos
+	if ep.ex.at.After(h.ex.at) {
+		h.ex = ep.ex // the newest exemplar
+	}
 	// Without service time apart, the service time is the latency.
 	svc, svcSum := ep.svcBuckets, ep.svcSumNanos
 	if svc == nil {
@@ -112,8 +116,8 @@ func (c *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for k, h := range hists {
 		count, cum := r.cumulative(h.buckets)
-		ch <- prometheus.MustNewConstHistogram(c.duration, count, float64(h.sumNanos)/1e9, cum,
-			k.group, k.method, k.route, k.capability)
+		ch <- withExemplar(prometheus.MustNewConstHistogram(c.duration, count, float64(h.sumNanos)/1e9, cum,
+			k.group, k.method, k.route, k.capability), h.ex)
 		count, cum = r.cumulative(h.svcBuckets)
 		ch <- prometheus.MustNewConstHistogram(c.service, count, float64(h.svcSumNanos)/1e9, cum,
 			k.group, k.method, k.route, k.capability)
@@ -134,4 +138,15 @@ func (r *Run) cumulative(buckets []uint64) (uint64, map[float64]uint64) {
 		}
 	}
 	return count, cum
+}
+
+// withExemplar attaches the newest traced request to a latency histogram, so a
+// dashboard links the bucket to its trace (served in the OpenMetrics format).
+func withExemplar(m prometheus.Metric, ex exemplar) prometheus.Metric {
+	if ex.traceID == "" {
+		return m
+	}
+	return prometheus.MustNewMetricWithExemplars(m, prometheus.Exemplar{
+		Value: ex.seconds, Labels: prometheus.Labels{"trace_id": ex.traceID}, Timestamp: ex.at,
+	})
 }

@@ -44,6 +44,14 @@ type endpointCell struct {
 	// Service time apart from latency (Run.serviceTime only; nil otherwise).
 	svcBuckets  []uint64
 	svcSumNanos int64
+	ex          exemplar // the newest traced request
+}
+
+// exemplar is a traced request's latency, shown with the histogram.
+type exemplar struct {
+	traceID string
+	seconds float64
+	at      time.Time
 }
 
 // shard holds the statistics of the VUs whose index maps to it. Record locks
@@ -139,6 +147,9 @@ func (r *Run) Record(s Sample) {
 	ep.count++
 	ep.sumNanos += int64(lat)
 	ep.maxNanos = max(ep.maxNanos, int64(lat))
+	if s.TraceID != "" {
+		ep.ex = exemplar{traceID: s.TraceID, seconds: lat.Seconds(), at: evTime}
+	}
 	if sh.svc != nil {
 		_ = sh.svc.RecordValue(LatencyMicros(svc))
 		sh.svcSumNanos += int64(svc)

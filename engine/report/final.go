@@ -119,6 +119,7 @@ func WriteFinal(w io.Writer, s summary.Summary) error {
 	if c.Error != "" {
 		fmt.Fprintf(&b, "  cleanup error: %s\n", c.Error)
 	}
+	b.WriteString(GeneratorLine(s.Generator))
 	if s.Resilience != nil {
 		b.WriteString("\n")
 		_ = s.Resilience.WriteText(&b) // a strings.Builder does not fail

@@ -34,6 +34,9 @@ type Live struct {
 	// (empty: none), so a drop in requests is explained where it shows.
 	Breakers string
 	Degraded string
+	// Generator warns while the engine itself is saturated (GeneratorWarning;
+	// empty: it is not).
+	Generator string
 }
 
 // Progress renders a run's Live state to w until its context ends.
@@ -47,6 +50,8 @@ type Progress struct {
 	cols     int // terminal columns; 0 when unknown
 	loc      *time.Location
 	now      func() time.Time
+
+	sink *LogSink // log lines to draw above the box (terminal only)
 
 	lines    int // lines of the last terminal frame, to redraw over it
 	rate     rateMeter
@@ -107,6 +112,10 @@ func NewProgress(w io.Writer, src func() Live, opts ...ProgressOption) *Progress
 func (p *Progress) Run(ctx context.Context) error {
 	t := time.NewTicker(p.interval)
 	defer t.Stop()
+	if p.sink != nil && p.terminal {
+		p.sink.hold(true)
+		defer p.sink.hold(false) // what came after the last frame goes under it
+	}
 	if err := p.Render(); err != nil {
 		return err
 	}
@@ -146,6 +155,13 @@ func (p *Progress) Render() error {
 	if p.rendered && p.lines > 0 {
 		// Back to the first line of the previous frame, then overwrite it.
 		fmt.Fprintf(&b, "\x1b[%dF", p.lines)
+	}
+	if p.sink != nil {
+		if logs := p.sink.take(); len(logs) > 0 {
+			// Log lines scroll up above the box, never into it.
+			b.WriteString("\x1b[J")
+			b.Write(logs)
+		}
 	}
 	for _, line := range frame {
 		b.WriteString(line)
@@ -209,6 +225,9 @@ func Box(l Live, rps float64, recent, width int, loc *time.Location) []string {
 	if l.Degraded != "" {
 		rows = append(rows, "Degraded  "+l.Degraded)
 	}
+	if l.Generator != "" {
+		rows = append(rows, "Engine    "+l.Generator)
+	}
 	rows = append(rows,
 		fmt.Sprintf("Requests  %s  (%.1f/s)", thousands(st.Requests), rps),
 		fmt.Sprintf("Success   %s   Errors %s", percent(st.Outcomes.Success, st.Requests), errorsText(st)),
@@ -246,6 +265,9 @@ func PlainLine(l Live, rps float64, now time.Time) string {
 	}
 	if l.Degraded != "" {
 		line += ", degraded " + l.Degraded
+	}
+	if l.Generator != "" {
+		line += ", " + l.Generator
 	}
 	return line
 }

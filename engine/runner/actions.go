@@ -10,6 +10,7 @@ import (
 
 // act performs a named action (journey step or weighted action).
 func (v *vu) act(name string) {
+	v.step = name
 	switch name {
 	case "signup":
 		v.signup()

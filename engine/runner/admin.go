@@ -301,6 +301,7 @@ func (v *vu) unknownID() string {
 // mistake makes a deliberate client error of the kind; its answer is counted as
 // expected when it is the status the kind intends.
 func (v *vu) mistake(kind string) {
+	v.step = kind
 	want := func(status int) outcome { return outcome(status) }
 	st := v.r.client.Profile().Statuses
 	switch kind {

@@ -78,6 +78,7 @@ loop:
 			timer.Reset(d)
 			select {
 			case <-timer.C:
+				r.gen.ObserveLag(time.Since(due))
 			case <-r.stopCh:
 				timer.Stop()
 				break loop

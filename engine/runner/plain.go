@@ -96,6 +96,7 @@ func (v *vu) beginPlain(end func()) *plainVU {
 		if p.snd != nil {
 			p.snd.Release()
 		}
+		v.traceEndSession()
 		end()
 	}
 	p.timer = time.AfterFunc(time.Hour, v.wake)
@@ -224,12 +225,14 @@ func (v *vu) plainRequest(i int) bool {
 	v.sentAtomic.Store(int32(v.sent))
 	vars := client.TemplateVars{VU: v.idx, Seq: v.sent, Rand: v.rng.Uint32() >> 1, Run: r.cfg.RunID}
 	intended := v.takeIntended()
+	vars.Trace = v.traceStart(st.req.Group, st.req.Method, st.req.Route)
 	var res client.Result
 	if v.pl != nil && v.pl.snd != nil {
 		res = v.pl.snd.Do(st.req, &vars, token)
 	} else {
 		res = r.client.DoPlain(r.reqCtx, st.req, &vars, token)
 	}
+	traceID := v.traceFinish(vars.Trace, &res)
 	expected := res.ErrKind == "" && (st.expect == 0 && res.Status >= 100 && res.Status < 400 || res.Status == st.expect)
 	kind := res.ErrKind
 	if kind == "" && !expected && res.Status >= 400 {
@@ -246,7 +249,11 @@ func (v *vu) plainRequest(i int) bool {
 		Start:    res.Start,
 		Latency:  res.Latency,
 		Intended: intended,
+		TraceID:  traceID,
 	})
+	if r.debugReq {
+		v.logRequest(st.req.Group, st.req.Method, st.req.Route, &res)
+	}
 	if !r.sc.Plain {
 		// Journeys steer the mix and the error share over every request.
 		r.steer.count(-1, res.Status)

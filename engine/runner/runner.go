@@ -22,10 +22,12 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/generator"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 	"github.com/trafficsim/trafficsim/engine/summary"
+	"github.com/trafficsim/trafficsim/engine/tracing"
 	"github.com/trafficsim/trafficsim/engine/transport"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 	"github.com/trafficsim/trafficsim/engine/version"
@@ -80,6 +82,10 @@ type Snapshot struct {
 	// circuit breaker is not closed, and the degradation level ("" when normal).
 	Breakers    []resilience.BreakerStatus
 	Degradation string
+
+	// Generator is the engine watching itself (engine/generator): CPU, memory,
+	// timer lag, saturation.
+	Generator generator.Status
 }
 
 // Option tunes a Runner.
@@ -94,6 +100,8 @@ type options struct {
 	// resilience builds a resilience.Policy at the start (WithResilience).
 	resilience *resilience.Config
 	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
+	maxMemory  int64
+	tracer     *tracing.Tracer // nil: tracing off
 }
 
 // WithRegisterer registers the run's metrics on reg (default: none, in-process
@@ -115,6 +123,10 @@ func WithTargetConfig(f func(*usersvc.Config)) Option { return func(o *options) 
 
 // WithGrace sets how long in-flight requests may take after a stop (default 5s).
 func WithGrace(d time.Duration) Option { return func(o *options) { o.grace = d } }
+
+// WithMaxMemory sets the Go soft memory limit for the run (bytes; 0: leave it)
+// and stops adding VUs near it (engine/generator).
+func WithMaxMemory(bytes int64) Option { return func(o *options) { o.maxMemory = bytes } }
 
 // WithPolicy sets the client policy (circuit breakers, timeouts, rate cap).
 func WithPolicy(p client.Policy) Option { return func(o *options) { o.policy = p } }
@@ -173,6 +185,10 @@ type Runner struct {
 
 	summaryMu sync.Mutex
 	summary   *summary.Summary
+
+	gen       *generator.Monitor // the engine watching itself (CPU, memory, timer lag)
+	debugReq  bool               // --log-level debug: sampled per-request lines (reqlog.go)
+	genMetric prometheus.Collector
 }
 
 // New validates cfg and prepares a run without starting it. An invalid config is
@@ -215,7 +231,9 @@ func New(cfg Config, opts ...Option) (*Runner, error) {
 		interrupted: make(chan struct{}),
 		done:        make(chan struct{}),
 		ledger:      newLedger(cfg.RunID),
+		gen:         generator.New(generator.Options{MaxMemory: o.maxMemory}),
 	}
+	r.debugReq = r.debugRequests()
 	r.state.Store(StateStarting)
 	r.reqCtx, r.reqCancel = context.WithCancel(context.Background())
 	r.load = newLoadPlan(cfg, sc)
@@ -363,6 +381,9 @@ func (r *Runner) Release() {
 	if p := r.res.Load(); p != nil {
 		p.Unregister()
 	}
+	if r.genMetric != nil {
+		r.opts.reg.Unregister(r.genMetric)
+	}
 }
 
 // Target is the base URL driven ("" before the run started).
@@ -453,6 +474,14 @@ func (r *Runner) run(ctx context.Context) error {
 		return runErr
 	}
 	r.rec.Store(rec)
+	if r.opts.reg != nil {
+		c := r.gen.Collector(r.cfg.RunID)
+		if err := r.opts.reg.Register(c); err != nil {
+			r.log.Warn("generator metrics not registered", "err", err)
+		} else {
+			r.genMetric = c
+		}
+	}
 
 	policy, err := r.setupPolicy()
 	if err != nil {
@@ -524,9 +553,15 @@ func (r *Runner) run(ctx context.Context) error {
 	if r.cfg.Duration > 0 {
 		durTimer = time.AfterFunc(r.cfg.Duration, r.Stop)
 	}
+	stopGen := r.gen.Start(ctx)
 	r.drive()
 	if durTimer != nil {
 		durTimer.Stop()
+	}
+	stopGen()
+	if g := r.gen.Summary(); g.Saturated || g.VUsRefused > 0 {
+		r.log.Warn("the engine was the bottleneck", "saturated_seconds", g.SaturatedSeconds, "cpu_peak", g.CPUPeak,
+			"procs", g.Procs, "timer_lag_p99", g.TimerLagP99, "vus_refused", g.VUsRefused)
 	}
 	if s, _ := r.state.Load().(string); s == StateRunning {
 		r.state.Store(StateStopping)
@@ -683,6 +718,7 @@ func (r *Runner) buildSummary(state, errMsg string, end time.Time, cleanup summa
 	}
 	s := summary.BuildSummary(meta, st, cleanup)
 	s.Load = r.loadSummary(st)
+	s.Generator = r.gen.Summary()
 	if p := r.res.Load(); p != nil {
 		s.Resilience = p.Summary()
 	}
@@ -716,6 +752,7 @@ func (r *Runner) VURequests() []int {
 func (r *Runner) Snapshot() Snapshot {
 	s := Snapshot{RunID: r.cfg.RunID, TotalUsers: r.cfg.Users, Remaining: -1}
 	r.loadSnapshot(&s, &metrics.Stats{})
+	s.Generator = r.gen.Status()
 	s.State, _ = r.state.Load().(string)
 	if p := r.errMsg.Load(); p != nil {
 		s.Err = *p

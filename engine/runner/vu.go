@@ -12,6 +12,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/tracing"
 )
 
 // vu is one virtual user. Its state is small: a thinking VU is its goroutine,
@@ -53,6 +54,9 @@ type vu struct {
 	// due time, or the end of a think pause); see takeIntended.
 	intended  time.Time
 	skipThink bool // the first action of an arrival goes out at its due time
+
+	step  string           // the journey step or action under way (trace attribute)
+	tsess *tracing.Session // the session's trace, with tracing on (trace.go)
 }
 
 // adminState is what an admin VU manages.
@@ -111,6 +115,7 @@ func (v *vu) think(class string) bool {
 	defer t.Stop()
 	select {
 	case <-t.C:
+		v.r.gen.ObserveLag(time.Since(due)) // the wake-up's lateness, run queue included
 		v.setState(metrics.VUActive)
 		if v.r.load.open {
 			v.intended = due // a late timer is part of the latency
@@ -125,8 +130,9 @@ func (v *vu) think(class string) bool {
 // run is the VU's life: sessions of journey plus weighted actions until the
 // budget is spent or the run stops.
 func (v *vu) run() {
-	// Ramp-up and stages: wait until the target includes this VU.
-	if !v.park() {
+	// Ramp-up and stages: wait until the target includes this VU; near
+	// --max-memory it does not start at all (counted by the generator).
+	if !v.park() || !v.r.gen.AdmitVU() {
 		v.setState(metrics.VUDone)
 		return
 	}
@@ -167,6 +173,7 @@ func (v *vu) run() {
 			end = v.budget
 		}
 		v.session(s, end)
+		v.traceEndSession()
 	}
 	// A session left open (stopped, or the budget ran out mid-way) ends here.
 }
@@ -288,8 +295,11 @@ func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
 	r := v.r
 	intended := v.takeIntended()
 	call.Sender = v.idx + 1 // per-VU backoff in the policy
-	res := r.client.Do(r.reqCtx, call)
 	ep := call.Endpoint
+	call.Trace = v.traceStart(ep.Group, ep.Method, r.client.Route(ep))
+	res := r.client.Do(r.reqCtx, call)
+	traceID := v.traceFinish(call.Trace, &res)
+	call.Trace = nil
 	expected := res.ErrKind == "" && (want == wantSuccess && res.Status >= 100 && res.Status < 400 ||
 		want != wantSuccess && res.Status == int(want))
 	kind := res.ErrKind
@@ -311,8 +321,12 @@ func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
 		Start:      res.Start,
 		Latency:    res.Latency,
 		Intended:   intended,
+		TraceID:    traceID,
 	})
 	r.steer.count(catalog.GroupIndex(ep.Group), res.Status)
+	if r.debugReq {
+		v.logRequest(ep.Group, r.client.Method(ep), r.client.Route(ep), &res)
+	}
 	if res.Status == 401 && want == wantSuccess && call.Token != "" {
 		// The token no longer works (revoked, expired, the user deactivated):
 		// refresh or log in again before the next action.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/trafficsim/trafficsim/engine/generator"
 	"github.com/trafficsim/trafficsim/engine/inputfile"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 )
@@ -480,6 +481,9 @@ func (m *merger) result(in []ShardSummary) (Merged, error) {
 		s.Load = &l
 	}
 	s.Merged = &MergeInfo{Shards: first.Shard.Count, Files: m.files}
+	for _, f := range in {
+		s.Generator = generator.MergeSummaries(s.Generator, f.Summary.Generator)
+	}
 	if err := AttachHistograms(&s, st, hists, ServiceData{}); err != nil {
 		return Merged{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/generator"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/threshold"
@@ -96,6 +97,8 @@ type Summary struct {
 	Archetypes      map[string]ArchetypeSummary `json:"archetypes"`
 	TokenOperations map[string]map[string]int64 `json:"token_operations"`
 	Cleanup         CleanupSummary              `json:"cleanup"`
+	// Generator is how the engine itself fared (docs/generator.md); always present.
+	Generator generator.Summary `json:"generator"`
 	// Load is the load model and what it did (docs/load-models.md): dropped
 	// iterations, service time beside the latency.
 	Load *LoadSummary `json:"load,omitempty"`

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/trafficsim/trafficsim/engine/usersvc/store"
 )
@@ -143,11 +142,15 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request, _ caller) error 
 		}
 		// Spend the same time as a real comparison so response times do not reveal
 		// which usernames exist.
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(req.Password))
+		if _, err := s.hashes.matches(r, s.dummyHash, req.Password); err != nil {
+			return err
+		}
 		s.metrics.logins[loginInvalidCredentials].Inc()
 		return errBadCredentials
 	}
-	if bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(req.Password)) != nil {
+	if ok, err := s.hashes.matches(r, u.PasswordHash, req.Password); err != nil {
+		return err
+	} else if !ok {
 		s.metrics.logins[loginInvalidCredentials].Inc()
 		return errBadCredentials
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/trafficsim/trafficsim/engine/usersvc/store"
 )
@@ -191,6 +192,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := recorders.Get().(*recorder)
 	rec.ResponseWriter, rec.status = w, 0
 	rte, allow := s.router.match(r)
+	r, span := s.startSpan(r, rte) // tracing.go; r unchanged without a tracer
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -201,7 +203,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeError(rec, errInternal)
 			}
 		}
-		s.observe(r, rte, rec.status, start)
+		s.observe(r, rte, rec.status, start, span)
 		rec.ResponseWriter = nil
 		recorders.Put(rec)
 	}()
@@ -250,17 +252,26 @@ func (s *Service) answerError(w http.ResponseWriter, r *http.Request, err error)
 	writeError(w, e)
 }
 
-func (s *Service) observe(r *http.Request, rte *route, status int, start time.Time) {
+func (s *Service) observe(r *http.Request, rte *route, status int, start time.Time, span trace.Span) {
 	if status == 0 {
 		status = http.StatusOK // nothing written: net/http answers 200
 	}
-	secs := time.Since(start).Seconds()
+	took := time.Since(start)
+	secs := took.Seconds()
+	traceID := endSpan(span, status)
+	if s.debugReq {
+		route := "unmatched"
+		if rte != nil {
+			route = rte.pattern
+		}
+		s.logRequest(r, route, status, took, traceID)
+	}
 	code := "other"
 	if status < len(statusText) {
 		code = statusText[status]
 	}
 	if rte != nil {
-		rte.duration.Observe(secs)
+		observeDuration(rte.duration, secs, traceID)
 		s.metrics.requests.WithLabelValues(rte.method, rte.pattern, code).Inc()
 		return
 	}
@@ -268,6 +279,6 @@ func (s *Service) observe(r *http.Request, rte *route, status int, start time.Ti
 	if slices.Contains(knownMethods, r.Method) {
 		method = r.Method
 	}
-	s.metrics.duration.WithLabelValues(method, "unmatched").Observe(secs)
+	observeDuration(s.metrics.duration.WithLabelValues(method, "unmatched"), secs, traceID)
 	s.metrics.requests.WithLabelValues(method, "unmatched", code).Inc()
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/trafficsim/trafficsim/engine/usersvc/store"
@@ -48,6 +49,9 @@ type Config struct {
 	JWTSecret       []byte        // nil → random per process
 	Faults          Faults
 	Logger          *slog.Logger // nil → discard
+	// Tracer continues callers' W3C traces with a server span per request and
+	// puts their trace ids on the duration histograms as exemplars (nil: off).
+	Tracer trace.Tracer
 }
 
 // Service is the user service: an http.Handler with its own metrics registry.
@@ -66,6 +70,10 @@ type Service struct {
 	verified      *ttlcache.Cache[verifiedToken]
 	secretKey     any    // cfg.JWTSecret, boxed once for the key function
 	dummyHash     []byte // compared against for unknown users, so timing does not tell
+	hashes        *hashPool
+	tracer        trace.Tracer
+	debugReq      bool          // --log-level debug: sampled request lines (reqlog.go)
+	reqSeq        atomic.Uint64 // requests seen, for the sampling
 
 	draining atomic.Bool
 }
@@ -124,6 +132,9 @@ func New(cfg Config) (*Service, error) {
 		verified:      ttlcache.New[verifiedToken](),
 		secretKey:     cfg.JWTSecret,
 		dummyHash:     dummy,
+		hashes:        newHashPool(cfg.BcryptCost),
+		tracer:        cfg.Tracer,
+		debugReq:      cfg.Logger.Enabled(context.Background(), slog.LevelDebug),
 	}
 	s.metrics = newMetrics(s.reg, s)
 	s.router = newRouter(s.routes(), s.metrics)
@@ -141,7 +152,7 @@ func (s *Service) Registry() *prometheus.Registry { return s.reg }
 
 // routes is the route table of docs/api.md.
 func (s *Service) routes() []*route {
-	metricsHandler := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError)})
+	metricsHandler := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{EnableOpenMetrics: true, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError)})
 	return []*route{
 		{method: "POST", pattern: "/api/v1/auth/login", group: gAuth, access: public, h: s.login},
 		{method: "POST", pattern: "/api/v1/auth/logout", group: gAuth, access: signedIn, h: s.logout},

@@ -119,7 +119,7 @@ func (s *Service) createUser(w http.ResponseWriter, r *http.Request, _ caller) e
 	if err := fe.err(); err != nil {
 		return err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), s.cfg.BcryptCost)
+	hash, err := s.hashes.hash(r, req.Password)
 	if err != nil {
 		return fmt.Errorf("hash password of new user %q: %w", req.Username, err)
 	}
@@ -283,7 +283,7 @@ func (s *Service) resetPassword(w http.ResponseWriter, r *http.Request, _ caller
 }
 
 func (s *Service) setPassword(w http.ResponseWriter, r *http.Request, id int64, password string) error {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
+	hash, err := s.hashes.hash(r, password)
 	if err != nil {
 		return fmt.Errorf("hash new password of user %d: %w", id, err)
 	}

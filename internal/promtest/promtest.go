@@ -180,3 +180,10 @@ func (b *tail) String() string {
 	defer b.mu.Unlock()
 	return strings.TrimSpace(string(b.buf))
 }
+
+// FreeAddr is a free loopback host:port for a test's server.
+func FreeAddr(t *testing.T) string { t.Helper(); return freeAddr(t) }
+
+// Tail keeps the last 16 KiB of a process's output (other test helpers'
+// processes too).
+type Tail = tail

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -27,6 +26,8 @@ import (
 	"github.com/trafficsim/trafficsim/engine/runner"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 	"github.com/trafficsim/trafficsim/engine/summary"
+	"github.com/trafficsim/trafficsim/engine/tracing"
+	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
 func init() { subcommands = append(subcommands, newRunCmd) }
@@ -68,6 +69,9 @@ type runOptions struct {
 	strict      bool              // capabilities that never succeeded fail the run
 	check       checkFlags        // check.go: the check of the target before the load
 	network     networkFlags      // network_flags.go: transport, TLS, proxy, pools
+	logs        logFlags          // obs_flags.go: --log-format, --log-level
+	maxMemory   sizeValue         // --max-memory
+	trace       traceFlags        // --otlp-endpoint, --trace-sample
 }
 
 func newRunCmd() *cobra.Command {
@@ -125,6 +129,9 @@ flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios
 	f.BoolVar(&o.check.skip, "skip-check", false, "do not check the target and its API profile before the load (trafficsim check)")
 	f.BoolVar(&o.strict, "strict", false, "exit 1 when a capability was tried without a single success (the summary's never_succeeded)")
 	o.network.addFlags(f)
+	addLogFlags(f, &o.logs, "warn")
+	addTraceFlags(f, &o.trace)
+	f.Var(&o.maxMemory, "max-memory", "soft memory limit of the engine process, e.g. 2GiB: the Go runtime collects harder near it and no VU is added above 90% of it (counted in the summary's generator section) instead of the process being killed (0 = none)")
 	return cmd
 }
 
@@ -149,6 +156,24 @@ func (o *runOptions) config() (runner.Config, error) {
 	case "auto", "box", "plain", "off":
 	default:
 		return c, fmt.Errorf("--progress: %q: use auto, box, plain or off", o.progress)
+	}
+	if err := o.logs.check(); err != nil {
+		return c, err
+	}
+	if err := o.trace.check(); err != nil {
+		return c, err
+	}
+	if o.logs.json() {
+		// stderr then carries JSON lines only, for tools to read.
+		switch o.progress {
+		case "auto":
+			o.progress = "off"
+		case "box", "plain":
+			return c, fmt.Errorf("--progress: %s would put progress lines among the JSON log lines on stderr; use --progress off (the default with --log-format json) or --log-format text", o.progress)
+		}
+	}
+	if o.maxMemory != 0 && o.maxMemory < 64<<20 {
+		return c, fmt.Errorf("--max-memory: %s is below the 64MiB an engine needs to start; use e.g. 512MiB or 2GiB", formatSize(int64(o.maxMemory)))
 	}
 	if o.metricsAddr != "" {
 		if err := checkAddr(o.metricsAddr); err != nil {
@@ -218,19 +243,45 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	// The progress display, the signal handler and the command write to the same
 	// streams from different goroutines.
 	stdout, stderr := &lockedWriter{w: cmd.OutOrStdout()}, &lockedWriter{w: cmd.ErrOrStderr()}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if cfg.RunID == "" {
+		cfg.RunID = runner.NewRunID() // chosen here so every log line carries it
+	}
+	sink := report.NewLogSink(stderr)
+	base := o.logs.logger(sink) // the runner adds run=… to its own lines
+	log := base.With("run", cfg.RunID)
+	say := noticer(stderr, log, o.logs.json())
+	notes := io.Writer(stderr) // other messages of the run; with JSON logs, info records
+	if o.logs.json() {
+		notes = logLines{log}
+	}
 	// Signals are caught from here on: the first interrupts the check of the
 	// target as well as the run (the default action would kill the process
 	// without a word).
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	if err := o.checkTarget(cmd.Context(), cfg, stderr, sigs); err != nil {
+	if err := o.checkTarget(cmd.Context(), cfg, notes, sigs); err != nil {
 		return err
 	}
 
+	ropts := []runner.Option{runner.WithMaxMemory(int64(o.maxMemory))}
+	if o.trace.endpoint != "" {
+		tr, err := tracing.New(cmd.Context(), cfg.RunID, o.trace.endpoint, o.trace.sample)
+		if err != nil {
+			return usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+		}
+		defer flushTraces(log, tr.Shutdown)
+		// The embedded target joins the traces as service usersvc.
+		tp, err := tracing.NewProvider(cmd.Context(), o.trace.endpoint, "usersvc", o.trace.sample)
+		if err != nil {
+			return usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+		}
+		defer flushTraces(log, tp.Shutdown)
+		ropts = append(ropts, runner.WithTracer(tr),
+			runner.WithTargetConfig(func(c *usersvc.Config) { c.Tracer = tp.Tracer("usersvc") }))
+	}
 	reg := metrics.NewRegistry()
-	r, err := runner.New(cfg, runner.WithRegisterer(reg), runner.WithLogger(log), runner.WithResilience(o.resilience))
+	r, err := runner.New(cfg, append(ropts, runner.WithRegisterer(reg), runner.WithLogger(base), runner.WithResilience(o.resilience))...)
 	if err != nil {
 		var fe *runner.FieldError
 		if errors.As(err, &fe) {
@@ -239,7 +290,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	defer r.Release()
-	ci, err := o.ci.start(r, reg, log, stderr)
+	ci, err := o.ci.start(r, reg, log, notes)
 	if err != nil {
 		return usageError(err)
 	}
@@ -254,11 +305,12 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			return &exitError{code: ExitFailure, err: fmt.Errorf("--metrics-addr: listen on %s: %w", o.metricsAddr, err)}
 		}
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true})) // exemplars
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		defer srv.Close()
-		fmt.Fprintf(stderr, "metrics: http://%s/metrics\n", ln.Addr())
+		url := fmt.Sprintf("http://%s/metrics", ln.Addr())
+		say("metrics: "+url, "metrics served", "url", url)
 	}
 
 	// Signals: the first stops gracefully, the second exits at once.
@@ -271,7 +323,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			return
 		}
 		close(interrupted)
-		fmt.Fprintf(stderr, "\nstopping: in-flight requests finish, then cleanup and the report, within %v (interrupt again to quit at once)\n", runner.InterruptBudget)
+		say(fmt.Sprintf("\nstopping: in-flight requests finish, then cleanup and the report, within %v (interrupt again to quit at once)", runner.InterruptBudget), "stopping on a signal")
 		r.Interrupt()
 		select {
 		case <-sigs:
@@ -292,10 +344,10 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		_ = report.WriteFinal(stdout, s)
 		if o.summary != "" {
 			if err := summary.WriteSummary(o.summary, s); err != nil {
-				fmt.Fprintln(stderr, "trafficsim:", err)
+				fmt.Fprintln(notes, "trafficsim:", err)
 			}
 		}
-		fmt.Fprintf(stderr, "trafficsim: interrupted twice; exiting without cleanup; remove what is left with trafficsim cleanup --base-url %s --run %s\n", s.Target, s.RunID)
+		fmt.Fprintf(notes, "trafficsim: interrupted twice; exiting without cleanup; remove what is left with trafficsim cleanup --base-url %s --run %s\n", s.Target, s.RunID)
 		os.Exit(ExitInterrupt)
 	}()
 
@@ -303,20 +355,20 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	if target == "" {
 		target = "the embedded reference user service"
 	}
-	fmt.Fprintf(stderr, "trafficsim run %s: %s, scenario %s, seed %d, target %s\n",
-		r.ID(), loadText(r.Config()), cfg.Scenario, r.Config().Seed, target)
+	say(fmt.Sprintf("trafficsim run %s: %s, scenario %s, seed %d, target %s", r.ID(), loadText(r.Config()), cfg.Scenario, r.Config().Seed, target), "run starting",
+		"load", loadText(r.Config()), "scenario", cfg.Scenario, "seed", r.Config().Seed, "target", target)
 	if text := shardText(cfg); text != "" {
-		fmt.Fprintln(stderr, text)
+		say(text, "shard", "shard", text)
 	}
 	if lines, err := transportLines(cfg.Network, cfg.BaseURL); err == nil {
-		fmt.Fprintln(stderr, strings.Join(lines, "\n"))
+		fmt.Fprintln(notes, strings.Join(lines, "\n"))
 	}
 
 	go r.Run(ctx)
 	// Tell where the embedded target listens before the progress display takes
 	// over the terminal.
 	if cfg.BaseURL == "" && waitTarget(r) {
-		fmt.Fprintf(stderr, "embedded target: %s (admin user %q)\n", r.Target(), cfg.AdminUser)
+		say(fmt.Sprintf("embedded target: %s (admin user %q)", r.Target(), cfg.AdminUser), "embedded target listening", "url", r.Target(), "admin_user", cfg.AdminUser)
 	}
 
 	progCtx, stopProgress := context.WithCancel(context.Background())
@@ -333,9 +385,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			s := r.Snapshot()
 			return report.Live{RunID: s.RunID, Scenario: cfg.Scenario, State: s.State, UsersTotal: s.TotalUsers,
 				UsersActive: s.ActiveUsers, Elapsed: s.Elapsed, Remaining: s.Remaining, Stats: s.Stats, Load: liveLoad(s),
-				Breakers: liveBreakers(s), Degraded: s.Degradation}
+				Breakers: liveBreakers(s), Degraded: s.Degradation, Generator: report.GeneratorWarning(s.Generator)}
 		}
-		p := report.NewProgress(stderr, live, popts...)
+		p := report.NewProgress(stderr, live, append(popts, report.WithLogSink(sink))...)
 		go func() {
 			defer close(progDone)
 			if err := p.Run(progCtx); err != nil {
@@ -353,7 +405,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	}
 
 	s := r.Summary()
-	if err := ci.finish(r, &s, stderr); err != nil {
+	if err := ci.finish(r, &s, notes); err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	if err := report.WriteFinal(stdout, s); err != nil {
@@ -363,7 +415,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		if err := summary.WriteSummary(o.summary, s); err != nil {
 			return &exitError{code: ExitFailure, err: err}
 		}
-		fmt.Fprintf(stderr, "summary: %s\n", o.summary)
+		fmt.Fprintf(notes, "summary: %s\n", o.summary)
 	}
 	err = exitFor(s, interruptedNow(interrupted), cfg.Cleanup)
 	if err == nil && o.strict && len(s.NeverSucceeded) > 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/trafficsim/trafficsim/engine/tracing"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
@@ -35,6 +36,8 @@ type targetOptions struct {
 	latencyJitter time.Duration
 	rateLimit     float64
 	retryAfter    time.Duration
+	logs          logFlags   // obs_flags.go
+	trace         traceFlags // obs_flags.go
 }
 
 func newTargetCmd() *cobra.Command {
@@ -50,8 +53,23 @@ SIGTERM; a second signal stops it at once. See docs/target.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := o.config()
+			if err == nil {
+				err = o.logs.check()
+			}
+			if err == nil {
+				err = o.trace.check()
+			}
 			if err != nil {
 				return usageError(err)
+			}
+			cfg.Logger = o.logs.logger(cmd.ErrOrStderr())
+			if o.trace.endpoint != "" {
+				tp, err := tracing.NewProvider(cmd.Context(), o.trace.endpoint, "usersvc", o.trace.sample)
+				if err != nil {
+					return usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+				}
+				defer flushTraces(cfg.Logger, tp.Shutdown)
+				cfg.Tracer = tp.Tracer("usersvc")
 			}
 			return runTarget(cmd.Context(), cmd, o.addr, cfg)
 		},
@@ -67,6 +85,8 @@ SIGTERM; a second signal stops it at once. See docs/target.md.`,
 	f.DurationVar(&o.latencyJitter, "latency-jitter", 0, "extra random latency, uniform in [0, jitter)")
 	floatVar(f, &o.rateLimit, "rate-limit", 0, "API requests per second allowed before answering 429 (0 = no limit)")
 	f.DurationVar(&o.retryAfter, "retry-after", time.Second, "Retry-After sent with a 429, whole seconds")
+	addLogFlags(f, &o.logs, "info")
+	addTraceFlags(f, &o.trace)
 	return cmd
 }
 
@@ -142,8 +162,11 @@ func checkAddr(addr string) error {
 
 // runTarget serves until ctx ends or SIGINT/SIGTERM arrives, then shuts down.
 func runTarget(ctx context.Context, cmd *cobra.Command, addr string, cfg usersvc.Config) error {
-	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-	cfg.Logger = log
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+		cfg.Logger = log
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	run, err := usersvc.Start(ctx, cfg, addr)

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trafficsim/trafficsim/engine/summary"
+)
+
+func readSummaryFile(t *testing.T, path string) summary.Summary {
+	t.Helper()
+	var s summary.Summary
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read summary: %v", err)
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatalf("parse summary: %v\n%s", err, data)
+	}
+	return s
+}
+
+// TestGeneratorSaturation pins the real engine binary to one core with far more
+// load than the core carries (2,000 VUs, no think time, the embedded target in
+// the same process): the run must say it was saturated — in the summary, the
+// report and the progress lines — and still stop near --duration plus the grace
+// period. A light run must not be flagged.
+func TestGeneratorSaturation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine for about 20 s")
+	}
+	taskset, err := exec.LookPath("taskset")
+	if err != nil {
+		t.Skip("taskset (util-linux) is needed to pin the engine to one core")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+
+	heavySum := filepath.Join(dir, "heavy.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, taskset, "-c", "0", bin, "run", "--users", "2000", "--delay-min", "0", "--delay-max", "0",
+		"--duration", "10s", "--progress", "plain", "--summary", heavySum)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("pinned run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	took := time.Since(start)
+	s := readSummaryFile(t, heavySum)
+	g := s.Generator
+	if !g.Saturated || g.SaturatedSeconds <= 0 || g.Procs != 1 {
+		t.Errorf("pinned run's generator section %+v: want saturated on 1 proc", g)
+	}
+	if !strings.Contains(stdout.String(), "SATURATED for") {
+		t.Errorf("the report does not say the engine was saturated:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "GENERATOR SATURATED") {
+		t.Errorf("no progress line says the engine is saturated:\n%s", stderr.String())
+	}
+	// 10 s of load, 5 s of grace for in-flight requests, then the cleanup and
+	// the report; before the fix such a run took 28-38 s.
+	if took > 25*time.Second {
+		t.Errorf("the pinned --duration 10s run took %v; want it to stop near 10s + the 5s grace", took.Round(time.Millisecond))
+	}
+	t.Logf("pinned run: %v, generator %+v", took.Round(time.Millisecond), g)
+
+	lightSum := filepath.Join(dir, "light.json")
+	code, out, errOut := cli(t, "run", "--users", "3", "--duration", "3s", "--progress", "off", "--summary", lightSum)
+	if code != ExitOK {
+		t.Fatalf("light run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if g := readSummaryFile(t, lightSum).Generator; g.Saturated || g.SaturatedSeconds != 0 || g.Procs < 1 {
+		t.Errorf("light run's generator section %+v: want not saturated", g)
+	}
+	if strings.Contains(out, "SATURATED") {
+		t.Errorf("the light run's report says saturated:\n%s", out)
+	}
+}
+
+// TestLogFormatJSON: with --log-format json every line on stderr is a JSON
+// object carrying the run's id; debug adds sampled per-request lines with the VU
+// and its archetype.
+func TestLogFormatJSON(t *testing.T) {
+	code, stdout, stderr := cli(t, "run", "--users", "3", "--min-request-count", "5", "--max-request-count", "5",
+		"--delay-min", "0", "--delay-max", "2", "--log-format", "json", "--log-level", "debug", "--run-id", "jsonlog1")
+	if code != ExitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	requests := 0
+	for i, line := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("stderr line %d is not JSON (%v): %q", i+1, err, line)
+		}
+		if rec["run"] != "jsonlog1" {
+			t.Errorf("stderr line %d lacks run=jsonlog1: %q", i+1, line)
+		}
+		if rec["msg"] == "request" {
+			requests++
+			if _, ok := rec["vu"]; !ok || rec["archetype"] == "" {
+				t.Errorf("request line without vu or archetype: %q", line)
+			}
+		}
+	}
+	if len(lines) < 3 || requests < 3 {
+		t.Errorf("%d lines, %d request lines; want the run's notices and one request line per VU at least:\n%s", len(lines), requests, stderr)
+	}
+	if !strings.Contains(stdout, "Endpoints") {
+		t.Errorf("the report is not on stdout:\n%s", stdout)
+	}
+}
+
+func TestLogFlagValidation(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--log-format", "xml"}, "--log-format"},
+		{[]string{"--log-level", "loud"}, "--log-level"},
+		{[]string{"--log-format", "json", "--progress", "plain"}, "--progress"},
+		{[]string{"--max-memory", "12MiB"}, "--max-memory"},
+		{[]string{"--max-memory", "lots"}, "max-memory"},
+	} {
+		code, _, stderr := cli(t, append([]string{"run", "--users", "1"}, c.args...)...)
+		if code != ExitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d naming %s", c.args, code, stderr, ExitUsage, c.want)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"1048576": 1 << 20, "512MiB": 512 << 20, "2G": 2 << 30, "1.5GiB": 3 << 29, "100MB": 100e6, "64 mib": 64 << 20} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "MiB", "1.2.3G", "NaN"} {
+		if _, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) succeeded", in)
+		}
+	}
+}

@@ -1,0 +1,186 @@
+// Package plan sizes a run before it starts (trafficsim plan): the spec's tier
+// for the number of users, the memory and CPU the engine needs, and how many
+// shards on machines of a given size, from per-VU and per-request costs —
+// recorded (docs/benchmarks.md) or measured by a short calibration run.
+package plan
+
+import (
+	"fmt"
+	"math"
+)
+
+// Costs are what one engine process spends.
+type Costs struct {
+	Source           string  `json:"source"`              // "recorded" (docs/benchmarks.md) or "calibrated"
+	BaseMemoryBytes  int64   `json:"base_memory_bytes"`   // a process with no VUs
+	MemoryPerVUBytes int64   `json:"memory_per_vu_bytes"` // RSS per journey VU
+	BaseCPUCores     float64 `json:"base_cpu_cores"`      // a running process's own work (timers, GC, the poller)
+	CPUPerRequestSec float64 `json:"cpu_per_request_seconds"`
+	// RequestsPerVUSec is what one VU sends per second at the scenario's think
+	// times (closed model).
+	RequestsPerVUSec float64 `json:"requests_per_vu_per_second"`
+}
+
+// Recorded are the figures of docs/benchmarks.md "Planning": trafficsim run
+// of the mixed scenario at its default think times against a separate
+// reference target for 40 s. Peak RSS (the start-up burst of registrations and
+// logins sets it): 30 MiB plus 38 KiB per VU, fitted on the 500- and 2,000-VU
+// runs. CPU: 0.045 cores of the process's own work plus 56 µs per request,
+// fitted on the 500- and 1,000-VU runs. A VU sends 1.1 requests per second
+// while the target keeps up.
+var Recorded = Costs{
+	Source:           "recorded (docs/benchmarks.md)",
+	BaseMemoryBytes:  30 << 20,
+	MemoryPerVUBytes: 38 << 10,
+	BaseCPUCores:     0.045,
+	CPUPerRequestSec: 56e-6,
+	RequestsPerVUSec: 1.1,
+}
+
+// Headroom: a shard is planned to use at most this share of its machine, so
+// the engine stays below saturation (engine/generator flags CPU ≥ 90%).
+const (
+	CPUHeadroom    = 0.7
+	MemoryHeadroom = 0.8
+)
+
+// Input is what the run will be.
+type Input struct {
+	Users         int
+	Rate          float64 // requests per second the run will send; 0: Users × Costs.RequestsPerVUSec
+	Scenario      string
+	MachineCPUs   float64
+	MachineMemory int64 // bytes
+}
+
+// Plan is the answer.
+type Plan struct {
+	Tier           string     `json:"tier"`
+	Users          int        `json:"users"`
+	Scenario       string     `json:"scenario"`
+	RequestsPerSec float64    `json:"requests_per_second"`
+	MemoryBytes    int64      `json:"memory_bytes"` // the whole run, one process
+	CPUCores       float64    `json:"cpu_cores"`
+	Machine        Machine    `json:"machine"`
+	Shards         int        `json:"shards"`
+	PerShard       Shard      `json:"per_shard"`
+	Commands       []string   `json:"commands"`
+	Kubernetes     Kubernetes `json:"kubernetes"`
+	Costs          Costs      `json:"costs"`
+}
+
+// Machine is the size of one machine the shards run on.
+type Machine struct {
+	CPUs        float64 `json:"cpus"`
+	MemoryBytes int64   `json:"memory_bytes"`
+}
+
+// Shard is what one shard needs.
+type Shard struct {
+	Users          int     `json:"users"`
+	RequestsPerSec float64 `json:"requests_per_second"`
+	MemoryBytes    int64   `json:"memory_bytes"`
+	CPUCores       float64 `json:"cpu_cores"`
+}
+
+// Kubernetes is the Indexed Job of deploy/kubernetes/shards-job.yaml sized for
+// the plan.
+type Kubernetes struct {
+	Completions   int    `json:"completions"`
+	Parallelism   int    `json:"parallelism"`
+	CPURequest    string `json:"cpu_request"`
+	MemoryRequest string `json:"memory_request"`
+	MemoryLimit   string `json:"memory_limit"`
+	MaxMemoryFlag string `json:"max_memory_flag"` // --max-memory for each shard, below the limit
+}
+
+// Tier is the spec's scale tier for a number of concurrent users.
+func Tier(users int) string {
+	switch {
+	case users <= 100:
+		return "small"
+	case users <= 1000:
+		return "medium"
+	case users <= 10000:
+		return "large"
+	}
+	return "enterprise"
+}
+
+// Make computes the plan.
+func Make(in Input, c Costs) (Plan, error) {
+	if in.Users < 1 {
+		return Plan{}, fmt.Errorf("users: %d: plan at least 1 user", in.Users)
+	}
+	if in.MachineCPUs <= 0 || in.MachineMemory <= 0 {
+		return Plan{}, fmt.Errorf("machine: %v CPUs, %d bytes: give a positive size", in.MachineCPUs, in.MachineMemory)
+	}
+	rps := in.Rate
+	if rps <= 0 {
+		rps = float64(in.Users) * c.RequestsPerVUSec
+	}
+	p := Plan{
+		Tier: Tier(in.Users), Users: in.Users, Scenario: in.Scenario, RequestsPerSec: round(rps, 1),
+		MemoryBytes: c.BaseMemoryBytes + int64(in.Users)*c.MemoryPerVUBytes,
+		CPUCores:    round(c.BaseCPUCores+rps*c.CPUPerRequestSec, 3),
+		Machine:     Machine{CPUs: in.MachineCPUs, MemoryBytes: in.MachineMemory},
+		Costs:       c,
+	}
+	byCPU := math.Ceil(p.CPUCores / (in.MachineCPUs * CPUHeadroom))
+	// Each shard carries its own base memory.
+	usable := float64(in.MachineMemory)*MemoryHeadroom - float64(c.BaseMemoryBytes)
+	if usable <= 0 {
+		return Plan{}, fmt.Errorf("machine memory %s leaves nothing for VUs after the engine's %s", Size(in.MachineMemory), Size(c.BaseMemoryBytes))
+	}
+	byMem := math.Ceil(float64(in.Users) * float64(c.MemoryPerVUBytes) / usable)
+	p.Shards = int(max(byCPU, byMem, 1))
+	p.Shards = min(p.Shards, in.Users)
+	per := (in.Users + p.Shards - 1) / p.Shards
+	p.PerShard = Shard{
+		Users:          per,
+		RequestsPerSec: round(rps/float64(p.Shards), 1),
+		MemoryBytes:    c.BaseMemoryBytes + int64(per)*c.MemoryPerVUBytes,
+		CPUCores:       round(c.BaseCPUCores+rps/float64(p.Shards)*c.CPUPerRequestSec, 3),
+	}
+	p.Commands = commands(p)
+	limit := int64(float64(p.PerShard.MemoryBytes) * 1.5)
+	p.Kubernetes = Kubernetes{
+		Completions: p.Shards, Parallelism: p.Shards,
+		CPURequest:    fmt.Sprintf("%dm", int(math.Ceil(max(p.PerShard.CPUCores, 0.1)*1000))),
+		MemoryRequest: fmt.Sprintf("%dMi", mebi(p.PerShard.MemoryBytes)),
+		MemoryLimit:   fmt.Sprintf("%dMi", mebi(limit)),
+		MaxMemoryFlag: fmt.Sprintf("%dMiB", mebi(int64(float64(limit)*0.9))),
+	}
+	return p, nil
+}
+
+func commands(p Plan) []string {
+	scen := ""
+	if p.Scenario != "" && p.Scenario != "mixed" {
+		scen = " --scenario " + p.Scenario
+	}
+	if p.Shards == 1 {
+		return []string{fmt.Sprintf("trafficsim run --users %d%s", p.Users, scen)}
+	}
+	var out []string
+	for i := range p.Shards {
+		out = append(out, fmt.Sprintf("trafficsim run --users %d%s --run-id RUNID --seed 42 --shard %d/%d --start-at START --summary summary-%d.json",
+			p.Users, scen, i, p.Shards, i))
+	}
+	return append(out, "trafficsim merge summary-*.json")
+}
+
+func mebi(b int64) int64 { return (b + 1<<20 - 1) >> 20 }
+
+// Size renders bytes as MiB or GiB.
+func Size(b int64) string {
+	if b >= 1<<30 {
+		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
+	}
+	return fmt.Sprintf("%d MiB", mebi(b))
+}
+
+func round(x float64, d int) float64 {
+	p := math.Pow(10, float64(d))
+	return math.Round(x*p) / p
+}

@@ -1,0 +1,33 @@
+package runner
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/trafficsim/trafficsim/engine/client"
+)
+
+// reqLogEvery samples the per-request debug lines: a VU's first request and
+// every reqLogEvery-th after it, and every request with no answer.
+const reqLogEvery = 100
+
+// debugRequests reports whether per-request lines are wanted (--log-level
+// debug); asked once per run so the hot path pays a field load.
+func (r *Runner) debugRequests() bool {
+	return r.log.Enabled(context.Background(), slog.LevelDebug)
+}
+
+// logRequest writes the sampled debug line of a request the VU just sent.
+func (v *vu) logRequest(group, method, route string, res *client.Result) {
+	if v.sent%reqLogEvery != 1 && res.ErrKind == "" {
+		return
+	}
+	arch := ""
+	if v.arch != nil {
+		arch = v.arch.Name
+	}
+	v.r.log.LogAttrs(context.Background(), slog.LevelDebug, "request",
+		slog.Int("vu", v.idx), slog.String("archetype", arch), slog.String("group", group),
+		slog.String("method", method), slog.String("route", route), slog.Int("status", res.Status),
+		slog.Duration("latency", res.Latency), slog.String("error", res.ErrKind))
+}
