@@ -49,7 +49,7 @@ func TestTargetContinuesTraces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 
 	spans := exp.GetSpans()
 	if len(spans) != 1 {
@@ -62,7 +62,7 @@ func TestTargetContinuesTraces(t *testing.T) {
 	}
 	found := map[string]string{}
 	for _, kv := range sp.Attributes {
-		found[string(kv.Key)] = kv.Value.Emit()
+		found[string(kv.Key)] = kv.Value.String()
 	}
 	if found["trafficsim.run"] != "abcd1234" || found["trafficsim.vu"] != "7" || found["trafficsim.archetype"] != "admin" || found["http.response.status_code"] != "401" {
 		t.Errorf("span attributes %v", found)
@@ -75,7 +75,7 @@ func TestTargetContinuesTraces(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(mresp.Body)
-	mresp.Body.Close()
+	_ = mresp.Body.Close()
 	if ct := mresp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/openmetrics-text") {
 		t.Errorf("/metrics content type %q, want OpenMetrics", ct)
 	}
