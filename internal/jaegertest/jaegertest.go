@@ -112,7 +112,7 @@ func Start(t *testing.T) *Jaeger {
 	out := &promtest.Tail{}
 	cmd := exec.Command(bin, "--config", cfg)
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = promtest.DieWithParent()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start jaeger: %v", err)
 	}

@@ -2,7 +2,7 @@ package promtest
 
 import "syscall"
 
-// dieWithParent kills the child when the test binary dies.
-func dieWithParent() *syscall.SysProcAttr {
+// DieWithParent kills the child when the test binary dies.
+func DieWithParent() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }

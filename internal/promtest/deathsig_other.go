@@ -4,6 +4,6 @@ package promtest
 
 import "syscall"
 
-// dieWithParent: only Linux has a parent-death signal; the test's cleanup
+// DieWithParent: only Linux has a parent-death signal; the test's cleanup
 // stops the child elsewhere.
-func dieWithParent() *syscall.SysProcAttr { return nil }
+func DieWithParent() *syscall.SysProcAttr { return nil }

@@ -54,7 +54,7 @@ func StartReceiver(t *testing.T) string {
 		"--log.level=warn")
 	cmd.Stdout, cmd.Stderr = out, out
 	// Never outlive a test binary that dies.
-	cmd.SysProcAttr = dieWithParent()
+	cmd.SysProcAttr = DieWithParent()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start prometheus: %v", err)
 	}
