@@ -38,6 +38,9 @@ func RunnerFactory(reg prometheus.Registerer, log *slog.Logger, opts ...runner.O
 			Rate:          cfg.Rate,
 			RateStages:    cfg.RateStages,
 			MaxVUs:        cfg.MaxVUs,
+			// The plugin sends the profile's content; it never names a file here.
+			APIProfileYAML: []byte(cfg.APIProfile),
+			APIProfileName: cfg.APIProfileName,
 		}
 		// Runs from the plugin get the same resilience defaults as `trafficsim run`.
 		res := resilience.Defaults()
