@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -133,4 +135,32 @@ func TestStoredProfilesCheckAndRun(t *testing.T) {
 	if code, _ := call("Editor", http.MethodPost, "/profiles/validate", `{"name": "ok", "yaml": "x: 1"}`); code != http.StatusForbidden {
 		t.Fatalf("validate as Editor = %d; want 403", code)
 	}
+}
+
+// TestCheckFollowsNoRedirect: POST /check against an allowlisted target that
+// redirects everything elsewhere never reaches the other host; the check
+// reports the redirect as the answer it is.
+func TestCheckFollowsNoRedirect(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var denied, asked atomic.Int64
+	deniedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { denied.Add(1) }))
+	defer deniedSrv.Close()
+	allowed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Redirect(w, r, deniedSrv.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer allowed.Close()
+
+	g := launch(t, `{}`)
+	org := orgSettings(fmt.Sprintf(`{"allowedTargets": [%q]}`, allowed.URL+"/"), "admin")
+	code, body := g.callAs(ctx, t, orgContext(1, org, "Editor"), http.MethodPost, "/check", fmt.Sprintf(`{"baseUrl": %q}`, allowed.URL))
+	if code != http.StatusOK {
+		t.Fatalf("POST /check = %d %s", code, body)
+	}
+	rep := decode[checkResult](t, "check", body)
+	if asked.Load() == 0 || denied.Load() != 0 || rep.Passed || len(rep.Rows) == 0 || rep.Rows[0].Status != http.StatusTemporaryRedirect {
+		t.Fatalf("allowlisted host asked %d times, denied host %d times, report %+v; want the 307 reported and the denied host never reached", asked.Load(), denied.Load(), rep)
+	}
+	t.Logf("check: %d requests to the allowlisted host, 0 to the denied one; first row %+v, fatal %q", asked.Load(), rep.Rows[0], rep.Fatal)
 }
