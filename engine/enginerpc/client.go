@@ -128,6 +128,15 @@ func (c *Client) CleanupRun(ctx context.Context, id, adminUser, adminPassword st
 	return statusFromPB(st), nil
 }
 
+// CheckTarget implements Engine.
+func (c *Client) CheckTarget(ctx context.Context, req CheckRequest) (CheckReport, error) {
+	rep, err := c.rpc.CheckTarget(ctx, checkRequestToPB(req))
+	if err != nil {
+		return CheckReport{}, fromStatus("check target", err)
+	}
+	return checkReportFromPB(rep), nil
+}
+
 // fromStatus turns a gRPC status back into the errors the Engine interface promises.
 func fromStatus(what string, err error) error {
 	st, ok := status.FromError(err)

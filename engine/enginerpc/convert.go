@@ -63,6 +63,8 @@ func configToPB(c RunConfig) *enginepb.RunConfig {
 		ClientKeyPem:       c.ClientKeyPEM,
 		InsecureSkipVerify: c.InsecureSkipVerify,
 		TlsServerName:      c.TLSServerName,
+		ApiProfile:         c.APIProfile,
+		ApiProfileName:     c.APIProfileName,
 	}
 }
 
@@ -97,6 +99,8 @@ func configFromPB(c *enginepb.RunConfig) RunConfig {
 		ClientKeyPEM:       c.GetClientKeyPem(),
 		InsecureSkipVerify: c.GetInsecureSkipVerify(),
 		TLSServerName:      c.GetTlsServerName(),
+		APIProfile:         c.GetApiProfile(),
+		APIProfileName:     c.GetApiProfileName(),
 	}
 }
 
@@ -104,6 +108,7 @@ func statusToPB(s RunStatus) *enginepb.RunStatus {
 	cfg := configToPB(s.Config)
 	cfg.AdminPassword = "" // secrets never travel back
 	cfg.ClientKeyPem = ""
+	cfg.ApiProfile = "" // the name says which; the text stays with the run
 	recent := make([]*enginepb.RequestEvent, len(s.Recent))
 	for i, e := range s.Recent {
 		recent[i] = &enginepb.RequestEvent{
@@ -275,4 +280,26 @@ func breakerToPB(b Breaker) *enginepb.Breaker {
 
 func breakerFromPB(b *enginepb.Breaker) Breaker {
 	return Breaker{Group: b.GetGroup(), State: b.GetState()}
+}
+
+func checkRequestToPB(r CheckRequest) *enginepb.CheckRequest {
+	return &enginepb.CheckRequest{BaseUrl: r.BaseURL, ApiProfile: r.APIProfile, ApiProfileName: r.APIProfileName,
+		AdminUser: r.AdminUser, AdminPassword: r.AdminPassword, OrgId: r.OrgID}
+}
+
+func checkRequestFromPB(r *enginepb.CheckRequest) CheckRequest {
+	return CheckRequest{BaseURL: r.GetBaseUrl(), APIProfile: r.GetApiProfile(), APIProfileName: r.GetApiProfileName(),
+		AdminUser: r.GetAdminUser(), AdminPassword: r.GetAdminPassword(), OrgID: r.GetOrgId()}
+}
+
+func checkReportToPB(r CheckReport) *enginepb.CheckReport {
+	return &enginepb.CheckReport{Fatal: r.Fatal, Rows: each(r.Rows, func(x CheckRow) *enginepb.CheckRow {
+		return &enginepb.CheckRow{Capability: x.Capability, Method: x.Method, Path: x.Path, Status: int32(x.Status), Verdict: x.Verdict, Fix: x.Fix, Note: x.Note}
+	})}
+}
+
+func checkReportFromPB(r *enginepb.CheckReport) CheckReport {
+	return CheckReport{Fatal: r.GetFatal(), Rows: each(r.GetRows(), func(x *enginepb.CheckRow) CheckRow {
+		return CheckRow{Capability: x.GetCapability(), Method: x.GetMethod(), Path: x.GetPath(), Status: int(x.GetStatus()), Verdict: x.GetVerdict(), Fix: x.GetFix(), Note: x.GetNote()}
+	})}
 }

@@ -21,7 +21,8 @@ func TestStatusSurvivesTheWire(t *testing.T) {
 			BaseURL: "http://127.0.0.1:9501", DelayMin: 100 * time.Millisecond, DelayMax: 2 * time.Second, Scenario: "mixed",
 			Seed: 81723, AdminUser: "admin", AdminPassword: "s3cret", Cleanup: true,
 			RampUp: 1500 * time.Millisecond, Stages: []Stage{{Duration: 30 * time.Second, Target: 100}, {Duration: 0, Target: 5}},
-			Rate: 2.5, RateStages: []Stage{{Duration: time.Minute, Target: 0.25}}, MaxVUs: 400, MaxRPS: 75.5},
+			Rate: 2.5, RateStages: []Stage{{Duration: time.Minute, Target: 0.25}}, MaxVUs: 400, MaxRPS: 75.5,
+			APIProfile: "token:\n  access: data.accessToken\n", APIProfileName: "othersvc"},
 		Stats: RunStats{ActiveUsers: 50, TotalUsers: 50, Requests: 5230, Errors: 12, SuccessRate: 0.86, RPS: 87.5,
 			AvgLatency: 4200 * time.Microsecond, P95Latency: 11800 * time.Microsecond, MaxLatency: 95100 * time.Microsecond,
 			Elapsed: 60300 * time.Millisecond, Remaining: -1,
@@ -34,6 +35,7 @@ func TestStatusSurvivesTheWire(t *testing.T) {
 	out := statusFromPB(statusToPB(in))
 	want := in
 	want.Config.AdminPassword = ""
+	want.Config.APIProfile = "" // a status names the profile; its text stays with the run
 	if !reflect.DeepEqual(out, want) {
 		t.Fatalf("after the wire:\n got %+v\nwant %+v", out, want)
 	}
@@ -44,6 +46,21 @@ func TestStatusSurvivesTheWire(t *testing.T) {
 	}
 	if cfg := configFromPB(configToPB(in.Config)); !reflect.DeepEqual(cfg, in.Config) {
 		t.Fatalf("config after the wire = %+v; want %+v (the request keeps the password)", cfg, in.Config)
+	}
+}
+
+// A check's request and report keep every field over the wire.
+func TestCheckSurvivesTheWire(t *testing.T) {
+	req := CheckRequest{BaseURL: "http://127.0.0.1:9501", APIProfile: "token:\n  access: x\n", APIProfileName: "p",
+		AdminUser: "root", AdminPassword: "s3cret", OrgID: 7}
+	if got := checkRequestFromPB(checkRequestToPB(req)); got != req {
+		t.Fatalf("request after the wire = %+v; want %+v", got, req)
+	}
+	rep := CheckReport{Fatal: "no token", Rows: []CheckRow{
+		{Capability: "auth.login (admin)", Method: "POST", Path: "/session", Status: 200, Verdict: "FAIL", Fix: "set token.access", Note: "n"},
+		{Capability: "users.list", Method: "GET", Path: "/accounts", Verdict: "skipped"}}}
+	if got := checkReportFromPB(checkReportToPB(rep)); !reflect.DeepEqual(got, rep) {
+		t.Fatalf("report after the wire = %+v; want %+v", got, rep)
 	}
 }
 

@@ -40,6 +40,37 @@ type Engine interface {
 	// status with the new cleanup result. ErrNotFound for an unknown id,
 	// ErrRunActive while the run has not ended.
 	CleanupRun(ctx context.Context, id, adminUser, adminPassword string) (RunStatus, error)
+	// CheckTarget runs the engine's check of an API profile against a target
+	// (`trafficsim check`). A profile that does not parse: a *FieldError for
+	// api_profile. An empty BaseURL only parses the profile.
+	CheckTarget(ctx context.Context, req CheckRequest) (CheckReport, error)
+}
+
+// CheckRequest asks for a check of a target under an API profile.
+type CheckRequest struct {
+	BaseURL        string // empty: only parse APIProfile
+	APIProfile     string // YAML; empty: the reference API
+	APIProfileName string // names the profile in errors
+	AdminUser      string // empty: admin
+	AdminPassword  string // never reported back
+	OrgID          int64
+}
+
+// CheckReport is the check's table; Fatal is why a run must not start.
+type CheckReport struct {
+	Rows  []CheckRow
+	Fatal string
+}
+
+// CheckRow is one request of the check.
+type CheckRow struct {
+	Capability string
+	Method     string
+	Path       string
+	Status     int // 0: no answer
+	Verdict    string
+	Fix        string
+	Note       string
 }
 
 // State is a run's lifecycle state.
@@ -96,6 +127,11 @@ type RunConfig struct {
 	ClientKeyPEM       string
 	InsecureSkipVerify bool
 	TLSServerName      string
+
+	// APIProfile is an API profile's YAML (docs/api-profile.md) replacing the
+	// scenario's api section; empty: the scenario's. Statuses carry only its name.
+	APIProfile     string
+	APIProfileName string
 }
 
 // RunStats are a run's live figures.

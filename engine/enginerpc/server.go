@@ -101,6 +101,14 @@ func (s *server) CleanupRun(ctx context.Context, req *enginepb.CleanupRunRequest
 	return statusToPB(st), nil
 }
 
+func (s *server) CheckTarget(ctx context.Context, req *enginepb.CheckRequest) (*enginepb.CheckReport, error) {
+	rep, err := s.impl.CheckTarget(ctx, checkRequestFromPB(req))
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return checkReportToPB(rep), nil
+}
+
 // toStatus turns the Engine's errors into gRPC statuses the Client turns back.
 func toStatus(err error) error {
 	if err == nil {

@@ -62,6 +62,8 @@ type Options struct {
 	// abandoned as failed (default 5s).
 	AbortAfter time.Duration
 	Logger     *slog.Logger
+	// Check serves CheckTarget; nil: CheckTarget (engine/check on the live target).
+	Check func(ctx context.Context, req enginerpc.CheckRequest) (enginerpc.CheckReport, error)
 }
 
 // Host implements enginerpc.Engine.
@@ -95,6 +97,9 @@ func New(opts Options) *Host {
 	}
 	if opts.KeepFor <= 0 {
 		opts.KeepFor = time.Hour
+	}
+	if opts.Check == nil {
+		opts.Check = CheckTarget
 	}
 	if opts.AbortAfter <= 0 {
 		opts.AbortAfter = 5 * time.Second

@@ -43,6 +43,9 @@ func RunnerFactory(reg prometheus.Registerer, log *slog.Logger, opts ...runner.O
 				CAPEM: cfg.CACertPEM, ClientCertPEM: cfg.ClientCertPEM, ClientKeyPEM: cfg.ClientKeyPEM,
 				InsecureSkipVerify: cfg.InsecureSkipVerify, ServerName: cfg.TLSServerName,
 			},
+			// The plugin sends the profile's content; it never names a file here.
+			APIProfileYAML: []byte(cfg.APIProfile),
+			APIProfileName: cfg.APIProfileName,
 		}
 		// Runs from the plugin get the same resilience defaults as `trafficsim run`.
 		res := resilience.Defaults()

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -44,6 +45,11 @@ type Config struct {
 	// APIProfile is the path of an API profile file; it replaces the scenario's
 	// api section. Empty: the scenario's.
 	APIProfile string
+	// APIProfileYAML is an API profile's content, used as APIProfile's file
+	// would be (the plugin sends profiles, not paths); APIProfileName names it
+	// in errors. Not with APIProfile.
+	APIProfileYAML []byte
+	APIProfileName string
 
 	// Load model (docs/load-models.md). None set: the scenario's load section,
 	// else Users VUs from the start. Closed model: RampUp (VUs start spread
@@ -194,6 +200,16 @@ func (c Config) load() (*scenario.Scenario, *url.URL, error) {
 			return nil, nil, bad("api_profile", "%v", err)
 		}
 		p, err := scenario.LoadProfile(c.APIProfile)
+		if err != nil {
+			return nil, nil, &FieldError{Field: "api_profile", Message: err.Error()}
+		}
+		sc.API = p
+	}
+	if len(c.APIProfileYAML) > 0 {
+		if c.APIProfile != "" {
+			return nil, nil, bad("api_profile", "give the profile as a file or as its content, not both")
+		}
+		p, err := scenario.ParseProfile(c.APIProfileYAML, cmp.Or(c.APIProfileName, "API profile"))
 		if err != nil {
 			return nil, nil, &FieldError{Field: "api_profile", Message: err.Error()}
 		}

@@ -384,6 +384,19 @@ func (h *Host) Scenarios(ctx context.Context) ([]enginerpc.Scenario, error) {
 	return list, nil
 }
 
+// CheckTarget starts the engine if needed and runs its check of a target.
+func (h *Host) CheckTarget(ctx context.Context, req enginerpc.CheckRequest) (enginerpc.CheckReport, error) {
+	e, err := h.engine(ctx)
+	if err != nil {
+		return enginerpc.CheckReport{}, err
+	}
+	rep, err := e.api.CheckTarget(ctx, req)
+	if err != nil {
+		return rep, h.failure(e, err)
+	}
+	return rep, nil
+}
+
 // Start starts a run unless maxConcurrent runs (≤0: no limit) are already active.
 func (h *Host) Start(ctx context.Context, cfg enginerpc.RunConfig, maxConcurrent int) (enginerpc.RunStatus, error) {
 	h.startMu.Lock()

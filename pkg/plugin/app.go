@@ -126,5 +126,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /runs/{id}", a.allow(roleViewer, a.handleGetRun))
 	mux.Handle("POST /runs/{id}/stop", a.allow(roleEditor, a.handleStopRun))
 	mux.Handle("POST /runs/{id}/cleanup", a.allow(roleEditor, a.handleCleanupRun))
+	mux.Handle("POST /check", a.allow(roleEditor, a.handleCheck))
+	mux.Handle("POST /profiles/validate", a.allow(roleAdmin, a.handleValidateProfile))
 	return mux
 }

@@ -36,6 +36,9 @@ type RunConfig struct {
 	RateStages    string  `json:"rateStages"`    // open model: "30s:10/s,1m:100/s"
 	MaxVUs        int     `json:"maxVus"`        // open model: the VU pool (0: users)
 	MaxRPS        float64 `json:"maxRps"`        // cap on the run's requests per second (0: none)
+	// APIProfile names one of the app's API profiles for baseUrl; "": the
+	// scenario's (the reference API).
+	APIProfile string `json:"apiProfile"`
 }
 
 // RunStats are a run's live figures.
@@ -175,6 +178,7 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 			RateStages:      enginerpc.FormatStages(c.RateStages, true),
 			MaxVUs:          c.MaxVUs,
 			MaxRPS:          c.MaxRPS,
+			APIProfile:      c.APIProfileName,
 		},
 		Stats: RunStats{
 			ActiveUsers:      st.Stats.ActiveUsers,
@@ -251,8 +255,13 @@ func (a *App) handleLimits(w http.ResponseWriter, _ *http.Request) {
 	if targets == nil {
 		targets = []string{}
 	}
+	profiles := make([]string, len(a.settings.APIProfiles))
+	for i, p := range a.settings.APIProfiles {
+		profiles[i] = p.Name
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"allowedTargets":    targets,
+		"apiProfiles":       profiles,
 		"maxUsers":          a.settings.MaxUsers,
 		"maxConcurrentRuns": a.settings.MaxConcurrentRuns,
 		"defaults":          a.defaultRunConfig(),
@@ -384,15 +393,15 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 	}
 	baseURL := ""
 	if strings.TrimSpace(c.BaseURL) != "" {
-		t, err := parseTarget(c.BaseURL)
-		if err != nil {
-			return bad("baseUrl", "%v", err)
+		var status int
+		var ferr *enginerpc.FieldError
+		if baseURL, status, ferr = a.allowedTarget(c.BaseURL); ferr != nil {
+			return enginerpc.RunConfig{}, status, ferr
 		}
-		if !a.settings.allow.allows(t) {
-			return enginerpc.RunConfig{}, http.StatusForbidden, &enginerpc.FieldError{Field: "baseUrl",
-				Message: fmt.Sprintf("%s is not in the app's allowedTargets; an Admin can add a prefix that covers it (scheme, host and port, and optionally a leading path) on the app's configuration page, or leave baseUrl empty for the embedded reference target", t.url)}
-		}
-		baseURL = t.url
+	}
+	prof, status, ferr := a.namedProfile(c.APIProfile, baseURL)
+	if ferr != nil {
+		return enginerpc.RunConfig{}, status, ferr
 	}
 	cfg := enginerpc.RunConfig{
 		Users:           c.Users,
@@ -406,6 +415,8 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 		Seed:            c.Seed,
 		AdminPassword:   a.settings.TargetAdminPassword,
 		Cleanup:         true,
+		APIProfile:      prof.YAML,
+		APIProfileName:  prof.Name,
 	}
 	if ferr := a.loadModel(c, &cfg); ferr != nil {
 		return enginerpc.RunConfig{}, http.StatusBadRequest, ferr
@@ -422,6 +433,123 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 		return bad("scenario", "%q is not a built-in scenario; choose one of %s", c.Scenario, strings.Join(names, ", "))
 	}
 	return cfg, 0, nil
+}
+
+// allowedTarget parses a target URL and checks it against the org's allowlist;
+// it returns the canonical URL the engine is given.
+func (a *App) allowedTarget(raw string) (string, int, *enginerpc.FieldError) {
+	t, err := parseTarget(raw)
+	if err != nil {
+		return "", http.StatusBadRequest, &enginerpc.FieldError{Field: "baseUrl", Message: err.Error()}
+	}
+	if !a.settings.allow.allows(t) {
+		return "", http.StatusForbidden, &enginerpc.FieldError{Field: "baseUrl",
+			Message: fmt.Sprintf("%s is not in the app's allowedTargets; an Admin can add a prefix that covers it (scheme, host and port, and optionally a leading path) on the app's configuration page, or leave baseUrl empty for the embedded reference target", t.url)}
+	}
+	return t.url, 0, nil
+}
+
+// namedProfile finds the app's API profile called name ("": none) for the
+// target baseURL; a profile needs a target, the embedded one is the reference API.
+func (a *App) namedProfile(name, baseURL string) (APIProfile, int, *enginerpc.FieldError) {
+	if name == "" {
+		return APIProfile{}, 0, nil
+	}
+	p, ok := a.settings.profile(name)
+	if !ok {
+		names := make([]string, len(a.settings.APIProfiles))
+		for i, p := range a.settings.APIProfiles {
+			names[i] = p.Name
+		}
+		return APIProfile{}, http.StatusBadRequest, &enginerpc.FieldError{Field: "apiProfile",
+			Message: fmt.Sprintf("%q is not one of the app's API profiles (%s); an Admin adds profiles on the app's configuration page", name, strings.Join(names, ", "))}
+	}
+	if baseURL == "" {
+		return APIProfile{}, http.StatusBadRequest, &enginerpc.FieldError{Field: "apiProfile",
+			Message: "applies to a target given in baseUrl; the embedded reference target needs no profile"}
+	}
+	return p, 0, nil
+}
+
+// checkRequest is POST /check's body.
+type checkRequest struct {
+	BaseURL    string `json:"baseUrl"`
+	APIProfile string `json:"apiProfile"`
+}
+
+// checkRowJSON is one row of the check's table.
+type checkRowJSON struct {
+	Capability string `json:"capability"`
+	Method     string `json:"method"`
+	Path       string `json:"path"`
+	Status     int    `json:"status"` // 0: no answer
+	Verdict    string `json:"verdict"`
+	Fix        string `json:"fix"`
+	Note       string `json:"note"`
+}
+
+// handleCheck runs the engine's check (`trafficsim check`) of an allowlisted
+// target under one of the app's API profiles, logging in with this org's
+// targetAdminPassword. The engine's client follows no redirects.
+func (a *App) handleCheck(w http.ResponseWriter, r *http.Request) {
+	if a.settingsErr != nil {
+		writeError(w, http.StatusInternalServerError, "", fmt.Sprintf("the app settings are invalid (%v); an Admin must fix them on the app's configuration page", a.settingsErr))
+		return
+	}
+	var req checkRequest
+	if err := decodeBody(r.Body, &req, false); err != nil {
+		writeBodyError(w, err)
+		return
+	}
+	if strings.TrimSpace(req.BaseURL) == "" {
+		writeError(w, http.StatusBadRequest, "baseUrl", "is required: the check runs against a target from the app's allowedTargets (the embedded reference target needs none)")
+		return
+	}
+	baseURL, status, ferr := a.allowedTarget(req.BaseURL)
+	if ferr == nil {
+		var prof APIProfile
+		prof, status, ferr = a.namedProfile(req.APIProfile, baseURL)
+		if ferr == nil {
+			a.runCheck(w, r, enginerpc.CheckRequest{BaseURL: baseURL, APIProfile: prof.YAML, APIProfileName: prof.Name,
+				AdminPassword: a.settings.TargetAdminPassword, OrgID: backend.PluginConfigFromContext(r.Context()).OrgID})
+			return
+		}
+	}
+	writeError(w, status, ferr.Field, ferr.Message)
+}
+
+func (a *App) runCheck(w http.ResponseWriter, r *http.Request, req enginerpc.CheckRequest) {
+	rep, err := a.host(r.Context()).CheckTarget(r.Context(), req)
+	if err != nil {
+		writeEngineError(w, err)
+		return
+	}
+	rows := make([]checkRowJSON, len(rep.Rows))
+	passed := rep.Fatal == ""
+	for i, x := range rep.Rows {
+		rows[i] = checkRowJSON(x)
+		passed = passed && x.Verdict != "FAIL"
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rows": rows, "fatal": engineWords.Replace(rep.Fatal), "passed": passed})
+}
+
+// handleValidateProfile has the engine parse an API profile before an Admin
+// saves it: 200 {"ok": true}, else 400 naming the line and the mistake.
+func (a *App) handleValidateProfile(w http.ResponseWriter, r *http.Request) {
+	var req APIProfile
+	if err := decodeBody(r.Body, &req, false); err != nil {
+		writeBodyError(w, err)
+		return
+	}
+	if _, err := checkProfiles([]APIProfile{req}); err != nil {
+		writeError(w, http.StatusBadRequest, "apiProfile", strings.TrimPrefix(err.Error(), "apiProfiles[0]."))
+		return
+	}
+	if _, err := a.host(r.Context()).CheckTarget(r.Context(), enginerpc.CheckRequest{APIProfile: req.YAML, APIProfileName: req.Name}); err != nil {
+		writeEngineError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 }
 
 // loadModel reads the load-model fields into out and checks that no model asks
@@ -487,6 +615,7 @@ var engineFields = map[string]string{
 	"max_vus":           "maxVus",
 	"max_rps":           "maxRps",
 	"admin_password":    "targetAdminPassword", // the app setting it comes from
+	"api_profile":       "apiProfile",
 }
 
 // engineWords turns the engine's messages, which name `trafficsim run`'s flags,

@@ -41,8 +41,11 @@ func (a *App) allow(min role, h http.HandlerFunc) http.Handler {
 		have := userRole(r.Context())
 		if have < min || have == roleNone {
 			msg := "signed-in users with the Viewer role or higher may read runs"
-			if min >= roleEditor {
-				msg = "only Editors and Admins may start or stop runs"
+			switch min {
+			case roleEditor:
+				msg = "only Editors and Admins may start, stop or check runs"
+			case roleAdmin:
+				msg = "only Admins may change the app's settings"
 			}
 			writeError(w, http.StatusForbidden, "", msg)
 			return

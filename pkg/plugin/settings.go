@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -30,6 +31,9 @@ type Settings struct {
 	MaxConcurrentRuns int
 	MetricsAddr       string
 	RemoteWriteURL    string
+	// APIProfiles are the Admin's named API profiles (docs/api-profile.md) for
+	// targets shaped unlike the reference API; the engine parses them.
+	APIProfiles []APIProfile
 
 	// From secureJsonData: used, never returned by any resource.
 	TargetAdminPassword string
@@ -44,6 +48,7 @@ type jsonData struct {
 	MaxConcurrentRuns json.RawMessage `json:"maxConcurrentRuns"`
 	MetricsAddr       string          `json:"metricsAddr"`
 	RemoteWriteURL    string          `json:"remoteWriteUrl"`
+	APIProfiles       []APIProfile    `json:"apiProfiles"`
 	// EnginePath is refused: settings never name an executable (an org Admin could
 	// run any file as the Grafana user). The engine ships beside the plugin.
 	EnginePath json.RawMessage `json:"enginePath"`
@@ -90,12 +95,68 @@ func ParseSettings(s backend.AppInstanceSettings) (Settings, error) {
 			errs = append(errs, fmt.Errorf("metricsAddr: %q must be host:port, e.g. 127.0.0.1:9464 (or empty for no /metrics)", out.MetricsAddr))
 		}
 	}
+	out.APIProfiles, err = checkProfiles(jd.APIProfiles)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if out.RemoteWriteURL != "" {
 		if _, err := parseTarget(out.RemoteWriteURL); err != nil {
 			errs = append(errs, fmt.Errorf("remoteWriteUrl: %w", err))
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// APIProfile is one named API profile: its YAML, as `trafficsim check
+// --api-profile` reads it from a file.
+type APIProfile struct {
+	Name string `json:"name"`
+	YAML string `json:"yaml"`
+}
+
+// Bounds on the stored profiles: they travel in every settings load.
+const (
+	maxProfiles     = 20
+	maxProfileBytes = 64 << 10
+)
+
+var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$`)
+
+// checkProfiles checks what the plugin can of the profiles: names and sizes.
+// Their content is the engine's to parse (POST /profiles/validate, and every
+// run and check that uses one).
+func checkProfiles(list []APIProfile) ([]APIProfile, error) {
+	if len(list) > maxProfiles {
+		return nil, fmt.Errorf("apiProfiles: %d profiles; keep at most %d", len(list), maxProfiles)
+	}
+	seen := map[string]bool{}
+	out := make([]APIProfile, 0, len(list))
+	for i, p := range list {
+		p.Name = strings.TrimSpace(p.Name)
+		switch {
+		case !profileName.MatchString(p.Name):
+			return nil, fmt.Errorf("apiProfiles[%d].name: %q: use 1 to 64 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit", i, p.Name)
+		case seen[p.Name]:
+			return nil, fmt.Errorf("apiProfiles[%d].name: %q is used twice; give each profile its own name", i, p.Name)
+		case strings.TrimSpace(p.YAML) == "":
+			return nil, fmt.Errorf("apiProfiles[%d].yaml: profile %q is empty; paste the YAML of an API profile (trafficsim profile init writes one)", i, p.Name)
+		case len(p.YAML) > maxProfileBytes:
+			return nil, fmt.Errorf("apiProfiles[%d].yaml: profile %q is %d bytes; keep it under %d", i, p.Name, len(p.YAML), maxProfileBytes)
+		}
+		seen[p.Name] = true
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// profile returns the named profile.
+func (s Settings) profile(name string) (APIProfile, bool) {
+	for _, p := range s.APIProfiles {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return APIProfile{}, false
 }
 
 // parseTargetList accepts a JSON array of strings, or one string of prefixes

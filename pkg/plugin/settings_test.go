@@ -32,16 +32,19 @@ func TestParseSettings(t *testing.T) {
 		t.Fatalf("defaults = %+v, %v", def, err)
 	}
 	for body, field := range map[string]string{
-		`{"maxUsers": 0}`:                  "maxUsers",
-		`{"maxUsers": "many"}`:             "maxUsers",
-		`{"maxConcurrentRuns": -1}`:        "maxConcurrentRuns",
-		`{"allowedTargets": ["ftp://x/"]}`: "allowedTargets[0]",
-		`{"allowedTargets": [1]}`:          "allowedTargets",
-		`{"metricsAddr": "9464"}`:          "metricsAddr",
-		`{"remoteWriteUrl": "prom/write"}`: "remoteWriteUrl",
-		`[1,2]`:                            "jsonData",
-		`{"enginePath": "/bin/sh"}`:        "enginePath",
-		`{"enginePath": 1}`:                "enginePath",
+		`{"maxUsers": 0}`:                                 "maxUsers",
+		`{"maxUsers": "many"}`:                            "maxUsers",
+		`{"maxConcurrentRuns": -1}`:                       "maxConcurrentRuns",
+		`{"allowedTargets": ["ftp://x/"]}`:                "allowedTargets[0]",
+		`{"allowedTargets": [1]}`:                         "allowedTargets",
+		`{"metricsAddr": "9464"}`:                         "metricsAddr",
+		`{"apiProfiles": [{"name": "", "yaml": "x: 1"}]}`: "apiProfiles[0].name",
+		`{"apiProfiles": [{"name": "a", "yaml": "x: 1"}, {"name": " a ", "yaml": "y: 1"}]}`: "apiProfiles[1].name",
+		`{"apiProfiles": [{"name": "a", "yaml": "  "}]}`:                                    "apiProfiles[0].yaml",
+		`{"remoteWriteUrl": "prom/write"}`:                                                  "remoteWriteUrl",
+		`[1,2]`:                                                                             "jsonData",
+		`{"enginePath": "/bin/sh"}`:                                                         "enginePath",
+		`{"enginePath": 1}`:                                                                 "enginePath",
 	} {
 		_, err := ParseSettings(backend.AppInstanceSettings{JSONData: json.RawMessage(body)})
 		if err == nil || !strings.Contains(err.Error(), field) {

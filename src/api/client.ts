@@ -3,7 +3,7 @@ import { getBackendSrv } from '@grafana/runtime';
 
 import { PLUGIN_ID, RESOURCES_URL, SETTINGS_URL } from '../constants';
 import { toApiError } from './errors';
-import { AppSettings, Limits, RunConfig, RunStatus, Scenario, SecureSettingKey } from './types';
+import { AppSettings, CheckResult, Limits, RunConfig, RunStatus, Scenario, SecureSettingKey } from './types';
 
 // Every call goes through getBackendSrv() at call time (never captured at import), so a
 // host page can point the components at any backend with setBackendSrv.
@@ -65,6 +65,22 @@ export function stopRun(id: string, graceful = true): Promise<RunStatus> {
  */
 export function cleanupRun(id: string): Promise<RunStatus> {
   return call<RunStatus>('Cleaning up the run', 'POST', `${RESOURCES_URL}/runs/${encodeURIComponent(id)}/cleanup`, {});
+}
+
+/**
+ * checkTarget runs the engine's check (`trafficsim check`) of an allowlisted target under one
+ * of the app's API profiles (empty: the reference API); Editors and Admins.
+ */
+export function checkTarget(baseUrl: string, apiProfile: string): Promise<CheckResult> {
+  return call<CheckResult>('Checking the target', 'POST', `${RESOURCES_URL}/check`, { baseUrl, apiProfile });
+}
+
+/** validateProfile has the engine parse an API profile before an Admin saves it. */
+export function validateProfile(name: string, yaml: string): Promise<unknown> {
+  return call<unknown>(`Checking the API profile "${name}"`, 'POST', `${RESOURCES_URL}/profiles/validate`, {
+    name,
+    yaml,
+  });
 }
 
 /** The app's settings as Grafana's HTTP API reports them: secrets only as configured flags. */

@@ -28,9 +28,12 @@ export interface RunConfig {
   maxVus: number;
   /** Cap on the run's requests per second, either model; 0: none. */
   maxRps: number;
+  /** One of Limits.apiProfiles for baseUrl; empty or absent: the reference API. */
+  apiProfile?: string;
 }
 
-export type RunField = keyof RunConfig;
+/** The form's fields; the API profile is chosen apart from them. */
+export type RunField = Exclude<keyof RunConfig, 'apiProfile'>;
 
 export const RUN_FIELDS: RunField[] = [
   'scenario',
@@ -149,6 +152,8 @@ export interface Scenario {
 
 export interface Limits {
   allowedTargets: string[];
+  /** Names of the org's API profiles (older backends omit it). */
+  apiProfiles?: string[];
   maxUsers: number;
   maxConcurrentRuns: number;
   defaults: RunConfig;
@@ -161,6 +166,32 @@ export interface AppSettings {
   maxConcurrentRuns?: number | string;
   metricsAddr?: string;
   remoteWriteUrl?: string;
+  apiProfiles?: ApiProfile[];
+}
+
+/** A named API profile (docs/api-profile.md) stored in the app's settings. */
+export interface ApiProfile {
+  name: string;
+  yaml: string;
+}
+
+/** One request of the engine's check of a target (POST /check). */
+export interface CheckRow {
+  capability: string;
+  method: string;
+  path: string;
+  /** 0: no answer. */
+  status: number;
+  verdict: 'ok' | 'FAIL' | 'skipped' | string;
+  fix: string;
+  note: string;
+}
+
+export interface CheckResult {
+  rows: CheckRow[] | null;
+  /** Why a run under this profile must not start; empty: it may. */
+  fatal: string;
+  passed: boolean;
 }
 
 /** secureJsonData keys: written, never read back. */

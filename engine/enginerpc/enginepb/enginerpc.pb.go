@@ -56,8 +56,12 @@ type RunConfig struct {
 	ClientKeyPem       string `protobuf:"bytes,62,opt,name=client_key_pem,json=clientKeyPem,proto3" json:"client_key_pem,omitempty"`                    // never echoed back in RunStatus
 	InsecureSkipVerify bool   `protobuf:"varint,63,opt,name=insecure_skip_verify,json=insecureSkipVerify,proto3" json:"insecure_skip_verify,omitempty"` // accept any certificate (warned about)
 	TlsServerName      string `protobuf:"bytes,64,opt,name=tls_server_name,json=tlsServerName,proto3" json:"tls_server_name,omitempty"`                 // name sent and verified; empty: the target's host
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// An API profile's YAML (docs/api-profile.md), replacing the scenario's api
+	// section; empty: the scenario's. Never echoed back in RunStatus.
+	ApiProfile     string `protobuf:"bytes,80,opt,name=api_profile,json=apiProfile,proto3" json:"api_profile,omitempty"`
+	ApiProfileName string `protobuf:"bytes,81,opt,name=api_profile_name,json=apiProfileName,proto3" json:"api_profile_name,omitempty"` // what the profile is called (in errors and statuses)
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *RunConfig) Reset() {
@@ -261,6 +265,20 @@ func (x *RunConfig) GetInsecureSkipVerify() bool {
 func (x *RunConfig) GetTlsServerName() string {
 	if x != nil {
 		return x.TlsServerName
+	}
+	return ""
+}
+
+func (x *RunConfig) GetApiProfile() string {
+	if x != nil {
+		return x.ApiProfile
+	}
+	return ""
+}
+
+func (x *RunConfig) GetApiProfileName() string {
+	if x != nil {
+		return x.ApiProfileName
 	}
 	return ""
 }
@@ -1573,11 +1591,240 @@ func (x *PingResponse) GetPid() int64 {
 	return 0
 }
 
+type CheckRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	BaseUrl        string                 `protobuf:"bytes,1,opt,name=base_url,json=baseUrl,proto3" json:"base_url,omitempty"`                        // empty: only parse api_profile
+	ApiProfile     string                 `protobuf:"bytes,2,opt,name=api_profile,json=apiProfile,proto3" json:"api_profile,omitempty"`               // YAML; empty: the reference API
+	ApiProfileName string                 `protobuf:"bytes,3,opt,name=api_profile_name,json=apiProfileName,proto3" json:"api_profile_name,omitempty"` // names the profile in errors
+	AdminUser      string                 `protobuf:"bytes,4,opt,name=admin_user,json=adminUser,proto3" json:"admin_user,omitempty"`                  // empty: admin
+	AdminPassword  string                 `protobuf:"bytes,5,opt,name=admin_password,json=adminPassword,proto3" json:"admin_password,omitempty"`      // never echoed back
+	OrgId          int64                  `protobuf:"varint,6,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`                             // the Grafana org asking (for the log)
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CheckRequest) Reset() {
+	*x = CheckRequest{}
+	mi := &file_enginerpc_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckRequest) ProtoMessage() {}
+
+func (x *CheckRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_enginerpc_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckRequest.ProtoReflect.Descriptor instead.
+func (*CheckRequest) Descriptor() ([]byte, []int) {
+	return file_enginerpc_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CheckRequest) GetBaseUrl() string {
+	if x != nil {
+		return x.BaseUrl
+	}
+	return ""
+}
+
+func (x *CheckRequest) GetApiProfile() string {
+	if x != nil {
+		return x.ApiProfile
+	}
+	return ""
+}
+
+func (x *CheckRequest) GetApiProfileName() string {
+	if x != nil {
+		return x.ApiProfileName
+	}
+	return ""
+}
+
+func (x *CheckRequest) GetAdminUser() string {
+	if x != nil {
+		return x.AdminUser
+	}
+	return ""
+}
+
+func (x *CheckRequest) GetAdminPassword() string {
+	if x != nil {
+		return x.AdminPassword
+	}
+	return ""
+}
+
+func (x *CheckRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+// CheckReport is the check's table (engine/check.Report).
+type CheckReport struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rows          []*CheckRow            `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
+	Fatal         string                 `protobuf:"bytes,2,opt,name=fatal,proto3" json:"fatal,omitempty"` // why a run must not start; empty: it may
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckReport) Reset() {
+	*x = CheckReport{}
+	mi := &file_enginerpc_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckReport) ProtoMessage() {}
+
+func (x *CheckReport) ProtoReflect() protoreflect.Message {
+	mi := &file_enginerpc_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckReport.ProtoReflect.Descriptor instead.
+func (*CheckReport) Descriptor() ([]byte, []int) {
+	return file_enginerpc_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CheckReport) GetRows() []*CheckRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+func (x *CheckReport) GetFatal() string {
+	if x != nil {
+		return x.Fatal
+	}
+	return ""
+}
+
+type CheckRow struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Capability    string                 `protobuf:"bytes,1,opt,name=capability,proto3" json:"capability,omitempty"`
+	Method        string                 `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
+	Path          string                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
+	Status        int32                  `protobuf:"varint,4,opt,name=status,proto3" json:"status,omitempty"`  // 0: no answer
+	Verdict       string                 `protobuf:"bytes,5,opt,name=verdict,proto3" json:"verdict,omitempty"` // ok, FAIL, skipped
+	Fix           string                 `protobuf:"bytes,6,opt,name=fix,proto3" json:"fix,omitempty"`
+	Note          string                 `protobuf:"bytes,7,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckRow) Reset() {
+	*x = CheckRow{}
+	mi := &file_enginerpc_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckRow) ProtoMessage() {}
+
+func (x *CheckRow) ProtoReflect() protoreflect.Message {
+	mi := &file_enginerpc_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckRow.ProtoReflect.Descriptor instead.
+func (*CheckRow) Descriptor() ([]byte, []int) {
+	return file_enginerpc_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *CheckRow) GetCapability() string {
+	if x != nil {
+		return x.Capability
+	}
+	return ""
+}
+
+func (x *CheckRow) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *CheckRow) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *CheckRow) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *CheckRow) GetVerdict() string {
+	if x != nil {
+		return x.Verdict
+	}
+	return ""
+}
+
+func (x *CheckRow) GetFix() string {
+	if x != nil {
+		return x.Fix
+	}
+	return ""
+}
+
+func (x *CheckRow) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 var File_enginerpc_proto protoreflect.FileDescriptor
 
 const file_enginerpc_proto_rawDesc = "" +
 	"\n" +
-	"\x0fenginerpc.proto\x12\x17trafficsim.enginerpc.v1\"\xdc\x06\n" +
+	"\x0fenginerpc.proto\x12\x17trafficsim.enginerpc.v1\"\xa7\a\n" +
 	"\tRunConfig\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x14\n" +
 	"\x05users\x18\x02 \x01(\x03R\x05users\x12*\n" +
@@ -1610,7 +1857,10 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\x0fclient_cert_pem\x18= \x01(\tR\rclientCertPem\x12$\n" +
 	"\x0eclient_key_pem\x18> \x01(\tR\fclientKeyPem\x120\n" +
 	"\x14insecure_skip_verify\x18? \x01(\bR\x12insecureSkipVerify\x12&\n" +
-	"\x0ftls_server_name\x18@ \x01(\tR\rtlsServerName\"@\n" +
+	"\x0ftls_server_name\x18@ \x01(\tR\rtlsServerName\x12\x1f\n" +
+	"\vapi_profile\x18P \x01(\tR\n" +
+	"apiProfile\x12(\n" +
+	"\x10api_profile_name\x18Q \x01(\tR\x0eapiProfileName\"@\n" +
 	"\x05Stage\x12\x1f\n" +
 	"\vduration_ms\x18\x01 \x01(\x03R\n" +
 	"durationMs\x12\x16\n" +
@@ -1714,7 +1964,29 @@ const file_enginerpc_proto_rawDesc = "" +
 	"activeRuns\"\r\n" +
 	"\vPingRequest\" \n" +
 	"\fPingResponse\x12\x10\n" +
-	"\x03pid\x18\x01 \x01(\x03R\x03pid2\x93\x06\n" +
+	"\x03pid\x18\x01 \x01(\x03R\x03pid\"\xd1\x01\n" +
+	"\fCheckRequest\x12\x19\n" +
+	"\bbase_url\x18\x01 \x01(\tR\abaseUrl\x12\x1f\n" +
+	"\vapi_profile\x18\x02 \x01(\tR\n" +
+	"apiProfile\x12(\n" +
+	"\x10api_profile_name\x18\x03 \x01(\tR\x0eapiProfileName\x12\x1d\n" +
+	"\n" +
+	"admin_user\x18\x04 \x01(\tR\tadminUser\x12%\n" +
+	"\x0eadmin_password\x18\x05 \x01(\tR\radminPassword\x12\x15\n" +
+	"\x06org_id\x18\x06 \x01(\x03R\x05orgId\"Z\n" +
+	"\vCheckReport\x125\n" +
+	"\x04rows\x18\x01 \x03(\v2!.trafficsim.enginerpc.v1.CheckRowR\x04rows\x12\x14\n" +
+	"\x05fatal\x18\x02 \x01(\tR\x05fatal\"\xae\x01\n" +
+	"\bCheckRow\x12\x1e\n" +
+	"\n" +
+	"capability\x18\x01 \x01(\tR\n" +
+	"capability\x12\x16\n" +
+	"\x06method\x18\x02 \x01(\tR\x06method\x12\x12\n" +
+	"\x04path\x18\x03 \x01(\tR\x04path\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\x05R\x06status\x12\x18\n" +
+	"\averdict\x18\x05 \x01(\tR\averdict\x12\x10\n" +
+	"\x03fix\x18\x06 \x01(\tR\x03fix\x12\x12\n" +
+	"\x04note\x18\a \x01(\tR\x04note2\xef\x06\n" +
 	"\x06Engine\x12O\n" +
 	"\x05Start\x12\".trafficsim.enginerpc.v1.RunConfig\x1a\".trafficsim.enginerpc.v1.RunStatus\x12P\n" +
 	"\x04Stop\x12$.trafficsim.enginerpc.v1.StopRequest\x1a\".trafficsim.enginerpc.v1.RunStatus\x12T\n" +
@@ -1725,7 +1997,8 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\aVersion\x12'.trafficsim.enginerpc.v1.VersionRequest\x1a$.trafficsim.enginerpc.v1.VersionInfo\x12S\n" +
 	"\x04Ping\x12$.trafficsim.enginerpc.v1.PingRequest\x1a%.trafficsim.enginerpc.v1.PingResponse\x12\\\n" +
 	"\n" +
-	"CleanupRun\x12*.trafficsim.enginerpc.v1.CleanupRunRequest\x1a\".trafficsim.enginerpc.v1.RunStatusB<Z:github.com/trafficsim/trafficsim/engine/enginerpc/enginepbb\x06proto3"
+	"CleanupRun\x12*.trafficsim.enginerpc.v1.CleanupRunRequest\x1a\".trafficsim.enginerpc.v1.RunStatus\x12Z\n" +
+	"\vCheckTarget\x12%.trafficsim.enginerpc.v1.CheckRequest\x1a$.trafficsim.enginerpc.v1.CheckReportB<Z:github.com/trafficsim/trafficsim/engine/enginerpc/enginepbb\x06proto3"
 
 var (
 	file_enginerpc_proto_rawDescOnce sync.Once
@@ -1739,7 +2012,7 @@ func file_enginerpc_proto_rawDescGZIP() []byte {
 	return file_enginerpc_proto_rawDescData
 }
 
-var file_enginerpc_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_enginerpc_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_enginerpc_proto_goTypes = []any{
 	(*RunConfig)(nil),         // 0: trafficsim.enginerpc.v1.RunConfig
 	(*Stage)(nil),             // 1: trafficsim.enginerpc.v1.Stage
@@ -1763,6 +2036,9 @@ var file_enginerpc_proto_goTypes = []any{
 	(*VersionInfo)(nil),       // 19: trafficsim.enginerpc.v1.VersionInfo
 	(*PingRequest)(nil),       // 20: trafficsim.enginerpc.v1.PingRequest
 	(*PingResponse)(nil),      // 21: trafficsim.enginerpc.v1.PingResponse
+	(*CheckRequest)(nil),      // 22: trafficsim.enginerpc.v1.CheckRequest
+	(*CheckReport)(nil),       // 23: trafficsim.enginerpc.v1.CheckReport
+	(*CheckRow)(nil),          // 24: trafficsim.enginerpc.v1.CheckRow
 }
 var file_enginerpc_proto_depIdxs = []int32{
 	1,  // 0: trafficsim.enginerpc.v1.RunConfig.stages:type_name -> trafficsim.enginerpc.v1.Stage
@@ -1776,29 +2052,32 @@ var file_enginerpc_proto_depIdxs = []int32{
 	14, // 8: trafficsim.enginerpc.v1.Scenario.archetypes:type_name -> trafficsim.enginerpc.v1.Archetype
 	15, // 9: trafficsim.enginerpc.v1.Scenario.mix:type_name -> trafficsim.enginerpc.v1.Weighted
 	13, // 10: trafficsim.enginerpc.v1.ScenarioList.scenarios:type_name -> trafficsim.enginerpc.v1.Scenario
-	0,  // 11: trafficsim.enginerpc.v1.Engine.Start:input_type -> trafficsim.enginerpc.v1.RunConfig
-	9,  // 12: trafficsim.enginerpc.v1.Engine.Stop:input_type -> trafficsim.enginerpc.v1.StopRequest
-	10, // 13: trafficsim.enginerpc.v1.Engine.Status:input_type -> trafficsim.enginerpc.v1.StatusRequest
-	11, // 14: trafficsim.enginerpc.v1.Engine.List:input_type -> trafficsim.enginerpc.v1.ListRequest
-	12, // 15: trafficsim.enginerpc.v1.Engine.Watch:input_type -> trafficsim.enginerpc.v1.WatchRequest
-	16, // 16: trafficsim.enginerpc.v1.Engine.Scenarios:input_type -> trafficsim.enginerpc.v1.ScenariosRequest
-	18, // 17: trafficsim.enginerpc.v1.Engine.Version:input_type -> trafficsim.enginerpc.v1.VersionRequest
-	20, // 18: trafficsim.enginerpc.v1.Engine.Ping:input_type -> trafficsim.enginerpc.v1.PingRequest
-	7,  // 19: trafficsim.enginerpc.v1.Engine.CleanupRun:input_type -> trafficsim.enginerpc.v1.CleanupRunRequest
-	5,  // 20: trafficsim.enginerpc.v1.Engine.Start:output_type -> trafficsim.enginerpc.v1.RunStatus
-	5,  // 21: trafficsim.enginerpc.v1.Engine.Stop:output_type -> trafficsim.enginerpc.v1.RunStatus
-	5,  // 22: trafficsim.enginerpc.v1.Engine.Status:output_type -> trafficsim.enginerpc.v1.RunStatus
-	8,  // 23: trafficsim.enginerpc.v1.Engine.List:output_type -> trafficsim.enginerpc.v1.RunList
-	5,  // 24: trafficsim.enginerpc.v1.Engine.Watch:output_type -> trafficsim.enginerpc.v1.RunStatus
-	17, // 25: trafficsim.enginerpc.v1.Engine.Scenarios:output_type -> trafficsim.enginerpc.v1.ScenarioList
-	19, // 26: trafficsim.enginerpc.v1.Engine.Version:output_type -> trafficsim.enginerpc.v1.VersionInfo
-	21, // 27: trafficsim.enginerpc.v1.Engine.Ping:output_type -> trafficsim.enginerpc.v1.PingResponse
-	5,  // 28: trafficsim.enginerpc.v1.Engine.CleanupRun:output_type -> trafficsim.enginerpc.v1.RunStatus
-	20, // [20:29] is the sub-list for method output_type
-	11, // [11:20] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	24, // 11: trafficsim.enginerpc.v1.CheckReport.rows:type_name -> trafficsim.enginerpc.v1.CheckRow
+	0,  // 12: trafficsim.enginerpc.v1.Engine.Start:input_type -> trafficsim.enginerpc.v1.RunConfig
+	9,  // 13: trafficsim.enginerpc.v1.Engine.Stop:input_type -> trafficsim.enginerpc.v1.StopRequest
+	10, // 14: trafficsim.enginerpc.v1.Engine.Status:input_type -> trafficsim.enginerpc.v1.StatusRequest
+	11, // 15: trafficsim.enginerpc.v1.Engine.List:input_type -> trafficsim.enginerpc.v1.ListRequest
+	12, // 16: trafficsim.enginerpc.v1.Engine.Watch:input_type -> trafficsim.enginerpc.v1.WatchRequest
+	16, // 17: trafficsim.enginerpc.v1.Engine.Scenarios:input_type -> trafficsim.enginerpc.v1.ScenariosRequest
+	18, // 18: trafficsim.enginerpc.v1.Engine.Version:input_type -> trafficsim.enginerpc.v1.VersionRequest
+	20, // 19: trafficsim.enginerpc.v1.Engine.Ping:input_type -> trafficsim.enginerpc.v1.PingRequest
+	7,  // 20: trafficsim.enginerpc.v1.Engine.CleanupRun:input_type -> trafficsim.enginerpc.v1.CleanupRunRequest
+	22, // 21: trafficsim.enginerpc.v1.Engine.CheckTarget:input_type -> trafficsim.enginerpc.v1.CheckRequest
+	5,  // 22: trafficsim.enginerpc.v1.Engine.Start:output_type -> trafficsim.enginerpc.v1.RunStatus
+	5,  // 23: trafficsim.enginerpc.v1.Engine.Stop:output_type -> trafficsim.enginerpc.v1.RunStatus
+	5,  // 24: trafficsim.enginerpc.v1.Engine.Status:output_type -> trafficsim.enginerpc.v1.RunStatus
+	8,  // 25: trafficsim.enginerpc.v1.Engine.List:output_type -> trafficsim.enginerpc.v1.RunList
+	5,  // 26: trafficsim.enginerpc.v1.Engine.Watch:output_type -> trafficsim.enginerpc.v1.RunStatus
+	17, // 27: trafficsim.enginerpc.v1.Engine.Scenarios:output_type -> trafficsim.enginerpc.v1.ScenarioList
+	19, // 28: trafficsim.enginerpc.v1.Engine.Version:output_type -> trafficsim.enginerpc.v1.VersionInfo
+	21, // 29: trafficsim.enginerpc.v1.Engine.Ping:output_type -> trafficsim.enginerpc.v1.PingResponse
+	5,  // 30: trafficsim.enginerpc.v1.Engine.CleanupRun:output_type -> trafficsim.enginerpc.v1.RunStatus
+	23, // 31: trafficsim.enginerpc.v1.Engine.CheckTarget:output_type -> trafficsim.enginerpc.v1.CheckReport
+	22, // [22:32] is the sub-list for method output_type
+	12, // [12:22] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_enginerpc_proto_init() }
@@ -1812,7 +2091,7 @@ func file_enginerpc_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_enginerpc_proto_rawDesc), len(file_enginerpc_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

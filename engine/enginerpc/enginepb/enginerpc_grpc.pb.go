@@ -23,15 +23,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Engine_Start_FullMethodName      = "/trafficsim.enginerpc.v1.Engine/Start"
-	Engine_Stop_FullMethodName       = "/trafficsim.enginerpc.v1.Engine/Stop"
-	Engine_Status_FullMethodName     = "/trafficsim.enginerpc.v1.Engine/Status"
-	Engine_List_FullMethodName       = "/trafficsim.enginerpc.v1.Engine/List"
-	Engine_Watch_FullMethodName      = "/trafficsim.enginerpc.v1.Engine/Watch"
-	Engine_Scenarios_FullMethodName  = "/trafficsim.enginerpc.v1.Engine/Scenarios"
-	Engine_Version_FullMethodName    = "/trafficsim.enginerpc.v1.Engine/Version"
-	Engine_Ping_FullMethodName       = "/trafficsim.enginerpc.v1.Engine/Ping"
-	Engine_CleanupRun_FullMethodName = "/trafficsim.enginerpc.v1.Engine/CleanupRun"
+	Engine_Start_FullMethodName       = "/trafficsim.enginerpc.v1.Engine/Start"
+	Engine_Stop_FullMethodName        = "/trafficsim.enginerpc.v1.Engine/Stop"
+	Engine_Status_FullMethodName      = "/trafficsim.enginerpc.v1.Engine/Status"
+	Engine_List_FullMethodName        = "/trafficsim.enginerpc.v1.Engine/List"
+	Engine_Watch_FullMethodName       = "/trafficsim.enginerpc.v1.Engine/Watch"
+	Engine_Scenarios_FullMethodName   = "/trafficsim.enginerpc.v1.Engine/Scenarios"
+	Engine_Version_FullMethodName     = "/trafficsim.enginerpc.v1.Engine/Version"
+	Engine_Ping_FullMethodName        = "/trafficsim.enginerpc.v1.Engine/Ping"
+	Engine_CleanupRun_FullMethodName  = "/trafficsim.enginerpc.v1.Engine/CleanupRun"
+	Engine_CheckTarget_FullMethodName = "/trafficsim.enginerpc.v1.Engine/CheckTarget"
 )
 
 // EngineClient is the client API for Engine service.
@@ -63,6 +64,11 @@ type EngineClient interface {
 	// status with the new cleanup result. NOT_FOUND for an unknown id;
 	// FAILED_PRECONDITION while the run is still active.
 	CleanupRun(ctx context.Context, in *CleanupRunRequest, opts ...grpc.CallOption) (*RunStatus, error)
+	// CheckTarget runs `trafficsim check` against a target: a handful of safe
+	// requests under a probe account it removes, one row per request. A profile
+	// that does not parse: INVALID_ARGUMENT naming api_profile (and the line).
+	// An empty base_url only parses the profile (a settings page's validation).
+	CheckTarget(ctx context.Context, in *CheckRequest, opts ...grpc.CallOption) (*CheckReport, error)
 }
 
 type engineClient struct {
@@ -172,6 +178,16 @@ func (c *engineClient) CleanupRun(ctx context.Context, in *CleanupRunRequest, op
 	return out, nil
 }
 
+func (c *engineClient) CheckTarget(ctx context.Context, in *CheckRequest, opts ...grpc.CallOption) (*CheckReport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckReport)
+	err := c.cc.Invoke(ctx, Engine_CheckTarget_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // EngineServer is the server API for Engine service.
 // All implementations must embed UnimplementedEngineServer
 // for forward compatibility.
@@ -201,6 +217,11 @@ type EngineServer interface {
 	// status with the new cleanup result. NOT_FOUND for an unknown id;
 	// FAILED_PRECONDITION while the run is still active.
 	CleanupRun(context.Context, *CleanupRunRequest) (*RunStatus, error)
+	// CheckTarget runs `trafficsim check` against a target: a handful of safe
+	// requests under a probe account it removes, one row per request. A profile
+	// that does not parse: INVALID_ARGUMENT naming api_profile (and the line).
+	// An empty base_url only parses the profile (a settings page's validation).
+	CheckTarget(context.Context, *CheckRequest) (*CheckReport, error)
 	mustEmbedUnimplementedEngineServer()
 }
 
@@ -237,6 +258,9 @@ func (UnimplementedEngineServer) Ping(context.Context, *PingRequest) (*PingRespo
 }
 func (UnimplementedEngineServer) CleanupRun(context.Context, *CleanupRunRequest) (*RunStatus, error) {
 	return nil, status.Error(codes.Unimplemented, "method CleanupRun not implemented")
+}
+func (UnimplementedEngineServer) CheckTarget(context.Context, *CheckRequest) (*CheckReport, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckTarget not implemented")
 }
 func (UnimplementedEngineServer) mustEmbedUnimplementedEngineServer() {}
 func (UnimplementedEngineServer) testEmbeddedByValue()                {}
@@ -414,6 +438,24 @@ func _Engine_CleanupRun_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Engine_CheckTarget_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EngineServer).CheckTarget(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Engine_CheckTarget_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EngineServer).CheckTarget(ctx, req.(*CheckRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Engine_ServiceDesc is the grpc.ServiceDesc for Engine service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -452,6 +494,10 @@ var Engine_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CleanupRun",
 			Handler:    _Engine_CleanupRun_Handler,
+		},
+		{
+			MethodName: "CheckTarget",
+			Handler:    _Engine_CheckTarget_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -205,3 +205,52 @@ describe('settings helpers', () => {
     ).toBeUndefined();
   });
 });
+
+describe('API profiles on the configuration page', () => {
+  const VALIDATE = '/api/plugins/trafficsim-simulator-app/resources/profiles/validate';
+
+  it('has the engine parse each profile, saves them in jsonData, and names the line of a mistake', async () => {
+    const { b, store } = settingsBackend({ jsonData: { allowedTargets: ['http://127.0.0.1:9501'] }, secure: {} });
+    b.on('POST', VALIDATE, (call) => {
+      const p = call.data as { name: string; yaml: string };
+      return p.yaml.includes('acces:')
+        ? {
+            status: 400,
+            data: { error: `apiProfile: ${p.name}:2: token.acces: unknown field "acces"`, field: 'apiProfile' },
+          }
+        : { status: 200, data: { ok: true } };
+    });
+    render(<AppConfig {...props({ allowedTargets: ['http://127.0.0.1:9501'] })} />);
+    const user = userEvent.setup();
+
+    await user.click(screen.getByTestId(testIds.appConfig.profileAdd));
+    await user.type(screen.getByTestId(testIds.appConfig.profileName(0)), 'othersvc');
+    // A bare paste: user.type would read the braces of YAML as key names.
+    await user.click(screen.getByTestId(testIds.appConfig.profileYaml(0)));
+    await user.paste('token:\n  acces: data.accessToken\n');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+
+    expect(await screen.findByTestId(testIds.appConfig.error)).toHaveTextContent('othersvc:2: token.acces');
+    expect(b.callsTo('POST', SETTINGS)).toHaveLength(0);
+
+    await user.clear(screen.getByTestId(testIds.appConfig.profileYaml(0)));
+    await user.paste('token:\n  access: data.accessToken\n');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await screen.findByTestId(testIds.appConfig.saved);
+    expect(store.jsonData.apiProfiles).toEqual([{ name: 'othersvc', yaml: 'token:\n  access: data.accessToken\n' }]);
+    expect(store.jsonData.allowedTargets).toEqual(['http://127.0.0.1:9501']);
+  });
+
+  it('refuses an unnamed or duplicate profile before asking anyone', async () => {
+    const { b } = settingsBackend({ jsonData: {}, secure: {} });
+    render(<AppConfig {...props({ apiProfiles: [{ name: 'a', yaml: 'x: 1' }] })} />);
+    const user = userEvent.setup();
+    await user.click(screen.getByTestId(testIds.appConfig.profileAdd));
+    await user.type(screen.getByTestId(testIds.appConfig.profileName(1)), 'a');
+    await user.click(screen.getByTestId(testIds.appConfig.profileYaml(1)));
+    await user.paste('y: 1');
+    expect(screen.getByText('name: "a" is used twice; give each profile its own name')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(b.calls).toHaveLength(0);
+  });
+});

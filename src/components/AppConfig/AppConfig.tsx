@@ -3,12 +3,13 @@ import { css } from '@emotion/css';
 import { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps } from '@grafana/data';
 import { Alert, Button, Field, FieldSet, Input, SecretInput, Stack, TextArea, useStyles2 } from '@grafana/ui';
 
-import { checkHealth, getPluginSettings, HealthResult, savePluginSettings } from '../../api/client';
+import { checkHealth, getPluginSettings, HealthResult, savePluginSettings, validateProfile } from '../../api/client';
 import { ApiError } from '../../api/errors';
-import { AppSettings, SecureSettingKey } from '../../api/types';
+import { ApiProfile, AppSettings, SecureSettingKey } from '../../api/types';
 import { testIds } from '../testIds';
 import {
   jsonDataFromValues,
+  profileErrors,
   SECURE_KEYS,
   SecretState,
   secureJsonDataFromSecrets,
@@ -42,6 +43,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   const [secrets, setSecrets] = useState(() =>
     secretsFrom(meta.secureJsonFields as Partial<Record<SecureSettingKey, boolean>>)
   );
+  const [profiles, setProfiles] = useState<ApiProfile[]>(() => meta.jsonData?.apiProfiles ?? []);
   const [touched, setTouched] = useState(false);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
@@ -49,11 +51,19 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   const [health, setHealth] = useState<HealthResult | undefined>();
 
   const errors: SettingsErrors = validateSettings(values);
-  const invalid = Object.keys(errors).length > 0;
+  const profileErrs = profileErrors(profiles);
+  const invalid = Object.keys(errors).length > 0 || profileErrs.some((e) => e !== '');
   const shown = (f: SettingsField) => (touched ? errors[f] : undefined);
 
   const set = (f: SettingsField, v: string) => {
     setValues((cur) => ({ ...cur, [f]: v }));
+    setTouched(true);
+    setSaved(false);
+  };
+  const setProfile = (i: number, p: Partial<ApiProfile> | null) => {
+    setProfiles((cur) =>
+      p === null ? cur.filter((_, j) => j !== i) : cur.map((q, j) => (j === i ? { ...q, ...p } : q))
+    );
     setTouched(true);
     setSaved(false);
   };
@@ -71,7 +81,17 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     setSaveError(undefined);
     setHealth(undefined);
     try {
-      const nextJsonData = jsonDataFromValues(values, jsonData);
+      // The engine parses every profile first: a mistake is named with its line, and nothing is saved.
+      for (const p of profiles) {
+        await validateProfile(p.name.trim(), p.yaml);
+      }
+      const nextJsonData: AppSettings = jsonDataFromValues(values, jsonData);
+      // Like other emptied settings, no profiles leaves the key out.
+      if (profiles.length > 0) {
+        nextJsonData.apiProfiles = profiles.map((p) => ({ name: p.name.trim(), yaml: p.yaml }));
+      } else {
+        delete nextJsonData.apiProfiles;
+      }
       await savePluginSettings({
         enabled: meta.enabled ?? false,
         pinned: meta.pinned ?? false,
@@ -82,6 +102,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
       const stored = await getPluginSettings();
       setJsonData(stored.jsonData ?? nextJsonData);
       setValues(valuesFromSettings(stored.jsonData ?? nextJsonData));
+      setProfiles((stored.jsonData ?? nextJsonData).apiProfiles ?? []);
       setSecrets(secretsFrom(stored.secureJsonFields));
       setSaved(true);
       if (test) {
@@ -169,6 +190,68 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
             onReset={() => setSecret('targetAdminPassword', { configured: false, reset: true, value: '' })}
           />
         </Field>
+      </FieldSet>
+
+      <FieldSet label="API profiles">
+        <p className={styles.help}>
+          Named API profiles (docs/api-profile.md) for targets shaped unlike the reference API: the run form offers them
+          for an allowed target, and Check target tries one before any load. The engine parses each profile when you
+          save.
+        </p>
+        {profiles.map((p, i) => (
+          <div key={i} className={styles.profile}>
+            <Stack direction="row" gap={2} alignItems="flex-start">
+              <Field
+                label="Name"
+                invalid={touched && profileErrs[i].startsWith('name')}
+                error={touched ? profileErrs[i] : ''}
+              >
+                <Input
+                  data-testid={testIds.appConfig.profileName(i)}
+                  width={30}
+                  placeholder="othersvc"
+                  value={p.name}
+                  onChange={(e) => setProfile(i, { name: e.currentTarget.value })}
+                />
+              </Field>
+              <Button
+                type="button"
+                variant="destructive"
+                fill="outline"
+                icon="trash-alt"
+                className={styles.remove}
+                onClick={() => setProfile(i, null)}
+                data-testid={testIds.appConfig.profileRemove(i)}
+              >
+                Remove
+              </Button>
+            </Stack>
+            <Field label="Profile (YAML)" invalid={touched && profileErrs[i].startsWith('yaml')}>
+              <TextArea
+                data-testid={testIds.appConfig.profileYaml(i)}
+                rows={8}
+                className={styles.yaml}
+                placeholder={
+                  'base_path: /rest\nroutes:\n  auth.login: POST /session\ntoken:\n  access: data.accessToken'
+                }
+                value={p.yaml}
+                onChange={(e) => setProfile(i, { yaml: e.currentTarget.value })}
+              />
+            </Field>
+          </div>
+        ))}
+        <Button
+          type="button"
+          variant="secondary"
+          icon="plus"
+          onClick={() => {
+            setProfiles((cur) => [...cur, { name: '', yaml: '' }]);
+            setSaved(false);
+          }}
+          data-testid={testIds.appConfig.profileAdd}
+        >
+          Add API profile
+        </Button>
       </FieldSet>
 
       <FieldSet label="Engine metrics">
@@ -259,5 +342,19 @@ export default AppConfig;
 const getStyles = (theme: GrafanaTheme2) => ({
   actions: css({
     marginTop: theme.spacing(2),
+  }),
+  help: css({
+    color: theme.colors.text.secondary,
+  }),
+  profile: css({
+    borderLeft: `2px solid ${theme.colors.border.medium}`,
+    paddingLeft: theme.spacing(2),
+    marginBottom: theme.spacing(2),
+  }),
+  remove: css({
+    marginTop: theme.spacing(3),
+  }),
+  yaml: css({
+    fontFamily: theme.typography.fontFamilyMonospace,
   }),
 });

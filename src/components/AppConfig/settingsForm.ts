@@ -1,4 +1,4 @@
-import { AppSettings, SecureSettingKey } from '../../api/types';
+import { ApiProfile, AppSettings, SecureSettingKey } from '../../api/types';
 import { checkBaseUrl } from '../RunForm/validation';
 
 export interface SettingsFormValues {
@@ -135,4 +135,26 @@ export function secureJsonDataFromSecrets(
     }
   }
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
+
+/**
+ * profileErrors checks the API profiles' names and emptiness as the backend does (the
+ * engine parses their YAML when they are saved); one message per profile, '' when fine.
+ */
+export function profileErrors(profiles: ApiProfile[]): string[] {
+  return profiles.map((p, i) => {
+    const name = p.name.trim();
+    if (!PROFILE_NAME.test(name)) {
+      return 'name: use 1 to 64 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit';
+    }
+    if (profiles.findIndex((q) => q.name.trim() === name) !== i) {
+      return `name: "${name}" is used twice; give each profile its own name`;
+    }
+    if (p.yaml.trim() === '') {
+      return 'yaml: paste the YAML of an API profile (trafficsim profile init writes one)';
+    }
+    return '';
+  });
 }

@@ -17,11 +17,11 @@ function inputOfField(el: HTMLElement): HTMLInputElement | null {
   return n?.querySelector('input') ?? null;
 }
 
-function renderForm() {
+function renderForm(limits = limitsFixture) {
   const onStarted = jest.fn();
   render(
     <RunForm
-      limits={limitsFixture}
+      limits={limits}
       scenarios={scenariosFixture}
       permission={{ allowed: true, reason: '' }}
       activeRuns={0}
@@ -136,5 +136,99 @@ describe('RunForm load model', () => {
       "stage 2 asks for 500 VUs, above the limit of 200 users per run (the app's maxUsers setting)"
     );
     expect(inputOfField(err)).toBe(input('stages'));
+  });
+});
+
+describe('RunForm API profile and target check', () => {
+  const target = 'http://127.0.0.1:9501';
+  const limits = { ...limitsFixture, apiProfiles: ['othersvc', 'wrong token'] };
+  const failing = {
+    rows: [
+      {
+        capability: 'auth.login (admin)',
+        method: 'POST',
+        path: '/api/v1/auth/login',
+        status: 200,
+        verdict: 'FAIL',
+        fix: 'no token at data.token; the login answer has access_token: set token.access: access_token',
+        note: '',
+      },
+      {
+        capability: 'users.list',
+        method: 'GET',
+        path: '/api/v1/users',
+        status: 0,
+        verdict: 'skipped',
+        fix: '',
+        note: 'no admin token',
+      },
+    ],
+    fatal: 'the admin login did not give a token',
+    passed: false,
+  };
+  const profileRadio = (name: string) =>
+    within(screen.getByTestId(testIds.runForm.apiProfile)).getByRole('radio', { name });
+
+  it('offers no profile picker when the app has none', () => {
+    renderForm();
+    expect(screen.queryByTestId(testIds.runForm.apiProfile)).not.toBeInTheDocument();
+    // The check needs a target URL.
+    expect(screen.getByTestId(testIds.runForm.check)).toHaveAttribute('aria-disabled', 'true');
+  });
+
+  it('checks the target under the chosen profile, shows the table, and starts the run with that profile', async () => {
+    const b = new FakeBackend()
+      .on('POST', `${R}/check`, { status: 200, data: failing })
+      .on('POST', `${R}/runs`, { status: 201, data: runFixture({ id: 'r1', state: 'starting' }) })
+      .install();
+    const { user, onStarted } = renderForm(limits);
+    expect(profileRadio('Reference API')).toBeChecked();
+
+    await setField(user, 'baseUrl', target);
+    await user.click(profileRadio('wrong token'));
+    await user.click(screen.getByTestId(testIds.runForm.check));
+
+    const table = await screen.findByTestId(testIds.runForm.checkTable);
+    expect(b.callsTo('POST', `${R}/check`)[0].data).toEqual({ baseUrl: target, apiProfile: 'wrong token' });
+    const header = within(table)
+      .getAllByRole('columnheader')
+      .map((h) => h.textContent);
+    expect(header).toEqual(['Capability', 'Method and path', 'Status', 'Verdict', 'Fix']);
+    const login = screen.getByTestId(testIds.runForm.checkRow(0));
+    expect(login).toHaveTextContent('auth.login (admin)');
+    expect(login).toHaveTextContent('POST /api/v1/auth/login');
+    expect(login).toHaveTextContent('200');
+    expect(login).toHaveTextContent('FAIL');
+    expect(login).toHaveTextContent('set token.access: access_token');
+    expect(screen.getByTestId(testIds.runForm.checkRow(1))).toHaveTextContent('–skippedno admin token');
+    expect(screen.getByTestId(testIds.runForm.checkSummary)).toHaveTextContent(
+      '1 of 2 checks failed; a run would not work'
+    );
+
+    // Another profile: the old table no longer speaks for it.
+    await user.click(profileRadio('othersvc'));
+    expect(screen.queryByTestId(testIds.runForm.checkTable)).not.toBeInTheDocument();
+
+    await user.click(screen.getByTestId(testIds.runForm.start));
+    await waitFor(() => expect(b.callsTo('POST', `${R}/runs`)).toHaveLength(1));
+    expect(b.callsTo('POST', `${R}/runs`)[0].data).toEqual({
+      ...limitsFixture.defaults,
+      baseUrl: target,
+      apiProfile: 'othersvc',
+    });
+    await waitFor(() => expect(onStarted).toHaveBeenCalled());
+  });
+
+  it('shows why the check was refused', async () => {
+    const msg =
+      "baseUrl: http://127.0.0.1:9999/ is not in the app's allowedTargets; an Admin can add a prefix that covers it";
+    new FakeBackend().on('POST', `${R}/check`, { status: 403, data: { error: msg, field: 'baseUrl' } }).install();
+    const { user } = renderForm(limits);
+    await setField(user, 'baseUrl', 'http://127.0.0.1:9999');
+    await user.click(screen.getByTestId(testIds.runForm.check));
+    const alert = await screen.findByTestId(testIds.runForm.checkError);
+    expect(alert).toHaveTextContent('Not allowed');
+    expect(alert).toHaveTextContent("is not in the app's allowedTargets");
+    expect(screen.queryByTestId(testIds.runForm.checkTable)).not.toBeInTheDocument();
   });
 });

@@ -15,11 +15,12 @@ import {
   useStyles2,
 } from '@grafana/ui';
 
-import { startRun } from '../../api/client';
+import { checkTarget, startRun } from '../../api/client';
 import { ApiError } from '../../api/errors';
-import { Limits, RunField, RunStatus, Scenario } from '../../api/types';
+import { CheckResult, Limits, RunField, RunStatus, Scenario } from '../../api/types';
 import { ControlPermission } from '../../roles';
 import { testIds } from '../testIds';
+import { TargetCheckTable } from './TargetCheck';
 import { LoadModel, loadModelOf, RunFormValues, validateRunForm, valuesFromConfig, withLoadModel } from './validation';
 
 export interface RunFormProps {
@@ -73,6 +74,12 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
   const [submitted, setSubmitted] = useState(false);
   const [starting, setStarting] = useState(false);
   const [serverError, setServerError] = useState<ApiError | undefined>();
+  // The API profile for the target, and the engine's check of the target under it.
+  const profiles = limits.apiProfiles ?? [];
+  const [apiProfile, setApiProfile] = useState('');
+  const [checking, setChecking] = useState(false);
+  const [check, setCheck] = useState<CheckResult | undefined>();
+  const [checkError, setCheckError] = useState<ApiError | undefined>();
 
   const { config, errors } = validateRunForm(withLoadModel(values, model), limits, scenarios);
   const shown = (f: RunField): string | undefined => {
@@ -86,6 +93,9 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
   };
 
   const set = (f: RunField, value: string) => {
+    if (f === 'baseUrl') {
+      setCheck(undefined); // a check speaks of the target it ran against
+    }
     setValues((v) => ({ ...v, [f]: value }));
     setTouched((t) => ({ ...t, [f]: true }));
     if (serverError?.runField === f) {
@@ -102,12 +112,36 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
     setStarting(true);
     setServerError(undefined);
     try {
-      const run = await startRun(config);
+      const run = await startRun(apiProfile && config.baseUrl ? { ...config, apiProfile } : config);
       onStarted(run);
     } catch (err) {
       setServerError(err as ApiError);
     } finally {
       setStarting(false);
+    }
+  };
+
+  const onCheck = async () => {
+    if (checking || !permission.allowed || values.baseUrl.trim() === '') {
+      return;
+    }
+    setChecking(true);
+    setCheck(undefined);
+    setCheckError(undefined);
+    try {
+      setCheck(await checkTarget(values.baseUrl.trim(), apiProfile));
+    } catch (err) {
+      setCheckError(err as ApiError);
+    } finally {
+      setChecking(false);
+    }
+  };
+
+  const chooseProfile = (name: string) => {
+    setApiProfile(name);
+    setCheck(undefined);
+    if (serverError?.field === 'apiProfile') {
+      setServerError(undefined);
     }
   };
 
@@ -117,6 +151,8 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
     setTouched({});
     setSubmitted(false);
     setServerError(undefined);
+    chooseProfile('');
+    setCheckError(undefined);
   };
 
   const scenarioOptions: Array<ComboboxOption<string>> = scenarios.map((s) => ({
@@ -288,6 +324,49 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
             width={60}
           />
         </Field>
+
+        {profiles.length > 0 && (
+          <Field
+            label="API profile"
+            description="How the target's API is shaped (an Admin stores profiles on the configuration page); the reference API needs none. Only for a target URL."
+            invalid={serverError?.field === 'apiProfile'}
+            error={serverError?.field === 'apiProfile' ? serverError.message : undefined}
+          >
+            <div data-testid={testIds.runForm.apiProfile}>
+              <RadioButtonGroup
+                aria-label="API profile"
+                options={[{ value: '', label: 'Reference API' }, ...profiles.map((p) => ({ value: p, label: p }))]}
+                value={apiProfile}
+                onChange={chooseProfile}
+              />
+            </div>
+          </Field>
+        )}
+        <Stack direction="row" alignItems="center" gap={2} wrap="wrap">
+          <Button
+            type="button"
+            variant="secondary"
+            icon={checking ? 'spinner' : 'check-circle'}
+            disabled={!permission.allowed || checking || values.baseUrl.trim() === ''}
+            tooltip={
+              !permission.allowed
+                ? permission.reason
+                : values.baseUrl.trim() === ''
+                  ? 'Enter a target URL to check; the embedded target needs no check.'
+                  : 'A handful of safe requests under a probe account that is removed again'
+            }
+            onClick={onCheck}
+            data-testid={testIds.runForm.check}
+          >
+            {checking ? 'Checking…' : 'Check target'}
+          </Button>
+        </Stack>
+        {checkError && (
+          <Alert severity="error" title={checkError.title} data-testid={testIds.runForm.checkError}>
+            {checkError.message}
+          </Alert>
+        )}
+        {check && <TargetCheckTable result={check} />}
 
         {serverError && (
           <Alert severity="error" title={serverError.title} data-testid={testIds.runForm.error}>

@@ -44,6 +44,11 @@ export const ids = {
     disabledReason: 'trafficsim-run-disabled-reason',
     input: (f) => `trafficsim-run-${f}`,
     loadModel: 'trafficsim-run-load-model',
+    apiProfile: 'trafficsim-run-api-profile',
+    check: 'trafficsim-run-check',
+    checkTable: 'trafficsim-run-check-table',
+    checkRow: (i) => `trafficsim-run-check-row-${i}`,
+    checkSummary: 'trafficsim-run-check-summary',
   },
   runs: {
     card: (id) => `trafficsim-run-card-${id}`,
@@ -64,6 +69,9 @@ export const ids = {
     saved: 'trafficsim-config-saved',
     error: 'trafficsim-config-error',
     health: 'trafficsim-config-health',
+    profileName: (i) => `trafficsim-config-profile-name-${i}`,
+    profileYaml: (i) => `trafficsim-config-profile-yaml-${i}`,
+    profileAdd: 'trafficsim-config-profile-add',
   },
   panel: {
     root: 'trafficsim-control-panel',
