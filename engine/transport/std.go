@@ -73,6 +73,12 @@ func NewStd(o StdOptions) *Std {
 		d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 		dial = d.DialContext
 	}
+	// Each pool its own copy: net/http writes the ALPN list into the
+	// transport's TLS config on first use, and pools share the run's.
+	tlsConf := o.TLS
+	if tlsConf != nil {
+		tlsConf = tlsConf.Clone()
+	}
 	t := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := dial(ctx, network, addr)
@@ -82,7 +88,7 @@ func NewStd(o StdOptions) *Std {
 			s.open.Add(1)
 			return &countedConn{Conn: c, open: &s.open}, nil
 		},
-		TLSClientConfig:     o.TLS,
+		TLSClientConfig:     tlsConf,
 		TLSHandshakeTimeout: 10 * time.Second,
 		MaxConnsPerHost:     o.MaxConns,
 		MaxIdleConns:        o.MaxIdle,
