@@ -44,7 +44,7 @@ func TestStoredProfilesCheckAndRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer target.Close()
+	defer func() { _ = target.Close() }()
 	profiles, _ := json.Marshal([]map[string]string{
 		{"name": "usersvc", "yaml": "token:\n  access: access_token\n"},
 		{"name": "wrong token", "yaml": "token:\n  access: data.token\n"},
