@@ -296,7 +296,8 @@ func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
 	intended := v.takeIntended()
 	call.Sender = v.idx + 1 // per-VU backoff in the policy
 	ep := call.Endpoint
-	call.Trace = v.traceStart(ep.Group, ep.Method, r.client.Route(ep))
+	method, route := r.client.Method(ep), r.client.Route(ep) // under the profile
+	call.Trace = v.traceStart(ep.Group, method, route)
 	res := r.client.Do(r.reqCtx, call)
 	traceID := v.traceFinish(call.Trace, &res)
 	call.Trace = nil
@@ -312,8 +313,8 @@ func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
 	r.rec.Load().Record(metrics.Sample{
 		VU:         v.idx,
 		Group:      ep.Group,
-		Method:     r.client.Method(ep),
-		Route:      r.client.Route(ep),
+		Method:     method,
+		Route:      route,
 		Capability: ep.ID,
 		Status:     res.Status,
 		Expected:   expected,
@@ -325,7 +326,7 @@ func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
 	})
 	r.steer.count(catalog.GroupIndex(ep.Group), res.Status)
 	if r.debugReq {
-		v.logRequest(ep.Group, r.client.Method(ep), r.client.Route(ep), &res)
+		v.logRequest(ep.Group, method, route, &res)
 	}
 	if res.Status == 401 && want == wantSuccess && call.Token != "" {
 		// The token no longer works (revoked, expired, the user deactivated):

@@ -18,7 +18,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -109,49 +108,23 @@ func Start(t *testing.T) *Jaeger {
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, config, health, query, grpc, otlp), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := &promtest.Tail{}
-	cmd := exec.Command(bin, "--config", cfg)
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = promtest.DieWithParent()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start jaeger: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("jaeger output:\n%s", out)
-		}
-	})
+	p := promtest.StartProcess(t, "jaeger", exec.Command(bin, "--config", cfg), 15*time.Second)
 	j := &Jaeger{OTLP: "http://" + otlp, Query: "http://" + query}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		// Ready when the query API answers and the OTLP receiver listens.
+	// Ready when the query API answers and the OTLP receiver listens.
+	p.WaitReady(t, 60*time.Second, 200*time.Millisecond, func() (bool, error) {
 		resp, err := http.Get(j.Query + "/api/services")
-		if err == nil {
-			resp.Body.Close()
-			if c, derr := net.DialTimeout("tcp", otlp, time.Second); derr == nil && resp.StatusCode == http.StatusOK {
-				c.Close()
-				return j
-			}
+		if err != nil {
+			return false, err
 		}
-		select {
-		case <-exited:
-			t.Fatalf("jaeger exited during start-up:\n%s", out)
-		default:
+		resp.Body.Close()
+		c, err := net.DialTimeout("tcp", otlp, time.Second)
+		if err != nil {
+			return false, err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("jaeger not ready within 60s: %v\n%s", err, out)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		c.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+	return j
 }
 
 // Span is a span as the query API returns it.

@@ -22,6 +22,63 @@ import (
 	"time"
 )
 
+// Process is a server a test runs (Prometheus, Jaeger).
+type Process struct {
+	Name   string
+	Out    *Tail           // the last of its output
+	Exited <-chan struct{} // closed when it ends
+}
+
+// StartProcess starts cmd for the test — never outliving the test binary —
+// and stops it when the test ends: SIGTERM, a kill after grace; its output is
+// logged when the test failed.
+func StartProcess(t *testing.T, name string, cmd *exec.Cmd, grace time.Duration) *Process {
+	t.Helper()
+	out := &tail{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = DieWithParent()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(grace):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, out)
+		}
+	})
+	return &Process{Name: name, Out: out, Exited: exited}
+}
+
+// WaitReady asks ready every interval until it says yes; the test fails when
+// the process exits first or timeout passes.
+func (p *Process) WaitReady(t *testing.T, timeout, every time.Duration, ready func() (bool, error)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := ready()
+		if ok {
+			return
+		}
+		select {
+		case <-p.Exited:
+			t.Fatalf("%s exited during start-up:\n%s", p.Name, p.Out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready within %v: %v\n%s", p.Name, timeout, err, p.Out)
+		}
+		time.Sleep(every)
+	}
+}
+
 // Sample is one element of an instant query's vector.
 type Sample struct {
 	Labels map[string]string
@@ -45,53 +102,23 @@ func StartReceiver(t *testing.T) string {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	out := &tail{}
 	cmd := exec.Command(bin,
 		"--config.file="+cfg,
 		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
 		"--web.listen-address="+addr,
 		"--web.enable-remote-write-receiver",
 		"--log.level=warn")
-	cmd.Stdout, cmd.Stderr = out, out
-	// Never outlive a test binary that dies.
-	cmd.SysProcAttr = DieWithParent()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start prometheus: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("prometheus output:\n%s", out)
-		}
-	})
+	p := StartProcess(t, "prometheus", cmd, 10*time.Second)
 	base := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	p.WaitReady(t, 30*time.Second, 100*time.Millisecond, func() (bool, error) {
 		resp, err := http.Get(base + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
+		if err != nil {
+			return false, err
 		}
-		select {
-		case <-exited:
-			t.Fatalf("prometheus exited during start-up:\n%s", out)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready within 30s: %v\n%s", err, out)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+	return base
 }
 
 // Query runs an instant PromQL query and fails the test on an error answer.

@@ -86,16 +86,7 @@ func TestPanelsReturnDataFromRealRun(t *testing.T) {
 	waitHTTP(ctx, t, targetURL+"/healthz")
 
 	promCfg := filepath.Join(dir, "prometheus.yml")
-	cfg := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 900ms
-scrape_configs:
-  - job_name: trafficsim
-    static_configs: [{targets: [%q]}]
-  - job_name: usersvc
-    static_configs: [{targets: [%q]}]
-`, metricsAddr, targetAddr)
-	if err := os.WriteFile(promCfg, []byte(cfg), 0o600); err != nil {
+	if err := os.WriteFile(promCfg, scrapeConfig(metricsAddr, targetAddr), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.CommandContext(ctx, promtool, "check", "config", promCfg).CombinedOutput(); err != nil {
@@ -475,4 +466,18 @@ func (b *tailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// scrapeConfig is a Prometheus configuration scraping the engine's and the
+// target's /metrics every second.
+func scrapeConfig(metricsAddr, targetAddr string) []byte {
+	return fmt.Appendf(nil, `global:
+  scrape_interval: 1s
+  scrape_timeout: 900ms
+scrape_configs:
+  - job_name: trafficsim
+    static_configs: [{targets: [%q]}]
+  - job_name: usersvc
+    static_configs: [{targets: [%q]}]
+`, metricsAddr, targetAddr)
 }

@@ -166,19 +166,7 @@ func TestComposeStack(t *testing.T) {
 	}
 
 	// The datasource points at the prometheus service; the app may target usersvc.
-	var ds struct {
-		APIVersion  int `yaml:"apiVersion"`
-		Datasources []struct {
-			Name      string         `yaml:"name"`
-			UID       string         `yaml:"uid"`
-			Type      string         `yaml:"type"`
-			Access    string         `yaml:"access"`
-			URL       string         `yaml:"url"`
-			IsDefault bool           `yaml:"isDefault"`
-			Editable  bool           `yaml:"editable"`
-			JSONData  map[string]any `yaml:"jsonData"`
-		} `yaml:"datasources"`
-	}
+	var ds datasourcesFile
 	readYAML(t, filepath.Join(root, "provisioning", "datasources", "prometheus.yaml"), &ds)
 	if len(ds.Datasources) != 1 || ds.Datasources[0].UID != datasourceUID || ds.Datasources[0].Type != "prometheus" {
 		t.Fatalf("datasources = %+v, want one prometheus with uid %s", ds.Datasources, datasourceUID)
@@ -247,4 +235,19 @@ func TestComposeStack(t *testing.T) {
 		prov.Providers[0].Options.Path != "/etc/grafana/provisioning/dashboards" {
 		t.Errorf("dashboard providers %+v: want one file provider reading /etc/grafana/provisioning/dashboards (the mounted provisioning/dashboards)", prov.Providers)
 	}
+}
+
+// datasourcesFile is a Grafana datasource provisioning file.
+type datasourcesFile struct {
+	APIVersion  int `yaml:"apiVersion"`
+	Datasources []struct {
+		Name      string         `yaml:"name"`
+		UID       string         `yaml:"uid"`
+		Type      string         `yaml:"type"`
+		Access    string         `yaml:"access"`
+		URL       string         `yaml:"url"`
+		IsDefault bool           `yaml:"isDefault"`
+		Editable  bool           `yaml:"editable"`
+		JSONData  map[string]any `yaml:"jsonData"`
+	} `yaml:"datasources"`
 }

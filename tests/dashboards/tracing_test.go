@@ -40,16 +40,7 @@ func TestTracesReachJaegerWithExemplars(t *testing.T) {
 	waitHTTP(ctx, t, targetURL+"/healthz")
 
 	promCfg := filepath.Join(dir, "prometheus.yml")
-	cfg := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 900ms
-scrape_configs:
-  - job_name: trafficsim
-    static_configs: [{targets: [%q]}]
-  - job_name: usersvc
-    static_configs: [{targets: [%q]}]
-`, metricsAddr, targetAddr)
-	if err := os.WriteFile(promCfg, []byte(cfg), 0o600); err != nil {
+	if err := os.WriteFile(promCfg, scrapeConfig(metricsAddr, targetAddr), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	startProcess(ctx, t, "prometheus", prometheus, "--config.file="+promCfg,
@@ -191,19 +182,7 @@ func pollExemplars(ctx context.Context, t *testing.T, prom promClient, selector 
 // latency panels of both dashboards ask for exemplars.
 func TestJaegerProvisioned(t *testing.T) {
 	root := repoRoot(t)
-	var ds struct {
-		APIVersion  int `yaml:"apiVersion"`
-		Datasources []struct {
-			Name      string         `yaml:"name"`
-			UID       string         `yaml:"uid"`
-			Type      string         `yaml:"type"`
-			Access    string         `yaml:"access"`
-			URL       string         `yaml:"url"`
-			IsDefault bool           `yaml:"isDefault"`
-			Editable  bool           `yaml:"editable"`
-			JSONData  map[string]any `yaml:"jsonData"`
-		} `yaml:"datasources"`
-	}
+	var ds datasourcesFile
 	readYAML(t, filepath.Join(root, "provisioning", "datasources", "jaeger.yaml"), &ds)
 	if len(ds.Datasources) != 1 || ds.Datasources[0].UID != "trafficsim-jaeger" || ds.Datasources[0].Type != "jaeger" ||
 		ds.Datasources[0].URL != "http://jaeger:16686" {
