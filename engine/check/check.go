@@ -542,6 +542,9 @@ func (k *checker) adminActions(ctx context.Context) {
 	} else {
 		k.skip(catalog.PermissionsDelete, "no permission was created")
 	}
+	if !k.owned(ctx, catalog.UsersGet, pr.id, "username", pr.username) {
+		return // the id no longer holds the probe: nothing more is done to it
+	}
 	k.do(ctx, catalog.UsersDeactivate, "", &client.Call{Params: [2]string{pr.id}}, k.admin)
 	k.do(ctx, catalog.UsersActivate, "", &client.Call{Params: [2]string{pr.id}}, k.admin)
 	k.do(ctx, catalog.UsersResetPassword, "", &client.Call{Params: [2]string{pr.id}, Body: client.Body{{Name: "new_password", Value: pr.password + "r"}}}, k.admin)
@@ -552,9 +555,26 @@ func (k *checker) deleteProbe(ctx context.Context) {
 	// Even when the check was interrupted: the probe is the check's to remove.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
+	if !k.owned(ctx, catalog.UsersGet, k.probe.id, "username", k.probe.username) {
+		return
+	}
 	if _, row := k.do(ctx, catalog.UsersDelete, "probe", &client.Call{Params: [2]string{k.probe.id}}, k.admin); row.Verdict == Fail {
 		row.Fix += fmt.Sprintf("; remove the probe account %s with trafficsim cleanup", k.probe.username)
 	}
+}
+
+// owned reads the record id (not a row of the table) and reports whether it
+// is still the one the check created, named name: the engine changes and
+// deletes only its own records, and a target that lost its data may hand the
+// id to someone else's.
+func (k *checker) owned(ctx context.Context, get, id, field, name string) bool {
+	if id == "" || k.admin == "" {
+		return false
+	}
+	ep := catalog.MustLookup(get)
+	res := k.send(ctx, &client.Call{Endpoint: ep, Params: [2]string{id}, Token: k.admin, Decode: true})
+	obj, ok := k.c.Object(&res)
+	return ok && res.Status == 200 && k.c.Str(ep, obj, field) == name
 }
 
 func (k *checker) logoutAdmin(ctx context.Context) {
