@@ -56,7 +56,8 @@ func benchVU(b *testing.B, url string) *VU {
 // from the catalog, send it over a pooled keep-alive connection, read the
 // answer, classify the outcome, record it (sharded statistics and Prometheus
 // series) and steer the mix. The server answers a fixed small JSON body, so the
-// figure is the engine's cost (plus net/http's), not a target's.
+// figure is the engine's cost plus the in-process net/http server's, not a
+// target's.
 func BenchmarkSend(b *testing.B) {
 	body := []byte(`{"id":42,"username":"sim_abc12345_u1_1","email":"sim_abc12345_u1_1@simulation.test","name":"Ada Lovelace","active":true,"roles":["user"]}`)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -103,9 +104,10 @@ func BenchmarkSendWithBody(b *testing.B) {
 	}
 }
 
-// BenchmarkBaselineNetHTTP is the floor BenchmarkSend stands on: the same GET
-// with a bare net/http client (request built, sent, body read), same server,
-// nothing recorded. The difference is what the engine adds per request.
+// BenchmarkBaselineNetHTTP is the same GET with a bare net/http client
+// (request built, sent, body read), same server, nothing recorded: what
+// net/http's own client costs, which the engine's transport replaces
+// (docs/benchmarks.md compares them).
 func BenchmarkBaselineNetHTTP(b *testing.B) {
 	body := []byte(`{"id":42,"username":"sim_abc12345_u1_1","email":"sim_abc12345_u1_1@simulation.test","name":"Ada Lovelace","active":true,"roles":["user"]}`)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

@@ -8,17 +8,11 @@ import (
 	"github.com/trafficsim/trafficsim/engine/scenario"
 )
 
-func mustScenario(t *testing.T, name string) *scenario.Scenario {
-	t.Helper()
-	s, err := scenario.Load(name)
+func TestAssignArchetypes(t *testing.T) {
+	sc, err := scenario.Load("mixed") // admin 10, active 40, new 25, power 25
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
-}
-
-func TestAssignArchetypes(t *testing.T) {
-	sc := mustScenario(t, "mixed") // admin 10, active 40, new 25, power 25
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, users := range []int{1, 3, 20, 101} {
 		got := assignArchetypes(sc.Archetypes, users, r)

@@ -345,7 +345,10 @@ func TestLoadValidation(t *testing.T) {
 // count and its index — the same whatever order VUs are asked for in — and
 // every block of slots keeps the scenario's proportions.
 func TestArchetypesByIndex(t *testing.T) {
-	sc := mustScenario(t, "mixed")
+	sc, err := scenario.Load("mixed")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := DefaultConfig()
 	cfg.Seed = 99
 	cfg.Users = 20
@@ -450,7 +453,10 @@ func TestVUsDependOnSeedAndIndex(t *testing.T) {
 
 // TestVUTargets: the closed model's VU target over time, a pure function.
 func TestVUTargets(t *testing.T) {
-	sc := mustScenario(t, "mixed")
+	sc, err := scenario.Load("mixed")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ramp := DefaultConfig()
 	ramp.Users, ramp.RampUp = 10, 10*time.Second
 	staged := DefaultConfig()

@@ -1,6 +1,6 @@
 // Package runner runs a simulation: it starts the embedded reference target when
-// no base URL is given, runs one goroutine per virtual user (VU) through its
-// archetype's journey and weighted actions, records every request, cleans up the
+// no base URL is given, schedules the virtual users (VUs) by the load model —
+// when and how many run; what a VU does is engine/behaviour's — cleans up the
 // simulation data at the end and reports snapshots and the final summary. Both
 // the CLI (`trafficsim run`) and the plugin's engine process drive it.
 package runner
@@ -264,6 +264,18 @@ func (r *Runner) Config() Config {
 
 // Scenario is the run's scenario.
 func (r *Runner) Scenario() *scenario.Scenario { return r.sc }
+
+// Metrics is the run's recorder, nil until the run has started (its target is
+// up): for readers that need more than Snapshot, such as the threshold
+// windows (per-endpoint latency histograms).
+func (r *Runner) Metrics() *metrics.Run { return r.rec.Load() }
+
+// State is the run's state (StateStarting … StateFailed), cheaply: without
+// the statistics Snapshot gathers.
+func (r *Runner) State() string {
+	s, _ := r.state.Load().(string)
+	return s
+}
 
 // Done is closed when Run has returned.
 func (r *Runner) Done() <-chan struct{} { return r.done }
