@@ -40,9 +40,9 @@ type Scenario struct {
 	Archetypes []Archetype
 	// Mix is the share of requests per endpoint group (sums to 1), in
 	// catalog.Groups order.
-	Mix [6]float64
+	Mix [catalog.NumGroups]float64
 	// Actions are the weighted actions per group, in catalog.Groups order.
-	Actions [6][]Weighted
+	Actions [catalog.NumGroups][]Weighted
 	// ClientErrors is the share of requests the VUs aim to see answered 4xx;
 	// deliberate errors make up what other 4xx leave.
 	ClientErrors float64
@@ -448,7 +448,7 @@ func build(f *file, source string) (*Scenario, *Error) {
 		}
 		for i, step := range a.Journey {
 			if Action(step) == nil && s.Request(step) == nil {
-				return nil, bad(fmt.Sprintf("%s.journey.%d", field, i), "unknown step %q; steps are the actions of docs/scenarios.md (login, list_users, …) and the names of the file's requests", step)
+				return nil, bad(fmt.Sprintf("%s.journey.%d", field, i), "unknown step %q; steps are the actions (%s) and the names of the file's requests", step, strings.Join(catalog.ActionNames(""), ", "))
 			}
 		}
 		total += w
@@ -482,7 +482,7 @@ func build(f *file, source string) (*Scenario, *Error) {
 	// Actions: every action of a group has weight 1 unless the file says otherwise.
 	for gi, g := range catalog.Groups {
 		weights := f.Actions[g]
-		for _, a := range Actions {
+		for _, a := range catalog.Actions() {
 			if a.JourneyOnly || a.Group != g {
 				continue
 			}
@@ -498,7 +498,7 @@ func build(f *file, source string) (*Scenario, *Error) {
 			field := "actions." + g + "." + name
 			a := Action(name)
 			if a == nil || a.JourneyOnly {
-				return nil, bad(field, "unknown action; the %s actions are %s", g, strings.Join(actionNames(g), ", "))
+				return nil, bad(field, "unknown action; the %s actions are %s", g, strings.Join(catalog.ActionNames(g), ", "))
 			}
 			if a.Group != g {
 				return nil, bad(field, "%s belongs to group %s", name, a.Group)
@@ -530,7 +530,7 @@ func build(f *file, source string) (*Scenario, *Error) {
 	if !(s.ServerErrors >= 0 && s.ServerErrors <= 1) {
 		return nil, bad("errors.server", "%v: use a share from 0 to 1, e.g. 0.03", s.ServerErrors)
 	}
-	for _, k := range ErrorKinds {
+	for _, k := range catalog.ErrorKinds() {
 		w := 1.0
 		if v, ok := f.Errors.Kinds[k.Name]; ok {
 			w = v
@@ -541,7 +541,7 @@ func build(f *file, source string) (*Scenario, *Error) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Errors.Kinds)) {
 		if ErrorKind(name) == nil {
-			return nil, bad("errors.kinds."+name, "unknown error kind; use %s", strings.Join(errorKindNames(), ", "))
+			return nil, bad("errors.kinds."+name, "unknown error kind; use %s", strings.Join(catalog.ErrorKindNames(), ", "))
 		}
 		if w := f.Errors.Kinds[name]; !(w >= 0) || math.IsInf(w, 0) {
 			return nil, bad("errors.kinds."+name, "%v: must be a number ≥ 0", w)
@@ -625,24 +625,6 @@ func buildPlain(f *file, s *Scenario) (*Scenario, *Error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-func actionNames(group string) []string {
-	var out []string
-	for _, a := range Actions {
-		if a.Group == group && !a.JourneyOnly {
-			out = append(out, a.Name)
-		}
-	}
-	return out
-}
-
-func errorKindNames() []string {
-	var out []string
-	for _, k := range ErrorKinds {
-		out = append(out, k.Name)
-	}
-	return out
 }
 
 // LoadProfile reads an API profile file (--api-profile): the `api:` section of
