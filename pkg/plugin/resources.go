@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
+	"github.com/trafficsim/trafficsim/engine/loadshape"
 	"github.com/trafficsim/trafficsim/pkg/enginehost"
 )
 
@@ -133,6 +134,14 @@ func (a *App) defaultRunConfig() RunConfig {
 	}
 }
 
+// formatRate spells a rate as the rate field takes it; "" for none.
+func formatRate(perSecond float64) string {
+	if perSecond == 0 {
+		return ""
+	}
+	return loadshape.FormatRate(perSecond)
+}
+
 func ms(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Microsecond)) / 1000 }
 
 func optTime(t time.Time) *time.Time {
@@ -173,9 +182,9 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 			Scenario:        c.Scenario,
 			Seed:            c.Seed,
 			RampUpSeconds:   int(c.RampUp / time.Second),
-			Stages:          enginerpc.FormatStages(c.Stages, false),
-			Rate:            enginerpc.FormatRate(c.Rate),
-			RateStages:      enginerpc.FormatStages(c.RateStages, true),
+			Stages:          loadshape.FormatStages(c.Stages, false),
+			Rate:            formatRate(c.Rate),
+			RateStages:      loadshape.FormatStages(c.RateStages, true),
 			MaxVUs:          c.MaxVUs,
 			MaxRPS:          c.MaxRPS,
 			APIProfile:      c.APIProfileName,
@@ -566,17 +575,17 @@ func (a *App) loadModel(c RunConfig, out *enginerpc.RunConfig) *enginerpc.FieldE
 	}
 	out.RampUp = time.Duration(c.RampUpSeconds) * time.Second
 	if strings.TrimSpace(c.Stages) != "" {
-		if out.Stages, err = enginerpc.ParseStages(c.Stages); err != nil {
+		if out.Stages, err = loadshape.ParseStages(c.Stages); err != nil {
 			return bad("stages", "%v", err)
 		}
 	}
 	if strings.TrimSpace(c.Rate) != "" {
-		if out.Rate, err = enginerpc.ParseRate(c.Rate); err != nil {
+		if out.Rate, err = loadshape.ParseRate(c.Rate); err != nil {
 			return bad("rate", "%v", err)
 		}
 	}
 	if strings.TrimSpace(c.RateStages) != "" {
-		if out.RateStages, err = enginerpc.ParseRateStages(c.RateStages); err != nil {
+		if out.RateStages, err = loadshape.ParseRateStages(c.RateStages); err != nil {
 			return bad("rateStages", "%v", err)
 		}
 	}
