@@ -66,12 +66,13 @@ type wconn struct {
 }
 
 // newWire returns a pool for the target; tlsConf is used for https.
-// maxConns > 0 limits its connections.
-func newWire(scheme, hostport string, maxIdle, maxConns int, tlsConf *tls.Config) *wire {
+// maxConns > 0 limits its connections; dial, when not nil, replaces the dialer.
+func newWire(scheme, hostport string, maxIdle, maxConns int, tlsConf *tls.Config, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *wire {
 	w := &wire{
 		addr:    hostport,
 		maxIdle: maxIdle,
 		dialer:  net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second},
+		dialFn:  dial,
 	}
 	if maxConns > 0 {
 		w.slots = make(chan struct{}, maxConns)
@@ -520,14 +521,6 @@ func (w *wire) closeIdle() {
 
 // The fast transport is the wire (wire.go): it implements Exchanger.
 var _ Exchanger = (*wire)(nil)
-
-// NewWire returns the fast transport's pool for the target; dial, when not
-// nil, replaces the dialer.
-func NewWire(scheme, hostport string, maxIdle, maxConns int, tlsConf *tls.Config, dial func(ctx context.Context, network, addr string) (net.Conn, error)) Exchanger {
-	w := newWire(scheme, hostport, maxIdle, maxConns, tlsConf)
-	w.dialFn = dial
-	return w
-}
 
 // Exchange implements Exchanger.
 func (w *wire) Exchange(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, start time.Time, timeout time.Duration, out *bytes.Buffer, lr *io.LimitedReader) ([]byte, error) {
