@@ -6,7 +6,6 @@
 package scenario
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -20,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
@@ -206,11 +205,13 @@ func LoadFile(path string) (*Scenario, error) {
 // Parse parses scenario YAML; name is used in error messages (a file name).
 func Parse(data []byte, name string) (*Scenario, error) { return parse(data, name, name, 0) }
 
-// Error is a mistake in a scenario file, with where it is.
+// Error is a mistake in a scenario or API profile file, with where it is.
 type Error struct {
-	File    string
-	Line    int    // 0 when unknown
-	Field   string // e.g. archetypes.admin.weight
+	File   string
+	Line   int    // 0 when unknown
+	Column int    // 0 when unknown
+	Field  string // e.g. archetypes.admin.weight
+	// Message says what is wrong and how to fix it.
 	Message string
 }
 
@@ -219,6 +220,9 @@ func (e *Error) Error() string {
 	b.WriteString(e.File)
 	if e.Line > 0 {
 		b.WriteString(":" + strconv.Itoa(e.Line))
+		if e.Column > 0 {
+			b.WriteString(":" + strconv.Itoa(e.Column))
+		}
 	}
 	b.WriteString(": ")
 	if e.Field != "" {
@@ -228,13 +232,10 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
-var unknownField = regexp.MustCompile(`field (\S+) not found in type`)
-
 func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(fileName, &root, err)
+	root, err := parseNode(fileName, data)
+	if err != nil {
+		return nil, err
 	}
 	if len(root.Content) == 0 {
 		return nil, &Error{File: fileName, Message: "the file is empty; see docs/scenarios.md for the format"}
@@ -243,12 +244,11 @@ func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
 	var head struct {
 		Base string `yaml:"base"`
 	}
-	_ = root.Decode(&head)
+	_ = root.Decode(&head) // a base of the wrong kind is reported by decodeNode
 	var f file
 	if head.Base != "" {
 		if depth > 0 || !IsBuiltin(head.Base) {
-			return nil, &Error{File: fileName, Line: lineOf(&root, "base"), Field: "base",
-				Message: fmt.Sprintf("%q is not a built-in scenario; use one of %s", head.Base, strings.Join(builtinOrder, ", "))}
+			return nil, (&Error{Field: "base", Message: fmt.Sprintf("%q is not a built-in scenario; use one of %s", head.Base, strings.Join(builtinOrder, ", "))}).place(fileName, root)
 		}
 		bd, err := builtinFS.ReadFile("builtin/" + head.Base + ".yaml")
 		if err != nil {
@@ -261,10 +261,8 @@ func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
 	}
 	base := f.Archetypes
 	f.Archetypes = nil
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		return nil, yamlError(fileName, &root, err)
+	if err := decodeNode(fileName, "docs/scenarios.md", root, &f); err != nil {
+		return nil, err
 	}
 	mergeBase(&f, base)
 	s, ferr := build(&f, source)
@@ -275,118 +273,12 @@ func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
 		s.Thresholds, ferr = buildThresholds(f.Thresholds)
 	}
 	if ferr != nil {
-		ferr.File = fileName
-		ferr.Line = lineOf(&root, strings.Split(ferr.Field, ".")...)
-		return nil, ferr
+		return nil, ferr.place(fileName, root)
 	}
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(filepath.Base(fileName), filepath.Ext(fileName))
 	}
 	return s, nil
-}
-
-// yamlError turns a yaml.v3 error into an *Error with the line and field.
-func yamlError(fileName string, root *yaml.Node, err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		if m := yamlLine.FindStringSubmatch(te.Errors[0]); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			msg := m[2]
-			key := ""
-			if u := unknownField.FindStringSubmatch(msg); u != nil {
-				msg = fmt.Sprintf("unknown field %q (docs/scenarios.md lists the fields)", u[1])
-				key = u[1]
-			}
-			return &Error{File: fileName, Line: line, Field: fieldAt(root, line, key), Message: msg}
-		}
-		return &Error{File: fileName, Message: te.Errors[0]}
-	}
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{File: fileName, Line: line, Message: m[2]}
-	}
-	return &Error{File: fileName, Message: msg}
-}
-
-// lineOf finds the line of the key at path (as far as it exists).
-func lineOf(root *yaml.Node, path ...string) int {
-	n := root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := 0
-	for len(path) > 0 {
-		p := path[0]
-		path = path[1:]
-		if n.Kind == yaml.SequenceNode {
-			i, err := strconv.Atoi(p)
-			if err != nil || i < 0 || i >= len(n.Content) {
-				return line
-			}
-			n = n.Content[i]
-			line = n.Line
-			continue
-		}
-		if n.Kind != yaml.MappingNode {
-			return line
-		}
-		found := false
-		// A key may itself hold dots (routes: {users.get: …}): try the
-		// longest run of the path's parts first.
-		for k := len(path); k >= 0 && !found; k-- {
-			key := strings.Join(append([]string{p}, path[:k]...), ".")
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == key {
-					line = n.Content[i].Line
-					n = n.Content[i+1]
-					path = path[k:]
-					found = true
-					break
-				}
-			}
-		}
-		if !found {
-			return line
-		}
-	}
-	return line
-}
-
-// fieldAt names the deepest key on the line (named key, when given).
-func fieldAt(root *yaml.Node, line int, key string) string {
-	var best string
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				p := k.Value
-				if path != "" {
-					p = path + "." + k.Value
-				}
-				if (k.Line == line || (v.Line == line && v.Kind == yaml.ScalarNode)) && (key == "" || k.Value == key) {
-					best = p
-				}
-				walk(v, p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				p := path + "." + strconv.Itoa(i)
-				if c.Line == line && c.Kind == yaml.ScalarNode && key == "" {
-					best = p
-				}
-				walk(c, p)
-			}
-		}
-	}
-	walk(root, "")
-	return best
 }
 
 var archetypeName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
@@ -657,20 +549,18 @@ func LoadProfile(path string) (client.Profile, error) {
 
 // ParseProfile parses an API profile; path names it in errors.
 func ParseProfile(data []byte, path string) (client.Profile, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return client.Profile{}, yamlError(path, &root, err)
-	}
 	var p client.Profile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil {
-		return client.Profile{}, yamlError(path, &root, err)
+	root, err := parseNode(path, data)
+	if err != nil {
+		return p, err
+	}
+	if err := decodeNode(path, "docs/api-profile.md", root, &p); err != nil {
+		return client.Profile{}, err
 	}
 	if err := p.Validate(); err != nil {
 		var fe *client.FieldError
 		if errors.As(err, &fe) {
-			return client.Profile{}, &Error{File: path, Line: lineOf(&root, strings.Split(fe.Field, ".")...), Field: fe.Field, Message: fe.Message}
+			return client.Profile{}, (&Error{Field: fe.Field, Message: fe.Message}).place(path, root)
 		}
 		return client.Profile{}, &Error{File: path, Message: err.Error()}
 	}
