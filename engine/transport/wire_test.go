@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,5 +51,54 @@ func BenchmarkExchange(b *testing.B) {
 				b.Errorf("%d active, %d idle connections after requests in sequence, want 0 and 1", active, idle)
 			}
 		})
+	}
+}
+
+// TestHTTP10Answers: an HTTP/1.0 answer is an answer (its body read by its
+// length, or until the connection closes), and its connection is not reused
+// — HTTP/1.0 closes after the answer unless it says keep-alive. Both
+// transports agree.
+func TestHTTP10Answers(t *testing.T) {
+	answers := map[string]string{
+		"/sized":   "HTTP/1.0 200 OK\r\nContent-Length: 11\r\n\r\n{\"ok\":true}",
+		"/unsized": "HTTP/1.0 200 OK\r\n\r\n{\"ok\":true}",
+	}
+	base := transporttest.RawServer(t, false, func(requestLine []byte) []byte {
+		if f := strings.Fields(string(requestLine)); len(f) > 1 {
+			return []byte(answers[f[1]])
+		}
+		return nil
+	})
+	target, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, client := range []string{transport.ClientFast, transport.ClientStd} {
+		x := transport.NewPool(transport.PoolOptions{Target: target, Plan: transport.Plan{Client: client}, MaxIdle: 4})
+		for path := range answers {
+			var req fasthttp.Request
+			var resp fasthttp.Response
+			var out bytes.Buffer
+			var lr io.LimitedReader
+			req.Header.SetMethod("GET")
+			req.Header.SetHost(target.Host)
+			req.Header.SetRequestURI(path)
+			body, err := x.Exchange(context.Background(), &req, &resp, time.Now(), 5*time.Second, &out, &lr)
+			if err != nil || resp.StatusCode() != 200 || string(body) != `{"ok":true}` {
+				t.Errorf("%s %s: %d %q %v; want 200 and the body", client, path, resp.StatusCode(), body, err)
+			}
+			// net/http closes its connection after handing the answer over.
+			for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(time.Millisecond) {
+				active, idle := x.Conns()
+				if active == 0 && idle == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("%s %s: %d active, %d idle connections after an HTTP/1.0 answer, want none kept", client, path, active, idle)
+					break
+				}
+			}
+		}
+		x.CloseIdle()
 	}
 }
