@@ -270,13 +270,13 @@ func (v *VU) weighted() {
 	// Deliberate errors follow the scenario's kind weights; the group choice
 	// below makes up for the groups they land in.
 	if r.steer.wantError(v.rng) && !r.errKind[adminIdx].empty() {
-		kind := r.errKind[adminIdx].pick(v.rng)
+		kind := catalog.LookupErrorKind(r.errKind[adminIdx].pick(v.rng))
 		// A degraded run sheds deliberate mistakes: the VU acts normally instead.
-		if v.allowAction(scenario.ErrorKind(kind).Group, "mistake") {
-			if !v.think(scenario.ErrorKind(kind).Think) {
+		if v.allowAction(kind.Group, "mistake") {
+			if !v.think(kind.Think) {
 				return
 			}
-			v.mistake(kind)
+			v.mistake(kind.Name)
 			return
 		}
 	}
@@ -292,16 +292,16 @@ func (v *VU) weighted() {
 			return
 		}
 	}
-	name := r.actions[g].pick(v.rng)
-	if !v.allowAction(scenario.Action(name).Group, r.actionMethod(name)) {
+	a := catalog.LookupAction(r.actions[g].pick(v.rng))
+	if !v.allowAction(a.Group, r.actionMethod(a)) {
 		// Shed by the degradation level: the user pauses instead of acting.
-		v.think(scenario.Action(name).Think)
+		v.think(a.Think)
 		return
 	}
-	if !v.think(scenario.Action(name).Think) {
+	if !v.think(a.Think) {
 		return
 	}
-	v.act(name)
+	v.act(a.Name)
 }
 
 // errStopped ends an action when the run stops or the VU's budget is spent.

@@ -229,11 +229,7 @@ func compileRoute(t string) *route {
 		if i > 0 {
 			r.parts = append(r.parts, routePart{text: rest[:i], param: -1})
 		}
-		idx := 0
-		if rest[i:j+1] == "{roleId}" {
-			idx = 1
-		}
-		r.parts = append(r.parts, routePart{param: idx})
+		r.parts = append(r.parts, routePart{param: catalog.PlaceholderParam(rest[i : j+1])})
 		rest = rest[j+1:]
 	}
 	return r

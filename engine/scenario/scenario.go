@@ -39,9 +39,9 @@ type Scenario struct {
 	Archetypes []Archetype
 	// Mix is the share of requests per endpoint group (sums to 1), in
 	// catalog.Groups order.
-	Mix [6]float64
+	Mix [catalog.NumGroups]float64
 	// Actions are the weighted actions per group, in catalog.Groups order.
-	Actions [6][]Weighted
+	Actions [catalog.NumGroups][]Weighted
 	// ClientErrors is the share of requests the VUs aim to see answered 4xx;
 	// deliberate errors make up what other 4xx leave.
 	ClientErrors float64
@@ -357,7 +357,7 @@ func buildArchetypes(f *file, s *Scenario) *Error {
 		}
 		for i, step := range a.Journey {
 			if Action(step) == nil && s.Request(step) == nil {
-				return bad(fmt.Sprintf("%s.journey.%d", field, i), "unknown step %q; steps are the actions of docs/scenarios.md (login, list_users, …) and the names of the file's requests", step)
+				return bad(fmt.Sprintf("%s.journey.%d", field, i), "unknown step %q; steps are the actions (%s) and the names of the file's requests", step, strings.Join(catalog.ActionNames(""), ", "))
 			}
 		}
 		total += arch.Weight
@@ -406,7 +406,7 @@ func buildActions(f *file, s *Scenario) *Error {
 			field := "actions." + g + "." + name
 			a := Action(name)
 			if a == nil || a.JourneyOnly {
-				return bad(field, "unknown action; the %s actions are %s", g, strings.Join(actionNames(g), ", "))
+				return bad(field, "unknown action; the %s actions are %s", g, strings.Join(catalog.ActionNames(g), ", "))
 			}
 			if a.Group != g {
 				return bad(field, "%s belongs to group %s", name, a.Group)
@@ -415,7 +415,7 @@ func buildActions(f *file, s *Scenario) *Error {
 				return err
 			}
 		}
-		for _, a := range Actions {
+		for _, a := range catalog.Actions() {
 			if a.JourneyOnly || a.Group != g {
 				continue
 			}
@@ -451,13 +451,13 @@ func buildErrors(f *file, s *Scenario) *Error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Errors.Kinds)) {
 		if ErrorKind(name) == nil {
-			return bad("errors.kinds."+name, "unknown error kind; use %s", strings.Join(errorKindNames(), ", "))
+			return bad("errors.kinds."+name, "unknown error kind; use %s", strings.Join(catalog.ErrorKindNames(), ", "))
 		}
 		if err := weight("errors.kinds."+name, f.Errors.Kinds[name]); err != nil {
 			return err
 		}
 	}
-	for _, k := range ErrorKinds {
+	for _, k := range catalog.ErrorKinds() {
 		w, set := f.Errors.Kinds[k.Name]
 		if !set {
 			w = 1
@@ -539,24 +539,6 @@ func buildPlain(f *file, s *Scenario) (*Scenario, *Error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-func actionNames(group string) []string {
-	var out []string
-	for _, a := range Actions {
-		if a.Group == group && !a.JourneyOnly {
-			out = append(out, a.Name)
-		}
-	}
-	return out
-}
-
-func errorKindNames() []string {
-	var out []string
-	for _, k := range ErrorKinds {
-		out = append(out, k.Name)
-	}
-	return out
 }
 
 // LoadProfile reads an API profile file (--api-profile): the `api:` section of
