@@ -3,7 +3,6 @@
 package client
 
 import (
-	"bufio"
 	"context"
 	"encoding/pem"
 	"errors"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/transport"
+	"github.com/trafficsim/trafficsim/engine/transport/transporttest"
 )
 
 // countConns counts the connections a test server accepts.
@@ -94,8 +94,8 @@ func TestWireKeepsConnectionsAlive(t *testing.T) {
 	st.req.Header.SetMethod("GET")
 	st.req.Header.SetHost(c.host)
 	st.req.Header.SetRequestURI("/chunked")
-	w := c.pool(PlainGroup).x.(*wire)
-	body, err := w.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr)
+	w := c.pool(PlainGroup).x
+	body, err := w.Exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,12 +105,12 @@ func TestWireKeepsConnectionsAlive(t *testing.T) {
 	// Longer than the limit: drained whole, kept not at all, and said so.
 	for _, uri := range []string{"/big", "/bigcl"} {
 		st.req.Header.SetRequestURI(uri)
-		if body, err = w.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); !errors.Is(err, errTooLong) || body != nil {
+		if body, err = w.Exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); !errors.Is(err, transport.ErrTooLong) || body != nil {
 			t.Errorf("%s: kept %d bytes, %v; want none and errTooLong", uri, len(body), err)
 		}
 	}
 	st.req.Header.SetRequestURI("/a")
-	if body, err = w.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); err != nil || string(body) != `{"ok":true}` {
+	if body, err = w.Exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); err != nil || string(body) != `{"ok":true}` {
 		t.Errorf("small answer after big ones: %q, %v", body, err)
 	}
 	if n := conns.Load(); n != 1 {
@@ -246,50 +246,6 @@ func TestWireCancelClosesInFlight(t *testing.T) {
 	}
 }
 
-// rawServer serves loopback HTTP by hand: after each request's header it
-// writes what answer gives for the request line, then keeps the connection
-// (keepAlive) or closes it. It allocates nothing per request, so a benchmark's
-// allocations are the client's own.
-func rawServer(tb testing.TB, keepAlive bool, answer func(requestLine []byte) []byte) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				var first []byte
-				for {
-					line, err := br.ReadSlice('\n')
-					if err != nil {
-						return
-					}
-					if len(first) == 0 {
-						first = append(first[:0], line...)
-						continue
-					}
-					if len(line) > 2 {
-						continue // a header line
-					}
-					// The blank line ending the request's header.
-					if _, err := conn.Write(answer(first)); err != nil || !keepAlive {
-						return
-					}
-					first = first[:0]
-				}
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
-}
-
 // TestWireBadAnswers: answers that are not HTTP, or cut short, are protocol
 // errors; a connection closed before any answer is a connection error.
 func TestWireBadAnswers(t *testing.T) {
@@ -299,7 +255,7 @@ func TestWireBadAnswers(t *testing.T) {
 		"/badlen":  "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
 		"/nothing": "",
 	}
-	base := rawServer(t, false, func(requestLine []byte) []byte {
+	base := transporttest.RawServer(t, false, func(requestLine []byte) []byte {
 		if f := strings.Fields(string(requestLine)); len(f) > 1 {
 			return []byte(answers[f[1]])
 		}

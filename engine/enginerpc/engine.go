@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/trafficsim/trafficsim/engine/enginerpc/enginepb"
 )
 
 // Engine hosts runs. The engine process implements it on top of the runner; the plugin
@@ -134,38 +136,14 @@ type RunConfig struct {
 	APIProfileName string
 }
 
-// RunStats are a run's live figures.
-type RunStats struct {
-	ActiveUsers int
-	TotalUsers  int
-	Requests    int64
-	Errors      int64
-	SuccessRate float64 // 0..1
-	RPS         float64
-	AvgLatency  time.Duration
-	P95Latency  time.Duration
-	MaxLatency  time.Duration
-	Elapsed     time.Duration
-	Remaining   time.Duration // -1: unknown
+// RunStats are a run's live figures: the contract's message itself, so that a new
+// figure is added in enginerpc.proto (and where the engine computes it,
+// engine/runhost) and reaches the plugin's JSON and the frontend's generated types
+// (src/api/types.gen.ts) without a copy in between.
+type RunStats = enginepb.RunStats
 
-	// What the load model asks for now (docs/load-models.md).
-	Model             string  // "closed" or "open"
-	TargetUsers       int     // VUs asked for now (open model: the pool)
-	TargetRate        float64 // open model: arrivals per second asked for now
-	Stage             int     // the current stage, from 1; 0: no stages
-	Iterations        int64   // open model: arrivals started
-	DroppedIterations int64   // open model: arrivals that found no free VU
-
-	// Resilience, while the run is active (docs/resilience.md).
-	Breakers    []Breaker // groups whose circuit breaker is not closed, by group
-	Degradation string    // the degradation level; empty: normal
-}
-
-// Breaker is one endpoint group's circuit breaker state.
-type Breaker struct {
-	Group string
-	State string // "open" or "half_open"
-}
+// Breaker is one endpoint group's circuit breaker state (open or half_open).
+type Breaker = enginepb.Breaker
 
 // RequestEvent is one recent request of a run.
 type RequestEvent struct {
@@ -181,10 +159,10 @@ type RequestEvent struct {
 type RunStatus struct {
 	ID        string
 	State     State
-	StartedAt time.Time // zero: not started
-	EndedAt   time.Time // zero: not ended
-	Config    RunConfig // AdminPassword cleared
-	Stats     RunStats
+	StartedAt time.Time      // zero: not started
+	EndedAt   time.Time      // zero: not ended
+	Config    RunConfig      // AdminPassword cleared
+	Stats     *RunStats      // nil: none reported
 	Recent    []RequestEvent // newest last
 	Error     string
 	Cleanup   *Cleanup // nil until the run's cleanup ran

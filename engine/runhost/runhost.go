@@ -157,7 +157,7 @@ func (h *Host) Start(_ context.Context, cfg enginerpc.RunConfig) (enginerpc.RunS
 		e.endedAt = time.Now()
 		h.mu.Unlock()
 		st := run.Status()
-		h.log.Info("run ended", "run", st.ID, "state", st.State, "requests", st.Stats.Requests, "error", st.Error)
+		h.log.Info("run ended", "run", st.ID, "state", st.State, "requests", st.Stats.GetRequests(), "error", st.Error)
 	}()
 	h.log.Info("run accepted", "run", cfg.RunID, "users", cfg.Users, "scenario", cfg.Scenario, "target", targetName(cfg.BaseURL))
 	return h.status(e), nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -109,23 +110,23 @@ func (a *runnerRun) Status() enginerpc.RunStatus {
 		StartedAt: s.StartedAt,
 		EndedAt:   s.EndedAt,
 		Config:    enginerpc.RunConfig{RunID: c.RunID, Seed: c.Seed},
-		Stats: enginerpc.RunStats{
-			ActiveUsers: s.ActiveUsers,
-			TotalUsers:  s.TotalUsers,
-			Requests:    s.Requests,
-			Errors:      s.Errors,
-			SuccessRate: s.SuccessRate,
-			RPS:         s.RPS,
-			AvgLatency:  s.AvgLatency,
-			P95Latency:  s.P95Latency,
-			MaxLatency:  s.MaxLatency,
-			Elapsed:     s.Elapsed,
-			Remaining:   s.Remaining,
+		Stats: &enginerpc.RunStats{
+			ActiveUsers:      int64(s.ActiveUsers),
+			TotalUsers:       int64(s.TotalUsers),
+			Requests:         s.Requests,
+			Errors:           s.Errors,
+			SuccessRate:      s.SuccessRate,
+			Rps:              s.RPS,
+			AvgLatencyMs:     ms(s.AvgLatency),
+			P95LatencyMs:     ms(s.P95Latency),
+			MaxLatencyMs:     ms(s.MaxLatency),
+			ElapsedSeconds:   s.Elapsed.Seconds(),
+			RemainingSeconds: remaining(s.Remaining),
 
 			Model:             s.Model,
-			TargetUsers:       s.TargetUsers,
+			TargetUsers:       int64(s.TargetUsers),
 			TargetRate:        s.TargetRate,
-			Stage:             s.Stage + 1, // the runner counts from 0, -1 for none
+			Stage:             int64(s.Stage + 1), // the runner counts from 0, -1 for none
 			Iterations:        s.Iterations,
 			DroppedIterations: s.DroppedIterations,
 			Breakers:          breakers(s.Breakers),
@@ -187,13 +188,24 @@ func (a *runnerRun) CleanupAgain(ctx context.Context, adminUser, adminPassword s
 	return out, nil
 }
 
-func breakers(bs []resilience.BreakerStatus) []enginerpc.Breaker {
+func breakers(bs []resilience.BreakerStatus) []*enginerpc.Breaker {
 	if len(bs) == 0 {
 		return nil
 	}
-	out := make([]enginerpc.Breaker, len(bs))
+	out := make([]*enginerpc.Breaker, len(bs))
 	for i, b := range bs {
-		out[i] = enginerpc.Breaker{Group: b.Group, State: b.State}
+		out[i] = &enginerpc.Breaker{Group: b.Group, State: b.State}
 	}
 	return out
 }
+
+// remaining is the runner's time left in seconds; -1 (unknown) stays -1.
+func remaining(d time.Duration) float64 {
+	if d < 0 {
+		return -1
+	}
+	return d.Seconds()
+}
+
+// ms is a duration in milliseconds, as the contract's *_ms figures are.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

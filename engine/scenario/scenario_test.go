@@ -136,7 +136,7 @@ func TestScenarioFileErrors(t *testing.T) {
 		field, msg string
 	}{
 		{"unknown field", "base: mixed\nmixx: {auth: 1}\n", 2, "mixx", `unknown field "mixx"`},
-		{"wrong type", "base: mixed\nmix:\n  auth: lots\n", 3, "mix.auth", "cannot unmarshal"},
+		{"wrong type", "base: mixed\nmix:\n  auth: lots\n", 3, "mix.auth", `"lots": want a number`},
 		{"negative weight", "base: mixed\narchetypes:\n  admin:\n    weight: -1\n    journey: [login]\n", 4, "archetypes.admin.weight", "≥ 0"},
 		{"unknown step", "base: mixed\narchetypes:\n  admin:\n    weight: 1\n    journey: [login, fly]\n", 5, "archetypes.admin.journey.1", `unknown step "fly"`},
 		{"unknown group", "base: mixed\nmix:\n  auth: 1\n  billing: 2\n", 4, "mix.billing", "unknown endpoint group"},

@@ -22,6 +22,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
 )
@@ -261,7 +262,11 @@ func (h *Host) lostLocked(e *engineProc, why string) {
 			st.State = enginerpc.StateFailed
 			st.EndedAt = now
 			st.Error = reason
-			st.Stats.ActiveUsers = 0
+			// A copy: the message may be shared with a status handed out before.
+			st.Stats = proto.CloneOf(st.Stats)
+			if st.Stats != nil {
+				st.Stats.ActiveUsers = 0
+			}
 		}
 		h.rememberLostLocked(id, st)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
+	"github.com/trafficsim/trafficsim/engine/loadshape"
 	"github.com/trafficsim/trafficsim/pkg/enginehost"
 )
 
@@ -41,38 +42,6 @@ type RunConfig struct {
 	APIProfile string `json:"apiProfile"`
 }
 
-// RunStats are a run's live figures.
-type RunStats struct {
-	ActiveUsers      int     `json:"activeUsers"`
-	TotalUsers       int     `json:"totalUsers"`
-	Requests         int64   `json:"requests"`
-	SuccessRate      float64 `json:"successRate"`
-	Errors           int64   `json:"errors"`
-	RPS              float64 `json:"rps"`
-	AvgLatencyMs     float64 `json:"avgLatencyMs"`
-	P95LatencyMs     float64 `json:"p95LatencyMs"`
-	MaxLatencyMs     float64 `json:"maxLatencyMs"`
-	ElapsedSeconds   float64 `json:"elapsedSeconds"`
-	RemainingSeconds float64 `json:"remainingSeconds"` // -1: unknown
-	// What the load model asks for now.
-	Model             string  `json:"model"`       // closed or open
-	TargetUsers       int     `json:"targetUsers"` // VUs asked for now (open model: the pool)
-	TargetRate        float64 `json:"targetRate"`  // open model: arrivals per second asked for now
-	Stage             int     `json:"stage"`       // the current stage, from 1; 0: no stages
-	Iterations        int64   `json:"iterations"`  // open model: arrivals started
-	DroppedIterations int64   `json:"droppedIterations"`
-	// Resilience, while the run is active: the groups whose circuit breaker is
-	// not closed and the degradation level ("" when normal).
-	Breakers    []BreakerJSON `json:"breakers"`
-	Degradation string        `json:"degradation"`
-}
-
-// BreakerJSON is one endpoint group's circuit breaker state: open or half_open.
-type BreakerJSON struct {
-	Group string `json:"group"`
-	State string `json:"state"`
-}
-
 // RequestEvent is one of a run's recent requests.
 type RequestEvent struct {
 	Time      time.Time `json:"time"`
@@ -90,7 +59,7 @@ type RunStatus struct {
 	StartedAt *time.Time     `json:"startedAt"`
 	EndedAt   *time.Time     `json:"endedAt"`
 	Config    RunConfig      `json:"config"`
-	Stats     RunStats       `json:"stats"`
+	Stats     Stats          `json:"stats"`
 	Recent    []RequestEvent `json:"recent"`
 	Error     string         `json:"error"`
 	// What the cleanup of the run's simulation data did; null until it ran.
@@ -133,6 +102,14 @@ func (a *App) defaultRunConfig() RunConfig {
 	}
 }
 
+// formatRate spells a rate as the rate field takes it; "" for none.
+func formatRate(perSecond float64) string {
+	if perSecond == 0 {
+		return ""
+	}
+	return loadshape.FormatRate(perSecond)
+}
+
 func ms(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Microsecond)) / 1000 }
 
 func optTime(t time.Time) *time.Time {
@@ -148,14 +125,6 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 	recent := make([]RequestEvent, len(st.Recent))
 	for i, e := range st.Recent {
 		recent[i] = RequestEvent{Time: e.Time.UTC(), VU: e.VU, Method: e.Method, Route: e.Route, Status: e.Status, LatencyMs: ms(e.Latency)}
-	}
-	breakers := make([]BreakerJSON, len(st.Stats.Breakers))
-	for i, b := range st.Stats.Breakers {
-		breakers[i] = BreakerJSON{Group: b.Group, State: b.State}
-	}
-	remaining := -1.0
-	if st.Stats.Remaining >= 0 {
-		remaining = math.Round(st.Stats.Remaining.Seconds()*10) / 10
 	}
 	return RunStatus{
 		ID:        st.ID,
@@ -173,35 +142,14 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 			Scenario:        c.Scenario,
 			Seed:            c.Seed,
 			RampUpSeconds:   int(c.RampUp / time.Second),
-			Stages:          enginerpc.FormatStages(c.Stages, false),
-			Rate:            enginerpc.FormatRate(c.Rate),
-			RateStages:      enginerpc.FormatStages(c.RateStages, true),
+			Stages:          loadshape.FormatStages(c.Stages, false),
+			Rate:            formatRate(c.Rate),
+			RateStages:      loadshape.FormatStages(c.RateStages, true),
 			MaxVUs:          c.MaxVUs,
 			MaxRPS:          c.MaxRPS,
 			APIProfile:      c.APIProfileName,
 		},
-		Stats: RunStats{
-			ActiveUsers:      st.Stats.ActiveUsers,
-			TotalUsers:       st.Stats.TotalUsers,
-			Requests:         st.Stats.Requests,
-			SuccessRate:      st.Stats.SuccessRate,
-			Errors:           st.Stats.Errors,
-			RPS:              math.Round(st.Stats.RPS*10) / 10,
-			AvgLatencyMs:     ms(st.Stats.AvgLatency),
-			P95LatencyMs:     ms(st.Stats.P95Latency),
-			MaxLatencyMs:     ms(st.Stats.MaxLatency),
-			ElapsedSeconds:   math.Round(st.Stats.Elapsed.Seconds()*10) / 10,
-			RemainingSeconds: remaining,
-
-			Model:             st.Stats.Model,
-			TargetUsers:       st.Stats.TargetUsers,
-			TargetRate:        math.Round(st.Stats.TargetRate*10) / 10,
-			Stage:             st.Stats.Stage,
-			Iterations:        st.Stats.Iterations,
-			DroppedIterations: st.Stats.DroppedIterations,
-			Breakers:          breakers,
-			Degradation:       st.Stats.Degradation,
-		},
+		Stats:   Stats{st.Stats},
 		Recent:  recent,
 		Error:   st.Error,
 		Cleanup: toCleanupJSON(st.Cleanup),
@@ -566,17 +514,17 @@ func (a *App) loadModel(c RunConfig, out *enginerpc.RunConfig) *enginerpc.FieldE
 	}
 	out.RampUp = time.Duration(c.RampUpSeconds) * time.Second
 	if strings.TrimSpace(c.Stages) != "" {
-		if out.Stages, err = enginerpc.ParseStages(c.Stages); err != nil {
+		if out.Stages, err = loadshape.ParseStages(c.Stages); err != nil {
 			return bad("stages", "%v", err)
 		}
 	}
 	if strings.TrimSpace(c.Rate) != "" {
-		if out.Rate, err = enginerpc.ParseRate(c.Rate); err != nil {
+		if out.Rate, err = loadshape.ParseRate(c.Rate); err != nil {
 			return bad("rate", "%v", err)
 		}
 	}
 	if strings.TrimSpace(c.RateStages) != "" {
-		if out.RateStages, err = enginerpc.ParseRateStages(c.RateStages); err != nil {
+		if out.RateStages, err = loadshape.ParseRateStages(c.RateStages); err != nil {
 			return bad("rateStages", "%v", err)
 		}
 	}

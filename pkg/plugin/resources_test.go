@@ -375,8 +375,8 @@ func TestReadRoutes(t *testing.T) {
 // A run's tripped breakers and degradation level reach the frontend as the
 // engine reports them; with none, the list is empty, not null.
 func TestStatusCarriesResilience(t *testing.T) {
-	st := enginerpc.RunStatus{ID: "r1", State: enginerpc.StateRunning, Stats: enginerpc.RunStats{Remaining: -1,
-		Breakers: []enginerpc.Breaker{{Group: "profile", State: "open"}}, Degradation: "heavy"}}
+	st := enginerpc.RunStatus{ID: "r1", State: enginerpc.StateRunning, Stats: &enginerpc.RunStats{RemainingSeconds: -1,
+		Breakers: []*enginerpc.Breaker{{Group: "profile", State: "open"}}, Degradation: "heavy"}}
 	b, err := json.Marshal(toRunStatus(st))
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,5 @@
 // JSON shapes of the plugin backend's resources (pkg/plugin/resources.go, docs/plugin.md).
+import { RunStats } from './types.gen';
 
 /** A run's settings, as POST /runs takes them and every run status reports them. */
 export interface RunConfig {
@@ -70,38 +71,9 @@ export interface CleanupResult {
   error: string;
 }
 
-export interface RunStats {
-  activeUsers: number;
-  totalUsers: number;
-  requests: number;
-  /** 0–1. */
-  successRate: number;
-  errors: number;
-  rps: number;
-  avgLatencyMs: number;
-  p95LatencyMs: number;
-  maxLatencyMs: number;
-  elapsedSeconds: number;
-  /** -1: unknown (no duration). */
-  remainingSeconds: number;
-  // What the load model asks for now; older backends omit these.
-  /** 'closed' or 'open'. */
-  model?: string;
-  /** VUs asked for now (open model: the pool). */
-  targetUsers?: number;
-  /** Open model: arrivals per second asked for now. */
-  targetRate?: number;
-  /** The current stage, from 1; 0: no stages. */
-  stage?: number;
-  /** Open model: arrivals started. */
-  iterations?: number;
-  /** Open model: arrivals that found no free VU. */
-  droppedIterations?: number;
-  /** While the run is active: the endpoint groups whose circuit breaker is not closed. */
-  breakers?: Array<{ group: string; state: 'open' | 'half_open' }>;
-  /** While the run is active: the degradation level (light, heavy, emergency); empty when normal. */
-  degradation?: string;
-}
+// A run's live figures are the engine contract's RunStats message, as the plugin
+// writes it: its type is generated from engine/enginerpc/enginerpc.proto.
+export type { Breaker, RunStats } from './types.gen';
 
 export interface RequestEvent {
   time: string;

@@ -210,6 +210,14 @@ export function runFixture(over: Partial<RunStatus> & { id: string }): RunStatus
       maxLatencyMs: 95.1,
       elapsedSeconds: 60,
       remainingSeconds: 240,
+      model: 'closed',
+      targetUsers: 50,
+      targetRate: 0,
+      stage: 0,
+      iterations: 0,
+      droppedIterations: 0,
+      breakers: [],
+      degradation: '',
     },
     recent: [
       {

@@ -25,7 +25,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/trafficsim/trafficsim/engine/usersvc"
+	"github.com/trafficsim/trafficsim/internal/grafanahost"
 )
 
 func main() {
@@ -69,12 +72,12 @@ func run() error {
 	}
 	defer target.Close()
 
-	p, err := launchPlugin(*pluginPath, url+"/", os.Stderr)
+	p, err := grafanahost.Launch(*pluginPath, url+"/", hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Info, Output: os.Stderr}))
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
-	defer p.stop(context.Background())
+	defer p.Kill()
 	go watchPlugin(ctx, p, cancel, log)
 
 	srv := &http.Server{
