@@ -1,7 +1,9 @@
-// Package client is the HTTP client of the virtual users: one shared, pooled
-// transport for a whole run, requests built from the API catalog and an API
-// profile, tokens and ids read from answers, and failures classified the way
-// the metrics count them. A Policy seam decides around each request whether and
+// Package client is the API client of the virtual users: requests built from
+// the API catalog and an API profile (and plain requests from scenario
+// files), tokens, ids and pages read from answers, and failures classified
+// the way the metrics count them. Every request takes one send path
+// (send.go) through a pool per endpoint group; how it reaches the target is
+// engine/transport's. A Policy seam decides around each request whether and
 // how long it may take (circuit breakers, adaptive timeouts, backoff, a rate
 // cap — see Policy).
 package client

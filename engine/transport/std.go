@@ -167,7 +167,7 @@ func (s *Std) Exchange(ctx context.Context, req *fasthttp.Request, resp *fasthtt
 	if err != nil {
 		return nil, err
 	}
-	defer hresp.Body.Close()
+	defer func() { _ = hresp.Body.Close() }() // read or drained by then: nothing to report
 	s.protos.Or(1 << min(hresp.ProtoMajor, 31))
 	resp.Reset() // a Sender reuses resp: nothing of the last answer may stay
 	resp.Header.SetStatusCode(hresp.StatusCode)

@@ -343,7 +343,7 @@ func (w *wire) get(ctx context.Context, now, deadline time.Time) (*wconn, bool, 
 		}
 		w.open--
 		w.mu.Unlock()
-		cn.Close()
+		_ = cn.Close()
 		w.mu.Lock()
 	}
 	w.mu.Unlock()
@@ -400,7 +400,7 @@ func (w *wire) connect(ctx context.Context, deadline time.Time) (net.Conn, error
 	defer cancel()
 	tc := tls.Client(c, w.tlsConf)
 	if err := tc.HandshakeContext(hctx); err != nil {
-		c.Close()
+		_ = c.Close()
 		return nil, fmt.Errorf("TLS handshake with %s: %w", w.addr, err)
 	}
 	return tc, nil
@@ -419,15 +419,17 @@ func (w *wire) put(cn *wconn, used time.Time) {
 	}
 	w.open--
 	w.mu.Unlock()
-	cn.Close()
+	_ = cn.Close()
 }
 
 // discard closes a connection that failed or that the server is closing.
+// (Close errors are dropped here and below: the connection is done with, and
+// nothing of a request's outcome depends on how it closed.)
 func (w *wire) discard(cn *wconn) {
 	w.mu.Lock()
 	w.open--
 	w.mu.Unlock()
-	cn.Close()
+	_ = cn.Close()
 }
 
 // send writes the request buffered in cn.req with one system call; on plain
@@ -447,7 +449,7 @@ func (cn *wconn) send() error {
 		}
 		b = b[n:] // the socket's buffer is full: Conn.Write waits for room
 	}
-	_, err := cn.Conn.Write(b)
+	_, err := cn.Write(b)
 	return err
 }
 
@@ -468,7 +470,7 @@ func (w *wire) watch(ctx context.Context, done <-chan struct{}) *watch {
 		wt.busy = nil
 		wt.mu.Unlock()
 		for _, cn := range busy {
-			cn.Close() // the owner's exchange sees the error and discards it
+			_ = cn.Close() // the owner's exchange sees the error and discards it
 		}
 	})
 	return wt
@@ -518,7 +520,7 @@ func (w *wire) closeIdle() {
 	w.open -= len(idle)
 	w.mu.Unlock()
 	for _, cn := range idle {
-		cn.Close()
+		_ = cn.Close()
 	}
 }
 

@@ -17,6 +17,27 @@ import (
 	"github.com/trafficsim/trafficsim/engine/transport/transporttest"
 )
 
+// exchange is a GET of a path and what its answer is read into.
+type exchange struct {
+	req  fasthttp.Request
+	resp fasthttp.Response
+	out  bytes.Buffer
+	lr   io.LimitedReader
+}
+
+func newExchange(target *url.URL, path string) *exchange {
+	e := &exchange{}
+	e.req.Header.SetMethod("GET")
+	e.req.Header.SetHost(target.Host)
+	e.req.Header.SetRequestURI(path)
+	return e
+}
+
+// send exchanges the GET through x, keeping the answer's body.
+func (e *exchange) send(x transport.Exchanger) ([]byte, error) {
+	return x.Exchange(context.Background(), &e.req, &e.resp, time.Now(), 10*time.Second, &e.out, &e.lr)
+}
+
 // BenchmarkExchange is one transport's part of a request alone: a GET built
 // once, sent and its small answer read into a kept buffer, against a server
 // that allocates nothing (the API client's part is engine/client's
@@ -32,19 +53,11 @@ func BenchmarkExchange(b *testing.B) {
 		b.Run(client, func(b *testing.B) {
 			x := transport.NewPool(transport.PoolOptions{Target: target, Plan: transport.Plan{Client: client}, MaxIdle: 4})
 			defer x.CloseIdle()
-			var req fasthttp.Request
-			var resp fasthttp.Response
-			var out bytes.Buffer
-			var lr io.LimitedReader
-			req.Header.SetMethod("GET")
-			req.Header.SetHost(target.Host)
-			req.Header.SetRequestURI("/api/v1/users/42")
-			ctx := context.Background()
+			e := newExchange(target, "/api/v1/users/42")
 			b.ReportAllocs()
 			for b.Loop() {
-				body, err := x.Exchange(ctx, &req, &resp, time.Now(), 10*time.Second, &out, &lr)
-				if err != nil || resp.StatusCode() != 200 || string(body) != `{"ok":true}` {
-					b.Fatalf("%d %q %v", resp.StatusCode(), body, err)
+				if body, err := e.send(x); err != nil || e.resp.StatusCode() != 200 || string(body) != `{"ok":true}` {
+					b.Fatalf("%d %q %v", e.resp.StatusCode(), body, err)
 				}
 			}
 			if active, idle := x.Conns(); active != 0 || idle != 1 {
@@ -76,16 +89,9 @@ func TestHTTP10Answers(t *testing.T) {
 	for _, client := range []string{transport.ClientFast, transport.ClientStd} {
 		x := transport.NewPool(transport.PoolOptions{Target: target, Plan: transport.Plan{Client: client}, MaxIdle: 4})
 		for path := range answers {
-			var req fasthttp.Request
-			var resp fasthttp.Response
-			var out bytes.Buffer
-			var lr io.LimitedReader
-			req.Header.SetMethod("GET")
-			req.Header.SetHost(target.Host)
-			req.Header.SetRequestURI(path)
-			body, err := x.Exchange(context.Background(), &req, &resp, time.Now(), 5*time.Second, &out, &lr)
-			if err != nil || resp.StatusCode() != 200 || string(body) != `{"ok":true}` {
-				t.Errorf("%s %s: %d %q %v; want 200 and the body", client, path, resp.StatusCode(), body, err)
+			e := newExchange(target, path)
+			if body, err := e.send(x); err != nil || e.resp.StatusCode() != 200 || string(body) != `{"ok":true}` {
+				t.Errorf("%s %s: %d %q %v; want 200 and the body", client, path, e.resp.StatusCode(), body, err)
 			}
 			// net/http closes its connection after handing the answer over.
 			for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(time.Millisecond) {

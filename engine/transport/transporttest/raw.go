@@ -17,7 +17,7 @@ func RawServer(tb testing.TB, keepAlive bool, answer func(requestLine []byte) []
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { ln.Close() })
+	tb.Cleanup(func() { _ = ln.Close() })
 	go func() {
 		for {
 			conn, err := ln.Accept()
@@ -25,7 +25,7 @@ func RawServer(tb testing.TB, keepAlive bool, answer func(requestLine []byte) []
 				return
 			}
 			go func() {
-				defer conn.Close()
+				defer func() { _ = conn.Close() }()
 				br := bufio.NewReader(conn)
 				var first []byte
 				for {
