@@ -20,6 +20,7 @@ import {
 } from '@grafana/runtime';
 
 import { Limits, RunStatus, Scenario } from '../api/types';
+import { zeroRunStats } from '../api/types.gen';
 
 export interface Call {
   method: string;
@@ -199,6 +200,7 @@ export function runFixture(over: Partial<RunStatus> & { id: string }): RunStatus
     endedAt: null,
     config: { ...limitsFixture.defaults, users: 50, seed: 81723 },
     stats: {
+      ...zeroRunStats,
       activeUsers: 50,
       totalUsers: 50,
       requests: 5230,
@@ -212,12 +214,6 @@ export function runFixture(over: Partial<RunStatus> & { id: string }): RunStatus
       remainingSeconds: 240,
       model: 'closed',
       targetUsers: 50,
-      targetRate: 0,
-      stage: 0,
-      iterations: 0,
-      droppedIterations: 0,
-      breakers: [],
-      degradation: '',
     },
     recent: [
       {
