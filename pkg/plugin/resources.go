@@ -353,7 +353,11 @@ func (a *App) checkRun(r *http.Request, c RunConfig) (enginerpc.RunConfig, []pro
 	bad := func(field, format string, args ...any) {
 		add(http.StatusBadRequest, &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
+	// With VU stages the run's VUs are the largest stage target (as the engine
+	// runs them): users is not used, and the stages are held to maxUsers instead.
+	withStages := strings.TrimSpace(c.Stages) != ""
 	switch {
+	case withStages:
 	case c.Users < 1:
 		bad("users", "must be at least 1")
 	case c.Users > a.settings.MaxUsers:
@@ -410,6 +414,12 @@ func (a *App) checkRun(r *http.Request, c RunConfig) (enginerpc.RunConfig, []pro
 	}
 	for _, ferr := range a.loadModel(c, &cfg) {
 		add(http.StatusBadRequest, ferr)
+	}
+	if withStages {
+		cfg.Users = 1
+		for _, st := range cfg.Stages {
+			cfg.Users = max(cfg.Users, int(st.Target))
+		}
 	}
 	if strings.TrimSpace(c.Scenario) != "" {
 		scenarios, err := a.host(r.Context()).Scenarios(r.Context())

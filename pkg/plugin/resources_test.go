@@ -263,12 +263,12 @@ type validateAnswer struct {
 func TestValidateReportsEveryField(t *testing.T) {
 	a := newTestApp(t, `{"maxUsers": 5, "allowedTargets": ["http://127.0.0.1:9501"]}`)
 	var got validateAnswer
-	res := a.call(t, "Editor", "POST", "/validate", `{"users": 0, "minRequestCount": 0, "stages": "30s100", "rate": "9/h", "baseUrl": "http://10.0.0.1/"}`)
+	res := a.call(t, "Editor", "POST", "/validate", `{"delayMinMs": -1, "minRequestCount": 0, "stages": "30s100", "rate": "9/h", "baseUrl": "http://10.0.0.1/"}`)
 	res.json(t, &got)
 	if res.status != http.StatusOK || got.OK || len(got.Errors) != 5 {
-		t.Fatalf("POST /validate = %d %s; want errors for users, minRequestCount, stages, rate and baseUrl", res.status, res.body)
+		t.Fatalf("POST /validate = %d %s; want errors for delayMinMs, minRequestCount, stages, rate and baseUrl", res.status, res.body)
 	}
-	for _, f := range []string{"users", "minRequestCount", "stages", "rate", "baseUrl"} {
+	for _, f := range []string{"delayMinMs", "minRequestCount", "stages", "rate", "baseUrl"} {
 		if got.Errors[f] == "" {
 			t.Errorf("no error for %s: %s", f, res.body)
 		}
@@ -279,7 +279,8 @@ func TestValidateReportsEveryField(t *testing.T) {
 	if got.OK || !strings.Contains(got.Errors["stages"], "rate") {
 		t.Fatalf("stages with a rate = %s; want the engine's rule on stages", res.body)
 	}
-	res = a.call(t, "Admin", "POST", "/validate", `{"users": 2, "stages": "10s:2,5s:0", "baseUrl": "http://127.0.0.1:9501"}`)
+	// With stages, users is not used (the largest stage target is the run's VUs).
+	res = a.call(t, "Admin", "POST", "/validate", `{"users": 0, "stages": "10s:2,5s:0", "baseUrl": "http://127.0.0.1:9501"}`)
 	got = validateAnswer{}
 	res.json(t, &got)
 	if res.status != http.StatusOK || !got.OK || len(got.Errors) != 0 {
