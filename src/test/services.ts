@@ -19,7 +19,7 @@ import {
   setGrafanaLiveSrv,
 } from '@grafana/runtime';
 
-import { Limits, RunStatus, Scenario } from '../api/types';
+import { Limits, RunConfig, RunStatus, Scenario } from '../api/types';
 import { zeroRunStats } from '../api/types.gen';
 
 export interface Call {
@@ -96,6 +96,23 @@ export class FakeBackend {
     } as unknown as BackendSrv);
     return this;
   }
+}
+
+/**
+ * validateWith answers POST /validate from rules a test gives: each returns the message for
+ * a field, or undefined. The real rules are the backend's (pkg/plugin, the engine).
+ */
+export function validateWith(rules: Record<string, (c: RunConfig) => string | undefined>): Handler {
+  return (call) => {
+    const errors: Record<string, string> = {};
+    for (const [field, rule] of Object.entries(rules)) {
+      const msg = rule(call.data as RunConfig);
+      if (msg) {
+        errors[field] = msg;
+      }
+    }
+    return { status: 200, data: { ok: Object.keys(errors).length === 0, errors } };
+  };
 }
 
 /** FakeLive hands out one Subject per channel so a test can push stream messages. */
