@@ -46,6 +46,8 @@ type Engine interface {
 	// (`trafficsim check`). A profile that does not parse: a *FieldError for
 	// api_profile. An empty BaseURL only parses the profile.
 	CheckTarget(ctx context.Context, req CheckRequest) (CheckReport, error)
+	// Validate checks cfg as Start does, starting nothing: nil or a *FieldError.
+	Validate(ctx context.Context, cfg RunConfig) error
 }
 
 // CheckRequest asks for a check of a target under an API profile.

@@ -33,6 +33,7 @@ func newHost(t *testing.T) *runhost.Host {
 	sc[0].Mix = []enginerpc.Weighted{{Name: "auth", Weight: 20}, {Name: "user_query", Weight: 35.25}}
 	h := runhost.New(runhost.Options{
 		NewRun:    runhost.RunnerFactory(nil, nil, runner.WithTargetConfig(func(c *usersvc.Config) { c.BcryptCost = 4 })),
+		Validate:  runhost.RunnerValidator,
 		Scenarios: sc,
 		Version:   "v-test",
 	})

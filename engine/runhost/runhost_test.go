@@ -20,6 +20,7 @@ import (
 // a cheap bcrypt cost) and registers their series on reg.
 func newHost(reg prometheus.Registerer, opts runhost.Options) *runhost.Host {
 	opts.NewRun = runhost.RunnerFactory(reg, nil, runner.WithTargetConfig(func(c *usersvc.Config) { c.BcryptCost = 4 }))
+	opts.Validate = runhost.RunnerValidator
 	for _, s := range scenario.Builtins() {
 		opts.Scenarios = append(opts.Scenarios, enginerpc.Scenario{Name: s.Name, Description: s.Description})
 	}

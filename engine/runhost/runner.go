@@ -21,53 +21,76 @@ import (
 // runner.New (tests lower the embedded target's bcrypt cost).
 func RunnerFactory(reg prometheus.Registerer, log *slog.Logger, opts ...runner.Option) Factory {
 	return func(cfg enginerpc.RunConfig) (Run, error) {
-		rc := runner.Config{
-			RunID:         cfg.RunID,
-			Users:         cfg.Users,
-			MinRequests:   cfg.MinRequestCount,
-			MaxRequests:   cfg.MaxRequestCount,
-			Duration:      cfg.Duration,
-			BaseURL:       cfg.BaseURL,
-			DelayMin:      cfg.DelayMin,
-			DelayMax:      cfg.DelayMax,
-			Scenario:      cfg.Scenario,
-			Seed:          cfg.Seed,
-			AdminUser:     cfg.AdminUser,
-			AdminPassword: cfg.AdminPassword,
-			Cleanup:       cfg.Cleanup,
-			RampUp:        cfg.RampUp,
-			Stages:        cfg.Stages,
-			Rate:          cfg.Rate,
-			RateStages:    cfg.RateStages,
-			MaxVUs:        cfg.MaxVUs,
-			Network: transport.Settings{
-				CAPEM: cfg.CACertPEM, ClientCertPEM: cfg.ClientCertPEM, ClientKeyPEM: cfg.ClientKeyPEM,
-				InsecureSkipVerify: cfg.InsecureSkipVerify, ServerName: cfg.TLSServerName,
-			},
-			// The plugin sends the profile's content; it never names a file here.
-			APIProfileYAML: []byte(cfg.APIProfile),
-			APIProfileName: cfg.APIProfileName,
+		rc, res, err := runnerConfig(cfg)
+		if err != nil {
+			return nil, err
 		}
-		// Runs from the plugin get the same resilience defaults as `trafficsim run`.
-		res := resilience.Defaults()
-		if cfg.MaxRPS < 0 || math.IsNaN(cfg.MaxRPS) || math.IsInf(cfg.MaxRPS, 0) {
-			return nil, &enginerpc.FieldError{Field: "max_rps", Message: fmt.Sprintf("%g: want 0 (no cap) or a positive number of requests per second", cfg.MaxRPS)}
-		}
-		res.MaxRPS = cfg.MaxRPS
 		all := append([]runner.Option{runner.WithRegisterer(reg), runner.WithResilience(res)}, opts...)
 		if log != nil {
 			all = append(all, runner.WithLogger(log))
 		}
 		r, err := runner.New(rc, all...)
 		if err != nil {
-			var fe *runner.FieldError
-			if errors.As(err, &fe) {
-				return nil, &enginerpc.FieldError{Field: protoField(fe.Field), Message: fe.Message}
-			}
-			return nil, err
+			return nil, fieldError(err)
 		}
 		return &runnerRun{r: r}, nil
 	}
+}
+
+// RunnerValidator checks a config as RunnerFactory and engine/runner do, building nothing.
+func RunnerValidator(cfg enginerpc.RunConfig) error {
+	rc, _, err := runnerConfig(cfg)
+	if err != nil {
+		return err
+	}
+	return fieldError(rc.Validate())
+}
+
+// runnerConfig maps the contract's config to the runner's and the run's resilience.
+func runnerConfig(cfg enginerpc.RunConfig) (runner.Config, resilience.Config, error) {
+	rc := runner.Config{
+		RunID:         cfg.RunID,
+		Users:         cfg.Users,
+		MinRequests:   cfg.MinRequestCount,
+		MaxRequests:   cfg.MaxRequestCount,
+		Duration:      cfg.Duration,
+		BaseURL:       cfg.BaseURL,
+		DelayMin:      cfg.DelayMin,
+		DelayMax:      cfg.DelayMax,
+		Scenario:      cfg.Scenario,
+		Seed:          cfg.Seed,
+		AdminUser:     cfg.AdminUser,
+		AdminPassword: cfg.AdminPassword,
+		Cleanup:       cfg.Cleanup,
+		RampUp:        cfg.RampUp,
+		Stages:        cfg.Stages,
+		Rate:          cfg.Rate,
+		RateStages:    cfg.RateStages,
+		MaxVUs:        cfg.MaxVUs,
+		Network: transport.Settings{
+			CAPEM: cfg.CACertPEM, ClientCertPEM: cfg.ClientCertPEM, ClientKeyPEM: cfg.ClientKeyPEM,
+			InsecureSkipVerify: cfg.InsecureSkipVerify, ServerName: cfg.TLSServerName,
+		},
+		// The plugin sends the profile's content; it never names a file here.
+		APIProfileYAML: []byte(cfg.APIProfile),
+		APIProfileName: cfg.APIProfileName,
+	}
+	// Runs from the plugin get the same resilience defaults as `trafficsim run`.
+	res := resilience.Defaults()
+	if cfg.MaxRPS < 0 || math.IsNaN(cfg.MaxRPS) || math.IsInf(cfg.MaxRPS, 0) {
+		return runner.Config{}, resilience.Config{}, &enginerpc.FieldError{Field: "max_rps", Message: fmt.Sprintf("%g: want 0 (no cap) or a positive number of requests per second", cfg.MaxRPS)}
+	}
+	res.MaxRPS = cfg.MaxRPS
+	return rc, res, nil
+}
+
+// fieldError names a runner config error's field as the contract does.
+func fieldError(err error) error {
+	var fe *runner.FieldError
+	if errors.As(err, &fe) {
+		return &enginerpc.FieldError{Field: protoField(fe.Field), Message: fe.Message}
+	}
+	return err
 }
 
 // protoField names the runner's config fields as enginerpc's protobuf does.

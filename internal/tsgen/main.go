@@ -67,8 +67,35 @@ func generate(protoPath string) ([]byte, error) {
 			fmt.Fprintf(&b, "  %s: %s;\n", f.JSONName(), tsType(f))
 		}
 		b.WriteString("}\n")
+		// The message with every field zero, as the plugin writes an unset one: test
+		// fixtures and defaults spread it, so a new field needs no edit there.
+		fmt.Fprintf(&b, "\n/** %s with every field zero (what the plugin writes for an unset message). */\n", md.Name())
+		fmt.Fprintf(&b, "export const zero%s: Readonly<%s> = {\n", md.Name(), md.Name())
+		for i := 0; i < md.Fields().Len(); i++ {
+			f := md.Fields().Get(i)
+			fmt.Fprintf(&b, "  %s: %s,\n", f.JSONName(), zeroValue(f))
+		}
+		b.WriteString("};\n")
 	}
 	return b.Bytes(), nil
+}
+
+// zeroValue is the TypeScript literal of a field's zero value.
+func zeroValue(f protoreflect.FieldDescriptor) string {
+	switch {
+	case f.IsList():
+		return "[]"
+	case f.Kind() == protoreflect.MessageKind || f.Kind() == protoreflect.GroupKind:
+		return "{ ...zero" + string(f.Message().Name()) + " }"
+	case f.Kind() == protoreflect.BoolKind:
+		return "false"
+	case f.Kind() == protoreflect.StringKind || f.Kind() == protoreflect.BytesKind:
+		return "''"
+	case f.Kind() == protoreflect.EnumKind:
+		return "'" + string(f.Enum().Values().Get(0).Name()) + "'"
+	default:
+		return "0"
+	}
 }
 
 func tsType(f protoreflect.FieldDescriptor) string {

@@ -30,7 +30,7 @@ func TestTypesFollowTheJSONNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"export interface RunStats {", "  p95LatencyMs: number;", "  requests: number;",
-		"  breakers: Breaker[];", "  degradation: string;", "/** 0..1 */\n  successRate: number;"} {
+		"  breakers: Breaker[];", "  degradation: string;", "export const zeroRunStats: Readonly<RunStats> = {\n  activeUsers: 0,", "  breakers: [],\n  degradation: '',", "/** 0..1 */\n  successRate: number;"} {
 		if !strings.Contains(string(ts), want) {
 			t.Errorf("generated types lack %q:\n%s", want, ts)
 		}

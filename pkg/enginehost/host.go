@@ -402,6 +402,19 @@ func (h *Host) CheckTarget(ctx context.Context, req enginerpc.CheckRequest) (eng
 	return rep, nil
 }
 
+// Validate has the engine check a run config as its Start would: nil or a
+// *enginerpc.FieldError.
+func (h *Host) Validate(ctx context.Context, cfg enginerpc.RunConfig) error {
+	e, err := h.engine(ctx)
+	if err != nil {
+		return err
+	}
+	if err := e.api.Validate(ctx, cfg); err != nil {
+		return h.failure(e, err)
+	}
+	return nil
+}
+
 // Start starts a run unless maxConcurrent runs (≤0: no limit) are already active.
 func (h *Host) Start(ctx context.Context, cfg enginerpc.RunConfig, maxConcurrent int) (enginerpc.RunStatus, error) {
 	h.startMu.Lock()

@@ -255,14 +255,24 @@ func (a *App) handleStopRun(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, toRunStatus(st))
 }
 
-func (a *App) handleStartRun(w http.ResponseWriter, r *http.Request) {
+// readRunConfig reads a run config body over the form's defaults; false: it wrote
+// the error (settings an Admin must fix first, or a body that does not decode).
+func (a *App) readRunConfig(w http.ResponseWriter, r *http.Request) (RunConfig, bool) {
 	if a.settingsErr != nil {
 		writeError(w, http.StatusInternalServerError, "", fmt.Sprintf("the app settings are invalid (%v); an Admin must fix them on the app's configuration page", a.settingsErr))
-		return
+		return RunConfig{}, false
 	}
 	cfg := a.defaultRunConfig()
 	if err := decodeBody(r.Body, &cfg, false); err != nil {
 		writeBodyError(w, err)
+		return RunConfig{}, false
+	}
+	return cfg, true
+}
+
+func (a *App) handleStartRun(w http.ResponseWriter, r *http.Request) {
+	cfg, ok := a.readRunConfig(w, r)
+	if !ok {
 		return
 	}
 	rc, status, ferr := a.validate(r, cfg)
@@ -313,43 +323,79 @@ func (a *App) handleCleanupRun(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, toRunStatus(st))
 }
 
-// validate checks a run config against the API's rules and the admin's limits; the
-// engine validates again (scenario names, ranges) and its field errors are mapped back.
+// validate checks a run config against the API's rules and the admin's limits and
+// returns the first problem; the engine validates again (its own parsers and
+// rules) when the run starts, and its field errors are mapped back.
 func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, *enginerpc.FieldError) {
-	bad := func(field, format string, args ...any) (enginerpc.RunConfig, int, *enginerpc.FieldError) {
-		return enginerpc.RunConfig{}, http.StatusBadRequest, &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	cfg, problems := a.checkRun(r, c)
+	if len(problems) > 0 {
+		return enginerpc.RunConfig{}, problems[0].status, problems[0].err
 	}
+	return cfg, 0, nil
+}
+
+// problem is a field a run config gets wrong, with the HTTP status it earns.
+type problem struct {
+	status int
+	err    *enginerpc.FieldError
+}
+
+// checkRun checks every field of a run config against the API's rules and the
+// admin's limits, at most one problem per field, in the order of the form; without
+// problems it returns the config for the engine.
+func (a *App) checkRun(r *http.Request, c RunConfig) (enginerpc.RunConfig, []problem) {
+	var problems []problem
+	add := func(status int, ferr *enginerpc.FieldError) {
+		if !slices.ContainsFunc(problems, func(p problem) bool { return p.err.Field == ferr.Field }) {
+			problems = append(problems, problem{status, ferr})
+		}
+	}
+	bad := func(field, format string, args ...any) {
+		add(http.StatusBadRequest, &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	// With VU stages the run's VUs are the largest stage target (as the engine
+	// runs them): users is not used, and the stages are held to maxUsers instead.
+	withStages := strings.TrimSpace(c.Stages) != ""
 	switch {
+	case withStages:
 	case c.Users < 1:
-		return bad("users", "must be at least 1")
+		bad("users", "must be at least 1")
 	case c.Users > a.settings.MaxUsers:
-		return bad("users", "%d is above the limit of %d users per run set by the app's maxUsers setting", c.Users, a.settings.MaxUsers)
-	case c.MinRequestCount < 1:
-		return bad("minRequestCount", "must be at least 1")
-	case c.MaxRequestCount < c.MinRequestCount:
-		return bad("maxRequestCount", "must be at least minRequestCount (%d)", c.MinRequestCount)
-	case c.DurationSeconds < 0:
-		return bad("durationSeconds", "must be 0 (until every user is done) or more")
-	case c.DelayMinMs < 0:
-		return bad("delayMinMs", "must be 0 or more")
-	case c.DelayMaxMs < c.DelayMinMs:
-		return bad("delayMaxMs", "must be at least delayMinMs (%d)", c.DelayMinMs)
-	case c.Seed < 0:
-		return bad("seed", "must be 0 (chosen by the engine) or a positive number")
-	case strings.TrimSpace(c.Scenario) == "":
-		return bad("scenario", "is required; GET /scenarios lists the built-in ones")
+		bad("users", "%d is above the limit of %d users per run set by the app's maxUsers setting", c.Users, a.settings.MaxUsers)
+	}
+	if c.MinRequestCount < 1 {
+		bad("minRequestCount", "must be at least 1")
+	}
+	if c.MaxRequestCount < c.MinRequestCount {
+		bad("maxRequestCount", "must be at least minRequestCount (%d)", c.MinRequestCount)
+	}
+	if c.DurationSeconds < 0 {
+		bad("durationSeconds", "must be 0 (until every user is done) or more")
+	}
+	if c.DelayMinMs < 0 {
+		bad("delayMinMs", "must be 0 or more")
+	}
+	if c.DelayMaxMs < c.DelayMinMs {
+		bad("delayMaxMs", "must be at least delayMinMs (%d)", c.DelayMinMs)
+	}
+	if c.Seed < 0 {
+		bad("seed", "must be 0 (chosen by the engine) or a positive number")
+	}
+	if strings.TrimSpace(c.Scenario) == "" {
+		bad("scenario", "is required; GET /scenarios lists the built-in ones")
 	}
 	baseURL := ""
 	if strings.TrimSpace(c.BaseURL) != "" {
 		var status int
 		var ferr *enginerpc.FieldError
 		if baseURL, status, ferr = a.allowedTarget(c.BaseURL); ferr != nil {
-			return enginerpc.RunConfig{}, status, ferr
+			add(status, ferr)
 		}
 	}
 	prof, status, ferr := a.namedProfile(c.APIProfile, baseURL)
-	if ferr != nil {
-		return enginerpc.RunConfig{}, status, ferr
+	// A rejected baseUrl says enough: the profile goes with a target that passed.
+	if ferr != nil && (baseURL != "" || strings.TrimSpace(c.BaseURL) == "") {
+		add(status, ferr)
 	}
 	cfg := enginerpc.RunConfig{
 		Users:           c.Users,
@@ -366,21 +412,60 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 		APIProfile:      prof.YAML,
 		APIProfileName:  prof.Name,
 	}
-	if ferr := a.loadModel(c, &cfg); ferr != nil {
-		return enginerpc.RunConfig{}, http.StatusBadRequest, ferr
+	for _, ferr := range a.loadModel(c, &cfg) {
+		add(http.StatusBadRequest, ferr)
 	}
-	scenarios, err := a.host(r.Context()).Scenarios(r.Context())
-	if err != nil {
-		return enginerpc.RunConfig{}, http.StatusServiceUnavailable, &enginerpc.FieldError{Message: err.Error()}
-	}
-	if !slices.ContainsFunc(scenarios, func(s enginerpc.Scenario) bool { return s.Name == c.Scenario }) {
-		names := make([]string, len(scenarios))
-		for i, s := range scenarios {
-			names[i] = s.Name
+	if withStages {
+		cfg.Users = 1
+		for _, st := range cfg.Stages {
+			cfg.Users = max(cfg.Users, int(st.Target))
 		}
-		return bad("scenario", "%q is not a built-in scenario; choose one of %s", c.Scenario, strings.Join(names, ", "))
 	}
-	return cfg, 0, nil
+	if strings.TrimSpace(c.Scenario) != "" {
+		scenarios, err := a.host(r.Context()).Scenarios(r.Context())
+		if err != nil {
+			add(http.StatusServiceUnavailable, &enginerpc.FieldError{Message: err.Error()})
+		} else if !slices.ContainsFunc(scenarios, func(s enginerpc.Scenario) bool { return s.Name == c.Scenario }) {
+			names := make([]string, len(scenarios))
+			for i, s := range scenarios {
+				names[i] = s.Name
+			}
+			bad("scenario", "%q is not a built-in scenario; choose one of %s", c.Scenario, strings.Join(names, ", "))
+		}
+	}
+	return cfg, problems
+}
+
+// handleValidate checks a run config as POST /runs would, starting nothing: the
+// API's rules and the org's limits and allowlist here, then the engine's own
+// parsers and rules (enginerpc Validate). 200 {"ok", "errors": {field: message}};
+// the form shows the messages under its fields as the user types.
+func (a *App) handleValidate(w http.ResponseWriter, r *http.Request) {
+	c, ok := a.readRunConfig(w, r)
+	if !ok {
+		return
+	}
+	cfg, problems := a.checkRun(r, c)
+	errs := map[string]string{}
+	for _, p := range problems {
+		if p.err.Field == "" { // the engine could not be asked
+			writeError(w, p.status, "", p.err.Message)
+			return
+		}
+		errs[p.err.Field] = p.err.Message
+	}
+	if len(errs) == 0 {
+		var fe *enginerpc.FieldError
+		switch err := a.host(r.Context()).Validate(r.Context(), cfg); {
+		case errors.As(err, &fe):
+			field, msg := apiFieldError(fe)
+			errs[field] = msg
+		case err != nil:
+			writeEngineError(w, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": len(errs) == 0, "errors": errs})
 }
 
 // allowedTarget parses a target URL and checks it against the org's allowlist;
@@ -501,48 +586,51 @@ func (a *App) handleValidateProfile(w http.ResponseWriter, r *http.Request) {
 }
 
 // loadModel reads the load-model fields into out and checks that no model asks
-// for more VUs than the app's maxUsers. How the fields combine (stages or a
-// rate, not both) is the engine's rule; its errors come back in the API's
-// words (engineWords).
-func (a *App) loadModel(c RunConfig, out *enginerpc.RunConfig) *enginerpc.FieldError {
-	bad := func(field, format string, args ...any) *enginerpc.FieldError {
-		return &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+// for more VUs than the app's maxUsers; one error per field. How the fields combine
+// (stages or a rate, not both) is the engine's rule; its errors come back in the
+// API's words (engineWords).
+func (a *App) loadModel(c RunConfig, out *enginerpc.RunConfig) []*enginerpc.FieldError {
+	var errs []*enginerpc.FieldError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	var err error
 	if c.RampUpSeconds < 0 {
-		return bad("rampUpSeconds", "must be 0 (every user at once) or more")
+		bad("rampUpSeconds", "must be 0 (every user at once) or more")
 	}
 	out.RampUp = time.Duration(c.RampUpSeconds) * time.Second
 	if strings.TrimSpace(c.Stages) != "" {
 		if out.Stages, err = loadshape.ParseStages(c.Stages); err != nil {
-			return bad("stages", "%v", err)
+			bad("stages", "%v", err)
 		}
 	}
 	if strings.TrimSpace(c.Rate) != "" {
 		if out.Rate, err = loadshape.ParseRate(c.Rate); err != nil {
-			return bad("rate", "%v", err)
+			bad("rate", "%v", err)
 		}
 	}
 	if strings.TrimSpace(c.RateStages) != "" {
 		if out.RateStages, err = loadshape.ParseRateStages(c.RateStages); err != nil {
-			return bad("rateStages", "%v", err)
+			bad("rateStages", "%v", err)
 		}
 	}
 	out.MaxVUs, out.MaxRPS = c.MaxVUs, c.MaxRPS
+	if c.MaxRPS < 0 || math.IsNaN(c.MaxRPS) || math.IsInf(c.MaxRPS, 0) {
+		bad("maxRps", "must be 0 (no cap) or a positive number of requests per second")
+	}
 	switch {
-	case c.MaxRPS < 0 || math.IsNaN(c.MaxRPS) || math.IsInf(c.MaxRPS, 0):
-		return bad("maxRps", "must be 0 (no cap) or a positive number of requests per second")
 	case c.MaxVUs < 0:
-		return bad("maxVus", "must be 0 (the pool is users) or more")
+		bad("maxVus", "must be 0 (the pool is users) or more")
 	case c.MaxVUs > a.settings.MaxUsers:
-		return bad("maxVus", "%d is above the limit of %d users per run set by the app's maxUsers setting", c.MaxVUs, a.settings.MaxUsers)
+		bad("maxVus", "%d is above the limit of %d users per run set by the app's maxUsers setting", c.MaxVUs, a.settings.MaxUsers)
 	}
 	for i, st := range out.Stages {
 		if st.Target > float64(a.settings.MaxUsers) {
-			return bad("stages", "stage %d asks for %g VUs, above the limit of %d users per run set by the app's maxUsers setting", i+1, st.Target, a.settings.MaxUsers)
+			bad("stages", "stage %d asks for %g VUs, above the limit of %d users per run set by the app's maxUsers setting", i+1, st.Target, a.settings.MaxUsers)
+			break
 		}
 	}
-	return nil
+	return errs
 }
 
 // engineFields maps the engine's (protobuf) field names to the API's.
@@ -574,15 +662,21 @@ var engineWords = strings.NewReplacer(
 	"--admin-user and --admin-password", "the app's targetAdminPassword setting",
 )
 
+// apiFieldError words an engine's field error in the API's names.
+func apiFieldError(fe *enginerpc.FieldError) (field, msg string) {
+	field, ok := engineFields[fe.Field]
+	if !ok {
+		field = fe.Field
+	}
+	return field, engineWords.Replace(fe.Message)
+}
+
 func writeEngineError(w http.ResponseWriter, err error) {
 	var fe *enginerpc.FieldError
 	switch {
 	case errors.As(err, &fe):
-		field, ok := engineFields[fe.Field]
-		if !ok {
-			field = fe.Field
-		}
-		writeError(w, http.StatusBadRequest, field, engineWords.Replace(fe.Message))
+		field, msg := apiFieldError(fe)
+		writeError(w, http.StatusBadRequest, field, msg)
 	case errors.Is(err, enginerpc.ErrNotFound):
 		writeError(w, http.StatusNotFound, "", "no such run (runs are forgotten some time after they end)")
 	case errors.Is(err, enginehost.ErrTooManyRuns), errors.Is(err, enginehost.ErrTooManyUsers):

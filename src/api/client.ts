@@ -3,7 +3,7 @@ import { getBackendSrv } from '@grafana/runtime';
 
 import { PLUGIN_ID, RESOURCES_URL, SETTINGS_URL } from '../constants';
 import { toApiError } from './errors';
-import { AppSettings, CheckResult, Limits, RunConfig, RunStatus, Scenario, SecureSettingKey } from './types';
+import { AppSettings, CheckResult, Limits, RunConfig, RunField, RunStatus, Scenario, SecureSettingKey } from './types';
 
 // Every call goes through getBackendSrv() at call time (never captured at import), so a
 // host page can point the components at any backend with setBackendSrv.
@@ -50,6 +50,14 @@ export function getRun(id: string): Promise<RunStatus> {
 
 export function startRun(config: RunConfig): Promise<RunStatus> {
   return call<RunStatus>('Starting the run', 'POST', `${RESOURCES_URL}/runs`, config);
+}
+
+/**
+ * validateRun has the backend check a run config as POST /runs would, starting nothing:
+ * the API's rules, the org's limits and allowlist, and the engine's own parsers and rules.
+ */
+export function validateRun(config: RunConfig): Promise<{ ok: boolean; errors: Partial<Record<RunField, string>> }> {
+  return call('Checking the run settings', 'POST', `${RESOURCES_URL}/validate`, config);
 }
 
 /** stopRun stops a run; graceful lets in-flight requests finish and cleans up simulation data. */

@@ -39,9 +39,38 @@ export interface RunStats {
   degradation: string;
 }
 
+/** RunStats with every field zero (what the plugin writes for an unset message). */
+export const zeroRunStats: Readonly<RunStats> = {
+  activeUsers: 0,
+  totalUsers: 0,
+  requests: 0,
+  successRate: 0,
+  errors: 0,
+  rps: 0,
+  avgLatencyMs: 0,
+  p95LatencyMs: 0,
+  maxLatencyMs: 0,
+  elapsedSeconds: 0,
+  remainingSeconds: 0,
+  model: '',
+  targetUsers: 0,
+  targetRate: 0,
+  stage: 0,
+  iterations: 0,
+  droppedIterations: 0,
+  breakers: [],
+  degradation: '',
+};
+
 /** Breaker is one endpoint group's circuit breaker state. */
 export interface Breaker {
   group: string;
   /** open or half_open */
   state: string;
 }
+
+/** Breaker with every field zero (what the plugin writes for an unset message). */
+export const zeroBreaker: Readonly<Breaker> = {
+  group: '',
+  state: '',
+};

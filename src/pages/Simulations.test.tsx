@@ -15,6 +15,7 @@ import {
   runFixture,
   scenariosFixture,
   signInAs,
+  validateWith,
 } from '../test/services';
 import { Simulations } from './Simulations';
 
@@ -98,8 +99,22 @@ describe('Simulations page', () => {
       expect(await screen.findByText(/Aims at 85% success/)).toBeInTheDocument();
     });
 
-    it('validates inline against the limits and sends nothing while invalid', async () => {
-      const b = backend();
+    it("shows the backend's validation inline and sends nothing while invalid", async () => {
+      const b = backend().on(
+        'POST',
+        `${R}/validate`,
+        validateWith({
+          users: (c) =>
+            c.users > 200
+              ? `${c.users} is above the limit of 200 users per run (the app's maxUsers setting)`
+              : undefined,
+          maxRequestCount: (c) =>
+            c.maxRequestCount < c.minRequestCount
+              ? `must be at least the minimum request count (${c.minRequestCount})`
+              : undefined,
+          baseUrl: (c) => (c.baseUrl.startsWith('ftp:') ? 'must start with http:// or https://' : undefined),
+        })
+      );
       const user = userEvent.setup();
       renderPage();
       await waitFor(() => expect(input('users')).toHaveValue(100));
@@ -110,16 +125,16 @@ describe('Simulations page', () => {
       ).toBeInTheDocument();
       await setField(user, 'minRequestCount', '50');
       await setField(user, 'maxRequestCount', '20');
-      expect(screen.getByText('must be at least the minimum request count (50)')).toBeInTheDocument();
+      expect(await screen.findByText('must be at least the minimum request count (50)')).toBeInTheDocument();
       await setField(user, 'baseUrl', 'ftp://example.com');
-      expect(screen.getByText('must start with http:// or https://')).toBeInTheDocument();
+      expect(await screen.findByText('must start with http:// or https://')).toBeInTheDocument();
 
       await user.click(screen.getByTestId(testIds.runForm.start));
       expect(b.callsTo('POST', `${R}/runs`)).toHaveLength(0);
 
       // Fixing a field clears its error.
       await setField(user, 'users', '200');
-      expect(screen.queryByText(/is above the limit of 200 users/)).not.toBeInTheDocument();
+      await waitFor(() => expect(screen.queryByText(/is above the limit of 200 users/)).not.toBeInTheDocument());
     });
 
     it('starts a run with every field in the body and lists it', async () => {
