@@ -22,7 +22,8 @@ func TestStatusSurvivesTheWire(t *testing.T) {
 			Seed: 81723, AdminUser: "admin", AdminPassword: "s3cret", Cleanup: true,
 			RampUp: 1500 * time.Millisecond, Stages: []Stage{{Duration: 30 * time.Second, Target: 100}, {Duration: 0, Target: 5}},
 			Rate: 2.5, RateStages: []Stage{{Duration: time.Minute, Target: 0.25}}, MaxVUs: 400, MaxRPS: 75.5,
-			APIProfile: "token:\n  access: data.accessToken\n", APIProfileName: "othersvc"},
+			APIProfile: "token:\n  access: data.accessToken\n", APIProfileName: "othersvc",
+			TLS: TLS{CACertPEM: "CA PEM", ClientCertPEM: "CERT PEM", ClientKeyPEM: "KEY PEM", InsecureSkipVerify: true, TLSServerName: "svc.test"}},
 		Stats: RunStats{ActiveUsers: 50, TotalUsers: 50, Requests: 5230, Errors: 12, SuccessRate: 0.86, RPS: 87.5,
 			AvgLatency: 4200 * time.Microsecond, P95Latency: 11800 * time.Microsecond, MaxLatency: 95100 * time.Microsecond,
 			Elapsed: 60300 * time.Millisecond, Remaining: -1,
@@ -36,6 +37,7 @@ func TestStatusSurvivesTheWire(t *testing.T) {
 	want := in
 	want.Config.AdminPassword = ""
 	want.Config.APIProfile = "" // a status names the profile; its text stays with the run
+	want.Config.ClientKeyPEM = ""
 	if !reflect.DeepEqual(out, want) {
 		t.Fatalf("after the wire:\n got %+v\nwant %+v", out, want)
 	}
@@ -52,7 +54,8 @@ func TestStatusSurvivesTheWire(t *testing.T) {
 // A check's request and report keep every field over the wire.
 func TestCheckSurvivesTheWire(t *testing.T) {
 	req := CheckRequest{BaseURL: "http://127.0.0.1:9501", APIProfile: "token:\n  access: x\n", APIProfileName: "p",
-		AdminUser: "root", AdminPassword: "s3cret", OrgID: 7}
+		AdminUser: "root", AdminPassword: "s3cret", OrgID: 7,
+		TLS: TLS{CACertPEM: "CA PEM", ClientCertPEM: "CERT PEM", ClientKeyPEM: "KEY PEM", InsecureSkipVerify: true, TLSServerName: "svc.test"}}
 	if got := checkRequestFromPB(checkRequestToPB(req)); got != req {
 		t.Fatalf("request after the wire = %+v; want %+v", got, req)
 	}
