@@ -128,5 +128,6 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /runs/{id}/cleanup", a.allow(roleEditor, a.handleCleanupRun))
 	mux.Handle("POST /check", a.allow(roleEditor, a.handleCheck))
 	mux.Handle("POST /profiles/validate", a.allow(roleAdmin, a.handleValidateProfile))
+	mux.Handle("POST /tls/validate", a.allow(roleAdmin, a.handleValidateTLS))
 	return mux
 }

@@ -39,6 +39,9 @@ type RunConfig struct {
 	// APIProfile names one of the app's API profiles for baseUrl; "": the
 	// scenario's (the reference API).
 	APIProfile string `json:"apiProfile"`
+	// InsecureSkipVerify is reported, never taken: the target's TLS settings
+	// are the Admin's (targetTls), applied by the plugin.
+	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
 }
 
 // RunStats are a run's live figures.
@@ -95,6 +98,9 @@ type RunStatus struct {
 	Error     string         `json:"error"`
 	// What the cleanup of the run's simulation data did; null until it ran.
 	Cleanup *CleanupJSON `json:"cleanup"`
+	// Warnings the run's viewers must see, e.g. that the target's TLS
+	// certificate is not verified.
+	Warnings []string `json:"warnings"`
 }
 
 // CleanupJSON is a run's cleanup result. Left > 0 (or an unverified cleanup that
@@ -179,6 +185,8 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 			MaxVUs:          c.MaxVUs,
 			MaxRPS:          c.MaxRPS,
 			APIProfile:      c.APIProfileName,
+
+			InsecureSkipVerify: c.InsecureSkipVerify,
 		},
 		Stats: RunStats{
 			ActiveUsers:      st.Stats.ActiveUsers,
@@ -202,10 +210,19 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 			Breakers:          breakers,
 			Degradation:       st.Stats.Degradation,
 		},
-		Recent:  recent,
-		Error:   st.Error,
-		Cleanup: toCleanupJSON(st.Cleanup),
+		Recent:   recent,
+		Error:    engineWords.Replace(st.Error),
+		Cleanup:  toCleanupJSON(st.Cleanup),
+		Warnings: tlsWarnings(c.TLS),
 	}
+}
+
+// tlsWarnings are the warnings of a run's or a check's TLS (never nil).
+func tlsWarnings(t enginerpc.TLS) []string {
+	if t.InsecureSkipVerify {
+		return []string{skipVerifyWarning}
+	}
+	return []string{}
 }
 
 type scenarioJSON struct {
@@ -417,6 +434,7 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 		Cleanup:         true,
 		APIProfile:      prof.YAML,
 		APIProfileName:  prof.Name,
+		TLS:             a.tlsOf(baseURL),
 	}
 	if ferr := a.loadModel(c, &cfg); ferr != nil {
 		return enginerpc.RunConfig{}, http.StatusBadRequest, ferr
@@ -447,6 +465,19 @@ func (a *App) allowedTarget(raw string) (string, int, *enginerpc.FieldError) {
 			Message: fmt.Sprintf("%s is not in the app's allowedTargets; an Admin can add a prefix that covers it (scheme, host and port, and optionally a leading path) on the app's configuration page, or leave baseUrl empty for the embedded reference target", t.url)}
 	}
 	return t.url, 0, nil
+}
+
+// tlsOf is the org's TLS settings for an allowed target URL ("": the
+// embedded target, plain HTTP).
+func (a *App) tlsOf(baseURL string) enginerpc.TLS {
+	if baseURL == "" {
+		return enginerpc.TLS{}
+	}
+	t, err := parseTarget(baseURL)
+	if err != nil {
+		return enginerpc.TLS{}
+	}
+	return a.settings.tlsFor(t)
 }
 
 // namedProfile finds the app's API profile called name ("": none) for the
@@ -511,7 +542,8 @@ func (a *App) handleCheck(w http.ResponseWriter, r *http.Request) {
 		prof, status, ferr = a.namedProfile(req.APIProfile, baseURL)
 		if ferr == nil {
 			a.runCheck(w, r, enginerpc.CheckRequest{BaseURL: baseURL, APIProfile: prof.YAML, APIProfileName: prof.Name,
-				AdminPassword: a.settings.TargetAdminPassword, OrgID: backend.PluginConfigFromContext(r.Context()).OrgID})
+				AdminPassword: a.settings.TargetAdminPassword, OrgID: backend.PluginConfigFromContext(r.Context()).OrgID,
+				TLS: a.tlsOf(baseURL)})
 			return
 		}
 	}
@@ -530,7 +562,7 @@ func (a *App) runCheck(w http.ResponseWriter, r *http.Request, req enginerpc.Che
 		rows[i] = checkRowJSON(x)
 		passed = passed && x.Verdict != "FAIL"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rows": rows, "fatal": engineWords.Replace(rep.Fatal), "passed": passed})
+	writeJSON(w, http.StatusOK, map[string]any{"rows": rows, "fatal": engineWords.Replace(rep.Fatal), "passed": passed, "warnings": tlsWarnings(req.TLS)})
 }
 
 // handleValidateProfile has the engine parse an API profile before an Admin
@@ -624,6 +656,9 @@ var engineWords = strings.NewReplacer(
 	"--rate-stages", "rateStages", "--rate", "rate", "--ramp-up", "rampUpSeconds", "--stages", "stages",
 	"--max-vus", "maxVus", "--max-rps", "maxRps", "--users", "users", "--duration", "durationSeconds",
 	"--admin-user and --admin-password", "the app's targetAdminPassword setting",
+	"--ca-cert FILE", "the target's CA certificate (the app's configuration page, TLS of the allowed target)",
+	"--tls-server-name NAME", "the target's TLS server name (the app's configuration page)",
+	"--client-cert and --client-key", "the target's client certificate and key (the app's configuration page)",
 )
 
 func writeEngineError(w http.ResponseWriter, err error) {
