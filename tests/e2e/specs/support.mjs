@@ -72,6 +72,9 @@ export const ids = {
     profileName: (i) => `trafficsim-config-profile-name-${i}`,
     profileYaml: (i) => `trafficsim-config-profile-yaml-${i}`,
     profileAdd: 'trafficsim-config-profile-add',
+    tls: (i) => `trafficsim-config-tls-${i}`,
+    tlsField: (i, f) => `trafficsim-config-tls-${i}-${f}`,
+    tlsWarning: (i) => `trafficsim-config-tls-${i}-warning`,
   },
   panel: {
     root: 'trafficsim-control-panel',
