@@ -6,7 +6,7 @@
 // shows its red warning.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   api,
@@ -14,30 +14,15 @@ import {
   ARTIFACTS,
   BASE_URL,
   ids,
-  launchBrowser,
   poll,
   RESOURCES,
   screenshot,
   SETTINGS,
-  stopAll,
   withPage,
+  withSavedSettings,
 } from './support.mjs';
 
-let browser;
-let saved;
-before(async () => {
-  await stopAll();
-  saved = (await api('Admin', 'GET', SETTINGS)).data;
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  const reset = { targetAdminPassword: '' };
-  for (const key of Object.keys((await api('Admin', 'GET', SETTINGS)).data.secureJsonFields ?? {})) {
-    reset[key] = '';
-  }
-  await api('Admin', 'POST', SETTINGS, { jsonData: saved.jsonData, secureJsonData: reset });
-});
+const ctx = withSavedSettings();
 
 async function checkTarget(page, url) {
   await page.goto(`${APP}/simulations?role=Editor`);
@@ -54,12 +39,12 @@ async function checkTarget(page, url) {
 test("the Admin gives an HTTPS target's CA; the Editor's check then passes and a run finishes", async () => {
   const target = await (await fetch(`${BASE_URL}/e2e/target`)).json();
   const res = await api('Admin', 'POST', SETTINGS, {
-    jsonData: { ...saved.jsonData, allowedTargets: [target.tlsUrl] },
+    jsonData: { ...ctx.saved.jsonData, allowedTargets: [target.tlsUrl] },
     secureJsonData: { targetAdminPassword: target.adminPassword },
   });
   assert.equal(res.status, 200, `saving the allowlist answered ${res.status}`);
 
-  await withPage(browser, 'target-tls-untrusted', async (page) => {
+  await withPage(ctx.browser, 'target-tls-untrusted', async (page) => {
     const bad = await checkTarget(page, target.tlsUrl);
     assert.equal(bad.passed, false);
     assert.match(bad.fatal, /not trust; give its CA with the target's CA certificate/);
@@ -67,7 +52,7 @@ test("the Admin gives an HTTPS target's CA; the Editor's check then passes and a
     await screenshot(page, 'target-tls-untrusted');
   });
 
-  await withPage(browser, 'target-tls-config', async (page) => {
+  await withPage(ctx.browser, 'target-tls-config', async (page) => {
     await page.goto('/plugins/trafficsim-simulator-app?role=Admin');
     const block = page.getByTestId(ids.appConfig.tls(0));
     assert.match(await block.innerText(), new RegExp(`TLS for ${target.tlsUrl}`));
@@ -98,7 +83,7 @@ test("the Admin gives an HTTPS target's CA; the Editor's check then passes and a
     await block.screenshot({ path: path.join(ARTIFACTS, 'target-tls-block.png') });
   });
 
-  await withPage(browser, 'target-tls-check', async (page) => {
+  await withPage(ctx.browser, 'target-tls-check', async (page) => {
     const good = await checkTarget(page, target.tlsUrl);
     assert.equal(
       good.passed,
