@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -106,6 +107,7 @@ func parseTargetTLS(entries []targetTLSJSON, allow allowlist, secrets map[string
 	return out, nil
 }
 
+// slicesContainsTarget reports whether t is one of the allowlist's prefixes.
 func slicesContainsTarget(allow allowlist, t target) bool {
 	for _, p := range allow {
 		if p.url == t.url {
@@ -242,8 +244,12 @@ func (a *App) handleValidateTLS(w http.ResponseWriter, r *http.Request) {
 		secrets[k] = v
 	}
 	if _, err := parseTargetTLS(req.TargetTLS, allow, secrets); err != nil {
-		fe := err.(*fieldError)
-		writeError(w, http.StatusBadRequest, fe.Field, fe.Message)
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			writeError(w, http.StatusBadRequest, fe.Field, fe.Message)
+		} else {
+			writeError(w, http.StatusBadRequest, "targetTls", err.Error())
+		}
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
