@@ -90,13 +90,15 @@ func configFromPB(c *enginepb.RunConfig) RunConfig {
 		MaxRPS:          c.GetMaxRps(),
 		OrgID:           c.GetOrgId(),
 
-		CACertPEM:          c.GetCaCertPem(),
-		ClientCertPEM:      c.GetClientCertPem(),
-		ClientKeyPEM:       c.GetClientKeyPem(),
-		InsecureSkipVerify: c.GetInsecureSkipVerify(),
-		TLSServerName:      c.GetTlsServerName(),
-		APIProfile:         c.GetApiProfile(),
-		APIProfileName:     c.GetApiProfileName(),
+		TLS: TLS{
+			CACertPEM:          c.GetCaCertPem(),
+			ClientCertPEM:      c.GetClientCertPem(),
+			ClientKeyPEM:       c.GetClientKeyPem(),
+			InsecureSkipVerify: c.GetInsecureSkipVerify(),
+			TLSServerName:      c.GetTlsServerName(),
+		},
+		APIProfile:     c.GetApiProfile(),
+		APIProfileName: c.GetApiProfileName(),
 	}
 }
 
@@ -218,12 +220,16 @@ func stageFromPB(s *enginepb.Stage) Stage {
 
 func checkRequestToPB(r CheckRequest) *enginepb.CheckRequest {
 	return &enginepb.CheckRequest{BaseUrl: r.BaseURL, ApiProfile: r.APIProfile, ApiProfileName: r.APIProfileName,
-		AdminUser: r.AdminUser, AdminPassword: r.AdminPassword, OrgId: r.OrgID}
+		AdminUser: r.AdminUser, AdminPassword: r.AdminPassword, OrgId: r.OrgID,
+		CaCertPem: r.CACertPEM, ClientCertPem: r.ClientCertPEM, ClientKeyPem: r.ClientKeyPEM,
+		InsecureSkipVerify: r.InsecureSkipVerify, TlsServerName: r.TLSServerName}
 }
 
 func checkRequestFromPB(r *enginepb.CheckRequest) CheckRequest {
 	return CheckRequest{BaseURL: r.GetBaseUrl(), APIProfile: r.GetApiProfile(), APIProfileName: r.GetApiProfileName(),
-		AdminUser: r.GetAdminUser(), AdminPassword: r.GetAdminPassword(), OrgID: r.GetOrgId()}
+		AdminUser: r.GetAdminUser(), AdminPassword: r.GetAdminPassword(), OrgID: r.GetOrgId(),
+		TLS: TLS{CACertPEM: r.GetCaCertPem(), ClientCertPEM: r.GetClientCertPem(), ClientKeyPEM: r.GetClientKeyPem(),
+			InsecureSkipVerify: r.GetInsecureSkipVerify(), TLSServerName: r.GetTlsServerName()}}
 }
 
 func checkReportToPB(r CheckReport) *enginepb.CheckReport {

@@ -26,7 +26,8 @@ func TestStatusSurvivesTheWire(t *testing.T) {
 			Seed: 81723, AdminUser: "admin", AdminPassword: "s3cret", Cleanup: true,
 			RampUp: 1500 * time.Millisecond, Stages: []Stage{{Duration: 30 * time.Second, Target: 100}, {Duration: 0, Target: 5}},
 			Rate: 2.5, RateStages: []Stage{{Duration: time.Minute, Target: 0.25}}, MaxVUs: 400, MaxRPS: 75.5,
-			APIProfile: "token:\n  access: data.accessToken\n", APIProfileName: "othersvc"},
+			APIProfile: "token:\n  access: data.accessToken\n", APIProfileName: "othersvc",
+			TLS: TLS{CACertPEM: "CA PEM", ClientCertPEM: "CERT PEM", ClientKeyPEM: "KEY PEM", InsecureSkipVerify: true, TLSServerName: "svc.test"}},
 		Stats: &RunStats{ActiveUsers: 50, TotalUsers: 50, Requests: 5230, Errors: 12, SuccessRate: 0.86, Rps: 87.5,
 			AvgLatencyMs: 4.2, P95LatencyMs: 11.8, MaxLatencyMs: 95.1, ElapsedSeconds: 60.3, RemainingSeconds: -1,
 			Model: "open", TargetUsers: 400, TargetRate: 12.5, Stage: 2, Iterations: 640, DroppedIterations: 3,
@@ -39,6 +40,7 @@ func TestStatusSurvivesTheWire(t *testing.T) {
 	want := in
 	want.Config.AdminPassword = ""
 	want.Config.APIProfile = "" // a status names the profile; its text stays with the run
+	want.Config.ClientKeyPEM = ""
 	if !proto.Equal(out.Stats, want.Stats) {
 		t.Fatalf("stats after the wire:\n got %v\nwant %v", out.Stats, want.Stats)
 	}
@@ -73,7 +75,8 @@ func overTheWire(t *testing.T, st RunStatus) RunStatus {
 // A check's request and report keep every field over the wire.
 func TestCheckSurvivesTheWire(t *testing.T) {
 	req := CheckRequest{BaseURL: "http://127.0.0.1:9501", APIProfile: "token:\n  access: x\n", APIProfileName: "p",
-		AdminUser: "root", AdminPassword: "s3cret", OrgID: 7}
+		AdminUser: "root", AdminPassword: "s3cret", OrgID: 7,
+		TLS: TLS{CACertPEM: "CA PEM", ClientCertPEM: "CERT PEM", ClientKeyPEM: "KEY PEM", InsecureSkipVerify: true, TLSServerName: "svc.test"}}
 	if got := checkRequestFromPB(checkRequestToPB(req)); got != req {
 		t.Fatalf("request after the wire = %+v; want %+v", got, req)
 	}

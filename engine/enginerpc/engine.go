@@ -58,6 +58,20 @@ type CheckRequest struct {
 	AdminUser      string // empty: admin
 	AdminPassword  string // never reported back
 	OrgID          int64
+	TLS            // to the target, as a run's
+}
+
+// TLS is how the engine speaks TLS to a target: PEM text, never file names
+// (the plugin keeps them per allowlisted target in secureJsonData; the engine
+// writes them nowhere). CACertPEM is added to the system's roots; the client
+// certificate and key are for mutual TLS. ClientKeyPEM is a secret: never
+// reported back.
+type TLS struct {
+	CACertPEM          string
+	ClientCertPEM      string
+	ClientKeyPEM       string
+	InsecureSkipVerify bool   // accept any certificate (warned about)
+	TLSServerName      string // empty: the target's host
 }
 
 // CheckReport is the check's table; Fatal is why a run must not start.
@@ -123,14 +137,7 @@ type RunConfig struct {
 	MaxRPS     float64 // cap on the run's requests per second; 0: none
 
 	OrgID int64 // the Grafana org that started the run; 0: none
-	// TLS to the target: PEM text (CA certificates added to the system's; a
-	// client certificate and key for mutual TLS), skip-verify, server name.
-	// ClientKeyPEM is a secret: never reported back.
-	CACertPEM          string
-	ClientCertPEM      string
-	ClientKeyPEM       string
-	InsecureSkipVerify bool
-	TLSServerName      string
+	TLS         // to the target
 
 	// APIProfile is an API profile's YAML (docs/api-profile.md) replacing the
 	// scenario's api section; empty: the scenario's. Statuses carry only its name.

@@ -67,10 +67,7 @@ func runnerConfig(cfg enginerpc.RunConfig) (runner.Config, resilience.Config, er
 		Rate:          cfg.Rate,
 		RateStages:    cfg.RateStages,
 		MaxVUs:        cfg.MaxVUs,
-		Network: transport.Settings{
-			CAPEM: cfg.CACertPEM, ClientCertPEM: cfg.ClientCertPEM, ClientKeyPEM: cfg.ClientKeyPEM,
-			InsecureSkipVerify: cfg.InsecureSkipVerify, ServerName: cfg.TLSServerName,
-		},
+		Network:       tlsSettings(cfg.TLS),
 		// The plugin sends the profile's content; it never names a file here.
 		APIProfileYAML: []byte(cfg.APIProfile),
 		APIProfileName: cfg.APIProfileName,
@@ -91,6 +88,13 @@ func fieldError(err error) error {
 		return &enginerpc.FieldError{Field: protoField(fe.Field), Message: fe.Message}
 	}
 	return err
+}
+
+// tlsSettings are the transport settings of the contract's TLS fields: PEM
+// text, held in memory only.
+func tlsSettings(t enginerpc.TLS) transport.Settings {
+	return transport.Settings{CAPEM: t.CACertPEM, ClientCertPEM: t.ClientCertPEM, ClientKeyPEM: t.ClientKeyPEM,
+		InsecureSkipVerify: t.InsecureSkipVerify, ServerName: t.TLSServerName}
 }
 
 // protoField names the runner's config fields as enginerpc's protobuf does.
@@ -198,6 +202,7 @@ func (a *runnerRun) CleanupAgain(ctx context.Context, adminUser, adminPassword s
 		AdminUser:     adminUser,
 		AdminPassword: adminPassword,
 		Profile:       a.r.Scenario().API,
+		Network:       a.r.Config().Network, // the run's TLS, as its own cleanup had
 	})
 	out := enginerpc.Cleanup{
 		Deleted:   rep.Deleted,

@@ -417,6 +417,10 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 		return CleanupReport{}, &FieldError{Field: "base_url", Message: err.Error()}
 	}
 	defer c.Close()
+	// A certificate failure is one clear reason naming the fixing flag.
+	if err := c.Preflight(ctx); err != nil {
+		return CleanupReport{Reason: err.Error()}, err
+	}
 	s := &adminSession{c: c, user: o.AdminUser, password: o.AdminPassword, log: o.Logger}
 	if err := s.login(ctx); err != nil {
 		return CleanupReport{Reason: "could not log in: " + reasonOf(ctx, err)}, err

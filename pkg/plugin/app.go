@@ -129,5 +129,6 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /check", a.allow(roleEditor, a.handleCheck))
 	mux.Handle("POST /validate", a.allow(roleEditor, a.handleValidate))
 	mux.Handle("POST /profiles/validate", a.allow(roleAdmin, a.handleValidateProfile))
+	mux.Handle("POST /tls/validate", a.allow(roleAdmin, a.handleValidateTLS))
 	return mux
 }

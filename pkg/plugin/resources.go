@@ -40,6 +40,9 @@ type RunConfig struct {
 	// APIProfile names one of the app's API profiles for baseUrl; "": the
 	// scenario's (the reference API).
 	APIProfile string `json:"apiProfile"`
+	// InsecureSkipVerify is reported, never taken: the target's TLS settings
+	// are the Admin's (targetTls), applied by the plugin.
+	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
 }
 
 // RequestEvent is one of a run's recent requests.
@@ -64,6 +67,9 @@ type RunStatus struct {
 	Error     string         `json:"error"`
 	// What the cleanup of the run's simulation data did; null until it ran.
 	Cleanup *CleanupJSON `json:"cleanup"`
+	// Warnings the run's viewers must see, e.g. that the target's TLS
+	// certificate is not verified.
+	Warnings []string `json:"warnings"`
 }
 
 // CleanupJSON is a run's cleanup result. Left > 0 (or an unverified cleanup that
@@ -148,12 +154,23 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 			MaxVUs:          c.MaxVUs,
 			MaxRPS:          c.MaxRPS,
 			APIProfile:      c.APIProfileName,
+
+			InsecureSkipVerify: c.InsecureSkipVerify,
 		},
-		Stats:   Stats{st.Stats},
-		Recent:  recent,
-		Error:   st.Error,
-		Cleanup: toCleanupJSON(st.Cleanup),
+		Stats:    Stats{st.Stats},
+		Recent:   recent,
+		Error:    engineWords.Replace(st.Error),
+		Cleanup:  toCleanupJSON(st.Cleanup),
+		Warnings: tlsWarnings(c.TLS),
 	}
+}
+
+// tlsWarnings are the warnings of a run's or a check's TLS (never nil).
+func tlsWarnings(t enginerpc.TLS) []string {
+	if t.InsecureSkipVerify {
+		return []string{skipVerifyWarning}
+	}
+	return []string{}
 }
 
 type scenarioJSON struct {
@@ -411,6 +428,7 @@ func (a *App) checkRun(r *http.Request, c RunConfig) (enginerpc.RunConfig, []pro
 		Cleanup:         true,
 		APIProfile:      prof.YAML,
 		APIProfileName:  prof.Name,
+		TLS:             a.tlsOf(baseURL),
 	}
 	for _, ferr := range a.loadModel(c, &cfg) {
 		add(http.StatusBadRequest, ferr)
@@ -482,6 +500,19 @@ func (a *App) allowedTarget(raw string) (string, int, *enginerpc.FieldError) {
 	return t.url, 0, nil
 }
 
+// tlsOf is the org's TLS settings for an allowed target URL ("": the
+// embedded target, plain HTTP).
+func (a *App) tlsOf(baseURL string) enginerpc.TLS {
+	if baseURL == "" {
+		return enginerpc.TLS{}
+	}
+	t, err := parseTarget(baseURL)
+	if err != nil {
+		return enginerpc.TLS{}
+	}
+	return a.settings.tlsFor(t)
+}
+
 // namedProfile finds the app's API profile called name ("": none) for the
 // target baseURL; a profile needs a target, the embedded one is the reference API.
 func (a *App) namedProfile(name, baseURL string) (APIProfile, int, *enginerpc.FieldError) {
@@ -544,7 +575,8 @@ func (a *App) handleCheck(w http.ResponseWriter, r *http.Request) {
 		prof, status, ferr = a.namedProfile(req.APIProfile, baseURL)
 		if ferr == nil {
 			a.runCheck(w, r, enginerpc.CheckRequest{BaseURL: baseURL, APIProfile: prof.YAML, APIProfileName: prof.Name,
-				AdminPassword: a.settings.TargetAdminPassword, OrgID: backend.PluginConfigFromContext(r.Context()).OrgID})
+				AdminPassword: a.settings.TargetAdminPassword, OrgID: backend.PluginConfigFromContext(r.Context()).OrgID,
+				TLS: a.tlsOf(baseURL)})
 			return
 		}
 	}
@@ -563,7 +595,7 @@ func (a *App) runCheck(w http.ResponseWriter, r *http.Request, req enginerpc.Che
 		rows[i] = checkRowJSON(x)
 		passed = passed && x.Verdict != "FAIL"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rows": rows, "fatal": engineWords.Replace(rep.Fatal), "passed": passed})
+	writeJSON(w, http.StatusOK, map[string]any{"rows": rows, "fatal": engineWords.Replace(rep.Fatal), "passed": passed, "warnings": tlsWarnings(req.TLS)})
 }
 
 // handleValidateProfile has the engine parse an API profile before an Admin
@@ -660,6 +692,9 @@ var engineWords = strings.NewReplacer(
 	"--rate-stages", "rateStages", "--rate", "rate", "--ramp-up", "rampUpSeconds", "--stages", "stages",
 	"--max-vus", "maxVus", "--max-rps", "maxRps", "--users", "users", "--duration", "durationSeconds",
 	"--admin-user and --admin-password", "the app's targetAdminPassword setting",
+	"--ca-cert FILE", "the target's CA certificate (the app's configuration page, TLS of the allowed target)",
+	"--tls-server-name NAME", "the target's TLS server name (the app's configuration page)",
+	"--client-cert and --client-key", "the target's client certificate and key (the app's configuration page)",
 )
 
 // apiFieldError words an engine's field error in the API's names.

@@ -3,7 +3,7 @@ import { getBackendSrv } from '@grafana/runtime';
 
 import { PLUGIN_ID, RESOURCES_URL, SETTINGS_URL } from '../constants';
 import { toApiError } from './errors';
-import { AppSettings, CheckResult, Limits, RunConfig, RunField, RunStatus, Scenario, SecureSettingKey } from './types';
+import { AppSettings, CheckResult, Limits, RunConfig, RunField, RunStatus, Scenario, SecretKey, TargetTls } from './types';
 
 // Every call goes through getBackendSrv() at call time (never captured at import), so a
 // host page can point the components at any backend with setBackendSrv.
@@ -91,12 +91,28 @@ export function validateProfile(name: string, yaml: string): Promise<unknown> {
   });
 }
 
+/**
+ * validateTls has the backend check TLS settings before an Admin saves them: the PEMs in
+ * secrets are the typed ones ("" clears); one left out is the stored one.
+ */
+export function validateTls(
+  allowedTargets: string[],
+  targetTls: TargetTls[],
+  secrets: Record<string, string>
+): Promise<unknown> {
+  return call<unknown>('Checking the TLS settings', 'POST', `${RESOURCES_URL}/tls/validate`, {
+    allowedTargets,
+    targetTls,
+    secrets,
+  });
+}
+
 /** The app's settings as Grafana's HTTP API reports them: secrets only as configured flags. */
 export interface PluginSettings {
   enabled: boolean;
   pinned: boolean;
   jsonData: AppSettings | null;
-  secureJsonFields: Partial<Record<SecureSettingKey, boolean>> | null;
+  secureJsonFields: Partial<Record<SecretKey, boolean>> | null;
 }
 
 export function getPluginSettings(): Promise<PluginSettings> {
@@ -108,7 +124,7 @@ export interface PluginSettingsUpdate {
   pinned: boolean;
   jsonData: AppSettings;
   /** Only the secrets being set or reset; absent keys keep their stored value. */
-  secureJsonData?: Partial<Record<SecureSettingKey, string>>;
+  secureJsonData?: Partial<Record<SecretKey, string>>;
 }
 
 export function savePluginSettings(update: PluginSettingsUpdate): Promise<unknown> {

@@ -31,10 +31,12 @@ export interface RunConfig {
   maxRps: number;
   /** One of Limits.apiProfiles for baseUrl; empty or absent: the reference API. */
   apiProfile?: string;
+  /** Reported, never sent: the target's certificate is not verified (the Admin's TLS settings). */
+  insecureSkipVerify?: boolean;
 }
 
 /** The form's fields; the API profile is chosen apart from them. */
-export type RunField = Exclude<keyof RunConfig, 'apiProfile'>;
+export type RunField = Exclude<keyof RunConfig, 'apiProfile' | 'insecureSkipVerify'>;
 
 export const RUN_FIELDS: RunField[] = [
   'scenario',
@@ -96,6 +98,8 @@ export interface RunStatus {
   recent: RequestEvent[] | null;
   error: string;
   cleanup?: CleanupResult | null;
+  /** What viewers of the run must see, e.g. that the target's certificate is not verified. */
+  warnings?: string[] | null;
 }
 
 /** A weighted entry of a scenario's archetype or request-group mix. */
@@ -139,6 +143,29 @@ export interface AppSettings {
   metricsAddr?: string;
   remoteWriteUrl?: string;
   apiProfiles?: ApiProfile[];
+  /** TLS of allowlisted https targets; their PEMs are secrets (tlsSecretKey). */
+  targetTls?: TargetTls[];
+}
+
+/** TLS settings of one allowlisted https target (docs/plugin.md, "TLS to a target"). */
+export interface TargetTls {
+  /** Names the entry's secrets: tls.<id>.caCert, … (1–16 lowercase letters or digits). */
+  id: string;
+  /** The allowlist prefix it applies to. */
+  target: string;
+  insecureSkipVerify?: boolean;
+  /** TLS server name; empty: the target's host. */
+  serverName?: string;
+}
+
+/** The PEMs of a TLS entry, each a secret. */
+export type TlsSecret = 'caCert' | 'clientCert' | 'clientKey';
+
+export const TLS_SECRETS: TlsSecret[] = ['caCert', 'clientCert', 'clientKey'];
+
+/** tlsSecretKey is the secureJsonData key of one of a TLS entry's PEMs. */
+export function tlsSecretKey(id: string, what: TlsSecret): string {
+  return `tls.${id}.${what}`;
 }
 
 /** A named API profile (docs/api-profile.md) stored in the app's settings. */
@@ -164,10 +191,15 @@ export interface CheckResult {
   /** Why a run under this profile must not start; empty: it may. */
   fatal: string;
   passed: boolean;
+  /** E.g. that the target's certificate is not verified. */
+  warnings?: string[] | null;
 }
 
 /** secureJsonData keys: written, never read back. */
 export type SecureSettingKey = 'targetAdminPassword' | 'remoteWritePassword';
+
+/** Any secureJsonData key: the fixed ones and the TLS entries' tls.<id>.<what>. */
+export type SecretKey = SecureSettingKey | string;
 
 export const ACTIVE_STATES: RunState[] = ['starting', 'running', 'stopping'];
 

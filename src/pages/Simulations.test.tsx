@@ -313,6 +313,15 @@ describe('Simulations page', () => {
       expect(screen.queryByTestId(testIds.runs.leftovers('run1'))).not.toBeInTheDocument();
     });
 
+    it("warns on a run whose target's certificate is not verified", async () => {
+      const warning =
+        "the target's TLS certificate is NOT verified (skip-verify is on for this target in the app's settings)";
+      backend([runFixture({ id: 'run1', warnings: [warning] }), runFixture({ id: 'run2', warnings: [] })]);
+      renderPage();
+      expect(await screen.findByTestId(testIds.runs.warnings('run1'))).toHaveTextContent('NOT verified');
+      expect(screen.queryByTestId(testIds.runs.warnings('run2'))).not.toBeInTheDocument();
+    });
+
     it('offers Clean up to Editors only', async () => {
       signInAs(OrgRole.Viewer);
       backend([

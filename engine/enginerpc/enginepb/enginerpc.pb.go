@@ -1635,8 +1635,14 @@ type CheckRequest struct {
 	AdminUser      string                 `protobuf:"bytes,4,opt,name=admin_user,json=adminUser,proto3" json:"admin_user,omitempty"`                  // empty: admin
 	AdminPassword  string                 `protobuf:"bytes,5,opt,name=admin_password,json=adminPassword,proto3" json:"admin_password,omitempty"`      // never echoed back
 	OrgId          int64                  `protobuf:"varint,6,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`                             // the Grafana org asking (for the log)
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// TLS to the target, as RunConfig's fields 60–64 (the same numbers).
+	CaCertPem          string `protobuf:"bytes,60,opt,name=ca_cert_pem,json=caCertPem,proto3" json:"ca_cert_pem,omitempty"`
+	ClientCertPem      string `protobuf:"bytes,61,opt,name=client_cert_pem,json=clientCertPem,proto3" json:"client_cert_pem,omitempty"`
+	ClientKeyPem       string `protobuf:"bytes,62,opt,name=client_key_pem,json=clientKeyPem,proto3" json:"client_key_pem,omitempty"` // never echoed back
+	InsecureSkipVerify bool   `protobuf:"varint,63,opt,name=insecure_skip_verify,json=insecureSkipVerify,proto3" json:"insecure_skip_verify,omitempty"`
+	TlsServerName      string `protobuf:"bytes,64,opt,name=tls_server_name,json=tlsServerName,proto3" json:"tls_server_name,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *CheckRequest) Reset() {
@@ -1709,6 +1715,41 @@ func (x *CheckRequest) GetOrgId() int64 {
 		return x.OrgId
 	}
 	return 0
+}
+
+func (x *CheckRequest) GetCaCertPem() string {
+	if x != nil {
+		return x.CaCertPem
+	}
+	return ""
+}
+
+func (x *CheckRequest) GetClientCertPem() string {
+	if x != nil {
+		return x.ClientCertPem
+	}
+	return ""
+}
+
+func (x *CheckRequest) GetClientKeyPem() string {
+	if x != nil {
+		return x.ClientKeyPem
+	}
+	return ""
+}
+
+func (x *CheckRequest) GetInsecureSkipVerify() bool {
+	if x != nil {
+		return x.InsecureSkipVerify
+	}
+	return false
+}
+
+func (x *CheckRequest) GetTlsServerName() string {
+	if x != nil {
+		return x.TlsServerName
+	}
+	return ""
 }
 
 // CheckReport is the check's table (engine/check.Report).
@@ -2001,7 +2042,7 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\x10ValidateResponse\"\r\n" +
 	"\vPingRequest\" \n" +
 	"\fPingResponse\x12\x10\n" +
-	"\x03pid\x18\x01 \x01(\x03R\x03pid\"\xd1\x01\n" +
+	"\x03pid\x18\x01 \x01(\x03R\x03pid\"\x99\x03\n" +
 	"\fCheckRequest\x12\x19\n" +
 	"\bbase_url\x18\x01 \x01(\tR\abaseUrl\x12\x1f\n" +
 	"\vapi_profile\x18\x02 \x01(\tR\n" +
@@ -2010,7 +2051,12 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\n" +
 	"admin_user\x18\x04 \x01(\tR\tadminUser\x12%\n" +
 	"\x0eadmin_password\x18\x05 \x01(\tR\radminPassword\x12\x15\n" +
-	"\x06org_id\x18\x06 \x01(\x03R\x05orgId\"Z\n" +
+	"\x06org_id\x18\x06 \x01(\x03R\x05orgId\x12\x1e\n" +
+	"\vca_cert_pem\x18< \x01(\tR\tcaCertPem\x12&\n" +
+	"\x0fclient_cert_pem\x18= \x01(\tR\rclientCertPem\x12$\n" +
+	"\x0eclient_key_pem\x18> \x01(\tR\fclientKeyPem\x120\n" +
+	"\x14insecure_skip_verify\x18? \x01(\bR\x12insecureSkipVerify\x12&\n" +
+	"\x0ftls_server_name\x18@ \x01(\tR\rtlsServerName\"Z\n" +
 	"\vCheckReport\x125\n" +
 	"\x04rows\x18\x01 \x03(\v2!.trafficsim.enginerpc.v1.CheckRowR\x04rows\x12\x14\n" +
 	"\x05fatal\x18\x02 \x01(\tR\x05fatal\"\xae\x01\n" +

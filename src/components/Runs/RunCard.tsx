@@ -107,6 +107,11 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
         </Text>
       )}
 
+      {(run.warnings ?? []).length > 0 && (
+        <Alert severity="error" title="Insecure target connection" data-testid={testIds.runs.warnings(run.id)}>
+          {(run.warnings ?? []).join(' ')}
+        </Alert>
+      )}
       {run.state === 'failed' && run.error && (
         <Alert severity="error" title="The run failed">
           {run.error}

@@ -46,6 +46,10 @@ type server struct {
 type targetInfo struct {
 	URL           string `json:"url"`
 	AdminPassword string `json:"adminPassword"`
+	// TLSURL is a second reference target over HTTPS (HTTP/2 on) whose
+	// certificate only CACert (PEM) verifies: the target-TLS spec.
+	TLSURL string `json:"tlsUrl"`
+	CACert string `json:"caCert"`
 }
 
 func (s *server) routes() http.Handler {
