@@ -38,29 +38,31 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** formatClock shows an RFC 3339 time as HH:MM:SS.mmm in the browser's time zone. */
-export function formatClock(iso: string | null): string {
+/** formatTime shows an RFC 3339 time with show; '–' for none, the text itself when it is not a time. */
+function formatTime(iso: string | null, show: (d: Date) => string): string {
   if (!iso) {
     return '–';
   }
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) {
-    return iso;
-  }
+  return Number.isNaN(d.getTime()) ? iso : show(d);
+}
+
+/** formatClock shows an RFC 3339 time as HH:MM:SS.mmm in the browser's time zone. */
+export function formatClock(iso: string | null): string {
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return formatTime(
+    iso,
+    (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
+  );
 }
 
 export function formatDateTime(iso: string | null): string {
-  if (!iso) {
-    return '–';
-  }
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) {
-    return iso;
-  }
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return formatTime(
+    iso,
+    (d) =>
+      `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+  );
 }
 
 /**

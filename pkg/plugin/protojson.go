@@ -19,7 +19,7 @@ import (
 type Stats struct{ *enginerpc.RunStats }
 
 // MarshalJSON writes the message as protoJSON does.
-func (s Stats) MarshalJSON() ([]byte, error) { return protoJSON(nil, s.RunStats.ProtoReflect()) }
+func (s Stats) MarshalJSON() ([]byte, error) { return protoJSON(nil, s.ProtoReflect()) }
 
 // UnmarshalJSON reads what MarshalJSON wrote (the tests, and clients in Go).
 func (s *Stats) UnmarshalJSON(b []byte) error {

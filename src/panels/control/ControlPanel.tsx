@@ -69,6 +69,33 @@ function LiveRunView({
   );
 }
 
+interface PanelNumberProps {
+  id: string;
+  label: string;
+  min: number;
+  value: string;
+  invalid: boolean;
+  disabled: boolean;
+  onChange: (value: string) => void;
+}
+
+/** PanelNumber is one of the panel's compact number inputs, labelled inline. */
+function PanelNumber({ id, label, min, value, invalid, disabled, onChange }: PanelNumberProps) {
+  return (
+    <InlineField label={label} invalid={invalid} disabled={disabled}>
+      <Input
+        id={id}
+        aria-label={label}
+        type="number"
+        min={min}
+        width={10}
+        value={value}
+        onChange={(ev) => onChange(ev.currentTarget.value)}
+      />
+    </InlineField>
+  );
+}
+
 /** ControlPanel is the "Simulation control" panel: compact start/stop with live stats. */
 export function ControlPanel({ options, replaceVariables }: PanelProps<ControlOptions>) {
   const styles = useStyles2(getStyles);
@@ -139,38 +166,24 @@ export function ControlPanel({ options, replaceVariables }: PanelProps<ControlOp
               width={20}
             />
           </InlineField>
-          <InlineField label="Users" invalid={Boolean(validation.errors.users)} disabled={!permission.allowed}>
-            <Input
-              id="panel-users"
-              aria-label="Users"
-              type="number"
-              min={1}
-              width={10}
-              value={users}
-              onChange={(ev) => {
-                const users = ev.currentTarget.value;
-                setEdited((e) => ({ ...e, users }));
-              }}
-            />
-          </InlineField>
-          <InlineField
+          <PanelNumber
+            id="panel-users"
+            label="Users"
+            min={1}
+            value={users}
+            invalid={Boolean(validation.errors.users)}
+            disabled={!permission.allowed}
+            onChange={(users) => setEdited((e) => ({ ...e, users }))}
+          />
+          <PanelNumber
+            id="panel-duration"
             label="Duration (s)"
+            min={0}
+            value={duration}
             invalid={Boolean(validation.errors.durationSeconds)}
             disabled={!permission.allowed}
-          >
-            <Input
-              id="panel-duration"
-              aria-label="Duration (s)"
-              type="number"
-              min={0}
-              width={10}
-              value={duration}
-              onChange={(ev) => {
-                const duration = ev.currentTarget.value;
-                setEdited((e) => ({ ...e, duration }));
-              }}
-            />
-          </InlineField>
+            onChange={(duration) => setEdited((e) => ({ ...e, duration }))}
+          />
           <Button
             type="submit"
             icon="play"
