@@ -15,4 +15,8 @@ module.exports = {
     ...base.transform,
     '^.+\\.mjs$': swc,
   },
+  // The form tests type into inputs and wait for debounced backend answers; on a
+  // shared CI machine running the Go suites beside them, 5 s per test is not
+  // enough headroom. A test still fails at once on a wrong answer.
+  testTimeout: 30000,
 };
