@@ -184,3 +184,49 @@ func round(x float64, d int) float64 {
 	p := math.Pow(10, float64(d))
 	return math.Round(x*p) / p
 }
+
+// Footprint is what one engine process holds in memory at the default flags,
+// measured with VUs that think (bench/run.sh s and j, docs/benchmarks.md
+// "Memory per virtual user"): a base, the RSS per thinking VU — plain-request
+// scenarios and user journeys — and the RSS per request on the wire (its
+// connection's buffers and the sending goroutine's stack). The runner checks a
+// run against it before starting (the per-process ceiling), and plan reports
+// the same ceiling: one source of numbers.
+type Footprint struct {
+	BaseBytes      int64 `json:"base_bytes"`
+	PlainVUBytes   int64 `json:"plain_vu_bytes"`
+	JourneyVUBytes int64 `json:"journey_vu_bytes"`
+	InFlightBytes  int64 `json:"in_flight_bytes"`
+}
+
+// Measured is the footprint recorded in docs/benchmarks.md.
+var Measured = Footprint{
+	BaseBytes:      40 << 20,
+	PlainVUBytes:   6 << 10,
+	JourneyVUBytes: 14 << 10,
+	InFlightBytes:  32 << 10,
+}
+
+// Bytes is the memory of a process running users VUs (journey: user
+// journeys, else plain requests) with up to inFlight requests on the wire.
+func (f Footprint) Bytes(users int, journey bool, inFlight int) int64 {
+	per := f.PlainVUBytes
+	if journey {
+		per = f.JourneyVUBytes
+	}
+	return f.BaseBytes + int64(users)*per + int64(inFlight)*f.InFlightBytes
+}
+
+// MaxUsers is how many VUs fit in memory bytes, with inFlight requests on the
+// wire (0 when not even the base fits).
+func (f Footprint) MaxUsers(memory int64, journey bool, inFlight int) int {
+	per := f.PlainVUBytes
+	if journey {
+		per = f.JourneyVUBytes
+	}
+	left := memory - f.BaseBytes - int64(inFlight)*f.InFlightBytes
+	if left <= 0 {
+		return 0
+	}
+	return int(left / per)
+}

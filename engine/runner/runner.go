@@ -189,6 +189,7 @@ type Runner struct {
 	gen       *generator.Monitor // the engine watching itself (CPU, memory, timer lag)
 	debugReq  bool               // --log-level debug: sampled per-request lines (reqlog.go)
 	genMetric prometheus.Collector
+	capacity  Capacity // connections and memory, decided at the start (capacity.go)
 }
 
 // New validates cfg and prepares a run without starting it. An invalid config is
@@ -483,6 +484,17 @@ func (r *Runner) run(ctx context.Context) error {
 		}
 	}
 
+	asked := 0
+	if r.opts.resilience != nil && r.opts.policy == nil {
+		asked = r.opts.resilience.MaxInFlight
+	}
+	capy, err := r.cfg.capacity(r.sc, r.load, asked, r.opts.maxMemory, r.embed != nil)
+	if err != nil {
+		runErr = err
+		cleanup.Err = "the run did not start"
+		return runErr
+	}
+	r.capacity = capy
 	policy, err := r.setupPolicy()
 	if err != nil {
 		runErr = err
@@ -492,7 +504,8 @@ func (r *Runner) run(ctx context.Context) error {
 	cl, err := client.New(client.Options{
 		BaseURL:   base,
 		Profile:   r.sc.API,
-		Conns:     min(max(r.load.slots, 16), 1024),
+		Conns:     capy.Conns.IdleEach,
+		MaxDials:  MaxDials,
 		Policy:    policy,
 		UserAgent: "trafficsim/" + version.Version,
 		Network:   r.cfg.network(r.sc),
