@@ -389,7 +389,7 @@ func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.D
 	body, err := rt.pool.x.Exchange(ctx, req, &st.resp, res.Start, timeout, out, &st.lr)
 	// The answer is in: parsing it is the engine's time, not the target's.
 	res.Latency = time.Since(res.Start)
-	if errors.Is(err, errTooLong) {
+	if errors.Is(err, transport.ErrTooLong) {
 		// Drained, not kept: parsing a cut answer would only fail.
 		res.Status = st.resp.StatusCode()
 		res.Err, res.ErrKind = fmt.Errorf("answer of %s %s: longer than %d bytes, not parsed", rt.method, rt.template, maxBody), KindProtocol
@@ -463,7 +463,7 @@ func classify(ctx context.Context, err error) string {
 	if errors.As(err, &te) && te.Timeout() {
 		return KindTimeout
 	}
-	var pe *ProtocolError
+	var pe *transport.ProtocolError
 	if errors.As(err, &pe) {
 		return KindProtocol
 	}

@@ -7,9 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -19,49 +17,6 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/transport"
 )
-
-// The fast transport is the wire (wire.go): it implements transport.Exchanger.
-var _ transport.Exchanger = (*wire)(nil)
-
-// Exchange implements transport.Exchanger.
-func (w *wire) Exchange(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, start time.Time, timeout time.Duration, out *bytes.Buffer, lr *io.LimitedReader) ([]byte, error) {
-	return w.exchange(ctx, req, resp, start, timeout, out, lr)
-}
-
-// CloseIdle implements transport.Exchanger.
-func (w *wire) CloseIdle() { w.closeIdle() }
-
-// Conns implements transport.Exchanger.
-func (w *wire) Conns() (active, idle int) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.open - len(w.idle), len(w.idle)
-}
-
-// acquire waits for one of the group's connection slots, until the
-// request's deadline or the end of its context: a group whose connections
-// are all busy queues its own requests and no one else's.
-func (w *wire) acquire(ctx context.Context, deadline time.Time) error {
-	select {
-	case w.slots <- struct{}{}:
-		return nil
-	default:
-	}
-	var expire <-chan time.Time
-	if !deadline.IsZero() {
-		t := time.NewTimer(time.Until(deadline))
-		defer t.Stop()
-		expire = t.C
-	}
-	select {
-	case w.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-expire:
-		return os.ErrDeadlineExceeded // a timeout: no connection came free in time
-	}
-}
 
 // pool is an endpoint group's connections: its own transport, so a slow
 // group that fills its limit queues only its own requests.
@@ -88,9 +43,7 @@ func (c *Client) pool(group string) *pool {
 // exchanger is a new pool of the chosen transport (limit 0: no limit).
 func (c *Client) exchanger(maxIdle, limit int) transport.Exchanger {
 	if c.plan.Client == transport.ClientFast {
-		w := newWire(c.target.Scheme, c.target.Host, maxIdle, limit, c.tls)
-		w.dialFn = c.opts.Dial
-		return w
+		return transport.NewWire(c.target.Scheme, c.target.Host, maxIdle, limit, c.tls, c.opts.Dial)
 	}
 	return transport.NewStd(transport.StdOptions{
 		Target: c.target, Plan: c.plan, TLS: c.tls, MaxConns: limit,
@@ -157,7 +110,7 @@ func (p *pool) received(resp *fasthttp.Response, body []byte, dec *bytes.Buffer)
 	m, err := transport.Gunzip(dec, body)
 	p.decoded.Add(m)
 	if err != nil {
-		return nil, &ProtocolError{Err: err}
+		return nil, &transport.ProtocolError{Err: err}
 	}
 	if dec == nil {
 		return nil, nil

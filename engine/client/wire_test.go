@@ -94,8 +94,8 @@ func TestWireKeepsConnectionsAlive(t *testing.T) {
 	st.req.Header.SetMethod("GET")
 	st.req.Header.SetHost(c.host)
 	st.req.Header.SetRequestURI("/chunked")
-	w := c.pool(PlainGroup).x.(*wire)
-	body, err := w.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr)
+	w := c.pool(PlainGroup).x
+	body, err := w.Exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,12 +105,12 @@ func TestWireKeepsConnectionsAlive(t *testing.T) {
 	// Longer than the limit: drained whole, kept not at all, and said so.
 	for _, uri := range []string{"/big", "/bigcl"} {
 		st.req.Header.SetRequestURI(uri)
-		if body, err = w.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); !errors.Is(err, errTooLong) || body != nil {
+		if body, err = w.Exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); !errors.Is(err, transport.ErrTooLong) || body != nil {
 			t.Errorf("%s: kept %d bytes, %v; want none and errTooLong", uri, len(body), err)
 		}
 	}
 	st.req.Header.SetRequestURI("/a")
-	if body, err = w.exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); err != nil || string(body) != `{"ok":true}` {
+	if body, err = w.Exchange(ctx, &st.req, &st.resp, time.Now(), time.Second, &st.buf, &st.lr); err != nil || string(body) != `{"ok":true}` {
 		t.Errorf("small answer after big ones: %q, %v", body, err)
 	}
 	if n := conns.Load(); n != 1 {

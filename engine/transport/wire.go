@@ -1,4 +1,4 @@
-package client
+package transport
 
 import (
 	"bufio"
@@ -9,13 +9,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
-
-	"github.com/trafficsim/trafficsim/engine/transport"
 )
 
 // The wire is the run's HTTP/1.1 connection pool. It sends each request from
@@ -31,7 +30,7 @@ import (
 // is on the wire: the first request under a cancellable context arranges that
 // its cancellation closes the connections busy with that context's requests.
 //
-// A wire is one endpoint group's pool (engine/transport.Exchanger): slots,
+// A wire is one endpoint group's pool (Exchanger): slots,
 // when the group has a connection limit, bounds its connections, busy and idle.
 type wire struct {
 	addr    string // host:port to dial
@@ -286,7 +285,9 @@ func readBody(resp *fasthttp.Response, br *bufio.Reader, out *bytes.Buffer, lr *
 
 // errTooLong is readBody's answer to an answer it was asked to keep that is
 // longer than maxBody: drained whole (the connection is reusable), not kept.
-var errTooLong = transport.ErrTooLong
+var errTooLong = ErrTooLong
+
+const maxBody = MaxBody
 
 // maxDrainWhole is the largest answer nobody reads that is read whole (one
 // read, the usual small answer) rather than drained.
@@ -514,5 +515,56 @@ func (w *wire) closeIdle() {
 	w.mu.Unlock()
 	for _, cn := range idle {
 		cn.Close()
+	}
+}
+
+// The fast transport is the wire (wire.go): it implements Exchanger.
+var _ Exchanger = (*wire)(nil)
+
+// NewWire returns the fast transport's pool for the target; dial, when not
+// nil, replaces the dialer.
+func NewWire(scheme, hostport string, maxIdle, maxConns int, tlsConf *tls.Config, dial func(ctx context.Context, network, addr string) (net.Conn, error)) Exchanger {
+	w := newWire(scheme, hostport, maxIdle, maxConns, tlsConf)
+	w.dialFn = dial
+	return w
+}
+
+// Exchange implements Exchanger.
+func (w *wire) Exchange(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, start time.Time, timeout time.Duration, out *bytes.Buffer, lr *io.LimitedReader) ([]byte, error) {
+	return w.exchange(ctx, req, resp, start, timeout, out, lr)
+}
+
+// CloseIdle implements Exchanger.
+func (w *wire) CloseIdle() { w.closeIdle() }
+
+// Conns implements Exchanger.
+func (w *wire) Conns() (active, idle int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.open - len(w.idle), len(w.idle)
+}
+
+// acquire waits for one of the group's connection slots, until the
+// request's deadline or the end of its context: a group whose connections
+// are all busy queues its own requests and no one else's.
+func (w *wire) acquire(ctx context.Context, deadline time.Time) error {
+	select {
+	case w.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	var expire <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		expire = t.C
+	}
+	select {
+	case w.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-expire:
+		return os.ErrDeadlineExceeded // a timeout: no connection came free in time
 	}
 }

@@ -1,6 +1,6 @@
 //go:build !race
 
-package client
+package transport
 
 // raceEnabled reports a build with the race detector (see rawIO).
 const raceEnabled = false
