@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// dialTimeout bounds a gated dial's connect, as the transports' own dialers do.
+const dialTimeout = 10 * time.Second
+
 // gateDial wraps dial (nil: a net.Dialer like the wire's own) so that at
 // most n dials are under way at once. A dial waiting for its turn still
 // honours its context (the request's deadline, a stop).
