@@ -7,6 +7,8 @@ package plan
 import (
 	"fmt"
 	"math"
+
+	"github.com/trafficsim/trafficsim/engine/capacity"
 )
 
 // Costs are what one engine process spends.
@@ -49,24 +51,29 @@ type Input struct {
 	Users         int
 	Rate          float64 // requests per second the run will send; 0: Users × Costs.RequestsPerVUSec
 	Scenario      string
+	Plain         bool // the scenario sends plain requests, not user journeys
 	MachineCPUs   float64
 	MachineMemory int64 // bytes
 }
 
 // Plan is the answer.
 type Plan struct {
-	Tier           string     `json:"tier"`
-	Users          int        `json:"users"`
-	Scenario       string     `json:"scenario"`
-	RequestsPerSec float64    `json:"requests_per_second"`
-	MemoryBytes    int64      `json:"memory_bytes"` // the whole run, one process
-	CPUCores       float64    `json:"cpu_cores"`
-	Machine        Machine    `json:"machine"`
-	Shards         int        `json:"shards"`
-	PerShard       Shard      `json:"per_shard"`
-	Commands       []string   `json:"commands"`
-	Kubernetes     Kubernetes `json:"kubernetes"`
-	Costs          Costs      `json:"costs"`
+	Tier           string  `json:"tier"`
+	Users          int     `json:"users"`
+	Scenario       string  `json:"scenario"`
+	RequestsPerSec float64 `json:"requests_per_second"`
+	MemoryBytes    int64   `json:"memory_bytes"` // the whole run, one process
+	CPUCores       float64 `json:"cpu_cores"`
+	Machine        Machine `json:"machine"`
+	Shards         int     `json:"shards"`
+	PerShard       Shard   `json:"per_shard"`
+	// MaxUsersPerProcess is the most thinking VUs one process holds on such a
+	// machine at the measured footprint (Measured): the ceiling `trafficsim
+	// run` checks each process's part against.
+	MaxUsersPerProcess int        `json:"max_users_per_process"`
+	Commands           []string   `json:"commands"`
+	Kubernetes         Kubernetes `json:"kubernetes"`
+	Costs              Costs      `json:"costs"`
 }
 
 // Machine is the size of one machine the shards run on.
@@ -133,7 +140,13 @@ func Make(in Input, c Costs) (Plan, error) {
 		return Plan{}, fmt.Errorf("machine memory %s leaves nothing for VUs after the engine's %s", Size(in.MachineMemory), Size(c.BaseMemoryBytes))
 	}
 	byMem := math.Ceil(float64(in.Users) * float64(c.MemoryPerVUBytes) / usable)
-	p.Shards = int(max(byCPU, byMem, 1))
+	// Whatever the costs, no shard may hold more than its process's ceiling.
+	p.MaxUsersPerProcess = Measured.MaxUsers(int64(float64(in.MachineMemory)*MemoryHeadroom), !in.Plain, MinInFlight(in.Users))
+	if p.MaxUsersPerProcess < 1 {
+		return Plan{}, fmt.Errorf("machine memory %s holds no VU at the measured footprint (%s base)", Size(in.MachineMemory), Size(Measured.BaseBytes))
+	}
+	byCeiling := math.Ceil(float64(in.Users) / float64(p.MaxUsersPerProcess))
+	p.Shards = int(max(byCPU, byMem, byCeiling, 1))
 	p.Shards = min(p.Shards, in.Users)
 	per := (in.Users + p.Shards - 1) / p.Shards
 	p.PerShard = Shard{
@@ -230,3 +243,8 @@ func (f Footprint) MaxUsers(memory int64, journey bool, inFlight int) int {
 	}
 	return int(left / per)
 }
+
+// MinInFlight is the requests on the wire a process of users thinking VUs is
+// planned with: the engine's least burst (engine/capacity.MinBurst), at most
+// one per VU.
+func MinInFlight(users int) int { return min(users, capacity.MinBurst) }
