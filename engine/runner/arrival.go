@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/behaviour"
 )
 
 // arrival is one iteration of the open model: arrival n (from 0) of the run,
@@ -48,10 +48,9 @@ func (r *Runner) driveOpen(start time.Time) {
 					return
 				}
 				idle.Add(-1)
-				v := newVU(r, int(a.n), p.archetype(int(a.n)))
-				v.sessions = 1 // an arrival is one session
-				v.intended, v.skipThink = a.due, true
-				v.run()
+				v := behaviour.New(r.shared, int(a.n), p.archetype(int(a.n)))
+				v.Arrive(a.due) // an arrival is one session, its first action due then
+				v.Run()
 			}
 		}()
 	}
@@ -143,21 +142,3 @@ func (r *Runner) followRate(start time.Time, done <-chan struct{}) {
 		}
 	}
 }
-
-// takeIntended is when the VU meant to send its next request, in the open
-// model: the arrival's due time or the end of the last think pause, else now
-// (so waiting for the rate cap or a backoff counts). Zero in the closed model,
-// whose latency runs from the actual send.
-func (v *vu) takeIntended() time.Time {
-	if !v.r.load.open {
-		return time.Time{}
-	}
-	t := v.intended
-	v.intended = time.Time{}
-	if t.IsZero() {
-		t = time.Now()
-	}
-	return t
-}
-
-func catalogAdminGroup() int { return catalog.GroupIndex(catalog.GroupAdmin) }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trafficsim/trafficsim/engine/behaviour"
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/summary"
@@ -19,7 +20,7 @@ import (
 // cleanup deletes what the run created and did not delete: what the ledger
 // remembers and whatever a search for the run's sim_<run>_ prefix finds that
 // the ledger never heard of (a creation whose answer was lost), each record
-// read first and deleted only when it is still the run's (owner.go). Then it
+// read first and deleted only when it is still the run's (behaviour.RecordName). Then it
 // verifies: a last search for the prefix is what is left. It is
 // not counted as VU traffic. Every count goes through the ledger as it
 // happens, so a summary taken at any moment (SummaryNow) adds up:
@@ -38,23 +39,23 @@ func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 	dctx, cancel := reserve(ctx)
 	defer cancel()
 	var errs []error
-	prefix := r.prefix()
+	prefix := behaviour.NamePrefix(r.cfg.RunID)
 	// First what the ledger never heard of (a creation whose answer was
 	// lost): from here on the ledger holds all there is, so an interruption
 	// at any later point leaves counts that are exact.
-	extra, err := s.find(dctx, prefix, func(rec record) bool {
-		return !r.ledger.has(rec) && r.ownsName(rec.name) // a shard sweeps only its VUs' (shard.go)
+	extra, err := s.find(dctx, prefix, func(rec behaviour.Record) bool {
+		return !r.ledger.Has(rec) && r.ownsName(rec.Name) // a shard sweeps only its VUs' (shard.go)
 	})
 	if err != nil {
 		errs = append(errs, err)
 	}
 	for _, rec := range extra {
-		r.ledger.add(rec.kind, rec.id, rec.name)
+		r.ledger.Add(rec.Kind, rec.ID, rec.Name)
 	}
 	// A shard and kind at a time, not the whole ledger at once: after a long
 	// run tens of thousands of records are left, and listing them all (with
 	// their names as strings) was the cleanup's peak memory.
-	r.ledger.each(func(rec record) {
+	r.ledger.Each(func(rec behaviour.Record) {
 		if dctx.Err() != nil {
 			return
 		}
@@ -63,7 +64,7 @@ func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 		}
 	})
 	// Verify: what a search finds is what is left.
-	found, err := s.find(ctx, prefix, func(rec record) bool { return r.ownsName(rec.name) })
+	found, err := s.find(ctx, prefix, func(rec behaviour.Record) bool { return r.ownsName(rec.Name) })
 	if err != nil {
 		errs = append(errs, err)
 		return r.cleanupResult(false, "could not verify: "+reasonOf(ctx, err), errs...)
@@ -93,16 +94,16 @@ func reasonOf(ctx context.Context, err error) string {
 // reconcile makes the ledger what the verification found: a remembered
 // record the search no longer finds is gone; one it finds that the ledger
 // does not hold was created by the run all the same.
-func (r *Runner) reconcile(found []record) {
-	seen := make(map[record]bool, len(found))
+func (r *Runner) reconcile(found []behaviour.Record) {
+	seen := make(map[behaviour.Record]bool, len(found))
 	for _, rec := range found {
 		seen[rec] = true
-		r.ledger.add(rec.kind, rec.id, rec.name) // counted once; another name under a remembered id replaces it
+		r.ledger.Add(rec.Kind, rec.ID, rec.Name) // counted once; another name under a remembered id replaces it
 
 	}
-	for _, rec := range r.ledger.left() {
+	for _, rec := range r.ledger.Left() {
 		if !seen[rec] {
-			r.ledger.lose(rec, false)
+			r.ledger.Lose(rec, false)
 		}
 	}
 }
@@ -111,15 +112,15 @@ func (r *Runner) reconcile(found []record) {
 // what the ledger still holds — after a verification, what the target has.
 func (r *Runner) cleanupResult(verified bool, reason string, errs ...error) summary.CleanupResult {
 	res := summary.CleanupResult{
-		Created:        int(r.ledger.created.Load()),
-		Deleted:        int(r.ledger.deleted.Load()),
-		Gone:           int(r.ledger.gone.Load()),
-		ForeignSkipped: int(r.ledger.foreign.Load()),
+		Created:        int(r.ledger.Created.Load()),
+		Deleted:        int(r.ledger.Deleted.Load()),
+		Gone:           int(r.ledger.Gone.Load()),
+		ForeignSkipped: int(r.ledger.Foreign.Load()),
 		Verified:       verified,
 		Reason:         reason,
 	}
-	for _, rec := range r.ledger.left() {
-		res.Left = append(res.Left, rec.name)
+	for _, rec := range r.ledger.Left() {
+		res.Left = append(res.Left, rec.Name)
 	}
 	if len(errs) > 0 {
 		res.Err = errors.Join(errs...).Error()
@@ -134,17 +135,17 @@ func (r *Runner) cleanupResult(verified bool, reason string, errs ...error) summ
 // The record is read first and deleted only when it is still the run's. A
 // delete cut short by ctx is settled by reading the record again, so the
 // counts stay exact under an interruption.
-func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec record) error {
+func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec behaviour.Record) error {
 	res, err := s.read(ctx, rec)
 	if err != nil {
 		return err
 	}
 	if res.Status == 404 {
-		r.ledger.lose(rec, false)
+		r.ledger.Lose(rec, false)
 		return nil
 	}
-	if name, mine := recordName(s.c, &res, rec); !mine {
-		r.lost(rec, name)
+	if name, mine := behaviour.RecordName(s.c, &res, rec); !mine {
+		r.shared.Lost(rec, name)
 		return nil
 	}
 	status, err := s.delete(ctx, rec)
@@ -159,16 +160,16 @@ func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec record) erro
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
 		if _, rerr := s.delete(sctx, rec); rerr == nil {
-			r.ledger.remove(rec.kind, rec.id)
+			r.ledger.Remove(rec.Kind, rec.ID)
 			return nil
 		}
 		return err
 	case err != nil:
 		return err
 	case status == 404:
-		r.ledger.lose(rec, false) // already gone, not deleted by the run
+		r.ledger.Lose(rec, false) // already gone, not deleted by the run
 	default:
-		r.ledger.remove(rec.kind, rec.id)
+		r.ledger.Remove(rec.Kind, rec.ID)
 	}
 	return nil
 }
@@ -255,48 +256,48 @@ func (s *adminSession) logout(ctx context.Context) error {
 }
 
 // read reads one record (its answer decoded); a 404 is an answer, not an error.
-func (s *adminSession) read(ctx context.Context, rec record) (client.Result, error) {
-	res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(readEndpoint(rec.kind)), Params: [2]string{rec.id}, Decode: true})
+func (s *adminSession) read(ctx context.Context, rec behaviour.Record) (client.Result, error) {
+	res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(behaviour.ReadEndpoint(rec.Kind)), Params: [2]string{rec.ID}, Decode: true})
 	if err != nil {
-		return res, fmt.Errorf("read %s %s: %w", rec.kind, rec.name, err)
+		return res, fmt.Errorf("read %s %s: %w", rec.Kind, rec.Name, err)
 	}
 	if res.Status != 200 && res.Status != 404 {
-		return res, fmt.Errorf("read %s %s: answered %d", rec.kind, rec.name, res.Status)
+		return res, fmt.Errorf("read %s %s: answered %d", rec.Kind, rec.Name, res.Status)
 	}
 	return res, nil
 }
 
 // delete removes one record and returns the status: 2xx deleted, 404 already
 // gone (not deleted by the cleanup).
-func (s *adminSession) delete(ctx context.Context, rec record) (int, error) {
+func (s *adminSession) delete(ctx context.Context, rec behaviour.Record) (int, error) {
 	ep := catalog.UsersDelete
-	switch rec.kind {
-	case kindRole:
+	switch rec.Kind {
+	case behaviour.KindRole:
 		ep = catalog.RolesDelete
-	case kindPermission:
+	case behaviour.KindPermission:
 		ep = catalog.PermissionsDelete
 	}
-	res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(ep), Params: [2]string{rec.id}})
+	res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(ep), Params: [2]string{rec.ID}})
 	if err != nil {
-		return 0, fmt.Errorf("delete %s %s: %w", rec.kind, rec.name, err)
+		return 0, fmt.Errorf("delete %s %s: %w", rec.Kind, rec.Name, err)
 	}
 	if res.Status >= 200 && res.Status < 300 || res.Status == 404 {
 		return res.Status, nil
 	}
-	return res.Status, fmt.Errorf("delete %s %s: answered %d", rec.kind, rec.name, res.Status)
+	return res.Status, fmt.Errorf("delete %s %s: answered %d", rec.Kind, rec.Name, res.Status)
 }
 
 // find lists the users, roles and permissions whose names start with prefix
 // (users: or whose email ends with @simulation.test when prefix is "sim_"),
 // keeping those keep accepts.
-func (s *adminSession) find(ctx context.Context, prefix string, keep func(record) bool) ([]record, error) {
-	var out []record
+func (s *adminSession) find(ctx context.Context, prefix string, keep func(behaviour.Record) bool) ([]behaviour.Record, error) {
+	var out []behaviour.Record
 	sources := []struct {
 		kind, ep, field string
 	}{
-		{kindUser, catalog.UsersSearch, "username"},
-		{kindRole, catalog.RolesList, "name"},
-		{kindPermission, catalog.PermissionsList, "name"},
+		{behaviour.KindUser, catalog.UsersSearch, "username"},
+		{behaviour.KindRole, catalog.RolesList, "name"},
+		{behaviour.KindPermission, catalog.PermissionsList, "name"},
 	}
 	for _, src := range sources {
 		// Pages go on until one is empty or all the target counts were listed,
@@ -327,13 +328,13 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(record
 				seen[id] = true
 				fresh++
 				match := strings.HasPrefix(name, prefix)
-				if src.kind == kindUser && prefix == "sim_" {
+				if src.kind == behaviour.KindUser && prefix == "sim_" {
 					match = match && strings.HasSuffix(strings.ToLower(s.c.Str(ep, obj, "email")), "@simulation.test")
 				}
-				if !match || (src.kind == kindUser && id == "1" && name == s.user) {
+				if !match || (src.kind == behaviour.KindUser && id == "1" && name == s.user) {
 					continue
 				}
-				rec := record{src.kind, id, name}
+				rec := behaviour.Record{Kind: src.kind, ID: id, Name: name}
 				if keep == nil || keep(rec) {
 					out = append(out, rec)
 				}
@@ -443,7 +444,7 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 		rep.Reason = "could not list what is there: " + reasonOf(ctx, err)
 		rep.Err = err.Error()
 		for _, rec := range recs {
-			rep.Left = append(rep.Left, rec.name)
+			rep.Left = append(rep.Left, rec.Name)
 		}
 		return rep, fmt.Errorf("cleanup not verified: %w", err)
 	}
@@ -453,12 +454,12 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	var failed []string
 	for _, rec := range recs {
 		if dctx.Err() != nil {
-			failed = append(failed, rec.name)
+			failed = append(failed, rec.Name)
 			continue
 		}
 		switch status, err := s.delete(dctx, rec); {
 		case err != nil:
-			failed = append(failed, rec.name)
+			failed = append(failed, rec.Name)
 			errs = append(errs, err)
 		case status == 404:
 			rep.Gone++
@@ -474,7 +475,7 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	} else {
 		rep.Verified = true
 		for _, rec := range left {
-			rep.Left = append(rep.Left, rec.name)
+			rep.Left = append(rep.Left, rec.Name)
 		}
 	}
 	if dctx.Err() != nil && len(errs) == 0 {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/trafficsim/trafficsim/engine/behaviour"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/loadshape"
 	"github.com/trafficsim/trafficsim/engine/metrics"
@@ -344,7 +345,10 @@ func TestLoadValidation(t *testing.T) {
 // count and its index — the same whatever order VUs are asked for in — and
 // every block of slots keeps the scenario's proportions.
 func TestArchetypesByIndex(t *testing.T) {
-	sc := mustScenario(t, "mixed")
+	sc, err := scenario.Load("mixed")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := DefaultConfig()
 	cfg.Seed = 99
 	cfg.Users = 20
@@ -415,7 +419,7 @@ func TestScenarioLoadSection(t *testing.T) {
 }
 
 // TestVUsDependOnSeedAndIndex: VU i is the same VU — archetype, budget,
-// sessions, pace and first draws — in the plain closed model, with stages of
+// sessions and pace — in the plain closed model, with stages of
 // the same size, and as arrival i of the open model with a pool of that size.
 func TestVUsDependOnSeedAndIndex(t *testing.T) {
 	base := DefaultConfig()
@@ -432,11 +436,14 @@ func TestVUsDependOnSeedAndIndex(t *testing.T) {
 		}
 		runs = append(runs, r)
 	}
+	for _, r := range runs {
+		r.prepare()
+	}
 	for i := range 40 { // three blocks of 12 and some
 		var got []string
 		for _, r := range runs {
-			v := newVU(r, i, r.load.archetype(i))
-			got = append(got, fmt.Sprintf("%s/%d/%d/%.6f/%d", v.arch.Name, v.budget, v.sessions, v.pace, v.rng.Uint64()))
+			v := behaviour.New(r.shared, i, r.load.archetype(i))
+			got = append(got, fmt.Sprintf("%s/%s", r.load.archetype(i).Name, v.Identity()))
 		}
 		if got[0] != got[1] || got[0] != got[2] {
 			t.Errorf("VU %d differs between the models: %v", i, got)
@@ -446,7 +453,10 @@ func TestVUsDependOnSeedAndIndex(t *testing.T) {
 
 // TestVUTargets: the closed model's VU target over time, a pure function.
 func TestVUTargets(t *testing.T) {
-	sc := mustScenario(t, "mixed")
+	sc, err := scenario.Load("mixed")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ramp := DefaultConfig()
 	ramp.Users, ramp.RampUp = 10, 10*time.Second
 	staged := DefaultConfig()

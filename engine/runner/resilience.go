@@ -3,10 +3,8 @@ package runner
 import (
 	"fmt"
 
-	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/resilience"
-	"github.com/trafficsim/trafficsim/engine/scenario"
 )
 
 // WithResilience gives the run a resilience.Policy with these settings (circuit
@@ -44,45 +42,4 @@ func (r *Runner) setupPolicy() (client.Policy, error) {
 	r.res.Store(p)
 	r.advisor = p
 	return p, nil
-}
-
-// actionMethod is the method of an action's main request under the API
-// profile ("" when unknown): a read stays a read though the profile moves it
-// (auth.me: GET /session/me).
-func (r *Runner) actionMethod(name string) string {
-	a := scenario.Action(name)
-	if a == nil || len(a.Endpoints) == 0 {
-		return ""
-	}
-	if ep := catalog.Lookup(a.Endpoints[0]); ep != nil {
-		return r.client.Method(ep)
-	}
-	return ""
-}
-
-// allowAction asks the policy whether the VU may take the action now.
-func (v *vu) allowAction(group, method string) bool {
-	a := v.r.advisor
-	return a == nil || a.AllowAction(group, method)
-}
-
-// filterGroups drops from allowed the groups the policy refuses now (an open
-// breaker): the VU does something else meanwhile.
-func (v *vu) filterGroups(allowed *[numGroups]bool) {
-	a := v.r.advisor
-	if a == nil {
-		return
-	}
-	for g := range numGroups {
-		if allowed[g] && !a.AllowGroup(catalog.Groups[g]) {
-			allowed[g] = false
-		}
-	}
-}
-
-// waitSession blocks while the policy pauses new sessions; false when the run
-// stops meanwhile.
-func (v *vu) waitSession() bool {
-	a := v.r.advisor
-	return a == nil || a.WaitSession(v.r.stopCh)
 }

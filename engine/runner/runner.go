@@ -1,6 +1,6 @@
 // Package runner runs a simulation: it starts the embedded reference target when
-// no base URL is given, runs one goroutine per virtual user (VU) through its
-// archetype's journey and weighted actions, records every request, cleans up the
+// no base URL is given, schedules the virtual users (VUs) by the load model —
+// when and how many run; what a VU does is engine/behaviour's — cleans up the
 // simulation data at the end and reports snapshots and the final summary. Both
 // the CLI (`trafficsim run`) and the plugin's engine process drive it.
 package runner
@@ -20,7 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/trafficsim/trafficsim/engine/catalog"
+	"github.com/trafficsim/trafficsim/engine/behaviour"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/generator"
 	"github.com/trafficsim/trafficsim/engine/metrics"
@@ -131,6 +131,10 @@ func WithMaxMemory(bytes int64) Option { return func(o *options) { o.maxMemory =
 // WithPolicy sets the client policy (circuit breakers, timeouts, rate cap).
 func WithPolicy(p client.Policy) Option { return func(o *options) { o.policy = p } }
 
+// WithTracer gives every request W3C trace context, one trace per VU session,
+// and exports sampled sessions' spans (engine/tracing; nil: off).
+func WithTracer(t *tracing.Tracer) Option { return func(o *options) { o.tracer = t } }
+
 // Runner is one run.
 type Runner struct {
 	cfg  Config
@@ -167,16 +171,10 @@ type Runner struct {
 	// clientRef is client for summaries, which may be built from another
 	// goroutine (SummaryNow).
 	clientRef atomic.Pointer[client.Client]
-	steer     *steer
-	pool      pool
-	dir       directory
-	ledger    *ledger
-	vus       []*vu
+	shared    *behaviour.Shared // what the VUs share (engine/behaviour)
+	ledger    *behaviour.Ledger // what the run created, for the cleanup
+	vus       []*behaviour.VU
 	embed     *usersvc.Running
-	mixAll    [numGroups]bool
-	actions   [numGroups]picker
-	errKind   [2]picker // deliberate errors: [non-admin VUs, admin VUs]
-	plain     *plainSet // the scenario's plain requests (nil: none)
 
 	rate rateMeter
 
@@ -187,7 +185,6 @@ type Runner struct {
 	summary   *summary.Summary
 
 	gen       *generator.Monitor // the engine watching itself (CPU, memory, timer lag)
-	debugReq  bool               // --log-level debug: sampled per-request lines (reqlog.go)
 	genMetric prometheus.Collector
 	capacity  Capacity // connections and memory, decided at the start (capacity.go)
 }
@@ -231,10 +228,9 @@ func New(cfg Config, opts ...Option) (*Runner, error) {
 		stopCh:      make(chan struct{}),
 		interrupted: make(chan struct{}),
 		done:        make(chan struct{}),
-		ledger:      newLedger(cfg.RunID),
+		ledger:      behaviour.NewLedger(cfg.RunID),
 		gen:         generator.New(generator.Options{MaxMemory: o.maxMemory}),
 	}
-	r.debugReq = r.debugRequests()
 	r.state.Store(StateStarting)
 	r.reqCtx, r.reqCancel = context.WithCancel(context.Background())
 	r.load = newLoadPlan(cfg, sc)
@@ -269,6 +265,18 @@ func (r *Runner) Config() Config {
 
 // Scenario is the run's scenario.
 func (r *Runner) Scenario() *scenario.Scenario { return r.sc }
+
+// Metrics is the run's recorder, nil until the run has started (its target is
+// up): for readers that need more than Snapshot, such as the threshold
+// windows (per-endpoint latency histograms).
+func (r *Runner) Metrics() *metrics.Run { return r.rec.Load() }
+
+// State is the run's state (StateStarting … StateFailed), cheaply: without
+// the statistics Snapshot gathers.
+func (r *Runner) State() string {
+	s, _ := r.state.Load().(string)
+	return s
+}
 
 // Done is closed when Run has returned.
 func (r *Runner) Done() <-chan struct{} { return r.done }
@@ -332,7 +340,7 @@ func (r *Runner) interruptedTwice() bool {
 // interrupt budget when the run is (or gets) interrupted, and cancelled by a
 // second interrupt.
 func (r *Runner) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	cctx, cancelTimeout := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout(r.ledger.created.Load()))
+	cctx, cancelTimeout := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout(r.ledger.Created.Load()))
 	cctx, cancel := context.WithCancelCause(cctx)
 	r.interruptMu.Lock()
 	r.cleanupCancel = cancel
@@ -604,26 +612,17 @@ func cleanupTimeout(created int64) time.Duration {
 	return 30*time.Second + time.Duration(created)*50*time.Millisecond
 }
 
-// prepare builds the VUs and the shared pickers.
+// prepare builds what the VUs share, then the VUs.
 func (r *Runner) prepare() {
-	sc := r.sc
-	r.preparePlain()
-	r.steer = newSteer(sc, r.load.slots)
-	for g := range numGroups {
-		r.mixAll[g] = sc.Mix[g] > 0
-		r.actions[g] = newPicker(sc.Actions[g])
-	}
-	for ai, forAdmin := range []bool{false, true} {
-		var ws []scenario.Weighted
-		for _, k := range sc.ErrorKinds {
-			info := scenario.ErrorKind(k.Name)
-			if sc.Mix[catalog.GroupIndex(info.Group)] == 0 || (info.For == "admin" && !forAdmin) || (info.For == "user" && forAdmin) {
-				continue
-			}
-			ws = append(ws, k)
-		}
-		r.errKind[ai] = newPicker(ws)
-	}
+	r.shared = behaviour.NewShared(behaviour.Options{
+		Settings: behaviour.Settings{
+			RunID: r.cfg.RunID, Seed: r.cfg.Seed, MinRequests: r.cfg.MinRequests, MaxRequests: r.cfg.MaxRequests,
+			DelayMin: r.cfg.DelayMin, DelayMax: r.cfg.DelayMax, AdminUser: r.cfg.AdminUser, AdminPassword: r.cfg.AdminPassword,
+		},
+		Scenario: r.sc, Client: r.client, Recorder: r.rec.Load(), Stop: r.stopCh, Requests: r.reqCtx,
+		Monitor: r.gen, Tracer: r.opts.tracer, Log: r.log, Advisor: r.advisor, Ledger: r.ledger,
+		Load: behaviour.Load{Open: r.load.open, Jitter: r.load.jitter, Gate: r.load, Slots: r.load.slots},
+	})
 	r.prepareVUs()
 }
 
@@ -755,7 +754,7 @@ func (r *Runner) Summary() summary.Summary {
 func (r *Runner) VURequests() []int {
 	out := make([]int, len(r.vus))
 	for i, v := range r.vus {
-		out[i] = int(v.sentAtomic.Load())
+		out[i] = v.Sent()
 	}
 	return out
 }
@@ -856,9 +855,6 @@ func (m *rateMeter) update(now time.Time, n int64) float64 {
 	}
 	return 0
 }
-
-// errStopped ends an action when the run stops or the VU's budget is spent.
-var errStopped = errors.New("stopped")
 
 // transportSummary is how the run's requests reached the target; nil before
 // its client was made.

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/trafficsim/trafficsim/engine/behaviour"
 	"github.com/trafficsim/trafficsim/engine/loadshape"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/scenario"
@@ -192,37 +193,25 @@ func (p *loadPlan) setTarget(n int) {
 	p.mu.Unlock()
 }
 
-// park holds a VU whose slot is above the target until the target includes it
-// again; false when the run stops meanwhile. Outside ramps and stages it
-// returns at once.
-func (v *vu) park() bool {
-	p := v.r.load
+// Wait is the gate of ramps and stages (behaviour.Gate): nil when the slot of
+// VU idx is within the target, else a channel closed once the target rises
+// past it. Outside ramps and stages it is always nil.
+func (p *loadPlan) Wait(idx int) <-chan struct{} {
 	if !p.gated {
-		return !v.stopping()
+		return nil
 	}
-	slot := v.idx % p.slots
+	slot := idx % p.slots
 	if int64(slot) < p.target.Load() {
-		return !v.stopping()
+		return nil
 	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if int64(slot) < p.target.Load() {
-		p.mu.Unlock()
-		return !v.stopping()
+		return nil
 	}
 	ch := make(chan struct{})
 	p.waiters[slot] = ch
-	p.mu.Unlock()
-	prev := v.state
-	v.setState(metrics.VUParked)
-	select {
-	case <-ch:
-	case <-v.r.stopCh:
-	}
-	if prev == "" {
-		prev = metrics.VUActive
-	}
-	v.setState(prev)
-	return !v.stopping()
+	return ch
 }
 
 // archetype is the archetype of VU idx. VUs come in blocks of slots; each block
@@ -257,15 +246,15 @@ func (r *Runner) prepareVUs() {
 	var sum int64
 	owned := 0 // sharded: this shard's slots or pool (shard.go)
 	if !p.open {
-		r.vus = make([]*vu, 0, p.slots)
+		r.vus = make([]*behaviour.VU, 0, p.slots)
 		for i := range p.slots {
 			if !r.cfg.Shard.owns(i) {
 				continue
 			}
-			v := newVU(r, i, p.archetype(i))
-			sum += int64(v.budget)
+			v := behaviour.New(r.shared, i, p.archetype(i))
+			sum += int64(v.Budget())
 			r.vus = append(r.vus, v)
-			if v.admin {
+			if v.Admin() {
 				admins++
 			}
 		}
@@ -278,7 +267,7 @@ func (r *Runner) prepareVUs() {
 		}
 		owned = (p.slots - r.cfg.Shard.Index + max(r.cfg.Shard.Count, 1) - 1) / max(r.cfg.Shard.Count, 1)
 	}
-	r.steer.setCapable(catalogAdminGroup(), admins, owned)
+	r.shared.SetAdmins(admins, owned)
 	r.budgetSum.Store(sum)
 }
 
@@ -298,7 +287,7 @@ func (r *Runner) drive() {
 		go r.control(start, stopCtl)
 	}
 	if r.detachedPlain() {
-		r.drivePlain() // no goroutine per thinking VU (plain.go)
+		r.drivePlain() // no goroutine per thinking VU (behaviour.StartPlain)
 		return
 	}
 	var wg sync.WaitGroup
@@ -317,15 +306,15 @@ func (r *Runner) drive() {
 // VU count keeps following the stages.
 func (r *Runner) runSlot(k int) {
 	v := r.vus[k]
-	slot := v.idx
+	slot := v.Index()
 	for gen := 1; ; gen++ {
-		v.run()
-		if !r.load.staged || v.stopping() {
+		v.Run()
+		if !r.load.staged || r.stopped.Load() {
 			return
 		}
 		idx := slot + gen*r.load.slots
-		v = newVU(r, idx, r.load.archetype(idx))
-		r.budgetSum.Add(int64(v.budget))
+		v = behaviour.New(r.shared, idx, r.load.archetype(idx))
+		r.budgetSum.Add(int64(v.Budget()))
 	}
 }
 
@@ -397,4 +386,33 @@ func (r *Runner) loadSummary(st metrics.Stats) *summary.LoadSummary {
 			MaxVUs: r.load.slots, Iterations: r.load.started.Load()}
 	}
 	return summary.BuildLoad(li, st)
+}
+
+// detachedPlain reports whether the run's VUs are plain VUs that need no
+// goroutine while they think: a closed model without ramp-up or stages.
+func (r *Runner) detachedPlain() bool { return r.sc.Plain && !r.load.open && !r.load.gated }
+
+// drivePlain runs plain VUs with no goroutine of their own between requests:
+// a thinking VU is its state and a timer (docs/benchmarks.md). It returns when
+// every VU is over; a stop ends the parked ones at once.
+func (r *Runner) drivePlain() {
+	var wg sync.WaitGroup
+	wg.Add(len(r.vus))
+	for _, v := range r.vus {
+		v.StartPlain(wg.Done)
+	}
+	all := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(all)
+	}()
+	select {
+	case <-all:
+		return
+	case <-r.stopCh:
+	}
+	for _, v := range r.vus {
+		v.StopParked()
+	}
+	<-all
 }

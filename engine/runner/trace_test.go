@@ -2,8 +2,6 @@ package runner
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"testing"
 	"time"
@@ -13,8 +11,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/trafficsim/trafficsim/engine/catalog"
-	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/tracing"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
@@ -117,47 +113,6 @@ func TestTraceparentFormat(t *testing.T) {
 		q = s.Start("login", "auth", "POST", "/api/v1/auth/login")
 		if second := string(q.Traceparent()); second[:36] != first[:36] || second == first {
 			t.Errorf("two requests of a session: %q, %q; want the same trace, new span", first, second)
-		}
-	}
-}
-
-// BenchmarkSendTracing is BenchmarkSend with tracing off, on with 1% of
-// sessions exported and on with every session exported (to a discarding
-// exporter: the SDK's cost, not a network's). Sessions of 20 requests.
-func BenchmarkSendTracing(b *testing.B) {
-	body := []byte(`{"id":42,"username":"sim_abc12345_u1_1","name":"Ada Lovelace","active":true}`)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
-	}))
-	defer ts.Close()
-	srv := ts.URL
-	ep := catalog.MustLookup(catalog.UsersGet)
-	for _, c := range []struct {
-		name   string
-		tracer *tracing.Tracer
-	}{
-		{"off", nil},
-		{"sample=0.01", tracing.NewWithExporter("benchrun", 0.01, tracetest.NewNoopExporter())},
-		{"sample=1", tracing.NewWithExporter("benchrun", 1, tracetest.NewNoopExporter())},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			v := benchVU(b, srv)
-			v.r.opts.tracer = c.tracer
-			b.ReportAllocs()
-			n := 0
-			for b.Loop() {
-				if n++; n%20 == 0 {
-					v.traceEndSession()
-				}
-				call := client.Call{Endpoint: ep, Params: [2]string{"42"}}
-				if res, err := v.send(&call, wantSuccess); err != nil || res.Status != 200 {
-					b.Fatalf("%v %d", err, res.Status)
-				}
-			}
-		})
-		if c.tracer != nil {
-			_ = c.tracer.Shutdown(context.Background())
 		}
 	}
 }

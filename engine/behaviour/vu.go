@@ -1,7 +1,8 @@
-package runner
+package behaviour
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -15,10 +16,10 @@ import (
 	"github.com/trafficsim/trafficsim/engine/tracing"
 )
 
-// vu is one virtual user. Its state is small: a thinking VU is its goroutine,
+// VU is one virtual user. Its state is small: a thinking VU is its goroutine,
 // this struct and a timer.
-type vu struct {
-	r     *Runner
+type VU struct {
+	r     *Shared
 	idx   int
 	arch  *scenario.Archetype
 	rng   *rand.Rand
@@ -68,9 +69,11 @@ type adminState struct {
 
 type named struct{ id, name string }
 
-func newVU(r *Runner, idx int, arch *scenario.Archetype) *vu {
+// New creates VU idx of the run: its budget, sessions and pace follow from
+// the run's seed and idx alone.
+func New(r *Shared, idx int, arch *scenario.Archetype) *VU {
 	rng := rand.New(rand.NewPCG(uint64(r.cfg.Seed), uint64(idx)+1))
-	v := &vu{r: r, idx: idx, arch: arch, rng: rng, admin: arch.Admin}
+	v := &VU{r: r, idx: idx, arch: arch, rng: rng, admin: arch.Admin}
 	v.budget = r.cfg.MinRequests + rng.IntN(r.cfg.MaxRequests-r.cfg.MinRequests+1)
 	v.sessions = arch.Sessions[0] + rng.IntN(arch.Sessions[1]-arch.Sessions[0]+1)
 	v.pace = math.Exp(0.25 * rng.NormFloat64())
@@ -80,7 +83,7 @@ func newVU(r *Runner, idx int, arch *scenario.Archetype) *vu {
 	return v
 }
 
-func (v *vu) stopping() bool {
+func (v *VU) stopping() bool {
 	select {
 	case <-v.r.stopCh:
 		return true
@@ -89,7 +92,7 @@ func (v *vu) stopping() bool {
 	}
 }
 
-func (v *vu) setState(s metrics.VUState) {
+func (v *VU) setState(s metrics.VUState) {
 	if v.state == s {
 		return
 	}
@@ -100,7 +103,7 @@ func (v *vu) setState(s metrics.VUState) {
 }
 
 // think pauses before an action of the class; false when the run stops meanwhile.
-func (v *vu) think(class string) bool {
+func (v *VU) think(class string) bool {
 	if v.skipThink {
 		v.skipThink = false
 		return !v.stopping()
@@ -127,9 +130,34 @@ func (v *vu) think(class string) bool {
 	}
 }
 
-// run is the VU's life: sessions of journey plus weighted actions until the
+// Index is the VU's global index.
+func (v *VU) Index() int { return v.idx }
+
+// Budget is how many requests the VU sends in all.
+func (v *VU) Budget() int { return v.budget }
+
+// Admin reports whether the VU administers.
+func (v *VU) Admin() bool { return v.admin }
+
+// Sent is how many requests the VU sent so far (safe from other goroutines).
+func (v *VU) Sent() int { return int(v.sentAtomic.Load()) }
+
+// Identity is what New drew for the VU from the seed and its index: budget,
+// sessions and pace (a test compares VUs by it).
+func (v *VU) Identity() string {
+	return fmt.Sprintf("%d/%d/%.6f", v.budget, v.sessions, v.pace)
+}
+
+// Arrive makes the VU an arrival of the open model: one session whose first
+// action goes out at due.
+func (v *VU) Arrive(due time.Time) {
+	v.sessions = 1
+	v.intended, v.skipThink = due, true
+}
+
+// Run is the VU's life: sessions of journey plus weighted actions until the
 // budget is spent or the run stops.
-func (v *vu) run() {
+func (v *VU) Run() {
 	// Ramp-up and stages: wait until the target includes this VU; near
 	// --max-memory it does not start at all (counted by the generator).
 	if !v.park() || !v.r.gen.AdmitVU() {
@@ -180,7 +208,7 @@ func (v *vu) run() {
 
 // session runs one session until the VU has sent end requests: the journey,
 // weighted actions, and a logout as the last request.
-func (v *vu) session(n, end int) {
+func (v *VU) session(n, end int) {
 	v.limit = end - 1 // keep the last request for the logout
 	v.journeyDone = false
 	completed := true
@@ -233,7 +261,7 @@ func (v *vu) session(n, end int) {
 
 // weighted takes one weighted action: maybe a deliberate error, else an action
 // of the group the run needs most.
-func (v *vu) weighted() {
+func (v *VU) weighted() {
 	r := v.r
 	adminIdx := 0
 	if v.admin {
@@ -276,6 +304,9 @@ func (v *vu) weighted() {
 	v.act(name)
 }
 
+// errStopped ends an action when the run stops or the VU's budget is spent.
+var errStopped = errors.New("stopped")
+
 // outcome is what a send intends: the status it expects.
 type outcome int
 
@@ -286,7 +317,7 @@ const (
 // send sends one request within the VU's budget and records it. It returns
 // errStopped without sending when the budget (up to the current limit) is spent
 // or the run is stopping.
-func (v *vu) send(call *client.Call, want outcome) (client.Result, error) {
+func (v *VU) send(call *client.Call, want outcome) (client.Result, error) {
 	if v.sent >= v.limit || v.sent >= v.budget || v.stopping() {
 		return client.Result{}, errStopped
 	}
@@ -341,7 +372,7 @@ func ok(res client.Result) bool { return res.ErrKind == "" && res.Status >= 100 
 
 // ensureSession makes sure the VU holds a working access token: refresh it
 // when it is about to expire or was rejected, log in when there is none.
-func (v *vu) ensureSession() bool {
+func (v *VU) ensureSession() bool {
 	if v.loggedIn && v.access != "" && (v.expires.IsZero() || time.Until(v.expires) > 30*time.Second) {
 		return true
 	}
@@ -354,14 +385,14 @@ func (v *vu) ensureSession() bool {
 }
 
 // credentials are the login name and password the VU uses.
-func (v *vu) credentials() (user, email, password string) {
+func (v *VU) credentials() (user, email, password string) {
 	if v.admin {
 		return v.r.cfg.AdminUser, v.r.cfg.AdminUser, v.r.cfg.AdminPassword
 	}
 	return v.me.username, v.me.email, v.me.password
 }
 
-func (v *vu) login() bool {
+func (v *VU) login() bool {
 	if !v.admin && v.me == nil && !v.signup() {
 		return false
 	}
@@ -393,7 +424,7 @@ func (v *vu) login() bool {
 	return true
 }
 
-func (v *vu) setTokens(t client.Tokens) {
+func (v *VU) setTokens(t client.Tokens) {
 	v.access, v.refresh = t.Access, t.Refresh
 	v.expires = time.Time{}
 	if t.ExpiresIn > 0 {
@@ -401,7 +432,7 @@ func (v *vu) setTokens(t client.Tokens) {
 	}
 }
 
-func (v *vu) doRefresh() bool {
+func (v *VU) doRefresh() bool {
 	if v.refresh == "" {
 		return false
 	}
@@ -424,7 +455,7 @@ func (v *vu) doRefresh() bool {
 	return true
 }
 
-func (v *vu) logout() {
+func (v *VU) logout() {
 	if !v.loggedIn {
 		return
 	}
@@ -446,7 +477,7 @@ func (v *vu) logout() {
 }
 
 // endSession records the end of the current session, if one is open.
-func (v *vu) endSession(completed bool) {
+func (v *VU) endSession(completed bool) {
 	if !v.loggedIn {
 		return
 	}
@@ -457,7 +488,7 @@ func (v *vu) endSession(completed bool) {
 }
 
 // nextName returns a fresh simulation name: sim_<run>_<kind><vu>_<n>.
-func (v *vu) nextName(kind string) string {
+func (v *VU) nextName(kind string) string {
 	v.serial++
 	return "sim_" + v.r.cfg.RunID + "_" + kind + strconv.Itoa(v.idx) + "_" + strconv.Itoa(v.serial)
 }
@@ -465,7 +496,7 @@ func (v *vu) nextName(kind string) string {
 const letters = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 // password returns a fresh valid password (letters and a digit, 14 characters).
-func (v *vu) password() string {
+func (v *VU) password() string {
 	b := make([]byte, 14)
 	b[0] = 'S'
 	for i := 1; i < 12; i++ {
@@ -479,12 +510,12 @@ func (v *vu) password() string {
 var firstNames = []string{"Ada", "Alan", "Grace", "Linus", "Barbara", "Ken", "Margaret", "Dennis", "Frances", "Edsger", "Radia", "Tim", "Hedy", "John", "Sophie", "Niklaus"}
 var lastNames = []string{"Lovelace", "Turing", "Hopper", "Torvalds", "Liskov", "Thompson", "Hamilton", "Ritchie", "Allen", "Dijkstra", "Perlman", "Berners-Lee", "Lamarr", "Backus", "Wilson", "Wirth"}
 
-func (v *vu) personName() string {
+func (v *VU) personName() string {
 	return firstNames[v.rng.IntN(len(firstNames))] + " " + lastNames[v.rng.IntN(len(lastNames))]
 }
 
 // register creates a simulation account; the caller decides what it is for.
-func (v *vu) register() (*account, error) {
+func (v *VU) register() (*account, error) {
 	name := v.nextName("u")
 	a := &account{username: name, email: name + "@simulation.test", password: v.password(), active: true}
 	call := client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Decode: true, Body: client.Body{
@@ -510,13 +541,13 @@ func (v *vu) register() (*account, error) {
 	if a.id == "" {
 		return nil, errors.New("registration answer has no id")
 	}
-	v.r.ledger.add(kindUser, a.id, a.username)
+	v.r.ledger.Add(KindUser, a.id, a.username)
 	v.r.dir.add(v.idx, entry{a.id, a.username, a.email})
 	return a, nil
 }
 
 // signup registers the VU's own account (non-admins).
-func (v *vu) signup() bool {
+func (v *VU) signup() bool {
 	if v.admin || v.me != nil {
 		return true
 	}
@@ -526,4 +557,45 @@ func (v *vu) signup() bool {
 	}
 	v.me = a
 	return true
+}
+
+// park holds a VU the load model does not include yet (ramp-up, stages) until
+// it does; false when the run stops meanwhile. Without a gate it returns at
+// once.
+func (v *VU) park() bool {
+	g := v.r.load.gate
+	if g == nil {
+		return !v.stopping()
+	}
+	ch := g.Wait(v.idx)
+	if ch == nil {
+		return !v.stopping()
+	}
+	prev := v.state
+	v.setState(metrics.VUParked)
+	select {
+	case <-ch:
+	case <-v.r.stopCh:
+	}
+	if prev == "" {
+		prev = metrics.VUActive
+	}
+	v.setState(prev)
+	return !v.stopping()
+}
+
+// takeIntended is when the VU meant to send its next request, in the open
+// model: the arrival's due time or the end of the last think pause, else now
+// (so waiting for the rate cap or a backoff counts). Zero in the closed model,
+// whose latency runs from the actual send.
+func (v *VU) takeIntended() time.Time {
+	if !v.r.load.open {
+		return time.Time{}
+	}
+	t := v.intended
+	v.intended = time.Time{}
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return t
 }

@@ -1,18 +1,14 @@
-package runner
+package behaviour
 
 import (
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/tracing"
 )
 
-// WithTracer gives every request W3C trace context, one trace per VU session,
-// and exports sampled sessions' spans (engine/tracing; nil: off).
-func WithTracer(t *tracing.Tracer) Option { return func(o *options) { o.tracer = t } }
-
 // traceStart gives the VU's next request its trace context, beginning the
 // session's trace if needed; nil with tracing off.
-func (v *vu) traceStart(group, method, route string) *tracing.Request {
-	t := v.r.opts.tracer
+func (v *VU) traceStart(group, method, route string) *tracing.Request {
+	t := v.r.tracer
 	if t == nil {
 		return nil
 	}
@@ -31,7 +27,7 @@ func (v *vu) traceStart(group, method, route string) *tracing.Request {
 
 // traceFinish ends a request's span and returns the trace id for the latency
 // exemplar ("" when not exported).
-func (v *vu) traceFinish(q *tracing.Request, res *client.Result) string {
+func (v *VU) traceFinish(q *tracing.Request, res *client.Result) string {
 	if q == nil {
 		return ""
 	}
@@ -40,7 +36,7 @@ func (v *vu) traceFinish(q *tracing.Request, res *client.Result) string {
 }
 
 // traceEndSession ends the VU session's trace; the next request begins another.
-func (v *vu) traceEndSession() {
+func (v *VU) traceEndSession() {
 	if v.tsess != nil {
 		v.tsess.End()
 	}

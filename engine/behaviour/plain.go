@@ -1,8 +1,7 @@
-package runner
+package behaviour
 
 import (
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,7 +25,7 @@ type plainStep struct {
 }
 
 // preparePlain compiles the scenario's requests (nil when it has none).
-func (r *Runner) preparePlain() {
+func (r *Shared) preparePlain() {
 	if len(r.sc.Requests) == 0 {
 		return
 	}
@@ -46,7 +45,7 @@ func (r *Runner) preparePlain() {
 }
 
 // plainStep finds a plain request by name.
-func (r *Runner) plainStep(name string) (int, bool) {
+func (r *Shared) plainStep(name string) (int, bool) {
 	if r.plain == nil {
 		return 0, false
 	}
@@ -84,7 +83,7 @@ type plainVU struct {
 }
 
 // beginPlain sets a plain VU up; end is called once when it is over.
-func (v *vu) beginPlain(end func()) *plainVU {
+func (v *VU) beginPlain(end func()) *plainVU {
 	v.r.rec.Load().AssignArchetype(scenario.PlainArchetype)
 	v.setState(metrics.VUActive)
 	v.limit = v.budget
@@ -107,7 +106,7 @@ func (v *vu) beginPlain(end func()) *plainVU {
 
 // stopParked ends a VU parked in a pause; false when it is not parked (then
 // the goroutine sending for it ends it).
-func (v *vu) stopParked() bool {
+func (v *VU) stopParked() bool {
 	p := v.pl
 	if p == nil || !p.parked.CompareAndSwap(true, false) {
 		return false
@@ -123,7 +122,7 @@ func (v *vu) stopParked() bool {
 // spent or the run stops. It blocks until then, its goroutine parked with a
 // small stack while the requests are sent by others. drivePlain runs plain VUs
 // without even that goroutine when no load model needs one.
-func (v *vu) runPlain() {
+func (v *VU) runPlain() {
 	done := make(chan struct{})
 	v.beginPlain(func() { close(done) })
 	go v.plainLoop()
@@ -136,46 +135,28 @@ func (v *vu) runPlain() {
 	v.setState(metrics.VUDone)
 }
 
-// detachedPlain reports whether the run's VUs are plain VUs that need no
-// goroutine while they think: a closed model without ramp-up or stages.
-func (r *Runner) detachedPlain() bool { return r.sc.Plain && !r.load.open && !r.load.gated }
-
-// drivePlain runs plain VUs with no goroutine of their own between requests:
-// a thinking VU is its state and a timer (docs/benchmarks.md). It returns when
-// every VU is over; a stop ends the parked ones at once.
-func (r *Runner) drivePlain() {
-	var wg sync.WaitGroup
-	wg.Add(len(r.vus))
-	for _, v := range r.vus {
-		if v.stopping() {
-			v.setState(metrics.VUDone)
-			wg.Done()
-			continue
-		}
-		v.beginPlain(func() {
-			v.setState(metrics.VUDone)
-			wg.Done()
-		})
-		go v.plainLoop()
-	}
-	all := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(all)
-	}()
-	select {
-	case <-all:
+// StartPlain starts a VU of a plain scenario with no goroutine of its own
+// while it thinks: a thinking VU is its state and a timer. end is called once
+// when the VU is over, its state done.
+func (v *VU) StartPlain(end func()) {
+	if v.stopping() {
+		v.setState(metrics.VUDone)
+		end()
 		return
-	case <-r.stopCh:
 	}
-	for _, v := range r.vus {
-		v.stopParked()
-	}
-	<-all
+	v.beginPlain(func() {
+		v.setState(metrics.VUDone)
+		end()
+	})
+	go v.plainLoop()
 }
 
+// StopParked ends a plain VU parked in a pause; false when it is not parked
+// (then the goroutine sending for it ends it).
+func (v *VU) StopParked() bool { return v.stopParked() }
+
 // wake continues a VU whose pause is over (on the timer's goroutine).
-func (v *vu) wake() {
+func (v *VU) wake() {
 	if !v.pl.parked.CompareAndSwap(true, false) {
 		return // the stop took over
 	}
@@ -185,7 +166,7 @@ func (v *vu) wake() {
 }
 
 // plainLoop sends requests until a pause, the end of the budget or a stop.
-func (v *vu) plainLoop() {
+func (v *VU) plainLoop() {
 	ps := v.r.plain
 	for v.sent < v.budget && v.park() {
 		i := ps.pick(v.rng)
@@ -208,7 +189,7 @@ func (v *vu) plainLoop() {
 
 // plainRequest sends the plain request i within the VU's budget and records
 // it; false when nothing was sent (budget spent, stopping, no session).
-func (v *vu) plainRequest(i int) bool {
+func (v *VU) plainRequest(i int) bool {
 	r := v.r
 	st := &r.plain.steps[i]
 	token := ""

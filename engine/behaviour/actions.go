@@ -1,4 +1,4 @@
-package runner
+package behaviour
 
 import (
 	"strconv"
@@ -9,7 +9,7 @@ import (
 )
 
 // act performs a named action (journey step or weighted action).
-func (v *vu) act(name string) {
+func (v *VU) act(name string) {
 	v.step = name
 	switch name {
 	case "signup":
@@ -130,7 +130,7 @@ func (v *vu) act(name string) {
 }
 
 // authed sends a call with the VU's token, logging in first when needed.
-func (v *vu) authed(call *client.Call, want outcome) (client.Result, error) {
+func (v *VU) authed(call *client.Call, want outcome) (client.Result, error) {
 	if !v.ensureSession() {
 		return client.Result{}, errStopped
 	}
@@ -139,25 +139,25 @@ func (v *vu) authed(call *client.Call, want outcome) (client.Result, error) {
 }
 
 // simple sends an authenticated request without a body.
-func (v *vu) simple(id string, params [2]string, query string) (client.Result, bool) {
+func (v *VU) simple(id string, params [2]string, query string) (client.Result, bool) {
 	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(id), Params: params, Query: query}, wantSuccess)
 	return res, err == nil && ok(res)
 }
 
 // withBody sends an authenticated request with a body. Its answer is not parsed:
 // no caller reads it, and parsing JSON is much of a journey request's CPU.
-func (v *vu) withBody(id string, params [2]string, body client.Body) (client.Result, bool) {
+func (v *VU) withBody(id string, params [2]string, body client.Body) (client.Result, bool) {
 	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(id), Params: params, Body: body}, wantSuccess)
 	return res, err == nil && ok(res)
 }
 
 // list fetches a page of users and, now and then, remembers one of them to look
 // at next — as a person clicks an entry of a list.
-func (v *vu) list(id, query string) { v.listPage(id, query, v.rng.IntN(3) == 0, true) }
+func (v *VU) list(id, query string) { v.listPage(id, query, v.rng.IntN(3) == 0, true) }
 
 // listPage fetches the page; when decode is set it reads it (short parse
 // unless page is false) and remembers a user.
-func (v *vu) listPage(id, query string, decode, page bool) {
+func (v *VU) listPage(id, query string, decode, page bool) {
 	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(id), Query: query, Decode: decode, Page: page}, wantSuccess)
 	if err != nil || !ok(res) || !decode {
 		return
@@ -172,7 +172,7 @@ func (v *vu) listPage(id, query string, decode, page bool) {
 }
 
 // listRoles fetches roles or permissions and remembers one id.
-func (v *vu) listRoles(id string) {
+func (v *VU) listRoles(id string) {
 	decode := v.rng.IntN(2) == 0 || (id == catalog.RolesList && v.seenRole == "") || (id == catalog.PermissionsList && v.seenPerm == "")
 	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(id), Query: v.r.client.ListQuery("", 1, 20), Decode: decode, Page: true}, wantSuccess)
 	if err != nil || !ok(res) || !decode {
@@ -204,7 +204,7 @@ func (v *vu) listRoles(id string) {
 
 var searchWords = []string{"sim", "ada", "turing", "admin", "example", "simulation", "grace", "sim_"}
 
-func (v *vu) searchTerm() string {
+func (v *VU) searchTerm() string {
 	switch v.rng.IntN(3) {
 	case 0:
 		return "sim_" + v.r.cfg.RunID
@@ -218,7 +218,7 @@ func (v *vu) searchTerm() string {
 
 // someUser picks a real user to look at: one seen in a list, one the run
 // created, or the VU's own account.
-func (v *vu) someUser() (entry, bool) {
+func (v *VU) someUser() (entry, bool) {
 	if v.seenUser.id != "" && v.rng.IntN(2) == 0 {
 		return v.seenUser, true
 	}
@@ -238,7 +238,7 @@ func (v *vu) someUser() (entry, bool) {
 
 // subject is the account self-service actions apply to: the VU's own, or for an
 // admin one of the accounts it administers.
-func (v *vu) subject() *account {
+func (v *VU) subject() *account {
 	if !v.admin {
 		if v.me == nil && !v.signup() {
 			return nil
@@ -255,11 +255,11 @@ func (v *vu) subject() *account {
 // mayChange reports whether the VU may change the account: its own account
 // (the target authorises that by its token), or for an admin an account it
 // read and found still the run's (ownsAccount).
-func (v *vu) mayChange(a *account) bool { return !v.admin || v.ownsAccount(a) }
+func (v *VU) mayChange(a *account) bool { return !v.admin || v.ownsAccount(a) }
 
 // heldAccount returns an account the admin administers, taking one from the
 // pool or registering one when it has none.
-func (v *vu) heldAccount() *account {
+func (v *VU) heldAccount() *account {
 	if len(v.adm.held) > 0 {
 		return v.adm.held[v.rng.IntN(len(v.adm.held))]
 	}
@@ -281,7 +281,7 @@ func (v *vu) heldAccount() *account {
 var bios = []string{"Curious about distributed systems.", "Coffee first.", "Building things that last.", "On call this week.", "Likes long walks through stack traces."}
 var cities = []string{"Lisbon", "Oslo", "Nairobi", "Montréal", "Kyoto", "Recife", "Tallinn", "Auckland"}
 
-func (v *vu) profileBody() client.Body {
+func (v *VU) profileBody() client.Body {
 	return client.Body{
 		{Name: "bio", Value: bios[v.rng.IntN(len(bios))]},
 		{Name: "location", Value: cities[v.rng.IntN(len(cities))]},
@@ -293,7 +293,7 @@ func (v *vu) profileBody() client.Body {
 // profile manages the subject's profile; an action that does not fit the
 // profile's state (reading a profile that does not exist) becomes the one that
 // does, as a person would create it first.
-func (v *vu) profile(name string) {
+func (v *VU) profile(name string) {
 	a := v.subject()
 	if a == nil {
 		return

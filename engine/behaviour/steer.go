@@ -1,4 +1,4 @@
-package runner
+package behaviour
 
 import (
 	"math/rand/v2"

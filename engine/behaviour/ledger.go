@@ -1,8 +1,7 @@
-package runner
+package behaviour
 
 import (
 	"hash/maphash"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,113 +9,15 @@ import (
 	"sync/atomic"
 )
 
-// account is a simulation user account the run created.
-type account struct {
-	id, username, email, password string
-	active, hasProfile            bool
-	roles                         []string // sim role ids assigned by its admin
-}
-
-// record is the account as a ledger record.
-func (a *account) record() record { return record{kindUser, a.id, a.username} }
-
-// pool hands accounts registered by VUs (the `register` action) to admin VUs,
-// who deactivate, reset, assign roles to and delete them. Each account is owned
-// by one VU at a time, so two admins never race on it.
-type pool struct {
-	mu    sync.Mutex
-	items []*account
-}
-
-// poolCap bounds the accounts waiting for an admin: plenty to choose from,
-// and a long run's memory does not grow with its registrations.
-const poolCap = 1000
-
-func (p *pool) put(a *account) {
-	p.mu.Lock()
-	if len(p.items) < poolCap {
-		p.items = append(p.items, a)
-	}
-	p.mu.Unlock()
-}
-
-func (p *pool) take() *account {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.items) == 0 {
-		return nil
-	}
-	a := p.items[len(p.items)-1]
-	p.items = p.items[:len(p.items)-1]
-	return a
-}
-
-// entry is a user other VUs may look up.
-type entry struct{ id, username, email string }
-
-const dirShards = 16
-const dirSize = 64
-
-// directory remembers recently created users so VUs can look up real ids,
-// emails and usernames. Sharded by VU so look-ups rarely share a lock.
-type directory struct {
-	shards [dirShards]struct {
-		mu   sync.Mutex
-		ring [dirSize]entry
-		n    int
-		_    [40]byte // keep shards on separate cache lines
-	}
-}
-
-func (d *directory) add(vu int, e entry) {
-	s := &d.shards[vu%dirShards]
-	s.mu.Lock()
-	s.ring[s.n%dirSize] = e
-	s.n++
-	s.mu.Unlock()
-}
-
-// remove forgets a user (deleted by an admin) in every shard.
-func (d *directory) remove(id string) {
-	for i := range d.shards {
-		s := &d.shards[i]
-		s.mu.Lock()
-		for j := range min(s.n, dirSize) {
-			if s.ring[j].id == id {
-				s.ring[j] = entry{}
-			}
-		}
-		s.mu.Unlock()
-	}
-}
-
-// pick returns a random known user, from the VU's shard first.
-func (d *directory) pick(vu int, r *rand.Rand) (entry, bool) {
-	for k := range 3 {
-		s := &d.shards[(vu+k*7)%dirShards]
-		s.mu.Lock()
-		n := min(s.n, dirSize)
-		var e entry
-		if n > 0 {
-			e = s.ring[r.IntN(n)]
-		}
-		s.mu.Unlock()
-		if e.id != "" {
-			return e, true
-		}
-	}
-	return entry{}, false
-}
-
 // Record kinds of the ledger.
 const (
-	kindUser       = "user"
-	kindRole       = "role"
-	kindPermission = "permission"
+	KindUser       = "user"
+	KindRole       = "role"
+	KindPermission = "permission"
 )
 
 // record is one thing the run created on the target.
-type record struct{ kind, id, name string }
+type Record struct{ Kind, ID, Name string }
 
 const ledgerShards = 16
 
@@ -125,18 +26,18 @@ const ledgerShards = 16
 // record is kept small: a numeric id as a number (others as a string), and the
 // name packed as the two numbers of its sim_<run>_<letter><vu>_<n> form —
 // about 25 bytes a record, where the three strings of a record took about 130.
-type ledger struct {
+type Ledger struct {
 	run     string // the run id, the names' prefix
 	seed    maphash.Seed
 	shards  [ledgerShards]ledgerShard
-	created atomic.Int64
-	deleted atomic.Int64 // by a VU or the cleanup: the target answered the delete
+	Created atomic.Int64
+	Deleted atomic.Int64 // by a VU or the cleanup: the target answered the delete
 	// gone counts records that disappeared without the run deleting them: a
 	// delete or a read answered 404, or the id now holds another record (a
 	// target that lost its data and hands the id out again). foreign counts
 	// the latter alone. created == deleted + gone + what the ledger holds.
-	gone    atomic.Int64
-	foreign atomic.Int64
+	Gone    atomic.Int64
+	Foreign atomic.Int64
 }
 
 type ledgerShard struct {
@@ -151,7 +52,7 @@ type ledgerShard struct {
 }
 
 // ledgerKinds are the record kinds with their name letters, in cleanup order.
-var ledgerKinds = [...]struct{ kind, letter string }{{kindUser, "u"}, {kindRole, "r"}, {kindPermission, "p"}}
+var ledgerKinds = [...]struct{ kind, letter string }{{KindUser, "u"}, {KindRole, "r"}, {KindPermission, "p"}}
 
 func kindIndex(kind string) int {
 	for i, k := range ledgerKinds {
@@ -162,8 +63,8 @@ func kindIndex(kind string) int {
 	return -1
 }
 
-func newLedger(run string) *ledger {
-	l := &ledger{run: run, seed: maphash.MakeSeed()}
+func NewLedger(run string) *Ledger {
+	l := &Ledger{run: run, seed: maphash.MakeSeed()}
 	for i := range l.shards {
 		for k := range ledgerKinds {
 			l.shards[i].num[k] = map[uint64]uint64{}
@@ -174,7 +75,7 @@ func newLedger(run string) *ledger {
 	return l
 }
 
-func (l *ledger) shard(id string) *ledgerShard {
+func (l *Ledger) shard(id string) *ledgerShard {
 	return &l.shards[maphash.String(l.seed, id)%ledgerShards]
 }
 
@@ -189,7 +90,7 @@ func numericID(id string) (uint64, bool) {
 }
 
 // pack reads a generated name's two numbers; false for any other name.
-func (l *ledger) pack(k int, name string) (uint64, bool) {
+func (l *Ledger) pack(k int, name string) (uint64, bool) {
 	prefix := "sim_" + l.run + "_" + ledgerKinds[k].letter
 	rest, ok := strings.CutPrefix(name, prefix)
 	if !ok {
@@ -207,7 +108,7 @@ func (l *ledger) pack(k int, name string) (uint64, bool) {
 	return vu<<32 | n, true
 }
 
-func (l *ledger) unpack(k int, v uint64) string {
+func (l *Ledger) unpack(k int, v uint64) string {
 	return "sim_" + l.run + "_" + ledgerKinds[k].letter + strconv.FormatUint(v>>32, 10) + "_" + strconv.FormatUint(v&0xffffffff, 10)
 }
 
@@ -243,7 +144,7 @@ func (s *ledgerShard) drop(k int, kind, id string) bool {
 	return true
 }
 
-func (l *ledger) add(kind, id, name string) {
+func (l *Ledger) Add(kind, id, name string) {
 	k := kindIndex(kind)
 	s := l.shard(id)
 	v, packed := l.pack(k, name)
@@ -255,7 +156,7 @@ func (l *ledger) add(kind, id, name string) {
 	// handed its id to this one.
 	dup := had && old == name
 	if had && !dup {
-		l.gone.Add(1)
+		l.Gone.Add(1)
 	}
 	switch {
 	case !packed:
@@ -267,12 +168,12 @@ func (l *ledger) add(kind, id, name string) {
 	}
 	s.mu.Unlock()
 	if !dup {
-		l.created.Add(1)
+		l.Created.Add(1)
 	}
 }
 
 // nameOf returns the name the shard (locked) holds for the record.
-func (l *ledger) nameOf(s *ledgerShard, k int, kind, id string) (string, bool) {
+func (l *Ledger) nameOf(s *ledgerShard, k int, kind, id string) (string, bool) {
 	if name, ok := s.other[kind+":"+id]; ok {
 		return name, true
 	}
@@ -291,35 +192,35 @@ func (l *ledger) nameOf(s *ledgerShard, k int, kind, id string) (string, bool) {
 
 // lose forgets a record that disappeared without the run deleting it:
 // foreign when its id now holds a record that is not the run's.
-func (l *ledger) lose(rec record, foreign bool) bool {
-	s := l.shard(rec.id)
+func (l *Ledger) Lose(rec Record, foreign bool) bool {
+	s := l.shard(rec.ID)
 	s.mu.Lock()
-	ok := s.drop(kindIndex(rec.kind), rec.kind, rec.id)
+	ok := s.drop(kindIndex(rec.Kind), rec.Kind, rec.ID)
 	s.mu.Unlock()
 	if ok {
-		l.gone.Add(1)
+		l.Gone.Add(1)
 		if foreign {
-			l.foreign.Add(1)
+			l.Foreign.Add(1)
 		}
 	}
 	return ok
 }
 
 // remove marks a record deleted.
-func (l *ledger) remove(kind, id string) {
+func (l *Ledger) Remove(kind, id string) {
 	s := l.shard(id)
 	s.mu.Lock()
 	ok := s.drop(kindIndex(kind), kind, id)
 	s.mu.Unlock()
 	if ok {
-		l.deleted.Add(1)
+		l.Deleted.Add(1)
 	}
 }
 
 // each calls f with every record not deleted yet, a shard's records of one
 // kind at a time — users first (deleting a user drops its profile and role
 // assignments), then roles, then permissions — without holding a lock.
-func (l *ledger) each(f func(record)) {
+func (l *Ledger) Each(f func(Record)) {
 	for k := range ledgerKinds {
 		for i := range l.shards {
 			for _, rec := range l.batch(i, k) {
@@ -330,49 +231,49 @@ func (l *ledger) each(f func(record)) {
 }
 
 // batch lists shard i's records of kind k.
-func (l *ledger) batch(i, k int) []record {
+func (l *Ledger) batch(i, k int) []Record {
 	s := &l.shards[i]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	kind := ledgerKinds[k].kind
-	out := make([]record, 0, len(s.num[k])+len(s.str[k]))
+	out := make([]Record, 0, len(s.num[k])+len(s.str[k]))
 	for n, v := range s.num[k] {
-		out = append(out, record{kind, strconv.FormatUint(n, 10), l.unpack(k, v)})
+		out = append(out, Record{kind, strconv.FormatUint(n, 10), l.unpack(k, v)})
 	}
 	for id, v := range s.str[k] {
-		out = append(out, record{kind, id, l.unpack(k, v)})
+		out = append(out, Record{kind, id, l.unpack(k, v)})
 	}
 	for key, name := range s.other {
 		if kd, id, _ := strings.Cut(key, ":"); kd == kind {
-			out = append(out, record{kind, id, name})
+			out = append(out, Record{kind, id, name})
 		}
 	}
 	return out
 }
 
 // has reports whether the record is still to be deleted.
-func (l *ledger) has(rec record) bool {
-	s := l.shard(rec.id)
+func (l *Ledger) Has(rec Record) bool {
+	s := l.shard(rec.ID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.contains(kindIndex(rec.kind), rec.kind, rec.id)
+	return s.contains(kindIndex(rec.Kind), rec.Kind, rec.ID)
 }
 
 // left lists what was not deleted yet: users first (deleting a user drops its
 // profile and role assignments), then roles, then permissions; by name within
 // a kind.
-func (l *ledger) left() []record {
-	var out []record
-	l.each(func(rec record) { out = append(out, rec) })
+func (l *Ledger) Left() []Record {
+	var out []Record
+	l.Each(func(rec Record) { out = append(out, rec) })
 	slices.SortFunc(out, byKindName)
 	return out
 }
 
 // byKindName orders records users first, then roles, then permissions; by
 // name within a kind.
-func byKindName(a, b record) int {
-	if d := kindIndex(a.kind) - kindIndex(b.kind); d != 0 {
+func byKindName(a, b Record) int {
+	if d := kindIndex(a.Kind) - kindIndex(b.Kind); d != 0 {
 		return d
 	}
-	return strings.Compare(a.name, b.name)
+	return strings.Compare(a.Name, b.Name)
 }

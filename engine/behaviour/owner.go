@@ -1,4 +1,4 @@
-package runner
+package behaviour
 
 import (
 	"strings"
@@ -15,11 +15,11 @@ import (
 // compared with the one the run created it with.
 
 // readEndpoint is the endpoint that reads one record of the kind.
-func readEndpoint(kind string) string {
+func ReadEndpoint(kind string) string {
 	switch kind {
-	case kindRole:
+	case KindRole:
 		return catalog.RolesGet
-	case kindPermission:
+	case KindPermission:
 		return catalog.PermissionsGet
 	}
 	return catalog.UsersGet
@@ -28,7 +28,7 @@ func readEndpoint(kind string) string {
 // nameField is the field that holds a record's name: a user's username, a
 // role's or permission's name.
 func nameField(kind string) string {
-	if kind == kindUser {
+	if kind == KindUser {
 		return "username"
 	}
 	return "name"
@@ -36,28 +36,31 @@ func nameField(kind string) string {
 
 // recordName reads the name of the record in a read's answer and reports
 // whether it is rec: the name the run created it with.
-func recordName(c *client.Client, res *client.Result, rec record) (string, bool) {
+func RecordName(c *client.Client, res *client.Result, rec Record) (string, bool) {
 	obj, found := c.Object(res)
 	if !found {
 		return "", false
 	}
-	name := c.Str(catalog.MustLookup(readEndpoint(rec.kind)), obj, nameField(rec.kind))
-	return name, name != "" && name == rec.name
+	name := c.Str(catalog.MustLookup(ReadEndpoint(rec.Kind)), obj, nameField(rec.Kind))
+	return name, name != "" && name == rec.Name
 }
 
-// prefix is the run's name prefix, sim_<run>_.
-func (r *Runner) prefix() string { return "sim_" + r.cfg.RunID + "_" }
+// NamePrefix is the prefix of the names run creates, sim_<run>_.
+func NamePrefix(run string) string { return "sim_" + run + "_" }
 
-// lost forgets a remembered record whose id, read on the target, holds a
+// prefix is the run's name prefix, sim_<run>_.
+func (r *Shared) prefix() string { return NamePrefix(r.cfg.RunID) }
+
+// Lost forgets a remembered record whose id, read on the target, holds a
 // record named name: gone, and foreign when that record is not the run's.
 // Foreign records are counted on trafficsim_foreign_records_skipped_total.
-func (r *Runner) lost(rec record, name string) {
+func (r *Shared) Lost(rec Record, name string) {
 	foreign := !strings.HasPrefix(name, r.prefix())
-	if r.ledger.lose(rec, foreign) && foreign {
+	if r.ledger.Lose(rec, foreign) && foreign {
 		if m := r.rec.Load(); m != nil {
-			m.ForeignSkipped(rec.kind)
+			m.ForeignSkipped(rec.Kind)
 		}
-		r.log.Warn("a remembered id now holds a record that is not the run's; left alone",
-			"kind", rec.kind, "id", rec.id, "was", rec.name)
+		r.log.Warn("a remembered id now holds a Record that is not the run's; left alone",
+			"kind", rec.Kind, "id", rec.ID, "was", rec.Name)
 	}
 }

@@ -1,4 +1,4 @@
-package runner
+package behaviour
 
 import (
 	"math"
@@ -128,26 +128,5 @@ func TestPickerFollowsWeights(t *testing.T) {
 	var empty picker
 	if !empty.empty() || empty.pick(r) != "" {
 		t.Error("empty picker")
-	}
-}
-
-func TestAssignArchetypes(t *testing.T) {
-	sc := mustScenario(t, "mixed") // admin 10, active 40, new 25, power 25
-	r := rand.New(rand.NewPCG(1, 2))
-	for _, users := range []int{1, 3, 20, 101} {
-		got := assignArchetypes(sc.Archetypes, users, r)
-		if len(got) != users {
-			t.Fatalf("%d users: %d assignments", users, len(got))
-		}
-		count := map[string]int{}
-		for _, a := range got {
-			count[a.Name]++
-		}
-		for _, a := range sc.Archetypes {
-			share := a.Weight / 100 * float64(users)
-			if n := count[a.Name]; float64(n) < math.Floor(share) || float64(n) > math.Ceil(share) {
-				t.Errorf("%d users: %s got %d, want %.1f rounded", users, a.Name, n, share)
-			}
-		}
 	}
 }

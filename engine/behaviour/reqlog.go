@@ -1,4 +1,4 @@
-package runner
+package behaviour
 
 import (
 	"context"
@@ -13,12 +13,12 @@ const reqLogEvery = 100
 
 // debugRequests reports whether per-request lines are wanted (--log-level
 // debug); asked once per run so the hot path pays a field load.
-func (r *Runner) debugRequests() bool {
+func (r *Shared) debugRequests() bool {
 	return r.log.Enabled(context.Background(), slog.LevelDebug)
 }
 
 // logRequest writes the sampled debug line of a request the VU just sent.
-func (v *vu) logRequest(group, method, route string, res *client.Result) {
+func (v *VU) logRequest(group, method, route string, res *client.Result) {
 	if v.sent%reqLogEvery != 1 && res.ErrKind == "" {
 		return
 	}

@@ -1,4 +1,4 @@
-package runner
+package behaviour
 
 import (
 	"encoding/hex"
@@ -13,7 +13,7 @@ const maxOwned = 3 // sim roles and permissions an admin keeps at a time
 
 // adminAction performs an admin-group action on what the admin administers,
 // creating what it needs first (a role to assign, an account to delete).
-func (v *vu) adminAction(name string) {
+func (v *VU) adminAction(name string) {
 	ad := v.adm
 	switch name {
 	case "delete_user":
@@ -25,10 +25,10 @@ func (v *vu) adminAction(name string) {
 		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{a.id}}, wantSuccess)
 		switch {
 		case err == nil && ok(res):
-			v.r.ledger.remove(kindUser, a.id)
+			v.r.ledger.Remove(KindUser, a.id)
 			v.drop(a)
 		case err == nil && res.Status == 404: // already gone, not deleted by the run
-			v.r.ledger.lose(a.record(), false)
+			v.r.ledger.Lose(a.record(), false)
 			v.drop(a)
 		}
 	case "deactivate_user", "activate_user":
@@ -59,13 +59,13 @@ func (v *vu) adminAction(name string) {
 			v.adminAction("update_role")
 			return
 		}
-		v.createNamed(catalog.RolesCreate, kindRole, "r")
+		v.createNamed(catalog.RolesCreate, KindRole, "r")
 	case "create_permission":
 		if len(ad.perms) >= maxOwned {
 			v.adminAction("update_permission")
 			return
 		}
-		v.createNamed(catalog.PermissionsCreate, kindPermission, "p")
+		v.createNamed(catalog.PermissionsCreate, KindPermission, "p")
 	case "update_role", "update_permission":
 		list, ep, create := ad.roles, catalog.RolesUpdate, "create_role"
 		if name == "update_permission" {
@@ -81,10 +81,10 @@ func (v *vu) adminAction(name string) {
 		}
 		v.withBody(ep, [2]string{n.id}, client.Body{{Name: "description", Value: "updated by trafficsim run " + v.r.cfg.RunID + " at step " + strconv.Itoa(v.sent)}})
 	case "delete_role", "delete_permission":
-		kind, ep, create := kindRole, catalog.RolesDelete, "create_role"
+		kind, ep, create := KindRole, catalog.RolesDelete, "create_role"
 		list := &ad.roles
 		if name == "delete_permission" {
-			kind, ep, create, list = kindPermission, catalog.PermissionsDelete, "create_permission", &ad.perms
+			kind, ep, create, list = KindPermission, catalog.PermissionsDelete, "create_permission", &ad.perms
 		}
 		if len(*list) == 0 {
 			v.adminAction(create)
@@ -97,10 +97,10 @@ func (v *vu) adminAction(name string) {
 		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(ep), Params: [2]string{n.id}}, wantSuccess)
 		switch {
 		case err == nil && ok(res):
-			v.r.ledger.remove(kind, n.id)
+			v.r.ledger.Remove(kind, n.id)
 			v.dropNamed(kind, n)
 		case err == nil && res.Status == 404: // already gone, not deleted by the run
-			v.r.ledger.lose(record{kind, n.id, n.name}, false)
+			v.r.ledger.Lose(Record{kind, n.id, n.name}, false)
 			v.dropNamed(kind, n)
 		}
 	case "assign_role":
@@ -154,7 +154,7 @@ func (v *vu) adminAction(name string) {
 
 // disposable returns a held account to delete, keeping the one the admin uses
 // for self-service actions when it has others.
-func (v *vu) disposable() *account {
+func (v *VU) disposable() *account {
 	ad := v.adm
 	for _, a := range ad.held {
 		if a != v.me {
@@ -174,15 +174,15 @@ func (v *vu) disposable() *account {
 // kind is the record kind an update endpoint changes.
 func kind(ep string) string {
 	if ep == catalog.PermissionsUpdate {
-		return kindPermission
+		return KindPermission
 	}
-	return kindRole
+	return KindRole
 }
 
 // ownsAccount reads a held account before an admin changes it: whether the
 // record is still the one the run created (ownsRecord). A record that is not
 // is dropped from the VU's accounts.
-func (v *vu) ownsAccount(a *account) bool {
+func (v *VU) ownsAccount(a *account) bool {
 	if v.ownsRecord(a.record()) {
 		return true
 	}
@@ -192,8 +192,8 @@ func (v *vu) ownsAccount(a *account) bool {
 }
 
 // ownsNamed is ownsAccount for a role or permission the admin created.
-func (v *vu) ownsNamed(kind string, n named) bool {
-	if v.ownsRecord(record{kind, n.id, n.name}) {
+func (v *VU) ownsNamed(kind string, n named) bool {
+	if v.ownsRecord(Record{kind, n.id, n.name}) {
 		return true
 	}
 	v.dropNamed(kind, n)
@@ -206,30 +206,30 @@ func (v *vu) ownsNamed(kind string, n named) bool {
 // counted as gone, and as foreign when the record is not the run's (a target
 // that lost its data handed the id out again). false also when the read
 // failed: nothing is changed without the look.
-func (v *vu) ownsRecord(rec record) bool {
-	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(readEndpoint(rec.kind)), Params: [2]string{rec.id}, Decode: true}, wantSuccess)
+func (v *VU) ownsRecord(rec Record) bool {
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(ReadEndpoint(rec.Kind)), Params: [2]string{rec.ID}, Decode: true}, wantSuccess)
 	if err != nil {
 		return false
 	}
 	if res.Status == 404 {
-		v.r.ledger.lose(rec, false)
+		v.r.ledger.Lose(rec, false)
 		return false
 	}
 	if !ok(res) || res.JSON == nil {
 		return false
 	}
-	name, mine := recordName(v.r.client, &res, rec)
+	name, mine := RecordName(v.r.client, &res, rec)
 	if mine {
 		return true
 	}
-	v.r.lost(rec, name)
+	v.r.Lost(rec, name)
 	return false
 }
 
 // dropNamed forgets a role or permission the admin created.
-func (v *vu) dropNamed(kind string, n named) {
+func (v *VU) dropNamed(kind string, n named) {
 	ad := v.adm
-	if kind == kindPermission {
+	if kind == KindPermission {
 		ad.perms = slices.DeleteFunc(ad.perms, func(x named) bool { return x.id == n.id })
 		return
 	}
@@ -240,7 +240,7 @@ func (v *vu) dropNamed(kind string, n named) {
 }
 
 // drop forgets a deleted account.
-func (v *vu) drop(a *account) {
+func (v *VU) drop(a *account) {
 	v.adm.held = slices.DeleteFunc(v.adm.held, func(x *account) bool { return x == a })
 	if v.me == a {
 		v.me = nil
@@ -248,10 +248,10 @@ func (v *vu) drop(a *account) {
 }
 
 // createNamed creates a sim_ role or permission.
-func (v *vu) createNamed(ep, kind, prefix string) {
+func (v *VU) createNamed(ep, kind, prefix string) {
 	name := v.nextName(prefix)
 	body := client.Body{{Name: "name", Value: name}, {Name: "description", Value: "created by trafficsim run " + v.r.cfg.RunID}}
-	if kind == kindRole {
+	if kind == KindRole {
 		var perms []string
 		for _, p := range v.adm.perms {
 			perms = append(perms, p.name)
@@ -271,8 +271,8 @@ func (v *vu) createNamed(ep, kind, prefix string) {
 	if !found {
 		return
 	}
-	v.r.ledger.add(kind, id, name)
-	if kind == kindRole {
+	v.r.ledger.Add(kind, id, name)
+	if kind == KindRole {
 		v.adm.roles = append(v.adm.roles, named{id, name})
 	} else {
 		v.adm.perms = append(v.adm.perms, named{id, name})
@@ -281,7 +281,7 @@ func (v *vu) createNamed(ep, kind, prefix string) {
 
 // unknownID is a well-formed id of the target's kind that no record has: an
 // integer far above any the run creates, a random UUID, or a sim_ string.
-func (v *vu) unknownID() string {
+func (v *VU) unknownID() string {
 	switch v.r.client.Profile().IDKind {
 	case client.IDUUID:
 		var b [16]byte
@@ -300,7 +300,7 @@ func (v *vu) unknownID() string {
 
 // mistake makes a deliberate client error of the kind; its answer is counted as
 // expected when it is the status the kind intends.
-func (v *vu) mistake(kind string) {
+func (v *VU) mistake(kind string) {
 	v.step = kind
 	want := func(status int) outcome { return outcome(status) }
 	st := v.r.client.Profile().Statuses

@@ -1,4 +1,4 @@
-package runner
+package behaviour
 
 import (
 	"fmt"
@@ -10,37 +10,37 @@ import (
 // TestLedgerRecords: what is added and not removed is left, users first,
 // names as they were given — packed or not.
 func TestLedgerRecords(t *testing.T) {
-	l := newLedger("ab12cd34")
-	l.add(kindPermission, "p9", "sim_ab12cd34_p3_7")
-	l.add(kindUser, "12", "sim_ab12cd34_u0_2")
-	l.add(kindUser, "12", "sim_ab12cd34_u0_2") // again: counted once
-	l.add(kindUser, "7", "sim_ab12cd34_u10_1")
-	l.add(kindUser, "8", "alice")              // not a generated name
-	l.add(kindUser, "9", "sim_ab12cd34_u01_1") // not in canonical form: kept as is
-	l.add(kindRole, "r1", "sim_ab12cd34_r4294967295_4294967295")
-	l.add(kindUser, "10", "sim_other_u1_1")
-	l.add(kindUser, "007", "sim_ab12cd34_u5_5")                  // not a canonical number: kept as text
-	l.add(kindRole, "r1", "sim_ab12cd34_r4294967295_4294967295") // again, same record
-	l.remove(kindUser, "7")
-	l.add(kindUser, "7", "sim_ab12cd34_u10_1") // deleted, then created again: counted twice
-	l.remove(kindUser, "10")
-	l.remove(kindUser, "404") // never added: not counted
-	l.add(kindUser, "11", "sim_ab12cd34_u3_1")
-	l.add(kindUser, "11", "sim_ab12cd34_u3_2") // its id handed out again: the first is gone
-	l.remove(kindUser, "11")
-	if g := l.gone.Load(); g != 1 {
+	l := NewLedger("ab12cd34")
+	l.Add(KindPermission, "p9", "sim_ab12cd34_p3_7")
+	l.Add(KindUser, "12", "sim_ab12cd34_u0_2")
+	l.Add(KindUser, "12", "sim_ab12cd34_u0_2") // again: counted once
+	l.Add(KindUser, "7", "sim_ab12cd34_u10_1")
+	l.Add(KindUser, "8", "alice")              // not a generated name
+	l.Add(KindUser, "9", "sim_ab12cd34_u01_1") // not in canonical form: kept as is
+	l.Add(KindRole, "r1", "sim_ab12cd34_r4294967295_4294967295")
+	l.Add(KindUser, "10", "sim_other_u1_1")
+	l.Add(KindUser, "007", "sim_ab12cd34_u5_5")                  // not a canonical number: kept as text
+	l.Add(KindRole, "r1", "sim_ab12cd34_r4294967295_4294967295") // again, same record
+	l.Remove(KindUser, "7")
+	l.Add(KindUser, "7", "sim_ab12cd34_u10_1") // deleted, then created again: counted twice
+	l.Remove(KindUser, "10")
+	l.Remove(KindUser, "404") // never added: not counted
+	l.Add(KindUser, "11", "sim_ab12cd34_u3_1")
+	l.Add(KindUser, "11", "sim_ab12cd34_u3_2") // its id handed out again: the first is gone
+	l.Remove(KindUser, "11")
+	if g := l.Gone.Load(); g != 1 {
 		t.Errorf("gone %d after an id came back under another name, want 1", g)
 	}
-	l.gone.Store(0)
-	l.created.Add(-2)
-	l.deleted.Add(-1)
-	if c, d := l.created.Load(), l.deleted.Load(); c != 9 || d != 2 {
+	l.Gone.Store(0)
+	l.Created.Add(-2)
+	l.Deleted.Add(-1)
+	if c, d := l.Created.Load(), l.Deleted.Load(); c != 9 || d != 2 {
 		t.Errorf("created %d deleted %d, want 9 and 2", c, d)
 	}
 	var got []string
-	for _, r := range l.left() {
-		got = append(got, r.kind+" "+r.id+" "+r.name)
-		if !l.has(r) {
+	for _, r := range l.Left() {
+		got = append(got, r.Kind+" "+r.ID+" "+r.Name)
+		if !l.Has(r) {
 			t.Errorf("has(%v) = false", r)
 		}
 	}
@@ -56,16 +56,16 @@ func TestLedgerRecords(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("left:\n%q\nwant\n%q", got, want)
 	}
-	if l.has(record{kindUser, "10", "sim_other_u1_1"}) {
+	if l.Has(Record{KindUser, "10", "sim_other_u1_1"}) {
 		t.Error("a removed record is still there")
 	}
 
 	// each visits the same records, kind by kind, users first.
 	var kinds []int
 	seen := 0
-	l.each(func(r record) {
+	l.Each(func(r Record) {
 		seen++
-		if k := kindIndex(r.kind); len(kinds) == 0 || kinds[len(kinds)-1] != k {
+		if k := kindIndex(r.Kind); len(kinds) == 0 || kinds[len(kinds)-1] != k {
 			kinds = append(kinds, k)
 		}
 	})
@@ -74,16 +74,16 @@ func TestLedgerRecords(t *testing.T) {
 	}
 	// A record deleted is counted; one lost (404, or its id reused) is gone,
 	// and foreign when the id now holds someone else's record.
-	l.remove(kindUser, "8")
-	l.lose(record{kindRole, "r1", ""}, true)
-	if l.has(record{kindUser, "8", "alice"}) || l.has(record{kindRole, "r1", ""}) || len(l.left()) != len(want)-2 {
-		t.Errorf("after remove and lose: %v", l.left())
+	l.Remove(KindUser, "8")
+	l.Lose(Record{KindRole, "r1", ""}, true)
+	if l.Has(Record{KindUser, "8", "alice"}) || l.Has(Record{KindRole, "r1", ""}) || len(l.Left()) != len(want)-2 {
+		t.Errorf("after remove and lose: %v", l.Left())
 	}
-	if d, g, f := l.deleted.Load(), l.gone.Load(), l.foreign.Load(); d != 3 || g != 1 || f != 1 {
+	if d, g, f := l.Deleted.Load(), l.Gone.Load(), l.Foreign.Load(); d != 3 || g != 1 || f != 1 {
 		t.Errorf("deleted %d gone %d foreign %d, want 3 (2 before), 1, 1", d, g, f)
 	}
-	if c := l.created.Load(); c != l.deleted.Load()+l.gone.Load()+int64(len(l.left())) {
-		t.Errorf("created %d != deleted + gone + left %d", c, len(l.left()))
+	if c := l.Created.Load(); c != l.Deleted.Load()+l.Gone.Load()+int64(len(l.Left())) {
+		t.Errorf("created %d != deleted + gone + left %d", c, len(l.Left()))
 	}
 }
 
@@ -101,9 +101,9 @@ func TestLedgerSize(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	l := newLedger("ab12cd34")
+	l := NewLedger("ab12cd34")
 	for i := range n {
-		l.add(kindUser, ids[i], names[i])
+		l.Add(KindUser, ids[i], names[i])
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
