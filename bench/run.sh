@@ -7,6 +7,8 @@
 #    start-up time, RSS, KiB per VU, failed requests (sweep_s).
 # j  the journey against k6, interleaved: bench/scenarios/journey.yaml and the built-in
 #    active_user and mixed vs bench/k6/journey.js, requests counted on the target.
+# m  memory of thinking journey VUs at the default flags: 2,000 and 20,000 (MEM_LIST)
+#    active_user VUs against a separate target, RSS and goroutines at 60/90/120 s.
 # x  a sharded run above 100,000 VUs: --users 400000 --shard i/4 on this machine, RSS
 #    per shard, the merged summary (X_USERS, X_SHARDS).
 #
@@ -392,6 +394,42 @@ sweep_x() {
   wait "${pids[-1]}" 2>/dev/null || true
 }
 
+# Sweep m: memory of thinking journey VUs at the default flags. For each n in
+# MEM_LIST ("2000 20000"): `trafficsim run --users n` (SCENARIO, default active_user)
+# against a separate `trafficsim target --bcrypt-cost 4` on CPU 1, think times 20–30 s
+# (every VU signs up, logs in and then acts every 20–30 s), 150 s; at 60, 90 and 120 s
+# the RSS, the VUs thinking, the process's goroutines and the requests so far.
+sweep_m() {
+  local tmp=$OUT/m port=9531 sc=${SCENARIO:-active_user}
+  mkdir -p "$tmp"
+  for n in ${MEM_LIST:-2000 20000}; do
+    taskset -c 1 trafficsim target --addr 127.0.0.1:$port --bcrypt-cost 4 --admin-password bench-admin-pw >/dev/null 2>&1 &
+    pids+=($!)
+    wait_http http://127.0.0.1:$port/healthz
+    log "sweep m, $n $sc VUs (load $(cut -d' ' -f1 /proc/loadavg))"
+    record m "$sc" "load_$n" "$(cut -d' ' -f1 /proc/loadavg)"
+    trafficsim run --base-url http://127.0.0.1:$port --scenario "$sc" --admin-password bench-admin-pw \
+      --users "$n" --min-request-count 1000 --max-request-count 1000 --delay-min 20s --delay-max 30s \
+      --duration 150s --progress off --metrics-addr 127.0.0.1:9614 --summary "$tmp/s-$n.json" ${MEM_FLAGS:-} \
+      >"$tmp/run-$n.log" 2>&1 &
+    local p=$! t
+    for t in 60 90 120; do
+      sleep $((t == 60 ? 60 : 30))
+      local m; m=$(curl -fsS 127.0.0.1:9614/metrics 2>/dev/null || true)
+      local rss; rss=$(rss_of "$p")
+      record m "$sc" "rss_kib_${n}_at_${t}s" "$rss"
+      record m "$sc" "kib_per_vu_${n}_at_${t}s" "$(echo "scale=2; $rss / $n" | bc)"
+      record m "$sc" "thinking_${n}_at_${t}s" "$(awk '/^trafficsim_virtual_users\{.*state="thinking"/ {print $2}' <<<"$m")"
+      record m "$sc" "goroutines_${n}_at_${t}s" "$(awk '/^go_goroutines / {print $2}' <<<"$m")"
+      record m "$sc" "requests_${n}_at_${t}s" "$(awk '/^trafficsim_requests_total\{/ {n += $NF} END {printf "%d", n}' <<<"$m")"
+    done
+    wait "$p" 2>/dev/null || true
+    record m "$sc" "unexpected_$n" "$(jq -r .unexpected "$tmp/s-$n.json")"
+    kill "${pids[-1]}" 2>/dev/null || true
+    wait "${pids[-1]}" 2>/dev/null || true
+  done
+}
+
 # Sweep s: scale at the DEFAULT flags — what a user gets with no tuning. For each n in
 # SCALE_LIST ("10000 100000"): n plain VUs (bench/scenarios/sleepers.yaml) each send one
 # GET to benchserver (CPU 1) and think for 10 minutes; only the scenario, the think time
@@ -489,7 +527,7 @@ sweep_t() {
 
 command -v jq >/dev/null || { echo "bench/run.sh needs jq (apt-get install jq)" >&2; exit 2; }
 command -v taskset >/dev/null || { echo "bench/run.sh needs taskset (util-linux)" >&2; exit 2; }
-case ${1:-all} in e|t|s|x) ;; *) install_peers ;; esac # sweeps e and t measure trafficsim alone
+case ${1:-all} in e|t|s|x|m) ;; *) install_peers ;; esac # sweeps e and t measure trafficsim alone
 build_ours
 case ${1:-all} in
   a) sweep_a ;;
@@ -501,7 +539,8 @@ case ${1:-all} in
   s) sweep_s ;;
   j) sweep_j ;;
   x) sweep_x ;;
+  m) sweep_m ;;
   all) sweep_a; sweep_b; sweep_c ;;
-  *) echo "usage: bench/run.sh [a|b|c|d|e|t|s|j|x|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [a|b|c|d|e|t|s|j|x|m|all]" >&2; exit 2 ;;
 esac
 medians
