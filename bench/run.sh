@@ -8,7 +8,8 @@
 # j  the journey against k6, interleaved: bench/scenarios/journey.yaml and the built-in
 #    active_user and mixed vs bench/k6/journey.js, requests counted on the target.
 # m  memory of thinking journey VUs at the default flags: 2,000 and 20,000 (MEM_LIST)
-#    active_user VUs against a separate target, RSS and goroutines at 60/90/120 s.
+#    active_user VUs against a separate target, one action a minute each, RSS and
+#    goroutines at 180/210/240 s.
 # x  a sharded run above 100,000 VUs: --users 400000 --shard i/4 on this machine, RSS
 #    per shard, the merged summary (X_USERS, X_SHARDS).
 #
@@ -396,11 +397,13 @@ sweep_x() {
 
 # Sweep m: memory of thinking journey VUs at the default flags. For each n in
 # MEM_LIST ("2000 20000"): `trafficsim run --users n` (SCENARIO, default active_user)
-# against a separate `trafficsim target --bcrypt-cost 4` on CPU 1, think times 20–30 s
-# (every VU signs up, logs in and then acts every 20–30 s), 150 s; at 60, 90 and 120 s
-# the RSS, the VUs thinking, the process's goroutines and the requests so far.
+# against a separate `trafficsim target --bcrypt-cost 4` on CPU 1, every think time
+# MEM_THINK (60s; --delay-min = --delay-max), so a VU starts within the first minute,
+# signs up, logs in and then takes one action a minute, thinking the rest of it; at
+# 180, 210 and 240 s the RSS, the VUs thinking, the process's goroutines and the
+# requests so far.
 sweep_m() {
-  local tmp=$OUT/m port=9531 sc=${SCENARIO:-active_user}
+  local tmp=$OUT/m port=9531 sc=${SCENARIO:-active_user} think=${MEM_THINK:-60s}
   mkdir -p "$tmp"
   for n in ${MEM_LIST:-2000 20000}; do
     taskset -c 1 trafficsim target --addr 127.0.0.1:$port --bcrypt-cost 4 --admin-password bench-admin-pw >/dev/null 2>&1 &
@@ -408,14 +411,16 @@ sweep_m() {
     wait_http http://127.0.0.1:$port/healthz
     log "sweep m, $n $sc VUs (load $(cut -d' ' -f1 /proc/loadavg))"
     record m "$sc" "load_$n" "$(cut -d' ' -f1 /proc/loadavg)"
+    # shellcheck disable=SC2086 # MEM_FLAGS are words
     trafficsim run --base-url http://127.0.0.1:$port --scenario "$sc" --admin-password bench-admin-pw \
-      --users "$n" --min-request-count 1000 --max-request-count 1000 --delay-min 20s --delay-max 30s \
-      --duration 150s --progress off --metrics-addr 127.0.0.1:9614 --summary "$tmp/s-$n.json" ${MEM_FLAGS:-} \
+      --users "$n" --min-request-count 1000 --max-request-count 1000 --delay-min "$think" --delay-max "$think" \
+      --duration 250s --progress off --metrics-addr 127.0.0.1:9634 --summary "$tmp/s-$n.json" ${MEM_FLAGS:-} \
       >"$tmp/run-$n.log" 2>&1 &
     local p=$! t
-    for t in 60 90 120; do
-      sleep $((t == 60 ? 60 : 30))
-      local m; m=$(curl -fsS 127.0.0.1:9614/metrics 2>/dev/null || true)
+    for t in 180 210 240; do
+      sleep $((t == 180 ? 180 : 30))
+      kill -0 "$p" 2>/dev/null || { log "the run ended early: $(tail -1 "$tmp/run-$n.log")"; break; }
+      local m; m=$(curl -fsS 127.0.0.1:9634/metrics 2>/dev/null || true)
       local rss; rss=$(rss_of "$p")
       record m "$sc" "rss_kib_${n}_at_${t}s" "$rss"
       record m "$sc" "kib_per_vu_${n}_at_${t}s" "$(echo "scale=2; $rss / $n" | bc)"

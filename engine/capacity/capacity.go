@@ -99,5 +99,8 @@ func PlanConns(slots, need, groups, asked int, budget int) (Conns, error) {
 	if left < MinInFlight {
 		return Conns{}, fmt.Errorf("the open-file limit leaves room for %d connections, too few to run (at least %d on the wire plus the idle ones): raise it (ulimit -n, or LimitNOFILE= for a systemd service)", budget, MinInFlight)
 	}
-	return Conns{InFlight: min(need, left), IdleEach: idle}, nil
+	inFlight := min(need, left)
+	// A group never has more connections busy at once than the cap: keeping
+	// more idle would hold memory (two 4 KiB buffers each) for nothing.
+	return Conns{InFlight: inFlight, IdleEach: min(idle, inFlight)}, nil
 }
