@@ -56,16 +56,18 @@ const MinBurst = 512
 // any: long for a loopback target, short for a slow one.
 const AssumedLatency = time.Second
 
-// Need is how many requests a run's VUs have on the wire at once when each
-// thinks meanThink between requests and an answer takes AssumedLatency:
-// every VU without think time, else their share of the time spent waiting for
-// answers — at least MinBurst (and at most slots).
-func Need(slots int, meanThink time.Duration) int {
+// Need is how many requests a process's VUs (slots; one of shards processes
+// of the run) have on the wire at once when each thinks meanThink between
+// requests and an answer takes AssumedLatency: every VU without think time,
+// else their share of the time spent waiting for answers — at least the
+// process's share of MinBurst, which is the whole run's (and at most slots).
+func Need(slots, shards int, meanThink time.Duration) int {
 	if meanThink <= 0 {
 		return slots
 	}
+	floor := max(MinInFlight, (MinBurst+max(shards, 1)-1)/max(shards, 1))
 	share := float64(AssumedLatency) / float64(AssumedLatency+meanThink)
-	return min(slots, max(MinBurst, int(math.Ceil(float64(slots)*share))))
+	return min(slots, max(floor, int(math.Ceil(float64(slots)*share))))
 }
 
 // PlanConns bounds a run's connections: at most need requests on the wire

@@ -20,17 +20,21 @@ func TestBudget(t *testing.T) {
 }
 
 func TestNeed(t *testing.T) {
-	if got := Need(5000, 0); got != 5000 {
+	if got := Need(5000, 1, 0); got != 5000 {
 		t.Errorf("no think time: %d on the wire, want every VU", got)
 	}
-	if got := Need(100000, 10*time.Minute); got != MinBurst {
+	if got := Need(100000, 1, 10*time.Minute); got != MinBurst {
 		t.Errorf("long thinks: %d on the wire, want %d", got, MinBurst)
 	}
-	if got := Need(100, time.Second); got != 100 {
+	if got := Need(100, 1, time.Second); got != 100 {
 		t.Errorf("100 VUs: %d on the wire, want at most the VUs", got)
 	}
+	// The burst is the whole run's: four shards take a quarter each.
+	if got := Need(20000, 4, 10*time.Minute); got != MinBurst/4 {
+		t.Errorf("a quarter of a run of long thinks: %d on the wire, want %d", got, MinBurst/4)
+	}
 	// 1 s answers against 1 s thinks: half the VUs wait for an answer.
-	if got := Need(10000, time.Second); got != 5000 {
+	if got := Need(10000, 1, time.Second); got != 5000 {
 		t.Errorf("10,000 VUs thinking 1 s: %d on the wire, want 5000", got)
 	}
 }

@@ -57,7 +57,7 @@ func (c Config) capacity(sc *scenario.Scenario, p *loadPlan, maxInFlight int, ma
 	case c.Shard.Count > 1:
 		k.VUs = (p.slots - c.Shard.Index + c.Shard.Count - 1) / c.Shard.Count
 	}
-	need := capacity.Need(k.VUs, (c.DelayMin+c.DelayMax)/2)
+	need := capacity.Need(k.VUs, max(c.Shard.Count, 1), (c.DelayMin+c.DelayMax)/2)
 	conns, err := capacity.PlanConns(k.VUs, need, runGroups(sc), maxInFlight, k.Files.Budget(embedded))
 	if err != nil {
 		field := "users"
