@@ -62,7 +62,8 @@ func TestCeilingFromTheMeasuredFootprint(t *testing.T) {
 		t.Errorf("ceiling %d (want %d), %d shards of %d users", p.MaxUsersPerProcess, want, p.Shards, p.PerShard.Users)
 	}
 	j, err := Make(Input{Users: 10_000_000, MachineCPUs: 64, MachineMemory: mem}, c)
-	if err != nil || j.MaxUsersPerProcess >= p.MaxUsersPerProcess || j.Shards < p.Shards {
-		t.Errorf("journey VUs cost more than plain ones: ceiling %d vs %d, shards %d vs %d (%v)", j.MaxUsersPerProcess, p.MaxUsersPerProcess, j.Shards, p.Shards, err)
+	wantJ := Measured.MaxUsers(int64(float64(mem)*MemoryHeadroom), true, MinInFlight(10_000_000))
+	if err != nil || j.MaxUsersPerProcess != wantJ || j.PerShard.Users > wantJ {
+		t.Errorf("journey VUs: ceiling %d (want %d), %d shards of %d users (%v)", j.MaxUsersPerProcess, wantJ, j.Shards, j.PerShard.Users, err)
 	}
 }
