@@ -246,7 +246,7 @@ sweep_c() {
     local p=$!
     # Started = every VU has sent its first request and is thinking.
     for _ in $(seq 1 1200); do
-      thinking=$(curl -fsS 127.0.0.1:9613/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {print $2}' || true)
+      thinking=$(curl -fsS 127.0.0.1:9613/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {printf "%d", $2}' || true)
       [ "${thinking:-0}" = "$n" ] && break
       sleep 0.05
     done
@@ -367,7 +367,7 @@ sweep_x() {
   for _ in $(seq 1 3000); do # 10 minutes at most
     for i in $(seq 0 $((shards - 1))); do
       [ -n "${ready[$i]:-}" ] && continue
-      local th; th=$(curl -fsS 127.0.0.1:$((9620 + i))/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {print $2}' || true)
+      local th; th=$(curl -fsS 127.0.0.1:$((9620 + i))/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {printf "%d", $2}' || true)
       if [ "${th:-0}" -ge "$part" ]; then
         ready[$i]=1; left=$((left - 1))
         record x "trafficsim/$users/$shards" "shard_${i}_ready_s_after_start_at" "$(echo "$(date +%s.%N) - $(date -d "$at" +%s)" | bc)"
@@ -424,7 +424,7 @@ sweep_m() {
       local rss; rss=$(rss_of "$p")
       record m "$sc" "rss_kib_${n}_at_${t}s" "$rss"
       record m "$sc" "kib_per_vu_${n}_at_${t}s" "$(echo "scale=2; $rss / $n" | bc)"
-      record m "$sc" "thinking_${n}_at_${t}s" "$(awk '/^trafficsim_virtual_users\{.*state="thinking"/ {print $2}' <<<"$m")"
+      record m "$sc" "thinking_${n}_at_${t}s" "$(awk '/^trafficsim_virtual_users\{.*state="thinking"/ {printf "%d", $2}' <<<"$m")"
       record m "$sc" "goroutines_${n}_at_${t}s" "$(awk '/^go_goroutines / {print $2}' <<<"$m")"
       record m "$sc" "requests_${n}_at_${t}s" "$(awk '/^trafficsim_requests_total\{/ {n += $NF} END {printf "%d", n}' <<<"$m")"
     done
@@ -460,7 +460,7 @@ sweep_s() {
       >"$tmp/run-$n.log" 2>&1 &
     local p=$!
     for _ in $(seq 1 2400); do
-      thinking=$(curl -fsS 127.0.0.1:9613/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {print $2}' || true)
+      thinking=$(curl -fsS 127.0.0.1:9613/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {printf "%d", $2}' || true)
       [ "${thinking:-0}" = "$n" ] && break
       kill -0 "$p" 2>/dev/null || break
       sleep 0.05
