@@ -37,6 +37,7 @@ var lintStrict = []string{
 	"./engine/resilience/...",
 	"./engine/summary/...",
 	"./engine/threshold/...",
+	"./engine/transport/...",
 	"./engine/usersvc/...",
 }
 

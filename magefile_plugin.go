@@ -99,5 +99,17 @@ func Proto() error {
 	if err := protoc.Run(); err != nil {
 		return fmt.Errorf("protoc: %w", err)
 	}
+	return Tsgen()
+}
+
+// Tsgen writes src/api/types.gen.ts, the TypeScript types of the contract's
+// messages the frontend reads, from enginerpc.proto (internal/tsgen; Proto runs it
+// too). The file is committed; a test fails when it is stale.
+func Tsgen() error {
+	gen := exec.Command("go", "run", "./internal/tsgen", "-proto", "engine/enginerpc/enginerpc.proto", "-o", "src/api/types.gen.ts")
+	gen.Stdout, gen.Stderr = os.Stdout, os.Stderr
+	if err := gen.Run(); err != nil {
+		return fmt.Errorf("go run ./internal/tsgen: %w", err)
+	}
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -17,11 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 
+	"github.com/trafficsim/trafficsim/internal/grafanahost"
 	"github.com/trafficsim/trafficsim/pkg/internal/enginebuild"
 )
 
@@ -50,11 +47,8 @@ func TestMain(m *testing.M) {
 
 // grafana is the Grafana side of one plugin process.
 type grafana struct {
-	client      *plugin.Client
-	resource    pluginv2.ResourceClient
-	diagnostics pluginv2.DiagnosticsClient
-	stream      pluginv2.StreamClient
-	settings    *pluginv2.AppInstanceSettings
+	*grafanahost.Plugin
+	settings *pluginv2.AppInstanceSettings
 }
 
 func launch(t *testing.T, jsonData string) *grafana {
@@ -65,50 +59,16 @@ func launch(t *testing.T, jsonData string) *grafana {
 // launchFrom launches the backend at path, as Grafana does.
 func launchFrom(t *testing.T, path, jsonData string) *grafana {
 	t.Helper()
-	cmd := exec.Command(path)
-	cmd.Env = []string{"GF_VERSION=11.0.0", "GF_PLUGIN_APP_URL=http://127.0.0.1:3000/"}
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig: plugin.HandshakeConfig{
-			ProtocolVersion:  grpcplugin.ProtocolVersion,
-			MagicCookieKey:   grpcplugin.MagicCookieKey,
-			MagicCookieValue: grpcplugin.MagicCookieValue,
-		},
-		VersionedPlugins: map[int]plugin.PluginSet{grpcplugin.ProtocolVersion: {
-			"diagnostics": &grpcplugin.DiagnosticsGRPCPlugin{},
-			"resource":    &grpcplugin.ResourceGRPCPlugin{},
-			"stream":      &grpcplugin.StreamGRPCPlugin{},
-		}},
-		Cmd:              cmd,
-		SkipHostEnv:      true,
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           hclog.New(&hclog.LoggerOptions{Name: "gpx", Level: hclog.Warn, Output: os.Stderr}),
-		StartTimeout:     30 * time.Second,
-	})
-	t.Cleanup(client.Kill)
-	proto, err := client.Client()
+	p, err := grafanahost.Launch(path, "http://127.0.0.1:3000/", nil)
 	if err != nil {
-		t.Fatalf("launch gpx_trafficsim: %v", err)
+		t.Fatal(err)
 	}
-	g := &grafana{client: client, settings: &pluginv2.AppInstanceSettings{
+	t.Cleanup(p.Kill)
+	return &grafana{Plugin: p, settings: &pluginv2.AppInstanceSettings{
 		JsonData:                []byte(jsonData),
 		DecryptedSecureJsonData: map[string]string{"targetAdminPassword": "admin"},
 		LastUpdatedMS:           time.Now().UnixMilli(),
 	}}
-	for name, dst := range map[string]any{"resource": &g.resource, "diagnostics": &g.diagnostics, "stream": &g.stream} {
-		raw, err := proto.Dispense(name)
-		if err != nil {
-			t.Fatalf("dispense %s: %v", name, err)
-		}
-		switch d := dst.(type) {
-		case *pluginv2.ResourceClient:
-			*d = raw.(pluginv2.ResourceClient)
-		case *pluginv2.DiagnosticsClient:
-			*d = raw.(pluginv2.DiagnosticsClient)
-		case *pluginv2.StreamClient:
-			*d = raw.(pluginv2.StreamClient)
-		}
-	}
-	return g
 }
 
 func (g *grafana) pluginContext(role string) *pluginv2.PluginContext {
@@ -133,7 +93,7 @@ func (g *grafana) call(ctx context.Context, t *testing.T, role, method, path, bo
 // callAs sends a resource request with the given plugin context (org, user, settings).
 func (g *grafana) callAs(ctx context.Context, t *testing.T, pc *pluginv2.PluginContext, method, path, body string) (int, []byte) {
 	t.Helper()
-	stream, err := g.resource.CallResource(ctx, &pluginv2.CallResourceRequest{
+	stream, err := g.Resource.CallResource(ctx, &pluginv2.CallResourceRequest{
 		PluginContext: pc,
 		Path:          strings.TrimPrefix(path, "/"),
 		Method:        method,
@@ -202,7 +162,7 @@ func TestGrafanaDrivesARunThroughThePlugin(t *testing.T) {
 	defer cancel()
 	g := launch(t, `{"maxUsers": 20, "maxConcurrentRuns": 2}`)
 
-	health, err := g.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: g.pluginContext("Admin")})
+	health, err := g.Diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: g.pluginContext("Admin")})
 	if err != nil {
 		t.Fatalf("CheckHealth: %v", err)
 	}
@@ -223,12 +183,12 @@ func TestGrafanaDrivesARunThroughThePlugin(t *testing.T) {
 		t.Fatalf("POST /runs body %s: %v", body, err)
 	}
 
-	sub, err := g.stream.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{PluginContext: g.pluginContext("Viewer"), Path: "runs/" + run.ID})
+	sub, err := g.Stream.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{PluginContext: g.pluginContext("Viewer"), Path: "runs/" + run.ID})
 	if err != nil || sub.Status != pluginv2.SubscribeStreamResponse_OK {
 		t.Fatalf("SubscribeStream = %v, %v", sub, err)
 	}
 	sctx, scancel := context.WithCancel(ctx)
-	packets, err := g.stream.RunStream(sctx, &pluginv2.RunStreamRequest{PluginContext: g.pluginContext("Viewer"), Path: "runs/" + run.ID})
+	packets, err := g.Stream.RunStream(sctx, &pluginv2.RunStreamRequest{PluginContext: g.pluginContext("Viewer"), Path: "runs/" + run.ID})
 	if err != nil {
 		t.Fatalf("RunStream: %v", err)
 	}
@@ -272,7 +232,7 @@ func TestGrafanaDrivesARunThroughThePlugin(t *testing.T) {
 // enginePID asks the plugin (health details) for its engine's pid.
 func enginePID(ctx context.Context, t *testing.T, g *grafana) int {
 	t.Helper()
-	health, err := g.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: g.pluginContext("Admin")})
+	health, err := g.Diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: g.pluginContext("Admin")})
 	if err != nil || health.Status != pluginv2.CheckHealthResponse_OK {
 		t.Fatalf("CheckHealth = %v, %v", health, err)
 	}
@@ -311,7 +271,7 @@ func TestEngineExitsWhenThePluginIsKilled(t *testing.T) {
 	if !alive(pid) {
 		t.Fatalf("engine %d is not running", pid)
 	}
-	plugPID := g.client.ReattachConfig().Pid
+	plugPID := g.Client.ReattachConfig().Pid
 	if err := syscall.Kill(plugPID, syscall.SIGKILL); err != nil {
 		t.Fatalf("kill plugin %d: %v", plugPID, err)
 	}
@@ -332,6 +292,6 @@ func TestEngineGoesWithAGracefulPluginShutdown(t *testing.T) {
 	defer cancel()
 	g := launch(t, `{}`)
 	pid := enginePID(ctx, t, g)
-	g.client.Kill() // what Grafana does when it stops
+	g.Client.Kill() // what Grafana does when it stops
 	poll(ctx, t, "the engine to exit", func() bool { return !alive(pid) })
 }

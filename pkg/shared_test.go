@@ -76,11 +76,11 @@ func TestOrgsAreIsolated(t *testing.T) {
 	if code, body = g.callAs(ctx, t, as(2, "Admin"), http.MethodPost, "/runs/"+run.ID+"/cleanup", ""); code != http.StatusNotFound {
 		t.Fatalf("org 2 cleanup of org 1's run = %d %s", code, body)
 	}
-	sub, err := g.stream.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{PluginContext: as(2, "Admin"), Path: "runs/" + run.ID})
+	sub, err := g.Stream.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{PluginContext: as(2, "Admin"), Path: "runs/" + run.ID})
 	if err != nil || sub.Status != pluginv2.SubscribeStreamResponse_NOT_FOUND {
 		t.Fatalf("org 2 SubscribeStream = %v, %v; want NOT_FOUND", sub, err)
 	}
-	packets, err := g.stream.RunStream(ctx, &pluginv2.RunStreamRequest{PluginContext: as(2, "Admin"), Path: "runs/" + run.ID})
+	packets, err := g.Stream.RunStream(ctx, &pluginv2.RunStreamRequest{PluginContext: as(2, "Admin"), Path: "runs/" + run.ID})
 	if err == nil {
 		if p, err := packets.Recv(); err == nil {
 			t.Fatalf("org 2 RunStream of org 1's run sent %s", p.Data)
@@ -105,7 +105,7 @@ func TestOrgsAreIsolated(t *testing.T) {
 	}
 
 	// Org 1's own stream and stop still work.
-	packets, err = g.stream.RunStream(ctx, &pluginv2.RunStreamRequest{PluginContext: as(1, "Viewer"), Path: "runs/" + run.ID})
+	packets, err = g.Stream.RunStream(ctx, &pluginv2.RunStreamRequest{PluginContext: as(1, "Viewer"), Path: "runs/" + run.ID})
 	if err != nil {
 		t.Fatalf("org 1 RunStream: %v", err)
 	}
@@ -154,7 +154,7 @@ func TestEnginePathInSettingsIsRefusedAndNeverRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := launch(t, `{"enginePath": "`+path+`"}`)
-	health, err := g.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: g.pluginContext("Admin")})
+	health, err := g.Diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: g.pluginContext("Admin")})
 	if err != nil || health.Status != pluginv2.CheckHealthResponse_ERROR || !strings.Contains(health.Message, "enginePath") {
 		t.Fatalf("CheckHealth = %v %q, %v; want an error naming enginePath", health.GetStatus(), health.GetMessage(), err)
 	}
@@ -173,7 +173,7 @@ func TestTamperedEngineIsRefusedByItsChecksum(t *testing.T) {
 	script, ran := marker(t)
 	dir := copyBackend(t, script) // the engine beside the backend is not the one it was built with
 	g := launchFrom(t, filepath.Join(dir, enginebuild.BackendName), `{}`)
-	health, err := g.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: g.pluginContext("Admin")})
+	health, err := g.Diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: g.pluginContext("Admin")})
 	if err != nil || health.Status != pluginv2.CheckHealthResponse_ERROR ||
 		!strings.Contains(health.Message, "not the engine this plugin was built with") || !strings.Contains(health.Message, engineSum) {
 		t.Fatalf("CheckHealth = %v %q, %v; want a refusal naming the recorded SHA-256 %s", health.GetStatus(), health.GetMessage(), err, engineSum)

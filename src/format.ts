@@ -98,7 +98,7 @@ const DEGRADATION: Record<string, string> = {
  * "circuit open: profile · half-open: auth · degraded: heavy (only logins and reads)";
  * "" when every breaker is closed and the level is normal.
  */
-export function formatResilience(s: Pick<RunStats, 'breakers' | 'degradation'>): string {
+export function formatResilience(s: Partial<Pick<RunStats, 'breakers' | 'degradation'>>): string {
   const groups = (state: string) => (s.breakers ?? []).filter((b) => b.state === state).map((b) => b.group);
   const open = groups('open');
   const halfOpen = groups('half_open');

@@ -8,124 +8,152 @@ import (
 	"github.com/trafficsim/trafficsim/engine/client"
 )
 
-// act performs a named action (journey step or weighted action).
+// act performs a named action (journey step or weighted action): its
+// handler, or the plain request of that name. Admin actions are the admins':
+// another VU skips them.
 func (v *VU) act(name string) {
 	v.step = name
-	switch name {
-	case "signup":
-		v.signup()
-	case "login":
+	if a, found := actionHandlers[name]; found {
+		if !a.admin || v.admin {
+			a.do(v)
+		}
+		return
+	}
+	if i, found := v.r.plainStep(name); found {
+		v.plainRequest(i)
+	}
+}
+
+// userActions are what a VU does for each action of catalog.Actions but the
+// admin group's (admin.go), under the same names (registry.go checks that the
+// two agree).
+var userActions = map[string]func(v *VU){
+	"signup": func(v *VU) { v.signup() },
+	"login": func(v *VU) {
 		if !v.loggedIn || v.access == "" {
 			v.login()
 		}
-	case "logout":
-		v.logout()
-	case "me":
-		v.simple(catalog.AuthMe, [2]string{}, "")
-	case "refresh":
-		if !v.ensureSession() {
-			return
-		}
-		if !v.doRefresh() && v.access == "" {
-			v.login()
-		}
-	case "relogin":
+	},
+	"logout":  (*VU).logout,
+	"me":      func(v *VU) { v.simple(catalog.AuthMe, [2]string{}, "") },
+	"refresh": (*VU).refreshStep,
+	"relogin": func(v *VU) {
 		if v.loggedIn {
 			v.logout()
 		}
 		v.login()
+	},
 
-	case "list_users":
-		v.list(catalog.UsersList, v.r.client.ListQuery("", 1+v.rng.IntN(3), 20))
-	case "search_users":
-		v.list(catalog.UsersSearch, v.r.client.ListQuery(v.searchTerm(), 1, 10))
-	case "get_user", "get_user_by_email", "get_user_by_username":
-		e, found := v.someUser()
-		if !found {
-			return
-		}
-		ep, param := catalog.UsersGet, e.id
-		if name == "get_user_by_email" {
-			ep, param = catalog.UsersByEmail, e.email
-		} else if name == "get_user_by_username" {
-			ep, param = catalog.UsersByUsername, e.username
-		}
-		if res, _ := v.simple(ep, [2]string{param}, ""); res.Status == 404 && v.seenUser.id == e.id {
-			v.seenUser = entry{} // deleted by an admin meanwhile
-		}
+	"list_users":           func(v *VU) { v.list(catalog.UsersList, v.r.client.ListQuery("", 1+v.rng.IntN(3), 20)) },
+	"search_users":         func(v *VU) { v.list(catalog.UsersSearch, v.r.client.ListQuery(v.searchTerm(), 1, 10)) },
+	"get_user":             func(v *VU) { v.lookUpUser(catalog.UsersGet, func(e entry) string { return e.id }) },
+	"get_user_by_email":    func(v *VU) { v.lookUpUser(catalog.UsersByEmail, func(e entry) string { return e.email }) },
+	"get_user_by_username": func(v *VU) { v.lookUpUser(catalog.UsersByUsername, func(e entry) string { return e.username }) },
 
-	case "register":
-		if !v.ensureSession() {
-			return
-		}
-		a, err := v.register()
-		if err != nil {
-			return
-		}
-		if v.admin && len(v.adm.held) < 4 {
-			v.adm.held = append(v.adm.held, a)
-		} else {
-			v.r.pool.put(a)
-		}
-	case "update_user":
-		a := v.subject()
-		if a == nil || !v.mayChange(a) {
-			return
-		}
-		v.withBody(catalog.UsersUpdate, [2]string{a.id}, client.Body{{Name: "name", Value: v.personName()}})
-	case "change_password":
-		a := v.subject()
-		if a == nil || !v.mayChange(a) {
-			return
-		}
-		next := v.password()
-		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersChangePasswd), Params: [2]string{a.id},
-			Body: client.Body{{Name: "current_password", Value: a.password}, {Name: "new_password", Value: next}}}, wantSuccess)
-		if err == nil && ok(res) {
-			a.password = next
-		}
+	"register":        (*VU).registerOther,
+	"update_user":     (*VU).updateUser,
+	"change_password": (*VU).changePassword,
 
-	case "create_profile", "get_profile", "update_profile", "delete_profile":
-		v.profile(name)
+	"create_profile": func(v *VU) { v.profile("create_profile") },
+	"get_profile":    func(v *VU) { v.profile("get_profile") },
+	"update_profile": func(v *VU) { v.profile("update_profile") },
+	"delete_profile": func(v *VU) { v.profile("delete_profile") },
 
-	case "list_roles":
-		v.listRoles(catalog.RolesList)
-	case "list_permissions":
-		v.listRoles(catalog.PermissionsList)
-	case "get_role":
-		if v.seenRole == "" {
-			v.listRoles(catalog.RolesList)
-			return
-		}
-		if res, _ := v.simple(catalog.RolesGet, [2]string{v.seenRole}, ""); res.Status == 404 {
-			v.seenRole = ""
-		}
-	case "get_permission":
-		if v.seenPerm == "" {
-			v.listRoles(catalog.PermissionsList)
-			return
-		}
-		if res, _ := v.simple(catalog.PermissionsGet, [2]string{v.seenPerm}, ""); res.Status == 404 {
-			v.seenPerm = ""
-		}
-	case "get_user_roles":
-		id := ""
-		if v.me != nil {
-			id = v.me.id
-		}
-		if e, found := v.someUser(); found && (id == "" || v.rng.IntN(2) == 0) {
-			id = e.id
-		}
-		if id != "" {
-			v.simple(catalog.UserRolesList, [2]string{id}, "")
-		}
+	"list_roles":       func(v *VU) { v.listRoles(catalog.RolesList) },
+	"list_permissions": func(v *VU) { v.listRoles(catalog.PermissionsList) },
+	"get_role":         func(v *VU) { v.getSeen(catalog.RolesGet, catalog.RolesList, &v.seenRole) },
+	"get_permission":   func(v *VU) { v.getSeen(catalog.PermissionsGet, catalog.PermissionsList, &v.seenPerm) },
+	"get_user_roles":   (*VU).getUserRoles,
+}
 
-	default:
-		if i, found := v.r.plainStep(name); found {
-			v.plainRequest(i)
-		} else if v.admin {
-			v.adminAction(name)
-		}
+// refreshStep rotates the tokens, logging in when the refresh fails and left
+// no session (refresh).
+func (v *VU) refreshStep() {
+	if !v.ensureSession() {
+		return
+	}
+	if !v.doRefresh() && v.access == "" {
+		v.login()
+	}
+}
+
+// lookUpUser reads a real user by the endpoint's key (get_user and its by-email
+// and by-username forms); a user deleted meanwhile is forgotten.
+func (v *VU) lookUpUser(ep string, key func(entry) string) {
+	e, found := v.someUser()
+	if !found {
+		return
+	}
+	if res, _ := v.simple(ep, [2]string{key(e)}, ""); res.Status == 404 && v.seenUser.id == e.id {
+		v.seenUser = entry{} // deleted by an admin meanwhile
+	}
+}
+
+// registerOther registers another account (register): an admin keeps a few to
+// administer, the others go to the pool for the admins.
+func (v *VU) registerOther() {
+	if !v.ensureSession() {
+		return
+	}
+	a, err := v.register()
+	if err != nil {
+		return
+	}
+	if v.admin && len(v.adm.held) < 4 {
+		v.adm.held = append(v.adm.held, a)
+	} else {
+		v.r.pool.put(a)
+	}
+}
+
+// updateUser changes the subject's display name (update_user).
+func (v *VU) updateUser() {
+	a := v.subject()
+	if a == nil || !v.mayChange(a) {
+		return
+	}
+	v.withBody(catalog.UsersUpdate, [2]string{a.id}, client.Body{{Name: "name", Value: v.personName()}})
+}
+
+// changePassword changes the subject's password (change_password).
+func (v *VU) changePassword() {
+	a := v.subject()
+	if a == nil || !v.mayChange(a) {
+		return
+	}
+	next := v.password()
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersChangePasswd), Params: [2]string{a.id},
+		Body: client.Body{{Name: "current_password", Value: a.password}, {Name: "new_password", Value: next}}}, wantSuccess)
+	if err == nil && ok(res) {
+		a.password = next
+	}
+}
+
+// getSeen reads the role or permission whose id the VU saw in a list, listing
+// first when it saw none; one gone meanwhile is forgotten (get_role,
+// get_permission).
+func (v *VU) getSeen(get, list string, seen *string) {
+	if *seen == "" {
+		v.listRoles(list)
+		return
+	}
+	if res, _ := v.simple(get, [2]string{*seen}, ""); res.Status == 404 {
+		*seen = ""
+	}
+}
+
+// getUserRoles reads the roles of the VU's own account or of a user it knows
+// (get_user_roles).
+func (v *VU) getUserRoles() {
+	id := ""
+	if v.me != nil {
+		id = v.me.id
+	}
+	if e, found := v.someUser(); found && (id == "" || v.rng.IntN(2) == 0) {
+		id = e.id
+	}
+	if id != "" {
+		v.simple(catalog.UserRolesList, [2]string{id}, "")
 	}
 }
 

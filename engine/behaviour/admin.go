@@ -11,144 +11,191 @@ import (
 
 const maxOwned = 3 // sim roles and permissions an admin keeps at a time
 
-// adminAction performs an admin-group action on what the admin administers,
-// creating what it needs first (a role to assign, an account to delete).
-func (v *VU) adminAction(name string) {
+// adminActions are what an admin VU does for each action of the admin group
+// of catalog.Actions, under the same names (registry.go checks that the two
+// agree). They work on what the admin administers, creating what they need
+// first (a role to assign, an account to delete).
+var adminActions = map[string]func(v *VU){
+	"delete_user":       (*VU).deleteUser,
+	"activate_user":     func(v *VU) { v.setActive(true) },
+	"deactivate_user":   func(v *VU) { v.setActive(false) },
+	"reset_password":    (*VU).resetPassword,
+	"create_role":       func(v *VU) { v.createOwned(ownedRoles) },
+	"update_role":       func(v *VU) { v.updateOwned(ownedRoles) },
+	"delete_role":       func(v *VU) { v.deleteOwned(ownedRoles) },
+	"create_permission": func(v *VU) { v.createOwned(ownedPerms) },
+	"update_permission": func(v *VU) { v.updateOwned(ownedPerms) },
+	"delete_permission": func(v *VU) { v.deleteOwned(ownedPerms) },
+	"assign_role":       (*VU).assignRole,
+	"revoke_role":       (*VU).revokeRole,
+}
+
+// deleteUser deletes an account the admin holds (delete_user).
+func (v *VU) deleteUser() {
+	a := v.disposable()
+	if a == nil || !v.ownsAccount(a) {
+		return
+	}
+	v.r.dir.remove(a.id)
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{a.id}}, wantSuccess)
+	switch {
+	case err == nil && ok(res):
+		v.r.ledger.Remove(KindUser, a.id)
+		v.drop(a)
+	case err == nil && res.Status == 404: // already gone, not deleted by the run
+		v.r.ledger.Lose(a.record(), false)
+		v.drop(a)
+	}
+}
+
+// setActive activates or deactivates an account the admin holds
+// (activate_user, deactivate_user).
+func (v *VU) setActive(active bool) {
+	a := v.heldAccount()
+	if a == nil || !v.ownsAccount(a) {
+		return
+	}
+	ep := catalog.UsersDeactivate
+	if active {
+		ep = catalog.UsersActivate
+	}
+	if _, good := v.withBody(ep, [2]string{a.id}, nil); good {
+		a.active = active
+	}
+}
+
+// resetPassword gives an account the admin holds a new password (reset_password).
+func (v *VU) resetPassword() {
+	a := v.heldAccount()
+	if a == nil || !v.ownsAccount(a) {
+		return
+	}
+	next := v.password()
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersResetPassword), Params: [2]string{a.id},
+		Body: client.Body{{Name: "new_password", Value: next}}}, wantSuccess)
+	if err == nil && ok(res) {
+		a.password = next
+	}
+}
+
+// owned is what the admin does with the sim_ roles or the sim_ permissions it
+// created: their kind, endpoints and list.
+type owned struct {
+	kind, prefix           string
+	create, update, delete string // endpoint ids
+	list                   func(*adminState) *[]named
+}
+
+var (
+	ownedRoles = owned{kind: KindRole, prefix: "r", create: catalog.RolesCreate, update: catalog.RolesUpdate,
+		delete: catalog.RolesDelete, list: func(ad *adminState) *[]named { return &ad.roles }}
+	ownedPerms = owned{kind: KindPermission, prefix: "p", create: catalog.PermissionsCreate, update: catalog.PermissionsUpdate,
+		delete: catalog.PermissionsDelete, list: func(ad *adminState) *[]named { return &ad.perms }}
+)
+
+// createOwned creates a sim_ role or permission, or updates one when the admin
+// keeps maxOwned already (create_role, create_permission).
+func (v *VU) createOwned(o owned) {
+	if len(*o.list(v.adm)) >= maxOwned {
+		v.updateOwned(o)
+		return
+	}
+	v.createNamed(o.create, o.kind, o.prefix)
+}
+
+// pickOwned picks one the admin created and still owns (read on the target);
+// false when there is none to act on — without any, it creates one instead.
+func (v *VU) pickOwned(o owned) (named, bool) {
+	list := *o.list(v.adm)
+	if len(list) == 0 {
+		v.createOwned(o)
+		return named{}, false
+	}
+	n := list[v.rng.IntN(len(list))]
+	return n, v.ownsNamed(o.kind, n)
+}
+
+// updateOwned changes the description of one the admin created, creating
+// one first when it has none (update_role, update_permission).
+func (v *VU) updateOwned(o owned) {
+	n, found := v.pickOwned(o)
+	if !found {
+		return
+	}
+	v.withBody(o.update, [2]string{n.id}, client.Body{{Name: "description", Value: "updated by trafficsim run " + v.r.cfg.RunID + " at step " + strconv.Itoa(v.sent)}})
+}
+
+// deleteOwned deletes one the admin created, creating one first when it has
+// none (delete_role, delete_permission).
+func (v *VU) deleteOwned(o owned) {
+	n, found := v.pickOwned(o)
+	if !found {
+		return
+	}
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(o.delete), Params: [2]string{n.id}}, wantSuccess)
+	switch {
+	case err == nil && ok(res):
+		v.r.ledger.Remove(o.kind, n.id)
+		v.dropNamed(o.kind, n)
+	case err == nil && res.Status == 404: // already gone, not deleted by the run
+		v.r.ledger.Lose(Record{o.kind, n.id, n.name}, false)
+		v.dropNamed(o.kind, n)
+	}
+}
+
+// assignRole gives an account the admin holds one of its roles the account
+// lacks; without roles it creates one, without a role to give it revokes one
+// (assign_role).
+func (v *VU) assignRole() {
 	ad := v.adm
-	switch name {
-	case "delete_user":
-		a := v.disposable()
-		if a == nil || !v.ownsAccount(a) {
-			return
+	if len(ad.roles) == 0 {
+		v.createOwned(ownedRoles)
+		return
+	}
+	a := v.heldAccount()
+	if a == nil {
+		return
+	}
+	var free []string
+	for _, r := range ad.roles {
+		if !slices.Contains(a.roles, r.id) {
+			free = append(free, r.id)
 		}
-		v.r.dir.remove(a.id)
-		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{a.id}}, wantSuccess)
-		switch {
-		case err == nil && ok(res):
-			v.r.ledger.Remove(KindUser, a.id)
-			v.drop(a)
-		case err == nil && res.Status == 404: // already gone, not deleted by the run
-			v.r.ledger.Lose(a.record(), false)
-			v.drop(a)
+	}
+	if len(free) == 0 {
+		v.revokeRole()
+		return
+	}
+	rid := free[v.rng.IntN(len(free))]
+	if !v.ownsAccount(a) {
+		return
+	}
+	if _, good := v.withBody(catalog.UserRolesAssign, [2]string{a.id, rid}, nil); good {
+		a.roles = append(a.roles, rid)
+	}
+}
+
+// revokeRole takes a role back from an account that has one; when none has,
+// it assigns one (revoke_role).
+func (v *VU) revokeRole() {
+	var from *account
+	for _, a := range v.adm.held {
+		if len(a.roles) > 0 {
+			from = a
+			break
 		}
-	case "deactivate_user", "activate_user":
-		a := v.heldAccount()
-		if a == nil || !v.ownsAccount(a) {
-			return
-		}
-		ep, active := catalog.UsersDeactivate, false
-		if name == "activate_user" {
-			ep, active = catalog.UsersActivate, true
-		}
-		if _, good := v.withBody(ep, [2]string{a.id}, nil); good {
-			a.active = active
-		}
-	case "reset_password":
-		a := v.heldAccount()
-		if a == nil || !v.ownsAccount(a) {
-			return
-		}
-		next := v.password()
-		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersResetPassword), Params: [2]string{a.id},
-			Body: client.Body{{Name: "new_password", Value: next}}}, wantSuccess)
-		if err == nil && ok(res) {
-			a.password = next
-		}
-	case "create_role":
-		if len(ad.roles) >= maxOwned {
-			v.adminAction("update_role")
-			return
-		}
-		v.createNamed(catalog.RolesCreate, KindRole, "r")
-	case "create_permission":
-		if len(ad.perms) >= maxOwned {
-			v.adminAction("update_permission")
-			return
-		}
-		v.createNamed(catalog.PermissionsCreate, KindPermission, "p")
-	case "update_role", "update_permission":
-		list, ep, create := ad.roles, catalog.RolesUpdate, "create_role"
-		if name == "update_permission" {
-			list, ep, create = ad.perms, catalog.PermissionsUpdate, "create_permission"
-		}
-		if len(list) == 0 {
-			v.adminAction(create)
-			return
-		}
-		n := list[v.rng.IntN(len(list))]
-		if !v.ownsNamed(kind(ep), n) {
-			return
-		}
-		v.withBody(ep, [2]string{n.id}, client.Body{{Name: "description", Value: "updated by trafficsim run " + v.r.cfg.RunID + " at step " + strconv.Itoa(v.sent)}})
-	case "delete_role", "delete_permission":
-		kind, ep, create := KindRole, catalog.RolesDelete, "create_role"
-		list := &ad.roles
-		if name == "delete_permission" {
-			kind, ep, create, list = KindPermission, catalog.PermissionsDelete, "create_permission", &ad.perms
-		}
-		if len(*list) == 0 {
-			v.adminAction(create)
-			return
-		}
-		n := (*list)[v.rng.IntN(len(*list))]
-		if !v.ownsNamed(kind, n) {
-			return
-		}
-		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(ep), Params: [2]string{n.id}}, wantSuccess)
-		switch {
-		case err == nil && ok(res):
-			v.r.ledger.Remove(kind, n.id)
-			v.dropNamed(kind, n)
-		case err == nil && res.Status == 404: // already gone, not deleted by the run
-			v.r.ledger.Lose(Record{kind, n.id, n.name}, false)
-			v.dropNamed(kind, n)
-		}
-	case "assign_role":
-		if len(ad.roles) == 0 {
-			v.adminAction("create_role")
-			return
-		}
-		a := v.heldAccount()
-		if a == nil {
-			return
-		}
-		var free []string
-		for _, r := range ad.roles {
-			if !slices.Contains(a.roles, r.id) {
-				free = append(free, r.id)
-			}
-		}
-		if len(free) == 0 {
-			v.adminAction("revoke_role")
-			return
-		}
-		rid := free[v.rng.IntN(len(free))]
-		if !v.ownsAccount(a) {
-			return
-		}
-		if _, good := v.withBody(catalog.UserRolesAssign, [2]string{a.id, rid}, nil); good {
-			a.roles = append(a.roles, rid)
-		}
-	case "revoke_role":
-		var from *account
-		for _, a := range ad.held {
-			if len(a.roles) > 0 {
-				from = a
-				break
-			}
-		}
-		if from == nil {
-			v.adminAction("assign_role")
-			return
-		}
-		rid := from.roles[v.rng.IntN(len(from.roles))]
-		if !v.ownsAccount(from) {
-			return
-		}
-		res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UserRolesRevoke), Params: [2]string{from.id, rid}}, wantSuccess)
-		if err == nil && (ok(res) || res.Status == 404) {
-			from.roles = slices.DeleteFunc(from.roles, func(id string) bool { return id == rid })
-		}
+	}
+	if from == nil {
+		v.assignRole()
+		return
+	}
+	rid := from.roles[v.rng.IntN(len(from.roles))]
+	if !v.ownsAccount(from) {
+		return
+	}
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UserRolesRevoke), Params: [2]string{from.id, rid}}, wantSuccess)
+	if err == nil && (ok(res) || res.Status == 404) {
+		from.roles = slices.DeleteFunc(from.roles, func(id string) bool { return id == rid })
 	}
 }
 
@@ -169,14 +216,6 @@ func (v *VU) disposable() *account {
 		return ad.held[0]
 	}
 	return v.heldAccount()
-}
-
-// kind is the record kind an update endpoint changes.
-func kind(ep string) string {
-	if ep == catalog.PermissionsUpdate {
-		return KindPermission
-	}
-	return KindRole
 }
 
 // ownsAccount reads a held account before an admin changes it: whether the
@@ -296,106 +335,4 @@ func (v *VU) unknownID() string {
 		return "sim_" + v.r.cfg.RunID + "_nobody" + strconv.Itoa(v.rng.IntN(99_999_999))
 	}
 	return strconv.Itoa(900_000_000 + v.rng.IntN(99_999_999))
-}
-
-// mistake makes a deliberate client error of the kind; its answer is counted as
-// expected when it is the status the kind intends.
-func (v *VU) mistake(kind string) {
-	v.step = kind
-	want := func(status int) outcome { return outcome(status) }
-	st := v.r.client.Profile().Statuses
-	switch kind {
-	case "wrong_password":
-		// A VU without an account (its signup failed) has no credentials yet.
-		if !v.admin && v.me == nil && !v.signup() {
-			return
-		}
-		user, email, _ := v.credentials()
-		ident := user
-		p := v.r.client.Profile().Login
-		if p.With == "email" && !v.admin {
-			ident = email
-		}
-		res, err := v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.AuthLogin),
-			Body: client.Body{{Name: p.Field, Value: ident}, {Name: p.PasswordField, Value: "Wrong-" + v.password()}}}, want(st.Unauthorized))
-		if err == nil {
-			v.r.rec.Load().TokenOp("login", ok(res))
-		}
-	case "revoked_token":
-		tok := v.revoked
-		if tok == "" {
-			// No revoked token at hand: a token that expired long ago (its
-			// signature is not the target's, so it is refused all the same).
-			tok = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwIiwiZXhwIjoxfQ.c2ltdWxhdGVkLWV4cGlyZWQ"
-		}
-		v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.AuthMe), Token: tok}, want(st.Unauthorized))
-	case "bad_refresh":
-		res, err := v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.AuthRefresh),
-			Body: client.Body{{Name: v.r.client.Profile().Token.RefreshField, Value: "used-" + v.password()}}}, want(st.Unauthorized))
-		if err == nil {
-			v.r.rec.Load().TokenOp("refresh", ok(res))
-		}
-	case "unknown_user":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersGet), Params: [2]string{v.unknownID()}}, want(st.NotFound))
-	case "unknown_email":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersByEmail), Params: [2]string{"nobody-" + v.unknownID() + "@simulation.test"}}, want(st.NotFound))
-	case "unknown_username":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersByUsername), Params: [2]string{"sim_" + v.r.cfg.RunID + "_nobody" + v.unknownID()}}, want(st.NotFound))
-	case "empty_search":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersSearch), Query: v.r.client.EmptySearchQuery(10)}, want(st.Validation))
-	case "invalid_registration":
-		v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Body: client.Body{
-			{Name: "username", Value: "x"}, {Name: "email", Value: "not-an-email"},
-			{Name: "password", Value: "short"}, {Name: "name", Value: ""}}}, want(st.Validation))
-	case "duplicate_username":
-		taken := v.r.cfg.AdminUser
-		if e, found := v.r.dir.pick(v.idx, v.rng); found {
-			taken = e.username
-		}
-		v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Body: client.Body{
-			{Name: "username", Value: taken}, {Name: "email", Value: v.nextName("dup") + "@simulation.test"},
-			{Name: "password", Value: v.password()}, {Name: "name", Value: v.personName()}}}, want(st.Conflict))
-	case "wrong_current_password":
-		a := v.subject()
-		if a == nil || !v.mayChange(a) {
-			return
-		}
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersChangePasswd), Params: [2]string{a.id},
-			Body: client.Body{{Name: "current_password", Value: "Not-" + v.password()}, {Name: "new_password", Value: v.password()}}}, want(st.Validation))
-	case "invalid_profile":
-		a := v.subject()
-		if a == nil || !v.mayChange(a) {
-			return
-		}
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.ProfileUpdate), Params: [2]string{a.id},
-			Body: client.Body{{Name: "phone", Value: "call me"}, {Name: "website", Value: "ftp://example.org"}}}, want(st.Validation))
-	case "missing_profile":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.ProfileGet), Params: [2]string{v.unknownID()}}, want(st.NotFound))
-	case "unknown_role":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.RolesGet), Params: [2]string{v.unknownID()}}, want(st.NotFound))
-	case "unknown_permission":
-		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.PermissionsGet), Params: [2]string{v.unknownID()}}, want(st.NotFound))
-	case "forbidden":
-		// Aimed at a user the run created: on a target whose authorisation
-		// is broken, the attempt must not land on someone else's account.
-		target := v.unknownID()
-		if e, found := v.r.dir.pick(v.idx, v.rng); found {
-			target = e.id
-		}
-		switch v.rng.IntN(3) {
-		case 0:
-			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDeactivate), Params: [2]string{target}}, want(st.Forbidden))
-		case 1:
-			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{target}}, want(st.Forbidden))
-		default:
-			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.RolesCreate),
-				Body: client.Body{{Name: "name", Value: v.nextName("x")}}}, want(st.Forbidden))
-		}
-	case "admin_unknown_id":
-		// Deleted only once read as missing: on a real target the id may exist.
-		id := v.unknownID()
-		if res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersGet), Params: [2]string{id}}, want(st.NotFound)); err == nil && res.Status == st.NotFound {
-			v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDelete), Params: [2]string{id}}, want(st.NotFound))
-		}
-	}
 }

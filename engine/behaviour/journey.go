@@ -264,10 +264,10 @@ func (v *VU) weighted() time.Duration {
 	// Deliberate errors follow the scenario's kind weights; the group choice
 	// below makes up for the groups they land in.
 	if r.steer.wantError(v.rng) && !r.errKind[adminIdx].empty() {
-		kind := r.errKind[adminIdx].pick(v.rng)
+		kind := catalog.LookupErrorKind(r.errKind[adminIdx].pick(v.rng))
 		// A degraded run sheds deliberate mistakes: the VU acts normally instead.
-		if v.allowAction(scenario.ErrorKind(kind).Group, "mistake") {
-			return v.think(scenario.ErrorKind(kind).Think, doMistake, kind, phWeightedDone, phSessionEnd)
+		if v.allowAction(kind.Group, "mistake") {
+			return v.think(kind.Think, doMistake, kind.Name, phWeightedDone, phSessionEnd)
 		}
 	}
 	allowed := r.mixAll
@@ -283,12 +283,12 @@ func (v *VU) weighted() time.Duration {
 			return 0
 		}
 	}
-	name := r.actions[g].pick(v.rng)
-	if !v.allowAction(scenario.Action(name).Group, r.actionMethod(name)) {
+	a := catalog.LookupAction(r.actions[g].pick(v.rng))
+	if !v.allowAction(a.Group, r.actionMethod(a)) {
 		// Shed by the degradation level: the user pauses instead of acting.
-		return v.think(scenario.Action(name).Think, doNothing, "", phWeightedDone, phSessionEnd)
+		return v.think(a.Think, doNothing, "", phWeightedDone, phSessionEnd)
 	}
-	return v.think(scenario.Action(name).Think, doStep, name, phWeightedDone, phSessionEnd)
+	return v.think(a.Think, doStep, a.Name, phWeightedDone, phSessionEnd)
 }
 
 // Run is the VU's life: sessions of journey plus weighted actions until the

@@ -2,21 +2,13 @@ package behaviour
 
 import (
 	"github.com/trafficsim/trafficsim/engine/catalog"
-	"github.com/trafficsim/trafficsim/engine/scenario"
 )
 
 // actionMethod is the method of an action's main request under the API
-// profile ("" when unknown): a read stays a read though the profile moves it
-// (auth.me: GET /session/me).
-func (r *Shared) actionMethod(name string) string {
-	a := scenario.Action(name)
-	if a == nil || len(a.Endpoints) == 0 {
-		return ""
-	}
-	if ep := catalog.Lookup(a.Endpoints[0]); ep != nil {
-		return r.client.Method(ep)
-	}
-	return ""
+// profile: a read stays a read though the profile moves it (auth.me: GET
+// /session/me).
+func (r *Shared) actionMethod(a *catalog.Action) string {
+	return r.client.Method(catalog.MustLookup(a.Endpoints[0]))
 }
 
 // allowAction asks the policy whether the VU may take the action now.
@@ -27,12 +19,12 @@ func (v *VU) allowAction(group, method string) bool {
 
 // filterGroups drops from allowed the groups the policy refuses now (an open
 // breaker): the VU does something else meanwhile.
-func (v *VU) filterGroups(allowed *[numGroups]bool) {
+func (v *VU) filterGroups(allowed *[catalog.NumGroups]bool) {
 	a := v.r.advisor
 	if a == nil {
 		return
 	}
-	for g := range numGroups {
+	for g := range catalog.NumGroups {
 		if allowed[g] && !a.AllowGroup(catalog.Groups[g]) {
 			allowed[g] = false
 		}

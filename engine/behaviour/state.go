@@ -86,8 +86,8 @@ type Shared struct {
 	pool    pool
 	dir     directory
 	ledger  *Ledger
-	mixAll  [numGroups]bool
-	actions [numGroups]picker
+	mixAll  [catalog.NumGroups]bool
+	actions [catalog.NumGroups]picker
 	errKind [2]picker // deliberate errors: [non-admin VUs, admin VUs]
 	plain   *plainSet // the scenario's plain requests (nil: none)
 }
@@ -105,15 +105,15 @@ func NewShared(o Options) *Shared {
 	sc := r.sc
 	r.preparePlain()
 	r.steer = newSteer(sc, o.Load.Slots)
-	for g := range numGroups {
+	for g := range catalog.NumGroups {
 		r.mixAll[g] = sc.Mix[g] > 0
 		r.actions[g] = newPicker(sc.Actions[g])
 	}
 	for ai, forAdmin := range []bool{false, true} {
 		var ws []scenario.Weighted
 		for _, k := range sc.ErrorKinds {
-			info := scenario.ErrorKind(k.Name)
-			if sc.Mix[catalog.GroupIndex(info.Group)] == 0 || (info.For == "admin" && !forAdmin) || (info.For == "user" && forAdmin) {
+			info := catalog.LookupErrorKind(k.Name)
+			if sc.Mix[catalog.GroupIndex(info.Group)] == 0 || (info.For == catalog.ForAdmin && !forAdmin) || (info.For == catalog.ForUser && forAdmin) {
 				continue
 			}
 			ws = append(ws, k)

@@ -4,10 +4,9 @@ import (
 	"math/rand/v2"
 	"sync/atomic"
 
+	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 )
-
-const numGroups = 6
 
 // steer keeps the run's request mix and client-error share on the scenario's
 // targets. Each VU's next choice leans toward what the whole run lacks so far:
@@ -16,15 +15,15 @@ const numGroups = 6
 // so the run's mix converges on the scenario's whatever they add. The counters
 // are atomics: no lock on the per-request path.
 type steer struct {
-	mix       [numGroups]float64
+	mix       [catalog.NumGroups]float64
 	clientErr float64
 	lookahead float64
 	// boost[g] is 1 / the share of VUs that can take actions of group g (only
 	// admins administer): those few must carry the whole group's share.
-	boost [numGroups]float64
+	boost [catalog.NumGroups]float64
 
 	total  atomic.Int64
-	groups [numGroups]atomic.Int64
+	groups [catalog.NumGroups]atomic.Int64
 	c4xx   atomic.Int64
 }
 
@@ -66,11 +65,11 @@ func (s *steer) wantError(r *rand.Rand) bool {
 }
 
 // pickGroup chooses an endpoint group among those allowed, or -1 if none is.
-func (s *steer) pickGroup(r *rand.Rand, allowed *[numGroups]bool) int {
+func (s *steer) pickGroup(r *rand.Rand, allowed *[catalog.NumGroups]bool) int {
 	n := float64(s.total.Load())
-	var w [numGroups]float64
+	var w [catalog.NumGroups]float64
 	var sum float64
-	for g := range numGroups {
+	for g := range catalog.NumGroups {
 		if !allowed[g] || s.mix[g] <= 0 {
 			continue
 		}
@@ -82,7 +81,7 @@ func (s *steer) pickGroup(r *rand.Rand, allowed *[numGroups]bool) int {
 	}
 	if sum <= 0 {
 		// Every allowed group is ahead of its share: fall back to the plain mix.
-		for g := range numGroups {
+		for g := range catalog.NumGroups {
 			if allowed[g] && s.mix[g] > 0 {
 				w[g] = s.mix[g] * s.boost[g]
 				sum += w[g]
@@ -94,7 +93,7 @@ func (s *steer) pickGroup(r *rand.Rand, allowed *[numGroups]bool) int {
 	}
 	x := r.Float64() * sum
 	last := -1
-	for g := range numGroups {
+	for g := range catalog.NumGroups {
 		if w[g] <= 0 {
 			continue
 		}

@@ -23,13 +23,13 @@ func TestPickGroupFollowsMix(t *testing.T) {
 	sc := mustScenario(t, "mixed")
 	st := newSteer(sc, 10)
 	r := rand.New(rand.NewPCG(3, 4))
-	all := [numGroups]bool{true, true, true, true, true, true}
+	all := [catalog.NumGroups]bool{true, true, true, true, true, true}
 	const n = 100_000
 	for range n {
 		g := st.pickGroup(r, &all)
 		st.count(g, 200)
 	}
-	for g := range numGroups {
+	for g := range catalog.NumGroups {
 		got := float64(st.groups[g].Load()) / n
 		if math.Abs(got-sc.Mix[g]) > 0.005 {
 			t.Errorf("%s: %.4f, want %.4f", catalog.Groups[g], got, sc.Mix[g])
@@ -44,7 +44,7 @@ func TestPickGroupMakesUpForOthers(t *testing.T) {
 	st := newSteer(sc, 10)
 	st.setCapable(catalog.GroupIndex(catalog.GroupAdmin), 1, 10)
 	r := rand.New(rand.NewPCG(5, 6))
-	all := [numGroups]bool{true, true, true, true, true, true}
+	all := [catalog.NumGroups]bool{true, true, true, true, true, true}
 	noAdmin := all
 	admin := catalog.GroupIndex(catalog.GroupAdmin)
 	noAdmin[admin] = false
@@ -60,13 +60,13 @@ func TestPickGroupMakesUpForOthers(t *testing.T) {
 			st.count(st.pickGroup(r, &noAdmin), 200)
 		}
 	}
-	for g := range numGroups {
+	for g := range catalog.NumGroups {
 		got := float64(st.groups[g].Load()) / n
 		if math.Abs(got-sc.Mix[g]) > 0.01 {
 			t.Errorf("%s: %.4f, want %.4f", catalog.Groups[g], got, sc.Mix[g])
 		}
 	}
-	none := [numGroups]bool{}
+	none := [catalog.NumGroups]bool{}
 	if g := st.pickGroup(r, &none); g != -1 {
 		t.Errorf("nothing allowed gave %d", g)
 	}

@@ -3,7 +3,10 @@
 // route template. Route templates are the only route values metrics ever carry.
 package catalog
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Endpoint groups, the `group` label of the engine's metrics.
 const (
@@ -15,15 +18,42 @@ const (
 	GroupAdmin          = "admin"
 )
 
-// Groups are the endpoint groups in report order.
-var Groups = []string{GroupAuth, GroupUserQuery, GroupUserMutation, GroupProfile, GroupRolePermission, GroupAdmin}
+// groups are the endpoint groups in report order.
+var groups = [...]string{GroupAuth, GroupUserQuery, GroupUserMutation, GroupProfile, GroupRolePermission, GroupAdmin}
+
+// Groups are the endpoint groups in report order. The caller must not modify them.
+var Groups = groups[:]
+
+// NumGroups is the number of endpoint groups: the size of per-group arrays.
+const NumGroups = len(groups)
+
+// Route placeholders. A request's first parameter fills each of them but
+// PlaceholderRoleID, which takes the second: /users/{userId}/roles/{roleId}.
+const (
+	PlaceholderID       = "{id}"
+	PlaceholderUserID   = "{userId}"
+	PlaceholderRoleID   = "{roleId}"
+	PlaceholderEmail    = "{email}"
+	PlaceholderUsername = "{username}"
+)
+
+// Placeholders are every route placeholder.
+var Placeholders = []string{PlaceholderID, PlaceholderUserID, PlaceholderRoleID, PlaceholderEmail, PlaceholderUsername}
+
+// PlaceholderParam is the request parameter (0 or 1) that fills a placeholder.
+func PlaceholderParam(ph string) int {
+	if ph == PlaceholderRoleID {
+		return 1
+	}
+	return 0
+}
 
 // Endpoint is one (method, route template) of the API.
 type Endpoint struct {
 	ID     string // stable name, e.g. "users.get"; API profiles refer to it
 	Group  string
 	Method string
-	Route  string // template with {id}, {userId}, {roleId}, {email}, {username}
+	Route  string // template with the Placeholders
 	// Public endpoints need no token (login, refresh, registration). The admin
 	// role is needed exactly by the endpoints of GroupAdmin.
 	Public bool
@@ -126,6 +156,20 @@ var byID = func() map[string]*Endpoint {
 	}
 	return m
 }()
+
+// Placeholders lists the placeholders of the endpoint's route, in route order.
+func (e *Endpoint) Placeholders() []string {
+	var out []string
+	for rest := e.Route; ; {
+		i := strings.IndexByte(rest, '{')
+		j := strings.IndexByte(rest, '}')
+		if i < 0 || j < i {
+			return out
+		}
+		out = append(out, rest[i:j+1])
+		rest = rest[j+1:]
+	}
+}
 
 // All returns every endpoint, in docs/api.md order. The caller must not modify them.
 func All() []Endpoint { return all }

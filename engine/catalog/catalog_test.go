@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"regexp"
+	"slices"
 	"testing"
 )
 
@@ -37,5 +38,28 @@ func TestCatalogCoversTheAPI(t *testing.T) {
 	}
 	if Lookup("nope") != nil || GroupIndex("nope") != -1 || GroupIndex(GroupAdmin) != 5 {
 		t.Error("Lookup/GroupIndex of unknown values")
+	}
+}
+
+// TestPlaceholders: every route's placeholders are known, at most one takes
+// the second parameter, and they come in route order.
+func TestPlaceholders(t *testing.T) {
+	for _, e := range All() {
+		second := 0
+		for _, ph := range e.Placeholders() {
+			if !slices.Contains(Placeholders, ph) {
+				t.Errorf("%s: unknown placeholder %s", e.ID, ph)
+			}
+			second += PlaceholderParam(ph)
+		}
+		if second > 1 {
+			t.Errorf("%s: two placeholders take the second parameter", e.ID)
+		}
+	}
+	if got := MustLookup(UserRolesAssign).Placeholders(); !slices.Equal(got, []string{PlaceholderUserID, PlaceholderRoleID}) {
+		t.Errorf("user_roles.assign: %v", got)
+	}
+	if got := MustLookup(UsersList).Placeholders(); got != nil {
+		t.Errorf("users.list: %v", got)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/transport"
 )
 
 // Options say what to check.
@@ -32,8 +33,11 @@ type Options struct {
 	ProfileGiven  bool
 	AdminUser     string
 	AdminPassword string
+	// Network are the network settings (TLS, proxy, HTTP version) of the
+	// client made for BaseURL and Profile when Client is nil.
+	Network transport.Settings
 	// Client, when set, sends the requests (tests, or a client with the run's
-	// network settings); else one is made for BaseURL and Profile.
+	// network settings); else one is made for BaseURL, Profile and Network.
 	Client *client.Client
 }
 
@@ -131,11 +135,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	c := o.Client
 	if c == nil {
 		var err error
-		c, err = client.New(client.Options{BaseURL: o.BaseURL, Profile: o.Profile, Conns: 4})
+		c, err = client.New(client.Options{BaseURL: o.BaseURL, Profile: o.Profile, Conns: 4, Network: o.Network})
 		if err != nil {
 			return nil, err
 		}
 		defer c.Close()
+		// A certificate failure is one clear reason, not a table of failed rows.
+		if err := c.Preflight(ctx); err != nil {
+			return &Report{Fatal: err.Error()}, nil
+		}
 	}
 	k := &checker{o: o, c: c, p: c.Profile(), prefix: "sim_" + probeRunID() + "_"}
 	k.run(ctx)

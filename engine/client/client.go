@@ -1,33 +1,29 @@
-// Package client is the HTTP client of the virtual users: one shared, pooled
-// transport for a whole run, requests built from the API catalog and an API
-// profile, tokens and ids read from answers, and failures classified the way
-// the metrics count them. A Policy seam decides around each request whether and
+// Package client is the API client of the virtual users: requests built from
+// the API catalog and an API profile (and plain requests from scenario
+// files), tokens, ids and pages read from answers, and failures classified
+// the way the metrics count them. Every request takes one send path
+// (send.go) through a pool per endpoint group; how it reaches the target is
+// engine/transport's. A Policy seam decides around each request whether and
 // how long it may take (circuit breakers, adaptive timeouts, backoff, a rate
 // cap — see Policy).
 package client
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/tracing"
 	"github.com/trafficsim/trafficsim/engine/transport"
-	"github.com/valyala/fasthttp"
 )
 
 // Error kinds, the `kind` label of trafficsim_request_errors_total.
@@ -243,11 +239,7 @@ func compileRoute(t string) *route {
 		if i > 0 {
 			r.parts = append(r.parts, routePart{text: rest[:i], param: -1})
 		}
-		idx := 0
-		if rest[i:j+1] == "{roleId}" {
-			idx = 1
-		}
-		r.parts = append(r.parts, routePart{param: idx})
+		r.parts = append(r.parts, routePart{param: catalog.PlaceholderParam(rest[i : j+1])})
 		rest = rest[j+1:]
 	}
 	return r
@@ -297,133 +289,6 @@ type Result struct {
 
 const jsonType = "application/json"
 
-// Do sends the call and reads the answer. It never panics on a bad answer: a
-// body that cannot be read or parsed is reported as KindProtocol with the status.
-func (c *Client) Do(ctx context.Context, call *Call) Result {
-	ep := call.Endpoint
-	res := Result{Start: time.Now()}
-	rt := c.routes[ep.ID] // looked up once per request
-	// The Attempt and Result handed to the Policy (an interface: they would
-	// escape to the heap), the request and the answer live in pooled state.
-	st := doPool.Get().(*doState)
-	defer st.release()
-	a := &st.a
-	*a = Attempt{VU: call.Sender - 1, Group: ep.Group, Method: rt.method, Route: rt.template, Slot: rt.slot}
-	timeout, err := c.policy.Admit(ctx, a)
-	if err != nil {
-		res.Err = err
-		res.ErrKind = KindCanceled
-		if errors.Is(err, ErrCircuitOpen) {
-			res.ErrKind = KindCircuitOpen
-		}
-		return res
-	}
-	st.res = Result{Start: time.Now()}
-	c.send(ctx, call, rt, timeout, st) // sets Latency
-	c.policy.Done(a, &st.res)
-	return st.res
-}
-
-// doState is what one request needs on the heap, reused across requests.
-type doState struct {
-	a    Attempt
-	res  Result
-	req  fasthttp.Request
-	resp fasthttp.Response
-	buf  bytes.Buffer // the body sent, then the answer read
-	dec  bytes.Buffer // a gzip answer decoded
-	uri  []byte
-	auth []byte
-	lr   io.LimitedReader
-}
-
-var doPool = sync.Pool{New: func() any { return new(doState) }}
-
-func (st *doState) release() {
-	st.a, st.res = Attempt{}, Result{}
-	st.req.Reset()
-	st.resp.Reset()
-	st.buf.Reset()
-	if st.buf.Cap() > 64<<10 {
-		st.buf = bytes.Buffer{} // do not keep a rare large answer's buffer
-	}
-	st.dec.Reset()
-	if st.dec.Cap() > 64<<10 {
-		st.dec = bytes.Buffer{}
-	}
-	doPool.Put(st)
-}
-
-// header starts a request: method, Host and User-Agent, which every request
-// carries.
-func (c *Client) header(h *fasthttp.RequestHeader, method string) {
-	h.SetMethod(method)
-	h.SetHost(c.host)
-	h.SetUserAgent(c.uaValue)
-}
-
-func (c *Client) send(ctx context.Context, call *Call, rt *route, timeout time.Duration, st *doState) {
-	res := &st.res
-	req := &st.req
-	c.header(&req.Header, rt.method)
-	req.Header.Set("Accept", jsonType)
-	c.accept(&req.Header)
-	st.uri = c.appendURI(st.uri[:0], call, rt)
-	req.Header.SetRequestURIBytes(st.uri)
-	if call.Body != nil {
-		call.Body.encode(&st.buf, rt.fields, c.prof.Envelope)
-		req.Header.SetContentType(jsonType)
-		req.SetBodyRaw(st.buf.Bytes())
-	}
-	if call.Token != "" {
-		st.auth = append(append(st.auth[:0], c.scheme...), call.Token...)
-		req.Header.SetCanonical(c.authKey, st.auth)
-	}
-	if call.Trace != nil {
-		setTrace(&req.Header, call.Trace)
-	}
-	var out, dec *bytes.Buffer // the answer is kept (and decoded) only when it is parsed
-	if call.Decode {
-		out, dec = &st.buf, &st.dec
-	}
-	body, err := rt.pool.x.Exchange(ctx, req, &st.resp, res.Start, timeout, out, &st.lr)
-	// The answer is in: parsing it is the engine's time, not the target's.
-	res.Latency = time.Since(res.Start)
-	if errors.Is(err, transport.ErrTooLong) {
-		// Drained, not kept: parsing a cut answer would only fail.
-		res.Status = st.resp.StatusCode()
-		res.Err, res.ErrKind = fmt.Errorf("answer of %s %s: longer than %d bytes, not parsed", rt.method, rt.template, maxBody), KindProtocol
-		return
-	}
-	if err == nil {
-		body, err = rt.pool.received(&st.resp, body, dec)
-	}
-	if err != nil {
-		res.Err, res.ErrKind = err, classify(ctx, err)
-		return
-	}
-	res.Status = st.resp.StatusCode()
-	res.RetryAfter = retryAfter(&st.resp)
-	if res.Status == 405 {
-		res.Allow = string(st.resp.Header.Peek("Allow"))
-	}
-	res.fields = rt.fields
-	if call.Decode && call.Page && c.refPage && len(body) > 0 {
-		if res.Entries, err = decodePage(body); err == nil {
-			return
-		}
-		res.Entries = nil // not the reference shape after all: parse it in full
-	}
-	if call.Decode && len(body) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		if err := dec.Decode(&res.JSON); err != nil {
-			res.Err, res.ErrKind = fmt.Errorf("parse answer of %s %s: %w", rt.method, rt.template, err), KindProtocol
-			res.JSON = nil
-		}
-	}
-}
-
 // url renders the call's full URL (tests and messages).
 func (c *Client) url(call *Call) string {
 	rt := c.routes[call.Endpoint.ID]
@@ -446,36 +311,6 @@ func (c *Client) appendURI(b []byte, call *Call, r *route) []byte {
 		b = append(b, call.Query...)
 	}
 	return b
-}
-
-// classify names the kind of a transport error.
-func classify(ctx context.Context, err error) string {
-	switch {
-	case errors.Is(err, context.Canceled):
-		return KindCanceled
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
-		if ctx.Err() == context.Canceled {
-			return KindCanceled
-		}
-		return KindTimeout
-	}
-	var te interface{ Timeout() bool } // net.Error and fasthttp's timeout
-	if errors.As(err, &te) && te.Timeout() {
-		return KindTimeout
-	}
-	var pe *transport.ProtocolError
-	if errors.As(err, &pe) {
-		return KindProtocol
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return KindConnection
-	}
-	var oe *net.OpError
-	var de *net.DNSError
-	if errors.As(err, &oe) || errors.As(err, &de) {
-		return KindConnection
-	}
-	return KindConnection
 }
 
 // Tokens is what a login or refresh answered.

@@ -5,16 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -31,6 +23,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/transport"
+	"github.com/trafficsim/trafficsim/internal/tlstest"
 )
 
 // testName is a name for 127.0.0.1 that proxy rules apply to: Go's rules
@@ -49,86 +42,31 @@ func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
 	return d.DialContext(ctx, network, addr)
 }
 
-// testPKI is a test CA with a server certificate (127.0.0.1, localhost,
-// testName) and a client certificate, as PEM files.
+// testPKI is internal/tlstest's PKI, its server certificate also naming
+// testName, with its PEMs as files (the flags' form).
 type testPKI struct {
+	*tlstest.PKI
 	caFile, clientCert, clientKey string
-	caPool                        *x509.CertPool
-	server                        tls.Certificate
 }
 
 func newTestPKI(t *testing.T) *testPKI {
 	t.Helper()
+	p := &testPKI{PKI: tlstest.New(t, testName)}
 	dir := t.TempDir()
-	key := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
+	write := func(name, text string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		return k
+		return f
 	}
-	write := func(name, typ string, der []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	now := time.Now()
-	caKey := key()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "trafficsim test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	p := &testPKI{caFile: write("ca.pem", "CERTIFICATE", caDER), caPool: x509.NewCertPool()}
-	p.caPool.AddCert(ca)
-	leaf := func(serial int64, cn string, usage x509.ExtKeyUsage, server bool) ([]byte, *ecdsa.PrivateKey) {
-		k := key()
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
-			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-		}
-		if server {
-			tmpl.DNSNames = []string{"localhost", testName}
-			tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &k.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return der, k
-	}
-	sDER, sKey := leaf(2, "trafficsim test server", x509.ExtKeyUsageServerAuth, true)
-	p.server = tls.Certificate{Certificate: [][]byte{sDER}, PrivateKey: sKey}
-	cDER, cKey := leaf(3, "trafficsim test client", x509.ExtKeyUsageClientAuth, false)
-	kDER, err := x509.MarshalECPrivateKey(cKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.clientCert = write("client.pem", "CERTIFICATE", cDER)
-	p.clientKey = write("client-key.pem", "EC PRIVATE KEY", kDER)
+	p.caFile, p.clientCert, p.clientKey = write("ca.pem", p.CAPEM), write("client.pem", p.ClientCertPEM), write("client-key.pem", p.ClientKeyPEM)
 	return p
 }
 
 // tlsServer starts an HTTPS server with the PKI's certificate, HTTP/2 on.
 func (p *testPKI) tlsServer(t *testing.T, h http.Handler, clientAuth bool) *httptest.Server {
-	srv := httptest.NewUnstartedServer(h)
-	srv.EnableHTTP2 = true
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{p.server}}
-	if clientAuth {
-		srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
-		srv.TLS.ClientCAs = p.caPool
-	}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv
+	return p.Server(t, h, clientAuth)
 }
 
 var usersList = catalog.MustLookup(catalog.UsersList)

@@ -2,15 +2,11 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/textproto"
 	"slices"
 	"strings"
-	"time"
-
-	"github.com/valyala/fasthttp"
 )
 
 // PlainGroup is the `group` label of plain requests that name none.
@@ -157,28 +153,20 @@ func validMethod(m string) bool {
 // all, so the connection is reused). token, when not empty, is sent as the
 // profile's access token. Like Do it goes through the Policy and never panics.
 func (c *Client) DoPlain(ctx context.Context, p *PlainRequest, vars *TemplateVars, token string) Result {
-	res := Result{Start: time.Now()}
 	st := doPool.Get().(*doState)
 	defer st.release()
-	a := &st.a
-	*a = Attempt{VU: -1, Group: p.Group, Method: p.Method, Route: p.Route, Slot: p.slot}
+	st.a = p.attempt(vars)
+	c.buildPlain(p, vars, token, st)
+	return c.send(ctx, st, &st.req, p.pool, answer{})
+}
+
+// attempt is how the Policy sees a send of p.
+func (p *PlainRequest) attempt(vars *TemplateVars) Attempt {
+	a := Attempt{VU: -1, Group: p.Group, Method: p.Method, Route: p.Route, Slot: p.slot}
 	if vars != nil {
 		a.VU = vars.VU
 	}
-	timeout, err := c.policy.Admit(ctx, a)
-	if err != nil {
-		res.Err = err
-		res.ErrKind = KindCanceled
-		if errors.Is(err, ErrCircuitOpen) {
-			res.ErrKind = KindCircuitOpen
-		}
-		return res
-	}
-	st.res = Result{Start: time.Now()}
-	c.buildPlain(p, vars, token, st)
-	c.exchangePlain(ctx, p.pool, &st.req, &st.resp, timeout, &st.res) // sets Latency
-	c.policy.Done(a, &st.res)
-	return st.res
+	return a
 }
 
 // buildPlain renders p into st.req.
@@ -197,10 +185,7 @@ func (c *Client) buildPlain(p *PlainRequest, vars *TemplateVars, token string, s
 			req.Header.SetCanonical(h.keyB, st.auth)
 		}
 	}
-	if token != "" {
-		st.auth = append(append(st.auth[:0], c.scheme...), token...)
-		req.Header.SetCanonical(c.authKey, st.auth)
-	}
+	c.authorize(req, st, token)
 	if vars != nil && vars.Trace != nil {
 		setTrace(&req.Header, vars.Trace)
 	}
@@ -208,19 +193,4 @@ func (c *Client) buildPlain(p *PlainRequest, vars *TemplateVars, token string, s
 		st.buf.Write(p.body.Append(st.buf.AvailableBuffer(), vars))
 		req.SetBodyRaw(st.buf.Bytes())
 	}
-}
-
-// exchangePlain sends a built plain request, discarding the answer's body.
-func (c *Client) exchangePlain(ctx context.Context, p *pool, req *fasthttp.Request, resp *fasthttp.Response, timeout time.Duration, res *Result) {
-	body, err := p.x.Exchange(ctx, req, resp, res.Start, timeout, nil, nil)
-	res.Latency = time.Since(res.Start)
-	if err == nil {
-		_, err = p.received(resp, body, nil)
-	}
-	if err != nil {
-		res.Err, res.ErrKind = err, classify(ctx, err)
-		return
-	}
-	res.Status = resp.StatusCode()
-	res.RetryAfter = retryAfter(resp)
 }

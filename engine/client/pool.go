@@ -42,10 +42,7 @@ func (c *Client) pool(group string) *pool {
 
 // exchanger is a new pool of the chosen transport (limit 0: no limit).
 func (c *Client) exchanger(maxIdle, limit int) transport.Exchanger {
-	if c.plan.Client == transport.ClientFast {
-		return transport.NewWire(c.target.Scheme, c.target.Host, maxIdle, limit, c.tls, c.opts.Dial)
-	}
-	return transport.NewStd(transport.StdOptions{
+	return transport.NewPool(transport.PoolOptions{
 		Target: c.target, Plan: c.plan, TLS: c.tls, MaxConns: limit,
 		MaxIdle: maxIdle, Dial: c.opts.Dial,
 	})

@@ -188,8 +188,6 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
-var placeholders = []string{"{id}", "{userId}", "{roleId}", "{email}", "{username}"}
-
 // Validate checks the profile; the error is a *FieldError.
 func (p Profile) Validate() error {
 	bad := func(field, format string, args ...any) error {
@@ -286,7 +284,7 @@ func checkPlaceholders(ep *catalog.Endpoint, r string) error {
 				return fmt.Errorf("%s is not a placeholder of %s, which takes none: remove it", ph, ep.ID)
 			}
 			return fmt.Errorf("%s is not a placeholder of %s: write %s instead (the engine fills only %s)",
-				ph, ep.ID, strings.Join(want, " and "), strings.Join(placeholders, " "))
+				ph, ep.ID, strings.Join(want, " and "), strings.Join(catalog.Placeholders, " "))
 		}
 	}
 	for _, ph := range want {

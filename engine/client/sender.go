@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
-	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -13,14 +11,13 @@ import (
 // written again and again, and the answer is read into the same Response.
 // That leaves a request with no allocation of the engine's own. A Sender is
 // used by one goroutine at a time; drop it (Release) while the VU thinks for
-// long, so a parked VU holds none of it. Everything else goes through DoPlain.
+// long, so a parked VU holds none of it. It sends on the one send path
+// (send.go); what it keeps is the built request and the request's state.
 type Sender struct {
-	c       *Client
-	parent  context.Context
-	reqs    map[*PlainRequest]*fasthttp.Request
-	resp    *fasthttp.Response
-	attempt Attempt
-	res     Result // handed to the Policy (an interface): here it need not escape per request
+	c      *Client
+	parent context.Context
+	reqs   map[*PlainRequest]*fasthttp.Request
+	st     *doState // nil until the first static request, and after Release
 }
 
 // NewSender returns a Sender whose requests live within parent.
@@ -34,9 +31,9 @@ func (s *Sender) Release() {
 		fasthttp.ReleaseRequest(req)
 	}
 	s.reqs = nil
-	if s.resp != nil {
-		fasthttp.ReleaseResponse(s.resp)
-		s.resp = nil
+	if s.st != nil {
+		s.st.release()
+		s.st = nil
 	}
 }
 
@@ -53,41 +50,27 @@ func (p *PlainRequest) Static() bool {
 	return true
 }
 
-// Do sends p like DoPlain, on the reusable path when p is static and no token
-// is sent.
+// Do sends p like DoPlain, reusing the request built the first time when p
+// is static and no token or trace context is sent.
 func (s *Sender) Do(p *PlainRequest, vars *TemplateVars, token string) Result {
 	if token != "" || !p.static || vars.Trace != nil {
 		return s.c.DoPlain(s.parent, p, vars, token)
 	}
-	c := s.c
-	res := Result{Start: time.Now()}
-	s.attempt = Attempt{VU: vars.VU, Group: p.Group, Method: p.Method, Route: p.Route, Slot: p.slot}
-	timeout, err := c.policy.Admit(s.parent, &s.attempt)
-	if err != nil {
-		res.Err = err
-		res.ErrKind = KindCanceled
-		if errors.Is(err, ErrCircuitOpen) {
-			res.ErrKind = KindCircuitOpen
-		}
-		return res
+	if s.st == nil {
+		s.st = doPool.Get().(*doState)
 	}
+	st := s.st
 	req := s.reqs[p]
 	if req == nil {
-		st := doPool.Get().(*doState)
-		c.buildPlain(p, vars, "", st)
+		s.c.buildPlain(p, vars, "", st)
 		req = fasthttp.AcquireRequest()
 		st.req.CopyTo(req)
-		st.release()
+		st.req.Reset()
 		if s.reqs == nil {
 			s.reqs = make(map[*PlainRequest]*fasthttp.Request, 1)
 		}
 		s.reqs[p] = req
 	}
-	if s.resp == nil {
-		s.resp = fasthttp.AcquireResponse()
-	}
-	s.res = Result{Start: time.Now()}
-	c.exchangePlain(s.parent, p.pool, req, s.resp, timeout, &s.res) // sets Latency
-	c.policy.Done(&s.attempt, &s.res)
-	return s.res
+	st.a = p.attempt(vars)
+	return s.c.send(s.parent, st, req, p.pool, answer{})
 }

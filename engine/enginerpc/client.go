@@ -137,6 +137,14 @@ func (c *Client) CheckTarget(ctx context.Context, req CheckRequest) (CheckReport
 	return checkReportFromPB(rep), nil
 }
 
+// Validate implements Engine.
+func (c *Client) Validate(ctx context.Context, cfg RunConfig) error {
+	if _, err := c.rpc.Validate(ctx, configToPB(cfg)); err != nil {
+		return fromStatus("validate run config", err)
+	}
+	return nil
+}
+
 // fromStatus turns a gRPC status back into the errors the Engine interface promises.
 func fromStatus(what string, err error) error {
 	st, ok := status.FromError(err)

@@ -15,10 +15,6 @@ func floatMsToDuration(ms float64) time.Duration {
 	return time.Duration(math.Round(ms * float64(time.Millisecond)))
 }
 
-func secondsToDuration(s float64) time.Duration {
-	return time.Duration(math.Round(s * float64(time.Second)))
-}
-
 func durationToFloatMs(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func unixMs(t time.Time) int64 {
@@ -94,13 +90,15 @@ func configFromPB(c *enginepb.RunConfig) RunConfig {
 		MaxRPS:          c.GetMaxRps(),
 		OrgID:           c.GetOrgId(),
 
-		CACertPEM:          c.GetCaCertPem(),
-		ClientCertPEM:      c.GetClientCertPem(),
-		ClientKeyPEM:       c.GetClientKeyPem(),
-		InsecureSkipVerify: c.GetInsecureSkipVerify(),
-		TLSServerName:      c.GetTlsServerName(),
-		APIProfile:         c.GetApiProfile(),
-		APIProfileName:     c.GetApiProfileName(),
+		TLS: TLS{
+			CACertPEM:          c.GetCaCertPem(),
+			ClientCertPEM:      c.GetClientCertPem(),
+			ClientKeyPEM:       c.GetClientKeyPem(),
+			InsecureSkipVerify: c.GetInsecureSkipVerify(),
+			TLSServerName:      c.GetTlsServerName(),
+		},
+		APIProfile:     c.GetApiProfile(),
+		APIProfileName: c.GetApiProfileName(),
 	}
 }
 
@@ -120,37 +118,16 @@ func statusToPB(s RunStatus) *enginepb.RunStatus {
 			LatencyMs:  durationToFloatMs(e.Latency),
 		}
 	}
-	st := s.Stats
 	return &enginepb.RunStatus{
 		Id:              s.ID,
 		State:           string(s.State),
 		StartedAtUnixMs: unixMs(s.StartedAt),
 		EndedAtUnixMs:   unixMs(s.EndedAt),
 		Config:          cfg,
-		Stats: &enginepb.RunStats{
-			ActiveUsers:       int64(st.ActiveUsers),
-			TotalUsers:        int64(st.TotalUsers),
-			Requests:          st.Requests,
-			SuccessRate:       st.SuccessRate,
-			Errors:            st.Errors,
-			Rps:               st.RPS,
-			AvgLatencyMs:      durationToFloatMs(st.AvgLatency),
-			P95LatencyMs:      durationToFloatMs(st.P95Latency),
-			MaxLatencyMs:      durationToFloatMs(st.MaxLatency),
-			ElapsedSeconds:    st.Elapsed.Seconds(),
-			RemainingSeconds:  remainingToPB(st.Remaining),
-			Model:             st.Model,
-			TargetUsers:       int64(st.TargetUsers),
-			TargetRate:        st.TargetRate,
-			Stage:             int64(st.Stage),
-			Iterations:        st.Iterations,
-			DroppedIterations: st.DroppedIterations,
-			Breakers:          each(st.Breakers, breakerToPB),
-			Degradation:       st.Degradation,
-		},
-		Recent:  recent,
-		Error:   s.Error,
-		Cleanup: cleanupToPB(s.Cleanup),
+		Stats:           s.Stats,
+		Recent:          recent,
+		Error:           s.Error,
+		Cleanup:         cleanupToPB(s.Cleanup),
 	}
 }
 
@@ -170,19 +147,7 @@ func cleanupFromPB(c *enginepb.CleanupReport) *Cleanup {
 		LeftNames: c.GetLeftNames(), Verified: c.GetVerified(), Error: c.GetError()}
 }
 
-func remainingToPB(d time.Duration) float64 {
-	if d < 0 {
-		return -1
-	}
-	return d.Seconds()
-}
-
 func statusFromPB(s *enginepb.RunStatus) RunStatus {
-	st := s.GetStats()
-	remaining := time.Duration(-1)
-	if r := st.GetRemainingSeconds(); r >= 0 {
-		remaining = secondsToDuration(r)
-	}
 	var recent []RequestEvent
 	if n := len(s.GetRecent()); n > 0 {
 		recent = make([]RequestEvent, n)
@@ -203,31 +168,10 @@ func statusFromPB(s *enginepb.RunStatus) RunStatus {
 		StartedAt: fromUnixMs(s.GetStartedAtUnixMs()),
 		EndedAt:   fromUnixMs(s.GetEndedAtUnixMs()),
 		Config:    configFromPB(s.GetConfig()),
-		Stats: RunStats{
-			ActiveUsers: int(st.GetActiveUsers()),
-			TotalUsers:  int(st.GetTotalUsers()),
-			Requests:    st.GetRequests(),
-			Errors:      st.GetErrors(),
-			SuccessRate: st.GetSuccessRate(),
-			RPS:         st.GetRps(),
-			AvgLatency:  floatMsToDuration(st.GetAvgLatencyMs()),
-			P95Latency:  floatMsToDuration(st.GetP95LatencyMs()),
-			MaxLatency:  floatMsToDuration(st.GetMaxLatencyMs()),
-			Elapsed:     secondsToDuration(st.GetElapsedSeconds()),
-			Remaining:   remaining,
-
-			Model:             st.GetModel(),
-			TargetUsers:       int(st.GetTargetUsers()),
-			TargetRate:        st.GetTargetRate(),
-			Stage:             int(st.GetStage()),
-			Iterations:        st.GetIterations(),
-			DroppedIterations: st.GetDroppedIterations(),
-			Breakers:          each(st.GetBreakers(), breakerFromPB),
-			Degradation:       st.GetDegradation(),
-		},
-		Recent:  recent,
-		Error:   s.GetError(),
-		Cleanup: cleanupFromPB(s.GetCleanup()),
+		Stats:     s.GetStats(),
+		Recent:    recent,
+		Error:     s.GetError(),
+		Cleanup:   cleanupFromPB(s.GetCleanup()),
 	}
 }
 
@@ -274,22 +218,18 @@ func stageFromPB(s *enginepb.Stage) Stage {
 	return Stage{Duration: msToDuration(s.GetDurationMs()), Target: s.GetTarget()}
 }
 
-func breakerToPB(b Breaker) *enginepb.Breaker {
-	return &enginepb.Breaker{Group: b.Group, State: b.State}
-}
-
-func breakerFromPB(b *enginepb.Breaker) Breaker {
-	return Breaker{Group: b.GetGroup(), State: b.GetState()}
-}
-
 func checkRequestToPB(r CheckRequest) *enginepb.CheckRequest {
 	return &enginepb.CheckRequest{BaseUrl: r.BaseURL, ApiProfile: r.APIProfile, ApiProfileName: r.APIProfileName,
-		AdminUser: r.AdminUser, AdminPassword: r.AdminPassword, OrgId: r.OrgID}
+		AdminUser: r.AdminUser, AdminPassword: r.AdminPassword, OrgId: r.OrgID,
+		CaCertPem: r.CACertPEM, ClientCertPem: r.ClientCertPEM, ClientKeyPem: r.ClientKeyPEM,
+		InsecureSkipVerify: r.InsecureSkipVerify, TlsServerName: r.TLSServerName}
 }
 
 func checkRequestFromPB(r *enginepb.CheckRequest) CheckRequest {
 	return CheckRequest{BaseURL: r.GetBaseUrl(), APIProfile: r.GetApiProfile(), APIProfileName: r.GetApiProfileName(),
-		AdminUser: r.GetAdminUser(), AdminPassword: r.GetAdminPassword(), OrgID: r.GetOrgId()}
+		AdminUser: r.GetAdminUser(), AdminPassword: r.GetAdminPassword(), OrgID: r.GetOrgId(),
+		TLS: TLS{CACertPEM: r.GetCaCertPem(), ClientCertPEM: r.GetClientCertPem(), ClientKeyPEM: r.GetClientKeyPem(),
+			InsecureSkipVerify: r.GetInsecureSkipVerify(), TLSServerName: r.GetTlsServerName()}}
 }
 
 func checkReportToPB(r CheckReport) *enginepb.CheckReport {

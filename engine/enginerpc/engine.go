@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/trafficsim/trafficsim/engine/enginerpc/enginepb"
 )
 
 // Engine hosts runs. The engine process implements it on top of the runner; the plugin
@@ -44,6 +46,8 @@ type Engine interface {
 	// (`trafficsim check`). A profile that does not parse: a *FieldError for
 	// api_profile. An empty BaseURL only parses the profile.
 	CheckTarget(ctx context.Context, req CheckRequest) (CheckReport, error)
+	// Validate checks cfg as Start does, starting nothing: nil or a *FieldError.
+	Validate(ctx context.Context, cfg RunConfig) error
 }
 
 // CheckRequest asks for a check of a target under an API profile.
@@ -54,6 +58,20 @@ type CheckRequest struct {
 	AdminUser      string // empty: admin
 	AdminPassword  string // never reported back
 	OrgID          int64
+	TLS            // to the target, as a run's
+}
+
+// TLS is how the engine speaks TLS to a target: PEM text, never file names
+// (the plugin keeps them per allowlisted target in secureJsonData; the engine
+// writes them nowhere). CACertPEM is added to the system's roots; the client
+// certificate and key are for mutual TLS. ClientKeyPEM is a secret: never
+// reported back.
+type TLS struct {
+	CACertPEM          string
+	ClientCertPEM      string
+	ClientKeyPEM       string
+	InsecureSkipVerify bool   // accept any certificate (warned about)
+	TLSServerName      string // empty: the target's host
 }
 
 // CheckReport is the check's table; Fatal is why a run must not start.
@@ -119,14 +137,7 @@ type RunConfig struct {
 	MaxRPS     float64 // cap on the run's requests per second; 0: none
 
 	OrgID int64 // the Grafana org that started the run; 0: none
-	// TLS to the target: PEM text (CA certificates added to the system's; a
-	// client certificate and key for mutual TLS), skip-verify, server name.
-	// ClientKeyPEM is a secret: never reported back.
-	CACertPEM          string
-	ClientCertPEM      string
-	ClientKeyPEM       string
-	InsecureSkipVerify bool
-	TLSServerName      string
+	TLS         // to the target
 
 	// APIProfile is an API profile's YAML (docs/api-profile.md) replacing the
 	// scenario's api section; empty: the scenario's. Statuses carry only its name.
@@ -134,38 +145,14 @@ type RunConfig struct {
 	APIProfileName string
 }
 
-// RunStats are a run's live figures.
-type RunStats struct {
-	ActiveUsers int
-	TotalUsers  int
-	Requests    int64
-	Errors      int64
-	SuccessRate float64 // 0..1
-	RPS         float64
-	AvgLatency  time.Duration
-	P95Latency  time.Duration
-	MaxLatency  time.Duration
-	Elapsed     time.Duration
-	Remaining   time.Duration // -1: unknown
+// RunStats are a run's live figures: the contract's message itself, so that a new
+// figure is added in enginerpc.proto (and where the engine computes it,
+// engine/runhost) and reaches the plugin's JSON and the frontend's generated types
+// (src/api/types.gen.ts) without a copy in between.
+type RunStats = enginepb.RunStats
 
-	// What the load model asks for now (docs/load-models.md).
-	Model             string  // "closed" or "open"
-	TargetUsers       int     // VUs asked for now (open model: the pool)
-	TargetRate        float64 // open model: arrivals per second asked for now
-	Stage             int     // the current stage, from 1; 0: no stages
-	Iterations        int64   // open model: arrivals started
-	DroppedIterations int64   // open model: arrivals that found no free VU
-
-	// Resilience, while the run is active (docs/resilience.md).
-	Breakers    []Breaker // groups whose circuit breaker is not closed, by group
-	Degradation string    // the degradation level; empty: normal
-}
-
-// Breaker is one endpoint group's circuit breaker state.
-type Breaker struct {
-	Group string
-	State string // "open" or "half_open"
-}
+// Breaker is one endpoint group's circuit breaker state (open or half_open).
+type Breaker = enginepb.Breaker
 
 // RequestEvent is one recent request of a run.
 type RequestEvent struct {
@@ -181,10 +168,10 @@ type RequestEvent struct {
 type RunStatus struct {
 	ID        string
 	State     State
-	StartedAt time.Time // zero: not started
-	EndedAt   time.Time // zero: not ended
-	Config    RunConfig // AdminPassword cleared
-	Stats     RunStats
+	StartedAt time.Time      // zero: not started
+	EndedAt   time.Time      // zero: not ended
+	Config    RunConfig      // AdminPassword cleared
+	Stats     *RunStats      // nil: none reported
 	Recent    []RequestEvent // newest last
 	Error     string
 	Cleanup   *Cleanup // nil until the run's cleanup ran

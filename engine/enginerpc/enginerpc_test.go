@@ -33,6 +33,7 @@ func newHost(t *testing.T) *runhost.Host {
 	sc[0].Mix = []enginerpc.Weighted{{Name: "auth", Weight: 20}, {Name: "user_query", Weight: 35.25}}
 	h := runhost.New(runhost.Options{
 		NewRun:    runhost.RunnerFactory(nil, nil, runner.WithTargetConfig(func(c *usersvc.Config) { c.BcryptCost = 4 })),
+		Validate:  runhost.RunnerValidator,
 		Scenarios: sc,
 		Version:   "v-test",
 	})
@@ -178,7 +179,7 @@ func exerciseEngine(ctx context.Context, t *testing.T, eng enginerpc.Engine) {
 	if n := len(last.Recent); n == 0 || last.Recent[n-1].Route == "" || last.Recent[n-1].Status == 0 || last.Recent[n-1].Time.IsZero() {
 		t.Fatalf("recent events did not survive the trip: %+v", last.Recent)
 	}
-	if last.Stats.Remaining != 0 || last.Stats.ActiveUsers != 0 {
+	if last.Stats.RemainingSeconds != 0 || last.Stats.ActiveUsers != 0 {
 		t.Fatalf("stats of the finished run = %+v; want nothing remaining", last.Stats)
 	}
 	list, err := eng.List(ctx)

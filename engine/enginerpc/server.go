@@ -109,6 +109,13 @@ func (s *server) CheckTarget(ctx context.Context, req *enginepb.CheckRequest) (*
 	return checkReportToPB(rep), nil
 }
 
+func (s *server) Validate(ctx context.Context, req *enginepb.RunConfig) (*enginepb.ValidateResponse, error) {
+	if err := s.impl.Validate(ctx, configFromPB(req)); err != nil {
+		return nil, toStatus(err)
+	}
+	return &enginepb.ValidateResponse{}, nil
+}
+
 // toStatus turns the Engine's errors into gRPC statuses the Client turns back.
 func toStatus(err error) error {
 	if err == nil {

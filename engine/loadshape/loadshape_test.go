@@ -192,3 +192,23 @@ func absDur(d time.Duration) time.Duration {
 	}
 	return d
 }
+
+// The plugin reads and shows the load model in the command line's words.
+func TestLoadTextRoundTrips(t *testing.T) {
+	st, err := ParseStages("30s:100, 1m:500,30s:0")
+	if err != nil || FormatStages(st, false) != "30s:100,1m0s:500,30s:0" {
+		t.Fatalf("ParseStages = %v, %v; formatted %q", st, err, FormatStages(st, false))
+	}
+	rs, err := ParseRateStages("30s:90/m,1m:100/s")
+	if err != nil || FormatStages(rs, true) != "30s:1.5/s,1m0s:100/s" {
+		t.Fatalf("ParseRateStages = %v, %v; formatted %q", rs, err, FormatStages(rs, true))
+	}
+	if r, err := ParseRate("90/m"); err != nil || r != 1.5 || FormatRate(r) != "1.5/s" {
+		t.Fatalf("ParseRate(90/m) = %v, %v", r, err)
+	}
+	for _, bad := range []string{"30s100", "30s:-1", "x:10"} {
+		if _, err := ParseStages(bad); err == nil || !strings.Contains(err.Error(), "stage 1") {
+			t.Errorf("ParseStages(%q) error = %v; want one naming the stage", bad, err)
+		}
+	}
+}

@@ -170,16 +170,7 @@ func basePath(doc *openapi3.T) string {
 
 // route rewrites the operation's path with the capability's placeholders.
 func route(ep *catalog.Endpoint, x *op) string {
-	var want []string
-	for _, ph := range []string{"{id}", "{userId}", "{email}", "{username}", "{roleId}"} {
-		if strings.Contains(ep.Route, ph) {
-			want = append(want, ph)
-		}
-	}
-	// The capability's placeholders in route order: {userId} before {roleId}.
-	if strings.Contains(ep.Route, "{userId}") && strings.Contains(ep.Route, "{roleId}") {
-		want = []string{"{userId}", "{roleId}"}
-	}
+	want := ep.Placeholders() // in route order: {userId} before {roleId}
 	i := 0
 	var b strings.Builder
 	for s := range strings.SplitSeq(strings.Trim(x.path, "/"), "/") {

@@ -25,7 +25,7 @@ func TestRemoteWriteIntoRealPrometheus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gauge := threshold.NewGauge("rwtest01")
+	gauge := metrics.NewThresholdGauge("rwtest01")
 	reg.MustRegister(gauge)
 
 	w, err := remotewrite.New(reg, remotewrite.Config{
@@ -57,7 +57,9 @@ func TestRemoteWriteIntoRealPrometheus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gauge.Set(threshold.Evaluate(ts, threshold.FromStats(run.Stats(), run.LatencyHistograms(), 10*time.Second)))
+	for _, r := range threshold.Evaluate(ts, threshold.FromStats(run.Stats(), run.LatencyHistograms(), 10*time.Second)) {
+		gauge.Set(r.Expr, r.Pass)
+	}
 	cancel()
 	wg.Wait()
 	if runErr != nil {

@@ -46,7 +46,8 @@ func CheckTarget(ctx context.Context, req enginerpc.CheckRequest) (enginerpc.Che
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	rep, err := check.Run(ctx, check.Options{BaseURL: req.BaseURL, Profile: prof, ProfileGiven: req.APIProfile != "",
-		AdminUser: cmp.Or(req.AdminUser, "admin"), AdminPassword: cmp.Or(req.AdminPassword, usersvc.DefaultAdminPassword)})
+		AdminUser: cmp.Or(req.AdminUser, "admin"), AdminPassword: cmp.Or(req.AdminPassword, usersvc.DefaultAdminPassword),
+		Network: tlsSettings(req.TLS)})
 	if err != nil {
 		return enginerpc.CheckReport{}, &enginerpc.FieldError{Field: "base_url", Message: err.Error()}
 	}

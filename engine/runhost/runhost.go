@@ -62,6 +62,9 @@ type Options struct {
 	// abandoned as failed (default 5s).
 	AbortAfter time.Duration
 	Logger     *slog.Logger
+	// Validate serves Validate after the scenario check; nil: nothing more is
+	// checked (RunnerValidator checks as engine/runner does).
+	Validate func(cfg enginerpc.RunConfig) error
 	// Check serves CheckTarget; nil: CheckTarget (engine/check on the live target).
 	Check func(ctx context.Context, req enginerpc.CheckRequest) (enginerpc.CheckReport, error)
 }
@@ -157,10 +160,21 @@ func (h *Host) Start(_ context.Context, cfg enginerpc.RunConfig) (enginerpc.RunS
 		e.endedAt = time.Now()
 		h.mu.Unlock()
 		st := run.Status()
-		h.log.Info("run ended", "run", st.ID, "state", st.State, "requests", st.Stats.Requests, "error", st.Error)
+		h.log.Info("run ended", "run", st.ID, "state", st.State, "requests", st.Stats.GetRequests(), "error", st.Error)
 	}()
 	h.log.Info("run accepted", "run", cfg.RunID, "users", cfg.Users, "scenario", cfg.Scenario, "target", targetName(cfg.BaseURL))
 	return h.status(e), nil
+}
+
+// Validate implements enginerpc.Engine: the checks of Start, starting nothing.
+func (h *Host) Validate(_ context.Context, cfg enginerpc.RunConfig) error {
+	if err := h.checkScenario(cfg.Scenario); err != nil {
+		return err
+	}
+	if h.opts.Validate == nil {
+		return nil
+	}
+	return h.opts.Validate(cfg)
 }
 
 // checkScenario allows only built-in scenario names: a scenario file path would let

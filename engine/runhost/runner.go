@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -20,53 +21,80 @@ import (
 // runner.New (tests lower the embedded target's bcrypt cost).
 func RunnerFactory(reg prometheus.Registerer, log *slog.Logger, opts ...runner.Option) Factory {
 	return func(cfg enginerpc.RunConfig) (Run, error) {
-		rc := runner.Config{
-			RunID:         cfg.RunID,
-			Users:         cfg.Users,
-			MinRequests:   cfg.MinRequestCount,
-			MaxRequests:   cfg.MaxRequestCount,
-			Duration:      cfg.Duration,
-			BaseURL:       cfg.BaseURL,
-			DelayMin:      cfg.DelayMin,
-			DelayMax:      cfg.DelayMax,
-			Scenario:      cfg.Scenario,
-			Seed:          cfg.Seed,
-			AdminUser:     cfg.AdminUser,
-			AdminPassword: cfg.AdminPassword,
-			Cleanup:       cfg.Cleanup,
-			RampUp:        cfg.RampUp,
-			Stages:        cfg.Stages,
-			Rate:          cfg.Rate,
-			RateStages:    cfg.RateStages,
-			MaxVUs:        cfg.MaxVUs,
-			Network: transport.Settings{
-				CAPEM: cfg.CACertPEM, ClientCertPEM: cfg.ClientCertPEM, ClientKeyPEM: cfg.ClientKeyPEM,
-				InsecureSkipVerify: cfg.InsecureSkipVerify, ServerName: cfg.TLSServerName,
-			},
-			// The plugin sends the profile's content; it never names a file here.
-			APIProfileYAML: []byte(cfg.APIProfile),
-			APIProfileName: cfg.APIProfileName,
+		rc, res, err := runnerConfig(cfg)
+		if err != nil {
+			return nil, err
 		}
-		// Runs from the plugin get the same resilience defaults as `trafficsim run`.
-		res := resilience.Defaults()
-		if cfg.MaxRPS < 0 || math.IsNaN(cfg.MaxRPS) || math.IsInf(cfg.MaxRPS, 0) {
-			return nil, &enginerpc.FieldError{Field: "max_rps", Message: fmt.Sprintf("%g: want 0 (no cap) or a positive number of requests per second", cfg.MaxRPS)}
-		}
-		res.MaxRPS = cfg.MaxRPS
 		all := append([]runner.Option{runner.WithRegisterer(reg), runner.WithResilience(res)}, opts...)
 		if log != nil {
 			all = append(all, runner.WithLogger(log))
 		}
 		r, err := runner.New(rc, all...)
 		if err != nil {
-			var fe *runner.FieldError
-			if errors.As(err, &fe) {
-				return nil, &enginerpc.FieldError{Field: protoField(fe.Field), Message: fe.Message}
-			}
-			return nil, err
+			return nil, fieldError(err)
 		}
 		return &runnerRun{r: r}, nil
 	}
+}
+
+// RunnerValidator checks a config as RunnerFactory and engine/runner do, building nothing.
+func RunnerValidator(cfg enginerpc.RunConfig) error {
+	rc, _, err := runnerConfig(cfg)
+	if err != nil {
+		return err
+	}
+	return fieldError(rc.Validate())
+}
+
+// runnerConfig maps the contract's config to the runner's and the run's resilience.
+func runnerConfig(cfg enginerpc.RunConfig) (runner.Config, resilience.Config, error) {
+	rc := runner.Config{
+		RunID:         cfg.RunID,
+		Users:         cfg.Users,
+		MinRequests:   cfg.MinRequestCount,
+		MaxRequests:   cfg.MaxRequestCount,
+		Duration:      cfg.Duration,
+		BaseURL:       cfg.BaseURL,
+		DelayMin:      cfg.DelayMin,
+		DelayMax:      cfg.DelayMax,
+		Scenario:      cfg.Scenario,
+		Seed:          cfg.Seed,
+		AdminUser:     cfg.AdminUser,
+		AdminPassword: cfg.AdminPassword,
+		Cleanup:       cfg.Cleanup,
+		RampUp:        cfg.RampUp,
+		Stages:        cfg.Stages,
+		Rate:          cfg.Rate,
+		RateStages:    cfg.RateStages,
+		MaxVUs:        cfg.MaxVUs,
+		Network:       tlsSettings(cfg.TLS),
+		// The plugin sends the profile's content; it never names a file here.
+		APIProfileYAML: []byte(cfg.APIProfile),
+		APIProfileName: cfg.APIProfileName,
+	}
+	// Runs from the plugin get the same resilience defaults as `trafficsim run`.
+	res := resilience.Defaults()
+	if cfg.MaxRPS < 0 || math.IsNaN(cfg.MaxRPS) || math.IsInf(cfg.MaxRPS, 0) {
+		return runner.Config{}, resilience.Config{}, &enginerpc.FieldError{Field: "max_rps", Message: fmt.Sprintf("%g: want 0 (no cap) or a positive number of requests per second", cfg.MaxRPS)}
+	}
+	res.MaxRPS = cfg.MaxRPS
+	return rc, res, nil
+}
+
+// fieldError names a runner config error's field as the contract does.
+func fieldError(err error) error {
+	var fe *runner.FieldError
+	if errors.As(err, &fe) {
+		return &enginerpc.FieldError{Field: protoField(fe.Field), Message: fe.Message}
+	}
+	return err
+}
+
+// tlsSettings are the transport settings of the contract's TLS fields: PEM
+// text, held in memory only.
+func tlsSettings(t enginerpc.TLS) transport.Settings {
+	return transport.Settings{CAPEM: t.CACertPEM, ClientCertPEM: t.ClientCertPEM, ClientKeyPEM: t.ClientKeyPEM,
+		InsecureSkipVerify: t.InsecureSkipVerify, ServerName: t.TLSServerName}
 }
 
 // protoField names the runner's config fields as enginerpc's protobuf does.
@@ -109,23 +137,23 @@ func (a *runnerRun) Status() enginerpc.RunStatus {
 		StartedAt: s.StartedAt,
 		EndedAt:   s.EndedAt,
 		Config:    enginerpc.RunConfig{RunID: c.RunID, Seed: c.Seed},
-		Stats: enginerpc.RunStats{
-			ActiveUsers: s.ActiveUsers,
-			TotalUsers:  s.TotalUsers,
-			Requests:    s.Requests,
-			Errors:      s.Errors,
-			SuccessRate: s.SuccessRate,
-			RPS:         s.RPS,
-			AvgLatency:  s.AvgLatency,
-			P95Latency:  s.P95Latency,
-			MaxLatency:  s.MaxLatency,
-			Elapsed:     s.Elapsed,
-			Remaining:   s.Remaining,
+		Stats: &enginerpc.RunStats{
+			ActiveUsers:      int64(s.ActiveUsers),
+			TotalUsers:       int64(s.TotalUsers),
+			Requests:         s.Requests,
+			Errors:           s.Errors,
+			SuccessRate:      s.SuccessRate,
+			Rps:              s.RPS,
+			AvgLatencyMs:     ms(s.AvgLatency),
+			P95LatencyMs:     ms(s.P95Latency),
+			MaxLatencyMs:     ms(s.MaxLatency),
+			ElapsedSeconds:   s.Elapsed.Seconds(),
+			RemainingSeconds: remaining(s.Remaining),
 
 			Model:             s.Model,
-			TargetUsers:       s.TargetUsers,
+			TargetUsers:       int64(s.TargetUsers),
 			TargetRate:        s.TargetRate,
-			Stage:             s.Stage + 1, // the runner counts from 0, -1 for none
+			Stage:             int64(s.Stage + 1), // the runner counts from 0, -1 for none
 			Iterations:        s.Iterations,
 			DroppedIterations: s.DroppedIterations,
 			Breakers:          breakers(s.Breakers),
@@ -174,6 +202,7 @@ func (a *runnerRun) CleanupAgain(ctx context.Context, adminUser, adminPassword s
 		AdminUser:     adminUser,
 		AdminPassword: adminPassword,
 		Profile:       a.r.Scenario().API,
+		Network:       a.r.Config().Network, // the run's TLS, as its own cleanup had
 	})
 	out := enginerpc.Cleanup{
 		Deleted:   rep.Deleted,
@@ -187,13 +216,24 @@ func (a *runnerRun) CleanupAgain(ctx context.Context, adminUser, adminPassword s
 	return out, nil
 }
 
-func breakers(bs []resilience.BreakerStatus) []enginerpc.Breaker {
+func breakers(bs []resilience.BreakerStatus) []*enginerpc.Breaker {
 	if len(bs) == 0 {
 		return nil
 	}
-	out := make([]enginerpc.Breaker, len(bs))
+	out := make([]*enginerpc.Breaker, len(bs))
 	for i, b := range bs {
-		out[i] = enginerpc.Breaker{Group: b.Group, State: b.State}
+		out[i] = &enginerpc.Breaker{Group: b.Group, State: b.State}
 	}
 	return out
 }
+
+// remaining is the runner's time left in seconds; -1 (unknown) stays -1.
+func remaining(d time.Duration) float64 {
+	if d < 0 {
+		return -1
+	}
+	return d.Seconds()
+}
+
+// ms is a duration in milliseconds, as the contract's *_ms figures are.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

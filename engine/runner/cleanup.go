@@ -409,19 +409,7 @@ type CleanupReport struct {
 // every run) and sim_ roles and permissions (`trafficsim cleanup`). Users go
 // first, so their profiles and role assignments go with them.
 func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error) {
-	if o.RunID != "" && !runIDPattern.MatchString(o.RunID) {
-		return CleanupReport{}, &FieldError{Field: "run", Message: fmt.Sprintf("%q: a run id is 8 lowercase letters or digits", o.RunID)}
-	}
-	if o.AdminUser == "" {
-		o.AdminUser = "admin"
-	}
-	if o.AdminPassword == "" {
-		o.AdminPassword = usersvc.DefaultAdminPassword
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if _, err := ParseBaseURL(o.BaseURL); err != nil {
+	if err := o.fill(); err != nil {
 		return CleanupReport{}, err
 	}
 	c, err := client.New(client.Options{BaseURL: o.BaseURL, Profile: o.Profile, Conns: 4, Network: o.Network})
@@ -429,6 +417,10 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 		return CleanupReport{}, &FieldError{Field: "base_url", Message: err.Error()}
 	}
 	defer c.Close()
+	// A certificate failure is one clear reason naming the fixing flag.
+	if err := c.Preflight(ctx); err != nil {
+		return CleanupReport{Reason: err.Error()}, err
+	}
 	s := &adminSession{c: c, user: o.AdminUser, password: o.AdminPassword, log: o.Logger}
 	if err := s.login(ctx); err != nil {
 		return CleanupReport{Reason: "could not log in: " + reasonOf(ctx, err)}, err
@@ -436,37 +428,19 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	defer s.logoutSoon(ctx)
 	prefix := "sim_"
 	if o.RunID != "" {
-		prefix = "sim_" + o.RunID + "_"
+		prefix = behaviour.NamePrefix(o.RunID)
 	}
 	recs, err := s.find(ctx, prefix, nil)
 	rep := CleanupReport{Found: len(recs)}
 	if err != nil {
 		rep.Reason = "could not list what is there: " + reasonOf(ctx, err)
 		rep.Err = err.Error()
-		for _, rec := range recs {
-			rep.Left = append(rep.Left, rec.Name)
-		}
+		rep.Left = names(recs)
 		return rep, fmt.Errorf("cleanup not verified: %w", err)
 	}
 	dctx, cancel := reserve(ctx)
 	defer cancel()
-	var errs []error
-	var failed []string
-	for _, rec := range recs {
-		if dctx.Err() != nil {
-			failed = append(failed, rec.Name)
-			continue
-		}
-		switch status, err := s.delete(dctx, rec); {
-		case err != nil:
-			failed = append(failed, rec.Name)
-			errs = append(errs, err)
-		case status == 404:
-			rep.Gone++
-		default:
-			rep.Deleted++
-		}
-	}
+	failed, errs := rep.deleteAll(dctx, s, recs)
 	left, err := s.find(ctx, prefix, nil)
 	if err != nil {
 		rep.Left = failed
@@ -474,9 +448,7 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 		errs = append(errs, err)
 	} else {
 		rep.Verified = true
-		for _, rec := range left {
-			rep.Left = append(rep.Left, rec.Name)
-		}
+		rep.Left = names(left)
 	}
 	if dctx.Err() != nil && len(errs) == 0 {
 		errs = append(errs, context.Cause(dctx))
@@ -491,4 +463,52 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 		return rep, fmt.Errorf("cleanup incomplete: %d left on the target", len(rep.Left))
 	}
 	return rep, nil
+}
+
+// fill checks the options and fills in the defaults.
+func (o *CleanupOptions) fill() error {
+	if o.RunID != "" && !runIDPattern.MatchString(o.RunID) {
+		return &FieldError{Field: "run", Message: fmt.Sprintf("%q: a run id is 8 lowercase letters or digits", o.RunID)}
+	}
+	if o.AdminUser == "" {
+		o.AdminUser = "admin"
+	}
+	if o.AdminPassword == "" {
+		o.AdminPassword = usersvc.DefaultAdminPassword
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	_, err := ParseBaseURL(o.BaseURL)
+	return err
+}
+
+// deleteAll deletes the records found, counting them in the report, until
+// ctx ends; it returns the names of those not deleted and the errors.
+func (rep *CleanupReport) deleteAll(ctx context.Context, s *adminSession, recs []behaviour.Record) (failed []string, errs []error) {
+	for _, rec := range recs {
+		if ctx.Err() != nil {
+			failed = append(failed, rec.Name)
+			continue
+		}
+		switch status, err := s.delete(ctx, rec); {
+		case err != nil:
+			failed = append(failed, rec.Name)
+			errs = append(errs, err)
+		case status == 404:
+			rep.Gone++
+		default:
+			rep.Deleted++
+		}
+	}
+	return failed, errs
+}
+
+// names are the records' names.
+func names(recs []behaviour.Record) []string {
+	var out []string
+	for _, rec := range recs {
+		out = append(out, rec.Name)
+	}
+	return out
 }

@@ -430,6 +430,9 @@ func (r *Runner) Run(ctx context.Context) {
 	r.ended.Store(end.UnixNano())
 }
 
+// run is the run's life: the target, the recorder and the client set up, the
+// preflight, the VUs driven by the load model, then the cleanup. An error is
+// a run that did not start or failed.
 func (r *Runner) run(ctx context.Context) error {
 	stopWatch := make(chan struct{})
 	defer close(stopWatch)
@@ -445,8 +448,46 @@ func (r *Runner) run(ctx context.Context) error {
 	cleanup := summary.CleanupResult{Err: "cleanup disabled (--cleanup=false)", Verified: true}
 	var runErr error
 	defer func() { r.finish(cleanup, runErr) }()
+	notStarted := func(err error) error {
+		runErr = err
+		cleanup.Err = "the run did not start"
+		return err
+	}
 
-	base := r.cfg.BaseURL
+	base, closeTarget, err := r.startTarget(ctx)
+	if err != nil {
+		return notStarted(err)
+	}
+	defer closeTarget()
+	if err := r.setupRecorder(base); err != nil {
+		return notStarted(err)
+	}
+	cl, err := r.setupClient(base)
+	if err != nil {
+		return notStarted(err)
+	}
+	defer cl.Close()
+	if err := r.preflight(ctx, cl, base); err != nil {
+		if r.stopped.Load() {
+			cleanup = summary.CleanupResult{Verified: true}
+			return nil // stopped before it started: nothing was sent
+		}
+		return notStarted(err)
+	}
+
+	r.start(ctx, base)
+	r.driveFor(ctx)
+	if s, _ := r.state.Load().(string); s == StateRunning {
+		r.state.Store(StateStopping)
+	}
+	cleanup = r.cleanUp(ctx)
+	return nil
+}
+
+// startTarget returns the target's base URL: the configured one, or the
+// embedded reference target's, started for the run (until stop).
+func (r *Runner) startTarget(ctx context.Context) (base string, stop func(), err error) {
+	base, stop = r.cfg.BaseURL, func() {}
 	if base == "" {
 		tc := usersvc.Config{AdminPassword: r.cfg.AdminPassword, Logger: r.log.With("component", "target")}
 		tc.Faults.ErrorRate = r.sc.ServerErrors
@@ -456,31 +497,31 @@ func (r *Runner) run(ctx context.Context) error {
 		// The target lives as long as the run, cleanup included.
 		emb, err := usersvc.Start(context.WithoutCancel(ctx), tc, "127.0.0.1:0")
 		if err != nil {
-			runErr = fmt.Errorf("start the embedded reference target: %w", err)
-			cleanup.Err = "the run did not start"
-			return runErr
+			return "", nil, fmt.Errorf("start the embedded reference target: %w", err)
 		}
 		r.embed = emb
-		defer func() {
+		stop = func() {
 			if err := emb.Close(); err != nil {
 				r.log.Warn("embedded target shutdown", "err", err)
 			}
-		}()
+		}
 		base = emb.URL
 	} else if r.sc.ServerErrors > 0 {
 		r.log.Info("scenario asks for server errors; only the embedded target injects them", "server_errors", r.sc.ServerErrors)
 	}
 	r.target.Store(&base)
+	return base, stop, nil
+}
 
+// setupRecorder creates the run's metrics and registers the generator's.
+func (r *Runner) setupRecorder(base string) error {
 	var mopts []metrics.Option
 	if r.load.open {
 		mopts = append(mopts, metrics.WithServiceTime())
 	}
 	rec, err := metrics.NewRun(metrics.RunInfo{ID: r.cfg.RunID, Scenario: r.cfg.Scenario, Target: base, Version: version.Version}, r.opts.reg, mopts...)
 	if err != nil {
-		runErr = fmt.Errorf("set up metrics: %w", err)
-		cleanup.Err = "the run did not start"
-		return runErr
+		return fmt.Errorf("set up metrics: %w", err)
 	}
 	r.rec.Store(rec)
 	if r.opts.reg != nil {
@@ -491,23 +532,25 @@ func (r *Runner) run(ctx context.Context) error {
 			r.genMetric = c
 		}
 	}
+	return nil
+}
 
+// setupClient creates the run's HTTP client under its policy, its pools
+// reported by the recorder; first it sizes the run's connections and checks
+// its memory (capacity.go).
+func (r *Runner) setupClient(base string) (*client.Client, error) {
 	asked := 0
 	if r.opts.resilience != nil && r.opts.policy == nil {
 		asked = r.opts.resilience.MaxInFlight
 	}
 	capy, err := r.cfg.capacity(r.sc, r.load, asked, r.opts.maxMemory, r.embed != nil)
 	if err != nil {
-		runErr = err
-		cleanup.Err = "the run did not start"
-		return runErr
+		return nil, err
 	}
 	r.capacity = capy
 	policy, err := r.setupPolicy()
 	if err != nil {
-		runErr = err
-		cleanup.Err = "the run did not start"
-		return runErr
+		return nil, err
 	}
 	cl, err := client.New(client.Options{
 		BaseURL:   base,
@@ -520,43 +563,44 @@ func (r *Runner) run(ctx context.Context) error {
 		Dial:      r.opts.dial,
 	})
 	if err != nil {
-		runErr = fmt.Errorf("set up the HTTP client: %w", err)
-		cleanup.Err = "the run did not start"
-		return runErr
+		return nil, fmt.Errorf("set up the HTTP client: %w", err)
 	}
 	r.client = cl
 	r.clientRef.Store(cl)
-	rec.SetPools(func() []metrics.Pool {
+	r.rec.Load().SetPools(func() []metrics.Pool {
 		var out []metrics.Pool
 		for _, p := range cl.Pools() {
 			out = append(out, metrics.Pool(p))
 		}
 		return out
 	})
-	defer cl.Close()
-	if r.embed == nil {
-		// A stop (Ctrl-C) ends the preflight at once.
-		pctx, cancel := context.WithCancel(ctx)
-		go func() {
-			select {
-			case <-r.stopCh:
-				cancel()
-			case <-pctx.Done():
-			}
-		}()
-		err := cl.Preflight(pctx)
-		cancel()
-		if err != nil && r.stopped.Load() {
-			cleanup = summary.CleanupResult{Verified: true}
-			return nil // stopped before it started: nothing was sent
-		}
-		if err != nil {
-			runErr = fmt.Errorf("preflight of %s: %w", base, err)
-			cleanup.Err = "the run did not start"
-			return runErr
-		}
-	}
+	return cl, nil
+}
 
+// preflight tries a given target before anything is sent (the embedded one
+// needs none); a stop (Ctrl-C) ends it at once.
+func (r *Runner) preflight(ctx context.Context, cl *client.Client, base string) error {
+	if r.embed != nil {
+		return nil
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-r.stopCh:
+			cancel()
+		case <-pctx.Done():
+		}
+	}()
+	if err := cl.Preflight(pctx); err != nil {
+		return fmt.Errorf("preflight of %s: %w", base, err)
+	}
+	return nil
+}
+
+// start prepares the VUs, waits for --start-at and marks the run running (or
+// stopping, when it was stopped meanwhile).
+func (r *Runner) start(ctx context.Context, base string) {
 	r.prepare()
 	if !r.waitStartAt(ctx) { // --start-at (shard.go)
 		r.Stop()
@@ -569,7 +613,11 @@ func (r *Runner) run(ctx context.Context) error {
 		r.state.Store(StateRunning)
 	}
 	r.log.Info("run started", "users", r.cfg.Users, "scenario", r.cfg.Scenario, "target", base, "seed", r.cfg.Seed)
+}
 
+// driveFor drives the VUs until they are over or --duration ends the run,
+// the generator watching; it warns when the engine was the bottleneck.
+func (r *Runner) driveFor(ctx context.Context) {
 	var durTimer *time.Timer
 	if r.cfg.Duration > 0 {
 		durTimer = time.AfterFunc(r.cfg.Duration, r.Stop)
@@ -584,28 +632,30 @@ func (r *Runner) run(ctx context.Context) error {
 		r.log.Warn("the engine was the bottleneck", "saturated_seconds", g.SaturatedSeconds, "cpu_peak", g.CPUPeak,
 			"procs", g.Procs, "timer_lag_p99", g.TimerLagP99, "vus_refused", g.VUsRefused)
 	}
-	if s, _ := r.state.Load().(string); s == StateRunning {
-		r.state.Store(StateStopping)
-	}
+}
 
-	if r.sc.Plain {
+// cleanUp deletes what the run created, or says why it does not.
+func (r *Runner) cleanUp(ctx context.Context) summary.CleanupResult {
+	var cleanup summary.CleanupResult
+	switch {
+	case r.sc.Plain:
 		// Plain requests create nothing the engine knows how to find again.
-		cleanup = summary.CleanupResult{Reason: "plain requests: the engine does not know what they created"}
-	} else if r.interruptedTwice() {
+		return summary.CleanupResult{Reason: "plain requests: the engine does not know what they created"}
+	case r.interruptedTwice():
 		cleanup = r.cleanupResult(false, "interrupted twice before the cleanup")
 		cleanup.Err = "interrupted twice before the cleanup; remove the data with trafficsim cleanup"
-	} else if r.cfg.Cleanup {
+	case r.cfg.Cleanup:
 		cctx, cancel := r.cleanupContext(ctx)
 		cleanup = r.cleanup(cctx)
 		cancel()
-	} else {
+	default:
 		cleanup = r.cleanupResult(false, "cleanup disabled (--cleanup=false)")
 		cleanup.Err = summary.CleanupDisabled
 	}
 	if cleanup.Err != "" && r.cfg.Cleanup {
 		r.log.Warn("cleanup incomplete", "err", cleanup.Err, "left", len(cleanup.Left))
 	}
-	return nil
+	return cleanup
 }
 
 func cleanupTimeout(created int64) time.Duration {

@@ -25,8 +25,8 @@ func TestLoadSection(t *testing.T) {
 		t.Errorf("mixed has a load section: %+v", s.Load)
 	}
 	for _, tc := range []struct{ yaml, want string }{
-		{"load:\n  stages: [10s:x]\n", "op.yaml:3: load.stages: stage 1"},
-		{"load:\n  ramp_up: soon\n", "op.yaml:3: load.ramp_up"},
+		{"load:\n  stages: [10s:x]\n", "op.yaml:3:3: load.stages: stage 1"},
+		{"load:\n  ramp_up: soon\n", "op.yaml:3:3: load.ramp_up"},
 		{"load:\n  rate: 5/h\n", "load.rate"},
 		{"load:\n  rate: 5/s\n  stages: [1s:1]\n", "exclude each other"},
 		{"load:\n  ramp_up: 5s\n  stages: [1s:1]\n", "either ramp_up or stages"},

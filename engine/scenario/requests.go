@@ -46,9 +46,6 @@ var groupLabel = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
 // buildRequests validates the requests section.
 func buildRequests(f []fileRequest) ([]Request, *Error) {
-	bad := func(field, format string, args ...any) *Error {
-		return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
-	}
 	seen := map[string]bool{}
 	var out []Request
 	for i, fr := range f {

@@ -6,7 +6,6 @@
 package scenario
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -20,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
@@ -40,9 +39,9 @@ type Scenario struct {
 	Archetypes []Archetype
 	// Mix is the share of requests per endpoint group (sums to 1), in
 	// catalog.Groups order.
-	Mix [6]float64
+	Mix [catalog.NumGroups]float64
 	// Actions are the weighted actions per group, in catalog.Groups order.
-	Actions [6][]Weighted
+	Actions [catalog.NumGroups][]Weighted
 	// ClientErrors is the share of requests the VUs aim to see answered 4xx;
 	// deliberate errors make up what other 4xx leave.
 	ClientErrors float64
@@ -206,11 +205,13 @@ func LoadFile(path string) (*Scenario, error) {
 // Parse parses scenario YAML; name is used in error messages (a file name).
 func Parse(data []byte, name string) (*Scenario, error) { return parse(data, name, name, 0) }
 
-// Error is a mistake in a scenario file, with where it is.
+// Error is a mistake in a scenario or API profile file, with where it is.
 type Error struct {
-	File    string
-	Line    int    // 0 when unknown
-	Field   string // e.g. archetypes.admin.weight
+	File   string
+	Line   int    // 0 when unknown
+	Column int    // 0 when unknown
+	Field  string // e.g. archetypes.admin.weight
+	// Message says what is wrong and how to fix it.
 	Message string
 }
 
@@ -219,6 +220,9 @@ func (e *Error) Error() string {
 	b.WriteString(e.File)
 	if e.Line > 0 {
 		b.WriteString(":" + strconv.Itoa(e.Line))
+		if e.Column > 0 {
+			b.WriteString(":" + strconv.Itoa(e.Column))
+		}
 	}
 	b.WriteString(": ")
 	if e.Field != "" {
@@ -228,13 +232,10 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
-var unknownField = regexp.MustCompile(`field (\S+) not found in type`)
-
 func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(fileName, &root, err)
+	root, err := parseNode(fileName, data)
+	if err != nil {
+		return nil, err
 	}
 	if len(root.Content) == 0 {
 		return nil, &Error{File: fileName, Message: "the file is empty; see docs/scenarios.md for the format"}
@@ -243,12 +244,11 @@ func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
 	var head struct {
 		Base string `yaml:"base"`
 	}
-	_ = root.Decode(&head)
+	_ = root.Decode(&head) // a base of the wrong kind is reported by decodeNode
 	var f file
 	if head.Base != "" {
 		if depth > 0 || !IsBuiltin(head.Base) {
-			return nil, &Error{File: fileName, Line: lineOf(&root, "base"), Field: "base",
-				Message: fmt.Sprintf("%q is not a built-in scenario; use one of %s", head.Base, strings.Join(builtinOrder, ", "))}
+			return nil, (&Error{Field: "base", Message: fmt.Sprintf("%q is not a built-in scenario; use one of %s", head.Base, strings.Join(builtinOrder, ", "))}).place(fileName, root)
 		}
 		bd, err := builtinFS.ReadFile("builtin/" + head.Base + ".yaml")
 		if err != nil {
@@ -261,10 +261,8 @@ func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
 	}
 	base := f.Archetypes
 	f.Archetypes = nil
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		return nil, yamlError(fileName, &root, err)
+	if err := decodeNode(fileName, "docs/scenarios.md", root, &f); err != nil {
+		return nil, err
 	}
 	mergeBase(&f, base)
 	s, ferr := build(&f, source)
@@ -275,9 +273,7 @@ func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
 		s.Thresholds, ferr = buildThresholds(f.Thresholds)
 	}
 	if ferr != nil {
-		ferr.File = fileName
-		ferr.Line = lineOf(&root, strings.Split(ferr.Field, ".")...)
-		return nil, ferr
+		return nil, ferr.place(fileName, root)
 	}
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(filepath.Base(fileName), filepath.Ext(fileName))
@@ -285,122 +281,15 @@ func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
 	return s, nil
 }
 
-// yamlError turns a yaml.v3 error into an *Error with the line and field.
-func yamlError(fileName string, root *yaml.Node, err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		if m := yamlLine.FindStringSubmatch(te.Errors[0]); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			msg := m[2]
-			key := ""
-			if u := unknownField.FindStringSubmatch(msg); u != nil {
-				msg = fmt.Sprintf("unknown field %q (docs/scenarios.md lists the fields)", u[1])
-				key = u[1]
-			}
-			return &Error{File: fileName, Line: line, Field: fieldAt(root, line, key), Message: msg}
-		}
-		return &Error{File: fileName, Message: te.Errors[0]}
-	}
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{File: fileName, Line: line, Message: m[2]}
-	}
-	return &Error{File: fileName, Message: msg}
-}
-
-// lineOf finds the line of the key at path (as far as it exists).
-func lineOf(root *yaml.Node, path ...string) int {
-	n := root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := 0
-	for len(path) > 0 {
-		p := path[0]
-		path = path[1:]
-		if n.Kind == yaml.SequenceNode {
-			i, err := strconv.Atoi(p)
-			if err != nil || i < 0 || i >= len(n.Content) {
-				return line
-			}
-			n = n.Content[i]
-			line = n.Line
-			continue
-		}
-		if n.Kind != yaml.MappingNode {
-			return line
-		}
-		found := false
-		// A key may itself hold dots (routes: {users.get: …}): try the
-		// longest run of the path's parts first.
-		for k := len(path); k >= 0 && !found; k-- {
-			key := strings.Join(append([]string{p}, path[:k]...), ".")
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == key {
-					line = n.Content[i].Line
-					n = n.Content[i+1]
-					path = path[k:]
-					found = true
-					break
-				}
-			}
-		}
-		if !found {
-			return line
-		}
-	}
-	return line
-}
-
-// fieldAt names the deepest key on the line (named key, when given).
-func fieldAt(root *yaml.Node, line int, key string) string {
-	var best string
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				p := k.Value
-				if path != "" {
-					p = path + "." + k.Value
-				}
-				if (k.Line == line || (v.Line == line && v.Kind == yaml.ScalarNode)) && (key == "" || k.Value == key) {
-					best = p
-				}
-				walk(v, p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				p := path + "." + strconv.Itoa(i)
-				if c.Line == line && c.Kind == yaml.ScalarNode && key == "" {
-					best = p
-				}
-				walk(c, p)
-			}
-		}
-	}
-	walk(root, "")
-	return best
-}
-
 var archetypeName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
-// build validates the YAML form and turns it into a Scenario.
+// build validates the YAML form and turns it into a Scenario: connections,
+// requests, then either a plain scenario or the user-service sections.
 func build(f *file, source string) (*Scenario, *Error) {
-	bad := func(field, format string, args ...any) *Error {
-		return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
-	}
 	s := &Scenario{Name: f.Name, Description: strings.TrimSpace(f.Description), Source: source, Think: map[string]Shape{}, API: f.API}
 	if f.Name != "" && !archetypeName.MatchString(f.Name) {
 		return nil, bad("name", "%q: use lowercase letters, digits and _ (at most 32)", f.Name)
 	}
-
 	for g, n := range f.Connections {
 		if n < 1 || n > 100_000 {
 			return nil, bad("connections."+g, "%d: give the group 1 to 100000 connections", n)
@@ -417,107 +306,137 @@ func build(f *file, source string) (*Scenario, *Error) {
 	if len(f.Archetypes) == 0 && len(reqs) > 0 {
 		return buildPlain(f, s)
 	}
+	for _, step := range []func(*file, *Scenario) *Error{buildArchetypes, buildMix, buildActions, buildErrors, buildThink, buildAPI} {
+		if err := step(f, s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
 
-	// Archetypes.
+// bad is a mistake in the field (the position is found later, from it).
+func bad(field, format string, args ...any) *Error {
+	return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// weight checks a weight: a number ≥ 0.
+func weight(field string, w float64) *Error {
+	if !(w >= 0) || math.IsInf(w, 0) {
+		return bad(field, "%v: must be a number ≥ 0", w)
+	}
+	return nil
+}
+
+// buildArchetypes fills s.Archetypes (sorted by name; weight 0 leaves one out).
+func buildArchetypes(f *file, s *Scenario) *Error {
 	var total float64
 	for _, name := range slices.Sorted(maps.Keys(f.Archetypes)) {
 		a := f.Archetypes[name]
 		field := "archetypes." + name
 		if !archetypeName.MatchString(name) {
-			return nil, bad(field, "%q: archetype names use lowercase letters, digits and _ (at most 32)", name)
+			return bad(field, "%q: archetype names use lowercase letters, digits and _ (at most 32)", name)
 		}
 		if a.Weight == nil {
-			return nil, bad(field+".weight", "missing: give the archetype a weight, e.g. weight: 1 (0 turns it off)")
+			return bad(field+".weight", "missing: give the archetype a weight, e.g. weight: 1 (0 turns it off)")
 		}
-		w := *a.Weight
-		if !(w >= 0) || math.IsInf(w, 0) {
-			return nil, bad(field+".weight", "%v: must be a number ≥ 0", w)
+		if err := weight(field+".weight", *a.Weight); err != nil {
+			return err
 		}
-		if w == 0 {
+		if *a.Weight == 0 {
 			continue
 		}
-		arch := Archetype{Name: name, Weight: w, Admin: a.Admin != nil && *a.Admin, Sessions: [2]int{1, 1}, Journey: a.Journey}
+		arch := Archetype{Name: name, Weight: *a.Weight, Admin: a.Admin != nil && *a.Admin, Sessions: [2]int{1, 1}, Journey: a.Journey}
 		if a.Sessions != nil {
 			if a.Sessions.Min < 1 || a.Sessions.Max < a.Sessions.Min || a.Sessions.Max > 100 {
-				return nil, bad(field+".sessions", "min %d, max %d: want 1 ≤ min ≤ max ≤ 100", a.Sessions.Min, a.Sessions.Max)
+				return bad(field+".sessions", "min %d, max %d: want 1 ≤ min ≤ max ≤ 100", a.Sessions.Min, a.Sessions.Max)
 			}
 			arch.Sessions = [2]int{a.Sessions.Min, a.Sessions.Max}
 		}
 		if len(a.Journey) == 0 {
-			return nil, bad(field+".journey", "is empty; list the steps, e.g. [login, list_users, logout]")
+			return bad(field+".journey", "is empty; list the steps, e.g. [login, list_users, logout]")
 		}
 		for i, step := range a.Journey {
 			if Action(step) == nil && s.Request(step) == nil {
-				return nil, bad(fmt.Sprintf("%s.journey.%d", field, i), "unknown step %q; steps are the actions of docs/scenarios.md (login, list_users, …) and the names of the file's requests", step)
+				return bad(fmt.Sprintf("%s.journey.%d", field, i), "unknown step %q; steps are the actions (%s) and the names of the file's requests", step, strings.Join(catalog.ActionNames(""), ", "))
 			}
 		}
-		total += w
+		total += arch.Weight
 		s.Archetypes = append(s.Archetypes, arch)
 	}
 	if total == 0 {
-		return nil, bad("archetypes", "no archetype has a weight above 0; give at least one, e.g. active_user: {weight: 1, journey: [login, list_users]}")
+		return bad("archetypes", "no archetype has a weight above 0; give at least one, e.g. active_user: {weight: 1, journey: [login, list_users]}")
 	}
+	return nil
+}
 
-	// Mix.
-	var mixTotal float64
+// buildMix fills s.Mix: the groups' shares, summing to 1.
+func buildMix(f *file, s *Scenario) *Error {
+	var total float64
 	for _, g := range slices.Sorted(maps.Keys(f.Mix)) {
-		w := f.Mix[g]
 		i := catalog.GroupIndex(g)
 		if i < 0 {
-			return nil, bad("mix."+g, "unknown endpoint group; use %s", strings.Join(catalog.Groups, ", "))
+			return bad("mix."+g, "unknown endpoint group; use %s", strings.Join(catalog.Groups, ", "))
 		}
-		if !(w >= 0) || math.IsInf(w, 0) {
-			return nil, bad("mix."+g, "%v: must be a number ≥ 0", w)
+		if err := weight("mix."+g, f.Mix[g]); err != nil {
+			return err
 		}
-		s.Mix[i] = w
-		mixTotal += w
+		s.Mix[i] = f.Mix[g]
+		total += f.Mix[g]
 	}
-	if mixTotal == 0 {
-		return nil, bad("mix", "no group has a weight above 0; e.g. mix: {auth: 20, user_query: 80}")
+	if total == 0 {
+		return bad("mix", "no group has a weight above 0; e.g. mix: {auth: 20, user_query: 80}")
 	}
 	for i := range s.Mix {
-		s.Mix[i] /= mixTotal
+		s.Mix[i] /= total
 	}
+	return nil
+}
 
-	// Actions: every action of a group has weight 1 unless the file says otherwise.
+// buildActions fills s.Actions: every action of a group weighs 1 unless the
+// file says otherwise.
+func buildActions(f *file, s *Scenario) *Error {
+	for g := range f.Actions {
+		if catalog.GroupIndex(g) < 0 {
+			return bad("actions."+g, "unknown endpoint group; use %s", strings.Join(catalog.Groups, ", "))
+		}
+	}
 	for gi, g := range catalog.Groups {
 		weights := f.Actions[g]
-		for _, a := range Actions {
+		for _, name := range slices.Sorted(maps.Keys(weights)) {
+			field := "actions." + g + "." + name
+			a := Action(name)
+			if a == nil || a.JourneyOnly {
+				return bad(field, "unknown action; the %s actions are %s", g, strings.Join(catalog.ActionNames(g), ", "))
+			}
+			if a.Group != g {
+				return bad(field, "%s belongs to group %s", name, a.Group)
+			}
+			if err := weight(field, weights[name]); err != nil {
+				return err
+			}
+		}
+		for _, a := range catalog.Actions() {
 			if a.JourneyOnly || a.Group != g {
 				continue
 			}
-			w := 1.0
-			if v, ok := weights[a.Name]; ok {
-				w = v
+			w, set := weights[a.Name]
+			if !set {
+				w = 1
 			}
 			if w > 0 {
 				s.Actions[gi] = append(s.Actions[gi], Weighted{Name: a.Name, Weight: w})
 			}
 		}
-		for _, name := range slices.Sorted(maps.Keys(weights)) {
-			field := "actions." + g + "." + name
-			a := Action(name)
-			if a == nil || a.JourneyOnly {
-				return nil, bad(field, "unknown action; the %s actions are %s", g, strings.Join(actionNames(g), ", "))
-			}
-			if a.Group != g {
-				return nil, bad(field, "%s belongs to group %s", name, a.Group)
-			}
-			if w := weights[name]; !(w >= 0) || math.IsInf(w, 0) {
-				return nil, bad(field, "%v: must be a number ≥ 0", w)
-			}
-		}
 		if s.Mix[gi] > 0 && len(s.Actions[gi]) == 0 {
-			return nil, bad("actions."+g, "every action has weight 0 but mix.%s is above 0", g)
+			return bad("actions."+g, "every action has weight 0 but mix.%s is above 0", g)
 		}
 	}
-	for g := range f.Actions {
-		if catalog.GroupIndex(g) < 0 {
-			return nil, bad("actions."+g, "unknown endpoint group; use %s", strings.Join(catalog.Groups, ", "))
-		}
-	}
+	return nil
+}
 
-	// Errors.
+// buildErrors fills the deliberate errors: the shares and the kinds, each
+// kind weighing 1 unless the file says otherwise.
+func buildErrors(f *file, s *Scenario) *Error {
 	if f.Errors.Client != nil {
 		s.ClientErrors = *f.Errors.Client
 	}
@@ -525,52 +444,48 @@ func build(f *file, source string) (*Scenario, *Error) {
 		s.ServerErrors = *f.Errors.Server
 	}
 	if !(s.ClientErrors >= 0 && s.ClientErrors <= 0.9) {
-		return nil, bad("errors.client", "%v: use a share from 0 to 0.9, e.g. 0.12", s.ClientErrors)
+		return bad("errors.client", "%v: use a share from 0 to 0.9, e.g. 0.12", s.ClientErrors)
 	}
 	if !(s.ServerErrors >= 0 && s.ServerErrors <= 1) {
-		return nil, bad("errors.server", "%v: use a share from 0 to 1, e.g. 0.03", s.ServerErrors)
+		return bad("errors.server", "%v: use a share from 0 to 1, e.g. 0.03", s.ServerErrors)
 	}
-	for _, k := range ErrorKinds {
-		w := 1.0
-		if v, ok := f.Errors.Kinds[k.Name]; ok {
-			w = v
+	for _, name := range slices.Sorted(maps.Keys(f.Errors.Kinds)) {
+		if ErrorKind(name) == nil {
+			return bad("errors.kinds."+name, "unknown error kind; use %s", strings.Join(catalog.ErrorKindNames(), ", "))
+		}
+		if err := weight("errors.kinds."+name, f.Errors.Kinds[name]); err != nil {
+			return err
+		}
+	}
+	for _, k := range catalog.ErrorKinds() {
+		w, set := f.Errors.Kinds[k.Name]
+		if !set {
+			w = 1
 		}
 		if w > 0 {
 			s.ErrorKinds = append(s.ErrorKinds, Weighted{Name: k.Name, Weight: w})
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(f.Errors.Kinds)) {
-		if ErrorKind(name) == nil {
-			return nil, bad("errors.kinds."+name, "unknown error kind; use %s", strings.Join(errorKindNames(), ", "))
-		}
-		if w := f.Errors.Kinds[name]; !(w >= 0) || math.IsInf(w, 0) {
-			return nil, bad("errors.kinds."+name, "%v: must be a number ≥ 0", w)
-		}
-	}
 	if s.ClientErrors > 0 && len(s.ErrorKinds) == 0 {
-		return nil, bad("errors.kinds", "every kind has weight 0 but errors.client is above 0")
+		return bad("errors.kinds", "every kind has weight 0 but errors.client is above 0")
 	}
+	return nil
+}
 
-	if err := buildThink(f, s); err != nil {
-		return nil, err
-	}
-
+// buildAPI checks the API profile; its errors name the field under api.
+func buildAPI(f *file, _ *Scenario) *Error {
 	if err := f.API.Validate(); err != nil {
 		var fe *client.FieldError
 		if errors.As(err, &fe) {
-			return nil, bad("api."+fe.Field, "%s", fe.Message)
+			return bad("api."+fe.Field, "%s", fe.Message)
 		}
-		return nil, bad("api", "%v", err)
+		return bad("api", "%v", err)
 	}
-	return s, nil
+	return nil
 }
 
 // buildThink fills s.Think: the default shapes, overridden by the file's.
 func buildThink(f *file, s *Scenario) *Error {
-	bad := func(field, format string, args ...any) *Error {
-		return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
-	}
-	// Think time.
 	defaults := map[string]Shape{
 		ThinkQuick: {Median: 0.1, Spread: 0.6},
 		ThinkRead:  {Median: 0.35, Spread: 0.5},
@@ -598,7 +513,6 @@ func buildThink(f *file, s *Scenario) *Error {
 // buildPlain finishes a plain scenario: requests and no archetypes. The
 // user-service sections do not apply to it.
 func buildPlain(f *file, s *Scenario) (*Scenario, *Error) {
-	bad := func(field, format string) *Error { return &Error{Field: field, Message: format} }
 	switch {
 	case len(f.Mix) > 0:
 		return nil, bad("mix", "a plain scenario (requests, no archetypes) picks its requests by their weight; remove mix, or add archetypes whose journeys name the requests")
@@ -627,24 +541,6 @@ func buildPlain(f *file, s *Scenario) (*Scenario, *Error) {
 	return s, nil
 }
 
-func actionNames(group string) []string {
-	var out []string
-	for _, a := range Actions {
-		if a.Group == group && !a.JourneyOnly {
-			out = append(out, a.Name)
-		}
-	}
-	return out
-}
-
-func errorKindNames() []string {
-	var out []string
-	for _, k := range ErrorKinds {
-		out = append(out, k.Name)
-	}
-	return out
-}
-
 // LoadProfile reads an API profile file (--api-profile): the `api:` section of
 // a scenario on its own.
 func LoadProfile(path string) (client.Profile, error) {
@@ -657,20 +553,18 @@ func LoadProfile(path string) (client.Profile, error) {
 
 // ParseProfile parses an API profile; path names it in errors.
 func ParseProfile(data []byte, path string) (client.Profile, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return client.Profile{}, yamlError(path, &root, err)
-	}
 	var p client.Profile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil {
-		return client.Profile{}, yamlError(path, &root, err)
+	root, err := parseNode(path, data)
+	if err != nil {
+		return p, err
+	}
+	if err := decodeNode(path, "docs/api-profile.md", root, &p); err != nil {
+		return client.Profile{}, err
 	}
 	if err := p.Validate(); err != nil {
 		var fe *client.FieldError
 		if errors.As(err, &fe) {
-			return client.Profile{}, &Error{File: path, Line: lineOf(&root, strings.Split(fe.Field, ".")...), Field: fe.Field, Message: fe.Message}
+			return client.Profile{}, (&Error{Field: fe.Field, Message: fe.Message}).place(path, root)
 		}
 		return client.Profile{}, &Error{File: path, Message: err.Error()}
 	}

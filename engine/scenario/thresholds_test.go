@@ -21,8 +21,8 @@ func TestScenarioThresholds(t *testing.T) {
 
 func TestScenarioThresholdErrorsNameLine(t *testing.T) {
 	cases := map[string]string{
-		"base: mixed\nthresholds:\n  - p95<500ms\n  - p95<fast\n":        `ci.yaml:4: thresholds.1: threshold "p95<fast": latency limit "fast" is not a duration`,
-		"base: mixed\nthresholds:\n  - p95<500ms\n  - \"p95 < 500ms\"\n": `ci.yaml:4: thresholds.1: threshold "p95 < 500ms": p95<500ms is listed twice`,
+		"base: mixed\nthresholds:\n  - p95<500ms\n  - p95<fast\n":        `ci.yaml:4:5: thresholds.1: threshold "p95<fast": latency limit "fast" is not a duration`,
+		"base: mixed\nthresholds:\n  - p95<500ms\n  - \"p95 < 500ms\"\n": `ci.yaml:4:5: thresholds.1: threshold "p95 < 500ms": p95<500ms is listed twice`,
 		"base: mixed\nthresholds: p95<500ms\n":                           "ci.yaml:2",
 	}
 	for in, want := range cases {

@@ -3,6 +3,7 @@ package summary
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -190,40 +191,41 @@ func BuildSummary(meta SummaryMeta, st metrics.Stats, cleanup CleanupResult) Sum
 		SuccessRate:     ratio(st.Outcomes.Success, st.Requests),
 		Unexpected:      st.Unexpected,
 		Outcomes:        st.Outcomes,
-		Groups:          map[string]int64{},
-		Errors:          map[string]int64{},
+		Groups:          groupCounts(st.Groups),
+		Errors:          maps.Clone(st.Errors),
 		Latency:         latencySeconds(st.Latency),
-		Endpoints:       make([]EndpointSummary, 0, len(st.Endpoints)),
-		Archetypes:      map[string]ArchetypeSummary{},
-		TokenOperations: map[string]map[string]int64{},
-		Cleanup: CleanupSummary{
-			Created:        cleanup.Created,
-			Deleted:        cleanup.Deleted,
-			Left:           len(cleanup.Left),
-			LeftNames:      slices.Clone(cleanup.Left),
-			Error:          cleanup.Err,
-			Verified:       cleanup.Verified,
-			Reason:         cleanup.Reason,
-			ForeignSkipped: cleanup.ForeignSkipped,
-			Gone:           cleanup.Gone,
-		},
+		Endpoints:       endpointSummaries(st.Endpoints),
+		Archetypes:      archetypeSummaries(st.Archetypes),
+		TokenOperations: tokenOperations(st.TokenOps),
+		Cleanup:         cleanupSummary(cleanup),
 	}
-	if s.Cleanup.LeftNames == nil {
-		s.Cleanup.LeftNames = []string{}
+	if s.Errors == nil {
+		s.Errors = map[string]int64{}
 	}
 	if dur > 0 {
 		s.RPS = round(float64(st.Requests)/dur.Seconds(), 3)
 	}
+	s.NeverSucceeded, s.NotReached = capabilityOutcomes(s.Endpoints)
+	return s
+}
+
+// groupCounts counts requests per endpoint group, every group present.
+func groupCounts(counts map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(Groups))
 	for _, g := range Groups {
-		s.Groups[g] = 0
+		out[g] = 0
 	}
-	for g, n := range st.Groups {
-		s.Groups[g] += n
+	for g, n := range counts {
+		out[g] += n
 	}
-	for k, n := range st.Errors {
-		s.Errors[k] = n
-	}
-	for _, e := range st.Endpoints {
+	return out
+}
+
+// endpointSummaries are the endpoints' counts, statuses by label and
+// latencies; a status below 400 is a success.
+func endpointSummaries(eps []metrics.EndpointStats) []EndpointSummary {
+	out := make([]EndpointSummary, 0, len(eps))
+	for _, e := range eps {
 		es := EndpointSummary{
 			Method:     e.Method,
 			Route:      e.Route,
@@ -241,14 +243,20 @@ func BuildSummary(meta SummaryMeta, st metrics.Stats, cleanup CleanupResult) Sum
 			}
 		}
 		es.SuccessRate = ratio(es.Success, es.Requests)
-		s.Endpoints = append(s.Endpoints, es)
+		out = append(out, es)
 	}
-	s.NeverSucceeded, s.NotReached = capabilityOutcomes(s.Endpoints)
+	return out
+}
+
+// archetypeSummaries are the archetypes' VUs, sessions and journeys, every
+// archetype present.
+func archetypeSummaries(as map[string]metrics.ArchetypeStats) map[string]ArchetypeSummary {
+	out := make(map[string]ArchetypeSummary, len(Archetypes))
 	for _, a := range Archetypes {
-		s.Archetypes[a] = ArchetypeSummary{}
+		out[a] = ArchetypeSummary{}
 	}
-	for name, a := range st.Archetypes {
-		s.Archetypes[name] = ArchetypeSummary{
+	for name, a := range as {
+		out[name] = ArchetypeSummary{
 			VUs:                a.VUs,
 			Sessions:           a.Sessions,
 			JourneysCompleted:  a.Completed,
@@ -256,17 +264,41 @@ func BuildSummary(meta SummaryMeta, st metrics.Stats, cleanup CleanupResult) Sum
 			MeanSessionSeconds: round(a.MeanDuration.Seconds(), 3),
 		}
 	}
+	return out
+}
+
+// tokenOperations counts logins, refreshes and logouts by result, each
+// present with success and failure.
+func tokenOperations(ops map[string]map[string]int64) map[string]map[string]int64 {
+	out := map[string]map[string]int64{}
 	for _, op := range []string{"login", "refresh", "logout"} {
-		s.TokenOperations[op] = map[string]int64{"success": 0, "failure": 0}
+		out[op] = map[string]int64{"success": 0, "failure": 0}
 	}
-	for op, results := range st.TokenOps {
+	for op, results := range ops {
 		m := map[string]int64{"success": 0, "failure": 0}
-		for r, n := range results {
-			m[r] = n
-		}
-		s.TokenOperations[op] = m
+		maps.Copy(m, results)
+		out[op] = m
 	}
-	return s
+	return out
+}
+
+// cleanupSummary is what the cleanup verified; LeftNames is never null.
+func cleanupSummary(c CleanupResult) CleanupSummary {
+	left := slices.Clone(c.Left)
+	if left == nil {
+		left = []string{}
+	}
+	return CleanupSummary{
+		Created:        c.Created,
+		Deleted:        c.Deleted,
+		Left:           len(c.Left),
+		LeftNames:      left,
+		Error:          c.Err,
+		Verified:       c.Verified,
+		Reason:         c.Reason,
+		ForeignSkipped: c.ForeignSkipped,
+		Gone:           c.Gone,
+	}
 }
 
 // WriteSummary writes s as indented JSON to path atomically: to a temporary

@@ -106,6 +106,21 @@ type WindowResult struct {
 	FirstFailedAt *time.Time `json:"first_failed_at,omitempty"`
 }
 
+// Failure says why a threshold failed: what was observed against what was
+// wanted, or why nothing could be measured (JUnit's failure message).
+func (r Result) Failure() string {
+	want := fmt.Sprintf("%s %s %s", r.Metric, r.Op, FormatValue(r.Unit, r.Limit))
+	switch {
+	case r.Note != "":
+		return fmt.Sprintf("%s: %s", r.Expr, r.Note)
+	case r.Window != nil && r.Window.Failed > 0 && r.Op.holds(r.Observed, r.Limit):
+		return fmt.Sprintf("%s held over the whole run (%s) but failed in %d of %d %s windows (worst %s); want %s",
+			r.Expr, FormatValue(r.Unit, r.Observed), r.Window.Failed, r.Window.Evaluated,
+			FormatValue(Seconds, r.Window.Seconds), FormatValue(r.Unit, r.Window.Worst), want)
+	}
+	return fmt.Sprintf("%s%s observed %s; want %s", r.Metric, r.Scope, FormatValue(r.Unit, r.Observed), want)
+}
+
 // String is one line for the report: "✓ p95<500ms  412.5ms" / "✗ ...".
 func (r Result) String() string {
 	mark := "PASS"

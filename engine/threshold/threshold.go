@@ -1,8 +1,10 @@
 // Package threshold turns pass/fail criteria such as `p95<500ms`,
 // `p99{group=auth}<200ms` or `error_rate<1%` into results a CI job can gate on:
 // evaluated over the whole run and, optionally, over a sliding window with
-// abort-on-fail (docs/thresholds.md). Results feed the summary JSON, the final
-// report, a JUnit file and the trafficsim_threshold_passing gauge.
+// abort-on-fail (docs/thresholds.md): parsing, judging, windows. Results feed
+// the summary JSON and, outside this package, the final report and its JUnit
+// file (engine/report) and the trafficsim_threshold_passing gauge
+// (engine/metrics, told through Options.OnVerdicts).
 package threshold
 
 import (

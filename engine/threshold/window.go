@@ -47,9 +47,11 @@ type Options struct {
 	// OnAbort is called once, from the Monitor's goroutine, when a threshold
 	// marked abort fails over a window. The caller stops the run.
 	OnAbort func(Result)
-	// Gauge, when set, shows each threshold's latest verdict.
-	Gauge  *Gauge
-	Logger *slog.Logger
+	// OnVerdicts, when set, is told every set of verdicts: a window's while
+	// the run goes on, the whole run's at its end (metrics.ThresholdGauge
+	// shows them).
+	OnVerdicts func([]Result)
+	Logger     *slog.Logger
 }
 
 // MinWindow is the shortest sliding window: shorter ones judge too few
@@ -197,8 +199,8 @@ func (m *Monitor) observe(s Snapshot) {
 			}
 		}
 	}
-	if m.opts.Gauge != nil {
-		m.opts.Gauge.Set(judged)
+	if m.opts.OnVerdicts != nil {
+		m.opts.OnVerdicts(judged)
 	}
 	if abortNow >= 0 {
 		m.aborted = abortNow
@@ -348,8 +350,8 @@ func (m *Monitor) Final(s Snapshot, elapsed time.Duration) []Result {
 		}
 		rs[i].Aborted = i == m.aborted
 	}
-	if m.opts.Gauge != nil {
-		m.opts.Gauge.Set(rs)
+	if m.opts.OnVerdicts != nil {
+		m.opts.OnVerdicts(rs)
 	}
 	return rs
 }

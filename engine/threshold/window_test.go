@@ -1,17 +1,11 @@
 package threshold
 
 import (
-	"bytes"
 	"context"
-	"encoding/xml"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trafficsim/trafficsim/engine/metrics"
 )
@@ -45,8 +39,13 @@ func TestWindowAbortAndFinal(t *testing.T) {
 	run := newRun(t)
 	ts := mustParse(t, "p95<500ms", "error_rate<10%;abort", "requests>=150", "rps>=15")
 	var aborts []Result
-	gauge := NewGauge("thr12345")
-	m, err := NewMonitor(ts, nil, Options{Window: 10 * time.Second, Step: time.Second, Gauge: gauge,
+	verdicts := map[string]bool{} // the latest told of each threshold
+	m, err := NewMonitor(ts, nil, Options{Window: 10 * time.Second, Step: time.Second,
+		OnVerdicts: func(rs []Result) {
+			for _, r := range rs {
+				verdicts[r.Expr] = r.Pass
+			}
+		},
 		OnAbort: func(r Result) { aborts = append(aborts, r) }})
 	if err != nil {
 		t.Fatal(err)
@@ -99,13 +98,13 @@ func TestWindowAbortAndFinal(t *testing.T) {
 	if r := byExpr["rps>=15"]; !r.Pass || !within(r.Observed, 20) || !within(r.Window.Worst, 20) {
 		t.Fatalf("rps = %+v (window %+v)", r, r.Window)
 	}
-	if got := gaugeValues(t, gauge); got["p95<500ms"] != 0 || got["requests>=150"] != 1 || got["error_rate<10%"] != 0 || len(got) != 4 {
-		t.Fatalf("gauge = %v", got)
+	if got := verdicts; got["p95<500ms"] || !got["requests>=150"] || got["error_rate<10%"] || len(got) != 4 {
+		t.Fatalf("verdicts told = %v", got)
 	}
 }
 
 // A blip: the whole run holds, one stretch does not; with a window the
-// threshold fails, and the JUnit failure says why.
+// threshold fails, and its failure (JUnit's message) says why.
 func TestWindowCatchesBlipTheWholeRunHides(t *testing.T) {
 	run := newRun(t)
 	ts := mustParse(t, "error_rate<6%")
@@ -124,12 +123,8 @@ func TestWindowCatchesBlipTheWholeRunHides(t *testing.T) {
 	if !within(r.Observed, 50.0/900) || r.Pass || r.Window.Failed == 0 || r.Aborted {
 		t.Fatalf("result = %+v window %+v; whole run 5.6%% < 6%%, but windows over the last 5s fail", r, r.Window)
 	}
-	var buf bytes.Buffer
-	if err := EncodeJUnit(&buf, JUnitMeta{RunID: "thr12345", Duration: 45 * time.Second}, rs); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(buf.String(), "held over the whole run (5.556%) but failed in") {
-		t.Fatalf("JUnit failure does not explain the window failure:\n%s", buf.String())
+	if f := r.Failure(); !strings.Contains(f, "held over the whole run (5.556%) but failed in") {
+		t.Fatalf("the failure does not explain the window failure: %s", f)
 	}
 
 	// Without a window the same run passes.
@@ -212,104 +207,4 @@ func TestMonitorRunSamplesSource(t *testing.T) {
 	}
 	cancel()
 	<-done
-}
-
-func gaugeValues(t *testing.T, g *Gauge) map[string]float64 {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(g)
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]float64{}
-	for _, mf := range mfs {
-		if mf.GetName() != GaugeName {
-			t.Fatalf("unexpected family %s", mf.GetName())
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["run"] != "thr12345" {
-				t.Fatalf("gauge without the run label: %v", labels)
-			}
-			out[labels["threshold"]] = m.GetGauge().GetValue()
-		}
-	}
-	return out
-}
-
-func TestGaugeKeepsLastVerdict(t *testing.T) {
-	g := NewGauge("thr12345")
-	if got := gaugeValues(t, g); len(got) != 0 {
-		t.Fatalf("gauge before any verdict = %v", got)
-	}
-	g.Set([]Result{{Expr: "a<1", Pass: true}, {Expr: "b<1", Pass: false}})
-	g.Set([]Result{{Expr: "a<1", Pass: false}})
-	if got := gaugeValues(t, g); got["a<1"] != 0 || got["b<1"] != 0 || len(got) != 2 {
-		t.Fatalf("gauge = %v", got)
-	}
-}
-
-func TestJUnitFile(t *testing.T) {
-	_, d := fixture(t)
-	rs := Evaluate(mustParse(t, "p95<2s", "error_rate<1%", "p99{group=auth}<200ms", "p95{group=admin}<1s"), d)
-	path := filepath.Join(t.TempDir(), "junit.xml")
-	start := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
-	if err := WriteJUnit(path, JUnitMeta{RunID: "thr12345", Scenario: "mixed", StartedAt: start, Duration: 10 * time.Second}, rs); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Tests    int `xml:"tests,attr"`
-		Failures int `xml:"failures,attr"`
-		Suite    struct {
-			Name      string `xml:"name,attr"`
-			Tests     int    `xml:"tests,attr"`
-			Failures  int    `xml:"failures,attr"`
-			Timestamp string `xml:"timestamp,attr"`
-			Props     []struct {
-				Name  string `xml:"name,attr"`
-				Value string `xml:"value,attr"`
-			} `xml:"properties>property"`
-			Cases []struct {
-				Name    string `xml:"name,attr"`
-				Failure *struct {
-					Message string `xml:"message,attr"`
-				} `xml:"failure"`
-			} `xml:"testcase"`
-		} `xml:"testsuite"`
-	}
-	if err := xml.Unmarshal(data, &doc); err != nil {
-		t.Fatalf("JUnit file is not XML: %v\n%s", err, data)
-	}
-	if doc.Tests != 4 || doc.Failures != 2 || doc.Suite.Tests != 4 || doc.Suite.Failures != 2 || doc.Suite.Timestamp != "2026-03-04T12:00:00" {
-		t.Fatalf("counts: %+v", doc)
-	}
-	if len(doc.Suite.Props) != 2 || doc.Suite.Props[0].Value != "thr12345" {
-		t.Fatalf("properties: %+v", doc.Suite.Props)
-	}
-	want := []struct{ name, failure string }{
-		{"p95<2s", ""},
-		{"error_rate<1%", "error_rate observed 4%; want error_rate < 1%"},
-		{"p99{group=auth}<200ms", ""},
-		{"p95{group=admin}<1s", "p95{group=admin}<1s: no requests matched {group=admin}"},
-	}
-	for i, c := range doc.Suite.Cases {
-		got := ""
-		if c.Failure != nil {
-			got = c.Failure.Message
-		}
-		if c.Name != want[i].name || !strings.HasPrefix(got, want[i].failure) || (want[i].failure == "") != (got == "") {
-			t.Errorf("case %d = %q failure %q; want %q failure %q", i, c.Name, got, want[i].name, want[i].failure)
-		}
-	}
-	if err := WriteJUnit(filepath.Join(t.TempDir(), "missing", "junit.xml"), JUnitMeta{}, rs); err == nil || !strings.Contains(err.Error(), "junit.xml") {
-		t.Fatalf("write into a missing directory: %v, want an error naming the path", err)
-	}
 }

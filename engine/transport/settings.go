@@ -1,10 +1,11 @@
 // Package transport is how the engine's requests reach the target: the
 // network settings a run asks for (HTTP client and version, proxies,
 // compression, TLS, connection limits per endpoint group), their checks, the
-// choice between the two transports, and the portable one on net/http (Std).
-// The fast Linux HTTP/1.1 transport lives beside the API client
-// (engine/client/wire.go); both implement Exchanger, the seam the API client
-// sends through.
+// choice between the two transports (NewPool), and both transports: the fast
+// Linux HTTP/1.1 one (wire.go, with raw system calls in rawio.go) and the
+// portable one on net/http (std.go). Both implement Exchanger, the seam the
+// API client (engine/client) sends through; this package knows nothing of
+// the user service.
 package transport
 
 import (

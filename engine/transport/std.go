@@ -54,8 +54,8 @@ type Std struct {
 	protos   atomic.Uint32 // bit n: an answer came over HTTP/n (1 for 1.x)
 }
 
-// StdOptions configure a Std pool.
-type StdOptions struct {
+// PoolOptions configure an endpoint group's pool, of either transport (NewPool).
+type PoolOptions struct {
 	Target   *url.URL
 	Plan     Plan
 	TLS      *tls.Config // https targets
@@ -66,7 +66,7 @@ type StdOptions struct {
 }
 
 // NewStd returns a pool for the target.
-func NewStd(o StdOptions) *Std {
+func NewStd(o PoolOptions) *Std {
 	s := &Std{base: o.Target.Scheme + "://" + o.Target.Host}
 	dial := o.Dial
 	if dial == nil {
@@ -167,7 +167,7 @@ func (s *Std) Exchange(ctx context.Context, req *fasthttp.Request, resp *fasthtt
 	if err != nil {
 		return nil, err
 	}
-	defer hresp.Body.Close()
+	defer func() { _ = hresp.Body.Close() }() // read or drained by then: nothing to report
 	s.protos.Or(1 << min(hresp.ProtoMajor, 31))
 	resp.Reset() // a Sender reuses resp: nothing of the last answer may stay
 	resp.Header.SetStatusCode(hresp.StatusCode)

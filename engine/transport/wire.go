@@ -21,8 +21,9 @@ import (
 // the VU's own goroutine: take an idle keep-alive connection (or dial one),
 // write the request, read the answer, put the connection back. net/http's
 // transport hands every request to two goroutines per connection and back,
-// and allocates a header map, a context and channels per request; on a load
-// generator's hot path that was most of the CPU (docs/benchmarks.md).
+// and allocates a header map, a context and channels per request; in the
+// profiles of a sweep that machinery was about 40% of the CPU and most of the
+// garbage (docs/benchmarks.md, "net/http's transport").
 // fasthttp's Request and Response do the serialising and parsing, reused
 // across requests; the pool, timeouts, cancellation and retries are ours.
 //
@@ -66,12 +67,13 @@ type wconn struct {
 }
 
 // newWire returns a pool for the target; tlsConf is used for https.
-// maxConns > 0 limits its connections.
-func newWire(scheme, hostport string, maxIdle, maxConns int, tlsConf *tls.Config) *wire {
+// maxConns > 0 limits its connections; dial, when not nil, replaces the dialer.
+func newWire(scheme, hostport string, maxIdle, maxConns int, tlsConf *tls.Config, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *wire {
 	w := &wire{
 		addr:    hostport,
 		maxIdle: maxIdle,
 		dialer:  net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second},
+		dialFn:  dial,
 	}
 	if maxConns > 0 {
 		w.slots = make(chan struct{}, maxConns)
@@ -320,7 +322,9 @@ func wireError(err error) error {
 	return &ProtocolError{Err: err}
 }
 
-// ProtocolError is an answer that is not valid HTTP/1.1.
+// ProtocolError is an answer that is not valid HTTP/1.x: not HTTP at all, a
+// bad length or framing, cut short. (An HTTP/1.0 answer is valid; its
+// connection closes after it unless it says keep-alive.)
 type ProtocolError struct{ Err error }
 
 func (e *ProtocolError) Error() string { return "malformed answer: " + e.Err.Error() }
@@ -339,7 +343,7 @@ func (w *wire) get(ctx context.Context, now, deadline time.Time) (*wconn, bool, 
 		}
 		w.open--
 		w.mu.Unlock()
-		cn.Close()
+		_ = cn.Close()
 		w.mu.Lock()
 	}
 	w.mu.Unlock()
@@ -396,7 +400,7 @@ func (w *wire) connect(ctx context.Context, deadline time.Time) (net.Conn, error
 	defer cancel()
 	tc := tls.Client(c, w.tlsConf)
 	if err := tc.HandshakeContext(hctx); err != nil {
-		c.Close()
+		_ = c.Close()
 		return nil, fmt.Errorf("TLS handshake with %s: %w", w.addr, err)
 	}
 	return tc, nil
@@ -415,15 +419,17 @@ func (w *wire) put(cn *wconn, used time.Time) {
 	}
 	w.open--
 	w.mu.Unlock()
-	cn.Close()
+	_ = cn.Close()
 }
 
 // discard closes a connection that failed or that the server is closing.
+// (Close errors are dropped here and below: the connection is done with, and
+// nothing of a request's outcome depends on how it closed.)
 func (w *wire) discard(cn *wconn) {
 	w.mu.Lock()
 	w.open--
 	w.mu.Unlock()
-	cn.Close()
+	_ = cn.Close()
 }
 
 // send writes the request buffered in cn.req with one system call; on plain
@@ -443,7 +449,7 @@ func (cn *wconn) send() error {
 		}
 		b = b[n:] // the socket's buffer is full: Conn.Write waits for room
 	}
-	_, err := cn.Conn.Write(b)
+	_, err := cn.Write(b)
 	return err
 }
 
@@ -464,7 +470,7 @@ func (w *wire) watch(ctx context.Context, done <-chan struct{}) *watch {
 		wt.busy = nil
 		wt.mu.Unlock()
 		for _, cn := range busy {
-			cn.Close() // the owner's exchange sees the error and discards it
+			_ = cn.Close() // the owner's exchange sees the error and discards it
 		}
 	})
 	return wt
@@ -514,20 +520,12 @@ func (w *wire) closeIdle() {
 	w.open -= len(idle)
 	w.mu.Unlock()
 	for _, cn := range idle {
-		cn.Close()
+		_ = cn.Close()
 	}
 }
 
 // The fast transport is the wire (wire.go): it implements Exchanger.
 var _ Exchanger = (*wire)(nil)
-
-// NewWire returns the fast transport's pool for the target; dial, when not
-// nil, replaces the dialer.
-func NewWire(scheme, hostport string, maxIdle, maxConns int, tlsConf *tls.Config, dial func(ctx context.Context, network, addr string) (net.Conn, error)) Exchanger {
-	w := newWire(scheme, hostport, maxIdle, maxConns, tlsConf)
-	w.dialFn = dial
-	return w
-}
 
 // Exchange implements Exchanger.
 func (w *wire) Exchange(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, start time.Time, timeout time.Duration, out *bytes.Buffer, lr *io.LimitedReader) ([]byte, error) {

@@ -1,6 +1,7 @@
 package usersvc
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -33,90 +34,6 @@ func (req roleRequest) validate(create bool) error {
 	return fe.err()
 }
 
-func (s *Service) listRoles(w http.ResponseWriter, r *http.Request, _ caller) error {
-	pageNo, perPage, sp, err := pageParams(r)
-	if err != nil {
-		return err
-	}
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	roles, total, err := s.store.ListRoles(r.Context(), q, sp)
-	if err != nil {
-		return fmt.Errorf("list roles: %w", err)
-	}
-	writeJSON(w, http.StatusOK, page[store.Role]{Data: roles, Page: pageNo, PerPage: perPage, Total: total})
-	return nil
-}
-
-func (s *Service) createRole(w http.ResponseWriter, r *http.Request, _ caller) error {
-	var req roleRequest
-	if err := decodeBody(w, r, &req); err != nil {
-		return err
-	}
-	if err := req.validate(true); err != nil {
-		return err
-	}
-	var desc string
-	if req.Description != nil {
-		desc = *req.Description
-	}
-	var perms []string
-	if req.Permissions != nil {
-		perms = *req.Permissions
-	}
-	role, err := s.store.CreateRole(r.Context(), *req.Name, desc, perms)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", fmt.Sprintf("/api/v1/roles/%d", role.ID))
-	writeJSON(w, http.StatusCreated, role)
-	return nil
-}
-
-func (s *Service) getRole(w http.ResponseWriter, r *http.Request, _ caller) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	role, err := s.store.Role(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, role)
-	return nil
-}
-
-func (s *Service) updateRole(w http.ResponseWriter, r *http.Request, _ caller) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var req roleRequest
-	if err := decodeBody(w, r, &req); err != nil {
-		return err
-	}
-	if err := req.validate(false); err != nil {
-		return err
-	}
-	role, err := s.store.UpdateRole(r.Context(), id, store.RolePatch{Name: req.Name, Description: req.Description, Permissions: req.Permissions})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, role)
-	return nil
-}
-
-func (s *Service) deleteRole(w http.ResponseWriter, r *http.Request, _ caller) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.store.DeleteRole(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 type permissionRequest struct {
 	Name        *string `json:"name"`
 	Description *string `json:"description"`
@@ -126,84 +43,139 @@ func (req permissionRequest) validate(create bool) error {
 	return roleRequest{Name: req.Name, Description: req.Description}.validate(create)
 }
 
-func (s *Service) listPermissions(w http.ResponseWriter, r *http.Request, _ caller) error {
+// crud is the five handlers of a named record kept by the store (roles,
+// permissions): list (paged, ?q=), create, get, update and delete by id. Req is the
+// body of a create or an update, checked by its validate before the store is asked.
+type crud[T any, Req interface{ validate(create bool) error }] struct {
+	path   string // the collection's path, for Location: /api/v1/roles
+	what   string // in errors: roles
+	list   func(ctx context.Context, q string, p store.Page) ([]T, int, error)
+	create func(ctx context.Context, req Req) (T, error)
+	get    func(ctx context.Context, id int64) (T, error)
+	update func(ctx context.Context, id int64, req Req) (T, error)
+	remove func(ctx context.Context, id int64) error
+	id     func(T) int64
+}
+
+func (c crud[T, Req]) handleList(w http.ResponseWriter, r *http.Request, _ caller) error {
 	pageNo, perPage, sp, err := pageParams(r)
 	if err != nil {
 		return err
 	}
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	perms, total, err := s.store.ListPermissions(r.Context(), q, sp)
+	items, total, err := c.list(r.Context(), strings.TrimSpace(r.URL.Query().Get("q")), sp)
 	if err != nil {
-		return fmt.Errorf("list permissions: %w", err)
+		return fmt.Errorf("list %s: %w", c.what, err)
 	}
-	writeJSON(w, http.StatusOK, page[store.Permission]{Data: perms, Page: pageNo, PerPage: perPage, Total: total})
+	writeJSON(w, http.StatusOK, page[T]{Data: items, Page: pageNo, PerPage: perPage, Total: total})
 	return nil
 }
 
-func (s *Service) createPermission(w http.ResponseWriter, r *http.Request, _ caller) error {
-	var req permissionRequest
+func (c crud[T, Req]) handleCreate(w http.ResponseWriter, r *http.Request, _ caller) error {
+	var req Req
 	if err := decodeBody(w, r, &req); err != nil {
 		return err
 	}
 	if err := req.validate(true); err != nil {
 		return err
 	}
-	var desc string
-	if req.Description != nil {
-		desc = *req.Description
-	}
-	p, err := s.store.CreatePermission(r.Context(), *req.Name, desc)
+	item, err := c.create(r.Context(), req)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", fmt.Sprintf("/api/v1/permissions/%d", p.ID))
-	writeJSON(w, http.StatusCreated, p)
+	w.Header().Set("Location", fmt.Sprintf("%s/%d", c.path, c.id(item)))
+	writeJSON(w, http.StatusCreated, item)
 	return nil
 }
 
-func (s *Service) getPermission(w http.ResponseWriter, r *http.Request, _ caller) error {
+func (c crud[T, Req]) handleGet(w http.ResponseWriter, r *http.Request, _ caller) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	p, err := s.store.Permission(r.Context(), id)
+	item, err := c.get(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, item)
 	return nil
 }
 
-func (s *Service) updatePermission(w http.ResponseWriter, r *http.Request, _ caller) error {
+func (c crud[T, Req]) handleUpdate(w http.ResponseWriter, r *http.Request, _ caller) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	var req permissionRequest
+	var req Req
 	if err := decodeBody(w, r, &req); err != nil {
 		return err
 	}
 	if err := req.validate(false); err != nil {
 		return err
 	}
-	p, err := s.store.UpdatePermission(r.Context(), id, store.PermissionPatch{Name: req.Name, Description: req.Description})
+	item, err := c.update(r.Context(), id, req)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, item)
 	return nil
 }
 
-func (s *Service) deletePermission(w http.ResponseWriter, r *http.Request, _ caller) error {
+func (c crud[T, Req]) handleDelete(w http.ResponseWriter, r *http.Request, _ caller) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeletePermission(r.Context(), id); err != nil {
+	if err := c.remove(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// rolesCRUD serves /api/v1/roles.
+func (s *Service) rolesCRUD() crud[store.Role, roleRequest] {
+	return crud[store.Role, roleRequest]{
+		path: "/api/v1/roles", what: "roles",
+		list: s.store.ListRoles,
+		create: func(ctx context.Context, req roleRequest) (store.Role, error) {
+			var perms []string
+			if req.Permissions != nil {
+				perms = *req.Permissions
+			}
+			return s.store.CreateRole(ctx, *req.Name, deref(req.Description), perms)
+		},
+		get: s.store.Role,
+		update: func(ctx context.Context, id int64, req roleRequest) (store.Role, error) {
+			return s.store.UpdateRole(ctx, id, store.RolePatch{Name: req.Name, Description: req.Description, Permissions: req.Permissions})
+		},
+		remove: s.store.DeleteRole,
+		id:     func(r store.Role) int64 { return r.ID },
+	}
+}
+
+// permissionsCRUD serves /api/v1/permissions.
+func (s *Service) permissionsCRUD() crud[store.Permission, permissionRequest] {
+	return crud[store.Permission, permissionRequest]{
+		path: "/api/v1/permissions", what: "permissions",
+		list: s.store.ListPermissions,
+		create: func(ctx context.Context, req permissionRequest) (store.Permission, error) {
+			return s.store.CreatePermission(ctx, *req.Name, deref(req.Description))
+		},
+		get: s.store.Permission,
+		update: func(ctx context.Context, id int64, req permissionRequest) (store.Permission, error) {
+			return s.store.UpdatePermission(ctx, id, store.PermissionPatch{Name: req.Name, Description: req.Description})
+		},
+		remove: s.store.DeletePermission,
+		id:     func(p store.Permission) int64 { return p.ID },
+	}
+}
+
+// deref is *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 type rolesList struct {

@@ -153,6 +153,7 @@ func (s *Service) Registry() *prometheus.Registry { return s.reg }
 // routes is the route table of docs/api.md.
 func (s *Service) routes() []*route {
 	metricsHandler := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{EnableOpenMetrics: true, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError)})
+	roles, perms := s.rolesCRUD(), s.permissionsCRUD()
 	return []*route{
 		{method: "POST", pattern: "/api/v1/auth/login", group: gAuth, access: public, h: s.login},
 		{method: "POST", pattern: "/api/v1/auth/logout", group: gAuth, access: signedIn, h: s.logout},
@@ -177,17 +178,17 @@ func (s *Service) routes() []*route {
 		{method: "PUT", pattern: "/api/v1/users/{userId}/profile", group: gProfiles, access: signedIn, h: s.updateProfile},
 		{method: "DELETE", pattern: "/api/v1/users/{userId}/profile", group: gProfiles, access: signedIn, h: s.deleteProfile},
 
-		{method: "GET", pattern: "/api/v1/roles", group: gRoles, access: signedIn, h: s.listRoles},
-		{method: "POST", pattern: "/api/v1/roles", group: gRoles, access: adminOnly, h: s.createRole},
-		{method: "GET", pattern: "/api/v1/roles/{id}", group: gRoles, access: signedIn, h: s.getRole},
-		{method: "PUT", pattern: "/api/v1/roles/{id}", group: gRoles, access: adminOnly, h: s.updateRole},
-		{method: "DELETE", pattern: "/api/v1/roles/{id}", group: gRoles, access: adminOnly, h: s.deleteRole},
+		{method: "GET", pattern: "/api/v1/roles", group: gRoles, access: signedIn, h: roles.handleList},
+		{method: "POST", pattern: "/api/v1/roles", group: gRoles, access: adminOnly, h: roles.handleCreate},
+		{method: "GET", pattern: "/api/v1/roles/{id}", group: gRoles, access: signedIn, h: roles.handleGet},
+		{method: "PUT", pattern: "/api/v1/roles/{id}", group: gRoles, access: adminOnly, h: roles.handleUpdate},
+		{method: "DELETE", pattern: "/api/v1/roles/{id}", group: gRoles, access: adminOnly, h: roles.handleDelete},
 
-		{method: "GET", pattern: "/api/v1/permissions", group: gPermissions, access: signedIn, h: s.listPermissions},
-		{method: "POST", pattern: "/api/v1/permissions", group: gPermissions, access: adminOnly, h: s.createPermission},
-		{method: "GET", pattern: "/api/v1/permissions/{id}", group: gPermissions, access: signedIn, h: s.getPermission},
-		{method: "PUT", pattern: "/api/v1/permissions/{id}", group: gPermissions, access: adminOnly, h: s.updatePermission},
-		{method: "DELETE", pattern: "/api/v1/permissions/{id}", group: gPermissions, access: adminOnly, h: s.deletePermission},
+		{method: "GET", pattern: "/api/v1/permissions", group: gPermissions, access: signedIn, h: perms.handleList},
+		{method: "POST", pattern: "/api/v1/permissions", group: gPermissions, access: adminOnly, h: perms.handleCreate},
+		{method: "GET", pattern: "/api/v1/permissions/{id}", group: gPermissions, access: signedIn, h: perms.handleGet},
+		{method: "PUT", pattern: "/api/v1/permissions/{id}", group: gPermissions, access: adminOnly, h: perms.handleUpdate},
+		{method: "DELETE", pattern: "/api/v1/permissions/{id}", group: gPermissions, access: adminOnly, h: perms.handleDelete},
 
 		{method: "GET", pattern: "/api/v1/users/{userId}/roles", group: gUserRoles, access: signedIn, h: s.listUserRoles},
 		{method: "POST", pattern: "/api/v1/users/{userId}/roles/{roleId}", group: gUserRoles, access: adminOnly, h: s.assignRole},

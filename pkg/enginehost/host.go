@@ -22,6 +22,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
 )
@@ -261,7 +262,11 @@ func (h *Host) lostLocked(e *engineProc, why string) {
 			st.State = enginerpc.StateFailed
 			st.EndedAt = now
 			st.Error = reason
-			st.Stats.ActiveUsers = 0
+			// A copy: the message may be shared with a status handed out before.
+			st.Stats = proto.CloneOf(st.Stats)
+			if st.Stats != nil {
+				st.Stats.ActiveUsers = 0
+			}
 		}
 		h.rememberLostLocked(id, st)
 	}
@@ -395,6 +400,19 @@ func (h *Host) CheckTarget(ctx context.Context, req enginerpc.CheckRequest) (eng
 		return rep, h.failure(e, err)
 	}
 	return rep, nil
+}
+
+// Validate has the engine check a run config as its Start would: nil or a
+// *enginerpc.FieldError.
+func (h *Host) Validate(ctx context.Context, cfg enginerpc.RunConfig) error {
+	e, err := h.engine(ctx)
+	if err != nil {
+		return err
+	}
+	if err := e.api.Validate(ctx, cfg); err != nil {
+		return h.failure(e, err)
+	}
+	return nil
 }
 
 // Start starts a run unless maxConcurrent runs (≤0: no limit) are already active.

@@ -158,7 +158,7 @@ func TestRoundTripWithTheRealEngine(t *testing.T) {
 	if len(last.Recent) == 0 || !strings.HasPrefix(last.Recent[len(last.Recent)-1].Route, "/api/v1/") || last.Recent[len(last.Recent)-1].Status == 0 {
 		t.Fatalf("recent requests = %+v; want real requests to the target", last.Recent)
 	}
-	if last.Stats.SuccessRate <= 0 || last.Stats.SuccessRate > 1 || last.Stats.AvgLatency <= 0 {
+	if last.Stats.SuccessRate <= 0 || last.Stats.SuccessRate > 1 || last.Stats.AvgLatencyMs <= 0 {
 		t.Fatalf("stats = %+v; want a success rate in (0,1] and a latency", last.Stats)
 	}
 	list, err := h.List(ctx)

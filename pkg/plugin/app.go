@@ -127,6 +127,8 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /runs/{id}/stop", a.allow(roleEditor, a.handleStopRun))
 	mux.Handle("POST /runs/{id}/cleanup", a.allow(roleEditor, a.handleCleanupRun))
 	mux.Handle("POST /check", a.allow(roleEditor, a.handleCheck))
+	mux.Handle("POST /validate", a.allow(roleEditor, a.handleValidate))
 	mux.Handle("POST /profiles/validate", a.allow(roleAdmin, a.handleValidateProfile))
+	mux.Handle("POST /tls/validate", a.allow(roleAdmin, a.handleValidateTLS))
 	return mux
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
+	"github.com/trafficsim/trafficsim/engine/loadshape"
 	"github.com/trafficsim/trafficsim/pkg/enginehost"
 )
 
@@ -39,38 +40,9 @@ type RunConfig struct {
 	// APIProfile names one of the app's API profiles for baseUrl; "": the
 	// scenario's (the reference API).
 	APIProfile string `json:"apiProfile"`
-}
-
-// RunStats are a run's live figures.
-type RunStats struct {
-	ActiveUsers      int     `json:"activeUsers"`
-	TotalUsers       int     `json:"totalUsers"`
-	Requests         int64   `json:"requests"`
-	SuccessRate      float64 `json:"successRate"`
-	Errors           int64   `json:"errors"`
-	RPS              float64 `json:"rps"`
-	AvgLatencyMs     float64 `json:"avgLatencyMs"`
-	P95LatencyMs     float64 `json:"p95LatencyMs"`
-	MaxLatencyMs     float64 `json:"maxLatencyMs"`
-	ElapsedSeconds   float64 `json:"elapsedSeconds"`
-	RemainingSeconds float64 `json:"remainingSeconds"` // -1: unknown
-	// What the load model asks for now.
-	Model             string  `json:"model"`       // closed or open
-	TargetUsers       int     `json:"targetUsers"` // VUs asked for now (open model: the pool)
-	TargetRate        float64 `json:"targetRate"`  // open model: arrivals per second asked for now
-	Stage             int     `json:"stage"`       // the current stage, from 1; 0: no stages
-	Iterations        int64   `json:"iterations"`  // open model: arrivals started
-	DroppedIterations int64   `json:"droppedIterations"`
-	// Resilience, while the run is active: the groups whose circuit breaker is
-	// not closed and the degradation level ("" when normal).
-	Breakers    []BreakerJSON `json:"breakers"`
-	Degradation string        `json:"degradation"`
-}
-
-// BreakerJSON is one endpoint group's circuit breaker state: open or half_open.
-type BreakerJSON struct {
-	Group string `json:"group"`
-	State string `json:"state"`
+	// InsecureSkipVerify is reported, never taken: the target's TLS settings
+	// are the Admin's (targetTls), applied by the plugin.
+	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
 }
 
 // RequestEvent is one of a run's recent requests.
@@ -90,11 +62,14 @@ type RunStatus struct {
 	StartedAt *time.Time     `json:"startedAt"`
 	EndedAt   *time.Time     `json:"endedAt"`
 	Config    RunConfig      `json:"config"`
-	Stats     RunStats       `json:"stats"`
+	Stats     Stats          `json:"stats"`
 	Recent    []RequestEvent `json:"recent"`
 	Error     string         `json:"error"`
 	// What the cleanup of the run's simulation data did; null until it ran.
 	Cleanup *CleanupJSON `json:"cleanup"`
+	// Warnings the run's viewers must see, e.g. that the target's TLS
+	// certificate is not verified.
+	Warnings []string `json:"warnings"`
 }
 
 // CleanupJSON is a run's cleanup result. Left > 0 (or an unverified cleanup that
@@ -133,6 +108,14 @@ func (a *App) defaultRunConfig() RunConfig {
 	}
 }
 
+// formatRate spells a rate as the rate field takes it; "" for none.
+func formatRate(perSecond float64) string {
+	if perSecond == 0 {
+		return ""
+	}
+	return loadshape.FormatRate(perSecond)
+}
+
 func ms(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Microsecond)) / 1000 }
 
 func optTime(t time.Time) *time.Time {
@@ -148,14 +131,6 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 	recent := make([]RequestEvent, len(st.Recent))
 	for i, e := range st.Recent {
 		recent[i] = RequestEvent{Time: e.Time.UTC(), VU: e.VU, Method: e.Method, Route: e.Route, Status: e.Status, LatencyMs: ms(e.Latency)}
-	}
-	breakers := make([]BreakerJSON, len(st.Stats.Breakers))
-	for i, b := range st.Stats.Breakers {
-		breakers[i] = BreakerJSON{Group: b.Group, State: b.State}
-	}
-	remaining := -1.0
-	if st.Stats.Remaining >= 0 {
-		remaining = math.Round(st.Stats.Remaining.Seconds()*10) / 10
 	}
 	return RunStatus{
 		ID:        st.ID,
@@ -173,39 +148,29 @@ func toRunStatus(st enginerpc.RunStatus) RunStatus {
 			Scenario:        c.Scenario,
 			Seed:            c.Seed,
 			RampUpSeconds:   int(c.RampUp / time.Second),
-			Stages:          enginerpc.FormatStages(c.Stages, false),
-			Rate:            enginerpc.FormatRate(c.Rate),
-			RateStages:      enginerpc.FormatStages(c.RateStages, true),
+			Stages:          loadshape.FormatStages(c.Stages, false),
+			Rate:            formatRate(c.Rate),
+			RateStages:      loadshape.FormatStages(c.RateStages, true),
 			MaxVUs:          c.MaxVUs,
 			MaxRPS:          c.MaxRPS,
 			APIProfile:      c.APIProfileName,
-		},
-		Stats: RunStats{
-			ActiveUsers:      st.Stats.ActiveUsers,
-			TotalUsers:       st.Stats.TotalUsers,
-			Requests:         st.Stats.Requests,
-			SuccessRate:      st.Stats.SuccessRate,
-			Errors:           st.Stats.Errors,
-			RPS:              math.Round(st.Stats.RPS*10) / 10,
-			AvgLatencyMs:     ms(st.Stats.AvgLatency),
-			P95LatencyMs:     ms(st.Stats.P95Latency),
-			MaxLatencyMs:     ms(st.Stats.MaxLatency),
-			ElapsedSeconds:   math.Round(st.Stats.Elapsed.Seconds()*10) / 10,
-			RemainingSeconds: remaining,
 
-			Model:             st.Stats.Model,
-			TargetUsers:       st.Stats.TargetUsers,
-			TargetRate:        math.Round(st.Stats.TargetRate*10) / 10,
-			Stage:             st.Stats.Stage,
-			Iterations:        st.Stats.Iterations,
-			DroppedIterations: st.Stats.DroppedIterations,
-			Breakers:          breakers,
-			Degradation:       st.Stats.Degradation,
+			InsecureSkipVerify: c.InsecureSkipVerify,
 		},
-		Recent:  recent,
-		Error:   st.Error,
-		Cleanup: toCleanupJSON(st.Cleanup),
+		Stats:    Stats{st.Stats},
+		Recent:   recent,
+		Error:    engineWords.Replace(st.Error),
+		Cleanup:  toCleanupJSON(st.Cleanup),
+		Warnings: tlsWarnings(c.TLS),
 	}
+}
+
+// tlsWarnings are the warnings of a run's or a check's TLS (never nil).
+func tlsWarnings(t enginerpc.TLS) []string {
+	if t.InsecureSkipVerify {
+		return []string{skipVerifyWarning}
+	}
+	return []string{}
 }
 
 type scenarioJSON struct {
@@ -307,14 +272,24 @@ func (a *App) handleStopRun(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, toRunStatus(st))
 }
 
-func (a *App) handleStartRun(w http.ResponseWriter, r *http.Request) {
+// readRunConfig reads a run config body over the form's defaults; false: it wrote
+// the error (settings an Admin must fix first, or a body that does not decode).
+func (a *App) readRunConfig(w http.ResponseWriter, r *http.Request) (RunConfig, bool) {
 	if a.settingsErr != nil {
 		writeError(w, http.StatusInternalServerError, "", fmt.Sprintf("the app settings are invalid (%v); an Admin must fix them on the app's configuration page", a.settingsErr))
-		return
+		return RunConfig{}, false
 	}
 	cfg := a.defaultRunConfig()
 	if err := decodeBody(r.Body, &cfg, false); err != nil {
 		writeBodyError(w, err)
+		return RunConfig{}, false
+	}
+	return cfg, true
+}
+
+func (a *App) handleStartRun(w http.ResponseWriter, r *http.Request) {
+	cfg, ok := a.readRunConfig(w, r)
+	if !ok {
 		return
 	}
 	rc, status, ferr := a.validate(r, cfg)
@@ -365,43 +340,79 @@ func (a *App) handleCleanupRun(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, toRunStatus(st))
 }
 
-// validate checks a run config against the API's rules and the admin's limits; the
-// engine validates again (scenario names, ranges) and its field errors are mapped back.
+// validate checks a run config against the API's rules and the admin's limits and
+// returns the first problem; the engine validates again (its own parsers and
+// rules) when the run starts, and its field errors are mapped back.
 func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, *enginerpc.FieldError) {
-	bad := func(field, format string, args ...any) (enginerpc.RunConfig, int, *enginerpc.FieldError) {
-		return enginerpc.RunConfig{}, http.StatusBadRequest, &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	cfg, problems := a.checkRun(r, c)
+	if len(problems) > 0 {
+		return enginerpc.RunConfig{}, problems[0].status, problems[0].err
 	}
+	return cfg, 0, nil
+}
+
+// problem is a field a run config gets wrong, with the HTTP status it earns.
+type problem struct {
+	status int
+	err    *enginerpc.FieldError
+}
+
+// checkRun checks every field of a run config against the API's rules and the
+// admin's limits, at most one problem per field, in the order of the form; without
+// problems it returns the config for the engine.
+func (a *App) checkRun(r *http.Request, c RunConfig) (enginerpc.RunConfig, []problem) {
+	var problems []problem
+	add := func(status int, ferr *enginerpc.FieldError) {
+		if !slices.ContainsFunc(problems, func(p problem) bool { return p.err.Field == ferr.Field }) {
+			problems = append(problems, problem{status, ferr})
+		}
+	}
+	bad := func(field, format string, args ...any) {
+		add(http.StatusBadRequest, &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	// With VU stages the run's VUs are the largest stage target (as the engine
+	// runs them): users is not used, and the stages are held to maxUsers instead.
+	withStages := strings.TrimSpace(c.Stages) != ""
 	switch {
+	case withStages:
 	case c.Users < 1:
-		return bad("users", "must be at least 1")
+		bad("users", "must be at least 1")
 	case c.Users > a.settings.MaxUsers:
-		return bad("users", "%d is above the limit of %d users per run set by the app's maxUsers setting", c.Users, a.settings.MaxUsers)
-	case c.MinRequestCount < 1:
-		return bad("minRequestCount", "must be at least 1")
-	case c.MaxRequestCount < c.MinRequestCount:
-		return bad("maxRequestCount", "must be at least minRequestCount (%d)", c.MinRequestCount)
-	case c.DurationSeconds < 0:
-		return bad("durationSeconds", "must be 0 (until every user is done) or more")
-	case c.DelayMinMs < 0:
-		return bad("delayMinMs", "must be 0 or more")
-	case c.DelayMaxMs < c.DelayMinMs:
-		return bad("delayMaxMs", "must be at least delayMinMs (%d)", c.DelayMinMs)
-	case c.Seed < 0:
-		return bad("seed", "must be 0 (chosen by the engine) or a positive number")
-	case strings.TrimSpace(c.Scenario) == "":
-		return bad("scenario", "is required; GET /scenarios lists the built-in ones")
+		bad("users", "%d is above the limit of %d users per run set by the app's maxUsers setting", c.Users, a.settings.MaxUsers)
+	}
+	if c.MinRequestCount < 1 {
+		bad("minRequestCount", "must be at least 1")
+	}
+	if c.MaxRequestCount < c.MinRequestCount {
+		bad("maxRequestCount", "must be at least minRequestCount (%d)", c.MinRequestCount)
+	}
+	if c.DurationSeconds < 0 {
+		bad("durationSeconds", "must be 0 (until every user is done) or more")
+	}
+	if c.DelayMinMs < 0 {
+		bad("delayMinMs", "must be 0 or more")
+	}
+	if c.DelayMaxMs < c.DelayMinMs {
+		bad("delayMaxMs", "must be at least delayMinMs (%d)", c.DelayMinMs)
+	}
+	if c.Seed < 0 {
+		bad("seed", "must be 0 (chosen by the engine) or a positive number")
+	}
+	if strings.TrimSpace(c.Scenario) == "" {
+		bad("scenario", "is required; GET /scenarios lists the built-in ones")
 	}
 	baseURL := ""
 	if strings.TrimSpace(c.BaseURL) != "" {
 		var status int
 		var ferr *enginerpc.FieldError
 		if baseURL, status, ferr = a.allowedTarget(c.BaseURL); ferr != nil {
-			return enginerpc.RunConfig{}, status, ferr
+			add(status, ferr)
 		}
 	}
 	prof, status, ferr := a.namedProfile(c.APIProfile, baseURL)
-	if ferr != nil {
-		return enginerpc.RunConfig{}, status, ferr
+	// A rejected baseUrl says enough: the profile goes with a target that passed.
+	if ferr != nil && (baseURL != "" || strings.TrimSpace(c.BaseURL) == "") {
+		add(status, ferr)
 	}
 	cfg := enginerpc.RunConfig{
 		Users:           c.Users,
@@ -417,22 +428,62 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 		Cleanup:         true,
 		APIProfile:      prof.YAML,
 		APIProfileName:  prof.Name,
+		TLS:             a.tlsOf(baseURL),
 	}
-	if ferr := a.loadModel(c, &cfg); ferr != nil {
-		return enginerpc.RunConfig{}, http.StatusBadRequest, ferr
+	for _, ferr := range a.loadModel(c, &cfg) {
+		add(http.StatusBadRequest, ferr)
 	}
-	scenarios, err := a.host(r.Context()).Scenarios(r.Context())
-	if err != nil {
-		return enginerpc.RunConfig{}, http.StatusServiceUnavailable, &enginerpc.FieldError{Message: err.Error()}
-	}
-	if !slices.ContainsFunc(scenarios, func(s enginerpc.Scenario) bool { return s.Name == c.Scenario }) {
-		names := make([]string, len(scenarios))
-		for i, s := range scenarios {
-			names[i] = s.Name
+	if withStages {
+		cfg.Users = 1
+		for _, st := range cfg.Stages {
+			cfg.Users = max(cfg.Users, int(st.Target))
 		}
-		return bad("scenario", "%q is not a built-in scenario; choose one of %s", c.Scenario, strings.Join(names, ", "))
 	}
-	return cfg, 0, nil
+	if strings.TrimSpace(c.Scenario) != "" {
+		scenarios, err := a.host(r.Context()).Scenarios(r.Context())
+		if err != nil {
+			add(http.StatusServiceUnavailable, &enginerpc.FieldError{Message: err.Error()})
+		} else if !slices.ContainsFunc(scenarios, func(s enginerpc.Scenario) bool { return s.Name == c.Scenario }) {
+			names := make([]string, len(scenarios))
+			for i, s := range scenarios {
+				names[i] = s.Name
+			}
+			bad("scenario", "%q is not a built-in scenario; choose one of %s", c.Scenario, strings.Join(names, ", "))
+		}
+	}
+	return cfg, problems
+}
+
+// handleValidate checks a run config as POST /runs would, starting nothing: the
+// API's rules and the org's limits and allowlist here, then the engine's own
+// parsers and rules (enginerpc Validate). 200 {"ok", "errors": {field: message}};
+// the form shows the messages under its fields as the user types.
+func (a *App) handleValidate(w http.ResponseWriter, r *http.Request) {
+	c, ok := a.readRunConfig(w, r)
+	if !ok {
+		return
+	}
+	cfg, problems := a.checkRun(r, c)
+	errs := map[string]string{}
+	for _, p := range problems {
+		if p.err.Field == "" { // the engine could not be asked
+			writeError(w, p.status, "", p.err.Message)
+			return
+		}
+		errs[p.err.Field] = p.err.Message
+	}
+	if len(errs) == 0 {
+		var fe *enginerpc.FieldError
+		switch err := a.host(r.Context()).Validate(r.Context(), cfg); {
+		case errors.As(err, &fe):
+			field, msg := apiFieldError(fe)
+			errs[field] = msg
+		case err != nil:
+			writeEngineError(w, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": len(errs) == 0, "errors": errs})
 }
 
 // allowedTarget parses a target URL and checks it against the org's allowlist;
@@ -447,6 +498,19 @@ func (a *App) allowedTarget(raw string) (string, int, *enginerpc.FieldError) {
 			Message: fmt.Sprintf("%s is not in the app's allowedTargets; an Admin can add a prefix that covers it (scheme, host and port, and optionally a leading path) on the app's configuration page, or leave baseUrl empty for the embedded reference target", t.url)}
 	}
 	return t.url, 0, nil
+}
+
+// tlsOf is the org's TLS settings for an allowed target URL ("": the
+// embedded target, plain HTTP).
+func (a *App) tlsOf(baseURL string) enginerpc.TLS {
+	if baseURL == "" {
+		return enginerpc.TLS{}
+	}
+	t, err := parseTarget(baseURL)
+	if err != nil {
+		return enginerpc.TLS{}
+	}
+	return a.settings.tlsFor(t)
 }
 
 // namedProfile finds the app's API profile called name ("": none) for the
@@ -511,7 +575,8 @@ func (a *App) handleCheck(w http.ResponseWriter, r *http.Request) {
 		prof, status, ferr = a.namedProfile(req.APIProfile, baseURL)
 		if ferr == nil {
 			a.runCheck(w, r, enginerpc.CheckRequest{BaseURL: baseURL, APIProfile: prof.YAML, APIProfileName: prof.Name,
-				AdminPassword: a.settings.TargetAdminPassword, OrgID: backend.PluginConfigFromContext(r.Context()).OrgID})
+				AdminPassword: a.settings.TargetAdminPassword, OrgID: backend.PluginConfigFromContext(r.Context()).OrgID,
+				TLS: a.tlsOf(baseURL)})
 			return
 		}
 	}
@@ -530,7 +595,7 @@ func (a *App) runCheck(w http.ResponseWriter, r *http.Request, req enginerpc.Che
 		rows[i] = checkRowJSON(x)
 		passed = passed && x.Verdict != "FAIL"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rows": rows, "fatal": engineWords.Replace(rep.Fatal), "passed": passed})
+	writeJSON(w, http.StatusOK, map[string]any{"rows": rows, "fatal": engineWords.Replace(rep.Fatal), "passed": passed, "warnings": tlsWarnings(req.TLS)})
 }
 
 // handleValidateProfile has the engine parse an API profile before an Admin
@@ -553,48 +618,51 @@ func (a *App) handleValidateProfile(w http.ResponseWriter, r *http.Request) {
 }
 
 // loadModel reads the load-model fields into out and checks that no model asks
-// for more VUs than the app's maxUsers. How the fields combine (stages or a
-// rate, not both) is the engine's rule; its errors come back in the API's
-// words (engineWords).
-func (a *App) loadModel(c RunConfig, out *enginerpc.RunConfig) *enginerpc.FieldError {
-	bad := func(field, format string, args ...any) *enginerpc.FieldError {
-		return &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+// for more VUs than the app's maxUsers; one error per field. How the fields combine
+// (stages or a rate, not both) is the engine's rule; its errors come back in the
+// API's words (engineWords).
+func (a *App) loadModel(c RunConfig, out *enginerpc.RunConfig) []*enginerpc.FieldError {
+	var errs []*enginerpc.FieldError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	var err error
 	if c.RampUpSeconds < 0 {
-		return bad("rampUpSeconds", "must be 0 (every user at once) or more")
+		bad("rampUpSeconds", "must be 0 (every user at once) or more")
 	}
 	out.RampUp = time.Duration(c.RampUpSeconds) * time.Second
 	if strings.TrimSpace(c.Stages) != "" {
-		if out.Stages, err = enginerpc.ParseStages(c.Stages); err != nil {
-			return bad("stages", "%v", err)
+		if out.Stages, err = loadshape.ParseStages(c.Stages); err != nil {
+			bad("stages", "%v", err)
 		}
 	}
 	if strings.TrimSpace(c.Rate) != "" {
-		if out.Rate, err = enginerpc.ParseRate(c.Rate); err != nil {
-			return bad("rate", "%v", err)
+		if out.Rate, err = loadshape.ParseRate(c.Rate); err != nil {
+			bad("rate", "%v", err)
 		}
 	}
 	if strings.TrimSpace(c.RateStages) != "" {
-		if out.RateStages, err = enginerpc.ParseRateStages(c.RateStages); err != nil {
-			return bad("rateStages", "%v", err)
+		if out.RateStages, err = loadshape.ParseRateStages(c.RateStages); err != nil {
+			bad("rateStages", "%v", err)
 		}
 	}
 	out.MaxVUs, out.MaxRPS = c.MaxVUs, c.MaxRPS
+	if c.MaxRPS < 0 || math.IsNaN(c.MaxRPS) || math.IsInf(c.MaxRPS, 0) {
+		bad("maxRps", "must be 0 (no cap) or a positive number of requests per second")
+	}
 	switch {
-	case c.MaxRPS < 0 || math.IsNaN(c.MaxRPS) || math.IsInf(c.MaxRPS, 0):
-		return bad("maxRps", "must be 0 (no cap) or a positive number of requests per second")
 	case c.MaxVUs < 0:
-		return bad("maxVus", "must be 0 (the pool is users) or more")
+		bad("maxVus", "must be 0 (the pool is users) or more")
 	case c.MaxVUs > a.settings.MaxUsers:
-		return bad("maxVus", "%d is above the limit of %d users per run set by the app's maxUsers setting", c.MaxVUs, a.settings.MaxUsers)
+		bad("maxVus", "%d is above the limit of %d users per run set by the app's maxUsers setting", c.MaxVUs, a.settings.MaxUsers)
 	}
 	for i, st := range out.Stages {
 		if st.Target > float64(a.settings.MaxUsers) {
-			return bad("stages", "stage %d asks for %g VUs, above the limit of %d users per run set by the app's maxUsers setting", i+1, st.Target, a.settings.MaxUsers)
+			bad("stages", "stage %d asks for %g VUs, above the limit of %d users per run set by the app's maxUsers setting", i+1, st.Target, a.settings.MaxUsers)
+			break
 		}
 	}
-	return nil
+	return errs
 }
 
 // engineFields maps the engine's (protobuf) field names to the API's.
@@ -624,17 +692,26 @@ var engineWords = strings.NewReplacer(
 	"--rate-stages", "rateStages", "--rate", "rate", "--ramp-up", "rampUpSeconds", "--stages", "stages",
 	"--max-vus", "maxVus", "--max-rps", "maxRps", "--users", "users", "--duration", "durationSeconds",
 	"--admin-user and --admin-password", "the app's targetAdminPassword setting",
+	"--ca-cert FILE", "the target's CA certificate (the app's configuration page, TLS of the allowed target)",
+	"--tls-server-name NAME", "the target's TLS server name (the app's configuration page)",
+	"--client-cert and --client-key", "the target's client certificate and key (the app's configuration page)",
 )
+
+// apiFieldError words an engine's field error in the API's names.
+func apiFieldError(fe *enginerpc.FieldError) (field, msg string) {
+	field, ok := engineFields[fe.Field]
+	if !ok {
+		field = fe.Field
+	}
+	return field, engineWords.Replace(fe.Message)
+}
 
 func writeEngineError(w http.ResponseWriter, err error) {
 	var fe *enginerpc.FieldError
 	switch {
 	case errors.As(err, &fe):
-		field, ok := engineFields[fe.Field]
-		if !ok {
-			field = fe.Field
-		}
-		writeError(w, http.StatusBadRequest, field, engineWords.Replace(fe.Message))
+		field, msg := apiFieldError(fe)
+		writeError(w, http.StatusBadRequest, field, msg)
 	case errors.Is(err, enginerpc.ErrNotFound):
 		writeError(w, http.StatusNotFound, "", "no such run (runs are forgotten some time after they end)")
 	case errors.Is(err, enginehost.ErrTooManyRuns), errors.Is(err, enginehost.ErrTooManyUsers):

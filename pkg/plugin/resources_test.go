@@ -224,6 +224,20 @@ func TestValidationNamesTheField(t *testing.T) {
 			if strings.Contains(string(res.body), "--") {
 				t.Fatalf("POST /runs %s: %s names a command-line flag, not the API's field", c.body, res.body)
 			}
+			// POST /validate finds the same field, starting nothing; a body that
+			// does not decode is refused as POST /runs refuses it.
+			v := a.call(t, "Editor", "POST", "/validate", c.body)
+			if v.status == http.StatusBadRequest {
+				if f := v.errorField(t); f != c.field {
+					t.Fatalf("POST /validate %s: field %q, want %q (%s)", c.body, f, c.field, v.body)
+				}
+				return
+			}
+			var got validateAnswer
+			v.json(t, &got)
+			if v.status != http.StatusOK || got.OK || got.Errors[c.field] == "" || strings.Contains(string(v.body), "--") {
+				t.Fatalf("POST /validate %s = %d %s; want 200 with an error for %s in the API's words", c.body, v.status, v.body, c.field)
+			}
 		})
 	}
 	if res := a.call(t, "Editor", "POST", "/runs", `{"users": `); res.status != http.StatusBadRequest {
@@ -236,6 +250,58 @@ func TestValidationNamesTheField(t *testing.T) {
 		t.Fatalf("config = %+v, want %+v", st.Config, want)
 	}
 	a.call(t, "Editor", "POST", "/runs/"+st.ID+"/stop", `{"graceful": false}`)
+}
+
+type validateAnswer struct {
+	OK     bool              `json:"ok"`
+	Errors map[string]string `json:"errors"`
+}
+
+// POST /validate reports every field a config gets wrong at once, the engine's
+// rules included, and nothing for a config POST /runs would start; it starts no
+// run, and only Editors and Admins may ask.
+func TestValidateReportsEveryField(t *testing.T) {
+	a := newTestApp(t, `{"maxUsers": 5, "allowedTargets": ["http://127.0.0.1:9501"]}`)
+	var got validateAnswer
+	res := a.call(t, "Editor", "POST", "/validate", `{"delayMinMs": -1, "minRequestCount": 0, "stages": "30s100", "rate": "9/h", "baseUrl": "http://10.0.0.1/"}`)
+	res.json(t, &got)
+	if res.status != http.StatusOK || got.OK || len(got.Errors) != 5 {
+		t.Fatalf("POST /validate = %d %s; want errors for delayMinMs, minRequestCount, stages, rate and baseUrl", res.status, res.body)
+	}
+	for _, f := range []string{"delayMinMs", "minRequestCount", "stages", "rate", "baseUrl"} {
+		if got.Errors[f] == "" {
+			t.Errorf("no error for %s: %s", f, res.body)
+		}
+	}
+	res = a.call(t, "Editor", "POST", "/validate", `{"users": 2, "rate": "5/s", "rateStages": "30s:5/s", "stages": "30s:2"}`)
+	got = validateAnswer{}
+	res.json(t, &got)
+	if got.OK || !strings.Contains(got.Errors["stages"], "rate") {
+		t.Fatalf("stages with a rate = %s; want the engine's rule on stages", res.body)
+	}
+	// With stages, users is not used (the largest stage target is the run's VUs).
+	res = a.call(t, "Admin", "POST", "/validate", `{"users": 0, "stages": "10s:2,5s:0", "baseUrl": "http://127.0.0.1:9501"}`)
+	got = validateAnswer{}
+	res.json(t, &got)
+	if res.status != http.StatusOK || !got.OK || len(got.Errors) != 0 {
+		t.Fatalf("a valid config = %d %s; want ok and no errors", res.status, res.body)
+	}
+	var runs struct {
+		Runs []RunStatus `json:"runs"`
+	}
+	a.call(t, "Viewer", "GET", "/runs", "").json(t, &runs)
+	if len(runs.Runs) != 0 {
+		t.Fatalf("validating started %d runs", len(runs.Runs))
+	}
+	if res := a.call(t, "Viewer", "POST", "/validate", `{}`); res.status != http.StatusForbidden {
+		t.Fatalf("POST /validate as a Viewer = %d %s; want 403", res.status, res.body)
+	}
+	if res := a.call(t, "Editor", "POST", "/validate", ""); res.status != http.StatusBadRequest {
+		t.Fatalf("POST /validate without a body = %d %s; want 400", res.status, res.body)
+	}
+	if res := a.call(t, "Editor", "POST", "/validate", `{"stages": "`+strings.Repeat("1", maxBody)+`"}`); res.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("POST /validate with 1 MiB = %d; want 413", res.status)
+	}
 }
 
 // Each load model goes through the real engine and comes back in the run's
@@ -375,8 +441,8 @@ func TestReadRoutes(t *testing.T) {
 // A run's tripped breakers and degradation level reach the frontend as the
 // engine reports them; with none, the list is empty, not null.
 func TestStatusCarriesResilience(t *testing.T) {
-	st := enginerpc.RunStatus{ID: "r1", State: enginerpc.StateRunning, Stats: enginerpc.RunStats{Remaining: -1,
-		Breakers: []enginerpc.Breaker{{Group: "profile", State: "open"}}, Degradation: "heavy"}}
+	st := enginerpc.RunStatus{ID: "r1", State: enginerpc.StateRunning, Stats: &enginerpc.RunStats{RemainingSeconds: -1,
+		Breakers: []*enginerpc.Breaker{{Group: "profile", State: "open"}}, Degradation: "heavy"}}
 	b, err := json.Marshal(toRunStatus(st))
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,9 @@ type Settings struct {
 	// APIProfiles are the Admin's named API profiles (docs/api-profile.md) for
 	// targets shaped unlike the reference API; the engine parses them.
 	APIProfiles []APIProfile
+	// TargetTLS are the TLS settings of allowlisted https targets (tls.go);
+	// their PEMs come from secureJsonData.
+	TargetTLS []TargetTLS
 
 	// From secureJsonData: used, never returned by any resource.
 	TargetAdminPassword string
@@ -49,6 +52,7 @@ type jsonData struct {
 	MetricsAddr       string          `json:"metricsAddr"`
 	RemoteWriteURL    string          `json:"remoteWriteUrl"`
 	APIProfiles       []APIProfile    `json:"apiProfiles"`
+	TargetTLS         []targetTLSJSON `json:"targetTls"`
 	// EnginePath is refused: settings never name an executable (an org Admin could
 	// run any file as the Grafana user). The engine ships beside the plugin.
 	EnginePath json.RawMessage `json:"enginePath"`
@@ -94,6 +98,9 @@ func ParseSettings(s backend.AppInstanceSettings) (Settings, error) {
 		if _, port, ok := strings.Cut(out.MetricsAddr, ":"); !ok || port == "" {
 			errs = append(errs, fmt.Errorf("metricsAddr: %q must be host:port, e.g. 127.0.0.1:9464 (or empty for no /metrics)", out.MetricsAddr))
 		}
+	}
+	if out.TargetTLS, err = parseTargetTLS(jd.TargetTLS, out.allow, s.DecryptedSecureJSONData); err != nil {
+		errs = append(errs, err)
 	}
 	out.APIProfiles, err = checkProfiles(jd.APIProfiles)
 	if err != nil {

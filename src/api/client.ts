@@ -3,7 +3,7 @@ import { getBackendSrv } from '@grafana/runtime';
 
 import { PLUGIN_ID, RESOURCES_URL, SETTINGS_URL } from '../constants';
 import { toApiError } from './errors';
-import { AppSettings, CheckResult, Limits, RunConfig, RunStatus, Scenario, SecureSettingKey } from './types';
+import { AppSettings, CheckResult, Limits, RunConfig, RunField, RunStatus, Scenario, SecretKey, TargetTls } from './types';
 
 // Every call goes through getBackendSrv() at call time (never captured at import), so a
 // host page can point the components at any backend with setBackendSrv.
@@ -52,6 +52,14 @@ export function startRun(config: RunConfig): Promise<RunStatus> {
   return call<RunStatus>('Starting the run', 'POST', `${RESOURCES_URL}/runs`, config);
 }
 
+/**
+ * validateRun has the backend check a run config as POST /runs would, starting nothing:
+ * the API's rules, the org's limits and allowlist, and the engine's own parsers and rules.
+ */
+export function validateRun(config: RunConfig): Promise<{ ok: boolean; errors: Partial<Record<RunField, string>> }> {
+  return call('Checking the run settings', 'POST', `${RESOURCES_URL}/validate`, config);
+}
+
 /** stopRun stops a run; graceful lets in-flight requests finish and cleans up simulation data. */
 export function stopRun(id: string, graceful = true): Promise<RunStatus> {
   return call<RunStatus>('Stopping the run', 'POST', `${RESOURCES_URL}/runs/${encodeURIComponent(id)}/stop`, {
@@ -83,12 +91,28 @@ export function validateProfile(name: string, yaml: string): Promise<unknown> {
   });
 }
 
+/**
+ * validateTls has the backend check TLS settings before an Admin saves them: the PEMs in
+ * secrets are the typed ones ("" clears); one left out is the stored one.
+ */
+export function validateTls(
+  allowedTargets: string[],
+  targetTls: TargetTls[],
+  secrets: Record<string, string>
+): Promise<unknown> {
+  return call<unknown>('Checking the TLS settings', 'POST', `${RESOURCES_URL}/tls/validate`, {
+    allowedTargets,
+    targetTls,
+    secrets,
+  });
+}
+
 /** The app's settings as Grafana's HTTP API reports them: secrets only as configured flags. */
 export interface PluginSettings {
   enabled: boolean;
   pinned: boolean;
   jsonData: AppSettings | null;
-  secureJsonFields: Partial<Record<SecureSettingKey, boolean>> | null;
+  secureJsonFields: Partial<Record<SecretKey, boolean>> | null;
 }
 
 export function getPluginSettings(): Promise<PluginSettings> {
@@ -100,7 +124,7 @@ export interface PluginSettingsUpdate {
   pinned: boolean;
   jsonData: AppSettings;
   /** Only the secrets being set or reset; absent keys keep their stored value. */
-  secureJsonData?: Partial<Record<SecureSettingKey, string>>;
+  secureJsonData?: Partial<Record<SecretKey, string>>;
 }
 
 export function savePluginSettings(update: PluginSettingsUpdate): Promise<unknown> {

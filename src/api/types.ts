@@ -1,4 +1,5 @@
 // JSON shapes of the plugin backend's resources (pkg/plugin/resources.go, docs/plugin.md).
+import { RunStats } from './types.gen';
 
 /** A run's settings, as POST /runs takes them and every run status reports them. */
 export interface RunConfig {
@@ -30,10 +31,12 @@ export interface RunConfig {
   maxRps: number;
   /** One of Limits.apiProfiles for baseUrl; empty or absent: the reference API. */
   apiProfile?: string;
+  /** Reported, never sent: the target's certificate is not verified (the Admin's TLS settings). */
+  insecureSkipVerify?: boolean;
 }
 
 /** The form's fields; the API profile is chosen apart from them. */
-export type RunField = Exclude<keyof RunConfig, 'apiProfile'>;
+export type RunField = Exclude<keyof RunConfig, 'apiProfile' | 'insecureSkipVerify'>;
 
 export const RUN_FIELDS: RunField[] = [
   'scenario',
@@ -70,38 +73,9 @@ export interface CleanupResult {
   error: string;
 }
 
-export interface RunStats {
-  activeUsers: number;
-  totalUsers: number;
-  requests: number;
-  /** 0–1. */
-  successRate: number;
-  errors: number;
-  rps: number;
-  avgLatencyMs: number;
-  p95LatencyMs: number;
-  maxLatencyMs: number;
-  elapsedSeconds: number;
-  /** -1: unknown (no duration). */
-  remainingSeconds: number;
-  // What the load model asks for now; older backends omit these.
-  /** 'closed' or 'open'. */
-  model?: string;
-  /** VUs asked for now (open model: the pool). */
-  targetUsers?: number;
-  /** Open model: arrivals per second asked for now. */
-  targetRate?: number;
-  /** The current stage, from 1; 0: no stages. */
-  stage?: number;
-  /** Open model: arrivals started. */
-  iterations?: number;
-  /** Open model: arrivals that found no free VU. */
-  droppedIterations?: number;
-  /** While the run is active: the endpoint groups whose circuit breaker is not closed. */
-  breakers?: Array<{ group: string; state: 'open' | 'half_open' }>;
-  /** While the run is active: the degradation level (light, heavy, emergency); empty when normal. */
-  degradation?: string;
-}
+// A run's live figures are the engine contract's RunStats message, as the plugin
+// writes it: its type is generated from engine/enginerpc/enginerpc.proto.
+export type { Breaker, RunStats } from './types.gen';
 
 export interface RequestEvent {
   time: string;
@@ -124,6 +98,8 @@ export interface RunStatus {
   recent: RequestEvent[] | null;
   error: string;
   cleanup?: CleanupResult | null;
+  /** What viewers of the run must see, e.g. that the target's certificate is not verified. */
+  warnings?: string[] | null;
 }
 
 /** A weighted entry of a scenario's archetype or request-group mix. */
@@ -167,6 +143,29 @@ export interface AppSettings {
   metricsAddr?: string;
   remoteWriteUrl?: string;
   apiProfiles?: ApiProfile[];
+  /** TLS of allowlisted https targets; their PEMs are secrets (tlsSecretKey). */
+  targetTls?: TargetTls[];
+}
+
+/** TLS settings of one allowlisted https target (docs/plugin.md, "TLS to a target"). */
+export interface TargetTls {
+  /** Names the entry's secrets: tls.<id>.caCert, … (1–16 lowercase letters or digits). */
+  id: string;
+  /** The allowlist prefix it applies to. */
+  target: string;
+  insecureSkipVerify?: boolean;
+  /** TLS server name; empty: the target's host. */
+  serverName?: string;
+}
+
+/** The PEMs of a TLS entry, each a secret. */
+export type TlsSecret = 'caCert' | 'clientCert' | 'clientKey';
+
+export const TLS_SECRETS: TlsSecret[] = ['caCert', 'clientCert', 'clientKey'];
+
+/** tlsSecretKey is the secureJsonData key of one of a TLS entry's PEMs. */
+export function tlsSecretKey(id: string, what: TlsSecret): string {
+  return `tls.${id}.${what}`;
 }
 
 /** A named API profile (docs/api-profile.md) stored in the app's settings. */
@@ -192,10 +191,15 @@ export interface CheckResult {
   /** Why a run under this profile must not start; empty: it may. */
   fatal: string;
   passed: boolean;
+  /** E.g. that the target's certificate is not verified. */
+  warnings?: string[] | null;
 }
 
 /** secureJsonData keys: written, never read back. */
 export type SecureSettingKey = 'targetAdminPassword' | 'remoteWritePassword';
+
+/** Any secureJsonData key: the fixed ones and the TLS entries' tls.<id>.<what>. */
+export type SecretKey = SecureSettingKey | string;
 
 export const ACTIVE_STATES: RunState[] = ['starting', 'running', 'stopping'];
 

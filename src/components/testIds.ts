@@ -31,6 +31,7 @@ export const testIds = {
     leftovers: (id: string) => `trafficsim-run-leftovers-${id}`,
     cleanup: (id: string) => `trafficsim-run-cleanup-${id}`,
     cleanupError: (id: string) => `trafficsim-run-cleanup-error-${id}`,
+    warnings: (id: string) => `trafficsim-run-warnings-${id}`,
   },
   scenarios: {
     card: (name: string) => `trafficsim-scenario-${name}`,
@@ -48,6 +49,10 @@ export const testIds = {
     profileYaml: (i: number) => `trafficsim-config-profile-yaml-${i}`,
     profileRemove: (i: number) => `trafficsim-config-profile-remove-${i}`,
     profileAdd: 'trafficsim-config-profile-add',
+    /** The TLS block of the i-th https target of the allowlist, and its fields. */
+    tls: (i: number) => `trafficsim-config-tls-${i}`,
+    tlsField: (i: number, field: string) => `trafficsim-config-tls-${i}-${field}`,
+    tlsWarning: (i: number) => `trafficsim-config-tls-${i}-warning`,
     save: 'trafficsim-config-save',
     saved: 'trafficsim-config-saved',
     error: 'trafficsim-config-error',

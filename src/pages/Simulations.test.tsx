@@ -15,6 +15,7 @@ import {
   runFixture,
   scenariosFixture,
   signInAs,
+  validateWith,
 } from '../test/services';
 import { Simulations } from './Simulations';
 
@@ -98,8 +99,22 @@ describe('Simulations page', () => {
       expect(await screen.findByText(/Aims at 85% success/)).toBeInTheDocument();
     });
 
-    it('validates inline against the limits and sends nothing while invalid', async () => {
-      const b = backend();
+    it("shows the backend's validation inline and sends nothing while invalid", async () => {
+      const b = backend().on(
+        'POST',
+        `${R}/validate`,
+        validateWith({
+          users: (c) =>
+            c.users > 200
+              ? `${c.users} is above the limit of 200 users per run (the app's maxUsers setting)`
+              : undefined,
+          maxRequestCount: (c) =>
+            c.maxRequestCount < c.minRequestCount
+              ? `must be at least the minimum request count (${c.minRequestCount})`
+              : undefined,
+          baseUrl: (c) => (c.baseUrl.startsWith('ftp:') ? 'must start with http:// or https://' : undefined),
+        })
+      );
       const user = userEvent.setup();
       renderPage();
       await waitFor(() => expect(input('users')).toHaveValue(100));
@@ -110,16 +125,16 @@ describe('Simulations page', () => {
       ).toBeInTheDocument();
       await setField(user, 'minRequestCount', '50');
       await setField(user, 'maxRequestCount', '20');
-      expect(screen.getByText('must be at least the minimum request count (50)')).toBeInTheDocument();
+      expect(await screen.findByText('must be at least the minimum request count (50)')).toBeInTheDocument();
       await setField(user, 'baseUrl', 'ftp://example.com');
-      expect(screen.getByText('must start with http:// or https://')).toBeInTheDocument();
+      expect(await screen.findByText('must start with http:// or https://')).toBeInTheDocument();
 
       await user.click(screen.getByTestId(testIds.runForm.start));
       expect(b.callsTo('POST', `${R}/runs`)).toHaveLength(0);
 
       // Fixing a field clears its error.
       await setField(user, 'users', '200');
-      expect(screen.queryByText(/is above the limit of 200 users/)).not.toBeInTheDocument();
+      await waitFor(() => expect(screen.queryByText(/is above the limit of 200 users/)).not.toBeInTheDocument());
     });
 
     it('starts a run with every field in the body and lists it', async () => {
@@ -296,6 +311,15 @@ describe('Simulations page', () => {
       await waitFor(() => expect(screen.getByTestId(testIds.runs.state('run1'))).toHaveTextContent('finished'));
       expect(b.callsTo('POST', `${R}/runs/run1/cleanup`)).toHaveLength(1);
       expect(screen.queryByTestId(testIds.runs.leftovers('run1'))).not.toBeInTheDocument();
+    });
+
+    it("warns on a run whose target's certificate is not verified", async () => {
+      const warning =
+        "the target's TLS certificate is NOT verified (skip-verify is on for this target in the app's settings)";
+      backend([runFixture({ id: 'run1', warnings: [warning] }), runFixture({ id: 'run2', warnings: [] })]);
+      renderPage();
+      expect(await screen.findByTestId(testIds.runs.warnings('run1'))).toHaveTextContent('NOT verified');
+      expect(screen.queryByTestId(testIds.runs.warnings('run2'))).not.toBeInTheDocument();
     });
 
     it('offers Clean up to Editors only', async () => {

@@ -19,7 +19,8 @@ import {
   setGrafanaLiveSrv,
 } from '@grafana/runtime';
 
-import { Limits, RunStatus, Scenario } from '../api/types';
+import { Limits, RunConfig, RunStatus, Scenario } from '../api/types';
+import { zeroRunStats } from '../api/types.gen';
 
 export interface Call {
   method: string;
@@ -95,6 +96,23 @@ export class FakeBackend {
     } as unknown as BackendSrv);
     return this;
   }
+}
+
+/**
+ * validateWith answers POST /validate from rules a test gives: each returns the message for
+ * a field, or undefined. The real rules are the backend's (pkg/plugin, the engine).
+ */
+export function validateWith(rules: Record<string, (c: RunConfig) => string | undefined>): Handler {
+  return (call) => {
+    const errors: Record<string, string> = {};
+    for (const [field, rule] of Object.entries(rules)) {
+      const msg = rule(call.data as RunConfig);
+      if (msg) {
+        errors[field] = msg;
+      }
+    }
+    return { status: 200, data: { ok: Object.keys(errors).length === 0, errors } };
+  };
 }
 
 /** FakeLive hands out one Subject per channel so a test can push stream messages. */
@@ -199,6 +217,7 @@ export function runFixture(over: Partial<RunStatus> & { id: string }): RunStatus
     endedAt: null,
     config: { ...limitsFixture.defaults, users: 50, seed: 81723 },
     stats: {
+      ...zeroRunStats,
       activeUsers: 50,
       totalUsers: 50,
       requests: 5230,
@@ -210,6 +229,8 @@ export function runFixture(over: Partial<RunStatus> & { id: string }): RunStatus
       maxLatencyMs: 95.1,
       elapsedSeconds: 60,
       remainingSeconds: 240,
+      model: 'closed',
+      targetUsers: 50,
     },
     recent: [
       {

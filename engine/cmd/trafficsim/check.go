@@ -30,6 +30,7 @@ type checkOptions struct {
 	adminUser     string
 	adminPassword string
 	timeout       time.Duration
+	network       networkFlags // network_flags.go: TLS, proxy, HTTP version
 }
 
 func newCheckCmd() *cobra.Command {
@@ -60,6 +61,7 @@ Exit codes: 0 every check passed, 1 a check failed (or the profile has a mistake
 	f.StringVar(&o.adminUser, "admin-user", "admin", "admin account of the target (with login by email, its email)")
 	f.StringVar(&o.adminPassword, "admin-password", "", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
 	f.DurationVar(&o.timeout, "timeout", checkTimeout, "give up after this long")
+	o.network.addFlags(f)
 	return cmd
 }
 
@@ -69,6 +71,10 @@ func (o *checkOptions) execute(cmd *cobra.Command) error {
 	}
 	if o.timeout <= 0 {
 		return usageError(fmt.Errorf("--timeout: %v: use a positive duration, e.g. 1m", o.timeout))
+	}
+	netw, err := o.network.settings()
+	if err != nil {
+		return usageError(err)
 	}
 	out := cmd.OutOrStdout()
 	var prof client.Profile
@@ -89,7 +95,7 @@ func (o *checkOptions) execute(cmd *cobra.Command) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	rep, err := check.Run(ctx, check.Options{BaseURL: o.baseURL, Profile: prof, ProfileGiven: o.apiProfile != "",
-		AdminUser: o.adminUser, AdminPassword: adminPassword(o.adminPassword)})
+		AdminUser: o.adminUser, AdminPassword: adminPassword(o.adminPassword), Network: netw})
 	if err != nil {
 		return usageError(fmt.Errorf("--base-url: %w", err))
 	}
@@ -138,7 +144,7 @@ func (f *checkFlags) preflight(ctx context.Context, cfg runner.Config, w io.Writ
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	rep, err := check.Run(ctx, check.Options{BaseURL: cfg.BaseURL, Profile: prof, ProfileGiven: !prof.IsZero(),
-		AdminUser: cfg.AdminUser, AdminPassword: adminPassword(cfg.AdminPassword)})
+		AdminUser: cfg.AdminUser, AdminPassword: adminPassword(cfg.AdminPassword), Network: cfg.Network})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
+	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/remotewrite"
 	"github.com/trafficsim/trafficsim/engine/runner"
 	"github.com/trafficsim/trafficsim/engine/summary"
@@ -98,8 +99,7 @@ func (c *ciOptions) rwConfig(log *slog.Logger) remotewrite.Config {
 // ciRun is what the CI flags do during one run.
 type ciRun struct {
 	ts      []threshold.Threshold
-	junit   string
-	gauge   *threshold.Gauge
+	gauge   *metrics.ThresholdGauge
 	monitor *threshold.Monitor
 	stopMon context.CancelFunc
 	monDone chan struct{}
@@ -115,7 +115,7 @@ type ciRun struct {
 // flag) and starts the window monitor and remote write. Call it before the
 // run starts; errors are usage errors.
 func (c *ciOptions) start(r *runner.Runner, reg *prometheus.Registry, log *slog.Logger, stderr io.Writer) (*ciRun, error) {
-	ci := &ciRun{ts: c.parsed, junit: c.junit, reg: reg}
+	ci := &ciRun{ts: c.parsed, reg: reg}
 	if sc := r.Scenario(); sc != nil {
 		seen := map[string]bool{}
 		for _, t := range ci.ts {
@@ -134,9 +134,9 @@ func (c *ciOptions) start(r *runner.Runner, reg *prometheus.Registry, log *slog.
 		return nil, fmt.Errorf("--threshold-window: there are no thresholds to judge; add --threshold")
 	}
 	if len(ci.ts) > 0 {
-		ci.gauge = threshold.NewGauge(r.ID())
+		ci.gauge = metrics.NewThresholdGauge(r.ID())
 		if err := reg.Register(ci.gauge); err != nil {
-			return nil, fmt.Errorf("register %s: %w", threshold.GaugeName, err)
+			return nil, fmt.Errorf("register %s: %w", metrics.ThresholdGaugeName, err)
 		}
 		// Windows are judged while the VUs work: not while the run starts,
 		// nor while it stops and cleans up (no traffic is not a slow target).
@@ -149,7 +149,11 @@ func (c *ciOptions) start(r *runner.Runner, reg *prometheus.Registry, log *slog.
 		}
 		mon, err := threshold.NewMonitor(ci.ts, source, threshold.Options{
 			Window: c.window,
-			Gauge:  ci.gauge,
+			OnVerdicts: func(rs []threshold.Result) {
+				for _, res := range rs {
+					ci.gauge.Set(res.Expr, res.Pass)
+				}
+			},
 			OnAbort: func(res threshold.Result) {
 				fmt.Fprintf(stderr, "\nthreshold %s failed over the last %s (observed %s); stopping the run\n",
 					res.Expr, c.window, threshold.FormatValue(res.Unit, res.Observed))
@@ -181,8 +185,7 @@ func (c *ciOptions) start(r *runner.Runner, reg *prometheus.Registry, log *slog.
 }
 
 // finish judges the thresholds over the ended run and puts the results into
-// s, pushes the final metrics (the threshold gauge included), and writes the
-// JUnit report.
+// s, and pushes the final metrics (the threshold gauge included).
 func (ci *ciRun) finish(r *runner.Runner, s *summary.Summary, stderr io.Writer) error {
 	if ci.monitor != nil {
 		ci.stopMon()
@@ -211,13 +214,6 @@ func (ci *ciRun) finish(r *runner.Runner, s *summary.Summary, stderr io.Writer) 
 			fmt.Fprintln(stderr, "trafficsim: remote write: the final push did not finish in time")
 		}
 		ci.writer = nil
-	}
-	if ci.junit != "" {
-		meta := threshold.JUnitMeta{RunID: s.RunID, Scenario: s.Scenario, Target: s.Target, StartedAt: s.StartedAt, Duration: s.EndedAt.Sub(s.StartedAt)}
-		if err := threshold.WriteJUnit(ci.junit, meta, s.Thresholds); err != nil {
-			return fmt.Errorf("--junit: %w", err)
-		}
-		fmt.Fprintf(stderr, "junit: %s\n", ci.junit)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trafficsim/trafficsim/engine/report"
 	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/threshold"
 )
@@ -106,21 +105,8 @@ func (o *mergeOptions) run(cmd *cobra.Command, args []string) error {
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	fmt.Fprintf(stderr, "merged %d shards of run %s: %s\n", s.Merged.Shards, s.RunID, strings.Join(s.Merged.Files, ", "))
-	if err := report.WriteFinal(stdout, s); err != nil {
-		return &exitError{code: ExitFailure, err: err}
-	}
-	if o.summary != "" {
-		if err := summary.WriteSummary(o.summary, s); err != nil {
-			return &exitError{code: ExitFailure, err: err}
-		}
-		fmt.Fprintf(stderr, "summary: %s\n", o.summary)
-	}
-	if o.junit != "" {
-		meta := threshold.JUnitMeta{RunID: s.RunID, Scenario: s.Scenario, Target: s.Target, StartedAt: s.StartedAt, Duration: s.EndedAt.Sub(s.StartedAt)}
-		if err := threshold.WriteJUnit(o.junit, meta, s.Thresholds); err != nil {
-			return &exitError{code: ExitFailure, err: fmt.Errorf("--junit: %w", err)}
-		}
-		fmt.Fprintf(stderr, "junit: %s\n", o.junit)
+	if err := writeResults(stdout, stderr, s, o.summary, o.junit); err != nil {
+		return err
 	}
 	switch {
 	case s.State == "failed":

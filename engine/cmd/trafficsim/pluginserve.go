@@ -39,6 +39,7 @@ func newPluginServeCmd() *cobra.Command {
 			err := runhost.ServePlugin(cmd.Context(), runhost.ServeOptions{
 				Options: runhost.Options{
 					NewRun:    runhost.RunnerFactory(reg, log),
+					Validate:  runhost.RunnerValidator,
 					Scenarios: builtinScenarios(),
 					Version:   version.Version,
 					Logger:    log,

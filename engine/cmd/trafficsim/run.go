@@ -5,17 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -243,87 +246,155 @@ func (o *runOptions) checkTarget(ctx context.Context, cfg runner.Config, stderr 
 	return nil
 }
 
+// runIO is where a run writes: the streams (shared by the progress display,
+// the signal handler and the command, so locked), the log, and notes — the
+// run's other messages (with JSON logs, info records).
+type runIO struct {
+	stdout, stderr io.Writer
+	sink           *report.LogSink
+	base, log      *slog.Logger // base: the runner adds run=… to its own lines
+	say            func(text, msg string, attrs ...any)
+	notes          io.Writer
+}
+
+func (o *runOptions) newRunIO(cmd *cobra.Command, runID string) *runIO {
+	rio := &runIO{stdout: &lockedWriter{w: cmd.OutOrStdout()}, stderr: &lockedWriter{w: cmd.ErrOrStderr()}}
+	rio.sink = report.NewLogSink(rio.stderr)
+	rio.base = o.logs.logger(rio.sink)
+	rio.log = rio.base.With("run", runID)
+	rio.say = noticer(rio.stderr, rio.log, o.logs.json())
+	rio.notes = rio.stderr
+	if o.logs.json() {
+		rio.notes = logLines{rio.log}
+	}
+	return rio
+}
+
 func (o *runOptions) run(cmd *cobra.Command) error {
 	cfg, err := o.config()
 	if err != nil {
 		return usageError(err)
 	}
-	// The progress display, the signal handler and the command write to the same
-	// streams from different goroutines.
-	stdout, stderr := &lockedWriter{w: cmd.OutOrStdout()}, &lockedWriter{w: cmd.ErrOrStderr()}
 	if cfg.RunID == "" {
 		cfg.RunID = runner.NewRunID() // chosen here so every log line carries it
 	}
-	sink := report.NewLogSink(stderr)
-	base := o.logs.logger(sink) // the runner adds run=… to its own lines
-	log := base.With("run", cfg.RunID)
-	say := noticer(stderr, log, o.logs.json())
-	notes := io.Writer(stderr) // other messages of the run; with JSON logs, info records
-	if o.logs.json() {
-		notes = logLines{log}
-	}
+	rio := o.newRunIO(cmd, cfg.RunID)
 	// Signals are caught from here on: the first interrupts the check of the
 	// target as well as the run (the default action would kill the process
 	// without a word).
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	if err := o.checkTarget(cmd.Context(), cfg, notes, sigs); err != nil {
+	if err := o.checkTarget(cmd.Context(), cfg, rio.notes, sigs); err != nil {
 		return err
 	}
 
-	ropts := []runner.Option{runner.WithMaxMemory(int64(o.maxMemory))}
-	if o.trace.endpoint != "" {
-		tr, err := tracing.New(cmd.Context(), cfg.RunID, o.trace.endpoint, o.trace.sample)
-		if err != nil {
-			return usageError(fmt.Errorf("--otlp-endpoint: %w", err))
-		}
-		defer flushTraces(log, tr.Shutdown)
-		// The embedded target joins the traces as service usersvc.
-		tp, err := tracing.NewProvider(cmd.Context(), o.trace.endpoint, "usersvc", o.trace.sample)
-		if err != nil {
-			return usageError(fmt.Errorf("--otlp-endpoint: %w", err))
-		}
-		defer flushTraces(log, tp.Shutdown)
-		ropts = append(ropts, runner.WithTracer(tr),
-			runner.WithTargetConfig(func(c *usersvc.Config) { c.Tracer = tp.Tracer("usersvc") }))
+	ropts, flush, err := o.tracingOptions(cmd.Context(), cfg.RunID, rio.log)
+	defer flush()
+	if err != nil {
+		return err
 	}
 	reg := metrics.NewRegistry()
-	r, err := runner.New(cfg, append(ropts, runner.WithRegisterer(reg), runner.WithLogger(base), runner.WithResilience(o.resilience))...)
+	r, err := o.newRunner(cfg, append(ropts, runner.WithRegisterer(reg), runner.WithLogger(rio.base))...)
 	if err != nil {
-		var fe *runner.FieldError
-		if errors.As(err, &fe) {
-			return usageError(fmt.Errorf("%s: %s", flagOf(fe.Field), fe.Message))
-		}
-		return &exitError{code: ExitFailure, err: err}
+		return err
 	}
 	defer r.Release()
-	ci, err := o.ci.start(r, reg, log, notes)
+	ci, err := o.ci.start(r, reg, rio.log, rio.notes)
 	if err != nil {
 		return usageError(err)
 	}
 	defer ci.release()
-
-	ctx, cancel := context.WithCancel(cmd.Context())
-	defer cancel()
-
 	if o.metricsAddr != "" {
-		ln, err := net.Listen("tcp", o.metricsAddr)
+		stop, err := serveMetrics(o.metricsAddr, reg, rio.say)
 		if err != nil {
-			return &exitError{code: ExitFailure, err: fmt.Errorf("--metrics-addr: listen on %s: %w", o.metricsAddr, err)}
+			return err
 		}
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true})) // exemplars
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
-		url := fmt.Sprintf("http://%s/metrics", ln.Addr())
-		say("metrics: "+url, "metrics served", "url", url)
+		defer stop()
 	}
 
-	// Signals: the first stops gracefully, the second exits at once.
-	interrupted := make(chan struct{})
-	twice := make(chan struct{}) // closed by a second signal: its handler ends the process
+	interrupted, twice := o.handleSignals(r, sigs, rio)
+	o.announce(r, cfg, rio)
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	go r.Run(ctx)
+	// Tell where the embedded target listens before the progress display takes
+	// over the terminal.
+	if cfg.BaseURL == "" && waitTarget(r) {
+		rio.say(fmt.Sprintf("embedded target: %s (admin user %q)", r.Target(), cfg.AdminUser), "embedded target listening", "url", r.Target(), "admin_user", cfg.AdminUser)
+	}
+	stopProgress := o.showProgress(r, cfg, rio)
+	<-r.Done()
+	stopProgress()
+	if interruptedNow(twice) {
+		select {} // the signal handler reports and exits
+	}
+	return o.finish(r, cfg, ci, rio, interruptedNow(interrupted))
+}
+
+// newRunner makes the run; a setting it refuses is a usage error naming the
+// flag.
+func (o *runOptions) newRunner(cfg runner.Config, ropts ...runner.Option) (*runner.Runner, error) {
+	r, err := runner.New(cfg, append(ropts, runner.WithResilience(o.resilience))...)
+	if err != nil {
+		var fe *runner.FieldError
+		if errors.As(err, &fe) {
+			return nil, usageError(fmt.Errorf("%s: %s", flagOf(fe.Field), fe.Message))
+		}
+		return nil, &exitError{code: ExitFailure, err: err}
+	}
+	return r, nil
+}
+
+// tracingOptions are the runner's options for --otlp-endpoint (none without
+// it); flush, always to be called, sends the spans still buffered.
+func (o *runOptions) tracingOptions(ctx context.Context, runID string, log *slog.Logger) ([]runner.Option, func(), error) {
+	ropts := []runner.Option{runner.WithMaxMemory(int64(o.maxMemory))}
+	var flushes []func(context.Context) error
+	flush := func() {
+		for _, f := range slices.Backward(flushes) {
+			flushTraces(log, f)
+		}
+	}
+	if o.trace.endpoint == "" {
+		return ropts, flush, nil
+	}
+	tr, err := tracing.New(ctx, runID, o.trace.endpoint, o.trace.sample)
+	if err != nil {
+		return nil, flush, usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+	}
+	flushes = append(flushes, tr.Shutdown)
+	// The embedded target joins the traces as service usersvc.
+	tp, err := tracing.NewProvider(ctx, o.trace.endpoint, "usersvc", o.trace.sample)
+	if err != nil {
+		return nil, flush, usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+	}
+	flushes = append(flushes, tp.Shutdown)
+	return append(ropts, runner.WithTracer(tr),
+		runner.WithTargetConfig(func(c *usersvc.Config) { c.Tracer = tp.Tracer("usersvc") })), flush, nil
+}
+
+// serveMetrics serves the registry's /metrics (OpenMetrics, for exemplars)
+// on addr until stop.
+func serveMetrics(addr string, reg *prometheus.Registry, say func(text, msg string, attrs ...any)) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, &exitError{code: ExitFailure, err: fmt.Errorf("--metrics-addr: listen on %s: %w", addr, err)}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	url := fmt.Sprintf("http://%s/metrics", ln.Addr())
+	say("metrics: "+url, "metrics served", "url", url)
+	return func() { srv.Close() }, nil
+}
+
+// handleSignals makes the first signal stop the run gracefully (interrupted
+// is closed) and the second end the process at once after the report (twice
+// is closed, and the handler exits).
+func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio *runIO) (interrupted, twice chan struct{}) {
+	interrupted, twice = make(chan struct{}), make(chan struct{})
 	go func() {
 		select {
 		case <-sigs:
@@ -331,7 +402,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			return
 		}
 		close(interrupted)
-		say(fmt.Sprintf("\nstopping: in-flight requests finish, then cleanup and the report, within %v (interrupt again to quit at once)", runner.InterruptBudget), "stopping on a signal")
+		rio.say(fmt.Sprintf("\nstopping: in-flight requests finish, then cleanup and the report, within %v (interrupt again to quit at once)", runner.InterruptBudget), "stopping on a signal")
 		r.Interrupt()
 		select {
 		case <-sigs:
@@ -349,83 +420,73 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 			s = r.Summary()
 		case <-time.After(3 * time.Second):
 		}
-		_ = report.WriteFinal(stdout, s)
-		if o.summary != "" {
-			if err := summary.WriteSummary(o.summary, s); err != nil {
-				fmt.Fprintln(notes, "trafficsim:", err)
-			}
+		if err := writeResults(rio.stdout, rio.notes, s, o.summary, ""); err != nil {
+			fmt.Fprintln(rio.notes, "trafficsim:", err)
 		}
-		fmt.Fprintf(notes, "trafficsim: interrupted twice; exiting without cleanup; remove what is left with trafficsim cleanup --base-url %s --run %s\n", s.Target, s.RunID)
+		fmt.Fprintf(rio.notes, "trafficsim: interrupted twice; exiting without cleanup; remove what is left with trafficsim cleanup --base-url %s --run %s\n", s.Target, s.RunID)
 		os.Exit(ExitInterrupt)
 	}()
+	return interrupted, twice
+}
 
+// announce says what is about to run: load, scenario, seed, target, shard
+// and transport.
+func (o *runOptions) announce(r *runner.Runner, cfg runner.Config, rio *runIO) {
 	target := cfg.BaseURL
 	if target == "" {
 		target = "the embedded reference user service"
 	}
-	say(fmt.Sprintf("trafficsim run %s: %s, scenario %s, seed %d, target %s", r.ID(), loadText(r.Config()), cfg.Scenario, r.Config().Seed, target), "run starting",
+	rio.say(fmt.Sprintf("trafficsim run %s: %s, scenario %s, seed %d, target %s", r.ID(), loadText(r.Config()), cfg.Scenario, r.Config().Seed, target), "run starting",
 		"load", loadText(r.Config()), "scenario", cfg.Scenario, "seed", r.Config().Seed, "target", target)
 	if text := shardText(cfg); text != "" {
-		say(text, "shard", "shard", text)
+		rio.say(text, "shard", "shard", text)
 	}
 	if lines, err := transportLines(cfg.Network, cfg.BaseURL); err == nil {
-		fmt.Fprintln(notes, strings.Join(lines, "\n"))
+		fmt.Fprintln(rio.notes, strings.Join(lines, "\n"))
 	}
+}
 
-	go r.Run(ctx)
-	// Tell where the embedded target listens before the progress display takes
-	// over the terminal.
-	if cfg.BaseURL == "" && waitTarget(r) {
-		say(fmt.Sprintf("embedded target: %s (admin user %q)", r.Target(), cfg.AdminUser), "embedded target listening", "url", r.Target(), "admin_user", cfg.AdminUser)
+// showProgress runs the progress display (--progress) until the returned
+// stop, which waits for its last frame.
+func (o *runOptions) showProgress(r *runner.Runner, cfg runner.Config, rio *runIO) (stop func()) {
+	if o.progress == "off" {
+		return func() {}
 	}
-
-	progCtx, stopProgress := context.WithCancel(context.Background())
-	progDone := make(chan struct{})
-	if o.progress != "off" {
-		var popts []report.ProgressOption
-		switch o.progress {
-		case "box":
-			popts = append(popts, report.WithTerminal(true))
-		case "plain":
-			popts = append(popts, report.WithTerminal(false))
+	var popts []report.ProgressOption
+	switch o.progress {
+	case "box":
+		popts = append(popts, report.WithTerminal(true))
+	case "plain":
+		popts = append(popts, report.WithTerminal(false))
+	}
+	live := func() report.Live {
+		s := r.Snapshot()
+		return report.Live{RunID: s.RunID, Scenario: cfg.Scenario, State: s.State, UsersTotal: s.TotalUsers,
+			UsersActive: s.ActiveUsers, Elapsed: s.Elapsed, Remaining: s.Remaining, Stats: s.Stats, Load: liveLoad(s),
+			Breakers: liveBreakers(s), Degraded: s.Degradation, Generator: report.GeneratorWarning(s.Generator)}
+	}
+	p := report.NewProgress(rio.stderr, live, append(popts, report.WithLogSink(rio.sink))...)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := p.Run(ctx); err != nil {
+			rio.log.Warn("progress display stopped", "err", err)
 		}
-		live := func() report.Live {
-			s := r.Snapshot()
-			return report.Live{RunID: s.RunID, Scenario: cfg.Scenario, State: s.State, UsersTotal: s.TotalUsers,
-				UsersActive: s.ActiveUsers, Elapsed: s.Elapsed, Remaining: s.Remaining, Stats: s.Stats, Load: liveLoad(s),
-				Breakers: liveBreakers(s), Degraded: s.Degradation, Generator: report.GeneratorWarning(s.Generator)}
-		}
-		p := report.NewProgress(stderr, live, append(popts, report.WithLogSink(sink))...)
-		go func() {
-			defer close(progDone)
-			if err := p.Run(progCtx); err != nil {
-				log.Warn("progress display stopped", "err", err)
-			}
-		}()
-	} else {
-		close(progDone)
-	}
-	<-r.Done()
-	stopProgress()
-	<-progDone
-	if interruptedNow(twice) {
-		select {} // the signal handler reports and exits
-	}
+	}()
+	return func() { cancel(); <-done }
+}
 
+// finish judges the ended run, writes its results and says how it exits.
+func (o *runOptions) finish(r *runner.Runner, cfg runner.Config, ci *ciRun, rio *runIO, interrupted bool) error {
 	s := r.Summary()
-	if err := ci.finish(r, &s, notes); err != nil {
+	if err := ci.finish(r, &s, rio.notes); err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
-	if err := report.WriteFinal(stdout, s); err != nil {
-		return &exitError{code: ExitFailure, err: err}
+	if err := writeResults(rio.stdout, rio.notes, s, o.summary, o.ci.junit); err != nil {
+		return err
 	}
-	if o.summary != "" {
-		if err := summary.WriteSummary(o.summary, s); err != nil {
-			return &exitError{code: ExitFailure, err: err}
-		}
-		fmt.Fprintf(notes, "summary: %s\n", o.summary)
-	}
-	err = exitFor(s, interruptedNow(interrupted), cfg.Cleanup)
+	err := exitFor(s, interrupted, cfg.Cleanup)
 	if err == nil && o.strict && len(s.NeverSucceeded) > 0 {
 		err = &exitError{code: ExitFailure, err: fmt.Errorf("--strict: never succeeded: %s (trafficsim check shows why)",
 			strings.Join(s.NeverSucceeded, ", "))}

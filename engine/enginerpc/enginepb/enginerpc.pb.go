@@ -1511,6 +1511,42 @@ func (x *VersionInfo) GetActiveRuns() int64 {
 	return 0
 }
 
+type ValidateResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateResponse) Reset() {
+	*x = ValidateResponse{}
+	mi := &file_enginerpc_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateResponse) ProtoMessage() {}
+
+func (x *ValidateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_enginerpc_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateResponse.ProtoReflect.Descriptor instead.
+func (*ValidateResponse) Descriptor() ([]byte, []int) {
+	return file_enginerpc_proto_rawDescGZIP(), []int{20}
+}
+
 type PingRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1519,7 +1555,7 @@ type PingRequest struct {
 
 func (x *PingRequest) Reset() {
 	*x = PingRequest{}
-	mi := &file_enginerpc_proto_msgTypes[20]
+	mi := &file_enginerpc_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1531,7 +1567,7 @@ func (x *PingRequest) String() string {
 func (*PingRequest) ProtoMessage() {}
 
 func (x *PingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[20]
+	mi := &file_enginerpc_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1544,7 +1580,7 @@ func (x *PingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PingRequest.ProtoReflect.Descriptor instead.
 func (*PingRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{20}
+	return file_enginerpc_proto_rawDescGZIP(), []int{21}
 }
 
 type PingResponse struct {
@@ -1556,7 +1592,7 @@ type PingResponse struct {
 
 func (x *PingResponse) Reset() {
 	*x = PingResponse{}
-	mi := &file_enginerpc_proto_msgTypes[21]
+	mi := &file_enginerpc_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1568,7 +1604,7 @@ func (x *PingResponse) String() string {
 func (*PingResponse) ProtoMessage() {}
 
 func (x *PingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[21]
+	mi := &file_enginerpc_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1581,7 +1617,7 @@ func (x *PingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PingResponse.ProtoReflect.Descriptor instead.
 func (*PingResponse) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{21}
+	return file_enginerpc_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PingResponse) GetPid() int64 {
@@ -1599,13 +1635,19 @@ type CheckRequest struct {
 	AdminUser      string                 `protobuf:"bytes,4,opt,name=admin_user,json=adminUser,proto3" json:"admin_user,omitempty"`                  // empty: admin
 	AdminPassword  string                 `protobuf:"bytes,5,opt,name=admin_password,json=adminPassword,proto3" json:"admin_password,omitempty"`      // never echoed back
 	OrgId          int64                  `protobuf:"varint,6,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`                             // the Grafana org asking (for the log)
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// TLS to the target, as RunConfig's fields 60–64 (the same numbers).
+	CaCertPem          string `protobuf:"bytes,60,opt,name=ca_cert_pem,json=caCertPem,proto3" json:"ca_cert_pem,omitempty"`
+	ClientCertPem      string `protobuf:"bytes,61,opt,name=client_cert_pem,json=clientCertPem,proto3" json:"client_cert_pem,omitempty"`
+	ClientKeyPem       string `protobuf:"bytes,62,opt,name=client_key_pem,json=clientKeyPem,proto3" json:"client_key_pem,omitempty"` // never echoed back
+	InsecureSkipVerify bool   `protobuf:"varint,63,opt,name=insecure_skip_verify,json=insecureSkipVerify,proto3" json:"insecure_skip_verify,omitempty"`
+	TlsServerName      string `protobuf:"bytes,64,opt,name=tls_server_name,json=tlsServerName,proto3" json:"tls_server_name,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *CheckRequest) Reset() {
 	*x = CheckRequest{}
-	mi := &file_enginerpc_proto_msgTypes[22]
+	mi := &file_enginerpc_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1617,7 +1659,7 @@ func (x *CheckRequest) String() string {
 func (*CheckRequest) ProtoMessage() {}
 
 func (x *CheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[22]
+	mi := &file_enginerpc_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1630,7 +1672,7 @@ func (x *CheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckRequest.ProtoReflect.Descriptor instead.
 func (*CheckRequest) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{22}
+	return file_enginerpc_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CheckRequest) GetBaseUrl() string {
@@ -1675,6 +1717,41 @@ func (x *CheckRequest) GetOrgId() int64 {
 	return 0
 }
 
+func (x *CheckRequest) GetCaCertPem() string {
+	if x != nil {
+		return x.CaCertPem
+	}
+	return ""
+}
+
+func (x *CheckRequest) GetClientCertPem() string {
+	if x != nil {
+		return x.ClientCertPem
+	}
+	return ""
+}
+
+func (x *CheckRequest) GetClientKeyPem() string {
+	if x != nil {
+		return x.ClientKeyPem
+	}
+	return ""
+}
+
+func (x *CheckRequest) GetInsecureSkipVerify() bool {
+	if x != nil {
+		return x.InsecureSkipVerify
+	}
+	return false
+}
+
+func (x *CheckRequest) GetTlsServerName() string {
+	if x != nil {
+		return x.TlsServerName
+	}
+	return ""
+}
+
 // CheckReport is the check's table (engine/check.Report).
 type CheckReport struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1686,7 +1763,7 @@ type CheckReport struct {
 
 func (x *CheckReport) Reset() {
 	*x = CheckReport{}
-	mi := &file_enginerpc_proto_msgTypes[23]
+	mi := &file_enginerpc_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1698,7 +1775,7 @@ func (x *CheckReport) String() string {
 func (*CheckReport) ProtoMessage() {}
 
 func (x *CheckReport) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[23]
+	mi := &file_enginerpc_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1711,7 +1788,7 @@ func (x *CheckReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckReport.ProtoReflect.Descriptor instead.
 func (*CheckReport) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{23}
+	return file_enginerpc_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CheckReport) GetRows() []*CheckRow {
@@ -1743,7 +1820,7 @@ type CheckRow struct {
 
 func (x *CheckRow) Reset() {
 	*x = CheckRow{}
-	mi := &file_enginerpc_proto_msgTypes[24]
+	mi := &file_enginerpc_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1755,7 +1832,7 @@ func (x *CheckRow) String() string {
 func (*CheckRow) ProtoMessage() {}
 
 func (x *CheckRow) ProtoReflect() protoreflect.Message {
-	mi := &file_enginerpc_proto_msgTypes[24]
+	mi := &file_enginerpc_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1768,7 +1845,7 @@ func (x *CheckRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckRow.ProtoReflect.Descriptor instead.
 func (*CheckRow) Descriptor() ([]byte, []int) {
-	return file_enginerpc_proto_rawDescGZIP(), []int{24}
+	return file_enginerpc_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CheckRow) GetCapability() string {
@@ -1961,10 +2038,11 @@ const file_enginerpc_proto_rawDesc = "" +
 	"go_version\x18\x02 \x01(\tR\tgoVersion\x12\x10\n" +
 	"\x03pid\x18\x03 \x01(\x03R\x03pid\x12\x1f\n" +
 	"\vactive_runs\x18\x04 \x01(\x03R\n" +
-	"activeRuns\"\r\n" +
+	"activeRuns\"\x12\n" +
+	"\x10ValidateResponse\"\r\n" +
 	"\vPingRequest\" \n" +
 	"\fPingResponse\x12\x10\n" +
-	"\x03pid\x18\x01 \x01(\x03R\x03pid\"\xd1\x01\n" +
+	"\x03pid\x18\x01 \x01(\x03R\x03pid\"\x99\x03\n" +
 	"\fCheckRequest\x12\x19\n" +
 	"\bbase_url\x18\x01 \x01(\tR\abaseUrl\x12\x1f\n" +
 	"\vapi_profile\x18\x02 \x01(\tR\n" +
@@ -1973,7 +2051,12 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\n" +
 	"admin_user\x18\x04 \x01(\tR\tadminUser\x12%\n" +
 	"\x0eadmin_password\x18\x05 \x01(\tR\radminPassword\x12\x15\n" +
-	"\x06org_id\x18\x06 \x01(\x03R\x05orgId\"Z\n" +
+	"\x06org_id\x18\x06 \x01(\x03R\x05orgId\x12\x1e\n" +
+	"\vca_cert_pem\x18< \x01(\tR\tcaCertPem\x12&\n" +
+	"\x0fclient_cert_pem\x18= \x01(\tR\rclientCertPem\x12$\n" +
+	"\x0eclient_key_pem\x18> \x01(\tR\fclientKeyPem\x120\n" +
+	"\x14insecure_skip_verify\x18? \x01(\bR\x12insecureSkipVerify\x12&\n" +
+	"\x0ftls_server_name\x18@ \x01(\tR\rtlsServerName\"Z\n" +
 	"\vCheckReport\x125\n" +
 	"\x04rows\x18\x01 \x03(\v2!.trafficsim.enginerpc.v1.CheckRowR\x04rows\x12\x14\n" +
 	"\x05fatal\x18\x02 \x01(\tR\x05fatal\"\xae\x01\n" +
@@ -1986,7 +2069,7 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\x06status\x18\x04 \x01(\x05R\x06status\x12\x18\n" +
 	"\averdict\x18\x05 \x01(\tR\averdict\x12\x10\n" +
 	"\x03fix\x18\x06 \x01(\tR\x03fix\x12\x12\n" +
-	"\x04note\x18\a \x01(\tR\x04note2\xef\x06\n" +
+	"\x04note\x18\a \x01(\tR\x04note2\xca\a\n" +
 	"\x06Engine\x12O\n" +
 	"\x05Start\x12\".trafficsim.enginerpc.v1.RunConfig\x1a\".trafficsim.enginerpc.v1.RunStatus\x12P\n" +
 	"\x04Stop\x12$.trafficsim.enginerpc.v1.StopRequest\x1a\".trafficsim.enginerpc.v1.RunStatus\x12T\n" +
@@ -1998,7 +2081,8 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\x04Ping\x12$.trafficsim.enginerpc.v1.PingRequest\x1a%.trafficsim.enginerpc.v1.PingResponse\x12\\\n" +
 	"\n" +
 	"CleanupRun\x12*.trafficsim.enginerpc.v1.CleanupRunRequest\x1a\".trafficsim.enginerpc.v1.RunStatus\x12Z\n" +
-	"\vCheckTarget\x12%.trafficsim.enginerpc.v1.CheckRequest\x1a$.trafficsim.enginerpc.v1.CheckReportB<Z:github.com/trafficsim/trafficsim/engine/enginerpc/enginepbb\x06proto3"
+	"\vCheckTarget\x12%.trafficsim.enginerpc.v1.CheckRequest\x1a$.trafficsim.enginerpc.v1.CheckReport\x12Y\n" +
+	"\bValidate\x12\".trafficsim.enginerpc.v1.RunConfig\x1a).trafficsim.enginerpc.v1.ValidateResponseB<Z:github.com/trafficsim/trafficsim/engine/enginerpc/enginepbb\x06proto3"
 
 var (
 	file_enginerpc_proto_rawDescOnce sync.Once
@@ -2012,7 +2096,7 @@ func file_enginerpc_proto_rawDescGZIP() []byte {
 	return file_enginerpc_proto_rawDescData
 }
 
-var file_enginerpc_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_enginerpc_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_enginerpc_proto_goTypes = []any{
 	(*RunConfig)(nil),         // 0: trafficsim.enginerpc.v1.RunConfig
 	(*Stage)(nil),             // 1: trafficsim.enginerpc.v1.Stage
@@ -2034,11 +2118,12 @@ var file_enginerpc_proto_goTypes = []any{
 	(*ScenarioList)(nil),      // 17: trafficsim.enginerpc.v1.ScenarioList
 	(*VersionRequest)(nil),    // 18: trafficsim.enginerpc.v1.VersionRequest
 	(*VersionInfo)(nil),       // 19: trafficsim.enginerpc.v1.VersionInfo
-	(*PingRequest)(nil),       // 20: trafficsim.enginerpc.v1.PingRequest
-	(*PingResponse)(nil),      // 21: trafficsim.enginerpc.v1.PingResponse
-	(*CheckRequest)(nil),      // 22: trafficsim.enginerpc.v1.CheckRequest
-	(*CheckReport)(nil),       // 23: trafficsim.enginerpc.v1.CheckReport
-	(*CheckRow)(nil),          // 24: trafficsim.enginerpc.v1.CheckRow
+	(*ValidateResponse)(nil),  // 20: trafficsim.enginerpc.v1.ValidateResponse
+	(*PingRequest)(nil),       // 21: trafficsim.enginerpc.v1.PingRequest
+	(*PingResponse)(nil),      // 22: trafficsim.enginerpc.v1.PingResponse
+	(*CheckRequest)(nil),      // 23: trafficsim.enginerpc.v1.CheckRequest
+	(*CheckReport)(nil),       // 24: trafficsim.enginerpc.v1.CheckReport
+	(*CheckRow)(nil),          // 25: trafficsim.enginerpc.v1.CheckRow
 }
 var file_enginerpc_proto_depIdxs = []int32{
 	1,  // 0: trafficsim.enginerpc.v1.RunConfig.stages:type_name -> trafficsim.enginerpc.v1.Stage
@@ -2052,7 +2137,7 @@ var file_enginerpc_proto_depIdxs = []int32{
 	14, // 8: trafficsim.enginerpc.v1.Scenario.archetypes:type_name -> trafficsim.enginerpc.v1.Archetype
 	15, // 9: trafficsim.enginerpc.v1.Scenario.mix:type_name -> trafficsim.enginerpc.v1.Weighted
 	13, // 10: trafficsim.enginerpc.v1.ScenarioList.scenarios:type_name -> trafficsim.enginerpc.v1.Scenario
-	24, // 11: trafficsim.enginerpc.v1.CheckReport.rows:type_name -> trafficsim.enginerpc.v1.CheckRow
+	25, // 11: trafficsim.enginerpc.v1.CheckReport.rows:type_name -> trafficsim.enginerpc.v1.CheckRow
 	0,  // 12: trafficsim.enginerpc.v1.Engine.Start:input_type -> trafficsim.enginerpc.v1.RunConfig
 	9,  // 13: trafficsim.enginerpc.v1.Engine.Stop:input_type -> trafficsim.enginerpc.v1.StopRequest
 	10, // 14: trafficsim.enginerpc.v1.Engine.Status:input_type -> trafficsim.enginerpc.v1.StatusRequest
@@ -2060,21 +2145,23 @@ var file_enginerpc_proto_depIdxs = []int32{
 	12, // 16: trafficsim.enginerpc.v1.Engine.Watch:input_type -> trafficsim.enginerpc.v1.WatchRequest
 	16, // 17: trafficsim.enginerpc.v1.Engine.Scenarios:input_type -> trafficsim.enginerpc.v1.ScenariosRequest
 	18, // 18: trafficsim.enginerpc.v1.Engine.Version:input_type -> trafficsim.enginerpc.v1.VersionRequest
-	20, // 19: trafficsim.enginerpc.v1.Engine.Ping:input_type -> trafficsim.enginerpc.v1.PingRequest
+	21, // 19: trafficsim.enginerpc.v1.Engine.Ping:input_type -> trafficsim.enginerpc.v1.PingRequest
 	7,  // 20: trafficsim.enginerpc.v1.Engine.CleanupRun:input_type -> trafficsim.enginerpc.v1.CleanupRunRequest
-	22, // 21: trafficsim.enginerpc.v1.Engine.CheckTarget:input_type -> trafficsim.enginerpc.v1.CheckRequest
-	5,  // 22: trafficsim.enginerpc.v1.Engine.Start:output_type -> trafficsim.enginerpc.v1.RunStatus
-	5,  // 23: trafficsim.enginerpc.v1.Engine.Stop:output_type -> trafficsim.enginerpc.v1.RunStatus
-	5,  // 24: trafficsim.enginerpc.v1.Engine.Status:output_type -> trafficsim.enginerpc.v1.RunStatus
-	8,  // 25: trafficsim.enginerpc.v1.Engine.List:output_type -> trafficsim.enginerpc.v1.RunList
-	5,  // 26: trafficsim.enginerpc.v1.Engine.Watch:output_type -> trafficsim.enginerpc.v1.RunStatus
-	17, // 27: trafficsim.enginerpc.v1.Engine.Scenarios:output_type -> trafficsim.enginerpc.v1.ScenarioList
-	19, // 28: trafficsim.enginerpc.v1.Engine.Version:output_type -> trafficsim.enginerpc.v1.VersionInfo
-	21, // 29: trafficsim.enginerpc.v1.Engine.Ping:output_type -> trafficsim.enginerpc.v1.PingResponse
-	5,  // 30: trafficsim.enginerpc.v1.Engine.CleanupRun:output_type -> trafficsim.enginerpc.v1.RunStatus
-	23, // 31: trafficsim.enginerpc.v1.Engine.CheckTarget:output_type -> trafficsim.enginerpc.v1.CheckReport
-	22, // [22:32] is the sub-list for method output_type
-	12, // [12:22] is the sub-list for method input_type
+	23, // 21: trafficsim.enginerpc.v1.Engine.CheckTarget:input_type -> trafficsim.enginerpc.v1.CheckRequest
+	0,  // 22: trafficsim.enginerpc.v1.Engine.Validate:input_type -> trafficsim.enginerpc.v1.RunConfig
+	5,  // 23: trafficsim.enginerpc.v1.Engine.Start:output_type -> trafficsim.enginerpc.v1.RunStatus
+	5,  // 24: trafficsim.enginerpc.v1.Engine.Stop:output_type -> trafficsim.enginerpc.v1.RunStatus
+	5,  // 25: trafficsim.enginerpc.v1.Engine.Status:output_type -> trafficsim.enginerpc.v1.RunStatus
+	8,  // 26: trafficsim.enginerpc.v1.Engine.List:output_type -> trafficsim.enginerpc.v1.RunList
+	5,  // 27: trafficsim.enginerpc.v1.Engine.Watch:output_type -> trafficsim.enginerpc.v1.RunStatus
+	17, // 28: trafficsim.enginerpc.v1.Engine.Scenarios:output_type -> trafficsim.enginerpc.v1.ScenarioList
+	19, // 29: trafficsim.enginerpc.v1.Engine.Version:output_type -> trafficsim.enginerpc.v1.VersionInfo
+	22, // 30: trafficsim.enginerpc.v1.Engine.Ping:output_type -> trafficsim.enginerpc.v1.PingResponse
+	5,  // 31: trafficsim.enginerpc.v1.Engine.CleanupRun:output_type -> trafficsim.enginerpc.v1.RunStatus
+	24, // 32: trafficsim.enginerpc.v1.Engine.CheckTarget:output_type -> trafficsim.enginerpc.v1.CheckReport
+	20, // 33: trafficsim.enginerpc.v1.Engine.Validate:output_type -> trafficsim.enginerpc.v1.ValidateResponse
+	23, // [23:34] is the sub-list for method output_type
+	12, // [12:23] is the sub-list for method input_type
 	12, // [12:12] is the sub-list for extension type_name
 	12, // [12:12] is the sub-list for extension extendee
 	0,  // [0:12] is the sub-list for field type_name
@@ -2091,7 +2178,7 @@ func file_enginerpc_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_enginerpc_proto_rawDesc), len(file_enginerpc_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

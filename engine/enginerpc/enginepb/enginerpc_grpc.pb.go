@@ -33,6 +33,7 @@ const (
 	Engine_Ping_FullMethodName        = "/trafficsim.enginerpc.v1.Engine/Ping"
 	Engine_CleanupRun_FullMethodName  = "/trafficsim.enginerpc.v1.Engine/CleanupRun"
 	Engine_CheckTarget_FullMethodName = "/trafficsim.enginerpc.v1.Engine/CheckTarget"
+	Engine_Validate_FullMethodName    = "/trafficsim.enginerpc.v1.Engine/Validate"
 )
 
 // EngineClient is the client API for Engine service.
@@ -69,6 +70,10 @@ type EngineClient interface {
 	// that does not parse: INVALID_ARGUMENT naming api_profile (and the line).
 	// An empty base_url only parses the profile (a settings page's validation).
 	CheckTarget(ctx context.Context, in *CheckRequest, opts ...grpc.CallOption) (*CheckReport, error)
+	// Validate checks a run config as Start does, with the engine's own parsers
+	// and rules, without starting anything: INVALID_ARGUMENT with a
+	// google.rpc.BadRequest detail naming the field, as Start answers.
+	Validate(ctx context.Context, in *RunConfig, opts ...grpc.CallOption) (*ValidateResponse, error)
 }
 
 type engineClient struct {
@@ -188,6 +193,16 @@ func (c *engineClient) CheckTarget(ctx context.Context, in *CheckRequest, opts .
 	return out, nil
 }
 
+func (c *engineClient) Validate(ctx context.Context, in *RunConfig, opts ...grpc.CallOption) (*ValidateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ValidateResponse)
+	err := c.cc.Invoke(ctx, Engine_Validate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // EngineServer is the server API for Engine service.
 // All implementations must embed UnimplementedEngineServer
 // for forward compatibility.
@@ -222,6 +237,10 @@ type EngineServer interface {
 	// that does not parse: INVALID_ARGUMENT naming api_profile (and the line).
 	// An empty base_url only parses the profile (a settings page's validation).
 	CheckTarget(context.Context, *CheckRequest) (*CheckReport, error)
+	// Validate checks a run config as Start does, with the engine's own parsers
+	// and rules, without starting anything: INVALID_ARGUMENT with a
+	// google.rpc.BadRequest detail naming the field, as Start answers.
+	Validate(context.Context, *RunConfig) (*ValidateResponse, error)
 	mustEmbedUnimplementedEngineServer()
 }
 
@@ -261,6 +280,9 @@ func (UnimplementedEngineServer) CleanupRun(context.Context, *CleanupRunRequest)
 }
 func (UnimplementedEngineServer) CheckTarget(context.Context, *CheckRequest) (*CheckReport, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckTarget not implemented")
+}
+func (UnimplementedEngineServer) Validate(context.Context, *RunConfig) (*ValidateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Validate not implemented")
 }
 func (UnimplementedEngineServer) mustEmbedUnimplementedEngineServer() {}
 func (UnimplementedEngineServer) testEmbeddedByValue()                {}
@@ -456,6 +478,24 @@ func _Engine_CheckTarget_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Engine_Validate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RunConfig)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EngineServer).Validate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Engine_Validate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EngineServer).Validate(ctx, req.(*RunConfig))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Engine_ServiceDesc is the grpc.ServiceDesc for Engine service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -498,6 +538,10 @@ var Engine_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckTarget",
 			Handler:    _Engine_CheckTarget_Handler,
+		},
+		{
+			MethodName: "Validate",
+			Handler:    _Engine_Validate_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -1,12 +1,12 @@
 import React from 'react';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { PluginType } from '@grafana/data';
 
 import { AppSettings } from '../../api/types';
 import { FakeBackend } from '../../test/services';
 import { testIds } from '../testIds';
-import AppConfig, { AppConfigProps } from './AppConfig';
+import AppConfig from './AppConfig';
+import { HEALTH, props, SETTINGS, settingsBackend } from './configTestKit';
 import {
   jsonDataFromValues,
   secureJsonDataFromSecrets,
@@ -14,59 +14,6 @@ import {
   validateSettings,
   valuesFromSettings,
 } from './settingsForm';
-
-const SETTINGS = '/api/plugins/trafficsim-simulator-app/settings';
-const HEALTH = '/api/plugins/trafficsim-simulator-app/health';
-
-function props(jsonData: AppSettings, secureJsonFields: Record<string, boolean> = {}): AppConfigProps {
-  return {
-    plugin: {
-      meta: {
-        id: 'trafficsim-simulator-app',
-        name: 'Traffic Simulator',
-        type: PluginType.app,
-        enabled: true,
-        pinned: true,
-        jsonData,
-        secureJsonFields,
-      },
-    },
-    query: {},
-  } as unknown as AppConfigProps;
-}
-
-/** A settings store that behaves like Grafana's: secrets are kept, and reported only as configured. */
-function settingsBackend(initial: { jsonData: AppSettings; secure: Record<string, string> }) {
-  const store = { jsonData: initial.jsonData, secure: { ...initial.secure } };
-  const b = new FakeBackend()
-    .on('POST', SETTINGS, (call) => {
-      const body = call.data as { jsonData: AppSettings; secureJsonData?: Record<string, string> };
-      store.jsonData = body.jsonData;
-      for (const [k, v] of Object.entries(body.secureJsonData ?? {})) {
-        if (v === '') {
-          delete store.secure[k];
-        } else {
-          store.secure[k] = v;
-        }
-      }
-      return { status: 200, data: { message: 'Plugin settings updated' } };
-    })
-    .on('GET', SETTINGS, () => ({
-      status: 200,
-      data: {
-        enabled: true,
-        pinned: true,
-        jsonData: store.jsonData,
-        secureJsonFields: Object.fromEntries(Object.keys(store.secure).map((k) => [k, true])),
-      },
-    }))
-    .on('GET', HEALTH, {
-      status: 200,
-      data: { status: 'OK', message: 'Engine trafficsim dev is running (pid 42, 0 active runs)' },
-    })
-    .install();
-  return { b, store };
-}
 
 describe('Configuration page', () => {
   it('shows the stored settings and secrets only as configured', () => {

@@ -1,49 +1,54 @@
 import React, { FormEvent, useState } from 'react';
 import { css } from '@emotion/css';
 import { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps } from '@grafana/data';
-import { Alert, Button, Field, FieldSet, Input, SecretInput, Stack, TextArea, useStyles2 } from '@grafana/ui';
+import { Alert, Button, Stack, useStyles2 } from '@grafana/ui';
 
-import { checkHealth, getPluginSettings, HealthResult, savePluginSettings, validateProfile } from '../../api/client';
+import {
+  checkHealth,
+  getPluginSettings,
+  HealthResult,
+  savePluginSettings,
+  validateProfile,
+  validateTls,
+} from '../../api/client';
 import { ApiError } from '../../api/errors';
-import { ApiProfile, AppSettings, SecureSettingKey } from '../../api/types';
+import { ApiProfile, AppSettings, SecretKey, TargetTls, TLS_SECRETS, tlsSecretKey } from '../../api/types';
 import { testIds } from '../testIds';
+import { EngineSection } from './EngineSection';
+import { ProfilesSection } from './ProfilesSection';
 import {
   jsonDataFromValues,
   profileErrors,
-  SECURE_KEYS,
   SecretState,
+  secretsFrom,
   secureJsonDataFromSecrets,
   SettingsErrors,
   SettingsField,
   SettingsFormValues,
+  targetList,
   validateSettings,
   valuesFromSettings,
 } from './settingsForm';
+import { TargetsSection } from './TargetsSection';
+import { newTlsId, pemError, Secrets, tlsSecretChanges, tlsToSave } from './tlsForm';
 
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
 
-function secretsFrom(fields: Partial<Record<SecureSettingKey, boolean>> | null | undefined) {
-  const out = {} as Record<SecureSettingKey, SecretState>;
-  for (const key of SECURE_KEYS) {
-    out[key] = { configured: Boolean(fields?.[key]), reset: false, value: '' };
-  }
-  return out;
-}
-
 /**
- * AppConfig is the app's configuration page (Admins): the allowlist of targets, the run
- * limits, the engine's metrics and remote-write settings and the secrets, which are only
- * ever shown as configured.
+ * AppConfig is the app's configuration page (Admins): the allowlist of targets with the
+ * TLS of each https one, the run limits, the API profiles, the engine's metrics and
+ * remote-write settings. Secrets are only ever shown as configured.
  */
 const AppConfig = ({ plugin }: AppConfigProps) => {
   const styles = useStyles2(getStyles);
   const meta = plugin.meta;
   const [jsonData, setJsonData] = useState<AppSettings | null | undefined>(meta.jsonData);
   const [values, setValues] = useState<SettingsFormValues>(() => valuesFromSettings(meta.jsonData));
-  const [secrets, setSecrets] = useState(() =>
-    secretsFrom(meta.secureJsonFields as Partial<Record<SecureSettingKey, boolean>>)
+  const [secrets, setSecrets] = useState<Secrets>(() =>
+    secretsFrom(meta.secureJsonFields as Partial<Record<SecretKey, boolean>>)
   );
   const [profiles, setProfiles] = useState<ApiProfile[]>(() => meta.jsonData?.apiProfiles ?? []);
+  const [tls, setTlsEntries] = useState<TargetTls[]>(() => meta.jsonData?.targetTls ?? []);
   const [touched, setTouched] = useState(false);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
@@ -52,24 +57,40 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
 
   const errors: SettingsErrors = validateSettings(values);
   const profileErrs = profileErrors(profiles);
-  const invalid = Object.keys(errors).length > 0 || profileErrs.some((e) => e !== '');
+  const pemInvalid = tls.some((e) =>
+    TLS_SECRETS.some((w) => pemError(secrets[tlsSecretKey(e.id, w)]?.value ?? '', w) !== undefined)
+  );
+  const invalid = Object.keys(errors).length > 0 || profileErrs.some((e) => e !== '') || pemInvalid;
   const shown = (f: SettingsField) => (touched ? errors[f] : undefined);
 
-  const set = (f: SettingsField, v: string) => {
-    setValues((cur) => ({ ...cur, [f]: v }));
+  const changed = () => {
     setTouched(true);
     setSaved(false);
+  };
+  const set = (f: SettingsField, v: string) => {
+    setValues((cur) => ({ ...cur, [f]: v }));
+    changed();
   };
   const setProfile = (i: number, p: Partial<ApiProfile> | null) => {
     setProfiles((cur) =>
       p === null ? cur.filter((_, j) => j !== i) : cur.map((q, j) => (j === i ? { ...q, ...p } : q))
     );
-    setTouched(true);
+    changed();
+  };
+  const setSecret = (key: string, s: Partial<SecretState>) => {
+    setSecrets((cur) => ({ ...cur, [key]: { ...(cur[key] ?? { configured: false, reset: false, value: '' }), ...s } }));
     setSaved(false);
   };
-  const setSecret = (key: SecureSettingKey, s: Partial<SecretState>) => {
-    setSecrets((cur) => ({ ...cur, [key]: { ...cur[key], ...s } }));
-    setSaved(false);
+  // setTls changes a target's TLS entry, making it (with a new id) on first use.
+  const setTls = (target: string, patch: Partial<TargetTls>): string => {
+    const id = tls.find((e) => e.target === target)?.id ?? newTlsId(tls.map((e) => e.id));
+    setTlsEntries((cur) =>
+      cur.some((e) => e.id === id)
+        ? cur.map((e) => (e.id === id ? { ...e, ...patch } : e))
+        : [...cur, { id, target, ...patch }]
+    );
+    changed();
+    return id;
   };
 
   const save = async (test: boolean) => {
@@ -85,24 +106,38 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
       for (const p of profiles) {
         await validateProfile(p.name.trim(), p.yaml);
       }
+      const targets = targetList(values.allowedTargets);
+      const keptTls = tlsToSave(tls, targets, secrets);
+      const tlsChanges = tlsSecretChanges(tls, keptTls, secrets);
+      // The backend checks the PEMs (parse, key against certificate) with the stored ones.
+      if (keptTls.length > 0) {
+        await validateTls(targets, keptTls, tlsChanges);
+      }
       const nextJsonData: AppSettings = jsonDataFromValues(values, jsonData);
-      // Like other emptied settings, no profiles leaves the key out.
+      // Like other emptied settings, no profiles (no TLS entries) leaves the key out.
       if (profiles.length > 0) {
         nextJsonData.apiProfiles = profiles.map((p) => ({ name: p.name.trim(), yaml: p.yaml }));
       } else {
         delete nextJsonData.apiProfiles;
       }
+      if (keptTls.length > 0) {
+        nextJsonData.targetTls = keptTls;
+      } else {
+        delete nextJsonData.targetTls;
+      }
       await savePluginSettings({
         enabled: meta.enabled ?? false,
         pinned: meta.pinned ?? false,
         jsonData: nextJsonData,
-        secureJsonData: secureJsonDataFromSecrets(secrets),
+        secureJsonData: secureJsonDataFromSecrets(secrets, tlsChanges),
       });
       // Read back what Grafana stored: secrets come back only as configured flags.
       const stored = await getPluginSettings();
-      setJsonData(stored.jsonData ?? nextJsonData);
-      setValues(valuesFromSettings(stored.jsonData ?? nextJsonData));
-      setProfiles((stored.jsonData ?? nextJsonData).apiProfiles ?? []);
+      const storedJson = stored.jsonData ?? nextJsonData;
+      setJsonData(storedJson);
+      setValues(valuesFromSettings(storedJson));
+      setProfiles(storedJson.apiProfiles ?? []);
+      setTlsEntries(storedJson.targetTls ?? []);
       setSecrets(secretsFrom(stored.secureJsonFields));
       setSaved(true);
       if (test) {
@@ -127,177 +162,28 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           Enable it (button above) so its pages appear in the menu; the settings below can be saved either way.
         </Alert>
       )}
-      <FieldSet label="Targets and limits">
-        <Field
-          label="Allowed targets"
-          description="URL prefixes that runs may target, one per line (scheme, host, port and an optional leading path, e.g. http://127.0.0.1:9501/api). The embedded reference target is always allowed; everything else is refused."
-          invalid={Boolean(shown('allowedTargets'))}
-          error={shown('allowedTargets')}
-        >
-          <TextArea
-            id="config-allowed-targets"
-            data-testid={testIds.appConfig.allowedTargets}
-            rows={4}
-            placeholder={'http://127.0.0.1:9501\nhttps://staging.example.com/api'}
-            value={values.allowedTargets}
-            onChange={(e) => set('allowedTargets', e.currentTarget.value)}
-          />
-        </Field>
-        <Stack direction="row" gap={2} wrap="wrap">
-          <Field
-            label="Max users per run"
-            description="Empty: 1000."
-            invalid={Boolean(shown('maxUsers'))}
-            error={shown('maxUsers')}
-          >
-            <Input
-              id="config-max-users"
-              data-testid={testIds.appConfig.maxUsers}
-              width={20}
-              placeholder="1000"
-              value={values.maxUsers}
-              onChange={(e) => set('maxUsers', e.currentTarget.value)}
-            />
-          </Field>
-          <Field
-            label="Max concurrent runs"
-            description="Across the whole Grafana server. Empty: 2."
-            invalid={Boolean(shown('maxConcurrentRuns'))}
-            error={shown('maxConcurrentRuns')}
-          >
-            <Input
-              id="config-max-concurrent-runs"
-              data-testid={testIds.appConfig.maxConcurrentRuns}
-              width={20}
-              placeholder="2"
-              value={values.maxConcurrentRuns}
-              onChange={(e) => set('maxConcurrentRuns', e.currentTarget.value)}
-            />
-          </Field>
-        </Stack>
-        <Field
-          label="Target admin password"
-          description="Password of the target's admin user, used by the admin archetype. Stored encrypted; never shown again."
-        >
-          <SecretInput
-            id="config-target-admin-password"
-            data-testid={testIds.appConfig.targetAdminPassword}
-            width={40}
-            isConfigured={secrets.targetAdminPassword.configured}
-            value={secrets.targetAdminPassword.value}
-            placeholder="admin password of the target"
-            onChange={(e) => setSecret('targetAdminPassword', { value: e.currentTarget.value })}
-            onReset={() => setSecret('targetAdminPassword', { configured: false, reset: true, value: '' })}
-          />
-        </Field>
-      </FieldSet>
-
-      <FieldSet label="API profiles">
-        <p className={styles.help}>
-          Named API profiles (docs/api-profile.md) for targets shaped unlike the reference API: the run form offers them
-          for an allowed target, and Check target tries one before any load. The engine parses each profile when you
-          save.
-        </p>
-        {profiles.map((p, i) => (
-          <div key={i} className={styles.profile}>
-            <Stack direction="row" gap={2} alignItems="flex-start">
-              <Field
-                label="Name"
-                invalid={touched && profileErrs[i].startsWith('name')}
-                error={touched ? profileErrs[i] : ''}
-              >
-                <Input
-                  data-testid={testIds.appConfig.profileName(i)}
-                  width={30}
-                  placeholder="othersvc"
-                  value={p.name}
-                  onChange={(e) => setProfile(i, { name: e.currentTarget.value })}
-                />
-              </Field>
-              <Button
-                type="button"
-                variant="destructive"
-                fill="outline"
-                icon="trash-alt"
-                className={styles.remove}
-                onClick={() => setProfile(i, null)}
-                data-testid={testIds.appConfig.profileRemove(i)}
-              >
-                Remove
-              </Button>
-            </Stack>
-            <Field label="Profile (YAML)" invalid={touched && profileErrs[i].startsWith('yaml')}>
-              <TextArea
-                data-testid={testIds.appConfig.profileYaml(i)}
-                rows={8}
-                className={styles.yaml}
-                placeholder={
-                  'base_path: /rest\nroutes:\n  auth.login: POST /session\ntoken:\n  access: data.accessToken'
-                }
-                value={p.yaml}
-                onChange={(e) => setProfile(i, { yaml: e.currentTarget.value })}
-              />
-            </Field>
-          </div>
-        ))}
-        <Button
-          type="button"
-          variant="secondary"
-          icon="plus"
-          onClick={() => {
-            setProfiles((cur) => [...cur, { name: '', yaml: '' }]);
-            setSaved(false);
-          }}
-          data-testid={testIds.appConfig.profileAdd}
-        >
-          Add API profile
-        </Button>
-      </FieldSet>
-
-      <FieldSet label="Engine metrics">
-        <Field
-          label="Metrics address"
-          description="host:port where the engine serves /metrics for Prometheus to scrape, e.g. 0.0.0.0:9464. Empty: no /metrics."
-          invalid={Boolean(shown('metricsAddr'))}
-          error={shown('metricsAddr')}
-        >
-          <Input
-            id="config-metrics-addr"
-            data-testid={testIds.appConfig.metricsAddr}
-            width={40}
-            placeholder="0.0.0.0:9464"
-            value={values.metricsAddr}
-            onChange={(e) => set('metricsAddr', e.currentTarget.value)}
-          />
-        </Field>
-        <Field
-          label="Remote-write URL"
-          description="Prometheus remote-write endpoint for the engine's metrics. Empty: no remote write."
-          invalid={Boolean(shown('remoteWriteUrl'))}
-          error={shown('remoteWriteUrl')}
-        >
-          <Input
-            id="config-remote-write-url"
-            data-testid={testIds.appConfig.remoteWriteUrl}
-            width={60}
-            placeholder="http://prometheus:9090/api/v1/write"
-            value={values.remoteWriteUrl}
-            onChange={(e) => set('remoteWriteUrl', e.currentTarget.value)}
-          />
-        </Field>
-        <Field label="Remote-write password" description="Stored encrypted; never shown again.">
-          <SecretInput
-            id="config-remote-write-password"
-            data-testid={testIds.appConfig.remoteWritePassword}
-            width={40}
-            isConfigured={secrets.remoteWritePassword.configured}
-            value={secrets.remoteWritePassword.value}
-            placeholder="remote-write password"
-            onChange={(e) => setSecret('remoteWritePassword', { value: e.currentTarget.value })}
-            onReset={() => setSecret('remoteWritePassword', { configured: false, reset: true, value: '' })}
-          />
-        </Field>
-      </FieldSet>
+      <TargetsSection
+        values={values}
+        shown={shown}
+        set={set}
+        secrets={secrets}
+        setSecret={setSecret}
+        tls={tls}
+        setTls={setTls}
+        saveErrorField={saveError?.field}
+        saveErrorMessage={saveError?.message}
+      />
+      <ProfilesSection
+        profiles={profiles}
+        errors={profileErrs}
+        touched={touched}
+        onChange={setProfile}
+        onAdd={() => {
+          setProfiles((cur) => [...cur, { name: '', yaml: '' }]);
+          setSaved(false);
+        }}
+      />
+      <EngineSection values={values} shown={shown} set={set} secrets={secrets} setSecret={setSecret} />
 
       {saveError && (
         <Alert severity="error" title={saveError.title} data-testid={testIds.appConfig.error}>
@@ -342,19 +228,5 @@ export default AppConfig;
 const getStyles = (theme: GrafanaTheme2) => ({
   actions: css({
     marginTop: theme.spacing(2),
-  }),
-  help: css({
-    color: theme.colors.text.secondary,
-  }),
-  profile: css({
-    borderLeft: `2px solid ${theme.colors.border.medium}`,
-    paddingLeft: theme.spacing(2),
-    marginBottom: theme.spacing(2),
-  }),
-  remove: css({
-    marginTop: theme.spacing(3),
-  }),
-  yaml: css({
-    fontFamily: theme.typography.fontFamilyMonospace,
   }),
 });

@@ -1,4 +1,4 @@
-import { ApiProfile, AppSettings, SecureSettingKey } from '../../api/types';
+import { ApiProfile, AppSettings, SecretKey, SecureSettingKey } from '../../api/types';
 import { checkBaseUrl } from '../RunForm/validation';
 
 export interface SettingsFormValues {
@@ -118,14 +118,31 @@ export function jsonDataFromValues(v: SettingsFormValues, previous: AppSettings 
 }
 
 /**
- * secureJsonDataFromSecrets sends only what changed: a typed value sets the secret, a
- * reset one with nothing typed is cleared with "", and an untouched configured one is
- * left out so the stored value stays.
+ * secretsFrom is the state of every secret Grafana reports as configured (the fixed
+ * keys always, the TLS entries' tls.<id>.<what> when stored).
+ */
+export function secretsFrom(
+  fields: Partial<Record<SecretKey, boolean>> | null | undefined
+): Record<string, SecretState> {
+  const out: Record<string, SecretState> = {};
+  const keys = new Set<string>([...SECURE_KEYS, ...Object.keys(fields ?? {})]);
+  for (const key of keys) {
+    out[key] = { configured: Boolean(fields?.[key]), reset: false, value: '' };
+  }
+  return out;
+}
+
+/**
+ * secureJsonDataFromSecrets sends only what changed of the fixed secrets: a typed value
+ * sets the secret, a reset one with nothing typed is cleared with "", and an untouched
+ * configured one is left out so the stored value stays. extra (the TLS secrets' changes)
+ * is sent beside them.
  */
 export function secureJsonDataFromSecrets(
-  secrets: Record<SecureSettingKey, SecretState>
-): Partial<Record<SecureSettingKey, string>> | undefined {
-  const out: Partial<Record<SecureSettingKey, string>> = {};
+  secrets: Record<string, SecretState>,
+  extra: Record<string, string> = {}
+): Partial<Record<SecretKey, string>> | undefined {
+  const out: Partial<Record<SecretKey, string>> = { ...extra };
   for (const key of SECURE_KEYS) {
     const s = secrets[key];
     if (s.value !== '') {

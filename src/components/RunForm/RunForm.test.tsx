@@ -2,7 +2,7 @@ import React from 'react';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
-import { FakeBackend, limitsFixture, R, runFixture, scenariosFixture } from '../../test/services';
+import { FakeBackend, limitsFixture, R, runFixture, scenariosFixture, validateWith } from '../../test/services';
 import { testIds } from '../testIds';
 import { RunForm } from './RunForm';
 
@@ -67,8 +67,17 @@ describe('RunForm load model', () => {
   });
 
   it("sends the arrival rate and none of the other models' fields typed before switching", async () => {
+    const needsDuration =
+      'must be set with a constant arrival rate, which otherwise never ends (or ramp it with rate stages)';
     const b = new FakeBackend()
       .on('POST', `${R}/runs`, { status: 201, data: runFixture({ id: 'r1', state: 'starting' }) })
+      .on(
+        'POST',
+        `${R}/validate`,
+        validateWith({
+          durationSeconds: (c) => (c.rate && !c.rateStages && c.durationSeconds === 0 ? needsDuration : undefined),
+        })
+      )
       .install();
     const { user, onStarted } = renderForm();
 
@@ -78,14 +87,10 @@ describe('RunForm load model', () => {
     await setField(user, 'stages', '30s:100,1m:150');
     await pickModel(user, 'Arrival rate');
 
-    // A constant rate needs a duration: the form says so before sending anything.
+    // A constant rate needs a duration: the backend's check says so before anything is sent.
     await setField(user, 'durationSeconds', '0');
     await setField(user, 'rate', '300/s');
-    expect(
-      screen.getByText(
-        'must be set with a constant arrival rate, which otherwise never ends (or ramp it with rate stages)'
-      )
-    ).toBeInTheDocument();
+    expect(await screen.findByText(needsDuration)).toBeInTheDocument();
     await user.click(screen.getByTestId(testIds.runForm.start));
     expect(b.callsTo('POST', `${R}/runs`)).toHaveLength(0);
 
@@ -128,14 +133,22 @@ describe('RunForm load model', () => {
     expect(screen.queryAllByText(msg).filter((el) => !alert.contains(el))).toHaveLength(0);
   });
 
-  it('checks stage targets against maxUsers under the stages input', async () => {
+  it("shows the backend's validation under the field it names, asking once typing pauses", async () => {
+    const msg = "stage 2 asks for 500 VUs, above the limit of 200 users per run set by the app's maxUsers setting";
+    const b = new FakeBackend()
+      .on('POST', `${R}/validate`, validateWith({ stages: (c) => (c.stages.includes(':500') ? msg : undefined) }))
+      .install();
     const { user } = renderForm();
     await pickModel(user, 'VU stages');
     await setField(user, 'stages', '30s:100,1m:500');
-    const err = screen.getByText(
-      "stage 2 asks for 500 VUs, above the limit of 200 users per run (the app's maxUsers setting)"
-    );
+    const err = await screen.findByText(msg);
     expect(inputOfField(err)).toBe(input('stages'));
+    const asked = b.callsTo('POST', `${R}/validate`);
+    expect(asked.length).toBeLessThan('30s:100,1m:500'.length);
+    expect(asked[asked.length - 1].data).toMatchObject({ stages: '30s:100,1m:500', rate: '', rateStages: '' });
+    // Starting is refused while the backend says the settings are wrong.
+    await user.click(screen.getByTestId(testIds.runForm.start));
+    expect(b.callsTo('POST', `${R}/runs`)).toHaveLength(0);
   });
 });
 

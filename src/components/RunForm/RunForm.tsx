@@ -16,12 +16,14 @@ import {
 } from '@grafana/ui';
 
 import { checkTarget, startRun } from '../../api/client';
-import { ApiError } from '../../api/errors';
 import { CheckResult, Limits, RunField, RunStatus, Scenario } from '../../api/types';
+import { useAction } from '../../hooks/useAction';
 import { ControlPermission } from '../../roles';
 import { testIds } from '../testIds';
 import { TargetCheckTable } from './TargetCheck';
-import { LoadModel, loadModelOf, RunFormValues, validateRunForm, valuesFromConfig, withLoadModel } from './validation';
+import { InputSpec, LOAD_MODELS, runFields } from './fields';
+import { useRunValidation } from './useRunValidation';
+import { LoadModel, loadModelOf, RunFormValues, valuesFromConfig, withLoadModel } from './validation';
 
 export interface RunFormProps {
   limits: Limits;
@@ -33,28 +35,6 @@ export interface RunFormProps {
   initialScenario?: string;
   onStarted: (run: RunStatus) => void;
 }
-
-interface InputSpec {
-  field: Exclude<RunField, 'scenario' | 'baseUrl'>;
-  label: string;
-  description: string;
-  /** Absent: a text input (stages and rates are typed as the CLI spells them). */
-  min?: number;
-  max?: number;
-  /** Number inputs take whole numbers unless set ("any"). */
-  step?: number | 'any';
-  placeholder?: string;
-}
-
-const LOAD_MODELS: Array<{ value: LoadModel; label: string; description: string }> = [
-  { value: 'users', label: 'Fixed users', description: 'Closed model: a fixed number of VUs, optionally ramped up' },
-  { value: 'stages', label: 'VU stages', description: 'Closed model: the number of VUs follows stages over time' },
-  {
-    value: 'rate',
-    label: 'Arrival rate',
-    description: 'Open model: sessions start at a rate, whatever the target does',
-  },
-];
 
 /** RunForm is the start form: every run field, defaults and limits from GET /limits, inline validation. */
 export function RunForm({ limits, scenarios, permission, activeRuns, initialScenario, onStarted }: RunFormProps) {
@@ -72,16 +52,18 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
   const [model, setModel] = useState<LoadModel>(() => loadModelOf(defaults));
   const [touched, setTouched] = useState<Partial<Record<RunField, boolean>>>({});
   const [submitted, setSubmitted] = useState(false);
-  const [starting, setStarting] = useState(false);
-  const [serverError, setServerError] = useState<ApiError | undefined>();
   // The API profile for the target, and the engine's check of the target under it.
   const profiles = limits.apiProfiles ?? [];
   const [apiProfile, setApiProfile] = useState('');
-  const [checking, setChecking] = useState(false);
   const [check, setCheck] = useState<CheckResult | undefined>();
-  const [checkError, setCheckError] = useState<ApiError | undefined>();
 
-  const { config, errors } = validateRunForm(withLoadModel(values, model), limits, scenarios);
+  const sent = useMemo(() => withLoadModel(values, model), [values, model]);
+  const withProfile = apiProfile && values.baseUrl.trim() ? { apiProfile } : undefined;
+  const { config, errors } = useRunValidation(sent, withProfile);
+  const start = useAction(startRun, onStarted);
+  const serverError = start.error;
+  const checking = useAction(checkTarget, setCheck);
+  const checkError = checking.error;
   const shown = (f: RunField): string | undefined => {
     if ((touched[f] || submitted) && errors[f]) {
       return errors[f];
@@ -99,41 +81,24 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
     setValues((v) => ({ ...v, [f]: value }));
     setTouched((t) => ({ ...t, [f]: true }));
     if (serverError?.runField === f) {
-      setServerError(undefined);
+      start.clearError();
     }
   };
 
-  const onSubmit = async (e: FormEvent) => {
+  const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     setSubmitted(true);
-    if (!config || !permission.allowed || starting) {
-      return;
-    }
-    setStarting(true);
-    setServerError(undefined);
-    try {
-      const run = await startRun(apiProfile && config.baseUrl ? { ...config, apiProfile } : config);
-      onStarted(run);
-    } catch (err) {
-      setServerError(err as ApiError);
-    } finally {
-      setStarting(false);
+    // Known errors stop the start; while the backend's answer is still to come, the
+    // start itself is checked the same way.
+    if (config && permission.allowed && Object.keys(errors).length === 0) {
+      void start.run(config);
     }
   };
 
-  const onCheck = async () => {
-    if (checking || !permission.allowed || values.baseUrl.trim() === '') {
-      return;
-    }
-    setChecking(true);
-    setCheck(undefined);
-    setCheckError(undefined);
-    try {
-      setCheck(await checkTarget(values.baseUrl.trim(), apiProfile));
-    } catch (err) {
-      setCheckError(err as ApiError);
-    } finally {
-      setChecking(false);
+  const onCheck = () => {
+    if (permission.allowed && values.baseUrl.trim() !== '') {
+      setCheck(undefined);
+      void checking.run(values.baseUrl.trim(), apiProfile);
     }
   };
 
@@ -141,7 +106,7 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
     setApiProfile(name);
     setCheck(undefined);
     if (serverError?.field === 'apiProfile') {
-      setServerError(undefined);
+      start.clearError();
     }
   };
 
@@ -150,9 +115,9 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
     setModel(loadModelOf(defaults));
     setTouched({});
     setSubmitted(false);
-    setServerError(undefined);
+    start.clearError();
     chooseProfile('');
-    setCheckError(undefined);
+    checking.clearError();
   };
 
   const scenarioOptions: Array<ComboboxOption<string>> = scenarios.map((s) => ({
@@ -162,92 +127,7 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
   }));
   const selected = scenarios.find((s) => s.name === values.scenario);
 
-  const users: InputSpec = {
-    field: 'users',
-    label: 'Virtual users',
-    description: `Concurrent simulated users, 1 to ${limits.maxUsers} (the app's limit).`,
-    min: 1,
-    max: limits.maxUsers,
-  };
-  const loadFields: Record<LoadModel, InputSpec[]> = {
-    users: [
-      users,
-      {
-        field: 'rampUpSeconds',
-        label: 'Ramp-up (seconds)',
-        description: 'Start the users spread evenly over this time, e.g. 30; 0 starts them all at once.',
-        min: 0,
-      },
-    ],
-    stages: [
-      {
-        field: 'stages',
-        label: 'Stages',
-        description: `DURATION:VUS targets reached by linear ramps from 0, e.g. 30s:100,1m:500,30s:0 (durations like 30s, 1m, 1m30s). The run ends with the last stage; its VUs are the largest target, at most ${limits.maxUsers}.`,
-        placeholder: '30s:100,1m:500,30s:0',
-      },
-    ],
-    rate: [
-      {
-        field: 'rate',
-        label: 'Rate',
-        description:
-          'Sessions started per second or minute, e.g. 300/s or 90/m (a bare number is per second). A constant rate needs a duration.',
-        placeholder: '300/s',
-      },
-      {
-        field: 'rateStages',
-        label: 'Rate stages',
-        description:
-          'Optional DURATION:RATE targets ramping from the rate (or 0), e.g. 30s:10/s,1m:100/s; the arrivals end with the last stage.',
-        placeholder: '30s:10/s,1m:100/s',
-      },
-      { ...users, description: `VUs for the arrivals when Max VUs is 0, 1 to ${limits.maxUsers}, e.g. 100.` },
-      {
-        field: 'maxVus',
-        label: 'Max VUs',
-        description: `The pre-allocated VU pool, up to ${limits.maxUsers}, e.g. 200; 0 uses Virtual users. An arrival that finds no free VU is dropped.`,
-        min: 0,
-        max: limits.maxUsers,
-      },
-    ],
-  };
-  const maxRps: InputSpec = {
-    field: 'maxRps',
-    label: 'Max requests/s',
-    description: "Cap on the whole run's requests per second, e.g. 50 or 12.5; 0 is no cap.",
-    min: 0,
-    step: 'any',
-  };
-
-  const numberFields: InputSpec[] = [
-    {
-      field: 'durationSeconds',
-      label: 'Duration (seconds)',
-      description: 'Time limit of the run; 0 runs until every user has made its requests (a constant rate needs one).',
-      min: 0,
-    },
-    {
-      field: 'minRequestCount',
-      label: 'Min requests per user',
-      description: 'Each user makes a number of requests drawn between min and max.',
-      min: 1,
-    },
-    { field: 'maxRequestCount', label: 'Max requests per user', description: 'At least the minimum.', min: 1 },
-    {
-      field: 'delayMinMs',
-      label: 'Think time min (ms)',
-      description: "Shortest pause between a user's requests.",
-      min: 0,
-    },
-    { field: 'delayMaxMs', label: 'Think time max (ms)', description: 'Longest pause; at least the minimum.', min: 0 },
-    {
-      field: 'seed',
-      label: 'Seed',
-      description: 'Same seed and target give the same journeys; 0 lets the engine pick one (shown on the run).',
-      min: 0,
-    },
-  ];
+  const { loadFields, maxRps, numberFields } = runFields(limits);
 
   const renderInput = (f: InputSpec) => (
     <Field
@@ -346,8 +226,8 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
           <Button
             type="button"
             variant="secondary"
-            icon={checking ? 'spinner' : 'check-circle'}
-            disabled={!permission.allowed || checking || values.baseUrl.trim() === ''}
+            icon={checking.busy ? 'spinner' : 'check-circle'}
+            disabled={!permission.allowed || checking.busy || values.baseUrl.trim() === ''}
             tooltip={
               !permission.allowed
                 ? permission.reason
@@ -358,7 +238,7 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
             onClick={onCheck}
             data-testid={testIds.runForm.check}
           >
-            {checking ? 'Checking…' : 'Check target'}
+            {checking.busy ? 'Checking…' : 'Check target'}
           </Button>
         </Stack>
         {checkError && (
@@ -377,12 +257,12 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
         <Stack direction="row" alignItems="center" gap={2} wrap="wrap">
           <Button
             type="submit"
-            icon={starting ? 'spinner' : 'play'}
-            disabled={!permission.allowed || starting}
+            icon={start.busy ? 'spinner' : 'play'}
+            disabled={!permission.allowed || start.busy}
             tooltip={permission.allowed ? undefined : permission.reason}
             data-testid={testIds.runForm.start}
           >
-            {starting ? 'Starting…' : 'Start'}
+            {start.busy ? 'Starting…' : 'Start'}
           </Button>
           <Button type="button" variant="secondary" fill="outline" onClick={onReset}>
             Reset to defaults

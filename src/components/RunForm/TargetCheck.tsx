@@ -26,6 +26,11 @@ export function TargetCheckTable({ result }: { result: CheckResult }) {
       >
         {result.fatal || (result.passed ? 'The profile fits the target.' : 'Those capabilities will fail in a run.')}
       </Alert>
+      {(result.warnings ?? []).length > 0 && (
+        <Alert severity="error" title="Insecure target connection">
+          {(result.warnings ?? []).join(' ')}
+        </Alert>
+      )}
       <table className={styles.table} data-testid={testIds.runForm.checkTable}>
         <thead>
           <tr>

@@ -1,12 +1,12 @@
-import React, { useMemo, useState } from 'react';
+import React from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, ControlledCollapse, Icon, LinkButton, Stack, Text, Tooltip, useStyles2 } from '@grafana/ui';
 
 import { cleanupRun, stopRun } from '../../api/client';
-import { ApiError } from '../../api/errors';
 import { isActive, RunStatus } from '../../api/types';
-import { fresher, useLiveRun } from '../../hooks/useLiveRun';
+import { useAction, useRunAnswer } from '../../hooks/useAction';
+import { useLiveRun } from '../../hooks/useLiveRun';
 import { runDashboardUrl } from '../../dashboard';
 import { formatDateTime, formatLoadModel, formatResilience } from '../../format';
 import { ControlPermission } from '../../roles';
@@ -24,44 +24,14 @@ export interface RunCardProps {
 /** RunCard shows one run: state, live stats, recent requests, Stop and the dashboard link. */
 export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
   const styles = useStyles2(getStyles);
-  const [stopAnswer, setStopAnswer] = useState<RunStatus | undefined>();
-  const [stopping, setStopping] = useState(false);
-  const [stopError, setStopError] = useState<ApiError | undefined>();
-  const [cleaning, setCleaning] = useState(false);
-  const [cleanupError, setCleanupError] = useState<ApiError | undefined>();
-
-  const known = useMemo(
-    () => (stopAnswer && stopAnswer.id === listed.id ? fresher(listed, stopAnswer) : listed),
-    [listed, stopAnswer]
-  );
+  const { known = listed, setAnswer } = useRunAnswer(listed);
   const { run, live, error } = useLiveRun(known);
   const active = isActive(run);
   const c = run.config;
   const protecting = active ? formatResilience(run.stats) : '';
 
-  const stop = async (graceful: boolean) => {
-    setStopping(true);
-    setStopError(undefined);
-    try {
-      setStopAnswer(await stopRun(run.id, graceful));
-    } catch (err) {
-      setStopError(err as ApiError);
-    } finally {
-      setStopping(false);
-    }
-  };
-
-  const cleanup = async () => {
-    setCleaning(true);
-    setCleanupError(undefined);
-    try {
-      setStopAnswer(await cleanupRun(run.id));
-    } catch (err) {
-      setCleanupError(err as ApiError);
-    } finally {
-      setCleaning(false);
-    }
-  };
+  const stop = useAction((graceful: boolean) => stopRun(run.id, graceful), setAnswer);
+  const cleanup = useAction(() => cleanupRun(run.id), setAnswer);
 
   const stopDisabledReason = !permission.allowed ? permission.reason : undefined;
   const leftovers = run.state === 'leftovers' && run.cleanup ? run.cleanup : undefined;
@@ -116,14 +86,14 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
               variant="destructive"
               size="sm"
               icon="square-shape"
-              disabled={!permission.allowed || stopping}
+              disabled={!permission.allowed || stop.busy}
               tooltip={
                 stopDisabledReason ??
                 (run.state === 'stopping'
                   ? 'Cancel in-flight requests too, instead of letting them finish'
                   : 'No new requests; in-flight ones finish and simulation data is cleaned up')
               }
-              onClick={() => stop(run.state !== 'stopping')}
+              onClick={() => stop.run(run.state !== 'stopping')}
               data-testid={testIds.runs.stop(run.id)}
             >
               {run.state === 'stopping' ? 'Stop now' : 'Stop'}
@@ -137,6 +107,11 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
         </Text>
       )}
 
+      {(run.warnings ?? []).length > 0 && (
+        <Alert severity="error" title="Insecure target connection" data-testid={testIds.runs.warnings(run.id)}>
+          {(run.warnings ?? []).join(' ')}
+        </Alert>
+      )}
       {run.state === 'failed' && run.error && (
         <Alert severity="error" title="The run failed">
           {run.error}
@@ -158,28 +133,28 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
               <Button
                 size="sm"
                 icon="trash-alt"
-                disabled={!permission.allowed || cleaning}
+                disabled={!permission.allowed || cleanup.busy}
                 tooltip={
                   stopDisabledReason ??
                   "Delete the run's records (sim_<run>_…) through the engine, logging in with the app's target admin password"
                 }
-                onClick={cleanup}
+                onClick={() => cleanup.run()}
                 data-testid={testIds.runs.cleanup(run.id)}
               >
-                {cleaning ? 'Cleaning up…' : 'Clean up'}
+                {cleanup.busy ? 'Cleaning up…' : 'Clean up'}
               </Button>
             </div>
           </Stack>
         </Alert>
       )}
-      {cleanupError && (
-        <Alert severity="error" title={cleanupError.title} data-testid={testIds.runs.cleanupError(run.id)}>
-          {cleanupError.message}
+      {cleanup.error && (
+        <Alert severity="error" title={cleanup.error.title} data-testid={testIds.runs.cleanupError(run.id)}>
+          {cleanup.error.message}
         </Alert>
       )}
-      {stopError && (
-        <Alert severity="error" title={stopError.title} data-testid={testIds.runs.stopError(run.id)}>
-          {stopError.message}
+      {stop.error && (
+        <Alert severity="error" title={stop.error.title} data-testid={testIds.runs.stopError(run.id)}>
+          {stop.error.message}
         </Alert>
       )}
       {protecting && (

@@ -5,7 +5,16 @@ import { getDefaultTimeRange, LoadingState, OrgRole, PanelProps, toDataFrame } f
 
 import { RunStatus } from '../../api/types';
 import { testIds } from '../../components/testIds';
-import { FakeBackend, FakeLive, limitsFixture, R, runFixture, scenariosFixture, signInAs } from '../../test/services';
+import {
+  FakeBackend,
+  FakeLive,
+  limitsFixture,
+  R,
+  runFixture,
+  scenariosFixture,
+  signInAs,
+  validateWith,
+} from '../../test/services';
 import { ControlPanel, pickRun } from './ControlPanel';
 import { ControlOptions, defaultControlOptions } from './types';
 
@@ -107,15 +116,24 @@ describe('Simulation control panel', () => {
     await waitFor(() => expect(screen.getByTestId(testIds.panel.state)).toHaveTextContent('stopping'));
   });
 
-  it('validates its inputs against the limits', async () => {
-    const b = backend([]);
+  it("shows the backend's validation and does not start while it finds a fault", async () => {
+    const b = backend([]).on(
+      'POST',
+      `${R}/validate`,
+      validateWith({
+        users: (c) =>
+          c.users > 200
+            ? `${c.users} is above the limit of 200 users per run set by the app's maxUsers setting`
+            : undefined,
+      })
+    );
     const user = userEvent.setup();
     render(<ControlPanel {...panelProps()} />);
     const usersInput = await screen.findByLabelText('Users');
     await waitFor(() => expect(usersInput).toHaveValue(100));
     await user.clear(usersInput);
     await user.type(usersInput, '500');
-    expect(screen.getByText(/users: 500 is above the limit of 200 users per run/)).toBeInTheDocument();
+    expect(await screen.findByText(/users: 500 is above the limit of 200 users per run/)).toBeInTheDocument();
     expect(isDisabled(screen.getByTestId(testIds.panel.start))).toBe(true);
     await user.click(screen.getByTestId(testIds.panel.start));
     expect(b.callsTo('POST', `${R}/runs`)).toHaveLength(0);

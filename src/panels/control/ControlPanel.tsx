@@ -15,14 +15,15 @@ import {
 } from '@grafana/ui';
 
 import { getLimits, getScenarios, startRun, stopRun } from '../../api/client';
-import { ApiError } from '../../api/errors';
 import { isActive, RunStatus } from '../../api/types';
 import { RecentRequests } from '../../components/Runs/RecentRequests';
 import { RunStateBadge, RunStats } from '../../components/Runs/RunStats';
-import { validateRunForm, valuesFromConfig } from '../../components/RunForm/validation';
+import { useRunValidation } from '../../components/RunForm/useRunValidation';
+import { valuesFromConfig } from '../../components/RunForm/validation';
 import { testIds } from '../../components/testIds';
 import { DASHBOARD_RUN_VARIABLE, ROUTES } from '../../constants';
-import { fresher, useLiveRun } from '../../hooks/useLiveRun';
+import { useAction, useRunAnswer } from '../../hooks/useAction';
+import { useLiveRun } from '../../hooks/useLiveRun';
 import { useLoad } from '../../hooks/useLoad';
 import { useRuns } from '../../hooks/useRuns';
 import { runDashboardUrl } from '../../dashboard';
@@ -79,9 +80,6 @@ export function ControlPanel({ options, replaceVariables }: PanelProps<ControlOp
   // What the user typed; until then the panel options, then the app's defaults, apply.
   const [edited, setEdited] = useState<{ scenario?: string; users?: string; duration?: string }>({});
   const [selectedId, setSelectedId] = useState<string | undefined>();
-  const [answer, setAnswer] = useState<RunStatus | undefined>();
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<ApiError | undefined>();
 
   const d = limits.value?.defaults;
   const scenario = edited.scenario ?? (options.scenario || d?.scenario || '');
@@ -94,59 +92,32 @@ export function ControlPanel({ options, replaceVariables }: PanelProps<ControlOp
     edited.duration ?? String(options.durationSeconds >= 0 ? options.durationSeconds : (d?.durationSeconds ?? ''));
 
   const variable = replaceVariables(`$${DASHBOARD_RUN_VARIABLE}`);
-  const listed = pickRun(runs, selectedId, variable);
-  const known = useMemo(
-    () => (listed && answer && answer.id === listed.id ? fresher(listed, answer) : (listed ?? answer)),
-    [listed, answer]
+  const { known, setAnswer } = useRunAnswer(pickRun(runs, selectedId, variable));
+  // Start and stop share one busy state and one error: the panel has room for one alert.
+  const answered = (run: RunStatus) => {
+    upsert(run);
+    setAnswer(run);
+    setSelectedId(run.id);
+  };
+  const action = useAction((send: () => Promise<RunStatus>) => send(), answered);
+  const busy = action.busy;
+  const actionError = action.error;
+
+  const values = useMemo(
+    () => (d ? { ...valuesFromConfig(d), scenario, users, durationSeconds: duration } : undefined),
+    [d, scenario, users, duration]
   );
+  const validation = useRunValidation(values);
+  const firstError = Object.entries(validation.errors)[0];
 
-  const validation = limits.value
-    ? validateRunForm(
-        {
-          ...valuesFromConfig(limits.value.defaults),
-          scenario,
-          users,
-          durationSeconds: duration,
-        },
-        limits.value,
-        scenarios.value ?? []
-      )
-    : undefined;
-  const firstError = validation && Object.entries(validation.errors)[0];
-
-  const start = async (e: FormEvent) => {
+  const start = (e: FormEvent) => {
     e.preventDefault();
-    if (!validation?.config || !permission.allowed || busy) {
-      return;
-    }
-    setBusy(true);
-    setActionError(undefined);
-    try {
-      const run = await startRun(validation.config);
-      upsert(run);
-      setAnswer(run);
-      setSelectedId(run.id);
-    } catch (err) {
-      setActionError(err as ApiError);
-    } finally {
-      setBusy(false);
+    const config = validation.config;
+    if (config && permission.allowed && Object.keys(validation.errors).length === 0) {
+      void action.run(() => startRun(config));
     }
   };
-
-  const stop = async (run: RunStatus) => {
-    setBusy(true);
-    setActionError(undefined);
-    try {
-      const st = await stopRun(run.id, run.state !== 'stopping');
-      upsert(st);
-      setAnswer(st);
-      setSelectedId(st.id);
-    } catch (err) {
-      setActionError(err as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const stop = (run: RunStatus) => action.run(() => stopRun(run.id, run.state !== 'stopping'));
 
   const scenarioOptions: Array<ComboboxOption<string>> = (scenarios.value ?? []).map((s) => ({
     value: s.name,
@@ -168,7 +139,7 @@ export function ControlPanel({ options, replaceVariables }: PanelProps<ControlOp
               width={20}
             />
           </InlineField>
-          <InlineField label="Users" invalid={Boolean(validation?.errors.users)} disabled={!permission.allowed}>
+          <InlineField label="Users" invalid={Boolean(validation.errors.users)} disabled={!permission.allowed}>
             <Input
               id="panel-users"
               aria-label="Users"
@@ -184,7 +155,7 @@ export function ControlPanel({ options, replaceVariables }: PanelProps<ControlOp
           </InlineField>
           <InlineField
             label="Duration (s)"
-            invalid={Boolean(validation?.errors.durationSeconds)}
+            invalid={Boolean(validation.errors.durationSeconds)}
             disabled={!permission.allowed}
           >
             <Input
@@ -204,7 +175,7 @@ export function ControlPanel({ options, replaceVariables }: PanelProps<ControlOp
             type="submit"
             icon="play"
             size="md"
-            disabled={!permission.allowed || busy || !validation?.config}
+            disabled={!permission.allowed || busy || !validation.config || firstError !== undefined}
             tooltip={permission.allowed ? undefined : permission.reason}
             data-testid={testIds.panel.start}
           >
@@ -235,7 +206,7 @@ export function ControlPanel({ options, replaceVariables }: PanelProps<ControlOp
           severity="error"
           title={actionError.title}
           data-testid={testIds.panel.error}
-          onRemove={() => setActionError(undefined)}
+          onRemove={action.clearError}
         >
           {actionError.message}
         </Alert>

@@ -12,12 +12,14 @@ package main
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,7 +27,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/trafficsim/trafficsim/engine/usersvc"
+	"github.com/trafficsim/trafficsim/internal/grafanahost"
 )
 
 func main() {
@@ -68,18 +73,24 @@ func run() error {
 		return fmt.Errorf("start the external reference target: %w", err)
 	}
 	defer target.Close()
-
-	p, err := launchPlugin(*pluginPath, url+"/", os.Stderr)
+	tlsTarget, caCert, err := startTLSTarget(targetAdminPassword)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
-	defer p.stop(context.Background())
+	defer tlsTarget.Close()
+
+	p, err := grafanahost.Launch(*pluginPath, url+"/", hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Info, Output: os.Stderr}))
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer p.Kill()
 	go watchPlugin(ctx, p, cancel, log)
 
 	srv := &http.Server{
 		Handler: (&server{plugin: p, settings: store, pageDir: *pageDir, defaultRole: *role, log: log,
-			target: targetInfo{URL: target.URL, AdminPassword: targetAdminPassword}}).routes(),
+			target: targetInfo{URL: target.URL, AdminPassword: targetAdminPassword, TLSURL: tlsTarget.URL, CACert: caCert}}).routes(),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
@@ -100,4 +111,19 @@ func run() error {
 		log.Warn("http shutdown", "err", err)
 	}
 	return nil
+}
+
+// startTLSTarget serves a reference user service over HTTPS on loopback with
+// httptest's certificate (for 127.0.0.1), which no system trusts: only its own
+// PEM, returned as the CA, verifies it.
+func startTLSTarget(adminPassword string) (*httptest.Server, string, error) {
+	svc, err := usersvc.New(usersvc.Config{AdminPassword: adminPassword, BcryptCost: 4})
+	if err != nil {
+		return nil, "", fmt.Errorf("start the external HTTPS reference target: %w", err)
+	}
+	srv := httptest.NewUnstartedServer(svc.Handler())
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	return srv, string(ca), nil
 }

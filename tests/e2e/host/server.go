@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
+
+	"github.com/trafficsim/trafficsim/internal/grafanahost"
 )
 
 const (
@@ -30,7 +32,7 @@ var roles = map[string]bool{"None": true, "Viewer": true, "Editor": true, "Admin
 
 // server stands in for the plugin-facing side of a Grafana server.
 type server struct {
-	plugin      *pluginProcess
+	plugin      *grafanahost.Plugin
 	settings    *settingsStore
 	pageDir     string
 	defaultRole string
@@ -44,6 +46,10 @@ type server struct {
 type targetInfo struct {
 	URL           string `json:"url"`
 	AdminPassword string `json:"adminPassword"`
+	// TLSURL is a second reference target over HTTPS (HTTP/2 on) whose
+	// certificate only CACert (PEM) verifies: the target-TLS spec.
+	TLSURL string `json:"tlsUrl"`
+	CACert string `json:"caCert"`
 }
 
 func (s *server) routes() http.Handler {
@@ -118,7 +124,7 @@ func (s *server) health(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	res, err := s.plugin.diagnostics.CheckHealth(r.Context(), &pluginv2.CheckHealthRequest{PluginContext: s.pluginContext(u)})
+	res, err := s.plugin.Diagnostics.CheckHealth(r.Context(), &pluginv2.CheckHealthRequest{PluginContext: s.pluginContext(u)})
 	if err != nil {
 		writeMessage(w, http.StatusInternalServerError, "plugin health check failed: "+err.Error())
 		return
@@ -157,7 +163,7 @@ func (s *server) resource(w http.ResponseWriter, r *http.Request) {
 			headers[h] = &pluginv2.StringList{Values: v}
 		}
 	}
-	stream, err := s.plugin.resource.CallResource(r.Context(), &pluginv2.CallResourceRequest{
+	stream, err := s.plugin.Resource.CallResource(r.Context(), &pluginv2.CallResourceRequest{
 		PluginContext: s.pluginContext(u), Path: path, Method: r.Method, Url: url, Headers: headers, Body: body,
 	})
 	if err != nil {
@@ -226,7 +232,7 @@ func (s *server) live(w http.ResponseWriter, r *http.Request) {
 	}
 	path := r.PathValue("path")
 	ctx := r.Context()
-	sub, err := s.plugin.stream.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{PluginContext: s.pluginContext(u), Path: path})
+	sub, err := s.plugin.Stream.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{PluginContext: s.pluginContext(u), Path: path})
 	if err != nil {
 		fail("subscribe: " + err.Error())
 		return
@@ -241,7 +247,7 @@ func (s *server) live(w http.ResponseWriter, r *http.Request) {
 	}
 	send("status", initial)
 
-	packets, err := s.plugin.stream.RunStream(ctx, &pluginv2.RunStreamRequest{PluginContext: s.pluginContext(u), Path: path})
+	packets, err := s.plugin.Stream.RunStream(ctx, &pluginv2.RunStreamRequest{PluginContext: s.pluginContext(u), Path: path})
 	if err != nil {
 		fail("run stream: " + err.Error())
 		return
@@ -302,7 +308,7 @@ func writeMessage(w http.ResponseWriter, code int, msg string) {
 
 // watchPlugin ends the host when the plugin process dies: the pages would only see
 // errors, and a test should fail loudly instead.
-func watchPlugin(ctx context.Context, p *pluginProcess, cancel context.CancelFunc, log *slog.Logger) {
+func watchPlugin(ctx context.Context, p *grafanahost.Plugin, cancel context.CancelFunc, log *slog.Logger) {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -310,7 +316,7 @@ func watchPlugin(ctx context.Context, p *pluginProcess, cancel context.CancelFun
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if p.exited() {
+			if p.Exited() {
 				log.Error("the plugin process exited; stopping the host")
 				cancel()
 				return

@@ -3,7 +3,7 @@
 // Admin fixes the password, an Editor presses "Clean up" and the engine removes them.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   api,
@@ -11,31 +11,19 @@ import {
   ARTIFACTS,
   BASE_URL,
   ids,
-  launchBrowser,
   poll,
   RESOURCES,
   screenshot,
   SETTINGS,
-  stopAll,
   withPage,
+  withSavedSettings,
 } from './support.mjs';
 
-let browser;
-let saved;
-before(async () => {
-  await stopAll();
-  saved = (await api('Admin', 'GET', SETTINGS)).data;
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  // Put the settings back for the other specs (the wrong password is removed).
-  await api('Admin', 'POST', SETTINGS, { jsonData: saved.jsonData, secureJsonData: { targetAdminPassword: '' } });
-});
+const ctx = withSavedSettings();
 
 async function saveSettings(target, password) {
   const res = await api('Admin', 'POST', SETTINGS, {
-    jsonData: { ...saved.jsonData, allowedTargets: [`${target}/`] },
+    jsonData: { ...ctx.saved.jsonData, allowedTargets: [`${target}/`] },
     secureJsonData: { targetAdminPassword: password },
   });
   assert.equal(res.status, 200, `saving the settings answered ${res.status} ${JSON.stringify(res.data)}`);
@@ -62,7 +50,7 @@ test('a run that leaves records says so, and Clean up removes them', async () =>
   });
   assert.ok(ended.cleanup.left > 0, `cleanup ${JSON.stringify(ended.cleanup)}`);
 
-  await withPage(browser, 'leftovers', async (page) => {
+  await withPage(ctx.browser, 'leftovers', async (page) => {
     await page.goto(`${APP}/simulations?role=Editor`);
     const card = page.getByTestId(ids.runs.card(id));
     const note = page.getByTestId(ids.runs.leftovers(id));

@@ -5,7 +5,7 @@
 // profile passes — and starts the run with the chosen profile.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   api,
@@ -13,13 +13,12 @@ import {
   ARTIFACTS,
   BASE_URL,
   ids,
-  launchBrowser,
   poll,
   RESOURCES,
   screenshot,
   SETTINGS,
-  stopAll,
   withPage,
+  withSavedSettings,
 } from './support.mjs';
 
 const PROFILES = [
@@ -27,17 +26,7 @@ const PROFILES = [
   { name: 'wrong token', yaml: 'token:\n  access: data.token\n' },
 ];
 
-let browser;
-let saved;
-before(async () => {
-  await stopAll();
-  saved = (await api('Admin', 'GET', SETTINGS)).data;
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await api('Admin', 'POST', SETTINGS, { jsonData: saved.jsonData, secureJsonData: { targetAdminPassword: '' } });
-});
+const ctx = withSavedSettings();
 
 const pickProfile = (page, name) =>
   page
@@ -58,12 +47,12 @@ async function checkTarget(page) {
 test('the Admin stores API profiles; the Editor checks a target under one and starts with it', async () => {
   const target = await (await fetch(`${BASE_URL}/e2e/target`)).json();
   const res = await api('Admin', 'POST', SETTINGS, {
-    jsonData: { ...saved.jsonData, allowedTargets: [`${target.url}/`] },
+    jsonData: { ...ctx.saved.jsonData, allowedTargets: [`${target.url}/`] },
     secureJsonData: { targetAdminPassword: target.adminPassword },
   });
   assert.equal(res.status, 200, `saving the allowlist answered ${res.status}`);
 
-  await withPage(browser, 'profiles-config', async (page) => {
+  await withPage(ctx.browser, 'profiles-config', async (page) => {
     await page.goto('/plugins/trafficsim-simulator-app?role=Admin');
     for (const [i, p] of PROFILES.entries()) {
       await page.getByTestId(ids.appConfig.profileAdd).click();
@@ -78,7 +67,7 @@ test('the Admin stores API profiles; the Editor checks a target under one and st
   const limits = await api('Viewer', 'GET', `${RESOURCES}/limits`);
   assert.deepEqual(limits.data.apiProfiles, ['usersvc', 'wrong token']);
 
-  await withPage(browser, 'target-check', async (page) => {
+  await withPage(ctx.browser, 'target-check', async (page) => {
     await page.goto(`${APP}/simulations?role=Editor`);
     await page.getByTestId(ids.runForm.input('baseUrl')).fill(target.url);
 

@@ -3,6 +3,7 @@
 // as a given user, and polling with deadlines.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -72,6 +73,9 @@ export const ids = {
     profileName: (i) => `trafficsim-config-profile-name-${i}`,
     profileYaml: (i) => `trafficsim-config-profile-yaml-${i}`,
     profileAdd: 'trafficsim-config-profile-add',
+    tls: (i) => `trafficsim-config-tls-${i}`,
+    tlsField: (i, f) => `trafficsim-config-tls-${i}-${f}`,
+    tlsWarning: (i) => `trafficsim-config-tls-${i}-warning`,
   },
   panel: {
     root: 'trafficsim-control-panel',
@@ -165,4 +169,28 @@ export async function stopAll() {
       await api('Editor', 'POST', `${RESOURCES}/runs/${r.id}/stop`, { graceful: false });
     }
   }
+}
+
+/**
+ * withSavedSettings sets up a spec that changes the app settings: before its tests it
+ * stops every run, remembers the settings and opens the browser (ctx.browser,
+ * ctx.saved); after them it closes the browser and puts the settings back, removing
+ * every secret the spec stored.
+ */
+export function withSavedSettings() {
+  const ctx = {};
+  before(async () => {
+    await stopAll();
+    ctx.saved = (await api('Admin', 'GET', SETTINGS)).data;
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    const reset = { targetAdminPassword: '' };
+    for (const key of Object.keys((await api('Admin', 'GET', SETTINGS)).data.secureJsonFields ?? {})) {
+      reset[key] = '';
+    }
+    await api('Admin', 'POST', SETTINGS, { jsonData: ctx.saved.jsonData, secureJsonData: reset });
+  });
+  return ctx;
 }

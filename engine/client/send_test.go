@@ -3,7 +3,6 @@
 package client
 
 import (
-	"bufio"
 	"context"
 	"encoding/pem"
 	"errors"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/transport"
+	"github.com/trafficsim/trafficsim/engine/transport/transporttest"
 )
 
 // countConns counts the connections a test server accepts.
@@ -246,50 +246,6 @@ func TestWireCancelClosesInFlight(t *testing.T) {
 	}
 }
 
-// rawServer serves loopback HTTP by hand: after each request's header it
-// writes what answer gives for the request line, then keeps the connection
-// (keepAlive) or closes it. It allocates nothing per request, so a benchmark's
-// allocations are the client's own.
-func rawServer(tb testing.TB, keepAlive bool, answer func(requestLine []byte) []byte) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				var first []byte
-				for {
-					line, err := br.ReadSlice('\n')
-					if err != nil {
-						return
-					}
-					if len(first) == 0 {
-						first = append(first[:0], line...)
-						continue
-					}
-					if len(line) > 2 {
-						continue // a header line
-					}
-					// The blank line ending the request's header.
-					if _, err := conn.Write(answer(first)); err != nil || !keepAlive {
-						return
-					}
-					first = first[:0]
-				}
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
-}
-
 // TestWireBadAnswers: answers that are not HTTP, or cut short, are protocol
 // errors; a connection closed before any answer is a connection error.
 func TestWireBadAnswers(t *testing.T) {
@@ -299,7 +255,7 @@ func TestWireBadAnswers(t *testing.T) {
 		"/badlen":  "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
 		"/nothing": "",
 	}
-	base := rawServer(t, false, func(requestLine []byte) []byte {
+	base := transporttest.RawServer(t, false, func(requestLine []byte) []byte {
 		if f := strings.Fields(string(requestLine)); len(f) > 1 {
 			return []byte(answers[f[1]])
 		}

@@ -1,4 +1,4 @@
-package threshold
+package report
 
 import (
 	"bytes"
@@ -8,17 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
-)
 
-// JUnitMeta describes the run a JUnit file reports on.
-type JUnitMeta struct {
-	RunID     string
-	Scenario  string
-	Target    string
-	StartedAt time.Time
-	Duration  time.Duration
-}
+	"github.com/trafficsim/trafficsim/engine/summary"
+)
 
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
@@ -60,21 +52,22 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-// EncodeJUnit writes the results as a JUnit XML report: one test suite
-// "trafficsim thresholds", one test case per threshold (named by its
-// expression), a failure with the observed value for each that failed.
-func EncodeJUnit(w io.Writer, meta JUnitMeta, rs []Result) error {
-	secs := strconv.FormatFloat(meta.Duration.Seconds(), 'f', 3, 64)
+// EncodeJUnit writes a run's threshold results as a JUnit XML report: one
+// test suite "trafficsim thresholds", one test case per threshold (named by
+// its expression), a failure saying why for each that failed.
+func EncodeJUnit(w io.Writer, s summary.Summary) error {
+	rs := s.Thresholds
+	secs := strconv.FormatFloat(s.EndedAt.Sub(s.StartedAt).Seconds(), 'f', 3, 64)
 	suite := junitSuite{
 		Name:  "trafficsim thresholds",
 		Tests: len(rs),
 		Time:  secs,
 	}
-	if !meta.StartedAt.IsZero() {
-		suite.Timestamp = meta.StartedAt.UTC().Format("2006-01-02T15:04:05")
+	if !s.StartedAt.IsZero() {
+		suite.Timestamp = s.StartedAt.UTC().Format("2006-01-02T15:04:05")
 	}
 	for _, p := range []junitProperty{
-		{"run", meta.RunID}, {"scenario", meta.Scenario}, {"target", meta.Target},
+		{"run", s.RunID}, {"scenario", s.Scenario}, {"target", s.Target},
 	} {
 		if p.Value != "" {
 			suite.Properties = append(suite.Properties, p)
@@ -84,7 +77,7 @@ func EncodeJUnit(w io.Writer, meta JUnitMeta, rs []Result) error {
 		c := junitCase{Name: r.Expr, Classname: "trafficsim.thresholds", Time: "0", SystemOut: r.String()}
 		if !r.Pass {
 			suite.Failures++
-			c.Failure = &junitFailure{Type: "threshold", Message: failureMessage(r), Text: r.String()}
+			c.Failure = &junitFailure{Type: "threshold", Message: r.Failure(), Text: r.String()}
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
@@ -101,24 +94,11 @@ func EncodeJUnit(w io.Writer, meta JUnitMeta, rs []Result) error {
 	return err
 }
 
-func failureMessage(r Result) string {
-	want := fmt.Sprintf("%s %s %s", r.Metric, r.Op, FormatValue(r.Unit, r.Limit))
-	switch {
-	case r.Note != "":
-		return fmt.Sprintf("%s: %s", r.Expr, r.Note)
-	case r.Window != nil && r.Window.Failed > 0 && r.Op.holds(r.Observed, r.Limit):
-		return fmt.Sprintf("%s held over the whole run (%s) but failed in %d of %d %s windows (worst %s); want %s",
-			r.Expr, FormatValue(r.Unit, r.Observed), r.Window.Failed, r.Window.Evaluated,
-			FormatValue(Seconds, r.Window.Seconds), FormatValue(r.Unit, r.Window.Worst), want)
-	}
-	return fmt.Sprintf("%s%s observed %s; want %s", r.Metric, r.Scope, FormatValue(r.Unit, r.Observed), want)
-}
-
 // WriteJUnit writes the JUnit report to path atomically (a temporary file in
 // the same directory, renamed over path).
-func WriteJUnit(path string, meta JUnitMeta, rs []Result) error {
+func WriteJUnit(path string, s summary.Summary) error {
 	var buf bytes.Buffer
-	if err := EncodeJUnit(&buf, meta, rs); err != nil {
+	if err := EncodeJUnit(&buf, s); err != nil {
 		return err
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")

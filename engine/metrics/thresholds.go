@@ -1,4 +1,4 @@
-package threshold
+package metrics
 
 import (
 	"sync"
@@ -6,14 +6,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// GaugeName is the metric that shows threshold verdicts.
-const GaugeName = "trafficsim_threshold_passing"
+// ThresholdGaugeName is the metric that shows threshold verdicts
+// (engine/threshold judges them).
+const ThresholdGaugeName = "trafficsim_threshold_passing"
 
-// Gauge exports trafficsim_threshold_passing{run,threshold}: 1 while a
+// ThresholdGauge exports trafficsim_threshold_passing{run,threshold}: 1 while a
 // threshold holds, 0 when it fails. A threshold has no series until it is
 // first judged (its first full window, or the end of the run). Register it
 // on the engine's registry; Unregister with the run's other series.
-type Gauge struct {
+type ThresholdGauge struct {
 	desc *prometheus.Desc
 
 	mu     sync.Mutex
@@ -21,37 +22,35 @@ type Gauge struct {
 	values map[string]float64
 }
 
-// NewGauge makes the gauge of one run.
-func NewGauge(runID string) *Gauge {
-	return &Gauge{
-		desc: prometheus.NewDesc(GaugeName,
+// NewThresholdGauge makes the gauge of one run.
+func NewThresholdGauge(runID string) *ThresholdGauge {
+	return &ThresholdGauge{
+		desc: prometheus.NewDesc(ThresholdGaugeName,
 			"Whether a threshold holds (1) or fails (0): over the latest sliding window while the run goes on, over the whole run (and every window) at its end.",
 			[]string{"threshold"}, prometheus.Labels{"run": runID}),
 		values: map[string]float64{},
 	}
 }
 
-// Set records verdicts; thresholds not in rs keep their last value.
-func (g *Gauge) Set(rs []Result) {
+// Set records a threshold's verdict; the others keep their last value.
+func (g *ThresholdGauge) Set(expr string, pass bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for _, r := range rs {
-		if _, ok := g.values[r.Expr]; !ok {
-			g.order = append(g.order, r.Expr)
-		}
-		v := 0.0
-		if r.Pass {
-			v = 1
-		}
-		g.values[r.Expr] = v
+	if _, ok := g.values[expr]; !ok {
+		g.order = append(g.order, expr)
 	}
+	v := 0.0
+	if pass {
+		v = 1
+	}
+	g.values[expr] = v
 }
 
 // Describe implements prometheus.Collector.
-func (g *Gauge) Describe(ch chan<- *prometheus.Desc) { ch <- g.desc }
+func (g *ThresholdGauge) Describe(ch chan<- *prometheus.Desc) { ch <- g.desc }
 
 // Collect implements prometheus.Collector.
-func (g *Gauge) Collect(ch chan<- prometheus.Metric) {
+func (g *ThresholdGauge) Collect(ch chan<- prometheus.Metric) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, expr := range g.order {

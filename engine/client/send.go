@@ -1,0 +1,206 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/trafficsim/trafficsim/engine/transport"
+)
+
+// Every request — a catalog call (Do), a plain request (DoPlain) and a
+// Sender's reused one — takes the one path of send: its builder renders it,
+// the Policy admits it, its group's pool exchanges it, the answer is read
+// (and parsed when asked), and the Policy hears the outcome. What sets them
+// apart is how the request is built and the answer options (answer).
+
+// Do sends the call and reads the answer. It never panics on a bad answer: a
+// body that cannot be read or parsed is reported as KindProtocol with the status.
+func (c *Client) Do(ctx context.Context, call *Call) Result {
+	rt := c.routes[call.Endpoint.ID] // looked up once per request
+	st := doPool.Get().(*doState)
+	defer st.release()
+	st.a = Attempt{VU: call.Sender - 1, Group: call.Endpoint.Group, Method: rt.method, Route: rt.template, Slot: rt.slot}
+	c.buildCall(call, rt, st)
+	return c.send(ctx, st, &st.req, rt.pool, answer{decode: call.Decode, page: call.Page, fields: rt.fields})
+}
+
+// answer is how a request's answer is read.
+type answer struct {
+	decode bool              // parse the body as JSON (Call.Decode); false: drain it
+	page   bool              // a page of records (Call.Page)
+	fields map[string]string // the resource's renaming (Client.Entries)
+}
+
+// doState is what one request needs on the heap, reused across requests:
+// the Attempt and Result handed to the Policy (an interface: on the stack
+// they would escape, one allocation each per request), the request and the
+// answer.
+type doState struct {
+	a    Attempt
+	res  Result
+	req  fasthttp.Request
+	resp fasthttp.Response
+	buf  bytes.Buffer // the body sent, then the answer read
+	dec  bytes.Buffer // a gzip answer decoded
+	uri  []byte
+	auth []byte
+	lr   io.LimitedReader
+}
+
+var doPool = sync.Pool{New: func() any { return new(doState) }}
+
+func (st *doState) release() {
+	st.a, st.res = Attempt{}, Result{}
+	st.req.Reset()
+	st.resp.Reset()
+	st.buf.Reset()
+	if st.buf.Cap() > 64<<10 {
+		st.buf = bytes.Buffer{} // do not keep a rare large answer's buffer
+	}
+	st.dec.Reset()
+	if st.dec.Cap() > 64<<10 {
+		st.dec = bytes.Buffer{}
+	}
+	doPool.Put(st)
+}
+
+// send is the one send path. req is built and st.a names the attempt; the
+// Policy admits it (or refuses: no Done then), p exchanges it, and the answer
+// is read as ans says into the Result the Policy is told of.
+func (c *Client) send(ctx context.Context, st *doState, req *fasthttp.Request, p *pool, ans answer) Result {
+	start := time.Now()
+	timeout, err := c.policy.Admit(ctx, &st.a)
+	if err != nil {
+		res := Result{Start: start, Err: err, ErrKind: KindCanceled}
+		if errors.Is(err, ErrCircuitOpen) {
+			res.ErrKind = KindCircuitOpen
+		}
+		return res
+	}
+	st.res = Result{Start: time.Now()}
+	if body, ok := c.exchange(ctx, st, req, p, timeout, ans.decode); ok {
+		st.res.fields = ans.fields
+		if ans.decode && len(body) > 0 {
+			c.parse(&st.res, body, ans.page, st.a.Method, st.a.Route)
+		}
+	}
+	c.policy.Done(&st.a, &st.res)
+	return st.res
+}
+
+// exchange sends req through p and reads the answer's status into st.res
+// (and Latency: the answer is in, parsing it is the engine's time, not the
+// target's). It returns the body when keep (decoded from gzip), and false
+// when st.res holds an error.
+func (c *Client) exchange(ctx context.Context, st *doState, req *fasthttp.Request, p *pool, timeout time.Duration, keep bool) ([]byte, bool) {
+	res := &st.res
+	var out, dec *bytes.Buffer // the answer is kept (and decoded) only when it is parsed
+	if keep {
+		out, dec = &st.buf, &st.dec
+	}
+	body, err := p.x.Exchange(ctx, req, &st.resp, res.Start, timeout, out, &st.lr)
+	res.Latency = time.Since(res.Start)
+	if errors.Is(err, transport.ErrTooLong) {
+		// Drained, not kept: parsing a cut answer would only fail.
+		res.Status = st.resp.StatusCode()
+		res.Err, res.ErrKind = fmt.Errorf("answer of %s %s: longer than %d bytes, not parsed", st.a.Method, st.a.Route, maxBody), KindProtocol
+		return nil, false
+	}
+	if err == nil {
+		body, err = p.received(&st.resp, body, dec)
+	}
+	if err != nil {
+		res.Err, res.ErrKind = err, classify(ctx, err)
+		return nil, false
+	}
+	res.Status = st.resp.StatusCode()
+	res.RetryAfter = retryAfter(&st.resp)
+	if res.Status == 405 {
+		res.Allow = string(st.resp.Header.Peek("Allow"))
+	}
+	return body, true
+}
+
+// parse reads a kept answer: a reference-shaped page the short way
+// (Result.Entries), anything else as JSON (Result.JSON).
+func (c *Client) parse(res *Result, body []byte, page bool, method, route string) {
+	if page && c.refPage {
+		var err error
+		if res.Entries, err = decodePage(body); err == nil {
+			return
+		}
+		res.Entries = nil // not the reference shape after all: parse it in full
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&res.JSON); err != nil {
+		res.Err, res.ErrKind = fmt.Errorf("parse answer of %s %s: %w", method, route, err), KindProtocol
+		res.JSON = nil
+	}
+}
+
+// header starts a request: method, Host and User-Agent, which every request
+// carries.
+func (c *Client) header(h *fasthttp.RequestHeader, method string) {
+	h.SetMethod(method)
+	h.SetHost(c.host)
+	h.SetUserAgent(c.uaValue)
+}
+
+// buildCall renders a catalog call into st.req.
+func (c *Client) buildCall(call *Call, rt *route, st *doState) {
+	req := &st.req
+	c.header(&req.Header, rt.method)
+	req.Header.Set("Accept", jsonType)
+	c.accept(&req.Header)
+	st.uri = c.appendURI(st.uri[:0], call, rt)
+	req.Header.SetRequestURIBytes(st.uri)
+	if call.Body != nil {
+		call.Body.encode(&st.buf, rt.fields, c.prof.Envelope)
+		req.Header.SetContentType(jsonType)
+		req.SetBodyRaw(st.buf.Bytes())
+	}
+	c.authorize(req, st, call.Token)
+	if call.Trace != nil {
+		setTrace(&req.Header, call.Trace)
+	}
+}
+
+// authorize sends token (none when empty) the profile's way.
+func (c *Client) authorize(req *fasthttp.Request, st *doState, token string) {
+	if token != "" {
+		st.auth = append(append(st.auth[:0], c.scheme...), token...)
+		req.Header.SetCanonical(c.authKey, st.auth)
+	}
+}
+
+// classify names the kind of a transport error.
+func classify(ctx context.Context, err error) string {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return KindCanceled
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		if ctx.Err() == context.Canceled {
+			return KindCanceled
+		}
+		return KindTimeout
+	}
+	var te interface{ Timeout() bool } // net.Error and fasthttp's timeout
+	if errors.As(err, &te) && te.Timeout() {
+		return KindTimeout
+	}
+	var pe *transport.ProtocolError
+	if errors.As(err, &pe) {
+		return KindProtocol
+	}
+	return KindConnection // refused, reset, cut short, unreachable, no such host
+}

@@ -1,0 +1,56 @@
+package scenario
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestErrorPositions: unknown fields, values of the wrong kind and bad
+// durations, in scenario files and API profiles, are reported at their line
+// and column, naming the field and the fix — found from yaml's nodes.
+func TestErrorPositions(t *testing.T) {
+	cases := []struct {
+		name, yaml   string
+		profile      bool // parsed as an API profile, not a scenario
+		line, column int
+		field, msg   string
+	}{
+		{"unknown top-level field", "base: mixed\nmixx: {auth: 1}\n", false, 2, 1, "mixx", `unknown field "mixx"; the fields here are name, description, base, archetypes`},
+		{"unknown nested field", "base: mixed\narchetypes:\n  admin:\n    weight: 1\n    jouney: [login]\n", false, 5, 5, "archetypes.admin.jouney", `unknown field "jouney"; the fields here are weight, admin, sessions, journey`},
+		{"unknown field in a list item", "requests:\n  - name: home\n    path: /\n    verb: GET\n", false, 4, 5, "requests.0.verb", `unknown field "verb"`},
+		{"number as text", "base: mixed\nmix:\n  auth: lots\n", false, 3, 9, "mix.auth", `"lots": want a number, e.g. 0.5`},
+		{"whole number as fraction", "base: mixed\nload:\n  rate: 5/s\n  max_vus: 2.5\n", false, 4, 12, "load.max_vus", `"2.5": want a whole number`},
+		{"bool as text", "base: mixed\narchetypes:\n  admin:\n    admin: sometimes\n", false, 4, 12, "archetypes.admin.admin", `"sometimes": want true or false`},
+		{"list for a mapping", "base: mixed\nmix: [auth, user_query]\n", false, 2, 6, "mix", "a list: want a mapping"},
+		{"mapping for a list", "base: mixed\narchetypes:\n  admin:\n    journey: {login: 1}\n", false, 4, 14, "archetypes.admin.journey", "a mapping: want a list"},
+		{"mapping for a value", "base: mixed\nerrors:\n  client: {share: 1}\n", false, 3, 11, "errors.client", "a mapping: want a number"},
+		{"bad duration", "base: mixed\nload:\n  ramp_up: soon\n", false, 3, 3, "load.ramp_up", `"soon": want a duration such as 30s or 2m`},
+		{"bad stage duration", "base: mixed\nload:\n  stages: [ten:5]\n", false, 3, 3, "load.stages", `"ten:5"`},
+		{"bad threshold duration", "base: mixed\nthresholds:\n  - p95<soon\n", false, 3, 5, "thresholds.0", `latency limit "soon" is not a duration`},
+		{"profile unknown field", "base_path: /v2\ntokens:\n  access: jwt\n", true, 2, 1, "tokens", `unknown field "tokens"; the fields here are base_path, routes, login, token`},
+		{"profile unknown nested field", "token:\n  acess: jwt\n", true, 2, 3, "token.acess", `unknown field "acess"`},
+		{"profile wrong type", "statuses:\n  not_found: missing\n", true, 2, 14, "statuses.not_found", `"missing": want a whole number`},
+		{"profile routes as list", "routes:\n  - /users\n", true, 2, 3, "routes", "a list: want a mapping"},
+		{"profile bad value", "id_kind: guid\n", true, 1, 1, "id_kind", "integer, uuid or string"},
+		{"syntax error", "base: mixed\nmix: [\n", false, 2, 0, "", "YAML syntax error"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.profile {
+				_, err = ParseProfile([]byte(tc.yaml), "my.yaml")
+			} else {
+				_, err = Parse([]byte(tc.yaml), "my.yaml")
+			}
+			var se *Error
+			if !errors.As(err, &se) {
+				t.Fatalf("error %v (%T), want *scenario.Error", err, err)
+			}
+			if se.File != "my.yaml" || se.Line != tc.line || se.Column != tc.column || se.Field != tc.field || !strings.Contains(se.Message, tc.msg) {
+				t.Errorf("got %d:%d field %q message %q; want %d:%d field %q message containing %q",
+					se.Line, se.Column, se.Field, se.Message, tc.line, tc.column, tc.field, tc.msg)
+			}
+		})
+	}
+}

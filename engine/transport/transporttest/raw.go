@@ -1,0 +1,53 @@
+// Package transporttest serves loopback HTTP for the tests and benchmarks of
+// the transports and the API client.
+package transporttest
+
+import (
+	"bufio"
+	"net"
+	"testing"
+)
+
+// RawServer serves loopback HTTP by hand: after each request's header it
+// writes what answer gives for the request line, then keeps the connection
+// (keepAlive) or closes it. It allocates nothing per request, so a benchmark's
+// allocations are the client's own.
+func RawServer(tb testing.TB, keepAlive bool, answer func(requestLine []byte) []byte) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer func() { _ = conn.Close() }()
+				br := bufio.NewReader(conn)
+				var first []byte
+				for {
+					line, err := br.ReadSlice('\n')
+					if err != nil {
+						return
+					}
+					if len(first) == 0 {
+						first = append(first[:0], line...)
+						continue
+					}
+					if len(line) > 2 {
+						continue // a header line
+					}
+					// The blank line ending the request's header.
+					if _, err := conn.Write(answer(first)); err != nil || !keepAlive {
+						return
+					}
+					first = first[:0]
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
