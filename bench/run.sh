@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Reproducible side-by-side sweep of trafficsim and its peers (docs/benchmarks.md).
 #
-#   bench/run.sh [a|b|c|d|e|all] default: all (a, b, c; d and e on their own)
+#   bench/run.sh [a|b|c|d|e|t|s|j|x|all] default: all (a, b, c; the others on their own)
+#
+# s  scale at the default flags: 10,000 and 100,000 thinking plain VUs (SCALE_LIST):
+#    start-up time, RSS, KiB per VU, failed requests (sweep_s).
+# j  the journey against k6, interleaved: bench/scenarios/journey.yaml and the built-in
+#    active_user and mixed vs bench/k6/journey.js, requests counted on the target.
+# m  memory of thinking journey VUs at the default flags: 2,000 and 20,000 (MEM_LIST)
+#    active_user VUs against a separate target, one action a minute each, RSS and
+#    goroutines at 180/210/240 s.
+# x  a sharded run above 100,000 VUs: --users 400000 --shard i/4 on this machine, RSS
+#    per shard, the merged summary (X_USERS, X_SHARDS).
 #
 # a  single-endpoint GET against bench/cmd/benchserver: trafficsim, k6, vegeta, hey,
 #    wrk and a bare Go loop; each tool pinned to CPU 0, the server to CPU 1.
@@ -40,8 +50,8 @@ results=$OUT/results.tsv
 
 log() { printf '== %s\n' "$*" >&2; }
 
-install_peers() {
-  if ! command -v wrk >/dev/null || ! command -v hey >/dev/null; then
+install_peers() { # [k6]: only k6 (the sweeps that compare with k6 alone)
+  if [ "${1:-all}" != k6 ] && { ! command -v wrk >/dev/null || ! command -v hey >/dev/null; }; then
     log "installing wrk and hey from Debian"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk hey >/dev/null
   fi
@@ -51,10 +61,12 @@ install_peers() {
     if [ ! -x "$TOOLS/bin/$t" ] && [ -x "$pb/$t" ]; then cp "$pb/$t" "$TOOLS/bin/$t"; fi
   done
   if [ ! -x "$TOOLS/bin/k6" ]; then
-    log "installing k6 (go install go.k6.io/k6@latest)"
-    GOBIN=$TOOLS/bin go install go.k6.io/k6@latest
+    if [ -x "${GOPATH:-$HOME/go}/bin/k6" ]; then cp "${GOPATH:-$HOME/go}/bin/k6" "$TOOLS/bin/k6"; else
+      log "installing k6 (go install go.k6.io/k6@v1.8.1)"
+      GOBIN=$TOOLS/bin go install go.k6.io/k6@v1.8.1
+    fi
   fi
-  if [ ! -x "$TOOLS/bin/vegeta" ]; then
+  if [ ! -x "$TOOLS/bin/vegeta" ] && [ "${1:-all}" != k6 ]; then
     log "installing vegeta v12.12.0 through a wrapper module"
     local w=$TOOLS/vegeta-wrapper
     mkdir -p "$w"
@@ -234,7 +246,7 @@ sweep_c() {
     local p=$!
     # Started = every VU has sent its first request and is thinking.
     for _ in $(seq 1 1200); do
-      thinking=$(curl -fsS 127.0.0.1:9613/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {print $2}' || true)
+      thinking=$(curl -fsS 127.0.0.1:9613/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {printf "%d", $2}' || true)
       [ "${thinking:-0}" = "$n" ] && break
       sleep 0.05
     done
@@ -278,6 +290,194 @@ sweep_d() {
   done
   wait "$p" 2>/dev/null || true
   record d trafficsim requests "$(jq -r .requests "$tmp/trafficsim.json")"
+  kill "${pids[-1]}" 2>/dev/null || true
+  wait "${pids[-1]}" 2>/dev/null || true
+}
+
+# Sweep j: the journey against k6, interleaved. Each round runs, each against a fresh
+# `trafficsim target --bcrypt-cost 4` on CPU 1 and pinned to CPU 0 with no think time:
+# trafficsim with bench/scenarios/journey.yaml (the journey of bench/k6/journey.js,
+# session after session), k6 with bench/k6/journey.js (r.json(), checks, tags), and
+# trafficsim with the built-in active_user and mixed scenarios. Requests are counted
+# on the target (its http_server_requests_total, all API routes; one line per route
+# and tool in $OUT/j/routes-*.txt) and divided by the tool's user+system CPU seconds.
+# JOURNEY_ROWS picks the rows (default "ts_journey k6_journey ts_active_user ts_mixed").
+target_requests() { # url -> API requests the target answered
+  curl -fsS "$1/metrics" | awk '/^http_server_requests_total\{/ && /route="\/api/ {n += $NF} END {printf "%d", n}'
+}
+sweep_j() {
+  local tmp=$OUT/j port=9521
+  mkdir -p "$tmp"
+  for run in $(seq 1 "$RUNS"); do
+    for row in ${JOURNEY_ROWS:-ts_journey k6_journey ts_active_user ts_mixed}; do
+      log "sweep j, run $run/$RUNS, $row (load $(cut -d' ' -f1 /proc/loadavg))"
+      record j "$row" load "$(cut -d' ' -f1 /proc/loadavg)"
+      taskset -c 1 trafficsim target --addr 127.0.0.1:$port --bcrypt-cost 4 --admin-password bench-admin-pw >/dev/null 2>&1 &
+      pids+=($!)
+      wait_http http://127.0.0.1:$port/healthz
+      local before; before=$(target_requests http://127.0.0.1:$port)
+      case $row in
+        k6_journey)
+          K6_NO_USAGE_REPORT=true timed "$tmp/cpu" taskset -c 0 k6 run -q --no-color -e BASE=http://127.0.0.1:$port \
+            -e VUS="$CONNS" -e DURATION="$DURATION" bench/k6/journey.js >"$tmp/k6.log" 2>&1 || true ;;
+        ts_*)
+          local sc=${row#ts_} budget=10000000
+          [ "$sc" = journey ] && sc=bench/scenarios/journey.yaml budget=1800
+          timed "$tmp/cpu" taskset -c 0 trafficsim run --base-url http://127.0.0.1:$port --scenario "$sc" \
+            --admin-password bench-admin-pw --users "$CONNS" --duration "$DURATION" --delay-min 0 --delay-max 0 \
+            --min-request-count $budget --max-request-count $budget --cleanup=false --progress off \
+            --summary "$tmp/$row.json" >/dev/null 2>&1 || true ;;
+      esac
+      local n; n=$(($(target_requests http://127.0.0.1:$port) - before))
+      curl -fsS "http://127.0.0.1:$port/metrics" | awk '/^http_server_requests_total\{/ && /route="\/api/' >"$tmp/routes-$row-$run.txt"
+      kill "${pids[-1]}" 2>/dev/null || true
+      wait "${pids[-1]}" 2>/dev/null || true
+      record j "$row" target_requests "$n"
+      record j "$row" cpu_s "$(cpu_of "$tmp/cpu")"
+      record j "$row" req_per_cpu_s "$(echo "$n / $(cpu_of "$tmp/cpu")" | bc)"
+    done
+  done
+}
+
+# Sweep x: a sharded run above 100,000 VUs on this machine, at the default flags:
+# `--users X_USERS --shard i/X_SHARDS` (400000 and 4: 100,000 VUs each), the shards
+# started together (--start-at) against benchserver, every VU sending one GET and then
+# thinking for 10 minutes. Records each shard's start time (until all its VUs think)
+# and RSS, the machine's total, then stops them (SIGINT) and merges their summaries
+# with `trafficsim merge` ($OUT/x/merged.txt, merged.json).
+sweep_x() {
+  local tmp=$OUT/x users=${X_USERS:-400000} shards=${X_SHARDS:-4}
+  mkdir -p "$tmp"
+  taskset -c 1 benchserver --addr 127.0.0.1:9600 2>/dev/null &
+  pids+=($!)
+  wait_http http://127.0.0.1:9600/
+  local at; at=$(date -u -d '+5 seconds' +%Y-%m-%dT%H:%M:%SZ)
+  record x "trafficsim/$users/$shards" load "$(cut -d' ' -f1 /proc/loadavg)"
+  local ps=() t0; t0=$(date +%s.%N)
+  for i in $(seq 0 $((shards - 1))); do
+    trafficsim run --base-url http://127.0.0.1:9600 --scenario bench/scenarios/sleepers.yaml \
+      --users "$users" --shard "$i/$shards" --run-id shardx01 --seed 42 --start-at "$at" \
+      --duration 30m --min-request-count 2 --max-request-count 2 --progress off \
+      --delay-min 10m --delay-max 10m --metrics-addr 127.0.0.1:$((9620 + i)) --summary "$tmp/s-$i.json" \
+      >"$tmp/run-$i.log" 2>&1 &
+    ps+=($!)
+  done
+  local part=$((users / shards)) left=$shards
+  declare -A ready=()
+  for _ in $(seq 1 3000); do # 10 minutes at most
+    for i in $(seq 0 $((shards - 1))); do
+      [ -n "${ready[$i]:-}" ] && continue
+      local th; th=$(curl -fsS 127.0.0.1:$((9620 + i))/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {printf "%d", $2}' || true)
+      if [ "${th:-0}" -ge "$part" ]; then
+        ready[$i]=1; left=$((left - 1))
+        record x "trafficsim/$users/$shards" "shard_${i}_ready_s_after_start_at" "$(echo "$(date +%s.%N) - $(date -d "$at" +%s)" | bc)"
+      fi
+    done
+    [ "$left" -eq 0 ] && break
+    sleep 0.2
+  done
+  local total=0
+  for i in $(seq 0 $((shards - 1))); do settle "${ps[$i]}"; done
+  for i in $(seq 0 $((shards - 1))); do
+    local r; r=$(rss_of "${ps[$i]}")
+    total=$((total + r))
+    record x "trafficsim/$users/$shards" "shard_${i}_rss_kib" "$r"
+    record x "trafficsim/$users/$shards" "shard_${i}_kib_per_vu" "$(echo "scale=2; $r / $part" | bc)"
+  done
+  record x "trafficsim/$users/$shards" total_rss_kib "$total"
+  for p in "${ps[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+  for p in "${ps[@]}"; do wait "$p" 2>/dev/null || true; done
+  trafficsim merge --summary "$tmp/merged.json" "$tmp"/s-*.json >"$tmp/merged.txt" 2>&1 || true
+  record x "trafficsim/$users/$shards" merged_users "$(jq -r .users "$tmp/merged.json")"
+  record x "trafficsim/$users/$shards" merged_requests "$(jq -r .requests "$tmp/merged.json")"
+  record x "trafficsim/$users/$shards" merged_failed "$(jq -r '.requests - .outcomes.success' "$tmp/merged.json")"
+  kill "${pids[-1]}" 2>/dev/null || true
+  wait "${pids[-1]}" 2>/dev/null || true
+}
+
+# Sweep m: memory of thinking journey VUs at the default flags. For each n in
+# MEM_LIST ("2000 20000"): `trafficsim run --users n` (SCENARIO, default active_user)
+# against a separate `trafficsim target --bcrypt-cost 4` on CPU 1, every think time
+# MEM_THINK (60s; --delay-min = --delay-max), so a VU starts within the first minute,
+# signs up, logs in and then takes one action a minute, thinking the rest of it; at
+# 180, 210 and 240 s the RSS, the VUs thinking, the process's goroutines and the
+# requests so far.
+sweep_m() {
+  local tmp=$OUT/m port=9531 sc=${SCENARIO:-active_user} think=${MEM_THINK:-60s}
+  mkdir -p "$tmp"
+  for n in ${MEM_LIST:-2000 20000}; do
+    taskset -c 1 trafficsim target --addr 127.0.0.1:$port --bcrypt-cost 4 --admin-password bench-admin-pw >/dev/null 2>&1 &
+    pids+=($!)
+    wait_http http://127.0.0.1:$port/healthz
+    log "sweep m, $n $sc VUs (load $(cut -d' ' -f1 /proc/loadavg))"
+    record m "$sc" "load_$n" "$(cut -d' ' -f1 /proc/loadavg)"
+    # shellcheck disable=SC2086 # MEM_FLAGS are words
+    trafficsim run --base-url http://127.0.0.1:$port --scenario "$sc" --admin-password bench-admin-pw \
+      --users "$n" --min-request-count 1000 --max-request-count 1000 --delay-min "$think" --delay-max "$think" \
+      --duration 250s --progress off --metrics-addr 127.0.0.1:9634 --summary "$tmp/s-$n.json" ${MEM_FLAGS:-} \
+      >"$tmp/run-$n.log" 2>&1 &
+    local p=$! t
+    for t in 180 210 240; do
+      sleep $((t == 180 ? 180 : 30))
+      kill -0 "$p" 2>/dev/null || { log "the run ended early: $(tail -1 "$tmp/run-$n.log")"; break; }
+      local m; m=$(curl -fsS 127.0.0.1:9634/metrics 2>/dev/null || true)
+      local rss; rss=$(rss_of "$p")
+      record m "$sc" "rss_kib_${n}_at_${t}s" "$rss"
+      record m "$sc" "kib_per_vu_${n}_at_${t}s" "$(echo "scale=2; $rss / $n" | bc)"
+      record m "$sc" "thinking_${n}_at_${t}s" "$(awk '/^trafficsim_virtual_users\{.*state="thinking"/ {printf "%d", $2}' <<<"$m")"
+      record m "$sc" "goroutines_${n}_at_${t}s" "$(awk '/^go_goroutines / {print $2}' <<<"$m")"
+      record m "$sc" "requests_${n}_at_${t}s" "$(awk '/^trafficsim_requests_total\{/ {n += $NF} END {printf "%d", n}' <<<"$m")"
+    done
+    wait "$p" 2>/dev/null || true
+    record m "$sc" "unexpected_$n" "$(jq -r .unexpected "$tmp/s-$n.json")"
+    kill "${pids[-1]}" 2>/dev/null || true
+    wait "${pids[-1]}" 2>/dev/null || true
+  done
+}
+
+# Sweep s: scale at the DEFAULT flags — what a user gets with no tuning. For each n in
+# SCALE_LIST ("10000 100000"): n plain VUs (bench/scenarios/sleepers.yaml) each send one
+# GET to benchserver (CPU 1) and think for 10 minutes; only the scenario, the think time
+# and the observation flags are given. Records the time until every VU has had its
+# answer and thinks (start_ms), the settled RSS and KiB per VU, then stops the run
+# (SIGINT) and records its failed requests from the summary (failed = requests with no
+# answer or an unexpected status). SCALE_FLAGS adds flags (for the tuned rows).
+sweep_s() {
+  local tmp=$OUT/s tag=${SCALE_TAG:-defaults}
+  mkdir -p "$tmp"
+  taskset -c 1 benchserver --addr 127.0.0.1:9600 2>/dev/null &
+  pids+=($!)
+  wait_http http://127.0.0.1:9600/
+  for n in ${SCALE_LIST:-10000 100000}; do
+    log "sweep s ($tag), $n thinking plain VUs (load $(cut -d' ' -f1 /proc/loadavg))"
+    record s "trafficsim/$tag" "load_$n" "$(cut -d' ' -f1 /proc/loadavg)"
+    local t0 t1 thinking=0
+    t0=$(date +%s.%N)
+    # shellcheck disable=SC2086 # SCALE_FLAGS are words
+    trafficsim run --base-url http://127.0.0.1:9600 --scenario bench/scenarios/sleepers.yaml \
+      --users "$n" --duration 10m --min-request-count 2 --max-request-count 2 --progress off \
+      --delay-min 10m --delay-max 10m --metrics-addr 127.0.0.1:9613 --summary "$tmp/s-$n.json" ${SCALE_FLAGS:-} \
+      >"$tmp/run-$n.log" 2>&1 &
+    local p=$!
+    for _ in $(seq 1 2400); do
+      thinking=$(curl -fsS 127.0.0.1:9613/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {printf "%d", $2}' || true)
+      [ "${thinking:-0}" = "$n" ] && break
+      kill -0 "$p" 2>/dev/null || break
+      sleep 0.05
+    done
+    t1=$(date +%s.%N)
+    record s "trafficsim/$tag" "start_ms_$n" "$(echo "($t1 - $t0) * 1000 / 1" | bc)"
+    settle "$p"
+    local rss; rss=$(rss_of "$p")
+    record s "trafficsim/$tag" "rss_kib_$n" "$rss"
+    record s "trafficsim/$tag" "kib_per_vu_$n" "$(echo "scale=2; $rss / $n" | bc)"
+    sleep 10
+    record s "trafficsim/$tag" "rss_kib_10s_later_$n" "$(rss_of "$p")"
+    kill -INT "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+    record s "trafficsim/$tag" "requests_$n" "$(jq -r .requests "$tmp/s-$n.json")"
+    record s "trafficsim/$tag" "failed_$n" "$(jq -r '.requests - .outcomes.success' "$tmp/s-$n.json")"
+  done
   kill "${pids[-1]}" 2>/dev/null || true
   wait "${pids[-1]}" 2>/dev/null || true
 }
@@ -332,7 +532,7 @@ sweep_t() {
 
 command -v jq >/dev/null || { echo "bench/run.sh needs jq (apt-get install jq)" >&2; exit 2; }
 command -v taskset >/dev/null || { echo "bench/run.sh needs taskset (util-linux)" >&2; exit 2; }
-case ${1:-all} in e|t) ;; *) install_peers ;; esac # sweeps e and t measure trafficsim alone
+case ${1:-all} in e|t|s|x|m) ;; b|c|j) install_peers k6 ;; *) install_peers ;; esac # sweeps e and t measure trafficsim alone
 build_ours
 case ${1:-all} in
   a) sweep_a ;;
@@ -341,7 +541,11 @@ case ${1:-all} in
   d) sweep_d ;;
   e) sweep_e ;;
   t) sweep_t ;;
+  s) sweep_s ;;
+  j) sweep_j ;;
+  x) sweep_x ;;
+  m) sweep_m ;;
   all) sweep_a; sweep_b; sweep_c ;;
-  *) echo "usage: bench/run.sh [a|b|c|d|e|t|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [a|b|c|d|e|t|s|j|x|m|all]" >&2; exit 2 ;;
 esac
 medians

@@ -135,10 +135,10 @@ func (v *VU) runPlain() {
 	v.setState(metrics.VUDone)
 }
 
-// StartPlain starts a VU of a plain scenario with no goroutine of its own
+// startPlain starts a VU of a plain scenario with no goroutine of its own
 // while it thinks: a thinking VU is its state and a timer. end is called once
 // when the VU is over, its state done.
-func (v *VU) StartPlain(end func()) {
+func (v *VU) startPlain(end func()) {
 	if v.stopping() {
 		v.setState(metrics.VUDone)
 		end()
@@ -150,10 +150,6 @@ func (v *VU) StartPlain(end func()) {
 	})
 	go v.plainLoop()
 }
-
-// StopParked ends a plain VU parked in a pause; false when it is not parked
-// (then the goroutine sending for it ends it).
-func (v *VU) StopParked() bool { return v.stopParked() }
 
 // wake continues a VU whose pause is over (on the timer's goroutine).
 func (v *VU) wake() {

@@ -16,8 +16,9 @@ import (
 	"github.com/trafficsim/trafficsim/engine/tracing"
 )
 
-// VU is one virtual user. Its state is small: a thinking VU is its goroutine,
-// this struct and a timer.
+// VU is one virtual user. Its state is small: a thinking VU is this struct,
+// what it remembers and a timer — without a goroutine of its own when the run
+// starts it with Start (journey.go, plain.go).
 type VU struct {
 	r     *Shared
 	idx   int
@@ -50,6 +51,8 @@ type VU struct {
 
 	adm *adminState // admins only
 	pl  *plainVU    // VUs of plain scenarios only
+	j   journey     // where a journey VU is in its life (journey.go)
+	jt  *parking    // a journey VU started by Start: its timer
 
 	// Open model: when the VU meant to send its next request (the arrival's
 	// due time, or the end of a think pause); see takeIntended.
@@ -102,34 +105,6 @@ func (v *VU) setState(s metrics.VUState) {
 	v.state = s
 }
 
-// think pauses before an action of the class; false when the run stops meanwhile.
-func (v *VU) think(class string) bool {
-	if v.skipThink {
-		v.skipThink = false
-		return !v.stopping()
-	}
-	d := v.r.sc.Think[class].Draw(v.rng, v.r.cfg.DelayMin, v.r.cfg.DelayMax, v.pace)
-	if d <= 0 {
-		return !v.stopping()
-	}
-	v.setState(metrics.VUThinking)
-	due := time.Now().Add(d)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		v.r.gen.ObserveLag(time.Since(due)) // the wake-up's lateness, run queue included
-		v.setState(metrics.VUActive)
-		if v.r.load.open {
-			v.intended = due // a late timer is part of the latency
-		}
-		return true
-	case <-v.r.stopCh:
-		v.setState(metrics.VUActive)
-		return false
-	}
-}
-
 // Index is the VU's global index.
 func (v *VU) Index() int { return v.idx }
 
@@ -153,155 +128,6 @@ func (v *VU) Identity() string {
 func (v *VU) Arrive(due time.Time) {
 	v.sessions = 1
 	v.intended, v.skipThink = due, true
-}
-
-// Run is the VU's life: sessions of journey plus weighted actions until the
-// budget is spent or the run stops.
-func (v *VU) Run() {
-	// Ramp-up and stages: wait until the target includes this VU; near
-	// --max-memory it does not start at all (counted by the generator).
-	if !v.park() || !v.r.gen.AdmitVU() {
-		v.setState(metrics.VUDone)
-		return
-	}
-	if v.r.sc.Plain {
-		v.runPlain()
-		return
-	}
-	rec := v.r.rec.Load()
-	rec.AssignArchetype(v.arch.Name)
-	v.setState(metrics.VUActive)
-	defer v.setState(metrics.VUDone)
-	defer v.endSession(false)
-
-	// People do not all arrive at the same instant (ramp-up, stages and
-	// arrivals spread the starts by themselves).
-	if v.r.load.jitter && v.r.cfg.DelayMax > 0 {
-		v.setState(metrics.VUThinking)
-		d := time.Duration(v.rng.Int64N(int64(v.r.cfg.DelayMax) + 1))
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-v.r.stopCh:
-		}
-		t.Stop()
-		v.setState(metrics.VUActive)
-	}
-
-	for s := 0; s < v.sessions && v.sent < v.budget && !v.stopping(); s++ {
-		if s > 0 && (!v.think(scenario.ThinkPause) || !v.park()) {
-			return
-		}
-		if !v.waitSession() { // emergency degradation pauses new sessions
-			return
-		}
-		share := (v.budget - v.sent) / (v.sessions - s)
-		end := v.sent + max(share, 1)
-		if s == v.sessions-1 {
-			end = v.budget
-		}
-		v.session(s, end)
-		v.traceEndSession()
-	}
-	// A session left open (stopped, or the budget ran out mid-way) ends here.
-}
-
-// session runs one session until the VU has sent end requests: the journey,
-// weighted actions, and a logout as the last request.
-func (v *VU) session(n, end int) {
-	v.limit = end - 1 // keep the last request for the logout
-	v.journeyDone = false
-	completed := true
-	for _, step := range v.arch.Journey {
-		if v.sent >= v.limit || v.stopping() {
-			completed = false
-			break
-		}
-		if n > 0 && (step == "signup" || step == "create_profile") {
-			continue // done in the first session
-		}
-		if !v.park() || !v.think(v.r.sc.StepThink(step)) {
-			return
-		}
-		v.act(step)
-	}
-	v.journeyDone = completed
-	idle := 0
-	for v.sent < v.limit && v.park() {
-		before := v.sent
-		v.weighted()
-		if v.sent == before {
-			// Nothing was sent (a precondition could not be met): make sure the VU
-			// still progresses through its budget.
-			if idle++; idle >= 3 {
-				if !v.think(scenario.ThinkQuick) {
-					return
-				}
-				v.act("list_users")
-				idle = 0
-			}
-		} else {
-			idle = 0
-		}
-	}
-	v.limit = end
-	if v.stopping() || v.sent >= end {
-		return
-	}
-	if !v.think(scenario.ThinkRead) {
-		return
-	}
-	if v.loggedIn {
-		v.logout()
-	} else {
-		// Spend the last request logging in: the session stays open for the next one.
-		v.login()
-	}
-}
-
-// weighted takes one weighted action: maybe a deliberate error, else an action
-// of the group the run needs most.
-func (v *VU) weighted() {
-	r := v.r
-	adminIdx := 0
-	if v.admin {
-		adminIdx = 1
-	}
-	// Deliberate errors follow the scenario's kind weights; the group choice
-	// below makes up for the groups they land in.
-	if r.steer.wantError(v.rng) && !r.errKind[adminIdx].empty() {
-		kind := catalog.LookupErrorKind(r.errKind[adminIdx].pick(v.rng))
-		// A degraded run sheds deliberate mistakes: the VU acts normally instead.
-		if v.allowAction(kind.Group, "mistake") {
-			if !v.think(kind.Think) {
-				return
-			}
-			v.mistake(kind.Name)
-			return
-		}
-	}
-	allowed := r.mixAll
-	if !v.admin {
-		allowed[catalog.GroupIndex(catalog.GroupAdmin)] = false
-	}
-	v.filterGroups(&allowed) // open breakers: do something else
-	g := r.steer.pickGroup(v.rng, &allowed)
-	if g < 0 || r.actions[g].empty() {
-		g = catalog.GroupIndex(catalog.GroupUserQuery)
-		if r.actions[g].empty() {
-			return
-		}
-	}
-	a := catalog.LookupAction(r.actions[g].pick(v.rng))
-	if !v.allowAction(a.Group, r.actionMethod(a)) {
-		// Shed by the degradation level: the user pauses instead of acting.
-		v.think(a.Think)
-		return
-	}
-	if !v.think(a.Think) {
-		return
-	}
-	v.act(a.Name)
 }
 
 // errStopped ends an action when the run stops or the VU's budget is spent.

@@ -87,6 +87,11 @@ type Options struct {
 	Network transport.Settings
 	// Dial replaces the dialer (tests name loopback targets otherwise).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// MaxDials bounds the connections being opened at once across the run's
+	// pools (0: no bound): a start-up burst of thousands of VUs then opens
+	// its connections in waves the target's listen queue can take, rather
+	// than all at once and into dropped SYNs and dial timeouts (dialgate.go).
+	MaxDials int
 }
 
 // Client sends the requests of every VU of a run. It is safe for concurrent use.
@@ -149,6 +154,9 @@ func New(o Options) (*Client, error) {
 	plan, err := o.Network.Resolve(u)
 	if err != nil {
 		return nil, err
+	}
+	if o.MaxDials > 0 {
+		o.Dial = gateDial(o.Dial, o.MaxDials)
 	}
 	c := &Client{
 		// Redirects are not followed: a redirect is an answer in its own right

@@ -16,8 +16,8 @@ import (
 
 // Limits on what a stage may ask for; beyond them a value is a typo.
 const (
-	MaxTarget   = 100_000   // virtual users
-	MaxRate     = 1_000_000 // arrivals per second
+	MaxTarget   = 10_000_000 // virtual users of the whole run
+	MaxRate     = 1_000_000  // arrivals per second
 	MaxDuration = 7 * 24 * time.Hour
 )
 

@@ -29,7 +29,7 @@ func TestParseStages(t *testing.T) {
 		{"-1s:10", "duration"},
 		{"30s:-1", "whole number"},
 		{"30s:1.5", "whole number"},
-		{"30s:100001", "0 to 100000"},
+		{"30s:10000001", "0 to 10000000"},
 		{"30s:10,abc", "stage 2"},
 		{"200h:1", "more than"},
 	} {

@@ -7,6 +7,8 @@ package plan
 import (
 	"fmt"
 	"math"
+
+	"github.com/trafficsim/trafficsim/engine/capacity"
 )
 
 // Costs are what one engine process spends.
@@ -49,24 +51,29 @@ type Input struct {
 	Users         int
 	Rate          float64 // requests per second the run will send; 0: Users × Costs.RequestsPerVUSec
 	Scenario      string
+	Plain         bool // the scenario sends plain requests, not user journeys
 	MachineCPUs   float64
 	MachineMemory int64 // bytes
 }
 
 // Plan is the answer.
 type Plan struct {
-	Tier           string     `json:"tier"`
-	Users          int        `json:"users"`
-	Scenario       string     `json:"scenario"`
-	RequestsPerSec float64    `json:"requests_per_second"`
-	MemoryBytes    int64      `json:"memory_bytes"` // the whole run, one process
-	CPUCores       float64    `json:"cpu_cores"`
-	Machine        Machine    `json:"machine"`
-	Shards         int        `json:"shards"`
-	PerShard       Shard      `json:"per_shard"`
-	Commands       []string   `json:"commands"`
-	Kubernetes     Kubernetes `json:"kubernetes"`
-	Costs          Costs      `json:"costs"`
+	Tier           string  `json:"tier"`
+	Users          int     `json:"users"`
+	Scenario       string  `json:"scenario"`
+	RequestsPerSec float64 `json:"requests_per_second"`
+	MemoryBytes    int64   `json:"memory_bytes"` // the whole run, one process
+	CPUCores       float64 `json:"cpu_cores"`
+	Machine        Machine `json:"machine"`
+	Shards         int     `json:"shards"`
+	PerShard       Shard   `json:"per_shard"`
+	// MaxUsersPerProcess is the most thinking VUs one process holds on such a
+	// machine at the measured footprint (Measured): the ceiling `trafficsim
+	// run` checks each process's part against.
+	MaxUsersPerProcess int        `json:"max_users_per_process"`
+	Commands           []string   `json:"commands"`
+	Kubernetes         Kubernetes `json:"kubernetes"`
+	Costs              Costs      `json:"costs"`
 }
 
 // Machine is the size of one machine the shards run on.
@@ -133,7 +140,13 @@ func Make(in Input, c Costs) (Plan, error) {
 		return Plan{}, fmt.Errorf("machine memory %s leaves nothing for VUs after the engine's %s", Size(in.MachineMemory), Size(c.BaseMemoryBytes))
 	}
 	byMem := math.Ceil(float64(in.Users) * float64(c.MemoryPerVUBytes) / usable)
-	p.Shards = int(max(byCPU, byMem, 1))
+	// Whatever the costs, no shard may hold more than its process's ceiling.
+	p.MaxUsersPerProcess = Measured.MaxUsers(int64(float64(in.MachineMemory)*MemoryHeadroom), !in.Plain, MinInFlight(in.Users))
+	if p.MaxUsersPerProcess < 1 {
+		return Plan{}, fmt.Errorf("machine memory %s holds no VU at the measured footprint (%s base)", Size(in.MachineMemory), Size(Measured.BaseBytes))
+	}
+	byCeiling := math.Ceil(float64(in.Users) / float64(p.MaxUsersPerProcess))
+	p.Shards = int(max(byCPU, byMem, byCeiling, 1))
 	p.Shards = min(p.Shards, in.Users)
 	per := (in.Users + p.Shards - 1) / p.Shards
 	p.PerShard = Shard{
@@ -184,3 +197,58 @@ func round(x float64, d int) float64 {
 	p := math.Pow(10, float64(d))
 	return math.Round(x*p) / p
 }
+
+// Footprint is what one engine process holds in memory at the default flags,
+// measured with VUs that think (bench/run.sh s and j, docs/benchmarks.md
+// "Memory per virtual user"): a base, the RSS per thinking VU — plain-request
+// scenarios and user journeys — and the RSS per request on the wire (its
+// connection's buffers and the sending goroutine's stack). The runner checks a
+// run against it before starting (the per-process ceiling), and plan reports
+// the same ceiling: one source of numbers.
+type Footprint struct {
+	BaseBytes      int64 `json:"base_bytes"`
+	PlainVUBytes   int64 `json:"plain_vu_bytes"`
+	JourneyVUBytes int64 `json:"journey_vu_bytes"`
+	InFlightBytes  int64 `json:"in_flight_bytes"`
+}
+
+// Measured is the footprint recorded in docs/benchmarks.md ("Scale at the
+// default flags", 2026-12-06): plain VUs 3.75 KiB each in one process of
+// 100,000 and 6.0–6.8 KiB in each of four shards of 100,000 whose start-up
+// saturated the machine — the larger is kept; journey VUs 5.6 KiB each in a
+// process of 20,000 (4.3 KiB between 2,000 and 20,000).
+var Measured = Footprint{
+	BaseBytes:      40 << 20,
+	PlainVUBytes:   7 << 10,
+	JourneyVUBytes: 6 << 10,
+	InFlightBytes:  32 << 10,
+}
+
+// Bytes is the memory of a process running users VUs (journey: user
+// journeys, else plain requests) with up to inFlight requests on the wire.
+func (f Footprint) Bytes(users int, journey bool, inFlight int) int64 {
+	per := f.PlainVUBytes
+	if journey {
+		per = f.JourneyVUBytes
+	}
+	return f.BaseBytes + int64(users)*per + int64(inFlight)*f.InFlightBytes
+}
+
+// MaxUsers is how many VUs fit in memory bytes, with inFlight requests on the
+// wire (0 when not even the base fits).
+func (f Footprint) MaxUsers(memory int64, journey bool, inFlight int) int {
+	per := f.PlainVUBytes
+	if journey {
+		per = f.JourneyVUBytes
+	}
+	left := memory - f.BaseBytes - int64(inFlight)*f.InFlightBytes
+	if left <= 0 {
+		return 0
+	}
+	return int(left / per)
+}
+
+// MinInFlight is the requests on the wire a process of users thinking VUs is
+// planned with: the engine's least burst (engine/capacity.MinBurst), at most
+// one per VU.
+func MinInFlight(users int) int { return min(users, capacity.MinBurst) }

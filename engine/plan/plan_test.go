@@ -47,3 +47,23 @@ func TestShardsFollowTheScarcerResource(t *testing.T) {
 		t.Error("a machine smaller than the engine's base memory was accepted")
 	}
 }
+
+// The per-process ceiling is the measured footprint's, the figure trafficsim
+// run checks each process against: it splits a run the other costs would not.
+func TestCeilingFromTheMeasuredFootprint(t *testing.T) {
+	c := Costs{BaseMemoryBytes: 1 << 20, MemoryPerVUBytes: 1, CPUPerRequestSec: 1e-9, RequestsPerVUSec: 1}
+	mem := int64(24 << 30)
+	p, err := Make(Input{Users: 10_000_000, Plain: true, MachineCPUs: 64, MachineMemory: mem}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Measured.MaxUsers(int64(float64(mem)*MemoryHeadroom), false, MinInFlight(10_000_000))
+	if p.MaxUsersPerProcess != want || p.PerShard.Users > want || p.Shards < 2 {
+		t.Errorf("ceiling %d (want %d), %d shards of %d users", p.MaxUsersPerProcess, want, p.Shards, p.PerShard.Users)
+	}
+	j, err := Make(Input{Users: 10_000_000, MachineCPUs: 64, MachineMemory: mem}, c)
+	wantJ := Measured.MaxUsers(int64(float64(mem)*MemoryHeadroom), true, MinInFlight(10_000_000))
+	if err != nil || j.MaxUsersPerProcess != wantJ || j.PerShard.Users > wantJ {
+		t.Errorf("journey VUs: ceiling %d (want %d), %d shards of %d users (%v)", j.MaxUsersPerProcess, wantJ, j.Shards, j.PerShard.Users, err)
+	}
+}

@@ -21,8 +21,10 @@ import (
 )
 
 // Limits on a run's config; beyond them a value is a typo, not a test.
+// MaxUsers counts the whole run: one process holds what fits in its memory
+// (CheckCapacity), a sharded run N times that.
 const (
-	MaxUsers    = 100_000
+	MaxUsers    = 10_000_000
 	MaxRequests = 10_000_000
 	MaxDelay    = 10 * time.Minute
 )

@@ -31,9 +31,10 @@ func (r *Runner) setupPolicy() (client.Policy, error) {
 		return nil, nil
 	}
 	p, err := resilience.New(*r.opts.resilience, resilience.Run{
-		// The in-flight cap defaults to the VUs that can send at once: the closed
-		// model's slots (the largest stage target with --stages) or the open pool.
-		ID: r.cfg.RunID, Users: r.load.slots, Registerer: r.opts.reg, Log: r.log,
+		// The in-flight cap defaults to the VUs that can send at once (the closed
+		// model's slots, the largest stage target with --stages, or the open pool)
+		// within the connections the open-file limit leaves (capacity.go).
+		ID: r.cfg.RunID, Users: r.capacity.Conns.InFlight, Registerer: r.opts.reg, Log: r.log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up the resilience policy: %w", err)

@@ -186,6 +186,7 @@ type Runner struct {
 
 	gen       *generator.Monitor // the engine watching itself (CPU, memory, timer lag)
 	genMetric prometheus.Collector
+	capacity  Capacity // connections and memory, decided at the start (capacity.go)
 }
 
 // New validates cfg and prepares a run without starting it. An invalid config is
@@ -535,8 +536,18 @@ func (r *Runner) setupRecorder(base string) error {
 }
 
 // setupClient creates the run's HTTP client under its policy, its pools
-// reported by the recorder.
+// reported by the recorder; first it sizes the run's connections and checks
+// its memory (capacity.go).
 func (r *Runner) setupClient(base string) (*client.Client, error) {
+	asked := 0
+	if r.opts.resilience != nil && r.opts.policy == nil {
+		asked = r.opts.resilience.MaxInFlight
+	}
+	capy, err := r.cfg.capacity(r.sc, r.load, asked, r.opts.maxMemory, r.embed != nil)
+	if err != nil {
+		return nil, err
+	}
+	r.capacity = capy
 	policy, err := r.setupPolicy()
 	if err != nil {
 		return nil, err
@@ -544,7 +555,8 @@ func (r *Runner) setupClient(base string) (*client.Client, error) {
 	cl, err := client.New(client.Options{
 		BaseURL:   base,
 		Profile:   r.sc.API,
-		Conns:     min(max(r.load.slots, 16), 1024),
+		Conns:     capy.Conns.IdleEach,
+		MaxDials:  MaxDials,
 		Policy:    policy,
 		UserAgent: "trafficsim/" + version.Version,
 		Network:   r.cfg.network(r.sc),

@@ -286,8 +286,8 @@ func (r *Runner) drive() {
 	if r.load.gated {
 		go r.control(start, stopCtl)
 	}
-	if r.detachedPlain() {
-		r.drivePlain() // no goroutine per thinking VU (behaviour.StartPlain)
+	if r.detached() {
+		r.driveDetached() // no goroutine per thinking VU (behaviour.VU.Start)
 		return
 	}
 	var wg sync.WaitGroup
@@ -388,18 +388,19 @@ func (r *Runner) loadSummary(st metrics.Stats) *summary.LoadSummary {
 	return summary.BuildLoad(li, st)
 }
 
-// detachedPlain reports whether the run's VUs are plain VUs that need no
-// goroutine while they think: a closed model without ramp-up or stages.
-func (r *Runner) detachedPlain() bool { return r.sc.Plain && !r.load.open && !r.load.gated }
+// detached reports whether the run's VUs need no goroutine while they think:
+// a closed model without ramp-up or stages (the others' VUs wait on the load
+// model with a goroutine each).
+func (r *Runner) detached() bool { return !r.load.open && !r.load.gated }
 
-// drivePlain runs plain VUs with no goroutine of their own between requests:
-// a thinking VU is its state and a timer (docs/benchmarks.md). It returns when
-// every VU is over; a stop ends the parked ones at once.
-func (r *Runner) drivePlain() {
+// driveDetached runs the VUs, plain or journey, with no goroutine of their own
+// between requests: a thinking VU is its state and a timer (docs/benchmarks.md).
+// It returns when every VU is over; a stop ends the parked ones at once.
+func (r *Runner) driveDetached() {
 	var wg sync.WaitGroup
 	wg.Add(len(r.vus))
 	for _, v := range r.vus {
-		v.StartPlain(wg.Done)
+		v.Start(wg.Done)
 	}
 	all := make(chan struct{})
 	go func() {

@@ -80,7 +80,8 @@ func (o *planOptions) run(cmd *cobra.Command) error {
 		}
 		rate = v
 	}
-	if _, err := scenario.Load(o.scenario); err != nil {
+	sc, err := scenario.Load(o.scenario)
+	if err != nil {
 		return usageError(fmt.Errorf("--scenario: %w", err))
 	}
 	costs := plan.Recorded
@@ -92,7 +93,7 @@ func (o *planOptions) run(cmd *cobra.Command) error {
 		}
 		costs = c
 	}
-	p, err := plan.Make(plan.Input{Users: o.users, Rate: rate, Scenario: o.scenario, MachineCPUs: o.cpus, MachineMemory: int64(o.memory)}, costs)
+	p, err := plan.Make(plan.Input{Users: o.users, Rate: rate, Scenario: o.scenario, Plain: sc.Plain, MachineCPUs: o.cpus, MachineMemory: int64(o.memory)}, costs)
 	if err != nil {
 		return usageError(err)
 	}
@@ -110,8 +111,11 @@ func writePlan(w io.Writer, p plan.Plan) {
 	fmt.Fprintf(w, "Load        %.0f requests/s\n", p.RequestsPerSec)
 	fmt.Fprintf(w, "Needs       %s of memory · %.2f CPU cores (one process)\n", plan.Size(p.MemoryBytes), p.CPUCores)
 	fmt.Fprintf(w, "Machines    %g CPUs · %s each\n", p.Machine.CPUs, plan.Size(p.Machine.MemoryBytes))
-	fmt.Fprintf(w, "Shards      %d × (%d users, %.0f requests/s, %s, %.2f cores)\n\n", p.Shards, p.PerShard.Users,
+	fmt.Fprintf(w, "Shards      %d × (%d users, %.0f requests/s, %s, %.2f cores)\n", p.Shards, p.PerShard.Users,
 		p.PerShard.RequestsPerSec, plan.Size(p.PerShard.MemoryBytes), p.PerShard.CPUCores)
+	f := plan.Measured
+	fmt.Fprintf(w, "Ceiling     %d thinking VUs per process on such a machine (%s + %.1f KiB per plain VU, %.1f KiB per journey VU; what trafficsim run checks)\n\n",
+		p.MaxUsersPerProcess, plan.Size(f.BaseBytes), float64(f.PlainVUBytes)/1024, float64(f.JourneyVUBytes)/1024)
 	fmt.Fprintln(w, "Commands")
 	for _, c := range p.Commands {
 		fmt.Fprintln(w, "  "+c)

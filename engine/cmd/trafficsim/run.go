@@ -143,7 +143,7 @@ func flagOf(field string) string {
 	switch field {
 	case "min_request_count", "max_request_count", "base_url", "delay_min", "delay_max", "admin_user",
 		"admin_password", "api_profile", "run_id", "ramp_up", "rate_stages", "max_vus", "start_at",
-		"http_client", "http_version", "ca_cert", "client_cert", "client_key", "tls_server_name", "max_conns_per_group":
+		"http_client", "http_version", "ca_cert", "client_cert", "client_key", "tls_server_name", "max_conns_per_group", "max_in_flight":
 		return "--" + strings.ReplaceAll(field, "_", "-")
 	}
 	return "--" + field
@@ -200,6 +200,14 @@ func (o *runOptions) config() (runner.Config, error) {
 		return c, err
 	}
 	if err := c.Validate(); err != nil {
+		var fe *runner.FieldError
+		if errors.As(err, &fe) {
+			return c, fmt.Errorf("%s: %s", flagOf(fe.Field), fe.Message)
+		}
+		return c, err
+	}
+	// What the machine cannot hold is said now, not through failed requests.
+	if _, err := c.CheckCapacity(o.resilience.MaxInFlight, int64(o.maxMemory), c.BaseURL == ""); err != nil {
 		var fe *runner.FieldError
 		if errors.As(err, &fe) {
 			return c, fmt.Errorf("%s: %s", flagOf(fe.Field), fe.Message)

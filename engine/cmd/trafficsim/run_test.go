@@ -63,6 +63,10 @@ func TestRunFlagValidation(t *testing.T) {
 		{[]string{"--metrics-addr", "9102"}, "--metrics-addr"},
 		{[]string{"--progress", "fancy"}, "--progress"},
 		{[]string{"--users", "many"}, "--users"},
+		{[]string{"--users", "20000000"}, "--users"},
+		// More than this process's memory holds: refused with the fix.
+		{[]string{"--users", "400000", "--max-memory", "1GiB"}, "--shard i/N"},
+		{[]string{"--max-in-flight", "100000000"}, "--max-in-flight"},
 		{[]string{"extra"}, ""},
 	}
 	for _, tc := range cases {
