@@ -117,7 +117,11 @@ func TestThinkingJourneyVUsHoldNoGoroutine(t *testing.T) {
 		t.Fatalf("the run did not stop on SIGINT\n%s", out.String())
 	}
 	s := readSummaryFile(t, sum)
-	if s.State != "stopped" || s.Unexpected != 0 || s.Requests < 2*users || !s.Cleanup.Verified || s.Cleanup.Left != 0 {
-		t.Errorf("summary: state %s, %d requests, %d unexpected, cleanup %+v\n%s", s.State, s.Requests, s.Unexpected, s.Cleanup, out.String())
+	// A resumed VU that lost its state (a token, an id) earns answers it did not
+	// intend; a loopback target slowed by -race on a busy machine earns only
+	// timeouts, which say nothing about the VUs. So: no unexpected answer beyond
+	// the network errors.
+	if s.State != "stopped" || s.Unexpected > s.Outcomes.NetworkError || s.Requests < 2*users || !s.Cleanup.Verified || s.Cleanup.Left != 0 {
+		t.Errorf("summary: state %s, %d requests, %d unexpected (%d network errors), cleanup %+v\n%s", s.State, s.Requests, s.Unexpected, s.Outcomes.NetworkError, s.Cleanup, out.String())
 	}
 }
