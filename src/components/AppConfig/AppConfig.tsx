@@ -20,30 +20,11 @@ export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppS
 const AppConfig = ({ plugin }: AppConfigProps) => {
   const styles = useStyles2(getStyles);
   const meta = plugin.meta;
-  const {
-    values,
-    set,
-    shown,
-    secrets,
-    setSecret,
-    tls,
-    setTls,
-    profiles,
-    profileErrs,
-    setProfile,
-    addProfile,
-    touched,
-    invalid,
-    saving,
-    saved,
-    saveError,
-    health,
-    save,
-  } = useAppSettings(meta);
+  const st = useAppSettings(meta);
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    save(true);
+    st.save(true);
   };
 
   return (
@@ -54,54 +35,54 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
         </Alert>
       )}
       <TargetsSection
-        values={values}
-        shown={shown}
-        set={set}
-        secrets={secrets}
-        setSecret={setSecret}
-        tls={tls}
-        setTls={setTls}
-        saveErrorField={saveError?.field}
-        saveErrorMessage={saveError?.message}
+        values={st.values}
+        shown={st.shown}
+        set={st.set}
+        secrets={st.secrets}
+        setSecret={st.setSecret}
+        tls={st.tls}
+        setTls={st.setTls}
+        saveErrorField={st.saveError?.field}
+        saveErrorMessage={st.saveError?.message}
       />
       <ProfilesSection
-        profiles={profiles}
-        errors={profileErrs}
-        touched={touched}
-        onChange={setProfile}
-        onAdd={addProfile}
+        profiles={st.profiles}
+        errors={st.profileErrs}
+        touched={st.touched}
+        onChange={st.setProfile}
+        onAdd={st.addProfile}
       />
-      <EngineSection values={values} shown={shown} set={set} secrets={secrets} setSecret={setSecret} />
+      <EngineSection values={st.values} shown={st.shown} set={st.set} secrets={st.secrets} setSecret={st.setSecret} />
 
-      {saveError && (
-        <Alert severity="error" title={saveError.title} data-testid={testIds.appConfig.error}>
-          {saveError.message}
+      {st.saveError && (
+        <Alert severity="error" title={st.saveError.title} data-testid={testIds.appConfig.error}>
+          {st.saveError.message}
         </Alert>
       )}
-      {saved && !saveError && (
+      {st.saved && !st.saveError && (
         <Alert severity="success" title="Settings saved" data-testid={testIds.appConfig.saved}>
           Running simulations continue; new runs use the new settings.
         </Alert>
       )}
-      {health && (
+      {st.health && (
         <Alert
-          severity={health.status === 'OK' ? 'success' : 'error'}
-          title={health.status === 'OK' ? 'Engine check passed' : 'Engine check failed'}
+          severity={st.health.status === 'OK' ? 'success' : 'error'}
+          title={st.health.status === 'OK' ? 'Engine check passed' : 'Engine check failed'}
           data-testid={testIds.appConfig.health}
         >
-          {health.message}
+          {st.health.message}
         </Alert>
       )}
       <div className={styles.actions}>
         <Stack direction="row" gap={1}>
-          <Button type="submit" disabled={saving || (touched && invalid)} data-testid={testIds.appConfig.save}>
-            {saving ? 'Saving…' : 'Save & test'}
+          <Button type="submit" disabled={st.saving || (st.touched && st.invalid)} data-testid={testIds.appConfig.save}>
+            {st.saving ? 'Saving…' : 'Save & test'}
           </Button>
           <Button
             type="button"
             variant="secondary"
-            disabled={saving || (touched && invalid)}
-            onClick={() => save(false)}
+            disabled={st.saving || (st.touched && st.invalid)}
+            onClick={() => st.save(false)}
           >
             Save
           </Button>
