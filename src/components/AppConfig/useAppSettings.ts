@@ -51,7 +51,11 @@ export function useAppSettings(meta: AppPluginMeta<AppSettings>) {
     TLS_SECRETS.some((w) => pemError(secrets[tlsSecretKey(e.id, w)]?.value ?? '', w) !== undefined)
   );
   const invalid = Object.keys(errors).length > 0 || profileErrs.some((e) => e !== '') || pemInvalid;
-  const shown = (f: SettingsField) => (touched ? errors[f] : undefined);
+  // The allowlist's entries are checked by the backend's own parser when saving
+  // (POST /tls/validate names the entry, allowedTargets[i]); its answer is shown at the field.
+  const blamed = (f: SettingsField) =>
+    saveError?.field === f || saveError?.field?.startsWith(`${f}[`) ? saveError.message : undefined;
+  const shown = (f: SettingsField) => (touched ? (errors[f] ?? blamed(f)) : undefined);
 
   const changed = () => {
     setTouched(true);
@@ -59,6 +63,9 @@ export function useAppSettings(meta: AppPluginMeta<AppSettings>) {
   };
   const set = (f: SettingsField, v: string) => {
     setValues((cur) => ({ ...cur, [f]: v }));
+    if (blamed(f)) {
+      setSaveError(undefined);
+    }
     changed();
   };
   const setProfile = (i: number, p: Partial<ApiProfile> | null) => {
@@ -99,8 +106,9 @@ export function useAppSettings(meta: AppPluginMeta<AppSettings>) {
       const targets = targetList(values.allowedTargets);
       const keptTls = tlsToSave(tls, targets, secrets);
       const tlsChanges = tlsSecretChanges(tls, keptTls, secrets);
-      // The backend checks the PEMs (parse, key against certificate) with the stored ones.
-      if (keptTls.length > 0) {
+      // The backend checks the allowlist's entries with the rules it enforces, and the
+      // PEMs (parse, key against certificate) with the stored ones.
+      if (targets.length > 0) {
         await validateTls(targets, keptTls, tlsChanges);
       }
       const nextJsonData: AppSettings = jsonDataFromValues(values, jsonData);
