@@ -1,5 +1,5 @@
 import React, { FormEvent, useMemo, useState } from 'react';
-import { Combobox, ComboboxOption, Field, FieldSet } from '@grafana/ui';
+import { FieldSet } from '@grafana/ui';
 
 import { startRun } from '../../api/client';
 import { Limits, RunField, RunStatus, Scenario } from '../../api/types';
@@ -7,7 +7,7 @@ import { useAction } from '../../hooks/useAction';
 import { ControlPermission } from '../../roles';
 import { testIds } from '../testIds';
 import { InputSpec, runFields } from './fields';
-import { InputGrid, LoadModelChoice, RunInput } from './LoadFields';
+import { InputGrid, LoadModelChoice, RunInput, ScenarioField } from './RunInputs';
 import { StartActions } from './StartActions';
 import { TargetFields } from './TargetFields';
 import { useRunValidation } from './useRunValidation';
@@ -93,12 +93,6 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
     setResets((n) => n + 1);
   };
 
-  const scenarioOptions: Array<ComboboxOption<string>> = scenarios.map((s) => ({
-    value: s.name,
-    label: s.name,
-    description: s.description,
-  }));
-  const selected = scenarios.find((s) => s.name === values.scenario);
   const { loadFields, maxRps, numberFields } = runFields(limits);
   const input = (f: InputSpec) => (
     <RunInput key={f.field} spec={f} value={values[f.field]} error={shown(f.field)} onChange={(v) => set(f.field, v)} />
@@ -107,21 +101,12 @@ export function RunForm({ limits, scenarios, permission, activeRuns, initialScen
   return (
     <form onSubmit={onSubmit} noValidate data-testid={testIds.runForm.form}>
       <FieldSet label="Start a simulation">
-        <Field
-          label="Scenario"
-          description={selected ? selected.description : 'What the virtual users do.'}
-          invalid={Boolean(shown('scenario'))}
+        <ScenarioField
+          scenarios={scenarios}
+          value={values.scenario}
           error={shown('scenario')}
-        >
-          <Combobox
-            id="run-scenario"
-            data-testid={testIds.runForm.scenario}
-            options={scenarioOptions}
-            value={values.scenario || null}
-            onChange={(o) => set('scenario', o.value)}
-            width={40}
-          />
-        </Field>
+          onChange={(v) => set('scenario', v)}
+        />
         <LoadModelChoice model={model} onChange={setModel} />
         <InputGrid>
           {loadFields[model].map(input)}

@@ -1,8 +1,9 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { Field, Input, RadioButtonGroup, useStyles2 } from '@grafana/ui';
+import { Combobox, ComboboxOption, Field, Input, RadioButtonGroup, useStyles2 } from '@grafana/ui';
 
+import { Scenario } from '../../api/types';
 import { testIds } from '../testIds';
 import { InputSpec, LOAD_MODELS } from './fields';
 import { LoadModel } from './validation';
@@ -38,6 +39,40 @@ export function RunInput({ spec: f, value, error, onChange }: RunInputProps) {
 export function InputGrid({ children }: { children: React.ReactNode }) {
   const styles = useStyles2(getStyles);
   return <div className={styles.grid}>{children}</div>;
+}
+
+export interface ScenarioFieldProps {
+  scenarios: Scenario[];
+  value: string;
+  error?: string;
+  onChange: (name: string) => void;
+}
+
+/** ScenarioField picks what the virtual users do, describing the chosen scenario. */
+export function ScenarioField({ scenarios, value, error, onChange }: ScenarioFieldProps) {
+  const options: Array<ComboboxOption<string>> = scenarios.map((s) => ({
+    value: s.name,
+    label: s.name,
+    description: s.description,
+  }));
+  const selected = scenarios.find((s) => s.name === value);
+  return (
+    <Field
+      label="Scenario"
+      description={selected ? selected.description : 'What the virtual users do.'}
+      invalid={Boolean(error)}
+      error={error}
+    >
+      <Combobox
+        id="run-scenario"
+        data-testid={testIds.runForm.scenario}
+        options={options}
+        value={value || null}
+        onChange={(o) => onChange(o.value)}
+        width={40}
+      />
+    </Field>
+  );
 }
 
 /** LoadModelChoice picks closed or open load; the form then shows that model's inputs. */
