@@ -6,7 +6,7 @@ import { AppSettings } from '../../api/types';
 import { FakeBackend } from '../../test/services';
 import { testIds } from '../testIds';
 import AppConfig from './AppConfig';
-import { HEALTH, props, SETTINGS, settingsBackend } from './configTestKit';
+import { HEALTH, props, SETTINGS, settingsBackend, VALIDATE_TLS } from './configTestKit';
 import {
   jsonDataFromValues,
   secureJsonDataFromSecrets,
@@ -102,16 +102,34 @@ describe('Configuration page', () => {
     const { b } = settingsBackend({ jsonData: {}, secure: {} });
     const user = userEvent.setup();
     render(<AppConfig {...props({})} />);
-    await user.type(screen.getByTestId(testIds.appConfig.allowedTargets), '127.0.0.1:9501');
     await user.type(screen.getByTestId(testIds.appConfig.maxUsers), '0');
     await user.type(screen.getByTestId(testIds.appConfig.metricsAddr), '9464');
-    expect(screen.getByText(/127\.0\.0\.1:9501: must start with http:\/\/ or https:\/\//)).toBeInTheDocument();
     expect(
       screen.getByText('maxUsers must be a whole number ≥ 1; leave it empty for the default 1000')
     ).toBeInTheDocument();
     expect(screen.getByText(/metricsAddr must be host:port/)).toBeInTheDocument();
     expect(screen.getByTestId(testIds.appConfig.save)).toBeDisabled();
     expect(b.callsTo('POST', SETTINGS)).toHaveLength(0);
+  });
+
+  it("shows the backend's refusal of an allowlist entry at the field and saves nothing", async () => {
+    const msg = 'allowedTargets[1]: "127.0.0.1:9501" must start with http:// or https://';
+    const { b } = settingsBackend({ jsonData: {}, secure: {} });
+    b.on('POST', VALIDATE_TLS, { status: 400, data: { error: msg, field: 'allowedTargets[1]' } });
+    const user = userEvent.setup();
+    render(<AppConfig {...props({})} />);
+    const targets = screen.getByTestId(testIds.appConfig.allowedTargets);
+    await user.type(targets, 'http://127.0.0.1:9502{enter}127.0.0.1:9501');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByTestId(testIds.appConfig.error)).toHaveTextContent(msg);
+    expect(b.callsTo('POST', VALIDATE_TLS)[0].data).toMatchObject({
+      allowedTargets: ['http://127.0.0.1:9502', '127.0.0.1:9501'],
+    });
+    expect(b.callsTo('POST', SETTINGS)).toHaveLength(0);
+    // The field says it too, until the entry is edited.
+    expect(screen.getAllByText(msg)).toHaveLength(2);
+    await user.type(targets, '0');
+    expect(screen.queryByText(msg)).not.toBeInTheDocument();
   });
 
   it('shows a refused save readably', async () => {

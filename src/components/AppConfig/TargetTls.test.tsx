@@ -4,10 +4,9 @@ import userEvent from '@testing-library/user-event';
 
 import { testIds } from '../testIds';
 import AppConfig from './AppConfig';
-import { props, SETTINGS, settingsBackend } from './configTestKit';
+import { props, SETTINGS, settingsBackend, VALIDATE_TLS } from './configTestKit';
 import { newTlsId, pemError, tlsSecretChanges, tlsToSave } from './tlsForm';
 
-const VALIDATE_TLS = '/api/plugins/trafficsim-simulator-app/resources/tls/validate';
 const CA = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHtest\n-----END PRIVATE KEY-----\n';
 const field = (i: number, f: string) => screen.getByTestId(testIds.appConfig.tlsField(i, f));

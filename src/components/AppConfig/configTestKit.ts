@@ -7,6 +7,7 @@ import { AppConfigProps } from './AppConfig';
 
 export const SETTINGS = '/api/plugins/trafficsim-simulator-app/settings';
 export const HEALTH = '/api/plugins/trafficsim-simulator-app/health';
+export const VALIDATE_TLS = '/api/plugins/trafficsim-simulator-app/resources/tls/validate';
 
 export function props(jsonData: AppSettings, secureJsonFields: Record<string, boolean> = {}): AppConfigProps {
   return {
@@ -50,6 +51,7 @@ export function settingsBackend(initial: { jsonData: AppSettings; secure: Record
         secureJsonFields: Object.fromEntries(Object.keys(store.secure).map((k) => [k, true])),
       },
     }))
+    .on('POST', VALIDATE_TLS, { status: 200, data: { ok: true } })
     .on('GET', HEALTH, {
       status: 200,
       data: { status: 'OK', message: 'Engine trafficsim dev is running (pid 42, 0 active runs)' },

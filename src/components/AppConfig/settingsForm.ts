@@ -1,5 +1,4 @@
 import { ApiProfile, AppSettings, SecretKey, SecureSettingKey } from '../../api/types';
-import { checkBaseUrl } from '../RunForm/validation';
 
 export interface SettingsFormValues {
   /** One URL prefix per line. */
@@ -54,15 +53,13 @@ function positive(raw: string, name: string, fallback: number): string | undefin
   return undefined;
 }
 
-/** validateSettings checks what the backend's ParseSettings checks, with the same fixes. */
+/**
+ * validateSettings checks the numbers and addresses as the backend's ParseSettings does,
+ * with the same fixes; the allowlist's URLs are the backend's to judge (POST /tls/validate
+ * when saving), so there is one grammar for them.
+ */
 export function validateSettings(v: SettingsFormValues): SettingsErrors {
   const errors: SettingsErrors = {};
-  const badTargets = targetList(v.allowedTargets)
-    .map((t) => ({ t, err: checkBaseUrl(t) }))
-    .filter((x) => x.err);
-  if (badTargets.length > 0) {
-    errors.allowedTargets = badTargets.map((x) => `${x.t}: ${x.err}`).join('; ');
-  }
   const maxUsers = positive(v.maxUsers, 'maxUsers', 1000);
   if (maxUsers) {
     errors.maxUsers = maxUsers;

@@ -1,5 +1,5 @@
 import { limitsFixture } from '../../test/services';
-import { checkBaseUrl, configFromValues, loadModelOf, valuesFromConfig, withLoadModel } from './validation';
+import { configFromValues, loadModelOf, valuesFromConfig, withLoadModel } from './validation';
 
 const values = (over: Partial<Record<string, string>> = {}) => ({
   ...valuesFromConfig(limitsFixture.defaults),
@@ -66,22 +66,5 @@ describe('loadModelOf and withLoadModel', () => {
       rateStages: '1m:5/s',
       maxVus: '9',
     });
-  });
-});
-
-describe('checkBaseUrl', () => {
-  it.each([
-    ['', undefined],
-    ['http://127.0.0.1:9501', undefined],
-    ['https://t.example/api/v1', undefined],
-    ['127.0.0.1:9501', 'must start with http:// or https://, like http://127.0.0.1:9501'],
-    ['not a url', 'must start with http:// or https://, like http://127.0.0.1:9501'],
-    ['ftp://h', 'must start with http:// or https://'],
-    ['http://', 'must be a URL like http://127.0.0.1:9501 (or empty for the embedded reference target)'],
-    ['http://u:p@h:1', 'must not contain a user name or password (user@host); credentials are app settings'],
-    ['http://h/?q=1', 'must not have a query (?…) or fragment (#…)'],
-    ['http://h/#x', 'must not have a query (?…) or fragment (#…)'],
-  ])('%p', (url, want) => {
-    expect(checkBaseUrl(url)).toBe(want);
   });
 });

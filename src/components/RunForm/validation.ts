@@ -125,38 +125,3 @@ export function configFromValues(v: RunFormValues): { config?: RunConfig; errors
     },
   };
 }
-
-/**
- * checkBaseUrl applies the backend's syntactic rules (docs/plugin.md, "Where load may go")
- * so obvious mistakes are caught as the user types; whether the URL is in the allowlist
- * is the backend's decision, and its 403 names the fix. The app's configuration page
- * uses it for allowlist entries; the run form asks POST /validate instead.
- */
-export function checkBaseUrl(raw: string): string | undefined {
-  const s = raw.trim();
-  if (s === '') {
-    return undefined;
-  }
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
-    return 'must start with http:// or https://, like http://127.0.0.1:9501';
-  }
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    return 'must be a URL like http://127.0.0.1:9501 (or empty for the embedded reference target)';
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    return 'must start with http:// or https://';
-  }
-  if (!u.hostname) {
-    return 'must name a host, like http://127.0.0.1:9501';
-  }
-  if (u.username || u.password) {
-    return 'must not contain a user name or password (user@host); credentials are app settings';
-  }
-  if (u.search || u.hash || s.includes('?') || s.includes('#')) {
-    return 'must not have a query (?…) or fragment (#…)';
-  }
-  return undefined;
-}

@@ -1,38 +1,19 @@
-import React, { FormEvent, useMemo, useState } from 'react';
+import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2, PanelProps } from '@grafana/data';
-import {
-  Alert,
-  Button,
-  Combobox,
-  ComboboxOption,
-  InlineField,
-  Input,
-  LinkButton,
-  Stack,
-  Text,
-  useStyles2,
-} from '@grafana/ui';
+import { Alert, Text, useStyles2 } from '@grafana/ui';
 
 import { getLimits, getScenarios, startRun, stopRun } from '../../api/client';
 import { isActive, RunStatus } from '../../api/types';
-import { RecentRequests } from '../../components/Runs/RecentRequests';
-import { RunStateBadge, RunStats } from '../../components/Runs/RunStats';
-import { useRunValidation } from '../../components/RunForm/useRunValidation';
-import { valuesFromConfig } from '../../components/RunForm/validation';
 import { testIds } from '../../components/testIds';
-import { DASHBOARD_RUN_VARIABLE, ROUTES } from '../../constants';
+import { DASHBOARD_RUN_VARIABLE } from '../../constants';
 import { useAction, useRunAnswer } from '../../hooks/useAction';
-import { useLiveRun } from '../../hooks/useLiveRun';
 import { useLoad } from '../../hooks/useLoad';
 import { useRuns } from '../../hooks/useRuns';
-import { runDashboardUrl } from '../../dashboard';
-import { formatLoadModel } from '../../format';
 import { controlPermission } from '../../roles';
-import { prefixRoute } from '../../routing';
+import { PanelRun } from './PanelRun';
+import { PanelStartForm, usePanelStart } from './PanelStartForm';
 import { ControlOptions } from './types';
-
-const PANEL_STATS = ['users', 'requests', 'rps', 'success', 'p95', 'remaining'];
 
 /**
  * pickRun chooses the run the panel shows: the one just started or stopped here, else the
@@ -48,54 +29,6 @@ export function pickRun(runs: RunStatus[], selectedId: string | undefined, varia
   );
 }
 
-/** LiveRunView follows one run over Grafana Live (polling as fallback) and shows its figures. */
-function LiveRunView({
-  known,
-  showRecent,
-  children,
-}: {
-  known: RunStatus;
-  showRecent: boolean;
-  children: (run: RunStatus) => React.ReactNode;
-}) {
-  const { run } = useLiveRun(known);
-  return (
-    <>
-      {children(run)}
-      <RunStats stats={run.stats} only={PANEL_STATS} compact testId={testIds.panel.stat} />
-      {run.state === 'failed' && run.error && <Text color="error">{run.error}</Text>}
-      {showRecent && <RecentRequests recent={run.recent} testId={`${testIds.panel.root}-recent`} />}
-    </>
-  );
-}
-
-interface PanelNumberProps {
-  id: string;
-  label: string;
-  min: number;
-  value: string;
-  invalid: boolean;
-  disabled: boolean;
-  onChange: (value: string) => void;
-}
-
-/** PanelNumber is one of the panel's compact number inputs, labelled inline. */
-function PanelNumber({ id, label, min, value, invalid, disabled, onChange }: PanelNumberProps) {
-  return (
-    <InlineField label={label} invalid={invalid} disabled={disabled}>
-      <Input
-        id={id}
-        aria-label={label}
-        type="number"
-        min={min}
-        width={10}
-        value={value}
-        onChange={(ev) => onChange(ev.currentTarget.value)}
-      />
-    </InlineField>
-  );
-}
-
 /** ControlPanel is the "Simulation control" panel: compact start/stop with live stats. */
 export function ControlPanel({ options, replaceVariables }: PanelProps<ControlOptions>) {
   const styles = useStyles2(getStyles);
@@ -103,20 +36,8 @@ export function ControlPanel({ options, replaceVariables }: PanelProps<ControlOp
   const limits = useLoad(getLimits, 'Loading the limits');
   const scenarios = useLoad(getScenarios, 'Loading the scenarios');
   const { runs, error: runsError, upsert } = useRuns();
-
-  // What the user typed; until then the panel options, then the app's defaults, apply.
-  const [edited, setEdited] = useState<{ scenario?: string; users?: string; duration?: string }>({});
+  const startForm = usePanelStart(options, limits.value);
   const [selectedId, setSelectedId] = useState<string | undefined>();
-
-  const d = limits.value?.defaults;
-  const scenario = edited.scenario ?? (options.scenario || d?.scenario || '');
-  const users =
-    edited.users ??
-    (options.users > 0
-      ? String(Math.min(options.users, limits.value?.maxUsers ?? options.users))
-      : String(d?.users ?? ''));
-  const duration =
-    edited.duration ?? String(options.durationSeconds >= 0 ? options.durationSeconds : (d?.durationSeconds ?? ''));
 
   const variable = replaceVariables(`$${DASHBOARD_RUN_VARIABLE}`);
   const { known, setAnswer } = useRunAnswer(pickRun(runs, selectedId, variable));
@@ -127,132 +48,41 @@ export function ControlPanel({ options, replaceVariables }: PanelProps<ControlOp
     setSelectedId(run.id);
   };
   const action = useAction((send: () => Promise<RunStatus>) => send(), answered);
-  const busy = action.busy;
-  const actionError = action.error;
-
-  const values = useMemo(
-    () => (d ? { ...valuesFromConfig(d), scenario, users, durationSeconds: duration } : undefined),
-    [d, scenario, users, duration]
-  );
-  const validation = useRunValidation(values);
-  const firstError = Object.entries(validation.errors)[0];
-
-  const start = (e: FormEvent) => {
-    e.preventDefault();
-    const config = validation.config;
-    if (config && permission.allowed && Object.keys(validation.errors).length === 0) {
-      void action.run(() => startRun(config));
-    }
-  };
   const stop = (run: RunStatus) => action.run(() => stopRun(run.id, run.state !== 'stopping'));
-
-  const scenarioOptions: Array<ComboboxOption<string>> = (scenarios.value ?? []).map((s) => ({
-    value: s.name,
-    label: s.name,
-    description: s.description,
-  }));
   const loadError = limits.error ?? scenarios.error ?? runsError;
 
   return (
     <div className={styles.root} data-testid={testIds.panel.root}>
-      <form onSubmit={start} noValidate>
-        <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
-          <InlineField label="Scenario" disabled={!permission.allowed}>
-            <Combobox
-              id="panel-scenario"
-              options={scenarioOptions}
-              value={scenario || null}
-              onChange={(o) => setEdited((e) => ({ ...e, scenario: o.value }))}
-              width={20}
-            />
-          </InlineField>
-          <PanelNumber
-            id="panel-users"
-            label="Users"
-            min={1}
-            value={users}
-            invalid={Boolean(validation.errors.users)}
-            disabled={!permission.allowed}
-            onChange={(users) => setEdited((e) => ({ ...e, users }))}
-          />
-          <PanelNumber
-            id="panel-duration"
-            label="Duration (s)"
-            min={0}
-            value={duration}
-            invalid={Boolean(validation.errors.durationSeconds)}
-            disabled={!permission.allowed}
-            onChange={(duration) => setEdited((e) => ({ ...e, duration }))}
-          />
-          <Button
-            type="submit"
-            icon="play"
-            size="md"
-            disabled={!permission.allowed || busy || !validation.config || firstError !== undefined}
-            tooltip={permission.allowed ? undefined : permission.reason}
-            data-testid={testIds.panel.start}
-          >
-            Start
-          </Button>
-          <LinkButton href={prefixRoute(ROUTES.Simulations)} variant="secondary" fill="text" icon="external-link-alt">
-            All runs
-          </LinkButton>
-        </Stack>
-      </form>
-      {!permission.allowed && (
-        <Text color="secondary" variant="bodySmall" data-testid={testIds.panel.disabledReason}>
-          {permission.reason}
-        </Text>
-      )}
-      {firstError && (
-        <Text color="error" variant="bodySmall">
-          {firstError[0]}: {firstError[1]}
-        </Text>
-      )}
+      <PanelStartForm
+        start={startForm}
+        scenarios={scenarios.value ?? []}
+        permission={permission}
+        busy={action.busy}
+        onStart={(config) => void action.run(() => startRun(config))}
+      />
       {loadError && (
         <Alert severity="error" title={loadError.title}>
           {loadError.message}
         </Alert>
       )}
-      {actionError && (
+      {action.error && (
         <Alert
           severity="error"
-          title={actionError.title}
+          title={action.error.title}
           data-testid={testIds.panel.error}
           onRemove={action.clearError}
         >
-          {actionError.message}
+          {action.error.message}
         </Alert>
       )}
       {known ? (
-        <LiveRunView known={known} showRecent={options.showRecent}>
-          {(run) => (
-            <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
-              <Text weight="medium">Run {run.id}</Text>
-              <RunStateBadge state={run.state} testId={testIds.panel.state} />
-              <Text color="secondary" variant="bodySmall">
-                {run.config.scenario} · {formatLoadModel(run.config)}
-              </Text>
-              {isActive(run) && (
-                <Button
-                  type="button"
-                  size="sm"
-                  variant="destructive"
-                  icon="square-shape"
-                  disabled={!permission.allowed || busy}
-                  tooltip={permission.allowed ? undefined : permission.reason}
-                  onClick={() => stop(run)}
-                  data-testid={testIds.panel.stop}
-                >
-                  {run.state === 'stopping' ? 'Stop now' : 'Stop'}
-                </Button>
-              )}
-              <LinkButton href={runDashboardUrl(run)} size="sm" variant="secondary" fill="text" icon="apps">
-                Filter dashboard
-              </LinkButton>
-            </Stack>
-          )}
-        </LiveRunView>
+        <PanelRun
+          known={known}
+          showRecent={options.showRecent}
+          permission={permission}
+          busy={action.busy}
+          onStop={(run) => void stop(run)}
+        />
       ) : (
         <Text color="secondary" variant="bodySmall">
           No simulation has run yet.
