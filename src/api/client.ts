@@ -3,7 +3,17 @@ import { getBackendSrv } from '@grafana/runtime';
 
 import { PLUGIN_ID, RESOURCES_URL, SETTINGS_URL } from '../constants';
 import { toApiError } from './errors';
-import { AppSettings, CheckResult, Limits, RunConfig, RunField, RunStatus, Scenario, SecretKey, TargetTls } from './types';
+import {
+  AppSettings,
+  CheckResult,
+  Limits,
+  RunConfig,
+  RunField,
+  RunStatus,
+  Scenario,
+  SecretKey,
+  TargetTls,
+} from './types';
 
 // Every call goes through getBackendSrv() at call time (never captured at import), so a
 // host page can point the components at any backend with setBackendSrv.
