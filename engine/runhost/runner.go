@@ -131,9 +131,16 @@ func (a *runnerRun) Status() enginerpc.RunStatus {
 	for i, e := range s.Recent {
 		recent[i] = enginerpc.RequestEvent{Time: e.Time, VU: e.VU, Method: e.Method, Route: e.Route, Status: e.Status, Latency: e.Latency}
 	}
+	// The runner marks itself ended a moment before Done closes and its summary
+	// (with the cleanup's verdict) is ready: until then the run is still stopping,
+	// so nobody reads an ended run without its cleanup.
+	state, cleanup := enginerpc.State(s.State), a.cleanup()
+	if state.Ended() && cleanup == nil {
+		state = enginerpc.StateStopping
+	}
 	return enginerpc.RunStatus{
 		ID:        s.RunID,
-		State:     enginerpc.State(s.State),
+		State:     state,
 		StartedAt: s.StartedAt,
 		EndedAt:   s.EndedAt,
 		Config:    enginerpc.RunConfig{RunID: c.RunID, Seed: c.Seed},
@@ -161,7 +168,7 @@ func (a *runnerRun) Status() enginerpc.RunStatus {
 		},
 		Recent:  recent,
 		Error:   s.Err,
-		Cleanup: a.cleanup(),
+		Cleanup: cleanup,
 	}
 }
 
