@@ -224,6 +224,12 @@ func variableSettings(ctx context.Context, prom promClient, d dashboard, at time
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: variable $%s: %w", d.UID, v.Name, err)
 		}
+		if best == "" {
+			// The label values API already sees a series whose first sample
+			// lies just after this instant (a scrape in flight): look again.
+			problems = append(problems, fmt.Sprintf("  %s: variable $%s (%s) has no series at %s yet", d.UID, v.Name, v.Definition, promTime(at)))
+			continue
+		}
 		if !slices.Contains(values, best) {
 			return nil, nil, fmt.Errorf("%s: variable $%s: value %q from the series is not among its label values %v", d.UID, v.Name, best, values)
 		}
@@ -354,14 +360,14 @@ func (c promClient) labelValues(ctx context.Context, label, selector string, t t
 }
 
 // busiestValue is the value of label with the most series under selector, a
-// value a user would plausibly pick.
+// value a user would plausibly pick; "" when no series has a sample at t.
 func (c promClient) busiestValue(ctx context.Context, label, selector string, t time.Time) (string, error) {
 	v, err := c.instant(ctx, fmt.Sprintf("topk(1, count by (%s) (%s))", label, selector), t)
 	if err != nil {
 		return "", err
 	}
 	if len(v) == 0 {
-		return "", fmt.Errorf("no series for %s at %s", selector, promTime(t))
+		return "", nil // none at this instant (the caller looks again)
 	}
 	return v[0].Metric[label], nil
 }
