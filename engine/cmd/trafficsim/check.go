@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,14 +23,7 @@ func init() { subcommands = append(subcommands, newCheckCmd) }
 // checkTimeout bounds a check: a few dozen requests.
 const checkTimeout = 60 * time.Second
 
-type checkOptions struct {
-	baseURL       string
-	apiProfile    string
-	adminUser     string
-	adminPassword string
-	timeout       time.Duration
-	network       networkFlags // network_flags.go: TLS, proxy, HTTP version
-}
+type checkOptions struct{ targetFlags }
 
 func newCheckCmd() *cobra.Command {
 	var o checkOptions
@@ -55,26 +47,14 @@ Exit codes: 0 every check passed, 1 a check failed (or the profile has a mistake
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.execute(cmd) },
 	}
-	f := cmd.Flags()
-	f.StringVar(&o.baseURL, "base-url", "", "target base URL, e.g. http://127.0.0.1:9501 (required)")
-	f.StringVar(&o.apiProfile, "api-profile", "", "API profile file (empty: the reference API)")
-	f.StringVar(&o.adminUser, "admin-user", "admin", "admin account of the target (with login by email, its email)")
-	f.StringVar(&o.adminPassword, "admin-password", "", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
-	f.DurationVar(&o.timeout, "timeout", checkTimeout, "give up after this long")
-	o.network.addFlags(f)
+	o.addFlags(cmd.Flags(), "admin account of the target (with login by email, its email)", "API profile file (empty: the reference API)", checkTimeout)
 	return cmd
 }
 
 func (o *checkOptions) execute(cmd *cobra.Command) error {
-	if o.baseURL == "" {
-		return usageError(errors.New("--base-url: required, e.g. --base-url http://127.0.0.1:9501"))
-	}
-	if o.timeout <= 0 {
-		return usageError(fmt.Errorf("--timeout: %v: use a positive duration, e.g. 1m", o.timeout))
-	}
-	netw, err := o.network.settings()
+	netw, err := o.settings()
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	out := cmd.OutOrStdout()
 	var prof client.Profile

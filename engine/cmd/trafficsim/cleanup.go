@@ -19,13 +19,8 @@ import (
 func init() { subcommands = append(subcommands, newCleanupCmd) }
 
 type cleanupOptions struct {
-	baseURL       string
-	run           string
-	adminUser     string
-	adminPassword string
-	apiProfile    string
-	timeout       time.Duration
-	network       networkFlags // network_flags.go
+	targetFlags
+	run string
 }
 
 func newCleanupCmd() *cobra.Command {
@@ -51,26 +46,15 @@ be deleted or could not be verified, 2 invalid flags.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.execute(cmd) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.baseURL, "base-url", "", "target base URL, e.g. http://127.0.0.1:9501 (required)")
 	f.StringVar(&o.run, "run", "", "only this run's data (its 8-character id); empty = every run's")
-	f.StringVar(&o.adminUser, "admin-user", "admin", "admin account of the target")
-	f.StringVar(&o.adminPassword, "admin-password", "", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
-	f.StringVar(&o.apiProfile, "api-profile", "", "API profile file for a target shaped unlike the reference API")
-	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
-	o.network.addFlags(f)
+	o.addFlags(f, "admin account of the target", "API profile file for a target shaped unlike the reference API", 5*time.Minute)
 	return cmd
 }
 
 func (o *cleanupOptions) execute(cmd *cobra.Command) error {
-	if o.baseURL == "" {
-		return usageError(errors.New("--base-url: required, e.g. --base-url http://127.0.0.1:9501"))
-	}
-	if o.timeout <= 0 {
-		return usageError(fmt.Errorf("--timeout: %v: use a positive duration, e.g. 5m", o.timeout))
-	}
-	netw, err := o.network.settings()
+	netw, err := o.settings()
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	var prof client.Profile
 	if o.apiProfile != "" {
@@ -80,16 +64,12 @@ func (o *cleanupOptions) execute(cmd *cobra.Command) error {
 		}
 		prof = p
 	}
-	password := o.adminPassword
-	if password == "" {
-		password = os.Getenv(adminPasswordEnv)
-	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	rep, err := runner.CleanupTarget(ctx, runner.CleanupOptions{
-		BaseURL: o.baseURL, RunID: o.run, AdminUser: o.adminUser, AdminPassword: password, Profile: prof,
+		BaseURL: o.baseURL, RunID: o.run, AdminUser: o.adminUser, AdminPassword: adminPassword(o.adminPassword), Profile: prof,
 		Network: netw,
 	})
 	var fe *runner.FieldError
