@@ -92,11 +92,21 @@ func (v *VU) think(class string, then pending, name string, after, onStop phase)
 			v.j.next, v.j.phase = doNothing, onStop
 			return 0
 		}
+		if v.jt != nil && v.jt.steps.crowded() {
+			// No pause, but others wait for a worker: queue up behind them
+			// (journeyLoop); a VU that never pauses would keep its worker.
+			v.jt.yield = true
+			return yieldNow
+		}
 		v.takeAction()
 		return 0
 	}
 	return d
 }
+
+// yieldNow is advance's answer when the VU yields its worker (parking.yield):
+// any pause > 0, which journeyLoop does not take.
+const yieldNow = time.Nanosecond
 
 // takeAction takes the pending action and moves on.
 func (v *VU) takeAction() {
@@ -329,15 +339,19 @@ type parking struct {
 	timer  *time.Timer
 	parked atomic.Bool
 	end    func()
+	steps  *Steps
+	wake   func() // v.wakeJourney, queued on steps when the pause is over
+	cont   func() // v.contJourney, queued on steps when the VU yields its worker
+	yield  bool   // advance stopped to let others have the worker
 }
 
-// Start starts the VU with no goroutine of its own while it thinks (plain or
-// journey): between two actions it is its state and a timer, and each action
-// runs on the timer's goroutine. end is called once when the VU is over, its
-// state done. StopParked ends a parked VU at a stop.
-func (v *VU) Start(end func()) {
+// Start starts the VU (plain or journey) on the workers of steps, with no
+// goroutine of its own while it thinks: between two actions it is its state
+// and a timer, and each action runs on a worker. end is called once when the
+// VU is over, its state done. StopParked ends a parked VU at a stop.
+func (v *VU) Start(steps *Steps, end func()) {
 	if v.r.sc.Plain {
-		v.startPlain(end)
+		v.startPlain(steps, end)
 		return
 	}
 	if v.stopping() || !v.r.gen.AdmitVU() {
@@ -346,17 +360,24 @@ func (v *VU) Start(end func()) {
 		return
 	}
 	v.begin()
-	v.jt = &parking{end: end}
-	v.jt.timer = time.AfterFunc(time.Hour, v.wakeJourney)
-	v.jt.timer.Stop()
-	go v.journeyLoop()
+	jt := &parking{end: end, steps: steps, wake: v.wakeJourney, cont: v.contJourney}
+	jt.timer = time.AfterFunc(time.Hour, func() { steps.submit(jt.wake) })
+	jt.timer.Stop()
+	v.jt = jt
+	steps.submit(v.journeyLoop)
 }
 
-// journeyLoop runs the VU until it parks on its timer or is over.
+// journeyLoop runs the VU until it parks on its timer, yields its worker or
+// is over.
 func (v *VU) journeyLoop() {
 	d, over := v.advance()
 	if over {
 		v.jt.end()
+		return
+	}
+	if v.jt.yield {
+		v.jt.yield = false
+		v.jt.steps.submit(v.jt.cont)
 		return
 	}
 	v.pause(d)
@@ -364,12 +385,23 @@ func (v *VU) journeyLoop() {
 	v.jt.timer.Reset(d)
 }
 
-// wakeJourney continues a parked journey VU (on the timer's goroutine).
+// wakeJourney continues a parked journey VU (on a worker).
 func (v *VU) wakeJourney() {
 	if !v.jt.parked.CompareAndSwap(true, false) {
 		return // the stop took over
 	}
 	v.resume(true)
+	v.journeyLoop()
+}
+
+// contJourney takes the action a VU yielded its worker before, unless the run
+// stopped meanwhile.
+func (v *VU) contJourney() {
+	if v.stopping() {
+		v.j.next, v.j.phase = doNothing, v.j.onStop
+	} else {
+		v.takeAction()
+	}
 	v.journeyLoop()
 }
 

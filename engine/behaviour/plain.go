@@ -80,10 +80,15 @@ type plainVU struct {
 	parked atomic.Bool
 	next   int    // the request to send when the timer fires
 	end    func() // called once when the VU is over, by whoever ends it
+	steps  *Steps // started by Start: the workers its steps run on
+	wake   func() // v.wake, queued on steps when the pause is over
+	cont   func() // v.cont, queued on steps when the VU yields its worker
 }
 
-// beginPlain sets a plain VU up; end is called once when it is over.
-func (v *VU) beginPlain(end func()) *plainVU {
+// beginPlain sets a plain VU up; end is called once when it is over. With
+// steps (Start), its wake-ups run on those workers; else on the timer's
+// goroutine.
+func (v *VU) beginPlain(steps *Steps, end func()) *plainVU {
 	v.r.rec.Load().AssignArchetype(scenario.PlainArchetype)
 	v.setState(metrics.VUActive)
 	v.limit = v.budget
@@ -98,7 +103,12 @@ func (v *VU) beginPlain(end func()) *plainVU {
 		v.traceEndSession()
 		end()
 	}
-	p.timer = time.AfterFunc(time.Hour, v.wake)
+	if steps != nil {
+		p.steps, p.wake, p.cont = steps, v.wake, v.cont
+		p.timer = time.AfterFunc(time.Hour, func() { steps.submit(p.wake) })
+	} else {
+		p.timer = time.AfterFunc(time.Hour, v.wake)
+	}
 	p.timer.Stop()
 	v.pl = p
 	return p
@@ -124,7 +134,7 @@ func (v *VU) stopParked() bool {
 // without even that goroutine when no load model needs one.
 func (v *VU) runPlain() {
 	done := make(chan struct{})
-	v.beginPlain(func() { close(done) })
+	v.beginPlain(nil, func() { close(done) })
 	go v.plainLoop()
 	select {
 	case <-done:
@@ -135,28 +145,34 @@ func (v *VU) runPlain() {
 	v.setState(metrics.VUDone)
 }
 
-// startPlain starts a VU of a plain scenario with no goroutine of its own
-// while it thinks: a thinking VU is its state and a timer. end is called once
-// when the VU is over, its state done.
-func (v *VU) startPlain(end func()) {
+// startPlain starts a VU of a plain scenario on steps' workers, with no
+// goroutine of its own while it thinks: a thinking VU is its state and a
+// timer. end is called once when the VU is over, its state done.
+func (v *VU) startPlain(steps *Steps, end func()) {
 	if v.stopping() {
 		v.setState(metrics.VUDone)
 		end()
 		return
 	}
-	v.beginPlain(func() {
+	v.beginPlain(steps, func() {
 		v.setState(metrics.VUDone)
 		end()
 	})
-	go v.plainLoop()
+	steps.submit(v.plainLoop)
 }
 
-// wake continues a VU whose pause is over (on the timer's goroutine).
+// wake continues a VU whose pause is over (on a worker of its steps, or on
+// the timer's goroutine).
 func (v *VU) wake() {
 	if !v.pl.parked.CompareAndSwap(true, false) {
 		return // the stop took over
 	}
 	v.setState(metrics.VUActive)
+	v.cont()
+}
+
+// cont sends the request the VU is due to send and goes on.
+func (v *VU) cont() {
 	v.plainRequest(v.pl.next)
 	v.plainLoop()
 }
@@ -167,8 +183,14 @@ func (v *VU) plainLoop() {
 	for v.sent < v.budget && v.park() {
 		i := ps.pick(v.rng)
 		st := &ps.steps[i]
+		d := st.think.Draw(v.rng, v.r.cfg.DelayMin, v.r.cfg.DelayMax, v.pace)
+		if d <= 0 && v.sent > 0 && v.pl.steps != nil && v.pl.steps.crowded() {
+			v.pl.next = i // no pause, but others wait for a worker: queue up behind them
+			v.pl.steps.submit(v.pl.cont)
+			return
+		}
 		// Think time is between requests: the first goes out at once.
-		if d := st.think.Draw(v.rng, v.r.cfg.DelayMin, v.r.cfg.DelayMax, v.pace); d > 0 && v.sent > 0 {
+		if d > 0 && v.sent > 0 {
 			v.setState(metrics.VUThinking)
 			v.pl.next = i
 			v.pl.parked.Store(true)

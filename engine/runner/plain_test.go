@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/trafficsim/trafficsim/engine/resilience"
 )
 
 func writeScenario(t *testing.T, text string) string {
@@ -197,6 +199,59 @@ func TestPlainThinkingStop(t *testing.T) {
 	}
 	if vus := r.Snapshot().Stats.VUs; vus["done"] != 50 || vus["thinking"] != 0 {
 		t.Errorf("VU states after stop: %v", vus)
+	}
+}
+
+// TestMoreVUsThanWorkers: with no think time and an in-flight cap far below
+// the VUs, the VUs share the few workers that run their steps (a VU that
+// never pauses yields its worker when others wait), so every VU sends its
+// whole budget and none waits for another to finish.
+func TestMoreVUsThanWorkers(t *testing.T) {
+	var mu sync.Mutex
+	perVU := map[string]int{}
+	var order []string
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/one" {
+			return // the preflight
+		}
+		mu.Lock()
+		perVU[r.Header.Get("X-Vu")]++
+		order = append(order, r.Header.Get("X-Vu"))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	cfg := DefaultConfig()
+	cfg.BaseURL = srv.URL
+	cfg.Users, cfg.MinRequests, cfg.MaxRequests = 60, 7, 7
+	cfg.DelayMin, cfg.DelayMax = 0, 0
+	cfg.Duration = time.Minute
+	cfg.Scenario = writeScenario(t, "requests:\n  - {name: one, path: /one, headers: {X-Vu: \"{{vu}}\"}}\n")
+	rc := resilience.Defaults()
+	rc.MaxInFlight = 4
+	r, err := New(cfg, WithResilience(rc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Run(context.Background())
+	s := r.Summary()
+	if s.State != "finished" || s.Requests != 60*7 {
+		t.Fatalf("state %s, %d requests; want finished, %d", s.State, s.Requests, 60*7)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for vu := range 60 {
+		if n := perVU[strconv.Itoa(vu)]; n != 7 {
+			t.Errorf("VU %d sent %d requests; want 7", vu, n)
+		}
+	}
+	// Taking turns: the first 30 requests come from (nearly) 30 VUs, not from
+	// 4 VUs sending back to back.
+	first := map[string]bool{}
+	for _, vu := range order[:30] {
+		first[vu] = true
+	}
+	if len(first) < 20 {
+		t.Errorf("the first 30 requests came from %d VUs; want the VUs to take turns", len(first))
 	}
 }
 

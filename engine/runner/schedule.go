@@ -399,8 +399,10 @@ func (r *Runner) detached() bool { return !r.load.open && !r.load.gated }
 func (r *Runner) driveDetached() {
 	var wg sync.WaitGroup
 	wg.Add(len(r.vus))
+	steps := behaviour.NewSteps(r.stepWorkers(len(r.vus)), len(r.vus))
+	defer steps.Close()
 	for _, v := range r.vus {
-		v.Start(wg.Done)
+		v.Start(steps, wg.Done)
 	}
 	all := make(chan struct{})
 	go func() {
@@ -416,4 +418,14 @@ func (r *Runner) driveDetached() {
 		v.StopParked()
 	}
 	<-all
+}
+
+// stepWorkers is how many goroutines run the steps of n detached VUs: as many
+// as the requests on the wire at once (the in-flight cap), since a step is
+// mostly a request; never more than the VUs.
+func (r *Runner) stepWorkers(n int) int {
+	if c := r.capacity.Conns.InFlight; c > 0 {
+		return min(n, c)
+	}
+	return n
 }
