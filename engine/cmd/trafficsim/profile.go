@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 // Environment variables that profile a whole command, for performance work
@@ -12,6 +13,7 @@ import (
 const (
 	cpuProfileEnv  = "TRAFFICSIM_CPUPROFILE"
 	heapProfileEnv = "TRAFFICSIM_MEMPROFILE"
+	traceEnv       = "TRAFFICSIM_TRACE" // go tool trace: where wall time goes (start-up, scheduling)
 )
 
 // startProfiles starts the CPU profile asked for by the environment and
@@ -31,7 +33,23 @@ func startProfiles() (stop func()) {
 			cpu = f
 		}
 	}
+	var tr *os.File
+	if p := os.Getenv(traceEnv); p != "" {
+		f, err := os.Create(p)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "trafficsim: %s: %v\n", traceEnv, err)
+		} else {
+			tr = f
+		}
+	}
 	return func() {
+		if tr != nil {
+			trace.Stop()
+			tr.Close()
+		}
 		if cpu != nil {
 			pprof.StopCPUProfile()
 			cpu.Close()
