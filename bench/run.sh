@@ -4,7 +4,9 @@
 #   bench/run.sh [a|b|c|d|e|t|s|j|x|all] default: all (a, b, c; the others on their own)
 #
 # s  scale at the default flags: 10,000 and 100,000 thinking plain VUs (SCALE_LIST):
-#    start-up time, RSS, KiB per VU, failed requests (sweep_s).
+#    start-up time and CPU, RSS, KiB per VU, failed requests (sweep_s); the engine on
+#    CPU 0 (SCALE_PIN="" unpins it), extra engine flags SCALE_FLAGS, benchserver flags
+#    SCALE_SERVER_FLAGS (-fast: on fasthttp, ~3x net/http's answers per core).
 # j  the journey against k6, interleaved: bench/scenarios/journey.yaml and the built-in
 #    active_user and mixed vs bench/k6/journey.js, requests counted on the target.
 # m  memory of thinking journey VUs at the default flags: 2,000 and 20,000 (MEM_LIST)
@@ -445,7 +447,8 @@ sweep_m() {
 sweep_s() {
   local tmp=$OUT/s tag=${SCALE_TAG:-defaults}
   mkdir -p "$tmp"
-  taskset -c 1 benchserver --addr 127.0.0.1:9600 2>/dev/null &
+  # shellcheck disable=SC2086 # SCALE_SERVER_FLAGS are words (e.g. -fast: benchserver on fasthttp)
+  taskset -c 1 benchserver --addr 127.0.0.1:9600 ${SCALE_SERVER_FLAGS:-} 2>/dev/null &
   pids+=($!)
   wait_http http://127.0.0.1:9600/
   for n in ${SCALE_LIST:-10000 100000}; do
@@ -453,20 +456,26 @@ sweep_s() {
     record s "trafficsim/$tag" "load_$n" "$(cut -d' ' -f1 /proc/loadavg)"
     local t0 t1 thinking=0
     t0=$(date +%s.%N)
-    # shellcheck disable=SC2086 # SCALE_FLAGS are words
-    trafficsim run --base-url http://127.0.0.1:9600 --scenario bench/scenarios/sleepers.yaml \
+    # The engine on CPU 0 and the target on CPU 1, as in sweeps a and t: unpinned,
+    # the engine's second thread takes the target's core and the start measures
+    # the two fighting over it (SCALE_PIN="" to run it so).
+    # shellcheck disable=SC2086 # SCALE_FLAGS and SCALE_PIN are words
+    ${SCALE_PIN-taskset -c 0} trafficsim run --base-url http://127.0.0.1:9600 --scenario bench/scenarios/sleepers.yaml \
       --users "$n" --duration 10m --min-request-count 2 --max-request-count 2 --progress off \
       --delay-min 10m --delay-max 10m --metrics-addr 127.0.0.1:9613 --summary "$tmp/s-$n.json" ${SCALE_FLAGS:-} \
       >"$tmp/run-$n.log" 2>&1 &
     local p=$!
-    for _ in $(seq 1 2400); do
+    for _ in $(seq 1 12000); do
       thinking=$(curl -fsS 127.0.0.1:9613/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {printf "%d", $2}' || true)
       [ "${thinking:-0}" = "$n" ] && break
       kill -0 "$p" 2>/dev/null || break
-      sleep 0.05
+      sleep 0.01
     done
     t1=$(date +%s.%N)
     record s "trafficsim/$tag" "start_ms_$n" "$(echo "($t1 - $t0) * 1000 / 1" | bc)"
+    # The engine's CPU until then (user + system, from /proc): the part of the
+    # start that other load on the machine disturbs least.
+    record s "trafficsim/$tag" "start_cpu_ms_$n" "$(awk '{print ($14 + $15) * 1000 / '"$(getconf CLK_TCK)"'}' "/proc/$p/stat")"
     settle "$p"
     local rss; rss=$(rss_of "$p")
     record s "trafficsim/$tag" "rss_kib_$n" "$rss"
