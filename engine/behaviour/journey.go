@@ -185,7 +185,11 @@ func (v *VU) advance() (d time.Duration, over bool) {
 				j.phase = phOver
 			}
 		case phSessionStart:
-			if !v.waitSession() { // emergency degradation pauses new sessions
+			if d := v.sessionPause(); d > 0 { // emergency degradation pauses new sessions
+				j.next, j.after, j.onStop, j.lag = doNothing, phSessionStart, phOver, false
+				return d, false
+			}
+			if !v.waitSession() {
 				j.phase = phOver
 				continue
 			}
