@@ -7,13 +7,6 @@ import (
 	"github.com/trafficsim/trafficsim/engine/behaviour"
 )
 
-// arrival is one iteration of the open model: arrival n (from 0) of the run,
-// due at a time the pacer fixed.
-type arrival struct {
-	n   int64
-	due time.Time
-}
-
 // driveOpen runs the open model: the pacer says when arrival n is due; at that
 // moment it goes to a free VU of the pool, or is counted as dropped when none
 // is free. Arrival n is played by a new VU with index n, so its archetype,
