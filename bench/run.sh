@@ -441,9 +441,9 @@ sweep_m() {
 # SCALE_LIST ("10000 100000"): n plain VUs (bench/scenarios/sleepers.yaml) each send one
 # GET to benchserver (CPU 1) and think for 10 minutes; only the scenario, the think time
 # and the observation flags are given. Records the time until every VU has had its
-# answer and thinks (start_ms), the settled RSS and KiB per VU, then stops the run
+# answer and thinks (start_ms), the settled RSS, KiB per VU and goroutines, then stops the run
 # (SIGINT) and records its failed requests from the summary (failed = requests with no
-# answer or an unexpected status). SCALE_FLAGS adds flags (for the tuned rows).
+# answer or an unexpected status). SCALE_FLAGS adds flags (the tuned rows, --ramp-up).
 sweep_s() {
   local tmp=$OUT/s tag=${SCALE_TAG:-defaults}
   mkdir -p "$tmp"
@@ -480,6 +480,7 @@ sweep_s() {
     local rss; rss=$(rss_of "$p")
     record s "trafficsim/$tag" "rss_kib_$n" "$rss"
     record s "trafficsim/$tag" "kib_per_vu_$n" "$(echo "scale=2; $rss / $n" | bc)"
+    record s "trafficsim/$tag" "goroutines_$n" "$(curl -fsS 127.0.0.1:9613/metrics | awk '$1 == "go_goroutines" {print $2}')"
     sleep 10
     record s "trafficsim/$tag" "rss_kib_10s_later_$n" "$(rss_of "$p")"
     kill -INT "$p" 2>/dev/null || true

@@ -12,13 +12,11 @@ import (
 // A journey VU's life — sessions of its archetype's journey, weighted actions
 // and a logout — is a resumable record rather than sequential code: advance
 // runs the VU from where it is until its next pause (a think time) or its
-// end, and says how long the pause is and what comes after it. Two drivers
-// run it: Run blocks a goroutine through the pauses (ramp-up, stages and the
-// open model, whose VUs wait on the load model anyway), and Start parks the
-// VU on a timer between actions (the closed model without ramp-up), so a
+// end, and says how long the pause is and what comes after it. Start runs it
+// on the run's step workers and parks it on a timer between actions, so a
 // thinking journey VU is this record, its struct and a timer, and no
-// goroutine stack. Both take the same steps in the same order, so a seed
-// gives the same journeys under either.
+// goroutine stack. Where the load model leaves the VU out (ramp-up, stages),
+// advance stops at a resumable point and the gate continues it from there.
 
 // phase is where a journey VU is.
 type phase uint8
@@ -150,7 +148,8 @@ func (v *VU) resume(ranOut bool) {
 	v.takeAction()
 }
 
-// advance runs the VU until its next pause (> 0) or its end (over).
+// advance runs the VU until its next pause (> 0), its end (over) or the
+// load model's gate (heldInGate).
 func (v *VU) advance() (d time.Duration, over bool) {
 	j := &v.j
 	for {
@@ -178,12 +177,19 @@ func (v *VU) advance() (d time.Duration, over bool) {
 				return d, false
 			}
 		case phSessionPark:
+			if v.gated() {
+				return heldInGate, false
+			}
 			j.phase = phSessionStart
-			if !v.park() {
+			if v.stopping() {
 				j.phase = phOver
 			}
 		case phSessionStart:
-			if !v.waitSession() { // emergency degradation pauses new sessions
+			if d := v.sessionPause(); d > 0 { // emergency degradation pauses new sessions
+				j.next, j.after, j.onStop, j.lag = doNothing, phSessionStart, phOver, false
+				return d, false
+			}
+			if !v.waitSession() {
 				j.phase = phOver
 				continue
 			}
@@ -206,11 +212,15 @@ func (v *VU) advance() (d time.Duration, over bool) {
 				continue
 			}
 			step := v.arch.Journey[j.i]
-			j.i++
 			if j.s > 0 && (step == "signup" || step == "create_profile") {
+				j.i++
 				continue // done in the first session
 			}
-			if !v.park() {
+			if v.gated() {
+				return heldInGate, false // back here when the gate lets the VU on
+			}
+			j.i++
+			if v.stopping() {
 				j.phase = phSessionEnd
 				continue
 			}
@@ -218,7 +228,10 @@ func (v *VU) advance() (d time.Duration, over bool) {
 				return d, false
 			}
 		case phWeighted:
-			if v.sent >= v.limit || !v.park() {
+			if v.sent < v.limit && v.gated() {
+				return heldInGate, false
+			}
+			if v.sent >= v.limit || v.stopping() {
 				v.limit = j.end
 				j.phase = phFinal
 				continue
@@ -301,38 +314,6 @@ func (v *VU) weighted() time.Duration {
 	return v.think(a.Think, doStep, a.Name, phWeightedDone, phSessionEnd)
 }
 
-// Run is the VU's life: sessions of journey plus weighted actions until the
-// budget is spent or the run stops. It blocks its goroutine through every
-// pause (Start does not).
-func (v *VU) Run() {
-	// Ramp-up and stages: wait until the target includes this VU; near
-	// --max-memory it does not start at all (counted by the generator).
-	if !v.park() || !v.r.gen.AdmitVU() {
-		v.setState(metrics.VUDone)
-		return
-	}
-	if v.r.sc.Plain {
-		v.runPlain()
-		return
-	}
-	v.begin()
-	for {
-		d, over := v.advance()
-		if over {
-			return
-		}
-		v.pause(d)
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-			v.resume(true)
-		case <-v.r.stopCh:
-			t.Stop()
-			v.resume(false)
-		}
-	}
-}
-
 // parking is a journey VU's timer while Start runs it: exactly one party
 // continues a parked VU, the timer or the stop, whichever wins parked's CAS.
 type parking struct {
@@ -346,12 +327,30 @@ type parking struct {
 }
 
 // Start starts the VU (plain or journey) on the workers of steps, with no
-// goroutine of its own while it thinks: between two actions it is its state
-// and a timer, and each action runs on a worker. end is called once when the
-// VU is over, its state done. StopParked ends a parked VU at a stop.
+// goroutine of its own while it thinks or waits for the load model: between
+// two actions it is its state and a timer, parked in the gate it is a
+// registration there, and each action runs on a worker. end is called once
+// when the VU is over, its state done. StopParked ends a VU parked in a
+// pause at a stop; the gate ends those it holds.
 func (v *VU) Start(steps *Steps, end func()) {
+	// The record first: StopParked reads it from the goroutine that stops.
 	if v.r.sc.Plain {
-		v.startPlain(steps, end)
+		v.setupPlain(steps, end)
+	} else {
+		jt := &parking{end: end, steps: steps, wake: v.wakeJourney, cont: v.contJourney}
+		jt.timer = time.AfterFunc(time.Hour, func() { steps.submit(jt.wake) })
+		jt.timer.Stop()
+		v.jt = jt
+	}
+	v.launch(steps, end, false)
+}
+
+// launch begins the VU's life once the load model includes it (at once
+// without ramp-up or stages); near --max-memory it does not start at all
+// (counted by the generator). onWorker: called on a worker of steps, which
+// goes on with the VU's first steps.
+func (v *VU) launch(steps *Steps, end func(), onWorker bool) {
+	if v.hold(steps, func() { v.launch(steps, end, true) }) {
 		return
 	}
 	if v.stopping() || !v.r.gen.AdmitVU() {
@@ -359,21 +358,39 @@ func (v *VU) Start(steps *Steps, end func()) {
 		end()
 		return
 	}
-	v.begin()
-	jt := &parking{end: end, steps: steps, wake: v.wakeJourney, cont: v.contJourney}
-	jt.timer = time.AfterFunc(time.Hour, func() { steps.submit(jt.wake) })
-	jt.timer.Stop()
-	v.jt = jt
-	steps.submit(v.journeyLoop)
+	first := v.journeyLoop
+	if v.r.sc.Plain {
+		v.beginPlain()
+		first = v.plainLoop
+	} else {
+		v.begin()
+	}
+	if onWorker {
+		first()
+	} else {
+		steps.submit(first)
+	}
 }
 
-// journeyLoop runs the VU until it parks on its timer, yields its worker or
-// is over.
+// gated parks a journey VU in the load model's gate where advance is; true
+// when parked: advance returns heldInGate at once (the VU may already run on
+// another worker), and journeyLoop takes it on from the same phase once the
+// gate lets it on.
+func (v *VU) gated() bool { return v.hold(v.jt.steps, v.journeyLoop) }
+
+// heldInGate is advance's answer when the VU parked in the gate.
+const heldInGate time.Duration = -1
+
+// journeyLoop runs the VU until it parks on its timer or in the gate, yields
+// its worker or is over.
 func (v *VU) journeyLoop() {
 	d, over := v.advance()
 	if over {
 		v.jt.end()
 		return
+	}
+	if d == heldInGate {
+		return // the gate has it now
 	}
 	if v.jt.yield {
 		v.jt.yield = false
@@ -383,6 +400,9 @@ func (v *VU) journeyLoop() {
 	v.pause(d)
 	v.jt.parked.Store(true)
 	v.jt.timer.Reset(d)
+	if v.stopping() {
+		v.StopParked() // the stop came as it parked: it may have looked already
+	}
 }
 
 // wakeJourney continues a parked journey VU (on a worker).

@@ -69,9 +69,9 @@ func (ps *plainSet) pick(rng *rand.Rand) int {
 
 // plainVU is what a VU of a plain scenario needs besides the vu struct. A
 // thinking plain VU has no goroutine of its own: its pause is a timer whose
-// function continues the VU on a fresh goroutine, so no goroutine stack is
-// kept alive while it waits. Exactly one party continues a parked VU: the
-// timer or the stop, whichever wins parked's CAS.
+// function queues the VU's continuation on the step workers, so no goroutine
+// stack is kept alive while it waits. Exactly one party continues a parked
+// VU: the timer or the stop, whichever wins parked's CAS.
 type plainVU struct {
 	// snd reuses requests and the timeout timer when the VU sends back to back
 	// (no think time in the run); nil otherwise, so thinking VUs hold none.
@@ -85,33 +85,31 @@ type plainVU struct {
 	cont   func() // v.cont, queued on steps when the VU yields its worker
 }
 
-// beginPlain sets a plain VU up; end is called once when it is over. With
-// steps (Start), its wake-ups run on those workers; else on the timer's
-// goroutine.
-func (v *VU) beginPlain(steps *Steps, end func()) *plainVU {
-	v.r.rec.Load().AssignArchetype(scenario.PlainArchetype)
-	v.setState(metrics.VUActive)
-	v.limit = v.budget
-	p := &plainVU{}
-	if v.r.cfg.DelayMax == 0 {
-		p.snd = v.r.client.NewSender(v.r.reqCtx)
-	}
+// setupPlain makes a plain VU's record for Start: its timer queues the VU's
+// wake-up on steps; end is called once when the VU is over, its state done.
+func (v *VU) setupPlain(steps *Steps, end func()) {
+	p := &plainVU{steps: steps, wake: v.wake, cont: v.cont}
 	p.end = func() {
 		if p.snd != nil {
 			p.snd.Release()
 		}
 		v.traceEndSession()
+		v.setState(metrics.VUDone)
 		end()
 	}
-	if steps != nil {
-		p.steps, p.wake, p.cont = steps, v.wake, v.cont
-		p.timer = time.AfterFunc(time.Hour, func() { steps.submit(p.wake) })
-	} else {
-		p.timer = time.AfterFunc(time.Hour, v.wake)
-	}
+	p.timer = time.AfterFunc(time.Hour, func() { steps.submit(p.wake) })
 	p.timer.Stop()
 	v.pl = p
-	return p
+}
+
+// beginPlain begins a plain VU's life, once the load model includes it.
+func (v *VU) beginPlain() {
+	v.r.rec.Load().AssignArchetype(scenario.PlainArchetype)
+	v.setState(metrics.VUActive)
+	v.limit = v.budget
+	if v.r.cfg.DelayMax == 0 {
+		v.pl.snd = v.r.client.NewSender(v.r.reqCtx)
+	}
 }
 
 // stopParked ends a VU parked in a pause; false when it is not parked (then
@@ -127,42 +125,7 @@ func (v *VU) stopParked() bool {
 	return true
 }
 
-// runPlain is the life of a VU of a plain scenario: requests picked by weight,
-// with think time between them (none before the first), until the budget is
-// spent or the run stops. It blocks until then, its goroutine parked with a
-// small stack while the requests are sent by others. drivePlain runs plain VUs
-// without even that goroutine when no load model needs one.
-func (v *VU) runPlain() {
-	done := make(chan struct{})
-	v.beginPlain(nil, func() { close(done) })
-	go v.plainLoop()
-	select {
-	case <-done:
-	case <-v.r.stopCh:
-		v.stopParked()
-		<-done
-	}
-	v.setState(metrics.VUDone)
-}
-
-// startPlain starts a VU of a plain scenario on steps' workers, with no
-// goroutine of its own while it thinks: a thinking VU is its state and a
-// timer. end is called once when the VU is over, its state done.
-func (v *VU) startPlain(steps *Steps, end func()) {
-	if v.stopping() {
-		v.setState(metrics.VUDone)
-		end()
-		return
-	}
-	v.beginPlain(steps, func() {
-		v.setState(metrics.VUDone)
-		end()
-	})
-	steps.submit(v.plainLoop)
-}
-
-// wake continues a VU whose pause is over (on a worker of its steps, or on
-// the timer's goroutine).
+// wake continues a VU whose pause is over (on a worker of its steps).
 func (v *VU) wake() {
 	if !v.pl.parked.CompareAndSwap(true, false) {
 		return // the stop took over
@@ -177,14 +140,21 @@ func (v *VU) cont() {
 	v.plainLoop()
 }
 
-// plainLoop sends requests until a pause, the end of the budget or a stop.
+// plainLoop sends requests until a pause, the load model's gate, the end of
+// the budget or a stop.
 func (v *VU) plainLoop() {
 	ps := v.r.plain
-	for v.sent < v.budget && v.park() {
+	for v.sent < v.budget {
+		if v.hold(v.pl.steps, v.plainLoop) {
+			return // the gate has it now: back here when it lets the VU on
+		}
+		if v.stopping() {
+			break
+		}
 		i := ps.pick(v.rng)
 		st := &ps.steps[i]
 		d := st.think.Draw(v.rng, v.r.cfg.DelayMin, v.r.cfg.DelayMax, v.pace)
-		if d <= 0 && v.sent > 0 && v.pl.steps != nil && v.pl.steps.crowded() {
+		if d <= 0 && v.sent > 0 && v.pl.steps.crowded() {
 			v.pl.next = i // no pause, but others wait for a worker: queue up behind them
 			v.pl.steps.submit(v.pl.cont)
 			return
@@ -198,6 +168,9 @@ func (v *VU) plainLoop() {
 				v.intended = time.Now().Add(d) // open model: a late wake-up counts
 			}
 			v.pl.timer.Reset(d)
+			if v.stopping() {
+				v.stopParked() // the stop came as it parked: it may have looked already
+			}
 			return
 		}
 		v.plainRequest(i)

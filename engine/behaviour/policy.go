@@ -1,6 +1,8 @@
 package behaviour
 
 import (
+	"time"
+
 	"github.com/trafficsim/trafficsim/engine/catalog"
 )
 
@@ -31,9 +33,30 @@ func (v *VU) filterGroups(allowed *[catalog.NumGroups]bool) {
 	}
 }
 
-// waitSession blocks while the policy pauses new sessions; false when the run
-// stops meanwhile.
+// sessionPause is how long a VU waits, on its timer, before it looks again
+// whether it may begin a session: 0 when it may now (the policy pauses new
+// sessions at the emergency level). A wait that blocked would hold one of the
+// step workers the other VUs' steps run on.
+func (v *VU) sessionPause() time.Duration {
+	if p, ok := v.r.advisor.(sessionPauser); ok {
+		return p.SessionPause()
+	}
+	return 0
+}
+
+// sessionPauser is an Advisor that can say how long new sessions stay paused
+// without blocking (resilience.Policy).
+type sessionPauser interface{ SessionPause() time.Duration }
+
+// waitSession blocks while an advisor without SessionPause pauses new
+// sessions; false when the run stops meanwhile.
 func (v *VU) waitSession() bool {
 	a := v.r.advisor
-	return a == nil || a.WaitSession(v.r.stopCh)
+	if a == nil {
+		return true
+	}
+	if _, ok := a.(sessionPauser); ok {
+		return true // asked by sessionPause
+	}
+	return a.WaitSession(v.r.stopCh)
 }

@@ -29,13 +29,6 @@ type Settings struct {
 	AdminUser, AdminPassword string
 }
 
-// Gate holds VUs the load model does not include yet (ramp-up, stages).
-type Gate interface {
-	// Wait returns nil when the VU of index idx may act now, else a channel
-	// closed once it may.
-	Wait(idx int) <-chan struct{}
-}
-
 // Load is what a VU needs to know of the run's load model.
 type Load struct {
 	Open   bool // the open model: latencies run from the intended send time

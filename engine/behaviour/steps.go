@@ -106,6 +106,11 @@ func (s *Steps) rejoin() bool {
 	return true
 }
 
+// Queue runs f on a worker like a VU's step (the runner starts the next VU of
+// a stage slot so, from the end of the one before). It does not block while
+// the queue holds fewer steps than its size.
+func (s *Steps) Queue(f func()) { s.submit(f) }
+
 // crowded reports steps waiting for a worker: a VU that would act again at
 // once yields its worker to them instead (a VU that never pauses would keep
 // it for its whole life).

@@ -385,31 +385,6 @@ func (v *VU) signup() bool {
 	return true
 }
 
-// park holds a VU the load model does not include yet (ramp-up, stages) until
-// it does; false when the run stops meanwhile. Without a gate it returns at
-// once.
-func (v *VU) park() bool {
-	g := v.r.load.gate
-	if g == nil {
-		return !v.stopping()
-	}
-	ch := g.Wait(v.idx)
-	if ch == nil {
-		return !v.stopping()
-	}
-	prev := v.state
-	v.setState(metrics.VUParked)
-	select {
-	case <-ch:
-	case <-v.r.stopCh:
-	}
-	if prev == "" {
-		prev = metrics.VUActive
-	}
-	v.setState(prev)
-	return !v.stopping()
-}
-
 // takeIntended is when the VU meant to send its next request, in the open
 // model: the arrival's due time or the end of the last think pause, else now
 // (so waiting for the rate cap or a backoff counts). Zero in the closed model,

@@ -250,6 +250,9 @@ func TestDegradationOnTheClock(t *testing.T) {
 	if l := p.Level(); l != Emergency {
 		t.Fatalf("level %s after an interval of failures, want emergency", l)
 	}
+	if d := p.SessionPause(); d != cfg.DegradeInterval/2 {
+		t.Errorf("SessionPause at emergency = %s, want half an interval", d)
+	}
 	// WaitSession looks again every half interval; the level steps down after
 	// DegradeCalm quiet intervals.
 	done := make(chan bool, 1)
@@ -268,6 +271,9 @@ func TestDegradationOnTheClock(t *testing.T) {
 			}
 			if l := p.Level(); l != Heavy {
 				t.Errorf("level %s after the calm intervals, want heavy", l)
+			}
+			if d := p.SessionPause(); d != 0 {
+				t.Errorf("SessionPause at heavy = %s, want 0 (sessions may start)", d)
 			}
 			return
 		case err := <-blocked:

@@ -610,11 +610,8 @@ func (p *Policy) AllowAction(group, method string) bool {
 // WaitSession implements client.Advisor: at the emergency level no new session
 // starts; the VU sleeps a fraction of the interval between looks.
 func (p *Policy) WaitSession(stop <-chan struct{}) bool {
-	if !p.cfg.Degrade {
-		return true
-	}
-	for p.Level() >= Emergency {
-		t := p.clock.NewTimer(min(p.cfg.DegradeInterval/2, 500*time.Millisecond))
+	for d := p.SessionPause(); d > 0; d = p.SessionPause() {
+		t := p.clock.NewTimer(d)
 		select {
 		case <-t.Chan():
 		case <-stop:
@@ -626,6 +623,16 @@ func (p *Policy) WaitSession(stop <-chan struct{}) bool {
 		}
 	}
 	return true
+}
+
+// SessionPause is WaitSession without the wait, for a VU that has no
+// goroutine to block (it waits on its own timer): 0 when a new session may
+// start now, else how long to wait before looking again.
+func (p *Policy) SessionPause() time.Duration {
+	if !p.cfg.Degrade || p.Level() < Emergency {
+		return 0
+	}
+	return min(p.cfg.DegradeInterval/2, 500*time.Millisecond)
 }
 
 // Timeout is the route's current timeout.

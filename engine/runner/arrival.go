@@ -2,59 +2,35 @@ package runner
 
 import (
 	"math"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/behaviour"
 )
 
-// arrival is one iteration of the open model: arrival n (from 0) of the run,
-// due at a time the pacer fixed.
-type arrival struct {
-	n   int64
-	due time.Time
-}
-
 // driveOpen runs the open model: the pacer says when arrival n is due; at that
 // moment it goes to a free VU of the pool, or is counted as dropped when none
 // is free. Arrival n is played by a new VU with index n, so its archetype,
-// budget and journey follow from the seed and n alone. A pacer that falls
-// behind (a busy machine) dispatches the late arrivals at once with their due
-// times, which their latencies then include.
+// budget and journey follow from the seed and n alone; it runs on the step
+// workers like the closed model's VUs, with no goroutine while it thinks —
+// the pool is a count of places, not goroutines. A pacer that falls behind (a
+// busy machine) dispatches the late arrivals at once with their due times,
+// which their latencies then include.
 func (r *Runner) driveOpen(start time.Time) {
 	p := r.load
 	rec := r.rec.Load()
-	work := make(chan arrival) // unbuffered: handed straight to a free VU
-	// idle counts the VUs waiting for an arrival: a VU counts itself before it
-	// waits and uncounts itself once it got one, so while idle > 0 a send is
-	// taken at once.
-	var idle atomic.Int64
-	var wg, ready sync.WaitGroup
-	for range p.pool {
-		wg.Add(1)
-		ready.Add(1)
-		go func() {
-			defer wg.Done()
-			first := true
-			for {
-				idle.Add(1)
-				if first {
-					ready.Done()
-					first = false
-				}
-				a, ok := <-work
-				if !ok {
-					return
-				}
-				idle.Add(-1)
-				v := behaviour.New(r.shared, int(a.n), p.archetype(int(a.n)))
-				v.Arrive(a.due) // an arrival is one session, its first action due then
-				v.Run()
-			}
-		}()
+	c := newCrew(p.pool, r.stepWorkers(p.pool))
+	defer c.close()
+	// free holds the pool's free places; a VU gives its place back as it ends.
+	free := make(chan int, p.pool)
+	ends := make([]func(), p.pool)
+	for k := range p.pool {
+		free <- k
+		ends[k] = func() {
+			free <- k
+			c.wg.Done()
+		}
 	}
-	ready.Wait()
+
 	start = time.Now() // the schedule starts once the pool is ready
 
 	stopGauges := make(chan struct{})
@@ -85,18 +61,21 @@ loop:
 		} else if r.stopped.Load() {
 			break
 		}
-		if idle.Load() > 0 {
-			work <- arrival{n: n, due: due}
+		select {
+		case k := <-free:
+			v := behaviour.New(r.shared, int(n), p.archetype(int(n)))
+			v.Arrive(due) // an arrival is one session, its first action due then
+			c.wg.Add(1)
 			p.started.Add(1)
-		} else {
+			c.start(k, v, ends[k])
+		default:
 			rec.DroppedIteration()
 		}
 	}
-	close(work)
 	// Iterations under way may finish their session, within IterationGrace.
 	drained := make(chan struct{})
 	go func() {
-		wg.Wait()
+		c.wg.Wait()
 		close(drained)
 	}()
 	if !r.stopped.Load() {
@@ -109,6 +88,9 @@ loop:
 		case <-r.stopCh:
 		}
 		t.Stop()
+	}
+	if r.stopped.Load() {
+		c.stopParked() // a VU that parks from now on sees the stop itself
 	}
 	<-drained
 	close(stopGauges)

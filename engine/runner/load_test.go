@@ -193,6 +193,30 @@ func TestRampUpSpreadsStarts(t *testing.T) {
 	<-r.Done()
 }
 
+// TestStopEndsParkedVUs: a stop mid-ramp ends the VUs the ramp has not
+// started yet (parked in the gate, with no goroutine to wake) along with the
+// started ones, at once.
+func TestStopEndsParkedVUs(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Users, cfg.MinRequests, cfg.MaxRequests = 20, 200, 200
+	cfg.DelayMin, cfg.DelayMax = 20*time.Millisecond, 60*time.Millisecond
+	cfg.Scenario = "active_user"
+	cfg.RampUp = time.Hour // VU 0 at once, the next one after 3 minutes
+	r := startRun(t, cfg)
+	waitFor(t, r, 20*time.Second, "VU 0 working, 19 parked", func(s Snapshot) bool {
+		return s.Requests > 0 && s.Stats.VUs[metrics.VUParked] == 19
+	})
+	r.Stop()
+	select {
+	case <-r.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the run did not end after the stop: VUs %v", r.Snapshot().Stats.VUs)
+	}
+	if vus := r.Snapshot().Stats.VUs; vus[metrics.VUDone] != 20 || vus[metrics.VUParked] != 0 {
+		t.Errorf("VUs after the stop %v; want all 20 done", vus)
+	}
+}
+
 // TestOpenModelDropsIterations: 50 arrivals/s for 1.5s on a pool of 2 VUs
 // whose sessions last longer than the gaps: most arrivals find no free VU and
 // are counted as dropped; started + dropped is exactly the pacer's 75.

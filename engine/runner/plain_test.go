@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trafficsim/trafficsim/engine/loadshape"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 )
 
@@ -292,9 +293,9 @@ requests:
 	}
 }
 
-// TestPlainWithLoadModels runs a plain scenario under ramp-up (VUs parked
-// until the ramp includes them) and the open model (arrivals on a pool), the
-// paths where a plain VU keeps a small parked goroutine.
+// TestPlainWithLoadModels runs a plain scenario under ramp-up (VUs parked in
+// the gate until the ramp includes them), stages (VUs parked mid-life when
+// the target steps down) and the open model (arrivals on a pool).
 func TestPlainWithLoadModels(t *testing.T) {
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
@@ -315,6 +316,26 @@ func TestPlainWithLoadModels(t *testing.T) {
 		r := runToEnd(t, cfg)
 		if s := r.Summary(); s.State != "finished" || s.Requests != 40 || hits.Load() != 40 {
 			t.Errorf("state %q requests %d, server saw %d; want 40", s.State, s.Requests, hits.Load())
+		}
+	})
+	t.Run("stages", func(t *testing.T) {
+		hits.Store(0)
+		cfg := DefaultConfig()
+		cfg.BaseURL, cfg.Scenario = srv.URL, scen
+		cfg.MinRequests, cfg.MaxRequests = 1000, 1000
+		cfg.DelayMin, cfg.DelayMax = 10*time.Millisecond, 10*time.Millisecond
+		// 4 VUs for 300 ms, then 1 for 400 ms: VUs 1–3 park mid-life, VU 0
+		// goes on; the end of the stages stops the run and ends the parked.
+		cfg.Stages = []loadshape.Stage{{Duration: 0, Target: 4}, {Duration: 300 * time.Millisecond, Target: 4},
+			{Duration: 0, Target: 1}, {Duration: 400 * time.Millisecond, Target: 1}}
+		r := runToEnd(t, cfg)
+		s, sent := r.Summary(), r.VURequests()
+		if s.State != "stopped" || s.Requests == 0 || s.Requests != hits.Load() {
+			t.Errorf("state %q requests %d, server saw %d", s.State, s.Requests, hits.Load())
+		}
+		// VU 0 sends for 700 ms, the others for 300 ms.
+		if len(sent) != 4 || 2*sent[0] <= 3*max(sent[1], sent[2], sent[3]) {
+			t.Errorf("requests per VU %v; want VU 0, the one left by the last stage, well ahead of the parked", sent)
 		}
 	})
 	t.Run("open", func(t *testing.T) {

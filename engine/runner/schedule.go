@@ -112,9 +112,11 @@ type loadPlan struct {
 	stage   atomic.Int64  // current stage, -1 without stages
 	started atomic.Int64  // open: iterations started
 
-	// Parked VUs, by slot: closed when the target rises past the slot.
-	mu      sync.Mutex
-	waiters map[int]chan struct{}
+	// VUs parked in the gate, by slot: woken when the target rises past the
+	// slot, or all at once when the run stops (released).
+	mu       sync.Mutex
+	waiters  map[int]func()
+	released bool
 
 	// Archetypes by VU index, in blocks of slots (see archetype).
 	seed     int64
@@ -124,7 +126,7 @@ type loadPlan struct {
 }
 
 func newLoadPlan(c Config, sc *scenario.Scenario) *loadPlan {
-	p := &loadPlan{seed: c.Seed, archs: sc.Archetypes, waiters: map[int]chan struct{}{}, archMemo: map[int][]*scenario.Archetype{}}
+	p := &loadPlan{seed: c.Seed, archs: sc.Archetypes, waiters: map[int]func(){}, archMemo: map[int][]*scenario.Archetype{}}
 	p.stage.Store(-1)
 	switch {
 	case c.OpenModel():
@@ -180,38 +182,60 @@ func (p *loadPlan) vusAt(t time.Duration) int {
 
 // setTarget moves the VU target and wakes the parked VUs it now includes.
 func (p *loadPlan) setTarget(n int) {
+	var wake []func()
 	p.mu.Lock()
 	old := int(p.target.Swap(int64(n)))
 	if n > old {
-		for slot, ch := range p.waiters {
+		for slot, w := range p.waiters {
 			if slot < n {
-				close(ch)
+				wake = append(wake, w)
 				delete(p.waiters, slot)
 			}
 		}
 	}
 	p.mu.Unlock()
+	for _, w := range wake {
+		w()
+	}
 }
 
-// Wait is the gate of ramps and stages (behaviour.Gate): nil when the slot of
-// VU idx is within the target, else a channel closed once the target rises
-// past it. Outside ramps and stages it is always nil.
-func (p *loadPlan) Wait(idx int) <-chan struct{} {
+// Holds is the gate of ramps and stages (behaviour.Gate): whether the slot
+// of VU idx is beyond the target now. Outside ramps and stages it never is.
+func (p *loadPlan) Holds(idx int) bool {
+	return p.gated && int64(idx%p.slots) >= p.target.Load()
+}
+
+// Hold parks VU idx until the target includes its slot (behaviour.Gate):
+// false when it does already, or the run stopped (release); else wake is
+// called once then. A slot has one VU at a time, so one waiter.
+func (p *loadPlan) Hold(idx int, wake func()) bool {
 	if !p.gated {
-		return nil
+		return false
 	}
 	slot := idx % p.slots
-	if int64(slot) < p.target.Load() {
-		return nil
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if int64(slot) < p.target.Load() {
-		return nil
+	if p.released || int64(slot) < p.target.Load() {
+		return false
 	}
-	ch := make(chan struct{})
-	p.waiters[slot] = ch
-	return ch
+	p.waiters[slot] = wake
+	return true
+}
+
+// release wakes every VU parked in the gate and lets none park after it: the
+// run stops, and they end.
+func (p *loadPlan) release() {
+	p.mu.Lock()
+	p.released = true
+	wake := make([]func(), 0, len(p.waiters))
+	for slot, w := range p.waiters {
+		wake = append(wake, w)
+		delete(p.waiters, slot)
+	}
+	p.mu.Unlock()
+	for _, w := range wake {
+		w()
+	}
 }
 
 // archetype is the archetype of VU idx. VUs come in blocks of slots; each block
@@ -286,36 +310,7 @@ func (r *Runner) drive() {
 	if r.load.gated {
 		go r.control(start, stopCtl)
 	}
-	if r.detached() {
-		r.driveDetached() // no goroutine per thinking VU (behaviour.VU.Start)
-		return
-	}
-	var wg sync.WaitGroup
-	for k := range r.vus {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.runSlot(k)
-		}()
-	}
-	wg.Wait()
-}
-
-// runSlot runs the VU r.vus[k] (its index is its slot); with stages, a slot
-// whose VU is done runs the next VU of the slot (index slot + n·slots) so the
-// VU count keeps following the stages.
-func (r *Runner) runSlot(k int) {
-	v := r.vus[k]
-	slot := v.Index()
-	for gen := 1; ; gen++ {
-		v.Run()
-		if !r.load.staged || r.stopped.Load() {
-			return
-		}
-		idx := slot + gen*r.load.slots
-		v = behaviour.New(r.shared, idx, r.load.archetype(idx))
-		r.budgetSum.Add(int64(v.Budget()))
-	}
+	r.driveClosed()
 }
 
 // control moves the closed model's VU target along the ramp; at the end of
@@ -388,25 +383,43 @@ func (r *Runner) loadSummary(st metrics.Stats) *summary.LoadSummary {
 	return summary.BuildLoad(li, st)
 }
 
-// detached reports whether the run's VUs need no goroutine while they think:
-// a closed model without ramp-up or stages (the others' VUs wait on the load
-// model with a goroutine each).
-func (r *Runner) detached() bool { return !r.load.open && !r.load.gated }
-
-// driveDetached runs the VUs, plain or journey, with no goroutine of their own
-// between requests: a thinking VU is its state and a timer (docs/benchmarks.md).
-// It returns when every VU is over; a stop ends the parked ones at once.
-func (r *Runner) driveDetached() {
-	var wg sync.WaitGroup
-	wg.Add(len(r.vus))
-	steps := behaviour.NewSteps(r.stepWorkers(len(r.vus)), len(r.vus))
-	defer steps.Close()
-	for _, v := range r.vus {
-		v.Start(steps, wg.Done)
+// driveClosed runs the closed model's VUs, plain or journey, with no
+// goroutine of their own between requests: a thinking VU is its state and a
+// timer, a VU the ramp or the stages leave out a registration in the gate
+// (docs/benchmarks.md). With stages, a slot whose VU is done runs the slot's
+// next VU (index slot + n·slots) so the VU count keeps following the stages.
+// It returns when every VU is over.
+func (r *Runner) driveClosed() {
+	c := newCrew(len(r.vus), r.stepWorkers(len(r.vus)))
+	defer c.close()
+	c.wg.Add(len(r.vus))
+	for k, v := range r.vus {
+		slot, gen := v.Index(), 0
+		var end func()
+		end = func() {
+			if !r.load.staged || r.stopped.Load() {
+				c.wg.Done()
+				return
+			}
+			gen++
+			idx := slot + gen*r.load.slots
+			next := behaviour.New(r.shared, idx, r.load.archetype(idx))
+			r.budgetSum.Add(int64(next.Budget()))
+			// On a worker, not here: end may run inside a Start (a VU not
+			// admitted ends at once), and the crew's lock is held there.
+			c.steps.Queue(func() { c.start(k, next, end) })
+		}
+		c.start(k, v, end)
 	}
+	r.awaitCrew(c)
+}
+
+// awaitCrew waits until the crew's VUs are over; a stop ends the parked ones
+// at once: those in a pause and those in the gate.
+func (r *Runner) awaitCrew(c *crew) {
 	all := make(chan struct{})
 	go func() {
-		wg.Wait()
+		c.wg.Wait()
 		close(all)
 	}()
 	select {
@@ -414,13 +427,12 @@ func (r *Runner) driveDetached() {
 		return
 	case <-r.stopCh:
 	}
-	for _, v := range r.vus {
-		v.StopParked()
-	}
+	r.load.release()
+	c.stopParked()
 	<-all
 }
 
-// stepWorkers is how many goroutines run the steps of n detached VUs: as many
+// stepWorkers is how many goroutines run the steps of n VUs: as many
 // as the requests on the wire at once (the in-flight cap), since a step is
 // mostly a request; never more than the VUs.
 func (r *Runner) stepWorkers(n int) int {

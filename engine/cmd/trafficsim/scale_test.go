@@ -28,12 +28,19 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// scrapeGauges reads the engine's /metrics: the VUs thinking, its goroutines
-// and the requests sent so far.
-func scrapeGauges(url string) (thinking, goroutines, requests float64, err error) {
+// gauges are what the engine's /metrics says of its VUs and itself.
+type gauges struct {
+	thinking, parked float64 // VUs in a pause, VUs the load model leaves out
+	goroutines       float64
+	requests         float64 // sent so far
+}
+
+// scrapeGauges reads the engine's /metrics.
+func scrapeGauges(url string) (gauges, error) {
+	var g gauges
 	resp, err := http.Get(url)
 	if err != nil {
-		return 0, 0, 0, err
+		return g, err
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
@@ -46,21 +53,26 @@ func scrapeGauges(url string) (thinking, goroutines, requests float64, err error
 		v, _ := strconv.ParseFloat(f[1], 64)
 		switch {
 		case strings.HasPrefix(line, "trafficsim_virtual_users{") && strings.Contains(line, `state="thinking"`):
-			thinking = v
+			g.thinking = v
+		case strings.HasPrefix(line, "trafficsim_virtual_users{") && strings.Contains(line, `state="parked"`):
+			g.parked = v
 		case f[0] == "go_goroutines":
-			goroutines = v
+			g.goroutines = v
 		case strings.HasPrefix(line, "trafficsim_requests_total{"):
-			requests += v
+			g.requests += v
 		}
 	}
-	return thinking, goroutines, requests, sc.Err()
+	return g, sc.Err()
 }
 
-// A thinking journey VU has no goroutine: the real engine binary runs 400
-// journey VUs against a loopback target; once every VU has logged in and all
-// think at once, the engine process has far fewer goroutines than VUs. A
-// Ctrl-C then ends the parked VUs and the run reports and cleans up.
-func TestThinkingJourneyVUsHoldNoGoroutine(t *testing.T) {
+// vusHoldNoGoroutine runs the real engine binary with 400 active_user VUs
+// against a loopback target, with the load model's flags given and a think
+// time of 3 s (every think time is --delay-min when it equals --delay-max),
+// until ready sees the VUs where the test wants them — every one of them in
+// a pause or parked by the load model at the same moment. Then the engine
+// must hold far fewer goroutines than VUs. A Ctrl-C then ends the parked VUs
+// and the run reports and cleans up.
+func vusHoldNoGoroutine(t *testing.T, ready func(g gauges) bool, load ...string) {
 	if testing.Short() {
 		t.Skip("runs the engine binary with 400 VUs")
 	}
@@ -71,11 +83,10 @@ func TestThinkingJourneyVUsHoldNoGoroutine(t *testing.T) {
 	sum := filepath.Join(t.TempDir(), "summary.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	// Think 3 s (every think time is --delay-min when it equals --delay-max),
-	// the start spread over 0–3 s.
-	cmd := exec.CommandContext(ctx, bin, "run", "--base-url", target.URL, "--scenario", "active_user",
+	args := append([]string{"run", "--base-url", target.URL, "--scenario", "active_user",
 		"--users", strconv.Itoa(users), "--min-request-count", "1000", "--max-request-count", "1000",
-		"--delay-min", "3s", "--delay-max", "3s", "--progress", "off", "--metrics-addr", addr, "--summary", sum)
+		"--delay-min", "3s", "--delay-max", "3s", "--progress", "off", "--metrics-addr", addr, "--summary", sum}, load...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -84,18 +95,16 @@ func TestThinkingJourneyVUsHoldNoGoroutine(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
-	var thinking, goroutines, requests float64
+	var g gauges
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		var err error
-		thinking, goroutines, requests, err = scrapeGauges(fmt.Sprintf("http://%s/metrics", addr))
-		// Past the start (two requests per VU: sign-up and login) and every VU
-		// in a pause at the same moment.
-		if err == nil && thinking == users && requests >= 2*users {
+		g, err = scrapeGauges(fmt.Sprintf("http://%s/metrics", addr))
+		if err == nil && ready(g) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("never saw all %d VUs thinking (last: %v thinking, %v goroutines)\n%s", users, thinking, goroutines, out.String())
+			t.Fatalf("the VUs never got there (last: %+v)\n%s", g, out.String())
 		}
 		select {
 		case err := <-exited:
@@ -103,10 +112,10 @@ func TestThinkingJourneyVUsHoldNoGoroutine(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	if goroutines >= users/2 {
-		t.Errorf("%v goroutines with %d journey VUs thinking; want no goroutine per thinking VU", goroutines, users)
+	if g.goroutines >= users/2 {
+		t.Errorf("%v goroutines with %v VUs thinking and %v parked; want no goroutine per VU", g.goroutines, g.thinking, g.parked)
 	}
-	t.Logf("%v VUs thinking, %v goroutines in the engine", thinking, goroutines)
+	t.Logf("%v VUs thinking, %v parked, %v goroutines in the engine", g.thinking, g.parked, g.goroutines)
 
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -121,7 +130,43 @@ func TestThinkingJourneyVUsHoldNoGoroutine(t *testing.T) {
 	// intend; a loopback target slowed by -race on a busy machine earns only
 	// timeouts, which say nothing about the VUs. So: no unexpected answer beyond
 	// the network errors.
-	if s.State != "stopped" || s.Unexpected > s.Outcomes.NetworkError || s.Requests < 2*users || !s.Cleanup.Verified || s.Cleanup.Left != 0 {
+	if s.State != "stopped" || s.Unexpected > s.Outcomes.NetworkError || s.Requests < int64(g.requests) || !s.Cleanup.Verified || s.Cleanup.Left != 0 {
 		t.Errorf("summary: state %s, %d requests, %d unexpected (%d network errors), cleanup %+v\n%s", s.State, s.Requests, s.Unexpected, s.Outcomes.NetworkError, s.Cleanup, out.String())
 	}
+}
+
+// A thinking journey VU has no goroutine (the closed model): once every VU
+// has logged in and all think at once, the engine process has far fewer
+// goroutines than VUs.
+func TestThinkingJourneyVUsHoldNoGoroutine(t *testing.T) {
+	// The start spread over 0–3 s; past it, two requests per VU (sign-up and
+	// login) and every VU in a pause at the same moment.
+	vusHoldNoGoroutine(t, func(g gauges) bool { return g.thinking == 400 && g.requests >= 2*400 })
+}
+
+// Nor under a ramp-up or stages: a VU the target leaves out — not started
+// yet, or stepped down mid-life — is parked in the load model's gate without
+// a goroutine, and so is one thinking between two steps.
+func TestGatedJourneyVUsHoldNoGoroutine(t *testing.T) {
+	t.Run("ramp-up", func(t *testing.T) {
+		// VU i starts at i·50 ms: caught mid-ramp, with many VUs started and
+		// thinking and many still parked.
+		vusHoldNoGoroutine(t, func(g gauges) bool {
+			return g.parked >= 100 && g.thinking >= 100 && g.thinking+g.parked == 400
+		}, "--ramp-up", "20s")
+	})
+	t.Run("stages", func(t *testing.T) {
+		// 400 VUs, then 100: the 300 above park after their current action,
+		// logged in.
+		vusHoldNoGoroutine(t, func(g gauges) bool {
+			return g.parked == 300 && g.thinking == 100 && g.requests >= 2*400
+		}, "--stages", "2s:400,4s:400,0s:100,2m:100")
+	})
+}
+
+// Nor in the open model: a pool of 400 VUs, all busy with an arrival's
+// session and thinking at the same moment (arrivals beyond are dropped).
+func TestOpenModelVUsHoldNoGoroutine(t *testing.T) {
+	vusHoldNoGoroutine(t, func(g gauges) bool { return g.thinking == 400 && g.requests >= 400 },
+		"--rate", "200/s", "--duration", "2m", "--max-vus", "400")
 }
