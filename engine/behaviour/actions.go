@@ -195,7 +195,7 @@ func (v *VU) listPage(id, query string, decode, page bool) {
 		return
 	}
 	if it := items[v.rng.IntN(len(items))]; it.ID != "" && it.Username != "" && it.Email != "" {
-		v.seenUser = entry{id: it.ID, username: it.Username, email: it.Email}
+		v.seenUser = ownEntry(it.ID, it.Username, it.Email)
 	}
 }
 
@@ -222,6 +222,7 @@ func (v *VU) listRoles(id string) {
 		items = stable
 	}
 	if rid := items[v.rng.IntN(len(items))].ID; rid != "" {
+		rid = strings.Clone(rid) // not the whole page's memory while the VU thinks
 		if id == catalog.RolesList {
 			v.seenRole = rid
 		} else {
@@ -254,7 +255,7 @@ func (v *VU) someUser() (entry, bool) {
 		return e, true
 	}
 	if v.me != nil && v.me.id != "" {
-		return entry{v.me.id, v.me.username, v.me.email}, true
+		return entry{v.me.id, v.me.username(), v.me.email}, true
 	}
 	if v.seenUser.id != "" {
 		return v.seenUser, true

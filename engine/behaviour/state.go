@@ -81,6 +81,7 @@ type Shared struct {
 	advisor  client.Advisor
 	debugReq bool // --log-level debug: sampled per-request lines (reqlog.go)
 	load     loadInfo
+	at       time.Time // the run's epoch: a VU's instants are offsets from it (since)
 
 	steer   *steer
 	pool    pool
@@ -99,6 +100,7 @@ func NewShared(o Options) *Shared {
 		cfg: o.Settings, sc: o.Scenario, client: o.Client, stopCh: o.Stop, reqCtx: o.Requests,
 		gen: o.Monitor, tracer: o.Tracer, log: o.Log, advisor: o.Advisor, ledger: o.Ledger,
 		load: loadInfo{open: o.Load.Open, jitter: o.Load.Jitter, gate: o.Load.Gate},
+		at:   time.Now(),
 	}
 	r.rec.Store(o.Recorder)
 	r.debugReq = r.debugRequests()
@@ -122,6 +124,9 @@ func NewShared(o Options) *Shared {
 	}
 	return r
 }
+
+// since is the time since the run's epoch, on the monotonic clock.
+func (r *Shared) since() time.Duration { return time.Since(r.at) }
 
 // SetAdmins tells the steering that admins of the owned VUs can administer:
 // those few carry the admin group's whole share.

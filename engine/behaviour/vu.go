@@ -18,7 +18,10 @@ import (
 
 // VU is one virtual user. Its state is small: a thinking VU is this struct,
 // what it remembers and a timer — without a goroutine of its own when the run
-// starts it with Start (journey.go, plain.go).
+// starts it with Start (journey.go, plain.go). The fields are ordered so that
+// the struct packs without padding, and instants are offsets from the run's
+// epoch (Shared.at) rather than time.Time: a thinking VU is mostly this
+// struct, so every 8 bytes counts at 100,000 VUs (docs/benchmarks.md, (m)).
 type VU struct {
 	r     *Shared
 	idx   int
@@ -30,20 +33,22 @@ type VU struct {
 	budget     int // requests to send in all
 	limit      int // requests allowed up to the end of the current phase
 	sent       int
-	sentAtomic atomic.Int32 // sent, for VURequests while running
 	sessions   int
+	sentAtomic atomic.Int32 // sent, for VURequests while running
+	serial     int32        // names of what the VU creates
 
-	me       *account // the VU's own account (non-admins), or the account it acts on (admins)
-	admin    bool
-	access   string
-	refresh  string
-	expires  time.Time
-	revoked  string // an access token revoked by an earlier logout
-	loggedIn bool
+	admin       bool
+	loggedIn    bool
+	journeyDone bool
+	skipThink   bool // the first action of an arrival goes out at its due time
 
-	sessionStart time.Time
-	journeyDone  bool
-	serial       int // names of what the VU creates
+	me      *account // the VU's own account (non-admins), or the account it acts on (admins)
+	access  string
+	refresh string
+	revoked string        // an access token revoked by an earlier logout
+	expires time.Duration // when the access token expires (Shared.at); 0: not said
+
+	sessionStart time.Duration // Shared.at
 
 	seenUser entry  // a user seen in a list
 	seenRole string // a role id seen in a list
@@ -56,8 +61,7 @@ type VU struct {
 
 	// Open model: when the VU meant to send its next request (the arrival's
 	// due time, or the end of a think pause); see takeIntended.
-	intended  time.Time
-	skipThink bool // the first action of an arrival goes out at its due time
+	intended time.Time
 
 	step  string           // the journey step or action under way (trace attribute)
 	tsess *tracing.Session // the session's trace, with tracing on (trace.go)
@@ -199,7 +203,7 @@ func ok(res client.Result) bool { return res.ErrKind == "" && res.Status >= 100 
 // ensureSession makes sure the VU holds a working access token: refresh it
 // when it is about to expire or was rejected, log in when there is none.
 func (v *VU) ensureSession() bool {
-	if v.loggedIn && v.access != "" && (v.expires.IsZero() || time.Until(v.expires) > 30*time.Second) {
+	if v.loggedIn && v.access != "" && (v.expires == 0 || v.expires-v.r.since() > 30*time.Second) {
 		return true
 	}
 	if v.loggedIn && v.refresh != "" {
@@ -215,7 +219,7 @@ func (v *VU) credentials() (user, email, password string) {
 	if v.admin {
 		return v.r.cfg.AdminUser, v.r.cfg.AdminUser, v.r.cfg.AdminPassword
 	}
-	return v.me.username, v.me.email, v.me.password
+	return v.me.username(), v.me.email, v.me.password
 }
 
 func (v *VU) login() bool {
@@ -246,15 +250,15 @@ func (v *VU) login() bool {
 	}
 	v.setTokens(t)
 	v.loggedIn = true
-	v.sessionStart = time.Now()
+	v.sessionStart = v.r.since()
 	return true
 }
 
 func (v *VU) setTokens(t client.Tokens) {
 	v.access, v.refresh = t.Access, t.Refresh
-	v.expires = time.Time{}
+	v.expires = 0
 	if t.ExpiresIn > 0 {
-		v.expires = time.Now().Add(t.ExpiresIn)
+		v.expires = v.r.since() + t.ExpiresIn
 	}
 }
 
@@ -309,14 +313,17 @@ func (v *VU) endSession(completed bool) {
 	}
 	v.loggedIn = false
 	if rec := v.r.rec.Load(); rec != nil {
-		rec.Session(v.arch.Name, time.Since(v.sessionStart), completed && !v.stopping())
+		rec.Session(v.arch.Name, v.r.since()-v.sessionStart, completed && !v.stopping())
 	}
 }
 
 // nextName returns a fresh simulation name: sim_<run>_<kind><vu>_<n>.
-func (v *VU) nextName(kind string) string {
+func (v *VU) nextName(kind string) string { return v.nextNameAnd(kind, "") }
+
+// nextNameAnd returns a fresh simulation name followed by suffix.
+func (v *VU) nextNameAnd(kind, suffix string) string {
 	v.serial++
-	return "sim_" + v.r.cfg.RunID + "_" + kind + strconv.Itoa(v.idx) + "_" + strconv.Itoa(v.serial)
+	return "sim_" + v.r.cfg.RunID + "_" + kind + strconv.Itoa(v.idx) + "_" + strconv.Itoa(int(v.serial)) + suffix
 }
 
 const letters = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -342,10 +349,10 @@ func (v *VU) personName() string {
 
 // register creates a simulation account; the caller decides what it is for.
 func (v *VU) register() (*account, error) {
-	name := v.nextName("u")
-	a := &account{username: name, email: name + "@simulation.test", password: v.password(), active: true}
+	a := &account{email: v.nextNameAnd("u", simMail), password: v.password(), active: true}
+	name := a.username()
 	call := client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Decode: true, Body: client.Body{
-		{Name: "username", Value: a.username}, {Name: "email", Value: a.email},
+		{Name: "username", Value: name}, {Name: "email", Value: a.email},
 		{Name: "password", Value: a.password}, {Name: "name", Value: v.personName()},
 	}}
 	res, err := v.send(&call, wantSuccess)
@@ -367,8 +374,8 @@ func (v *VU) register() (*account, error) {
 	if a.id == "" {
 		return nil, errors.New("registration answer has no id")
 	}
-	v.r.ledger.Add(KindUser, a.id, a.username)
-	v.r.dir.add(v.idx, entry{a.id, a.username, a.email})
+	v.r.ledger.Add(KindUser, a.id, name)
+	v.r.dir.add(v.idx, entry{a.id, name, a.email})
 	return a, nil
 }
 
