@@ -266,7 +266,7 @@ func (v *VU) weighted() time.Duration {
 	// Deliberate errors follow the scenario's kind weights; the group choice
 	// below makes up for the groups they land in.
 	if r.steer.wantError(v.rng) && !r.errKind[adminIdx].empty() {
-		kind := catalog.LookupErrorKind(r.errKind[adminIdx].pick(v.rng))
+		kind := r.errKind[adminIdx].pick(v.rng)
 		// A degraded run sheds deliberate mistakes: the VU acts normally instead.
 		if v.allowAction(kind.Group, "mistake") {
 			return v.think(kind.Think, doMistake, kind.Name, phWeightedDone, phSessionEnd)
@@ -285,8 +285,8 @@ func (v *VU) weighted() time.Duration {
 			return 0
 		}
 	}
-	a := catalog.LookupAction(r.actions[g].pick(v.rng))
-	if !v.allowAction(a.Group, r.actionMethod(a)) {
+	a := r.actions[g].pick(v.rng)
+	if !v.allowAction(a.Group, a.method) {
 		// Shed by the degradation level: the user pauses instead of acting.
 		return v.think(a.Think, doNothing, "", phWeightedDone, phSessionEnd)
 	}

@@ -88,9 +88,9 @@ type Shared struct {
 	dir     directory
 	ledger  *Ledger
 	mixAll  [catalog.NumGroups]bool
-	actions [catalog.NumGroups]picker
-	errKind [2]picker // deliberate errors: [non-admin VUs, admin VUs]
-	plain   *plainSet // the scenario's plain requests (nil: none)
+	actions [catalog.NumGroups]picker[weightedAction]
+	errKind [2]picker[*catalog.ErrorKind] // deliberate errors: [non-admin VUs, admin VUs]
+	plain   *plainSet                     // the scenario's plain requests (nil: none)
 }
 
 // NewShared prepares what the VUs of a run share: the steering, the action
@@ -109,7 +109,7 @@ func NewShared(o Options) *Shared {
 	r.steer = newSteer(sc, o.Load.Slots)
 	for g := range catalog.NumGroups {
 		r.mixAll[g] = sc.Mix[g] > 0
-		r.actions[g] = newPicker(sc.Actions[g])
+		r.actions[g] = newPicker(sc.Actions[g], r.weightedAction)
 	}
 	for ai, forAdmin := range []bool{false, true} {
 		var ws []scenario.Weighted
@@ -120,13 +120,25 @@ func NewShared(o Options) *Shared {
 			}
 			ws = append(ws, k)
 		}
-		r.errKind[ai] = newPicker(ws)
+		r.errKind[ai] = newPicker(ws, catalog.LookupErrorKind)
 	}
 	return r
 }
 
 // since is the time since the run's epoch, on the monotonic clock.
 func (r *Shared) since() time.Duration { return time.Since(r.at) }
+
+// weightedAction is a weighted action as a VU draws it: its record, and the
+// method of its main request under the API profile (actionMethod).
+type weightedAction struct {
+	*catalog.Action
+	method string
+}
+
+func (r *Shared) weightedAction(name string) weightedAction {
+	a := catalog.LookupAction(name)
+	return weightedAction{a, r.actionMethod(a)}
+}
 
 // SetAdmins tells the steering that admins of the owned VUs can administer:
 // those few carry the admin group's whole share.
