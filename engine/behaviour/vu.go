@@ -232,7 +232,7 @@ func (v *VU) login() bool {
 		ident = email
 	}
 	p := v.r.client.Profile().Login
-	call := client.Call{Endpoint: catalog.MustLookup(catalog.AuthLogin), Decode: true,
+	call := client.Call{Endpoint: catalog.MustLookup(catalog.AuthLogin), Decode: true, Pick: client.PickTokens,
 		Body: client.Body{{Name: p.Field, Value: ident}, {Name: p.PasswordField, Value: password}}}
 	res, err := v.send(&call, wantSuccess)
 	if err != nil {
@@ -266,7 +266,7 @@ func (v *VU) doRefresh() bool {
 	if v.refresh == "" {
 		return false
 	}
-	call := client.Call{Endpoint: catalog.MustLookup(catalog.AuthRefresh), Decode: true,
+	call := client.Call{Endpoint: catalog.MustLookup(catalog.AuthRefresh), Decode: true, Pick: client.PickTokens,
 		Body: client.Body{{Name: v.r.client.Profile().Token.RefreshField, Value: v.refresh}}}
 	res, err := v.send(&call, wantSuccess)
 	if err != nil {
@@ -351,7 +351,7 @@ func (v *VU) personName() string {
 func (v *VU) register() (*account, error) {
 	a := &account{email: v.nextNameAnd("u", simMail), password: v.password(), active: true}
 	name := a.username()
-	call := client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Decode: true, Body: client.Body{
+	call := client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Decode: true, Pick: client.PickID, Body: client.Body{
 		{Name: "username", Value: name}, {Name: "email", Value: a.email},
 		{Name: "password", Value: a.password}, {Name: "name", Value: v.personName()},
 	}}
@@ -367,11 +367,7 @@ func (v *VU) register() (*account, error) {
 		}
 		return nil, errors.New("registration refused")
 	}
-	c := v.r.client
-	if obj, found := c.Object(&res); found {
-		a.id, _ = c.ID(obj)
-	}
-	if a.id == "" {
+	if a.id, _ = v.r.client.CreatedID(&res); a.id == "" {
 		return nil, errors.New("registration answer has no id")
 	}
 	v.r.ledger.Add(KindUser, a.id, name)
