@@ -2,6 +2,8 @@ package behaviour
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"log/slog"
 	"os"
 	"syscall"
@@ -104,7 +106,9 @@ func journeyVU(b *testing.B, url, name string, n int) *VU {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const run = "benchjrn"
+	// A run id of its own: the target may have seen this VU's names (another
+	// b.N, or an earlier benchmark against TRAFFICSIM_BENCH_TARGET).
+	run := fmt.Sprintf("bj%06x", rand.Uint32()&0xffffff)
 	reg := metrics.NewRegistry()
 	pol, err := resilience.New(resilience.Defaults(), resilience.Run{ID: run, Users: 1, Registerer: reg})
 	if err != nil {
