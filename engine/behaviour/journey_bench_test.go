@@ -3,8 +3,8 @@ package behaviour
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"syscall"
 	"testing"

@@ -343,8 +343,22 @@ func (v *VU) password() string {
 var firstNames = []string{"Ada", "Alan", "Grace", "Linus", "Barbara", "Ken", "Margaret", "Dennis", "Frances", "Edsger", "Radia", "Tim", "Hedy", "John", "Sophie", "Niklaus"}
 var lastNames = []string{"Lovelace", "Turing", "Hopper", "Torvalds", "Liskov", "Thompson", "Hamilton", "Ritchie", "Allen", "Dijkstra", "Perlman", "Berners-Lee", "Lamarr", "Backus", "Wilson", "Wirth"}
 
-func (v *VU) personName() string {
-	return firstNames[v.rng.IntN(len(firstNames))] + " " + lastNames[v.rng.IntN(len(lastNames))]
+// personNames are every first and last name together, boxed once (Field
+// values).
+var personNames = func() []any {
+	out := make([]any, 0, len(firstNames)*len(lastNames))
+	for _, f := range firstNames {
+		for _, l := range lastNames {
+			out = append(out, f+" "+l)
+		}
+	}
+	return out
+}()
+
+// personName draws a first name, then a last name.
+func (v *VU) personName() any {
+	f := v.rng.IntN(len(firstNames))
+	return personNames[f*len(lastNames)+v.rng.IntN(len(lastNames))]
 }
 
 // register creates a simulation account; the caller decides what it is for.

@@ -106,6 +106,9 @@ type Client struct {
 	scheme  string
 	refPage bool                   // page answers have the reference shape (decodePage)
 	picks   [PickID + 1][][]string // each Pick's paths (pickPaths)
+	// firstPages are the queries of pages 1 to 3 of 20 records with no
+	// search term (ListQuery).
+	firstPages [3]string
 
 	target *url.URL
 	opts   Options
@@ -181,6 +184,9 @@ func New(o Options) (*Client, error) {
 	}
 	c.refPage = c.prof.referencePage()
 	c.picks = c.prof.pickPaths()
+	for i := range c.firstPages {
+		c.firstPages[i] = c.listQuery("", i+1, firstPagesSize)
+	}
 	c.authKey = []byte(http.CanonicalHeaderKey(c.prof.Token.Header))
 	if c.prof.Token.Scheme != "-" {
 		c.scheme = c.prof.Token.Scheme + " "
