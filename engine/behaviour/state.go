@@ -91,6 +91,9 @@ type Shared struct {
 	actions [catalog.NumGroups]picker[weightedAction]
 	errKind [2]picker[*catalog.ErrorKind] // deliberate errors: [non-admin VUs, admin VUs]
 	plain   *plainSet                     // the scenario's plain requests (nil: none)
+	// keepRevoked: the run makes the revoked-token mistake, for which a VU
+	// keeps the access token of its last logout (else it drops it).
+	keepRevoked bool
 }
 
 // NewShared prepares what the VUs of a run share: the steering, the action
@@ -121,6 +124,9 @@ func NewShared(o Options) *Shared {
 			ws = append(ws, k)
 		}
 		r.errKind[ai] = newPicker(ws, catalog.LookupErrorKind)
+		for _, k := range r.errKind[ai].items {
+			r.keepRevoked = r.keepRevoked || k.Name == "revoked_token"
+		}
 	}
 	return r
 }

@@ -299,7 +299,7 @@ func (v *VU) logout() {
 	}
 	good := ok(res)
 	v.r.rec.Load().TokenOp("logout", good)
-	if good {
+	if good && v.r.keepRevoked {
 		v.revoked = v.access
 	}
 	v.endSession(v.journeyDone)
