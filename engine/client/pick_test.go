@@ -3,7 +3,9 @@ package client
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzDecodePick checks the short reading of tokens and created ids against
@@ -73,5 +75,29 @@ func TestPickPathsFallBack(t *testing.T) {
 	got := p.pickPaths()
 	if len(got[PickTokens]) != 3 || got[PickTokens][0][0] != "access_token" || len(got[PickID]) != 1 || got[PickID][0][0] != "id" {
 		t.Fatalf("reference profile: %q", got)
+	}
+}
+
+// BenchmarkLoginDecode reads a reference login answer: its tokens picked
+// (what a VU's login does) and the whole answer decoded into a map (before).
+func BenchmarkLoginDecode(b *testing.B) {
+	body := []byte(`{"access_token":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.` + strings.Repeat("eyJzdWIiOiI0MiIsInVzZXJuYW1lIjoic2ltIn0", 4) +
+		`.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2ln","refresh_token":"` + strings.Repeat("R", 52) + `","token_type":"Bearer","expires_in":900}`)
+	c, err := New(Options{BaseURL: "http://127.0.0.1:1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, pick := range []Pick{PickTokens, PickAll} {
+		b.Run(map[Pick]string{PickTokens: "pick", PickAll: "map"}[pick], func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				var r Result
+				c.parse(&r, body, answer{decode: true, pick: pick}, "POST", "/api/v1/auth/login")
+				if t, ok := c.Tokens(&r); !ok || t.ExpiresIn != 900*time.Second {
+					b.Fatal(t, ok)
+				}
+			}
+		})
 	}
 }
