@@ -20,7 +20,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
-// BenchmarkJourney is one journey VU with no think time against the real
+// BenchmarkJourney is one journey VU with no think time (1 ns) against the real
 // reference target over loopback, as bench/run.sh's sweep j runs it: the
 // journey of bench/scenarios/journey.yaml (a session of 18 requests, then
 // the next) and the built-in active_user (long sessions of weighted actions),
@@ -52,10 +52,7 @@ func BenchmarkJourney(b *testing.B) {
 			b.ReportAllocs()
 			cpu0 := cpuTime(b)
 			b.ResetTimer()
-			v.begin()
-			if _, over := v.advance(); !over {
-				b.Fatal("the VU paused with no think time")
-			}
+			drive(v, -1)
 			b.StopTimer()
 			b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/op")
 			if v.sent != b.N {
@@ -96,6 +93,24 @@ func runOf(tb testing.TB, url string, sc *scenario.Scenario, set Settings, reg *
 	})
 }
 
+// drive runs a journey VU started as by Start in the calling goroutine: to
+// its next pause, and at once past it as its timer would, actions times (-1:
+// until it is over, then false). It leaves the VU thinking.
+func drive(v *VU, actions int) (thinking bool) {
+	v.begin()
+	for a := 0; ; a++ {
+		d, over := v.advance()
+		if over {
+			return false
+		}
+		v.pause(d)
+		if a == actions {
+			return true
+		}
+		v.resume(true)
+	}
+}
+
 // journeyVU prepares VU 0 of a run of the scenario against url with a budget
 // of n requests and no think time, as the runner would, without starting it.
 // Sessions of the journey file keep its 18 requests each, as with sweep j's
@@ -115,7 +130,7 @@ func journeyVU(b *testing.B, url, name string, n int) *VU {
 		b.Fatal(err)
 	}
 	b.Cleanup(pol.Stop)
-	sh := runOf(b, url, sc, Settings{RunID: run, Seed: 1, MinRequests: n, MaxRequests: n}, reg, pol)
+	sh := runOf(b, url, sc, Settings{RunID: run, Seed: 1, MinRequests: n, MaxRequests: n, DelayMin: time.Nanosecond, DelayMax: time.Nanosecond}, reg, pol)
 	var arch *scenario.Archetype
 	for i := range sc.Archetypes {
 		if a := &sc.Archetypes[i]; a.Name == "active_user" {
@@ -126,6 +141,7 @@ func journeyVU(b *testing.B, url, name string, n int) *VU {
 		b.Fatalf("scenario %s has no active_user", name)
 	}
 	v := New(sh, 0, arch)
+	v.jt = &parking{} // as Start leaves it, with drive for its timer
 	if name != "active_user" {
 		v.sessions = max(1, n/18)
 	}

@@ -86,19 +86,11 @@ func TestThinkingJourneyVUMemory(t *testing.T) {
 	set := Settings{RunID: "memrun01", Seed: 7, MinRequests: 1000, MaxRequests: 1000, DelayMin: time.Minute, DelayMax: time.Minute}
 	sh := runOf(t, target.URL, sc, set, metrics.NewRegistry(), nil)
 	const n, actions, warm = 1000, 4, 50
-	drive := func(i int) *VU {
+	thinking := func(i int) *VU {
 		v := New(sh, i, &sc.Archetypes[0])
-		v.begin()
-		for a := 0; ; a++ {
-			d, over := v.advance()
-			if over {
-				t.Fatalf("VU %d ended after %d actions", i, a)
-			}
-			v.pause(d)
-			if a == actions {
-				break
-			}
-			v.resume(true) // the think time ran out: the next action
+		v.jt = &parking{} // as Start leaves it, with drive for its timer
+		if !drive(v, actions) {
+			t.Fatalf("VU %d ended", i)
 		}
 		if v.sent < actions-1 || !v.loggedIn {
 			t.Fatalf("VU %d: sent %d, logged in %v", i, v.sent, v.loggedIn)
@@ -109,11 +101,11 @@ func TestThinkingJourneyVUMemory(t *testing.T) {
 	// first VUs' requests: not counted.
 	vus := make([]*VU, warm+n)
 	for i := range warm {
-		vus[i] = drive(i)
+		vus[i] = thinking(i)
 	}
 	before, byFrame0 := vuHeap(t)
 	for i := warm; i < warm+n; i++ {
-		vus[i] = drive(i)
+		vus[i] = thinking(i)
 	}
 	after, byFrame := vuHeap(t)
 	per := float64(after-before) / n
