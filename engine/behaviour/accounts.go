@@ -2,18 +2,25 @@ package behaviour
 
 import (
 	"math/rand/v2"
+	"strings"
 	"sync"
 )
 
-// account is a simulation user account the run created.
+// account is a simulation user account the run created. Its username is its
+// email's local part (simMail): one string holds both.
 type account struct {
-	id, username, email, password string
-	active, hasProfile            bool
-	roles                         []string // sim role ids assigned by its admin
+	id, email, password string
+	active, hasProfile  bool
+	roles               []string // sim role ids assigned by its admin
 }
 
+// simMail is the domain of the simulation accounts' emails.
+const simMail = "@simulation.test"
+
+func (a *account) username() string { return strings.TrimSuffix(a.email, simMail) }
+
 // record is the account as a ledger record.
-func (a *account) record() Record { return Record{KindUser, a.id, a.username} }
+func (a *account) record() Record { return Record{KindUser, a.id, a.username()} }
 
 // pool hands accounts registered by VUs (the `register` action) to admin VUs,
 // who deactivate, reset, assign roles to and delete them. Each account is owned
@@ -48,6 +55,14 @@ func (p *pool) take() *account {
 
 // entry is a user other VUs may look up.
 type entry struct{ id, username, email string }
+
+// ownEntry is an entry whose texts are copied into one string of their own:
+// texts read from an answer may share the memory of the whole answer, which a
+// VU that remembers one user while it thinks must not keep.
+func ownEntry(id, username, email string) entry {
+	all := id + username + email
+	return entry{all[:len(id)], all[len(id) : len(id)+len(username)], all[len(id)+len(username):]}
+}
 
 const dirShards = 16
 const dirSize = 64

@@ -195,7 +195,7 @@ func (v *VU) listPage(id, query string, decode, page bool) {
 		return
 	}
 	if it := items[v.rng.IntN(len(items))]; it.ID != "" && it.Username != "" && it.Email != "" {
-		v.seenUser = entry{id: it.ID, username: it.Username, email: it.Email}
+		v.seenUser = ownEntry(it.ID, it.Username, it.Email)
 	}
 }
 
@@ -222,6 +222,7 @@ func (v *VU) listRoles(id string) {
 		items = stable
 	}
 	if rid := items[v.rng.IntN(len(items))].ID; rid != "" {
+		rid = strings.Clone(rid) // not the whole page's memory while the VU thinks
 		if id == catalog.RolesList {
 			v.seenRole = rid
 		} else {
@@ -254,7 +255,7 @@ func (v *VU) someUser() (entry, bool) {
 		return e, true
 	}
 	if v.me != nil && v.me.id != "" {
-		return entry{v.me.id, v.me.username, v.me.email}, true
+		return entry{v.me.id, v.me.username(), v.me.email}, true
 	}
 	if v.seenUser.id != "" {
 		return v.seenUser, true
@@ -306,16 +307,31 @@ func (v *VU) heldAccount() *account {
 	return a
 }
 
-var bios = []string{"Curious about distributed systems.", "Coffee first.", "Building things that last.", "On call this week.", "Likes long walks through stack traces."}
-var cities = []string{"Lisbon", "Oslo", "Nairobi", "Montréal", "Kyoto", "Recife", "Tallinn", "Auckland"}
+// The texts of the bodies VUs send are boxed once: a string put in a
+// Field's Value is otherwise an allocation per request.
+var (
+	bios   = boxed("Curious about distributed systems.", "Coffee first.", "Building things that last.", "On call this week.", "Likes long walks through stack traces.")
+	cities = boxed("Lisbon", "Oslo", "Nairobi", "Montréal", "Kyoto", "Recife", "Tallinn", "Auckland")
+)
 
-func (v *VU) profileBody() client.Body {
-	return client.Body{
+func boxed(texts ...string) []any {
+	out := make([]any, len(texts))
+	for i, t := range texts {
+		out[i] = t
+	}
+	return out
+}
+
+// profileBody fills f with a profile's fields (in the caller's memory: the
+// body is sent and forgotten).
+func (v *VU) profileBody(f *[4]client.Field) client.Body {
+	*f = [4]client.Field{
 		{Name: "bio", Value: bios[v.rng.IntN(len(bios))]},
 		{Name: "location", Value: cities[v.rng.IntN(len(cities))]},
 		{Name: "website", Value: "https://example.org/" + strconv.Itoa(v.idx)},
 		{Name: "phone", Value: "+4915" + strconv.Itoa(10000000+v.rng.IntN(89999999))},
 	}
+	return f[:]
 }
 
 // profile manages the subject's profile; an action that does not fit the
@@ -335,15 +351,16 @@ func (v *VU) profile(name string) {
 		return
 	}
 	params := [2]string{a.id}
+	var fields [4]client.Field
 	switch name {
 	case "create_profile":
-		if _, good := v.withBody(catalog.ProfileCreate, params, v.profileBody()); good {
+		if _, good := v.withBody(catalog.ProfileCreate, params, v.profileBody(&fields)); good {
 			a.hasProfile = true
 		}
 	case "get_profile":
 		v.simple(catalog.ProfileGet, params, "")
 	case "update_profile":
-		body := v.profileBody()
+		body := v.profileBody(&fields)
 		body = body[:1+v.rng.IntN(len(body))]
 		v.withBody(catalog.ProfileUpdate, params, body)
 	case "delete_profile":

@@ -297,16 +297,11 @@ func (v *VU) createNamed(ep, kind, prefix string) {
 		}
 		body = append(body, client.Field{Name: "permissions", Value: perms})
 	}
-	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(ep), Body: body, Decode: true}, wantSuccess) // the id is read
+	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(ep), Body: body, Decode: true, Pick: client.PickID}, wantSuccess)
 	if err != nil || !ok(res) {
 		return
 	}
-	c := v.r.client
-	obj, found := c.Object(&res)
-	if !found {
-		return
-	}
-	id, found := c.ID(obj)
+	id, found := v.r.client.CreatedID(&res)
 	if !found {
 		return
 	}

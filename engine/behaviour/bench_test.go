@@ -167,7 +167,7 @@ func BenchmarkPickAction(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		g := r.steer.pickGroup(v.rng, &allowed)
-		if g < 0 || r.actions[g].pick(v.rng) == "" {
+		if g < 0 || r.actions[g].pick(v.rng).Action == nil {
 			b.Fatal("no action")
 		}
 	}

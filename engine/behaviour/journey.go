@@ -44,22 +44,24 @@ const (
 	doLastCall         // the session's last request: logout, or a login
 )
 
-// journey is the resumable record of a journey VU.
+// journey is the resumable record of a journey VU (its small fields first:
+// the struct packs without padding).
 type journey struct {
 	phase     phase
-	s         int  // the session under way
-	end       int  // the session's request budget ends at end
-	i         int  // the next journey step
-	completed bool // the journey ran to its end in this session
-	idle      int  // weighted actions in a row that sent nothing
-	before    int  // sent before the weighted action under way
+	next      pending // after the pause
+	onStop    phase   // where a stop during the pause leads
+	after     phase   // where the VU goes once it has acted
+	completed bool    // the journey ran to its end in this session
+	lag       bool    // the pause is a think time (its lateness is observed)
 
-	next   pending // after the pause
-	name   string  // its action or mistake
-	onStop phase   // where a stop during the pause leads
-	after  phase   // where the VU goes once it has acted
-	lag    bool    // the pause is a think time (its lateness is observed)
-	due    time.Time
+	s      int // the session under way
+	end    int // the session's request budget ends at end
+	i      int // the next journey step
+	idle   int // weighted actions in a row that sent nothing
+	before int // sent before the weighted action under way
+
+	name string // its action or mistake
+	due  time.Time
 }
 
 // begin sets a journey VU up at the start of its life.
@@ -287,7 +289,7 @@ func (v *VU) weighted() time.Duration {
 	// Deliberate errors follow the scenario's kind weights; the group choice
 	// below makes up for the groups they land in.
 	if r.steer.wantError(v.rng) && !r.errKind[adminIdx].empty() {
-		kind := catalog.LookupErrorKind(r.errKind[adminIdx].pick(v.rng))
+		kind := r.errKind[adminIdx].pick(v.rng)
 		// A degraded run sheds deliberate mistakes: the VU acts normally instead.
 		if v.allowAction(kind.Group, "mistake") {
 			return v.think(kind.Think, doMistake, kind.Name, phWeightedDone, phSessionEnd)
@@ -306,8 +308,8 @@ func (v *VU) weighted() time.Duration {
 			return 0
 		}
 	}
-	a := catalog.LookupAction(r.actions[g].pick(v.rng))
-	if !v.allowAction(a.Group, r.actionMethod(a)) {
+	a := r.actions[g].pick(v.rng)
+	if !v.allowAction(a.Group, a.method) {
 		// Shed by the degradation level: the user pauses instead of acting.
 		return v.think(a.Think, doNothing, "", phWeightedDone, phSessionEnd)
 	}

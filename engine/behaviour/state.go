@@ -74,15 +74,19 @@ type Shared struct {
 	advisor  client.Advisor
 	debugReq bool // --log-level debug: sampled per-request lines (reqlog.go)
 	load     loadInfo
+	at       time.Time // the run's epoch: a VU's instants are offsets from it (since)
 
 	steer   *steer
 	pool    pool
 	dir     directory
 	ledger  *Ledger
 	mixAll  [catalog.NumGroups]bool
-	actions [catalog.NumGroups]picker
-	errKind [2]picker // deliberate errors: [non-admin VUs, admin VUs]
-	plain   *plainSet // the scenario's plain requests (nil: none)
+	actions [catalog.NumGroups]picker[weightedAction]
+	errKind [2]picker[*catalog.ErrorKind] // deliberate errors: [non-admin VUs, admin VUs]
+	plain   *plainSet                     // the scenario's plain requests (nil: none)
+	// keepRevoked: the run makes the revoked-token mistake, for which a VU
+	// keeps the access token of its last logout (else it drops it).
+	keepRevoked bool
 }
 
 // NewShared prepares what the VUs of a run share: the steering, the action
@@ -92,6 +96,7 @@ func NewShared(o Options) *Shared {
 		cfg: o.Settings, sc: o.Scenario, client: o.Client, stopCh: o.Stop, reqCtx: o.Requests,
 		gen: o.Monitor, tracer: o.Tracer, log: o.Log, advisor: o.Advisor, ledger: o.Ledger,
 		load: loadInfo{open: o.Load.Open, jitter: o.Load.Jitter, gate: o.Load.Gate},
+		at:   time.Now(),
 	}
 	r.rec.Store(o.Recorder)
 	r.debugReq = r.debugRequests()
@@ -100,7 +105,7 @@ func NewShared(o Options) *Shared {
 	r.steer = newSteer(sc, o.Load.Slots)
 	for g := range catalog.NumGroups {
 		r.mixAll[g] = sc.Mix[g] > 0
-		r.actions[g] = newPicker(sc.Actions[g])
+		r.actions[g] = newPicker(sc.Actions[g], r.weightedAction)
 	}
 	for ai, forAdmin := range []bool{false, true} {
 		var ws []scenario.Weighted
@@ -111,9 +116,30 @@ func NewShared(o Options) *Shared {
 			}
 			ws = append(ws, k)
 		}
-		r.errKind[ai] = newPicker(ws)
+		r.errKind[ai] = newPicker(ws, catalog.LookupErrorKind)
+		for _, k := range r.errKind[ai].items {
+			r.keepRevoked = r.keepRevoked || k.Name == "revoked_token"
+		}
 	}
 	return r
+}
+
+// since is the time since the run's epoch, on the monotonic clock.
+func (r *Shared) since() time.Duration { return time.Since(r.at) }
+
+// weightedAction is a weighted action as a VU draws it: its record, and the
+// method of its main request under the API profile (actionMethod).
+type weightedAction struct {
+	*catalog.Action
+	method string
+}
+
+func (r *Shared) weightedAction(name string) weightedAction {
+	a := catalog.LookupAction(name)
+	if r.client == nil {
+		return weightedAction{Action: a} // VUs made but never run (tests of the runner's set-up)
+	}
+	return weightedAction{a, r.actionMethod(a)}
 }
 
 // SetAdmins tells the steering that admins of the owned VUs can administer:

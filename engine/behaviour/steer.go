@@ -106,37 +106,41 @@ func (s *steer) pickGroup(r *rand.Rand, allowed *[catalog.NumGroups]bool) int {
 	return last
 }
 
-// picker draws names by weight.
-type picker struct {
-	names []string
+// picker draws items by weight: actions or error kinds resolved when the run
+// is set up, so a draw looks nothing up by name.
+type picker[T any] struct {
+	items []T
 	cum   []float64
 }
 
-func newPicker(ws []scenario.Weighted) picker {
-	p := picker{}
+// newPicker draws the weighted names' items (item resolves a name).
+func newPicker[T any](ws []scenario.Weighted, item func(name string) T) picker[T] {
+	p := picker[T]{}
 	var sum float64
 	for _, w := range ws {
 		if w.Weight <= 0 {
 			continue
 		}
 		sum += w.Weight
-		p.names = append(p.names, w.Name)
+		p.items = append(p.items, item(w.Name))
 		p.cum = append(p.cum, sum)
 	}
 	return p
 }
 
-func (p *picker) empty() bool { return len(p.names) == 0 }
+func (p *picker[T]) empty() bool { return len(p.items) == 0 }
 
-func (p *picker) pick(r *rand.Rand) string {
-	if len(p.names) == 0 {
-		return ""
+// pick draws an item (the zero T when there is none).
+func (p *picker[T]) pick(r *rand.Rand) T {
+	if len(p.items) == 0 {
+		var zero T
+		return zero
 	}
 	x := r.Float64() * p.cum[len(p.cum)-1]
 	for i, c := range p.cum {
 		if x < c {
-			return p.names[i]
+			return p.items[i]
 		}
 	}
-	return p.names[len(p.names)-1]
+	return p.items[len(p.items)-1]
 }

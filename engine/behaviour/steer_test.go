@@ -110,7 +110,8 @@ func TestWantErrorSteersToTheShare(t *testing.T) {
 
 // TestPickerFollowsWeights draws actions within a group.
 func TestPickerFollowsWeights(t *testing.T) {
-	p := newPicker([]scenario.Weighted{{Name: "a", Weight: 1}, {Name: "b", Weight: 3}, {Name: "zero", Weight: 0}, {Name: "c", Weight: 6}})
+	p := newPicker([]scenario.Weighted{{Name: "a", Weight: 1}, {Name: "b", Weight: 3}, {Name: "zero", Weight: 0}, {Name: "c", Weight: 6}},
+		func(name string) string { return name })
 	r := rand.New(rand.NewPCG(9, 10))
 	counts := map[string]int{}
 	const n = 100_000
@@ -125,7 +126,7 @@ func TestPickerFollowsWeights(t *testing.T) {
 	if counts["zero"] != 0 {
 		t.Error("weight 0 was drawn")
 	}
-	var empty picker
+	var empty picker[string]
 	if !empty.empty() || empty.pick(r) != "" {
 		t.Error("empty picker")
 	}

@@ -18,7 +18,10 @@ import (
 
 // VU is one virtual user. Its state is small: a thinking VU is this struct,
 // what it remembers and a timer — without a goroutine of its own when the run
-// starts it with Start (journey.go, plain.go).
+// starts it with Start (journey.go, plain.go). The fields are ordered so that
+// the struct packs without padding, and instants are offsets from the run's
+// epoch (Shared.at) rather than time.Time: a thinking VU is mostly this
+// struct, so every 8 bytes counts at 100,000 VUs (docs/benchmarks.md, (m)).
 type VU struct {
 	r     *Shared
 	idx   int
@@ -30,20 +33,22 @@ type VU struct {
 	budget     int // requests to send in all
 	limit      int // requests allowed up to the end of the current phase
 	sent       int
-	sentAtomic atomic.Int32 // sent, for VURequests while running
 	sessions   int
+	sentAtomic atomic.Int32 // sent, for VURequests while running
+	serial     int32        // names of what the VU creates
 
-	me       *account // the VU's own account (non-admins), or the account it acts on (admins)
-	admin    bool
-	access   string
-	refresh  string
-	expires  time.Time
-	revoked  string // an access token revoked by an earlier logout
-	loggedIn bool
+	admin       bool
+	loggedIn    bool
+	journeyDone bool
+	skipThink   bool // the first action of an arrival goes out at its due time
 
-	sessionStart time.Time
-	journeyDone  bool
-	serial       int // names of what the VU creates
+	me      *account // the VU's own account (non-admins), or the account it acts on (admins)
+	access  string
+	refresh string
+	revoked string        // an access token revoked by an earlier logout
+	expires time.Duration // when the access token expires (Shared.at); 0: not said
+
+	sessionStart time.Duration // Shared.at
 
 	seenUser entry  // a user seen in a list
 	seenRole string // a role id seen in a list
@@ -56,8 +61,7 @@ type VU struct {
 
 	// Open model: when the VU meant to send its next request (the arrival's
 	// due time, or the end of a think pause); see takeIntended.
-	intended  time.Time
-	skipThink bool // the first action of an arrival goes out at its due time
+	intended time.Time
 
 	step  string           // the journey step or action under way (trace attribute)
 	tsess *tracing.Session // the session's trace, with tracing on (trace.go)
@@ -199,7 +203,7 @@ func ok(res client.Result) bool { return res.ErrKind == "" && res.Status >= 100 
 // ensureSession makes sure the VU holds a working access token: refresh it
 // when it is about to expire or was rejected, log in when there is none.
 func (v *VU) ensureSession() bool {
-	if v.loggedIn && v.access != "" && (v.expires.IsZero() || time.Until(v.expires) > 30*time.Second) {
+	if v.loggedIn && v.access != "" && (v.expires == 0 || v.expires-v.r.since() > 30*time.Second) {
 		return true
 	}
 	if v.loggedIn && v.refresh != "" {
@@ -215,7 +219,7 @@ func (v *VU) credentials() (user, email, password string) {
 	if v.admin {
 		return v.r.cfg.AdminUser, v.r.cfg.AdminUser, v.r.cfg.AdminPassword
 	}
-	return v.me.username, v.me.email, v.me.password
+	return v.me.username(), v.me.email, v.me.password
 }
 
 func (v *VU) login() bool {
@@ -228,7 +232,7 @@ func (v *VU) login() bool {
 		ident = email
 	}
 	p := v.r.client.Profile().Login
-	call := client.Call{Endpoint: catalog.MustLookup(catalog.AuthLogin), Decode: true,
+	call := client.Call{Endpoint: catalog.MustLookup(catalog.AuthLogin), Decode: true, Pick: client.PickTokens,
 		Body: client.Body{{Name: p.Field, Value: ident}, {Name: p.PasswordField, Value: password}}}
 	res, err := v.send(&call, wantSuccess)
 	if err != nil {
@@ -246,15 +250,15 @@ func (v *VU) login() bool {
 	}
 	v.setTokens(t)
 	v.loggedIn = true
-	v.sessionStart = time.Now()
+	v.sessionStart = v.r.since()
 	return true
 }
 
 func (v *VU) setTokens(t client.Tokens) {
 	v.access, v.refresh = t.Access, t.Refresh
-	v.expires = time.Time{}
+	v.expires = 0
 	if t.ExpiresIn > 0 {
-		v.expires = time.Now().Add(t.ExpiresIn)
+		v.expires = v.r.since() + t.ExpiresIn
 	}
 }
 
@@ -262,7 +266,7 @@ func (v *VU) doRefresh() bool {
 	if v.refresh == "" {
 		return false
 	}
-	call := client.Call{Endpoint: catalog.MustLookup(catalog.AuthRefresh), Decode: true,
+	call := client.Call{Endpoint: catalog.MustLookup(catalog.AuthRefresh), Decode: true, Pick: client.PickTokens,
 		Body: client.Body{{Name: v.r.client.Profile().Token.RefreshField, Value: v.refresh}}}
 	res, err := v.send(&call, wantSuccess)
 	if err != nil {
@@ -295,7 +299,7 @@ func (v *VU) logout() {
 	}
 	good := ok(res)
 	v.r.rec.Load().TokenOp("logout", good)
-	if good {
+	if good && v.r.keepRevoked {
 		v.revoked = v.access
 	}
 	v.endSession(v.journeyDone)
@@ -309,14 +313,17 @@ func (v *VU) endSession(completed bool) {
 	}
 	v.loggedIn = false
 	if rec := v.r.rec.Load(); rec != nil {
-		rec.Session(v.arch.Name, time.Since(v.sessionStart), completed && !v.stopping())
+		rec.Session(v.arch.Name, v.r.since()-v.sessionStart, completed && !v.stopping())
 	}
 }
 
 // nextName returns a fresh simulation name: sim_<run>_<kind><vu>_<n>.
-func (v *VU) nextName(kind string) string {
+func (v *VU) nextName(kind string) string { return v.nextNameAnd(kind, "") }
+
+// nextNameAnd returns a fresh simulation name followed by suffix.
+func (v *VU) nextNameAnd(kind, suffix string) string {
 	v.serial++
-	return "sim_" + v.r.cfg.RunID + "_" + kind + strconv.Itoa(v.idx) + "_" + strconv.Itoa(v.serial)
+	return "sim_" + v.r.cfg.RunID + "_" + kind + strconv.Itoa(v.idx) + "_" + strconv.Itoa(int(v.serial)) + suffix
 }
 
 const letters = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -336,16 +343,30 @@ func (v *VU) password() string {
 var firstNames = []string{"Ada", "Alan", "Grace", "Linus", "Barbara", "Ken", "Margaret", "Dennis", "Frances", "Edsger", "Radia", "Tim", "Hedy", "John", "Sophie", "Niklaus"}
 var lastNames = []string{"Lovelace", "Turing", "Hopper", "Torvalds", "Liskov", "Thompson", "Hamilton", "Ritchie", "Allen", "Dijkstra", "Perlman", "Berners-Lee", "Lamarr", "Backus", "Wilson", "Wirth"}
 
-func (v *VU) personName() string {
-	return firstNames[v.rng.IntN(len(firstNames))] + " " + lastNames[v.rng.IntN(len(lastNames))]
+// personNames are every first and last name together, boxed once (Field
+// values).
+var personNames = func() []any {
+	out := make([]any, 0, len(firstNames)*len(lastNames))
+	for _, f := range firstNames {
+		for _, l := range lastNames {
+			out = append(out, f+" "+l)
+		}
+	}
+	return out
+}()
+
+// personName draws a first name, then a last name.
+func (v *VU) personName() any {
+	f := v.rng.IntN(len(firstNames))
+	return personNames[f*len(lastNames)+v.rng.IntN(len(lastNames))]
 }
 
 // register creates a simulation account; the caller decides what it is for.
 func (v *VU) register() (*account, error) {
-	name := v.nextName("u")
-	a := &account{username: name, email: name + "@simulation.test", password: v.password(), active: true}
-	call := client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Decode: true, Body: client.Body{
-		{Name: "username", Value: a.username}, {Name: "email", Value: a.email},
+	a := &account{email: v.nextNameAnd("u", simMail), password: v.password(), active: true}
+	name := a.username()
+	call := client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Decode: true, Pick: client.PickID, Body: client.Body{
+		{Name: "username", Value: name}, {Name: "email", Value: a.email},
 		{Name: "password", Value: a.password}, {Name: "name", Value: v.personName()},
 	}}
 	res, err := v.send(&call, wantSuccess)
@@ -360,15 +381,11 @@ func (v *VU) register() (*account, error) {
 		}
 		return nil, errors.New("registration refused")
 	}
-	c := v.r.client
-	if obj, found := c.Object(&res); found {
-		a.id, _ = c.ID(obj)
-	}
-	if a.id == "" {
+	if a.id, _ = v.r.client.CreatedID(&res); a.id == "" {
 		return nil, errors.New("registration answer has no id")
 	}
-	v.r.ledger.Add(KindUser, a.id, a.username)
-	v.r.dir.add(v.idx, entry{a.id, a.username, a.email})
+	v.r.ledger.Add(KindUser, a.id, name)
+	v.r.dir.add(v.idx, entry{a.id, name, a.email})
 	return a, nil
 }
 

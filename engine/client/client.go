@@ -16,7 +16,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -105,7 +104,11 @@ type Client struct {
 	prefix  string // the base URL's path, before every route
 	authKey []byte
 	scheme  string
-	refPage bool // page answers have the reference shape (decodePage)
+	refPage bool                   // page answers have the reference shape (decodePage)
+	picks   [PickID + 1][][]string // each Pick's paths (pickPaths)
+	// firstPages are the queries of pages 1 to 3 of 20 records with no
+	// search term (ListQuery).
+	firstPages [3]string
 
 	target *url.URL
 	opts   Options
@@ -180,6 +183,10 @@ func New(o Options) (*Client, error) {
 		}
 	}
 	c.refPage = c.prof.referencePage()
+	c.picks = c.prof.pickPaths()
+	for i := range c.firstPages {
+		c.firstPages[i] = c.listQuery("", i+1, firstPagesSize)
+	}
 	c.authKey = []byte(http.CanonicalHeaderKey(c.prof.Token.Header))
 	if c.prof.Token.Scheme != "-" {
 		c.scheme = c.prof.Token.Scheme + " "
@@ -260,6 +267,10 @@ type Call struct {
 	// the fields of Entry are read (Client.Entries): a reference-shaped answer
 	// is then parsed into Result.Entries without building maps.
 	Page bool
+	// Pick, with Decode, says which values of the answer the caller reads
+	// (pick.go): only those are decoded, unless the answer is of a shape the
+	// short reading leaves to the full parse (then Result.JSON).
+	Pick Pick
 	// Sender is 1 + the index of the sending VU, 0 outside any VU (cleanup):
 	// the Policy keeps per-VU backoff by it.
 	Sender int
@@ -285,6 +296,9 @@ type Result struct {
 	Entries []Entry
 	// fields is the renaming of the endpoint's resource (Client.Entries).
 	fields map[string]string
+	// pick is the Pick whose values picks holds (PickAll: none, see JSON).
+	pick  Pick
+	picks [maxPicks]picked
 }
 
 const jsonType = "application/json"
@@ -320,8 +334,12 @@ type Tokens struct {
 	ExpiresIn time.Duration // 0 when not given
 }
 
-// Tokens reads the tokens of a login or refresh answer (Call.Decode set).
+// Tokens reads the tokens of a login or refresh answer (Call.Decode set,
+// Call.Pick PickTokens or PickAll).
 func (c *Client) Tokens(r *Result) (Tokens, bool) {
+	if r.pick == PickTokens {
+		return pickedTokens(&r.picks)
+	}
 	var t Tokens
 	v, ok := lookup(r.JSON, c.prof.Token.Access)
 	if !ok {
@@ -334,11 +352,7 @@ func (c *Client) Tokens(r *Result) (Tokens, bool) {
 		t.Refresh, _ = v.(string)
 	}
 	if v, ok := lookup(r.JSON, c.prof.Token.ExpiresIn); ok {
-		if s, ok := asString(v); ok {
-			if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 {
-				t.ExpiresIn = time.Duration(f * float64(time.Second))
-			}
-		}
+		t.ExpiresIn = expiresIn(asString(v))
 	}
 	return t, true
 }

@@ -30,13 +30,14 @@ func (c *Client) Do(ctx context.Context, call *Call) Result {
 	defer st.release()
 	st.a = Attempt{VU: call.Sender - 1, Group: call.Endpoint.Group, Method: rt.method, Route: rt.template, Slot: rt.slot}
 	c.buildCall(call, rt, st)
-	return c.send(ctx, st, &st.req, rt.pool, answer{decode: call.Decode, page: call.Page, fields: rt.fields})
+	return c.send(ctx, st, &st.req, rt.pool, answer{decode: call.Decode, page: call.Page, pick: call.Pick, fields: rt.fields})
 }
 
 // answer is how a request's answer is read.
 type answer struct {
 	decode bool              // parse the body as JSON (Call.Decode); false: drain it
 	page   bool              // a page of records (Call.Page)
+	pick   Pick              // the values read (Call.Pick)
 	fields map[string]string // the resource's renaming (Client.Entries)
 }
 
@@ -90,7 +91,7 @@ func (c *Client) send(ctx context.Context, st *doState, req *fasthttp.Request, p
 	if body, ok := c.exchange(ctx, st, req, p, timeout, ans.decode); ok {
 		st.res.fields = ans.fields
 		if ans.decode && len(body) > 0 {
-			c.parse(&st.res, body, ans.page, st.a.Method, st.a.Route)
+			c.parse(&st.res, body, ans, st.a.Method, st.a.Route)
 		}
 	}
 	c.policy.Done(&st.a, &st.res)
@@ -130,10 +131,18 @@ func (c *Client) exchange(ctx context.Context, st *doState, req *fasthttp.Reques
 	return body, true
 }
 
-// parse reads a kept answer: a reference-shaped page the short way
-// (Result.Entries), anything else as JSON (Result.JSON).
-func (c *Client) parse(res *Result, body []byte, page bool, method, route string) {
-	if page && c.refPage {
+// parse reads a kept answer: a reference-shaped page or the values picked
+// the short way (Result.Entries, Result.picks), anything else as JSON
+// (Result.JSON).
+func (c *Client) parse(res *Result, body []byte, ans answer, method, route string) {
+	if paths := c.picks[ans.pick]; ans.pick != PickAll && paths != nil {
+		if decodePick(body, paths, &res.picks) == nil {
+			res.pick = ans.pick
+			return
+		}
+		res.picks = [maxPicks]picked{} // parse it in full
+	}
+	if ans.page && c.refPage {
 		var err error
 		if res.Entries, err = decodePage(body); err == nil {
 			return
