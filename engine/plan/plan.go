@@ -213,14 +213,15 @@ type Footprint struct {
 }
 
 // Measured is the footprint recorded in docs/benchmarks.md ("Scale at the
-// default flags", 2026-12-06): plain VUs 3.75 KiB each in one process of
-// 100,000 and 6.0–6.8 KiB in each of four shards of 100,000 whose start-up
-// saturated the machine — the larger is kept; journey VUs 5.6 KiB each in a
-// process of 20,000 (4.3 KiB between 2,000 and 20,000).
+// default flags", re-measured 2026-12-06 12:00 UTC with the step workers):
+// plain VUs 1.53 KiB each in one process of 100,000, 1.48–1.53 KiB in each of
+// four shards of 100,000, 1.15 KiB in one process of 1,000,000; journey VUs
+// 3.1 KiB each in a process of 20,000 (1.8 KiB between 2,000 and 20,000).
+// The worst of each, rounded up with a third to spare, is kept.
 var Measured = Footprint{
 	BaseBytes:      40 << 20,
-	PlainVUBytes:   7 << 10,
-	JourneyVUBytes: 6 << 10,
+	PlainVUBytes:   2 << 10,
+	JourneyVUBytes: 4 << 10,
 	InFlightBytes:  32 << 10,
 }
 

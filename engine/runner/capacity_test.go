@@ -19,12 +19,12 @@ func TestCheckCapacityCountsTheShardsPart(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Scenario, cfg.BaseURL, cfg.Users = sc, "http://127.0.0.1:9", 400_000
 	cfg.DelayMin, cfg.DelayMax = MaxDelay, MaxDelay
-	const mem = 1 << 30 // 400,000 VUs need more, 100,000 less
+	const mem = 512 << 20 // 400,000 VUs need more, 100,000 less
 
 	_, err := cfg.CheckCapacity(0, mem, false)
 	var fe *FieldError
 	if !errors.As(err, &fe) || fe.Field != "users" || !strings.Contains(fe.Message, "--shard i/N") || !strings.Contains(fe.Message, "400000 plain VUs") {
-		t.Fatalf("400,000 VUs in 1 GiB: %v", err)
+		t.Fatalf("400,000 VUs in 512 MiB: %v", err)
 	}
 	cfg.RunID, cfg.Seed = "scale001", 7
 	for i := range 4 {
@@ -40,6 +40,6 @@ func TestCheckCapacityCountsTheShardsPart(t *testing.T) {
 	cfg.Shard = Shard{}
 	cfg.Scenario = "active_user"
 	if _, err := cfg.CheckCapacity(0, mem, false); err == nil || !strings.Contains(err.Error(), "journey VUs") {
-		t.Errorf("journey VUs in 1 GiB: %v", err)
+		t.Errorf("journey VUs in 512 MiB: %v", err)
 	}
 }
