@@ -32,11 +32,17 @@ test('Editor starts a run on the embedded target, watches it live and stops it',
     await page.goto(`${APP}/simulations?role=Editor`);
     await page.getByTestId(ids.runForm.start).waitFor();
 
-    // The scenario picker (@grafana/ui Combobox) and every numeric field.
+    // The scenario picker (@grafana/ui Combobox) and every numeric field. The form
+    // may re-render with its loaded settings as the text goes in, putting the
+    // selected scenario's name back ("No options found" for what was typed): type
+    // and pick again until the option is taken (the request asserted below shows it).
     const scenario = page.getByRole('combobox').first();
-    await scenario.click();
-    await scenario.fill('metrics_generation');
-    await page.getByRole('option', { name: /metrics_generation/ }).click();
+    await poll('the metrics_generation option picked', async () => {
+      await scenario.click();
+      await scenario.fill('metrics_generation');
+      await page.getByRole('option', { name: /metrics_generation/ }).click({ timeout: 3000 });
+      return (await scenario.inputValue()).includes('metrics_generation');
+    });
     const fields = {
       users: '4',
       durationSeconds: '60',
