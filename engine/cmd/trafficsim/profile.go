@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -20,31 +21,9 @@ const (
 // returns what writes the profiles at the end. Problems are reported, never
 // fatal: a profile is an aid, not the job.
 func startProfiles() (stop func()) {
-	cpuPath, heapPath := os.Getenv(cpuProfileEnv), os.Getenv(heapProfileEnv)
-	var cpu *os.File
-	if cpuPath != "" {
-		f, err := os.Create(cpuPath)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "trafficsim: %s: %v\n", cpuProfileEnv, err)
-		} else {
-			cpu = f
-		}
-	}
-	var tr *os.File
-	if p := os.Getenv(traceEnv); p != "" {
-		f, err := os.Create(p)
-		if err == nil {
-			err = trace.Start(f)
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "trafficsim: %s: %v\n", traceEnv, err)
-		} else {
-			tr = f
-		}
-	}
+	heapPath := os.Getenv(heapProfileEnv)
+	cpu := startFile(cpuProfileEnv, pprof.StartCPUProfile)
+	tr := startFile(traceEnv, trace.Start)
 	return func() {
 		if tr != nil {
 			trace.Stop()
@@ -66,4 +45,24 @@ func startProfiles() (stop func()) {
 			}
 		}
 	}
+}
+
+// startFile starts a recording into the file the environment variable env
+// names (nil when unset or when it cannot start, which is reported).
+func startFile(env string, start func(io.Writer) error) *os.File {
+	path := os.Getenv(env)
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		if err = start(f); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "trafficsim: %s: %v\n", env, err)
+		return nil
+	}
+	return f
 }
