@@ -205,6 +205,9 @@ func (v *VU) plainRequest(i int) bool {
 		res = r.client.DoPlain(r.reqCtx, st.req, &vars, token)
 	}
 	traceID := v.traceFinish(vars.Trace, &res)
+	if res.Status > 0 {
+		v.answered(res.Latency)
+	}
 	expected := res.ErrKind == "" && (st.expect == 0 && res.Status >= 100 && res.Status < 400 || res.Status == st.expect)
 	kind := res.ErrKind
 	if kind == "" && !expected && res.Status >= 400 {

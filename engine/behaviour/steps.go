@@ -15,9 +15,14 @@ import (
 // many as the requests the run may have on the wire (a step is mostly a
 // request), and a worker idle for stepIdle ends, so VUs that all think hold
 // no goroutine.
+//
+// A start window (Window) bounds the workers while the burst of the run's
+// first steps drains: see window.
 type Steps struct {
 	q       chan func()
 	max     int32
+	limit   atomic.Int32 // workers allowed now: max, or the start window's width
+	win     atomic.Pointer[window]
 	workers atomic.Int32
 	idle    atomic.Int32
 	pending atomic.Int32 // steps queued and not yet taken
@@ -34,7 +39,9 @@ const stepIdle = 250 * time.Millisecond
 // steps may wait at once, at least the VUs started on it (a VU has at most
 // one step queued).
 func NewSteps(workers, queue int) *Steps {
-	return &Steps{q: make(chan func(), max(queue, 1)), max: int32(max(workers, 1)), done: make(chan struct{})}
+	s := &Steps{q: make(chan func(), max(queue, 1)), max: int32(max(workers, 1)), done: make(chan struct{})}
+	s.limit.Store(s.max)
+	return s
 }
 
 // submit queues a step, starting a worker when none is idle; it does not
@@ -51,12 +58,12 @@ func (s *Steps) submit(f func()) {
 }
 
 func (s *Steps) spawn() {
-	if s.workers.Load() >= s.max {
+	if s.workers.Load() >= s.limit.Load() {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || s.workers.Load() >= s.max {
+	if s.closed || s.workers.Load() >= s.limit.Load() {
 		return
 	}
 	s.workers.Add(1)
@@ -75,6 +82,9 @@ func (s *Steps) work() {
 			s.idle.Add(-1)
 			s.pending.Add(-1)
 			f()
+			if s.win.Load() != nil {
+				s.stepDone()
+			}
 			t.Reset(stepIdle)
 		case <-t.C:
 			s.idle.Add(-1)
@@ -99,7 +109,7 @@ func (s *Steps) work() {
 func (s *Steps) rejoin() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || s.workers.Load() >= s.max {
+	if s.closed || s.workers.Load() >= s.limit.Load() {
 		return false
 	}
 	s.workers.Add(1)

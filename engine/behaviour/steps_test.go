@@ -77,3 +77,77 @@ func TestStepsNoStepLeftAtIdleEnd(t *testing.T) {
 		time.Sleep(stepIdle - time.Duration(i)*time.Millisecond) // around the moment the worker ends
 	}
 }
+
+// burst submits n steps at once on a pool of at most max workers with a start
+// window of width, each step running answer (which returns the answer time it
+// saw); it returns the most steps that ran at once and the width the window
+// had when it was lifted.
+func burst(t *testing.T, n, max, width int, answer func() time.Duration) (peak int32, lifted int) {
+	t.Helper()
+	s := NewSteps(max, n)
+	defer s.Close()
+	liftedCh := make(chan int, 1)
+	s.Window(width, func(w int) { liftedCh <- w })
+	var running, top atomic.Int32
+	var wg sync.WaitGroup
+	wg.Add(n)
+	step := func() {
+		defer wg.Done()
+		c := running.Add(1)
+		for {
+			p := top.Load()
+			if c <= p || top.CompareAndSwap(p, c) {
+				break
+			}
+		}
+		d := answer()
+		running.Add(-1)
+		s.answered(d)
+	}
+	for range n {
+		s.submit(step)
+	}
+	s.Started()
+	wg.Wait()
+	select {
+	case lifted = <-liftedCh:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the window was never lifted after the burst")
+	}
+	if w := s.Width(); w != max {
+		t.Errorf("width %d after the burst; want the cap, %d", w, max)
+	}
+	return top.Load(), lifted
+}
+
+// A target whose answers take a round trip however many are on the wire (a
+// distant one): the window doubles up to the cap within the burst.
+func TestStartWindowWidensForADistantTarget(t *testing.T) {
+	const n, max, width = 2000, 256, 8
+	peak, lifted := burst(t, n, max, width, func() time.Duration {
+		start := time.Now()
+		time.Sleep(5 * time.Millisecond) // the round trip
+		return time.Since(start)
+	})
+	if peak < max/2 || lifted != max {
+		t.Errorf("at most %d steps at once, lifted at width %d; want the window widened to the cap, %d", peak, lifted, max)
+	}
+}
+
+// A target that answers one request at a time (one core, as on this machine):
+// answers queue as soon as a few are on the wire, and the window stays narrow
+// for the whole burst.
+func TestStartWindowStaysNarrowForAQueueingTarget(t *testing.T) {
+	const n, max, width = 200, 256, 8
+	var server sync.Mutex
+	peak, lifted := burst(t, n, max, width, func() time.Duration {
+		start := time.Now()
+		server.Lock()
+		time.Sleep(2 * time.Millisecond) // its work on the request
+		server.Unlock()
+		return time.Since(start)
+	})
+	if peak > 4*width || lifted > 4*width {
+		t.Errorf("at most %d steps at once, lifted at width %d; want the window to stay near %d", peak, lifted, width)
+	}
+}

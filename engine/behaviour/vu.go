@@ -162,6 +162,9 @@ func (v *VU) send(call *client.Call, want outcome) (client.Result, error) {
 	res := r.client.Do(r.reqCtx, call)
 	traceID := v.traceFinish(call.Trace, &res)
 	call.Trace = nil
+	if res.Status > 0 {
+		v.answered(res.Latency)
+	}
 	expected := res.ErrKind == "" && (want == wantSuccess && res.Status >= 100 && res.Status < 400 ||
 		want != wantSuccess && res.Status == int(want))
 	kind := res.ErrKind

@@ -187,6 +187,9 @@ type Runner struct {
 	gen       *generator.Monitor // the engine watching itself (CPU, memory, timer lag)
 	genMetric prometheus.Collector
 	capacity  Capacity // connections and memory, decided at the start (capacity.go)
+	// inFlightAsked: --max-in-flight was given; the run then has that many
+	// requests on the wire from the start (no start window).
+	inFlightAsked bool
 }
 
 // New validates cfg and prepares a run without starting it. An invalid config is
@@ -548,6 +551,7 @@ func (r *Runner) setupClient(base string) (*client.Client, error) {
 		return nil, err
 	}
 	r.capacity = capy
+	r.inFlightAsked = asked > 0
 	policy, err := r.setupPolicy()
 	if err != nil {
 		return nil, err

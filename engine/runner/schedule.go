@@ -392,6 +392,11 @@ func (r *Runner) loadSummary(st metrics.Stats) *summary.LoadSummary {
 func (r *Runner) driveClosed() {
 	c := newCrew(len(r.vus), r.stepWorkers(len(r.vus)))
 	defer c.close()
+	if !r.load.gated && !r.inFlightAsked {
+		c.steps.Window(startWidth, func(width int) {
+			r.log.Debug("start window lifted", "width", width, "cap", r.capacity.Conns.InFlight)
+		})
+	}
 	c.wg.Add(len(r.vus))
 	for k, v := range r.vus {
 		slot, gen := v.Index(), 0
@@ -411,8 +416,14 @@ func (r *Runner) driveClosed() {
 		}
 		c.start(k, v, end)
 	}
+	c.steps.Started()
 	r.awaitCrew(c)
 }
+
+// startWidth is the first width of the start window (behaviour.Steps.Window)
+// of a closed model whose VUs all start at once: the burst of their first
+// steps runs on that many workers, doubled while doubling pays.
+const startWidth = 32
 
 // awaitCrew waits until the crew's VUs are over; a stop ends the parked ones
 // at once: those in a pause and those in the gate.

@@ -1,0 +1,134 @@
+package behaviour
+
+import (
+	"sync"
+	"time"
+)
+
+// window is a pool's start window. When every VU of a closed model starts at
+// once, its first steps are a burst as large as the run; the window runs it on
+// few workers first and doubles their number after each round (as many
+// answers as workers) whose answers took on average no more than twice the
+// quickest answer seen, plus windowSlack: slow start, ended by delay as in
+// TCP's HyStart. Answers that slow down as the window widens mean the target
+// or the engine is queueing them, and more requests on the wire would only
+// queue more: on this machine a start of 10,000 VUs against a one-core target
+// answered no sooner with 512 on the wire than with 64, and the extra
+// connections and workers cost both sides CPU (a quarter of the engine's,
+// docs/benchmarks.md, sweep s). A distant target's answers take a round trip
+// however many are on the wire, so its window doubles each round trip up to
+// the cap. Once every first step is submitted (Started) and none waits, the
+// window is lifted: the pool goes back to its cap, and later bursts (VUs
+// waking together) are not held by it.
+type window struct {
+	mu      sync.Mutex
+	started bool
+	n       int32         // answers in this round
+	sum     time.Duration // their answer times
+	least   time.Duration // the quickest answer seen
+	onLift  func(width int)
+}
+
+// windowSlack is what an average answer may take beyond twice the quickest
+// before the window stops widening: the engine's own scheduling jitter.
+const windowSlack = time.Millisecond
+
+// Window starts the pool with at most width workers (when below its cap), for
+// the burst of the first steps; onLift (may be nil) is told the width reached
+// when the window is lifted. It is called before any step is submitted.
+func (s *Steps) Window(width int, onLift func(width int)) {
+	if int32(width) >= s.max {
+		return
+	}
+	s.limit.Store(int32(max(width, 1)))
+	s.win.Store(&window{onLift: onLift})
+}
+
+// Started says that the burst's first steps are all submitted: the window is
+// lifted once no step waits.
+func (s *Steps) Started() {
+	w := s.win.Load()
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.started = true
+	if s.pending.Load() == 0 {
+		s.lift(w)
+	}
+}
+
+// Width is how many workers the pool may run now.
+func (s *Steps) Width() int { return int(s.limit.Load()) }
+
+// stepDone lifts the window when the burst is over.
+func (s *Steps) stepDone() {
+	w := s.win.Load()
+	if w == nil || s.pending.Load() > 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.started && s.win.Load() == w && s.pending.Load() == 0 {
+		s.lift(w)
+	}
+}
+
+// answered counts an answer (any status) that took d against the window: at
+// the end of each round it widens the window while steps wait and the
+// round's answers were quick enough.
+func (s *Steps) answered(d time.Duration) {
+	w := s.win.Load()
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if s.win.Load() != w {
+		return // lifted meanwhile
+	}
+	if w.least == 0 || d < w.least {
+		w.least = max(d, 1)
+	}
+	w.n++
+	w.sum += d
+	width := s.limit.Load()
+	if w.n < width {
+		return
+	}
+	mean := w.sum / time.Duration(w.n)
+	w.n, w.sum = 0, 0
+	pending := s.pending.Load()
+	if pending == 0 || mean > 2*w.least+windowSlack {
+		return // no step waits, or answers queue: no wider
+	}
+	next := min(2*width, s.max)
+	s.limit.Store(next)
+	for range min(next-width, pending) {
+		s.spawn()
+	}
+	if next == s.max {
+		s.lift(w)
+	}
+}
+
+// lift ends the window (w.mu held).
+func (s *Steps) lift(w *window) {
+	width := int(s.limit.Load())
+	s.limit.Store(s.max)
+	s.win.Store(nil)
+	if w.onLift != nil {
+		w.onLift(width)
+	}
+}
+
+// answered tells the start window of the VU's steps how long an answer took.
+func (v *VU) answered(d time.Duration) {
+	switch {
+	case v.pl != nil && v.pl.steps != nil:
+		v.pl.steps.answered(d)
+	case v.jt != nil && v.jt.steps != nil:
+		v.jt.steps.answered(d)
+	}
+}

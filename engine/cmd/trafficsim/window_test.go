@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startBurst runs the real engine binary with users thinking plain VUs (one GET,
+// then a pause of 10 minutes, all starting at once) against a loopback server
+// whose every answer takes delay, until every VU thinks; it returns how many
+// connections the server accepted. extra are more flags.
+func startBurst(t *testing.T, users int, delay time.Duration, extra ...string) int64 {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the engine binary with thousands of VUs")
+	}
+	var accepted atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if delay > 0 {
+			time.Sleep(delay) // the round trip to a distant target
+		}
+		w.Write([]byte("ok"))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			accepted.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "one-get.yaml")
+	if err := os.WriteFile(scenario, []byte("name: one_get\nrequests:\n  - name: get_root\n    path: /\n    think: pause\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	args := append([]string{"run", "--base-url", srv.URL, "--scenario", scenario, "--users", strconv.Itoa(users),
+		"--duration", "10m", "--min-request-count", "2", "--max-request-count", "2", "--delay-min", "10m", "--delay-max", "10m",
+		"--progress", "off", "--metrics-addr", addr, "--summary", filepath.Join(dir, "summary.json")}, extra...)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		g, err := scrapeGauges(fmt.Sprintf("http://%s/metrics", addr))
+		if err == nil && g.thinking == float64(users) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the VUs never all thought (last: %+v)\n%s", g, out.String())
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("the run ended early: %v\n%s", err, out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	n := accepted.Load()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-ctx.Done():
+		t.Fatalf("the run did not stop on SIGINT\n%s", out.String())
+	}
+	s := readSummaryFile(t, filepath.Join(dir, "summary.json"))
+	if s.Requests != int64(users) || s.Outcomes.Success != int64(users) {
+		t.Errorf("summary: %d requests, %d successful; want %d of each\n%s", s.Requests, s.Outcomes.Success, users, out.String())
+	}
+	return n
+}
+
+// The start window: 2,000 VUs starting at once against a target on this
+// machine that answers at once need far fewer connections than the in-flight
+// cap of 512 (the window stays narrow: answers queue as soon as it widens).
+func TestStartWindowLocalTarget(t *testing.T) {
+	if n := startBurst(t, 2000, 0); n > 256 {
+		t.Errorf("the target accepted %d connections for the start; want the start window to keep it at most 256 (half the cap)", n)
+	}
+}
+
+// Against a target whose answers take 100 ms however many are on the wire, the
+// window widens to the cap; --max-in-flight, asked for, applies from the start.
+func TestStartWindowDistantTarget(t *testing.T) {
+	if n := startBurst(t, 2000, 100*time.Millisecond); n < 384 {
+		t.Errorf("the target accepted %d connections; want the start window widened near the cap of 512", n)
+	}
+	if n := startBurst(t, 400, 0, "--max-in-flight", "300"); n < 200 {
+		t.Errorf("with --max-in-flight 300 the target accepted %d connections; want no start window (near 300)", n)
+	}
+}
