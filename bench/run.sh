@@ -4,7 +4,7 @@
 #   bench/run.sh [a|b|c|d|e|t|s|j|x|all] default: all (a, b, c; the others on their own)
 #
 # s  scale at the default flags: 10,000 and 100,000 thinking plain VUs (SCALE_LIST):
-#    start-up time and CPU, RSS, KiB per VU, failed requests (sweep_s); the engine on
+#    start-up time (bench/cmd/readywait) and CPU, RSS, KiB per VU, failed requests (sweep_s); the engine on
 #    CPU 0 (SCALE_PIN="" unpins it), extra engine flags SCALE_FLAGS, benchserver flags
 #    SCALE_SERVER_FLAGS (-fast: on fasthttp, ~3x net/http's answers per core).
 # j  the journey against k6, interleaved: bench/scenarios/journey.yaml and the built-in
@@ -80,10 +80,11 @@ install_peers() { # [k6]: only k6 (the sweeps that compare with k6 alone)
 
 build_ours() {
   if [ -n "${SKIP_BUILD:-}" ]; then log "SKIP_BUILD set: using the binaries in $TOOLS/bin"; return; fi
-  log "building trafficsim, benchserver, bareloop"
+  log "building trafficsim, benchserver, bareloop, readywait"
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/trafficsim" ./engine/cmd/trafficsim
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/benchserver" ./bench/cmd/benchserver
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/bareloop" ./bench/cmd/bareloop
+  CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/readywait" ./bench/cmd/readywait
 }
 
 pids=()
@@ -241,7 +242,8 @@ sweep_c() {
   wait_http http://127.0.0.1:9600/
   for n in $VUS_LIST; do
     log "sweep c, $n thinking VUs"
-    local t0 t1 thinking=0
+    local t0 t1 answered
+    answered=$(curl -fsS http://127.0.0.1:9600/_count)
     t0=$(date +%s.%N)
     trafficsim run --base-url http://127.0.0.1:9600 --scenario bench/scenarios/sleepers.yaml \
       --users "$n" --duration 10m --min-request-count 2 --max-request-count 2 --progress off \
@@ -457,7 +459,8 @@ sweep_s() {
   for n in ${SCALE_LIST:-10000 100000}; do
     log "sweep s ($tag), $n thinking plain VUs (load $(cut -d' ' -f1 /proc/loadavg))"
     record s "trafficsim/$tag" "load_$n" "$(cut -d' ' -f1 /proc/loadavg)"
-    local t0 t1 thinking=0
+    local t0 t1 answered
+    answered=$(curl -fsS http://127.0.0.1:9600/_count)
     t0=$(date +%s.%N)
     # The engine on CPU 0 and the target on CPU 1, as in sweeps a and t: unpinned,
     # the engine's second thread takes the target's core and the start measures
@@ -468,12 +471,10 @@ sweep_s() {
       --delay-min 10m --delay-max 10m --metrics-addr 127.0.0.1:9613 --summary "$tmp/s-$n.json" ${SCALE_FLAGS:-} \
       >"$tmp/run-$n.log" 2>&1 &
     local p=$!
-    for _ in $(seq 1 12000); do
-      thinking=$(curl -fsS 127.0.0.1:9613/metrics 2>/dev/null | awk '/^trafficsim_virtual_users\{.*state="thinking"/ {printf "%d", $2}' || true)
-      [ "${thinking:-0}" = "$n" ] && break
-      kill -0 "$p" 2>/dev/null || break
-      sleep 0.01
-    done
+    # One Go process polls benchserver's answer count, then the engine's
+    # /metrics, every 2 ms (bench/cmd/readywait): a curl | awk loop forked two
+    # processes a poll, about 40 ms of CPU each time on this VM.
+    readywait -count http://127.0.0.1:9600/_count -base "$answered" -metrics http://127.0.0.1:9613/metrics -want "$n" -pid "$p" || true
     t1=$(date +%s.%N)
     record s "trafficsim/$tag" "start_ms_$n" "$(echo "($t1 - $t0) * 1000 / 1" | bc)"
     # The engine's CPU until then (user + system, from /proc): the part of the

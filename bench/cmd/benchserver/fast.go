@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/valyala/fasthttp"
@@ -20,6 +21,11 @@ func serveFast(addr string) error {
 	length := len(body)
 	srv := &fasthttp.Server{
 		Handler: func(c *fasthttp.RequestCtx) {
+			if string(c.Path()) == countPath {
+				c.SetBody(strconv.AppendInt(nil, answered.Load(), 10))
+				return
+			}
+			answered.Add(1)
 			c.SetContentType("application/json")
 			c.Response.Header.SetContentLength(length)
 			c.SetBody(body)
