@@ -47,6 +47,9 @@ func NewSteps(workers, queue int) *Steps {
 // submit queues a step, starting a worker when none is idle; it does not
 // block while the queue holds fewer steps than its size (one per VU).
 func (s *Steps) submit(f func()) {
+	if w := s.win.Load(); w != nil {
+		w.submitted.Add(1)
+	}
 	s.pending.Add(1)
 	s.q <- f
 	// pending rises before idle and workers are read here, and an ending
@@ -81,10 +84,10 @@ func (s *Steps) work() {
 		case f := <-s.q:
 			s.idle.Add(-1)
 			s.pending.Add(-1)
-			f()
-			if s.win.Load() != nil {
-				s.stepDone()
+			if w := s.win.Load(); w != nil {
+				s.took(w)
 			}
+			f()
 			t.Reset(stepIdle)
 		case <-t.C:
 			s.idle.Add(-1)

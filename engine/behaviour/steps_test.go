@@ -151,3 +151,42 @@ func TestStartWindowStaysNarrowForAQueueingTarget(t *testing.T) {
 		t.Errorf("at most %d steps at once, lifted at width %d; want the window to stay near %d", peak, lifted, width)
 	}
 }
+
+// VUs without think time keep steps waiting for ever: the window is still
+// lifted once every VU has begun (its first step taken), so all of them then
+// run at once, as many as the cap.
+func TestStartWindowLiftedOnceAllBegin(t *testing.T) {
+	const vus, max, width, steps = 64, 64, 8, 40
+	s := NewSteps(max, vus)
+	defer s.Close()
+	s.Window(width, nil)
+	var running, top atomic.Int32
+	var wg sync.WaitGroup
+	wg.Add(vus)
+	for range vus {
+		left := steps
+		var step func()
+		step = func() {
+			c := running.Add(1)
+			for {
+				p := top.Load()
+				if c <= p || top.CompareAndSwap(p, c) {
+					break
+				}
+			}
+			time.Sleep(time.Millisecond) // an answer; none is reported, so the window never widens
+			running.Add(-1)
+			if left--; left == 0 {
+				wg.Done()
+				return
+			}
+			s.submit(step) // acts again at once
+		}
+		s.submit(step)
+	}
+	s.Started()
+	wg.Wait()
+	if s.Width() != max || top.Load() < max/2 {
+		t.Errorf("width %d, at most %d steps at once; want the window lifted (width %d) and about %d at once", s.Width(), top.Load(), max, vus)
+	}
+}

@@ -2,6 +2,7 @@ package behaviour
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,12 +22,19 @@ import (
 // window is lifted: the pool goes back to its cap, and later bursts (VUs
 // waking together) are not held by it.
 type window struct {
-	mu      sync.Mutex
-	started bool
-	n       int32         // answers in this round
-	sum     time.Duration // their answer times
-	least   time.Duration // the quickest answer seen
-	onLift  func(width int)
+	// The burst: the steps submitted until Started (burst, -1 before). The
+	// queue is first in, first out, so once as many steps have been taken
+	// from it, every VU has begun and the window is lifted — however busy the
+	// workers stay (VUs without think time keep steps waiting for ever).
+	submitted atomic.Int64
+	taken     atomic.Int64
+	burst     atomic.Int64
+
+	mu     sync.Mutex
+	n      int32         // answers in this round
+	sum    time.Duration // their answer times
+	least  time.Duration // the quickest answer seen
+	onLift func(width int)
 }
 
 // windowSlack is what an average answer may take beyond twice the quickest
@@ -40,37 +48,42 @@ func (s *Steps) Window(width int, onLift func(width int)) {
 	if int32(width) >= s.max {
 		return
 	}
+	w := &window{onLift: onLift}
+	w.burst.Store(-1)
 	s.limit.Store(int32(max(width, 1)))
-	s.win.Store(&window{onLift: onLift})
+	s.win.Store(w)
 }
 
 // Started says that the burst's first steps are all submitted: the window is
-// lifted once no step waits.
+// lifted once they have all been taken.
 func (s *Steps) Started() {
 	w := s.win.Load()
 	if w == nil {
 		return
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.started = true
-	if s.pending.Load() == 0 {
-		s.lift(w)
+	b := w.submitted.Load()
+	w.burst.Store(b)
+	if w.taken.Load() >= b {
+		s.liftOnce(w)
 	}
 }
 
 // Width is how many workers the pool may run now.
 func (s *Steps) Width() int { return int(s.limit.Load()) }
 
-// stepDone lifts the window when the burst is over.
-func (s *Steps) stepDone() {
-	w := s.win.Load()
-	if w == nil || s.pending.Load() > 0 {
-		return
+// took counts a step taken by a worker; the burst's last one lifts the window.
+func (s *Steps) took(w *window) {
+	n := w.taken.Add(1)
+	if b := w.burst.Load(); b >= 0 && n >= b {
+		s.liftOnce(w)
 	}
+}
+
+// liftOnce lifts w unless it is lifted already.
+func (s *Steps) liftOnce(w *window) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.started && s.win.Load() == w && s.pending.Load() == 0 {
+	if s.win.Load() == w {
 		s.lift(w)
 	}
 }
