@@ -15,12 +15,12 @@ import (
 // or the engine is queueing them, and more requests on the wire would only
 // queue more: on this machine a start of 10,000 VUs against a one-core target
 // answered no sooner with 512 on the wire than with 64, and the extra
-// connections and workers cost both sides CPU (a quarter of the engine's,
-// docs/benchmarks.md, sweep s). A distant target's answers take a round trip
-// however many are on the wire, so its window doubles each round trip up to
-// the cap. Once every first step is submitted (Started) and none waits, the
-// window is lifted: the pool goes back to its cap, and later bursts (VUs
-// waking together) are not held by it.
+// connections and workers cost both sides CPU (about a third of the
+// engine's, docs/benchmarks.md, sweep s). A distant target's answers take a
+// round trip however many are on the wire, so its window doubles each round
+// trip up to the cap. Once every VU's first step has been taken by a worker,
+// the window is lifted: the pool goes back to its cap, VUs without think time
+// all run, and later bursts (VUs waking together) are not held by it.
 type window struct {
 	// The burst: the steps submitted until Started (burst, -1 before). The
 	// queue is first in, first out, so once as many steps have been taken
