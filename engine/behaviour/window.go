@@ -126,13 +126,17 @@ func (s *Steps) answered(d time.Duration) {
 	}
 }
 
-// lift ends the window (w.mu held).
+// lift ends the window (w.mu held), starting workers for the steps waiting:
+// a submit starts one only when none is idle, and none may come.
 func (s *Steps) lift(w *window) {
-	width := int(s.limit.Load())
+	width := s.limit.Load()
 	s.limit.Store(s.max)
 	s.win.Store(nil)
+	for range min(s.max-width, s.pending.Load()) {
+		s.spawn()
+	}
 	if w.onLift != nil {
-		w.onLift(width)
+		w.onLift(int(width))
 	}
 }
 
