@@ -19,12 +19,7 @@ func TestStepsBoundedAndIdle(t *testing.T) {
 	step := func() {
 		defer wg.Done()
 		c := running.Add(1)
-		for {
-			p := peak.Load()
-			if c <= p || peak.CompareAndSwap(p, c) {
-				break
-			}
-		}
+		raise(&peak, c)
 		time.Sleep(50 * time.Microsecond) // a request's wait
 		ran.Add(1)
 		running.Add(-1)
@@ -94,12 +89,7 @@ func burst(t *testing.T, n, max, width int, answer func() time.Duration) (peak i
 	step := func() {
 		defer wg.Done()
 		c := running.Add(1)
-		for {
-			p := top.Load()
-			if c <= p || top.CompareAndSwap(p, c) {
-				break
-			}
-		}
+		raise(&top, c)
 		d := answer()
 		running.Add(-1)
 		s.answered(d)
@@ -114,7 +104,7 @@ func burst(t *testing.T, n, max, width int, answer func() time.Duration) (peak i
 	case <-time.After(10 * time.Second):
 		t.Fatal("the window was never lifted after the burst")
 	}
-	if w := s.Width(); w != max {
+	if w := int(s.limit.Load()); w != max {
 		t.Errorf("width %d after the burst; want the cap, %d", w, max)
 	}
 	return top.Load(), lifted
@@ -168,12 +158,7 @@ func TestStartWindowLiftedOnceAllBegin(t *testing.T) {
 		var step func()
 		step = func() {
 			c := running.Add(1)
-			for {
-				p := top.Load()
-				if c <= p || top.CompareAndSwap(p, c) {
-					break
-				}
-			}
+			raise(&top, c)
 			time.Sleep(time.Millisecond) // an answer; none is reported, so the window never widens
 			running.Add(-1)
 			if left--; left == 0 {
@@ -186,7 +171,17 @@ func TestStartWindowLiftedOnceAllBegin(t *testing.T) {
 	}
 	s.Started()
 	wg.Wait()
-	if s.Width() != max || top.Load() < max/2 {
-		t.Errorf("width %d, at most %d steps at once; want the window lifted (width %d) and about %d at once", s.Width(), top.Load(), max, vus)
+	if int(s.limit.Load()) != max || top.Load() < max/2 {
+		t.Errorf("width %d, at most %d steps at once; want the window lifted (width %d) and about %d at once", int(s.limit.Load()), top.Load(), max, vus)
+	}
+}
+
+// raise lifts peak to c when c is higher: the most steps seen running at once.
+func raise(peak *atomic.Int32, c int32) {
+	for {
+		p := peak.Load()
+		if c <= p || peak.CompareAndSwap(p, c) {
+			return
+		}
 	}
 }

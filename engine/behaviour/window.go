@@ -68,9 +68,6 @@ func (s *Steps) Started() {
 	}
 }
 
-// Width is how many workers the pool may run now.
-func (s *Steps) Width() int { return int(s.limit.Load()) }
-
 // took counts a step taken by a worker; the burst's last one lifts the window.
 func (s *Steps) took(w *window) {
 	n := w.taken.Add(1)

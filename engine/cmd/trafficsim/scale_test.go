@@ -2,12 +2,9 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -65,6 +62,28 @@ func scrapeGauges(url string) (gauges, error) {
 	return g, sc.Err()
 }
 
+// awaitGauges scrapes the engine's /metrics at addr until ready says its
+// gauges are there, for at most wait, and returns them.
+func awaitGauges(t *testing.T, e *engine, addr string, wait time.Duration, ready func(g gauges) bool) gauges {
+	t.Helper()
+	var g gauges
+	e.until(t, wait, "the VUs where the test wants them", func() bool {
+		var err error
+		g, err = scrapeGauges(fmt.Sprintf("http://%s/metrics", addr))
+		return err == nil && ready(g)
+	})
+	return g
+}
+
+// interrupt sends the engine a Ctrl-C and waits until it has ended.
+func interrupt(t *testing.T, e *engine) {
+	t.Helper()
+	if err := e.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	e.wait(t, 2*time.Minute)
+}
+
 // vusHoldNoGoroutine runs the real engine binary with 400 active_user VUs
 // against a loopback target, with the load model's flags given and a think
 // time of 3 s (every think time is --delay-min when it equals --delay-max),
@@ -81,57 +100,24 @@ func vusHoldNoGoroutine(t *testing.T, ready func(g gauges) bool, load ...string)
 	target := startTarget(t)
 	addr := freeAddr(t)
 	sum := filepath.Join(t.TempDir(), "summary.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	args := append([]string{"run", "--base-url", target.URL, "--scenario", "active_user",
+	args := append([]string{"run", "--base-url", target.URL, "--admin-password", "admin", "--scenario", "active_user",
 		"--users", strconv.Itoa(users), "--min-request-count", "1000", "--max-request-count", "1000",
 		"--delay-min", "3s", "--delay-max", "3s", "--progress", "off", "--metrics-addr", addr, "--summary", sum}, load...)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-
-	var g gauges
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		var err error
-		g, err = scrapeGauges(fmt.Sprintf("http://%s/metrics", addr))
-		if err == nil && ready(g) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the VUs never got there (last: %+v)\n%s", g, out.String())
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("the run ended early: %v\n%s", err, out.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	e := startEngine(t, bin, args...)
+	g := awaitGauges(t, e, addr, 90*time.Second, ready)
 	if g.goroutines >= users/2 {
 		t.Errorf("%v goroutines with %v VUs thinking and %v parked; want no goroutine per VU", g.goroutines, g.thinking, g.parked)
 	}
 	t.Logf("%v VUs thinking, %v parked, %v goroutines in the engine", g.thinking, g.parked, g.goroutines)
 
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-exited:
-	case <-ctx.Done():
-		t.Fatalf("the run did not stop on SIGINT\n%s", out.String())
-	}
+	interrupt(t, e)
 	s := readSummaryFile(t, sum)
 	// A resumed VU that lost its state (a token, an id) earns answers it did not
 	// intend; a loopback target slowed by -race on a busy machine earns only
 	// timeouts, which say nothing about the VUs. So: no unexpected answer beyond
 	// the network errors.
 	if s.State != "stopped" || s.Unexpected > s.Outcomes.NetworkError || s.Requests < int64(g.requests) || !s.Cleanup.Verified || s.Cleanup.Left != 0 {
-		t.Errorf("summary: state %s, %d requests, %d unexpected (%d network errors), cleanup %+v\n%s", s.State, s.Requests, s.Unexpected, s.Outcomes.NetworkError, s.Cleanup, out.String())
+		t.Errorf("summary: state %s, %d requests, %d unexpected (%d network errors), cleanup %+v\n%s", s.State, s.Requests, s.Unexpected, s.Outcomes.NetworkError, s.Cleanup, e.stderr.String())
 	}
 }
 

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -48,46 +43,16 @@ func startBurst(t *testing.T, users int, delay time.Duration, extra ...string) i
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
 	args := append([]string{"run", "--base-url", srv.URL, "--scenario", scenario, "--users", strconv.Itoa(users),
 		"--duration", "10m", "--min-request-count", "2", "--max-request-count", "2", "--delay-min", "10m", "--delay-max", "10m",
 		"--progress", "off", "--metrics-addr", addr, "--summary", filepath.Join(dir, "summary.json")}, extra...)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		g, err := scrapeGauges(fmt.Sprintf("http://%s/metrics", addr))
-		if err == nil && g.thinking == float64(users) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the VUs never all thought (last: %+v)\n%s", g, out.String())
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("the run ended early: %v\n%s", err, out.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	e := startEngine(t, bin, args...)
+	awaitGauges(t, e, addr, 2*time.Minute, func(g gauges) bool { return g.thinking == float64(users) })
 	n := accepted.Load()
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-exited:
-	case <-ctx.Done():
-		t.Fatalf("the run did not stop on SIGINT\n%s", out.String())
-	}
+	interrupt(t, e)
 	s := readSummaryFile(t, filepath.Join(dir, "summary.json"))
 	if s.Requests != int64(users) || s.Outcomes.Success != int64(users) {
-		t.Errorf("summary: %d requests, %d successful; want %d of each\n%s", s.Requests, s.Outcomes.Success, users, out.String())
+		t.Errorf("summary: %d requests, %d successful; want %d of each\n%s", s.Requests, s.Outcomes.Success, users, e.stderr.String())
 	}
 	return n
 }
