@@ -80,11 +80,12 @@ install_peers() { # [k6]: only k6 (the sweeps that compare with k6 alone)
 
 build_ours() {
   if [ -n "${SKIP_BUILD:-}" ]; then log "SKIP_BUILD set: using the binaries in $TOOLS/bin"; return; fi
-  log "building trafficsim, benchserver, bareloop, readywait"
+  log "building trafficsim, benchserver, bareloop, barejourney, readywait"
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/trafficsim" ./engine/cmd/trafficsim
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/benchserver" ./bench/cmd/benchserver
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/bareloop" ./bench/cmd/bareloop
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/readywait" ./bench/cmd/readywait
+  CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/barejourney" ./bench/cmd/barejourney
 }
 
 pids=()
@@ -304,11 +305,12 @@ sweep_d() {
 # Sweep j: the journey against k6, interleaved. Each round runs, each against a fresh
 # `trafficsim target --bcrypt-cost 4` on CPU 1 and pinned to CPU 0 with no think time:
 # trafficsim with bench/scenarios/journey.yaml (the journey of bench/k6/journey.js,
-# session after session), k6 with bench/k6/journey.js (r.json(), checks, tags), and
-# trafficsim with the built-in active_user and mixed scenarios. Requests are counted
+# session after session), k6 with bench/k6/journey.js (r.json(), checks, tags), the
+# same journey as a plain Go program (bench/cmd/barejourney: net/http, encoding/json,
+# nothing recorded), and trafficsim with the built-in active_user and mixed scenarios. Requests are counted
 # on the target (its http_server_requests_total, all API routes; one line per route
 # and tool in $OUT/j/routes-*.txt) and divided by the tool's user+system CPU seconds.
-# JOURNEY_ROWS picks the rows (default "ts_journey k6_journey ts_active_user ts_mixed").
+# JOURNEY_ROWS picks the rows (default "ts_journey k6_journey bare_journey ts_active_user ts_mixed").
 target_requests() { # url -> API requests the target answered
   curl -fsS "$1/metrics" | awk '/^http_server_requests_total\{/ && /route="\/api/ {n += $NF} END {printf "%d", n}'
 }
@@ -316,7 +318,7 @@ sweep_j() {
   local tmp=$OUT/j port=9521
   mkdir -p "$tmp"
   for run in $(seq 1 "$RUNS"); do
-    for row in ${JOURNEY_ROWS:-ts_journey k6_journey ts_active_user ts_mixed}; do
+    for row in ${JOURNEY_ROWS:-ts_journey k6_journey bare_journey ts_active_user ts_mixed}; do
       log "sweep j, run $run/$RUNS, $row (load $(cut -d' ' -f1 /proc/loadavg))"
       record j "$row" load "$(cut -d' ' -f1 /proc/loadavg)"
       taskset -c 1 trafficsim target --addr 127.0.0.1:$port --bcrypt-cost 4 --admin-password bench-admin-pw >/dev/null 2>&1 &
@@ -327,6 +329,9 @@ sweep_j() {
         k6_journey)
           K6_NO_USAGE_REPORT=true timed "$tmp/cpu" taskset -c 0 k6 run -q --no-color -e BASE=http://127.0.0.1:$port \
             -e VUS="$CONNS" -e DURATION="$DURATION" bench/k6/journey.js >"$tmp/k6.log" 2>&1 || true ;;
+        bare_journey)
+          timed "$tmp/cpu" taskset -c 0 barejourney -base http://127.0.0.1:$port -c "$CONNS" -d "$DURATION" \
+            >"$tmp/barejourney.txt" 2>&1 || true ;;
         ts_*)
           local sc=${row#ts_} budget=10000000
           [ "$sc" = journey ] && sc=bench/scenarios/journey.yaml budget=1800

@@ -87,6 +87,9 @@ func (v *VU) draw(class string) time.Duration {
 func (v *VU) think(class string, then pending, name string, after, onStop phase) time.Duration {
 	d := v.draw(class)
 	v.j.next, v.j.name, v.j.after, v.j.onStop, v.j.lag = then, name, after, onStop, true
+	if then != doNothing {
+		d = v.holdOff(d) // a request follows: not before the VU's backoff ends
+	}
 	if d <= 0 {
 		if v.stopping() {
 			v.j.next, v.j.phase = doNothing, onStop
@@ -135,6 +138,7 @@ func (v *VU) pause(d time.Duration) {
 
 // resume ends a pause: ran out (true) or cut by a stop (false).
 func (v *VU) resume(ranOut bool) {
+	held := v.heldOff()
 	if !ranOut {
 		v.setState(metrics.VUActive)
 		v.j.next, v.j.phase = doNothing, v.j.onStop
@@ -145,7 +149,7 @@ func (v *VU) resume(ranOut bool) {
 	}
 	v.setState(metrics.VUActive)
 	if v.j.lag && v.r.load.open {
-		v.intended = v.j.due // a late timer is part of the latency
+		v.intended = v.j.due.Add(-held) // a late timer and a hold-off are part of the latency
 	}
 	v.takeAction()
 }

@@ -120,6 +120,7 @@ func (v *VU) stopParked() bool {
 		return false
 	}
 	p.timer.Stop()
+	v.heldOff()
 	v.setState(metrics.VUActive)
 	p.end()
 	return true
@@ -130,6 +131,7 @@ func (v *VU) wake() {
 	if !v.pl.parked.CompareAndSwap(true, false) {
 		return // the stop took over
 	}
+	v.heldOff()
 	v.setState(metrics.VUActive)
 	v.cont()
 }
@@ -154,6 +156,9 @@ func (v *VU) plainLoop() {
 		i := ps.pick(v.rng)
 		st := &ps.steps[i]
 		d := st.think.Draw(v.rng, v.r.cfg.DelayMin, v.r.cfg.DelayMax, v.pace)
+		if v.sent > 0 {
+			d = v.holdOff(d) // not before the VU's backoff ends
+		}
 		if d <= 0 && v.sent > 0 && v.pl.steps.crowded() {
 			v.pl.next = i // no pause, but others wait for a worker: queue up behind them
 			v.pl.steps.submit(v.pl.cont)
@@ -165,7 +170,7 @@ func (v *VU) plainLoop() {
 			v.pl.next = i
 			v.pl.parked.Store(true)
 			if v.r.load.open {
-				v.intended = time.Now().Add(d) // open model: a late wake-up counts
+				v.intended = time.Now().Add(d - v.off.d) // open model: a late wake-up and a hold-off count
 			}
 			v.pl.timer.Reset(d)
 			if v.stopping() {

@@ -60,3 +60,50 @@ func (v *VU) waitSession() bool {
 	}
 	return a.WaitSession(v.r.stopCh)
 }
+
+// holdOffer is an Advisor that says, without blocking, how long a VU must
+// still hold off sending — its backoff, or a Retry-After it was answered —
+// and counts what the VU then waits on its own timer (resilience.Policy).
+type holdOffer interface {
+	HoldOff(vu int) (d time.Duration, reason int)
+	HeldOff(reason int, d time.Duration)
+}
+
+// holding is the end of a VU's pause that is a hold-off rather than a think
+// time: from from (Shared.at) for d, 0 when there is none.
+type holding struct {
+	from, d time.Duration
+	why     int
+}
+
+// holdOff lengthens a pause of d before a request to the VU's hold-off when
+// that is longer. The VU then waits its backoff on its own timer, holding no
+// step worker, instead of in the policy's Admit on one: in a backoff storm the
+// workers would all sleep there while other VUs' steps wait for them.
+func (v *VU) holdOff(d time.Duration) time.Duration {
+	v.off.d = 0
+	h := v.r.holdOff
+	if h == nil {
+		return d
+	}
+	w, why := h.HoldOff(v.idx)
+	if w <= d {
+		return d
+	}
+	d = max(d, 0)
+	v.off = holding{from: v.r.since() + d, d: w - d, why: why}
+	return w
+}
+
+// heldOff ends the pause's hold-off, if it had one, counting the part of it
+// spent (a stop may cut it short) as the policy's wait; it returns the
+// hold-off's length.
+func (v *VU) heldOff() time.Duration {
+	o := v.off
+	if o.d <= 0 {
+		return 0
+	}
+	v.off.d = 0
+	v.r.holdOff.HeldOff(o.why, min(o.d, max(v.r.since()-o.from, 0)))
+	return o.d
+}

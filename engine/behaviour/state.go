@@ -72,7 +72,8 @@ type Shared struct {
 	tracer   *tracing.Tracer
 	log      *slog.Logger
 	advisor  client.Advisor
-	debugReq bool // --log-level debug: sampled per-request lines (reqlog.go)
+	holdOff  holdOffer // the advisor, when it says how long a VU holds off
+	debugReq bool      // --log-level debug: sampled per-request lines (reqlog.go)
 	load     loadInfo
 	at       time.Time // the run's epoch: a VU's instants are offsets from it (since)
 
@@ -99,6 +100,7 @@ func NewShared(o Options) *Shared {
 		at:   time.Now(),
 	}
 	r.rec.Store(o.Recorder)
+	r.holdOff, _ = o.Advisor.(holdOffer)
 	r.debugReq = r.debugRequests()
 	sc := r.sc
 	r.preparePlain()

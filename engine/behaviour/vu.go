@@ -63,6 +63,8 @@ type VU struct {
 	// due time, or the end of a think pause); see takeIntended.
 	intended time.Time
 
+	off holding // the end of the current pause that is a hold-off (policy.go)
+
 	step  string           // the journey step or action under way (trace attribute)
 	tsess *tracing.Session // the session's trace, with tracing on (trace.go)
 }

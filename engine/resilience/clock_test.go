@@ -134,6 +134,56 @@ func TestBackoffHoldsTheVU(t *testing.T) {
 	}
 }
 
+// TestHoldOffSaysTheVUsWait: HoldOff tells, without waiting, what Admit
+// would sleep for a VU — its backoff, or the Retry-After it was answered —
+// and nothing for a VU that never failed; HeldOff counts the wait the VU
+// spent on its own timer as Admit would have. Admit then sends at once.
+func TestHoldOffSaysTheVUsWait(t *testing.T) {
+	cfg := Defaults()
+	cfg.Breakers = false
+	p, fake := fakePolicy(t, cfg, 3)
+	slot := p.Bind("auth", "POST", testRoute)
+	if d, _ := p.HoldOff(2); d != 0 {
+		t.Fatalf("a VU that never sent holds off %s", d)
+	}
+	if p.vus.peek(2) != nil {
+		t.Fatal("HoldOff made a state for a VU that never failed")
+	}
+	send(t, p, slot, 0, client.Result{Status: 429, RetryAfter: 2 * time.Second})
+	d, why := p.HoldOff(0)
+	if d != 2*time.Second || waitReasons[why] != WaitRetryAfter {
+		t.Fatalf("after a Retry-After of 2s: HoldOff %s (%s), want 2s (%s)", d, waitReasons[why], WaitRetryAfter)
+	}
+	fake.Advance(2 * time.Second) // the group's gate too
+	// Full jitter may draw 0: fail until it does not.
+	for range 20 {
+		send(t, p, slot, 1, client.Result{Status: 503})
+		if d, why = p.HoldOff(1); d > 0 {
+			break
+		}
+	}
+	if d <= 0 || d > cfg.BackoffMax || waitReasons[why] != WaitBackoff {
+		t.Fatalf("after 503s: HoldOff %s (%s), want a backoff in (0, %s]", d, waitReasons[why], cfg.BackoffMax)
+	}
+	fake.Advance(d / 2)
+	if left, _ := p.HoldOff(1); left != d-d/2 {
+		t.Fatalf("half-way through the backoff HoldOff says %s, want %s", left, d-d/2)
+	}
+	p.HeldOff(why, d) // the VU waited it on its own timer
+	fake.Advance(d)
+	if left, _ := p.HoldOff(1); left != 0 {
+		t.Fatalf("after the backoff HoldOff says %s", left)
+	}
+	if w := p.Summary().Waits[WaitBackoff]; w.Count != 1 || w.Seconds != d.Seconds() {
+		t.Errorf("backoff waits %+v, want the one of %s HeldOff counted", w, d)
+	}
+	// Admit no longer sleeps for VU 1.
+	done := admitAsync(t.Context(), p, slot, 1)
+	if err := received(t, done); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestRateCapOnTheClock: workers that would send without pause are admitted
 // at the cap, one every 1/MaxRPS, over a second of the clock.
 func TestRateCapOnTheClock(t *testing.T) {

@@ -323,6 +323,19 @@ func (t *vuTable) get(idx int) *vuState {
 	return v
 }
 
+// peek is get without making the state: nil for a VU that never failed.
+func (t *vuTable) peek(idx int) *vuState {
+	if idx < 0 {
+		return nil
+	}
+	idx %= vuChunk * vuChunks
+	c := t.chunks[idx/vuChunk].Load()
+	if c == nil {
+		return nil
+	}
+	return c[idx%vuChunk].Load()
+}
+
 // raise moves a not-before time later, never earlier.
 func raise(a *atomic.Int64, until int64) {
 	for {
@@ -633,6 +646,35 @@ func (p *Policy) SessionPause() time.Duration {
 		return 0
 	}
 	return min(p.cfg.DegradeInterval/2, 500*time.Millisecond)
+}
+
+// HoldOff is how long the VU must still wait before it sends — its backoff,
+// or a Retry-After it was answered — and why (the reason HeldOff takes): 0
+// when it may send now. A VU that waits on its own timer asks before it acts
+// and pauses that long, so the wait holds none of the workers the other VUs'
+// steps run on; Admit would sleep it on one.
+func (p *Policy) HoldOff(vu int) (time.Duration, int) {
+	vs := p.vus.peek(vu)
+	if vs == nil {
+		return 0, 0
+	}
+	nb := vs.notBefore.Load()
+	if nb == 0 {
+		return 0, 0
+	}
+	d := time.Duration(nb - p.clock.Now().UnixNano())
+	if d <= 0 {
+		return 0, 0
+	}
+	return d, int(vs.why.Load())
+}
+
+// HeldOff counts d, the part of a VU's pause it spent holding off for reason
+// (from HoldOff), as the wait Admit would have counted had it slept it.
+func (p *Policy) HeldOff(reason int, d time.Duration) {
+	if d > 0 && reason >= 0 && reason < len(waitReasons) {
+		p.countWait(reason, d)
+	}
 }
 
 // Timeout is the route's current timeout.

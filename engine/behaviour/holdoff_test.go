@@ -1,0 +1,141 @@
+package behaviour
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trafficsim/trafficsim/engine/metrics"
+	"github.com/trafficsim/trafficsim/engine/resilience"
+	"github.com/trafficsim/trafficsim/engine/scenario"
+)
+
+// TestHoldOffWaitsOnTheVUsTimer: a VU answered 503 with Retry-After: 1 waits
+// that second parked on its own timer — no step worker runs for it — and its
+// next request goes out after the second, counted as the policy's wait. (The
+// policy's Admit used to sleep it on the worker.)
+func TestHoldOffWaitsOnTheVUsTimer(t *testing.T) {
+	var mu sync.Mutex
+	var seen []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, time.Now())
+		first := len(seen) == 1
+		mu.Unlock()
+		if first {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "plain.yaml")
+	if err := os.WriteFile(file, []byte("name: holdoff\nrequests:\n  - name: get\n    path: /x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenario.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := metrics.NewRegistry()
+	cfg := resilience.Defaults()
+	cfg.Breakers = false
+	pol, err := resilience.New(cfg, resilience.Run{ID: "holdoff1", Users: 1, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pol.Stop()
+	sh := runOf(t, srv.URL, sc, Settings{RunID: "holdoff1", Seed: 1, MinRequests: 2, MaxRequests: 2}, reg, pol)
+	steps := NewSteps(4, 4)
+	defer steps.Close()
+	v := New(sh, 0, &sc.Archetypes[0])
+	ended := make(chan struct{})
+	v.Start(steps, func() { close(ended) })
+
+	sent := func() int { mu.Lock(); defer mu.Unlock(); return len(seen) }
+	deadline := time.Now().Add(5 * time.Second)
+	for !v.pl.parked.Load() && sent() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if !v.pl.parked.Load() || sent() != 1 {
+		t.Fatalf("after the 503: parked %v, requests %d; want the VU parked after one request", v.pl.parked.Load(), sent())
+	}
+	if busy := steps.workers.Load() - steps.idle.Load(); busy != 0 {
+		t.Fatalf("%d step workers busy while the VU holds off, want 0", busy)
+	}
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the VU did not end within 10s")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 {
+		t.Fatalf("the target saw %d requests, want 2", len(seen))
+	}
+	if gap := seen[1].Sub(seen[0]); gap < time.Second {
+		t.Errorf("the second request came %s after the 503, before its Retry-After of 1s", gap)
+	}
+	w := pol.Summary().Waits[resilience.WaitRetryAfter]
+	if w.Count != 1 || w.Seconds < 0.9 || w.Seconds > 1.5 {
+		t.Errorf("retry_after waits %+v, want one of about 1s", w)
+	}
+}
+
+// fakeHold is a policy that asks every VU to hold off d for reason why and
+// keeps what HeldOff counted.
+type fakeHold struct {
+	d       time.Duration
+	why     int
+	counted []time.Duration
+}
+
+func (f *fakeHold) HoldOff(int) (time.Duration, int) { return f.d, f.why }
+func (f *fakeHold) HeldOff(why int, d time.Duration) {
+	if why == f.why {
+		f.counted = append(f.counted, d)
+	}
+}
+
+// TestJourneyPauseCoversTheHoldOff: before a journey VU's action its pause
+// lasts at least its hold-off (a think time already longer is kept), a
+// pause before no request is not lengthened, and a stop during the hold-off
+// counts only the part waited.
+func TestJourneyPauseCoversTheHoldOff(t *testing.T) {
+	sc, err := scenario.Load("active_user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := Settings{RunID: "holdoff2", Seed: 1, MinRequests: 10, MaxRequests: 10}
+	sh := runOf(t, "http://127.0.0.1:1", sc, set, metrics.NewRegistry(), nil)
+	fake := &fakeHold{d: time.Hour, why: 1}
+	sh.holdOff = fake
+	v := New(sh, 0, &sc.Archetypes[0])
+	v.begin()
+	if d := v.think(scenario.ThinkPause, doNothing, "", phSessionPark, phOver); d >= time.Hour {
+		t.Fatalf("a pause before no request lasts %s: lengthened to the hold-off", d)
+	}
+	d := v.think(scenario.ThinkPause, doStep, "list_users", phWeightedDone, phSessionEnd)
+	if d != time.Hour || v.off.d <= 0 || v.off.d > time.Hour {
+		t.Fatalf("pause %s (hold-off part %s) before an action, want the hold-off of 1h", d, v.off.d)
+	}
+	v.pause(d)
+	time.Sleep(20 * time.Millisecond)
+	v.resume(false) // the run stops
+	if len(fake.counted) != 1 || fake.counted[0] < 20*time.Millisecond || fake.counted[0] > time.Minute {
+		t.Fatalf("counted %v for a hold-off cut short after about 20ms, want that part", fake.counted)
+	}
+	if v.off.d != 0 {
+		t.Fatalf("the hold-off outlived its pause: %+v", v.off)
+	}
+	fake.d = time.Nanosecond // shorter than any think time of the scenario
+	v.r.cfg.DelayMin, v.r.cfg.DelayMax = time.Second, time.Second
+	if d := v.think(scenario.ThinkPause, doStep, "list_users", phWeightedDone, phSessionEnd); d < time.Second/2 || v.off.d != 0 {
+		t.Fatalf("a think time longer than the hold-off became %s (hold-off part %s)", d, v.off.d)
+	}
+}
