@@ -80,12 +80,13 @@ install_peers() { # [k6]: only k6 (the sweeps that compare with k6 alone)
 
 build_ours() {
   if [ -n "${SKIP_BUILD:-}" ]; then log "SKIP_BUILD set: using the binaries in $TOOLS/bin"; return; fi
-  log "building trafficsim, benchserver, bareloop, barejourney, readywait"
+  log "building trafficsim, benchserver, bareloop, barejourney, wakefloor, readywait"
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/trafficsim" ./engine/cmd/trafficsim
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/benchserver" ./bench/cmd/benchserver
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/bareloop" ./bench/cmd/bareloop
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/readywait" ./bench/cmd/readywait
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/barejourney" ./bench/cmd/barejourney
+  CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/wakefloor" ./bench/cmd/wakefloor
 }
 
 pids=()
@@ -307,10 +308,12 @@ sweep_d() {
 # trafficsim with bench/scenarios/journey.yaml (the journey of bench/k6/journey.js,
 # session after session), k6 with bench/k6/journey.js (r.json(), checks, tags), the
 # same journey as a plain Go program (bench/cmd/barejourney: net/http, encoding/json,
-# nothing recorded), and trafficsim with the built-in active_user and mixed scenarios. Requests are counted
+# nothing recorded), and trafficsim with the built-in active_user and mixed scenarios;
+# and the floor, bench/cmd/wakefloor: 32-byte round trips to an echo server that is
+# busy WAKE_WORK (140us, about the target's time per journey request) per message. Requests are counted
 # on the target (its http_server_requests_total, all API routes; one line per route
 # and tool in $OUT/j/routes-*.txt) and divided by the tool's user+system CPU seconds.
-# JOURNEY_ROWS picks the rows (default "ts_journey k6_journey bare_journey ts_active_user ts_mixed").
+# JOURNEY_ROWS picks the rows (default "ts_journey k6_journey bare_journey wake_floor ts_active_user ts_mixed").
 target_requests() { # url -> API requests the target answered
   curl -fsS "$1/metrics" | awk '/^http_server_requests_total\{/ && /route="\/api/ {n += $NF} END {printf "%d", n}'
 }
@@ -318,9 +321,23 @@ sweep_j() {
   local tmp=$OUT/j port=9521
   mkdir -p "$tmp"
   for run in $(seq 1 "$RUNS"); do
-    for row in ${JOURNEY_ROWS:-ts_journey k6_journey bare_journey ts_active_user ts_mixed}; do
+    for row in ${JOURNEY_ROWS:-ts_journey k6_journey bare_journey wake_floor ts_active_user ts_mixed}; do
       log "sweep j, run $run/$RUNS, $row (load $(cut -d' ' -f1 /proc/loadavg))"
       record j "$row" load "$(cut -d' ' -f1 /proc/loadavg)"
+      if [ "$row" = wake_floor ]; then
+        # No target: an echo server as busy per message as the target is per request.
+        taskset -c 1 wakefloor -serve -addr 127.0.0.1:$port -work "${WAKE_WORK:-140us}" &
+        pids+=($!)
+        for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+        timed "$tmp/cpu" taskset -c 0 wakefloor -addr 127.0.0.1:$port -c "$CONNS" -d "$DURATION" >"$tmp/wakefloor.txt" 2>&1 || true
+        kill "${pids[-1]}" 2>/dev/null || true
+        wait "${pids[-1]}" 2>/dev/null || true
+        local trips; trips=$(sed -nE 's/.*round_trips=([0-9]+).*/\1/p' "$tmp/wakefloor.txt")
+        record j "$row" round_trips "${trips:-0}"
+        record j "$row" cpu_s "$(cpu_of "$tmp/cpu")"
+        record j "$row" req_per_cpu_s "$(echo "${trips:-0} / $(cpu_of "$tmp/cpu")" | bc)"
+        continue
+      fi
       taskset -c 1 trafficsim target --addr 127.0.0.1:$port --bcrypt-cost 4 --admin-password bench-admin-pw >/dev/null 2>&1 &
       pids+=($!)
       wait_http http://127.0.0.1:$port/healthz
@@ -505,7 +522,7 @@ medians() {
   log "medians ($RUNS runs each)"
   cut -f1-3 "$results" | sort -u | while IFS=$'\t' read -r sw tool metric; do
     awk -F'\t' -v s="$sw" -v t="$tool" -v m="$metric" '$1 == s && $2 == t && $3 == m {print $4}' "$results" | sort -n |
-      awk -v k="$sw	$tool	$metric" '{v[NR] = $1} END {x = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s\t%d\n", k, x}'
+      awk -v k="$sw	$tool	$metric" '{v[NR] = $1} END {x = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s\t%s\n", k, x}'
   done
 }
 
