@@ -1,6 +1,7 @@
 package behaviour
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,9 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
+	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
 // TestHoldOffWaitsOnTheVUsTimer: a VU answered 503 with Retry-After: 1 waits
@@ -137,5 +142,77 @@ func TestJourneyPauseCoversTheHoldOff(t *testing.T) {
 	v.r.cfg.DelayMin, v.r.cfg.DelayMax = time.Second, time.Second
 	if d := v.think(scenario.ThinkPause, doStep, "list_users", phWeightedDone, phSessionEnd); d < time.Second/2 || v.off.d != 0 {
 		t.Fatalf("a think time longer than the hold-off became %s (hold-off part %s)", d, v.off.d)
+	}
+}
+
+// TestEmergencyPausesSessionsOnTheVUsTimer: with the run's policy at the
+// emergency level (a degrade interval of failures), a journey VU about to
+// begin a session does not begin it and does not block: advance hands back
+// half an interval to wait on its timer, again and again, until the level
+// has stepped down after the calm intervals; then the session begins.
+func TestEmergencyPausesSessionsOnTheVUsTimer(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	target, err := usersvc.Start(ctx, usersvc.Config{BcryptCost: 4, AdminPassword: "Pause-admin-1"}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenario.Load("active_user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := metrics.NewRegistry()
+	cfg := resilience.Defaults()
+	cfg.Breakers, cfg.Degrade, cfg.DegradeInterval = false, true, 100*time.Millisecond
+	fake := clockwork.NewFakeClock()
+	pol, err := resilience.New(cfg, resilience.Run{ID: "pause001", Users: 1, Clock: fake, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pol.Stop()
+	// An interval of failures: the policy goes to the emergency level.
+	slot := pol.Bind("auth", "POST", "/api/v1/auth/login")
+	for range 10 {
+		a := client.Attempt{VU: 0, Group: "auth", Method: "POST", Route: "/api/v1/auth/login", Slot: slot}
+		if _, err := pol.Admit(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+		pol.Done(&a, &client.Result{Start: fake.Now(), Status: 500})
+	}
+	fake.Advance(cfg.DegradeInterval)
+	if l := pol.Level(); l != resilience.Emergency {
+		t.Fatalf("level %s after an interval of failures, want emergency", l)
+	}
+	set := Settings{RunID: "pause001", Seed: 1, MinRequests: 20, MaxRequests: 20, DelayMin: time.Nanosecond, DelayMax: time.Nanosecond}
+	sh := runOf(t, target.URL, sc, set, reg, pol)
+	v := New(sh, 0, &sc.Archetypes[0])
+	v.jt = &parking{}
+	v.begin()
+	pauses := 0
+	d, over := v.advance()
+	for ; d == cfg.DegradeInterval/2 && !over && v.sent == 0; d, over = v.advance() {
+		if pauses++; pauses > 100 {
+			t.Fatal("sessions still paused after 100 pauses")
+		}
+		v.pause(d)
+		fake.Advance(d) // the level is judged on the policy's clock
+		v.resume(true)
+	}
+	// The session under way: its first action comes after a think time.
+	for step := 0; v.sent == 0 && !over && step < 10; step++ {
+		v.pause(d)
+		v.resume(true)
+		d, over = v.advance()
+	}
+	if v.sent == 0 {
+		t.Fatalf("after %d pauses the VU sent nothing, want a session begun", pauses)
+	}
+	// The level steps down after DegradeCalm calm intervals; a pause is half
+	// of one.
+	if want := 2 * cfg.DegradeCalm; pauses != want {
+		t.Errorf("the session began after %d pauses, want %d (%d calm intervals)", pauses, want, cfg.DegradeCalm)
+	}
+	if l := pol.Level(); l == resilience.Emergency {
+		t.Errorf("the session began at the emergency level")
 	}
 }
