@@ -278,7 +278,8 @@ sweep_c() {
 }
 
 # d  memory over a long run: the mixed scenario at steady load (LONG_USERS VUs, default
-#    think times) against the reference target for LONG (10m); RSS every 30 s. The goal:
+#    think times) against the reference target for LONG (10m); RSS every 30 s, with the
+#    Go runtime's heap in use, heap kept idle and goroutine stacks. The goal:
 #    the last reading within 5% of the minute-2 reading.
 sweep_d() {
   local long=${LONG:-10m} users=${LONG_USERS:-500} tmp=$OUT/d
@@ -289,13 +290,26 @@ sweep_d() {
   log "sweep d: $users VUs for $long"
   taskset -c 0 trafficsim run --base-url http://127.0.0.1:9502 --scenario mixed --admin-password bench-admin-pw \
     --users "$users" --duration "$long" --min-request-count 10000000 --max-request-count 10000000 \
-    --progress off --summary "$tmp/trafficsim.json" >"$tmp/run.log" 2>&1 &
+    --progress off --metrics-addr 127.0.0.1:9593 --summary "$tmp/trafficsim.json" >"$tmp/run.log" 2>&1 &
   local p=$! t=0
   while kill -0 "$p" 2>/dev/null; do
     sleep 30
     t=$((t + 30))
     local rss; rss=$(rss_of "$p" 2>/dev/null) || break
     [ -n "$rss" ] && record d trafficsim "rss_kib_at_${t}s" "$rss"
+    # What the RSS holds, from the Go runtime: heap in use, heap kept but idle
+    # (not returned to the system), goroutine stacks.
+    curl -fsS 127.0.0.1:9593/metrics 2>/dev/null | awk -v t="$t" '
+      /^go_memstats_heap_inuse_bytes / {h = $2} /^go_memstats_heap_idle_bytes / {i = $2}
+      /^go_memstats_heap_released_bytes / {r = $2} /^go_memstats_stack_inuse_bytes / {s = $2}
+      END {if (h) printf "%d %d %d\n", h / 1024, (i - r) / 1024, s / 1024}' | {
+      read -r heap idle stack || true
+      if [ -n "${heap:-}" ]; then
+        record d trafficsim "heap_inuse_kib_at_${t}s" "$heap"
+        record d trafficsim "heap_idle_kept_kib_at_${t}s" "$idle"
+        record d trafficsim "stack_kib_at_${t}s" "$stack"
+      fi
+    }
   done
   wait "$p" 2>/dev/null || true
   record d trafficsim requests "$(jq -r .requests "$tmp/trafficsim.json")"
