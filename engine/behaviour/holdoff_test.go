@@ -6,12 +6,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/resilience"
@@ -20,9 +22,10 @@ import (
 )
 
 // TestHoldOffWaitsOnTheVUsTimer: a VU answered 503 with Retry-After: 1 waits
-// that second parked on its own timer — no step worker runs for it — and its
-// next request goes out after the second, counted as the policy's wait. (The
-// policy's Admit used to sleep it on the worker.)
+// that second parked on its own timer — no step worker runs for it — and so
+// does another VU about to send to the same group; their requests go out
+// after the second, counted as the policy's waits. (The policy's Admit used
+// to sleep them on workers.)
 func TestHoldOffWaitsOnTheVUsTimer(t *testing.T) {
 	var mu sync.Mutex
 	var seen []time.Time
@@ -70,37 +73,61 @@ func TestHoldOffWaitsOnTheVUsTimer(t *testing.T) {
 	if !v.pl.parked.Load() || sent() != 1 {
 		t.Fatalf("after the 503: parked %v, requests %d; want the VU parked after one request", v.pl.parked.Load(), sent())
 	}
-	if busy := steps.workers.Load() - steps.idle.Load(); busy != 0 {
-		t.Fatalf("%d step workers busy while the VU holds off, want 0", busy)
+	// Another VU starting now sends to the same group: it waits for the
+	// group's Retry-After parked too, its first request included.
+	v1 := New(sh, 1, &sc.Archetypes[0])
+	ended1 := make(chan struct{})
+	v1.Start(steps, func() { close(ended1) })
+	for !v1.pl.parked.Load() && sent() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
 	}
-	select {
-	case <-ended:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the VU did not end within 10s")
+	if !v1.pl.parked.Load() || sent() != 1 {
+		t.Fatalf("a second VU under the group's Retry-After: parked %v, requests %d; want it parked before its first", v1.pl.parked.Load(), sent())
+	}
+	if busy := steps.workers.Load() - steps.idle.Load(); busy != 0 {
+		t.Fatalf("%d step workers busy while both VUs hold off, want 0", busy)
+	}
+	for _, c := range []chan struct{}{ended, ended1} {
+		select {
+		case <-c:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a VU did not end within 10s")
+		}
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(seen) != 2 {
-		t.Fatalf("the target saw %d requests, want 2", len(seen))
+	if len(seen) != 4 {
+		t.Fatalf("the target saw %d requests, want 4", len(seen))
 	}
-	if gap := seen[1].Sub(seen[0]); gap < time.Second {
-		t.Errorf("the second request came %s after the 503, before its Retry-After of 1s", gap)
+	for i, at := range seen[1:] {
+		if gap := at.Sub(seen[0]); gap < time.Second {
+			t.Errorf("request %d came %s after the 503, before its Retry-After of 1s", i+2, gap)
+		}
 	}
 	w := pol.Summary().Waits[resilience.WaitRetryAfter]
-	if w.Count != 1 || w.Seconds < 0.9 || w.Seconds > 1.5 {
-		t.Errorf("retry_after waits %+v, want one of about 1s", w)
+	if w.Count != 2 || w.Seconds < 1.5 || w.Seconds > 2.5 {
+		t.Errorf("retry_after waits %+v, want two of about 1s", w)
 	}
 }
 
-// fakeHold is a policy that asks every VU to hold off d for reason why and
-// keeps what HeldOff counted.
+// fakeHold is a policy that asks every VU to hold off d for reason why, or
+// only those sending to group when it is set, and keeps what HeldOff counted.
 type fakeHold struct {
 	d       time.Duration
 	why     int
+	group   string
+	asked   []string
 	counted []time.Duration
 }
 
-func (f *fakeHold) HoldOff(int) (time.Duration, int) { return f.d, f.why }
+func (f *fakeHold) Gated() bool { return f.group != "" }
+func (f *fakeHold) HoldOff(_ int, group string) (time.Duration, int) {
+	f.asked = append(f.asked, group)
+	if f.group != "" && group != f.group {
+		return 0, 0
+	}
+	return f.d, f.why
+}
 func (f *fakeHold) HeldOff(why int, d time.Duration) {
 	if why == f.why {
 		f.counted = append(f.counted, d)
@@ -142,6 +169,21 @@ func TestJourneyPauseCoversTheHoldOff(t *testing.T) {
 	v.r.cfg.DelayMin, v.r.cfg.DelayMax = time.Second, time.Second
 	if d := v.think(scenario.ThinkPause, doStep, "list_users", phWeightedDone, phSessionEnd); d < time.Second/2 || v.off.d != 0 {
 		t.Fatalf("a think time longer than the hold-off became %s (hold-off part %s)", d, v.off.d)
+	}
+	// A Retry-After on one group: only an action whose main request goes
+	// there waits for it (the group worked out from the pending action).
+	fake.d, fake.group, fake.asked = time.Hour, catalog.GroupUserQuery, nil
+	if d := v.think(scenario.ThinkPause, doStep, "list_users", phWeightedDone, phSessionEnd); d != time.Hour {
+		t.Fatalf("before list_users under a Retry-After on %s: pause %s, want 1h", catalog.GroupUserQuery, d)
+	}
+	if d := v.think(scenario.ThinkPause, doStep, "me", phWeightedDone, phSessionEnd); d >= time.Hour {
+		t.Fatalf("before me (auth) under a Retry-After on %s: pause %s", catalog.GroupUserQuery, d)
+	}
+	if d := v.think(scenario.ThinkPause, doLastCall, "", phFinal, phSessionEnd); d >= time.Hour {
+		t.Fatalf("before the logout under a Retry-After on %s: pause %s", catalog.GroupUserQuery, d)
+	}
+	if want := []string{catalog.GroupUserQuery, catalog.GroupAuth, catalog.GroupAuth}; !slices.Equal(fake.asked, want) {
+		t.Errorf("groups asked %v, want %v", fake.asked, want)
 	}
 }
 

@@ -88,7 +88,7 @@ func (v *VU) think(class string, then pending, name string, after, onStop phase)
 	d := v.draw(class)
 	v.j.next, v.j.name, v.j.after, v.j.onStop, v.j.lag = then, name, after, onStop, true
 	if then != doNothing {
-		d = v.holdOff(d) // a request follows: not before the VU's backoff ends
+		d = v.holdOff(d, "") // a request follows: not before the VU's hold-off ends
 	}
 	if d <= 0 {
 		if v.stopping() {

@@ -156,16 +156,16 @@ func (v *VU) plainLoop() {
 		i := ps.pick(v.rng)
 		st := &ps.steps[i]
 		d := st.think.Draw(v.rng, v.r.cfg.DelayMin, v.r.cfg.DelayMax, v.pace)
-		if v.sent > 0 {
-			d = v.holdOff(d) // not before the VU's backoff ends
+		if v.sent == 0 {
+			d = 0 // think time is between requests: the first goes out at once
 		}
+		d = v.holdOff(d, st.req.Group) // unless the VU or the group must hold off
 		if d <= 0 && v.sent > 0 && v.pl.steps.crowded() {
 			v.pl.next = i // no pause, but others wait for a worker: queue up behind them
 			v.pl.steps.submit(v.pl.cont)
 			return
 		}
-		// Think time is between requests: the first goes out at once.
-		if d > 0 && v.sent > 0 {
+		if d > 0 {
 			v.setState(metrics.VUThinking)
 			v.pl.next = i
 			v.pl.parked.Store(true)

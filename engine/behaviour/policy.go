@@ -62,11 +62,13 @@ func (v *VU) waitSession() bool {
 }
 
 // holdOffer is an Advisor that says, without blocking, how long a VU must
-// still hold off sending — its backoff, or a Retry-After it was answered —
-// and counts what the VU then waits on its own timer (resilience.Policy).
+// still hold off sending — its backoff, a Retry-After it was answered, or a
+// Retry-After on the group of its next request — and counts what the VU then
+// waits on its own timer (resilience.Policy).
 type holdOffer interface {
-	HoldOff(vu int) (d time.Duration, reason int)
+	HoldOff(vu int, group string) (d time.Duration, reason int)
 	HeldOff(reason int, d time.Duration)
+	Gated() bool // some group's Retry-After may still run
 }
 
 // holding is the end of a VU's pause that is a hold-off rather than a think
@@ -76,23 +78,50 @@ type holding struct {
 	why     int
 }
 
-// holdOff lengthens a pause of d before a request to the VU's hold-off when
-// that is longer. The VU then waits its backoff on its own timer, holding no
-// step worker, instead of in the policy's Admit on one: in a backoff storm the
-// workers would all sleep there while other VUs' steps wait for them.
-func (v *VU) holdOff(d time.Duration) time.Duration {
+// holdOff lengthens a pause of d before a request of group to the VU's
+// hold-off when that is longer; group "" is the group of the journey's
+// pending action, worked out only while some group's Retry-After runs. The
+// VU then waits on its own timer, holding no step worker, instead of in the
+// policy's Admit on one: in a backoff storm, or under a long Retry-After on
+// one group, the workers would all sleep there while the steps of VUs that
+// may send wait for them.
+func (v *VU) holdOff(d time.Duration, group string) time.Duration {
 	v.off.d = 0
 	h := v.r.holdOff
 	if h == nil {
 		return d
 	}
-	w, why := h.HoldOff(v.idx)
+	if group == "" && h.Gated() {
+		group = v.pendingGroup()
+	}
+	w, why := h.HoldOff(v.idx, group)
 	if w <= d {
 		return d
 	}
 	d = max(d, 0)
 	v.off = holding{from: v.r.since() + d, d: w - d, why: why}
 	return w
+}
+
+// pendingGroup is the group of the main request of the journey's pending
+// action ("" when unknown).
+func (v *VU) pendingGroup() string {
+	switch v.j.next {
+	case doStep:
+		if a := catalog.LookupAction(v.j.name); a != nil {
+			return a.Group
+		}
+		if i, ok := v.r.plainStep(v.j.name); ok {
+			return v.r.plain.steps[i].req.Group
+		}
+	case doMistake:
+		if k := catalog.LookupErrorKind(v.j.name); k != nil {
+			return k.Group
+		}
+	case doLastCall:
+		return catalog.GroupAuth
+	}
+	return ""
 }
 
 // heldOff ends the pause's hold-off, if it had one, counting the part of it

@@ -135,30 +135,44 @@ func TestBackoffHoldsTheVU(t *testing.T) {
 }
 
 // TestHoldOffSaysTheVUsWait: HoldOff tells, without waiting, what Admit
-// would sleep for a VU — its backoff, or the Retry-After it was answered —
-// and nothing for a VU that never failed; HeldOff counts the wait the VU
+// would sleep for a VU — its backoff, the Retry-After it was answered, or
+// the Retry-After of the group it is about to send to — and nothing for a VU
+// that never failed on a group without one; HeldOff counts the wait the VU
 // spent on its own timer as Admit would have. Admit then sends at once.
 func TestHoldOffSaysTheVUsWait(t *testing.T) {
 	cfg := Defaults()
 	cfg.Breakers = false
 	p, fake := fakePolicy(t, cfg, 3)
 	slot := p.Bind("auth", "POST", testRoute)
-	if d, _ := p.HoldOff(2); d != 0 {
-		t.Fatalf("a VU that never sent holds off %s", d)
+	if d, _ := p.HoldOff(2, "auth"); d != 0 || p.Gated() {
+		t.Fatalf("a VU that never sent holds off %s (gated %v)", d, p.Gated())
 	}
 	if p.vus.peek(2) != nil {
 		t.Fatal("HoldOff made a state for a VU that never failed")
 	}
 	send(t, p, slot, 0, client.Result{Status: 429, RetryAfter: 2 * time.Second})
-	d, why := p.HoldOff(0)
+	d, why := p.HoldOff(0, "")
 	if d != 2*time.Second || waitReasons[why] != WaitRetryAfter {
 		t.Fatalf("after a Retry-After of 2s: HoldOff %s (%s), want 2s (%s)", d, waitReasons[why], WaitRetryAfter)
 	}
+	// Another VU about to send to the same group waits for its gate; to another group it does not.
+	if d, why := p.HoldOff(2, "auth"); d != 2*time.Second || waitReasons[why] != WaitRetryAfter || !p.Gated() {
+		t.Fatalf("another VU's request to the gated group: HoldOff %s (%s), gated %v; want 2s (%s)", d, waitReasons[why], p.Gated(), WaitRetryAfter)
+	}
+	if d, _ := p.HoldOff(2, "profile"); d != 0 {
+		t.Fatalf("a request to another group holds off %s", d)
+	}
+	if p.vus.peek(2) != nil {
+		t.Fatal("HoldOff made a state for a VU that never failed")
+	}
 	fake.Advance(2 * time.Second) // the group's gate too
+	if p.Gated() {
+		t.Fatal("Gated after the only Retry-After ran out")
+	}
 	// Full jitter may draw 0: fail until it does not.
 	for range 20 {
 		send(t, p, slot, 1, client.Result{Status: 503})
-		if d, why = p.HoldOff(1); d > 0 {
+		if d, why = p.HoldOff(1, "auth"); d > 0 {
 			break
 		}
 	}
@@ -166,12 +180,12 @@ func TestHoldOffSaysTheVUsWait(t *testing.T) {
 		t.Fatalf("after 503s: HoldOff %s (%s), want a backoff in (0, %s]", d, waitReasons[why], cfg.BackoffMax)
 	}
 	fake.Advance(d / 2)
-	if left, _ := p.HoldOff(1); left != d-d/2 {
+	if left, _ := p.HoldOff(1, "auth"); left != d-d/2 {
 		t.Fatalf("half-way through the backoff HoldOff says %s, want %s", left, d-d/2)
 	}
 	p.HeldOff(why, d) // the VU waited it on its own timer
 	fake.Advance(d)
-	if left, _ := p.HoldOff(1); left != 0 {
+	if left, _ := p.HoldOff(1, "auth"); left != 0 {
 		t.Fatalf("after the backoff HoldOff says %s", left)
 	}
 	if w := p.Summary().Waits[WaitBackoff]; w.Count != 1 || w.Seconds != d.Seconds() {

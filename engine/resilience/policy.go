@@ -64,9 +64,10 @@ type Policy struct {
 	once  sync.Once
 	start time.Time
 
-	breakers sync.Map // group → *breaker
-	routes   sync.Map // route → *routeTimer
-	gates    sync.Map // group → *atomic.Int64: no request before (unix ns), from Retry-After
+	breakers sync.Map     // group → *breaker
+	routes   sync.Map     // route → *routeTimer
+	gates    sync.Map     // group → *atomic.Int64: no request before (unix ns), from Retry-After
+	gatesEnd atomic.Int64 // the latest of the gates: none is shut after it (HoldOff's fast path)
 	vus      vuTable
 	// open counts the breakers open now: while none is, AllowGroup (asked
 	// for every group a VU might choose) answers without a look-up.
@@ -521,6 +522,7 @@ func (p *Policy) Done(a *client.Attempt, r *client.Result) {
 		// The target asked everyone to hold off this group: the whole run does.
 		until := now.Add(w).UnixNano()
 		raise(sl.gate, until)
+		raise(&p.gatesEnd, until)
 		if vs != nil {
 			raise(&vs.notBefore, until)
 			vs.why.Store(0)
@@ -648,25 +650,43 @@ func (p *Policy) SessionPause() time.Duration {
 	return min(p.cfg.DegradeInterval/2, 500*time.Millisecond)
 }
 
-// HoldOff is how long the VU must still wait before it sends — its backoff,
-// or a Retry-After it was answered — and why (the reason HeldOff takes): 0
-// when it may send now. A VU that waits on its own timer asks before it acts
+// HoldOff is how long the VU must still wait before it sends a request of
+// group ("": the VU's own wait alone) — its backoff, a Retry-After it was
+// answered, or the group's Retry-After — and why (the reason HeldOff takes):
+// 0 when it may send now. A VU that waits on its own timer asks before it acts
 // and pauses that long, so the wait holds none of the workers the other VUs'
 // steps run on; Admit would sleep it on one.
-func (p *Policy) HoldOff(vu int) (time.Duration, int) {
-	vs := p.vus.peek(vu)
-	if vs == nil {
-		return 0, 0
+func (p *Policy) HoldOff(vu int, group string) (time.Duration, int) {
+	var now int64
+	var d time.Duration
+	why := 0
+	if vs := p.vus.peek(vu); vs != nil {
+		if nb := vs.notBefore.Load(); nb != 0 {
+			now = p.clock.Now().UnixNano()
+			d, why = time.Duration(nb-now), int(vs.why.Load())
+		}
 	}
-	nb := vs.notBefore.Load()
-	if nb == 0 {
-		return 0, 0
+	if group != "" && p.gatesEnd.Load() != 0 {
+		if now == 0 {
+			now = p.clock.Now().UnixNano()
+		}
+		if g, ok := p.gates.Load(group); ok {
+			if gd := time.Duration(g.(*atomic.Int64).Load() - now); gd > d {
+				d, why = gd, 0 // the group's gate is a Retry-After
+			}
+		}
 	}
-	d := time.Duration(nb - p.clock.Now().UnixNano())
 	if d <= 0 {
 		return 0, 0
 	}
-	return d, int(vs.why.Load())
+	return d, why
+}
+
+// Gated reports whether a group's Retry-After may still be running: while it
+// is false, HoldOff needs no group.
+func (p *Policy) Gated() bool {
+	e := p.gatesEnd.Load()
+	return e != 0 && e > p.clock.Now().UnixNano()
 }
 
 // HeldOff counts d, the part of a VU's pause it spent holding off for reason
