@@ -165,9 +165,13 @@ func TestHoldOffSaysTheVUsWait(t *testing.T) {
 	if p.vus.peek(2) != nil {
 		t.Fatal("HoldOff made a state for a VU that never failed")
 	}
+	// VUs choosing what to do leave the group alone meanwhile.
+	if p.AllowGroup("auth") || !p.AllowGroup("profile") {
+		t.Fatalf("under auth's Retry-After: AllowGroup(auth) %v, AllowGroup(profile) %v; want false, true", p.AllowGroup("auth"), p.AllowGroup("profile"))
+	}
 	fake.Advance(2 * time.Second) // the group's gate too
-	if p.Gated() {
-		t.Fatal("Gated after the only Retry-After ran out")
+	if p.Gated() || !p.AllowGroup("auth") {
+		t.Fatalf("after the only Retry-After ran out: gated %v, auth allowed %v", p.Gated(), p.AllowGroup("auth"))
 	}
 	// Full jitter may draw 0: fail until it does not.
 	for range 20 {

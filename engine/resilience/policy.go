@@ -579,8 +579,14 @@ func (p *Policy) Level() Level {
 }
 
 // AllowGroup implements client.Advisor: a group whose breaker is open (and
-// cooling down) is not chosen, so the VU does something else meanwhile.
+// cooling down), or whose Retry-After runs, is not chosen, so the VU does
+// something else meanwhile rather than wait for it.
 func (p *Policy) AllowGroup(group string) bool {
+	if now, on := p.gatesOn(); on {
+		if g, ok := p.gates.Load(group); ok && g.(*atomic.Int64).Load() > now {
+			return false
+		}
+	}
 	if !p.cfg.Breakers || p.open.Load() == 0 {
 		return true
 	}
@@ -664,15 +670,22 @@ func (p *Policy) HoldOff(vu int, group string) (time.Duration, int) {
 		if nb := vs.notBefore.Load(); nb != 0 {
 			now = p.clock.Now().UnixNano()
 			d, why = time.Duration(nb-now), int(vs.why.Load())
+			if d <= 0 {
+				// Passed: the next look-up is an atomic load again. A wait
+				// raised meanwhile keeps it.
+				vs.notBefore.CompareAndSwap(nb, 0)
+			}
 		}
 	}
-	if group != "" && p.gatesEnd.Load() != 0 {
-		if now == 0 {
-			now = p.clock.Now().UnixNano()
-		}
-		if g, ok := p.gates.Load(group); ok {
-			if gd := time.Duration(g.(*atomic.Int64).Load() - now); gd > d {
-				d, why = gd, 0 // the group's gate is a Retry-After
+	if group != "" {
+		if gnow, on := p.gatesOn(); on {
+			if now == 0 {
+				now = gnow
+			}
+			if g, ok := p.gates.Load(group); ok {
+				if gd := time.Duration(g.(*atomic.Int64).Load() - now); gd > d {
+					d, why = gd, 0 // the group's gate is a Retry-After
+				}
 			}
 		}
 	}
@@ -685,8 +698,24 @@ func (p *Policy) HoldOff(vu int, group string) (time.Duration, int) {
 // Gated reports whether a group's Retry-After may still be running: while it
 // is false, HoldOff needs no group.
 func (p *Policy) Gated() bool {
+	_, on := p.gatesOn()
+	return on
+}
+
+// gatesOn reports whether a group's Retry-After may still run, and the time
+// it read. Once the last gate has passed it clears gatesEnd, so that the
+// look-ups before every action cost an atomic load again, not a clock read.
+func (p *Policy) gatesOn() (now int64, on bool) {
 	e := p.gatesEnd.Load()
-	return e != 0 && e > p.clock.Now().UnixNano()
+	if e == 0 {
+		return 0, false
+	}
+	now = p.clock.Now().UnixNano()
+	if e > now {
+		return now, true
+	}
+	p.gatesEnd.CompareAndSwap(e, 0) // a gate raised meanwhile keeps it
+	return now, false
 }
 
 // HeldOff counts d, the part of a VU's pause it spent holding off for reason
