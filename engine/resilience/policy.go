@@ -304,18 +304,23 @@ const (
 	vuChunks = 1 << 12 // 4M VUs; beyond that VUs share states (only their backoff)
 )
 
+// at is where idx's state lives: its chunk's slot and its place in the chunk.
+func (t *vuTable) at(idx int) (*atomic.Pointer[[vuChunk]atomic.Pointer[vuState]], int) {
+	idx %= vuChunk * vuChunks
+	return &t.chunks[idx/vuChunk], idx % vuChunk
+}
+
 func (t *vuTable) get(idx int) *vuState {
 	if idx < 0 {
 		return nil
 	}
-	idx %= vuChunk * vuChunks
-	slot := &t.chunks[idx/vuChunk]
+	slot, i := t.at(idx)
 	c := slot.Load()
 	if c == nil {
 		slot.CompareAndSwap(nil, new([vuChunk]atomic.Pointer[vuState]))
 		c = slot.Load()
 	}
-	e := &c[idx%vuChunk]
+	e := &c[i]
 	v := e.Load()
 	if v == nil {
 		e.CompareAndSwap(nil, new(vuState))
@@ -329,12 +334,12 @@ func (t *vuTable) peek(idx int) *vuState {
 	if idx < 0 {
 		return nil
 	}
-	idx %= vuChunk * vuChunks
-	c := t.chunks[idx/vuChunk].Load()
+	slot, i := t.at(idx)
+	c := slot.Load()
 	if c == nil {
 		return nil
 	}
-	return c[idx%vuChunk].Load()
+	return c[i].Load()
 }
 
 // raise moves a not-before time later, never earlier.
@@ -582,10 +587,8 @@ func (p *Policy) Level() Level {
 // cooling down), or whose Retry-After runs, is not chosen, so the VU does
 // something else meanwhile rather than wait for it.
 func (p *Policy) AllowGroup(group string) bool {
-	if now, on := p.gatesOn(); on {
-		if g, ok := p.gates.Load(group); ok && g.(*atomic.Int64).Load() > now {
-			return false
-		}
+	if now, on := p.gatesOn(); on && p.gateLeft(group, now) > 0 {
+		return false
 	}
 	if !p.cfg.Breakers || p.open.Load() == 0 {
 		return true
@@ -682,10 +685,8 @@ func (p *Policy) HoldOff(vu int, group string) (time.Duration, int) {
 			if now == 0 {
 				now = gnow
 			}
-			if g, ok := p.gates.Load(group); ok {
-				if gd := time.Duration(g.(*atomic.Int64).Load() - now); gd > d {
-					d, why = gd, 0 // the group's gate is a Retry-After
-				}
+			if gd := p.gateLeft(group, now); gd > d {
+				d, why = gd, 0 // the group's gate is a Retry-After
 			}
 		}
 	}
@@ -716,6 +717,16 @@ func (p *Policy) gatesOn() (now int64, on bool) {
 	}
 	p.gatesEnd.CompareAndSwap(e, 0) // a gate raised meanwhile keeps it
 	return now, false
+}
+
+// gateLeft is how long the group's Retry-After still runs at now (≤ 0: it
+// does not), without making a gate for a group that never had one.
+func (p *Policy) gateLeft(group string, now int64) time.Duration {
+	g, ok := p.gates.Load(group)
+	if !ok {
+		return 0
+	}
+	return time.Duration(g.(*atomic.Int64).Load() - now)
 }
 
 // HeldOff counts d, the part of a VU's pause it spent holding off for reason
