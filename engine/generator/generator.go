@@ -77,8 +77,9 @@ type Summary struct {
 
 // Monitor samples the process. The zero value is not usable; see New.
 type Monitor struct {
-	opts  Options
-	procs int
+	opts   Options
+	procs  int
+	cpuNow func() time.Duration // the process's CPU so far (processCPU; tests judge windows of their own)
 
 	lagAll lagHist // whole run
 	memHot atomic.Bool
@@ -96,7 +97,7 @@ type Monitor struct {
 
 // New makes a Monitor; Start runs it.
 func New(opts Options) *Monitor {
-	m := &Monitor{opts: opts, procs: runtime.GOMAXPROCS(0)}
+	m := &Monitor{opts: opts, procs: runtime.GOMAXPROCS(0), cpuNow: processCPU}
 	m.st.Procs = m.procs
 	m.samples = []metrics.Sample{
 		{Name: "/memory/classes/total:bytes"},
@@ -115,7 +116,7 @@ func (m *Monitor) Start(ctx context.Context) (stop func()) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	m.cpuPrev, m.wallPrev = processCPU(), time.Now()
+	m.cpuPrev, m.wallPrev = m.cpuNow(), time.Now()
 	m.sampleMemory()
 	go func() {
 		defer close(done)
@@ -186,7 +187,7 @@ func (m *Monitor) sampleMemory() uint64 {
 
 func (m *Monitor) sample(now time.Time) {
 	heap := m.sampleMemory()
-	cpu := processCPU()
+	cpu := m.cpuNow()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	wall := now.Sub(m.wallPrev)

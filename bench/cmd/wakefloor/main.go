@@ -14,6 +14,11 @@
 // each answer and sleeps in epoll_wait, as a load generator does against a
 // target slower than itself; the client's CPU per round trip is then mostly
 // that sleep and its wake-up.
+//
+// -raw (Linux) is the same client with the Go runtime out of the way: one
+// thread, its own epoll set, raw system calls (raw_linux.go). Beside the
+// default it splits a round trip's cost into the kernel's share and the
+// runtime's (the netpoller's wake-up and its extra polls).
 package main
 
 import (
@@ -32,6 +37,7 @@ func main() {
 	work := flag.Duration("work", 0, "server: busy time per message before it answers")
 	conns := flag.Int("c", 50, "client: concurrent connections")
 	dur := flag.Duration("d", 10*time.Second, "client: duration")
+	raw := flag.Bool("raw", false, "client: one thread, own epoll set, raw system calls (Linux)")
 	flag.Parse()
 	if *serve {
 		if err := echo(*addr, *work); err != nil {
@@ -44,35 +50,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "wakefloor: -c must be ≥ 1 and -d > 0")
 		os.Exit(2)
 	}
-	var trips atomic.Int64
-	var wg sync.WaitGroup
-	end := time.Now().Add(*dur)
-	for range *conns {
-		c, err := net.Dial("tcp", *addr)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "wakefloor: dialing the server:", err)
+	var n int64
+	if *raw {
+		var err error
+		if n, err = rawTrips(*addr, *conns, *dur); err != nil {
+			fmt.Fprintln(os.Stderr, "wakefloor:", err)
 			os.Exit(1)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer c.Close()
-			b := make([]byte, 64)
-			n := int64(0)
-			for time.Now().Before(end) {
-				if _, err := c.Write(b[:32]); err != nil {
-					break
-				}
-				if _, err := c.Read(b); err != nil {
-					break
-				}
-				n++
-			}
-			trips.Add(n)
-		}()
+	} else {
+		n = goroutineTrips(*addr, *conns, *dur)
 	}
-	wg.Wait()
-	n := trips.Load()
 	if n == 0 {
 		fmt.Fprintln(os.Stderr, "wakefloor: no round trip completed")
 		os.Exit(1)
@@ -107,4 +94,39 @@ func echo(addr string, work time.Duration) error {
 			}
 		}()
 	}
+}
+
+// goroutineTrips is the plain Go client: a goroutine per connection, writing
+// and reading through net.Conn (the runtime's netpoller). A connection that
+// cannot be dialled ends the program.
+func goroutineTrips(addr string, conns int, dur time.Duration) int64 {
+	var trips atomic.Int64
+	var wg sync.WaitGroup
+	end := time.Now().Add(dur)
+	for range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "wakefloor: dialing the server:", err)
+			os.Exit(1)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.Close()
+			b := make([]byte, 64)
+			n := int64(0)
+			for time.Now().Before(end) {
+				if _, err := c.Write(b[:32]); err != nil {
+					break
+				}
+				if _, err := c.Read(b); err != nil {
+					break
+				}
+				n++
+			}
+			trips.Add(n)
+		}()
+	}
+	wg.Wait()
+	return trips.Load()
 }
