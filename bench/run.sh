@@ -324,10 +324,12 @@ sweep_d() {
 # same journey as a plain Go program (bench/cmd/barejourney: net/http, encoding/json,
 # nothing recorded), and trafficsim with the built-in active_user and mixed scenarios;
 # and the floor, bench/cmd/wakefloor: 32-byte round trips to an echo server that is
-# busy WAKE_WORK (140us, about the target's time per journey request) per message. Requests are counted
+# busy WAKE_WORK (140us, about the target's time per journey request) per message, from a
+# goroutine per connection (wake_floor) and from one thread making raw epoll_wait, read and
+# write calls (raw_floor: what the kernel alone charges a round trip). Requests are counted
 # on the target (its http_server_requests_total, all API routes; one line per route
 # and tool in $OUT/j/routes-*.txt) and divided by the tool's user+system CPU seconds.
-# JOURNEY_ROWS picks the rows (default "ts_journey k6_journey bare_journey wake_floor ts_active_user ts_mixed").
+# JOURNEY_ROWS picks the rows (default "ts_journey k6_journey bare_journey wake_floor raw_floor ts_active_user ts_mixed").
 target_requests() { # url -> API requests the target answered
   curl -fsS "$1/metrics" | awk '/^http_server_requests_total\{/ && /route="\/api/ {n += $NF} END {printf "%d", n}'
 }
@@ -335,15 +337,16 @@ sweep_j() {
   local tmp=$OUT/j port=9521
   mkdir -p "$tmp"
   for run in $(seq 1 "$RUNS"); do
-    for row in ${JOURNEY_ROWS:-ts_journey k6_journey bare_journey wake_floor ts_active_user ts_mixed}; do
+    for row in ${JOURNEY_ROWS:-ts_journey k6_journey bare_journey wake_floor raw_floor ts_active_user ts_mixed}; do
       log "sweep j, run $run/$RUNS, $row (load $(cut -d' ' -f1 /proc/loadavg))"
       record j "$row" load "$(cut -d' ' -f1 /proc/loadavg)"
-      if [ "$row" = wake_floor ]; then
+      if [ "$row" = wake_floor ] || [ "$row" = raw_floor ]; then
+        local mode=""; [ "$row" = raw_floor ] && mode=-raw
         # No target: an echo server as busy per message as the target is per request.
         taskset -c 1 wakefloor -serve -addr 127.0.0.1:$port -work "${WAKE_WORK:-140us}" &
         pids+=($!)
         for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
-        timed "$tmp/cpu" taskset -c 0 wakefloor -addr 127.0.0.1:$port -c "$CONNS" -d "$DURATION" >"$tmp/wakefloor.txt" 2>&1 || true
+        timed "$tmp/cpu" taskset -c 0 wakefloor $mode -addr 127.0.0.1:$port -c "$CONNS" -d "$DURATION" >"$tmp/wakefloor.txt" 2>&1 || true
         kill "${pids[-1]}" 2>/dev/null || true
         wait "${pids[-1]}" 2>/dev/null || true
         local trips; trips=$(sed -nE 's/.*round_trips=([0-9]+).*/\1/p' "$tmp/wakefloor.txt")
