@@ -325,7 +325,7 @@ sweep_d() {
 # nothing recorded), and trafficsim with the built-in active_user and mixed scenarios;
 # and the floor, bench/cmd/wakefloor: 32-byte round trips to an echo server that is
 # busy WAKE_WORK (140us, about the target's time per journey request) per message, from a
-# goroutine per connection (wake_floor) and from one thread making raw epoll_wait, read and
+# goroutine per connection (wake_floor) and from one thread making raw epoll_pwait, read and
 # write calls (raw_floor: what the kernel alone charges a round trip). Requests are counted
 # on the target (its http_server_requests_total, all API routes; one line per route
 # and tool in $OUT/j/routes-*.txt) and divided by the tool's user+system CPU seconds.

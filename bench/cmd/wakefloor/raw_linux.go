@@ -13,12 +13,12 @@ import (
 
 // rawTrips is the client without the Go runtime in the way: one locked
 // thread, non-blocking sockets in its own edge-triggered epoll set, and the
-// epoll_wait, read and write system calls made raw, as an event-loop client
+// epoll_pwait, read and write system calls made raw, as an event-loop client
 // in C makes them. The runtime never parks a goroutine or polls for it, so a
 // round trip costs what the kernel charges for it: one wait (and its sleep
 // and wake-up when nothing is ready), one read, one write.
 //
-// epoll_wait blocks without telling the runtime (RawSyscall6). Nothing else
+// epoll_pwait blocks without telling the runtime (RawSyscall6). Nothing else
 // runs in this process, and the runtime's preemption signal only ends a wait
 // early (EINTR), so that is safe here and only here.
 // epollET is EPOLLET as the uint32 the event takes (the syscall package's
@@ -65,8 +65,8 @@ func rawTrips(addr string, conns int, dur time.Duration) (int64, error) {
 	var trips int64
 	events := make([]syscall.EpollEvent, 256)
 	for end := time.Now().Add(dur); time.Now().Before(end); {
-		n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_WAIT, uintptr(ep),
-			uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 100, 0, 0)
+		n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(ep),
+			uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 100, 0, 0) // no signal mask: epoll_wait, which arm64 lacks
 		if errno == syscall.EINTR {
 			continue
 		}
