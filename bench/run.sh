@@ -80,13 +80,14 @@ install_peers() { # [k6]: only k6 (the sweeps that compare with k6 alone)
 
 build_ours() {
   if [ -n "${SKIP_BUILD:-}" ]; then log "SKIP_BUILD set: using the binaries in $TOOLS/bin"; return; fi
-  log "building trafficsim, benchserver, bareloop, barejourney, wakefloor, readywait"
+  log "building trafficsim, benchserver, bareloop, barejourney, wakefloor, loopjourney, readywait"
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/trafficsim" ./engine/cmd/trafficsim
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/benchserver" ./bench/cmd/benchserver
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/bareloop" ./bench/cmd/bareloop
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/readywait" ./bench/cmd/readywait
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/barejourney" ./bench/cmd/barejourney
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/wakefloor" ./bench/cmd/wakefloor
+  CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/loopjourney" ./bench/cmd/loopjourney
 }
 
 pids=()
@@ -322,14 +323,15 @@ sweep_d() {
 # trafficsim with bench/scenarios/journey.yaml (the journey of bench/k6/journey.js,
 # session after session), k6 with bench/k6/journey.js (r.json(), checks, tags), the
 # same journey as a plain Go program (bench/cmd/barejourney: net/http, encoding/json,
-# nothing recorded), and trafficsim with the built-in active_user and mixed scenarios;
+# nothing recorded) and as an event loop (bench/cmd/loopjourney: one thread, raw epoll,
+# HTTP and JSON by hand, an HDR histogram), and trafficsim with the built-in active_user and mixed scenarios;
 # and the floor, bench/cmd/wakefloor: 32-byte round trips to an echo server that is
 # busy WAKE_WORK (140us, about the target's time per journey request) per message, from a
 # goroutine per connection (wake_floor) and from one thread making raw epoll_pwait, read and
 # write calls (raw_floor: what the kernel alone charges a round trip). Requests are counted
 # on the target (its http_server_requests_total, all API routes; one line per route
 # and tool in $OUT/j/routes-*.txt) and divided by the tool's user+system CPU seconds.
-# JOURNEY_ROWS picks the rows (default "ts_journey k6_journey bare_journey wake_floor raw_floor ts_active_user ts_mixed").
+# JOURNEY_ROWS picks the rows (default "ts_journey k6_journey bare_journey loop_journey wake_floor raw_floor ts_active_user ts_mixed").
 target_requests() { # url -> API requests the target answered
   curl -fsS "$1/metrics" | awk '/^http_server_requests_total\{/ && /route="\/api/ {n += $NF} END {printf "%d", n}'
 }
@@ -337,7 +339,7 @@ sweep_j() {
   local tmp=$OUT/j port=9521
   mkdir -p "$tmp"
   for run in $(seq 1 "$RUNS"); do
-    for row in ${JOURNEY_ROWS:-ts_journey k6_journey bare_journey wake_floor raw_floor ts_active_user ts_mixed}; do
+    for row in ${JOURNEY_ROWS:-ts_journey k6_journey bare_journey loop_journey wake_floor raw_floor ts_active_user ts_mixed}; do
       log "sweep j, run $run/$RUNS, $row (load $(cut -d' ' -f1 /proc/loadavg))"
       record j "$row" load "$(cut -d' ' -f1 /proc/loadavg)"
       if [ "$row" = wake_floor ] || [ "$row" = raw_floor ]; then
@@ -366,6 +368,9 @@ sweep_j() {
         bare_journey)
           timed "$tmp/cpu" taskset -c 0 barejourney -base http://127.0.0.1:$port -c "$CONNS" -d "$DURATION" \
             >"$tmp/barejourney.txt" 2>&1 || true ;;
+        loop_journey)
+          timed "$tmp/cpu" taskset -c 0 loopjourney -base http://127.0.0.1:$port -c "$CONNS" -d "$DURATION" \
+            >"$tmp/loopjourney.txt" 2>&1 || true ;;
         ts_*)
           local sc=${row#ts_} budget=10000000
           [ "$sc" = journey ] && sc=bench/scenarios/journey.yaml budget=1800
