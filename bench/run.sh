@@ -331,15 +331,16 @@ sweep_d() {
 # write calls (raw_floor: what the kernel alone charges a round trip). Requests are counted
 # on the target (its http_server_requests_total, all API routes; one line per route
 # and tool in $OUT/j/routes-*.txt) and divided by the tool's user+system CPU seconds.
-# JOURNEY_ROWS picks the rows (default "ts_journey k6_journey bare_journey loop_journey wake_floor raw_floor ts_active_user ts_mixed").
+# JOURNEY_ROWS picks the rows (default: all eight, in sweep_j's rows).
 target_requests() { # url -> API requests the target answered
   curl -fsS "$1/metrics" | awk '/^http_server_requests_total\{/ && /route="\/api/ {n += $NF} END {printf "%d", n}'
 }
 sweep_j() {
   local tmp=$OUT/j port=9521
+  local rows=${JOURNEY_ROWS:-ts_journey k6_journey bare_journey loop_journey wake_floor raw_floor ts_active_user ts_mixed}
   mkdir -p "$tmp"
   for run in $(seq 1 "$RUNS"); do
-    for row in ${JOURNEY_ROWS:-ts_journey k6_journey bare_journey loop_journey wake_floor raw_floor ts_active_user ts_mixed}; do
+    for row in $rows; do
       log "sweep j, run $run/$RUNS, $row (load $(cut -d' ' -f1 /proc/loadavg))"
       record j "$row" load "$(cut -d' ' -f1 /proc/loadavg)"
       if [ "$row" = wake_floor ] || [ "$row" = raw_floor ]; then
@@ -365,12 +366,10 @@ sweep_j() {
         k6_journey)
           K6_NO_USAGE_REPORT=true timed "$tmp/cpu" taskset -c 0 k6 run -q --no-color -e BASE=http://127.0.0.1:$port \
             -e VUS="$CONNS" -e DURATION="$DURATION" bench/k6/journey.js >"$tmp/k6.log" 2>&1 || true ;;
-        bare_journey)
-          timed "$tmp/cpu" taskset -c 0 barejourney -base http://127.0.0.1:$port -c "$CONNS" -d "$DURATION" \
-            >"$tmp/barejourney.txt" 2>&1 || true ;;
-        loop_journey)
-          timed "$tmp/cpu" taskset -c 0 loopjourney -base http://127.0.0.1:$port -c "$CONNS" -d "$DURATION" \
-            >"$tmp/loopjourney.txt" 2>&1 || true ;;
+        bare_journey | loop_journey) # bench/cmd/barejourney, bench/cmd/loopjourney
+          local bin=${row%_journey}journey
+          timed "$tmp/cpu" taskset -c 0 "$bin" -base http://127.0.0.1:$port -c "$CONNS" -d "$DURATION" \
+            >"$tmp/$bin.txt" 2>&1 || true ;;
         ts_*)
           local sc=${row#ts_} budget=10000000
           [ "$sc" = journey ] && sc=bench/scenarios/journey.yaml budget=1800
