@@ -230,6 +230,7 @@ func (v *VU) plainRequest(i int) bool {
 		Latency:  res.Latency,
 		Intended: intended,
 		TraceID:  traceID,
+		Slot:     plainSlot(i),
 	})
 	if r.debugReq {
 		v.logRequest(st.req.Group, st.req.Method, st.req.Route, &res)

@@ -189,6 +189,7 @@ func (v *VU) send(call *client.Call, want outcome) (client.Result, error) {
 		Latency:    res.Latency,
 		Intended:   intended,
 		TraceID:    traceID,
+		Slot:       catalogSlot(ep),
 	})
 	r.steer.count(catalog.GroupIndex(ep.Group), res.Status)
 	if r.debugReq {
@@ -200,6 +201,22 @@ func (v *VU) send(call *client.Call, want outcome) (client.Result, error) {
 		v.access = ""
 	}
 	return res, nil
+}
+
+// Metrics slots (metrics.Sample.Slot): the catalog's endpoints from 1, the
+// plain requests from the top down; any left without one are found by name.
+func catalogSlot(ep *catalog.Endpoint) int {
+	if i, ok := ep.Index(); ok && i+1 < metrics.MaxSlots/2 {
+		return i + 1
+	}
+	return 0
+}
+
+func plainSlot(i int) int {
+	if i < metrics.MaxSlots/2 {
+		return metrics.MaxSlots - 1 - i
+	}
+	return 0
 }
 
 // ok reports a 1xx–3xx answer.

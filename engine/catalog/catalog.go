@@ -57,6 +57,8 @@ type Endpoint struct {
 	// Public endpoints need no token (login, refresh, registration). The admin
 	// role is needed exactly by the endpoints of GroupAdmin.
 	Public bool
+
+	index int // position in All(): per-request look-ups index, not hash
 }
 
 // Endpoint ids.
@@ -149,6 +151,7 @@ var byID = func() map[string]*Endpoint {
 	m := make(map[string]*Endpoint, len(all))
 	for i := range all {
 		e := &all[i]
+		e.index = i
 		if _, dup := m[e.ID]; dup {
 			panic(fmt.Sprintf("catalog: duplicate endpoint id %q", e.ID))
 		}
@@ -173,6 +176,15 @@ func (e *Endpoint) Placeholders() []string {
 
 // All returns every endpoint, in docs/api.md order. The caller must not modify them.
 func All() []Endpoint { return all }
+
+// Index is e's position in All(); ok is false for an Endpoint that is not
+// one of All()'s own (a copy, or one made elsewhere).
+func (e *Endpoint) Index() (i int, ok bool) {
+	if i = e.index; i < len(all) && e == &all[i] {
+		return i, true
+	}
+	return 0, false
+}
 
 // Lookup returns the endpoint with the id, or nil.
 func Lookup(id string) *Endpoint { return byID[id] }

@@ -99,6 +99,7 @@ type Client struct {
 	host    string // Host header
 	prof    Profile
 	routes  map[string]*route // by endpoint id
+	byIndex []*route          // by catalog.Endpoint.Index
 	policy  Policy
 	uaValue string
 	prefix  string // the base URL's path, before every route
@@ -200,6 +201,7 @@ func New(o Options) (*Client, error) {
 		rt.slot = c.bind(ep.Group, method, rt.template)
 		rt.pool = c.pool(ep.Group)
 		c.routes[ep.ID] = rt
+		c.byIndex = append(c.byIndex, rt)
 	}
 	return c, nil
 }
@@ -228,10 +230,19 @@ func (c *Client) BaseURL() string { return c.base }
 func (c *Client) Profile() Profile { return c.prof }
 
 // Route is the endpoint's route template under the profile: the `route` label.
-func (c *Client) Route(ep *catalog.Endpoint) string { return c.routes[ep.ID].template }
+func (c *Client) Route(ep *catalog.Endpoint) string { return c.routeOf(ep).template }
 
 // Method is the endpoint's method under the profile: the `method` label.
-func (c *Client) Method(ep *catalog.Endpoint) string { return c.routes[ep.ID].method }
+func (c *Client) Method(ep *catalog.Endpoint) string { return c.routeOf(ep).method }
+
+// routeOf is the endpoint's compiled route: indexed for the catalog's own
+// endpoints (every request looks one up), by id for a copy.
+func (c *Client) routeOf(ep *catalog.Endpoint) *route {
+	if i, ok := ep.Index(); ok {
+		return c.byIndex[i]
+	}
+	return c.routes[ep.ID]
+}
 
 func compileRoute(t string) *route {
 	r := &route{template: t}
@@ -305,7 +316,7 @@ const jsonType = "application/json"
 
 // url renders the call's full URL (tests and messages).
 func (c *Client) url(call *Call) string {
-	rt := c.routes[call.Endpoint.ID]
+	rt := c.routeOf(call.Endpoint)
 	return strings.TrimSuffix(c.base, c.prefix) + string(c.appendURI(nil, call, rt))
 }
 
@@ -395,7 +406,7 @@ func (c *Client) Items(r *Result) []map[string]any {
 // Str returns a string field of an object of the endpoint's resource (renamed
 // by the profile's fields and resource_fields).
 func (c *Client) Str(ep *catalog.Endpoint, obj map[string]any, field string) string {
-	return str(c.routes[ep.ID].fields, obj, field)
+	return str(c.routeOf(ep).fields, obj, field)
 }
 
 func str(rename map[string]string, obj map[string]any, field string) string {

@@ -85,7 +85,7 @@ func (c *Client) Preflight(ctx context.Context) error {
 // accept asks for gzip answers when the run compresses.
 func (c *Client) accept(h *fasthttp.RequestHeader) {
 	if c.gzip {
-		h.Set("Accept-Encoding", "gzip")
+		h.SetCanonical(acceptEncodingKey, gzipValue)
 	}
 }
 

@@ -25,7 +25,7 @@ import (
 // Do sends the call and reads the answer. It never panics on a bad answer: a
 // body that cannot be read or parsed is reported as KindProtocol with the status.
 func (c *Client) Do(ctx context.Context, call *Call) Result {
-	rt := c.routes[call.Endpoint.ID] // looked up once per request
+	rt := c.routeOf(call.Endpoint) // looked up once per request
 	st := doPool.Get().(*doState)
 	defer st.release()
 	st.a = Attempt{VU: call.Sender - 1, Group: call.Endpoint.Group, Method: rt.method, Route: rt.template, Slot: rt.slot}
@@ -78,10 +78,9 @@ func (st *doState) release() {
 // Policy admits it (or refuses: no Done then), p exchanges it, and the answer
 // is read as ans says into the Result the Policy is told of.
 func (c *Client) send(ctx context.Context, st *doState, req *fasthttp.Request, p *pool, ans answer) Result {
-	start := time.Now()
 	timeout, err := c.policy.Admit(ctx, &st.a)
 	if err != nil {
-		res := Result{Start: start, Err: err, ErrKind: KindCanceled}
+		res := Result{Start: time.Now(), Err: err, ErrKind: KindCanceled} // never sent: dated at the refusal
 		if errors.Is(err, ErrCircuitOpen) {
 			res.ErrKind = KindCircuitOpen
 		}
@@ -165,11 +164,20 @@ func (c *Client) header(h *fasthttp.RequestHeader, method string) {
 	h.SetUserAgent(c.uaValue)
 }
 
+// Headers every request carries, their keys canonical already (Set would
+// normalise them per request).
+var (
+	acceptKey         = []byte("Accept")
+	jsonValue         = []byte(jsonType)
+	acceptEncodingKey = []byte("Accept-Encoding")
+	gzipValue         = []byte("gzip")
+)
+
 // buildCall renders a catalog call into st.req.
 func (c *Client) buildCall(call *Call, rt *route, st *doState) {
 	req := &st.req
 	c.header(&req.Header, rt.method)
-	req.Header.Set("Accept", jsonType)
+	req.Header.SetCanonical(acceptKey, jsonValue)
 	c.accept(&req.Header)
 	st.uri = c.appendURI(st.uri[:0], call, rt)
 	req.Header.SetRequestURIBytes(st.uri)

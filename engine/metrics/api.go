@@ -31,7 +31,15 @@ type Sample struct {
 	// TraceID (hex), when the request's trace is exported, becomes the
 	// latency histogram's exemplar (docs/tracing.md).
 	TraceID string
+	// Slot, when not 0, is a number below MaxSlots that the caller gives
+	// every sample of one endpoint row (the same Group, Method, Route and
+	// Capability): Record then finds the row by it rather than by hashing
+	// the four names. A slot seen with other names is looked up by name.
+	Slot int
 }
+
+// MaxSlots bounds Sample.Slot.
+const MaxSlots = 128
 
 // VUState is a virtual user's state for the trafficsim_virtual_users gauge.
 type VUState string

@@ -34,12 +34,17 @@ type statusCell struct {
 // for percentiles and the Prometheus histogram's buckets, both plain memory
 // written under the shard's lock.
 type endpointCell struct {
+	key      epKey
 	hist     *hdrhistogram.Histogram // microseconds
 	count    int64
 	expected int64
 	sumNanos int64
 	maxNanos int64
 	statuses map[int]*statusCell
+	// The status recorded last and its cell: an endpoint mostly answers
+	// with one status, found then without the map.
+	lastCode int
+	last     *statusCell
 	buckets  []uint64 // per bucket of Run.bounds, not cumulative; last = +Inf
 	// Service time apart from latency (Run.serviceTime only; nil otherwise).
 	svcBuckets  []uint64
@@ -62,6 +67,7 @@ type exemplar struct {
 type shard struct {
 	mu         sync.Mutex
 	eps        map[epKey]*endpointCell
+	slots      [MaxSlots]*endpointCell // by Sample.Slot
 	errs       map[errKey]int64
 	requests   int64
 	unexpected int64
@@ -133,14 +139,17 @@ func (r *Run) Record(s Sample) {
 	}
 
 	sh.mu.Lock()
-	ep := sh.eps[epKey{s.Group, s.Method, s.Route, s.Capability}]
+	ep := sh.endpoint(s)
 	if ep == nil {
 		ep = r.newEndpointCell(sh, s)
 	}
-	st := ep.statuses[s.Status]
-	if st == nil {
-		st = &statusCell{}
-		ep.statuses[s.Status] = st
+	st := ep.last
+	if st == nil || ep.lastCode != s.Status {
+		if st = ep.statuses[s.Status]; st == nil {
+			st = &statusCell{}
+			ep.statuses[s.Status] = st
+		}
+		ep.lastCode, ep.last = s.Status, st
 	}
 	_ = ep.hist.RecordValue(micros) // cannot fail: micros is clamped to the range
 	ep.buckets[bucket]++
@@ -192,9 +201,26 @@ func (r *Run) bucketOf(d time.Duration) int {
 	return lo
 }
 
+// endpoint is the sample's row in sh (sh.mu held), nil when new: by its
+// slot when it has one that holds its names, else by the names.
+func (sh *shard) endpoint(s Sample) *endpointCell {
+	slot := uint(s.Slot)
+	if slot != 0 && slot < MaxSlots {
+		if ep := sh.slots[slot]; ep != nil && ep.key == (epKey{s.Group, s.Method, s.Route, s.Capability}) {
+			return ep
+		}
+	}
+	ep := sh.eps[epKey{s.Group, s.Method, s.Route, s.Capability}]
+	if ep != nil && slot != 0 && slot < MaxSlots {
+		sh.slots[slot] = ep
+	}
+	return ep
+}
+
 // newEndpointCell is the slow path of Record, run once per endpoint and shard.
 func (r *Run) newEndpointCell(sh *shard, s Sample) *endpointCell {
 	ep := &endpointCell{
+		key:      epKey{s.Group, s.Method, s.Route, s.Capability},
 		hist:     NewLatencyHistogram(),
 		statuses: make(map[int]*statusCell, 4),
 		buckets:  make([]uint64, len(r.bounds)+1),
@@ -202,6 +228,9 @@ func (r *Run) newEndpointCell(sh *shard, s Sample) *endpointCell {
 	if r.serviceTime {
 		ep.svcBuckets = make([]uint64, len(r.bounds)+1)
 	}
-	sh.eps[epKey{s.Group, s.Method, s.Route, s.Capability}] = ep
+	sh.eps[ep.key] = ep
+	if slot := uint(s.Slot); slot != 0 && slot < MaxSlots {
+		sh.slots[slot] = ep
+	}
 	return ep
 }

@@ -459,18 +459,27 @@ func benchSamples() []Sample {
 	return out
 }
 
+// BenchmarkRecord records samples of 8 rows found by their names, and by
+// their slots (Sample.Slot, as the VUs record).
 func BenchmarkRecord(b *testing.B) {
-	r := newTestRun(b, "bench", prometheus.NewRegistry())
-	ss := benchSamples()
-	for _, s := range ss {
-		r.Record(s)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	i := 0
-	for b.Loop() {
-		r.Record(ss[i&255])
-		i++
+	for _, slotted := range []bool{false, true} {
+		b.Run(map[bool]string{false: "by-name", true: "by-slot"}[slotted], func(b *testing.B) {
+			r := newTestRun(b, "bench", prometheus.NewRegistry())
+			ss := benchSamples()
+			for i := range ss {
+				if slotted {
+					ss[i].Slot = 1 + i%8 // benchSamples cycles through 8 routes
+				}
+				r.Record(ss[i])
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			i := 0
+			for b.Loop() {
+				r.Record(ss[i&255])
+				i++
+			}
+		})
 	}
 }
 
@@ -626,5 +635,57 @@ func TestActiveUsers(t *testing.T) {
 	st := Stats{VUs: map[VUState]int64{VUActive: 3, VUThinking: 4, VUDone: 9}}
 	if got := st.ActiveUsers(); got != 7 {
 		t.Errorf("ActiveUsers = %d, want 7", got)
+	}
+}
+
+// TestRecordSlots: a sample's Slot only speeds the look-up of its row: rows
+// sharing a slot, a slot out of range and a slot-less sample of a slotted
+// row all count where their names say, as do the statuses that alternate
+// within a row.
+func TestRecordSlots(t *testing.T) {
+	r := newTestRun(t, "slots", prometheus.NewRegistry())
+	type row struct {
+		group, method, route string
+		slot                 int
+	}
+	rows := []row{
+		{"user_query", "GET", "/api/v1/users", 1},
+		{"user_query", "GET", "/api/v1/users/{id}", 1}, // the same slot: names decide
+		{"auth", "POST", "/api/v1/auth/login", MaxSlots + 5},
+		{"auth", "POST", "/api/v1/auth/logout", 0},
+	}
+	want := map[string]map[int]int64{}
+	for i := range 400 {
+		rw := rows[i%len(rows)]
+		status := 200
+		if i%3 == 0 {
+			status = 404
+		}
+		s := sample(i%7, rw.group, rw.method, rw.route, status, status == 200, "", time.Millisecond)
+		s.Slot = rw.slot
+		if i%5 == 0 {
+			s.Slot = 0 // the same row recorded without its slot
+		}
+		r.Record(s)
+		if want[rw.route] == nil {
+			want[rw.route] = map[int]int64{}
+		}
+		want[rw.route][status]++
+	}
+	st := r.Stats()
+	if len(st.Endpoints) != len(rows) {
+		t.Fatalf("%d endpoint rows, want %d", len(st.Endpoints), len(rows))
+	}
+	for _, ep := range st.Endpoints {
+		var n int64
+		for code, c := range want[ep.Route] {
+			n += c
+			if ep.Statuses[code] != c {
+				t.Errorf("%s: %d answers of %d, want %d", ep.Route, ep.Statuses[code], code, c)
+			}
+		}
+		if ep.Requests != n {
+			t.Errorf("%s: %d requests, want %d", ep.Route, ep.Requests, n)
+		}
 	}
 }

@@ -11,14 +11,18 @@ import (
 )
 
 // rawConn does a plain TCP connection's reads and writes itself, inside the
-// runtime poller's waits (syscall.RawConn), for two savings per request that
-// the profile of a journey showed:
+// runtime poller's waits (syscall.RawConn), for savings per request that the
+// profiles of a journey showed:
 //
-//   - sendAndWait resets the poller's readiness, writes the request and parks
-//     until the answer is readable. Writing and then reading, as net.Conn
-//     does, nearly always finds no answer yet: a failing read system call per
-//     request — a third of all the calls — before parking. The answer cannot
-//     be missed: its bytes arrive after the reset and raise a fresh edge.
+//   - A request is not written when sent (send): the first Read after it
+//     writes it, parks until the answer is readable and reads the answer
+//     into the bufio.Reader's buffer, all in one pass through the poller.
+//     Writing and then reading, as net.Conn does, nearly always finds no
+//     answer yet: a failing read system call per request — a third of all
+//     the calls — before parking. The answer cannot be missed: the pass
+//     resets the poller's readiness before it writes, and the answer's bytes
+//     arrive after that and raise a fresh edge. One pass rather than a write
+//     pass and a read pass saves the poller's locking once per request.
 //   - Small reads and writes (the usual request and answer) are raw system
 //     calls, without the runtime's entersyscall/exitsyscall. Those calls are
 //     for calls that may block; these never do (the socket is non-blocking and
@@ -28,16 +32,24 @@ import (
 // Deadlines and a Close from another goroutine still end the waits: they are
 // the poller's.
 type rawConn struct {
+	c  net.Conn
 	rc syscall.RawConn
+
+	pending []byte // the request send left for the next Read to write
 
 	// Call state for the callbacks below, bound once (a closure per call
 	// would be an allocation per request).
-	buf     []byte
-	n       int
-	errno   error
-	writing bool
-	sendFn  func(fd uintptr) bool
-	readFn  func(fd uintptr) bool
+	buf      []byte // what is written (exchange) or read into (Read)
+	n        int    // bytes of buf written or read
+	errno    error
+	writing  bool // exchange's callback is writing, not yet reading
+	short    bool // the socket's buffer filled up: the rest is written by c
+	wrote    int  // bytes of the last pending request written by exchange
+	readBuf  []byte
+	readN    int
+	readErrn error
+	exchFn   func(fd uintptr) bool
+	readFn   func(fd uintptr) bool
 }
 
 // rawMax bounds a raw system call's copy; larger ones go through the runtime.
@@ -52,34 +64,72 @@ func newRawConn(c net.Conn) *rawConn {
 	if err != nil {
 		return nil
 	}
-	r := &rawConn{rc: rc}
-	r.sendFn, r.readFn = r.sendCallback, r.readCallback
+	r := &rawConn{c: c, rc: rc}
+	r.exchFn, r.readFn = r.exchangeCallback, r.readCallback
 	return r
 }
 
-// sendAndWait writes b and, once it is all written, waits until the
-// connection is readable (or a deadline passes or it is closed: the read that
-// follows reports those). It returns how much of b it wrote: less when the
-// socket's buffer filled up, and the caller writes the rest.
-func (r *rawConn) sendAndWait(b []byte) (int, error) {
-	r.buf, r.n, r.errno, r.writing = b, 0, nil, true
-	err := r.rc.Read(r.sendFn)
+// send leaves b, a whole request, for the next Read to write. The caller
+// keeps b unchanged until that Read and reads nothing buffered before it
+// (the connection's bufio.Reader holds nothing).
+func (r *rawConn) send(b []byte) { r.pending = b }
+
+// Read implements io.Reader for the connection's bufio.Reader: it writes a
+// pending request first, in the same pass through the poller.
+func (r *rawConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if b := r.pending; b != nil {
+		r.pending = nil
+		n, done, err := r.exchange(b, p)
+		if done || err != nil {
+			return n, err
+		}
+		// The socket's buffer filled up: the runtime waits for room for the
+		// rest, then the answer is read as any other.
+		if _, err := r.c.Write(b[r.wrote:]); err != nil {
+			return 0, err
+		}
+	}
+	r.buf, r.n, r.errno = p, 0, nil
+	err := r.rc.Read(r.readFn)
 	n, errno := r.n, r.errno
 	r.buf, r.errno = nil, nil
-	if errno != nil {
-		return n, os.NewSyscallError("write", errno)
-	}
-	if n == len(b) {
-		return n, nil
-	}
-	return n, err
+	return readResult(n, errno, err)
 }
 
-// sendCallback writes on its first call and asks to wait (false) once all is
-// written; the call after the wait ends it.
-func (r *rawConn) sendCallback(fd uintptr) bool {
+// exchange writes b and, once it is all written, waits until the connection
+// is readable and reads into p. done is false when the socket's buffer filled
+// up before all of b was written (r.wrote says how much was): nothing is
+// read then.
+func (r *rawConn) exchange(b, p []byte) (n int, done bool, err error) {
+	r.buf, r.n, r.errno, r.writing, r.short = b, 0, nil, true, false
+	r.readBuf, r.readN, r.readErrn = p, 0, nil
+	perr := r.rc.Read(r.exchFn)
+	r.wrote, n = r.n, r.readN
+	errno, rerrno, short := r.errno, r.readErrn, r.short
+	r.buf, r.readBuf, r.errno, r.readErrn = nil, nil, nil, nil
+	switch {
+	case errno != nil:
+		return 0, true, os.NewSyscallError("write", errno)
+	case short:
+		return 0, false, nil
+	}
+	n, err = readResult(n, rerrno, perr)
+	return n, true, err
+}
+
+// exchangeCallback writes on its first call and asks to wait (false) once
+// all is written; the calls after the wait read.
+func (r *rawConn) exchangeCallback(fd uintptr) bool {
 	if !r.writing {
-		return true // readable now: the answer is read by Read
+		n, errno := readOnce(fd, r.readBuf)
+		if errno == syscall.EAGAIN {
+			return false // not readable after all: wait again
+		}
+		r.readN, r.readErrn = n, errnoErr(errno)
+		return true
 	}
 	r.writing = false
 	for r.n < len(r.buf) {
@@ -89,6 +139,7 @@ func (r *rawConn) sendCallback(fd uintptr) bool {
 			r.n += n
 		case syscall.EINTR:
 		case syscall.EAGAIN:
+			r.short = true
 			return true
 		default:
 			r.errno = errno
@@ -98,15 +149,35 @@ func (r *rawConn) sendCallback(fd uintptr) bool {
 	return false
 }
 
-// Read implements io.Reader for the connection's bufio.Reader.
-func (r *rawConn) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
+func (r *rawConn) readCallback(fd uintptr) bool {
+	n, errno := readOnce(fd, r.buf)
+	if errno == syscall.EAGAIN {
+		return false // wait until readable
 	}
-	r.buf, r.n, r.errno = p, 0, nil
-	err := r.rc.Read(r.readFn)
-	n, errno := r.n, r.errno
-	r.buf, r.errno = nil, nil
+	r.n, r.errno = n, errnoErr(errno)
+	return true
+}
+
+// readOnce is one read(2) into b, retried when interrupted.
+func readOnce(fd uintptr, b []byte) (int, syscall.Errno) {
+	for {
+		n, errno := rawIO(false, fd, b)
+		if errno != syscall.EINTR {
+			return n, errno
+		}
+	}
+}
+
+func errnoErr(e syscall.Errno) error {
+	if e == 0 {
+		return nil
+	}
+	return e
+}
+
+// readResult is a read's outcome as io.Reader reports it: the poller's error
+// (a deadline, a Close), the system call's, or the end of the stream.
+func readResult(n int, errno, err error) (int, error) {
 	switch {
 	case err != nil:
 		return 0, err
@@ -116,23 +187,6 @@ func (r *rawConn) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return n, nil
-}
-
-func (r *rawConn) readCallback(fd uintptr) bool {
-	for {
-		n, errno := rawIO(false, fd, r.buf)
-		switch errno {
-		case 0:
-			r.n = n
-			return true
-		case syscall.EINTR:
-		case syscall.EAGAIN:
-			return false // wait until readable
-		default:
-			r.errno = errno
-			return true
-		}
-	}
 }
 
 // rawIO is read(2) or write(2) of b (not empty). Small copies are raw

@@ -10,6 +10,6 @@ type rawConn struct{}
 
 func newRawConn(net.Conn) *rawConn { return nil }
 
-func (*rawConn) sendAndWait([]byte) (int, error) { panic("rawConn: not on this platform") }
+func (*rawConn) send([]byte) { panic("rawConn: not on this platform") }
 
 func (*rawConn) Read([]byte) (int, error) { panic("rawConn: not on this platform") }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,6 +47,9 @@ type wire struct {
 	open int      // connections dialled and not yet closed
 
 	watched sync.Map // ctx.Done() channel -> *watch: contexts whose cancellation closes their connections
+	// lastWatch is the watch looked up last: a run's requests share one
+	// context, so it is nearly always the one, found without the map.
+	lastWatch atomic.Pointer[watch]
 }
 
 // idleTimeout closes connections unused for this long (servers drop them too).
@@ -116,10 +120,13 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, resp *fastht
 		if err := ctx.Err(); err != nil {
 			return nil, context.Cause(ctx)
 		}
-		if v, ok := w.watched.Load(done); ok {
-			wt = v.(*watch)
-		} else {
-			wt = w.watch(ctx, done)
+		if wt = w.lastWatch.Load(); wt == nil || wt.done != done {
+			if v, ok := w.watched.Load(done); ok {
+				wt = v.(*watch)
+			} else {
+				wt = w.watch(ctx, done)
+			}
+			w.lastWatch.Store(wt)
 		}
 	}
 	var deadline time.Time
@@ -432,22 +439,20 @@ func (w *wire) discard(cn *wconn) {
 	_ = cn.Close()
 }
 
-// send writes the request buffered in cn.req with one system call; on plain
-// TCP it then waits until the answer is readable (rawConn.sendAndWait).
+// send writes the request buffered in cn.req with one system call. On plain
+// TCP it leaves the request for the answer's first read, which writes it and
+// waits for the answer in one pass (rawio.go).
 func (cn *wconn) send() error {
 	b := cn.req.Bytes()
-	defer func() {
-		cn.req.Reset()
-		if cn.req.Cap() > 64<<10 {
-			cn.req = bytes.Buffer{} // do not keep a rare large body's buffer
-		}
-	}()
+	// Reset keeps b's bytes until the next request is built: after the read
+	// that writes them. A rare large body's buffer is let go (b keeps it).
+	cn.req.Reset()
+	if cn.req.Cap() > 64<<10 {
+		cn.req = bytes.Buffer{}
+	}
 	if cn.raw != nil && cn.br.Buffered() == 0 {
-		n, err := cn.raw.sendAndWait(b)
-		if err != nil || n == len(b) {
-			return err
-		}
-		b = b[n:] // the socket's buffer is full: Conn.Write waits for room
+		cn.raw.send(b)
+		return nil
 	}
 	_, err := cn.Write(b)
 	return err
@@ -458,7 +463,7 @@ func (cn *wconn) send() error {
 // context's error. One registration per context; a cancellation touches only
 // that context's connections.
 func (w *wire) watch(ctx context.Context, done <-chan struct{}) *watch {
-	wt := &watch{}
+	wt := &watch{done: done}
 	if v, loaded := w.watched.LoadOrStore(done, wt); loaded {
 		return v.(*watch)
 	}
@@ -478,6 +483,7 @@ func (w *wire) watch(ctx context.Context, done <-chan struct{}) *watch {
 
 // watch is a cancellable context's connections busy with its requests.
 type watch struct {
+	done  <-chan struct{}
 	mu    sync.Mutex
 	busy  []*wconn // usually one: a VU sends one request at a time
 	ended bool

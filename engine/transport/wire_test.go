@@ -3,10 +3,15 @@
 package transport_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +109,121 @@ func TestHTTP10Answers(t *testing.T) {
 					break
 				}
 			}
+		}
+		x.CloseIdle()
+	}
+}
+
+// TestAnswerArrivals: an answer is read right however it arrives on a kept
+// connection — in pieces with pauses between them, longer than the first
+// read after the wait, after the request was written in one go — and a
+// connection the server closes without answering, or an answer that never
+// comes within the timeout, is an error, not a hang. The fast client reads
+// an answer's first bytes inside its wait (rawio.go); the standard one
+// agrees.
+func TestAnswerArrivals(t *testing.T) {
+	long := strings.Repeat("x", 10000)
+	pieces := map[string][]string{
+		"/split": {"HTTP/1.1 200 OK\r\nContent-", "Length: 11\r\n\r\n{\"ok\"", ":true}"},
+		"/long":  {"HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n" + long[:3000], long[3000:]},
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer func() { _ = conn.Close() }()
+				br := bufio.NewReader(conn)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					path := strings.Fields(line + " ?")[1]
+					length := 0
+					for {
+						h, err := br.ReadString('\n')
+						if err != nil || h == "\r\n" {
+							break
+						}
+						if v, ok := strings.CutPrefix(strings.ToLower(h), "content-length: "); ok {
+							length, _ = strconv.Atoi(strings.TrimSpace(v))
+						}
+					}
+					switch path {
+					case "/close":
+						return
+					case "/silent":
+						time.Sleep(2 * time.Second)
+						return
+					case "/upload":
+						time.Sleep(50 * time.Millisecond) // the socket's buffers fill up
+						n, err := io.CopyN(io.Discard, br, int64(length))
+						if err != nil {
+							return
+						}
+						body := strconv.FormatInt(n, 10)
+						if _, err := fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body); err != nil {
+							return
+						}
+						continue
+					}
+					for _, p := range pieces[path] {
+						if _, err := conn.Write([]byte(p)); err != nil {
+							return
+						}
+						time.Sleep(5 * time.Millisecond) // each piece its own segment
+					}
+				}
+			}()
+		}
+	}()
+	target, err := url.Parse("http://" + ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, client := range []string{transport.ClientFast, transport.ClientStd} {
+		x := transport.NewPool(transport.PoolOptions{Target: target, Plan: transport.Plan{Client: client}, MaxIdle: 4})
+		for range 2 { // the second round reuses the connection
+			for path, want := range map[string]string{"/split": `{"ok":true}`, "/long": long} {
+				e := newExchange(target, path)
+				if body, err := e.send(x); err != nil || e.resp.StatusCode() != 200 || string(body) != want {
+					t.Errorf("%s %s: %d, %d bytes, %v; want 200 and the %d bytes sent", client, path, e.resp.StatusCode(), len(body), err, len(want))
+				}
+			}
+		}
+		// A body larger than the socket's buffers: written in parts.
+		up := newExchange(target, "/upload")
+		up.req.Header.SetMethod("POST")
+		up.req.SetBodyRaw(bytes.Repeat([]byte("u"), 16<<20))
+		if body, err := up.send(x); err != nil || string(body) != strconv.Itoa(16<<20) {
+			t.Errorf("%s /upload: %q %v; want the server to count all %d bytes sent", client, body, err, 16<<20)
+		}
+		if active, idle := x.Conns(); active != 0 || idle != 1 {
+			t.Errorf("%s: %d active, %d idle connections after answers in sequence, want 0 and 1", client, active, idle)
+		}
+		// POST is not replayed: the server's close is the request's error.
+		e := newExchange(target, "/close")
+		e.req.Header.SetMethod("POST")
+		if _, err := e.send(x); err == nil {
+			t.Errorf("%s /close: no error for a connection closed without an answer", client)
+		}
+		e = newExchange(target, "/silent")
+		start := time.Now()
+		_, err := x.Exchange(context.Background(), &e.req, &e.resp, start, 200*time.Millisecond, &e.out, &e.lr)
+		var te interface{ Timeout() bool }
+		if !errors.As(err, &te) || !te.Timeout() {
+			t.Errorf("%s /silent: %v, want a timeout", client, err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s /silent: gave up after %v, want about the 200ms timeout", client, d)
 		}
 		x.CloseIdle()
 	}
