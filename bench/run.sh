@@ -327,24 +327,27 @@ sweep_d() {
 # HTTP and JSON by hand, an HDR histogram), and trafficsim with the built-in active_user and mixed scenarios;
 # and the floor, bench/cmd/wakefloor: 32-byte round trips to an echo server that is
 # busy WAKE_WORK (140us, about the target's time per journey request) per message, from a
-# goroutine per connection (wake_floor) and from one thread making raw epoll_pwait, read and
-# write calls (raw_floor: what the kernel alone charges a round trip). Requests are counted
-# on the target (its http_server_requests_total, all API routes; one line per route
-# and tool in $OUT/j/routes-*.txt) and divided by the tool's user+system CPU seconds.
-# JOURNEY_ROWS picks the rows (default: all eight, in sweep_j's rows).
+# goroutine per connection through net.Conn (wake_floor) and as trafficsim's transport
+# does it, one pass through the runtime's poller with raw calls (rawconn_floor), from one
+# thread making raw epoll_pwait, read and write calls (raw_floor: what the kernel alone
+# charges a round trip), and the same loop resuming each connection's synchronous client
+# as a coroutine (coro_floor). Requests are counted on the target (its
+# http_server_requests_total, all API routes; one line per route and tool in
+# $OUT/j/routes-*.txt) and divided by the tool's user+system CPU seconds.
+# JOURNEY_ROWS picks the rows (default: all ten, in sweep_j's rows).
 target_requests() { # url -> API requests the target answered
   curl -fsS "$1/metrics" | awk '/^http_server_requests_total\{/ && /route="\/api/ {n += $NF} END {printf "%d", n}'
 }
 sweep_j() {
   local tmp=$OUT/j port=9521
-  local rows=${JOURNEY_ROWS:-ts_journey k6_journey bare_journey loop_journey wake_floor raw_floor ts_active_user ts_mixed}
+  local rows=${JOURNEY_ROWS:-ts_journey k6_journey bare_journey loop_journey wake_floor rawconn_floor raw_floor coro_floor ts_active_user ts_mixed}
   mkdir -p "$tmp"
   for run in $(seq 1 "$RUNS"); do
     for row in $rows; do
       log "sweep j, run $run/$RUNS, $row (load $(cut -d' ' -f1 /proc/loadavg))"
       record j "$row" load "$(cut -d' ' -f1 /proc/loadavg)"
-      if [ "$row" = wake_floor ] || [ "$row" = raw_floor ]; then
-        local mode=""; [ "$row" = raw_floor ] && mode=-raw
+      if [ "${row%_floor}" != "$row" ]; then # wake_floor rawconn_floor raw_floor coro_floor
+        local mode=""; [ "$row" != wake_floor ] && mode=-${row%_floor}
         # No target: an echo server as busy per message as the target is per request.
         taskset -c 1 wakefloor -serve -addr 127.0.0.1:$port -work "${WAKE_WORK:-140us}" &
         pids+=($!)

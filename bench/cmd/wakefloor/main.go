@@ -18,7 +18,13 @@
 // -raw (Linux) is the same client with the Go runtime out of the way: one
 // thread, its own epoll set, raw system calls (raw_linux.go). Beside the
 // default it splits a round trip's cost into the kernel's share and the
-// runtime's (the netpoller's wake-up and its extra polls).
+// runtime's (the netpoller's wake-up and its extra polls). -coro is -raw with
+// each connection's client written as synchronous code on a coroutine that
+// the loop resumes: what keeping sequential client code on an event loop
+// costs; -coro-netpoll the same loop parked in the runtime's poller instead
+// of its own epoll_pwait. -rawconn is the goroutine client as trafficsim's
+// transport writes it: one pass through the runtime's poller a round trip,
+// raw system calls inside (engine/transport/rawio.go).
 package main
 
 import (
@@ -38,6 +44,9 @@ func main() {
 	conns := flag.Int("c", 50, "client: concurrent connections")
 	dur := flag.Duration("d", 10*time.Second, "client: duration")
 	raw := flag.Bool("raw", false, "client: one thread, own epoll set, raw system calls (Linux)")
+	coro := flag.Bool("coro", false, "client: as -raw, each connection's client a coroutine the loop resumes (Linux)")
+	rawConn := flag.Bool("rawconn", false, "client: a goroutine per connection, each round trip one pass through the runtime's poller with raw system calls, as trafficsim's transport (Linux)")
+	coroNet := flag.Bool("coro-netpoll", false, "client: as -coro, the loop parked in the runtime's poller, not in its own epoll_pwait (Linux)")
 	flag.Parse()
 	if *serve {
 		if err := echo(*addr, *work); err != nil {
@@ -51,9 +60,15 @@ func main() {
 		os.Exit(2)
 	}
 	var n int64
-	if *raw {
+	if *rawConn {
 		var err error
-		if n, err = rawTrips(*addr, *conns, *dur); err != nil {
+		if n, err = rawConnTrips(*addr, *conns, *dur); err != nil {
+			fmt.Fprintln(os.Stderr, "wakefloor:", err)
+			os.Exit(1)
+		}
+	} else if *raw || *coro || *coroNet {
+		var err error
+		if n, err = rawTrips(*addr, *conns, *dur, *coro || *coroNet, *coroNet); err != nil {
 			fmt.Fprintln(os.Stderr, "wakefloor:", err)
 			os.Exit(1)
 		}
