@@ -23,13 +23,25 @@ import (
 // nothing else: no system call, no wait, no target. A journey VU (the journey
 // of bench/scenarios/journey.yaml, the run's default policy) first runs b.N
 // requests against the reference target in this process while its
-// connections record every answer; then the same VU — same run id, same seed
-// — runs again with connections that hand those answers back as the requests
-// come, checking that each request is, byte for byte, the one recorded. ns/op of the
-// second run is what building, sending, reading and parsing a request,
-// recording it and choosing the next one costs the engine, on a warm cache.
-// Unlike wall-clock CPU on a shared host, it repeats to a few percent.
+// connections record every request and answer; then the same VU — same run
+// id, same seed — runs again with connections that hand those answers back as
+// the requests come, checking that each request is, byte for byte, the one
+// recorded.
+//
+// warm: ns/op of the second run is what building, sending, reading and
+// parsing a request, recording it and choosing the next one costs the
+// engine with its code and data in the caches. cold: the same, but each
+// request's connection reads through a 4 MiB buffer where the real one would
+// wait for the answer (evicting the core's L1 and L2, as the host's other
+// work does while the engine sleeps); engine-ns/op leaves that read out.
+// Unlike wall-clock CPU on a shared host, both repeat to about 10%.
 func BenchmarkJourneyReplay(b *testing.B) {
+	for _, cold := range []bool{false, true} {
+		b.Run(map[bool]string{false: "warm", true: "cold"}[cold], func(b *testing.B) { benchReplay(b, cold) })
+	}
+}
+
+func benchReplay(b *testing.B, cold bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	target, err := usersvc.Start(ctx, usersvc.Config{BcryptCost: 4, AdminPassword: "Bench-admin-1"}, "127.0.0.1:0")
@@ -38,7 +50,7 @@ func BenchmarkJourneyReplay(b *testing.B) {
 	}
 	tape := &tape{}
 	var d net.Dialer
-	rec := replayVU(b, target.URL, b.N, func(ctx context.Context, network, addr string) (net.Conn, error) {
+	rec, _ := replayVU(b, target.URL, b.N, func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := d.DialContext(ctx, network, addr)
 		if err != nil {
 			return nil, err
@@ -49,27 +61,37 @@ func BenchmarkJourneyReplay(b *testing.B) {
 	if rec.sent != b.N {
 		b.Fatalf("recording: sent %d requests, want %d", rec.sent, b.N)
 	}
-	v := replayVU(b, target.URL, b.N, func(context.Context, string, string) (net.Conn, error) {
+	v, stop := replayVU(b, target.URL, b.N, func(context.Context, string, string) (net.Conn, error) {
 		return &replayConn{tape: tape}, nil
 	})
+	tape.offTape = stop // a request off the recording ends the run at once
+	if cold {
+		tape.evict = make([]byte, 4<<20)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	start := time.Now()
 	drive(v, -1)
+	elapsed := time.Since(start)
 	b.StopTimer()
-	if v.sent != b.N {
-		b.Fatalf("replay: sent %d requests, want %d", v.sent, b.N)
-	}
 	if err := tape.err(); err != nil {
 		b.Fatal(err)
+	}
+	if v.sent != b.N {
+		b.Fatalf("replay: sent %d requests, want %d", v.sent, b.N)
 	}
 	if tape.next != len(tape.trips) {
 		b.Fatalf("replay: %d answers of %d recorded taken", tape.next, len(tape.trips))
 	}
+	if cold {
+		b.ReportMetric(float64(elapsed-tape.evicting)/float64(b.N), "engine-ns/op")
+	}
 }
 
 // replayVU is VU 0 of the run "replay01" of journey.yaml with a budget of n
-// requests, its client dialling with dial.
-func replayVU(b *testing.B, url string, n int, dial func(context.Context, string, string) (net.Conn, error)) *VU {
+// requests, its client dialling with dial; stop ends the run (the VU and the
+// policy's waits).
+func replayVU(b *testing.B, url string, n int, dial func(context.Context, string, string) (net.Conn, error)) (v *VU, stop func()) {
 	b.Helper()
 	sc, err := scenario.Load("../../bench/scenarios/journey.yaml")
 	if err != nil {
@@ -92,15 +114,17 @@ func replayVU(b *testing.B, url string, n int, dial func(context.Context, string
 		b.Fatal(err)
 	}
 	b.Cleanup(cl.Close)
+	stopped := make(chan struct{})
 	sh := NewShared(Options{
-		Settings: set, Scenario: sc, Client: cl, Recorder: rec, Stop: make(chan struct{}), Requests: context.Background(),
+		Settings: set, Scenario: sc, Client: cl, Recorder: rec, Stop: stopped, Requests: context.Background(),
 		Monitor: generator.New(generator.Options{}), Log: slog.New(slog.DiscardHandler), Ledger: NewLedger(run),
 		Advisor: pol, Load: Load{Slots: 1},
 	})
-	v := New(sh, 0, &sc.Archetypes[0])
+	v = New(sh, 0, &sc.Archetypes[0])
 	v.jt = &parking{}
 	v.sessions = max(1, n/18)
-	return v
+	var once sync.Once
+	return v, func() { once.Do(func() { close(stopped); pol.Stop() }) }
 }
 
 // tape is the requests and their answers, in the order sent.
@@ -109,6 +133,14 @@ type tape struct {
 	trips []trip
 	next  int // replay: the next answer to hand back
 	bad   error
+	// offTape is called (once, mu held) on the first request the recording
+	// did not make.
+	offTape func()
+	// evict, when set, is read through before each answer is handed back;
+	// evicting is the time that took, sink what it read.
+	evict    []byte
+	evicting time.Duration
+	sink     byte
 }
 
 type trip struct {
@@ -166,11 +198,24 @@ func (c *replayConn) Write(p []byte) (int, error) {
 				t.bad = errors.New("replay: sent " + string(firstLine(p)) + " (" + strconv.Itoa(len(p)) +
 					" bytes), recorded " + string(firstLine(t.trips[t.next].request)) + " (" + strconv.Itoa(len(t.trips[t.next].request)) + " bytes)")
 			}
+			if t.offTape != nil {
+				t.offTape()
+			}
 		}
 		return 0, t.bad
 	}
 	c.pending = append(c.pending, t.trips[t.next].answer...)
 	t.next++
+	if t.evict != nil {
+		start := time.Now()
+		var x byte
+		for i := 0; i < len(t.evict); i += 64 {
+			x += t.evict[i]
+			t.evict[i] = x // dirty lines: written back when evicted, as others' would be
+		}
+		t.sink += x
+		t.evicting += time.Since(start)
+	}
 	return len(p), nil
 }
 
