@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"os"
 	"testing"
 	"time"
@@ -66,18 +67,26 @@ func BenchmarkJourney(b *testing.B) {
 // client's fixed timeout), the load model of the closed model without ramp-up.
 func runOf(tb testing.TB, url string, sc *scenario.Scenario, set Settings, reg *prometheus.Registry, pol client.Policy) *Shared {
 	tb.Helper()
+	return runDialling(tb, url, sc, set, reg, pol, nil, make(chan struct{}))
+}
+
+// runDialling is runOf with the client dialling with dial (nil: the dialer)
+// and the run stopped by closing stop.
+func runDialling(tb testing.TB, url string, sc *scenario.Scenario, set Settings, reg *prometheus.Registry, pol client.Policy,
+	dial func(context.Context, string, string) (net.Conn, error), stop chan struct{}) *Shared {
+	tb.Helper()
 	rec, err := metrics.NewRun(metrics.RunInfo{ID: set.RunID, Scenario: sc.Name, Target: url}, reg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cl, err := client.New(client.Options{BaseURL: url, Conns: 4, Policy: pol})
+	cl, err := client.New(client.Options{BaseURL: url, Conns: 4, Policy: pol, Dial: dial})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(cl.Close)
 	adv, _ := pol.(client.Advisor)
 	return NewShared(Options{
-		Settings: set, Scenario: sc, Client: cl, Recorder: rec, Stop: make(chan struct{}), Requests: context.Background(),
+		Settings: set, Scenario: sc, Client: cl, Recorder: rec, Stop: stop, Requests: context.Background(),
 		Monitor: generator.New(generator.Options{}), Log: slog.New(slog.DiscardHandler), Ledger: NewLedger(set.RunID),
 		Advisor: adv, Load: Load{Slots: 1},
 	})

@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"net"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/trafficsim/trafficsim/engine/client"
-	"github.com/trafficsim/trafficsim/engine/generator"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/scenario"
@@ -105,21 +102,8 @@ func replayVU(b *testing.B, url string, n int, dial func(context.Context, string
 	}
 	b.Cleanup(pol.Stop)
 	set := Settings{RunID: run, Seed: 1, MinRequests: n, MaxRequests: n, DelayMin: time.Nanosecond, DelayMax: time.Nanosecond}
-	rec, err := metrics.NewRun(metrics.RunInfo{ID: run, Scenario: sc.Name, Target: url}, reg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cl, err := client.New(client.Options{BaseURL: url, Conns: 4, Policy: pol, Dial: dial})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(cl.Close)
 	stopped := make(chan struct{})
-	sh := NewShared(Options{
-		Settings: set, Scenario: sc, Client: cl, Recorder: rec, Stop: stopped, Requests: context.Background(),
-		Monitor: generator.New(generator.Options{}), Log: slog.New(slog.DiscardHandler), Ledger: NewLedger(run),
-		Advisor: pol, Load: Load{Slots: 1},
-	})
+	sh := runDialling(b, url, sc, set, reg, pol, dial, stopped)
 	v = New(sh, 0, &sc.Archetypes[0])
 	v.jt = &parking{}
 	v.sessions = max(1, n/18)

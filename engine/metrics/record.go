@@ -67,7 +67,7 @@ type exemplar struct {
 type shard struct {
 	mu         sync.Mutex
 	eps        map[epKey]*endpointCell
-	slots      [MaxSlots]*endpointCell // by Sample.Slot
+	slots      [MaxSlots]*endpointCell // by Sample.Slot (0: none, never set)
 	errs       map[errKey]int64
 	requests   int64
 	unexpected int64
@@ -138,10 +138,21 @@ func (r *Run) Record(s Sample) {
 		evTime = s.Start.Add(svc)
 	}
 
+	key := epKey{s.Group, s.Method, s.Route, s.Capability}
+	slot := uint(s.Slot)
+	if slot >= MaxSlots {
+		slot = 0 // out of range: found by name
+	}
 	sh.mu.Lock()
-	ep := sh.endpoint(s)
-	if ep == nil {
-		ep = r.newEndpointCell(sh, s)
+	ep := sh.slots[slot]
+	if slot == 0 || ep == nil || ep.key != key {
+		// By name; the slot (when there is one) remembers the row found.
+		if ep = sh.eps[key]; ep == nil {
+			ep = r.newEndpointCell(sh, key)
+		}
+		if slot != 0 {
+			sh.slots[slot] = ep
+		}
 	}
 	st := ep.last
 	if st == nil || ep.lastCode != s.Status {
@@ -201,26 +212,10 @@ func (r *Run) bucketOf(d time.Duration) int {
 	return lo
 }
 
-// endpoint is the sample's row in sh (sh.mu held), nil when new: by its
-// slot when it has one that holds its names, else by the names.
-func (sh *shard) endpoint(s Sample) *endpointCell {
-	slot := uint(s.Slot)
-	if slot != 0 && slot < MaxSlots {
-		if ep := sh.slots[slot]; ep != nil && ep.key == (epKey{s.Group, s.Method, s.Route, s.Capability}) {
-			return ep
-		}
-	}
-	ep := sh.eps[epKey{s.Group, s.Method, s.Route, s.Capability}]
-	if ep != nil && slot != 0 && slot < MaxSlots {
-		sh.slots[slot] = ep
-	}
-	return ep
-}
-
 // newEndpointCell is the slow path of Record, run once per endpoint and shard.
-func (r *Run) newEndpointCell(sh *shard, s Sample) *endpointCell {
+func (r *Run) newEndpointCell(sh *shard, key epKey) *endpointCell {
 	ep := &endpointCell{
-		key:      epKey{s.Group, s.Method, s.Route, s.Capability},
+		key:      key,
 		hist:     NewLatencyHistogram(),
 		statuses: make(map[int]*statusCell, 4),
 		buckets:  make([]uint64, len(r.bounds)+1),
@@ -228,9 +223,6 @@ func (r *Run) newEndpointCell(sh *shard, s Sample) *endpointCell {
 	if r.serviceTime {
 		ep.svcBuckets = make([]uint64, len(r.bounds)+1)
 	}
-	sh.eps[ep.key] = ep
-	if slot := uint(s.Slot); slot != 0 && slot < MaxSlots {
-		sh.slots[slot] = ep
-	}
+	sh.eps[key] = ep
 	return ep
 }

@@ -39,17 +39,16 @@ type rawConn struct {
 
 	// Call state for the callbacks below, bound once (a closure per call
 	// would be an allocation per request).
-	buf      []byte // what is written (exchange) or read into (Read)
-	n        int    // bytes of buf written or read
-	errno    error
-	writing  bool // exchange's callback is writing, not yet reading
-	short    bool // the socket's buffer filled up: the rest is written by c
-	wrote    int  // bytes of the last pending request written by exchange
-	readBuf  []byte
-	readN    int
-	readErrn error
-	exchFn   func(fd uintptr) bool
-	readFn   func(fd uintptr) bool
+	out     []byte // the request exchange writes
+	wrote   int    // bytes of out written
+	werrno  error  // the write's failure
+	writing bool   // exchange's callback is writing, not yet reading
+	short   bool   // the socket's buffer filled up: the rest is written by c
+	buf     []byte // what a read reads into
+	n       int    // bytes read
+	errno   error  // the read's failure
+	exchFn  func(fd uintptr) bool
+	readFn  func(fd uintptr) bool
 }
 
 // rawMax bounds a raw system call's copy; larger ones go through the runtime.
@@ -92,8 +91,13 @@ func (r *rawConn) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
+	return r.read(r.readFn, p)
+}
+
+// read passes through the poller with f, which reads into p.
+func (r *rawConn) read(f func(fd uintptr) bool, p []byte) (int, error) {
 	r.buf, r.n, r.errno = p, 0, nil
-	err := r.rc.Read(r.readFn)
+	err := r.rc.Read(f)
 	n, errno := r.n, r.errno
 	r.buf, r.errno = nil, nil
 	return readResult(n, errno, err)
@@ -104,19 +108,16 @@ func (r *rawConn) Read(p []byte) (int, error) {
 // up before all of b was written (r.wrote says how much was): nothing is
 // read then.
 func (r *rawConn) exchange(b, p []byte) (n int, done bool, err error) {
-	r.buf, r.n, r.errno, r.writing, r.short = b, 0, nil, true, false
-	r.readBuf, r.readN, r.readErrn = p, 0, nil
-	perr := r.rc.Read(r.exchFn)
-	r.wrote, n = r.n, r.readN
-	errno, rerrno, short := r.errno, r.readErrn, r.short
-	r.buf, r.readBuf, r.errno, r.readErrn = nil, nil, nil, nil
+	r.out, r.wrote, r.werrno, r.writing, r.short = b, 0, nil, true, false
+	n, err = r.read(r.exchFn, p)
+	werrno := r.werrno
+	r.out, r.werrno = nil, nil
 	switch {
-	case errno != nil:
-		return 0, true, os.NewSyscallError("write", errno)
-	case short:
+	case werrno != nil:
+		return 0, true, os.NewSyscallError("write", werrno)
+	case r.short:
 		return 0, false, nil
 	}
-	n, err = readResult(n, rerrno, perr)
 	return n, true, err
 }
 
@@ -124,55 +125,42 @@ func (r *rawConn) exchange(b, p []byte) (n int, done bool, err error) {
 // all is written; the calls after the wait read.
 func (r *rawConn) exchangeCallback(fd uintptr) bool {
 	if !r.writing {
-		n, errno := readOnce(fd, r.readBuf)
-		if errno == syscall.EAGAIN {
-			return false // not readable after all: wait again
-		}
-		r.readN, r.readErrn = n, errnoErr(errno)
-		return true
+		return r.readCallback(fd)
 	}
 	r.writing = false
-	for r.n < len(r.buf) {
-		n, errno := rawIO(true, fd, r.buf[r.n:])
+	for r.wrote < len(r.out) {
+		n, errno := rawIO(true, fd, r.out[r.wrote:])
 		switch errno {
 		case 0:
-			r.n += n
+			r.wrote += n
 		case syscall.EINTR:
 		case syscall.EAGAIN:
 			r.short = true
 			return true
 		default:
-			r.errno = errno
+			r.werrno = errno
 			return true
 		}
 	}
 	return false
 }
 
+// readCallback reads into r.buf once the connection is readable.
 func (r *rawConn) readCallback(fd uintptr) bool {
-	n, errno := readOnce(fd, r.buf)
-	if errno == syscall.EAGAIN {
-		return false // wait until readable
-	}
-	r.n, r.errno = n, errnoErr(errno)
-	return true
-}
-
-// readOnce is one read(2) into b, retried when interrupted.
-func readOnce(fd uintptr, b []byte) (int, syscall.Errno) {
 	for {
-		n, errno := rawIO(false, fd, b)
-		if errno != syscall.EINTR {
-			return n, errno
+		n, errno := rawIO(false, fd, r.buf)
+		switch errno {
+		case 0:
+			r.n = n
+			return true
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false // wait until readable
+		default:
+			r.errno = errno
+			return true
 		}
 	}
-}
-
-func errnoErr(e syscall.Errno) error {
-	if e == 0 {
-		return nil
-	}
-	return e
 }
 
 // readResult is a read's outcome as io.Reader reports it: the poller's error

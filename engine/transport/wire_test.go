@@ -127,65 +127,51 @@ func TestAnswerArrivals(t *testing.T) {
 		"/split": {"HTTP/1.1 200 OK\r\nContent-", "Length: 11\r\n\r\n{\"ok\"", ":true}"},
 		"/long":  {"HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n" + long[:3000], long[3000:]},
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = ln.Close() }()
-	go func() {
+	base := transporttest.ConnServer(t, func(conn net.Conn) {
+		br := bufio.NewReader(conn)
 		for {
-			conn, err := ln.Accept()
+			line, err := br.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer func() { _ = conn.Close() }()
-				br := bufio.NewReader(conn)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					path := strings.Fields(line + " ?")[1]
-					length := 0
-					for {
-						h, err := br.ReadString('\n')
-						if err != nil || h == "\r\n" {
-							break
-						}
-						if v, ok := strings.CutPrefix(strings.ToLower(h), "content-length: "); ok {
-							length, _ = strconv.Atoi(strings.TrimSpace(v))
-						}
-					}
-					switch path {
-					case "/close":
-						return
-					case "/silent":
-						time.Sleep(2 * time.Second)
-						return
-					case "/upload":
-						time.Sleep(50 * time.Millisecond) // the socket's buffers fill up
-						n, err := io.CopyN(io.Discard, br, int64(length))
-						if err != nil {
-							return
-						}
-						body := strconv.FormatInt(n, 10)
-						if _, err := fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body); err != nil {
-							return
-						}
-						continue
-					}
-					for _, p := range pieces[path] {
-						if _, err := conn.Write([]byte(p)); err != nil {
-							return
-						}
-						time.Sleep(5 * time.Millisecond) // each piece its own segment
-					}
+			path := strings.Fields(line + " ?")[1]
+			length := 0
+			for {
+				h, err := br.ReadString('\n')
+				if err != nil || h == "\r\n" {
+					break
 				}
-			}()
+				if v, ok := strings.CutPrefix(strings.ToLower(h), "content-length: "); ok {
+					length, _ = strconv.Atoi(strings.TrimSpace(v))
+				}
+			}
+			switch path {
+			case "/close":
+				return
+			case "/silent":
+				time.Sleep(2 * time.Second)
+				return
+			case "/upload":
+				time.Sleep(50 * time.Millisecond) // the socket's buffers fill up
+				n, err := io.CopyN(io.Discard, br, int64(length))
+				if err != nil {
+					return
+				}
+				body := strconv.FormatInt(n, 10)
+				if _, err := fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body); err != nil {
+					return
+				}
+				continue
+			}
+			for _, p := range pieces[path] {
+				if _, err := conn.Write([]byte(p)); err != nil {
+					return
+				}
+				time.Sleep(5 * time.Millisecond) // each piece its own segment
+			}
 		}
-	}()
-	target, err := url.Parse("http://" + ln.Addr().String())
+	})
+	target, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,8 +84,7 @@ func rawTrips(addr string, conns int, dur time.Duration, coro, netpoll bool) (in
 	}
 	events := make([]syscall.EpollEvent, 256)
 	for end := time.Now().Add(dur); time.Now().Before(end); {
-		n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(ep),
-			uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 100, 0, 0) // no signal mask: epoll_wait, which arm64 lacks
+		n, errno := epollWait(ep, events, 100)
 		if errno == syscall.EINTR {
 			continue
 		}
@@ -132,8 +131,7 @@ func coroTrips(ep int, fds []int, dur time.Duration, netpoll bool) (int64, error
 		return trips, err
 	}
 	for end := time.Now().Add(dur); time.Now().Before(end) && fail == nil; {
-		n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(ep),
-			uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 100, 0, 0)
+		n, errno := epollWait(ep, events, 100)
 		if errno == syscall.EINTR {
 			continue
 		}
@@ -168,8 +166,7 @@ func netpollLoop(ep int, events []syscall.EpollEvent, resume map[int32]func() (s
 	}
 	var werr error
 	take := func(fd uintptr) bool {
-		n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, fd,
-			uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+		n, errno := epollWait(int(fd), events, 0)
 		switch {
 		case errno == syscall.EINTR || errno == 0 && n == 0:
 			return false // nothing ready: park until ep is readable
@@ -286,4 +283,13 @@ func rawConnTrips(addr string, conns int, dur time.Duration) (int64, error) {
 	}
 	wg.Wait()
 	return total, firstErr
+}
+
+// epollWait is epoll_pwait on ep for up to msec (0: no wait), made raw: it
+// blocks without telling the runtime. No signal mask: epoll_wait, which
+// arm64 lacks.
+func epollWait(ep int, events []syscall.EpollEvent, msec int) (int, syscall.Errno) {
+	n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(ep),
+		uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), uintptr(msec), 0, 0)
+	return int(n), errno
 }

@@ -8,11 +8,10 @@ import (
 	"testing"
 )
 
-// RawServer serves loopback HTTP by hand: after each request's header it
-// writes what answer gives for the request line, then keeps the connection
-// (keepAlive) or closes it. It allocates nothing per request, so a benchmark's
-// allocations are the client's own.
-func RawServer(tb testing.TB, keepAlive bool, answer func(requestLine []byte) []byte) string {
+// ConnServer listens on loopback until the test ends and runs serve on its
+// own goroutine for each connection accepted, closing the connection after
+// it. It returns the server's http:// base URL.
+func ConnServer(tb testing.TB, serve func(net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -26,28 +25,38 @@ func RawServer(tb testing.TB, keepAlive bool, answer func(requestLine []byte) []
 			}
 			go func() {
 				defer func() { _ = conn.Close() }()
-				br := bufio.NewReader(conn)
-				var first []byte
-				for {
-					line, err := br.ReadSlice('\n')
-					if err != nil {
-						return
-					}
-					if len(first) == 0 {
-						first = append(first[:0], line...)
-						continue
-					}
-					if len(line) > 2 {
-						continue // a header line
-					}
-					// The blank line ending the request's header.
-					if _, err := conn.Write(answer(first)); err != nil || !keepAlive {
-						return
-					}
-					first = first[:0]
-				}
+				serve(conn)
 			}()
 		}
 	}()
 	return "http://" + ln.Addr().String()
+}
+
+// RawServer serves loopback HTTP by hand: after each request's header it
+// writes what answer gives for the request line, then keeps the connection
+// (keepAlive) or closes it. It allocates nothing per request, so a benchmark's
+// allocations are the client's own.
+func RawServer(tb testing.TB, keepAlive bool, answer func(requestLine []byte) []byte) string {
+	return ConnServer(tb, func(conn net.Conn) {
+		br := bufio.NewReader(conn)
+		var first []byte
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil {
+				return
+			}
+			if len(first) == 0 {
+				first = append(first[:0], line...)
+				continue
+			}
+			if len(line) > 2 {
+				continue // a header line
+			}
+			// The blank line ending the request's header.
+			if _, err := conn.Write(answer(first)); err != nil || !keepAlive {
+				return
+			}
+			first = first[:0]
+		}
+	})
 }
