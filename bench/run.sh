@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproducible side-by-side sweep of trafficsim and its peers (docs/benchmarks.md).
 #
-#   bench/run.sh [a|b|c|d|e|t|s|j|x|all] default: all (a, b, c; the others on their own)
+#   bench/run.sh [a|b|c|d|e|t|s|j|p|x|m|all] default: all (a, b, c; the others on their own)
 #
 # s  scale at the default flags: 10,000 and 100,000 thinking plain VUs (SCALE_LIST):
 #    start-up time (bench/cmd/readywait) and CPU, RSS, KiB per VU, failed requests (sweep_s); the engine on
@@ -12,6 +12,12 @@
 # m  memory of thinking journey VUs at the default flags: 2,000 and 20,000 (MEM_LIST)
 #    active_user VUs against a separate target, one action a minute each, RSS and
 #    goroutines at 180/210/240 s.
+# p  two trafficsim builds at the same time (BIN_A, BIN_B; default BIN_A is the one
+#    built here): the journey of sweep j from both at once, both on CPU 0, each against
+#    its own target on CPU 1, CPU per target-counted request and B/A per round. The
+#    host's swings hit both alike, so B/A resolves a change of 1-2% where back-to-back
+#    runs vary by a quarter (docs/benchmarks.md, "Comparing two builds"). P_FLAGS_B: extra
+#    run flags for B alone (the same build with a feature off prices that feature).
 # x  a sharded run above 100,000 VUs: --users 400000 --shard i/4 on this machine, RSS
 #    per shard, the merged summary (X_USERS, X_SHARDS).
 #
@@ -392,6 +398,47 @@ sweep_j() {
   done
 }
 
+# Sweep p: BIN_A and BIN_B running sweep j's journey at the same moment, each against
+# its own target, both tools on CPU 0 and both targets on CPU 1. Which starts first
+# alternates by round. Records each build's CPU µs per request counted on its target and
+# B/A per round.
+sweep_p() {
+  local tmp=$OUT/p a=${BIN_A:-$TOOLS/bin/trafficsim} b=${BIN_B:?sweep p needs BIN_B, a trafficsim binary}
+  mkdir -p "$tmp"
+  one_p() { # bin port tag [flags]
+    # shellcheck disable=SC2086 # flags are words
+    timed "$tmp/cpu.$3" taskset -c 0 "$1" run ${4:-} --base-url "http://127.0.0.1:$2" --scenario bench/scenarios/journey.yaml \
+      --admin-password bench-admin-pw --users "$CONNS" --duration "$DURATION" --delay-min 0 --delay-max 0 \
+      --min-request-count 1800 --max-request-count 1800 --cleanup=false --progress off \
+      --summary "$tmp/$3.json" >/dev/null 2>&1 || true
+  }
+  for run in $(seq 1 "$RUNS"); do
+    log "sweep p, run $run/$RUNS (load $(cut -d' ' -f1 /proc/loadavg))"
+    for port in 9531 9532; do
+      taskset -c 1 "$a" target --addr 127.0.0.1:$port --bcrypt-cost 4 --admin-password bench-admin-pw >/dev/null 2>&1 &
+      pids+=($!)
+      wait_http http://127.0.0.1:$port/healthz
+    done
+    local a0 b0; a0=$(target_requests http://127.0.0.1:9531); b0=$(target_requests http://127.0.0.1:9532)
+    local p1 p2
+    if [ $((run % 2)) = 1 ]; then
+      one_p "$a" 9531 a & p1=$!; one_p "$b" 9532 b "${P_FLAGS_B:-}" & p2=$!
+    else
+      one_p "$b" 9532 b "${P_FLAGS_B:-}" & p1=$!; one_p "$a" 9531 a & p2=$!
+    fi
+    wait "$p1" "$p2" || true
+    local na nb; na=$(($(target_requests http://127.0.0.1:9531) - a0)); nb=$(($(target_requests http://127.0.0.1:9532) - b0))
+    kill "${pids[-1]}" "${pids[-2]}" 2>/dev/null || true
+    wait "${pids[-1]}" "${pids[-2]}" 2>/dev/null || true
+    local ua ub
+    ua=$(echo "scale=2; $(cpu_of "$tmp/cpu.a") * 1000000 / $na" | bc)
+    ub=$(echo "scale=2; $(cpu_of "$tmp/cpu.b") * 1000000 / $nb" | bc)
+    record p A us_per_req "$ua"
+    record p B us_per_req "$ub"
+    record p B/A ratio "$(echo "scale=3; $ub / $ua" | bc)"
+  done
+}
+
 # Sweep x: a sharded run above 100,000 VUs on this machine, at the default flags:
 # `--users X_USERS --shard i/X_SHARDS` (400000 and 4: 100,000 VUs each), the shards
 # started together (--start-at) against benchserver, every VU sending one GET and then
@@ -592,7 +639,7 @@ sweep_t() {
 
 command -v jq >/dev/null || { echo "bench/run.sh needs jq (apt-get install jq)" >&2; exit 2; }
 command -v taskset >/dev/null || { echo "bench/run.sh needs taskset (util-linux)" >&2; exit 2; }
-case ${1:-all} in e|t|s|x|m) ;; b|c|j) install_peers k6 ;; *) install_peers ;; esac # sweeps e and t measure trafficsim alone
+case ${1:-all} in e|t|s|x|m|p) ;; b|c|j) install_peers k6 ;; *) install_peers ;; esac # sweeps e and t measure trafficsim alone
 build_ours
 case ${1:-all} in
   a) sweep_a ;;
@@ -603,9 +650,10 @@ case ${1:-all} in
   t) sweep_t ;;
   s) sweep_s ;;
   j) sweep_j ;;
+  p) sweep_p ;;
   x) sweep_x ;;
   m) sweep_m ;;
   all) sweep_a; sweep_b; sweep_c ;;
-  *) echo "usage: bench/run.sh [a|b|c|d|e|t|s|j|x|m|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [a|b|c|d|e|t|s|j|p|x|m|all]" >&2; exit 2 ;;
 esac
 medians

@@ -518,7 +518,7 @@ func (p *Policy) Done(a *client.Attempt, r *client.Result) {
 		a.State = nil
 	}
 	if p.cfg.AdaptiveTimeouts && (r.Status > 0 || r.ErrKind == client.KindTimeout) {
-		if changed, t := p.slotTimer(sl).observe(r.Latency, &p.cfg); changed {
+		if changed, t := p.slotTimer(sl).observe(r.Latency, now.UnixNano(), &p.cfg); changed {
 			p.m.timeout.WithLabelValues(sl.route).Set(t.Seconds())
 		}
 	}

@@ -33,7 +33,7 @@ func TestRouteTimerFollowsP95(t *testing.T) {
 	c.TimeoutFloor = 10 * time.Millisecond
 	rt := newRouteTimer(c.TimeoutCap)
 	for range 15 {
-		rt.observe(100*time.Millisecond, &c)
+		rt.observe(100*time.Millisecond, 0, &c)
 	}
 	if got := rt.current(); got != c.TimeoutCap {
 		t.Fatalf("before %d samples: %s, want the cap %s", c.TimeoutMinSamples, got, c.TimeoutCap)
@@ -44,24 +44,61 @@ func TestRouteTimerFollowsP95(t *testing.T) {
 		if i%100 >= 96 {
 			d = time.Second
 		}
-		rt.observe(d, &c)
+		rt.observe(d, 0, &c)
 	}
 	if got := rt.current(); got < 148*time.Millisecond || got > 153*time.Millisecond {
 		t.Fatalf("p95 100ms: timeout %s, want ≈150ms", got)
 	}
 	// The target slows down to 2s for good: after a window the timeout is ≈3s.
 	for range timeoutWindow + 2*recomputeEvery {
-		rt.observe(2*time.Second, &c)
+		rt.observe(2*time.Second, 0, &c)
 	}
 	if got := rt.current(); got < 2900*time.Millisecond || got > 3100*time.Millisecond {
 		t.Fatalf("p95 2s: timeout %s, want ≈3s", got)
 	}
 	for range timeoutWindow {
-		rt.observe(time.Minute, &c)
+		rt.observe(time.Minute, 0, &c)
 	}
 	if got := rt.current(); got != c.TimeoutCap {
 		t.Fatalf("p95 1m: timeout %s, want the cap", got)
 	}
+}
+
+// TestRouteTimerCadence checks when a route's timeout is computed again: not
+// within 64 answers that come less than a second after the last computation,
+// then on the first answer a second later, and on the 64th answer whatever
+// the time.
+func TestRouteTimerCadence(t *testing.T) {
+	c := Defaults()
+	c.TimeoutFloor = 10 * time.Millisecond
+	rt := newRouteTimer(c.TimeoutCap)
+	at := int64(time.Hour) // answers' arrival, unix ns
+	within := func(lo, hi time.Duration, what string) {
+		t.Helper()
+		if got := rt.current(); got < lo || got > hi {
+			t.Fatalf("%s: timeout %s, want %s to %s", what, got, lo, hi)
+		}
+	}
+	for range 200 {
+		rt.observe(100*time.Millisecond, at, &c)
+	}
+	within(148*time.Millisecond, 153*time.Millisecond, "p95 100ms")
+	// 20 answers of 1s would make p95 1s, but they come within the same
+	// second and fewer than 64 answers after the last computation.
+	for range 20 {
+		rt.observe(time.Second, at, &c)
+	}
+	within(148*time.Millisecond, 153*time.Millisecond, "20 slow answers within a second")
+	at += recomputeAfter
+	rt.observe(time.Second, at, &c)
+	within(1485*time.Millisecond, 1515*time.Millisecond, "the first answer a second later")
+	// 64 answers of 3s at that same instant: the 64th computes.
+	for range recomputeEvery - 1 {
+		rt.observe(3*time.Second, at, &c)
+	}
+	within(1485*time.Millisecond, 1515*time.Millisecond, "63 answers after the computation")
+	rt.observe(3*time.Second, at, &c)
+	within(4455*time.Millisecond, 4545*time.Millisecond, "the 64th answer")
 }
 
 func TestBackoffBounds(t *testing.T) {
