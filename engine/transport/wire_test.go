@@ -114,6 +114,50 @@ func TestHTTP10Answers(t *testing.T) {
 	}
 }
 
+// TestBytesAfterAnswer: bytes a server sends after its answer answer nothing
+// that was asked. The answer is read, and its connection is closed, not kept
+// for the next request. That request gets its own answer, not those bytes read
+// as one. (The fast client lends an exchange its reader; nothing read stays
+// behind for another connection or request.) The fast client only: net/http
+// notices such bytes on its own goroutine, in its own time.
+func TestBytesAfterAnswer(t *testing.T) {
+	const (
+		first = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst"
+		stale = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale"
+		fresh = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh"
+	)
+	base := transporttest.RawServer(t, true, func(requestLine []byte) []byte {
+		if strings.Contains(string(requestLine), "/extra ") {
+			return []byte(first + stale)
+		}
+		return []byte(fresh)
+	})
+	target, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := transport.NewPool(transport.PoolOptions{Target: target, Plan: transport.Plan{Client: transport.ClientFast}, MaxIdle: 4})
+	defer x.CloseIdle()
+	for round := range 3 {
+		e := newExchange(target, "/extra")
+		if body, err := e.send(x); err != nil || string(body) != "first" {
+			t.Fatalf("round %d, /extra: %q %v; want the first answer", round, body, err)
+		}
+		if active, idle := x.Conns(); active != 0 || idle != 0 {
+			t.Fatalf("round %d: %d active, %d idle connections after an answer followed by more bytes, want none kept", round, active, idle)
+		}
+		for i := range 3 {
+			e := newExchange(target, "/next")
+			if body, err := e.send(x); err != nil || string(body) != "fresh" {
+				t.Fatalf("round %d, request %d after it: %q %v; want its own answer", round, i, body, err)
+			}
+		}
+		if active, idle := x.Conns(); active != 0 || idle != 1 {
+			t.Fatalf("round %d: %d active, %d idle connections after plain answers in sequence, want 0 and 1", round, active, idle)
+		}
+	}
+}
+
 // TestAnswerArrivals: an answer is read right however it arrives on a kept
 // connection — in pieces with pauses between them, longer than the first
 // read after the wait, after the request was written in one go — and a
