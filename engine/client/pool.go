@@ -23,8 +23,9 @@ import (
 type pool struct {
 	group   string
 	x       transport.Exchanger
-	wire    atomic.Int64 // answer body bytes as received
-	decoded atomic.Int64 // the same decoded (gzip)
+	written transport.WrittenExchanger // x, when it sends requests written here (Client.writeCall)
+	wire    atomic.Int64               // answer body bytes as received
+	decoded atomic.Int64               // the same decoded (gzip)
 }
 
 // pool returns the group's pool, made on first use (routes and plain
@@ -36,6 +37,7 @@ func (c *Client) pool(group string) *pool {
 		return p
 	}
 	p := &pool{group: group, x: c.exchanger(c.opts.Conns, c.opts.Network.MaxConnsPerGroup[group])}
+	p.written, _ = p.x.(transport.WrittenExchanger)
 	c.pools[group] = p
 	return p
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -29,7 +30,12 @@ func (c *Client) Do(ctx context.Context, call *Call) Result {
 	st := doPool.Get().(*doState)
 	defer st.release()
 	st.a = Attempt{VU: call.Sender - 1, Group: call.Endpoint.Group, Method: rt.method, Route: rt.template, Slot: rt.slot}
-	c.buildCall(call, rt, st)
+	if rt.pool.written != nil {
+		st.raw = c.writeCall(st.raw[:0], call, rt, st)
+		st.written = transport.Written{Bytes: st.raw, Method: rt.method}
+	} else {
+		c.buildCall(call, rt, st)
+	}
 	return c.send(ctx, st, &st.req, rt.pool, answer{decode: call.Decode, page: call.Page, pick: call.Pick, fields: rt.fields})
 }
 
@@ -55,12 +61,20 @@ type doState struct {
 	uri  []byte
 	auth []byte
 	lr   io.LimitedReader
+	// raw is the request written by hand (writeCall) when the group's
+	// transport sends such requests; written names it (Bytes nil: req).
+	raw     []byte
+	written transport.Written
 }
 
 var doPool = sync.Pool{New: func() any { return new(doState) }}
 
 func (st *doState) release() {
 	st.a, st.res = Attempt{}, Result{}
+	st.written = transport.Written{}
+	if cap(st.raw) > 64<<10 {
+		st.raw = nil // do not keep a rare large body's buffer
+	}
 	st.req.Reset()
 	st.resp.Reset()
 	st.buf.Reset()
@@ -107,7 +121,13 @@ func (c *Client) exchange(ctx context.Context, st *doState, req *fasthttp.Reques
 	if keep {
 		out, dec = &st.buf, &st.dec
 	}
-	body, err := p.x.Exchange(ctx, req, &st.resp, res.Start, timeout, out, &st.lr)
+	var body []byte
+	var err error
+	if st.written.Bytes != nil {
+		body, err = p.written.ExchangeWritten(ctx, &st.written, &st.resp, res.Start, timeout, out, &st.lr)
+	} else {
+		body, err = p.x.Exchange(ctx, req, &st.resp, res.Start, timeout, out, &st.lr)
+	}
 	res.Latency = time.Since(res.Start)
 	if errors.Is(err, transport.ErrTooLong) {
 		// Drained, not kept: parsing a cut answer would only fail.
@@ -190,6 +210,74 @@ func (c *Client) buildCall(call *Call, rt *route, st *doState) {
 	if call.Trace != nil {
 		setTrace(&req.Header, call.Trace)
 	}
+}
+
+// writeCall writes what buildCall would have fasthttp write, byte for byte
+// (TestWriteCall): the request line, User-Agent, Host, the body's
+// Content-Type and Content-Length, Accept, Accept-Encoding, the token, the
+// trace context, the body. Header values lose CR and LF as fasthttp's do.
+func (c *Client) writeCall(b []byte, call *Call, rt *route, st *doState) []byte {
+	b = append(b, rt.method...)
+	b = append(b, ' ')
+	b = c.appendURI(b, call, rt)
+	b = append(b, " HTTP/1.1\r\n"...)
+	if c.uaValue != "" {
+		b = appendHeader(b, "User-Agent", c.uaValue)
+	}
+	if c.host != "" {
+		b = appendHeader(b, "Host", c.host)
+	}
+	var body []byte
+	if call.Body != nil {
+		call.Body.encode(&st.buf, rt.fields, c.prof.Envelope)
+		body = st.buf.Bytes()
+		b = appendHeader(b, "Content-Type", jsonType)
+	}
+	if len(body) > 0 || rt.method != fasthttp.MethodGet && rt.method != fasthttp.MethodHead {
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, int64(len(body)), 10)
+		b = append(b, '\r', '\n')
+	}
+	b = appendHeader(b, "Accept", jsonType)
+	if c.gzip {
+		b = appendHeader(b, "Accept-Encoding", "gzip")
+	}
+	if call.Token != "" {
+		b = append(b, c.authKey...)
+		b = append(b, ':', ' ')
+		b = appendValue(b, c.scheme)
+		b = appendValue(b, call.Token)
+		b = append(b, '\r', '\n')
+	}
+	if call.Trace != nil {
+		b = appendHeader(b, "Traceparent", call.Trace.Traceparent())
+		b = appendHeader(b, "Baggage", call.Trace.Baggage())
+	}
+	b = append(b, '\r', '\n')
+	return append(b, body...)
+}
+
+// appendHeader appends a header line; its value loses CR and LF.
+func appendHeader[V string | []byte](b []byte, key string, value V) []byte {
+	b = append(b, key...)
+	b = append(b, ':', ' ')
+	b = appendValue(b, value)
+	return append(b, '\r', '\n')
+}
+
+// appendValue appends a header value with CR and LF made spaces, as
+// fasthttp does (a value cannot end the header or add a line to it).
+func appendValue[V string | []byte](b []byte, v V) []byte {
+	n := len(b)
+	b = append(b, v...)
+	if bytes.IndexByte(b[n:], '\r') >= 0 || bytes.IndexByte(b[n:], '\n') >= 0 {
+		for i := n; i < len(b); i++ {
+			if b[i] == '\r' || b[i] == '\n' {
+				b[i] = ' '
+			}
+		}
+	}
+	return b
 }
 
 // authorize sends token (none when empty) the profile's way.
