@@ -221,7 +221,13 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Wri
 		}
 		if err == nil {
 			resp.SkipBody = head
-			err = readHead(resp, br)
+			quick := false
+			if written != nil { // a catalog call: the client reads little of the header
+				quick, err = readHeadQuick(resp, br)
+			}
+			if err == nil && !quick {
+				err = readHead(resp, br)
+			}
 		}
 		if err != nil {
 			cn.giveBack(bufs)
