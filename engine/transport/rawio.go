@@ -73,6 +73,10 @@ func newRawConn(c net.Conn) *rawConn {
 // (the connection's bufio.Reader holds nothing).
 func (r *rawConn) send(b []byte) { r.pending = b }
 
+// drop forgets a request left by send and never written (its exchange
+// failed first).
+func (r *rawConn) drop() { r.pending = nil }
+
 // Read implements io.Reader for the connection's bufio.Reader: it writes a
 // pending request first, in the same pass through the poller.
 func (r *rawConn) Read(p []byte) (int, error) {

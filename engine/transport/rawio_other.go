@@ -13,3 +13,5 @@ func newRawConn(net.Conn) *rawConn { return nil }
 func (*rawConn) send([]byte) { panic("rawConn: not on this platform") }
 
 func (*rawConn) Read([]byte) (int, error) { panic("rawConn: not on this platform") }
+
+func (*rawConn) drop() {}

@@ -100,7 +100,7 @@ func (cn *wconn) borrow() *exchangeBufs {
 // answer nothing that was asked, so the connection is not reused.
 func (cn *wconn) giveBack(b *exchangeBufs) (clean bool) {
 	if cn.raw != nil {
-		cn.raw.pending = nil // a request never written (the exchange failed first)
+		cn.raw.drop() // a request never written (the exchange failed first)
 	}
 	clean = b.br.Buffered() == 0
 	b.br.Reset(nil)
