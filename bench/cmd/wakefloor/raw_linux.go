@@ -78,35 +78,46 @@ func rawTrips(addr string, conns int, dur time.Duration, coro, netpoll bool) (in
 			return 0, fmt.Errorf("sending the first message: %w", err)
 		}
 	}
-	var trips int64
 	if coro {
 		return coroTrips(ep, fds, dur, netpoll)
 	}
-	events := make([]syscall.EpollEvent, 256)
-	for end := time.Now().Add(dur); time.Now().Before(end); {
+	var trips int64
+	err = eventLoop(ep, make([]syscall.EpollEvent, 256), dur, func() bool { return false }, func(fd int32) error {
+		r, _, errno := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&msg[0])), uintptr(len(msg)))
+		if errno == syscall.EAGAIN || errno == syscall.EINTR {
+			return nil
+		}
+		if errno != 0 || r == 0 {
+			return fmt.Errorf("reading an echo: %v (%d bytes)", errno, r)
+		}
+		trips++
+		if _, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&msg[0])), 32); errno != 0 {
+			return fmt.Errorf("sending a message: %w", errno)
+		}
+		return nil
+	})
+	return trips, err
+}
+
+// eventLoop waits on the epoll set ep (blocking the thread, 100 ms at most)
+// until dur has passed or stop says so, and hands each ready socket to each;
+// an error from each ends it.
+func eventLoop(ep int, events []syscall.EpollEvent, dur time.Duration, stop func() bool, each func(fd int32) error) error {
+	for end := time.Now().Add(dur); time.Now().Before(end) && !stop(); {
 		n, errno := epollWait(ep, events, 100)
 		if errno == syscall.EINTR {
 			continue
 		}
 		if errno != 0 {
-			return trips, fmt.Errorf("waiting on the epoll set: %w", errno)
+			return fmt.Errorf("waiting on the epoll set: %w", errno)
 		}
 		for _, ev := range events[:n] {
-			fd := uintptr(ev.Fd)
-			r, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&msg[0])), uintptr(len(msg)))
-			if errno == syscall.EAGAIN || errno == syscall.EINTR {
-				continue
-			}
-			if errno != 0 || r == 0 {
-				return trips, fmt.Errorf("reading an echo: %v (%d bytes)", errno, r)
-			}
-			trips++
-			if _, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&msg[0])), 32); errno != 0 {
-				return trips, fmt.Errorf("sending a message: %w", errno)
+			if err := each(ev.Fd); err != nil {
+				return err
 			}
 		}
 	}
-	return trips, nil
+	return nil
 }
 
 // coroTrips runs the loop of rawTrips with a coroutine per connection
@@ -130,19 +141,14 @@ func coroTrips(ep int, fds []int, dur time.Duration, netpoll bool) (int64, error
 		err := netpollLoop(ep, events, resume, dur, &fail)
 		return trips, err
 	}
-	for end := time.Now().Add(dur); time.Now().Before(end) && fail == nil; {
-		n, errno := epollWait(ep, events, 100)
-		if errno == syscall.EINTR {
-			continue
+	err := eventLoop(ep, events, dur, func() bool { return fail != nil }, func(fd int32) error {
+		if next := resume[fd]; next != nil {
+			next()
 		}
-		if errno != 0 {
-			return trips, fmt.Errorf("waiting on the epoll set: %w", errno)
-		}
-		for _, ev := range events[:n] {
-			if next := resume[ev.Fd]; next != nil {
-				next()
-			}
-		}
+		return nil
+	})
+	if err != nil {
+		return trips, err
 	}
 	return trips, fail
 }
