@@ -72,12 +72,13 @@ func Need(slots, shards int, meanThink time.Duration) int {
 
 // PlanConns bounds a run's connections: at most need requests on the wire
 // (Need; slots, the VUs that can send at once, when 0), and — with a known budget — busy plus
-// idle connections of all groups within it: each of the groups' pools keeps
-// at most IdleEach idle (at most 1024, and at most a quarter of the budget
-// over the groups), and the in-flight cap is what is left. asked is
+// idle connections of all pools within it: each of the pools (a limited
+// endpoint group's own, and the one the others share) keeps at most IdleEach
+// idle (at most 1024, and at most a quarter of the budget over the pools),
+// and the in-flight cap is what is left. asked is
 // --max-in-flight (0: chosen here); an asked cap over the budget is an error
 // that names the limit and the fix.
-func PlanConns(slots, need, groups, asked int, budget int) (Conns, error) {
+func PlanConns(slots, need, pools, asked int, budget int) (Conns, error) {
 	if need <= 0 {
 		need = slots
 	}
@@ -89,9 +90,9 @@ func PlanConns(slots, need, groups, asked int, budget int) (Conns, error) {
 		}
 		return c, nil
 	}
-	groups = max(groups, 1)
-	idle = max(min(idle, budget/4/groups), 1)
-	left := budget - idle*groups
+	pools = max(pools, 1)
+	idle = max(min(idle, budget/4/pools), 1)
+	left := budget - idle*pools
 	if asked > 0 {
 		if asked > left {
 			return Conns{}, fmt.Errorf("--max-in-flight %d needs as many connections, but the open-file limit leaves %d for requests on the wire: lower --max-in-flight to %d or raise the limit (ulimit -n, or LimitNOFILE= for a systemd service)", asked, max(left, 0), max(left, 0))

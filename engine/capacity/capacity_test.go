@@ -40,21 +40,21 @@ func TestNeed(t *testing.T) {
 }
 
 func TestPlanConnsStaysWithinTheBudget(t *testing.T) {
-	for _, tc := range []struct{ slots, need, groups, budget int }{
+	for _, tc := range []struct{ slots, need, pools, budget int }{
 		{100000, 100000, 1, 19872},
 		{100000, 512, 6, 19872},
 		{2000, 2000, 6, 500},
 		{50, 50, 6, 0},
 	} {
-		c, err := PlanConns(tc.slots, tc.need, tc.groups, 0, tc.budget)
+		c, err := PlanConns(tc.slots, tc.need, tc.pools, 0, tc.budget)
 		if err != nil {
 			t.Fatalf("%+v: %v", tc, err)
 		}
 		if c.InFlight > tc.need || c.InFlight < 1 || c.IdleEach < 1 {
 			t.Errorf("%+v: %+v", tc, c)
 		}
-		if tc.budget > 0 && c.InFlight+c.IdleEach*tc.groups > tc.budget {
-			t.Errorf("%+v: %d on the wire + %d idle × %d groups is over the budget", tc, c.InFlight, c.IdleEach, tc.groups)
+		if tc.budget > 0 && c.InFlight+c.IdleEach*tc.pools > tc.budget {
+			t.Errorf("%+v: %d on the wire + %d idle × %d pools is over the budget", tc, c.InFlight, c.IdleEach, tc.pools)
 		}
 	}
 	if _, err := PlanConns(100000, 100000, 1, 30000, 19872); err == nil || !strings.Contains(err.Error(), "lower --max-in-flight to") || !strings.Contains(err.Error(), "ulimit -n") {

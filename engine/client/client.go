@@ -118,7 +118,8 @@ type Client struct {
 	gzip   bool        // ask for gzip answers
 
 	poolMu sync.Mutex
-	pools  map[string]*pool // by endpoint group
+	pools  map[string]*pool    // by endpoint group
+	shared transport.Exchanger // the groups' without a limit (nil until one is used)
 }
 
 // route is an endpoint's template split into literal text and placeholders.
@@ -218,8 +219,8 @@ func (c *Client) bind(group, method, route string) any {
 func (c *Client) Close() {
 	c.poolMu.Lock()
 	defer c.poolMu.Unlock()
-	for _, p := range c.pools {
-		p.x.CloseIdle()
+	for _, x := range c.exchangers() {
+		x.CloseIdle()
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -360,9 +361,9 @@ func TestGzip(t *testing.T) {
 			t.Errorf("%s: the server saw Accept-Encoding: gzip on %d of 5 requests", client, asked.Load())
 		}
 		var wire, decoded int64
-		for _, p := range c.Pools() {
-			wire += p.WireBytes
-			decoded += p.DecodedBytes
+		for _, g := range c.Received() {
+			wire += g.Wire
+			decoded += g.Decoded
 		}
 		if wire != 5*int64(zipped.Len()) || decoded != 5*int64(len(page)) {
 			t.Errorf("%s: wire %d decoded %d bytes, want %d and %d", client, wire, decoded, 5*zipped.Len(), 5*len(page))
@@ -445,6 +446,59 @@ func TestNoReuseAfter101(t *testing.T) {
 	}
 	if n := afterSwitch.Load(); n != 0 {
 		t.Errorf("%d requests were sent on a switched connection", n)
+	}
+}
+
+// TestSharedPool: the groups without a limit send on one pool, so requests
+// in sequence across them keep one connection, while a limited group keeps
+// its own; bytes are still counted per group.
+func TestSharedPool(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok "+r.URL.Path)
+	}))
+	conns := countConns(srv)
+	srv.Start()
+	defer srv.Close()
+	for _, client := range []string{transport.ClientFast, transport.ClientStd} {
+		if client == transport.ClientFast && !transport.FastSupported {
+			continue
+		}
+		conns.Store(0)
+		c, err := New(Options{BaseURL: srv.URL, Network: transport.Settings{Client: client, MaxConnsPerGroup: map[string]int{"limited": 3}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := c.NewPlain(PlainSpec{Path: "/a", Group: "a"})
+		b, _ := c.NewPlain(PlainSpec{Path: "/bb", Group: "b"})
+		limited, _ := c.NewPlain(PlainSpec{Path: "/ccc", Group: "limited"})
+		for range 2 {
+			for _, q := range []*PlainRequest{a, b, limited} {
+				if res := c.DoPlain(context.Background(), q, &TemplateVars{}, ""); res.Err != nil || res.Status != 200 {
+					t.Fatalf("%s: %+v", client, res)
+				}
+			}
+			if res := c.Do(context.Background(), &Call{Endpoint: usersList}); res.Err != nil || res.Status != 200 {
+				t.Fatalf("%s: catalog call: %+v", client, res)
+			}
+		}
+		if n := conns.Load(); n != 2 {
+			t.Errorf("%s: %d connections for requests in sequence over three unlimited groups and a limited one, want 2", client, n)
+		}
+		want := []PoolStats{{Group: SharedPool, Idle: 1}, {Group: "limited", Idle: 1}}
+		if got := c.Pools(); !slices.Equal(got, want) {
+			t.Errorf("%s: pools %+v, want %+v", client, got, want)
+		}
+		got := map[string]int64{}
+		for _, g := range c.Received() {
+			if g.Wire != g.Decoded {
+				t.Errorf("%s: group %s: %d bytes on the wire, %d decoded, want the same (no gzip)", client, g.Group, g.Wire, g.Decoded)
+			}
+			got[g.Group] = g.Wire
+		}
+		if got["a"] != 2*int64(len("ok /a")) || got["b"] != 2*int64(len("ok /bb")) || got["limited"] != 2*int64(len("ok /ccc")) || got[catalog.GroupUserQuery] == 0 {
+			t.Errorf("%s: bytes by group %v, want each group's own", client, got)
+		}
+		c.Close()
 	}
 }
 

@@ -18,13 +18,23 @@ import (
 	"github.com/trafficsim/trafficsim/engine/transport"
 )
 
-// pool is an endpoint group's connections: its own transport, so a slow
-// group that fills its limit queues only its own requests.
+// SharedPool names, in PoolStats, the one pool the endpoint groups without a
+// connection limit share ("*" is no group's name).
+const SharedPool = "*"
+
+// pool is an endpoint group's side of the connections it sends on: a group
+// with a limit (--max-conns-per-group, connections:) has its own transport,
+// so a slow group that fills its limit queues only its own requests; the
+// groups without one share one transport. Shared, a VU's next request finds
+// the connection its last one used, as a browser's would, and a run keeps one
+// connection per request in flight rather than one per group and VU: five
+// times fewer sockets for a journey, whose state stays in the caches.
 type pool struct {
 	group   string
 	x       transport.Exchanger
 	written transport.WrittenExchanger // x, when it sends requests written here (Client.writeCall)
-	wire    atomic.Int64               // answer body bytes as received
+	own     bool                       // x is the group's own (it has a limit)
+	wire    atomic.Int64               // the group's answer body bytes as received
 	decoded atomic.Int64               // the same decoded (gzip)
 }
 
@@ -36,10 +46,33 @@ func (c *Client) pool(group string) *pool {
 	if p := c.pools[group]; p != nil {
 		return p
 	}
-	p := &pool{group: group, x: c.exchanger(c.opts.Conns, c.opts.Network.MaxConnsPerGroup[group])}
+	p := &pool{group: group}
+	if limit := c.opts.Network.MaxConnsPerGroup[group]; limit > 0 {
+		p.x, p.own = c.exchanger(c.opts.Conns, limit), true
+	} else {
+		if c.shared == nil {
+			c.shared = c.exchanger(c.opts.Conns, 0)
+		}
+		p.x = c.shared
+	}
 	p.written, _ = p.x.(transport.WrittenExchanger)
 	c.pools[group] = p
 	return p
+}
+
+// exchangers are the client's distinct transports: each limited group's and
+// the shared one.
+func (c *Client) exchangers() []transport.Exchanger {
+	var out []transport.Exchanger
+	for _, p := range c.pools {
+		if p.own {
+			out = append(out, p.x)
+		}
+	}
+	if c.shared != nil {
+		out = append(out, c.shared)
+	}
+	return out
 }
 
 // exchanger is a new pool of the chosen transport (limit 0: no limit).
@@ -120,28 +153,47 @@ func (p *pool) received(resp *fasthttp.Response, body []byte, dec *bytes.Buffer)
 // Plan is the transport the client chose (engine/transport.Plan).
 func (c *Client) Plan() transport.Plan { return c.plan }
 
-// PoolStats is an endpoint group's connections and bytes received.
+// PoolStats is a connection pool's connections: a limited group's own, or
+// the one the other groups share (Group SharedPool).
 type PoolStats struct {
 	Group        string
 	Active, Idle int
-	WireBytes    int64 // answer bodies as received
-	DecodedBytes int64 // the same after gzip decoding
 }
 
-// Pools reports every group's pool, groups sorted.
+// Pools reports the connection pools, named as PoolStats says, sorted.
 func (c *Client) Pools() []PoolStats {
 	c.poolMu.Lock()
-	ps := make([]*pool, 0, len(c.pools))
+	var out []PoolStats
 	for _, p := range c.pools {
-		ps = append(ps, p)
+		if p.own {
+			a, idle := p.x.Conns()
+			out = append(out, PoolStats{Group: p.group, Active: a, Idle: idle})
+		}
+	}
+	if c.shared != nil {
+		a, idle := c.shared.Conns()
+		out = append(out, PoolStats{Group: SharedPool, Active: a, Idle: idle})
 	}
 	c.poolMu.Unlock()
-	slices.SortFunc(ps, func(a, b *pool) int { return strings.Compare(a.group, b.group) })
-	out := make([]PoolStats, len(ps))
-	for i, p := range ps {
-		a, idle := p.x.Conns()
-		out[i] = PoolStats{Group: p.group, Active: a, Idle: idle, WireBytes: p.wire.Load(), DecodedBytes: p.decoded.Load()}
+	slices.SortFunc(out, func(a, b PoolStats) int { return strings.Compare(a.Group, b.Group) })
+	return out
+}
+
+// Received is an endpoint group's answer body bytes.
+type Received struct {
+	Group         string
+	Wire, Decoded int64 // as received; the same after gzip decoding
+}
+
+// Received reports every group's answer bytes, groups sorted.
+func (c *Client) Received() []Received {
+	c.poolMu.Lock()
+	out := make([]Received, 0, len(c.pools))
+	for _, p := range c.pools {
+		out = append(out, Received{Group: p.group, Wire: p.wire.Load(), Decoded: p.decoded.Load()})
 	}
+	c.poolMu.Unlock()
+	slices.SortFunc(out, func(a, b Received) int { return strings.Compare(a.Group, b.Group) })
 	return out
 }
 
@@ -155,8 +207,8 @@ func (c *Client) Protocols() []string {
 	var out []string
 	c.poolMu.Lock()
 	defer c.poolMu.Unlock()
-	for _, p := range c.pools {
-		if s, ok := p.x.(*transport.Std); ok {
+	for _, x := range c.exchangers() {
+		if s, ok := x.(*transport.Std); ok {
 			for _, v := range s.Protocols() {
 				if !seen[v] {
 					seen[v] = true

@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/trafficsim/trafficsim/engine/capacity"
-	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/plan"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 )
@@ -58,7 +57,7 @@ func (c Config) capacity(sc *scenario.Scenario, p *loadPlan, maxInFlight int, ma
 		k.VUs = (p.slots - c.Shard.Index + c.Shard.Count - 1) / c.Shard.Count
 	}
 	need := capacity.Need(k.VUs, max(c.Shard.Count, 1), (c.DelayMin+c.DelayMax)/2)
-	conns, err := capacity.PlanConns(k.VUs, need, runGroups(sc), maxInFlight, k.Files.Budget(embedded))
+	conns, err := capacity.PlanConns(k.VUs, need, runPools(c.network(sc).MaxConnsPerGroup), maxInFlight, k.Files.Budget(embedded))
 	if err != nil {
 		field := "users"
 		if maxInFlight > 0 {
@@ -94,15 +93,8 @@ func (k Capacity) tooBig(c Config) string {
 		float64(plan.Measured.InFlightBytes)/1024, k.Conns.InFlight, plan.Size(k.Available), fits)
 }
 
-// runGroups counts the endpoint groups whose pools the run opens.
-func runGroups(sc *scenario.Scenario) int {
-	n := 0
-	if !sc.Plain {
-		n = len(catalog.Groups)
-	}
-	seen := map[string]bool{}
-	for _, q := range sc.Requests {
-		seen[q.Spec.Group] = true
-	}
-	return n + len(seen)
+// runPools counts the connection pools the run opens: each limited endpoint
+// group's own and the one the other groups share (engine/client.pool).
+func runPools(limits map[string]int) int {
+	return len(limits) + 1
 }

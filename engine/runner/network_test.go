@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/transport"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
@@ -81,7 +82,7 @@ func TestRunOverHTTP2WithCACert(t *testing.T) {
 			}
 		}
 	}
-	if !groups["auth"] || !groups["user_query"] {
-		t.Errorf("trafficsim_connections has groups %v, want auth and user_query among them", groups)
+	if len(groups) != 2 || !groups["auth"] || !groups[client.SharedPool] {
+		t.Errorf("trafficsim_connections has pools %v, want auth (limited) and %s (the other groups')", groups, client.SharedPool)
 	}
 }

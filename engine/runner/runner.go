@@ -571,12 +571,15 @@ func (r *Runner) setupClient(base string) (*client.Client, error) {
 	}
 	r.client = cl
 	r.clientRef.Store(cl)
-	r.rec.Load().SetPools(func() []metrics.Pool {
-		var out []metrics.Pool
+	r.rec.Load().SetTransport(func() metrics.Transport {
+		var t metrics.Transport
 		for _, p := range cl.Pools() {
-			out = append(out, metrics.Pool(p))
+			t.Pools = append(t.Pools, metrics.Pool(p))
 		}
-		return out
+		for _, g := range cl.Received() {
+			t.Received = append(t.Received, metrics.Received(g))
+		}
+		return t
 	})
 	return cl, nil
 }
@@ -928,9 +931,9 @@ func (r *Runner) transportSummary() *summary.TransportSummary {
 	if p.Insecure {
 		t.Warning = transport.InsecureWarning
 	}
-	for _, ps := range cl.Pools() {
-		t.WireBytes += ps.WireBytes
-		t.DecodedBytes += ps.DecodedBytes
+	for _, g := range cl.Received() {
+		t.WireBytes += g.Wire
+		t.DecodedBytes += g.Decoded
 	}
 	if n := r.cfg.network(r.sc); len(n.MaxConnsPerGroup) > 0 {
 		t.MaxConnsPerGroup = n.MaxConnsPerGroup
