@@ -3,10 +3,12 @@
 package transport
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -49,6 +51,10 @@ type rawConn struct {
 	errno   error  // the read's failure
 	exchFn  func(fd uintptr) bool
 	readFn  func(fd uintptr) bool
+
+	// due is the exchange's own deadline, armed what the poller has (keeps):
+	// at most due, so armed firing first means waiting on to due.
+	due, armed time.Time
 }
 
 // rawMax bounds a raw system call's copy; larger ones go through the runtime.
@@ -90,7 +96,14 @@ func (r *rawConn) Read(p []byte) (int, error) {
 			return n, err
 		}
 		// The socket's buffer filled up: the runtime waits for room for the
-		// rest, then the answer is read as any other.
+		// rest (until the exchange's own deadline), then the answer is read
+		// as any other.
+		if !r.due.IsZero() && r.armed.Before(r.due) {
+			r.armed = r.due
+			if err := r.c.SetDeadline(r.due); err != nil {
+				return 0, err
+			}
+		}
 		if _, err := r.c.Write(b[r.wrote:]); err != nil {
 			return 0, err
 		}
@@ -102,9 +115,37 @@ func (r *rawConn) Read(p []byte) (int, error) {
 func (r *rawConn) read(f func(fd uintptr) bool, p []byte) (int, error) {
 	r.buf, r.n, r.errno = p, 0, nil
 	err := r.rc.Read(f)
+	for err != nil && r.early(err) {
+		err = r.rc.Read(f)
+	}
 	n, errno := r.n, r.errno
 	r.buf, r.errno = nil, nil
 	return readResult(n, errno, err)
+}
+
+// keeps records an exchange's deadline and reports whether the one armed on
+// the connection may stay (wconn.arm): set, no later, and at least half the
+// exchange's timeout away. Otherwise the caller arms deadline.
+func (r *rawConn) keeps(start, deadline time.Time) bool {
+	r.due = deadline
+	if !r.armed.IsZero() && !r.armed.After(deadline) && r.armed.Sub(start) >= deadline.Sub(start)/2 {
+		return true
+	}
+	r.armed = deadline
+	return false
+}
+
+// disarm forgets the deadlines: the connection has none now.
+func (r *rawConn) disarm() { r.due, r.armed = time.Time{}, time.Time{} }
+
+// early reports whether err is the armed deadline firing before the
+// exchange's own, and if so arms that one: the caller waits on.
+func (r *rawConn) early(err error) bool {
+	if r.due.IsZero() || !r.armed.Before(r.due) || !errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(r.due) {
+		return false
+	}
+	r.armed = r.due
+	return r.c.SetDeadline(r.due) == nil
 }
 
 // exchange writes b and, once it is all written, waits until the connection

@@ -2,7 +2,10 @@
 
 package transport
 
-import "net"
+import (
+	"net"
+	"time"
+)
 
 // rawConn is Linux-only (rawio.go): elsewhere connections use net.Conn's own
 // reads and writes.
@@ -15,3 +18,7 @@ func (*rawConn) send([]byte) { panic("rawConn: not on this platform") }
 func (*rawConn) Read([]byte) (int, error) { panic("rawConn: not on this platform") }
 
 func (*rawConn) drop() {}
+
+func (*rawConn) keeps(time.Time, time.Time) bool { return false }
+
+func (*rawConn) disarm() {}

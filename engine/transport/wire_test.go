@@ -258,3 +258,77 @@ func TestAnswerArrivals(t *testing.T) {
 		x.CloseIdle()
 	}
 }
+
+// TestArmedDeadline: a plain TCP connection keeps the deadline an earlier
+// request armed when it is no later than the next one's and far enough away
+// (wconn.arm). A request whose answer comes after that armed deadline but
+// before its own still gets it, and one that gets no answer times out at its
+// own deadline, not at the armed one.
+func TestArmedDeadline(t *testing.T) {
+	ended := make(chan struct{})
+	t.Cleanup(func() { close(ended) })
+	const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	base := transporttest.ConnServer(t, func(conn net.Conn) {
+		br := bufio.NewReader(conn)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			var wait time.Duration
+			if _, after, found := strings.Cut(line, "/wait/"); found {
+				ms, _ := strconv.Atoi(strings.Fields(after)[0])
+				wait = time.Duration(ms) * time.Millisecond
+			}
+			for len(line) > 2 {
+				if line, err = br.ReadString('\n'); err != nil {
+					return
+				}
+			}
+			select {
+			case <-time.After(wait): // a slow answer
+			case <-ended:
+				return
+			}
+			if _, err := io.WriteString(conn, ok); err != nil {
+				return
+			}
+		}
+	})
+	target, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(x transport.Exchanger, path string, start time.Time, timeout time.Duration) error {
+		e := newExchange(target, path)
+		_, err := x.Exchange(context.Background(), &e.req, &e.resp, start, timeout, &e.out, &e.lr)
+		return err
+	}
+	// primed is a pool whose one connection has the deadline of a request
+	// that started ago before now with a timeout of 2 s armed.
+	primed := func(t *testing.T, ago time.Duration) transport.Exchanger {
+		x := transport.NewPool(transport.PoolOptions{Target: target, Plan: transport.Plan{Client: transport.ClientFast}, MaxIdle: 1})
+		t.Cleanup(x.CloseIdle)
+		if err := send(x, "/wait/0", time.Now().Add(-ago), 2*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	t.Run("answer after the armed deadline", func(t *testing.T) {
+		t.Parallel()
+		x := primed(t, 800*time.Millisecond) // armed: now + 1.2 s; the next request's own deadline: now + 2 s
+		if err := send(x, "/wait/1600", time.Now(), 2*time.Second); err != nil {
+			t.Errorf("an answer after 1.6 s, timeout 2 s: %v; want the answer", err)
+		}
+	})
+	t.Run("no answer", func(t *testing.T) {
+		t.Parallel()
+		x := primed(t, 500*time.Millisecond) // armed: now + 1.5 s; the next request's own deadline: now + 2.5 s
+		start := time.Now()
+		err := send(x, "/wait/60000", start, 2500*time.Millisecond)
+		var te interface{ Timeout() bool }
+		if took := time.Since(start); !errors.As(err, &te) || !te.Timeout() || took < 2500*time.Millisecond || took > 5*time.Second {
+			t.Errorf("no answer, timeout 2.5 s: %v after %v; want a timeout at 2.5 s", err, took)
+		}
+	})
+}
