@@ -78,7 +78,20 @@ func (v *VU) draw(class string) time.Duration {
 		v.skipThink = false
 		return 0
 	}
-	return v.r.sc.Think[class].Draw(v.rng, v.r.cfg.DelayMin, v.r.cfg.DelayMax, v.pace)
+	lo, hi := v.r.cfg.DelayMin, v.r.cfg.DelayMax
+	if hi <= lo {
+		return lo // no range to draw from (Shape.Draw): no look-up of the class
+	}
+	return v.r.sc.Think[class].Draw(v.rng, lo, hi, v.pace)
+}
+
+// stepThink is a journey step's think class; without a think range it is
+// not needed (draw), and not looked up.
+func (v *VU) stepThink(step string) string {
+	if v.r.cfg.DelayMax <= v.r.cfg.DelayMin {
+		return ""
+	}
+	return v.r.sc.StepThink(step)
 }
 
 // think arranges the action then to take after a think time of the class,
@@ -230,7 +243,7 @@ func (v *VU) advance() (d time.Duration, over bool) {
 				j.phase = phSessionEnd
 				continue
 			}
-			if d := v.think(v.r.sc.StepThink(step), doStep, step, phJourney, phSessionEnd); d > 0 {
+			if d := v.think(v.stepThink(step), doStep, step, phJourney, phSessionEnd); d > 0 {
 				return d, false
 			}
 		case phWeighted:

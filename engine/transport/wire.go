@@ -69,6 +69,7 @@ type wconn struct {
 	r        io.Reader // what an answer is read from: raw, or the connection
 	lastUse  time.Time
 	deadline bool // a deadline is set and must be cleared for a request without timeout
+	watchAt  int  // its place in the busy list of the watch it is on (watch.add)
 
 	raw *rawConn // plain TCP; nil for TLS
 }
@@ -564,7 +565,7 @@ func (w *wire) watch(ctx context.Context, done <-chan struct{}) *watch {
 type watch struct {
 	done  <-chan struct{}
 	mu    sync.Mutex
-	busy  []*wconn // usually one: a VU sends one request at a time
+	busy  []*wconn // a connection per request in flight under the context
 	ended bool
 }
 
@@ -575,6 +576,7 @@ func (wt *watch) add(cn *wconn) bool {
 	if wt.ended {
 		return false
 	}
+	cn.watchAt = len(wt.busy)
 	wt.busy = append(wt.busy, cn)
 	return true
 }
@@ -585,14 +587,14 @@ func (wt *watch) remove(cn *wconn) {
 		return
 	}
 	wt.mu.Lock()
-	for i, b := range wt.busy {
-		if b == cn {
-			last := len(wt.busy) - 1
-			wt.busy[i] = wt.busy[last]
-			wt.busy[last] = nil
-			wt.busy = wt.busy[:last]
-			break
-		}
+	// By its place (add): a run's VUs share one context, so the list holds
+	// a connection per request in flight. Not there once the context ended.
+	if i := cn.watchAt; i < len(wt.busy) && wt.busy[i] == cn {
+		last := len(wt.busy) - 1
+		moved := wt.busy[last]
+		wt.busy[i], moved.watchAt = moved, i
+		wt.busy[last] = nil
+		wt.busy = wt.busy[:last]
 	}
 	wt.mu.Unlock()
 }

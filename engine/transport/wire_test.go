@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -331,4 +333,113 @@ func TestArmedDeadline(t *testing.T) {
 			t.Errorf("no answer, timeout 2.5 s: %v after %v; want a timeout at 2.5 s", err, took)
 		}
 	})
+}
+
+// TestCancelSharedContext: requests in flight under one context (a run's VUs
+// share one) end at once when it is cancelled, whichever finished before;
+// the connections of those that finished stay open for reuse.
+func TestCancelSharedContext(t *testing.T) {
+	ended := make(chan struct{})
+	t.Cleanup(func() { close(ended) })
+	var mu sync.Mutex
+	release := map[string]chan struct{}{}
+	hold := func(id string) chan struct{} {
+		mu.Lock()
+		defer mu.Unlock()
+		if release[id] == nil {
+			release[id] = make(chan struct{})
+		}
+		return release[id]
+	}
+	var conns atomic.Int64
+	arrived := make(chan string, 8)
+	base := transporttest.ConnServer(t, func(conn net.Conn) {
+		conns.Add(1)
+		br := bufio.NewReader(conn)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			path := strings.Fields(line)[1]
+			for len(line) > 2 {
+				if line, err = br.ReadString('\n'); err != nil {
+					return
+				}
+			}
+			if id, found := strings.CutPrefix(path, "/hold/"); found {
+				arrived <- id
+				select {
+				case <-hold(id):
+				case <-ended:
+					return
+				}
+			}
+			if _, err := io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); err != nil {
+				return
+			}
+		}
+	})
+	target, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := transport.NewPool(transport.PoolOptions{Target: target, Plan: transport.Plan{Client: transport.ClientFast}, MaxIdle: 8})
+	defer x.CloseIdle()
+	done := map[string]chan error{}
+	// start sends a held request for each id under ctx and waits until the
+	// server has them all.
+	start := func(ctx context.Context, ids ...string) {
+		for _, id := range ids {
+			ch := make(chan error, 1)
+			done[id] = ch
+			go func() {
+				e := newExchange(target, "/hold/"+id)
+				_, err := x.Exchange(ctx, &e.req, &e.resp, time.Now(), 30*time.Second, &e.out, &e.lr)
+				ch <- err
+			}()
+		}
+		for range ids {
+			select {
+			case <-arrived:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the requests never reached the server")
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start(ctx, "a", "b", "c", "d", "e")
+	for _, id := range []string{"b", "a", "e"} { // off the list from its middle, front and back
+		close(hold(id))
+		if err := <-done[id]; err != nil {
+			t.Fatalf("request %s: %v", id, err)
+		}
+	}
+	cancel()
+	for _, id := range []string{"c", "d"} {
+		select {
+		case err := <-done[id]:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("request %s after the cancel: %v, want canceled", id, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("request %s was not ended by the cancel", id)
+		}
+	}
+	if active, idle := x.Conns(); active != 0 || idle != 3 {
+		t.Errorf("%d active, %d idle connections after the cancel, want the three finished ones idle", active, idle)
+	}
+	// Three at once, each on one of the connections kept: none was closed,
+	// so none is dialled.
+	start(context.Background(), "f", "g", "h")
+	if n := conns.Load(); n != 5 {
+		t.Errorf("%d connections in all, want 5 (the finished requests' reused)", n)
+	}
+	for _, id := range []string{"f", "g", "h"} {
+		close(hold(id))
+		if err := <-done[id]; err != nil {
+			t.Errorf("request %s: %v", id, err)
+		}
+	}
 }
