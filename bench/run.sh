@@ -597,6 +597,35 @@ medians() {
   done
 }
 
+# ratios: sweep j's trafficsim rows against k6_journey three ways. The ratio of the
+# medians; the median of the per-round ratios; pooled, each tool's target requests over
+# its CPU-seconds in all rounds. The host changes pace within a sweep, and the two
+# medians can come from different paces: the two paired statistics do not mix them.
+ratios() {
+  awk -F'\t' '$1 == "j" && $2 == "k6_journey" || $1 == "j" && $2 ~ /^ts_/' "$results" | awk -F'\t' '
+    $3 == "target_requests" { n[$2, ++nr[$2]] = $4; req[$2] += $4 }
+    $3 == "cpu_s" { c[$2, ++nc[$2]] = $4; cpu[$2] += $4; if ($2 != "k6_journey") rows[$2] = 1 }
+    function median(a, k,    i, j, t) {
+      for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+      return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+    }
+    END {
+      k = nr["k6_journey"]
+      if (!k) exit
+      for (row in rows) {
+        m = (nr[row] < k) ? nr[row] : k
+        if (!m) continue
+        delete a; delete b; delete r
+        for (i = 1; i <= m; i++) {
+          a[i] = n[row, i] / c[row, i]; b[i] = n["k6_journey", i] / c["k6_journey", i]; r[i] = a[i] / b[i]
+        }
+        printf "j\t%s/k6_journey\tratio_of_medians\t%.2f\n", row, median(a, m) / median(b, m)
+        printf "j\t%s/k6_journey\tmedian_round_ratio\t%.2f\n", row, median(r, m)
+        printf "j\t%s/k6_journey\tpooled_ratio\t%.2f\n", row, (req[row] / cpu[row]) / (req["k6_journey"] / cpu["k6_journey"])
+      }
+    }'
+}
+
 # sweep_t: one trafficsim configuration per row against benchserver (sweep a's work),
 # the tool on CPU 0 and the server on CPU 1.
 sweep_t() {
@@ -657,3 +686,4 @@ case ${1:-all} in
   *) echo "usage: bench/run.sh [a|b|c|d|e|t|s|j|p|x|m|all]" >&2; exit 2 ;;
 esac
 medians
+if [ "${1:-all}" = j ]; then ratios; fi
