@@ -52,8 +52,9 @@ type rawConn struct {
 	exchFn  func(fd uintptr) bool
 	readFn  func(fd uintptr) bool
 
-	// due is the exchange's own deadline, armed what the poller has (keeps):
-	// at most due, so armed firing first means waiting on to due.
+	// due is the exchange's own deadline and armed the one the poller has
+	// (keeps). armed is never after due; when it fires first, the read arms
+	// due and waits on (early).
 	due, armed time.Time
 }
 
