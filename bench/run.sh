@@ -37,7 +37,7 @@
 # K6_MAX_VUS (largest k6 VU count tried in c, 50000; 0 = none), MAX_IN_FLIGHT (c: 1024),
 # LONG and LONG_USERS (d: 10m, 500), OUT (bench/out), PEERS_BIN (prebuilt k6/vegeta to
 # copy, /work/peers/bin), SKIP_BUILD (non-empty: use the binaries already in
-# bench/.tools/bin).
+# bench/.tools/bin; it stops if one is missing).
 # Traffic goes to 127.0.0.1 only. Results: one line per run in $OUT/results.tsv and a
 # medians table on stdout.
 set -euo pipefail
@@ -85,7 +85,16 @@ install_peers() { # [k6]: only k6 (the sweeps that compare with k6 alone)
 }
 
 build_ours() {
-  if [ -n "${SKIP_BUILD:-}" ]; then log "SKIP_BUILD set: using the binaries in $TOOLS/bin"; return; fi
+  if [ -n "${SKIP_BUILD:-}" ]; then
+    log "SKIP_BUILD set: using the binaries in $TOOLS/bin"
+    # A tool missing would not stop a sweep, only make its figures wrong
+    # (sweep s's start-up times without readywait): stop here instead.
+    local t
+    for t in trafficsim benchserver bareloop readywait barejourney wakefloor loopjourney; do
+      [ -x "$TOOLS/bin/$t" ] || { echo "bench/run.sh: SKIP_BUILD is set but $TOOLS/bin/$t is missing; run once without SKIP_BUILD to build the tools" >&2; exit 2; }
+    done
+    return
+  fi
   log "building trafficsim, benchserver, bareloop, barejourney, wakefloor, loopjourney, readywait"
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/trafficsim" ./engine/cmd/trafficsim
   CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/benchserver" ./bench/cmd/benchserver
