@@ -261,6 +261,9 @@ func TestAnswerArrivals(t *testing.T) {
 	}
 }
 
+// okAnswer is the slow servers' answer below.
+const okAnswer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
 // TestArmedDeadline: a plain TCP connection keeps the deadline an earlier
 // request armed when it is no later than the next one's and far enough away
 // (wconn.arm). A request whose answer comes after that armed deadline but
@@ -269,33 +272,17 @@ func TestAnswerArrivals(t *testing.T) {
 func TestArmedDeadline(t *testing.T) {
 	ended := make(chan struct{})
 	t.Cleanup(func() { close(ended) })
-	const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-	base := transporttest.ConnServer(t, func(conn net.Conn) {
-		br := bufio.NewReader(conn)
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			var wait time.Duration
-			if _, after, found := strings.Cut(line, "/wait/"); found {
-				ms, _ := strconv.Atoi(strings.Fields(after)[0])
-				wait = time.Duration(ms) * time.Millisecond
-			}
-			for len(line) > 2 {
-				if line, err = br.ReadString('\n'); err != nil {
-					return
-				}
-			}
-			select {
-			case <-time.After(wait): // a slow answer
-			case <-ended:
-				return
-			}
-			if _, err := io.WriteString(conn, ok); err != nil {
-				return
-			}
+	base := transporttest.RawServer(t, true, func(requestLine []byte) []byte {
+		var wait time.Duration
+		if _, after, found := strings.Cut(string(requestLine), "/wait/"); found {
+			ms, _ := strconv.Atoi(strings.Fields(after)[0])
+			wait = time.Duration(ms) * time.Millisecond
 		}
+		select {
+		case <-time.After(wait): // a slow answer
+		case <-ended:
+		}
+		return []byte(okAnswer)
 	})
 	target, err := url.Parse(base)
 	if err != nil {
@@ -355,30 +342,16 @@ func TestCancelSharedContext(t *testing.T) {
 	arrived := make(chan string, 8)
 	base := transporttest.ConnServer(t, func(conn net.Conn) {
 		conns.Add(1)
-		br := bufio.NewReader(conn)
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			path := strings.Fields(line)[1]
-			for len(line) > 2 {
-				if line, err = br.ReadString('\n'); err != nil {
-					return
-				}
-			}
-			if id, found := strings.CutPrefix(path, "/hold/"); found {
+		transporttest.ServeRaw(conn, true, func(requestLine []byte) []byte {
+			if id, found := strings.CutPrefix(strings.Fields(string(requestLine))[1], "/hold/"); found {
 				arrived <- id
 				select {
 				case <-hold(id):
 				case <-ended:
-					return
 				}
 			}
-			if _, err := io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); err != nil {
-				return
-			}
-		}
+			return []byte(okAnswer)
+		})
 	})
 	target, err := url.Parse(base)
 	if err != nil {
