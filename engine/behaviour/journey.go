@@ -78,17 +78,19 @@ func (v *VU) draw(class string) time.Duration {
 		v.skipThink = false
 		return 0
 	}
-	lo, hi := v.r.cfg.DelayMin, v.r.cfg.DelayMax
-	if hi <= lo {
-		return lo // no range to draw from (Shape.Draw): no look-up of the class
+	if !v.thinks() {
+		return v.r.cfg.DelayMin // Shape.Draw's answer without a range: no look-up of the class
 	}
-	return v.r.sc.Think[class].Draw(v.rng, lo, hi, v.pace)
+	return v.r.sc.Think[class].Draw(v.rng, v.r.cfg.DelayMin, v.r.cfg.DelayMax, v.pace)
 }
+
+// thinks reports a think range to draw pauses from (--delay-min < --delay-max).
+func (v *VU) thinks() bool { return v.r.cfg.DelayMin < v.r.cfg.DelayMax }
 
 // stepThink is a journey step's think class; without a think range it is
 // not needed (draw), and not looked up.
 func (v *VU) stepThink(step string) string {
-	if v.r.cfg.DelayMax <= v.r.cfg.DelayMin {
+	if !v.thinks() {
 		return ""
 	}
 	return v.r.sc.StepThink(step)

@@ -33,7 +33,6 @@ type pool struct {
 	group   string
 	x       transport.Exchanger
 	written transport.WrittenExchanger // x, when it sends requests written here (Client.writeCall)
-	own     bool                       // x is the group's own (it has a limit)
 	wire    atomic.Int64               // the group's answer body bytes as received
 	decoded atomic.Int64               // the same decoded (gzip)
 }
@@ -48,7 +47,7 @@ func (c *Client) pool(group string) *pool {
 	}
 	p := &pool{group: group}
 	if limit := c.opts.Network.MaxConnsPerGroup[group]; limit > 0 {
-		p.x, p.own = c.exchanger(c.opts.Conns, limit), true
+		p.x = c.exchanger(c.opts.Conns, limit)
 	} else {
 		if c.shared == nil {
 			c.shared = c.exchanger(c.opts.Conns, 0)
@@ -65,7 +64,7 @@ func (c *Client) pool(group string) *pool {
 func (c *Client) exchangers() []transport.Exchanger {
 	var out []transport.Exchanger
 	for _, p := range c.pools {
-		if p.own {
+		if p.x != c.shared {
 			out = append(out, p.x)
 		}
 	}
@@ -165,7 +164,7 @@ func (c *Client) Pools() []PoolStats {
 	c.poolMu.Lock()
 	var out []PoolStats
 	for _, p := range c.pools {
-		if p.own {
+		if p.x != c.shared {
 			a, idle := p.x.Conns()
 			out = append(out, PoolStats{Group: p.group, Active: a, Idle: idle})
 		}

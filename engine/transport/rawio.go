@@ -99,9 +99,8 @@ func (r *rawConn) Read(p []byte) (int, error) {
 		// The socket's buffer filled up: the runtime waits for room for the
 		// rest (until the exchange's own deadline), then the answer is read
 		// as any other.
-		if !r.due.IsZero() && r.armed.Before(r.due) {
-			r.armed = r.due
-			if err := r.c.SetDeadline(r.due); err != nil {
+		if r.earlier() {
+			if err := r.armDue(); err != nil {
 				return 0, err
 			}
 		}
@@ -139,14 +138,22 @@ func (r *rawConn) keeps(start, deadline time.Time) bool {
 // disarm forgets the deadlines: the connection has none now.
 func (r *rawConn) disarm() { r.due, r.armed = time.Time{}, time.Time{} }
 
+// earlier reports an armed deadline before the exchange's own.
+func (r *rawConn) earlier() bool { return !r.due.IsZero() && r.armed.Before(r.due) }
+
+// armDue arms the exchange's own deadline.
+func (r *rawConn) armDue() error {
+	r.armed = r.due
+	return r.c.SetDeadline(r.due)
+}
+
 // early reports whether err is the armed deadline firing before the
 // exchange's own, and if so arms that one: the caller waits on.
 func (r *rawConn) early(err error) bool {
-	if r.due.IsZero() || !r.armed.Before(r.due) || !errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(r.due) {
+	if !r.earlier() || !errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(r.due) {
 		return false
 	}
-	r.armed = r.due
-	return r.c.SetDeadline(r.due) == nil
+	return r.armDue() == nil
 }
 
 // exchange writes b and, once it is all written, waits until the connection

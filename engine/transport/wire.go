@@ -207,11 +207,7 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Wri
 		if timeout > 0 {
 			err = cn.arm(start, deadline)
 		} else if cn.deadline {
-			err = cn.SetDeadline(time.Time{})
-			cn.deadline = false
-			if cn.raw != nil {
-				cn.raw.disarm()
-			}
+			err = cn.disarm()
 		}
 		bufs := cn.borrow()
 		br := bufs.br
@@ -528,6 +524,15 @@ func (cn *wconn) arm(start, deadline time.Time) error {
 	}
 	cn.deadline = true
 	return cn.SetDeadline(deadline)
+}
+
+// disarm clears the connection's deadline for an exchange without timeout.
+func (cn *wconn) disarm() error {
+	cn.deadline = false
+	if cn.raw != nil {
+		cn.raw.disarm()
+	}
+	return cn.SetDeadline(time.Time{})
 }
 
 // send writes the request b with one system call. On plain TCP it leaves b
