@@ -38,10 +38,13 @@ func TestMixedRunAgainstOtherService(t *testing.T) {
 		if e.Success > 0 {
 			succeeded[e.Capability] = true
 		}
-		// A route the service lacks answers 404/405 every time. A rare 404 is
-		// a race the reference target shows too: an admin deleted the account
-		// between another VU seeing it and reading it.
-		if n := e.Statuses["404"] + e.Statuses["405"]; n > 0 && (e.Statuses["405"] > 0 || (e.Requests-e.Expected)*100 > e.Requests) {
+		// A route the service lacks answers 404/405 every time (and its
+		// capability never succeeds, checked below). A rare 404 is a race the
+		// reference target shows too: an admin deleted the account between
+		// another VU seeing it and reading it. One such race on a route of
+		// fewer than 100 requests is more than 1% of it (seen: 1 of 67 under
+		// -race with the package's other tests), so one is always allowed.
+		if n := e.Statuses["404"] + e.Statuses["405"]; n > 0 && (e.Statuses["405"] > 0 || e.Requests-e.Expected > max(1, e.Requests/100)) {
 			t.Errorf("%s %s (%s): %d × 404/405 with %d of %d outcomes unexpected", e.Method, e.Route, e.Capability, n, e.Requests-e.Expected, e.Requests)
 		}
 	}
