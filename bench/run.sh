@@ -611,7 +611,8 @@ medians() {
 # its CPU-seconds in all rounds. The host changes pace within a sweep, and the two
 # medians can come from different paces: the two paired statistics do not mix them.
 ratios() {
-  awk -F'\t' '$1 == "j" && $2 == "k6_journey" || $1 == "j" && $2 ~ /^ts_/' "$results" | awk -F'\t' '
+  awk -F'\t' '
+    $1 != "j" || $2 != "k6_journey" && $2 !~ /^ts_/ { next }
     $3 == "target_requests" { n[$2, ++nr[$2]] = $4; req[$2] += $4 }
     $3 == "cpu_s" { c[$2, ++nc[$2]] = $4; cpu[$2] += $4; if ($2 != "k6_journey") rows[$2] = 1 }
     function median(a, k,    i, j, t) {
@@ -632,7 +633,7 @@ ratios() {
         printf "j\t%s/k6_journey\tmedian_round_ratio\t%.2f\n", row, median(r, m)
         printf "j\t%s/k6_journey\tpooled_ratio\t%.2f\n", row, (req[row] / cpu[row]) / (req["k6_journey"] / cpu["k6_journey"])
       }
-    }'
+    }' "$results"
 }
 
 # sweep_t: one trafficsim configuration per row against benchserver (sweep a's work),
