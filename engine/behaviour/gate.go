@@ -14,15 +14,20 @@ type Gate interface {
 	Hold(idx int, wake func()) bool
 }
 
-// hold parks the VU in the load model's gate when the model leaves it out
-// now: true when parked — the caller's step ends there, and then runs on a
-// worker of steps once the model includes the VU or the run stops (then
-// checks for the stop itself). A VU parked in the gate has no goroutine.
+// left reports whether the load model leaves the VU out now. Callers ask it
+// before hold, so that hold's continuation (a method value: a heap
+// allocation) is made only for a VU that parks, not at every step.
+func (v *VU) left() bool {
+	g := v.r.load.gate
+	return g != nil && g.Holds(v.idx)
+}
+
+// hold parks the VU that the load model leaves out (left) in its gate: true
+// when parked — the caller's step ends there, and then runs on a worker of
+// steps once the model includes the VU or the run stops (then checks for the
+// stop itself). A VU parked in the gate has no goroutine.
 func (v *VU) hold(steps *Steps, then func()) bool {
 	g := v.r.load.gate
-	if g == nil || !g.Holds(v.idx) {
-		return false
-	}
 	prev := v.state
 	if prev == "" {
 		prev = metrics.VUActive // not started yet

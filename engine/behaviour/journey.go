@@ -371,7 +371,7 @@ func (v *VU) Start(steps *Steps, end func()) {
 // (counted by the generator). onWorker: called on a worker of steps, which
 // goes on with the VU's first steps.
 func (v *VU) launch(steps *Steps, end func(), onWorker bool) {
-	if v.r.load.gate != nil && v.hold(steps, func() { v.launch(steps, end, true) }) {
+	if v.left() && v.hold(steps, func() { v.launch(steps, end, true) }) {
 		return
 	}
 	if v.stopping() || !v.r.gen.AdmitVU() {
@@ -398,9 +398,7 @@ func (v *VU) launch(steps *Steps, end func(), onWorker bool) {
 // another worker), and journeyLoop takes it on from the same phase once the
 // gate lets it on.
 func (v *VU) gated() bool {
-	// The gate is looked at first: the method value would be a heap
-	// allocation per step in the runs that have no gate.
-	return v.r.load.gate != nil && v.hold(v.jt.steps, v.journeyLoop)
+	return v.left() && v.hold(v.jt.steps, v.journeyLoop)
 }
 
 // heldInGate is advance's answer when the VU parked in the gate.

@@ -147,7 +147,7 @@ func (v *VU) cont() {
 func (v *VU) plainLoop() {
 	ps := v.r.plain
 	for v.sent < v.budget {
-		if v.r.load.gate != nil && v.hold(v.pl.steps, v.plainLoop) { // no method value to allocate without a gate
+		if v.left() && v.hold(v.pl.steps, v.plainLoop) {
 			return // the gate has it now: back here when it lets the VU on
 		}
 		if v.stopping() {

@@ -297,7 +297,8 @@ type Result struct {
 	Status  int    // 0: no answer
 	ErrKind string // "" or one of the Kind constants
 	Err     error
-	// RetryAfter is the Retry-After of a 429/503 answer, 0 when absent.
+	// RetryAfter is the Retry-After of an answer with a status of 300 or more
+	// (a 429 or 503 asks for a wait with it), 0 when absent or on a success.
 	RetryAfter time.Duration
 	// Allow is the Allow header of a 405 answer (the methods the route takes).
 	Allow string

@@ -143,7 +143,9 @@ func (c *Client) exchange(ctx context.Context, st *doState, req *fasthttp.Reques
 		return nil, false
 	}
 	res.Status = st.resp.StatusCode()
-	res.RetryAfter = retryAfter(&st.resp)
+	if res.Status >= 300 { // a success asks for no wait: its headers are not searched
+		res.RetryAfter = retryAfter(&st.resp)
+	}
 	if res.Status == 405 {
 		res.Allow = string(st.resp.Header.Peek("Allow"))
 	}

@@ -60,7 +60,7 @@ func (r *Run) LatencyHistograms() map[EndpointKey]*hdrhistogram.Snapshot {
 	merged := map[epKey]*hdrhistogram.Histogram{}
 	r.eachShard(func(sh *shard) {
 		for k, ep := range sh.eps {
-			entry(merged, k, NewLatencyHistogram).Merge(ep.hist)
+			entry(merged, k, NewLatencyHistogram).Merge(ep.recorded())
 		}
 	})
 	out := make(map[EndpointKey]*hdrhistogram.Snapshot, len(merged))

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -181,6 +182,31 @@ func TestPercentilesMatchKnownDistribution(t *testing.T) {
 	// Stats is repeatable (the scratch histograms are reset between calls).
 	if again := r.Stats(); again.Latency != st.Latency || again.Requests != n {
 		t.Errorf("second Stats = %+v (n=%d), want %+v", again.Latency, again.Requests, st.Latency)
+	}
+}
+
+// TestReadsSeeEveryLatency: a latency waits in its endpoint's pending batch
+// until the batch is full (Record) or the histogram is read; every read —
+// Stats and LatencyHistograms — sees each latency recorded before it, at
+// every count whether or not it fills a batch.
+func TestReadsSeeEveryLatency(t *testing.T) {
+	r := newTestRun(t, "pending", nil)
+	key := EndpointKey{Group: "user_query", Method: "GET", Route: "/api/v1/users"}
+	for i := 1; i <= 40; i++ {
+		r.Record(sample(0, key.Group, key.Method, key.Route, 200, true, "", time.Duration(i)*time.Millisecond))
+		snap := r.LatencyHistograms()[key]
+		if snap == nil {
+			t.Fatalf("after %d latencies: no histogram for %v", i, key)
+		}
+		h := hdrhistogram.Import(snap)
+		if h.TotalCount() != int64(i) || h.Max() < int64(i)*1000 {
+			t.Fatalf("after %d latencies: histogram holds %d, max %dµs", i, h.TotalCount(), h.Max())
+		}
+		// Stats' p99 of 1..i ms is i ms within the histogram's 1%: the
+		// newest latency is in.
+		if p99 := r.Stats().Endpoints[0].Latency.P99; p99 < time.Duration(i)*time.Millisecond*99/100 {
+			t.Fatalf("after %d latencies: p99 %s, want ≈%dms", i, p99, i)
+		}
 	}
 }
 

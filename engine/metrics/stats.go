@@ -44,7 +44,7 @@ type epAgg struct {
 }
 
 func (a *epAgg) add(ep *endpointCell) {
-	a.hist.Merge(ep.hist)
+	a.hist.Merge(ep.recorded())
 	a.count += ep.count
 	a.expected += ep.expected
 	a.sumNanos += ep.sumNanos

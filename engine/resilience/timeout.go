@@ -41,6 +41,12 @@ type routeTimer struct {
 	prev     *hdrhistogram.Histogram
 	pending  int
 	computed int64 // unix ns of the last computation
+	// Latencies not yet in cur, recorded in one go before each computation
+	// (and where cur would rotate): one by one, each landed on a line of
+	// cur's counts that was cold by the next answer, a memory stall a
+	// request; in a row the stalls overlap. Never more than pending.
+	pend  [recomputeEvery]int32
+	npend int
 }
 
 func newRouteTimer(initial time.Duration) *routeTimer {
@@ -60,27 +66,51 @@ func (t *routeTimer) observe(d time.Duration, at int64, c *Config) (changed bool
 	us := metrics.LatencyMicros(d)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	_ = t.cur.RecordValue(us)
-	if t.cur.TotalCount() >= timeoutWindow {
-		t.prev, t.cur = t.cur, t.prev
-		t.cur.Reset()
+	t.pend[t.npend] = int32(us) // us ≤ 10 min fits
+	t.npend++
+	if t.cur.TotalCount()+int64(t.npend) >= timeoutWindow {
+		t.flush() // cur rotates where recording one by one would rotate it
 	}
 	// Every few answers; on every one while the route is young, so its first
 	// timeout comes as soon as it has TimeoutMinSamples answers.
-	if t.pending++; t.pending < recomputeEvery && at-t.computed < recomputeAfter && t.cur.TotalCount() > int64(2*c.TimeoutMinSamples) {
+	if t.pending++; t.pending < recomputeEvery && at-t.computed < recomputeAfter && t.cur.TotalCount()+int64(t.npend) > int64(2*c.TimeoutMinSamples) {
 		return false, 0
 	}
+	t.flush()
 	t.pending, t.computed = 0, at
-	h := t.cur
+	nt, ok := windowTimeout(t.cur, t.prev, c)
+	if !ok {
+		return false, 0
+	}
+	return t.timeout.Swap(int64(nt)) != int64(nt), nt
+}
+
+// windowTimeout is the timeout from a route's windows: from the current
+// one's p95, or the previous one's while the current has fewer than
+// TimeoutMinSamples answers; false when neither has as many.
+func windowTimeout(cur, prev *hdrhistogram.Histogram, c *Config) (time.Duration, bool) {
+	h := cur
 	if h.TotalCount() < int64(c.TimeoutMinSamples) {
-		h = t.prev
+		h = prev
 	}
 	if h.TotalCount() < int64(c.TimeoutMinSamples) {
-		return false, 0
+		return 0, false
 	}
 	p95 := time.Duration(h.ValueAtQuantile(95)) * time.Microsecond
-	nt := AdaptiveTimeout(p95, c.TimeoutFactor, c.TimeoutFloor, c.TimeoutCap)
-	return t.timeout.Swap(int64(nt)) != int64(nt), nt
+	return AdaptiveTimeout(p95, c.TimeoutFactor, c.TimeoutFloor, c.TimeoutCap), true
+}
+
+// flush records the pending latencies, rotating cur after each
+// timeoutWindow of them (under t.mu).
+func (t *routeTimer) flush() {
+	for _, us := range t.pend[:t.npend] {
+		_ = t.cur.RecordValue(int64(us)) // cannot fail: clamped to the range by LatencyMicros
+		if t.cur.TotalCount() >= timeoutWindow {
+			t.prev, t.cur = t.cur, t.prev
+			t.cur.Reset()
+		}
+	}
+	t.npend = 0
 }
 
 func (t *routeTimer) current() time.Duration { return time.Duration(t.timeout.Load()) }

@@ -2,8 +2,13 @@ package resilience
 
 import (
 	"errors"
+	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/trafficsim/trafficsim/engine/metrics"
 )
 
 func TestAdaptiveTimeout(t *testing.T) {
@@ -62,6 +67,60 @@ func TestRouteTimerFollowsP95(t *testing.T) {
 	if got := rt.current(); got != c.TimeoutCap {
 		t.Fatalf("p95 1m: timeout %s, want the cap", got)
 	}
+}
+
+// TestRouteTimerBatchesExactly: recording a route's latencies in batches
+// computes the same timeouts at the same answers as recording each at once
+// (oneByOne, the timer before the batches), through rotations, a young
+// route's every-answer computations and a second's gap.
+func TestRouteTimerBatchesExactly(t *testing.T) {
+	c := Defaults()
+	c.TimeoutFloor = time.Millisecond
+	rt := newRouteTimer(c.TimeoutCap)
+	ref := oneByOne{cur: metrics.NewLatencyHistogram(), prev: metrics.NewLatencyHistogram(), timeout: c.TimeoutCap}
+	rng := rand.New(rand.NewPCG(3, 4))
+	at := int64(time.Hour)
+	for i := range 5 * timeoutWindow {
+		// Latency shifts every 700 answers, so each window differs; now and
+		// then an answer comes more than a second after the one before.
+		d := time.Duration(1+i/700) * time.Duration(1+rng.IntN(100)) * time.Millisecond
+		if rng.IntN(200) == 0 {
+			at += recomputeAfter
+		}
+		gotChanged, got := rt.observe(d, at, &c)
+		wantChanged, want := ref.observe(d, at, &c)
+		if gotChanged != wantChanged || got != want {
+			t.Fatalf("answer %d (%s): observe = %v, %s; recorded one by one: %v, %s", i, d, gotChanged, got, wantChanged, want)
+		}
+	}
+}
+
+// oneByOne is a route timer that records each latency as it comes (the
+// computation from the windows is the timer's own).
+type oneByOne struct {
+	cur, prev *hdrhistogram.Histogram
+	pending   int
+	computed  int64
+	timeout   time.Duration
+}
+
+func (t *oneByOne) observe(d time.Duration, at int64, c *Config) (bool, time.Duration) {
+	_ = t.cur.RecordValue(metrics.LatencyMicros(d))
+	if t.cur.TotalCount() >= timeoutWindow {
+		t.prev, t.cur = t.cur, t.prev
+		t.cur.Reset()
+	}
+	if t.pending++; t.pending < recomputeEvery && at-t.computed < recomputeAfter && t.cur.TotalCount() > int64(2*c.TimeoutMinSamples) {
+		return false, 0
+	}
+	t.pending, t.computed = 0, at
+	nt, ok := windowTimeout(t.cur, t.prev, c)
+	if !ok {
+		return false, 0
+	}
+	changed := t.timeout != nt
+	t.timeout = nt
+	return changed, nt
 }
 
 // TestRouteTimerCadence checks when a route's timeout is computed again: not
