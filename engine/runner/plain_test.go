@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/loadshape"
+	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 )
 
@@ -211,9 +212,28 @@ func TestMoreVUsThanWorkers(t *testing.T) {
 	var mu sync.Mutex
 	perVU := map[string]int{}
 	var order []string
+	// The first answers wait until the runner has started all 60 VUs (each
+	// is active from its start, before its first step is queued): on a busy
+	// host the start can lag far behind the first VUs' requests, and a VU
+	// takes turns only with the VUs already queued.
+	var run atomic.Pointer[Runner]
+	var started atomic.Bool
+	allStarted := func() bool {
+		r := run.Load()
+		if r == nil {
+			return false
+		}
+		vus := r.Snapshot().Stats.VUs
+		return vus[metrics.VUActive]+vus[metrics.VUDone] >= 60
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/one" {
 			return // the preflight
+		}
+		for deadline := time.Now().Add(10 * time.Second); !started.Load(); time.Sleep(200 * time.Microsecond) {
+			if allStarted() || time.Now().After(deadline) {
+				started.Store(true) // past the deadline the order below tells
+			}
 		}
 		mu.Lock()
 		perVU[r.Header.Get("X-Vu")]++
@@ -233,6 +253,7 @@ func TestMoreVUsThanWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	run.Store(r)
 	r.Run(context.Background())
 	s := r.Summary()
 	if s.State != "finished" || s.Requests != 60*7 {
@@ -247,10 +268,7 @@ func TestMoreVUsThanWorkers(t *testing.T) {
 	}
 	// Taking turns: once every VU is on the queue (the first request of the
 	// last VU to start), the next 30 requests come from (nearly) 30 VUs, not
-	// from 4 VUs sending back to back. Before that, the VUs started first
-	// may send more than once while the rest are still being started (how
-	// many depends on how fast the start goes, under -race on a busy host
-	// slowly): they take turns with the VUs queued, not with those to come.
+	// from 4 VUs sending back to back.
 	seen := map[string]bool{}
 	start := 0
 	for i, vu := range order {
