@@ -221,6 +221,9 @@ func (v *VU) advance() (d time.Duration, over bool) {
 			}
 			v.limit = j.end - 1 // keep the last request for the logout
 			v.journeyDone = false
+			if j.s > 0 && v.arch.AccountPerSession {
+				v.retireAccount()
+			}
 			j.completed, j.i, j.phase = true, 0, phJourney
 		case phJourney:
 			if j.i >= len(v.arch.Journey) {
@@ -233,7 +236,7 @@ func (v *VU) advance() (d time.Duration, over bool) {
 				continue
 			}
 			step := v.arch.Journey[j.i]
-			if j.s > 0 && (step == "signup" || step == "create_profile") {
+			if j.s > 0 && !v.arch.AccountPerSession && (step == "signup" || step == "create_profile") {
 				j.i++
 				continue // done in the first session
 			}

@@ -411,6 +411,21 @@ func (v *VU) register() (*account, error) {
 	return a, nil
 }
 
+// retireAccount begins a session of an `account: session` archetype: the VU
+// leaves its account behind and signs up a new one at its next signup (or
+// first request that needs an account). The old account stays the run's — the
+// ledger has it for the cleanup — and goes to the pool for admins to
+// administer; a session still open on it is dropped.
+func (v *VU) retireAccount() {
+	if v.admin || v.me == nil {
+		return
+	}
+	v.endSession(false)
+	v.access, v.refresh, v.expires = "", "", 0
+	v.r.pool.put(v.me)
+	v.me = nil
+}
+
 // signup registers the VU's own account (non-admins).
 func (v *VU) signup() bool {
 	if v.admin || v.me != nil {

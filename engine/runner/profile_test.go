@@ -132,14 +132,22 @@ envelope: payload
 fields: {name: full_name}
 `
 
-func TestAPIProfileDrivesAnotherShape(t *testing.T) {
+// startTarget starts a reference target over loopback (admin password
+// Admin-pass-1), closed when the test ends.
+func startTarget(t *testing.T) *usersvc.Running {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	target, err := usersvc.Start(ctx, usersvc.Config{BcryptCost: 4, AdminPassword: "Admin-pass-1"}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer target.Close()
+	t.Cleanup(func() { target.Close() })
+	return target
+}
+
+func TestAPIProfileDrivesAnotherShape(t *testing.T) {
+	target := startTarget(t)
 	proxy := otherShape(t, target.URL)
 	defer proxy.Close()
 	prof := filepath.Join(t.TempDir(), "profile.yaml")

@@ -73,7 +73,16 @@ type Archetype struct {
 	Admin    bool // logs in with the admin credentials
 	Sessions [2]int
 	Journey  []string
+	// AccountPerSession: every session signs up a new account (`account:
+	// session`) instead of the VU keeping one account for all its sessions.
+	AccountPerSession bool
 }
+
+// The values of an archetype's `account:`.
+const (
+	AccountPerVU      = "vu"
+	AccountPerSession = "session"
+)
 
 // Weighted is a name with a weight.
 type Weighted struct {
@@ -128,6 +137,7 @@ type fileArchetype struct {
 	Admin    *bool     `yaml:"admin"`
 	Sessions *Sessions `yaml:"sessions"`
 	Journey  []string  `yaml:"journey"`
+	Account  *string   `yaml:"account"`
 }
 
 // Sessions is how many sessions (login … logout) a VU of an archetype runs.
@@ -351,6 +361,18 @@ func buildArchetypes(f *file, s *Scenario) *Error {
 				return bad(field+".sessions", "min %d, max %d: want 1 ≤ min ≤ max ≤ 100", a.Sessions.Min, a.Sessions.Max)
 			}
 			arch.Sessions = [2]int{a.Sessions.Min, a.Sessions.Max}
+		}
+		if a.Account != nil {
+			switch *a.Account {
+			case AccountPerVU:
+			case AccountPerSession:
+				if arch.Admin {
+					return bad(field+".account", "session: admins log in with --admin-user; give an admin archetype account: vu (the default)")
+				}
+				arch.AccountPerSession = true
+			default:
+				return bad(field+".account", "%q: use vu (one account for all the VU's sessions, the default) or session (a new account every session)", *a.Account)
+			}
 		}
 		if len(a.Journey) == 0 {
 			return bad(field+".journey", "is empty; list the steps, e.g. [login, list_users, logout]")
@@ -596,6 +618,9 @@ func mergeBase(f *file, base map[string]fileArchetype) {
 		}
 		if a.Journey == nil {
 			a.Journey = b.Journey
+		}
+		if a.Account == nil {
+			a.Account = b.Account
 		}
 		merged[name] = a
 	}

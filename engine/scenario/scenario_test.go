@@ -150,6 +150,8 @@ func TestScenarioFileErrors(t *testing.T) {
 		{"no archetypes", "mix: {auth: 1}\n", 0, "archetypes", "no archetype"},
 		{"empty mix", "archetypes:\n  a: {weight: 1, journey: [login]}\n", 0, "mix", "no group"},
 		{"sessions", "base: mixed\narchetypes:\n  power_user:\n    weight: 1\n    sessions: {min: 3, max: 2}\n    journey: [login]\n", 5, "archetypes.power_user.sessions", "min 3, max 2"},
+		{"account", "base: mixed\narchetypes:\n  active_user:\n    account: team\n", 4, "archetypes.active_user.account", `"team": use vu`},
+		{"admin account per session", "base: mixed\narchetypes:\n  admin:\n    account: session\n", 4, "archetypes.admin.account", "admins log in with --admin-user"},
 		{"api base path", "base: mixed\napi:\n  base_path: v2\n", 3, "api.base_path", "must start with /"},
 		{"api login", "base: mixed\napi:\n  login: {with: phone}\n", 3, "api.login.with", "username or email"},
 		{"api route", "base: mixed\napi:\n  routes:\n    users.get: /people\n", 4, "api.routes.users.get", "placeholder"},
@@ -289,5 +291,29 @@ func TestOverrideKeepsBaseWeight(t *testing.T) {
 				t.Errorf("admin override lost the base's admin flag or journey: %+v", a)
 			}
 		}
+	}
+}
+
+// TestAccountPerSession: `account: session` reaches the archetype (in an
+// override of a built-in's and in a new one); vu and the default are one
+// account per VU.
+func TestAccountPerSession(t *testing.T) {
+	s, err := Parse([]byte("base: mixed\narchetypes:\n  active_user:\n    account: session\n  new_user:\n    account: vu\n"), "my.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, a := range s.Archetypes {
+		got[a.Name] = a.AccountPerSession
+	}
+	if want := map[string]bool{"active_user": true, "new_user": false, "power_user": false, "admin": false}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("account per session %v, want %v", got, want)
+	}
+	s, err = Parse([]byte("archetypes:\n  shopper: {weight: 1, account: session, journey: [signup, login, me, logout]}\nmix: {auth: 1}\n"), "my.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Archetypes[0].AccountPerSession {
+		t.Errorf("shopper: %+v", s.Archetypes[0])
 	}
 }
