@@ -390,7 +390,7 @@ sweep_j() {
             >"$tmp/$bin.txt" 2>&1 || true ;;
         ts_*)
           local sc=${row#ts_} budget=10000000
-          [ "$sc" = journey ] && sc=bench/scenarios/journey.yaml budget=1800
+          [ "$sc" = journey ] && sc=bench/scenarios/journey.yaml budget=18000
           timed "$tmp/cpu" taskset -c 0 trafficsim run --base-url http://127.0.0.1:$port --scenario "$sc" \
             --admin-password bench-admin-pw --users "$CONNS" --duration "$DURATION" --delay-min 0 --delay-max 0 \
             --min-request-count $budget --max-request-count $budget --cleanup=false --progress off \
@@ -418,7 +418,7 @@ sweep_p() {
     # shellcheck disable=SC2086 # flags are words
     timed "$tmp/cpu.$3" taskset -c 0 "$1" run ${4:-} --base-url "http://127.0.0.1:$2" --scenario bench/scenarios/journey.yaml \
       --admin-password bench-admin-pw --users "$CONNS" --duration "$DURATION" --delay-min 0 --delay-max 0 \
-      --min-request-count 1800 --max-request-count 1800 --cleanup=false --progress off \
+      --min-request-count 18000 --max-request-count 18000 --cleanup=false --progress off \
       --summary "$tmp/$3.json" >/dev/null 2>&1 || true
   }
   for run in $(seq 1 "$RUNS"); do

@@ -112,8 +112,8 @@ func drive(v *VU, actions int) (thinking bool) {
 
 // journeyVU prepares VU 0 of a run of the scenario against url with a budget
 // of n requests and no think time, as the runner would, without starting it.
-// Sessions of the journey file keep its 18 requests each, as with sweep j's
-// budget of 1,800 for 100 sessions.
+// The budget is split between the file's sessions: they are the journey's 18
+// requests each when n is 18 a session (sweep j's 18,000 for 1,000 sessions).
 func journeyVU(b *testing.B, url, name string, n int) *VU {
 	b.Helper()
 	sc, err := scenario.Load(name)

@@ -78,6 +78,11 @@ type Archetype struct {
 	AccountPerSession bool
 }
 
+// MaxSessions bounds an archetype's sessions per VU: as many as the largest
+// request budget allows a session of a few requests (--max-request-count is
+// at most 10,000,000), for soak runs of short sessions.
+const MaxSessions = 1_000_000
+
 // The values of an archetype's `account:`.
 const (
 	AccountPerVU      = "vu"
@@ -357,8 +362,8 @@ func buildArchetypes(f *file, s *Scenario) *Error {
 		}
 		arch := Archetype{Name: name, Weight: *a.Weight, Admin: a.Admin != nil && *a.Admin, Sessions: [2]int{1, 1}, Journey: a.Journey}
 		if a.Sessions != nil {
-			if a.Sessions.Min < 1 || a.Sessions.Max < a.Sessions.Min || a.Sessions.Max > 100 {
-				return bad(field+".sessions", "min %d, max %d: want 1 ≤ min ≤ max ≤ 100", a.Sessions.Min, a.Sessions.Max)
+			if a.Sessions.Min < 1 || a.Sessions.Max < a.Sessions.Min || a.Sessions.Max > MaxSessions {
+				return bad(field+".sessions", "min %d, max %d: want 1 ≤ min ≤ max ≤ %d", a.Sessions.Min, a.Sessions.Max, MaxSessions)
 			}
 			arch.Sessions = [2]int{a.Sessions.Min, a.Sessions.Max}
 		}

@@ -150,6 +150,7 @@ func TestScenarioFileErrors(t *testing.T) {
 		{"no archetypes", "mix: {auth: 1}\n", 0, "archetypes", "no archetype"},
 		{"empty mix", "archetypes:\n  a: {weight: 1, journey: [login]}\n", 0, "mix", "no group"},
 		{"sessions", "base: mixed\narchetypes:\n  power_user:\n    weight: 1\n    sessions: {min: 3, max: 2}\n    journey: [login]\n", 5, "archetypes.power_user.sessions", "min 3, max 2"},
+		{"too many sessions", "base: mixed\narchetypes:\n  power_user:\n    weight: 1\n    sessions: {min: 3, max: 2000000}\n    journey: [login]\n", 5, "archetypes.power_user.sessions", "≤ 1000000"},
 		{"account", "base: mixed\narchetypes:\n  active_user:\n    account: team\n", 4, "archetypes.active_user.account", `"team": use vu`},
 		{"admin account per session", "base: mixed\narchetypes:\n  admin:\n    account: session\n", 4, "archetypes.admin.account", "admins log in with --admin-user"},
 		{"api base path", "base: mixed\napi:\n  base_path: v2\n", 3, "api.base_path", "must start with /"},
