@@ -230,6 +230,18 @@ func (l *Ledger) Each(f func(Record)) {
 	}
 }
 
+// EachBatch calls f with every record not deleted yet, a shard's records of
+// one kind at a time in Each's order; f may work on its batch concurrently.
+func (l *Ledger) EachBatch(f func([]Record)) {
+	for k := range ledgerKinds {
+		for i := range l.shards {
+			if b := l.batch(i, k); len(b) > 0 {
+				f(b)
+			}
+		}
+	}
+}
+
 // batch lists shard i's records of kind k.
 func (l *Ledger) batch(i, k int) []Record {
 	s := &l.shards[i]

@@ -10,26 +10,7 @@ import "testing"
 // second run's cleanup deletes every one it created, verified there.
 func TestAccountPerSession(t *testing.T) {
 	target := startTarget(t)
-	sc := writeScenario(t, `base: mixed
-archetypes:
-  new_user: {weight: 0}
-  admin: {weight: 0}
-  power_user: {weight: 0}
-  active_user:
-    weight: 1
-    sessions: {min: 4, max: 4}
-    account: session
-    journey: [signup, login, me, get_user, create_profile, get_profile, update_profile, delete_profile]
-errors: {client: 0}
-`)
-	const users, sessions, perSession = 5, 4, 9 // the journey and the logout
-	cfg := DefaultConfig()
-	cfg.BaseURL = target.URL
-	cfg.AdminPassword = "Admin-pass-1"
-	cfg.Scenario = sc
-	cfg.Users, cfg.MinRequests, cfg.MaxRequests = users, sessions*perSession, sessions*perSession
-	cfg.DelayMin, cfg.DelayMax = 0, 0
-	cfg.Seed = 3
+	cfg := sessionRunConfig(t, target.URL)
 
 	check := func(r *Runner) {
 		t.Helper()
@@ -44,16 +25,16 @@ errors: {client: 0}
 		for _, route := range []string{"POST /api/v1/users", "POST /api/v1/auth/login", "POST /api/v1/auth/me",
 			"GET /api/v1/users/{id}", "POST /api/v1/users/{userId}/profile", "GET /api/v1/users/{userId}/profile",
 			"PUT /api/v1/users/{userId}/profile", "DELETE /api/v1/users/{userId}/profile", "POST /api/v1/auth/logout"} {
-			if routes[route] != users*sessions {
-				t.Errorf("%s: %d requests, want one a session (%d)", route, routes[route], users*sessions)
+			if routes[route] != sessionVUs*sessionsPerVU {
+				t.Errorf("%s: %d requests, want one a session (%d)", route, routes[route], sessionVUs*sessionsPerVU)
 			}
 			delete(routes, route)
 		}
 		if len(routes) != 0 {
 			t.Errorf("requests outside the journey: %v", routes)
 		}
-		if n := s.TokenOperations["logout"]["success"]; n != users*sessions {
-			t.Errorf("%d logouts, want %d", n, users*sessions)
+		if n := s.TokenOperations["logout"]["success"]; n != sessionVUs*sessionsPerVU {
+			t.Errorf("%d logouts, want %d", n, sessionVUs*sessionsPerVU)
 		}
 	}
 
@@ -61,18 +42,52 @@ errors: {client: 0}
 	cfg.Cleanup = false
 	r := runToEnd(t, cfg)
 	check(r)
-	if n := simUsers(t, target.URL, "Admin-pass-1", r.ID()); n != users*sessions {
-		t.Errorf("the target holds %d of the run's users, want one a session (%d)", n, users*sessions)
+	if n := simUsers(t, target.URL, "Admin-pass-1", r.ID()); n != sessionVUs*sessionsPerVU {
+		t.Errorf("the target holds %d of the run's users, want one a session (%d)", n, sessionVUs*sessionsPerVU)
 	}
 
 	cfg.Cleanup = true
 	r = runToEnd(t, cfg)
 	check(r)
 	c := r.Summary().Cleanup
-	if c.Created != users*sessions || c.Deleted != users*sessions || c.Left != 0 || !c.Verified || c.Error != "" {
-		t.Errorf("cleanup %+v, want all %d users deleted, verified", c, users*sessions)
+	if c.Created != sessionVUs*sessionsPerVU || c.Deleted != sessionVUs*sessionsPerVU || c.Left != 0 || !c.Verified || c.Error != "" {
+		t.Errorf("cleanup %+v, want all %d users deleted, verified", c, sessionVUs*sessionsPerVU)
 	}
 	if n := simUsers(t, target.URL, "Admin-pass-1", r.ID()); n != 0 {
 		t.Errorf("%d of the run's users left on the target", n)
 	}
+}
+
+// The size of sessionRunConfig's runs: the journey and the logout make 9
+// requests a session.
+const (
+	sessionVUs      = 5
+	sessionsPerVU   = 4
+	sessionRequests = 9
+)
+
+// sessionRunConfig is a run against the target at base of VUs that sign up a
+// new account every session (account: session): users×sessions accounts.
+func sessionRunConfig(t *testing.T, base string) Config {
+	t.Helper()
+	sc := writeScenario(t, `base: mixed
+archetypes:
+  new_user: {weight: 0}
+  admin: {weight: 0}
+  power_user: {weight: 0}
+  active_user:
+    weight: 1
+    sessions: {min: 4, max: 4}
+    account: session
+    journey: [signup, login, me, get_user, create_profile, get_profile, update_profile, delete_profile]
+errors: {client: 0}
+`)
+	cfg := DefaultConfig()
+	cfg.BaseURL = base
+	cfg.AdminPassword = "Admin-pass-1"
+	cfg.Scenario = sc
+	cfg.Users, cfg.MinRequests, cfg.MaxRequests = sessionVUs, sessionsPerVU*sessionRequests, sessionsPerVU*sessionRequests
+	cfg.DelayMin, cfg.DelayMax = 0, 0
+	cfg.Seed = 3
+	return cfg
 }

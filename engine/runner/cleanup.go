@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/behaviour"
@@ -30,7 +31,8 @@ func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 		// Injected faults would only make the cleanup retry.
 		_ = r.embed.Service.SetFaults(usersvc.Faults{})
 	}
-	s := &adminSession{c: r.client, user: r.cfg.AdminUser, password: r.cfg.AdminPassword, log: r.log}
+	s := &adminSession{c: r.client, user: r.cfg.AdminUser, password: r.cfg.AdminPassword, log: r.log,
+		maxPages: maxFindPages + int(r.ledger.Created.Load())}
 	if err := s.login(ctx); err != nil {
 		return r.cleanupResult(false, "could not log in to verify: "+reasonOf(ctx, err), err)
 	}
@@ -54,15 +56,20 @@ func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 	}
 	// A shard and kind at a time, not the whole ledger at once: after a long
 	// run tens of thousands of records are left, and listing them all (with
-	// their names as strings) was the cleanup's peak memory.
-	r.ledger.Each(func(rec behaviour.Record) {
-		if dctx.Err() != nil {
-			return
+	// their names as strings) was the cleanup's peak memory. A kind is done
+	// before the next starts: every user goes before any role.
+	w := &workers[behaviour.Record]{ctx: dctx, f: func(rec behaviour.Record) error { return r.cleanOne(dctx, s, rec) }}
+	last := ""
+	r.ledger.EachBatch(func(batch []behaviour.Record) {
+		if batch[0].Kind != last {
+			w.wait()
+			last = batch[0].Kind
 		}
-		if err := r.cleanOne(dctx, s, rec); err != nil {
-			errs = append(errs, err)
+		for _, rec := range batch {
+			w.add(rec)
 		}
 	})
+	errs = append(errs, w.wait()...)
 	// Verify: what a search finds is what is left.
 	found, err := s.find(ctx, prefix, func(rec behaviour.Record) bool { return r.ownsName(rec.Name) })
 	if err != nil {
@@ -177,17 +184,42 @@ func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec behaviour.Re
 // maxRetryWait caps a Retry-After the cleanup honours.
 const maxRetryWait = 2 * time.Second
 
-// adminSession is the admin login the cleanup works with.
+// adminSession is the admin login the cleanup works with. Its workers share
+// it: the token is read under mu, and a token the target stops accepting (it
+// expired during a long cleanup) is replaced by one login, whichever worker
+// saw the 401 first.
 type adminSession struct {
 	c              *client.Client
 	user, password string
-	token          string
 	log            *slog.Logger
+	mu             sync.Mutex
+	token          string
+	maxPages       int // find's bound on a search's pages (maxFindPages when 0)
+}
+
+// currentToken is the admin's access token.
+func (s *adminSession) currentToken() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.token
+}
+
+// relogin replaces a token the target refused with 401, unless another worker
+// already did.
+func (s *adminSession) relogin(ctx context.Context, refused string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.token != refused {
+		return nil
+	}
+	s.log.Info("cleanup: the admin token was refused (401); logging in again")
+	return s.loginLocked(ctx)
 }
 
 // do sends a call, retrying a few times on 429, 5xx and network errors.
 func (s *adminSession) do(ctx context.Context, call *client.Call) (client.Result, error) {
 	var res client.Result
+	relogged := false
 	for attempt := range 4 {
 		if attempt > 0 {
 			wait := time.Duration(attempt*attempt) * 200 * time.Millisecond
@@ -202,11 +234,19 @@ func (s *adminSession) do(ctx context.Context, call *client.Call) (client.Result
 			case <-time.After(wait):
 			}
 		}
-		call.Token = s.token
-		if call.Endpoint.Public {
-			call.Token = ""
+		call.Token = ""
+		if !call.Endpoint.Public {
+			call.Token = s.currentToken()
 		}
 		res = s.c.Do(ctx, call)
+		if res.Status == 401 && call.Token != "" && !relogged {
+			// Once a call: a new token refused again is the answer.
+			relogged = true
+			if err := s.relogin(ctx, call.Token); err != nil {
+				return res, err
+			}
+			continue
+		}
 		if res.ErrKind == "" && res.Status != 429 && res.Status < 500 {
 			return res, nil
 		}
@@ -221,6 +261,13 @@ func (s *adminSession) do(ctx context.Context, call *client.Call) (client.Result
 }
 
 func (s *adminSession) login(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loginLocked(ctx)
+}
+
+// loginLocked logs in (s.mu held).
+func (s *adminSession) loginLocked(ctx context.Context) error {
 	p := s.c.Profile().Login
 	ident := s.user
 	res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(catalog.AuthLogin), Decode: true,
@@ -247,11 +294,13 @@ func (s *adminSession) logoutSoon(ctx context.Context) {
 }
 
 func (s *adminSession) logout(ctx context.Context) error {
-	if s.token == "" {
+	if s.currentToken() == "" {
 		return nil
 	}
 	_, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(catalog.AuthLogout)})
+	s.mu.Lock()
 	s.token = ""
+	s.mu.Unlock()
 	return err
 }
 
@@ -306,7 +355,8 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 		seen := map[string]bool{}
 		ep := catalog.MustLookup(src.ep)
 		q := s.c.ListQuery(prefix, 1, 100)
-		for page := 1; page <= maxFindPages; page++ {
+		limit := max(s.maxPages, maxFindPages)
+		for page := 1; page <= limit; page++ {
 			res, err := s.do(ctx, &client.Call{Endpoint: ep, Query: q, Decode: true})
 			if err != nil {
 				return out, fmt.Errorf("find %ss named %s*: %w", src.kind, prefix, err)
@@ -347,8 +397,8 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 			if len(items) == 0 || fresh == 0 || !more || counted && len(seen) >= total {
 				break
 			}
-			if page == maxFindPages {
-				return out, fmt.Errorf("find %ss named %s*: more than %d pages", src.kind, prefix, maxFindPages)
+			if page == limit {
+				return out, fmt.Errorf("find %ss named %s*: more than %d pages", src.kind, prefix, limit)
 			}
 			q = next
 		}
@@ -357,8 +407,64 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 }
 
 // maxFindPages bounds a search's pages (100,000 records at the reference
-// page size).
+// page size); a run's cleanup allows a page more for every record the run
+// created (adminSession.maxPages), so a run of many accounts can list them.
 const maxFindPages = 1000
+
+// cleanupWorkers is how many records a cleanup reads and deletes at once: a
+// run of many accounts (account: session) is cleaned up in minutes, not
+// hours, against a target tens of milliseconds away, without a burst the
+// target would feel as load.
+const cleanupWorkers = 8
+
+// workers calls f on the items given to add, up to cleanupWorkers at once,
+// and keeps f's errors. wait lets the calls under way finish (a barrier: the
+// cleanup deletes every user before any role); add starts workers again.
+// Once ctx ends, items are dropped: f sees ctx itself.
+type workers[T any] struct {
+	ctx  context.Context
+	f    func(T) error
+	in   chan T
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	errs []error
+}
+
+func (w *workers[T]) add(item T) {
+	if w.in == nil {
+		w.in = make(chan T)
+		for range cleanupWorkers {
+			w.wg.Go(w.loop)
+		}
+	}
+	select {
+	case w.in <- item:
+	case <-w.ctx.Done():
+	}
+}
+
+func (w *workers[T]) loop() {
+	for item := range w.in {
+		if w.ctx.Err() != nil {
+			continue
+		}
+		if err := w.f(item); err != nil {
+			w.mu.Lock()
+			w.errs = append(w.errs, err)
+			w.mu.Unlock()
+		}
+	}
+}
+
+// wait waits for the calls under way and returns the errors so far.
+func (w *workers[T]) wait() []error {
+	if w.in != nil {
+		close(w.in)
+		w.wg.Wait()
+		w.in = nil
+	}
+	return w.errs
+}
 
 // pageTotal reads the number of records a page answer says there are in all
 // ("total" at its root or under "meta"), if it says.
@@ -412,7 +518,7 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	if err := o.fill(); err != nil {
 		return CleanupReport{}, err
 	}
-	c, err := client.New(client.Options{BaseURL: o.BaseURL, Profile: o.Profile, Conns: 4, Network: o.Network})
+	c, err := client.New(client.Options{BaseURL: o.BaseURL, Profile: o.Profile, Conns: cleanupWorkers, Network: o.Network})
 	if err != nil {
 		return CleanupReport{}, &FieldError{Field: "base_url", Message: err.Error()}
 	}
@@ -486,19 +592,35 @@ func (o *CleanupOptions) fill() error {
 // deleteAll deletes the records found, counting them in the report, until
 // ctx ends; it returns the names of those not deleted and the errors.
 func (rep *CleanupReport) deleteAll(ctx context.Context, s *adminSession, recs []behaviour.Record) (failed []string, errs []error) {
-	for _, rec := range recs {
-		if ctx.Err() != nil {
-			failed = append(failed, rec.Name)
-			continue
+	done := make([]bool, len(recs))
+	var mu sync.Mutex
+	w := &workers[int]{ctx: ctx, f: func(i int) error {
+		status, err := s.delete(ctx, recs[i])
+		if err != nil {
+			return err
 		}
-		switch status, err := s.delete(ctx, rec); {
-		case err != nil:
-			failed = append(failed, rec.Name)
-			errs = append(errs, err)
-		case status == 404:
+		mu.Lock()
+		defer mu.Unlock()
+		done[i] = true
+		if status == 404 {
 			rep.Gone++
-		default:
+		} else {
 			rep.Deleted++
+		}
+		return nil
+	}}
+	// Kind after kind (find lists users first): a role goes once no user of
+	// the run holds it.
+	for i, rec := range recs {
+		if i > 0 && rec.Kind != recs[i-1].Kind {
+			w.wait()
+		}
+		w.add(i)
+	}
+	errs = w.wait()
+	for i, rec := range recs {
+		if !done[i] {
+			failed = append(failed, rec.Name)
 		}
 	}
 	return failed, errs
