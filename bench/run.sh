@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproducible side-by-side sweep of trafficsim and its peers (docs/benchmarks.md).
 #
-#   bench/run.sh [a|b|c|d|e|t|s|j|p|x|m|all] default: all (a, b, c; the others on their own)
+#   bench/run.sh [a|b|c|d|e|t|s|j|p|x|m|k|all] default: all (a, b, c; the others on their own)
 #
 # s  scale at the default flags: 10,000 and 100,000 thinking plain VUs (SCALE_LIST):
 #    start-up time (bench/cmd/readywait) and CPU, RSS, KiB per VU, failed requests (sweep_s); the engine on
@@ -20,6 +20,10 @@
 #    run flags for B alone (the same build with a feature off prices that feature).
 # x  a sharded run above 100,000 VUs: --users 400000 --shard i/4 on this machine, RSS
 #    per shard, the merged summary (X_USERS, X_SHARDS).
+# k  the cleanup of a run of many accounts: sweep j's journey (a new user every session)
+#    for 5 s from 50 VUs against a target answering in CLEAN_LATENCY (5ms), cleanup on;
+#    the seconds from the end of the load to the end of the process, and the summary's
+#    created/deleted/left (BIN_OLD, if set, measured the same way in every round).
 #
 # a  single-endpoint GET against bench/cmd/benchserver: trafficsim, k6, vegeta, hey,
 #    wrk and a bare Go loop; each tool pinned to CPU 0, the server to CPU 1.
@@ -504,6 +508,34 @@ sweep_x() {
   wait "${pids[-1]}" 2>/dev/null || true
 }
 
+# Sweep k: the cleanup of a run of many accounts (see the header).
+sweep_k() {
+  local tmp=$OUT/k port=9531
+  mkdir -p "$tmp"
+  local bins=("$TOOLS/bin/trafficsim") names=(trafficsim)
+  if [ -n "${BIN_OLD:-}" ]; then bins+=("$BIN_OLD"); names+=(trafficsim_old); fi
+  for run in $(seq 1 "$RUNS"); do
+    for i in "${!bins[@]}"; do
+      taskset -c 1 "$TOOLS/bin/trafficsim" target --addr 127.0.0.1:$port --bcrypt-cost 4 --admin-password bench-admin-pw \
+        --latency "${CLEAN_LATENCY:-5ms}" >/dev/null 2>&1 &
+      pids+=($!)
+      wait_http http://127.0.0.1:$port/healthz
+      local start end
+      start=$(date +%s.%N)
+      taskset -c 0 "${bins[$i]}" run --base-url http://127.0.0.1:$port --scenario bench/scenarios/journey.yaml \
+        --admin-password bench-admin-pw --users "$CONNS" --duration 5s --delay-min 0 --delay-max 0 \
+        --min-request-count 18000 --max-request-count 18000 --progress off --summary "$tmp/summary.json" >/dev/null 2>&1 || true
+      end=$(date +%s.%N)
+      kill "${pids[-1]}" 2>/dev/null || true
+      wait "${pids[-1]}" 2>/dev/null || true
+      record k "${names[$i]}" after_load_s "$(echo "$end - $start - 5" | bc)"
+      record k "${names[$i]}" created "$(jq .cleanup.created "$tmp/summary.json")"
+      record k "${names[$i]}" deleted "$(jq .cleanup.deleted "$tmp/summary.json")"
+      record k "${names[$i]}" left "$(jq .cleanup.left "$tmp/summary.json")"
+    done
+  done
+}
+
 # Sweep m: memory of thinking journey VUs at the default flags. For each n in
 # MEM_LIST ("2000 20000"): `trafficsim run --users n` (SCENARIO, default active_user)
 # against a separate `trafficsim target --bcrypt-cost 4` on CPU 1, every think time
@@ -678,7 +710,7 @@ sweep_t() {
 
 command -v jq >/dev/null || { echo "bench/run.sh needs jq (apt-get install jq)" >&2; exit 2; }
 command -v taskset >/dev/null || { echo "bench/run.sh needs taskset (util-linux)" >&2; exit 2; }
-case ${1:-all} in e|t|s|x|m|p) ;; b|c|j) install_peers k6 ;; *) install_peers ;; esac # sweeps e and t measure trafficsim alone
+case ${1:-all} in e|t|s|x|m|p|k) ;; b|c|j) install_peers k6 ;; *) install_peers ;; esac # sweeps e and t measure trafficsim alone
 build_ours
 case ${1:-all} in
   a) sweep_a ;;
@@ -692,8 +724,9 @@ case ${1:-all} in
   p) sweep_p ;;
   x) sweep_x ;;
   m) sweep_m ;;
+  k) sweep_k ;;
   all) sweep_a; sweep_b; sweep_c ;;
-  *) echo "usage: bench/run.sh [a|b|c|d|e|t|s|j|p|x|m|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [a|b|c|d|e|t|s|j|p|x|m|k|all]" >&2; exit 2 ;;
 esac
 medians
 if [ "${1:-all}" = j ]; then ratios; fi
