@@ -75,7 +75,8 @@ func TestThresholdExitCodes(t *testing.T) {
 		sum := filepath.Join(dir, "summary.json")
 		args := []string{"run", "--base-url", target.URL, "--users", "4", "--min-request-count", "15", "--max-request-count", "15",
 			"--delay-min", "0", "--delay-max", "5", "--progress", "off", "--seed", "5", "--summary", sum, "--junit", junit,
-			"--cleanup=false"} // the injected 500s would fail the cleanup too (exit 1)
+			"--cleanup=false", // the injected 500s would fail the cleanup too (exit 1)
+			"--skip-check"}    // and the check before the load: a probe 500 three times over refuses the run
 		for _, th := range thresholds {
 			args = append(args, "--threshold", th)
 		}
