@@ -230,8 +230,8 @@ func readResult(n int, errno, err error) (int, error) {
 	return n, nil
 }
 
-// rawIO is read(2) or write(2) of b (not empty). Small copies are raw
-// system calls; large ones, and every one under the race detector (the
+// rawIO reads or writes b (not empty) on a socket. Small copies are raw
+// system calls (rawio_sock.go); large ones, and every one under the race detector (the
 // syscall package's calls tell it that I/O orders memory), go through the
 // syscall package.
 func rawIO(write bool, fd uintptr, b []byte) (int, syscall.Errno) {
@@ -252,13 +252,14 @@ func rawIO(write bool, fd uintptr, b []byte) (int, syscall.Errno) {
 		}
 		return n, 0
 	}
-	trap := uintptr(syscall.SYS_READ)
+	trap, flags := uintptr(readTrap), uintptr(0)
 	if write {
-		trap = syscall.SYS_WRITE
+		trap, flags = writeTrap, writeFlags
 	}
 	// The pointer is converted in the call expression itself, as
-	// unsafe.Pointer's rules ask, so b stays alive during the call.
-	n, _, errno := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	// unsafe.Pointer's rules ask, so b stays alive during the call. The
+	// address arguments are nil: the socket is connected.
+	n, _, errno := syscall.RawSyscall6(trap, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), flags, 0, 0)
 	if errno != 0 {
 		return 0, errno
 	}

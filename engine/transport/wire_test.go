@@ -416,3 +416,46 @@ func TestCancelSharedContext(t *testing.T) {
 		}
 	}
 }
+
+// TestServerResetIdleConnection: a kept connection that the server has since
+// reset (closed with SO_LINGER 0, as a server that drops idle clients may)
+// fails the next request — the fast client's own write (rawio.go) gets
+// ECONNRESET — and the exchange takes another connection and gets its
+// answer. Both transports agree.
+func TestServerResetIdleConnection(t *testing.T) {
+	const answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	var conns atomic.Int32
+	reset := make(chan struct{}, 1)
+	base := transporttest.ConnServer(t, func(conn net.Conn) {
+		conns.Add(1)
+		transporttest.ServeRaw(conn, false, func([]byte) []byte { return []byte(answer) })
+		_ = conn.(*net.TCPConn).SetLinger(0)
+		_ = conn.Close() // a reset
+		reset <- struct{}{}
+	})
+	target, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, client := range []string{transport.ClientFast, transport.ClientStd} {
+		t.Run(client, func(t *testing.T) {
+			conns.Store(0)
+			x := transport.NewPool(transport.PoolOptions{Target: target, Plan: transport.Plan{Client: client}, MaxIdle: 4})
+			defer x.CloseIdle()
+			for i := range 3 {
+				e := newExchange(target, "/r")
+				if body, err := e.send(x); err != nil || string(body) != "ok" {
+					t.Fatalf("request %d: %q %v; want its answer on another connection", i, body, err)
+				}
+				select {
+				case <-reset:
+				case <-time.After(10 * time.Second):
+					t.Fatalf("request %d: the server did not close its connection", i)
+				}
+			}
+			if n := conns.Load(); n != 3 {
+				t.Errorf("the server accepted %d connections, want 3 (one a request: each kept one was reset)", n)
+			}
+		})
+	}
+}

@@ -1,0 +1,16 @@
+//go:build linux && (amd64 || arm64)
+
+package transport
+
+import "syscall"
+
+// The raw calls are sendto(2) and recvfrom(2) without an address: on a socket
+// they do what write(2) and read(2) do, minus the file layer's work every
+// file gets (the position lock, the access checks): about 1% of a journey
+// request's CPU (docs/benchmarks.md, sweep p). MSG_NOSIGNAL makes a write to
+// a reset connection fail with EPIPE without raising SIGPIPE first.
+const (
+	writeTrap  = syscall.SYS_SENDTO
+	readTrap   = syscall.SYS_RECVFROM
+	writeFlags = syscall.MSG_NOSIGNAL
+)
