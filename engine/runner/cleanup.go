@@ -398,13 +398,19 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 				break
 			}
 			if page == limit {
-				return out, fmt.Errorf("find %ss named %s*: more than %d pages", src.kind, prefix, limit)
+				return out, fmt.Errorf("find %ss named %s*: %w", src.kind, prefix, &pagesError{limit})
 			}
 			q = next
 		}
 	}
 	return out, nil
 }
+
+// pagesError is a search that stopped at its bound on pages with more to
+// list: what it found is real, but not all there is.
+type pagesError struct{ limit int }
+
+func (e *pagesError) Error() string { return fmt.Sprintf("more than %d pages", e.limit) }
 
 // maxFindPages bounds a search's pages (100,000 records at the reference
 // page size); a run's cleanup allows a page more for every record the run
@@ -536,17 +542,16 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	if o.RunID != "" {
 		prefix = behaviour.NamePrefix(o.RunID)
 	}
-	recs, err := s.find(ctx, prefix, nil)
-	rep := CleanupReport{Found: len(recs)}
-	if err != nil {
-		rep.Reason = "could not list what is there: " + reasonOf(ctx, err)
-		rep.Err = err.Error()
-		rep.Left = names(recs)
-		return rep, fmt.Errorf("cleanup not verified: %w", err)
-	}
 	dctx, cancel := reserve(ctx)
 	defer cancel()
-	failed, errs := rep.deleteAll(dctx, s, recs)
+	var rep CleanupReport
+	failed, errs, err := rep.deleteInPasses(ctx, dctx, s, prefix)
+	if err != nil {
+		rep.Reason = "could not list what is there: " + reasonOf(ctx, err)
+		rep.Err = errors.Join(append(errs, err)...).Error()
+		rep.Left = failed
+		return rep, fmt.Errorf("cleanup not verified: %w", err)
+	}
 	left, err := s.find(ctx, prefix, nil)
 	if err != nil {
 		rep.Left = failed
@@ -569,6 +574,39 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 		return rep, fmt.Errorf("cleanup incomplete: %d left on the target", len(rep.Left))
 	}
 	return rep, nil
+}
+
+// deleteInPasses finds what prefix names and deletes it. Without a ledger a
+// search stops at maxFindPages (100,000 records at the reference page size);
+// when it stops there with more to list, what it found is deleted and the
+// search starts again, until one lists everything (deleted too) or finds
+// nothing it has not found before. It returns the names of what was found
+// and not deleted, the deletes' errors, and a search's error that ended it.
+func (rep *CleanupReport) deleteInPasses(ctx, dctx context.Context, s *adminSession, prefix string) (failed []string, errs []error, err error) {
+	seen := map[string]bool{} // kind/id: a record whose delete failed is not tried again
+	for pass := 1; ; pass++ {
+		recs, err := s.find(ctx, prefix, nil)
+		var fresh []behaviour.Record
+		for _, r := range recs {
+			if k := r.Kind + "/" + r.ID; !seen[k] {
+				seen[k] = true
+				fresh = append(fresh, r)
+			}
+		}
+		rep.Found += len(fresh)
+		var bound *pagesError
+		more := errors.As(err, &bound)
+		if err != nil && (!more || len(fresh) == 0) {
+			return append(failed, names(fresh)...), errs, err
+		}
+		f, e := rep.deleteAll(dctx, s, fresh)
+		failed, errs = append(failed, f...), append(errs, e...)
+		if !more || dctx.Err() != nil {
+			return failed, errs, nil
+		}
+		s.log.Info("cleanup: the search stopped at its bound with more to list; searching again",
+			"pass", pass, "pages", bound.limit, "found", rep.Found, "deleted", rep.Deleted)
+	}
 }
 
 // fill checks the options and fills in the defaults.

@@ -11,10 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
 // cleanupProxy stands between the engine and a reference target and watches
@@ -189,5 +191,121 @@ func TestFindPagesScaleWithTheRun(t *testing.T) {
 	recs, err := s.find(ctx, "sim_abcd1234_", nil)
 	if err != nil || len(recs) != total {
 		t.Errorf("with the run's count: %d records, error %v; want %d", len(recs), err, total)
+	}
+}
+
+// TestCleanupTargetInPasses: trafficsim cleanup has no ledger, so its search
+// stops at maxFindPages. When more of a run's records are left than that
+// bound lists (100,000 at the reference target's page size; here a proxy
+// makes the reference target's search pages one record long), the cleanup
+// deletes what it listed and searches again, until it has listed and deleted
+// them all, then verifies on the target. Users of another run and the
+// target's own stay. A pass that finds nothing new (every delete refused)
+// ends it: not verified, nothing lost, no endless search.
+func TestCleanupTargetInPasses(t *testing.T) {
+	const run, want = "pass1234", maxFindPages + 50
+	names := []string{"sim_other123_u1", "alice"}
+	for i := range want {
+		names = append(names, fmt.Sprintf("sim_%s_u%d", run, i))
+	}
+	clean := func(t *testing.T, refuseDeletes bool) (CleanupReport, *usersvc.Running, string, int32, error) {
+		target := startTarget(t)
+		token := adminToken(t, target.URL, "Admin-pass-1")
+		createUsers(t, target.URL, token, names)
+		u, err := url.Parse(target.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp := httputil.NewSingleHostReverseProxy(u)
+		var searches atomic.Int32
+		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case r.URL.Path == "/api/v1/users/search":
+				searches.Add(1)
+				q := r.URL.Query()
+				q.Set("per_page", "1")
+				r.URL.RawQuery = q.Encode()
+			case refuseDeletes && r.Method == http.MethodDelete:
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusForbidden)
+				w.Write([]byte(`{"error":"forbidden"}`))
+				return
+			}
+			rp.ServeHTTP(w, r)
+		}))
+		t.Cleanup(proxy.Close)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		rep, err := CleanupTarget(ctx, CleanupOptions{BaseURL: proxy.URL, RunID: run, AdminPassword: "Admin-pass-1"})
+		return rep, target, token, searches.Load(), err
+	}
+	t.Run("all", func(t *testing.T) {
+		rep, target, token, searches, err := clean(t, false)
+		if err != nil || rep.Found != want || rep.Deleted != want || len(rep.Left) != 0 || !rep.Verified {
+			t.Errorf("cleanup found %d, deleted %d, left %d, verified %v, reason %q, error %v; want all %d deleted, verified",
+				rep.Found, rep.Deleted, len(rep.Left), rep.Verified, rep.Reason, err, want)
+		}
+		// Two passes (1,000 pages, then the last 50) and the verification's one.
+		if searches != want+1 {
+			t.Errorf("%d search pages requested, want %d", searches, want+1)
+		}
+		if n := searchTotal(t, target.URL, token, "sim_"+run+"_"); n != 0 {
+			t.Errorf("%d of the run's users left on the target", n)
+		}
+		if n := searchTotal(t, target.URL, token, "sim_other123_"); n != 1 {
+			t.Errorf("%d users of another run on the target, want 1", n)
+		}
+		if n := searchTotal(t, target.URL, token, "alice"); n != 1 {
+			t.Errorf("%d users named alice on the target, want 1", n)
+		}
+	})
+	t.Run("no progress", func(t *testing.T) {
+		rep, target, token, searches, err := clean(t, true)
+		if err == nil || rep.Verified || rep.Found != maxFindPages || rep.Deleted != 0 || len(rep.Left) != maxFindPages ||
+			!strings.Contains(rep.Reason, "could not list") {
+			t.Errorf("cleanup found %d, deleted %d, left %d, verified %v, reason %q, error %v; want %d found, none deleted, not verified",
+				rep.Found, rep.Deleted, len(rep.Left), rep.Verified, rep.Reason, err, maxFindPages)
+		}
+		if searches != 2*maxFindPages {
+			t.Errorf("%d search pages requested, want %d (two passes, the second finding nothing new)", searches, 2*maxFindPages)
+		}
+		if n := searchTotal(t, target.URL, token, "sim_"+run+"_"); n != want {
+			t.Errorf("%d of the run's users on the target, want all %d", n, want)
+		}
+	})
+}
+
+// createUsers creates users of these names on a reference target as its
+// admin, eight at a time.
+func createUsers(t *testing.T, base, token string, names []string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	work := make(chan string)
+	for range 8 {
+		wg.Go(func() {
+			for name := range work {
+				body := fmt.Sprintf(`{"username":%q,"email":"%s@simulation.test","password":"Pass-word-1","name":"Sim"}`, name, name)
+				req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/users", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					continue
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated {
+					t.Errorf("create %s: %d", name, resp.StatusCode)
+				}
+			}
+		})
+	}
+	for _, n := range names {
+		work <- n
+	}
+	close(work)
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,19 +210,33 @@ func TestAPIProfileDrivesAnotherShape(t *testing.T) {
 // API as admin.
 func simUsers(t *testing.T, base, password, run string) int {
 	t.Helper()
+	return searchTotal(t, base, adminToken(t, base, password), "sim_"+run+"_")
+}
+
+// adminToken logs the reference target's admin in.
+func adminToken(t *testing.T, base, password string) string {
+	t.Helper()
 	body := strings.NewReader(`{"username":"admin","password":"` + password + `"}`)
 	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", body)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
-	json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	req, _ := http.NewRequest("GET", base+"/api/v1/users/search?per_page=100&q=sim_"+run+"_", nil)
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	resp, err = http.DefaultClient.Do(req)
+	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&tok) != nil || tok.AccessToken == "" {
+		t.Fatalf("admin login: %d", resp.StatusCode)
+	}
+	return tok.AccessToken
+}
+
+// searchTotal is how many users the target's search for q counts.
+func searchTotal(t *testing.T, base, token, q string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/api/v1/users/search?per_page=100&q="+url.QueryEscape(q), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
