@@ -353,7 +353,8 @@ sweep_d() {
 # as a coroutine (coro_floor). Requests are counted on the target (its
 # http_server_requests_total, all API routes; one line per route and tool in
 # $OUT/j/routes-*.txt) and divided by the tool's user+system CPU seconds.
-# JOURNEY_ROWS picks the rows (default: all ten, in sweep_j's rows).
+# JOURNEY_ROWS picks the rows (default: all ten, in sweep_j's rows); even rounds run
+# them in reverse order.
 target_requests() { # url -> API requests the target answered
   curl -fsS "$1/metrics" | awk '/^http_server_requests_total\{/ && /route="\/api/ {n += $NF} END {printf "%d", n}'
 }
@@ -362,7 +363,11 @@ sweep_j() {
   local rows=${JOURNEY_ROWS:-ts_journey k6_journey bare_journey loop_journey wake_floor rawconn_floor raw_floor coro_floor ts_active_user ts_mixed}
   mkdir -p "$tmp"
   for run in $(seq 1 "$RUNS"); do
-    for row in $rows; do
+    # Every other round runs the rows in reverse, so that a host slowing down (or
+    # speeding up) through a sweep does not always fall on the same tool.
+    local order=$rows
+    [ $((run % 2)) -eq 0 ] && order=$(printf '%s\n' $rows | tac | tr '\n' ' ')
+    for row in $order; do
       log "sweep j, run $run/$RUNS, $row (load $(cut -d' ' -f1 /proc/loadavg))"
       record j "$row" load "$(cut -d' ' -f1 /proc/loadavg)"
       if [ "${row%_floor}" != "$row" ]; then # wake_floor rawconn_floor raw_floor coro_floor
