@@ -585,7 +585,7 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 func (rep *CleanupReport) deleteInPasses(ctx, dctx context.Context, s *adminSession, prefix string) (failed []string, errs []error, err error) {
 	seen := map[string]bool{} // kind/id: a record whose delete failed is not tried again
 	for pass := 1; ; pass++ {
-		recs, err := s.find(ctx, prefix, nil)
+		recs, ferr := s.find(ctx, prefix, nil)
 		var fresh []behaviour.Record
 		for _, r := range recs {
 			if k := r.Kind + "/" + r.ID; !seen[k] {
@@ -595,9 +595,9 @@ func (rep *CleanupReport) deleteInPasses(ctx, dctx context.Context, s *adminSess
 		}
 		rep.Found += len(fresh)
 		var bound *pagesError
-		more := errors.As(err, &bound)
-		if err != nil && (!more || len(fresh) == 0) {
-			return append(failed, names(fresh)...), errs, err
+		more := errors.As(ferr, &bound)
+		if ferr != nil && (!more || len(fresh) == 0) {
+			return append(failed, names(fresh)...), errs, ferr
 		}
 		f, e := rep.deleteAll(dctx, s, fresh)
 		failed, errs = append(failed, f...), append(errs, e...)

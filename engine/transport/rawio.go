@@ -231,9 +231,9 @@ func readResult(n int, errno, err error) (int, error) {
 }
 
 // rawIO reads or writes b (not empty) on a socket. Small copies are raw
-// system calls (rawio_sock.go); large ones, and every one under the race detector (the
-// syscall package's calls tell it that I/O orders memory), go through the
-// syscall package.
+// system calls (rawio_sock.go); large ones, and every one under the race
+// detector (the syscall package's calls tell it that I/O orders memory), go
+// through the syscall package.
 func rawIO(write bool, fd uintptr, b []byte) (int, syscall.Errno) {
 	if raceEnabled || len(b) > rawMax {
 		var n int
