@@ -8,7 +8,7 @@ import "syscall"
 // they do what write(2) and read(2) do, minus the file layer's work every
 // file gets (the position lock, the access checks): about 1% of a journey
 // request's CPU (docs/benchmarks.md, sweep p). MSG_NOSIGNAL makes a write to
-// a reset connection fail with EPIPE without raising SIGPIPE first.
+// a closed connection fail with EPIPE without raising SIGPIPE first.
 const (
 	writeTrap  = syscall.SYS_SENDTO
 	readTrap   = syscall.SYS_RECVFROM
