@@ -217,7 +217,7 @@ func (l *Ledger) Remove(kind, id string) {
 	}
 }
 
-// each calls f with every record not deleted yet, a shard's records of one
+// Each calls f with every record not deleted yet, a shard's records of one
 // kind at a time — users first (deleting a user drops its profile and role
 // assignments), then roles, then permissions — without holding a lock.
 func (l *Ledger) Each(f func(Record)) {
@@ -225,18 +225,6 @@ func (l *Ledger) Each(f func(Record)) {
 		for i := range l.shards {
 			for _, rec := range l.batch(i, k) {
 				f(rec)
-			}
-		}
-	}
-}
-
-// EachBatch calls f with every record not deleted yet, a shard's records of
-// one kind at a time in Each's order; f may work on its batch concurrently.
-func (l *Ledger) EachBatch(f func([]Record)) {
-	for k := range ledgerKinds {
-		for i := range l.shards {
-			if b := l.batch(i, k); len(b) > 0 {
-				f(b)
 			}
 		}
 	}

@@ -59,16 +59,7 @@ func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 	// their names as strings) was the cleanup's peak memory. A kind is done
 	// before the next starts: every user goes before any role.
 	w := &workers[behaviour.Record]{ctx: dctx, f: func(rec behaviour.Record) error { return r.cleanOne(dctx, s, rec) }}
-	last := ""
-	r.ledger.EachBatch(func(batch []behaviour.Record) {
-		if batch[0].Kind != last {
-			w.wait()
-			last = batch[0].Kind
-		}
-		for _, rec := range batch {
-			w.add(rec)
-		}
-	})
+	r.ledger.Each(func(rec behaviour.Record) { w.add(rec.Kind, rec) })
 	errs = append(errs, w.wait()...)
 	// Verify: what a search finds is what is left.
 	found, err := s.find(ctx, prefix, func(rec behaviour.Record) bool { return r.ownsName(rec.Name) })
@@ -424,19 +415,25 @@ const maxFindPages = 1000
 const cleanupWorkers = 8
 
 // workers calls f on the items given to add, up to cleanupWorkers at once,
-// and keeps f's errors. wait lets the calls under way finish (a barrier: the
-// cleanup deletes every user before any role); add starts workers again.
-// Once ctx ends, items are dropped: f sees ctx itself.
+// and keeps f's errors. Items come in groups (a record's kind): the first item
+// of a new group waits until every call of the one before has ended, so the
+// cleanup deletes every user before any role. Once ctx ends, items are
+// dropped: f sees ctx itself.
 type workers[T any] struct {
-	ctx  context.Context
-	f    func(T) error
-	in   chan T
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	errs []error
+	ctx   context.Context
+	f     func(T) error
+	in    chan T
+	group string // of the items under way
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	errs  []error
 }
 
-func (w *workers[T]) add(item T) {
+func (w *workers[T]) add(group string, item T) {
+	if group != w.group {
+		w.wait()
+		w.group = group
+	}
 	if w.in == nil {
 		w.in = make(chan T)
 		for range cleanupWorkers {
@@ -462,7 +459,8 @@ func (w *workers[T]) loop() {
 	}
 }
 
-// wait waits for the calls under way and returns the errors so far.
+// wait waits for the calls under way and returns the errors so far; add
+// starts workers again.
 func (w *workers[T]) wait() []error {
 	if w.in != nil {
 		close(w.in)
@@ -650,10 +648,7 @@ func (rep *CleanupReport) deleteAll(ctx context.Context, s *adminSession, recs [
 	// Kind after kind (find lists users first): a role goes once no user of
 	// the run holds it.
 	for i, rec := range recs {
-		if i > 0 && rec.Kind != recs[i-1].Kind {
-			w.wait()
-		}
-		w.add(i)
+		w.add(rec.Kind, i)
 	}
 	errs = w.wait()
 	for i, rec := range recs {

@@ -309,3 +309,47 @@ func createUsers(t *testing.T, base, token string, names []string) {
 		t.FailNow()
 	}
 }
+
+// TestWorkersFinishAGroupFirst: the first item of a new group (a record's
+// kind) starts only once every call of the group before it has ended — the
+// cleanup deletes every user before any role. The calls of group a stay
+// under way for a while (all three at once, so the test takes that long
+// once); a b call started meanwhile is caught by every one of them.
+func TestWorkersFinishAGroupFirst(t *testing.T) {
+	const hold = 100 * time.Millisecond
+	bStarted := make(chan struct{})
+	var mu sync.Mutex
+	endedA, early := 0, 0
+	w := &workers[string]{ctx: context.Background(), f: func(item string) error {
+		if item[0] == 'b' {
+			mu.Lock()
+			if endedA != 3 {
+				early++
+			}
+			mu.Unlock()
+			close(bStarted)
+			return nil
+		}
+		select {
+		case <-bStarted:
+			mu.Lock()
+			early++
+			mu.Unlock()
+		case <-time.After(hold):
+		}
+		mu.Lock()
+		endedA++
+		mu.Unlock()
+		return nil
+	}}
+	for _, item := range []string{"a1", "a2", "a3"} {
+		w.add("a", item)
+	}
+	w.add("b", "b1")
+	if errs := w.wait(); len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	if early != 0 || endedA != 3 {
+		t.Errorf("a b call started while %d a calls were under way (%d ended, want 3)", early, endedA)
+	}
+}
