@@ -162,6 +162,14 @@ func TestGrafanaDrivesARunThroughThePlugin(t *testing.T) {
 	defer cancel()
 	g := launch(t, `{"maxUsers": 20, "maxConcurrentRuns": 2}`)
 
+	// Grafana serves the health endpoint to any signed-in user: below Admin it
+	// starts nothing and tells nothing (pid, settings).
+	for _, role := range []string{"", "None", "Viewer", "Editor"} {
+		health, err := g.Diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: g.pluginContext(role)})
+		if err != nil || health.Status != pluginv2.CheckHealthResponse_ERROR || !strings.Contains(health.Message, "Only an Admin") || strings.Contains(health.Message, "pid") || len(health.JsonDetails) > 0 {
+			t.Fatalf("CheckHealth as %q = %v %q %s, %v; want a refusal", role, health.GetStatus(), health.GetMessage(), health.GetJsonDetails(), err)
+		}
+	}
 	health, err := g.Diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: g.pluginContext("Admin")})
 	if err != nil {
 		t.Fatalf("CheckHealth: %v", err)

@@ -344,8 +344,21 @@ func TestLeftoversAreVisibleAndCleanedUp(t *testing.T) {
 		t.Fatalf("cleanup with the wrong password = %d %s", code, body)
 	}
 
+	// With the target out of the allowlist (a new settings version), no cleanup
+	// goes to it, not even with the right password.
+	elsewhere := orgSettings(`{"allowedTargets": ["http://127.0.0.1:1/"], "maxUsers": 5}`, rightPassword)
+	elsewhere.LastUpdatedMS = wrong.LastUpdatedMS + 1
+	code, body = g.callAs(ctx, t, orgContext(1, elsewhere, "Editor"), http.MethodPost, "/runs/"+run.ID+"/cleanup", "")
+	if code != http.StatusForbidden || !strings.Contains(string(body), "allowedTargets") {
+		t.Fatalf("cleanup of a target no longer allowed = %d %s; want 403 naming allowedTargets", code, body)
+	}
+	if n := simUsers(ctx, t, target.URL, rightPassword, run.ID); n != left {
+		t.Fatalf("%d of the run's %d users left after a refused cleanup", n, left)
+	}
+
 	// The Admin fixes the password (a new settings version); an Editor cleans up.
 	fixed := orgSettings(settings, rightPassword)
+	fixed.LastUpdatedMS = wrong.LastUpdatedMS + 2
 	code, body = g.callAs(ctx, t, orgContext(1, fixed, "Editor"), http.MethodPost, "/runs/"+run.ID+"/cleanup", "")
 	done := decode[cleanupStatus](t, "cleanup", body)
 	if code != http.StatusOK || done.State != "finished" || done.Cleanup == nil || done.Cleanup.Left != 0 || !done.Cleanup.Verified ||

@@ -156,3 +156,59 @@ func TestTargetTLSThroughThePlugin(t *testing.T) {
 		}
 	}
 }
+
+// TestCleanupUsesTheCurrentTLSSettings: a cleanup logs in with the org's current
+// admin password, so it speaks TLS as the org's current settings say, not as the
+// run did. A run under skip-verify with a wrong password leaves its users; once
+// the Admin turns skip-verify off (no CA) and fixes the password, an Editor's
+// cleanup must not reach the target (its certificate is not trusted any more);
+// with the CA added it cleans up, verified.
+func TestCleanupUsesTheCurrentTLSSettings(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	const rightPassword = "t4rget-admin"
+	pki := tlstest.New(t)
+	svc, err := usersvc.New(usersvc.Config{AdminPassword: rightPassword, BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := pki.Server(t, svc.Handler(), false).URL
+	g := launch(t, `{}`)
+	allow := fmt.Sprintf(`"allowedTargets": [%q], "maxUsers": 5`, target)
+	skip := orgSettings(fmt.Sprintf(`{%s, "targetTls": [{"id": "p1", "target": %q, "insecureSkipVerify": true}]}`, allow, target), "wrong-password")
+	noCA := orgSettings(fmt.Sprintf(`{%s}`, allow), rightPassword)
+	withCA := orgSettings(fmt.Sprintf(`{%s, "targetTls": [{"id": "p1", "target": %q}]}`, allow, target), rightPassword)
+	withCA.DecryptedSecureJsonData["tls.p1.caCert"] = pki.CAPEM
+	// Three settings versions, as three saves: Grafana keys app instances by them.
+	noCA.LastUpdatedMS = skip.LastUpdatedMS + 1
+	withCA.LastUpdatedMS = skip.LastUpdatedMS + 2
+
+	code, body := g.callAs(ctx, t, orgContext(1, skip, "Editor"), http.MethodPost, "/runs",
+		`{"users": 3, "scenario": "new_user", "minRequestCount": 5, "maxRequestCount": 8, "durationSeconds": 4, "delayMinMs": 10, "delayMaxMs": 30, "baseUrl": "`+target+`"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /runs = %d %s", code, body)
+	}
+	run := decode[runStatus](t, "run", body)
+	var st cleanupStatus
+	poll(ctx, t, "the run to end", func() bool {
+		_, body := g.callAs(ctx, t, orgContext(1, skip, "Viewer"), http.MethodGet, "/runs/"+run.ID, "")
+		st = decode[cleanupStatus](t, "status", body)
+		return st.EndedAt != nil
+	})
+	if st.State != "leftovers" || st.Cleanup == nil || st.Cleanup.Left == 0 {
+		t.Fatalf("run with a wrong password: state %s, cleanup %+v; want leftovers", st.State, st.Cleanup)
+	}
+
+	code, body = g.callAs(ctx, t, orgContext(1, noCA, "Editor"), http.MethodPost, "/runs/"+run.ID+"/cleanup", "")
+	again := decode[cleanupStatus](t, "cleanup", body)
+	if code != http.StatusOK || again.Cleanup == nil || again.Cleanup.Verified || again.Cleanup.Left != st.Cleanup.Left ||
+		!strings.Contains(again.Cleanup.Error, "certificate") {
+		t.Fatalf("cleanup after skip-verify was turned off = %d %s; want it refused by the certificate check, nothing deleted", code, body)
+	}
+
+	code, body = g.callAs(ctx, t, orgContext(1, withCA, "Editor"), http.MethodPost, "/runs/"+run.ID+"/cleanup", "")
+	done := decode[cleanupStatus](t, "cleanup", body)
+	if code != http.StatusOK || done.State != "finished" || done.Cleanup == nil || !done.Cleanup.Verified || done.Cleanup.Left != 0 {
+		t.Fatalf("cleanup with the CA = %d %s; want finished, verified, nothing left", code, body)
+	}
+}

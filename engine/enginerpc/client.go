@@ -120,10 +120,10 @@ func (c *Client) Ping(ctx context.Context) error {
 }
 
 // CleanupRun implements Engine.
-func (c *Client) CleanupRun(ctx context.Context, id, adminUser, adminPassword string) (RunStatus, error) {
-	st, err := c.rpc.CleanupRun(ctx, &enginepb.CleanupRunRequest{Id: id, AdminUser: adminUser, AdminPassword: adminPassword})
+func (c *Client) CleanupRun(ctx context.Context, req CleanupRequest) (RunStatus, error) {
+	st, err := c.rpc.CleanupRun(ctx, cleanupRequestToPB(req))
 	if err != nil {
-		return RunStatus{}, fromStatus(fmt.Sprintf("clean up run %q", id), err)
+		return RunStatus{}, fromStatus(fmt.Sprintf("clean up run %q", req.ID), err)
 	}
 	return statusFromPB(st), nil
 }

@@ -218,6 +218,18 @@ func stageFromPB(s *enginepb.Stage) Stage {
 	return Stage{Duration: msToDuration(s.GetDurationMs()), Target: s.GetTarget()}
 }
 
+func cleanupRequestToPB(r CleanupRequest) *enginepb.CleanupRunRequest {
+	return &enginepb.CleanupRunRequest{Id: r.ID, AdminUser: r.AdminUser, AdminPassword: r.AdminPassword,
+		CaCertPem: r.CACertPEM, ClientCertPem: r.ClientCertPEM, ClientKeyPem: r.ClientKeyPEM,
+		InsecureSkipVerify: r.InsecureSkipVerify, TlsServerName: r.TLSServerName}
+}
+
+func cleanupRequestFromPB(r *enginepb.CleanupRunRequest) CleanupRequest {
+	return CleanupRequest{ID: r.GetId(), AdminUser: r.GetAdminUser(), AdminPassword: r.GetAdminPassword(),
+		TLS: TLS{CACertPEM: r.GetCaCertPem(), ClientCertPEM: r.GetClientCertPem(), ClientKeyPEM: r.GetClientKeyPem(),
+			InsecureSkipVerify: r.GetInsecureSkipVerify(), TLSServerName: r.GetTlsServerName()}}
+}
+
 func checkRequestToPB(r CheckRequest) *enginepb.CheckRequest {
 	return &enginepb.CheckRequest{BaseUrl: r.BaseURL, ApiProfile: r.APIProfile, ApiProfileName: r.APIProfileName,
 		AdminUser: r.AdminUser, AdminPassword: r.AdminPassword, OrgId: r.OrgID,

@@ -38,16 +38,27 @@ type Engine interface {
 	// Ping is a cheap liveness check.
 	Ping(ctx context.Context) error
 	// CleanupRun removes what an ended run left on its target, logging in with
-	// the given admin credentials (empty user: admin), and returns the run's
-	// status with the new cleanup result. ErrNotFound for an unknown id,
+	// the request's admin credentials over its TLS settings, and returns the
+	// run's status with the new cleanup result. ErrNotFound for an unknown id,
 	// ErrRunActive while the run has not ended.
-	CleanupRun(ctx context.Context, id, adminUser, adminPassword string) (RunStatus, error)
+	CleanupRun(ctx context.Context, req CleanupRequest) (RunStatus, error)
 	// CheckTarget runs the engine's check of an API profile against a target
 	// (`trafficsim check`). A profile that does not parse: a *FieldError for
 	// api_profile. An empty BaseURL only parses the profile.
 	CheckTarget(ctx context.Context, req CheckRequest) (CheckReport, error)
 	// Validate checks cfg as Start does, starting nothing: nil or a *FieldError.
 	Validate(ctx context.Context, cfg RunConfig) error
+}
+
+// CleanupRequest asks for the cleanup of an ended run's leftovers on its target.
+type CleanupRequest struct {
+	ID            string
+	AdminUser     string // empty: admin
+	AdminPassword string // never echoed back
+	// TLS to the target: the settings that go with AdminPassword now. A run's own
+	// may be older (an Admin since turned verification on, or changed the CA),
+	// and the password must not travel under settings its Admin no longer holds.
+	TLS
 }
 
 // CheckRequest asks for a check of a target under an API profile.

@@ -94,7 +94,7 @@ func (s *server) Ping(ctx context.Context, _ *enginepb.PingRequest) (*enginepb.P
 }
 
 func (s *server) CleanupRun(ctx context.Context, req *enginepb.CleanupRunRequest) (*enginepb.RunStatus, error) {
-	st, err := s.impl.CleanupRun(ctx, req.GetId(), req.GetAdminUser(), req.GetAdminPassword())
+	st, err := s.impl.CleanupRun(ctx, cleanupRequestFromPB(req))
 	if err != nil {
 		return nil, toStatus(err)
 	}

@@ -38,7 +38,9 @@ type Aborter interface{ Abort() }
 // Cleaner is implemented by runs whose leftovers can be removed after they
 // ended (CleanupRun): it searches the target for what the run left and deletes it.
 type Cleaner interface {
-	CleanupAgain(ctx context.Context, adminUser, adminPassword string) (enginerpc.Cleanup, error)
+	// CleanupAgain logs in with the request's credentials over its TLS settings
+	// (the caller's now, not the run's).
+	CleanupAgain(ctx context.Context, req enginerpc.CleanupRequest) (enginerpc.Cleanup, error)
 }
 
 // Releaser is implemented by runs holding resources beyond their end (such as their
@@ -402,7 +404,8 @@ func (h *Host) status(e *entry) enginerpc.RunStatus {
 }
 
 // CleanupRun implements enginerpc.Engine.
-func (h *Host) CleanupRun(ctx context.Context, id, adminUser, adminPassword string) (enginerpc.RunStatus, error) {
+func (h *Host) CleanupRun(ctx context.Context, req enginerpc.CleanupRequest) (enginerpc.RunStatus, error) {
+	id := req.ID
 	e, err := h.lookup(id)
 	if err != nil {
 		return enginerpc.RunStatus{}, err
@@ -416,7 +419,7 @@ func (h *Host) CleanupRun(ctx context.Context, id, adminUser, adminPassword stri
 	if !ok {
 		return enginerpc.RunStatus{}, fmt.Errorf("clean up run %q: this run cannot clean up after it ended", id)
 	}
-	res, err := c.CleanupAgain(ctx, adminUser, adminPassword)
+	res, err := c.CleanupAgain(ctx, req)
 	if err != nil {
 		return enginerpc.RunStatus{}, fmt.Errorf("clean up run %q: %w", id, err)
 	}

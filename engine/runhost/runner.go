@@ -197,8 +197,10 @@ func (a *runnerRun) cleanup() *enginerpc.Cleanup {
 
 // CleanupAgain removes what the run left on its external target, found by the
 // run's sim_<run>_ prefix (runner.CleanupTarget, as `trafficsim cleanup --run`).
-// The embedded target went away with the run, and its data with it.
-func (a *runnerRun) CleanupAgain(ctx context.Context, adminUser, adminPassword string) (enginerpc.Cleanup, error) {
+// The embedded target went away with the run, and its data with it. It speaks
+// TLS as the request says: the password is the plugin's current one, and goes
+// only where the TLS settings that came with it verify the target.
+func (a *runnerRun) CleanupAgain(ctx context.Context, req enginerpc.CleanupRequest) (enginerpc.Cleanup, error) {
 	base := a.r.Config().BaseURL
 	if base == "" {
 		return enginerpc.Cleanup{Verified: true}, nil
@@ -206,10 +208,10 @@ func (a *runnerRun) CleanupAgain(ctx context.Context, adminUser, adminPassword s
 	rep, err := runner.CleanupTarget(ctx, runner.CleanupOptions{
 		BaseURL:       base,
 		RunID:         a.r.ID(),
-		AdminUser:     adminUser,
-		AdminPassword: adminPassword,
+		AdminUser:     req.AdminUser,
+		AdminPassword: req.AdminPassword,
 		Profile:       a.r.Scenario().API,
-		Network:       a.r.Config().Network, // the run's TLS, as its own cleanup had
+		Network:       tlsSettings(req.TLS),
 	})
 	out := enginerpc.Cleanup{
 		Deleted:   rep.Deleted,

@@ -63,8 +63,11 @@ func ServePlugin(ctx context.Context, opts ServeOptions) error {
 	defer cancel()
 	if addr := os.Getenv(enginerpc.EnvMetricsAddr); addr != "" && opts.Registry != nil {
 		if err := serveMetrics(ctx, addr, opts.Registry, log); err != nil {
-			// Runs are still useful without /metrics; the plugin's log shows why.
+			// Not served, the org's Prometheus would scrape whatever holds the
+			// address (another org's engine, say) and nobody would know: the engine
+			// does not start, and the plugin's health check and run starts say why.
 			log.Error("serve /metrics", "addr", addr, "error", err)
+			return fmt.Errorf("serve /metrics on the app's metricsAddr %s: %w; choose a free host:port on the app's configuration page (another org's engine or another program holds this one)", addr, err)
 		}
 	}
 

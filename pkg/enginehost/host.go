@@ -72,11 +72,17 @@ type Host struct {
 
 	mu      sync.Mutex
 	want    Options
+	wantAt  time.Time   // when the wanted options were saved (settings' Updated)
+	busy    int         // calls under way (enter): an engine is replaced only when none is
 	eng     *engineProc // nil: not running
 	closed  bool
 	last    map[string]enginerpc.RunStatus // last status seen of runs on the current engine
 	lost    map[string]enginerpc.RunStatus // runs that died with an engine, marked failed
 	lostIDs []string                       // oldest first, bounded
+	metrics string                         // MetricsAddr of the last engine launched
+
+	// claim, if set (Pool), refuses options another org's engine stands in the way of.
+	claim func(Options) error
 }
 
 type engineProc struct {
@@ -101,10 +107,32 @@ func New(logger hclog.Logger) *Host {
 }
 
 // Configure sets the wanted engine options (the app instance calls it with its settings).
-func (h *Host) Configure(opts Options) {
+func (h *Host) Configure(opts Options) { h.ConfigureAt(opts, time.Time{}) }
+
+// ConfigureAt sets the wanted engine options saved at the given time (the settings'
+// Updated), unless newer ones are already wanted: a request still under way on an
+// app instance of older settings must not bring them back (and the engine with them).
+func (h *Host) ConfigureAt(opts Options, saved time.Time) {
 	h.mu.Lock()
-	h.want = opts
+	defer h.mu.Unlock()
+	if saved.Before(h.wantAt) {
+		return
+	}
+	h.want, h.wantAt = opts, saved
+}
+
+// enter counts a call under way until the returned func is called. An engine is
+// never replaced under a call: a run it is starting, a cleanup or a check would be
+// killed with it.
+func (h *Host) enter() func() {
+	h.mu.Lock()
+	h.busy++
 	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		h.busy--
+		h.mu.Unlock()
+	}
 }
 
 // engine returns a running engine, starting (or replacing) it as needed. Launching
@@ -124,26 +152,18 @@ func (h *Host) engine(ctx context.Context) (*engineProc, error) {
 	e, want := h.eng, h.want
 	h.mu.Unlock()
 
-	if e != nil && e.opts != want {
-		// New settings: replace the engine, but never under active runs.
-		vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		v, err := e.api.Version(vctx)
-		cancel()
-		if err == nil && v.ActiveRuns == 0 {
-			h.log.Info("engine settings changed; restarting the engine", "path", want.Path)
-			h.mu.Lock()
-			old := h.detachLocked(e)
-			h.mu.Unlock()
-			if old != nil {
-				old.client.Kill()
-			}
-			e = nil
-		}
+	if e != nil && e.opts != want && h.replaceIdle(ctx, e) {
+		e = nil
 	}
 	if e != nil {
 		return e, nil
 	}
 
+	if h.claim != nil {
+		if err := h.claim(want); err != nil {
+			return nil, err
+		}
+	}
 	e, err := h.launch(want)
 	if err != nil {
 		return nil, err
@@ -154,10 +174,39 @@ func (h *Host) engine(ctx context.Context) (*engineProc, error) {
 		e.client.Kill()
 		return nil, errors.New("engine host is shut down")
 	}
-	h.eng = e
+	h.eng, h.metrics = e, want.MetricsAddr
 	h.mu.Unlock()
 	go h.monitor(e)
 	return e, nil
+}
+
+// replaceIdle retires e for new settings if it has no active runs and no other call
+// is using it, keeping the final status of each of its runs; true: it is gone. The
+// caller holds launchMu and is itself a call under way (enter).
+func (h *Host) replaceIdle(ctx context.Context, e *engineProc) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	v, err := e.api.Version(ctx)
+	if err != nil || v.ActiveRuns != 0 {
+		return false
+	}
+	// The runs' last statuses seen here may predate their end: take the engine's own.
+	final, err := e.api.List(ctx)
+	if err != nil {
+		return false
+	}
+	h.mu.Lock()
+	var old *engineProc
+	if h.busy <= 1 {
+		old = h.detachLocked(e, final, "its engine was replaced (new app settings) after the run ended, before its final status was seen")
+	}
+	h.mu.Unlock()
+	if old == nil {
+		return false
+	}
+	h.log.Info("engine settings changed; restarting the engine", "pid", old.pid)
+	old.client.Kill()
+	return true
 }
 
 func (h *Host) launch(opts Options) (*engineProc, error) {
@@ -288,14 +337,29 @@ func (h *Host) rememberLostLocked(id string, st enginerpc.RunStatus) {
 	}
 }
 
-// detachLocked makes e no longer the current engine, keeping the last statuses of
-// its runs visible; the caller kills it (outside h.mu: that takes up to 2s).
-func (h *Host) detachLocked(e *engineProc) *engineProc {
+// detachLocked makes e no longer the current engine, keeping the statuses of its
+// runs visible: final, the engine's own last word on them (its List), taken when
+// it had no active run; for a run it no longer listed, the last status seen, marked
+// failed if that was not an end (nobody can tell how it ended any more). The caller
+// kills it (outside h.mu: that takes up to 2s).
+func (h *Host) detachLocked(e *engineProc, final []enginerpc.RunStatus, why string) *engineProc {
 	if e == nil || h.eng != e {
 		return nil
 	}
 	close(e.stop)
+	for _, st := range final {
+		h.last[st.ID] = st
+	}
+	now := time.Now().UTC()
 	for id, st := range h.last {
+		if !st.State.Ended() {
+			st.State, st.EndedAt = enginerpc.StateFailed, now
+			st.Error = why
+			st.Stats = proto.CloneOf(st.Stats)
+			if st.Stats != nil {
+				st.Stats.ActiveUsers = 0
+			}
+		}
 		h.rememberLostLocked(id, st)
 	}
 	h.last = map[string]enginerpc.RunStatus{}
@@ -309,7 +373,7 @@ func (h *Host) detachLocked(e *engineProc) *engineProc {
 func (h *Host) Close() {
 	h.mu.Lock()
 	h.closed = true
-	e := h.detachLocked(h.eng)
+	e := h.detachLocked(h.eng, nil, "the plugin shut down")
 	h.mu.Unlock()
 	if e != nil {
 		e.client.Kill()
@@ -353,6 +417,21 @@ func (h *Host) failure(e *engineProc, err error) error {
 	return err
 }
 
+// metricsHeld is the /metrics address this org's engine holds: its running
+// engine's, or, between engines, the last one's while the org still wants it
+// (an engine being replaced keeps its address for its successor).
+func (h *Host) metricsHeld() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.eng != nil:
+		return h.eng.opts.MetricsAddr
+	case h.metrics == h.want.MetricsAddr:
+		return h.metrics
+	}
+	return ""
+}
+
 // Running reports whether an engine process is up, and its pid.
 func (h *Host) Running() (pid int, ok bool) {
 	h.mu.Lock()
@@ -365,6 +444,7 @@ func (h *Host) Running() (pid int, ok bool) {
 
 // Version starts the engine if needed and reports its version.
 func (h *Host) Version(ctx context.Context) (enginerpc.VersionInfo, error) {
+	defer h.enter()()
 	e, err := h.engine(ctx)
 	if err != nil {
 		return enginerpc.VersionInfo{}, err
@@ -378,6 +458,7 @@ func (h *Host) Version(ctx context.Context) (enginerpc.VersionInfo, error) {
 
 // Scenarios lists the engine's built-in scenarios.
 func (h *Host) Scenarios(ctx context.Context) ([]enginerpc.Scenario, error) {
+	defer h.enter()()
 	e, err := h.engine(ctx)
 	if err != nil {
 		return nil, err
@@ -391,6 +472,7 @@ func (h *Host) Scenarios(ctx context.Context) ([]enginerpc.Scenario, error) {
 
 // CheckTarget starts the engine if needed and runs its check of a target.
 func (h *Host) CheckTarget(ctx context.Context, req enginerpc.CheckRequest) (enginerpc.CheckReport, error) {
+	defer h.enter()()
 	e, err := h.engine(ctx)
 	if err != nil {
 		return enginerpc.CheckReport{}, err
@@ -405,6 +487,7 @@ func (h *Host) CheckTarget(ctx context.Context, req enginerpc.CheckRequest) (eng
 // Validate has the engine check a run config as its Start would: nil or a
 // *enginerpc.FieldError.
 func (h *Host) Validate(ctx context.Context, cfg enginerpc.RunConfig) error {
+	defer h.enter()()
 	e, err := h.engine(ctx)
 	if err != nil {
 		return err
@@ -417,6 +500,7 @@ func (h *Host) Validate(ctx context.Context, cfg enginerpc.RunConfig) error {
 
 // Start starts a run unless maxConcurrent runs (≤0: no limit) are already active.
 func (h *Host) Start(ctx context.Context, cfg enginerpc.RunConfig, maxConcurrent int) (enginerpc.RunStatus, error) {
+	defer h.enter()()
 	h.startMu.Lock()
 	defer h.startMu.Unlock()
 	e, err := h.engine(ctx)
@@ -465,6 +549,7 @@ func (h *Host) lostRun(id string) (enginerpc.RunStatus, bool) {
 
 // Status reports one run of this host's org. Reading never starts an engine.
 func (h *Host) Status(ctx context.Context, id string) (enginerpc.RunStatus, error) {
+	defer h.enter()()
 	st, err := h.status(ctx, id)
 	if err == nil && st.Config.OrgID != h.org {
 		return enginerpc.RunStatus{}, fmt.Errorf("run %q: %w", id, enginerpc.ErrNotFound)
@@ -495,6 +580,7 @@ func (h *Host) status(ctx context.Context, id string) (enginerpc.RunStatus, erro
 
 // Stop stops a run. A run lost with its engine is already over: its status is returned.
 func (h *Host) Stop(ctx context.Context, id string, graceful bool) (enginerpc.RunStatus, error) {
+	defer h.enter()()
 	if _, err := h.Status(ctx, id); err != nil {
 		return enginerpc.RunStatus{}, err // another org's run is not found either
 	}
@@ -517,6 +603,7 @@ func (h *Host) Stop(ctx context.Context, id string, graceful bool) (enginerpc.Ru
 // List reports every remembered run of this host's org, oldest first: those lost
 // with an earlier engine, then the current engine's.
 func (h *Host) List(ctx context.Context) ([]enginerpc.RunStatus, error) {
+	defer h.enter()()
 	runs, err := h.list(ctx)
 	return slices.DeleteFunc(runs, func(st enginerpc.RunStatus) bool { return st.Config.OrgID != h.org }), err
 }
@@ -562,6 +649,7 @@ func (h *Host) list(ctx context.Context) ([]enginerpc.RunStatus, error) {
 // Watch calls fn with the run's status every interval until it ends or ctx ends.
 // If the engine dies meanwhile, the run's failed status is the last one sent.
 func (h *Host) Watch(ctx context.Context, id string, interval time.Duration, fn func(enginerpc.RunStatus) error) error {
+	defer h.enter()()
 	if _, err := h.Status(ctx, id); err != nil {
 		return err // another org's run is not found either
 	}
@@ -593,8 +681,11 @@ func (h *Host) Watch(ctx context.Context, id string, interval time.Duration, fn 
 }
 
 // CleanupRun removes what an ended run of this org left on its target, logging in
-// with the given admin credentials, and returns the run's new status.
-func (h *Host) CleanupRun(ctx context.Context, id, adminUser, adminPassword string) (enginerpc.RunStatus, error) {
+// with the request's admin credentials over its TLS settings, and returns the
+// run's new status.
+func (h *Host) CleanupRun(ctx context.Context, req enginerpc.CleanupRequest) (enginerpc.RunStatus, error) {
+	defer h.enter()()
+	id := req.ID
 	if _, err := h.Status(ctx, id); err != nil {
 		return enginerpc.RunStatus{}, err
 	}
@@ -602,7 +693,7 @@ func (h *Host) CleanupRun(ctx context.Context, id, adminUser, adminPassword stri
 	if e == nil {
 		return enginerpc.RunStatus{}, fmt.Errorf("clean up run %q: its engine is gone, and with it what the run knew; remove the data with `trafficsim cleanup --run %s`", id, id)
 	}
-	st, err := e.api.CleanupRun(ctx, id, adminUser, adminPassword)
+	st, err := e.api.CleanupRun(ctx, req)
 	if err != nil {
 		return st, h.failure(e, err)
 	}

@@ -274,6 +274,114 @@ func TestConcurrencyLimitAndSettingsChange(t *testing.T) {
 	}
 }
 
+// TestReplacedEngineKeepsFinalStatuses: a run that ended while nobody looked keeps
+// its real end when new settings replace its engine, instead of the "starting" seen
+// last, which would count as active (against the limits of every org) for good.
+func TestReplacedEngineKeepsFinalStatuses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	h := newHost(t)
+	cfg := longRun
+	cfg.Duration = 300 * time.Millisecond
+	run, err := h.Start(ctx, cfg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.State.Ended() {
+		t.Fatalf("run already ended when started: %+v", run)
+	}
+	// Wait on the engine itself, not through h, so that h never sees the end.
+	e := h.current()
+	waitFor(ctx, t, "the run to end", func() bool {
+		st, err := e.api.Status(ctx, run.ID)
+		return err == nil && st.State.Ended()
+	})
+	h.Configure(Options{Path: engineBin, SHA256: engineSum, MetricsAddr: "127.0.0.1:0"})
+	if v, err := h.Version(ctx); err != nil || v.PID == e.pid {
+		t.Fatalf("engine not replaced once idle: %+v, %v", v, err)
+	}
+	st, err := h.Status(ctx, run.ID)
+	if err != nil || st.State != enginerpc.StateFinished || st.EndedAt.IsZero() || st.Error != "" {
+		t.Fatalf("run of the replaced engine = %+v, %v; want the engine's own final status (finished)", st, err)
+	}
+	list, err := h.List(ctx)
+	if err != nil || len(list) != 1 || list[0].State != enginerpc.StateFinished {
+		t.Fatalf("List = %+v, %v; want the one run, finished", list, err)
+	}
+}
+
+// TestNoReplacementUnderACall: new settings never replace the engine while another
+// call uses it (a run being started, a cleanup, a check): it would die with the engine.
+func TestNoReplacementUnderACall(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	h := newHost(t)
+	v, err := h.Version(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leave := h.enter() // a call under way
+	h.Configure(Options{Path: engineBin, SHA256: engineSum, MetricsAddr: "127.0.0.1:0"})
+	if again, err := h.Version(ctx); err != nil || again.PID != v.PID {
+		t.Fatalf("engine replaced under a call: %+v, %v; want pid %d", again, err, v.PID)
+	}
+	leave()
+	if again, err := h.Version(ctx); err != nil || again.PID == v.PID {
+		t.Fatalf("engine not replaced once no call used it: %+v, %v", again, err)
+	}
+
+	// Settings changing back and forth while runs start: every accepted run is
+	// found afterwards, on whichever engine took it, and none is lost with an engine.
+	var ids []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 40 {
+			h.Configure(Options{Path: engineBin, SHA256: engineSum, MetricsAddr: []string{"", "127.0.0.1:0"}[i%2]})
+			if _, err := h.Scenarios(ctx); err != nil {
+				t.Errorf("Scenarios: %v", err)
+				return
+			}
+		}
+	}()
+	short := longRun
+	short.Duration = 50 * time.Millisecond
+	for range 10 {
+		st, err := h.Start(ctx, short, 0)
+		if err != nil {
+			t.Fatalf("Start while settings change: %v", err)
+		}
+		ids = append(ids, st.ID)
+	}
+	<-done
+	for _, id := range ids {
+		var st enginerpc.RunStatus
+		waitFor(ctx, t, "run "+id+" to end", func() bool {
+			st, err = h.Status(ctx, id)
+			return err == nil && st.State.Ended()
+		})
+		if st.State != enginerpc.StateFinished {
+			t.Errorf("run %s = %s (%s); want finished", id, st.State, st.Error)
+		}
+	}
+}
+
+// TestOlderSettingsDoNotComeBack: a request still under way on an app instance of
+// older settings does not bring them back.
+func TestOlderSettingsDoNotComeBack(t *testing.T) {
+	h := New(nil)
+	now := time.Now()
+	h.ConfigureAt(Options{MetricsAddr: "new:1"}, now)
+	h.ConfigureAt(Options{MetricsAddr: "old:1"}, now.Add(-time.Minute))
+	if h.want.MetricsAddr != "new:1" {
+		t.Fatalf("wanted metricsAddr = %q after older settings; want new:1", h.want.MetricsAddr)
+	}
+	h.ConfigureAt(Options{MetricsAddr: "newer:1"}, now.Add(time.Second))
+	if h.want.MetricsAddr != "newer:1" {
+		t.Fatalf("wanted metricsAddr = %q; want newer:1", h.want.MetricsAddr)
+	}
+}
+
 // TestEngineServesMetrics: the metricsAddr setting reaches the engine, which serves
 // its runs' series there for Prometheus.
 func TestEngineServesMetrics(t *testing.T) {
@@ -310,6 +418,78 @@ func TestEngineServesMetrics(t *testing.T) {
 	})
 	if !strings.Contains(body, `trafficsim_run_info{`) || !strings.Contains(body, "go_goroutines") {
 		t.Fatalf("/metrics lacks the run info or the process metrics:\n%.2000s", body)
+	}
+}
+
+// TestMetricsAddrIsOneOrgs: an org's metricsAddr is never where another org's
+// engine serves its runs (the org's Prometheus would scrape them); nor does an
+// engine start silently without the /metrics it was given.
+func TestMetricsAddrIsOneOrgs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	free := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	addr := free()
+	_, port, _ := net.SplitHostPort(addr)
+	p := NewPool(hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: os.Stderr}), Options{Path: engineBin, SHA256: engineSum}, Totals{})
+	t.Cleanup(p.Close)
+	p.Configure(1, Options{MetricsAddr: addr}, time.Time{})
+	v1, err := p.Org(1).Version(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, taken := range []string{addr, "0.0.0.0:" + port, ":" + port} {
+		p.Configure(2, Options{MetricsAddr: taken}, time.Time{})
+		if _, err := p.Org(2).Version(ctx); !errors.Is(err, ErrMetricsAddrTaken) {
+			t.Fatalf("org 2 with metricsAddr %s (org 1's %s) = %v; want ErrMetricsAddrTaken", taken, addr, err)
+		}
+	}
+	// Org 1's engine replaced (new settings, same address): it keeps the address
+	// between its engines, and org 2 cannot take it meanwhile.
+	p.Configure(1, Options{MetricsAddr: addr, RemoteWriteURL: "http://127.0.0.1:1/write"}, time.Time{})
+	if v, err := p.Org(1).Version(ctx); err != nil || v.PID == v1.PID {
+		t.Fatalf("org 1's engine not replaced: %+v, %v", v, err)
+	}
+	p.Configure(2, Options{MetricsAddr: free()}, time.Time{})
+	if _, err := p.Org(2).Version(ctx); err != nil {
+		t.Fatalf("org 2 on a port of its own: %v", err)
+	}
+	// A port another program holds: the engine does not start, and says why.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	p.Configure(3, Options{MetricsAddr: ln.Addr().String()}, time.Time{})
+	if _, err := p.Org(3).Version(ctx); err == nil || !strings.Contains(err.Error(), "metricsAddr") || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("org 3 with a port another program holds = %v; want the engine refused, naming metricsAddr", err)
+	}
+}
+
+func TestSameListener(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"127.0.0.1:9464", "127.0.0.1:9464", true},
+		{"127.0.0.1:9464", "0.0.0.0:9464", true},
+		{":9464", "10.0.0.1:9464", true},
+		{"[::]:9464", "127.0.0.1:9464", true},
+		{"localhost:9464", "127.0.0.1:9464", true},
+		{"127.0.0.1:9464", "127.0.0.2:9464", false},
+		{"127.0.0.1:9464", "127.0.0.1:9465", false},
+		{"127.0.0.1:0", "127.0.0.1:0", false},
+		{"", "127.0.0.1:9464", false},
+	} {
+		if got := sameListener(c.a, c.b); got != c.want {
+			t.Errorf("sameListener(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
 	}
 }
 

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -54,6 +56,7 @@ func (p *Pool) Org(org int64) *Host {
 	if !ok {
 		h = New(p.log.With("org", org))
 		h.org = org
+		h.claim = func(o Options) error { return p.claimMetrics(org, o.MetricsAddr) }
 		h.Configure(p.engine)
 		if p.closed {
 			h.Close()
@@ -63,10 +66,12 @@ func (p *Pool) Org(org int64) *Host {
 	return h
 }
 
-// Configure sets the org's engine settings; the engine binary stays the operator's.
-func (p *Pool) Configure(org int64, opts Options) {
+// Configure sets the org's engine settings, saved at the given time (the app
+// settings' Updated; older ones than the org's current are ignored); the engine
+// binary stays the operator's.
+func (p *Pool) Configure(org int64, opts Options, saved time.Time) {
 	opts.Path, opts.SHA256 = p.engine.Path, p.engine.SHA256
-	p.Org(org).Configure(opts)
+	p.Org(org).ConfigureAt(opts, saved)
 }
 
 // Start starts a run for org unless that breaks the org's limit (maxConcurrent
@@ -79,15 +84,62 @@ func (p *Pool) Start(ctx context.Context, org int64, cfg enginerpc.RunConfig, ma
 		if err != nil {
 			return enginerpc.RunStatus{}, err
 		}
+		// The refusals give no counts: those are mostly other orgs' business.
 		if p.totals.MaxRuns > 0 && runs >= p.totals.MaxRuns {
-			return enginerpc.RunStatus{}, fmt.Errorf("%w: %d runs are active across all organizations, the most this Grafana allows (GF_PLUGIN_MAX_TOTAL_RUNS); wait for one to end", ErrTooManyRuns, runs)
+			return enginerpc.RunStatus{}, fmt.Errorf("%w: the runs active across all organizations are the most this Grafana allows (GF_PLUGIN_MAX_TOTAL_RUNS); wait for one to end", ErrTooManyRuns)
 		}
 		if want := runUsers(cfg); p.totals.MaxUsers > 0 && users+want > p.totals.MaxUsers {
-			return enginerpc.RunStatus{}, fmt.Errorf("%w: %d users are active across all organizations; %d more would exceed the %d this Grafana allows (GF_PLUGIN_MAX_TOTAL_USERS); ask for fewer users or wait", ErrTooManyUsers, users, want, p.totals.MaxUsers)
+			return enginerpc.RunStatus{}, fmt.Errorf("%w: %d more users would exceed the users this Grafana allows across all organizations at once (GF_PLUGIN_MAX_TOTAL_USERS); ask for fewer users or wait", ErrTooManyUsers, want)
 		}
 	}
 	cfg.OrgID = org
 	return p.Org(org).Start(ctx, cfg, maxConcurrent)
+}
+
+// ErrMetricsAddrTaken is returned when an org's metricsAddr is the /metrics
+// address another org's engine holds: one org's Prometheus would scrape another
+// org's runs. The first org to launch an engine with it keeps it.
+var ErrMetricsAddrTaken = errors.New("metricsAddr taken")
+
+// claimMetrics refuses addr for org's engine while another org's holds it.
+func (p *Pool) claimMetrics(org int64, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	p.mu.Lock()
+	others := make([]*Host, 0, len(p.hosts))
+	for o, h := range p.hosts {
+		if o != org {
+			others = append(others, h)
+		}
+	}
+	p.mu.Unlock()
+	for _, h := range others {
+		if held := h.metricsHeld(); sameListener(held, addr) {
+			// The other org's address is not named: it is that org's setting.
+			return fmt.Errorf("%w: the app's metricsAddr %s is where another organization's engine serves its metrics; choose another port on the app's configuration page", ErrMetricsAddrTaken, addr)
+		}
+	}
+	return nil
+}
+
+// sameListener reports whether two listen addresses (host:port) would compete
+// for one socket: the same port, and the same host or a wildcard on either side.
+// Port 0 (any free port) never competes; host names are taken to compete.
+func sameListener(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	ipA, ipB := net.ParseIP(ha), net.ParseIP(hb)
+	switch {
+	case ha == "" || hb == "" || (ipA != nil && ipA.IsUnspecified()) || (ipB != nil && ipB.IsUnspecified()):
+		return true
+	case ipA != nil && ipB != nil:
+		return ipA.Equal(ipB)
+	}
+	return true // a name may resolve to either
 }
 
 // ErrTooManyUsers is returned by Start when the run would exceed the total users.

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -20,10 +21,15 @@ type target struct {
 	url    string // canonical form, what the engine is given
 }
 
-func parseTarget(raw string) (target, error) {
-	raw = strings.TrimSpace(raw)
-	u, err := url.Parse(raw)
+func parseTarget(in string) (target, error) {
+	in = strings.TrimSpace(in)
+	raw := shownURL(in) // what messages quote
+	u, err := url.Parse(in)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL, which may hold a password
+		}
 		return target{}, fmt.Errorf("%q is not a URL: %v", raw, err)
 	}
 	scheme := strings.ToLower(u.Scheme)
@@ -36,7 +42,7 @@ func parseTarget(raw string) (target, error) {
 	if u.User != nil {
 		return target{}, fmt.Errorf("%q must not contain user info (user@ or user:password@)", raw)
 	}
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(in, "#") {
 		return target{}, fmt.Errorf("%q must not contain a query or fragment", raw)
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
@@ -74,6 +80,25 @@ func parseTarget(raw string) (target, error) {
 		t.url = strings.TrimSuffix(t.url, "/")
 	}
 	return t, nil
+}
+
+// shownURL is a URL as a message may quote it: its user info (user:password@) cut,
+// so that a password typed into a setting never reaches a response or the log.
+// Everything before the last @ of the part before any query or fragment goes, even
+// where a password holds a '/'.
+func shownURL(raw string) string {
+	start := 0
+	if i := strings.Index(raw, "://"); i >= 0 {
+		start = i + 3
+	}
+	end := len(raw)
+	if i := strings.IndexAny(raw[start:], "?#"); i >= 0 {
+		end = start + i
+	}
+	if at := strings.LastIndexByte(raw[start:end], '@'); at >= 0 {
+		return raw[:start] + "REDACTED@" + raw[start+at+1:]
+	}
+	return raw
 }
 
 // covers reports whether the prefix p allows the target t: the same scheme, host and

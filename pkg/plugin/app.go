@@ -89,7 +89,7 @@ func (a *App) hostOf(org int64) *enginehost.Host {
 			MetricsAddr:         a.settings.MetricsAddr,
 			RemoteWriteURL:      a.settings.RemoteWriteURL,
 			RemoteWritePassword: a.settings.RemoteWritePassword,
-		})
+		}, a.settings.Updated)
 	}
 	return a.pool.Org(org)
 }
@@ -97,8 +97,16 @@ func (a *App) hostOf(org int64) *enginehost.Host {
 // Dispose is called when settings change; the engine and its runs live on in the host.
 func (a *App) Dispose() {}
 
-// CheckHealth starts (or pings) the engine and reports its version.
+// CheckHealth starts (or pings) the engine and reports its version. Grafana serves
+// the health endpoint to any signed-in user, so the plugin gates it: only an org
+// Admin may start the org's engine this way or read its pid and the settings' errors.
 func (a *App) CheckHealth(ctx context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	if roleOf(req.PluginContext.User) != roleAdmin {
+		return &backend.CheckHealthResult{
+			Status:  backend.HealthStatusError,
+			Message: "Only an Admin of this organization may check the trafficsim engine's health.",
+		}, nil
+	}
 	if a.settingsErr != nil {
 		return &backend.CheckHealthResult{
 			Status:  backend.HealthStatusError,

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -40,9 +42,10 @@ type RunConfig struct {
 	// APIProfile names one of the app's API profiles for baseUrl; "": the
 	// scenario's (the reference API).
 	APIProfile string `json:"apiProfile"`
-	// InsecureSkipVerify is reported, never taken: the target's TLS settings
-	// are the Admin's (targetTls), applied by the plugin.
-	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+	// InsecureSkipVerify is reported, never taken (a request naming it is
+	// refused): the target's TLS settings are the Admin's (targetTls), applied
+	// by the plugin.
+	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty" api:"output"`
 }
 
 // RequestEvent is one of a run's recent requests.
@@ -216,9 +219,11 @@ func (a *App) handleScenarios(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) handleLimits(w http.ResponseWriter, _ *http.Request) {
-	targets := a.settings.AllowedTargets
-	if targets == nil {
-		targets = []string{}
+	// The allowlist as parsed: an invalid entry (one with a password in it, say) is
+	// the Admin's to see on the configuration page, not every Viewer's.
+	targets := make([]string, len(a.settings.allow))
+	for i, t := range a.settings.allow {
+		targets[i] = t.url
 	}
 	profiles := make([]string, len(a.settings.APIProfiles))
 	for i, p := range a.settings.APIProfiles {
@@ -307,8 +312,9 @@ func (a *App) handleStartRun(w http.ResponseWriter, r *http.Request) {
 
 // handleCleanupRun removes what an ended run left on its target, through the
 // engine, logging in with this org's current targetAdminPassword (an Admin who
-// fixed a wrong password can then clean up). The run's target must still be in
-// the org's allowlist.
+// fixed a wrong password can then clean up) over the org's current TLS settings
+// for the target: the password goes only where they verify it. The run's target
+// must still be in the org's allowlist.
 func (a *App) handleCleanupRun(w http.ResponseWriter, r *http.Request) {
 	if err := decodeBody(r.Body, &struct{}{}, true); err != nil {
 		writeBodyError(w, err)
@@ -332,7 +338,8 @@ func (a *App) handleCleanupRun(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	st, err = host.CleanupRun(r.Context(), id, "", a.settings.TargetAdminPassword)
+	st, err = host.CleanupRun(r.Context(), enginerpc.CleanupRequest{ID: id, AdminPassword: a.settings.TargetAdminPassword,
+		TLS: a.tlsOf(st.Config.BaseURL)})
 	if err != nil {
 		writeEngineError(w, err)
 		return
@@ -350,6 +357,12 @@ func (a *App) validate(r *http.Request, c RunConfig) (enginerpc.RunConfig, int, 
 	}
 	return cfg, 0, nil
 }
+
+// The longest duration a run config's fields take, in their units.
+const (
+	maxSeconds = int(loadshape.MaxDuration / time.Second)
+	maxMillis  = int(loadshape.MaxDuration / time.Millisecond)
+)
 
 // problem is a field a run config gets wrong, with the HTTP status it earns.
 type problem struct {
@@ -386,14 +399,25 @@ func (a *App) checkRun(r *http.Request, c RunConfig) (enginerpc.RunConfig, []pro
 	if c.MaxRequestCount < c.MinRequestCount {
 		bad("maxRequestCount", "must be at least minRequestCount (%d)", c.MinRequestCount)
 	}
-	if c.DurationSeconds < 0 {
+	// The bounds keep every duration far from time.Duration's overflow, which
+	// would turn a huge number into a short (or endless) run.
+	switch {
+	case c.DurationSeconds < 0:
 		bad("durationSeconds", "must be 0 (until every user is done) or more")
+	case c.DurationSeconds > maxSeconds:
+		bad("durationSeconds", "%d is more than %d (%v), the longest run; ask for less", c.DurationSeconds, maxSeconds, loadshape.MaxDuration)
 	}
-	if c.DelayMinMs < 0 {
+	switch {
+	case c.DelayMinMs < 0:
 		bad("delayMinMs", "must be 0 or more")
+	case c.DelayMinMs > maxMillis:
+		bad("delayMinMs", "%d is more than %d (%v); ask for less", c.DelayMinMs, maxMillis, loadshape.MaxDuration)
 	}
-	if c.DelayMaxMs < c.DelayMinMs {
+	switch {
+	case c.DelayMaxMs < c.DelayMinMs:
 		bad("delayMaxMs", "must be at least delayMinMs (%d)", c.DelayMinMs)
+	case c.DelayMaxMs > maxMillis:
+		bad("delayMaxMs", "%d is more than %d (%v); ask for less", c.DelayMaxMs, maxMillis, loadshape.MaxDuration)
 	}
 	if c.Seed < 0 {
 		bad("seed", "must be 0 (chosen by the engine) or a positive number")
@@ -627,8 +651,11 @@ func (a *App) loadModel(c RunConfig, out *enginerpc.RunConfig) []*enginerpc.Fiel
 		errs = append(errs, &enginerpc.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	var err error
-	if c.RampUpSeconds < 0 {
+	switch {
+	case c.RampUpSeconds < 0:
 		bad("rampUpSeconds", "must be 0 (every user at once) or more")
+	case c.RampUpSeconds > maxSeconds:
+		bad("rampUpSeconds", "%d is more than %d (%v); ask for less", c.RampUpSeconds, maxSeconds, loadshape.MaxDuration)
 	}
 	out.RampUp = time.Duration(c.RampUpSeconds) * time.Second
 	if strings.TrimSpace(c.Stages) != "" {
@@ -716,6 +743,8 @@ func writeEngineError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, "", "no such run (runs are forgotten some time after they end)")
 	case errors.Is(err, enginehost.ErrTooManyRuns), errors.Is(err, enginehost.ErrTooManyUsers):
 		writeError(w, http.StatusConflict, "", err.Error())
+	case errors.Is(err, enginehost.ErrMetricsAddrTaken):
+		writeError(w, http.StatusConflict, "metricsAddr", err.Error())
 	case errors.Is(err, enginerpc.ErrRunActive):
 		writeError(w, http.StatusConflict, "", err.Error())
 	case errors.Is(err, enginehost.ErrEngineMissing), errors.Is(err, enginehost.ErrEngineChecksum):
@@ -758,6 +787,9 @@ func decodeBody(body io.Reader, v any, optional bool) error {
 	if bytes.TrimSpace(raw)[0] != '{' {
 		return errBodyNotObject
 	}
+	if err := exactKeys(raw, v); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -765,6 +797,48 @@ func decodeBody(body io.Reader, v any, optional bool) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errBodyTrailing
+	}
+	return nil
+}
+
+// exactKeys refuses a top-level member of raw that is not spelled exactly as one
+// of v's (a struct pointer) JSON fields, or that is output only (tag api:"output"):
+// encoding/json matches names regardless of case and takes output fields, so
+// {"baseURL": …} or {"insecureSkipVerify": true} would pass for what they are not.
+func exactKeys(raw []byte, v any) error {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(raw, &members) != nil {
+		return nil // the decoder says what is wrong
+	}
+	t := reflect.TypeOf(v)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	names := map[string]bool{} // name → taken
+	for f := range t.Elem().Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names[name] = f.Tag.Get("api") != "output"
+	}
+	keys := slices.Sorted(maps.Keys(members))
+	for _, k := range keys {
+		taken, known := names[k]
+		switch {
+		case known && !taken:
+			return &fieldError{Field: k, Message: "is reported in a run's status, never taken from a request; the target's TLS settings are the Admin's (targetTls on the app's configuration page)"}
+		case known:
+			continue
+		}
+		for name := range names {
+			if strings.EqualFold(name, k) {
+				return &fieldError{Field: k, Message: fmt.Sprintf("is not a field; names are case-sensitive: did you mean %q?", name)}
+			}
+		}
 	}
 	return nil
 }
@@ -777,6 +851,11 @@ func writeBodyError(w http.ResponseWriter, err error) {
 		return
 	case errors.Is(err, errBodyEmpty), errors.Is(err, errBodyTrailing), errors.Is(err, errBodyNotObject):
 		writeError(w, http.StatusBadRequest, "", err.Error())
+		return
+	}
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		writeError(w, http.StatusBadRequest, fe.Field, fe.Message)
 		return
 	}
 	var te *json.UnmarshalTypeError

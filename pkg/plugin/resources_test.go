@@ -211,6 +211,17 @@ func TestValidationNamesTheField(t *testing.T) {
 		{`{"maxRps": -1}`, "maxRps"},
 		{`{"maxRps": "lots"}`, "maxRps"},
 		{`{"stages": "30s:0"}`, "stages"}, // the engine's own check, named in the API's words
+		// Beyond time.Duration in nanoseconds: refused, not wrapped into a short run.
+		{`{"durationSeconds": 18446744074}`, "durationSeconds"},
+		{`{"durationSeconds": 604801}`, "durationSeconds"},
+		{`{"rampUpSeconds": 9223372037}`, "rampUpSeconds"},
+		{`{"delayMinMs": 9223372036855}`, "delayMinMs"},
+		{`{"delayMaxMs": 9223372036855}`, "delayMaxMs"},
+		// Names are case-sensitive, and output-only fields are not taken.
+		{`{"baseURL": "http://127.0.0.1:9501"}`, "baseURL"},
+		{`{"Users": 2}`, "Users"},
+		{`{"insecureSkipVerify": true}`, "insecureSkipVerify"},
+		{`{"insecureSkipVerify": false}`, "insecureSkipVerify"},
 	}
 	for _, c := range cases {
 		t.Run(c.body, func(t *testing.T) {

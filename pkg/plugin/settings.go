@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/hashicorp/go-hclog"
@@ -42,6 +43,10 @@ type Settings struct {
 	TargetAdminPassword string
 	RemoteWritePassword string
 
+	// Updated is when the settings were saved: an engine is never configured with
+	// settings older than the ones it has.
+	Updated time.Time
+
 	allow allowlist
 }
 
@@ -71,6 +76,7 @@ func ParseSettings(s backend.AppInstanceSettings) (Settings, error) {
 		RemoteWriteURL:      strings.TrimSpace(jd.RemoteWriteURL),
 		TargetAdminPassword: s.DecryptedSecureJSONData["targetAdminPassword"],
 		RemoteWritePassword: s.DecryptedSecureJSONData["remoteWritePassword"],
+		Updated:             s.Updated,
 	}
 	var errs []error
 	var err error

@@ -53,6 +53,40 @@ func TestParseSettings(t *testing.T) {
 	}
 }
 
+// TestSettingsNeverEchoAPassword: a password typed into a URL setting is refused,
+// and the refusal (in responses, health and the log) does not quote it.
+func TestSettingsNeverEchoAPassword(t *testing.T) {
+	const pw = "hunter2"
+	a := newTestApp(t, `{"allowedTargets": ["https://admin:hunter2@api.internal:8443/", "http://127.0.0.1:9501/",
+		"http://u:p/w:hunter2@bad:1/"], "remoteWriteUrl": "https://user:hunter2@prom.example/api/v1/write"}`)
+	if a.settingsErr == nil || strings.Contains(a.settingsErr.Error(), pw) ||
+		!strings.Contains(a.settingsErr.Error(), "allowedTargets[0]") || !strings.Contains(a.settingsErr.Error(), "remoteWriteUrl") {
+		t.Fatalf("settings error = %v; want allowedTargets[0] and remoteWriteUrl named, no password", a.settingsErr)
+	}
+	for _, c := range []struct{ role, method, path, body string }{
+		{"Viewer", "GET", "/limits", ""},
+		{"Editor", "POST", "/runs", smallRun},
+		{"Editor", "POST", "/validate", smallRun},
+		{"Editor", "POST", "/check", `{"baseUrl": "http://127.0.0.1:9501/"}`},
+	} {
+		res := a.call(t, c.role, c.method, c.path, c.body)
+		if strings.Contains(string(res.body), pw) {
+			t.Errorf("%s %s = %d %s; it quotes the password", c.method, c.path, res.status, res.body)
+		}
+	}
+	var limits struct {
+		AllowedTargets []string `json:"allowedTargets"`
+	}
+	a.call(t, "Viewer", "GET", "/limits", "").json(t, &limits)
+	if len(limits.AllowedTargets) != 1 || limits.AllowedTargets[0] != "http://127.0.0.1:9501" {
+		t.Errorf("GET /limits allowedTargets = %q; want only the valid entry", limits.AllowedTargets)
+	}
+	h, err := a.CheckHealth(context.Background(), &backend.CheckHealthRequest{PluginContext: a.pluginContext("Admin")})
+	if err != nil || h.Status != backend.HealthStatusError || strings.Contains(h.Message, pw) || !strings.Contains(h.Message, "REDACTED@api.internal") {
+		t.Fatalf("health = %+v, %v; want the error with the user info cut", h, err)
+	}
+}
+
 func TestInvalidSettingsKeepReadsAndRefuseStarts(t *testing.T) {
 	a := newTestApp(t, `{"maxUsers": 0}`)
 	if res := a.call(t, "Viewer", "GET", "/runs", ""); res.status != 200 {
@@ -69,7 +103,18 @@ func TestInvalidSettingsKeepReadsAndRefuseStarts(t *testing.T) {
 }
 
 func TestHealthReportsEngineVersion(t *testing.T) {
-	a := newTestApp(t, `{}`)
+	pool := newPool(t, enginehost.Totals{})
+	a := newOrgApp(t, pool, 1, `{"maxUsers": 0}`)
+	for _, role := range []string{"", "None", "Viewer", "Editor"} {
+		h, err := a.CheckHealth(context.Background(), &backend.CheckHealthRequest{PluginContext: a.pluginContext(role)})
+		if err != nil || h.Status != backend.HealthStatusError || !strings.Contains(h.Message, "Only an Admin") || strings.Contains(h.Message, "maxUsers") {
+			t.Fatalf("health as %q = %+v, %v; want a refusal that tells nothing of the settings", role, h, err)
+		}
+	}
+	if pid, ok := pool.Org(1).Running(); ok {
+		t.Fatalf("a health check below Admin started the engine (pid %d)", pid)
+	}
+	a = newOrgApp(t, pool, 1, `{}`)
 	h, err := a.CheckHealth(context.Background(), &backend.CheckHealthRequest{PluginContext: a.pluginContext("Admin")})
 	if err != nil || h.Status != backend.HealthStatusOk || !strings.Contains(h.Message, "Engine trafficsim dev is running") {
 		t.Fatalf("health = %+v, %v", h, err)
@@ -116,7 +161,7 @@ func TestHealthExplainsAMissingOrBrokenEngine(t *testing.T) {
 		pool := enginehost.NewPool(hclog.NewNullLogger(), enginehost.Options{Path: c.path, SHA256: c.sum}, enginehost.Totals{})
 		t.Cleanup(pool.Close)
 		a := NewAppWithPool(backend.AppInstanceSettings{}, pool)
-		h, err := a.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+		h, err := a.CheckHealth(context.Background(), &backend.CheckHealthRequest{PluginContext: backend.PluginContext{OrgID: 1, User: user("Admin")}})
 		if err != nil || h.Status != backend.HealthStatusError || !strings.Contains(h.Message, c.want) {
 			t.Errorf("engine %s: health = %+v, %v; want an error mentioning %q", c.path, h, err, c.want)
 		}

@@ -52,8 +52,9 @@ var (
 // maxPEMBytes bounds one PEM (a CA bundle is a few certificates).
 const maxPEMBytes = 64 << 10
 
-// fieldError is a setting that is wrong: Field names it (a jsonData path or a
-// secureJsonData key), Message says what is wrong and the fix.
+// fieldError is a setting or request field that is wrong: Field names it (a
+// jsonData path, a secureJsonData key or a body member), Message says what is
+// wrong and the fix.
 type fieldError struct{ Field, Message string }
 
 func (e *fieldError) Error() string { return e.Field + ": " + e.Message }

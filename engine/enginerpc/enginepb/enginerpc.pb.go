@@ -862,8 +862,15 @@ type CleanupRunRequest struct {
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	AdminUser     string                 `protobuf:"bytes,2,opt,name=admin_user,json=adminUser,proto3" json:"admin_user,omitempty"`             // empty: admin
 	AdminPassword string                 `protobuf:"bytes,3,opt,name=admin_password,json=adminPassword,proto3" json:"admin_password,omitempty"` // the target's admin password; never echoed back
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// TLS to the target, as RunConfig's fields 60–64: the settings that go with
+	// this password now, not the run's.
+	CaCertPem          string `protobuf:"bytes,60,opt,name=ca_cert_pem,json=caCertPem,proto3" json:"ca_cert_pem,omitempty"`
+	ClientCertPem      string `protobuf:"bytes,61,opt,name=client_cert_pem,json=clientCertPem,proto3" json:"client_cert_pem,omitempty"`
+	ClientKeyPem       string `protobuf:"bytes,62,opt,name=client_key_pem,json=clientKeyPem,proto3" json:"client_key_pem,omitempty"` // never echoed back
+	InsecureSkipVerify bool   `protobuf:"varint,63,opt,name=insecure_skip_verify,json=insecureSkipVerify,proto3" json:"insecure_skip_verify,omitempty"`
+	TlsServerName      string `protobuf:"bytes,64,opt,name=tls_server_name,json=tlsServerName,proto3" json:"tls_server_name,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *CleanupRunRequest) Reset() {
@@ -913,6 +920,41 @@ func (x *CleanupRunRequest) GetAdminUser() string {
 func (x *CleanupRunRequest) GetAdminPassword() string {
 	if x != nil {
 		return x.AdminPassword
+	}
+	return ""
+}
+
+func (x *CleanupRunRequest) GetCaCertPem() string {
+	if x != nil {
+		return x.CaCertPem
+	}
+	return ""
+}
+
+func (x *CleanupRunRequest) GetClientCertPem() string {
+	if x != nil {
+		return x.ClientCertPem
+	}
+	return ""
+}
+
+func (x *CleanupRunRequest) GetClientKeyPem() string {
+	if x != nil {
+		return x.ClientKeyPem
+	}
+	return ""
+}
+
+func (x *CleanupRunRequest) GetInsecureSkipVerify() bool {
+	if x != nil {
+		return x.InsecureSkipVerify
+	}
+	return false
+}
+
+func (x *CleanupRunRequest) GetTlsServerName() string {
+	if x != nil {
+		return x.TlsServerName
 	}
 	return ""
 }
@@ -1996,12 +2038,17 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\n" +
 	"left_names\x18\x04 \x03(\tR\tleftNames\x12\x1a\n" +
 	"\bverified\x18\x05 \x01(\bR\bverified\x12\x14\n" +
-	"\x05error\x18\x06 \x01(\tR\x05error\"i\n" +
+	"\x05error\x18\x06 \x01(\tR\x05error\"\xb1\x02\n" +
 	"\x11CleanupRunRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
 	"admin_user\x18\x02 \x01(\tR\tadminUser\x12%\n" +
-	"\x0eadmin_password\x18\x03 \x01(\tR\radminPassword\"A\n" +
+	"\x0eadmin_password\x18\x03 \x01(\tR\radminPassword\x12\x1e\n" +
+	"\vca_cert_pem\x18< \x01(\tR\tcaCertPem\x12&\n" +
+	"\x0fclient_cert_pem\x18= \x01(\tR\rclientCertPem\x12$\n" +
+	"\x0eclient_key_pem\x18> \x01(\tR\fclientKeyPem\x120\n" +
+	"\x14insecure_skip_verify\x18? \x01(\bR\x12insecureSkipVerify\x12&\n" +
+	"\x0ftls_server_name\x18@ \x01(\tR\rtlsServerName\"A\n" +
 	"\aRunList\x126\n" +
 	"\x04runs\x18\x01 \x03(\v2\".trafficsim.enginerpc.v1.RunStatusR\x04runs\"9\n" +
 	"\vStopRequest\x12\x0e\n" +
