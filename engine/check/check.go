@@ -352,7 +352,13 @@ func (k *checker) signUp(ctx context.Context) bool {
 		row.Fix = fmt.Sprintf("no id at %s", joinPath(k.p.Object, k.p.ID))
 		if cand := candidates(res.JSON, idScore); len(cand) > 0 {
 			row.Fix += fmt.Sprintf("; the answer has %s: set object and id accordingly (object: %s, id: %s)", cand[0], parent(cand[0]), last(cand[0]))
+		} else {
+			row.Fix += "; the answer body holds no id (an id given only in a Location header is not read)"
 		}
+		// A run could not tell which accounts it created: it could neither track
+		// nor clean them up, and every session would sign up again.
+		k.rep.Fatal = fmt.Sprintf("the answer of creating a user carries no id the profile can read (%s): a run could not track, nor so clean up, the accounts it creates. "+
+			"The probe account %s was created and is left: remove it with trafficsim cleanup", row.Fix, pr.username)
 		return false
 	}
 	row.Note = "id " + pr.id

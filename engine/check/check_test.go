@@ -125,6 +125,26 @@ func TestOtherServiceChecks(t *testing.T) {
 	}
 }
 
+// TestNoIDIsFatal: a profile that cannot read the id of a created user stops a
+// run before it starts (it could not track, nor clean up, what it creates), and
+// says the probe account it made is left, by name.
+func TestNoIDIsFatal(t *testing.T) {
+	svc, err := othersvc.Start("Admin-pass-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	p := otherProfile(t)
+	p.ID = "uid"
+	rep := runCheck(t, Options{BaseURL: svc.URL, Profile: p, ProfileGiven: true, AdminUser: othersvc.AdminEmail, AdminPassword: "Admin-pass-1"})
+	if !strings.Contains(rep.Fatal, "carries no id") || !strings.Contains(rep.Fatal, "no id at data.uid") || !strings.Contains(rep.Fatal, "_probe was created and is left") {
+		t.Fatalf("fatal %q; want the run refused, naming the id path and the probe left", rep.Fatal)
+	}
+	if n := svc.Count("sim_"); n != 1 {
+		t.Errorf("%d sim_ records on the target; want the one probe the report names", n)
+	}
+}
+
 // TestFaultsAreRetried: a target injecting 5xx (as the dashboards' demo does)
 // still passes: the check tries a failed request again.
 func TestFaultsAreRetried(t *testing.T) {
