@@ -69,6 +69,10 @@ func buildLoad(f *fileLoad) (LoadModel, *Error) {
 		}
 		l.RateStages = st
 	}
+	if f.Rate != "" && l.Rate == 0 && len(l.RateStages) == 0 {
+		// Alone it would quietly run the closed model instead.
+		return l, bad("rate", "%q sends no arrivals; give a positive rate such as 10/s, add rate_stages to ramp up from it, or leave rate out for the closed model", f.Rate)
+	}
 	if f.MaxVUs < 0 {
 		return l, bad("max_vus", "%d: want the number of pre-allocated VUs, at least 1", f.MaxVUs)
 	}

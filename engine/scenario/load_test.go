@@ -21,6 +21,10 @@ func TestLoadSection(t *testing.T) {
 	if s.Load.Rate != 1.5 || len(s.Load.RateStages) != 1 || s.Load.RateStages[0].Target != 10 || s.Load.MaxVUs != 50 {
 		t.Errorf("open load = %+v", s.Load)
 	}
+	// A rate of 0 is where rate stages start from.
+	if s, err := Parse([]byte("base: mixed\nload:\n  rate: 0/s\n  rate_stages: [30s:10/s]\n"), "ramp.yaml"); err != nil || len(s.Load.RateStages) != 1 || s.Load.Rate != 0 {
+		t.Errorf("rate 0 with rate stages = %+v, %v; want the open model", s.Load, err)
+	}
 	if s, _ := Builtin("mixed"); !s.Load.IsZero() {
 		t.Errorf("mixed has a load section: %+v", s.Load)
 	}
@@ -32,6 +36,7 @@ func TestLoadSection(t *testing.T) {
 		{"load:\n  ramp_up: 5s\n  stages: [1s:1]\n", "either ramp_up or stages"},
 		{"load:\n  max_vus: 5\n", "open model only"},
 		{"load:\n  max_vu: 5\n", "unknown field"},
+		{"load:\n  rate: 0/s\n", "load.rate: \"0/s\" sends no arrivals"},
 	} {
 		_, err := Parse([]byte("base: mixed\n"+tc.yaml), "op.yaml")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -59,6 +59,10 @@ func (l *loadFlags) apply(c *runner.Config) error {
 		}
 		c.RateStages = st
 	}
+	// A rate of 0 alone would quietly run the closed model instead.
+	if l.rate != "" && c.Rate == 0 && len(c.RateStages) == 0 {
+		return fmt.Errorf("--rate: %q sends no arrivals; give a positive rate such as 10/s, add --rate-stages to ramp up from it, or leave --rate out for the closed model", l.rate)
+	}
 	c.MaxVUs = l.maxVUs
 	return nil
 }

@@ -28,6 +28,8 @@ func TestLoadFlagValidation(t *testing.T) {
 		{[]string{"--rate-stages", "10s:5/x"}, "--rate-stages", "stage 1"},
 		{[]string{"--rate-stages", "10s:0/s"}, "--rate", "0 throughout"},
 		{[]string{"--max-vus", "5"}, "--max-vus", "open model"},
+		{[]string{"--rate", "0/s", "--duration", "1m"}, "--rate", "sends no arrivals"},
+		{[]string{"--rate", "0", "--max-vus", "3"}, "--rate", "sends no arrivals"},
 		{[]string{"--rate", "5/s", "--duration", "1m", "--max-vus", "-2"}, "--max-vus", "pre-allocated"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
