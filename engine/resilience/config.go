@@ -134,8 +134,11 @@ func (c Config) Validate() error {
 	if c.MaxRetryAfter < 0 {
 		return bad("max-retry-after", "%s: want 0 or more, e.g. 30s", c.MaxRetryAfter)
 	}
-	if c.BackoffBase <= 0 || c.BackoffMax < c.BackoffBase {
-		return bad("backoff-max", "base %s and max %s: want 0 < base ≤ max", c.BackoffBase, c.BackoffMax)
+	if c.BackoffBase <= 0 {
+		return bad("backoff-base", "%s: want more than 0, e.g. 100ms", c.BackoffBase)
+	}
+	if c.BackoffMax < c.BackoffBase {
+		return bad("backoff-max", "%s is below --backoff-base %s: want base ≤ max", c.BackoffMax, c.BackoffBase)
 	}
 	if !(c.MaxRPS >= 0) || math.IsInf(c.MaxRPS, 0) {
 		return bad("max-rps", "%g: want 0 (no cap) or a positive rate in requests per second", c.MaxRPS)

@@ -25,6 +25,8 @@ func TestResilienceFlagValidation(t *testing.T) {
 		{[]string{"--timeout-floor", "1m", "--timeout-cap", "10s"}, "--timeout-floor"},
 		{[]string{"--timeout-factor", "0.5"}, "--timeout-factor"},
 		{[]string{"--backoff-base", "10s", "--backoff-max", "1s"}, "--backoff-max"},
+		{[]string{"--backoff-base", "-1s"}, "--backoff-base"},
+		{[]string{"--backoff-base", "0s"}, "--backoff-base"},
 		{[]string{"--degrade", "--degrade-interval", "1ms"}, "--degrade-interval"},
 		{[]string{"--max-rps", "lots"}, "--max-rps"},
 	} {
