@@ -29,8 +29,12 @@ func WriteFinal(w io.Writer, s summary.Summary) error {
 	if state == "" {
 		state = "finished"
 	}
+	took := Clock(time.Duration(s.DurationSeconds * float64(time.Second)))
+	if load := Clock(s.LoadSpan()); s.LoadSeconds > 0 && load != took {
+		took += " (load " + load + ")" // the rate is over the load, not the preflight and cleanup
+	}
 	fmt.Fprintf(&b, "%s after %s: %s requests (%.1f/s) by %d users\n", capitalize(state),
-		Clock(time.Duration(s.DurationSeconds*float64(time.Second))), thousands(s.Requests), s.RPS, s.Users)
+		took, thousands(s.Requests), s.RPS, s.Users)
 	if s.Error != "" {
 		fmt.Fprintf(&b, "Error: %s\n", s.Error)
 	}

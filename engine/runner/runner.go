@@ -149,6 +149,8 @@ type Runner struct {
 	target    atomic.Pointer[string]
 	errMsg    atomic.Pointer[string]
 	budgetSum atomic.Int64
+	// The load phase (unix nanos; 0: not begun, not over): rps divides by it.
+	loadStarted, loadEnded atomic.Int64
 
 	stopOnce sync.Once
 	stopCh   chan struct{} // closed: no new requests
@@ -478,8 +480,10 @@ func (r *Runner) run(ctx context.Context) error {
 		return notStarted(err)
 	}
 
+	r.loadStarted.Store(time.Now().UnixNano())
 	r.start(ctx, base)
 	r.driveFor(ctx)
+	r.loadEnded.Store(time.Now().UnixNano())
 	if s, _ := r.state.Load().(string); s == StateRunning {
 		r.state.Store(StateStopping)
 	}
@@ -784,6 +788,13 @@ func (r *Runner) buildSummary(state, errMsg string, end time.Time, cleanup summa
 		MaxRequests:   r.cfg.MaxRequests,
 		State:         state,
 		Err:           errMsg,
+	}
+	if ls := r.loadStarted.Load(); ls != 0 {
+		meta.LoadStartedAt = time.Unix(0, ls)
+		meta.LoadEndedAt = end // interrupted in the load: it ends now
+		if le := r.loadEnded.Load(); le != 0 {
+			meta.LoadEndedAt = time.Unix(0, le)
+		}
 	}
 	s := summary.BuildSummary(meta, st, cleanup)
 	s.Load = r.loadSummary(st)

@@ -209,6 +209,7 @@ type merger struct {
 
 	targets, states     []string
 	start, end          time.Time
+	loadStart, loadEnd  time.Time // the shards' load phases together
 	iterations, dropped int64
 	thresholdExprs      []string
 	seenExpr            map[string]bool
@@ -394,6 +395,12 @@ func (m *merger) addRun(s Summary) {
 	if s.EndedAt.After(m.end) {
 		m.end = s.EndedAt
 	}
+	if s.LoadStartedAt != nil && (m.loadStart.IsZero() || s.LoadStartedAt.Before(m.loadStart)) {
+		m.loadStart = *s.LoadStartedAt
+	}
+	if s.LoadEndedAt != nil && s.LoadEndedAt.After(m.loadEnd) {
+		m.loadEnd = *s.LoadEndedAt
+	}
 	if s.Load != nil {
 		m.iterations += s.Load.Iterations
 		m.dropped += s.Load.DroppedIterations
@@ -472,7 +479,8 @@ func (m *merger) result(in []ShardSummary) (Merged, error) {
 	first := m.first
 	meta := SummaryMeta{RunID: first.RunID, Scenario: first.Scenario, Seed: first.Seed, Target: strings.Join(m.targets, ", "),
 		EngineVersion: first.Version, StartedAt: m.start, EndedAt: m.end, Users: first.Users,
-		MinRequests: first.MinRequests, MaxRequests: first.MaxRequests, State: state, Err: errText}
+		MinRequests: first.MinRequests, MaxRequests: first.MaxRequests, State: state, Err: errText,
+		LoadStartedAt: m.loadStart, LoadEndedAt: m.loadEnd}
 	s := BuildSummary(meta, st, cleanup)
 	if first.Load != nil {
 		l := *first.Load
@@ -495,7 +503,7 @@ func (m *merger) result(in []ShardSummary) (Merged, error) {
 		s.Histograms.Service = &ServiceHistogram{SumNanos: m.svcSum, MaxNanos: m.svcMax, HDR: string(enc)}
 	}
 	s.Thresholds = nil
-	return Merged{Summary: s, Stats: st, Histograms: hists, Elapsed: max(m.end.Sub(m.start), 0), thresholdExprs: m.thresholdExprs}, nil
+	return Merged{Summary: s, Stats: st, Histograms: hists, Elapsed: s.LoadSpan(), thresholdExprs: m.thresholdExprs}, nil
 }
 
 // ThresholdExprs are the thresholds the shard summaries carried (the union,

@@ -38,6 +38,10 @@ type SummaryMeta struct {
 	EngineVersion string
 	StartedAt     time.Time
 	EndedAt       time.Time
+	// The load phase: from the first VU's start to the last one's end, without
+	// the preflight before and the cleanup after (zero: it never started).
+	LoadStartedAt time.Time
+	LoadEndedAt   time.Time
 	Users         int
 	MinRequests   int
 	MaxRequests   int
@@ -78,6 +82,9 @@ type Summary struct {
 	StartedAt       time.Time         `json:"started_at"`
 	EndedAt         time.Time         `json:"ended_at"`
 	DurationSeconds float64           `json:"duration_seconds"`
+	LoadStartedAt   *time.Time        `json:"load_started_at,omitempty"` // the load phase: the VUs' traffic,
+	LoadEndedAt     *time.Time        `json:"load_ended_at,omitempty"`   // without the preflight and the cleanup;
+	LoadSeconds     float64           `json:"load_seconds"`              // rps divides by it
 	Users           int               `json:"users"`
 	MinRequests     int               `json:"min_requests"`
 	MaxRequests     int               `json:"max_requests"`
@@ -202,11 +209,28 @@ func BuildSummary(meta SummaryMeta, st metrics.Stats, cleanup CleanupResult) Sum
 	if s.Errors == nil {
 		s.Errors = map[string]int64{}
 	}
-	if dur > 0 {
-		s.RPS = round(float64(st.Requests)/dur.Seconds(), 3)
+	if !meta.LoadStartedAt.IsZero() && meta.LoadEndedAt.After(meta.LoadStartedAt) {
+		ls, le := meta.LoadStartedAt.UTC(), meta.LoadEndedAt.UTC()
+		s.LoadStartedAt, s.LoadEndedAt = &ls, &le
+		s.LoadSeconds = round(le.Sub(ls).Seconds(), 3)
+	}
+	// Requests per second of the load, not of the wall time: a cleanup of
+	// half a minute after a 5 s load must not read as a fifth of the rate.
+	if span := s.LoadSpan(); span > 0 {
+		s.RPS = round(float64(st.Requests)/span.Seconds(), 3)
 	}
 	s.NeverSucceeded, s.NotReached = capabilityOutcomes(s.Endpoints)
 	return s
+}
+
+// LoadSpan is how long the traffic took: the load phase, or for a summary
+// without one (written by an older engine, or a run stopped before its VUs
+// started) the whole run.
+func (s Summary) LoadSpan() time.Duration {
+	if s.LoadSeconds > 0 {
+		return time.Duration(s.LoadSeconds * float64(time.Second))
+	}
+	return time.Duration(s.DurationSeconds * float64(time.Second))
 }
 
 // groupCounts counts requests per endpoint group, every group present.

@@ -195,8 +195,8 @@ func (ci *ciRun) finish(r *runner.Runner, s *summary.Summary, stderr io.Writer) 
 			snap.Histograms = m.LatencyHistograms()
 			snap.Stats = m.Stats()
 		}
-		elapsed := s.EndedAt.Sub(s.StartedAt)
-		s.Thresholds = ci.monitor.Final(snap, elapsed)
+		// rps over the load, as the summary's: not the preflight nor the cleanup.
+		s.Thresholds = ci.monitor.Final(snap, s.LoadSpan())
 		for _, res := range s.Thresholds {
 			if !res.Pass {
 				ci.failures = append(ci.failures, res.Expr)
