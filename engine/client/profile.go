@@ -196,6 +196,11 @@ func (p Profile) Validate() error {
 	if p.BasePath != "" && !strings.HasPrefix(p.BasePath, "/") {
 		return bad("base_path", "%q must start with /, e.g. /api/v2", p.BasePath)
 	}
+	if p.BasePath != "/" {
+		if msg := pathError(p.BasePath, false); msg != "" {
+			return bad("base_path", "%s", msg)
+		}
+	}
 	for _, id := range slices.Sorted(maps.Keys(p.Routes)) {
 		ep := catalog.Lookup(id)
 		if ep == nil {
@@ -204,6 +209,9 @@ func (p Profile) Validate() error {
 		_, r, err := splitRoute(p.Routes[id])
 		if err != nil {
 			return bad("routes."+id, "%v", err)
+		}
+		if msg := pathError(r, true); msg != "" {
+			return bad("routes."+id, "%s", msg)
 		}
 		if err := checkPlaceholders(ep, r); err != nil {
 			return bad("routes."+id, "%v", err)
@@ -214,8 +222,22 @@ func (p Profile) Validate() error {
 	default:
 		return bad("login.with", "%q: use username or email", p.Login.With)
 	}
+	if p.Token.Header != "" {
+		if msg := headerNameError(p.Token.Header); msg != "" {
+			return bad("token.header", "%s", msg)
+		}
+	}
+	if msg := headerValueError(p.Token.Scheme); msg != "" {
+		return bad("token.scheme", "%s", msg)
+	}
 	if p.Token.Scheme != "" && strings.ContainsAny(p.Token.Scheme, " \t") {
 		return bad("token.scheme", "%q must be one word (or - for none)", p.Token.Scheme)
+	}
+	for _, q := range []struct{ field, name string }{{"query.search", p.Query.Search}, {"query.page", p.Query.Page},
+		{"query.size", p.Query.Size}, {"query.offset", p.Query.Offset}, {"query.cursor", p.Query.Cursor}} {
+		if msg := queryNameError(q.name); msg != "" {
+			return bad(q.field, "%s", msg)
+		}
 	}
 	for k, v := range p.Fields {
 		if k == "" || v == "" {
