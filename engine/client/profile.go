@@ -300,12 +300,26 @@ func splitRoute(v string) (method, path string, err error) {
 func checkPlaceholders(ep *catalog.Endpoint, r string) error {
 	have := placeholderRe.FindAllString(r, -1)
 	want := placeholderRe.FindAllString(ep.Route, -1)
+	for i, ph := range have {
+		if slices.Contains(have[:i], ph) {
+			return fmt.Errorf("%q holds %s twice: the engine fills it with one value, so both would get the same id; keep %s where the %s's id goes and write the other path parameter as its value (e.g. /orgs/acme/members/%s)",
+				r, ph, ph, strings.SplitN(ep.ID, ".", 2)[0], ph)
+		}
+	}
+	allWanted := !slices.ContainsFunc(want, func(w string) bool { return !slices.Contains(have, w) })
 	for _, ph := range have {
 		if !slices.Contains(want, ph) {
-			if len(want) == 0 {
-				return fmt.Errorf("%s is not a placeholder of %s, which takes none: remove it", ph, ep.ID)
+			literal := strings.Replace(r, ph, "acme", 1)
+			switch {
+			case len(want) == 0:
+				return fmt.Errorf("%s is not a placeholder of %s, which takes none: remove it, or write the path parameter as its value (e.g. %s)", ph, ep.ID, literal)
+			case allWanted:
+				// The route holds the capability's own: ph is another path
+				// parameter (an organisation, a tenant), not a renamed id.
+				return fmt.Errorf("%s is not a placeholder the engine fills: %s takes %s (the engine fills only %s); write any other path parameter as its value, e.g. %s",
+					ph, ep.ID, strings.Join(want, " and "), strings.Join(catalog.Placeholders, " "), literal)
 			}
-			return fmt.Errorf("%s is not a placeholder of %s: write %s instead (the engine fills only %s)",
+			return fmt.Errorf("%s is not a placeholder of %s: write %s instead (the engine fills only %s; any other path parameter is written as its value)",
 				ph, ep.ID, strings.Join(want, " and "), strings.Join(catalog.Placeholders, " "))
 		}
 	}

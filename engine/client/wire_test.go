@@ -83,3 +83,24 @@ func TestPlainWireFields(t *testing.T) {
 		t.Errorf("a NUL in a plain path passed")
 	}
 }
+
+// TestRoutePlaceholderErrors: a repeated placeholder is refused, and a path
+// parameter beside the capability's own is to be written as its value, not
+// renamed to a placeholder the route already holds.
+func TestRoutePlaceholderErrors(t *testing.T) {
+	for _, c := range []struct{ route, says string }{
+		{"POST /orgs/{id}/members/{id}/activate", "holds {id} twice"},
+		{"GET /orgs/{org}/members/{id}", "{org} is not a placeholder the engine fills: users.get takes {id}"},
+		{"GET /orgs/{org}/members/{id}", "e.g. /orgs/acme/members/{id}"},
+		{"GET /accounts/{accountId}", "write {id} instead"},
+	} {
+		id := "users.get"
+		if strings.HasSuffix(c.route, "activate") {
+			id = "users.activate"
+		}
+		err := Profile{Routes: map[string]string{id: c.route}}.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: %v; want it to say %q", c.route, err, c.says)
+		}
+	}
+}
