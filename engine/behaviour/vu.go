@@ -46,7 +46,7 @@ type VU struct {
 	access  string
 	refresh string
 	revoked string        // an access token revoked by an earlier logout
-	expires time.Duration // when the access token expires (Shared.at); 0: not said
+	renewAt time.Duration // when to refresh the access token (Shared.at), ahead of its expiry; 0: not said
 
 	sessionStart time.Duration // Shared.at
 
@@ -225,7 +225,7 @@ func ok(res client.Result) bool { return res.ErrKind == "" && res.Status >= 100 
 // ensureSession makes sure the VU holds a working access token: refresh it
 // when it is about to expire or was rejected, log in when there is none.
 func (v *VU) ensureSession() bool {
-	if v.loggedIn && v.access != "" && (v.expires == 0 || v.expires-v.r.since() > 30*time.Second) {
+	if v.loggedIn && v.access != "" && (v.renewAt == 0 || v.r.since() < v.renewAt) {
 		return true
 	}
 	if v.loggedIn && v.refresh != "" {
@@ -278,10 +278,23 @@ func (v *VU) login() bool {
 
 func (v *VU) setTokens(t client.Tokens) {
 	v.access, v.refresh = t.Access, t.Refresh
-	v.expires = 0
+	v.renewAt = 0
 	if t.ExpiresIn > 0 {
-		v.expires = v.r.since() + t.ExpiresIn
+		v.renewAt = v.r.since() + renewAfter(t.ExpiresIn)
 	}
+}
+
+// maxRenewMargin is how long before its expiry a long-lived access token is
+// refreshed.
+const maxRenewMargin = 30 * time.Second
+
+// renewAfter is how long after it was issued a token of the lifetime is
+// refreshed: maxRenewMargin before it expires, or a quarter of its lifetime
+// before when that is shorter. A token is so refreshed at most once per three
+// quarters of its lifetime, however short: a fixed margin longer than the
+// lifetime would refresh it before every request.
+func renewAfter(lifetime time.Duration) time.Duration {
+	return lifetime - min(maxRenewMargin, lifetime/4)
 }
 
 func (v *VU) doRefresh() bool {
@@ -421,7 +434,7 @@ func (v *VU) retireAccount() {
 		return
 	}
 	v.endSession(false)
-	v.access, v.refresh, v.expires = "", "", 0
+	v.access, v.refresh, v.renewAt = "", "", 0
 	v.r.pool.put(v.me)
 	v.me = nil
 }

@@ -85,8 +85,8 @@ func compilePlain(prefix string, s PlainSpec) (*PlainRequest, error) {
 	if !strings.HasPrefix(s.Path, "/") {
 		return nil, bad("path", "%q must start with / (it is appended to --base-url; other hosts are not allowed)", s.Path)
 	}
-	if strings.ContainsAny(s.Path, " \t\r\n#") {
-		return nil, bad("path", "%q contains a space, a line break or #; percent-encode them", s.Path)
+	if strings.ContainsAny(s.Path, " \t\r\n#") || headerValueError(s.Path) != "" {
+		return nil, bad("path", "%q contains a space, a line break, a control character or #; percent-encode them", s.Path)
 	}
 	var err error
 	if p.url, err = ParseTemplate(s.Path); err != nil {
@@ -102,12 +102,12 @@ func compilePlain(prefix string, s PlainSpec) (*PlainRequest, error) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if k == "" || strings.ContainsAny(k, " \t\r\n:") {
-			return nil, bad("headers", "%q is not a header name", k)
+		if msg := headerNameError(k); msg != "" {
+			return nil, bad("headers", "%s", msg)
 		}
 		v := s.Headers[k]
-		if strings.ContainsAny(v, "\r\n") {
-			return nil, bad("headers."+k, "the value contains a line break")
+		if msg := headerValueError(v); msg != "" {
+			return nil, bad("headers."+k, "%s", msg)
 		}
 		h := plainHeader{key: textproto.CanonicalMIMEHeaderKey(k)}
 		if h.key == "Host" || h.key == "Content-Length" {

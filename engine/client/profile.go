@@ -196,6 +196,11 @@ func (p Profile) Validate() error {
 	if p.BasePath != "" && !strings.HasPrefix(p.BasePath, "/") {
 		return bad("base_path", "%q must start with /, e.g. /api/v2", p.BasePath)
 	}
+	if p.BasePath != "/" {
+		if msg := pathError(p.BasePath, false); msg != "" {
+			return bad("base_path", "%s", msg)
+		}
+	}
 	for _, id := range slices.Sorted(maps.Keys(p.Routes)) {
 		ep := catalog.Lookup(id)
 		if ep == nil {
@@ -204,6 +209,9 @@ func (p Profile) Validate() error {
 		_, r, err := splitRoute(p.Routes[id])
 		if err != nil {
 			return bad("routes."+id, "%v", err)
+		}
+		if msg := pathError(r, true); msg != "" {
+			return bad("routes."+id, "%s", msg)
 		}
 		if err := checkPlaceholders(ep, r); err != nil {
 			return bad("routes."+id, "%v", err)
@@ -214,8 +222,22 @@ func (p Profile) Validate() error {
 	default:
 		return bad("login.with", "%q: use username or email", p.Login.With)
 	}
+	if p.Token.Header != "" {
+		if msg := headerNameError(p.Token.Header); msg != "" {
+			return bad("token.header", "%s", msg)
+		}
+	}
+	if msg := headerValueError(p.Token.Scheme); msg != "" {
+		return bad("token.scheme", "%s", msg)
+	}
 	if p.Token.Scheme != "" && strings.ContainsAny(p.Token.Scheme, " \t") {
 		return bad("token.scheme", "%q must be one word (or - for none)", p.Token.Scheme)
+	}
+	for _, q := range []struct{ field, name string }{{"query.search", p.Query.Search}, {"query.page", p.Query.Page},
+		{"query.size", p.Query.Size}, {"query.offset", p.Query.Offset}, {"query.cursor", p.Query.Cursor}} {
+		if msg := queryNameError(q.name); msg != "" {
+			return bad(q.field, "%s", msg)
+		}
 	}
 	for k, v := range p.Fields {
 		if k == "" || v == "" {
@@ -278,12 +300,26 @@ func splitRoute(v string) (method, path string, err error) {
 func checkPlaceholders(ep *catalog.Endpoint, r string) error {
 	have := placeholderRe.FindAllString(r, -1)
 	want := placeholderRe.FindAllString(ep.Route, -1)
+	for i, ph := range have {
+		if slices.Contains(have[:i], ph) {
+			return fmt.Errorf("%q holds %s twice: the engine fills it with one value, so both would get the same id; keep %s where the %s's id goes and write the other path parameter as its value (e.g. /orgs/acme/members/%s)",
+				r, ph, ph, strings.SplitN(ep.ID, ".", 2)[0], ph)
+		}
+	}
+	allWanted := !slices.ContainsFunc(want, func(w string) bool { return !slices.Contains(have, w) })
 	for _, ph := range have {
 		if !slices.Contains(want, ph) {
-			if len(want) == 0 {
-				return fmt.Errorf("%s is not a placeholder of %s, which takes none: remove it", ph, ep.ID)
+			literal := strings.Replace(r, ph, "acme", 1)
+			switch {
+			case len(want) == 0:
+				return fmt.Errorf("%s is not a placeholder of %s, which takes none: remove it, or write the path parameter as its value (e.g. %s)", ph, ep.ID, literal)
+			case allWanted:
+				// The route holds the capability's own: ph is another path
+				// parameter (an organisation, a tenant), not a renamed id.
+				return fmt.Errorf("%s is not a placeholder the engine fills: %s takes %s (the engine fills only %s); write any other path parameter as its value, e.g. %s",
+					ph, ep.ID, strings.Join(want, " and "), strings.Join(catalog.Placeholders, " "), literal)
 			}
-			return fmt.Errorf("%s is not a placeholder of %s: write %s instead (the engine fills only %s)",
+			return fmt.Errorf("%s is not a placeholder of %s: write %s instead (the engine fills only %s; any other path parameter is written as its value)",
 				ph, ep.ID, strings.Join(want, " and "), strings.Join(catalog.Placeholders, " "))
 		}
 	}

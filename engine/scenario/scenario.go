@@ -265,13 +265,11 @@ func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
 		if depth > 0 || !IsBuiltin(head.Base) {
 			return nil, (&Error{Field: "base", Message: fmt.Sprintf("%q is not a built-in scenario; use one of %s", head.Base, strings.Join(builtinOrder, ", "))}).place(fileName, root)
 		}
-		bd, err := builtinFS.ReadFile("builtin/" + head.Base + ".yaml")
+		bf, err := resolveBase(head.Base, readBuiltin, nil)
 		if err != nil {
-			return nil, fmt.Errorf("read built-in scenario %s: %w", head.Base, err)
+			return nil, (&Error{Field: "base", Message: err.Error()}).place(fileName, root)
 		}
-		if err := yaml.Unmarshal(bd, &f); err != nil {
-			return nil, fmt.Errorf("built-in scenario %s: %w", head.Base, err)
-		}
+		f = *bf
 		f.Name, f.Description = "", ""
 	}
 	base := f.Archetypes
@@ -294,6 +292,43 @@ func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
 		s.Name = strings.TrimSuffix(filepath.Base(fileName), filepath.Ext(fileName))
 	}
 	return s, nil
+}
+
+// readBuiltin reads a built-in scenario's file.
+func readBuiltin(name string) ([]byte, error) { return builtinFS.ReadFile("builtin/" + name + ".yaml") }
+
+// resolveBase reads the built-in scenario name as a base: its own base first
+// (built-ins build on one another, e.g. admin on mixed), then its file over
+// it, as parse puts a file over its base. chain is the bases that led here; a
+// name already on it is a cycle.
+func resolveBase(name string, read func(string) ([]byte, error), chain []string) (*file, error) {
+	chain = append(chain, name)
+	if slices.Contains(chain[:len(chain)-1], name) {
+		return nil, fmt.Errorf("the built-in scenarios' bases form a cycle (%s): a scenario cannot build on itself", strings.Join(chain, " → "))
+	}
+	data, err := read(name)
+	if err != nil {
+		return nil, fmt.Errorf("read built-in scenario %s: %w", name, err)
+	}
+	var head struct {
+		Base string `yaml:"base"`
+	}
+	if err := yaml.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("built-in scenario %s: %w", name, err)
+	}
+	f := &file{}
+	if head.Base != "" {
+		if f, err = resolveBase(head.Base, read, chain); err != nil {
+			return nil, err
+		}
+	}
+	base := f.Archetypes
+	f.Archetypes = nil
+	if err := yaml.Unmarshal(data, f); err != nil {
+		return nil, fmt.Errorf("built-in scenario %s: %w", name, err)
+	}
+	mergeBase(f, base)
+	return f, nil
 }
 
 var archetypeName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -316,5 +317,32 @@ func TestAccountPerSession(t *testing.T) {
 	}
 	if !s.Archetypes[0].AccountPerSession {
 		t.Errorf("shopper: %+v", s.Archetypes[0])
+	}
+}
+
+// TestEveryBuiltinIsABase: a file of only `base: NAME` is the built-in NAME
+// (but for its name), for every built-in — those that build on mixed too —
+// and a cycle of bases is refused, naming it.
+func TestEveryBuiltinIsABase(t *testing.T) {
+	for _, name := range BuiltinNames() {
+		want, err := Builtin(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Parse([]byte("base: "+name+"\n"), "on-"+name+".yaml")
+		if err != nil {
+			t.Errorf("base: %s: %v", name, err)
+			continue
+		}
+		got.Name, got.Description, got.Source = want.Name, want.Description, want.Source
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("base: %s differs from the built-in:\n got %+v\nwant %+v", name, got, want)
+		}
+	}
+	files := map[string]string{"a": "base: b\n", "b": "base: c\n", "c": "base: a\n"}
+	read := func(n string) ([]byte, error) { return []byte(files[n]), nil }
+	_, err := resolveBase("a", read, nil)
+	if err == nil || !strings.Contains(err.Error(), "cycle (a → b → c → a)") {
+		t.Errorf("a cycle of bases: %v", err)
 	}
 }

@@ -86,10 +86,13 @@ func (s *Service) issueTokens(u store.User) (tokenPair, error) {
 		Username: u.Username,
 		Roles:    u.Roles,
 		RegisteredClaims: jwt.RegisteredClaims{
-			Subject:   strconv.FormatInt(u.ID, 10),
-			ID:        rand.Text(),
-			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTokenTTL)),
+			Subject:  strconv.FormatInt(u.ID, 10),
+			ID:       rand.Text(),
+			IssuedAt: jwt.NewNumericDate(now),
+			// exp is in whole seconds: rounded up, so that the token lives
+			// the expires_in it is announced with (rounded down it could
+			// die at once, a second-long one nearly always early).
+			ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTokenTTL + time.Second - time.Nanosecond)),
 		},
 	}
 	access, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTSecret)

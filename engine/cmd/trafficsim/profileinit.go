@@ -17,8 +17,11 @@ import (
 
 func init() { subcommands = append(subcommands, newProfileCmd) }
 
-// maxOpenAPI bounds the OpenAPI document read.
+// maxOpenAPI bounds the OpenAPI document read, from a file or a URL.
 const maxOpenAPI = 16 << 20
+
+// openAPITimeout bounds reading the document (and drafting the profile).
+var openAPITimeout = 30 * time.Second
 
 func newProfileCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -62,7 +65,7 @@ be read, 2 invalid flags.`,
 				}
 				words[k] = v
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(cmd.Context(), openAPITimeout)
 			defer cancel()
 			data, err := readOpenAPI(ctx, openapi)
 			if err != nil {
@@ -104,14 +107,12 @@ be read, 2 invalid flags.`,
 	return cmd
 }
 
-// readOpenAPI reads the document from a file or an http(s) URL.
+// readOpenAPI reads the document from a file or an http(s) URL, at most
+// maxOpenAPI bytes of either: a larger one, or an endless one (/dev/zero, a
+// FIFO that keeps writing), fails at the limit with an error naming it.
 func readOpenAPI(ctx context.Context, src string) ([]byte, error) {
 	if !strings.HasPrefix(src, "http://") && !strings.HasPrefix(src, "https://") {
-		data, err := os.ReadFile(src)
-		if err != nil {
-			return nil, fmt.Errorf("--openapi: %w", err)
-		}
-		return data, nil
+		return readOpenAPIFile(ctx, src)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
 	if err != nil {
@@ -126,9 +127,68 @@ func readOpenAPI(ctx context.Context, src string) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("--openapi: fetch %s: answered %s", src, resp.Status)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxOpenAPI))
+	if resp.ContentLength > maxOpenAPI {
+		return nil, openAPITooLarge(src, resp.ContentLength)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxOpenAPI+1))
 	if err != nil {
 		return nil, fmt.Errorf("--openapi: read %s: %w", src, err)
 	}
+	if len(data) > maxOpenAPI {
+		return nil, openAPITooLarge(src, -1)
+	}
 	return data, nil
+}
+
+// readOpenAPIFile reads a file of at most maxOpenAPI bytes. A regular file is
+// judged by its size before it is read; anything else (a device, a FIFO) is
+// read up to the limit. Opening a FIFO waits for its writer, and reading it
+// for its data: ctx bounds both.
+func readOpenAPIFile(ctx context.Context, path string) ([]byte, error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		data, err := readCapped(path)
+		done <- result{data, err}
+	}()
+	select {
+	case r := <-done:
+		return r.data, r.err
+	case <-ctx.Done():
+		// The reading goroutine stays blocked in open or read; the command
+		// ends with this error.
+		return nil, fmt.Errorf("--openapi: %s: nothing to read after %s (a FIFO with no writer, or a device that does not end?): give the OpenAPI document's file or URL", path, openAPITimeout)
+	}
+}
+
+func readCapped(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--openapi: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > maxOpenAPI {
+		return nil, openAPITooLarge(path, fi.Size())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxOpenAPI+1))
+	if err != nil {
+		return nil, fmt.Errorf("--openapi: read %s: %w", path, err)
+	}
+	if len(data) > maxOpenAPI {
+		return nil, openAPITooLarge(path, -1)
+	}
+	return data, nil
+}
+
+// openAPITooLarge is the error of a document over maxOpenAPI; size < 0: not
+// known (more than the limit was read).
+func openAPITooLarge(src string, size int64) error {
+	what := fmt.Sprintf("more than %d MiB", maxOpenAPI>>20)
+	if size >= 0 {
+		what = fmt.Sprintf("%.1f MiB (%d bytes)", float64(size)/(1<<20), size)
+	}
+	return fmt.Errorf("--openapi: %s is %s; an OpenAPI document is read up to %d MiB: give the document itself (not a bundle, a log or a device), or trim it to the user, role and permission paths", src, what, maxOpenAPI>>20)
 }
