@@ -423,12 +423,23 @@ func prop(s *openapi3.Schema, name string) *openapi3.Schema {
 	return s.Properties[name].Value
 }
 
+// maxSchemaDepth bounds how deep findPath looks into nested objects: a token,
+// a list or a total sits a few levels down, never dozens.
+const maxSchemaDepth = 16
+
 // findPath is the dotted path of the first property (depth first, sorted)
-// whose name fits.
+// whose name fits. It walks each schema once: a schema that refers to itself
+// (directly, through another schema) is not entered again, and nothing
+// deeper than maxSchemaDepth objects is looked at.
 func findPath(s *openapi3.Schema, fits func(name string, s *openapi3.Schema) bool) string {
-	if s == nil {
+	return findPathIn(s, fits, map[*openapi3.Schema]bool{}, 0)
+}
+
+func findPathIn(s *openapi3.Schema, fits func(name string, s *openapi3.Schema) bool, seen map[*openapi3.Schema]bool, depth int) string {
+	if s == nil || seen[s] || depth >= maxSchemaDepth {
 		return ""
 	}
+	seen[s] = true
 	for _, name := range props(s) {
 		v := prop(s, name)
 		if v != nil && fits(name, v) {
@@ -437,7 +448,7 @@ func findPath(s *openapi3.Schema, fits func(name string, s *openapi3.Schema) boo
 	}
 	for _, name := range props(s) {
 		if v := prop(s, name); v != nil && v.Type.Is("object") {
-			if sub := findPath(v, fits); sub != "" {
+			if sub := findPathIn(v, fits, seen, depth+1); sub != "" {
 				return name + "." + sub
 			}
 		}

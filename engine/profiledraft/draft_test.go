@@ -2,6 +2,7 @@ package profiledraft
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -57,4 +58,103 @@ func TestDraftOfOtherService(t *testing.T) {
 	if _, err := Build(doc, map[string]string{"teams": "squads"}); err == nil {
 		t.Error("an unknown resource in --map was accepted")
 	}
+}
+
+// recursiveDoc is a login answer whose schema refers to itself directly (a),
+// through another schema (b → Other → Session), through an array's items (c)
+// and through allOf/oneOf (e, f); the token sits in d.
+const recursiveDoc = `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /auth/login:
+    post:
+      operationId: login
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Session"}
+components:
+  schemas:
+    Session:
+      type: object
+      properties:
+        a: {$ref: "#/components/schemas/Session"}
+        b: {$ref: "#/components/schemas/Other"}
+        c: {type: array, items: {$ref: "#/components/schemas/Session"}}
+        d:
+          type: object
+          properties:
+            accessToken: {type: string}
+            again: {$ref: "#/components/schemas/Session"}
+        e: {allOf: [{$ref: "#/components/schemas/Session"}]}
+        f: {oneOf: [{$ref: "#/components/schemas/Other"}]}
+    Other:
+      type: object
+      properties:
+        back: {$ref: "#/components/schemas/Session"}
+        other: {$ref: "#/components/schemas/Other"}
+`
+
+// TestDraftOfRecursiveSchemas drafts from schemas that refer to themselves
+// and from a deep chain of nested objects: no stack overflow, the token in a
+// recursive answer is still found, and one deeper than maxSchemaDepth is not
+// looked for.
+func TestDraftOfRecursiveSchemas(t *testing.T) {
+	doc, err := Load(context.Background(), []byte(recursiveDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Build(doc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Profile.Token.Access != "d.accessToken" {
+		t.Errorf("token.access %q, want d.accessToken", d.Profile.Token.Access)
+	}
+	if _, err := scenario.ParseProfile(d.YAML("recursive"), "draft.yaml"); err != nil {
+		t.Fatalf("the draft does not parse: %v\n%s", err, d.YAML("recursive"))
+	}
+
+	// A chain of distinct nested objects, the token at the bottom: found at
+	// depth 3, not looked for below maxSchemaDepth.
+	chain := func(levels int) string {
+		var b strings.Builder
+		b.WriteString(strings.SplitAfter(recursiveDoc, "  schemas:\n")[0])
+		for i := range levels {
+			fmt.Fprintf(&b, "    Session%s:\n      type: object\n      properties:\n", suffix(i))
+			fmt.Fprintf(&b, "        self: {$ref: \"#/components/schemas/Session%s\"}\n", suffix(i))
+			fmt.Fprintf(&b, "        z: {$ref: \"#/components/schemas/Session%s\"}\n", suffix(i+1))
+		}
+		fmt.Fprintf(&b, "    Session%s:\n      type: object\n      properties:\n        accessToken: {type: string}\n", suffix(levels))
+		return b.String()
+	}
+	for _, c := range []struct {
+		levels int
+		want   string
+	}{
+		{3, "z.z.z.accessToken"},
+		{maxSchemaDepth + 50, ""},
+	} {
+		doc, err := Load(context.Background(), []byte(chain(c.levels)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := Build(doc, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Profile.Token.Access != c.want {
+			t.Errorf("%d levels: token.access %q, want %q", c.levels, d.Profile.Token.Access, c.want)
+		}
+	}
+}
+
+// suffix names the i-th schema of a chain: "" for the first, the number after.
+func suffix(i int) string {
+	if i == 0 {
+		return ""
+	}
+	return fmt.Sprint(i)
 }

@@ -117,6 +117,14 @@ func WriteFinal(w io.Writer, s summary.Summary) error {
 		if n := len(c.LeftNames) - maxLeftNames; n > 0 {
 			names += fmt.Sprintf(", … and %d more (all of them in the --summary JSON)", n)
 		}
+		switch unnamed := c.Left - len(c.LeftNames); {
+		case unnamed > 0 && names == "":
+			names = fmt.Sprintf("%d, names not recorded", unnamed)
+		case unnamed > 0:
+			names += fmt.Sprintf(", and %d whose names were not recorded", unnamed)
+		case names == "":
+			names = "not known (the cleanup could not look)"
+		}
 		fmt.Fprintf(&b, "  left on the target (remove with `trafficsim cleanup --base-url %s --run %s`): %s\n",
 			s.Target, s.RunID, names)
 	}

@@ -1,6 +1,7 @@
 package summary
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/generator"
 	"github.com/trafficsim/trafficsim/engine/inputfile"
 	"github.com/trafficsim/trafficsim/engine/metrics"
+	"github.com/trafficsim/trafficsim/engine/threshold"
 )
 
 // ShardInfo says which part of a sharded run a summary covers
@@ -142,13 +144,32 @@ func ReadSummary(path string) (Summary, error) {
 	if err != nil {
 		return s, fmt.Errorf("read summary: %w", err)
 	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 BOM an editor added
 	if err := json.Unmarshal(data, &s); err != nil {
+		var pe *time.ParseError
+		if errors.As(err, &pe) {
+			return s, fmt.Errorf("%s: %s %q is not an RFC 3339 time (e.g. 2026-11-24T10:00:00Z); give the summary the shard wrote", path, timeField(data), pe.Value)
+		}
 		return s, fmt.Errorf("%s: not a trafficsim summary: %w", path, err)
 	}
 	if s.Format != SummaryFormat {
 		return s, fmt.Errorf("%s: summary format %d, this trafficsim reads format %d; merge with the trafficsim version that wrote it", path, s.Format, SummaryFormat)
 	}
 	return s, nil
+}
+
+// timeField names the summary's time field that does not parse.
+func timeField(data []byte) string {
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(data, &raw) == nil {
+		for _, f := range []string{"started_at", "ended_at"} {
+			var t time.Time
+			if v, ok := raw[f]; ok && json.Unmarshal(v, &t) != nil {
+				return f
+			}
+		}
+	}
+	return "a time"
 }
 
 // Merged is the result of merging shard summaries: the merged summary plus
@@ -159,6 +180,9 @@ type Merged struct {
 	Stats      metrics.Stats
 	Histograms map[metrics.EndpointKey]*hdrhistogram.Snapshot
 	Elapsed    time.Duration
+	// Warnings are what merge accepted but the user should know (shards
+	// written by different engine versions).
+	Warnings []string
 
 	thresholdExprs []string
 }
@@ -172,7 +196,8 @@ func Merge(in []ShardSummary) (Merged, error) {
 	if len(in) == 0 {
 		return Merged{}, errors.New("no summary files; give every shard's summary, e.g. trafficsim merge summary-*.json")
 	}
-	if err := checkShards(in); err != nil {
+	warnings, err := checkShards(in)
+	if err != nil {
 		return Merged{}, err
 	}
 	in = slices.Clone(in)
@@ -183,7 +208,9 @@ func Merge(in []ShardSummary) (Merged, error) {
 			return Merged{}, err
 		}
 	}
-	return m.result(in)
+	r, err := m.result(in)
+	r.Warnings = warnings
+	return r, err
 }
 
 // merger accumulates the shards' summaries, one at a time, in shard order.
@@ -203,6 +230,8 @@ type merger struct {
 	archDur map[string]float64 // session seconds per archetype
 
 	cleanup     CleanupResult
+	left        int  // records the shards left: the sum of their counts
+	namesMissed bool // a shard left records without recording their names
 	cleanupErrs []string
 	unverified  []string // reasons of shards whose cleanup could not verify
 	disabled    int      // shards run with --cleanup=false
@@ -254,8 +283,7 @@ func (m *merger) add(f ShardSummary) error {
 	}
 	m.addCounts(s)
 	m.addCleanup(s)
-	m.addRun(s)
-	return nil
+	return m.addRun(s, where)
 }
 
 // addHistograms merges the shard's latency histograms, checking them against
@@ -371,20 +399,33 @@ func (m *merger) addCleanup(s Summary) {
 	m.cleanup.Created += s.Cleanup.Created
 	m.cleanup.Deleted += s.Cleanup.Deleted
 	m.cleanup.Left = append(m.cleanup.Left, s.Cleanup.LeftNames...)
+	m.left += max(s.Cleanup.Left, len(s.Cleanup.LeftNames))
+	if s.Cleanup.Left > len(s.Cleanup.LeftNames) {
+		m.namesMissed = true
+	}
 	m.cleanup.Gone += s.Cleanup.Gone
 	m.cleanup.ForeignSkipped += s.Cleanup.ForeignSkipped
-	if !s.Cleanup.Verified {
-		m.unverified = append(m.unverified, "shard "+s.Shard.String()+": "+s.Cleanup.Reason)
-	}
-	if s.Cleanup.Error == CleanupDisabled {
+	switch {
+	case s.Cleanup.Error == CleanupDisabled:
+		// Not cleaned up on purpose: what it created is left (result
+		// reports it when other shards did clean up).
 		m.disabled++
-	} else if s.Cleanup.Error != "" {
+		m.cleanupErrs = append(m.cleanupErrs, "shard "+s.Shard.String()+": "+CleanupDisabled)
+		m.unverified = append(m.unverified, "shard "+s.Shard.String()+": "+CleanupDisabled)
+	case !s.Cleanup.Verified:
+		reason := s.Cleanup.Reason
+		if reason == "" {
+			reason = "no reason recorded"
+		}
+		m.unverified = append(m.unverified, "shard "+s.Shard.String()+": "+reason)
+	}
+	if s.Cleanup.Error != "" && s.Cleanup.Error != CleanupDisabled {
 		m.cleanupErrs = append(m.cleanupErrs, "shard "+s.Shard.String()+": "+s.Cleanup.Error)
 	}
 }
 
 // addRun takes the shard's target, state, times, load figures and thresholds.
-func (m *merger) addRun(s Summary) {
+func (m *merger) addRun(s Summary, where func(string, ...any) error) error {
 	if !slices.Contains(m.targets, s.Target) {
 		m.targets = append(m.targets, s.Target)
 	}
@@ -406,11 +447,15 @@ func (m *merger) addRun(s Summary) {
 		m.dropped += s.Load.DroppedIterations
 	}
 	for _, t := range s.Thresholds {
+		if _, err := threshold.Parse(t.Expr); err != nil {
+			return where("thresholds: %v; correct or remove it in the file, or give the corrected threshold with --threshold", err)
+		}
 		if !m.seenExpr[t.Expr] {
 			m.seenExpr[t.Expr] = true
 			m.thresholdExprs = append(m.thresholdExprs, t.Expr)
 		}
 	}
+	return nil
 }
 
 // stats is the merged run's statistics, with its per-endpoint histograms.
@@ -455,7 +500,11 @@ func (m *merger) state(in []ShardSummary) (string, string) {
 		switch s {
 		case "failed":
 			state = "failed"
-			errs = append(errs, "shard "+in[i].Summary.Shard.String()+": "+in[i].Summary.Error)
+			why := in[i].Summary.Error
+			if why == "" {
+				why = "no error recorded (" + in[i].Path + ")"
+			}
+			errs = append(errs, "shard "+in[i].Summary.Shard.String()+": "+why)
 		case "stopped":
 			if state == "finished" {
 				state = "stopped"
@@ -482,6 +531,8 @@ func (m *merger) result(in []ShardSummary) (Merged, error) {
 		MinRequests: first.MinRequests, MaxRequests: first.MaxRequests, State: state, Err: errText,
 		LoadStartedAt: m.loadStart, LoadEndedAt: m.loadEnd}
 	s := BuildSummary(meta, st, cleanup)
+	// The shards' counts, also of records whose names a shard did not record.
+	s.Cleanup.Left = m.left
 	if first.Load != nil {
 		l := *first.Load
 		l.Iterations, l.DroppedIterations = m.iterations, m.dropped
@@ -510,27 +561,51 @@ func (m *merger) result(in []ShardSummary) (Merged, error) {
 // in the order first seen): merge judges them again over the merged run.
 func (m Merged) ThresholdExprs() []string { return m.thresholdExprs }
 
-// checkShards checks that the files are one run's shards, each exactly once.
-func checkShards(in []ShardSummary) error {
+// checkShards checks that the files are one run's shards, each exactly once:
+// the same run id, seed, scenario, shard count, target, users, request counts
+// and load model, and times that can be. Shards of different engine versions
+// are merged with a warning.
+func checkShards(in []ShardSummary) (warnings []string, err error) {
 	first := in[0]
 	for _, f := range in {
 		s := f.Summary
 		if s.Shard == nil {
-			return fmt.Errorf("%s: not a shard summary (it has no shard section); merge the summaries of a run started with --shard i/N", f.Path)
+			return nil, fmt.Errorf("%s: not a shard summary (it has no shard section); merge the summaries of a run started with --shard i/N", f.Path)
 		}
 		if s.Shard.Count < 1 || s.Shard.Index < 0 || s.Shard.Index >= s.Shard.Count {
-			return fmt.Errorf("%s: shard %s is not a valid INDEX/COUNT", f.Path, s.Shard)
+			return nil, fmt.Errorf("%s: shard %s is not a valid INDEX/COUNT", f.Path, s.Shard)
+		}
+		if !s.StartedAt.IsZero() && !s.EndedAt.IsZero() && s.EndedAt.Before(s.StartedAt) {
+			return nil, fmt.Errorf("%s: ended_at %s is before started_at %s; the file is damaged: give the summary the shard wrote",
+				f.Path, s.EndedAt.Format(time.RFC3339Nano), s.StartedAt.Format(time.RFC3339Nano))
 		}
 		fs := first.Summary
+		differs := func(field string, got, want any, flag string) error {
+			return fmt.Errorf("%s: %s %v, but %s has %v; the shards of one run are started with the same flags but --shard and --summary (here %s): merge the shards of one run, or rerun the odd shard with its flags",
+				f.Path, field, got, first.Path, want, flag)
+		}
 		switch {
 		case s.RunID != fs.RunID:
-			return fmt.Errorf("%s: run id %q, but %s has %q; merge the summaries of one run (the shards share --run-id)", f.Path, s.RunID, first.Path, fs.RunID)
+			return nil, fmt.Errorf("%s: run id %q, but %s has %q; merge the summaries of one run (the shards share --run-id)", f.Path, s.RunID, first.Path, fs.RunID)
 		case s.Shard.Count != fs.Shard.Count:
-			return fmt.Errorf("%s: shard %s, but %s is shard %s; every shard of a run has the same count", f.Path, s.Shard, first.Path, fs.Shard)
+			return nil, fmt.Errorf("%s: shard %s, but %s is shard %s; every shard of a run has the same count", f.Path, s.Shard, first.Path, fs.Shard)
 		case s.Seed != fs.Seed:
-			return fmt.Errorf("%s: seed %d, but %s has seed %d; the shards of one run share --seed", f.Path, s.Seed, first.Path, fs.Seed)
+			return nil, fmt.Errorf("%s: seed %d, but %s has seed %d; the shards of one run share --seed", f.Path, s.Seed, first.Path, fs.Seed)
 		case s.Scenario != fs.Scenario:
-			return fmt.Errorf("%s: scenario %q, but %s has %q; the shards of one run share --scenario", f.Path, s.Scenario, first.Path, fs.Scenario)
+			return nil, fmt.Errorf("%s: scenario %q, but %s has %q; the shards of one run share --scenario", f.Path, s.Scenario, first.Path, fs.Scenario)
+		case strings.TrimRight(s.Target, "/") != strings.TrimRight(fs.Target, "/"):
+			return nil, differs("target", strconv.Quote(s.Target), strconv.Quote(fs.Target), "--base-url")
+		case s.Users != fs.Users:
+			return nil, differs("users", s.Users, fs.Users, "--users, the whole run's VUs")
+		case s.MinRequests != fs.MinRequests || s.MaxRequests != fs.MaxRequests:
+			return nil, differs("min_requests/max_requests", fmt.Sprintf("%d/%d", s.MinRequests, s.MaxRequests),
+				fmt.Sprintf("%d/%d", fs.MinRequests, fs.MaxRequests), "--min-request-count, --max-request-count")
+		case loadModel(s.Load) != loadModel(fs.Load):
+			return nil, differs("load", loadModel(s.Load), loadModel(fs.Load), "--ramp-up, --stages, --rate, --rate-stages, --max-vus")
+		}
+		if s.Version != fs.Version {
+			warnings = append(warnings, fmt.Sprintf("%s: written by trafficsim %s, but %s by %s; merged (the summary format is the same), but the shards' VUs may have behaved differently: run every shard with the same trafficsim",
+				f.Path, s.Version, first.Path, fs.Version))
 		}
 	}
 	count := first.Summary.Shard.Count
@@ -538,7 +613,7 @@ func checkShards(in []ShardSummary) error {
 	for _, f := range in {
 		i := f.Summary.Shard.Index
 		if seen[i] != "" {
-			return fmt.Errorf("%s: shard %s is also in %s; give each shard's summary once", f.Path, f.Summary.Shard, seen[i])
+			return warnings, fmt.Errorf("%s: shard %s is also in %s; give each shard's summary once", f.Path, f.Summary.Shard, seen[i])
 		}
 		seen[i] = f.Path
 	}
@@ -549,7 +624,33 @@ func checkShards(in []ShardSummary) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("shard %s missing: the run has %d shards and %d summaries were given; add the missing shards' summaries", strings.Join(missing, ", "), count, len(in))
+		return warnings, fmt.Errorf("shard %s missing: the run has %d shards and %d summaries were given; add the missing shards' summaries", strings.Join(missing, ", "), count, len(in))
 	}
-	return nil
+	return warnings, nil
+}
+
+// loadModel is what of a shard's load section its flags set (not what it
+// did): the model and its shape, as text.
+func loadModel(l *LoadSummary) string {
+	if l == nil {
+		return "closed"
+	}
+	var b strings.Builder
+	b.WriteString(l.Model)
+	if l.RampUpSeconds > 0 {
+		fmt.Fprintf(&b, ", ramp-up %gs", l.RampUpSeconds)
+	}
+	if len(l.Stages) > 0 {
+		fmt.Fprintf(&b, ", stages %v", l.Stages)
+	}
+	if l.Rate > 0 {
+		fmt.Fprintf(&b, ", rate %g/s", l.Rate)
+	}
+	if len(l.RateStages) > 0 {
+		fmt.Fprintf(&b, ", rate stages %v", l.RateStages)
+	}
+	if l.MaxVUs > 0 {
+		fmt.Fprintf(&b, ", max VUs %d", l.MaxVUs)
+	}
+	return b.String()
 }

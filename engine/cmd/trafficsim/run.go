@@ -524,6 +524,9 @@ func exitFor(s summary.Summary, interrupted, cleanup bool) error {
 		msg := fmt.Sprintf("cleanup left %d records on the target", s.Cleanup.Left)
 		if !s.Cleanup.Verified {
 			msg = fmt.Sprintf("cleanup could not verify what is left (%s); %d records at least", s.Cleanup.Reason, s.Cleanup.Left)
+			if s.Cleanup.Left == 0 {
+				msg = fmt.Sprintf("cleanup could not verify what is left (%s); how many records are left is not known", s.Cleanup.Reason)
+			}
 		}
 		if s.Cleanup.Error != "" {
 			msg += ": " + s.Cleanup.Error
