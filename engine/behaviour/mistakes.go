@@ -148,7 +148,8 @@ func (v *VU) wrongPassword(st client.StatusProfile) {
 // own account: on a target whose authorisation is broken, the attempt must
 // not land on someone else's account — not on an id merely thought unknown,
 // nor on one the run remembers, which a target that lost its data may have
-// handed to someone else.
+// handed to someone else. (The own account is checked as the VU goes,
+// self.go.)
 func (v *VU) forbidden(st client.StatusProfile) {
 	a := v.subject()
 	if a == nil {
