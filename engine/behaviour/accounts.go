@@ -11,6 +11,8 @@ import (
 type account struct {
 	id, email, password string
 	active, hasProfile  bool
+	worked              bool     // its credentials worked once (a login answered tokens)
+	unsure              bool     // written to since an answer last named it (self.go)
 	roles               []string // sim role ids assigned by its admin
 }
 

@@ -35,7 +35,7 @@ var userActions = map[string]func(v *VU){
 		}
 	},
 	"logout":  (*VU).logout,
-	"me":      func(v *VU) { v.simple(catalog.AuthMe, [2]string{}, "") },
+	"me":      (*VU).aboutMe,
 	"refresh": (*VU).refreshStep,
 	"relogin": func(v *VU) {
 		if v.loggedIn {
@@ -77,11 +77,37 @@ func (v *VU) refreshStep() {
 	}
 }
 
+// aboutMe reads the VU's own user (me); a non-admin checks that it is
+// still its own (self.go).
+func (v *VU) aboutMe() {
+	if v.admin {
+		v.simple(catalog.AuthMe, [2]string{}, "")
+		return
+	}
+	if a := v.subject(); a != nil {
+		if res, err := v.authed(v.ownCall(&client.Call{Endpoint: catalog.MustLookup(catalog.AuthMe)}), wantSuccess); err == nil {
+			v.ownAnswer(a, &res)
+		}
+	}
+}
+
 // lookUpUser reads a real user by the endpoint's key (get_user and its by-email
-// and by-username forms); a user deleted meanwhile is forgotten.
+// and by-username forms); a user deleted meanwhile is forgotten. Reading its
+// own account, a non-admin checks that it is still its own (self.go).
 func (v *VU) lookUpUser(ep string, key func(entry) string) {
 	e, found := v.someUser()
 	if !found {
+		return
+	}
+	if a := v.me; !v.admin && a != nil && e.id == a.id {
+		res, err := v.authed(v.ownCall(&client.Call{Endpoint: catalog.MustLookup(ep), Params: [2]string{key(e)}}), wantSuccess)
+		switch {
+		case err != nil:
+		case ep == catalog.UsersGet:
+			v.ownAnswer(a, &res)
+		case res.Status == v.r.client.Profile().Statuses.NotFound:
+			v.checkOwn(a) // its username or email is nobody's now
+		}
 		return
 	}
 	if res, _ := v.simple(ep, [2]string{key(e)}, ""); res.Status == 404 && v.seenUser.id == e.id {
@@ -106,16 +132,22 @@ func (v *VU) registerOther() {
 	}
 }
 
-// updateUser changes the subject's display name (update_user).
+// updateUser changes the subject's display name (update_user); the answer
+// names the user, which a non-admin checks is still its own (self.go).
 func (v *VU) updateUser() {
 	a := v.subject()
 	if a == nil || !v.mayChange(a) {
 		return
 	}
-	v.withBody(catalog.UsersUpdate, [2]string{a.id}, client.Body{{Name: "name", Value: v.personName()}})
+	res, err := v.authed(v.ownCall(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersUpdate), Params: [2]string{a.id},
+		Body: client.Body{{Name: "name", Value: v.personName()}}}), wantSuccess)
+	if err == nil {
+		v.ownAnswer(a, &res)
+	}
 }
 
-// changePassword changes the subject's password (change_password).
+// changePassword changes the subject's password (change_password). A
+// non-admin whose current password is refused reads its account (self.go).
 func (v *VU) changePassword() {
 	a := v.subject()
 	if a == nil || !v.mayChange(a) {
@@ -124,8 +156,15 @@ func (v *VU) changePassword() {
 	next := v.password()
 	res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersChangePasswd), Params: [2]string{a.id},
 		Body: client.Body{{Name: "current_password", Value: a.password}, {Name: "new_password", Value: next}}}, wantSuccess)
-	if err == nil && ok(res) {
+	if err == nil {
+		v.wrote(a, &res)
+	}
+	switch {
+	case err != nil:
+	case ok(res):
 		a.password = next
+	case res.Status == v.r.client.Profile().Statuses.Validation || res.Status == v.r.client.Profile().Statuses.NotFound:
+		v.checkOwn(a)
 	}
 }
 
@@ -248,6 +287,9 @@ func (v *VU) searchTerm() string {
 // someUser picks a real user to look at: one seen in a list, one the run
 // created, or the VU's own account.
 func (v *VU) someUser() (entry, bool) {
+	if a := v.me; !v.admin && a != nil && a.unsure {
+		return entry{a.id, a.username(), a.email}, true // checks itself (self.go)
+	}
 	if v.seenUser.id != "" && v.rng.IntN(2) == 0 {
 		return v.seenUser, true
 	}
@@ -352,20 +394,30 @@ func (v *VU) profile(name string) {
 	}
 	params := [2]string{a.id}
 	var fields [4]client.Field
+	var res client.Result
 	switch name {
 	case "create_profile":
-		if _, good := v.withBody(catalog.ProfileCreate, params, v.profileBody(&fields)); good {
+		if res, _ = v.withBody(catalog.ProfileCreate, params, v.profileBody(&fields)); ok(res) {
 			a.hasProfile = true
 		}
 	case "get_profile":
-		v.simple(catalog.ProfileGet, params, "")
+		res, _ = v.simple(catalog.ProfileGet, params, "")
 	case "update_profile":
 		body := v.profileBody(&fields)
 		body = body[:1+v.rng.IntN(len(body))]
-		v.withBody(catalog.ProfileUpdate, params, body)
+		res, _ = v.withBody(catalog.ProfileUpdate, params, body)
 	case "delete_profile":
-		if res, err := v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.ProfileDelete), Params: params}, wantSuccess); err == nil && ok(res) {
+		if res, _ = v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.ProfileDelete), Params: params}, wantSuccess); ok(res) {
 			a.hasProfile = false
 		}
+	}
+	if name != "get_profile" {
+		v.wrote(a, &res)
+	}
+	// A profile missing where the VU made one, or there where it made none,
+	// does not fit its account: a non-admin reads the account (self.go).
+	st := v.r.client.Profile().Statuses
+	if res.ErrKind == "" && !v.admin && (res.Status == st.NotFound || res.Status == st.Conflict && name == "create_profile") && v.checkOwn(a) {
+		a.hasProfile = res.Status == st.Conflict
 	}
 }

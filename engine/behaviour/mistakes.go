@@ -1,6 +1,8 @@
 package behaviour
 
 import (
+	"strings"
+
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
 )
@@ -48,19 +50,16 @@ var mistakeHandlers = map[string]func(v *VU, st client.StatusProfile){
 		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersSearch), Query: v.r.client.EmptySearchQuery(10)}, outcome(st.Validation))
 	},
 	"invalid_registration": func(v *VU, st client.StatusProfile) {
+		// Invalid by its email (no @) and password; its username is a fresh
+		// one of the run's, so a target that does not validate creates a
+		// record of the run's (its cleanup finds it by the prefix), and one
+		// that creates or updates by username changes nobody's.
+		name := v.nextName("x")
 		v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Body: client.Body{
-			{Name: "username", Value: "x"}, {Name: "email", Value: "not-an-email"},
+			{Name: "username", Value: name}, {Name: "email", Value: name},
 			{Name: "password", Value: "short"}, {Name: "name", Value: ""}}}, outcome(st.Validation))
 	},
-	"duplicate_username": func(v *VU, st client.StatusProfile) {
-		taken := v.r.cfg.AdminUser
-		if e, found := v.r.dir.pick(v.idx, v.rng); found {
-			taken = e.username
-		}
-		v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Body: client.Body{
-			{Name: "username", Value: taken}, {Name: "email", Value: v.nextName("dup") + "@simulation.test"},
-			{Name: "password", Value: v.password()}, {Name: "name", Value: v.personName()}}}, outcome(st.Conflict))
-	},
+	"duplicate_username": (*VU).duplicateUsername,
 	"wrong_current_password": func(v *VU, st client.StatusProfile) {
 		a := v.subject()
 		if a == nil || !v.mayChange(a) {
@@ -90,16 +89,52 @@ var mistakeHandlers = map[string]func(v *VU, st client.StatusProfile){
 	"admin_unknown_id": (*VU).adminUnknownID,
 }
 
-// wrongPassword logs in with a wrong password (wrong_password).
-func (v *VU) wrongPassword(st client.StatusProfile) {
-	// A VU without an account (its signup failed) has no credentials yet.
-	if !v.admin && v.me == nil && !v.signup() {
+// runUser is a user the run registered, to name in a mistake that names a
+// taken username: on a target that creates or updates by username, or locks
+// an account out after failed logins, the mistake lands on a record of the
+// run's, never on the admin's or anyone else's. false when the run has
+// registered none the VU knows of: the mistake is skipped, no request sent,
+// as an action with nothing to act on is.
+func (v *VU) runUser() (entry, bool) {
+	e, found := v.r.dir.pick(v.idx, v.rng)
+	return e, found && strings.HasPrefix(e.username, v.r.prefix())
+}
+
+// duplicateUsername registers a username the run registered already
+// (duplicate_username): never the admin's or anyone else's, since a target
+// that creates or updates (answering 200 to a taken username) changes the
+// record of the name it is sent.
+func (v *VU) duplicateUsername(st client.StatusProfile) {
+	e, found := v.runUser()
+	if !found {
 		return
 	}
-	user, email, _ := v.credentials()
+	v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersCreate), Body: client.Body{
+		{Name: "username", Value: e.username}, {Name: "email", Value: v.nextName("dup") + simMail},
+		{Name: "password", Value: v.password()}, {Name: "name", Value: v.personName()}}}, outcome(st.Conflict))
+}
+
+// wrongPassword logs in with a wrong password (wrong_password): a non-admin
+// as itself, an admin as a user the run registered — not as the admin, whom
+// a target that locks accounts out after failed logins would lock out.
+func (v *VU) wrongPassword(st client.StatusProfile) {
+	var user, email string
+	if v.admin {
+		e, found := v.runUser()
+		if !found {
+			return
+		}
+		user, email = e.username, e.email
+	} else {
+		// A VU without an account (its signup failed) has no credentials yet.
+		if v.me == nil && !v.signup() {
+			return
+		}
+		user, email, _ = v.credentials()
+	}
 	ident := user
 	p := v.r.client.Profile().Login
-	if p.With == "email" && !v.admin {
+	if p.With == "email" {
 		ident = email
 	}
 	res, err := v.send(&client.Call{Endpoint: catalog.MustLookup(catalog.AuthLogin),
@@ -109,14 +144,18 @@ func (v *VU) wrongPassword(st client.StatusProfile) {
 	}
 }
 
-// forbidden has a non-admin try an admin action (forbidden), aimed at a user
-// the run created: on a target whose authorisation is broken, the attempt
-// must not land on someone else's account.
+// forbidden has a non-admin try an admin action (forbidden), aimed at its
+// own account: on a target whose authorisation is broken, the attempt must
+// not land on someone else's account — not on an id merely thought unknown,
+// nor on one the run remembers, which a target that lost its data may have
+// handed to someone else. (The own account is checked as the VU goes,
+// self.go.)
 func (v *VU) forbidden(st client.StatusProfile) {
-	target := v.unknownID()
-	if e, found := v.r.dir.pick(v.idx, v.rng); found {
-		target = e.id
+	a := v.subject()
+	if a == nil {
+		return
 	}
+	target := a.id
 	switch v.rng.IntN(3) {
 	case 0:
 		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.UsersDeactivate), Params: [2]string{target}}, outcome(st.Forbidden))

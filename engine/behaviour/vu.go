@@ -268,7 +268,15 @@ func (v *VU) login() bool {
 	good = good && ok(res)
 	v.r.rec.Load().TokenOp("login", good)
 	if !good {
+		if !v.admin && v.me.worked && res.Status == v.r.client.Profile().Statuses.Unauthorized {
+			// Credentials that worked are refused: the account is gone or
+			// changed (self.go).
+			v.dropOwn("", false)
+		}
 		return false
+	}
+	if !v.admin {
+		v.me.worked = true
 	}
 	v.setTokens(t)
 	v.loggedIn = true

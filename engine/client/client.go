@@ -105,8 +105,8 @@ type Client struct {
 	prefix  string // the base URL's path, before every route
 	authKey []byte
 	scheme  string
-	refPage bool                   // page answers have the reference shape (decodePage)
-	picks   [PickID + 1][][]string // each Pick's paths (pickPaths)
+	refPage bool                 // page answers have the reference shape (decodePage)
+	picks   [numPicks][][]string // each Pick's paths (pickPaths)
 	// firstPages are the queries of pages 1 to 3 of 20 records with no
 	// search term (ListQuery).
 	firstPages [3]string

@@ -20,6 +20,8 @@ const (
 	PickAll    Pick = iota // the whole answer, into Result.JSON
 	PickTokens             // the tokens of a login or refresh (Client.Tokens)
 	PickID                 // the id of the object a create answered (Client.CreatedID)
+	PickUser               // the username of the user object answered (Client.Username)
+	numPicks
 )
 
 // picked is the value at one of a Pick's paths: its text as asString renders
@@ -36,15 +38,29 @@ const maxPicks = 3
 // pickPaths are the paths of each Pick under the profile, split at their
 // dots; nil for a Pick whose paths the short reading cannot follow (the
 // root, or an array index): its answers are decoded in full.
-func (p *Profile) pickPaths() [PickID + 1][][]string {
-	id := p.ID
-	if p.Object != "" {
-		id = p.Object + "." + p.ID
-	}
-	var out [PickID + 1][][]string
+func (p *Profile) pickPaths() [numPicks][][]string {
+	var out [numPicks][][]string
 	out[PickTokens] = splitPaths(p.Token.Access, p.Token.Refresh, p.Token.ExpiresIn)
-	out[PickID] = splitPaths(id)
+	out[PickID] = splitPaths(p.inObject(p.ID))
+	out[PickUser] = splitPaths(p.inObject(p.userField("username")))
 	return out
+}
+
+// inObject is the path of an object's field in a single-object answer.
+func (p *Profile) inObject(field string) string {
+	if p.Object == "" {
+		return field
+	}
+	return p.Object + "." + field
+}
+
+// userField is the name of a user object's field under the profile's
+// renaming.
+func (p *Profile) userField(field string) string {
+	if f, ok := p.fieldsOf("users")[field]; ok {
+		return f
+	}
+	return field
 }
 
 // splitPaths splits the paths at their dots; nil when one of them is the
@@ -173,6 +189,22 @@ func expiresIn(s string, ok bool) time.Duration {
 		return time.Duration(f * float64(time.Second))
 	}
 	return 0
+}
+
+// Username is the username of the user object a single-object answer holds
+// (Call.Decode set, Call.Pick PickUser or PickAll): the answer of a read of a
+// user, an update of one, or of auth.me. "" when it holds none.
+func (c *Client) Username(r *Result) string {
+	if r.pick == PickUser {
+		s, _ := r.picks[0].scalar()
+		return s
+	}
+	obj, ok := c.Object(r)
+	if !ok {
+		return ""
+	}
+	s, _ := asString(obj[c.prof.userField("username")])
+	return s
 }
 
 // CreatedID is the id of the object a create answered (Call.Decode set,

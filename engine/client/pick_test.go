@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// FuzzDecodePick checks the short reading of tokens and created ids against
-// the full parse, under the reference profile and one that nests them: where
+// FuzzDecodePick checks the short reading of tokens, created ids and
+// usernames against the full parse, under the reference profile, one that
+// nests them and one that renames the username: where
 // the short reading takes an answer, it reads what the full parse reads.
 func FuzzDecodePick(f *testing.F) {
 	for _, s := range []string{
@@ -19,11 +20,14 @@ func FuzzDecodePick(f *testing.F) {
 		`{"data":{"tokens":{"access":"t","refresh":"r","ttl":3}},"data":{"tokens":{"access":"u"}}}`,
 		`{"data":{"id":"z","name":"n"},"data":{"uid":1}}`, `{"data":{"id":1e3}}`, `[{"id":1}]`, `{"id":"a\u00e9\"b"}`,
 		`{"id":1} {"id":2}`, `{"id":"\xff"}`, `{"data":[{"id":1}]}`,
+		`{"id":7,"username":"sim_abc12345_u1_1","email":"e@x"}`, `{"data":{"id":7,"username":"carol","login":"c2"}}`,
+		`{"username":12,"username":"b"}`, `{"username":{"a":1}}`,
 	} {
 		f.Add([]byte(s))
 	}
 	var clients []*Client
-	for _, p := range []Profile{{}, {Object: "data", ID: "id", Token: TokenProfile{Access: "data.tokens.access", Refresh: "data.tokens.refresh", ExpiresIn: "data.tokens.ttl"}}} {
+	for _, p := range []Profile{{}, {Object: "data", ID: "id", Token: TokenProfile{Access: "data.tokens.access", Refresh: "data.tokens.refresh", ExpiresIn: "data.tokens.ttl"}},
+		{Object: "data", ResourceFields: map[string]map[string]string{"users": {"username": "login"}}}} {
 		c, err := New(Options{BaseURL: "http://127.0.0.1:1", Profile: p})
 		if err != nil {
 			f.Fatal(err)
@@ -36,7 +40,7 @@ func FuzzDecodePick(f *testing.F) {
 		dec.UseNumber()
 		fullErr := dec.Decode(&full.JSON)
 		for _, c := range clients {
-			for _, k := range []Pick{PickTokens, PickID} {
+			for _, k := range []Pick{PickTokens, PickID, PickUser} {
 				var short Result
 				if decodePick(body, c.picks[k], &short.picks) != nil {
 					continue
@@ -50,6 +54,12 @@ func FuzzDecodePick(f *testing.F) {
 					ft, fok := c.Tokens(&full)
 					if st != ft || sok != fok {
 						t.Fatalf("%q: tokens %+v %v, full parse %+v %v", body, st, sok, ft, fok)
+					}
+					continue
+				}
+				if k == PickUser {
+					if su, fu := c.Username(&short), c.Username(&full); su != fu {
+						t.Fatalf("%q: username %q, full parse %q", body, su, fu)
 					}
 					continue
 				}
@@ -73,7 +83,8 @@ func TestPickPathsFallBack(t *testing.T) {
 	}
 	p = Profile{}.withDefaults()
 	got := p.pickPaths()
-	if len(got[PickTokens]) != 3 || got[PickTokens][0][0] != "access_token" || len(got[PickID]) != 1 || got[PickID][0][0] != "id" {
+	if len(got[PickTokens]) != 3 || got[PickTokens][0][0] != "access_token" || len(got[PickID]) != 1 || got[PickID][0][0] != "id" ||
+		len(got[PickUser]) != 1 || got[PickUser][0][0] != "username" {
 		t.Fatalf("reference profile: %q", got)
 	}
 }
