@@ -116,6 +116,6 @@ func (v *VU) dropOwn(holder string, gone bool) {
 	// holds under that id now: it stays.
 	v.r.dir.remove(a.id)
 	v.endSession(false)
-	v.access, v.refresh, v.expires = "", "", 0
+	v.access, v.refresh, v.renewAt = "", "", 0
 	v.me = nil
 }
