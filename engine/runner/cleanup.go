@@ -341,8 +341,10 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 	}
 	for _, src := range sources {
 		// Pages go on until one is empty or all the target counts were listed,
-		// whatever page size it chose (not necessarily per_page's); a page
-		// with nothing new ends it too (a target that ignores page).
+		// whatever page size it chose (not necessarily per_page's). A page of
+		// records all listed before is an error, not the end: the target
+		// ignores how the profile asks for the next page, and what lies
+		// beyond that page was never seen.
 		seen := map[string]bool{}
 		ep := catalog.MustLookup(src.ep)
 		q := s.c.ListQuery(prefix, 1, 100)
@@ -384,8 +386,12 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 			if !counted {
 				total, counted = pageTotal(res.JSON)
 			}
+			if len(items) > 0 && fresh == 0 {
+				return out, fmt.Errorf("find %ss named %s*: %w", src.kind, prefix,
+					&repeatError{page: page, style: s.c.Profile().Paging.Style})
+			}
 			next, more := s.c.NextQuery(&res, q)
-			if len(items) == 0 || fresh == 0 || !more || counted && len(seen) >= total {
+			if len(items) == 0 || !more || counted && len(seen) >= total {
 				break
 			}
 			if page == limit {
@@ -402,6 +408,19 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 type pagesError struct{ limit int }
 
 func (e *pagesError) Error() string { return fmt.Sprintf("more than %d pages", e.limit) }
+
+// repeatError is a list whose next page repeated records of earlier pages:
+// the target does not page the way the profile says, so the rest of the list
+// is unseen.
+type repeatError struct {
+	page  int
+	style string
+}
+
+func (e *repeatError) Error() string {
+	return fmt.Sprintf("page %d repeats records of an earlier page: the target ignores how the API profile asks for the next page "+
+		"(paging.style %q); set paging.style, paging.next and query.page/query.cursor/query.offset to what the target uses", e.page, e.style)
+}
 
 // maxFindPages bounds a search's pages (100,000 records at the reference
 // page size); a run's cleanup allows a page more for every record the run
@@ -594,11 +613,16 @@ func (rep *CleanupReport) deleteInPasses(ctx, dctx context.Context, s *adminSess
 		rep.Found += len(fresh)
 		var bound *pagesError
 		more := errors.As(ferr, &bound)
-		if ferr != nil && (!more || len(fresh) == 0) {
-			return append(failed, names(fresh)...), errs, ferr
+		if more && len(fresh) == 0 {
+			return failed, errs, ferr
 		}
+		// What a failed search listed is deleted all the same: each record is
+		// read and its name checked before its delete.
 		f, e := rep.deleteAll(dctx, s, fresh)
 		failed, errs = append(failed, f...), append(errs, e...)
+		if ferr != nil && !more {
+			return failed, errs, ferr
+		}
 		if !more || dctx.Err() != nil {
 			return failed, errs, nil
 		}
