@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -138,7 +139,7 @@ func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec behaviour.Re
 	if err != nil {
 		return err
 	}
-	if res.Status == 404 {
+	if s.gone(res.Status) {
 		r.ledger.Lose(rec, false)
 		return nil
 	}
@@ -164,7 +165,7 @@ func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec behaviour.Re
 		return err
 	case err != nil:
 		return err
-	case status == 404:
+	case s.gone(status):
 		r.ledger.Lose(rec, false) // already gone, not deleted by the run
 	default:
 		r.ledger.Remove(rec.Kind, rec.ID)
@@ -295,13 +296,20 @@ func (s *adminSession) logout(ctx context.Context) error {
 	return err
 }
 
-// read reads one record (its answer decoded); a 404 is an answer, not an error.
+// gone reports whether a read or delete answer says the record is not there:
+// 404, 410, or the profile's not-found status.
+func (s *adminSession) gone(status int) bool {
+	return status == 404 || status == 410 || status == s.c.Profile().Statuses.NotFound
+}
+
+// read reads one record (its answer decoded); a gone answer is an answer, not
+// an error.
 func (s *adminSession) read(ctx context.Context, rec behaviour.Record) (client.Result, error) {
 	res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(behaviour.ReadEndpoint(rec.Kind)), Params: [2]string{rec.ID}, Decode: true})
 	if err != nil {
 		return res, fmt.Errorf("read %s %s: %w", rec.Kind, rec.Name, err)
 	}
-	if res.Status != 200 && res.Status != 404 {
+	if res.Status != 200 && !s.gone(res.Status) {
 		return res, fmt.Errorf("read %s %s: answered %d", rec.Kind, rec.Name, res.Status)
 	}
 	return res, nil
@@ -321,7 +329,7 @@ func (s *adminSession) delete(ctx context.Context, rec behaviour.Record) (int, e
 	if err != nil {
 		return 0, fmt.Errorf("delete %s %s: %w", rec.Kind, rec.Name, err)
 	}
-	if res.Status >= 200 && res.Status < 300 || res.Status == 404 {
+	if res.Status >= 200 && res.Status < 300 || s.gone(res.Status) {
 		return res.Status, nil
 	}
 	return res.Status, fmt.Errorf("delete %s %s: answered %d", rec.Kind, rec.Name, res.Status)
@@ -370,7 +378,7 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 				}
 				seen[id] = true
 				fresh++
-				match := strings.HasPrefix(name, prefix)
+				match := cleanable(prefix, name)
 				if src.kind == behaviour.KindUser && prefix == "sim_" {
 					match = match && strings.HasSuffix(strings.ToLower(s.c.Str(ep, obj, "email")), "@simulation.test")
 				}
@@ -524,8 +532,11 @@ type CleanupOptions struct {
 type CleanupReport struct {
 	Found   int
 	Deleted int
-	Gone    int      // found, then already gone when deleted (404): not deleted by this cleanup
-	Left    []string // what the verification found; without it, what was found and not deleted
+	Gone    int // found, then already gone when read or deleted (404): not deleted by this cleanup
+	// ForeignSkipped counts records found whose id, read before the delete,
+	// held a record whose name is not simulation data: left alone.
+	ForeignSkipped int
+	Left           []string // what the verification found; without it, what was found and not deleted
 	// Verified: Left is what a last search found; otherwise Reason says why
 	// it could not look.
 	Verified bool
@@ -618,7 +629,7 @@ func (rep *CleanupReport) deleteInPasses(ctx, dctx context.Context, s *adminSess
 		}
 		// What a failed search listed is deleted all the same: each record is
 		// read and its name checked before its delete.
-		f, e := rep.deleteAll(dctx, s, fresh)
+		f, e := rep.deleteAll(dctx, s, prefix, fresh)
 		failed, errs = append(failed, f...), append(errs, e...)
 		if ferr != nil && !more {
 			return failed, errs, ferr
@@ -650,21 +661,40 @@ func (o *CleanupOptions) fill() error {
 }
 
 // deleteAll deletes the records found, counting them in the report, until
-// ctx ends; it returns the names of those not deleted and the errors.
-func (rep *CleanupReport) deleteAll(ctx context.Context, s *adminSession, recs []behaviour.Record) (failed []string, errs []error) {
+// ctx ends; it returns the names of those not deleted and the errors. Each
+// record is read by its id right before its delete and deleted only if its
+// name still carries prefix: between the search and the delete the target
+// may have lost its data and handed the id to someone else's record (a
+// restored backup), and without a run only a run's names are the engine's.
+func (rep *CleanupReport) deleteAll(ctx context.Context, s *adminSession, prefix string, recs []behaviour.Record) (failed []string, errs []error) {
 	done := make([]bool, len(recs))
 	var mu sync.Mutex
 	w := &workers[int]{ctx: ctx, f: func(i int) error {
-		status, err := s.delete(ctx, recs[i])
+		rec := recs[i]
+		res, err := s.read(ctx, rec)
 		if err != nil {
 			return err
+		}
+		name, _ := behaviour.RecordName(s.c, &res, rec)
+		status := res.Status
+		foreign := !s.gone(status) && !cleanable(prefix, name)
+		if foreign {
+			s.log.Warn("cleanup: the id now holds a record that is not simulation data; left alone",
+				"kind", rec.Kind, "id", rec.ID, "listed_as", rec.Name, "now", name)
+		} else if !s.gone(status) {
+			if status, err = s.delete(ctx, rec); err != nil {
+				return err
+			}
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		done[i] = true
-		if status == 404 {
+		switch {
+		case foreign:
+			rep.ForeignSkipped++
+		case s.gone(status):
 			rep.Gone++
-		} else {
+		default:
 			rep.Deleted++
 		}
 		return nil
@@ -681,6 +711,21 @@ func (rep *CleanupReport) deleteAll(ctx context.Context, s *adminSession, recs [
 		}
 	}
 	return failed, errs
+}
+
+// runName matches the names a run gives its records, of any run:
+// sim_<run id>_…, the run id as NewRunID makes it (runIDPattern).
+var runName = regexp.MustCompile(`^sim_[a-z0-9]{8}_.`)
+
+// cleanable reports whether the cleanup of prefix may delete a record of
+// this name: it starts with prefix — and for every run's data ("sim_"), it
+// has a run's shape, so a target's own sim_readers or sim_ops_bot is never
+// taken for simulation data.
+func cleanable(prefix, name string) bool {
+	if prefix == "sim_" {
+		return runName.MatchString(name)
+	}
+	return strings.HasPrefix(name, prefix)
 }
 
 // names are the records' names.

@@ -30,8 +30,11 @@ func newCleanupCmd() *cobra.Command {
 		Short: "Remove leftover simulation data from a target",
 		Long: `cleanup logs in to the target as admin and deletes simulation data: users whose
 username starts with sim_<run>_ (with --run) — or, without --run, every user named
-sim_… with an @simulation.test email — and sim_ roles and permissions. Deleting a
-user removes its profile and role assignments too. A run normally cleans up after
+sim_<run id>_… (a run id is 8 lowercase letters or digits) with an @simulation.test
+email — and roles and permissions named the same way. Each record is read by its id
+right before its delete and deleted only if its name is still simulation data; one
+whose id now holds another record is left alone and counted (foreign skipped).
+Deleting a user removes its profile and role assignments too. A run normally cleans up after
 itself; use this when one was killed or ran with --cleanup=false.
 
 Before it reports, it searches the target again: "left" is what that search found
@@ -84,6 +87,9 @@ func (o *cleanupOptions) execute(cmd *cobra.Command) error {
 	gone := ""
 	if rep.Gone > 0 {
 		gone = fmt.Sprintf(", already gone %d", rep.Gone)
+	}
+	if rep.ForeignSkipped > 0 {
+		gone += fmt.Sprintf(", foreign skipped %d (their ids now hold records that are not simulation data)", rep.ForeignSkipped)
 	}
 	left := fmt.Sprintf("%d (verified)", len(rep.Left))
 	if !rep.Verified {
