@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/trafficsim/trafficsim/engine/catalog"
 )
 
 // frontProxy stands in front of a reference target and lets hook change what
@@ -196,5 +198,243 @@ func TestCleanupEveryRunTakesOnlyRunNames(t *testing.T) {
 		if code := call(t, target.URL, token, "GET", path, nil, nil); code != want {
 			t.Errorf("%s (%s): GET answered %d, want %d", name, path, code, want)
 		}
+	}
+}
+
+// userDelete reports whether r deletes a user (DELETE /api/v1/users/{id}).
+func userDelete(r *http.Request) bool {
+	return r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/api/v1/users/") && strings.Count(r.URL.Path, "/") == 4
+}
+
+// TestRunCleanupReadsWhatItRemembers: the target's user search finds none of
+// the run's users (it matches whole usernames only), and it refuses to delete
+// every other one (409). The run's cleanup counts on the target what it
+// remembers: the refused users are left — not gone because the search missed
+// them — and the result is not verified, saying the search does not find
+// the run's records.
+func TestRunCleanupReadsWhatItRemembers(t *testing.T) {
+	target := startTarget(t)
+	var deletes atomic.Int32
+	base := frontProxy(t, target.URL, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/api/v1/users/search" {
+			q := r.URL.Query()
+			if strings.HasPrefix(q.Get("q"), "sim_") {
+				q.Set("q", "no user is named this")
+				r.URL.RawQuery = q.Encode()
+			}
+		}
+		if userDelete(r) && deletes.Add(1)%2 == 0 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusConflict)
+			w.Write([]byte(`{"error":"delete the profile first"}`))
+			return true
+		}
+		return false
+	})
+	r := runToEnd(t, sessionRunConfig(t, base))
+	c := r.Summary().Cleanup
+	left := simUsers(t, target.URL, "Admin-pass-1", r.ID())
+	want := sessionVUs * sessionsPerVU
+	if left == 0 || c.Created != want || c.Left != left || c.Gone != 0 || c.Deleted != want-left {
+		t.Errorf("cleanup %+v; want created %d, left %d (what the target has), deleted the rest, none gone", c, want, left)
+	}
+	if c.Verified || !strings.Contains(c.Reason, "search does not find the run's records") || !strings.Contains(c.Reason, "query.search") {
+		t.Errorf("verified %v, reason %q; want not verified: the search does not find the run's records, naming query.search", c.Verified, c.Reason)
+	}
+}
+
+// TestRunCleanupSoftDelete: the target answers a user's delete 202 and keeps
+// the user (a soft delete). Each of the run's users is created once and left
+// once — the target still returns it — with that reason, never counted
+// again because a search lists it.
+func TestRunCleanupSoftDelete(t *testing.T) {
+	target := startTarget(t)
+	base := frontProxy(t, target.URL, func(w http.ResponseWriter, r *http.Request) bool {
+		if userDelete(r) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusAccepted)
+			w.Write([]byte(`{"status":"deletion scheduled"}`))
+			return true
+		}
+		return false
+	})
+	r := runToEnd(t, sessionRunConfig(t, base))
+	c := r.Summary().Cleanup
+	want := sessionVUs * sessionsPerVU
+	if n := simUsers(t, target.URL, "Admin-pass-1", r.ID()); n != want {
+		t.Fatalf("%d of the run's users on the target, want all %d", n, want)
+	}
+	if c.Created != want || c.Left != want || c.Deleted != 0 || c.Gone != 0 || !c.Verified ||
+		!strings.Contains(c.Error, "the target still returns it after a 2xx delete") {
+		t.Errorf("cleanup %+v; want created %d, left %d, verified, the error saying the target still returns them", c, want, want)
+	}
+}
+
+// TestRunCountsAForbiddenDeleteThatLands: the target's authorisation is
+// broken — a non-admin's delete of a user goes through (here the proxy sends
+// it with an admin token). VUs' deliberate "forbidden" deletes aim at the
+// run's own users; one that lands is the run's delete, counted deleted, not
+// gone.
+func TestRunCountsAForbiddenDeleteThatLands(t *testing.T) {
+	target := startTarget(t)
+	admin := adminToken(t, target.URL, "Admin-pass-1")
+	var cleanupStarted atomic.Bool
+	var landed atomic.Int32
+	base := frontProxy(t, target.URL, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/auth/login" {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if strings.Contains(string(body), `"admin"`) {
+				cleanupStarted.Store(true) // only the cleanup logs in as admin in this run
+			}
+		}
+		if userDelete(r) && !cleanupStarted.Load() {
+			landed.Add(1)
+			r.Header.Set("Authorization", "Bearer "+admin)
+		}
+		return false
+	})
+	var kinds []string
+	for _, k := range catalog.ErrorKindNames() {
+		w := 0
+		if k == "forbidden" {
+			w = 1
+		}
+		kinds = append(kinds, fmt.Sprintf("%s: %d", k, w))
+	}
+	cfg := sessionRunConfig(t, base)
+	cfg.Scenario = writeScenario(t, `base: mixed
+archetypes:
+  new_user: {weight: 0}
+  admin: {weight: 0}
+  power_user: {weight: 0}
+  active_user:
+    weight: 1
+    sessions: {min: 4, max: 4}
+    account: session
+    journey: [signup, login, me, get_user]
+errors:
+  client: 0.5
+  kinds: {`+strings.Join(kinds, ", ")+`}
+`)
+	r := runToEnd(t, cfg)
+	c := r.Summary().Cleanup
+	if landed.Load() == 0 {
+		t.Fatal("no forbidden delete was sent; the test proves nothing")
+	}
+	if n := simUsers(t, target.URL, "Admin-pass-1", r.ID()); n != 0 || c.Gone != 0 || c.Deleted != c.Created || !c.Verified {
+		t.Errorf("cleanup %+v, %d of the run's users on the target, %d forbidden deletes landed; want every user deleted by the run, none gone",
+			c, n, landed.Load())
+	}
+}
+
+// TestCleanupTargetChecksItsSearch: trafficsim cleanup has no ledger, only
+// the target's search, so it says what that search is worth. A search that
+// lists none of the run's users (it matches whole usernames only) is not
+// called verified: the report says the result rests on the search alone. A
+// search that stops listing users the cleanup read still there (their deletes
+// refused) makes it not verified. A user whose delete the target answers 202
+// and keeps is left, not deleted.
+func TestCleanupTargetChecksItsSearch(t *testing.T) {
+	const run = "srch1234"
+	setup := func(t *testing.T, hook func(w http.ResponseWriter, r *http.Request) bool) (string, string, string) {
+		target := startTarget(t)
+		token := adminToken(t, target.URL, "Admin-pass-1")
+		createUsers(t, target.URL, token, runNames(run, 6))
+		return frontProxy(t, target.URL, hook), target.URL, token
+	}
+	blind := func(r *http.Request) {
+		q := r.URL.Query()
+		q.Set("q", "no user is named this")
+		r.URL.RawQuery = q.Encode()
+	}
+	answer := func(w http.ResponseWriter, code int) bool {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		w.Write([]byte(`{}`))
+		return true
+	}
+	t.Run("finds nothing", func(t *testing.T) {
+		base, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path == "/api/v1/users/search" {
+				blind(r)
+			}
+			return false
+		})
+		rep, err := cleanupTarget(t, base, run)
+		if rep.Found != 0 || !rep.SearchOnly {
+			t.Errorf("cleanup %+v, error %v; want nothing found, the result said to rest on the search alone", rep, err)
+		}
+	})
+	t.Run("stops finding", func(t *testing.T) {
+		var searches atomic.Int32
+		base, target, token := setup(t, func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path == "/api/v1/users/search" && searches.Add(1) > 1 {
+				blind(r)
+			}
+			if userDelete(r) {
+				return answer(w, http.StatusConflict)
+			}
+			return false
+		})
+		rep, err := cleanupTarget(t, base, run)
+		if err == nil || rep.Verified || !strings.Contains(rep.Reason, "search does not find the run's records") || len(rep.Left) != 6 {
+			t.Errorf("cleanup found %d, deleted %d, left %d, verified %v, reason %q, error %v; want 6 left, not verified: the search does not find them",
+				rep.Found, rep.Deleted, len(rep.Left), rep.Verified, rep.Reason, err)
+		}
+		if n := searchTotal(t, target, token, "sim_"+run+"_"); n != 6 {
+			t.Errorf("%d of the run's users on the target, want 6", n)
+		}
+	})
+	t.Run("soft delete", func(t *testing.T) {
+		base, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) bool {
+			if userDelete(r) {
+				return answer(w, http.StatusAccepted)
+			}
+			return false
+		})
+		rep, err := cleanupTarget(t, base, run)
+		if err == nil || rep.Deleted != 0 || len(rep.Left) != 6 || !strings.Contains(rep.Err, "the target still returns them after a 2xx delete") {
+			t.Errorf("cleanup found %d, deleted %d, left %d, verified %v, error %v (%s); want none deleted, 6 left, the target said to still return them",
+				rep.Found, rep.Deleted, len(rep.Left), rep.Verified, err, rep.Err)
+		}
+	})
+}
+
+// TestRunCleanupCountsCreationsWithoutID: the target answers a registration
+// 201 with no id the run can read (here the proxy drops the answer's body), and
+// its search finds none of the run's users. The ledger is empty, so reading
+// it proves nothing: the result is not verified, saying how many creations
+// the search did not find.
+func TestRunCleanupCountsCreationsWithoutID(t *testing.T) {
+	target := startTarget(t)
+	base := frontProxy(t, target.URL, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/api/v1/users/search" {
+			q := r.URL.Query()
+			q.Set("q", "no user is named this")
+			r.URL.RawQuery = q.Encode()
+		}
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/users" {
+			req, _ := http.NewRequest(r.Method, target.URL+r.URL.Path, r.Body)
+			req.Header = r.Header.Clone()
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				w.WriteHeader(http.StatusBadGateway)
+				return true
+			}
+			resp.Body.Close()
+			w.WriteHeader(resp.StatusCode) // and no body: no id
+			return true
+		}
+		return false
+	})
+	cfg := sessionRunConfig(t, base)
+	r := runToEnd(t, cfg)
+	c := r.Summary().Cleanup
+	if n := simUsers(t, target.URL, "Admin-pass-1", r.ID()); n == 0 {
+		t.Fatal("no user of the run on the target; the test proves nothing")
+	}
+	if c.Verified || !strings.Contains(c.Reason, "creations whose answers held no id") {
+		t.Errorf("cleanup %+v; want not verified: creations without an id the search did not find", c)
 	}
 }
