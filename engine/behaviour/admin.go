@@ -303,6 +303,7 @@ func (v *VU) createNamed(ep, kind, prefix string) {
 	}
 	id, found := v.r.client.CreatedID(&res)
 	if !found {
+		v.r.ledger.Unidentified.Add(1) // only the cleanup's search can find it
 		return
 	}
 	v.r.ledger.Add(kind, id, name)

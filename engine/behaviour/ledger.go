@@ -38,6 +38,10 @@ type Ledger struct {
 	// the latter alone. created == deleted + gone + what the ledger holds.
 	Gone    atomic.Int64
 	Foreign atomic.Int64
+	// Unidentified counts creations the target accepted whose answer gave
+	// no id the run could read: the ledger cannot hold them, only a search
+	// for the run's prefix can find them.
+	Unidentified atomic.Int64
 }
 
 type ledgerShard struct {
@@ -49,6 +53,10 @@ type ledgerShard struct {
 	// other keeps records whose names are not in the generated form
 	// (kind:id -> name).
 	other map[string]string
+	// removed keeps the records a VU deleted (the target answered 2xx) until
+	// the cleanup reads them gone (kind:id -> name): a target that answers a
+	// delete and keeps the record (a soft delete) still has them.
+	removed map[string]string
 }
 
 // ledgerKinds are the record kinds with their name letters, in cleanup order.
@@ -71,6 +79,7 @@ func NewLedger(run string) *Ledger {
 			l.shards[i].str[k] = map[string]uint64{}
 		}
 		l.shards[i].other = map[string]string{}
+		l.shards[i].removed = map[string]string{}
 	}
 	return l
 }
@@ -206,15 +215,86 @@ func (l *Ledger) Lose(rec Record, foreign bool) bool {
 	return ok
 }
 
-// remove marks a record deleted.
+// Remove marks a record deleted: the target answered its delete. Until the
+// cleanup reads it gone (Confirm) it stays in Unconfirmed.
 func (l *Ledger) Remove(kind, id string) {
 	s := l.shard(id)
+	k := kindIndex(kind)
 	s.mu.Lock()
-	ok := s.drop(kindIndex(kind), kind, id)
+	name, ok := l.nameOf(s, k, kind, id)
+	if ok {
+		s.drop(k, kind, id)
+		s.removed[kind+":"+id] = name
+	}
 	s.mu.Unlock()
 	if ok {
 		l.Deleted.Add(1)
 	}
+}
+
+// RemoveGone marks a record deleted that a read after the delete found gone.
+func (l *Ledger) RemoveGone(rec Record) {
+	s := l.shard(rec.ID)
+	s.mu.Lock()
+	ok := s.drop(kindIndex(rec.Kind), rec.Kind, rec.ID)
+	s.mu.Unlock()
+	if ok {
+		l.Deleted.Add(1)
+	}
+}
+
+// Confirm forgets a deleted record once the cleanup read it gone.
+func (l *Ledger) Confirm(rec Record) {
+	s := l.shard(rec.ID)
+	s.mu.Lock()
+	delete(s.removed, rec.Kind+":"+rec.ID)
+	s.mu.Unlock()
+}
+
+// Revive puts back a deleted record the target still returns: left, not
+// deleted. It reports whether the record was one the run deleted.
+func (l *Ledger) Revive(rec Record) bool {
+	s := l.shard(rec.ID)
+	key := rec.Kind + ":" + rec.ID
+	s.mu.Lock()
+	name, ok := s.removed[key]
+	if ok {
+		delete(s.removed, key)
+	}
+	s.mu.Unlock()
+	if !ok {
+		return false
+	}
+	l.Deleted.Add(-1)
+	l.Created.Add(-1) // Add counts it again
+	l.Add(rec.Kind, rec.ID, name)
+	return true
+}
+
+// WasRemoved reports whether the record is one the run deleted and the
+// cleanup has not read gone yet.
+func (l *Ledger) WasRemoved(rec Record) bool {
+	s := l.shard(rec.ID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.removed[rec.Kind+":"+rec.ID]
+	return ok
+}
+
+// Unconfirmed lists the records deleted but not yet read gone.
+func (l *Ledger) Unconfirmed() []Record {
+	var out []Record
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		for key, name := range s.removed {
+			kind, id, _ := strings.Cut(key, ":")
+			out = append(out, Record{kind, id, name})
+		}
+		s.mu.Unlock()
+	}
+	slices.SortFunc(out, byKindName)
+	return out
 }
 
 // Each calls f with every record not deleted yet, a shard's records of one

@@ -425,6 +425,7 @@ func (v *VU) register() (*account, error) {
 		return nil, errors.New("registration refused")
 	}
 	if a.id, _ = v.r.client.CreatedID(&res); a.id == "" {
+		v.r.ledger.Unidentified.Add(1) // only the cleanup's search can find it
 		return nil, errors.New("registration answer has no id")
 	}
 	v.r.ledger.Add(KindUser, a.id, name)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,11 +23,14 @@ import (
 // cleanup deletes what the run created and did not delete: what the ledger
 // remembers and whatever a search for the run's sim_<run>_ prefix finds that
 // the ledger never heard of (a creation whose answer was lost), each record
-// read first and deleted only when it is still the run's (behaviour.RecordName). Then it
-// verifies: a last search for the prefix is what is left. It is
-// not counted as VU traffic. Every count goes through the ledger as it
-// happens, so a summary taken at any moment (SummaryNow) adds up:
-// created == deleted + gone + left.
+// read first and deleted only when it is still the run's (behaviour.RecordName).
+// Then it verifies on the target what it remembers: each record is read by
+// its id — gone, or left — so a count never rests on what a search did not
+// return. A last search is the second net for records the ledger never
+// learned of, and a search shown not to list a record the run reads makes
+// the result not verified. It is not counted as VU traffic. Every count goes
+// through the ledger as it happens, so a summary taken at any moment
+// (SummaryNow) adds up: created == deleted + gone + left.
 func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 	if r.embed != nil {
 		// Injected faults would only make the cleanup retry.
@@ -42,14 +47,24 @@ func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 	defer cancel()
 	var errs []error
 	prefix := behaviour.NamePrefix(r.cfg.RunID)
+	st := &cleanState{}
 	// First what the ledger never heard of (a creation whose answer was
 	// lost): from here on the ledger holds all there is, so an interruption
-	// at any later point leaves counts that are exact.
-	extra, err := s.find(dctx, prefix, func(rec behaviour.Record) bool {
-		return !r.ledger.Has(rec) && r.ownsName(rec.Name) // a shard sweeps only its VUs' (shard.go)
+	// at any later point leaves counts that are exact. The search's hits of
+	// remembered records are counted: a remembered record read later that it
+	// did not list shows the search misses the run's records.
+	listed := map[string]int{}
+	extra, firstErr := s.find(dctx, prefix, func(rec behaviour.Record) bool {
+		held, owned := r.ledger.Has(rec), r.ownsName(rec.Name) // a shard sweeps only its VUs' (shard.go)
+		if held || owned {
+			listed[rec.Kind]++
+		}
+		// A record a VU deleted that the target still lists is no extra:
+		// the verification reads it.
+		return !held && owned && !r.ledger.WasRemoved(rec)
 	})
-	if err != nil {
-		errs = append(errs, err)
+	if firstErr != nil {
+		errs = append(errs, firstErr)
 	}
 	for _, rec := range extra {
 		r.ledger.Add(rec.Kind, rec.ID, rec.Name)
@@ -58,17 +73,198 @@ func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 	// run tens of thousands of records are left, and listing them all (with
 	// their names as strings) was the cleanup's peak memory. A kind is done
 	// before the next starts: every user goes before any role.
-	w := &workers[behaviour.Record]{ctx: dctx, f: func(rec behaviour.Record) error { return r.cleanOne(dctx, s, rec) }}
+	w := &workers[behaviour.Record]{ctx: dctx, f: func(rec behaviour.Record) error { return r.cleanOne(dctx, s, rec, st) }}
 	r.ledger.Each(func(rec behaviour.Record) { w.add(rec.Kind, rec) })
 	errs = append(errs, w.wait()...)
-	// Verify: what a search finds is what is left.
+	// Verify what the run remembers by reading it: what is left, what VUs
+	// deleted and the target may still return.
+	v := &workers[behaviour.Record]{ctx: ctx, f: func(rec behaviour.Record) error { return r.verifyOne(ctx, s, rec, st) }}
+	r.ledger.Each(func(rec behaviour.Record) { v.add(rec.Kind, rec) })
+	for _, rec := range r.ledger.Unconfirmed() {
+		v.add(rec.Kind, rec)
+	}
+	verrs := v.wait()
+	errs = append(errs, verrs...)
+	// The second net: a search for what the ledger never learned of.
 	found, err := s.find(ctx, prefix, func(rec behaviour.Record) bool { return r.ownsName(rec.Name) })
 	if err != nil {
 		errs = append(errs, err)
+		if kept := st.stillThere(); kept != nil {
+			errs = append(errs, kept)
+		}
 		return r.cleanupResult(false, "could not verify: "+reasonOf(ctx, err), errs...)
 	}
-	r.reconcile(found)
-	return r.cleanupResult(true, "", errs...)
+	errs = append(errs, r.adopt(ctx, s, found)...)
+	var reasons []string
+	if len(verrs) > 0 || ctx.Err() != nil {
+		reasons = append(reasons, fmt.Sprintf("could not read %d of the run's records on the target", max(len(verrs), 1)))
+	}
+	if miss := st.missed(listed, firstErr == nil, found); miss != "" {
+		reasons = append(reasons, fmt.Sprintf("the target's search does not find the run's records: %s, read by id, not listed by a search for %s* "+
+			"(check the API profile's query.search and routes.%s)", miss, prefix, catalog.UsersSearch))
+	}
+	if n := r.ledger.Unidentified.Load(); n > int64(len(extra)) {
+		reasons = append(reasons, fmt.Sprintf("the target accepted %d creations whose answers held no id the run could read "+
+			"(check the API profile's object and id), and its search for %s* found %d records the run did not know", n, prefix, len(extra)))
+	}
+	if err := st.stillThere(); err != nil {
+		errs = append(errs, err)
+	}
+	return r.cleanupResult(len(reasons) == 0, strings.Join(reasons, "; "), errs...)
+}
+
+// cleanState is what a run's cleanup learns as it goes, for its verdict.
+type cleanState struct {
+	mu sync.Mutex
+	// confirmed counts, by kind, remembered records read as the run's
+	// before their delete: they were there when the first search ran.
+	confirmed map[string]int
+	// present are the remembered records the verification read as still
+	// there; accepted those of them whose delete the target answered 2xx.
+	present  []behaviour.Record
+	accepted map[behaviour.Record]bool
+}
+
+func (st *cleanState) confirm(kind string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.confirmed == nil {
+		st.confirmed = map[string]int{}
+	}
+	st.confirmed[kind]++
+}
+
+func (st *cleanState) accept(rec behaviour.Record) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.accepted == nil {
+		st.accepted = map[behaviour.Record]bool{}
+	}
+	st.accepted[rec] = true
+}
+
+func (st *cleanState) wasAccepted(rec behaviour.Record) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.accepted[rec]
+}
+
+func (st *cleanState) keep(rec behaviour.Record) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.present = append(st.present, rec)
+}
+
+// missed says how many records the run read on the target that a search did
+// not list — by the first search (when it ended well: listed counts its hits
+// of remembered records) or by the last one (found) — or "" when none.
+func (st *cleanState) missed(listed map[string]int, firstOK bool, found []behaviour.Record) string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	miss := 0
+	if firstOK {
+		for kind, n := range st.confirmed {
+			miss = max(miss, n-listed[kind])
+		}
+	}
+	seen := make(map[behaviour.Record]bool, len(found))
+	for _, rec := range found {
+		seen[rec] = true
+	}
+	last := 0
+	for _, rec := range st.present {
+		if !seen[rec] {
+			last++
+		}
+	}
+	if miss = max(miss, last); miss == 0 {
+		return ""
+	}
+	return fmt.Sprintf("at least %d", miss)
+}
+
+// stillThere is the error of the records left because the target still
+// returns them after answering their delete 2xx (a soft delete), or nil.
+func (st *cleanState) stillThere() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var names []string
+	for _, rec := range st.present {
+		if st.accepted[rec] {
+			names = append(names, rec.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	slices.Sort(names)
+	more := ""
+	if len(names) > 3 {
+		more = fmt.Sprintf(" and %d more", len(names)-3)
+		names = names[:3]
+	}
+	return fmt.Errorf("%s%s left: the target still returns it after a 2xx delete", strings.Join(names, ", "), more)
+}
+
+// verifyOne reads a record the run remembers — left, or deleted by a VU —
+// and counts what the target says: gone (deleted by the run when it answered
+// the run's delete), someone else's, or still there, so left.
+func (r *Runner) verifyOne(ctx context.Context, s *adminSession, rec behaviour.Record, st *cleanState) error {
+	held := r.ledger.Has(rec)
+	res, err := s.read(ctx, rec)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err) // left: not known to be gone
+	}
+	if s.gone(res.Status) {
+		switch {
+		case !held:
+			r.ledger.Confirm(rec)
+		case st.wasAccepted(rec):
+			r.ledger.RemoveGone(rec) // the run's delete took a while to land
+		default:
+			r.ledger.Lose(rec, false)
+		}
+		return nil
+	}
+	name, mine := behaviour.RecordName(s.c, &res, rec)
+	switch {
+	case !mine && !held:
+		r.ledger.Confirm(rec) // deleted, and the id handed out again
+	case !mine:
+		r.shared.Lost(rec, name)
+	default:
+		if !held {
+			r.ledger.Revive(rec) // a VU's delete answered 2xx, and the record stays
+			st.accept(rec)
+		}
+		st.keep(rec)
+	}
+	return nil
+}
+
+// adopt takes into the ledger what the last search found that the ledger
+// does not hold, once a read by its id shows the run's record there: a
+// creation whose answer was lost. A hit that reads gone is a listing that
+// lags behind a delete.
+func (r *Runner) adopt(ctx context.Context, s *adminSession, found []behaviour.Record) []error {
+	var errs []error
+	for _, rec := range found {
+		if r.ledger.Has(rec) {
+			continue
+		}
+		res, err := s.read(ctx, rec)
+		switch {
+		case err != nil:
+			r.ledger.Add(rec.Kind, rec.ID, rec.Name) // listed and not read gone: left
+			errs = append(errs, fmt.Errorf("verify: %w", err))
+		case s.gone(res.Status):
+		default:
+			if _, mine := behaviour.RecordName(s.c, &res, rec); mine && !r.ledger.Revive(rec) {
+				r.ledger.Add(rec.Kind, rec.ID, rec.Name)
+			}
+		}
+	}
+	return errs
 }
 
 // reserve returns ctx with a deadline that leaves part of ctx's time (a
@@ -87,23 +283,6 @@ func reasonOf(ctx context.Context, err error) string {
 		return context.Cause(ctx).Error()
 	}
 	return err.Error()
-}
-
-// reconcile makes the ledger what the verification found: a remembered
-// record the search no longer finds is gone; one it finds that the ledger
-// does not hold was created by the run all the same.
-func (r *Runner) reconcile(found []behaviour.Record) {
-	seen := make(map[behaviour.Record]bool, len(found))
-	for _, rec := range found {
-		seen[rec] = true
-		r.ledger.Add(rec.Kind, rec.ID, rec.Name) // counted once; another name under a remembered id replaces it
-
-	}
-	for _, rec := range r.ledger.Left() {
-		if !seen[rec] {
-			r.ledger.Lose(rec, false)
-		}
-	}
 }
 
 // cleanupResult is the cleanup's outcome from the ledger's counts: left is
@@ -133,12 +312,12 @@ func (r *Runner) cleanupResult(verified bool, reason string, errs ...error) summ
 // The record is read first and deleted only when it is still the run's. A
 // delete cut short by ctx is settled by reading the record again, so the
 // counts stay exact under an interruption.
-func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec behaviour.Record) error {
+func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec behaviour.Record, st *cleanState) error {
 	res, err := s.read(ctx, rec)
 	if err != nil {
 		return err
 	}
-	if res.Status == 404 {
+	if s.gone(res.Status) {
 		r.ledger.Lose(rec, false)
 		return nil
 	}
@@ -146,6 +325,7 @@ func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec behaviour.Re
 		r.shared.Lost(rec, name)
 		return nil
 	}
+	st.confirm(rec.Kind)
 	status, err := s.delete(ctx, rec)
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -164,10 +344,20 @@ func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec behaviour.Re
 		return err
 	case err != nil:
 		return err
-	case status == 404:
-		r.ledger.Lose(rec, false) // already gone, not deleted by the run
+	case s.gone(status):
+		// Already gone, not deleted by the run — unless a read still finds
+		// it (a record the target marked deleted before): then it is left.
+		if res, err := s.read(ctx, rec); err == nil && s.gone(res.Status) {
+			r.ledger.Lose(rec, false)
+		}
 	default:
-		r.ledger.Remove(rec.Kind, rec.ID)
+		// Deleted only once a read says so: a target may answer 2xx and
+		// keep the record (a soft delete). Until then it is left.
+		st.accept(rec)
+		res, err := s.read(ctx, rec)
+		if err == nil && s.gone(res.Status) {
+			r.ledger.RemoveGone(rec)
+		}
 	}
 	return nil
 }
@@ -295,13 +485,20 @@ func (s *adminSession) logout(ctx context.Context) error {
 	return err
 }
 
-// read reads one record (its answer decoded); a 404 is an answer, not an error.
+// gone reports whether a read or delete answer says the record is not there:
+// 404, 410, or the profile's not-found status.
+func (s *adminSession) gone(status int) bool {
+	return status == 404 || status == 410 || status == s.c.Profile().Statuses.NotFound
+}
+
+// read reads one record (its answer decoded); a gone answer is an answer, not
+// an error.
 func (s *adminSession) read(ctx context.Context, rec behaviour.Record) (client.Result, error) {
 	res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(behaviour.ReadEndpoint(rec.Kind)), Params: [2]string{rec.ID}, Decode: true})
 	if err != nil {
 		return res, fmt.Errorf("read %s %s: %w", rec.Kind, rec.Name, err)
 	}
-	if res.Status != 200 && res.Status != 404 {
+	if res.Status != 200 && !s.gone(res.Status) {
 		return res, fmt.Errorf("read %s %s: answered %d", rec.Kind, rec.Name, res.Status)
 	}
 	return res, nil
@@ -321,7 +518,7 @@ func (s *adminSession) delete(ctx context.Context, rec behaviour.Record) (int, e
 	if err != nil {
 		return 0, fmt.Errorf("delete %s %s: %w", rec.Kind, rec.Name, err)
 	}
-	if res.Status >= 200 && res.Status < 300 || res.Status == 404 {
+	if res.Status >= 200 && res.Status < 300 || s.gone(res.Status) {
 		return res.Status, nil
 	}
 	return res.Status, fmt.Errorf("delete %s %s: answered %d", rec.Kind, rec.Name, res.Status)
@@ -341,8 +538,10 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 	}
 	for _, src := range sources {
 		// Pages go on until one is empty or all the target counts were listed,
-		// whatever page size it chose (not necessarily per_page's); a page
-		// with nothing new ends it too (a target that ignores page).
+		// whatever page size it chose (not necessarily per_page's). A page of
+		// records all listed before is an error, not the end: the target
+		// ignores how the profile asks for the next page, and what lies
+		// beyond that page was never seen.
 		seen := map[string]bool{}
 		ep := catalog.MustLookup(src.ep)
 		q := s.c.ListQuery(prefix, 1, 100)
@@ -368,7 +567,7 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 				}
 				seen[id] = true
 				fresh++
-				match := strings.HasPrefix(name, prefix)
+				match := cleanable(prefix, name)
 				if src.kind == behaviour.KindUser && prefix == "sim_" {
 					match = match && strings.HasSuffix(strings.ToLower(s.c.Str(ep, obj, "email")), "@simulation.test")
 				}
@@ -384,8 +583,12 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 			if !counted {
 				total, counted = pageTotal(res.JSON)
 			}
+			if len(items) > 0 && fresh == 0 {
+				return out, fmt.Errorf("find %ss named %s*: %w", src.kind, prefix,
+					&repeatError{page: page, style: s.c.Profile().Paging.Style})
+			}
 			next, more := s.c.NextQuery(&res, q)
-			if len(items) == 0 || fresh == 0 || !more || counted && len(seen) >= total {
+			if len(items) == 0 || !more || counted && len(seen) >= total {
 				break
 			}
 			if page == limit {
@@ -402,6 +605,19 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 type pagesError struct{ limit int }
 
 func (e *pagesError) Error() string { return fmt.Sprintf("more than %d pages", e.limit) }
+
+// repeatError is a list whose next page repeated records of earlier pages:
+// the target does not page the way the profile says, so the rest of the list
+// is unseen.
+type repeatError struct {
+	page  int
+	style string
+}
+
+func (e *repeatError) Error() string {
+	return fmt.Sprintf("page %d repeats records of an earlier page: the target ignores how the API profile asks for the next page "+
+		"(paging.style %q); set paging.style, paging.next and query.page/query.cursor/query.offset to what the target uses", e.page, e.style)
+}
 
 // maxFindPages bounds a search's pages (100,000 records at the reference
 // page size); a run's cleanup allows a page more for every record the run
@@ -505,13 +721,55 @@ type CleanupOptions struct {
 type CleanupReport struct {
 	Found   int
 	Deleted int
-	Gone    int      // found, then already gone when deleted (404): not deleted by this cleanup
-	Left    []string // what the verification found; without it, what was found and not deleted
-	// Verified: Left is what a last search found; otherwise Reason says why
-	// it could not look.
+	Gone    int // found, then already gone when read or deleted (404): not deleted by this cleanup
+	// ForeignSkipped counts records found whose id, read before the delete,
+	// held a record whose name is not simulation data: left alone.
+	ForeignSkipped int
+	Left           []string // what the verification found; without it, what was found and not deleted
+	// Verified: Left is what a last search found, and that search listed
+	// every record the cleanup read still there; otherwise Reason says why
+	// it could not look or why the search cannot be trusted.
 	Verified bool
-	Reason   string
-	Err      string
+	// SearchOnly: verified by the search alone — no record was read by id,
+	// so nothing shows the target's search finds the run's records.
+	SearchOnly bool
+	Reason     string
+	Err        string
+
+	reads *readState // what reads by id showed; nil until CleanupTarget
+}
+
+// readState is what trafficsim cleanup's reads by id showed, for its verdict.
+type readState struct {
+	mu      sync.Mutex
+	read    int                // records read as simulation data before their delete
+	present []behaviour.Record // read still there after their delete was tried
+	kept    int                // of those, the delete answered 2xx (a soft delete)
+}
+
+// unlisted counts the records read still there that the last search (left)
+// did not list.
+func (rep *CleanupReport) unlisted(left []behaviour.Record) int {
+	seen := make(map[string]bool, len(left))
+	for _, rec := range left {
+		seen[rec.Kind+"/"+rec.ID] = true
+	}
+	n := 0
+	for _, rec := range rep.reads.present {
+		if !seen[rec.Kind+"/"+rec.ID] {
+			n++
+		}
+	}
+	return n
+}
+
+// stillThere is the error of records whose delete the target answered 2xx
+// and that it still returns, or nil.
+func (rep *CleanupReport) stillThere() error {
+	if rep.reads.kept == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d records left: the target still returns them after a 2xx delete", rep.reads.kept)
 }
 
 // CleanupTarget removes leftover simulation data from a target: users whose
@@ -542,7 +800,7 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	}
 	dctx, cancel := reserve(ctx)
 	defer cancel()
-	var rep CleanupReport
+	rep := CleanupReport{reads: &readState{}}
 	failed, errs, err := rep.deleteInPasses(ctx, dctx, s, prefix)
 	if err != nil {
 		rep.Reason = "could not list what is there: " + reasonOf(ctx, err)
@@ -555,9 +813,20 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 		rep.Left = failed
 		rep.Reason = "could not verify: " + reasonOf(ctx, err)
 		errs = append(errs, err)
+	} else if miss := rep.unlisted(left); miss > 0 {
+		// The search is shown not to find what is there: what it lists
+		// says nothing of what is left.
+		rep.Left = failed
+		rep.Reason = fmt.Sprintf("the target's search does not find the run's records: %d read by id were not listed by a search for %s* "+
+			"(check the API profile's query.search and routes.%s)", miss, prefix, catalog.UsersSearch)
+		errs = append(errs, errors.New(rep.Reason))
 	} else {
 		rep.Verified = true
+		rep.SearchOnly = rep.reads.read == 0
 		rep.Left = names(left)
+	}
+	if err := rep.stillThere(); err != nil {
+		errs = append(errs, err)
 	}
 	if dctx.Err() != nil && len(errs) == 0 {
 		errs = append(errs, context.Cause(dctx))
@@ -594,11 +863,16 @@ func (rep *CleanupReport) deleteInPasses(ctx, dctx context.Context, s *adminSess
 		rep.Found += len(fresh)
 		var bound *pagesError
 		more := errors.As(ferr, &bound)
-		if ferr != nil && (!more || len(fresh) == 0) {
-			return append(failed, names(fresh)...), errs, ferr
+		if more && len(fresh) == 0 {
+			return failed, errs, ferr
 		}
-		f, e := rep.deleteAll(dctx, s, fresh)
+		// What a failed search listed is deleted all the same: each record is
+		// read and its name checked before its delete.
+		f, e := rep.deleteAll(dctx, s, prefix, fresh)
 		failed, errs = append(failed, f...), append(errs, e...)
+		if ferr != nil && !more {
+			return failed, errs, ferr
+		}
 		if !more || dctx.Err() != nil {
 			return failed, errs, nil
 		}
@@ -626,21 +900,61 @@ func (o *CleanupOptions) fill() error {
 }
 
 // deleteAll deletes the records found, counting them in the report, until
-// ctx ends; it returns the names of those not deleted and the errors.
-func (rep *CleanupReport) deleteAll(ctx context.Context, s *adminSession, recs []behaviour.Record) (failed []string, errs []error) {
+// ctx ends; it returns the names of those not deleted and the errors. Each
+// record is read by its id right before its delete and deleted only if its
+// name still carries prefix: between the search and the delete the target
+// may have lost its data and handed the id to someone else's record (a
+// restored backup), and without a run only a run's names are the engine's.
+func (rep *CleanupReport) deleteAll(ctx context.Context, s *adminSession, prefix string, recs []behaviour.Record) (failed []string, errs []error) {
 	done := make([]bool, len(recs))
 	var mu sync.Mutex
 	w := &workers[int]{ctx: ctx, f: func(i int) error {
-		status, err := s.delete(ctx, recs[i])
+		rec := recs[i]
+		res, err := s.read(ctx, rec)
 		if err != nil {
 			return err
+		}
+		name, _ := behaviour.RecordName(s.c, &res, rec)
+		status := res.Status
+		foreign := !s.gone(status) && !cleanable(prefix, name)
+		if foreign {
+			s.log.Warn("cleanup: the id now holds a record that is not simulation data; left alone",
+				"kind", rec.Kind, "id", rec.ID, "listed_as", rec.Name, "now", name)
+		} else if !s.gone(status) {
+			rep.reads.mu.Lock()
+			rep.reads.read++
+			rep.reads.mu.Unlock()
+			if status, err = s.delete(ctx, rec); err != nil {
+				if status != 0 { // refused: the record is there
+					rep.stays(rec, false)
+				}
+				return err
+			}
+			// Deleted (or gone) only once a read says so: a target may
+			// answer 2xx, or 404 to a record it marked deleted before, and
+			// keep returning the record (a soft delete).
+			res, err := s.read(ctx, rec)
+			if err != nil {
+				return err
+			}
+			if !s.gone(res.Status) {
+				accepted := !s.gone(status)
+				rep.stays(rec, accepted)
+				if accepted {
+					return fmt.Errorf("delete %s %s: the target still returns it after a 2xx delete", rec.Kind, rec.Name)
+				}
+				return fmt.Errorf("delete %s %s: the target answers %d and still returns it", rec.Kind, rec.Name, status)
+			}
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		done[i] = true
-		if status == 404 {
+		switch {
+		case foreign:
+			rep.ForeignSkipped++
+		case s.gone(status):
 			rep.Gone++
-		} else {
+		default:
 			rep.Deleted++
 		}
 		return nil
@@ -657,6 +971,32 @@ func (rep *CleanupReport) deleteAll(ctx context.Context, s *adminSession, recs [
 		}
 	}
 	return failed, errs
+}
+
+// stays notes a record read still there after its delete was tried (kept:
+// the delete answered 2xx).
+func (rep *CleanupReport) stays(rec behaviour.Record, kept bool) {
+	rep.reads.mu.Lock()
+	defer rep.reads.mu.Unlock()
+	rep.reads.present = append(rep.reads.present, rec)
+	if kept {
+		rep.reads.kept++
+	}
+}
+
+// runName matches the names a run gives its records, of any run:
+// sim_<run id>_…, the run id as NewRunID makes it (runIDPattern).
+var runName = regexp.MustCompile(`^sim_[a-z0-9]{8}_.`)
+
+// cleanable reports whether the cleanup of prefix may delete a record of
+// this name: it starts with prefix — and for every run's data ("sim_"), it
+// has a run's shape, so a target's own sim_readers or sim_ops_bot is never
+// taken for simulation data.
+func cleanable(prefix, name string) bool {
+	if prefix == "sim_" {
+		return runName.MatchString(name)
+	}
+	return strings.HasPrefix(name, prefix)
 }
 
 // names are the records' names.

@@ -56,8 +56,9 @@ type CleanupResult struct {
 	Deleted int      // of those, deleted by the run (a VU or the cleanup): the target answered the delete
 	Left    []string // names of what is left: found by the verification, else what the run did not delete
 	Err     string   // why cleanup failed or was skipped, if it did
-	// Verified: Left is what a search of the target for the run's prefix
-	// found after the deletions; otherwise Reason says why it could not look.
+	// Verified: Left is what reads of the remembered records by id and a
+	// search for the run's prefix found after the deletions; otherwise Reason
+	// says why it could not look, or why the search cannot be trusted.
 	Verified bool
 	Reason   string
 	// ForeignSkipped counts remembered records whose id, read before a change

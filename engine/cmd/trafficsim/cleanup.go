@@ -30,13 +30,20 @@ func newCleanupCmd() *cobra.Command {
 		Short: "Remove leftover simulation data from a target",
 		Long: `cleanup logs in to the target as admin and deletes simulation data: users whose
 username starts with sim_<run>_ (with --run) — or, without --run, every user named
-sim_… with an @simulation.test email — and sim_ roles and permissions. Deleting a
-user removes its profile and role assignments too. A run normally cleans up after
+sim_<run id>_… (a run id is 8 lowercase letters or digits) with an @simulation.test
+email — and roles and permissions named the same way. Each record is read by its id
+right before its delete and deleted only if its name is still simulation data; one
+whose id now holds another record is left alone and counted (foreign skipped).
+Deleting a user removes its profile and role assignments too. A run normally cleans up after
 itself; use this when one was killed or ran with --cleanup=false.
 
 Before it reports, it searches the target again: "left" is what that search found
-("verified"). When it cannot look (login refused, target down, interrupted) it says
-"not verified" with the reason and exits 1; it never reports "left 0" it did not see.
+("verified"), provided the search listed every record the cleanup read still there by
+its id; otherwise it says the target's search does not find the run's records. A delete
+answered 2xx counts only once a read finds the record gone. When the search listed
+nothing to read, the report says the result rests on the target's search alone. When
+it cannot look (login refused, target down, interrupted) it says "not verified" with
+the reason and exits 1; it never reports "left 0" it did not see.
 
 Exit codes: 0 everything found was deleted (verified), 1 something is left, could not
 be deleted or could not be verified, 2 invalid flags.`,
@@ -85,7 +92,14 @@ func (o *cleanupOptions) execute(cmd *cobra.Command) error {
 	if rep.Gone > 0 {
 		gone = fmt.Sprintf(", already gone %d", rep.Gone)
 	}
+	if rep.ForeignSkipped > 0 {
+		gone += fmt.Sprintf(", foreign skipped %d (their ids now hold records that are not simulation data)", rep.ForeignSkipped)
+	}
 	left := fmt.Sprintf("%d (verified)", len(rep.Left))
+	if rep.SearchOnly {
+		// Nothing was read by id: no record shows the search finds the run's.
+		left = fmt.Sprintf("%d (by the target's search alone: it listed nothing to read by id, so nothing shows it finds the run's records)", len(rep.Left))
+	}
 	if !rep.Verified {
 		// Never "left 0" unless a search of the target said so.
 		left = fmt.Sprintf("at least %d (not verified: %s)", len(rep.Left), rep.Reason)
