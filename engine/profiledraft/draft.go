@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -56,6 +57,9 @@ type Draft struct {
 	Unused []string
 	// Settings note what was read from the schemas.
 	Settings []string
+	// Unmatched are settings (paging) the document asks for but the draft
+	// could not express, and why: the drafted value needs editing.
+	Unmatched []Miss
 }
 
 // op is one operation of the document.
@@ -460,6 +464,25 @@ func norm(s string) string {
 	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
 }
 
+// linkHeader says whether a success answer of the operation declares a Link
+// header (RFC 8288 paging).
+func linkHeader(x *op) bool {
+	if x.o.Responses == nil {
+		return false
+	}
+	for code, r := range x.o.Responses.Map() {
+		if r == nil || r.Value == nil || !strings.HasPrefix(code, "2") {
+			continue
+		}
+		for name := range r.Value.Headers {
+			if strings.EqualFold(name, "link") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // readSchemas fills the profile's login, token, object, id, items, paging,
 // query, field names and statuses from the matched operations' schemas.
 func readSchemas(d *Draft, m *matcher) {
@@ -570,6 +593,20 @@ func readSchemas(d *Draft, m *matcher) {
 		}
 		if p.Paging.Style != client.PagingCursor {
 			p.Paging.Next = ""
+		} else if p.Paging.Next == "" {
+			// The engine reads the next cursor from the answer's body only.
+			why := fmt.Sprintf("the list takes a cursor (%q) but its answer's schema has no next-cursor field", p.Query.Cursor)
+			if linkHeader(list) {
+				why = fmt.Sprintf("the list takes a cursor (%q) and gives the next page in a Link header, which the engine does not follow (it reads the next cursor or link from the answer's body)", p.Query.Cursor)
+			}
+			drafted := ""
+			if p.Query.Offset != "" {
+				p.Paging.Style, drafted = client.PagingOffset, "offset with "+strconv.Quote(p.Query.Offset)
+			} else {
+				p.Paging.Style, drafted = client.PagingPage, "page with "+strconv.Quote(or(p.Query.Page, "page"))
+			}
+			d.Unmatched = append(d.Unmatched, Miss{"paging", why + "; drafted style " + drafted +
+				": edit paging (and query) to a style the API also takes (page, offset, cursor or next_link with paging.next), or the engine sees only the first page"})
 		}
 		note("lists: items at %q, total at %q, query %v (from %s)", p.Items, p.Paging.Total, names, list)
 	}
