@@ -183,6 +183,21 @@ func TestDraftOfLinkHeaderPaging(t *testing.T) {
 	}
 }
 
+// TestDraftOfNullableTypes drafts from an OpenAPI 3.1 document whose refresh
+// token, token lifetime and list total are typed [T, "null"]: each is read as
+// its non-null type, as when typed T alone.
+func TestDraftOfNullableTypes(t *testing.T) {
+	d := draftOf(t, "nullable-types.yaml")
+	tok, pg := d.Profile.Token, d.Profile.Paging
+	if tok.Refresh != "data.refreshToken" || tok.ExpiresIn != "data.expiresIn" || pg.Total != "meta.total" {
+		t.Errorf("token.refresh %q, token.expires_in %q, paging.total %q; want data.refreshToken, data.expiresIn, meta.total",
+			tok.Refresh, tok.ExpiresIn, pg.Total)
+	}
+	if _, err := scenario.ParseProfile(d.YAML("nullable-types.yaml"), "draft.yaml"); err != nil {
+		t.Fatalf("the draft does not parse: %v", err)
+	}
+}
+
 // draftOf drafts from the OpenAPI document testdata/name (othersvc's,
 // changed), with users=accounts.
 func draftOf(t *testing.T, name string) *Draft {
