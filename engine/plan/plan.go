@@ -7,6 +7,7 @@ package plan
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/trafficsim/trafficsim/engine/capacity"
 )
@@ -46,6 +47,32 @@ const (
 	MemoryHeadroom = 0.8
 )
 
+// MinProcessMemory is the least memory an engine process needs to start: the
+// least --max-memory trafficsim run takes, and so the least --max-memory plan
+// recommends.
+const MinProcessMemory = 64 << 20
+
+// MaxShards is the most shards a run splits into: the largest N of
+// trafficsim run --shard i/N (beyond it a value is a typo), and so the most
+// plan recommends.
+const MaxShards = 10_000
+
+// MaxMemoryShare is --max-memory's share of a shard's memory limit: the soft
+// limit sits below the hard one.
+const MaxMemoryShare = 0.9
+
+// MinMachineMemory is the least machine memory plan sizes for: a memory limit
+// whose MaxMemoryShare is MinProcessMemory.
+var MinMachineMemory = int64(math.Ceil(float64(MinProcessMemory)/MaxMemoryShare/(1<<20))) << 20
+
+// CheckMaxMemory is trafficsim run's check of --max-memory (bytes; 0: none).
+func CheckMaxMemory(b int64) error {
+	if b != 0 && b < MinProcessMemory {
+		return fmt.Errorf("%s is below the %s an engine needs to start; use e.g. 512MiB or 2GiB", Size(b), Size(MinProcessMemory))
+	}
+	return nil
+}
+
 // Input is what the run will be.
 type Input struct {
 	Users         int
@@ -54,6 +81,10 @@ type Input struct {
 	Plain         bool // the scenario sends plain requests, not user journeys
 	MachineCPUs   float64
 	MachineMemory int64 // bytes
+	// MeanThink is a VU's mean think time (trafficsim run's (--delay-min +
+	// --delay-max)/2): with it, the requests a shard's VUs have on the wire
+	// (capacity.Need), which --max-memory must hold.
+	MeanThink time.Duration
 }
 
 // Plan is the answer.
@@ -114,13 +145,18 @@ func Tier(users int) string {
 	return "enterprise"
 }
 
-// Make computes the plan.
+// Make computes the plan. An error says which flag makes the run impossible
+// and what would do (trafficsim plan exits 2 with it).
 func Make(in Input, c Costs) (Plan, error) {
 	if in.Users < 1 {
-		return Plan{}, fmt.Errorf("users: %d: plan at least 1 user", in.Users)
+		return Plan{}, fmt.Errorf("--users: %d: plan at least 1 user", in.Users)
 	}
-	if in.MachineCPUs <= 0 || in.MachineMemory <= 0 {
-		return Plan{}, fmt.Errorf("machine: %v CPUs, %d bytes: give a positive size", in.MachineCPUs, in.MachineMemory)
+	if !(in.MachineCPUs > 0) {
+		return Plan{}, fmt.Errorf("--machine-cpus: %v: give a positive number of CPUs", in.MachineCPUs)
+	}
+	if in.MachineMemory < MinMachineMemory {
+		return Plan{}, fmt.Errorf("--machine-memory: %s: an engine process needs --max-memory %s at least, %.0f%% of its memory limit; give --machine-memory %s or more, e.g. 8GiB",
+			Size(in.MachineMemory), FlagSize(MinProcessMemory), MaxMemoryShare*100, FlagSize(MinMachineMemory))
 	}
 	rps := in.Rate
 	if rps <= 0 {
@@ -133,21 +169,40 @@ func Make(in Input, c Costs) (Plan, error) {
 		Machine:     Machine{CPUs: in.MachineCPUs, MemoryBytes: in.MachineMemory},
 		Costs:       c,
 	}
-	byCPU := math.Ceil(p.CPUCores / (in.MachineCPUs * CPUHeadroom))
-	// Each shard carries its own base memory.
+	cpuRoom := in.MachineCPUs * CPUHeadroom
+	if c.BaseCPUCores >= cpuRoom {
+		return Plan{}, fmt.Errorf("--machine-cpus: %v: an engine process's own work takes %.3f cores, more than the %.0f%% of a machine a shard is planned to use; give --machine-cpus %g or more",
+			in.MachineCPUs, c.BaseCPUCores, CPUHeadroom*100, minCPUs(c.BaseCPUCores+c.CPUPerRequestSec*rps/MaxShards))
+	}
+	// Each shard carries its own base CPU and memory.
+	byCPU := math.Ceil(rps * c.CPUPerRequestSec / (cpuRoom - c.BaseCPUCores))
 	usable := float64(in.MachineMemory)*MemoryHeadroom - float64(c.BaseMemoryBytes)
 	if usable <= 0 {
-		return Plan{}, fmt.Errorf("machine memory %s leaves nothing for VUs after the engine's %s", Size(in.MachineMemory), Size(c.BaseMemoryBytes))
+		return Plan{}, fmt.Errorf("--machine-memory: %s leaves nothing for VUs after the engine's %s at %.0f%% of the machine; give --machine-memory %s or more",
+			Size(in.MachineMemory), Size(c.BaseMemoryBytes), MemoryHeadroom*100, FlagSize(int64(float64(c.BaseMemoryBytes)/MemoryHeadroom)+1<<20))
 	}
 	byMem := math.Ceil(float64(in.Users) * float64(c.MemoryPerVUBytes) / usable)
 	// Whatever the costs, no shard may hold more than its process's ceiling.
 	p.MaxUsersPerProcess = Measured.MaxUsers(int64(float64(in.MachineMemory)*MemoryHeadroom), !in.Plain, MinInFlight(in.Users))
 	if p.MaxUsersPerProcess < 1 {
-		return Plan{}, fmt.Errorf("machine memory %s holds no VU at the measured footprint (%s base)", Size(in.MachineMemory), Size(Measured.BaseBytes))
+		return Plan{}, fmt.Errorf("--machine-memory: %s holds no VU at the measured footprint (%s base + %.0f KiB per request on the wire, %d at once, at %.0f%% of the machine); give --machine-memory %s or more",
+			Size(in.MachineMemory), Size(Measured.BaseBytes), float64(Measured.InFlightBytes)/1024, MinInFlight(in.Users), MemoryHeadroom*100,
+			FlagSize(int64(float64(Measured.Bytes(1, !in.Plain, MinInFlight(in.Users)))/MemoryHeadroom)+1<<20))
 	}
 	byCeiling := math.Ceil(float64(in.Users) / float64(p.MaxUsersPerProcess))
-	p.Shards = int(max(byCPU, byMem, byCeiling, 1))
-	p.Shards = min(p.Shards, in.Users)
+	shards := max(byCPU, byMem, byCeiling, 1)
+	shards = min(shards, float64(in.Users))
+	// A shard's --max-memory must hold its VUs with the requests they have on
+	// the wire, as trafficsim run counts them, within its share of the machine.
+	for shards <= MaxShards && shards < float64(in.Users) && shardNeed(in, int(shards)) > maxMemoryOf(in.MachineMemory) {
+		shards++
+	}
+	if shards > MaxShards {
+		return Plan{}, fmt.Errorf("%d users need at least %.0f shards on machines of %v CPUs and %s, more than the %d trafficsim run takes (--shard i/N); give bigger machines: --machine-cpus %g and --machine-memory %s would do",
+			in.Users, shards, in.MachineCPUs, Size(in.MachineMemory), MaxShards,
+			max(in.MachineCPUs, minCPUs(c.BaseCPUCores+rps/MaxShards*c.CPUPerRequestSec)), FlagSize(max(in.MachineMemory, minMemory(in, c))))
+	}
+	p.Shards = int(shards)
 	per := (in.Users + p.Shards - 1) / p.Shards
 	p.PerShard = Shard{
 		Users:          per,
@@ -156,15 +211,51 @@ func Make(in Input, c Costs) (Plan, error) {
 		CPUCores:       round(c.BaseCPUCores+rps/float64(p.Shards)*c.CPUPerRequestSec, 3),
 	}
 	p.Commands = commands(p)
-	limit := int64(float64(p.PerShard.MemoryBytes) * 1.5)
+	// --max-memory: the estimate with half again to spare, at least what run
+	// counts for the shard and never below what run takes; the limit above
+	// it, within the machine.
+	flag := max(int64(float64(p.PerShard.MemoryBytes)*1.5*MaxMemoryShare), shardNeed(in, p.Shards), MinProcessMemory)
+	flagMiB := mebi(min(flag, maxMemoryOf(in.MachineMemory)))
+	limitMiB := min(max(mebi(int64(float64(p.PerShard.MemoryBytes)*1.5)), int64(math.Ceil(float64(flagMiB)/MaxMemoryShare))), in.MachineMemory>>20)
 	p.Kubernetes = Kubernetes{
 		Completions: p.Shards, Parallelism: p.Shards,
 		CPURequest:    fmt.Sprintf("%dm", int(math.Ceil(max(p.PerShard.CPUCores, 0.1)*1000))),
-		MemoryRequest: fmt.Sprintf("%dMi", mebi(p.PerShard.MemoryBytes)),
-		MemoryLimit:   fmt.Sprintf("%dMi", mebi(limit)),
-		MaxMemoryFlag: fmt.Sprintf("%dMiB", mebi(int64(float64(limit)*0.9))),
+		MemoryRequest: fmt.Sprintf("%dMi", min(mebi(p.PerShard.MemoryBytes), limitMiB)),
+		MemoryLimit:   fmt.Sprintf("%dMi", limitMiB),
+		MaxMemoryFlag: FlagSize(flagMiB << 20),
 	}
 	return p, nil
+}
+
+// maxMemoryOf is the most --max-memory a shard on a machine of memory bytes
+// is given (whole MiB): MaxMemoryShare of the machine.
+func maxMemoryOf(memory int64) int64 {
+	return int64(float64(memory)*MaxMemoryShare) >> 20 << 20
+}
+
+// shardNeed is what trafficsim run counts for one shard of a plan of shards:
+// its VUs and the requests they have on the wire (capacity.Need, without an
+// open-file limit), at the measured footprint.
+func shardNeed(in Input, shards int) int64 {
+	per := (in.Users + shards - 1) / shards
+	return Measured.Bytes(per, !in.Plain, capacity.Need(per, shards, in.MeanThink))
+}
+
+// minCPUs is the machine CPUs at which a shard's cores fit the headroom.
+func minCPUs(cores float64) float64 {
+	return math.Ceil(cores/CPUHeadroom*1000) / 1000
+}
+
+// minMemory is the machine memory at which MaxShards shards hold the run.
+func minMemory(in Input, c Costs) int64 {
+	per := (in.Users + MaxShards - 1) / MaxShards
+	recorded := float64(c.BaseMemoryBytes+int64(per)*c.MemoryPerVUBytes) / MemoryHeadroom
+	measured := float64(shardNeed(in, MaxShards)) / MaxMemoryShare
+	m := (int64(max(recorded, measured, float64(MinMachineMemory))) + 1<<20 - 1) >> 20 << 20
+	for maxMemoryOf(m) < shardNeed(in, MaxShards) { // maxMemoryOf rounds down
+		m += 1 << 20
+	}
+	return m
 }
 
 func commands(p Plan) []string {
@@ -184,6 +275,9 @@ func commands(p Plan) []string {
 }
 
 func mebi(b int64) int64 { return (b + 1<<20 - 1) >> 20 }
+
+// FlagSize renders bytes as a flag's value in whole MiB, rounded up: 72MiB.
+func FlagSize(b int64) string { return fmt.Sprintf("%dMiB", mebi(b)) }
 
 // Size renders bytes as MiB or GiB.
 func Size(b int64) string {

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -56,6 +57,9 @@ type Draft struct {
 	Unused []string
 	// Settings note what was read from the schemas.
 	Settings []string
+	// Unmatched are settings (paging) the document asks for but the draft
+	// could not express, and why: the drafted value needs editing.
+	Unmatched []Miss
 }
 
 // op is one operation of the document.
@@ -447,7 +451,7 @@ func findPathIn(s *openapi3.Schema, fits func(name string, s *openapi3.Schema) b
 		}
 	}
 	for _, name := range props(s) {
-		if v := prop(s, name); v != nil && v.Type.Is("object") {
+		if v := prop(s, name); v != nil && isType(v, "object") {
 			if sub := findPathIn(v, fits, seen, depth+1); sub != "" {
 				return name + "." + sub
 			}
@@ -458,6 +462,36 @@ func findPathIn(s *openapi3.Schema, fits func(name string, s *openapi3.Schema) b
 
 func norm(s string) string {
 	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
+}
+
+// isType says whether schema s is of type typ, an OpenAPI 3.1 type list with
+// "null" (type: [integer, "null"]) counting as its one other type: the
+// engine reads the value when it is there.
+func isType(s *openapi3.Schema, typ string) bool {
+	if s == nil || s.Type == nil {
+		return false
+	}
+	types := slices.DeleteFunc(slices.Clone(s.Type.Slice()), func(t string) bool { return t == openapi3.TypeNull })
+	return len(types) == 1 && types[0] == typ
+}
+
+// linkHeader says whether a success answer of the operation declares a Link
+// header (RFC 8288 paging).
+func linkHeader(x *op) bool {
+	if x.o.Responses == nil {
+		return false
+	}
+	for code, r := range x.o.Responses.Map() {
+		if r == nil || r.Value == nil || !strings.HasPrefix(code, "2") {
+			continue
+		}
+		for name := range r.Value.Headers {
+			if strings.EqualFold(name, "link") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // readSchemas fills the profile's login, token, object, id, items, paging,
@@ -493,14 +527,14 @@ func readSchemas(d *Draft, m *matcher) {
 		ans := answerSchema(login)
 		p.Token.Access = findPath(ans, func(n string, s *openapi3.Schema) bool {
 			n = norm(n)
-			return s.Type.Is("string") && strings.Contains(n, "token") && !strings.Contains(n, "refresh") && !strings.Contains(n, "type")
+			return isType(s, "string") && strings.Contains(n, "token") && !strings.Contains(n, "refresh") && !strings.Contains(n, "type")
 		})
 		p.Token.Refresh = findPath(ans, func(n string, s *openapi3.Schema) bool {
-			return s.Type.Is("string") && strings.Contains(norm(n), "refresh")
+			return isType(s, "string") && strings.Contains(norm(n), "refresh")
 		})
 		p.Token.ExpiresIn = findPath(ans, func(n string, s *openapi3.Schema) bool {
 			n = norm(n)
-			return (s.Type.Is("integer") || s.Type.Is("number")) && (strings.Contains(n, "expire") || strings.Contains(n, "ttl"))
+			return (isType(s, "integer") || isType(s, "number")) && (strings.Contains(n, "expire") || strings.Contains(n, "ttl"))
 		})
 		note("tokens: access %q, refresh %q, lifetime %q (from the answer of %s)", p.Token.Access, p.Token.Refresh, p.Token.ExpiresIn, login)
 	}
@@ -515,7 +549,7 @@ func readSchemas(d *Draft, m *matcher) {
 		ans := answerSchema(one)
 		obj := ans
 		for _, env := range []string{"data", "result", "item", "user", "account"} {
-			if v := prop(ans, env); v != nil && v.Type.Is("object") && v.Properties != nil {
+			if v := prop(ans, env); v != nil && isType(v, "object") && v.Properties != nil {
 				p.Object, obj = env, v
 				break
 			}
@@ -526,7 +560,7 @@ func readSchemas(d *Draft, m *matcher) {
 				switch {
 				case v.Format == "uuid":
 					p.IDKind = client.IDUUID
-				case v.Type.Is("integer") || v.Type.Is("number"):
+				case isType(v, "integer") || isType(v, "number"):
 					p.IDKind = client.IDInteger
 				default:
 					p.IDKind = client.IDString
@@ -540,13 +574,13 @@ func readSchemas(d *Draft, m *matcher) {
 	// Lists: items, total, paging and search parameters.
 	if list := get(catalog.UsersList); list != nil {
 		ans := answerSchema(list)
-		p.Items = findPath(ans, func(_ string, s *openapi3.Schema) bool { return s.Type.Is("array") })
+		p.Items = findPath(ans, func(_ string, s *openapi3.Schema) bool { return isType(s, "array") })
 		p.Paging.Total = findPath(ans, func(n string, s *openapi3.Schema) bool {
-			return (s.Type.Is("integer") || s.Type.Is("number")) && strings.Contains(norm(n), "total")
+			return (isType(s, "integer") || isType(s, "number")) && strings.Contains(norm(n), "total")
 		})
 		p.Paging.Next = findPath(ans, func(n string, s *openapi3.Schema) bool {
 			n = norm(n)
-			return s.Type.Is("string") && (strings.Contains(n, "next") || strings.Contains(n, "cursor"))
+			return isType(s, "string") && (strings.Contains(n, "next") || strings.Contains(n, "cursor"))
 		})
 		var names []string
 		for _, prm := range append(list.item.Parameters, list.o.Parameters...) {
@@ -570,6 +604,20 @@ func readSchemas(d *Draft, m *matcher) {
 		}
 		if p.Paging.Style != client.PagingCursor {
 			p.Paging.Next = ""
+		} else if p.Paging.Next == "" {
+			// The engine reads the next cursor from the answer's body only.
+			why := fmt.Sprintf("the list takes a cursor (%q) but its answer's schema has no next-cursor field", p.Query.Cursor)
+			if linkHeader(list) {
+				why = fmt.Sprintf("the list takes a cursor (%q) and gives the next page in a Link header, which the engine does not follow (it reads the next cursor or link from the answer's body)", p.Query.Cursor)
+			}
+			drafted := ""
+			if p.Query.Offset != "" {
+				p.Paging.Style, drafted = client.PagingOffset, "offset with "+strconv.Quote(p.Query.Offset)
+			} else {
+				p.Paging.Style, drafted = client.PagingPage, "page with "+strconv.Quote(or(p.Query.Page, "page"))
+			}
+			d.Unmatched = append(d.Unmatched, Miss{"paging", why + "; drafted style " + drafted +
+				": edit paging (and query) to a style the API also takes (page, offset, cursor or next_link with paging.next), or the engine sees only the first page"})
 		}
 		note("lists: items at %q, total at %q, query %v (from %s)", p.Items, p.Paging.Total, names, list)
 	}

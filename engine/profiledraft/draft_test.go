@@ -3,9 +3,11 @@ package profiledraft
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/internal/othersvc"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 )
@@ -157,4 +159,60 @@ func suffix(i int) string {
 		return ""
 	}
 	return fmt.Sprint(i)
+}
+
+// TestDraftOfLinkHeaderPaging drafts from a document whose account list takes
+// a cursor but gives the next one only in a Link header, which the engine
+// does not follow: the draft does not claim cursor paging, says why among
+// what it could not match, drafts a style the engine can run, and parses
+// back as a valid profile.
+func TestDraftOfLinkHeaderPaging(t *testing.T) {
+	d := draftOf(t, "link-paging.yaml")
+	if d.Profile.Paging.Style == client.PagingCursor {
+		t.Errorf("drafted cursor paging with next %q", d.Profile.Paging.Next)
+	}
+	if len(d.Unmatched) != 1 || d.Unmatched[0].Capability != "paging" || !strings.Contains(d.Unmatched[0].Why, "Link header") {
+		t.Errorf("unmatched %+v, want paging with the Link header named", d.Unmatched)
+	}
+	text := d.YAML("link-paging.yaml")
+	if !strings.Contains(string(text), "# edit: paging: not matched: ") {
+		t.Errorf("the draft has no edit note for paging:\n%s", text)
+	}
+	if _, err := scenario.ParseProfile(text, "draft.yaml"); err != nil {
+		t.Fatalf("the draft does not parse: %v\n%s", err, text)
+	}
+}
+
+// TestDraftOfNullableTypes drafts from an OpenAPI 3.1 document whose refresh
+// token, token lifetime and list total are typed [T, "null"]: each is read as
+// its non-null type, as when typed T alone.
+func TestDraftOfNullableTypes(t *testing.T) {
+	d := draftOf(t, "nullable-types.yaml")
+	tok, pg := d.Profile.Token, d.Profile.Paging
+	if tok.Refresh != "data.refreshToken" || tok.ExpiresIn != "data.expiresIn" || pg.Total != "meta.total" {
+		t.Errorf("token.refresh %q, token.expires_in %q, paging.total %q; want data.refreshToken, data.expiresIn, meta.total",
+			tok.Refresh, tok.ExpiresIn, pg.Total)
+	}
+	if _, err := scenario.ParseProfile(d.YAML("nullable-types.yaml"), "draft.yaml"); err != nil {
+		t.Fatalf("the draft does not parse: %v", err)
+	}
+}
+
+// draftOf drafts from the OpenAPI document testdata/name (othersvc's,
+// changed), with users=accounts.
+func draftOf(t *testing.T, name string) *Draft {
+	t.Helper()
+	data, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Load(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Build(doc, map[string]string{"users": "accounts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -99,6 +99,9 @@ func (d *Draft) YAML(source string) []byte {
 		w(", next: %s", q(p.Paging.Next))
 	}
 	w("}\n")
+	for _, m := range d.Unmatched {
+		w("# edit: %s: not matched: %s\n", m.Capability, m.Why)
+	}
 	if p.Statuses.Validation != 0 {
 		w("statuses: {validation: %d}\n", p.Statuses.Validation)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/metrics"
+	"github.com/trafficsim/trafficsim/engine/plan"
 	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
@@ -26,8 +27,9 @@ type Shard struct {
 	Count int // 0: not sharded
 }
 
-// MaxShards bounds --shard's N; beyond it a value is a typo.
-const MaxShards = 10_000
+// MaxShards bounds --shard's N; beyond it a value is a typo. It is
+// plan.MaxShards, the most trafficsim plan recommends.
+const MaxShards = plan.MaxShards
 
 // ParseShard reads "i/N" (e.g. 0/3).
 func ParseShard(s string) (Shard, error) {

@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trafficsim/trafficsim/engine/generator"
+	"github.com/trafficsim/trafficsim/engine/loadshape"
 	"github.com/trafficsim/trafficsim/engine/plan"
 	"github.com/trafficsim/trafficsim/engine/runner"
 	"github.com/trafficsim/trafficsim/engine/scenario"
@@ -66,17 +65,15 @@ func (o *planOptions) run(cmd *cobra.Command) error {
 	if o.output != "text" && o.output != "json" {
 		return usageError(fmt.Errorf("--output: %q: use text or json", o.output))
 	}
-	if !(o.cpus > 0) {
-		return usageError(fmt.Errorf("--machine-cpus: %v: give a positive number of CPUs", o.cpus))
-	}
-	if o.memory < 64<<20 {
-		return usageError(fmt.Errorf("--machine-memory: %s: give at least 64MiB, e.g. 8GiB", formatSize(int64(o.memory))))
-	}
 	rate := 0.0
 	if o.rate != "" {
-		v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(o.rate), "/s"), 64)
-		if err != nil || !(v > 0) {
-			return usageError(fmt.Errorf("--rate: %q: give requests per second, e.g. 2000/s", o.rate))
+		// The syntax of trafficsim run's --rate: 2000/s, 90/m or a bare number per second.
+		v, err := loadshape.ParseRate(o.rate)
+		if err != nil {
+			return usageError(fmt.Errorf("--rate: %w", err))
+		}
+		if !(v > 0) {
+			return usageError(fmt.Errorf("--rate: %q: give a positive rate of requests, e.g. 2000/s or 90/m", o.rate))
 		}
 		rate = v
 	}
@@ -93,7 +90,10 @@ func (o *planOptions) run(cmd *cobra.Command) error {
 		}
 		costs = c
 	}
-	p, err := plan.Make(plan.Input{Users: o.users, Rate: rate, Scenario: o.scenario, Plain: sc.Plain, MachineCPUs: o.cpus, MachineMemory: int64(o.memory)}, costs)
+	// The commands run at run's default think times.
+	def := runner.DefaultConfig()
+	meanThink := (def.DelayMin + def.DelayMax) / 2
+	p, err := plan.Make(plan.Input{Users: o.users, Rate: rate, Scenario: o.scenario, Plain: sc.Plain, MachineCPUs: o.cpus, MachineMemory: int64(o.memory), MeanThink: meanThink}, costs)
 	if err != nil {
 		return usageError(err)
 	}

@@ -88,9 +88,13 @@ be read, 2 invalid flags.`,
 			} else if err := os.WriteFile(out, text, 0o644); err != nil {
 				return &exitError{code: ExitFailure, err: fmt.Errorf("-o: %w", err)}
 			} else {
-				fmt.Fprintf(stderr, "wrote %s: %d of 33 capabilities matched\n", out, 33-len(d.Missing))
+				edit := ""
+				if len(d.Unmatched) > 0 {
+					edit = fmt.Sprintf("; %d setting(s) to edit (# edit: in the file)", len(d.Unmatched))
+				}
+				fmt.Fprintf(stderr, "wrote %s: %d of 33 capabilities matched%s\n", out, 33-len(d.Missing), edit)
 			}
-			for _, m := range d.Missing {
+			for _, m := range append(d.Missing, d.Unmatched...) {
 				fmt.Fprintf(stderr, "not matched: %s: %s\n", m.Capability, m.Why)
 			}
 			for _, u := range d.Unused {

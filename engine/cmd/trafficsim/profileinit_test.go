@@ -11,6 +11,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/internal/othersvc"
+	"github.com/trafficsim/trafficsim/engine/scenario"
 	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
@@ -77,4 +78,24 @@ func TestProfileInitDrivesOtherService(t *testing.T) {
 		t.Errorf("%d simulation records left on the service", n)
 	}
 	t.Logf("%d requests, %d capabilities succeeded, unexpected %d, cleanup %+v", s.Requests, len(succeeded), s.Unexpected, s.Cleanup)
+}
+
+// TestProfileInitLinkHeaderPaging: profile init from a document whose list
+// pages by a Link header reports paging among what it could not match and
+// writes a profile that loads (cursor paging without a next would not).
+func TestProfileInitLinkHeaderPaging(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "accounts.yaml")
+	code, _, errOut := cli(t, "profile", "init", "--openapi", filepath.Join("..", "..", "profiledraft", "testdata", "link-paging.yaml"),
+		"--map", "users=accounts", "--map", "roles=groups", "--map", "permissions=grants", "-o", prof)
+	if code != ExitOK || !strings.Contains(errOut, "not matched: paging: ") || !strings.Contains(errOut, "Link header") ||
+		!strings.Contains(errOut, "1 setting(s) to edit") {
+		t.Fatalf("profile init: exit %d\n%s", code, errOut)
+	}
+	text, err := os.ReadFile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scenario.ParseProfile(text, prof); err != nil {
+		t.Errorf("the drafted profile does not load: %v\n%s", err, text)
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/trafficsim/trafficsim/engine/metrics"
+	"github.com/trafficsim/trafficsim/engine/plan"
 	"github.com/trafficsim/trafficsim/engine/report"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/runner"
@@ -78,7 +79,13 @@ type runOptions struct {
 }
 
 func newRunCmd() *cobra.Command {
-	o := runOptions{cfg: runner.DefaultConfig()}
+	_, cmd := runCommand()
+	return cmd
+}
+
+// runCommand is the run command and the options its flags set.
+func runCommand() (*runOptions, *cobra.Command) {
+	o := &runOptions{cfg: runner.DefaultConfig()}
 	o.delayMin, o.delayMax = msDuration(o.cfg.DelayMin), msDuration(o.cfg.DelayMax)
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -135,7 +142,7 @@ flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios
 	addLogFlags(f, &o.logs, "warn")
 	addTraceFlags(f, &o.trace)
 	f.Var(&o.maxMemory, "max-memory", "soft memory limit of the engine process, e.g. 2GiB: the Go runtime collects harder near it and no VU is added above 90% of it (counted in the summary's generator section) instead of the process being killed (0 = none)")
-	return cmd
+	return o, cmd
 }
 
 // flagOf maps a runner.FieldError field to its flag.
@@ -175,8 +182,8 @@ func (o *runOptions) config() (runner.Config, error) {
 			return c, fmt.Errorf("--progress: %s would put progress lines among the JSON log lines on stderr; use --progress off (the default with --log-format json) or --log-format text", o.progress)
 		}
 	}
-	if o.maxMemory != 0 && o.maxMemory < 64<<20 {
-		return c, fmt.Errorf("--max-memory: %s is below the 64MiB an engine needs to start; use e.g. 512MiB or 2GiB", formatSize(int64(o.maxMemory)))
+	if err := plan.CheckMaxMemory(int64(o.maxMemory)); err != nil {
+		return c, fmt.Errorf("--max-memory: %w", err)
 	}
 	if o.metricsAddr != "" {
 		if err := checkAddr(o.metricsAddr); err != nil {
