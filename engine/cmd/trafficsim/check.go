@@ -13,6 +13,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/check"
 	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/inputfile"
 	"github.com/trafficsim/trafficsim/engine/runner"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
@@ -59,7 +60,7 @@ func (o *checkOptions) execute(cmd *cobra.Command) error {
 	out := cmd.OutOrStdout()
 	var prof client.Profile
 	if o.apiProfile != "" {
-		if _, err := os.Stat(o.apiProfile); err != nil {
+		if err := inputfile.Check(o.apiProfile); err != nil {
 			return usageError(fmt.Errorf("--api-profile: %w", err))
 		}
 		p, err := scenario.LoadProfile(o.apiProfile)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trafficsim/trafficsim/engine/inputfile"
 	"github.com/trafficsim/trafficsim/engine/profiledraft"
 )
 
@@ -65,6 +66,9 @@ be read, 2 invalid flags.`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
 			data, err := readOpenAPI(ctx, openapi)
+			if errors.Is(err, inputfile.ErrNotRegular) {
+				return usageError(err) // a FIFO or device: a wrong flag, not a document that failed to read
+			}
 			if err != nil {
 				return &exitError{code: ExitFailure, err: err}
 			}
@@ -107,7 +111,7 @@ be read, 2 invalid flags.`,
 // readOpenAPI reads the document from a file or an http(s) URL.
 func readOpenAPI(ctx context.Context, src string) ([]byte, error) {
 	if !strings.HasPrefix(src, "http://") && !strings.HasPrefix(src, "https://") {
-		data, err := os.ReadFile(src)
+		data, err := inputfile.Read(src, maxOpenAPI)
 		if err != nil {
 			return nil, fmt.Errorf("--openapi: %w", err)
 		}
