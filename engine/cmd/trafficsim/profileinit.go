@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trafficsim/trafficsim/engine/inputfile"
+	"github.com/trafficsim/trafficsim/engine/outputfile"
 	"github.com/trafficsim/trafficsim/engine/profiledraft"
 )
 
@@ -86,7 +86,7 @@ be read, 2 invalid flags.`,
 				if _, err := cmd.OutOrStdout().Write(text); err != nil {
 					return &exitError{code: ExitFailure, err: err}
 				}
-			} else if err := os.WriteFile(out, text, 0o644); err != nil {
+			} else if err := outputfile.Write(out, text); err != nil {
 				return &exitError{code: ExitFailure, err: fmt.Errorf("-o: %w", err)}
 			} else {
 				fmt.Fprintf(stderr, "wrote %s: %d of 33 capabilities matched\n", out, 33-len(d.Missing))
