@@ -66,3 +66,44 @@ func TestFIFOInputsRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryIntoFIFOAndLink: --summary into a FIFO without a reader cannot
+// be written at the end: the run says so (exit 1), keeps the summary in the
+// temporary directory and names it, and the FIFO is still a FIFO. A
+// symbolic link given to --summary stays a link, its file gets the summary.
+func TestSummaryIntoFIFOAndLink(t *testing.T) {
+	dir, tmp := t.TempDir(), t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	fifo := filepath.Join(dir, "s.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	quick := []string{"run", "--users", "2", "--min-request-count", "3", "--max-request-count", "3",
+		"--delay-min", "0", "--delay-max", "5", "--progress", "off", "--run-id", "fifo0001"}
+	code, _, stderr := cliWithin(t, time.Minute, func() {}, append(quick, "--summary", fifo)...)
+	if code != ExitFailure || !strings.Contains(stderr, "no process reads") || !strings.Contains(stderr, "written to "+tmp) {
+		t.Errorf("exit %d, want %d naming the kept file; stderr:\n%s", code, ExitFailure, stderr)
+	}
+	kept, _ := filepath.Glob(filepath.Join(tmp, "trafficsim-summary-fifo0001-*.json"))
+	if len(kept) != 1 || readSummaryFile(t, kept[0]).RunID != "fifo0001" {
+		t.Errorf("kept summaries: %v", kept)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", fi, err)
+	}
+
+	real, link := filepath.Join(dir, "real.json"), filepath.Join(dir, "link.json")
+	if err := os.WriteFile(real, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.json", link); err != nil {
+		t.Fatal(err)
+	}
+	quick[len(quick)-1] = "link0001"
+	if code, _, stderr := cli(t, append(quick, "--summary", link)...); code != ExitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 || readSummaryFile(t, real).RunID != "link0001" {
+		t.Errorf("the link: %v %v", fi, err)
+	}
+}

@@ -214,7 +214,29 @@ func (o *runOptions) config() (runner.Config, error) {
 		}
 		return c, err
 	}
+	// What would fail only after the check's requests, or at the end, is
+	// said now: thresholds the flags cannot judge, output files.
+	sc, err := scenario.Load(c.Scenario)
+	if err != nil {
+		return c, fmt.Errorf("--scenario: %w", err)
+	}
+	if _, err := o.ci.judged(sc); err != nil {
+		return c, err
+	}
+	if err := checkFiles(o.inputs(c), []fileArg{{"--summary", o.summary}, {"--junit", o.ci.junit}}); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// inputs are the files the run reads, which its outputs must not replace.
+func (o *runOptions) inputs(c runner.Config) []fileArg {
+	in := []fileArg{{"the --api-profile file", c.APIProfile}, {"the --ca-cert file", c.Network.CACert},
+		{"the --client-cert file", c.Network.ClientCert}, {"the --client-key file", c.Network.ClientKey}}
+	if !scenario.IsBuiltin(c.Scenario) {
+		in = append(in, fileArg{"the --scenario file", c.Scenario})
+	}
+	return in
 }
 
 // errInterrupted is the cause of a check cut short by a signal.
@@ -285,10 +307,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	if err := o.checkTarget(cmd.Context(), cfg, rio.notes, sigs); err != nil {
-		return err
-	}
 
+	// Everything that can refuse the run is set up before the check of the
+	// target sends its first request: exit 2 still means nothing was sent.
 	ropts, flush, err := o.tracingOptions(cmd.Context(), cfg.RunID, rio.log)
 	defer flush()
 	if err != nil {
@@ -300,11 +321,6 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		return err
 	}
 	defer r.Release()
-	ci, err := o.ci.start(r, reg, rio.log, rio.notes)
-	if err != nil {
-		return usageError(err)
-	}
-	defer ci.release()
 	if o.metricsAddr != "" {
 		stop, err := serveMetrics(o.metricsAddr, reg, rio.say)
 		if err != nil {
@@ -312,6 +328,14 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		}
 		defer stop()
 	}
+	if err := o.checkTarget(cmd.Context(), cfg, rio.notes, sigs); err != nil {
+		return err
+	}
+	ci, err := o.ci.start(r, reg, rio.log, rio.notes)
+	if err != nil {
+		return usageError(err)
+	}
+	defer ci.release()
 
 	interrupted, twice := o.handleSignals(r, sigs, rio)
 	o.announce(r, cfg, rio)
@@ -379,7 +403,7 @@ func (o *runOptions) tracingOptions(ctx context.Context, runID string, log *slog
 func serveMetrics(addr string, reg *prometheus.Registry, say func(text, msg string, attrs ...any)) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, &exitError{code: ExitFailure, err: fmt.Errorf("--metrics-addr: listen on %s: %w", addr, err)}
+		return nil, usageError(fmt.Errorf("--metrics-addr: listen on %s: %w; give a free address (host:0 picks a free port) or stop what listens there", addr, err))
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true}))

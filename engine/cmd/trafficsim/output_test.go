@@ -1,0 +1,104 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// TestRunRefusesBeforeSending: every flag mistake that used to show only
+// after the check of the target (or at the very end) stops the command with
+// exit 2 naming the flags, before a single request reaches the target.
+func TestRunRefusesBeforeSending(t *testing.T) {
+	var sent atomic.Int64
+	target := startFaultTarget(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		sent.Add(1)
+		next.ServeHTTP(w, r)
+	})
+	t.Setenv(adminPasswordEnv, faultPassword)
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(scen, []byte("name: mine\nbase: mixed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(scen, link); err != nil {
+		t.Fatal(err)
+	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	same := filepath.Join(dir, "same.out")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string // in the error
+	}{
+		{"summary dir missing", []string{"--summary", filepath.Join(dir, "no", "such", "s.json")}, []string{"--summary", "mkdir -p"}},
+		{"summary is a directory", []string{"--summary", dir}, []string{"--summary", "is a directory"}},
+		{"junit dir missing", []string{"--threshold", "p95<1s", "--junit", filepath.Join(dir, "no", "j.xml")}, []string{"--junit", "mkdir -p"}},
+		{"summary is the scenario", []string{"--scenario", scen, "--summary", scen}, []string{"--summary", "--scenario"}},
+		{"summary links to the scenario", []string{"--scenario", scen, "--summary", link}, []string{"--summary", "--scenario"}},
+		{"summary is the junit", []string{"--threshold", "p95<1s", "--summary", same, "--junit", same}, []string{"--summary", "--junit"}},
+		{"junit without thresholds", []string{"--junit", filepath.Join(dir, "j.xml")}, []string{"--junit", "--threshold"}},
+		{"abort without window", []string{"--threshold", "p95<1s;abort"}, []string{"--threshold-window", ";abort"}},
+		{"window without thresholds", []string{"--threshold-window", "5s"}, []string{"--threshold-window", "--threshold"}},
+		{"metrics address taken", []string{"--metrics-addr", taken.Addr().String()}, []string{"--metrics-addr"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sent.Store(0)
+			// A short run, so that without the checks the test fails rather than waits.
+			args := append([]string{"run", "--base-url", target.url(), "--users", "1", "--progress", "off",
+				"--min-request-count", "1", "--max-request-count", "2", "--delay-min", "0", "--delay-max", "5", "--duration", "3s"}, tc.args...)
+			code, _, stderr := cli(t, args...)
+			if code != ExitUsage {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, ExitUsage, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("the error does not name %s:\n%s", w, stderr)
+				}
+			}
+			if n := sent.Load(); n != 0 {
+				t.Errorf("%d requests reached the target before the refusal", n)
+			}
+		})
+	}
+	if data, err := os.ReadFile(scen); err != nil || string(data) != "name: mine\nbase: mixed\n" {
+		t.Errorf("the scenario file was changed: %q %v", data, err)
+	}
+}
+
+// TestMergeRefusesToOverwriteAShard: merge --summary naming one of the files
+// merged (or --junit the same file as --summary) is refused before anything
+// is read or written.
+func TestMergeRefusesToOverwriteAShard(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "m-0.json"), filepath.Join(dir, "m-1.json")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte("shard"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{"merge", a, b, "--summary", a},
+		{"merge", filepath.Join(dir, "m-*.json"), "--summary", b},
+		{"merge", a, b, "--summary", filepath.Join(dir, "out"), "--junit", filepath.Join(dir, "out"), "--threshold", "p95<1s"},
+	} {
+		code, _, stderr := cli(t, args...)
+		if code != ExitUsage || !strings.Contains(stderr, "--summary") || !strings.Contains(stderr, "would") {
+			t.Errorf("%v: exit %d, want %d naming --summary and what it would overwrite; stderr %q", args, code, ExitUsage, stderr)
+		}
+	}
+	for _, p := range []string{a, b} {
+		if data, _ := os.ReadFile(p); string(data) != "shard" {
+			t.Errorf("%s was overwritten: %q", p, data)
+		}
+	}
+}
