@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestRunRefusesBeforeSending: every flag mistake that used to show only
@@ -100,5 +102,61 @@ func TestMergeRefusesToOverwriteAShard(t *testing.T) {
 		if data, _ := os.ReadFile(p); string(data) != "shard" {
 			t.Errorf("%s was overwritten: %q", p, data)
 		}
+	}
+}
+
+// TestInterruptDuringCheck: a signal while run's check of the target is under
+// way ends the run with exit 130, the report and the summary, and the check's
+// probe account removed; trafficsim check interrupted the same way exits 130
+// and removes its probe too. The target answers slowly, so the signal lands
+// while the probe's sign-up is on the wire.
+func TestInterruptDuringCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine binary")
+	}
+	bin := buildBinary(t)
+	var signup atomic.Bool
+	target := startFaultTarget(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/users" {
+			signup.Store(true)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		next.ServeHTTP(w, r)
+	})
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"run", []string{"run", "--users", "3", "--duration", "5s", "--progress", "off"}},
+		{"check", []string{"check"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			signup.Store(false)
+			sum := filepath.Join(t.TempDir(), "s.json")
+			args := append(tc.args, "--base-url", target.url())
+			if tc.name == "run" {
+				args = append(args, "--summary", sum)
+			}
+			e := startEngine(t, bin, args...)
+			e.until(t, 30*time.Second, "the probe's sign-up", signup.Load)
+			e.cmd.Process.Signal(syscall.SIGINT)
+			code := e.wait(t, 20*time.Second)
+			out := e.stdout.String() + e.stderr.String()
+			if code != ExitInterrupt {
+				t.Errorf("exit %d, want %d\n%s", code, ExitInterrupt, out)
+			}
+			if n := target.count("sim_"); n != 0 {
+				t.Errorf("%d sim_ users left on the target (the probe)\n%s", n, out)
+			}
+			if strings.Contains(out, "the run goes on") || strings.Contains(out, "beyond the check") {
+				t.Errorf("contradictory lines:\n%s", out)
+			}
+			if tc.name == "run" {
+				s := readFaultSummary(t, sum)
+				if s.State != "stopped" || s.Requests != 0 || s.Cleanup.Created != 0 || !strings.Contains(e.stdout.String(), "Stopped after") {
+					t.Errorf("summary: state %s requests %d cleanup %+v\n%s", s.State, s.Requests, s.Cleanup, out)
+				}
+			}
+		})
 	}
 }

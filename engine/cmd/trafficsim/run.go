@@ -242,8 +242,16 @@ func (o *runOptions) inputs(c runner.Config) []fileArg {
 // errInterrupted is the cause of a check cut short by a signal.
 var errInterrupted = errors.New("interrupted")
 
+// checkInterrupted is the check of the target cut short by a signal; left
+// says what the check may have left on the target ("" nothing).
+type checkInterrupted struct{ left string }
+
+func (e *checkInterrupted) Error() string { return "interrupted during the check of the target" }
+func (e *checkInterrupted) Unwrap() error { return errInterrupted }
+
 // checkTarget runs the check of the target before the load (check.go); a
-// signal while it runs ends the command with ExitInterrupt.
+// signal while it runs ends it with a *checkInterrupted, once the check has
+// removed what it created.
 func (o *runOptions) checkTarget(ctx context.Context, cfg runner.Config, stderr io.Writer, sigs <-chan os.Signal) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -260,12 +268,36 @@ func (o *runOptions) checkTarget(ctx context.Context, cfg runner.Config, stderr 
 	close(done)
 	<-watched
 	if errors.Is(context.Cause(ctx), errInterrupted) {
-		return &exitError{code: ExitInterrupt, err: errors.New("interrupted during the check of the target; nothing was sent to it beyond the check")}
+		var ci *checkInterrupted
+		if !errors.As(err, &ci) {
+			ci = &checkInterrupted{}
+		}
+		return ci
 	}
 	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	return nil
+}
+
+// stoppedInCheck ends a run interrupted during the check of the target: the
+// load never starts, and the run ends as any interrupted run does — the
+// report, the summary (state stopped, nothing sent), exit 130 — saying what
+// the check left, if anything.
+func (o *runOptions) stoppedInCheck(ctx context.Context, r *runner.Runner, cfg runner.Config, rio *runIO, ci *checkInterrupted) error {
+	rio.say("\nstopping: interrupted during the check of the target; the load did not start", "stopped during the check")
+	r.Interrupt()
+	r.Run(ctx) // stopped before it started: returns at once
+	err := o.finish(r, cfg, &ciRun{}, rio, true)
+	if ci.left != "" {
+		var ee *exitError
+		if errors.As(err, &ee) && ee.code == ExitInterrupt && ee.err == nil {
+			ee.err = errors.New(ci.left)
+		} else {
+			fmt.Fprintln(rio.notes, "trafficsim:", ci.left)
+		}
+	}
+	return err
 }
 
 // runIO is where a run writes: the streams (shared by the progress display,
@@ -329,6 +361,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		defer stop()
 	}
 	if err := o.checkTarget(cmd.Context(), cfg, rio.notes, sigs); err != nil {
+		if ci, ok := err.(*checkInterrupted); ok {
+			return o.stoppedInCheck(cmd.Context(), r, cfg, rio, ci)
+		}
 		return err
 	}
 	ci, err := o.ci.start(r, reg, rio.log, rio.notes)
