@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/trafficsim/trafficsim/engine/runner"
 )
 
 // TestRunRefusesBeforeSending: every flag mistake that used to show only
@@ -158,5 +160,48 @@ func TestInterruptDuringCheck(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestInterruptSlowCleanupBounded: an interrupt whose cleanup the target
+// slows down (every answer 1.5s late, so each delete is still being settled
+// when the cleanup's time is up) exits 130 within runner.InterruptBudget,
+// with the summary saying what is left and the command that removes it.
+func TestInterruptSlowCleanupBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine binary")
+	}
+	bin := buildBinary(t)
+	const runID = "slow0007"
+	var slow atomic.Bool
+	target := startFaultTarget(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if slow.Load() {
+			time.Sleep(1500 * time.Millisecond)
+		}
+		next.ServeHTTP(w, r)
+	})
+	sum := filepath.Join(t.TempDir(), "s.json")
+	e := startEngine(t, bin, "run", "--base-url", target.url(), "--users", "20", "--skip-check", "--scenario", "new_user",
+		"--min-request-count", "100000", "--max-request-count", "100000", "--delay-min", "0", "--delay-max", "5",
+		"--run-id", runID, "--summary", sum, "--progress", "off")
+	prefix := "sim_" + runID + "_"
+	e.until(t, 30*time.Second, "simulation users", func() bool { return target.count(prefix) >= 15 })
+	slow.Store(true)
+	e.cmd.Process.Signal(syscall.SIGINT)
+	start := time.Now()
+	code := e.wait(t, 30*time.Second)
+	if d := time.Since(start); d > runner.InterruptBudget {
+		t.Errorf("exit %v after the interrupt, want within %v", d, runner.InterruptBudget)
+	}
+	if code != ExitInterrupt {
+		t.Errorf("exit %d, want %d\n%s", code, ExitInterrupt, e.stderr.String())
+	}
+	s := readFaultSummary(t, sum)
+	checkCounts(t, s.Cleanup)
+	if s.Cleanup.Verified || s.Cleanup.Left == 0 {
+		t.Errorf("cleanup %+v", s.Cleanup)
+	}
+	if want := "trafficsim cleanup --base-url " + target.url() + " --run " + runID; !strings.Contains(e.stderr.String(), want) {
+		t.Errorf("no %q on stderr:\n%s", want, e.stderr.String())
 	}
 }

@@ -96,7 +96,8 @@ SIGINT/SIGTERM stops gracefully: no new requests, in-flight ones finish, cleanup
 report. A second signal exits at once with what is known.
 
 Exit codes: 0 done, 1 the run failed or left simulation data behind, 2 invalid
-flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios.md.`,
+flags or output files, 3 a threshold failed, 130 interrupted (also when the
+cleanup it cut short left data: the last line says what and how to remove it). See docs/cli.md and docs/scenarios.md.`,
 		Example: `  trafficsim run --users 20 --duration 1m
   trafficsim run --users 100 --min-request-count 10 --max-request-count 1000 --scenario metrics_generation
   TRAFFICSIM_ADMIN_PASSWORD=s3cret trafficsim run --base-url http://127.0.0.1:9501 --summary out/summary.json
@@ -451,7 +452,10 @@ func serveMetrics(addr string, reg *prometheus.Registry, say func(text, msg stri
 
 // handleSignals makes the first signal stop the run gracefully (interrupted
 // is closed) and the second end the process at once after the report (twice
-// is closed, and the handler exits).
+// is closed, and the handler exits). The first also bounds what follows by
+// runner.InterruptBudget: when the run has not ended by then (a delete of
+// the cleanup still being settled against a slow target), the handler ends
+// the process like a second signal, in time.
 func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio *runIO) (interrupted, twice chan struct{}) {
 	interrupted, twice = make(chan struct{}), make(chan struct{})
 	go func() {
@@ -460,33 +464,47 @@ func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio 
 		case <-r.Done():
 			return
 		}
+		deadline := time.Now().Add(runner.InterruptBudget - exitReserve)
 		close(interrupted)
 		rio.say(fmt.Sprintf("\nstopping: in-flight requests finish, then cleanup and the report, within %v (interrupt again to quit at once)", runner.InterruptBudget), "stopping on a signal")
 		r.Interrupt()
+		budget := time.NewTimer(time.Until(deadline) - settleWait)
+		defer budget.Stop()
+		why := "interrupted twice; exiting without cleanup"
 		select {
 		case <-sigs:
+		case <-budget.C:
+			why = fmt.Sprintf("the cleanup did not end within %v of the signal; exiting with what it removed", runner.InterruptBudget)
 		case <-r.Done():
 			return
 		}
-		// The second: the cleanup stops now; a delete in flight is settled so
-		// the counts add up. Wait a moment for that, no more. This goroutine
-		// writes the report and exits.
+		// The cleanup stops now; a delete in flight is settled so the counts
+		// add up. Wait a moment for that, no more. This goroutine writes the
+		// report and exits.
 		close(twice)
 		r.Interrupt()
 		s := r.SummaryNow()
 		select {
 		case <-r.Done():
 			s = r.Summary()
-		case <-time.After(3 * time.Second):
+		case <-time.After(min(3*time.Second, time.Until(deadline))):
 		}
 		if err := writeResults(rio.stdout, rio.notes, s, o.summary, ""); err != nil {
 			fmt.Fprintln(rio.notes, "trafficsim:", err)
 		}
-		fmt.Fprintf(rio.notes, "trafficsim: interrupted twice; exiting without cleanup; remove what is left with trafficsim cleanup --base-url %s --run %s\n", s.Target, s.RunID)
+		fmt.Fprintf(rio.notes, "trafficsim: %s; remove what is left with trafficsim cleanup --base-url %s --run %s\n", why, s.Target, s.RunID)
 		os.Exit(ExitInterrupt)
 	}()
 	return interrupted, twice
 }
+
+// What the interrupt budget keeps back: exitReserve for writing the report
+// and the summary and exiting, settleWait for a delete in flight to settle
+// once the cleanup is stopped.
+const (
+	exitReserve = 500 * time.Millisecond
+	settleWait  = 700 * time.Millisecond
+)
 
 // announce says what is about to run: load, scenario, seed, target, shard
 // and transport.
@@ -574,7 +592,9 @@ func interruptedNow(ch <-chan struct{}) bool {
 	}
 }
 
-// exitFor maps the run's outcome to the exit code.
+// exitFor maps the run's outcome to the exit code: 1 for a failed run, then
+// 130 for an interrupted one (also when its cleanup left records: the error
+// says so), 1 for records left by a run that was not interrupted.
 func exitFor(s summary.Summary, interrupted, cleanup bool) error {
 	switch {
 	case s.State == "failed":
@@ -587,7 +607,13 @@ func exitFor(s summary.Summary, interrupted, cleanup bool) error {
 		if s.Cleanup.Error != "" {
 			msg += ": " + s.Cleanup.Error
 		}
-		return &exitError{code: ExitFailure, err: fmt.Errorf("%s; remove them with trafficsim cleanup --base-url %s --run %s", msg, s.Target, s.RunID)}
+		code := ExitFailure
+		if interrupted {
+			// The signal cut the cleanup short: an interrupted run exits 130
+			// whatever it left, and says what it left.
+			code = ExitInterrupt
+		}
+		return &exitError{code: code, err: fmt.Errorf("%s; remove them with trafficsim cleanup --base-url %s --run %s", msg, s.Target, s.RunID)}
 	case interrupted:
 		return &exitError{code: ExitInterrupt}
 	}
