@@ -50,6 +50,15 @@ be read, 2 invalid flags.`,
 			if openapi == "" {
 				return usageError(errors.New("--openapi: required: the target's OpenAPI document, a file or an http(s) URL"))
 			}
+			if out != "" && out != "-" {
+				var in []fileArg
+				if !strings.HasPrefix(openapi, "http://") && !strings.HasPrefix(openapi, "https://") {
+					in = append(in, fileArg{"the --openapi file", openapi})
+				}
+				if err := checkFiles(in, []fileArg{{"-o", out}}); err != nil {
+					return usageError(err)
+				}
+			}
 			words := map[string]string{}
 			for _, m := range maps {
 				k, v, ok := strings.Cut(m, "=")
