@@ -65,6 +65,23 @@ type Report struct {
 	// Fatal is why a run must not start (login, token path, not the reference
 	// API); "" when it may.
 	Fatal string `json:"fatal,omitempty"`
+	// Left names what the check created and could not verify removed (an
+	// interrupt, a target that stopped answering): the probe account, its
+	// role and permission. RunID is the id in their names (sim_<id>_…), for
+	// trafficsim cleanup --run; BaseURL the target.
+	Left    []string `json:"left,omitempty"`
+	RunID   string   `json:"run_id,omitempty"`
+	BaseURL string   `json:"base_url,omitempty"`
+}
+
+// LeftText says what the check left on the target and how to remove it;
+// "" when it left nothing.
+func (r *Report) LeftText() string {
+	if len(r.Left) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the check's records may be left on the target (not verified removed): %s; remove them with trafficsim cleanup --base-url %s --run %s",
+		strings.Join(r.Left, ", "), r.BaseURL, r.RunID)
 }
 
 // Failed reports whether any row failed.
@@ -110,6 +127,9 @@ func (r *Report) Write(w io.Writer) {
 	if !r.Failed() {
 		fmt.Fprintf(w, "\nall %d checks passed\n", len(r.Rows))
 	}
+	if text := r.LeftText(); text != "" {
+		fmt.Fprintf(w, "\n%s\n", text)
+	}
 }
 
 // checker is one check's state.
@@ -145,10 +165,24 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return &Report{Fatal: err.Error()}, nil
 		}
 	}
-	k := &checker{o: o, c: c, p: c.Profile(), prefix: "sim_" + probeRunID() + "_"}
+	id := probeRunID()
+	k := &checker{o: o, c: c, p: c.Profile(), prefix: "sim_" + id + "_"}
+	k.rep.RunID, k.rep.BaseURL = id, o.BaseURL
 	k.run(ctx)
 	return &k.rep, nil
 }
+
+// pending notes a record about to be created: left until done says it is gone.
+func (k *checker) pending(name string) { k.rep.Left = append(k.rep.Left, name) }
+
+// done notes that the record named name is not on the target (deleted, or
+// its creation refused).
+func (k *checker) done(name string) {
+	k.rep.Left = slices.DeleteFunc(k.rep.Left, func(x string) bool { return x == name })
+}
+
+// refused reports whether an answer says for certain that nothing was done.
+func refused(res client.Result) bool { return res.Status >= 400 && res.Status < 500 }
 
 // probeRunID is a run id for the probe's names, so `trafficsim cleanup` and
 // the engine's own rules recognise them.
@@ -167,10 +201,11 @@ func (k *checker) run(ctx context.Context) {
 		return
 	}
 	defer k.logoutAdmin(ctx)
+	// Deferred before the sign-up: one cut short may have created the probe.
+	defer k.deleteProbe(ctx)
 	if !k.signUp(ctx) {
 		return
 	}
-	defer k.deleteProbe(ctx)
 	if !k.probeLogin(ctx) {
 		return
 	}
@@ -338,10 +373,14 @@ func (k *checker) signUp(ctx context.Context) bool {
 	pr.username = k.prefix + "probe"
 	pr.email = pr.username + "@simulation.test"
 	pr.password = "Probe-" + probeRunID()[:6] + "-9"
+	k.pending(pr.username)
 	res, row := k.do(ctx, catalog.UsersCreate, "probe sign-up", &client.Call{Body: client.Body{
 		{Name: "username", Value: pr.username}, {Name: "email", Value: pr.email},
 		{Name: "password", Value: pr.password}, {Name: "name", Value: "Trafficsim Probe"}}}, "")
 	if row.Verdict == Fail {
+		if refused(res) {
+			k.done(pr.username)
+		}
 		return false
 	}
 	if obj, ok := k.c.Object(&res); ok {
@@ -514,8 +553,13 @@ func (k *checker) paging(ctx context.Context, token string) {
 func (k *checker) adminActions(ctx context.Context) {
 	pr := &k.probe
 	created := func(id, kind string, body client.Body) string {
+		name, _ := body[0].Value.(string)
+		k.pending(name)
 		res, row := k.do(ctx, id, "", &client.Call{Body: body}, k.admin)
 		if row.Verdict != Pass {
+			if refused(res) {
+				k.done(name)
+			}
 			return ""
 		}
 		if obj, ok := k.c.Object(&res); ok {
@@ -526,9 +570,9 @@ func (k *checker) adminActions(ctx context.Context) {
 		row.Verdict, row.Fix = Fail, fmt.Sprintf("no id at %s in the answer of creating a %s", joinPath(k.p.Object, k.p.ID), kind)
 		return ""
 	}
-	permName := k.prefix + "perm"
+	permName, roleName := k.prefix+"perm", k.prefix+"role"
 	perm := created(catalog.PermissionsCreate, "permission", client.Body{{Name: "name", Value: permName}, {Name: "description", Value: "trafficsim check"}})
-	role := created(catalog.RolesCreate, "role", client.Body{{Name: "name", Value: k.prefix + "role"}, {Name: "description", Value: "trafficsim check"},
+	role := created(catalog.RolesCreate, "role", client.Body{{Name: "name", Value: roleName}, {Name: "description", Value: "trafficsim check"},
 		{Name: "permissions", Value: []string{permName}}})
 	for _, s := range []struct {
 		get, update, del, id string
@@ -545,14 +589,18 @@ func (k *checker) adminActions(ctx context.Context) {
 	if role != "" {
 		k.do(ctx, catalog.UserRolesAssign, "", &client.Call{Params: [2]string{pr.id, role}}, k.admin)
 		k.do(ctx, catalog.UserRolesRevoke, "", &client.Call{Params: [2]string{pr.id, role}}, k.admin)
-		k.do(ctx, catalog.RolesDelete, "", &client.Call{Params: [2]string{role}}, k.admin)
+		if res, row := k.do(ctx, catalog.RolesDelete, "", &client.Call{Params: [2]string{role}}, k.admin); row.Verdict == Pass || res.Status == 404 {
+			k.done(roleName)
+		}
 	} else {
 		for _, id := range []string{catalog.UserRolesAssign, catalog.UserRolesRevoke, catalog.RolesDelete} {
 			k.skip(id, "no role was created")
 		}
 	}
 	if perm != "" {
-		k.do(ctx, catalog.PermissionsDelete, "", &client.Call{Params: [2]string{perm}}, k.admin)
+		if res, row := k.do(ctx, catalog.PermissionsDelete, "", &client.Call{Params: [2]string{perm}}, k.admin); row.Verdict == Pass || res.Status == 404 {
+			k.done(permName)
+		}
 	} else {
 		k.skip(catalog.PermissionsDelete, "no permission was created")
 	}
@@ -567,15 +615,43 @@ func (k *checker) adminActions(ctx context.Context) {
 // deleteProbe removes the probe account (and with it its profile and roles).
 func (k *checker) deleteProbe(ctx context.Context) {
 	// Even when the check was interrupted: the probe is the check's to remove.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	// Bounded so that a run interrupted during its check ends within its
+	// budget (runner.InterruptBudget) against a slow target.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ProbeCleanupTimeout)
 	defer cancel()
-	if !k.owned(ctx, catalog.UsersGet, k.probe.id, "username", k.probe.username) {
+	pr := &k.probe
+	if pr.username == "" || !slices.Contains(k.rep.Left, pr.username) {
+		return // not created, or already gone
+	}
+	if pr.id == "" && k.admin != "" {
+		// The sign-up was cut short: the probe may exist all the same, or
+		// be created still by the request the target is working on. Its
+		// name, read back (twice: a 404 may come before that request lands),
+		// says whether it is there. Not found, it stays in Left: not verified.
+		ep := catalog.MustLookup(catalog.UsersByUsername)
+		for try := 0; try < 2 && pr.id == "" && ctx.Err() == nil; try++ {
+			res := k.c.Do(ctx, &client.Call{Endpoint: ep, Params: [2]string{pr.username}, Token: k.admin, Decode: true})
+			if obj, ok := k.c.Object(&res); ok && res.Status == 200 && k.c.Str(ep, obj, "username") == pr.username {
+				pr.id, _ = k.c.ID(obj)
+			}
+		}
+		if pr.id == "" {
+			return
+		}
+	} else if !k.owned(ctx, catalog.UsersGet, pr.id, "username", pr.username) {
 		return
 	}
-	if _, row := k.do(ctx, catalog.UsersDelete, "probe", &client.Call{Params: [2]string{k.probe.id}}, k.admin); row.Verdict == Fail {
-		row.Fix += fmt.Sprintf("; remove the probe account %s with trafficsim cleanup", k.probe.username)
+	res, row := k.do(ctx, catalog.UsersDelete, "probe", &client.Call{Params: [2]string{pr.id}}, k.admin)
+	if row.Verdict == Pass || res.Status == 404 {
+		k.done(pr.username)
+		return
 	}
+	row.Fix += fmt.Sprintf("; remove the probe account %s with trafficsim cleanup --run %s", pr.username, k.rep.RunID)
 }
+
+// ProbeCleanupTimeout bounds the removal of the probe account after the
+// check, also when the check was interrupted.
+const ProbeCleanupTimeout = 5 * time.Second
 
 // owned reads the record id (not a row of the table) and reports whether it
 // is still the one the check created, named name: the engine changes and

@@ -5,10 +5,9 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 
+	"github.com/trafficsim/trafficsim/engine/outputfile"
 	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
@@ -94,33 +93,15 @@ func EncodeJUnit(w io.Writer, s summary.Summary) error {
 	return err
 }
 
-// WriteJUnit writes the JUnit report to path atomically (a temporary file in
-// the same directory, renamed over path).
+// WriteJUnit writes the JUnit report to path as outputfile.Write does:
+// atomically (a temporary file in the same directory, renamed over path), the
+// file a symbolic link points to, into a device or FIFO without replacing it.
 func WriteJUnit(path string, s summary.Summary) error {
 	var buf bytes.Buffer
 	if err := EncodeJUnit(&buf, s); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write JUnit report %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(buf.Bytes())
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp) // best effort: the write already failed
+	if err := outputfile.Write(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("write JUnit report %s: %w", path, err)
 	}
 	return nil

@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/generator"
 	"github.com/trafficsim/trafficsim/engine/metrics"
+	"github.com/trafficsim/trafficsim/engine/outputfile"
 	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/threshold"
 )
@@ -326,41 +325,26 @@ func cleanupSummary(c CleanupResult) CleanupSummary {
 	}
 }
 
-// WriteSummary writes s as indented JSON to path atomically: to a temporary
-// file in the same directory, synced, then renamed over path, so a reader (or
-// a crash) never sees half a summary.
-func WriteSummary(path string, s Summary) error {
+// Encode is s as the indented JSON of a summary file.
+func Encode(s Summary) ([]byte, error) {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode summary: %w", err)
+		return nil, fmt.Errorf("encode summary: %w", err)
 	}
-	data = append(data, '\n')
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	return append(data, '\n'), nil
+}
+
+// WriteSummary writes s as indented JSON to path (outputfile.Write): a
+// regular file atomically — to a temporary file in the same directory,
+// synced, then renamed over path, so a reader (or a crash) never sees half a
+// summary; through a symbolic link to the file it points to; into a device or
+// FIFO without replacing it.
+func WriteSummary(path string, s Summary) error {
+	data, err := Encode(s)
 	if err != nil {
-		return fmt.Errorf("write summary %s: %w", path, err)
+		return err
 	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		_ = f.Close()
-		_ = os.Remove(tmp) // best effort: the write already failed
-		return fmt.Errorf("write summary %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write summary %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
+	if err := outputfile.Write(path, data); err != nil {
 		return fmt.Errorf("write summary %s: %w", path, err)
 	}
 	return nil

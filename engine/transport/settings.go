@@ -13,13 +13,14 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/url"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 
 	"golang.org/x/net/http/httpproxy"
+
+	"github.com/trafficsim/trafficsim/engine/inputfile"
 )
 
 // Values of the settings.
@@ -173,7 +174,7 @@ func (s Settings) TLSConfig(host string) (*tls.Config, error) {
 	caPEM, what := []byte(s.CAPEM), "ca_cert_pem"
 	if s.CACert != "" {
 		var err error
-		if caPEM, err = os.ReadFile(s.CACert); err != nil {
+		if caPEM, err = inputfile.Read(s.CACert, inputfile.ConfigLimit); err != nil {
 			return nil, bad("ca_cert", "%v", err)
 		}
 		what = s.CACert
@@ -191,10 +192,10 @@ func (s Settings) TLSConfig(host string) (*tls.Config, error) {
 	certPEM, keyPEM := []byte(s.ClientCertPEM), []byte(s.ClientKeyPEM)
 	if s.ClientCert != "" && s.ClientKey != "" {
 		var err error
-		if certPEM, err = os.ReadFile(s.ClientCert); err != nil {
+		if certPEM, err = inputfile.Read(s.ClientCert, inputfile.ConfigLimit); err != nil {
 			return nil, bad("client_cert", "%v", err)
 		}
-		if keyPEM, err = os.ReadFile(s.ClientKey); err != nil {
+		if keyPEM, err = inputfile.Read(s.ClientKey, inputfile.ConfigLimit); err != nil {
 			return nil, bad("client_key", "%v", err)
 		}
 	}

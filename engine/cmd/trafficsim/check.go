@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/check"
 	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/inputfile"
 	"github.com/trafficsim/trafficsim/engine/runner"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
@@ -59,7 +61,7 @@ func (o *checkOptions) execute(cmd *cobra.Command) error {
 	out := cmd.OutOrStdout()
 	var prof client.Profile
 	if o.apiProfile != "" {
-		if _, err := os.Stat(o.apiProfile); err != nil {
+		if err := inputfile.Check(o.apiProfile); err != nil {
 			return usageError(fmt.Errorf("--api-profile: %w", err))
 		}
 		p, err := scenario.LoadProfile(o.apiProfile)
@@ -70,14 +72,23 @@ func (o *checkOptions) execute(cmd *cobra.Command) error {
 		}
 		prof = p
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	sigCtx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	ctx, cancel := context.WithTimeout(sigCtx, o.timeout)
 	defer cancel()
 	rep, err := check.Run(ctx, check.Options{BaseURL: o.baseURL, Profile: prof, ProfileGiven: o.apiProfile != "",
 		AdminUser: o.adminUser, AdminPassword: adminPassword(o.adminPassword), Network: netw})
 	if err != nil {
 		return usageError(fmt.Errorf("--base-url: %w", err))
+	}
+	if sigCtx.Err() != nil && cmd.Context().Err() == nil {
+		// A signal: what was checked so far, what is left, exit 130.
+		rep.Write(out)
+		msg := "interrupted; the check's records were removed"
+		if text := rep.LeftText(); text != "" {
+			msg = "interrupted; " + text
+		}
+		return &exitError{code: ExitInterrupt, err: errors.New(msg)}
 	}
 	rep.Write(out)
 	if rep.Failed() {
@@ -127,6 +138,10 @@ func (f *checkFlags) preflight(ctx context.Context, cfg runner.Config, w io.Writ
 		AdminUser: cfg.AdminUser, AdminPassword: adminPassword(cfg.AdminPassword), Network: cfg.Network})
 	if err != nil {
 		return err
+	}
+	if errors.Is(context.Cause(ctx), errInterrupted) {
+		// The failed rows are the signal's doing, not the target's.
+		return &checkInterrupted{left: rep.LeftText()}
 	}
 	switch {
 	case rep.Fatal != "":

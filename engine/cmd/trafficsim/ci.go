@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/remotewrite"
 	"github.com/trafficsim/trafficsim/engine/runner"
+	"github.com/trafficsim/trafficsim/engine/scenario"
 	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/threshold"
 	"github.com/trafficsim/trafficsim/engine/version"
@@ -96,6 +98,40 @@ func (c *ciOptions) rwConfig(log *slog.Logger) remotewrite.Config {
 	return cfg
 }
 
+// judged are the thresholds a run judges: the flags', then the scenario
+// file's not given as a flag. An error is a combination that cannot work,
+// naming the flag and the fix: --junit or --threshold-window without a
+// threshold, ;abort without --threshold-window. config calls it before
+// anything is sent.
+func (c *ciOptions) judged(sc *scenario.Scenario) ([]threshold.Threshold, error) {
+	ts := slices.Clone(c.parsed)
+	if sc != nil {
+		seen := map[string]bool{}
+		for _, t := range ts {
+			seen[t.Expr] = true
+		}
+		for _, t := range sc.Thresholds {
+			if !seen[t.Expr] { // the command line wins over the scenario file
+				ts = append(ts, t)
+			}
+		}
+	}
+	switch {
+	case len(ts) == 0 && c.junit != "":
+		return nil, fmt.Errorf("--junit: there are no thresholds to report; add --threshold (e.g. --threshold 'p95<500ms') or thresholds to the scenario file")
+	case len(ts) == 0 && c.window != 0:
+		return nil, fmt.Errorf("--threshold-window: there are no thresholds to judge; add --threshold (e.g. --threshold 'p95<500ms') or drop --threshold-window")
+	}
+	if c.window == 0 {
+		for _, t := range ts {
+			if t.Abort {
+				return nil, fmt.Errorf("--threshold: %s has ;abort but no window is set; set --threshold-window (e.g. 30s) or drop ;abort", t.Expr)
+			}
+		}
+	}
+	return ts, nil
+}
+
 // ciRun is what the CI flags do during one run.
 type ciRun struct {
 	ts      []threshold.Threshold
@@ -115,24 +151,11 @@ type ciRun struct {
 // flag) and starts the window monitor and remote write. Call it before the
 // run starts; errors are usage errors.
 func (c *ciOptions) start(r *runner.Runner, reg *prometheus.Registry, log *slog.Logger, stderr io.Writer) (*ciRun, error) {
-	ci := &ciRun{ts: c.parsed, reg: reg}
-	if sc := r.Scenario(); sc != nil {
-		seen := map[string]bool{}
-		for _, t := range ci.ts {
-			seen[t.Expr] = true
-		}
-		for _, t := range sc.Thresholds {
-			if !seen[t.Expr] { // the command line wins over the scenario file
-				ci.ts = append(ci.ts, t)
-			}
-		}
+	ts, err := c.judged(r.Scenario())
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case len(ci.ts) == 0 && c.junit != "":
-		return nil, fmt.Errorf("--junit: there are no thresholds to report; add --threshold (e.g. --threshold 'p95<500ms') or thresholds to the scenario file")
-	case len(ci.ts) == 0 && c.window != 0:
-		return nil, fmt.Errorf("--threshold-window: there are no thresholds to judge; add --threshold")
-	}
+	ci := &ciRun{ts: ts, reg: reg}
 	if len(ci.ts) > 0 {
 		ci.gauge = metrics.NewThresholdGauge(r.ID())
 		if err := reg.Register(ci.gauge); err != nil {

@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trafficsim/trafficsim/engine/runner"
 	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
@@ -441,8 +442,8 @@ func faultSilentTarget(t *testing.T, bin string) {
 }
 
 // faultRetryAfter (e): once the run has created users, every answer is 429
-// with Retry-After: 30. An interrupt ends the process within 10s, reporting
-// what is left and the command that removes it.
+// with Retry-After: 30. An interrupt ends the process within the interrupt
+// budget with exit 130, reporting what is left and the command that removes it.
 func faultRetryAfter(t *testing.T, bin string) {
 	const runID = "retr0016"
 	var throttle atomic.Bool
@@ -464,11 +465,11 @@ func faultRetryAfter(t *testing.T, bin string) {
 	e.cmd.Process.Signal(syscall.SIGINT)
 	start := time.Now()
 	code := e.wait(t, 20*time.Second)
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("exit %v after the interrupt, want within 10s", d)
+	if d := time.Since(start); d > runner.InterruptBudget {
+		t.Errorf("exit %v after the interrupt, want within %v", d, runner.InterruptBudget)
 	}
-	if code != ExitFailure {
-		t.Errorf("exit %d, want %d (data left)", code, ExitFailure)
+	if code != ExitInterrupt {
+		t.Errorf("exit %d, want %d (interrupted; data left, and said so)", code, ExitInterrupt)
 	}
 	s := readFaultSummary(t, sum)
 	checkCounts(t, s.Cleanup)

@@ -69,6 +69,15 @@ func (o *mergeOptions) run(cmd *cobra.Command, args []string) error {
 		}
 		files = append(files, matches...)
 	}
+	// Checked before any file is read: an output must not replace a shard's
+	// file, nor be lost at the end.
+	inputs := make([]fileArg, 0, len(files))
+	for _, p := range files {
+		inputs = append(inputs, fileArg{"a file to merge", p})
+	}
+	if err := checkFiles(inputs, []fileArg{{"--summary", o.summary}, {"--junit", o.junit}}); err != nil {
+		return usageError(err)
+	}
 	in := make([]summary.ShardSummary, 0, len(files))
 	for _, p := range files {
 		s, err := summary.ReadSummary(p)

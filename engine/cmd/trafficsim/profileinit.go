@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/trafficsim/trafficsim/engine/inputfile"
+	"github.com/trafficsim/trafficsim/engine/outputfile"
 	"github.com/trafficsim/trafficsim/engine/profiledraft"
 )
 
@@ -52,6 +53,15 @@ be read, 2 invalid flags.`,
 			if openapi == "" {
 				return usageError(errors.New("--openapi: required: the target's OpenAPI document, a file or an http(s) URL"))
 			}
+			if out != "" && out != "-" {
+				var in []fileArg
+				if !strings.HasPrefix(openapi, "http://") && !strings.HasPrefix(openapi, "https://") {
+					in = append(in, fileArg{"the --openapi file", openapi})
+				}
+				if err := checkFiles(in, []fileArg{{"-o", out}}); err != nil {
+					return usageError(err)
+				}
+			}
 			words := map[string]string{}
 			for _, m := range maps {
 				k, v, ok := strings.Cut(m, "=")
@@ -68,6 +78,9 @@ be read, 2 invalid flags.`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), openAPITimeout)
 			defer cancel()
 			data, err := readOpenAPI(ctx, openapi)
+			if errors.Is(err, inputfile.ErrNotRegular) {
+				return usageError(err) // a FIFO or device: a wrong flag, not a document that failed to read
+			}
 			if err != nil {
 				return &exitError{code: ExitFailure, err: err}
 			}
@@ -85,7 +98,7 @@ be read, 2 invalid flags.`,
 				if _, err := cmd.OutOrStdout().Write(text); err != nil {
 					return &exitError{code: ExitFailure, err: err}
 				}
-			} else if err := os.WriteFile(out, text, 0o644); err != nil {
+			} else if err := outputfile.Write(out, text); err != nil {
 				return &exitError{code: ExitFailure, err: fmt.Errorf("-o: %w", err)}
 			} else {
 				edit := ""
@@ -111,12 +124,17 @@ be read, 2 invalid flags.`,
 	return cmd
 }
 
-// readOpenAPI reads the document from a file or an http(s) URL, at most
-// maxOpenAPI bytes of either: a larger one, or an endless one (/dev/zero, a
-// FIFO that keeps writing), fails at the limit with an error naming it.
+// readOpenAPI reads the document from a regular file (or /dev/stdin) or an
+// http(s) URL, at most maxOpenAPI bytes of either: a larger one fails at the
+// limit with an error naming it; a FIFO or a device is refused at once
+// (inputfile.ErrNotRegular), so nothing endless is read.
 func readOpenAPI(ctx context.Context, src string) ([]byte, error) {
 	if !strings.HasPrefix(src, "http://") && !strings.HasPrefix(src, "https://") {
-		return readOpenAPIFile(ctx, src)
+		data, err := inputfile.Read(src, maxOpenAPI)
+		if err != nil {
+			return nil, fmt.Errorf("--openapi: %w", err)
+		}
+		return data, nil
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
 	if err != nil {
@@ -140,49 +158,6 @@ func readOpenAPI(ctx context.Context, src string) ([]byte, error) {
 	}
 	if len(data) > maxOpenAPI {
 		return nil, openAPITooLarge(src, -1)
-	}
-	return data, nil
-}
-
-// readOpenAPIFile reads a file of at most maxOpenAPI bytes. A regular file is
-// judged by its size before it is read; anything else (a device, a FIFO) is
-// read up to the limit. Opening a FIFO waits for its writer, and reading it
-// for its data: ctx bounds both.
-func readOpenAPIFile(ctx context.Context, path string) ([]byte, error) {
-	type result struct {
-		data []byte
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		data, err := readCapped(path)
-		done <- result{data, err}
-	}()
-	select {
-	case r := <-done:
-		return r.data, r.err
-	case <-ctx.Done():
-		// The reading goroutine stays blocked in open or read; the command
-		// ends with this error.
-		return nil, fmt.Errorf("--openapi: %s: nothing to read after %s (a FIFO with no writer, or a device that does not end?): give the OpenAPI document's file or URL", path, openAPITimeout)
-	}
-}
-
-func readCapped(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("--openapi: %w", err)
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > maxOpenAPI {
-		return nil, openAPITooLarge(path, fi.Size())
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxOpenAPI+1))
-	if err != nil {
-		return nil, fmt.Errorf("--openapi: read %s: %w", path, err)
-	}
-	if len(data) > maxOpenAPI {
-		return nil, openAPITooLarge(path, -1)
 	}
 	return data, nil
 }

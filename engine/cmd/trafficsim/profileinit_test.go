@@ -99,3 +99,26 @@ func TestProfileInitLinkHeaderPaging(t *testing.T) {
 		t.Errorf("the drafted profile does not load: %v\n%s", err, text)
 	}
 }
+
+// TestProfileInitOutputChecked: -o naming the OpenAPI document itself, or in
+// a directory that does not exist, is refused before anything is read.
+func TestProfileInitOutputChecked(t *testing.T) {
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "openapi.yaml")
+	const text = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n"
+	if err := os.WriteFile(doc, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ out, want string }{
+		{doc, "--openapi"},
+		{filepath.Join(dir, "no", "p.yaml"), "mkdir -p"},
+	} {
+		code, _, stderr := cli(t, "profile", "init", "--openapi", doc, "-o", tc.out)
+		if code != ExitUsage || !strings.Contains(stderr, "-o") || !strings.Contains(stderr, tc.want) {
+			t.Errorf("-o %s: exit %d, want %d naming %s; stderr %q", tc.out, code, ExitUsage, tc.want, stderr)
+		}
+	}
+	if data, _ := os.ReadFile(doc); string(data) != text {
+		t.Errorf("the OpenAPI document was overwritten: %q", data)
+	}
+}

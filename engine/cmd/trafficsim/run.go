@@ -103,7 +103,8 @@ SIGINT/SIGTERM stops gracefully: no new requests, in-flight ones finish, cleanup
 report. A second signal exits at once with what is known.
 
 Exit codes: 0 done, 1 the run failed or left simulation data behind, 2 invalid
-flags, 3 a threshold failed, 130 interrupted. See docs/cli.md and docs/scenarios.md.`,
+flags or output files, 3 a threshold failed, 130 interrupted (also when the
+cleanup it cut short left data: the last line says what and how to remove it). See docs/cli.md and docs/scenarios.md.`,
 		Example: `  trafficsim run --users 20 --duration 1m
   trafficsim run --users 100 --min-request-count 10 --max-request-count 1000 --scenario metrics_generation
   TRAFFICSIM_ADMIN_PASSWORD=s3cret trafficsim run --base-url http://127.0.0.1:9501 --summary out/summary.json
@@ -221,14 +222,44 @@ func (o *runOptions) config() (runner.Config, error) {
 		}
 		return c, err
 	}
+	// What would fail only after the check's requests, or at the end, is
+	// said now: thresholds the flags cannot judge, output files.
+	sc, err := scenario.Load(c.Scenario)
+	if err != nil {
+		return c, fmt.Errorf("--scenario: %w", err)
+	}
+	if _, err := o.ci.judged(sc); err != nil {
+		return c, err
+	}
+	if err := checkFiles(o.inputs(c), []fileArg{{"--summary", o.summary}, {"--junit", o.ci.junit}}); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// inputs are the files the run reads, which its outputs must not replace.
+func (o *runOptions) inputs(c runner.Config) []fileArg {
+	in := []fileArg{{"the --api-profile file", c.APIProfile}, {"the --ca-cert file", c.Network.CACert},
+		{"the --client-cert file", c.Network.ClientCert}, {"the --client-key file", c.Network.ClientKey}}
+	if !scenario.IsBuiltin(c.Scenario) {
+		in = append(in, fileArg{"the --scenario file", c.Scenario})
+	}
+	return in
 }
 
 // errInterrupted is the cause of a check cut short by a signal.
 var errInterrupted = errors.New("interrupted")
 
+// checkInterrupted is the check of the target cut short by a signal; left
+// says what the check may have left on the target ("" nothing).
+type checkInterrupted struct{ left string }
+
+func (e *checkInterrupted) Error() string { return "interrupted during the check of the target" }
+func (e *checkInterrupted) Unwrap() error { return errInterrupted }
+
 // checkTarget runs the check of the target before the load (check.go); a
-// signal while it runs ends the command with ExitInterrupt.
+// signal while it runs ends it with a *checkInterrupted, once the check has
+// removed what it created.
 func (o *runOptions) checkTarget(ctx context.Context, cfg runner.Config, stderr io.Writer, sigs <-chan os.Signal) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -245,12 +276,36 @@ func (o *runOptions) checkTarget(ctx context.Context, cfg runner.Config, stderr 
 	close(done)
 	<-watched
 	if errors.Is(context.Cause(ctx), errInterrupted) {
-		return &exitError{code: ExitInterrupt, err: errors.New("interrupted during the check of the target; nothing was sent to it beyond the check")}
+		var ci *checkInterrupted
+		if !errors.As(err, &ci) {
+			ci = &checkInterrupted{}
+		}
+		return ci
 	}
 	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	return nil
+}
+
+// stoppedInCheck ends a run interrupted during the check of the target: the
+// load never starts, and the run ends as any interrupted run does — the
+// report, the summary (state stopped, nothing sent), exit 130 — saying what
+// the check left, if anything.
+func (o *runOptions) stoppedInCheck(ctx context.Context, r *runner.Runner, cfg runner.Config, rio *runIO, ci *checkInterrupted) error {
+	rio.say("\nstopping: interrupted during the check of the target; the load did not start", "stopped during the check")
+	r.Interrupt()
+	r.Run(ctx) // stopped before it started: returns at once
+	err := o.finish(r, cfg, &ciRun{}, rio, true)
+	if ci.left != "" {
+		var ee *exitError
+		if errors.As(err, &ee) && ee.code == ExitInterrupt && ee.err == nil {
+			ee.err = errors.New(ci.left)
+		} else {
+			fmt.Fprintln(rio.notes, "trafficsim:", ci.left)
+		}
+	}
+	return err
 }
 
 // runIO is where a run writes: the streams (shared by the progress display,
@@ -292,10 +347,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	if err := o.checkTarget(cmd.Context(), cfg, rio.notes, sigs); err != nil {
-		return err
-	}
 
+	// Everything that can refuse the run is set up before the check of the
+	// target sends its first request: exit 2 still means nothing was sent.
 	ropts, flush, err := o.tracingOptions(cmd.Context(), cfg.RunID, rio.log)
 	defer flush()
 	if err != nil {
@@ -307,11 +361,6 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		return err
 	}
 	defer r.Release()
-	ci, err := o.ci.start(r, reg, rio.log, rio.notes)
-	if err != nil {
-		return usageError(err)
-	}
-	defer ci.release()
 	if o.metricsAddr != "" {
 		stop, err := serveMetrics(o.metricsAddr, reg, rio.say)
 		if err != nil {
@@ -319,6 +368,17 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		}
 		defer stop()
 	}
+	if err := o.checkTarget(cmd.Context(), cfg, rio.notes, sigs); err != nil {
+		if ci, ok := err.(*checkInterrupted); ok {
+			return o.stoppedInCheck(cmd.Context(), r, cfg, rio, ci)
+		}
+		return err
+	}
+	ci, err := o.ci.start(r, reg, rio.log, rio.notes)
+	if err != nil {
+		return usageError(err)
+	}
+	defer ci.release()
 
 	interrupted, twice := o.handleSignals(r, sigs, rio)
 	o.announce(r, cfg, rio)
@@ -386,7 +446,7 @@ func (o *runOptions) tracingOptions(ctx context.Context, runID string, log *slog
 func serveMetrics(addr string, reg *prometheus.Registry, say func(text, msg string, attrs ...any)) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, &exitError{code: ExitFailure, err: fmt.Errorf("--metrics-addr: listen on %s: %w", addr, err)}
+		return nil, usageError(fmt.Errorf("--metrics-addr: listen on %s: %w; give a free address (host:0 picks a free port) or stop what listens there", addr, err))
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true}))
@@ -399,7 +459,10 @@ func serveMetrics(addr string, reg *prometheus.Registry, say func(text, msg stri
 
 // handleSignals makes the first signal stop the run gracefully (interrupted
 // is closed) and the second end the process at once after the report (twice
-// is closed, and the handler exits).
+// is closed, and the handler exits). The first also bounds what follows by
+// runner.InterruptBudget: when the run has not ended by then (a delete of
+// the cleanup still being settled against a slow target), the handler ends
+// the process like a second signal, in time.
 func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio *runIO) (interrupted, twice chan struct{}) {
 	interrupted, twice = make(chan struct{}), make(chan struct{})
 	go func() {
@@ -408,33 +471,47 @@ func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio 
 		case <-r.Done():
 			return
 		}
+		deadline := time.Now().Add(runner.InterruptBudget - exitReserve)
 		close(interrupted)
 		rio.say(fmt.Sprintf("\nstopping: in-flight requests finish, then cleanup and the report, within %v (interrupt again to quit at once)", runner.InterruptBudget), "stopping on a signal")
 		r.Interrupt()
+		budget := time.NewTimer(time.Until(deadline) - settleWait)
+		defer budget.Stop()
+		why := "interrupted twice; exiting without cleanup"
 		select {
 		case <-sigs:
+		case <-budget.C:
+			why = fmt.Sprintf("the cleanup did not end within %v of the signal; exiting with what it removed", runner.InterruptBudget)
 		case <-r.Done():
 			return
 		}
-		// The second: the cleanup stops now; a delete in flight is settled so
-		// the counts add up. Wait a moment for that, no more. This goroutine
-		// writes the report and exits.
+		// The cleanup stops now; a delete in flight is settled so the counts
+		// add up. Wait a moment for that, no more. This goroutine writes the
+		// report and exits.
 		close(twice)
 		r.Interrupt()
 		s := r.SummaryNow()
 		select {
 		case <-r.Done():
 			s = r.Summary()
-		case <-time.After(3 * time.Second):
+		case <-time.After(min(3*time.Second, time.Until(deadline))):
 		}
 		if err := writeResults(rio.stdout, rio.notes, s, o.summary, ""); err != nil {
 			fmt.Fprintln(rio.notes, "trafficsim:", err)
 		}
-		fmt.Fprintf(rio.notes, "trafficsim: interrupted twice; exiting without cleanup; remove what is left with trafficsim cleanup --base-url %s --run %s\n", s.Target, s.RunID)
+		fmt.Fprintf(rio.notes, "trafficsim: %s; remove what is left with trafficsim cleanup --base-url %s --run %s\n", why, s.Target, s.RunID)
 		os.Exit(ExitInterrupt)
 	}()
 	return interrupted, twice
 }
+
+// What the interrupt budget keeps back: exitReserve for writing the report
+// and the summary and exiting, settleWait for a delete in flight to settle
+// once the cleanup is stopped.
+const (
+	exitReserve = 500 * time.Millisecond
+	settleWait  = 700 * time.Millisecond
+)
 
 // announce says what is about to run: load, scenario, seed, target, shard
 // and transport.
@@ -522,7 +599,9 @@ func interruptedNow(ch <-chan struct{}) bool {
 	}
 }
 
-// exitFor maps the run's outcome to the exit code.
+// exitFor maps the run's outcome to the exit code: 1 for a failed run, then
+// 130 for an interrupted one (also when its cleanup left records: the error
+// says so), 1 for records left by a run that was not interrupted.
 func exitFor(s summary.Summary, interrupted, cleanup bool) error {
 	switch {
 	case s.State == "failed":
@@ -538,7 +617,13 @@ func exitFor(s summary.Summary, interrupted, cleanup bool) error {
 		if s.Cleanup.Error != "" {
 			msg += ": " + s.Cleanup.Error
 		}
-		return &exitError{code: ExitFailure, err: fmt.Errorf("%s; remove them with trafficsim cleanup --base-url %s --run %s", msg, s.Target, s.RunID)}
+		code := ExitFailure
+		if interrupted {
+			// The signal cut the cleanup short: an interrupted run exits 130
+			// whatever it left, and says what it left.
+			code = ExitInterrupt
+		}
+		return &exitError{code: code, err: fmt.Errorf("%s; remove them with trafficsim cleanup --base-url %s --run %s", msg, s.Target, s.RunID)}
 	case interrupted:
 		return &exitError{code: ExitInterrupt}
 	}
