@@ -71,8 +71,19 @@ type wconn struct {
 	deadline bool // a deadline is set and must be cleared for a request without timeout
 	watchAt  int  // its place in the busy list of the watch it is on (watch.add)
 
-	raw *rawConn // plain TCP; nil for TLS
+	raw  *rawConn    // plain TCP; nil for TLS
+	peek *idlePeeker // when raw is nil: looks whether the server closed it while idle
 }
+
+// sentNothing reports that cn's exchange failed with nothing of its request
+// written: the server closed the kept connection while it was idle, or the
+// write failed at its first byte (rawConn.checkIdle).
+func (cn *wconn) sentNothing() bool { return cn.raw != nil && cn.raw.sentNothing() }
+
+// errClosedIdle is an exchange on a kept connection that the server had
+// closed: nothing of the request was written. The request goes on another
+// connection, whatever its method.
+var errClosedIdle = errors.New("kept connection closed by the server before the request was written")
 
 // exchangeBufs is what an exchange borrows: the request's buffer (written with
 // one system call) and the answer's reader.
@@ -158,9 +169,14 @@ func newWire(scheme, hostport string, maxIdle, maxConns int, tlsConf *tls.Config
 // into out (reset first, since it may hold req's body), the rest read and
 // discarded, so the connection is reused.
 // timeout bounds the whole exchange from start (0: none); start, read by the
-// caller just before, saves clock reads here. A request that may be replayed
-// (GET, HEAD, PUT, DELETE, OPTIONS) is sent again on another connection when a
-// reused connection turns out to have been closed by the server.
+// caller just before, saves clock reads here. A kept connection is looked at
+// before its request is written: one the server closed while it was idle is
+// dropped and the request, whatever its method, goes on another (a peek:
+// rawConn.checkIdle, idlePeeker); so does one whose write failed before a
+// byte of it went out. A request that may be replayed (GET, HEAD, PUT,
+// DELETE, OPTIONS) is also sent again when a reused connection fails after
+// the write but before a byte of the answer (the server closed it meanwhile),
+// as net/http does.
 // A request is req, or when written is not nil the bytes it holds, sent as
 // they are (ExchangeWritten).
 func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Written, resp *fasthttp.Response, start time.Time, timeout time.Duration, out *bytes.Buffer, lr *io.LimitedReader) ([]byte, error) {
@@ -195,10 +211,13 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Wri
 	} else {
 		replayable, head, closing = replayableRequest(req), req.Header.IsHead(), req.Header.ConnectionClose()
 	}
-	for attempt := 0; ; attempt++ {
+	for replays := 0; ; {
 		cn, reused, err := w.get(ctx, start, deadline)
 		if err != nil {
 			return nil, err
+		}
+		if reused && cn.raw != nil {
+			cn.raw.checkIdle()
 		}
 		if wt != nil && !wt.add(cn) {
 			w.discard(cn)
@@ -239,8 +258,12 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Wri
 			if done != nil && ctx.Err() != nil {
 				return nil, context.Cause(ctx)
 			}
-			if reused && attempt < 2 && replayable && staleConn(err) {
+			if reused && cn.sentNothing() {
 				continue // the server had closed the idle connection: try another
+			}
+			if reused && replays < 2 && replayable && staleConn(err) {
+				replays++
+				continue // closed by the server as the request went out
 			}
 			return nil, wireError(err)
 		}
@@ -411,7 +434,10 @@ type ProtocolError struct{ Err error }
 func (e *ProtocolError) Error() string { return "malformed answer: " + e.Err.Error() }
 func (e *ProtocolError) Unwrap() error { return e.Err }
 
-// get returns an idle connection, or dials one; reused says which.
+// get returns an idle connection, or dials one; reused says which. An idle
+// connection without raw reads is looked at here (a raw one is looked at by
+// its exchange's own pass through the poller): one the server has closed is
+// closed and the next taken.
 func (w *wire) get(ctx context.Context, now, deadline time.Time) (*wconn, bool, error) {
 	w.mu.Lock()
 	for n := len(w.idle); n > 0; n = len(w.idle) {
@@ -420,7 +446,12 @@ func (w *wire) get(ctx context.Context, now, deadline time.Time) (*wconn, bool, 
 		w.idle = w.idle[:n-1]
 		if now.Sub(cn.lastUse) < idleTimeout {
 			w.mu.Unlock()
-			return cn, true, nil
+			if cn.peek == nil || !cn.peek.closedByPeer() {
+				return cn, true, nil
+			}
+			w.discard(cn)
+			w.mu.Lock()
+			continue
 		}
 		w.open--
 		w.mu.Unlock()
@@ -453,6 +484,8 @@ func (w *wire) dial(ctx context.Context, deadline time.Time) (*wconn, error) {
 	cn := &wconn{Conn: d.c, r: d.c}
 	if cn.raw = newRawConn(d.c); cn.raw != nil {
 		cn.r = cn.raw
+	} else {
+		cn.peek = newIdlePeeker(d.c)
 	}
 	w.mu.Lock()
 	w.open++

@@ -1,0 +1,90 @@
+//go:build linux
+
+package transport_test
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/trafficsim/trafficsim/engine/transport"
+)
+
+// TestServerClosedIdleConnection: a net/http server closes a kept connection
+// while it is idle (as its IdleTimeout does; here at a known moment, by
+// turning keep-alives off, which closes the idle ones). The next request, a
+// POST that may not be replayed, is not written on the closed connection: it
+// goes on a new one and is answered, and the server sees it once. Plain and
+// over TLS. (net/http's transport learns of the close from its connection's
+// reader goroutine, which may not have run yet when the next request comes
+// right after: it may write on the closed connection, so std is not held to
+// this.)
+func TestServerClosedIdleConnection(t *testing.T) {
+	for _, scheme := range []string{"http", "https"} {
+		for _, client := range []string{transport.ClientFast} {
+			t.Run(scheme+"/"+client, func(t *testing.T) {
+				var posts, conns atomic.Int32
+				idle := make(chan struct{}, 4)
+				closed := make(chan struct{}, 4)
+				srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					_, _ = io.Copy(io.Discard, r.Body)
+					posts.Add(1)
+					_, _ = io.WriteString(w, "ok")
+				}))
+				srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+					switch s {
+					case http.StateNew:
+						conns.Add(1)
+					case http.StateIdle:
+						idle <- struct{}{}
+					case http.StateClosed:
+						closed <- struct{}{}
+					}
+				}
+				var tlsConf *tls.Config
+				if scheme == "https" {
+					srv.StartTLS()
+					tlsConf = srv.Client().Transport.(*http.Transport).TLSClientConfig
+				} else {
+					srv.Start()
+				}
+				defer srv.Close()
+				target, err := url.Parse(srv.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				x := transport.NewPool(transport.PoolOptions{Target: target, Plan: transport.Plan{Client: client}, TLS: tlsConf, MaxIdle: 4})
+				defer x.CloseIdle()
+				wait := func(ch chan struct{}, what string) {
+					select {
+					case <-ch:
+					case <-time.After(10 * time.Second):
+						t.Fatalf("the server's connection never went %s", what)
+					}
+				}
+				for i := range 3 {
+					e := newExchange(target, "/p")
+					e.req.Header.SetMethod("POST")
+					e.req.SetBodyString(`{"n":1}`)
+					if body, err := x.Exchange(context.Background(), &e.req, &e.resp, time.Now(), 10*time.Second, &e.out, &e.lr); err != nil || string(body) != "ok" {
+						t.Fatalf("POST %d: %q %v; want its answer on a new connection", i, body, err)
+					}
+					wait(idle, "idle")
+					srv.Config.SetKeepAlivesEnabled(false) // closes the idle connection
+					wait(closed, "closed")
+					srv.Config.SetKeepAlivesEnabled(true)
+				}
+				if n, c := posts.Load(), conns.Load(); n != 3 || c != 3 {
+					t.Errorf("the server saw %d POSTs on %d connections, want 3 on 3", n, c)
+				}
+			})
+		}
+	}
+}
