@@ -9,8 +9,10 @@ package check
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -227,9 +229,12 @@ func (k *checker) skip(id, why string) {
 // judge names the fix of a failed answer, "" when it passed.
 func (k *checker) judge(ep *catalog.Endpoint, res *client.Result, token string) string {
 	route := fmt.Sprintf("routes.%s (now %s %s)", ep.ID, k.c.Method(ep), k.c.Route(ep))
+	var redirect *client.RedirectError
 	switch {
 	case res.ErrKind != "" && res.Status == 0:
 		return fmt.Sprintf("no answer (%s: %v); is --base-url right and the target up?", res.ErrKind, res.Err)
+	case errors.As(res.Err, &redirect):
+		return redirectFix(redirect, k.basePath())
 	case res.Status == 404:
 		return "the target has no such route (404): set " + route + " to the target's path"
 	case res.Status == 405:
@@ -716,4 +721,19 @@ func totalScore(key string, v any) int {
 		return 1
 	}
 	return 0
+}
+
+// redirectFix names a redirect's fix: the base URL the Location points at
+// (the Location up to the API's base path), given as --base-url.
+func redirectFix(r *client.RedirectError, basePath string) string {
+	if r.Location == "" {
+		return fmt.Sprintf("the target answered %d %s without a Location (redirects are not followed); is --base-url right?", r.Status, http.StatusText(r.Status))
+	}
+	base := r.Location
+	if i := strings.Index(base, basePath+"/"); i >= 0 {
+		base = base[:i]
+	} else if strings.HasSuffix(base, basePath) {
+		base = strings.TrimSuffix(base, basePath)
+	}
+	return fmt.Sprintf("the target answered %d %s to %s; use %s as --base-url (redirects are not followed)", r.Status, http.StatusText(r.Status), r.Location, base)
 }

@@ -133,6 +133,9 @@ func (p *pool) received(resp *fasthttp.Response, body []byte, dec *bytes.Buffer)
 	p.wire.Add(n)
 	if len(body) == 0 || !transport.IsGzip(resp) {
 		p.decoded.Add(n)
+		if ce := resp.Header.ContentEncoding(); len(body) > 0 && len(ce) > 0 && !identity(ce) {
+			return nil, &transport.ProtocolError{Err: fmt.Errorf("answer in Content-Encoding %q, which the client does not decode (it asks for gzip or none)", ce)}
+		}
 		return body, nil
 	}
 	if dec != nil {
@@ -227,3 +230,8 @@ func dialError(err error) bool {
 	var de *net.DNSError
 	return errors.As(err, &de) || (errors.As(err, &oe) && oe.Op == "dial")
 }
+
+// identity reports the Content-Encoding "identity" (no encoding).
+func identity(ce []byte) bool { return bytes.EqualFold(ce, identityValue) }
+
+var identityValue = []byte("identity")

@@ -68,6 +68,10 @@ type Outcomes struct {
 	ClientError  int64 `json:"client_error"`  // 4xx
 	ServerError  int64 `json:"server_error"`  // 5xx
 	NetworkError int64 `json:"network_error"` // no response
+	// FailedAnswer is an answer of 1xx–3xx that failed all the same: a
+	// redirect (not followed), or one that could not be read (too long,
+	// invalid JSON where parsed, an unknown Content-Encoding).
+	FailedAnswer int64 `json:"failed_answer"`
 }
 
 // Latency summarises a latency distribution.
@@ -87,6 +91,7 @@ type EndpointStats struct {
 	Capability string // catalog endpoint id; "" for plain requests
 	Requests   int64
 	Expected   int64         // requests whose outcome was the intended one
+	Failed     int64         // answers of 1xx–3xx that failed (Outcomes.FailedAnswer)
 	Statuses   map[int]int64 // 0 = no response
 	Latency    Latency
 }

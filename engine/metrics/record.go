@@ -44,6 +44,7 @@ type endpointCell struct {
 	npend    int
 	count    int64
 	expected int64
+	failed   int64 // answers of 1xx–3xx that failed all the same (outcomeFailedAnswer)
 	sumNanos int64
 	maxNanos int64
 	statuses map[int]*statusCell
@@ -93,7 +94,7 @@ type shard struct {
 	errs       map[errKey]int64
 	requests   int64
 	unexpected int64
-	outcomes   [4]int64 // success, client error, server error, network error
+	outcomes   [5]int64 // success, client error, server error, network error, failed answer
 	recent     [recentSize]Event
 	recentNext uint64 // total events written; next slot is recentNext % recentSize
 	// Service time of every request (Run.serviceTime only; nil otherwise).
@@ -115,6 +116,10 @@ const (
 	outcomeClientError
 	outcomeServerError
 	outcomeNetworkError
+	// outcomeFailedAnswer is an answer of 1xx–3xx that failed all the same:
+	// a redirect not followed, or one that could not be read (too long,
+	// invalid JSON, an unknown Content-Encoding). Not a success.
+	outcomeFailedAnswer
 )
 
 func outcomeOf(status int) int {
@@ -153,6 +158,9 @@ func (r *Run) Record(s Sample) {
 	micros := LatencyMicros(lat)
 	bucket := r.bucketOf(lat)
 	oc := outcomeOf(s.Status)
+	if oc == outcomeSuccess && s.ErrKind != "" {
+		oc = outcomeFailedAnswer
+	}
 	var evTime time.Time
 	if s.Start.IsZero() {
 		evTime = time.Now()
@@ -190,6 +198,9 @@ func (r *Run) Record(s Sample) {
 	}
 	ep.buckets[bucket]++
 	ep.count++
+	if oc == outcomeFailedAnswer {
+		ep.failed++
+	}
 	ep.sumNanos += int64(lat)
 	ep.maxNanos = max(ep.maxNanos, int64(lat))
 	if s.TraceID != "" {

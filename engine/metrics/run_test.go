@@ -715,3 +715,21 @@ func TestRecordSlots(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedAnswersAreNoSuccess: an answer of 1xx–3xx that failed (a
+// redirect, an unreadable answer) is the outcome failed_answer, not a
+// success, in the totals and in its endpoint's row.
+func TestFailedAnswersAreNoSuccess(t *testing.T) {
+	r := newTestRun(t, "abc12345", prometheus.NewPedanticRegistry())
+	const users = "/api/v1/users"
+	r.Record(sample(0, "user_query", "GET", users, 200, true, "", time.Millisecond))
+	r.Record(sample(1, "user_query", "GET", users, 301, false, "redirect", time.Millisecond))
+	r.Record(sample(2, "user_query", "GET", users, 200, false, "protocol", time.Millisecond))
+	st := r.Stats()
+	if want := (Outcomes{Success: 1, FailedAnswer: 2}); st.Outcomes != want {
+		t.Errorf("Outcomes = %+v, want %+v", st.Outcomes, want)
+	}
+	if len(st.Endpoints) != 1 || st.Endpoints[0].Failed != 2 {
+		t.Errorf("endpoints %+v, want one with 2 failed answers", st.Endpoints)
+	}
+}

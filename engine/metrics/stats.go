@@ -37,6 +37,7 @@ type epAgg struct {
 	key      epKey
 	count    int64
 	expected int64
+	failed   int64
 	sumNanos int64
 	maxNanos int64
 	statuses map[int]int64
@@ -47,6 +48,7 @@ func (a *epAgg) add(ep *endpointCell) {
 	a.hist.Merge(ep.recorded())
 	a.count += ep.count
 	a.expected += ep.expected
+	a.failed += ep.failed
 	a.sumNanos += ep.sumNanos
 	a.maxNanos = max(a.maxNanos, ep.maxNanos)
 	for code, c := range ep.statuses {
@@ -80,6 +82,7 @@ func (m *statsMerge) addShard(sh *shard) {
 	m.st.Outcomes.ClientError += sh.outcomes[outcomeClientError]
 	m.st.Outcomes.ServerError += sh.outcomes[outcomeServerError]
 	m.st.Outcomes.NetworkError += sh.outcomes[outcomeNetworkError]
+	m.st.Outcomes.FailedAnswer += sh.outcomes[outcomeFailedAnswer]
 	n := min(sh.recentNext, recentSize)
 	for j := uint64(0); j < n; j++ {
 		m.sc.events = append(m.sc.events, sh.recent[(sh.recentNext-1-j)%recentSize])
@@ -105,6 +108,7 @@ func (m *statsMerge) endpoints() {
 			Capability: a.key.capability,
 			Requests:   a.count,
 			Expected:   a.expected,
+			Failed:     a.failed,
 			Statuses:   a.statuses,
 			Latency:    LatencyFrom(a.hist, a.count, a.sumNanos, a.maxNanos),
 		})

@@ -218,6 +218,7 @@ type merger struct {
 type epAcc struct {
 	requests int64
 	expected int64
+	failed   int64
 	statuses map[int]int64
 	sum, max int64
 	hist     *hdrhistogram.Histogram
@@ -317,6 +318,7 @@ func (m *merger) addEndpoints(s Summary, where func(string, ...any) error) error
 		}
 		a.requests += e.Requests
 		a.expected += e.Expected
+		a.failed += e.Failed
 		for label, n := range e.Statuses {
 			code := 0
 			if label != "none" {
@@ -341,6 +343,7 @@ func (m *merger) addCounts(s Summary) {
 	st.Outcomes.ClientError += s.Outcomes.ClientError
 	st.Outcomes.ServerError += s.Outcomes.ServerError
 	st.Outcomes.NetworkError += s.Outcomes.NetworkError
+	st.Outcomes.FailedAnswer += s.Outcomes.FailedAnswer
 	for g, n := range s.Groups {
 		st.Groups[g] += n
 	}
@@ -417,7 +420,7 @@ func (m *merger) stats() (metrics.Stats, map[metrics.EndpointKey]*hdrhistogram.S
 	for _, k := range m.order {
 		a := m.eps[k]
 		st.Endpoints = append(st.Endpoints, metrics.EndpointStats{
-			Method: k.Method, Route: k.Route, Group: k.Group, Capability: k.Capability, Requests: a.requests, Expected: a.expected,
+			Method: k.Method, Route: k.Route, Group: k.Group, Capability: k.Capability, Requests: a.requests, Expected: a.expected, Failed: a.failed,
 			Statuses: a.statuses, Latency: metrics.LatencyFrom(a.hist, a.requests, a.sum, a.max),
 		})
 		hists[k] = a.hist.Export()

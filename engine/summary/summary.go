@@ -137,8 +137,9 @@ type EndpointSummary struct {
 	Group       string           `json:"group"`
 	Capability  string           `json:"capability,omitempty"` // catalog endpoint id; absent for plain requests
 	Requests    int64            `json:"requests"`
-	Success     int64            `json:"success"`  // 1xx–3xx responses
-	Expected    int64            `json:"expected"` // outcomes the VU intended
+	Success     int64            `json:"success"`                 // 1xx–3xx responses that did not fail
+	Failed      int64            `json:"failed_answer,omitempty"` // 1xx–3xx responses that failed (a redirect, unreadable)
+	Expected    int64            `json:"expected"`                // outcomes the VU intended
 	SuccessRate float64          `json:"success_rate"`
 	Statuses    map[string]int64 `json:"statuses"` // "200": n; "none": no response
 	Latency     LatencySeconds   `json:"latency_seconds"`
@@ -242,6 +243,8 @@ func endpointSummaries(eps []metrics.EndpointStats) []EndpointSummary {
 				es.Success += n
 			}
 		}
+		es.Failed = e.Failed
+		es.Success -= e.Failed // an answer that failed is no success
 		es.SuccessRate = ratio(es.Success, es.Requests)
 		out = append(out, es)
 	}
