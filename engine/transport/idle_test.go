@@ -88,3 +88,40 @@ func TestServerClosedIdleConnection(t *testing.T) {
 		}
 	}
 }
+
+// TestIPv6WithoutPort: a target given as an IPv6 address without a port
+// (http://[::1]) is dialled at [::1]:80, not at "[[::1]]:80". The dialer
+// hook sends that address to a server on ::1's own port.
+func TestIPv6WithoutPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no ::1 on this machine: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, r.Host)
+	}))
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+	target, err := url.Parse("http://[::1]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dialed atomic.Value
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dialed.Store(addr)
+		var d net.Dialer
+		return d.DialContext(ctx, network, ln.Addr().String())
+	}
+	for _, client := range []string{transport.ClientFast, transport.ClientStd} {
+		x := transport.NewPool(transport.PoolOptions{Target: target, Plan: transport.Plan{Client: client}, MaxIdle: 4, Dial: dial})
+		e := newExchange(target, "/")
+		if body, err := e.send(x); err != nil || string(body) != "[::1]" {
+			t.Errorf("%s: %q %v; want the answer, Host [::1]", client, body, err)
+		}
+		if got := dialed.Load(); got != "[::1]:80" {
+			t.Errorf("%s dialled %v, want [::1]:80", client, got)
+		}
+		x.CloseIdle()
+	}
+}

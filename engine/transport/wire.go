@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -147,7 +148,10 @@ func newWire(scheme, hostport string, maxIdle, maxConns int, tlsConf *tls.Config
 		if scheme == "https" {
 			port = "443"
 		}
-		w.addr = net.JoinHostPort(hostport, port)
+		// An IPv6 address without a port keeps its brackets in a URL's
+		// host ([::1]); JoinHostPort adds its own.
+		host := strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]")
+		w.addr = net.JoinHostPort(host, port)
 	}
 	if scheme == "https" {
 		w.tlsConf = tlsConf.Clone()
