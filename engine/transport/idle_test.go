@@ -5,11 +5,14 @@ package transport_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -123,5 +126,61 @@ func TestIPv6WithoutPort(t *testing.T) {
 			t.Errorf("%s dialled %v, want [::1]:80", client, got)
 		}
 		x.CloseIdle()
+	}
+}
+
+// TestLargeAnswerHeader: an answer whose header is over the answer reader's
+// 8 KiB (32 KiB here) is read, its body too, and its connection reused after
+// it; one over MaxHeaderBytes is a protocol error naming the limit. Both
+// transports.
+func TestLargeAnswerHeader(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("kib"))
+		for i := range n {
+			w.Header().Set(fmt.Sprintf("X-Big-%d", i), strings.Repeat("v", 1000))
+		}
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	}))
+	srv.Config.MaxHeaderBytes = 4 << 20
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eachTransport(t, target, func(t *testing.T, client string, x transport.Exchanger) {
+		conns.Store(0)
+		for _, kib := range []int{32, 100, 0} {
+			e := newExchange(target, "/?kib="+strconv.Itoa(kib))
+			if body, err := e.send(x); err != nil || string(body) != `{"ok":true}` || len(e.resp.Header.Peek("X-Big-0")) != 1000*min(kib, 1) {
+				t.Fatalf("%d KiB of header: %q %v; want the answer", kib, body, err)
+			}
+		}
+		if n := conns.Load(); n != 1 {
+			t.Errorf("%d connections for three answers in a row, want one (kept after a large header)", n)
+		}
+		e := newExchange(target, "/?kib=1100")
+		if _, err := e.send(x); err == nil || client == transport.ClientFast && !strings.Contains(err.Error(), "larger than 1 MiB") {
+			t.Errorf("1.1 MB of header: %v; want an error naming the limit", err)
+		} else {
+			t.Logf("1.1 MB of header: %v", err)
+		}
+	})
+}
+
+// eachTransport runs f, as a subtest, on a pool of each transport for target.
+func eachTransport(t *testing.T, target *url.URL, f func(t *testing.T, client string, x transport.Exchanger)) {
+	for _, client := range []string{transport.ClientFast, transport.ClientStd} {
+		t.Run(client, func(t *testing.T) {
+			x := transport.NewPool(transport.PoolOptions{Target: target, Plan: transport.Plan{Client: client}, MaxIdle: 4})
+			defer x.CloseIdle()
+			f(t, client, x)
+		})
 	}
 }

@@ -96,8 +96,9 @@ func NewStd(o PoolOptions) *Std {
 		IdleConnTimeout:     90 * time.Second,
 		// The engine asks for gzip itself and decodes it (counting wire and
 		// decoded bytes); net/http must pass Content-Encoding through.
-		DisableCompression: true,
-		ForceAttemptHTTP2:  true,
+		DisableCompression:     true,
+		ForceAttemptHTTP2:      true,
+		MaxResponseHeaderBytes: MaxHeaderBytes, // as the fast transport
 	}
 	if o.Plan.Proxy != nil {
 		t.Proxy = http.ProxyURL(o.Plan.Proxy)

@@ -92,6 +92,68 @@ type exchangeBufs struct {
 	bw  *bufio.Writer // into req
 	req bytes.Buffer
 	br  *bufio.Reader
+	// big replaces br for an answer whose header did not fit in it (grow);
+	// nil for the usual answer.
+	big *bufio.Reader
+	pre *prefixed
+}
+
+// MaxHeaderBytes bounds an answer's header (status line, header lines and
+// interim answers): 1 MiB, net/http's server default. The answer's reader
+// holds 8 KiB; a larger header is read into a reader grown for that answer
+// alone (doubling, up to the limit), so a connection's usual buffer stays
+// small. std sets net/http's MaxResponseHeaderBytes to the same.
+const MaxHeaderBytes = 1 << 20
+
+// readerSize is the size of an exchange's answer reader.
+const readerSize = 8192
+
+// ErrHeaderTooLarge is an answer whose header is over MaxHeaderBytes.
+var ErrHeaderTooLarge = errors.New("answer header larger than 1 MiB (the limit on an answer's header)")
+
+// prefixed reads pre, then r: what a grown reader reads (grow).
+type prefixed struct {
+	pre []byte
+	r   io.Reader
+}
+
+func (p *prefixed) Read(b []byte) (int, error) {
+	if len(p.pre) > 0 {
+		n := copy(b, p.pre)
+		p.pre = p.pre[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
+}
+
+// grow gives the exchange on cn a reader of size bytes holding what its
+// current one holds (an answer's header that did not fit) and reading on
+// from the connection. Rare: it allocates.
+func (b *exchangeBufs) grow(cn *wconn, size int) *bufio.Reader {
+	cur := b.reader()
+	held, _ := cur.Peek(cur.Buffered())
+	pre := append([]byte(nil), held...)
+	if b.pre != nil {
+		pre = append(pre, b.pre.pre...)
+	}
+	_, _ = cur.Discard(len(held))
+	b.pre = &prefixed{pre: pre, r: cn.r}
+	b.big = bufio.NewReaderSize(b.pre, size)
+	return b.big
+}
+
+// reader is the exchange's answer reader: br, or the one grown.
+func (b *exchangeBufs) reader() *bufio.Reader {
+	if b.big != nil {
+		return b.big
+	}
+	return b.br
+}
+
+// smallBuffer reports fasthttp's error for a header that does not fit.
+func smallBuffer(err error) bool {
+	var sb *fasthttp.ErrSmallBuffer
+	return err != nil && errors.As(err, &sb)
 }
 
 // The answer's reader holds 8 KiB: a page of records (5–8 KiB) then comes in
@@ -99,7 +161,7 @@ type exchangeBufs struct {
 // 1.03). Borrowed per exchange, it costs memory per request on the wire only
 // (plan.Measured.InFlightBytes).
 var bufsPool = sync.Pool{New: func() any {
-	b := &exchangeBufs{br: bufio.NewReaderSize(nil, 8192)}
+	b := &exchangeBufs{br: bufio.NewReaderSize(nil, readerSize)}
 	b.bw = bufio.NewWriterSize(&b.req, 4096)
 	return b
 }}
@@ -120,6 +182,10 @@ func (cn *wconn) giveBack(b *exchangeBufs) (clean bool) {
 		cn.raw.drop() // a request never written (the exchange failed first)
 	}
 	clean = b.br.Buffered() == 0
+	if b.big != nil { // the header did not fit in br (grow)
+		clean = clean && b.big.Buffered() == 0 && len(b.pre.pre) == 0
+		b.big, b.pre = nil, nil
+	}
 	b.br.Reset(nil)
 	b.bw.Reset(&b.req) // a request whose writing failed may have left bytes
 	b.req.Reset()
@@ -253,6 +319,13 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Wri
 			}
 			if err == nil && !quick {
 				err = readHead(resp, br)
+			}
+			for size := 2 * readerSize; smallBuffer(err) && size <= MaxHeaderBytes; size *= 2 {
+				br = bufs.grow(cn, size) // a header over 8 KiB: rare
+				err = readHead(resp, br)
+			}
+			if smallBuffer(err) {
+				err = ErrHeaderTooLarge
 			}
 		}
 		if err != nil {
