@@ -88,7 +88,9 @@ func (r *Report) Failures() []Row {
 // Write prints the table, then the fix of each failure.
 func (r *Report) Write(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CAPABILITY\tMETHOD\tPATH\tSTATUS\tVERDICT")
+	if len(r.Rows) > 0 { // a preflight failure has no rows: no empty table
+		fmt.Fprintln(tw, "CAPABILITY\tMETHOD\tPATH\tSTATUS\tVERDICT")
+	}
 	for _, x := range r.Rows {
 		status := "-"
 		if x.Status > 0 {

@@ -168,3 +168,13 @@ func TestRedirectingTarget(t *testing.T) {
 		t.Errorf("fixes:\n%s\nblame the token path", fixes)
 	}
 }
+
+// TestFatalReportHasNoEmptyTable: a report with no rows (the preflight
+// failed) prints its reason, not a table header over nothing.
+func TestFatalReportHasNoEmptyTable(t *testing.T) {
+	var buf bytes.Buffer
+	(&Report{Fatal: "the target does not answer"}).Write(&buf)
+	if strings.Contains(buf.String(), "CAPABILITY") || !strings.Contains(buf.String(), "the target does not answer") {
+		t.Errorf("report:\n%s", buf.String())
+	}
+}

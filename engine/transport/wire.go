@@ -329,6 +329,9 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Wri
 			}
 		}
 		if err != nil {
+			if cn.raw == nil && errors.Is(err, io.EOF) {
+				err = tlsCause(cn.Conn, err)
+			}
 			cn.giveBack(bufs)
 			wt.remove(cn)
 			w.discard(cn)
@@ -377,6 +380,22 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Wri
 		w.put(cn, start)
 		return body, tooLong
 	}
+}
+
+// tlsCause is the TLS connection's own error behind err, an io.EOF: fasthttp
+// reports any failure of an answer's first read as io.EOF, and a TLS 1.3
+// server's alert (a client certificate required or refused) comes at that
+// read. tls.Conn keeps its error: a read returns it again at once.
+func tlsCause(c net.Conn, err error) error {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return err
+	}
+	var b [1]byte
+	if _, rerr := tc.Read(b[:]); rerr != nil && !errors.Is(rerr, io.EOF) {
+		return rerr
+	}
+	return err
 }
 
 // maxInterim bounds the 1xx answers read before the final one.
