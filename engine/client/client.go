@@ -197,7 +197,9 @@ func New(o Options) (*Client, error) {
 		policy:  o.Policy,
 		uaValue: o.UserAgent,
 	}
-	if u.Scheme == "https" {
+	// An https:// proxy's TLS takes the same settings (--ca-cert, the client
+	// certificate, skip-verify), an http:// target's too.
+	if u.Scheme == "https" || plan.Proxy != nil && plan.Proxy.Scheme == "https" {
 		if c.tls, err = o.Network.TLSConfig(u.Hostname()); err != nil {
 			return nil, err
 		}

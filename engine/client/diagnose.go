@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/trafficsim/trafficsim/engine/transport"
 )
@@ -96,4 +98,51 @@ func statusText(text string) bool {
 
 func (c *Client) hasClientCert() bool {
 	return c.opts.Network.ClientCert != "" || c.opts.Network.ClientCertPEM != ""
+}
+
+// probeTLS looks behind a failure that hides its cause (an EOF, a broken
+// pipe, net/http's "http2: client conn could not be established") on an
+// https target reached
+// directly: it sends GET / over TLS itself, HTTP/1.1, and reads, so a TLS 1.3
+// server's alert (a client certificate required or refused), which comes
+// after the handshake, is seen. It returns that error wrapped around err, or
+// err.
+func (c *Client) probeTLS(ctx context.Context, err error) error {
+	text := err.Error()
+	if c.target.Scheme != "https" || c.plan.Proxy != nil || c.tls == nil || strings.Contains(text, "tls: ") || dialError(err) {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	addr := c.target.Host
+	if c.target.Port() == "" {
+		addr = net.JoinHostPort(c.target.Hostname(), "443")
+	}
+	dial := c.opts.Dial
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	raw, derr := dial(ctx, "tcp", addr)
+	if derr != nil {
+		return err
+	}
+	defer raw.Close()
+	conf := c.tls.Clone()
+	conf.NextProtos = []string{"http/1.1"}
+	tc := tls.Client(raw, conf)
+	if dl, ok := ctx.Deadline(); ok {
+		_ = tc.SetDeadline(dl)
+	}
+	perr := tc.HandshakeContext(ctx)
+	if perr == nil {
+		if _, perr = io.WriteString(tc, "GET / HTTP/1.1\r\nHost: "+c.target.Host+"\r\nConnection: close\r\n\r\n"); perr == nil {
+			var b [1]byte
+			_, perr = tc.Read(b[:])
+		}
+	}
+	if perr == nil || !strings.Contains(perr.Error(), "tls: ") {
+		return err
+	}
+	return fmt.Errorf("%w (a TLS probe: %w)", err, perr)
 }

@@ -48,6 +48,8 @@ func TestPreflightDiagnoses(t *testing.T) {
 			if err != nil {
 				return
 			}
+			var b [512]byte
+			_, _ = c.Read(b[:]) // the request, then an answer that is not HTTP
 			_, _ = io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n\r\n")
 			_ = c.Close()
 		}
@@ -152,4 +154,37 @@ func h2OnlyServer(t *testing.T, conf *tls.Config) string {
 		}
 	}()
 	return "https://" + ln.Addr().String()
+}
+
+// TestHTTPSProxyUsesCACert: an https:// proxy of a private CA is reached
+// with --ca-cert for an http:// target (and an https:// one); without the CA
+// the preflight names the proxy's certificate and --ca-cert.
+func TestHTTPSProxyUsesCACert(t *testing.T) {
+	pki := newTestPKI(t)
+	fp := &forwardProxy{}
+	proxy := pki.HTTP1Server(t, fp, false)
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "{}") })
+	secure := pki.HTTP1Server(t, ok, false)
+	named := func(u string) string { return strings.Replace(u, "127.0.0.1", testName, 1) }
+	for _, base := range []string{named(ok200(t)), named(secure.URL)} {
+		c, err := New(Options{BaseURL: base, Network: transport.Settings{Proxy: proxy.URL, CACert: pki.caFile}, Dial: loopbackDial})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Preflight(context.Background()); err != nil {
+			t.Errorf("%s through %s with --ca-cert: %v", base, proxy.URL, err)
+		}
+		if res := c.Do(context.Background(), &Call{Endpoint: usersList}); res.Err != nil || res.Status != 200 {
+			t.Errorf("%s through %s: %+v", base, proxy.URL, res)
+		}
+		c.Close()
+		c, err = New(Options{BaseURL: base, Network: transport.Settings{Proxy: proxy.URL}, Dial: loopbackDial})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Preflight(context.Background()); err == nil || !strings.Contains(err.Error(), "the proxy's certificate") || !strings.Contains(err.Error(), "--ca-cert") {
+			t.Errorf("%s through %s without its CA: %v; want the proxy's certificate named", base, proxy.URL, err)
+		}
+		c.Close()
+	}
 }

@@ -93,7 +93,7 @@ func (c *Client) Preflight(ctx context.Context) error {
 	req.Header.SetRequestURI(c.prefix + "/")
 	_, err := x.Exchange(ctx, req, resp, time.Now(), 10*time.Second, nil, nil)
 	if err != nil {
-		return c.diagnose(err)
+		return c.diagnose(c.probeTLS(ctx, err))
 	}
 	if resp.StatusCode() == fasthttp.StatusProxyAuthRequired {
 		via := "a proxy"
