@@ -92,6 +92,7 @@ type shard struct {
 	eps        map[epKey]*endpointCell
 	slots      [MaxSlots]*endpointCell // by Sample.Slot (0: none, never set)
 	errs       map[errKey]int64
+	samples    map[string]*errSamples // by error kind
 	requests   int64
 	unexpected int64
 	outcomes   [5]int64 // success, client error, server error, network error, failed answer
@@ -108,6 +109,7 @@ type shard struct {
 func (s *shard) init() {
 	s.eps = make(map[epKey]*endpointCell)
 	s.errs = make(map[errKey]int64)
+	s.samples = make(map[string]*errSamples)
 }
 
 // Outcome classes, as indexed in shard.outcomes.
@@ -222,6 +224,9 @@ func (r *Run) Record(s Sample) {
 	}
 	if s.ErrKind != "" {
 		sh.errs[errKey{s.Group, s.ErrKind}]++
+		if s.Err != nil {
+			sh.sample(s.ErrKind, s.Err)
+		}
 	}
 	sh.requests++
 	sh.outcomes[oc]++
@@ -261,4 +266,55 @@ func (r *Run) newEndpointCell(sh *shard, key epKey) *endpointCell {
 	}
 	sh.eps[key] = ep
 	return ep
+}
+
+// MaxErrorSamples is how many distinct messages are kept per error kind.
+const MaxErrorSamples = 3
+
+// maxSampleLooks bounds how many failures of a kind a shard reads the
+// message of while looking for distinct ones: a message is built (an
+// allocation) per look, on failures only, and only this many times.
+const maxSampleLooks = 64
+
+// errSamples are a kind's distinct messages in one shard.
+type errSamples struct {
+	msgs  []string
+	looks int
+}
+
+// sample keeps err's message for kind if it is new and there is room
+// (under the shard's lock).
+func (sh *shard) sample(kind string, err error) {
+	es := sh.samples[kind]
+	if es == nil {
+		es = &errSamples{}
+		sh.samples[kind] = es
+	}
+	if len(es.msgs) >= MaxErrorSamples || es.looks >= maxSampleLooks {
+		return
+	}
+	es.looks++
+	msg := err.Error()
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	for _, m := range es.msgs {
+		if m == msg {
+			return
+		}
+	}
+	es.msgs = append(es.msgs, msg)
+}
+
+// AddErrorSample adds msg to samples[kind] when new and there is room.
+func AddErrorSample(samples map[string][]string, kind, msg string) {
+	if len(samples[kind]) >= MaxErrorSamples {
+		return
+	}
+	for _, m := range samples[kind] {
+		if m == msg {
+			return
+		}
+	}
+	samples[kind] = append(samples[kind], msg)
 }

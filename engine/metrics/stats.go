@@ -75,6 +75,11 @@ func (m *statsMerge) addShard(sh *shard) {
 	for k, n := range sh.errs {
 		m.st.Errors[k.kind] += n
 	}
+	for kind, es := range sh.samples {
+		for _, msg := range es.msgs {
+			AddErrorSample(m.st.ErrorSamples, kind, msg)
+		}
+	}
 	m.service.add(sh)
 	m.st.Requests += sh.requests
 	m.st.Unexpected += sh.unexpected
@@ -141,7 +146,7 @@ func (r *Run) Stats() Stats {
 	r.statsMu.Lock()
 	defer r.statsMu.Unlock()
 	r.scratch.reset()
-	st := Stats{Groups: map[string]int64{}, Errors: map[string]int64{}}
+	st := Stats{Groups: map[string]int64{}, Errors: map[string]int64{}, ErrorSamples: map[string][]string{}}
 	m := statsMerge{sc: &r.scratch, st: &st, eps: map[epKey]*epAgg{}, service: serviceAcc{hist: r.scratch.service}}
 	r.eachShard(m.addShard)
 	m.endpoints()

@@ -81,6 +81,11 @@ func WriteFinal(w io.Writer, s summary.Summary) error {
 			errs = append(errs, fmt.Sprintf("%s %s", k, thousands(s.Errors[k])))
 		}
 		fmt.Fprintf(&b, "Errors      %s\n", strings.Join(errs, " · "))
+		for _, k := range orderedKeys(s.Errors, nil) {
+			for _, msg := range s.ErrorSamples[k] {
+				fmt.Fprintf(&b, "            %s: %s\n", k, msg)
+			}
+		}
 	} else {
 		b.WriteString("Errors      none\n")
 	}

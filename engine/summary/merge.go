@@ -230,7 +230,7 @@ func newMerger(first Summary) *merger {
 		eps:     map[metrics.EndpointKey]*epAcc{},
 		overall: newHist(),
 		service: newHist(),
-		st: metrics.Stats{Groups: map[string]int64{}, Errors: map[string]int64{}, Archetypes: map[string]metrics.ArchetypeStats{},
+		st: metrics.Stats{Groups: map[string]int64{}, Errors: map[string]int64{}, ErrorSamples: map[string][]string{}, Archetypes: map[string]metrics.ArchetypeStats{},
 			TokenOps: map[string]map[string]int64{}, VUs: map[metrics.VUState]int64{}},
 		archDur:  map[string]float64{},
 		seenExpr: map[string]bool{},
@@ -349,6 +349,11 @@ func (m *merger) addCounts(s Summary) {
 	}
 	for k, n := range s.Errors {
 		st.Errors[k] += n
+	}
+	for kind, msgs := range s.ErrorSamples {
+		for _, msg := range msgs {
+			metrics.AddErrorSample(st.ErrorSamples, kind, msg)
+		}
 	}
 	for name, a := range s.Archetypes {
 		t := st.Archetypes[name]

@@ -67,29 +67,30 @@ type CleanupResult struct {
 
 // Summary is the --summary JSON document (docs/summary.md).
 type Summary struct {
-	Format          int               `json:"format"`  // SummaryFormat
-	Version         string            `json:"version"` // engine version
-	RunID           string            `json:"run_id"`
-	Scenario        string            `json:"scenario"`
-	Seed            int64             `json:"seed"`
-	Target          string            `json:"target"`
-	State           string            `json:"state"`
-	Error           string            `json:"error,omitempty"`
-	StartedAt       time.Time         `json:"started_at"`
-	EndedAt         time.Time         `json:"ended_at"`
-	DurationSeconds float64           `json:"duration_seconds"`
-	Users           int               `json:"users"`
-	MinRequests     int               `json:"min_requests"`
-	MaxRequests     int               `json:"max_requests"`
-	Requests        int64             `json:"requests"`
-	RPS             float64           `json:"rps"`
-	SuccessRate     float64           `json:"success_rate"`
-	Unexpected      int64             `json:"unexpected"`
-	Outcomes        metrics.Outcomes  `json:"outcomes"`
-	Groups          map[string]int64  `json:"groups"`
-	Errors          map[string]int64  `json:"errors"`
-	Latency         LatencySeconds    `json:"latency_seconds"`
-	Endpoints       []EndpointSummary `json:"endpoints"`
+	Format          int                 `json:"format"`  // SummaryFormat
+	Version         string              `json:"version"` // engine version
+	RunID           string              `json:"run_id"`
+	Scenario        string              `json:"scenario"`
+	Seed            int64               `json:"seed"`
+	Target          string              `json:"target"`
+	State           string              `json:"state"`
+	Error           string              `json:"error,omitempty"`
+	StartedAt       time.Time           `json:"started_at"`
+	EndedAt         time.Time           `json:"ended_at"`
+	DurationSeconds float64             `json:"duration_seconds"`
+	Users           int                 `json:"users"`
+	MinRequests     int                 `json:"min_requests"`
+	MaxRequests     int                 `json:"max_requests"`
+	Requests        int64               `json:"requests"`
+	RPS             float64             `json:"rps"`
+	SuccessRate     float64             `json:"success_rate"`
+	Unexpected      int64               `json:"unexpected"`
+	Outcomes        metrics.Outcomes    `json:"outcomes"`
+	Groups          map[string]int64    `json:"groups"`
+	Errors          map[string]int64    `json:"errors"`
+	ErrorSamples    map[string][]string `json:"error_samples,omitempty"`
+	Latency         LatencySeconds      `json:"latency_seconds"`
+	Endpoints       []EndpointSummary   `json:"endpoints"`
 	// NeverSucceeded are the capabilities (catalog endpoint ids) the run
 	// tried without one success; NotReached those it never tried (absent for
 	// a plain scenario). `--strict` fails a run with any never_succeeded.
@@ -194,6 +195,7 @@ func BuildSummary(meta SummaryMeta, st metrics.Stats, cleanup CleanupResult) Sum
 		Outcomes:        st.Outcomes,
 		Groups:          groupCounts(st.Groups),
 		Errors:          maps.Clone(st.Errors),
+		ErrorSamples:    st.ErrorSamples,
 		Latency:         latencySeconds(st.Latency),
 		Endpoints:       endpointSummaries(st.Endpoints),
 		Archetypes:      archetypeSummaries(st.Archetypes),
