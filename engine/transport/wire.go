@@ -152,8 +152,11 @@ func (b *exchangeBufs) reader() *bufio.Reader {
 
 // smallBuffer reports fasthttp's error for a header that does not fit.
 func smallBuffer(err error) bool {
+	if err == nil {
+		return false // the usual answer: sb below would be allocated
+	}
 	var sb *fasthttp.ErrSmallBuffer
-	return err != nil && errors.As(err, &sb)
+	return errors.As(err, &sb)
 }
 
 // The answer's reader holds 8 KiB: a page of records (5–8 KiB) then comes in
