@@ -226,6 +226,7 @@ func (v *VU) plainRequest(i int) bool {
 		Status:   res.Status,
 		Expected: expected,
 		ErrKind:  kind,
+		Err:      res.Err,
 		Start:    res.Start,
 		Latency:  res.Latency,
 		Intended: intended,

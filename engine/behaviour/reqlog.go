@@ -26,8 +26,11 @@ func (v *VU) logRequest(group, method, route string, res *client.Result) {
 	if v.arch != nil {
 		arch = v.arch.Name
 	}
-	v.r.log.LogAttrs(context.Background(), slog.LevelDebug, "request",
-		slog.Int("vu", v.idx), slog.String("archetype", arch), slog.String("group", group),
+	attrs := []slog.Attr{slog.Int("vu", v.idx), slog.String("archetype", arch), slog.String("group", group),
 		slog.String("method", method), slog.String("route", route), slog.Int("status", res.Status),
-		slog.Duration("latency", res.Latency), slog.String("error", res.ErrKind))
+		slog.Duration("latency", res.Latency), slog.String("error", res.ErrKind)}
+	if res.Err != nil { // the failure itself, not only its kind
+		attrs = append(attrs, slog.String("cause", res.Err.Error()))
+	}
+	v.r.log.LogAttrs(context.Background(), slog.LevelDebug, "request", attrs...)
 }

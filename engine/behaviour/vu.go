@@ -185,6 +185,7 @@ func (v *VU) send(call *client.Call, want outcome) (client.Result, error) {
 		Status:     res.Status,
 		Expected:   expected,
 		ErrKind:    kind,
+		Err:        res.Err,
 		Start:      res.Start,
 		Latency:    res.Latency,
 		Intended:   intended,

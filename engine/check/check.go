@@ -9,8 +9,10 @@ package check
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -103,7 +105,9 @@ func (r *Report) Failures() []Row {
 // Write prints the table, then the fix of each failure.
 func (r *Report) Write(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CAPABILITY\tMETHOD\tPATH\tSTATUS\tVERDICT")
+	if len(r.Rows) > 0 { // a preflight failure has no rows: no empty table
+		fmt.Fprintln(tw, "CAPABILITY\tMETHOD\tPATH\tSTATUS\tVERDICT")
+	}
 	for _, x := range r.Rows {
 		status := "-"
 		if x.Status > 0 {
@@ -262,9 +266,12 @@ func (k *checker) skip(id, why string) {
 // judge names the fix of a failed answer, "" when it passed.
 func (k *checker) judge(ep *catalog.Endpoint, res *client.Result, token string) string {
 	route := fmt.Sprintf("routes.%s (now %s %s)", ep.ID, k.c.Method(ep), k.c.Route(ep))
+	var redirect *client.RedirectError
 	switch {
 	case res.ErrKind != "" && res.Status == 0:
 		return fmt.Sprintf("no answer (%s: %v); is --base-url right and the target up?", res.ErrKind, res.Err)
+	case errors.As(res.Err, &redirect):
+		return redirectFix(redirect, k.basePath())
 	case res.Status == 404:
 		return "the target has no such route (404): set " + route + " to the target's path"
 	case res.Status == 405:
@@ -798,4 +805,19 @@ func totalScore(key string, v any) int {
 		return 1
 	}
 	return 0
+}
+
+// redirectFix names a redirect's fix: the base URL the Location points at
+// (the Location up to the API's base path), given as --base-url.
+func redirectFix(r *client.RedirectError, basePath string) string {
+	if r.Location == "" {
+		return fmt.Sprintf("the target answered %d %s without a Location (redirects are not followed); is --base-url right?", r.Status, http.StatusText(r.Status))
+	}
+	base := r.Location
+	if i := strings.Index(base, basePath+"/"); i >= 0 {
+		base = base[:i]
+	} else if strings.HasSuffix(base, basePath) {
+		base = strings.TrimSuffix(base, basePath)
+	}
+	return fmt.Sprintf("the target answered %d %s to %s; use %s as --base-url (redirects are not followed)", r.Status, http.StatusText(r.Status), r.Location, base)
 }

@@ -3,6 +3,8 @@ package check
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -161,5 +163,38 @@ func TestFaultsAreRetried(t *testing.T) {
 	rep := runCheck(t, Options{BaseURL: target.URL, AdminUser: "admin", AdminPassword: "Admin-pass-1"})
 	if rep.Fatal != "" {
 		t.Errorf("fatal %q with 10%% injected 5xx", rep.Fatal)
+	}
+}
+
+// TestRedirectingTarget: a target that answers 301 to everything (an http://
+// base URL in front of an https:// service) fails the check with the
+// redirect named and the base URL to use, not a token missing from the
+// login's answer.
+func TestRedirectingTarget(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://users.example"+r.URL.Path, http.StatusMovedPermanently)
+	}))
+	defer srv.Close()
+	rep := runCheck(t, Options{BaseURL: srv.URL, AdminUser: "admin", AdminPassword: "Admin-pass-1"})
+	fixes := rep.Fatal + "\n"
+	for _, f := range rep.Failures() {
+		fixes += f.Fix + "\n"
+	}
+	want := "the target answered 301 Moved Permanently to https://users.example/api/v1/"
+	if !strings.Contains(fixes, want) || !strings.Contains(fixes, "use https://users.example as --base-url") {
+		t.Errorf("fixes:\n%s\nwant one containing %q and the base URL to use", fixes, want)
+	}
+	if strings.Contains(fixes, "no token") {
+		t.Errorf("fixes:\n%s\nblame the token path", fixes)
+	}
+}
+
+// TestFatalReportHasNoEmptyTable: a report with no rows (the preflight
+// failed) prints its reason, not a table header over nothing.
+func TestFatalReportHasNoEmptyTable(t *testing.T) {
+	var buf bytes.Buffer
+	(&Report{Fatal: "the target does not answer"}).Write(&buf)
+	if strings.Contains(buf.String(), "CAPABILITY") || !strings.Contains(buf.String(), "the target does not answer") {
+		t.Errorf("report:\n%s", buf.String())
 	}
 }

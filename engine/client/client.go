@@ -32,7 +32,25 @@ const (
 	KindCircuitOpen = "circuit_open"
 	KindCanceled    = "canceled"
 	KindProtocol    = "protocol"
+	// KindRedirect is a 3xx answer (other than 304): redirects are not
+	// followed, so the request did not do what it was sent for.
+	KindRedirect = "redirect"
 )
+
+// RedirectError is a 3xx answer, not followed: its status and Location.
+type RedirectError struct {
+	Method, Route string
+	Status        int
+	Location      string
+}
+
+func (e *RedirectError) Error() string {
+	loc := e.Location
+	if loc == "" {
+		loc = "(no Location)"
+	}
+	return fmt.Sprintf("%s %s: the target answered %d %s to %s (redirects are not followed)", e.Method, e.Route, e.Status, http.StatusText(e.Status), loc)
+}
 
 // DefaultTimeout bounds one request (sending until the body is read) unless the
 // Policy says otherwise.
@@ -179,7 +197,9 @@ func New(o Options) (*Client, error) {
 		policy:  o.Policy,
 		uaValue: o.UserAgent,
 	}
-	if u.Scheme == "https" {
+	// An https:// proxy's TLS takes the same settings (--ca-cert, the client
+	// certificate, skip-verify), an http:// target's too.
+	if u.Scheme == "https" || plan.Proxy != nil && plan.Proxy.Scheme == "https" {
 		if c.tls, err = o.Network.TLSConfig(u.Hostname()); err != nil {
 			return nil, err
 		}

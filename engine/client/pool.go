@@ -3,8 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -94,26 +92,17 @@ func (c *Client) Preflight(ctx context.Context) error {
 	c.header(&req.Header, "GET")
 	req.Header.SetRequestURI(c.prefix + "/")
 	_, err := x.Exchange(ctx, req, resp, time.Now(), 10*time.Second, nil, nil)
-	if err == nil {
-		return nil
+	if err != nil {
+		return c.diagnose(c.probeTLS(ctx, err))
 	}
-	var uae x509.UnknownAuthorityError
-	var he x509.HostnameError
-	var ce *tls.CertificateVerificationError
-	switch {
-	case errors.As(err, &uae):
-		return fmt.Errorf("TLS: the target's certificate is signed by an authority this machine does not trust; give its CA with --ca-cert FILE: %w", err)
-	case errors.As(err, &he):
-		return fmt.Errorf("TLS: the target's certificate is not for this name; name the server with --tls-server-name NAME or fix --base-url: %w", err)
-	case errors.As(err, &ce):
-		return fmt.Errorf("TLS: the target's certificate does not verify: %w", err)
-	case strings.Contains(err.Error(), "tls: "),
-		c.target.Scheme == "https" && c.opts.Network.ClientCert == "" && c.opts.Network.ClientCertPEM == "" && !dialError(err):
-		// A server that requires a client certificate ends the handshake
-		// (TLS 1.2) or, under TLS 1.3, closes the connection at the first read.
-		return fmt.Errorf("TLS: the server ended the connection (one that requires a client certificate does so: give --client-cert and --client-key): %w", err)
+	if resp.StatusCode() == fasthttp.StatusProxyAuthRequired {
+		via := "a proxy"
+		if c.plan.Proxy != nil {
+			via = "the proxy " + c.plan.Proxy.Redacted()
+		}
+		return fmt.Errorf("%s asks for credentials (407 Proxy Authentication Required): give them in its URL, http://user:password@host:port (--proxy or HTTP_PROXY/HTTPS_PROXY)", via)
 	}
-	return fmt.Errorf("the target does not answer (is it running? check --base-url): %w", err)
+	return nil
 }
 
 // accept asks for gzip answers when the run compresses.
@@ -133,6 +122,9 @@ func (p *pool) received(resp *fasthttp.Response, body []byte, dec *bytes.Buffer)
 	p.wire.Add(n)
 	if len(body) == 0 || !transport.IsGzip(resp) {
 		p.decoded.Add(n)
+		if ce := resp.Header.ContentEncoding(); len(body) > 0 && len(ce) > 0 && !identity(ce) {
+			return nil, &transport.ProtocolError{Err: fmt.Errorf("answer in Content-Encoding %q, which the client does not decode (it asks for gzip or none)", ce)}
+		}
 		return body, nil
 	}
 	if dec != nil {
@@ -227,3 +219,8 @@ func dialError(err error) bool {
 	var de *net.DNSError
 	return errors.As(err, &de) || (errors.As(err, &oe) && oe.Op == "dial")
 }
+
+// identity reports the Content-Encoding "identity" (no encoding).
+func identity(ce []byte) bool { return bytes.EqualFold(ce, identityValue) }
+
+var identityValue = []byte("identity")

@@ -136,13 +136,19 @@ func (c *Client) exchange(ctx context.Context, st *doState, req *fasthttp.Reques
 		return nil, false
 	}
 	if err == nil {
+		res.Status = st.resp.StatusCode() // answered, even if it cannot be decoded
 		body, err = p.received(&st.resp, body, dec)
 	}
 	if err != nil {
 		res.Err, res.ErrKind = err, classify(ctx, err)
 		return nil, false
 	}
-	res.Status = st.resp.StatusCode()
+	if res.Status >= 300 && res.Status < 400 && res.Status != 304 {
+		// Not followed (no redirect is): the answer is not what was asked for.
+		res.Err = &RedirectError{Method: st.a.Method, Route: st.a.Route, Status: res.Status, Location: string(st.resp.Header.Peek("Location"))}
+		res.ErrKind = KindRedirect
+		return nil, false
+	}
 	if res.Status >= 300 { // a success asks for no wait: its headers are not searched
 		res.RetryAfter = retryAfter(&st.resp)
 	}

@@ -18,11 +18,14 @@ type Sample struct {
 	// Capability is the catalog endpoint id (users.search), "" for plain
 	// requests: two capabilities may share a method and route under a profile.
 	Capability string
-	Status     int           // HTTP status; 0 when no response arrived
-	Expected   bool          // the outcome the VU intended (a deliberate 401 is expected)
-	ErrKind    string        // "" or timeout, connection, circuit_open, canceled, protocol, unexpected_status
-	Start      time.Time     // when the request was sent
-	Latency    time.Duration // until the response was read (or the error)
+	Status     int    // HTTP status; 0 when no response arrived
+	Expected   bool   // the outcome the VU intended (a deliberate 401 is expected)
+	ErrKind    string // "" or timeout, connection, circuit_open, canceled, protocol, redirect, unexpected_status
+	// Err is the failure behind ErrKind (nil: none, or a status alone): a
+	// few distinct messages per kind are kept (Stats.ErrorSamples).
+	Err     error
+	Start   time.Time     // when the request was sent
+	Latency time.Duration // until the response was read (or the error)
 	// Intended is when the VU meant to send (open model: the arrival's due
 	// time, or the end of a think pause). When set and before Start, the
 	// recorded latency runs from Intended (coordinated omission: the wait for
@@ -68,6 +71,10 @@ type Outcomes struct {
 	ClientError  int64 `json:"client_error"`  // 4xx
 	ServerError  int64 `json:"server_error"`  // 5xx
 	NetworkError int64 `json:"network_error"` // no response
+	// FailedAnswer is an answer of 1xx–3xx that failed all the same: a
+	// redirect (not followed), or one that could not be read (too long,
+	// invalid JSON where parsed, an unknown Content-Encoding).
+	FailedAnswer int64 `json:"failed_answer"`
 }
 
 // Latency summarises a latency distribution.
@@ -87,6 +94,7 @@ type EndpointStats struct {
 	Capability string // catalog endpoint id; "" for plain requests
 	Requests   int64
 	Expected   int64         // requests whose outcome was the intended one
+	Failed     int64         // answers of 1xx–3xx that failed (Outcomes.FailedAnswer)
 	Statuses   map[int]int64 // 0 = no response
 	Latency    Latency
 }
@@ -117,7 +125,10 @@ type Stats struct {
 	Outcomes   Outcomes
 	Groups     map[string]int64 // requests per endpoint group
 	Errors     map[string]int64 // trafficsim_request_errors_total by kind
-	Latency    Latency          // every request; in the open model from the intended send time
+	// ErrorSamples are, per error kind, the first distinct messages of the
+	// failures behind it (at most MaxErrorSamples a kind).
+	ErrorSamples map[string][]string
+	Latency      Latency // every request; in the open model from the intended send time
 	// Service is the service time of every request, from the actual send: the
 	// same as Latency unless the run records service time apart (open model).
 	Service           Latency

@@ -44,6 +44,7 @@ type endpointCell struct {
 	npend    int
 	count    int64
 	expected int64
+	failed   int64 // answers of 1xx–3xx that failed all the same (outcomeFailedAnswer)
 	sumNanos int64
 	maxNanos int64
 	statuses map[int]*statusCell
@@ -91,9 +92,10 @@ type shard struct {
 	eps        map[epKey]*endpointCell
 	slots      [MaxSlots]*endpointCell // by Sample.Slot (0: none, never set)
 	errs       map[errKey]int64
+	samples    map[string]*errSamples // by error kind
 	requests   int64
 	unexpected int64
-	outcomes   [4]int64 // success, client error, server error, network error
+	outcomes   [5]int64 // success, client error, server error, network error, failed answer
 	recent     [recentSize]Event
 	recentNext uint64 // total events written; next slot is recentNext % recentSize
 	// Service time of every request (Run.serviceTime only; nil otherwise).
@@ -107,6 +109,7 @@ type shard struct {
 func (s *shard) init() {
 	s.eps = make(map[epKey]*endpointCell)
 	s.errs = make(map[errKey]int64)
+	s.samples = make(map[string]*errSamples)
 }
 
 // Outcome classes, as indexed in shard.outcomes.
@@ -115,6 +118,10 @@ const (
 	outcomeClientError
 	outcomeServerError
 	outcomeNetworkError
+	// outcomeFailedAnswer is an answer of 1xx–3xx that failed all the same:
+	// a redirect not followed, or one that could not be read (too long,
+	// invalid JSON, an unknown Content-Encoding). Not a success.
+	outcomeFailedAnswer
 )
 
 func outcomeOf(status int) int {
@@ -153,6 +160,9 @@ func (r *Run) Record(s Sample) {
 	micros := LatencyMicros(lat)
 	bucket := r.bucketOf(lat)
 	oc := outcomeOf(s.Status)
+	if oc == outcomeSuccess && s.ErrKind != "" {
+		oc = outcomeFailedAnswer
+	}
 	var evTime time.Time
 	if s.Start.IsZero() {
 		evTime = time.Now()
@@ -190,6 +200,9 @@ func (r *Run) Record(s Sample) {
 	}
 	ep.buckets[bucket]++
 	ep.count++
+	if oc == outcomeFailedAnswer {
+		ep.failed++
+	}
 	ep.sumNanos += int64(lat)
 	ep.maxNanos = max(ep.maxNanos, int64(lat))
 	if s.TraceID != "" {
@@ -211,6 +224,9 @@ func (r *Run) Record(s Sample) {
 	}
 	if s.ErrKind != "" {
 		sh.errs[errKey{s.Group, s.ErrKind}]++
+		if s.Err != nil {
+			sh.sample(s.ErrKind, s.Err)
+		}
 	}
 	sh.requests++
 	sh.outcomes[oc]++
@@ -250,4 +266,55 @@ func (r *Run) newEndpointCell(sh *shard, key epKey) *endpointCell {
 	}
 	sh.eps[key] = ep
 	return ep
+}
+
+// MaxErrorSamples is how many distinct messages are kept per error kind.
+const MaxErrorSamples = 3
+
+// maxSampleLooks bounds how many failures of a kind a shard reads the
+// message of while looking for distinct ones: a message is built (an
+// allocation) per look, on failures only, and only this many times.
+const maxSampleLooks = 64
+
+// errSamples are a kind's distinct messages in one shard.
+type errSamples struct {
+	msgs  []string
+	looks int
+}
+
+// sample keeps err's message for kind if it is new and there is room
+// (under the shard's lock).
+func (sh *shard) sample(kind string, err error) {
+	es := sh.samples[kind]
+	if es == nil {
+		es = &errSamples{}
+		sh.samples[kind] = es
+	}
+	if len(es.msgs) >= MaxErrorSamples || es.looks >= maxSampleLooks {
+		return
+	}
+	es.looks++
+	msg := err.Error()
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	for _, m := range es.msgs {
+		if m == msg {
+			return
+		}
+	}
+	es.msgs = append(es.msgs, msg)
+}
+
+// AddErrorSample adds msg to samples[kind] when new and there is room.
+func AddErrorSample(samples map[string][]string, kind, msg string) {
+	if len(samples[kind]) >= MaxErrorSamples {
+		return
+	}
+	for _, m := range samples[kind] {
+		if m == msg {
+			return
+		}
+	}
+	samples[kind] = append(samples[kind], msg)
 }

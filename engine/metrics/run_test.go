@@ -715,3 +715,49 @@ func TestRecordSlots(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedAnswersAreNoSuccess: an answer of 1xx–3xx that failed (a
+// redirect, an unreadable answer) is the outcome failed_answer, not a
+// success, in the totals and in its endpoint's row.
+func TestFailedAnswersAreNoSuccess(t *testing.T) {
+	r := newTestRun(t, "abc12345", prometheus.NewPedanticRegistry())
+	const users = "/api/v1/users"
+	r.Record(sample(0, "user_query", "GET", users, 200, true, "", time.Millisecond))
+	r.Record(sample(1, "user_query", "GET", users, 301, false, "redirect", time.Millisecond))
+	r.Record(sample(2, "user_query", "GET", users, 200, false, "protocol", time.Millisecond))
+	st := r.Stats()
+	if want := (Outcomes{Success: 1, FailedAnswer: 2}); st.Outcomes != want {
+		t.Errorf("Outcomes = %+v, want %+v", st.Outcomes, want)
+	}
+	if len(st.Endpoints) != 1 || st.Endpoints[0].Failed != 2 {
+		t.Errorf("endpoints %+v, want one with 2 failed answers", st.Endpoints)
+	}
+}
+
+// TestErrorSamples: the failures behind an error kind keep their messages:
+// the first distinct ones, at most MaxErrorSamples a kind, whatever the
+// shard; a repeated message is kept once.
+func TestErrorSamples(t *testing.T) {
+	r := newTestRun(t, "abc12345", prometheus.NewPedanticRegistry())
+	for i := range 20 {
+		s := sample(i, "user_query", "GET", "/api/v1/users", 200, false, "protocol", time.Millisecond)
+		s.Err = fmt.Errorf("malformed answer %d", i%2)
+		r.Record(s)
+	}
+	for i := range 5 {
+		s := sample(i, "auth", "POST", "/api/v1/auth/login", 0, false, "connection", time.Millisecond)
+		s.Err = fmt.Errorf("connection refused %d", i)
+		r.Record(s)
+	}
+	r.Record(sample(0, "auth", "POST", "/api/v1/auth/login", 500, false, "unexpected_status", time.Millisecond))
+	got := r.Stats().ErrorSamples
+	if p := got["protocol"]; len(p) != 2 || p[0] == p[1] {
+		t.Errorf("protocol samples %q, want the 2 distinct messages", p)
+	}
+	if c := got["connection"]; len(c) != MaxErrorSamples {
+		t.Errorf("connection samples %q, want %d", c, MaxErrorSamples)
+	}
+	if u, ok := got["unexpected_status"]; ok {
+		t.Errorf("unexpected_status samples %q, want none (no message)", u)
+	}
+}

@@ -37,6 +37,7 @@ type epAgg struct {
 	key      epKey
 	count    int64
 	expected int64
+	failed   int64
 	sumNanos int64
 	maxNanos int64
 	statuses map[int]int64
@@ -47,6 +48,7 @@ func (a *epAgg) add(ep *endpointCell) {
 	a.hist.Merge(ep.recorded())
 	a.count += ep.count
 	a.expected += ep.expected
+	a.failed += ep.failed
 	a.sumNanos += ep.sumNanos
 	a.maxNanos = max(a.maxNanos, ep.maxNanos)
 	for code, c := range ep.statuses {
@@ -73,6 +75,11 @@ func (m *statsMerge) addShard(sh *shard) {
 	for k, n := range sh.errs {
 		m.st.Errors[k.kind] += n
 	}
+	for kind, es := range sh.samples {
+		for _, msg := range es.msgs {
+			AddErrorSample(m.st.ErrorSamples, kind, msg)
+		}
+	}
 	m.service.add(sh)
 	m.st.Requests += sh.requests
 	m.st.Unexpected += sh.unexpected
@@ -80,6 +87,7 @@ func (m *statsMerge) addShard(sh *shard) {
 	m.st.Outcomes.ClientError += sh.outcomes[outcomeClientError]
 	m.st.Outcomes.ServerError += sh.outcomes[outcomeServerError]
 	m.st.Outcomes.NetworkError += sh.outcomes[outcomeNetworkError]
+	m.st.Outcomes.FailedAnswer += sh.outcomes[outcomeFailedAnswer]
 	n := min(sh.recentNext, recentSize)
 	for j := uint64(0); j < n; j++ {
 		m.sc.events = append(m.sc.events, sh.recent[(sh.recentNext-1-j)%recentSize])
@@ -105,6 +113,7 @@ func (m *statsMerge) endpoints() {
 			Capability: a.key.capability,
 			Requests:   a.count,
 			Expected:   a.expected,
+			Failed:     a.failed,
 			Statuses:   a.statuses,
 			Latency:    LatencyFrom(a.hist, a.count, a.sumNanos, a.maxNanos),
 		})
@@ -137,7 +146,7 @@ func (r *Run) Stats() Stats {
 	r.statsMu.Lock()
 	defer r.statsMu.Unlock()
 	r.scratch.reset()
-	st := Stats{Groups: map[string]int64{}, Errors: map[string]int64{}}
+	st := Stats{Groups: map[string]int64{}, Errors: map[string]int64{}, ErrorSamples: map[string][]string{}}
 	m := statsMerge{sc: &r.scratch, st: &st, eps: map[epKey]*epAgg{}, service: serviceAcc{hist: r.scratch.service}}
 	r.eachShard(m.addShard)
 	m.endpoints()

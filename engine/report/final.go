@@ -57,9 +57,13 @@ func WriteFinal(w io.Writer, s summary.Summary) error {
 	}
 
 	o := s.Outcomes
-	fmt.Fprintf(&b, "\nOutcomes    success %s · client error (4xx) %s · server error (5xx) %s · network error %s\n",
+	fmt.Fprintf(&b, "\nOutcomes    success %s · client error (4xx) %s · server error (5xx) %s · network error %s",
 		percent(o.Success, s.Requests), percent(o.ClientError, s.Requests),
 		percent(o.ServerError, s.Requests), percent(o.NetworkError, s.Requests))
+	if o.FailedAnswer > 0 {
+		fmt.Fprintf(&b, " · failed answer (3xx, unreadable) %s", percent(o.FailedAnswer, s.Requests))
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "Unexpected  %s of requests had an outcome the VU did not intend (%s)\n",
 		percent(s.Unexpected, s.Requests), thousands(s.Unexpected))
 	if len(s.NeverSucceeded) > 0 {
@@ -81,6 +85,11 @@ func WriteFinal(w io.Writer, s summary.Summary) error {
 			errs = append(errs, fmt.Sprintf("%s %s", k, thousands(s.Errors[k])))
 		}
 		fmt.Fprintf(&b, "Errors      %s\n", strings.Join(errs, " · "))
+		for _, k := range orderedKeys(s.Errors, nil) {
+			for _, msg := range s.ErrorSamples[k] {
+				fmt.Fprintf(&b, "            %s: %s\n", k, msg)
+			}
+		}
 	} else {
 		b.WriteString("Errors      none\n")
 	}

@@ -280,13 +280,17 @@ func EventLine(e metrics.Event, loc *time.Location) string {
 }
 
 func errorCount(st metrics.Stats) int64 {
-	return st.Outcomes.ClientError + st.Outcomes.ServerError + st.Outcomes.NetworkError
+	return st.Outcomes.ClientError + st.Outcomes.ServerError + st.Outcomes.NetworkError + st.Outcomes.FailedAnswer
 }
 
 func errorsText(st metrics.Stats) string {
 	o := st.Outcomes
-	return fmt.Sprintf("%s (4xx %s · 5xx %s · net %s)", thousands(errorCount(st)), thousands(o.ClientError),
+	text := fmt.Sprintf("%s (4xx %s · 5xx %s · net %s", thousands(errorCount(st)), thousands(o.ClientError),
 		thousands(o.ServerError), thousands(o.NetworkError))
+	if o.FailedAnswer > 0 {
+		text += " · failed answer " + thousands(o.FailedAnswer) // a redirect, an unreadable answer
+	}
+	return text + ")"
 }
 
 func remainingText(d time.Duration) string {

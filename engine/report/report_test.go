@@ -288,3 +288,17 @@ func testSummary(t *testing.T) summary.Summary {
 		StartedAt: metricstest.T0, EndedAt: metricstest.T0.Add(4 * time.Second), Users: 10, MinRequests: 1, MaxRequests: 5, State: "finished",
 	}, metricstest.Recorded(t), summary.CleanupResult{Created: 5, Deleted: 3, Left: []string{"sim-abc12345-1", "sim-abc12345-2"}})
 }
+
+// TestWriteFinalErrorSamples: the final report shows, under Errors, the
+// messages kept of the failures behind each kind.
+func TestWriteFinalErrorSamples(t *testing.T) {
+	s := testSummary(t)
+	s.ErrorSamples = map[string][]string{"timeout": {"read tcp 127.0.0.1:1->127.0.0.1:2: i/o timeout"}}
+	var b bytes.Buffer
+	if err := WriteFinal(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	if want := "timeout: read tcp 127.0.0.1:1->127.0.0.1:2: i/o timeout"; !strings.Contains(b.String(), want) {
+		t.Errorf("final report lacks %q:\n%s", want, b.String())
+	}
+}

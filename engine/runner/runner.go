@@ -862,7 +862,7 @@ func (r *Runner) Snapshot() Snapshot {
 	s.Stats = st
 	s.ActiveUsers = st.ActiveUsers()
 	s.Requests = st.Requests
-	s.Errors = st.Outcomes.ClientError + st.Outcomes.ServerError + st.Outcomes.NetworkError
+	s.Errors = st.Outcomes.ClientError + st.Outcomes.ServerError + st.Outcomes.NetworkError + st.Outcomes.FailedAnswer
 	if st.Requests > 0 {
 		s.SuccessRate = float64(st.Outcomes.Success) / float64(st.Requests)
 	}

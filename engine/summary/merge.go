@@ -248,6 +248,7 @@ type merger struct {
 type epAcc struct {
 	requests int64
 	expected int64
+	failed   int64
 	statuses map[int]int64
 	sum, max int64
 	hist     *hdrhistogram.Histogram
@@ -259,7 +260,7 @@ func newMerger(first Summary) *merger {
 		eps:     map[metrics.EndpointKey]*epAcc{},
 		overall: newHist(),
 		service: newHist(),
-		st: metrics.Stats{Groups: map[string]int64{}, Errors: map[string]int64{}, Archetypes: map[string]metrics.ArchetypeStats{},
+		st: metrics.Stats{Groups: map[string]int64{}, Errors: map[string]int64{}, ErrorSamples: map[string][]string{}, Archetypes: map[string]metrics.ArchetypeStats{},
 			TokenOps: map[string]map[string]int64{}, VUs: map[metrics.VUState]int64{}},
 		archDur:  map[string]float64{},
 		seenExpr: map[string]bool{},
@@ -346,6 +347,7 @@ func (m *merger) addEndpoints(s Summary, where func(string, ...any) error) error
 		}
 		a.requests += e.Requests
 		a.expected += e.Expected
+		a.failed += e.Failed
 		for label, n := range e.Statuses {
 			code := 0
 			if label != "none" {
@@ -370,11 +372,17 @@ func (m *merger) addCounts(s Summary) {
 	st.Outcomes.ClientError += s.Outcomes.ClientError
 	st.Outcomes.ServerError += s.Outcomes.ServerError
 	st.Outcomes.NetworkError += s.Outcomes.NetworkError
+	st.Outcomes.FailedAnswer += s.Outcomes.FailedAnswer
 	for g, n := range s.Groups {
 		st.Groups[g] += n
 	}
 	for k, n := range s.Errors {
 		st.Errors[k] += n
+	}
+	for kind, msgs := range s.ErrorSamples {
+		for _, msg := range msgs {
+			metrics.AddErrorSample(st.ErrorSamples, kind, msg)
+		}
 	}
 	for name, a := range s.Archetypes {
 		t := st.Archetypes[name]
@@ -469,7 +477,7 @@ func (m *merger) stats() (metrics.Stats, map[metrics.EndpointKey]*hdrhistogram.S
 	for _, k := range m.order {
 		a := m.eps[k]
 		st.Endpoints = append(st.Endpoints, metrics.EndpointStats{
-			Method: k.Method, Route: k.Route, Group: k.Group, Capability: k.Capability, Requests: a.requests, Expected: a.expected,
+			Method: k.Method, Route: k.Route, Group: k.Group, Capability: k.Capability, Requests: a.requests, Expected: a.expected, Failed: a.failed,
 			Statuses: a.statuses, Latency: metrics.LatencyFrom(a.hist, a.requests, a.sum, a.max),
 		})
 		hists[k] = a.hist.Export()

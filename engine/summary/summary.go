@@ -71,32 +71,33 @@ type CleanupResult struct {
 
 // Summary is the --summary JSON document (docs/summary.md).
 type Summary struct {
-	Format          int               `json:"format"`  // SummaryFormat
-	Version         string            `json:"version"` // engine version
-	RunID           string            `json:"run_id"`
-	Scenario        string            `json:"scenario"`
-	Seed            int64             `json:"seed"`
-	Target          string            `json:"target"`
-	State           string            `json:"state"`
-	Error           string            `json:"error,omitempty"`
-	StartedAt       time.Time         `json:"started_at"`
-	EndedAt         time.Time         `json:"ended_at"`
-	DurationSeconds float64           `json:"duration_seconds"`
-	LoadStartedAt   *time.Time        `json:"load_started_at,omitempty"` // the load phase: the VUs' traffic,
-	LoadEndedAt     *time.Time        `json:"load_ended_at,omitempty"`   // without the preflight and the cleanup;
-	LoadSeconds     float64           `json:"load_seconds"`              // rps divides by it
-	Users           int               `json:"users"`
-	MinRequests     int               `json:"min_requests"`
-	MaxRequests     int               `json:"max_requests"`
-	Requests        int64             `json:"requests"`
-	RPS             float64           `json:"rps"`
-	SuccessRate     float64           `json:"success_rate"`
-	Unexpected      int64             `json:"unexpected"`
-	Outcomes        metrics.Outcomes  `json:"outcomes"`
-	Groups          map[string]int64  `json:"groups"`
-	Errors          map[string]int64  `json:"errors"`
-	Latency         LatencySeconds    `json:"latency_seconds"`
-	Endpoints       []EndpointSummary `json:"endpoints"`
+	Format          int                 `json:"format"`  // SummaryFormat
+	Version         string              `json:"version"` // engine version
+	RunID           string              `json:"run_id"`
+	Scenario        string              `json:"scenario"`
+	Seed            int64               `json:"seed"`
+	Target          string              `json:"target"`
+	State           string              `json:"state"`
+	Error           string              `json:"error,omitempty"`
+	StartedAt       time.Time           `json:"started_at"`
+	EndedAt         time.Time           `json:"ended_at"`
+	DurationSeconds float64             `json:"duration_seconds"`
+	LoadStartedAt   *time.Time          `json:"load_started_at,omitempty"` // the load phase: the VUs' traffic,
+	LoadEndedAt     *time.Time          `json:"load_ended_at,omitempty"`   // without the preflight and the cleanup;
+	LoadSeconds     float64             `json:"load_seconds"`              // rps divides by it
+	Users           int                 `json:"users"`
+	MinRequests     int                 `json:"min_requests"`
+	MaxRequests     int                 `json:"max_requests"`
+	Requests        int64               `json:"requests"`
+	RPS             float64             `json:"rps"`
+	SuccessRate     float64             `json:"success_rate"`
+	Unexpected      int64               `json:"unexpected"`
+	Outcomes        metrics.Outcomes    `json:"outcomes"`
+	Groups          map[string]int64    `json:"groups"`
+	Errors          map[string]int64    `json:"errors"`
+	ErrorSamples    map[string][]string `json:"error_samples,omitempty"`
+	Latency         LatencySeconds      `json:"latency_seconds"`
+	Endpoints       []EndpointSummary   `json:"endpoints"`
 	// NeverSucceeded are the capabilities (catalog endpoint ids) the run
 	// tried without one success; NotReached those it never tried (absent for
 	// a plain scenario). `--strict` fails a run with any never_succeeded.
@@ -144,8 +145,9 @@ type EndpointSummary struct {
 	Group       string           `json:"group"`
 	Capability  string           `json:"capability,omitempty"` // catalog endpoint id; absent for plain requests
 	Requests    int64            `json:"requests"`
-	Success     int64            `json:"success"`  // 1xx–3xx responses
-	Expected    int64            `json:"expected"` // outcomes the VU intended
+	Success     int64            `json:"success"`                 // 1xx–3xx responses that did not fail
+	Failed      int64            `json:"failed_answer,omitempty"` // 1xx–3xx responses that failed (a redirect, unreadable)
+	Expected    int64            `json:"expected"`                // outcomes the VU intended
 	SuccessRate float64          `json:"success_rate"`
 	Statuses    map[string]int64 `json:"statuses"` // "200": n; "none": no response
 	Latency     LatencySeconds   `json:"latency_seconds"`
@@ -200,6 +202,7 @@ func BuildSummary(meta SummaryMeta, st metrics.Stats, cleanup CleanupResult) Sum
 		Outcomes:        st.Outcomes,
 		Groups:          groupCounts(st.Groups),
 		Errors:          maps.Clone(st.Errors),
+		ErrorSamples:    st.ErrorSamples,
 		Latency:         latencySeconds(st.Latency),
 		Endpoints:       endpointSummaries(st.Endpoints),
 		Archetypes:      archetypeSummaries(st.Archetypes),
@@ -266,6 +269,8 @@ func endpointSummaries(eps []metrics.EndpointStats) []EndpointSummary {
 				es.Success += n
 			}
 		}
+		es.Failed = e.Failed
+		es.Success -= e.Failed // an answer that failed is no success
 		es.SuccessRate = ratio(es.Success, es.Requests)
 		out = append(out, es)
 	}

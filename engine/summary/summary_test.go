@@ -62,7 +62,7 @@ func TestSummaryJSONFields(t *testing.T) {
 			t.Errorf("%s keys = %v, want %v", name, got, keys)
 		}
 	}
-	wantKeys("outcomes", m["outcomes"], "success", "client_error", "server_error", "network_error")
+	wantKeys("outcomes", m["outcomes"], "success", "client_error", "server_error", "network_error", "failed_answer")
 	wantKeys("groups", m["groups"], "auth", "user_query", "user_mutation", "profile", "role_permission", "admin")
 	wantKeys("cleanup", m["cleanup"], "created", "deleted", "left", "left_names", "verified", "foreign_skipped", "gone")
 	wantKeys("archetypes", m["archetypes"], "new_user", "active_user", "admin", "power_user")

@@ -8,7 +8,7 @@ import (
 )
 
 // readHeadQuick parses the usual answer's head into resp and consumes it:
-// HTTP/1.1, a final status other than 204 and 304, a Content-Length, no
+// HTTP/1.1, a final status other than 204 and 3xx, a Content-Length, no
 // Transfer-Encoding, plain header lines, the whole head in what the first
 // read brought. Of the header it keeps what the client reads of a catalog
 // call's answer (the length, Connection: close, Content-Encoding,
@@ -31,8 +31,8 @@ func readHeadQuick(resp *fasthttp.Response, br *bufio.Reader) (ok bool, err erro
 		}
 		code = code*10 + int(c-'0')
 	}
-	if code < 200 || code == 204 || code == 304 {
-		return false, nil
+	if code < 200 || code == 204 || code >= 300 && code < 400 {
+		return false, nil // and a redirect: its Location is read (readHead)
 	}
 	line := bytes.IndexByte(buf, '\n') + 1 // the status line's end
 	length := -1

@@ -39,6 +39,13 @@ type rawConn struct {
 
 	pending []byte // the request send left for the next Read to write
 
+	// check asks the next exchange to look first whether the server closed
+	// the connection while it was idle (checkIdle); unsent says it found it
+	// closed, or the request's write failed before a byte of it went out:
+	// the server saw nothing of the request.
+	check, unsent bool
+	peekBuf       [1]byte
+
 	// Call state for the callbacks below, bound once (a closure per call
 	// would be an allocation per request).
 	out     []byte // the request exchange writes
@@ -83,6 +90,17 @@ func (r *rawConn) send(b []byte) { r.pending = b }
 // drop forgets a request left by send and never written (its exchange
 // failed first).
 func (r *rawConn) drop() { r.pending = nil }
+
+// checkIdle asks the next exchange to look, before it writes, whether the
+// server has closed the connection (a kept one): a non-blocking peek in the
+// same pass through the poller. Closed, the exchange writes nothing and
+// fails, and sentNothing says so.
+func (r *rawConn) checkIdle() { r.check = true }
+
+// sentNothing reports that the last exchange failed with nothing of its
+// request written: the connection was found closed, or the write failed at
+// its first byte.
+func (r *rawConn) sentNothing() bool { return r.unsent }
 
 // Read implements io.Reader for the connection's bufio.Reader: it writes a
 // pending request first, in the same pass through the poller.
@@ -161,12 +179,15 @@ func (r *rawConn) early(err error) bool {
 // up before all of b was written (r.wrote says how much was): nothing is
 // read then.
 func (r *rawConn) exchange(b, p []byte) (n int, done bool, err error) {
-	r.out, r.wrote, r.werrno, r.writing, r.short = b, 0, nil, true, false
+	r.out, r.wrote, r.werrno, r.writing, r.short, r.unsent = b, 0, nil, true, false, false
 	n, err = r.read(r.exchFn, p)
 	werrno := r.werrno
 	r.out, r.werrno = nil, nil
 	switch {
+	case r.unsent:
+		return 0, true, errClosedIdle
 	case werrno != nil:
+		r.unsent = r.wrote == 0
 		return 0, true, os.NewSyscallError("write", werrno)
 	case r.short:
 		return 0, false, nil
@@ -181,6 +202,13 @@ func (r *rawConn) exchangeCallback(fd uintptr) bool {
 		return r.readCallback(fd)
 	}
 	r.writing = false
+	if r.check {
+		r.check = false
+		if peekClosed(fd, &r.peekBuf) {
+			r.unsent = true
+			return true
+		}
+	}
 	for r.wrote < len(r.out) {
 		n, errno := rawIO(true, fd, r.out[r.wrote:])
 		switch errno {
@@ -230,6 +258,22 @@ func readResult(n int, errno, err error) (int, error) {
 	return n, nil
 }
 
+// peekClosed reports whether a kept connection's server has closed it (or
+// reset it, or sent bytes nobody asked for) while it was idle: a
+// non-blocking MSG_PEEK of one byte that, on an open connection with nothing
+// to read, fails with EAGAIN. One raw system call (rawPeek).
+func peekClosed(fd uintptr, b *[1]byte) bool {
+	for {
+		switch _, errno := rawPeek(fd, b); errno {
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default: // 0: the end of the stream or unasked bytes; else a reset
+			return true
+		}
+	}
+}
+
 // rawIO reads or writes b (not empty) on a socket. Small copies are raw
 // system calls (rawio_sock.go); large ones, and every one under the race
 // detector (the syscall package's calls tell it that I/O orders memory), go
@@ -244,11 +288,7 @@ func rawIO(write bool, fd uintptr, b []byte) (int, syscall.Errno) {
 			n, err = syscall.Read(int(fd), b)
 		}
 		if err != nil {
-			errno, ok := err.(syscall.Errno)
-			if !ok {
-				errno = syscall.EIO
-			}
-			return 0, errno
+			return 0, errnoOf(err)
 		}
 		return n, 0
 	}
@@ -264,4 +304,16 @@ func rawIO(write bool, fd uintptr, b []byte) (int, syscall.Errno) {
 		return 0, errno
 	}
 	return int(n), 0
+}
+
+// errnoOf is a syscall package call's error as an Errno (0: none).
+func errnoOf(err error) syscall.Errno {
+	if err == nil {
+		return 0
+	}
+	errno, ok := err.(syscall.Errno)
+	if !ok {
+		errno = syscall.EIO
+	}
+	return errno
 }

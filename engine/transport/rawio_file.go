@@ -11,3 +11,13 @@ const (
 	readTrap   = syscall.SYS_READ
 	writeFlags = 0
 )
+
+// rawPeek peeks at one byte without waiting (peekClosed), through the
+// syscall package's recvfrom.
+func rawPeek(fd uintptr, b *[1]byte) (int, syscall.Errno) {
+	n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	if err != nil {
+		return 0, errnoOf(err)
+	}
+	return n, 0
+}

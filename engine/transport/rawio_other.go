@@ -22,3 +22,7 @@ func (*rawConn) drop() {}
 func (*rawConn) keeps(time.Time, time.Time) bool { return false }
 
 func (*rawConn) disarm() {}
+
+func (*rawConn) checkIdle() {}
+
+func (*rawConn) sentNothing() bool { return false }

@@ -2,7 +2,10 @@
 
 package transport
 
-import "syscall"
+import (
+	"syscall"
+	"unsafe"
+)
 
 // The raw calls are sendto(2) and recvfrom(2) without an address: on a socket
 // they do what write(2) and read(2) do, minus the file layer's work every
@@ -14,3 +17,9 @@ const (
 	readTrap   = syscall.SYS_RECVFROM
 	writeFlags = syscall.MSG_NOSIGNAL
 )
+
+// rawPeek peeks at one byte without waiting (peekClosed).
+func rawPeek(fd uintptr, b *[1]byte) (int, syscall.Errno) {
+	n, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1, syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+	return int(n), errno
+}

@@ -78,6 +78,12 @@ func NewStd(o PoolOptions) *Std {
 	tlsConf := o.TLS
 	if tlsConf != nil {
 		tlsConf = tlsConf.Clone()
+		// Through an https:// proxy the config serves the proxy's TLS too:
+		// without a name of its own, net/http names each host it verifies
+		// (the proxy's, the target's), rather than the target's for both.
+		if p := o.Plan.Proxy; p != nil && p.Scheme == "https" && tlsConf.ServerName == o.Target.Hostname() {
+			tlsConf.ServerName = ""
+		}
 	}
 	t := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -96,8 +102,9 @@ func NewStd(o PoolOptions) *Std {
 		IdleConnTimeout:     90 * time.Second,
 		// The engine asks for gzip itself and decodes it (counting wire and
 		// decoded bytes); net/http must pass Content-Encoding through.
-		DisableCompression: true,
-		ForceAttemptHTTP2:  true,
+		DisableCompression:     true,
+		ForceAttemptHTTP2:      true,
+		MaxResponseHeaderBytes: MaxHeaderBytes, // as the fast transport
 	}
 	if o.Plan.Proxy != nil {
 		t.Proxy = http.ProxyURL(o.Plan.Proxy)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -55,6 +56,14 @@ type wire struct {
 // idleTimeout closes connections unused for this long (servers drop them too).
 const idleTimeout = 90 * time.Second
 
+// peekAfter is how long a kept connection must have lain idle before it is
+// looked at for a close by the server (a peek: one system call, about 1 µs,
+// 4–5% of a request's CPU). Servers drop idle connections after seconds (an
+// idle timeout) or while shutting down; a connection taken back at once — a
+// VU without think time — is spared the call, and a request written on one
+// closed within that time is retried as any stale connection's is.
+var peekAfter = time.Millisecond
+
 // dialTimeout bounds a connection's dial and TLS handshake.
 const dialTimeout = 10 * time.Second
 
@@ -71,8 +80,19 @@ type wconn struct {
 	deadline bool // a deadline is set and must be cleared for a request without timeout
 	watchAt  int  // its place in the busy list of the watch it is on (watch.add)
 
-	raw *rawConn // plain TCP; nil for TLS
+	raw  *rawConn    // plain TCP; nil for TLS
+	peek *idlePeeker // when raw is nil: looks whether the server closed it while idle
 }
+
+// sentNothing reports that cn's exchange failed with nothing of its request
+// written: the server closed the kept connection while it was idle, or the
+// write failed at its first byte (rawConn.checkIdle).
+func (cn *wconn) sentNothing() bool { return cn.raw != nil && cn.raw.sentNothing() }
+
+// errClosedIdle is an exchange on a kept connection that the server had
+// closed: nothing of the request was written. The request goes on another
+// connection, whatever its method.
+var errClosedIdle = errors.New("kept connection closed by the server before the request was written")
 
 // exchangeBufs is what an exchange borrows: the request's buffer (written with
 // one system call) and the answer's reader.
@@ -80,6 +100,71 @@ type exchangeBufs struct {
 	bw  *bufio.Writer // into req
 	req bytes.Buffer
 	br  *bufio.Reader
+	// big replaces br for an answer whose header did not fit in it (grow);
+	// nil for the usual answer.
+	big *bufio.Reader
+	pre *prefixed
+}
+
+// MaxHeaderBytes bounds an answer's header (status line, header lines and
+// interim answers): 1 MiB, net/http's server default. The answer's reader
+// holds 8 KiB; a larger header is read into a reader grown for that answer
+// alone (doubling, up to the limit), so a connection's usual buffer stays
+// small. std sets net/http's MaxResponseHeaderBytes to the same.
+const MaxHeaderBytes = 1 << 20
+
+// readerSize is the size of an exchange's answer reader.
+const readerSize = 8192
+
+// ErrHeaderTooLarge is an answer whose header is over MaxHeaderBytes.
+var ErrHeaderTooLarge = errors.New("answer header larger than 1 MiB (the limit on an answer's header)")
+
+// prefixed reads pre, then r: what a grown reader reads (grow).
+type prefixed struct {
+	pre []byte
+	r   io.Reader
+}
+
+func (p *prefixed) Read(b []byte) (int, error) {
+	if len(p.pre) > 0 {
+		n := copy(b, p.pre)
+		p.pre = p.pre[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
+}
+
+// grow gives the exchange on cn a reader of size bytes holding what its
+// current one holds (an answer's header that did not fit) and reading on
+// from the connection. Rare: it allocates.
+func (b *exchangeBufs) grow(cn *wconn, size int) *bufio.Reader {
+	cur := b.reader()
+	held, _ := cur.Peek(cur.Buffered())
+	pre := append([]byte(nil), held...)
+	if b.pre != nil {
+		pre = append(pre, b.pre.pre...)
+	}
+	_, _ = cur.Discard(len(held))
+	b.pre = &prefixed{pre: pre, r: cn.r}
+	b.big = bufio.NewReaderSize(b.pre, size)
+	return b.big
+}
+
+// reader is the exchange's answer reader: br, or the one grown.
+func (b *exchangeBufs) reader() *bufio.Reader {
+	if b.big != nil {
+		return b.big
+	}
+	return b.br
+}
+
+// smallBuffer reports fasthttp's error for a header that does not fit.
+func smallBuffer(err error) bool {
+	if err == nil {
+		return false // the usual answer: sb below would be allocated
+	}
+	var sb *fasthttp.ErrSmallBuffer
+	return errors.As(err, &sb)
 }
 
 // The answer's reader holds 8 KiB: a page of records (5–8 KiB) then comes in
@@ -87,7 +172,7 @@ type exchangeBufs struct {
 // 1.03). Borrowed per exchange, it costs memory per request on the wire only
 // (plan.Measured.InFlightBytes).
 var bufsPool = sync.Pool{New: func() any {
-	b := &exchangeBufs{br: bufio.NewReaderSize(nil, 8192)}
+	b := &exchangeBufs{br: bufio.NewReaderSize(nil, readerSize)}
 	b.bw = bufio.NewWriterSize(&b.req, 4096)
 	return b
 }}
@@ -108,6 +193,10 @@ func (cn *wconn) giveBack(b *exchangeBufs) (clean bool) {
 		cn.raw.drop() // a request never written (the exchange failed first)
 	}
 	clean = b.br.Buffered() == 0
+	if b.big != nil { // the header did not fit in br (grow)
+		clean = clean && b.big.Buffered() == 0 && len(b.pre.pre) == 0
+		b.big, b.pre = nil, nil
+	}
 	b.br.Reset(nil)
 	b.bw.Reset(&b.req) // a request whose writing failed may have left bytes
 	b.req.Reset()
@@ -136,7 +225,10 @@ func newWire(scheme, hostport string, maxIdle, maxConns int, tlsConf *tls.Config
 		if scheme == "https" {
 			port = "443"
 		}
-		w.addr = net.JoinHostPort(hostport, port)
+		// An IPv6 address without a port keeps its brackets in a URL's
+		// host ([::1]); JoinHostPort adds its own.
+		host := strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]")
+		w.addr = net.JoinHostPort(host, port)
 	}
 	if scheme == "https" {
 		w.tlsConf = tlsConf.Clone()
@@ -158,9 +250,14 @@ func newWire(scheme, hostport string, maxIdle, maxConns int, tlsConf *tls.Config
 // into out (reset first, since it may hold req's body), the rest read and
 // discarded, so the connection is reused.
 // timeout bounds the whole exchange from start (0: none); start, read by the
-// caller just before, saves clock reads here. A request that may be replayed
-// (GET, HEAD, PUT, DELETE, OPTIONS) is sent again on another connection when a
-// reused connection turns out to have been closed by the server.
+// caller just before, saves clock reads here. A kept connection is looked at
+// before its request is written: one the server closed while it was idle is
+// dropped and the request, whatever its method, goes on another (a peek:
+// rawConn.checkIdle, idlePeeker); so does one whose write failed before a
+// byte of it went out. A request that may be replayed (GET, HEAD, PUT,
+// DELETE, OPTIONS) is also sent again when a reused connection fails after
+// the write but before a byte of the answer (the server closed it meanwhile),
+// as net/http does.
 // A request is req, or when written is not nil the bytes it holds, sent as
 // they are (ExchangeWritten).
 func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Written, resp *fasthttp.Response, start time.Time, timeout time.Duration, out *bytes.Buffer, lr *io.LimitedReader) ([]byte, error) {
@@ -195,7 +292,7 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Wri
 	} else {
 		replayable, head, closing = replayableRequest(req), req.Header.IsHead(), req.Header.ConnectionClose()
 	}
-	for attempt := 0; ; attempt++ {
+	for replays := 0; ; {
 		cn, reused, err := w.get(ctx, start, deadline)
 		if err != nil {
 			return nil, err
@@ -231,16 +328,30 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Wri
 			if err == nil && !quick {
 				err = readHead(resp, br)
 			}
+			for size := 2 * readerSize; smallBuffer(err) && size <= MaxHeaderBytes; size *= 2 {
+				br = bufs.grow(cn, size) // a header over 8 KiB: rare
+				err = readHead(resp, br)
+			}
+			if smallBuffer(err) {
+				err = ErrHeaderTooLarge
+			}
 		}
 		if err != nil {
+			if cn.raw == nil && errors.Is(err, io.EOF) {
+				err = tlsCause(cn.Conn, err)
+			}
 			cn.giveBack(bufs)
 			wt.remove(cn)
 			w.discard(cn)
 			if done != nil && ctx.Err() != nil {
 				return nil, context.Cause(ctx)
 			}
-			if reused && attempt < 2 && replayable && staleConn(err) {
+			if reused && cn.sentNothing() {
 				continue // the server had closed the idle connection: try another
+			}
+			if reused && replays < 2 && replayable && staleConn(err) {
+				replays++
+				continue // closed by the server as the request went out
 			}
 			return nil, wireError(err)
 		}
@@ -277,6 +388,22 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Wri
 		w.put(cn, start)
 		return body, tooLong
 	}
+}
+
+// tlsCause is the TLS connection's own error behind err, an io.EOF: fasthttp
+// reports any failure of an answer's first read as io.EOF, and a TLS 1.3
+// server's alert (a client certificate required or refused) comes at that
+// read. tls.Conn keeps its error: a read returns it again at once.
+func tlsCause(c net.Conn, err error) error {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return err
+	}
+	var b [1]byte
+	if _, rerr := tc.Read(b[:]); rerr != nil && !errors.Is(rerr, io.EOF) {
+		return rerr
+	}
+	return err
 }
 
 // maxInterim bounds the 1xx answers read before the final one.
@@ -411,16 +538,30 @@ type ProtocolError struct{ Err error }
 func (e *ProtocolError) Error() string { return "malformed answer: " + e.Err.Error() }
 func (e *ProtocolError) Unwrap() error { return e.Err }
 
-// get returns an idle connection, or dials one; reused says which.
+// get returns an idle connection, or dials one; reused says which. One idle
+// for peekAfter or more is looked at for a close by the server: here without
+// raw reads (one found closed is closed and the next taken), in its exchange's
+// own pass through the poller with them (rawConn.checkIdle).
 func (w *wire) get(ctx context.Context, now, deadline time.Time) (*wconn, bool, error) {
 	w.mu.Lock()
 	for n := len(w.idle); n > 0; n = len(w.idle) {
 		cn := w.idle[n-1]
 		w.idle[n-1] = nil
 		w.idle = w.idle[:n-1]
-		if now.Sub(cn.lastUse) < idleTimeout {
+		if idle := now.Sub(cn.lastUse); idle < idleTimeout {
 			w.mu.Unlock()
-			return cn, true, nil
+			switch {
+			case idle < peekAfter:
+				return cn, true, nil
+			case cn.raw != nil:
+				cn.raw.checkIdle() // in the exchange's own pass through the poller
+				return cn, true, nil
+			case cn.peek == nil || !cn.peek.closedByPeer():
+				return cn, true, nil
+			}
+			w.discard(cn)
+			w.mu.Lock()
+			continue
 		}
 		w.open--
 		w.mu.Unlock()
@@ -453,6 +594,8 @@ func (w *wire) dial(ctx context.Context, deadline time.Time) (*wconn, error) {
 	cn := &wconn{Conn: d.c, r: d.c}
 	if cn.raw = newRawConn(d.c); cn.raw != nil {
 		cn.r = cn.raw
+	} else {
+		cn.peek = newIdlePeeker(d.c)
 	}
 	w.mu.Lock()
 	w.open++

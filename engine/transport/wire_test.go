@@ -437,25 +437,21 @@ func TestServerResetIdleConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, client := range []string{transport.ClientFast, transport.ClientStd} {
-		t.Run(client, func(t *testing.T) {
-			conns.Store(0)
-			x := transport.NewPool(transport.PoolOptions{Target: target, Plan: transport.Plan{Client: client}, MaxIdle: 4})
-			defer x.CloseIdle()
-			for i := range 3 {
-				e := newExchange(target, "/r")
-				if body, err := e.send(x); err != nil || string(body) != "ok" {
-					t.Fatalf("request %d: %q %v; want its answer on another connection", i, body, err)
-				}
-				select {
-				case <-reset:
-				case <-time.After(10 * time.Second):
-					t.Fatalf("request %d: the server did not close its connection", i)
-				}
+	eachTransport(t, target, func(t *testing.T, _ string, x transport.Exchanger) {
+		conns.Store(0)
+		for i := range 3 {
+			e := newExchange(target, "/r")
+			if body, err := e.send(x); err != nil || string(body) != "ok" {
+				t.Fatalf("request %d: %q %v; want its answer on another connection", i, body, err)
 			}
-			if n := conns.Load(); n != 3 {
-				t.Errorf("the server accepted %d connections, want 3 (one a request: each kept one was reset)", n)
+			select {
+			case <-reset:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("request %d: the server did not close its connection", i)
 			}
-		})
-	}
+		}
+		if n := conns.Load(); n != 3 {
+			t.Errorf("the server accepted %d connections, want 3 (one a request: each kept one was reset)", n)
+		}
+	})
 }

@@ -82,9 +82,27 @@ func New(t testing.TB, names ...string) *PKI {
 // of the CA. It is closed when the test ends.
 func (p *PKI) Server(t testing.TB, h http.Handler, clientAuth bool) *httptest.Server {
 	t.Helper()
+	return p.server2(t, h, clientAuth, true, nil)
+}
+
+// H2OnlyServer is Server offering only h2 by ALPN: a client asking for
+// HTTP/1.1 alone finds no protocol in common.
+func (p *PKI) H2OnlyServer(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	return p.server2(t, h, false, true, []string{"h2"})
+}
+
+// HTTP1Server is Server speaking HTTP/1.1 only (ALPN http/1.1; Server's
+// speaks h2 only).
+func (p *PKI) HTTP1Server(t testing.TB, h http.Handler, clientAuth bool) *httptest.Server {
+	t.Helper()
+	return p.server2(t, h, clientAuth, false, []string{"http/1.1"})
+}
+
+func (p *PKI) server2(t testing.TB, h http.Handler, clientAuth, h2 bool, protos []string) *httptest.Server {
 	srv := httptest.NewUnstartedServer(h)
-	srv.EnableHTTP2 = true
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{p.server}}
+	srv.EnableHTTP2 = h2
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{p.server}, NextProtos: protos}
 	if clientAuth {
 		srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
 		srv.TLS.ClientCAs = p.caPool

@@ -146,7 +146,11 @@ func (f *checkFlags) preflight(ctx context.Context, cfg runner.Config, w io.Writ
 	switch {
 	case rep.Fatal != "":
 		rep.Write(w)
-		return fmt.Errorf("the target failed the check, so the load did not start: %s (fix the API profile given with --api-profile and try it with trafficsim check; --skip-check runs anyway)", rep.Fatal)
+		fix := "try the fix with trafficsim check"
+		if cfg.APIProfile != "" {
+			fix = "fix the API profile given with --api-profile and try it with trafficsim check"
+		}
+		return fmt.Errorf("the target failed the check, so the load did not start: %s (%s; --skip-check runs anyway)", rep.Fatal, fix)
 	case rep.Failed():
 		rep.Write(w)
 		fmt.Fprintf(w, "warning: %d checks failed (above); the run goes on, but those capabilities will fail — try fixes with trafficsim check\n", len(rep.Failures()))
