@@ -219,11 +219,14 @@ func (a *App) handleScenarios(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) handleLimits(w http.ResponseWriter, _ *http.Request) {
-	// The allowlist as parsed: an invalid entry (one with a password in it, say) is
-	// the Admin's to see on the configuration page, not every Viewer's.
-	targets := make([]string, len(a.settings.allow))
-	for i, t := range a.settings.allow {
-		targets[i] = t.url
+	// The valid entries, as the Admin wrote them: an invalid one (with a password
+	// in it, say) is the Admin's to see on the configuration page, not every
+	// Viewer's.
+	targets := []string{}
+	for _, raw := range a.settings.AllowedTargets {
+		if _, err := parseTarget(raw); err == nil {
+			targets = append(targets, raw)
+		}
 	}
 	profiles := make([]string, len(a.settings.APIProfiles))
 	for i, p := range a.settings.APIProfiles {

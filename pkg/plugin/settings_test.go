@@ -78,7 +78,7 @@ func TestSettingsNeverEchoAPassword(t *testing.T) {
 		AllowedTargets []string `json:"allowedTargets"`
 	}
 	a.call(t, "Viewer", "GET", "/limits", "").json(t, &limits)
-	if len(limits.AllowedTargets) != 1 || limits.AllowedTargets[0] != "http://127.0.0.1:9501" {
+	if len(limits.AllowedTargets) != 1 || limits.AllowedTargets[0] != "http://127.0.0.1:9501/" {
 		t.Errorf("GET /limits allowedTargets = %q; want only the valid entry", limits.AllowedTargets)
 	}
 	h, err := a.CheckHealth(context.Background(), &backend.CheckHealthRequest{PluginContext: a.pluginContext("Admin")})
