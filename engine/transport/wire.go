@@ -385,7 +385,9 @@ func (w *wire) exchange(ctx context.Context, req *fasthttp.Request, written *Wri
 			w.discard(cn)
 			return body, tooLong
 		}
-		w.put(cn, start)
+		// Idle from now, not from the request's start: peekAfter measures how
+		// long the connection lay unused (a clock read, against a system call).
+		w.put(cn, time.Now())
 		return body, tooLong
 	}
 }
