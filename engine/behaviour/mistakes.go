@@ -165,11 +165,8 @@ func (v *VU) forbidden(st client.StatusProfile) {
 			// Broken authorisation let the delete through: the run deleted
 			// its own account, and counts it so (not as gone); the VU goes on
 			// with a new one.
-			v.r.dir.remove(a.id)
 			v.r.ledger.Remove(KindUser, a.id)
-			v.endSession(false)
-			v.access, v.refresh, v.renewAt = "", "", 0
-			v.me = nil
+			v.forgetOwn()
 		}
 	default:
 		v.authed(&client.Call{Endpoint: catalog.MustLookup(catalog.RolesCreate),

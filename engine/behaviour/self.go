@@ -114,7 +114,13 @@ func (v *VU) dropOwn(holder string, gone bool) {
 	}
 	// A holder of the run's is another of its accounts, which the ledger
 	// holds under that id now: it stays.
-	v.r.dir.remove(a.id)
+	v.forgetOwn()
+}
+
+// forgetOwn ends the VU's session and lets go of its own account: out of the
+// directory, no tokens; it signs up a new one at its next action.
+func (v *VU) forgetOwn() {
+	v.r.dir.remove(v.me.id)
 	v.endSession(false)
 	v.access, v.refresh, v.renewAt = "", "", 0
 	v.me = nil

@@ -305,12 +305,20 @@ func (h *Host) monitor(e *engineProc) {
 func (h *Host) lostLocked(e *engineProc, why string) {
 	reason := why + e.stderr.suffix() + "; the engine will be restarted on the next request"
 	h.log.Error("engine lost", "pid", e.pid, "reason", reason)
+	h.keepLastLocked(reason)
+	if h.eng == e {
+		h.eng = nil
+	}
+	e.client.Kill()
+}
+
+// keepLastLocked moves the current engine's runs to the lost ones, those not
+// ended marked failed for why: their engine is going.
+func (h *Host) keepLastLocked(why string) {
 	now := time.Now().UTC()
 	for id, st := range h.last {
 		if !st.State.Ended() {
-			st.State = enginerpc.StateFailed
-			st.EndedAt = now
-			st.Error = reason
+			st.State, st.EndedAt, st.Error = enginerpc.StateFailed, now, why
 			// A copy: the message may be shared with a status handed out before.
 			st.Stats = proto.CloneOf(st.Stats)
 			if st.Stats != nil {
@@ -320,10 +328,6 @@ func (h *Host) lostLocked(e *engineProc, why string) {
 		h.rememberLostLocked(id, st)
 	}
 	h.last = map[string]enginerpc.RunStatus{}
-	if h.eng == e {
-		h.eng = nil
-	}
-	e.client.Kill()
 }
 
 func (h *Host) rememberLostLocked(id string, st enginerpc.RunStatus) {
@@ -350,19 +354,7 @@ func (h *Host) detachLocked(e *engineProc, final []enginerpc.RunStatus, why stri
 	for _, st := range final {
 		h.last[st.ID] = st
 	}
-	now := time.Now().UTC()
-	for id, st := range h.last {
-		if !st.State.Ended() {
-			st.State, st.EndedAt = enginerpc.StateFailed, now
-			st.Error = why
-			st.Stats = proto.CloneOf(st.Stats)
-			if st.Stats != nil {
-				st.Stats.ActiveUsers = 0
-			}
-		}
-		h.rememberLostLocked(id, st)
-	}
-	h.last = map[string]enginerpc.RunStatus{}
+	h.keepLastLocked(why)
 	h.eng = nil
 	return e
 }
