@@ -250,17 +250,30 @@ func (v *VU) listRoles(id string) {
 		return
 	}
 	// Prefer records that stay (built-in roles, other people's permissions) over
-	// the sim_ ones admins create and delete during the run.
-	stable := items[:0:0]
+	// the sim_ ones admins create and delete during the run: the k-th of those,
+	// found in place (a slice of them was an allocation a page).
+	stable := 0
 	for _, it := range items {
 		if !strings.HasPrefix(it.Name, "sim_") {
-			stable = append(stable, it)
+			stable++
 		}
 	}
-	if len(stable) > 0 {
-		items = stable
+	pick := items[0]
+	if stable > 0 {
+		k := v.rng.IntN(stable)
+		for _, it := range items {
+			if !strings.HasPrefix(it.Name, "sim_") {
+				if k == 0 {
+					pick = it
+					break
+				}
+				k--
+			}
+		}
+	} else {
+		pick = items[v.rng.IntN(len(items))]
 	}
-	if rid := items[v.rng.IntN(len(items))].ID; rid != "" {
+	if rid := pick.ID; rid != "" {
 		rid = strings.Clone(rid) // not the whole page's memory while the VU thinks
 		if id == catalog.RolesList {
 			v.seenRole = rid

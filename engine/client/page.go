@@ -1,9 +1,7 @@
 package client
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -41,33 +39,26 @@ func (p *Profile) referencePage() bool {
 }
 
 // decodePage parses a reference-shaped page answer ({"data": [{...}, ...]})
-// into entries in one validating pass of a streaming JSON decoder
-// (go-json-experiment's jsontext, the basis of encoding/json/v2), copying out
-// only the four fields of each record and skipping the rest: decoding into
-// map[string]any built ~12 objects per listed user, and encoding/json's
-// reflection-driven struct decoding was not much cheaper — together most of
-// the CPU of parsing the answers VUs read. The kept texts go end to end into
-// one buffer that becomes a single string the entries slice: two allocations
-// per page. Any other shape, and anything unusual (invalid JSON, invalid
-// UTF-8), returns an error: the caller then parses the answer in full with
-// encoding/json, whose result is the reference (FuzzDecodePage).
+// into entries in one validating pass (scanner), copying out only the four
+// fields of each record and skipping the rest: decoding into map[string]any
+// built ~12 objects per listed user, and encoding/json's reflection-driven
+// struct decoding was not much cheaper — together most of the CPU of parsing
+// the answers VUs read. The kept texts go end to end into one buffer that
+// becomes a single string the entries slice: two allocations per page. Any
+// other shape, and anything unusual (invalid JSON, invalid UTF-8), returns an
+// error: the caller then parses the answer in full with encoding/json, whose
+// result is the reference (FuzzDecodePage).
 func decodePage(b []byte) ([]Entry, error) {
 	p := pagePool.Get().(*pageReader)
 	defer p.release()
-	p.r.Reset(b)
-	p.dec.Reset(&p.r, pageOptions...)
+	p.s = scanner{b: b}
 	return p.page()
 }
 
-// pageOptions make jsontext accept what encoding/json does: a repeated name
-// (the last one wins) and invalid UTF-8 (made U+FFFD; such a page is left to
-// the full parse).
-var pageOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
-
-// pageReader is decodePage's working memory, reused across answers.
+// pageReader is decodePage's (and decodePick's) working memory, reused
+// across answers.
 type pageReader struct {
-	r    bytes.Reader
-	dec  *jsontext.Decoder
+	s    scanner
 	buf  []byte   // the kept texts, end to end
 	recs []record // one per record of the page
 	esc  []byte   // the last member name that had escapes, unquoted
@@ -76,15 +67,10 @@ type pageReader struct {
 // record locates the ID, Username, Email and Name of one entry in buf.
 type record [4]struct{ off, end int }
 
-var pagePool = sync.Pool{New: func() any {
-	p := &pageReader{}
-	p.dec = jsontext.NewDecoder(&p.r)
-	return p
-}}
+var pagePool = sync.Pool{New: func() any { return &pageReader{} }}
 
 func (p *pageReader) release() {
-	p.r.Reset(nil)
-	p.dec.Reset(&p.r) // drop the answer
+	p.s = scanner{} // drop the answer
 	if cap(p.buf) > 64<<10 || cap(p.recs) > 4096 {
 		p.buf, p.recs = nil, nil // do not keep a rare large page's memory
 	}
@@ -93,33 +79,29 @@ func (p *pageReader) release() {
 }
 
 func (p *pageReader) page() ([]Entry, error) {
-	d := p.dec
-	if d.PeekKind() != '{' {
+	s := &p.s
+	if s.peek() != '{' {
 		return nil, errNotReference
 	}
 	found := false // the last "data" of the answer is a list of records
-	if _, err := d.ReadToken(); err != nil {
-		return nil, err
-	}
-	for d.PeekKind() != '}' {
+	for more := s.open('}'); more; {
 		name, err := p.name()
 		if err != nil {
 			return nil, err
 		}
-		if string(name) != "data" {
-			if err := d.SkipValue(); err != nil {
-				return nil, err
-			}
-			continue
+		if string(name) == "data" {
+			found, err = p.records()
+		} else {
+			err = s.skip()
 		}
-		if found, err = p.records(); err != nil {
+		if err != nil {
+			return nil, err
+		}
+		if more, err = s.next('}'); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := d.ReadToken(); err != nil { // }
-		return nil, err
-	}
-	if _, err := d.ReadToken(); !errors.Is(err, io.EOF) {
+	if !s.end() {
 		return nil, errors.New("data after the answer's JSON value")
 	}
 	if !found {
@@ -137,52 +119,58 @@ func (p *pageReader) page() ([]Entry, error) {
 // records reads the value of "data" (a repeated name: the last one wins, as in
 // encoding/json), reporting whether it is a list of records.
 func (p *pageReader) records() (bool, error) {
-	d := p.dec
+	s := &p.s
 	p.buf, p.recs = p.buf[:0], p.recs[:0]
-	if d.PeekKind() != '[' {
-		return false, d.SkipValue()
-	}
-	if _, err := d.ReadToken(); err != nil {
-		return false, err
+	if s.peek() != '[' {
+		return false, s.skip()
 	}
 	records := true
-	for d.PeekKind() != ']' {
-		if d.PeekKind() != '{' {
+	for more := s.open(']'); more; {
+		if s.peek() != '{' {
 			records = false
-			if err := d.SkipValue(); err != nil {
+			if err := s.skip(); err != nil {
 				return false, err
 			}
-			continue
+		} else {
+			var r record
+			for more := s.open('}'); more; {
+				name, err := p.name()
+				if err != nil {
+					return false, err
+				}
+				if err := p.field(&r, name); err != nil {
+					return false, err
+				}
+				if more, err = s.next('}'); err != nil {
+					return false, err
+				}
+			}
+			p.recs = append(p.recs, r)
 		}
-		if _, err := d.ReadToken(); err != nil {
+		var err error
+		if more, err = s.next(']'); err != nil {
 			return false, err
 		}
-		var r record
-		for d.PeekKind() != '}' {
-			name, err := p.name()
-			if err != nil {
-				return false, err
-			}
-			if err := p.field(&r, name); err != nil {
-				return false, err
-			}
-		}
-		if _, err := d.ReadToken(); err != nil { // }
-			return false, err
-		}
-		p.recs = append(p.recs, r)
 	}
-	_, err := d.ReadToken() // ]
-	return records, err
+	return records, nil
 }
 
-// name reads a member's name, unquoted (valid until the next read).
+// name reads a member's name and its colon, and returns the name unquoted
+// (valid until the next read).
 func (p *pageReader) name() ([]byte, error) {
-	v, err := p.dec.ReadValue()
+	s := &p.s
+	if s.peek() != '"' {
+		return nil, errSyntax
+	}
+	v, esc, err := s.str()
 	if err != nil {
 		return nil, err
 	}
-	if bytes.IndexByte(v, '\\') < 0 {
+	if s.peek() != ':' {
+		return nil, errSyntax
+	}
+	s.i++
+	if !esc {
 		return v[1 : len(v)-1], nil
 	}
 	p.esc, err = jsontext.AppendUnquote(p.esc[:0], v)
@@ -204,23 +192,31 @@ func (p *pageReader) field(r *record, name []byte) error {
 	case "name":
 		k = 3
 	}
-	d := p.dec
-	kind := d.PeekKind()
+	s := &p.s
+	kind := kind(s.peek())
 	if k < 0 || kind != '"' && kind != '0' {
 		if k >= 0 {
 			r[k].off, r[k].end = 0, 0 // a later null replaces an earlier value
 		}
-		return d.SkipValue()
-	}
-	v, err := d.ReadValue()
-	if err != nil {
-		return err
+		return s.skip()
 	}
 	start := len(p.buf)
 	if kind == '0' {
+		v, err := s.number()
+		if err != nil {
+			return err
+		}
 		p.buf = append(p.buf, v...)
-	} else if p.buf, err = jsontext.AppendUnquote(p.buf, v); err != nil {
-		return err // invalid UTF-8: left to the full parse
+	} else {
+		v, esc, err := s.str()
+		if err != nil {
+			return err
+		}
+		if !esc {
+			p.buf = append(p.buf, v[1:len(v)-1]...)
+		} else if p.buf, err = jsontext.AppendUnquote(p.buf, v); err != nil {
+			return err
+		}
 	}
 	r[k].off, r[k].end = start, len(p.buf)
 	return nil

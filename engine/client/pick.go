@@ -1,8 +1,8 @@
 package client
 
 import (
+	"bytes"
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -29,7 +29,7 @@ const (
 // path led nowhere or to anything else.
 type picked struct {
 	text string
-	kind jsontext.Kind
+	kind byte // as kind (scan.go) names it
 }
 
 // maxPicks bounds the paths of a Pick.
@@ -91,12 +91,11 @@ var errPickUnsure = errors.New("answer left to the full parse")
 func decodePick(b []byte, paths [][]string, out *[maxPicks]picked) error {
 	p := pagePool.Get().(*pageReader)
 	defer p.release()
-	p.r.Reset(b)
-	p.dec.Reset(&p.r, pageOptions...)
+	p.s = scanner{b: b}
 	if err := p.pickIn(paths, out, 0, 1<<len(paths)-1); err != nil {
 		return err
 	}
-	if _, err := p.dec.ReadToken(); !errors.Is(err, io.EOF) {
+	if !p.s.end() {
 		return errPickUnsure
 	}
 	return nil
@@ -105,14 +104,11 @@ func decodePick(b []byte, paths [][]string, out *[maxPicks]picked) error {
 // pickIn reads a value at depth whose position the active paths (a set of
 // indexes into paths) share.
 func (p *pageReader) pickIn(paths [][]string, out *[maxPicks]picked, depth int, active uint8) error {
-	d := p.dec
-	if active == 0 || d.PeekKind() != '{' {
-		return d.SkipValue()
+	s := &p.s
+	if active == 0 || s.peek() != '{' {
+		return s.skip()
 	}
-	if _, err := d.ReadToken(); err != nil {
-		return err
-	}
-	for d.PeekKind() != '}' {
+	for more := s.open('}'); more; {
 		name, err := p.name()
 		if err != nil {
 			return err
@@ -129,28 +125,49 @@ func (p *pageReader) pickIn(paths [][]string, out *[maxPicks]picked, depth int, 
 				inner |= 1 << i
 			}
 		}
-		if k := d.PeekKind(); leaf != 0 && (k == '"' || k == '0') {
-			tok, err := d.ReadToken()
+		if k := kind(s.peek()); leaf != 0 && (k == '"' || k == '0') {
+			text, err := p.pickScalar(k)
 			if err != nil {
 				return err
-			}
-			text := tok.String()
-			if strings.ContainsRune(text, '\uFFFD') {
-				return errPickUnsure
 			}
 			for i := range paths {
 				if leaf&(1<<i) != 0 {
 					out[i] = picked{text, k}
 				}
 			}
-			continue
+		} else if err := p.pickIn(paths, out, depth+1, inner); err != nil {
+			return err
 		}
-		if err := p.pickIn(paths, out, depth+1, inner); err != nil {
+		if more, err = s.next('}'); err != nil {
 			return err
 		}
 	}
-	_, err := d.ReadToken() // }
-	return err
+	return nil
+}
+
+// pickScalar reads the string (unquoted) or number (its literal) at the
+// scanner's place.
+func (p *pageReader) pickScalar(k byte) (string, error) {
+	s := &p.s
+	if k == '0' {
+		v, err := s.number()
+		return string(v), err
+	}
+	v, esc, err := s.str()
+	if err != nil {
+		return "", err
+	}
+	if !esc {
+		return string(v[1 : len(v)-1]), nil
+	}
+	if p.esc, err = jsontext.AppendUnquote(p.esc[:0], v); err != nil {
+		return "", err
+	}
+	if bytes.ContainsRune(p.esc, '\uFFFD') {
+		// An escaped lone surrogate: the two parsers may not replace it alike.
+		return "", errPickUnsure
+	}
+	return string(p.esc), nil
 }
 
 // scalar is the picked value as asString renders it.
