@@ -445,6 +445,13 @@ func readBody(resp *fasthttp.Response, br *bufio.Reader, out *bytes.Buffer, lr *
 		whole = maxDrainWhole
 	}
 	if n := resp.Header.ContentLength(); n >= 0 && n <= whole {
+		if out == nil && n <= br.Buffered() && len(resp.Header.ContentEncoding()) == 0 {
+			// Nobody reads it, and the read that brought the head brought it
+			// too: dropped where it lies, not copied into a pooled body first.
+			// (An encoded one is read: the client checks its encoding.)
+			_, err := br.Discard(n)
+			return nil, err
+		}
 		resp.StreamBody = false
 		if err := resp.ReadBody(br, maxBody); err != nil {
 			return nil, fmt.Errorf("read answer: %w", err)
