@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -289,13 +291,37 @@ func readAll(t *testing.T, res *http.Response) []byte {
 	return b
 }
 
+// endedRun starts a small run of new users on baseURL as editor and returns its
+// status once it has ended, as viewer reads it.
+func (g *grafana) endedRun(ctx context.Context, t *testing.T, editor, viewer *pluginv2.PluginContext, baseURL string) cleanupStatus {
+	t.Helper()
+	code, body := g.callAs(ctx, t, editor, http.MethodPost, "/runs",
+		`{"users": 3, "scenario": "new_user", "minRequestCount": 5, "maxRequestCount": 8, "durationSeconds": 4, "delayMinMs": 10, "delayMaxMs": 30, "baseUrl": "`+baseURL+`"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /runs = %d %s", code, body)
+	}
+	id := decode[runStatus](t, "run", body).ID
+	var st cleanupStatus
+	poll(ctx, t, "the run to end", func() bool {
+		code, body := g.callAs(ctx, t, viewer, http.MethodGet, "/runs/"+id, "")
+		if code != http.StatusOK {
+			t.Fatalf("GET /runs/%s = %d %s", id, code, body)
+		}
+		st = decode[cleanupStatus](t, "status", body)
+		return st.EndedAt != nil
+	})
+	return st
+}
+
 type cleanupStatus struct {
 	runStatus
 	Cleanup *struct {
 		Created  int    `json:"created"`
 		Deleted  int    `json:"deleted"`
+		Gone     int    `json:"gone"`
 		Left     int    `json:"left"`
 		Verified bool   `json:"verified"`
+		Reason   string `json:"reason"`
 		Error    string `json:"error"`
 	} `json:"cleanup"`
 }
@@ -313,21 +339,8 @@ func TestLeftoversAreVisibleAndCleanedUp(t *testing.T) {
 	settings := fmt.Sprintf(`{"allowedTargets": [%q], "maxUsers": 5}`, target.URL+"/")
 	wrong := orgSettings(settings, "wrong-password")
 
-	code, body := g.callAs(ctx, t, orgContext(1, wrong, "Editor"), http.MethodPost, "/runs",
-		`{"users": 3, "scenario": "new_user", "minRequestCount": 5, "maxRequestCount": 8, "durationSeconds": 4, "delayMinMs": 10, "delayMaxMs": 30, "baseUrl": "`+target.URL+`"}`)
-	if code != http.StatusCreated {
-		t.Fatalf("POST /runs = %d %s", code, body)
-	}
-	run := decode[runStatus](t, "run", body)
-	get := func(pc *pluginv2.PluginContext) cleanupStatus {
-		code, body := g.callAs(ctx, t, pc, http.MethodGet, "/runs/"+run.ID, "")
-		if code != http.StatusOK {
-			t.Fatalf("GET /runs/%s = %d %s", run.ID, code, body)
-		}
-		return decode[cleanupStatus](t, "status", body)
-	}
-	var st cleanupStatus
-	poll(ctx, t, "the run to end", func() bool { st = get(orgContext(1, wrong, "Viewer")); return st.EndedAt != nil })
+	st := g.endedRun(ctx, t, orgContext(1, wrong, "Editor"), orgContext(1, wrong, "Viewer"), target.URL)
+	run := st.runStatus
 	left := simUsers(ctx, t, target.URL, rightPassword, run.ID)
 	if st.State != "leftovers" || st.Cleanup == nil || st.Cleanup.Left == 0 || st.Cleanup.Verified ||
 		!strings.Contains(st.Cleanup.Error, "log in as admin") || left == 0 {
@@ -339,7 +352,7 @@ func TestLeftoversAreVisibleAndCleanedUp(t *testing.T) {
 	if code, body := g.callAs(ctx, t, orgContext(1, wrong, "Viewer"), http.MethodPost, "/runs/"+run.ID+"/cleanup", ""); code != http.StatusForbidden {
 		t.Fatalf("Viewer cleanup = %d %s", code, body)
 	}
-	code, body = g.callAs(ctx, t, orgContext(1, wrong, "Editor"), http.MethodPost, "/runs/"+run.ID+"/cleanup", "")
+	code, body := g.callAs(ctx, t, orgContext(1, wrong, "Editor"), http.MethodPost, "/runs/"+run.ID+"/cleanup", "")
 	if again := decode[cleanupStatus](t, "cleanup", body); code != http.StatusOK || again.State != "leftovers" || again.Cleanup.Left != st.Cleanup.Left {
 		t.Fatalf("cleanup with the wrong password = %d %s", code, body)
 	}
@@ -369,4 +382,74 @@ func TestLeftoversAreVisibleAndCleanedUp(t *testing.T) {
 		t.Fatalf("%d of the run's users still on the target after the cleanup", n)
 	}
 	t.Logf("cleaned up: %+v", *done.Cleanup)
+}
+
+// TestCleanupBySearchAloneIsNotVerified: a cleanup from the plugin says what
+// it verified as `trafficsim cleanup` and the run summary do. The target's user
+// search (behind a proxy on loopback) stops finding the run's users, so the
+// cleanup reads none of them by id: its "nothing left" rests on that search
+// alone. The run stays leftovers, not verified, with the reason and the users
+// still counted left — not counted deleted. Once the search works again, a
+// cleanup deletes them, verified.
+func TestCleanupBySearchAloneIsNotVerified(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	const rightPassword = "t4rget-admin"
+	target, err := usersvc.Start(ctx, usersvc.Config{AdminPassword: rightPassword, BcryptCost: 4}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	u, err := url.Parse(target.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blind atomic.Bool
+	rp := httputil.NewSingleHostReverseProxy(u)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if blind.Load() && r.URL.Path == "/api/v1/users/search" {
+			q := r.URL.Query()
+			q.Set("q", "no user is named this")
+			r.URL.RawQuery = q.Encode()
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+
+	g := launch(t, `{}`)
+	settings := fmt.Sprintf(`{"allowedTargets": [%q], "maxUsers": 5}`, front.URL+"/")
+	wrong := orgSettings(settings, "wrong-password")
+	st := g.endedRun(ctx, t, orgContext(1, wrong, "Editor"), orgContext(1, wrong, "Viewer"), front.URL)
+	run := st.runStatus
+	left := simUsers(ctx, t, target.URL, rightPassword, run.ID)
+	if st.State != "leftovers" || st.Cleanup == nil || st.Cleanup.Left == 0 || st.Cleanup.Left != left || st.Cleanup.Verified ||
+		!strings.Contains(st.Cleanup.Reason, "could not log in") {
+		t.Fatalf("after a run with a wrong admin password: state %s cleanup %+v, %d sim users on the target; want leftovers, all counted left, not verified: could not log in", st.State, st.Cleanup, left)
+	}
+
+	blind.Store(true)
+	fixed := orgSettings(settings, rightPassword)
+	fixed.LastUpdatedMS = wrong.LastUpdatedMS + 1
+	code, body := g.callAs(ctx, t, orgContext(1, fixed, "Editor"), http.MethodPost, "/runs/"+run.ID+"/cleanup", "")
+	again := decode[cleanupStatus](t, "cleanup", body)
+	if code != http.StatusOK || again.State != "leftovers" || again.Cleanup == nil || again.Cleanup.Verified ||
+		!strings.Contains(again.Cleanup.Reason, "search alone") || again.Cleanup.Left != left ||
+		again.Cleanup.Deleted != st.Cleanup.Deleted || again.Cleanup.Created != st.Cleanup.Created {
+		t.Fatalf("cleanup by the search alone = %d %s; want leftovers, not verified (the search alone), %d left as before", code, body, left)
+	}
+	if n := simUsers(ctx, t, target.URL, rightPassword, run.ID); n != left {
+		t.Fatalf("%d of the run's %d users on the target after a cleanup that found none", n, left)
+	}
+	t.Logf("by the search alone: %+v", *again.Cleanup)
+
+	blind.Store(false)
+	code, body = g.callAs(ctx, t, orgContext(1, fixed, "Editor"), http.MethodPost, "/runs/"+run.ID+"/cleanup", "")
+	done := decode[cleanupStatus](t, "cleanup", body)
+	if code != http.StatusOK || done.State != "finished" || done.Cleanup == nil || !done.Cleanup.Verified || done.Cleanup.Reason != "" ||
+		done.Cleanup.Left != 0 || done.Cleanup.Deleted != done.Cleanup.Created-done.Cleanup.Gone || done.Cleanup.Deleted < left {
+		t.Fatalf("cleanup with the search working = %d %s; want finished, verified, the %d users deleted", code, body, left)
+	}
+	if n := simUsers(ctx, t, target.URL, rightPassword, run.ID); n != 0 {
+		t.Fatalf("%d of the run's users still on the target after the cleanup", n)
+	}
 }

@@ -183,23 +183,13 @@ func TestCleanupUsesTheCurrentTLSSettings(t *testing.T) {
 	noCA.LastUpdatedMS = skip.LastUpdatedMS + 1
 	withCA.LastUpdatedMS = skip.LastUpdatedMS + 2
 
-	code, body := g.callAs(ctx, t, orgContext(1, skip, "Editor"), http.MethodPost, "/runs",
-		`{"users": 3, "scenario": "new_user", "minRequestCount": 5, "maxRequestCount": 8, "durationSeconds": 4, "delayMinMs": 10, "delayMaxMs": 30, "baseUrl": "`+target+`"}`)
-	if code != http.StatusCreated {
-		t.Fatalf("POST /runs = %d %s", code, body)
-	}
-	run := decode[runStatus](t, "run", body)
-	var st cleanupStatus
-	poll(ctx, t, "the run to end", func() bool {
-		_, body := g.callAs(ctx, t, orgContext(1, skip, "Viewer"), http.MethodGet, "/runs/"+run.ID, "")
-		st = decode[cleanupStatus](t, "status", body)
-		return st.EndedAt != nil
-	})
+	st := g.endedRun(ctx, t, orgContext(1, skip, "Editor"), orgContext(1, skip, "Viewer"), target)
+	run := st.runStatus
 	if st.State != "leftovers" || st.Cleanup == nil || st.Cleanup.Left == 0 {
 		t.Fatalf("run with a wrong password: state %s, cleanup %+v; want leftovers", st.State, st.Cleanup)
 	}
 
-	code, body = g.callAs(ctx, t, orgContext(1, noCA, "Editor"), http.MethodPost, "/runs/"+run.ID+"/cleanup", "")
+	code, body := g.callAs(ctx, t, orgContext(1, noCA, "Editor"), http.MethodPost, "/runs/"+run.ID+"/cleanup", "")
 	again := decode[cleanupStatus](t, "cleanup", body)
 	if code != http.StatusOK || again.Cleanup == nil || again.Cleanup.Verified || again.Cleanup.Left != st.Cleanup.Left ||
 		!strings.Contains(again.Cleanup.Error, "certificate") {

@@ -135,16 +135,16 @@ func cleanupToPB(c *Cleanup) *enginepb.CleanupReport {
 	if c == nil {
 		return nil
 	}
-	return &enginepb.CleanupReport{Created: int64(c.Created), Deleted: int64(c.Deleted), Left: int64(c.Left),
-		LeftNames: c.LeftNames, Verified: c.Verified, Error: c.Error}
+	return &enginepb.CleanupReport{Created: int64(c.Created), Deleted: int64(c.Deleted), Gone: int64(c.Gone), Left: int64(c.Left),
+		LeftNames: c.LeftNames, Verified: c.Verified, Reason: c.Reason, Error: c.Error}
 }
 
 func cleanupFromPB(c *enginepb.CleanupReport) *Cleanup {
 	if c == nil {
 		return nil
 	}
-	return &Cleanup{Created: int(c.GetCreated()), Deleted: int(c.GetDeleted()), Left: int(c.GetLeft()),
-		LeftNames: c.GetLeftNames(), Verified: c.GetVerified(), Error: c.GetError()}
+	return &Cleanup{Created: int(c.GetCreated()), Deleted: int(c.GetDeleted()), Gone: int(c.GetGone()), Left: int(c.GetLeft()),
+		LeftNames: c.GetLeftNames(), Verified: c.GetVerified(), Reason: c.GetReason(), Error: c.GetError()}
 }
 
 func statusFromPB(s *enginepb.RunStatus) RunStatus {

@@ -35,6 +35,8 @@ func TestStatusSurvivesTheWire(t *testing.T) {
 		Recent: []RequestEvent{{Time: t0.Add(time.Second), VU: 17, Method: "GET", Route: "/api/v1/users/{id}", Status: 200, Latency: 300 * time.Microsecond},
 			{Time: t0.Add(2 * time.Second), VU: 3, Method: "POST", Route: "/api/v1/auth/login", Status: 0, Latency: time.Second}},
 		Error: "",
+		Cleanup: &Cleanup{Created: 9, Deleted: 5, Gone: 1, Left: 3, LeftNames: []string{"sim_k3v9x2ab_u0_1", "sim_k3v9x2ab_u1_1", "sim_k3v9x2ab_u2_1"},
+			Reason: "could not verify: target down", Error: "delete user sim_k3v9x2ab_u0_1: answered 503"},
 	}
 	out := overTheWire(t, in)
 	want := in

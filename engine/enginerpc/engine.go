@@ -188,19 +188,25 @@ type RunStatus struct {
 	Cleanup   *Cleanup // nil until the run's cleanup ran
 }
 
-// Cleanup is what the cleanup of a run's simulation data did.
+// Cleanup is what the cleanup of a run's simulation data did, as the run
+// summary's cleanup section says it: Created = Deleted + Gone + Left.
 type Cleanup struct {
 	Created   int      // records the run created
-	Deleted   int      // of those, deleted again
-	Left      int      // still on the target
+	Deleted   int      // of those, deleted by the run: a read found them gone
+	Gone      int      // vanished from the target without the run deleting them
+	Left      int      // still on the target; not verified: at least these
 	LeftNames []string // their names (bounded)
-	Verified  bool     // a search of the target confirmed nothing of the run is left
-	Error     string   // why records were left, or why the cleanup did not run
+	// Verified: Left was measured on the target — each record the cleanup read
+	// by id, and a search shown to find the run's records (summary.CleanupResult's
+	// Verified); otherwise Reason says why not.
+	Verified bool
+	Reason   string
+	Error    string // why records were left, or why the cleanup did not run
 }
 
 // LeftRecords reports whether the cleanup left (or may have left) records on the target.
 func (c *Cleanup) LeftRecords() bool {
-	return c != nil && (c.Left > 0 || c.Created > c.Deleted)
+	return c != nil && (c.Left > 0 || c.Created > c.Deleted+c.Gone)
 }
 
 // Scenario is a built-in scenario: what the Scenarios page shows of it.

@@ -427,26 +427,32 @@ func (h *Host) CleanupRun(ctx context.Context, req enginerpc.CleanupRequest) (en
 	h.mu.Lock()
 	e.cleaned = &merged
 	h.mu.Unlock()
-	h.log.Info("run cleaned up again", "run", id, "deleted", res.Deleted, "left", res.Left, "verified", res.Verified, "error", res.Error)
+	h.log.Info("run cleaned up again", "run", id, "deleted", res.Deleted, "gone", res.Gone, "left", res.Left, "verified", res.Verified, "reason", res.Reason, "error", res.Error)
 	return h.status(e), nil
 }
 
-// mergeCleanup folds a later cleanup into what the run's status said before.
+// mergeCleanup folds a later cleanup into what the run's status said before,
+// keeping created = deleted + gone + left. Deleted and gone add up what each
+// cleanup measured. Verified, left is what the later one found; the run's
+// records it neither deleted nor found are gone (its search is shown to find
+// them). Not verified, left is at least what it found, and no fewer than were
+// left before less what it deleted or found gone: nothing shows the rest went.
 func mergeCleanup(prev *enginerpc.Cleanup, later enginerpc.Cleanup) enginerpc.Cleanup {
 	if prev == nil {
 		prev = &enginerpc.Cleanup{}
 	}
 	out := later
-	out.Created = max(prev.Created, later.Deleted+later.Left)
-	out.Deleted = min(prev.Deleted+later.Deleted, out.Created)
-	switch {
-	case later.Verified && later.Left == 0:
-		out.Deleted = out.Created // the search found nothing of the run any more
-	case !later.Verified && later.Left == 0:
-		// The search did not run (e.g. the login failed): what was left still is.
-		out.Left = max(prev.Left-later.Deleted, 0)
-		out.LeftNames = prev.LeftNames
+	out.Deleted = prev.Deleted + later.Deleted
+	if later.Verified {
+		out.Created = max(prev.Created, out.Deleted+prev.Gone+later.Left)
+		out.Gone = out.Created - out.Deleted - later.Left
+		return out
 	}
+	out.Gone = prev.Gone + later.Gone
+	if rest := prev.Left - later.Deleted - later.Gone; rest > later.Left {
+		out.Left, out.LeftNames = rest, prev.LeftNames
+	}
+	out.Created = max(prev.Created, out.Deleted+out.Gone+out.Left)
 	return out
 }
 

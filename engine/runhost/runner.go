@@ -186,20 +186,22 @@ func (a *runnerRun) cleanup() *enginerpc.Cleanup {
 	return &enginerpc.Cleanup{
 		Created:   c.Created,
 		Deleted:   c.Deleted,
+		Gone:      c.Gone,
 		Left:      c.Left,
 		LeftNames: c.LeftNames[:min(len(c.LeftNames), maxLeftNames)],
-		// Conservative: only a cleanup that ran to the end without an error has
-		// searched the target for the run's prefix and found nothing left.
-		Verified: c.Error == "" && c.Left == 0 && c.Created == c.Deleted,
-		Error:    c.Error,
+		Verified:  c.Verified, // the summary's verdict, as `trafficsim run` reports it
+		Reason:    c.Reason,
+		Error:     c.Error,
 	}
 }
 
 // CleanupAgain removes what the run left on its external target, found by the
-// run's sim_<run>_ prefix (runner.CleanupTarget, as `trafficsim cleanup --run`).
-// The embedded target went away with the run, and its data with it. It speaks
-// TLS as the request says: the password is the plugin's current one, and goes
-// only where the TLS settings that came with it verify the target.
+// run's sim_<run>_ prefix (runner.CleanupTarget, as `trafficsim cleanup --run`),
+// and says what it found as that command does (CleanupReport.Verdict): a result
+// that rests on the target's search alone, or that could not look, is not
+// verified. The embedded target went away with the run, and its data with it. It
+// speaks TLS as the request says: the password is the plugin's current one, and
+// goes only where the TLS settings that came with it verify the target.
 func (a *runnerRun) CleanupAgain(ctx context.Context, req enginerpc.CleanupRequest) (enginerpc.Cleanup, error) {
 	base := a.r.Config().BaseURL
 	if base == "" {
@@ -215,12 +217,16 @@ func (a *runnerRun) CleanupAgain(ctx context.Context, req enginerpc.CleanupReque
 	})
 	out := enginerpc.Cleanup{
 		Deleted:   rep.Deleted,
+		Gone:      rep.Gone,
 		Left:      len(rep.Left),
 		LeftNames: rep.Left[:min(len(rep.Left), maxLeftNames)],
-		Verified:  err == nil, // the prefix search ran and everything it found is gone
 	}
+	out.Verified, out.Reason = rep.Verdict()
 	if err != nil {
 		out.Error = err.Error()
+		if out.Reason == "" && !out.Verified {
+			out.Reason = "the cleanup did not run: " + err.Error()
+		}
 	}
 	return out, nil
 }

@@ -739,6 +739,25 @@ type CleanupReport struct {
 	reads *readState // what reads by id showed; nil until CleanupTarget
 }
 
+// SearchAlone is what a cleanup verified by the target's search alone
+// (CleanupReport.SearchOnly) rests on.
+const SearchAlone = "by the target's search alone: it listed nothing to read by id, so nothing shows it finds the run's records"
+
+// Verdict is the report as a run's cleanup says it (summary.CleanupResult's
+// Verified and Reason): verified only when what is left was measured on the
+// target — a last search listed every record read by id still there, and at
+// least one was read. A result that rests on the search alone, or that could not
+// look, is not verified, and reason says why.
+func (rep *CleanupReport) Verdict() (verified bool, reason string) {
+	switch {
+	case !rep.Verified:
+		return false, rep.Reason
+	case rep.SearchOnly:
+		return false, SearchAlone
+	}
+	return true, ""
+}
+
 // readState is what trafficsim cleanup's reads by id showed, for its verdict.
 type readState struct {
 	mu      sync.Mutex

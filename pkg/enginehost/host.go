@@ -1,7 +1,8 @@
 // Package enginehost supervises the engine subprocess for the whole plugin process:
 // it launches `trafficsim plugin-serve` through hashicorp/go-plugin on first use,
 // restarts it after it dies (marking the runs it took with it as failed, and why),
-// and kills it when the plugin shuts down.
+// stops it once it has been idle for a while (Pool, IdleStop), and kills it when
+// the plugin shuts down.
 //
 // It is process-wide on purpose: Grafana recreates app instances whenever the app's
 // settings change, and the runs must survive that.
@@ -72,9 +73,12 @@ type Host struct {
 
 	mu      sync.Mutex
 	want    Options
-	wantAt  time.Time   // when the wanted options were saved (settings' Updated)
-	busy    int         // calls under way (enter): an engine is replaced only when none is
-	eng     *engineProc // nil: not running
+	wantAt  time.Time     // when the wanted options were saved (settings' Updated)
+	busy    int           // calls under way (enter, hold): an engine is replaced or stopped only when none is
+	calls   uint64        // calls entered (enter) so far: one that came and went shows the engine was used
+	usedAt  time.Time     // when the engine last started, a call left it, or it was seen with a run not over
+	idle    time.Duration // stop the engine after this long idle (Pool); 0: never
+	eng     *engineProc   // nil: not running
 	closed  bool
 	last    map[string]enginerpc.RunStatus // last status seen of runs on the current engine
 	lost    map[string]enginerpc.RunStatus // runs that died with an engine, marked failed
@@ -122,15 +126,26 @@ func (h *Host) ConfigureAt(opts Options, saved time.Time) {
 }
 
 // enter counts a call under way until the returned func is called. An engine is
-// never replaced under a call: a run it is starting, a cleanup or a check would be
-// killed with it.
-func (h *Host) enter() func() {
+// never replaced or stopped under a call: a run it is starting, a cleanup or a
+// check would be killed with it. The call's end restarts the engine's idle time.
+func (h *Host) enter() func() { return h.hold(true) }
+
+// hold counts a call under way as enter does; a call that is not the org's own use
+// of its engine (the Pool counting every org's active runs) leaves the engine's
+// idle time alone (use false).
+func (h *Host) hold(use bool) func() {
 	h.mu.Lock()
 	h.busy++
+	if use {
+		h.calls++
+	}
 	h.mu.Unlock()
 	return func() {
 		h.mu.Lock()
 		h.busy--
+		if use {
+			h.usedAt = time.Now()
+		}
 		h.mu.Unlock()
 	}
 }
@@ -174,20 +189,31 @@ func (h *Host) engine(ctx context.Context) (*engineProc, error) {
 		e.client.Kill()
 		return nil, errors.New("engine host is shut down")
 	}
-	h.eng, h.metrics = e, want.MetricsAddr
+	h.eng, h.metrics, h.usedAt = e, want.MetricsAddr, time.Now()
 	h.mu.Unlock()
 	go h.monitor(e)
 	return e, nil
 }
 
 // replaceIdle retires e for new settings if it has no active runs and no other call
-// is using it, keeping the final status of each of its runs; true: it is gone. The
-// caller holds launchMu and is itself a call under way (enter).
+// is using it; true: it is gone. The caller holds launchMu and is itself a call
+// under way (enter).
 func (h *Host) replaceIdle(ctx context.Context, e *engineProc) bool {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
+	return h.retire(ctx, e, func(int, []enginerpc.RunStatus) bool { return h.busy <= 1 },
+		"its engine was replaced (new app settings) after the run ended, before its final status was seen",
+		"engine settings changed; restarting the engine")
+}
+
+// retire stops e if ok, called under h.mu with the engine's count of its runs
+// active or finishing (a run is active until its cleanup is done) and its own last
+// word on its runs, says so (never with a run active); it keeps the final status
+// of each of its runs (detachLocked). True: it is gone. The caller holds launchMu,
+// so no other call gets e (engine) meanwhile.
+func (h *Host) retire(ctx context.Context, e *engineProc, ok func(active int, final []enginerpc.RunStatus) bool, why, msg string) bool {
 	v, err := e.api.Version(ctx)
-	if err != nil || v.ActiveRuns != 0 {
+	if err != nil {
 		return false
 	}
 	// The runs' last statuses seen here may predate their end: take the engine's own.
@@ -197,16 +223,63 @@ func (h *Host) replaceIdle(ctx context.Context, e *engineProc) bool {
 	}
 	h.mu.Lock()
 	var old *engineProc
-	if h.busy <= 1 {
-		old = h.detachLocked(e, final, "its engine was replaced (new app settings) after the run ended, before its final status was seen")
+	if ok(v.ActiveRuns, final) && v.ActiveRuns == 0 {
+		old = h.detachLocked(e, final, why)
 	}
 	h.mu.Unlock()
 	if old == nil {
 		return false
 	}
-	h.log.Info("engine settings changed; restarting the engine", "pid", old.pid)
+	h.log.Info(msg, "pid", old.pid)
 	old.client.Kill()
 	return true
+}
+
+// DefaultIdleStop is how long an org's engine may sit idle before the Pool stops it
+// (see stopIdle); the org's next request that needs an engine starts a new one.
+const DefaultIdleStop = 5 * time.Minute
+
+// idleDue reports whether e may have been idle for h.idle at now: it is the
+// current engine, no call is under way, and none has ended within h.idle. calls
+// is the count of calls so far: a call that enters after this one changes it.
+func (h *Host) idleDue(e *engineProc, now time.Time) (calls uint64, due bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.calls, h.idle > 0 && h.eng == e && !h.closed && h.busy == 0 && now.Sub(h.usedAt) >= h.idle
+}
+
+// stopIdle stops e if it has been idle for h.idle at now: no call under way or
+// made meanwhile, no run active or finishing, and its last run ended h.idle ago.
+// An engine holding an ended run that left (or may have left) records on its
+// target stays while it remembers that run: it alone can clean them up
+// (CleanupRun). The final status of every run is kept. True: it is gone.
+func (h *Host) stopIdle(e *engineProc, now time.Time) bool {
+	calls, due := h.idleDue(e, now)
+	if !due || !h.launchMu.TryLock() {
+		return false // in use, or a launch or replacement is under way
+	}
+	defer h.launchMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return h.retire(ctx, e, func(active int, final []enginerpc.RunStatus) bool {
+		if h.eng != e || h.busy != 0 || h.calls != calls {
+			return false // a call came meanwhile (it may have got e before launchMu was ours)
+		}
+		needed := func(st enginerpc.RunStatus) bool {
+			return !st.State.Ended() || st.Config.BaseURL != "" && st.Cleanup.LeftRecords()
+		}
+		if active > 0 || slices.ContainsFunc(final, needed) {
+			h.usedAt = now // a run still needs this engine: look again after h.idle
+			return false
+		}
+		for _, st := range final {
+			if st.EndedAt.After(h.usedAt) {
+				h.usedAt = st.EndedAt // idle since its last run ended
+			}
+		}
+		return now.Sub(h.usedAt) >= h.idle
+	}, "its engine was stopped when idle, before the run's final status was seen",
+		"engine idle; stopping it (the next request that needs it starts a new one)")
 }
 
 func (h *Host) launch(opts Options) (*engineProc, error) {
@@ -279,7 +352,7 @@ func (h *Host) connect(opts Options, cfg *plugin.ClientConfig) (*engineProc, err
 }
 
 // monitor notices the engine's death promptly, so runs are marked failed even when
-// nobody is asking.
+// nobody is asking, and stops it once it has been idle for h.idle (stopIdle).
 func (h *Host) monitor(e *engineProc) {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
@@ -290,6 +363,9 @@ func (h *Host) monitor(e *engineProc) {
 		case <-t.C:
 		}
 		if !e.client.Exited() {
+			if h.stopIdle(e, time.Now()) {
+				return
+			}
 			continue
 		}
 		h.mu.Lock()
@@ -596,6 +672,17 @@ func (h *Host) Stop(ctx context.Context, id string, graceful bool) (enginerpc.Ru
 // with an earlier engine, then the current engine's.
 func (h *Host) List(ctx context.Context) ([]enginerpc.RunStatus, error) {
 	defer h.enter()()
+	return h.orgRuns(ctx)
+}
+
+// tally is List for the Pool's totals over every org: it is not this org's use
+// of its engine, so the engine's idle time goes on.
+func (h *Host) tally(ctx context.Context) ([]enginerpc.RunStatus, error) {
+	defer h.hold(false)()
+	return h.orgRuns(ctx)
+}
+
+func (h *Host) orgRuns(ctx context.Context) ([]enginerpc.RunStatus, error) {
 	runs, err := h.list(ctx)
 	return slices.DeleteFunc(runs, func(st enginerpc.RunStatus) bool { return st.Config.OrgID != h.org }), err
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
+	"github.com/trafficsim/trafficsim/engine/usersvc"
 	"github.com/trafficsim/trafficsim/pkg/internal/enginebuild"
 )
 
@@ -521,5 +522,147 @@ func TestMissingEngineSaysWhatToDo(t *testing.T) {
 	h.Configure(Options{Path: filepath.Join(t.TempDir(), "nope")})
 	if _, err := h.Version(context.Background()); !errors.Is(err, ErrEngineMissing) || !strings.Contains(err.Error(), EnvEnginePath) {
 		t.Fatalf("missing binary: %v", err)
+	}
+}
+
+func newPool(t *testing.T, opts ...PoolOption) *Pool {
+	t.Helper()
+	p := NewPool(hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: os.Stderr}), Options{Path: engineBin, SHA256: engineSum}, Totals{}, opts...)
+	t.Cleanup(p.Close)
+	return p
+}
+
+// TestIdleEngineIsStopped: an org's engine with nothing to do — its run over, no
+// call using it — exits once it has been idle for the Pool's IdleStop, never
+// sooner; the run's final status stays, and the next request that needs an
+// engine starts a new one.
+func TestIdleEngineIsStopped(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const idle = 300 * time.Millisecond
+	p := newPool(t, IdleStop(idle))
+	h := p.Org(1)
+	cfg := longRun
+	cfg.Duration = 200 * time.Millisecond
+	run, err := p.Start(ctx, 1, cfg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, ok := h.Running()
+	if !ok {
+		t.Fatal("no engine running after a start")
+	}
+	var st enginerpc.RunStatus
+	var asked time.Time // when the last call began: the engine was in use then
+	waitFor(ctx, t, "the run to end", func() bool {
+		asked = time.Now()
+		st, err = h.Status(ctx, run.ID)
+		return err == nil && st.State.Ended()
+	})
+	waitFor(ctx, t, "the idle engine to exit", func() bool { return !pidAlive(pid) })
+	if gone := time.Since(asked); gone < idle {
+		t.Fatalf("the engine exited %v after the last call began; want it idle %v first", gone, idle)
+	}
+	if _, ok := h.Running(); ok {
+		t.Fatal("a stopped engine is reported running")
+	}
+	if got, err := h.Status(ctx, run.ID); err != nil || got.State != enginerpc.StateFinished || got.Error != "" || !got.EndedAt.Equal(st.EndedAt) {
+		t.Fatalf("run of the stopped engine = %+v, %v; want its final status %+v", got, err, st)
+	}
+	if list, err := h.List(ctx); err != nil || len(list) != 1 || list[0].ID != run.ID || list[0].State != enginerpc.StateFinished {
+		t.Fatalf("List after the stop = %+v, %v; want the one run, finished", list, err)
+	}
+	if _, err := h.Scenarios(ctx); err != nil {
+		t.Fatalf("Scenarios after the stop: %v", err)
+	}
+	if pid2, ok := h.Running(); !ok || pid2 == pid {
+		t.Fatalf("engine after the stop: pid %d (running %v); want a new one, not %d", pid2, ok, pid)
+	}
+}
+
+// TestIdleStopSparesAnEngineInUse: an engine is not stopped while a run is
+// active, while a call uses it, within IdleStop of its last run's end, nor while
+// it holds an ended run whose records are left on its target (it alone can clean
+// them up); the cleaned-up run's status outlives the engine. The time is given
+// (stopIdle's now), so nothing here waits for IdleStop to pass.
+func TestIdleStopSparesAnEngineInUse(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	const idle = time.Hour // the monitor never finds the engine idle by itself here
+	const password = "t4rget-admin"
+	target, err := usersvc.Start(ctx, usersvc.Config{AdminPassword: password, BcryptCost: 4}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	p := newPool(t, IdleStop(idle))
+	h := p.Org(1)
+	later := func() time.Time { return time.Now().Add(2 * idle) }
+
+	run, err := p.Start(ctx, 1, longRun, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := h.current()
+	if h.stopIdle(e, later()) {
+		t.Fatal("engine stopped with a run active")
+	}
+	if _, err := h.Stop(ctx, run.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	leave := h.enter() // a call under way
+	if h.stopIdle(e, later()) {
+		t.Fatal("engine stopped under a call")
+	}
+	leave()
+
+	// A run that ends while nobody asks: idle from its end, not from the last call.
+	short := longRun
+	short.Duration = time.Second
+	run, err = p.Start(ctx, 1, short, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	used := h.usedAt
+	h.mu.Unlock()
+	var st enginerpc.RunStatus
+	waitFor(ctx, t, "the run to end", func() bool { // on the engine itself: no call through h
+		st, err = e.api.Status(ctx, run.ID)
+		return err == nil && st.State.Ended()
+	})
+	if at := st.EndedAt.Add(idle - time.Millisecond); at.Sub(used) < idle {
+		t.Fatalf("the run ended %v, before its Start returned (%v)", st.EndedAt, used)
+	} else if h.stopIdle(e, at) {
+		t.Fatal("engine stopped within IdleStop of its run's end")
+	}
+
+	// A run that left records on its external target (wrong admin password).
+	left := enginerpc.RunConfig{Users: 2, Scenario: "new_user", MinRequestCount: 4, MaxRequestCount: 6, Duration: 20 * time.Second,
+		DelayMin: 10 * time.Millisecond, DelayMax: 30 * time.Millisecond, BaseURL: target.URL, AdminPassword: "wrong", Cleanup: true, Seed: 1}
+	run, err = p.Start(ctx, 1, left, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the run to end", func() bool {
+		st, err = h.Status(ctx, run.ID)
+		return err == nil && st.State.Ended()
+	})
+	if st.State != enginerpc.StateLeftovers {
+		t.Fatalf("run with a wrong admin password = %s %+v; want leftovers", st.State, st.Cleanup)
+	}
+	if h.stopIdle(e, later()) {
+		t.Fatal("engine stopped while it holds a run whose records are left on its target")
+	}
+	st, err = h.CleanupRun(ctx, enginerpc.CleanupRequest{ID: run.ID, AdminPassword: password})
+	if err != nil || st.State != enginerpc.StateFinished {
+		t.Fatalf("CleanupRun = %s %+v, %v; want finished", st.State, st.Cleanup, err)
+	}
+	if !h.stopIdle(e, later()) {
+		t.Fatal("idle engine not stopped once its leftovers were cleaned up")
+	}
+	waitFor(ctx, t, "the stopped engine to exit", func() bool { return !pidAlive(e.pid) })
+	if got, err := h.Status(ctx, run.ID); err != nil || got.State != enginerpc.StateFinished || got.Cleanup == nil || got.Cleanup.Left != 0 {
+		t.Fatalf("cleaned-up run after its engine stopped = %+v, %v; want finished with nothing left", got, err)
 	}
 }

@@ -25,10 +25,13 @@ type Totals struct {
 // Pool gives each Grafana org its own Host, so its own engine process: an org's
 // runs, settings (metrics address, remote write) and engine restarts never touch
 // another org's. Limits hold per org (Start's maxConcurrent) and in total (Totals).
+// An org's engine idle for IdleStop is stopped, so orgs that used the app once do
+// not each keep a process.
 type Pool struct {
 	log    hclog.Logger
 	engine Options // Path and SHA256: the operator's, the same for every org
 	totals Totals
+	idle   time.Duration // an org's engine idle this long is stopped; 0: never
 
 	startMu sync.Mutex // serialises the total check with the start
 	mu      sync.Mutex
@@ -36,13 +39,28 @@ type Pool struct {
 	closed  bool
 }
 
+// PoolOption configures a Pool.
+type PoolOption func(*Pool)
+
+// IdleStop sets how long an org's engine may be idle — no run active or finishing
+// (its cleanup included), no request using it — before it is stopped (default
+// DefaultIdleStop; ≤0: never). The org's next request that needs an engine starts
+// a new one; the runs of the stopped one stay listed with their final status.
+func IdleStop(d time.Duration) PoolOption {
+	return func(p *Pool) { p.idle = max(d, 0) }
+}
+
 // NewPool returns a Pool launching the engine at engine.Path, checked against
 // engine.SHA256, for every org.
-func NewPool(logger hclog.Logger, engine Options, totals Totals) *Pool {
+func NewPool(logger hclog.Logger, engine Options, totals Totals, opts ...PoolOption) *Pool {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	return &Pool{log: logger, engine: Options{Path: engine.Path, SHA256: engine.SHA256}, totals: totals, hosts: map[int64]*Host{}}
+	p := &Pool{log: logger, engine: Options{Path: engine.Path, SHA256: engine.SHA256}, totals: totals, idle: DefaultIdleStop, hosts: map[int64]*Host{}}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
 }
 
 // Totals reports the limits over all orgs.
@@ -55,7 +73,7 @@ func (p *Pool) Org(org int64) *Host {
 	h, ok := p.hosts[org]
 	if !ok {
 		h = New(p.log.With("org", org))
-		h.org = org
+		h.org, h.idle = org, p.idle
 		h.claim = func(o Options) error { return p.claimMetrics(org, o.MetricsAddr) }
 		h.Configure(p.engine)
 		if p.closed {
@@ -151,7 +169,7 @@ func (p *Pool) load(ctx context.Context) (runs, users int, err error) {
 		if h.current() == nil {
 			continue // no engine, no active runs
 		}
-		list, err := h.List(ctx)
+		list, err := h.tally(ctx)
 		if err != nil {
 			return 0, 0, fmt.Errorf("count the active runs: %w", err)
 		}

@@ -75,15 +75,18 @@ type RunStatus struct {
 	Warnings []string `json:"warnings"`
 }
 
-// CleanupJSON is a run's cleanup result. Left > 0 (or an unverified cleanup that
-// created more than it deleted) puts the run in the "leftovers" state; POST
-// /runs/{id}/cleanup tries again.
+// CleanupJSON is a run's cleanup result, as the run summary's cleanup section
+// says it (created = deleted + gone + left; verified: left was measured on the
+// target, else reason says why not). Records left, or more created than deleted
+// or gone, put the run in the "leftovers" state; POST /runs/{id}/cleanup tries again.
 type CleanupJSON struct {
 	Created   int      `json:"created"`
 	Deleted   int      `json:"deleted"`
+	Gone      int      `json:"gone"`
 	Left      int      `json:"left"`
 	LeftNames []string `json:"leftNames"`
 	Verified  bool     `json:"verified"`
+	Reason    string   `json:"reason"`
 	Error     string   `json:"error"`
 }
 
@@ -95,7 +98,8 @@ func toCleanupJSON(c *enginerpc.Cleanup) *CleanupJSON {
 	if names == nil {
 		names = []string{}
 	}
-	return &CleanupJSON{Created: c.Created, Deleted: c.Deleted, Left: c.Left, LeftNames: names, Verified: c.Verified, Error: engineWords.Replace(c.Error)}
+	return &CleanupJSON{Created: c.Created, Deleted: c.Deleted, Gone: c.Gone, Left: c.Left, LeftNames: names,
+		Verified: c.Verified, Reason: engineWords.Replace(c.Reason), Error: engineWords.Replace(c.Error)}
 }
 
 // defaultRunConfig pre-fills the form and any field a POST /runs leaves out.

@@ -59,16 +59,24 @@ export const RUN_FIELDS: RunField[] = [
 /** leftovers: the run ended but its cleanup left simulation records on the target (see cleanup). */
 export type RunState = 'starting' | 'running' | 'stopping' | 'finished' | 'failed' | 'leftovers';
 
-/** What the cleanup of a run's simulation data did (null until it ran). */
+/**
+ * What the cleanup of a run's simulation data did (null until it ran), as the run
+ * summary's cleanup section says it: created = deleted + gone + left.
+ */
 export interface CleanupResult {
   created: number;
+  /** Deleted by the run: a read found them gone. */
   deleted: number;
-  /** Records still on the target. */
+  /** Vanished from the target without the run deleting them. */
+  gone: number;
+  /** Records still on the target; not verified: at least these. */
   left: number;
   /** Their names (at most 20). */
   leftNames: string[];
-  /** A search of the target confirmed nothing of the run is left. */
+  /** `left` was measured on the target (records read by id, a search shown to find the run's records). */
   verified: boolean;
+  /** Why not verified. */
+  reason: string;
   /** Why records were left, or why the cleanup did not run. */
   error: string;
 }

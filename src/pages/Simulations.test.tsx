@@ -286,9 +286,11 @@ describe('Simulations page', () => {
         cleanup: {
           created: 3,
           deleted: 0,
+          gone: 0,
           left: 3,
           leftNames: ['sim_run1_u0_1', 'sim_run1_u1_1', 'sim_run1_u2_1'],
           verified: false,
+          reason: 'could not log in to verify: log in as admin "admin" for the cleanup: answered 401',
           error: 'log in as admin "admin" for the cleanup: answered 401',
         },
       });
@@ -297,20 +299,46 @@ describe('Simulations page', () => {
         data: {
           ...leftovers,
           state: 'finished',
-          cleanup: { ...leftovers.cleanup, deleted: 3, left: 0, leftNames: [], verified: true, error: '' },
+          cleanup: { ...leftovers.cleanup, deleted: 3, left: 0, leftNames: [], verified: true, reason: '', error: '' },
         },
       });
       const user = userEvent.setup();
       renderPage();
       const note = await screen.findByTestId(testIds.runs.leftovers('run1'));
-      expect(note).toHaveTextContent('3 simulation records left on the target');
+      expect(note).toHaveTextContent('At least 3 simulation records left on the target');
       expect(note).toHaveTextContent('deleted 0 of 3');
       expect(note).toHaveTextContent('answered 401');
+      expect(note).not.toHaveTextContent('Not verified'); // the error says why
       expect(note).toHaveTextContent('sim_run1_u2_1');
       await user.click(screen.getByTestId(testIds.runs.cleanup('run1')));
       await waitFor(() => expect(screen.getByTestId(testIds.runs.state('run1'))).toHaveTextContent('finished'));
       expect(b.callsTo('POST', `${R}/runs/run1/cleanup`)).toHaveLength(1);
       expect(screen.queryByTestId(testIds.runs.leftovers('run1'))).not.toBeInTheDocument();
+    });
+
+    it('says why a cleanup that found nothing is not verified', async () => {
+      backend([
+        runFixture({
+          id: 'run1',
+          state: 'leftovers',
+          endedAt: '2026-11-23T03:01:05Z',
+          cleanup: {
+            created: 3,
+            deleted: 0,
+            gone: 0,
+            left: 3,
+            leftNames: [],
+            verified: false,
+            reason:
+              "by the target's search alone: it listed nothing to read by id, so nothing shows it finds the run's records",
+            error: '',
+          },
+        }),
+      ]);
+      renderPage();
+      const note = await screen.findByTestId(testIds.runs.leftovers('run1'));
+      expect(note).toHaveTextContent('At least 3 simulation records left on the target');
+      expect(note).toHaveTextContent("Not verified: by the target's search alone");
     });
 
     it("warns on a run whose target's certificate is not verified", async () => {
@@ -329,7 +357,16 @@ describe('Simulations page', () => {
           id: 'run1',
           state: 'leftovers',
           endedAt: '2026-11-23T03:01:05Z',
-          cleanup: { created: 1, deleted: 0, left: 1, leftNames: [], verified: false, error: 'timeout' },
+          cleanup: {
+            created: 1,
+            deleted: 0,
+            gone: 0,
+            left: 1,
+            leftNames: [],
+            verified: false,
+            reason: 'could not verify: timeout',
+            error: 'timeout',
+          },
         }),
       ]);
       renderPage();

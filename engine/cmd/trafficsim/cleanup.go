@@ -98,7 +98,7 @@ func (o *cleanupOptions) execute(cmd *cobra.Command) error {
 	left := fmt.Sprintf("%d (verified)", len(rep.Left))
 	if rep.SearchOnly {
 		// Nothing was read by id: no record shows the search finds the run's.
-		left = fmt.Sprintf("%d (by the target's search alone: it listed nothing to read by id, so nothing shows it finds the run's records)", len(rep.Left))
+		left = fmt.Sprintf("%d (%s)", len(rep.Left), runner.SearchAlone)
 	}
 	if !rep.Verified {
 		// Never "left 0" unless a search of the target said so.

@@ -772,15 +772,20 @@ func (x *RunStatus) GetCleanup() *CleanupReport {
 	return nil
 }
 
-// CleanupReport is the end-of-run cleanup's result (and that of CleanupRun after it).
+// CleanupReport is the end-of-run cleanup's result (and that of CleanupRun after it),
+// as the run summary's cleanup section says it: created = deleted + gone + left.
 type CleanupReport struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Created       int64                  `protobuf:"varint,1,opt,name=created,proto3" json:"created,omitempty"`                     // records the run created
-	Deleted       int64                  `protobuf:"varint,2,opt,name=deleted,proto3" json:"deleted,omitempty"`                     // of those, deleted again
-	Left          int64                  `protobuf:"varint,3,opt,name=left,proto3" json:"left,omitempty"`                           // still on the target
-	LeftNames     []string               `protobuf:"bytes,4,rep,name=left_names,json=leftNames,proto3" json:"left_names,omitempty"` // their names (bounded)
-	Verified      bool                   `protobuf:"varint,5,opt,name=verified,proto3" json:"verified,omitempty"`                   // a search of the target confirmed nothing of the run is left
-	Error         string                 `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`                          // why records were left (or the cleanup did not run)
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Created   int64                  `protobuf:"varint,1,opt,name=created,proto3" json:"created,omitempty"`                     // records the run created
+	Deleted   int64                  `protobuf:"varint,2,opt,name=deleted,proto3" json:"deleted,omitempty"`                     // of those, deleted by the run (a read found them gone)
+	Left      int64                  `protobuf:"varint,3,opt,name=left,proto3" json:"left,omitempty"`                           // still on the target (not verified: at least these)
+	LeftNames []string               `protobuf:"bytes,4,rep,name=left_names,json=leftNames,proto3" json:"left_names,omitempty"` // their names (bounded)
+	// left was measured on the target: each record the cleanup read by id and a
+	// search shown to find the run's records (the summary's cleanup.verified).
+	Verified      bool   `protobuf:"varint,5,opt,name=verified,proto3" json:"verified,omitempty"`
+	Error         string `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`   // why records were left (or the cleanup did not run)
+	Reason        string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"` // why not verified
+	Gone          int64  `protobuf:"varint,8,opt,name=gone,proto3" json:"gone,omitempty"`    // vanished from the target without the run deleting them
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -855,6 +860,20 @@ func (x *CleanupReport) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+func (x *CleanupReport) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *CleanupReport) GetGone() int64 {
+	if x != nil {
+		return x.Gone
+	}
+	return 0
 }
 
 type CleanupRunRequest struct {
@@ -2030,7 +2049,7 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\x05stats\x18\x06 \x01(\v2!.trafficsim.enginerpc.v1.RunStatsR\x05stats\x12=\n" +
 	"\x06recent\x18\a \x03(\v2%.trafficsim.enginerpc.v1.RequestEventR\x06recent\x12\x14\n" +
 	"\x05error\x18\b \x01(\tR\x05error\x12@\n" +
-	"\acleanup\x18( \x01(\v2&.trafficsim.enginerpc.v1.CleanupReportR\acleanup\"\xa8\x01\n" +
+	"\acleanup\x18( \x01(\v2&.trafficsim.enginerpc.v1.CleanupReportR\acleanup\"\xd4\x01\n" +
 	"\rCleanupReport\x12\x18\n" +
 	"\acreated\x18\x01 \x01(\x03R\acreated\x12\x18\n" +
 	"\adeleted\x18\x02 \x01(\x03R\adeleted\x12\x12\n" +
@@ -2038,7 +2057,9 @@ const file_enginerpc_proto_rawDesc = "" +
 	"\n" +
 	"left_names\x18\x04 \x03(\tR\tleftNames\x12\x1a\n" +
 	"\bverified\x18\x05 \x01(\bR\bverified\x12\x14\n" +
-	"\x05error\x18\x06 \x01(\tR\x05error\"\xb1\x02\n" +
+	"\x05error\x18\x06 \x01(\tR\x05error\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\x12\x12\n" +
+	"\x04gone\x18\b \x01(\x03R\x04gone\"\xb1\x02\n" +
 	"\x11CleanupRunRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +

@@ -35,6 +35,14 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
 
   const stopDisabledReason = !permission.allowed ? permission.reason : undefined;
   const leftovers = run.state === 'leftovers' && run.cleanup ? run.cleanup : undefined;
+  // Why the count is not verified, unless the error already says it.
+  const unverified =
+    leftovers &&
+    !leftovers.verified &&
+    leftovers.reason &&
+    !(leftovers.error && leftovers.reason.includes(leftovers.error))
+      ? leftovers.reason
+      : '';
 
   return (
     <section className={styles.card} data-testid={testIds.runs.card(run.id)} aria-label={`Run ${run.id}`}>
@@ -120,13 +128,14 @@ export function RunCard({ run: listed, permission, expanded }: RunCardProps) {
       {leftovers && (
         <Alert
           severity="warning"
-          title={`${leftovers.left} simulation record${leftovers.left === 1 ? '' : 's'} left on the target`}
+          title={`${leftovers.verified ? '' : 'At least '}${leftovers.left} simulation record${leftovers.left === 1 ? '' : 's'} left on the target`}
           data-testid={testIds.runs.leftovers(run.id)}
         >
           <Stack direction="column" gap={1}>
             <div>
               The cleanup deleted {leftovers.deleted} of {leftovers.created} records the run created
               {leftovers.error ? `: ${leftovers.error}.` : '.'}
+              {unverified ? ` Not verified: ${unverified}.` : ''}
               {leftovers.leftNames.length > 0 ? ` Left: ${leftovers.leftNames.join(', ')}.` : ''}
             </div>
             <div>
