@@ -651,7 +651,7 @@ func (r *Runner) cleanUp(ctx context.Context) summary.CleanupResult {
 	switch {
 	case r.sc.Plain:
 		// Plain requests create nothing the engine knows how to find again.
-		return summary.CleanupResult{Reason: "plain requests: the engine does not know what they created"}
+		return summary.CleanupResult{Reason: summary.CleanupPlain}
 	case r.interruptedTwice():
 		cleanup = r.cleanupResult(false, "interrupted twice before the cleanup")
 		cleanup.Err = "interrupted twice before the cleanup; remove the data with trafficsim cleanup"

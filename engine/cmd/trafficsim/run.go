@@ -102,7 +102,8 @@ created (--cleanup), prints a report and writes --summary.
 SIGINT/SIGTERM stops gracefully: no new requests, in-flight ones finish, cleanup,
 report. A second signal exits at once with what is known.
 
-Exit codes: 0 done, 1 the run failed or left simulation data behind, 2 invalid
+Exit codes: 0 done, 1 the run failed, left simulation data behind or could not
+verify what is left, 2 invalid
 flags or output files, 3 a threshold failed, 130 interrupted (also when the
 cleanup it cut short left data: the last line says what and how to remove it). See docs/cli.md and docs/scenarios.md.`,
 		Example: `  trafficsim run --users 20 --duration 1m
@@ -601,12 +602,16 @@ func interruptedNow(ch <-chan struct{}) bool {
 
 // exitFor maps the run's outcome to the exit code: 1 for a failed run, then
 // 130 for an interrupted one (also when its cleanup left records: the error
-// says so), 1 for records left by a run that was not interrupted.
+// says so), 1 for records left by a run that was not interrupted or a
+// cleanup that could not verify what is left — also when the run counted
+// nothing as created: creations whose answers held no id are counted
+// nowhere but in the cleanup's reason. Plain requests have no cleanup.
 func exitFor(s summary.Summary, interrupted, cleanup bool) error {
+	unverified := !s.Cleanup.Verified && s.Cleanup.Reason != summary.CleanupPlain
 	switch {
 	case s.State == "failed":
 		return &exitError{code: ExitFailure, err: fmt.Errorf("run failed: %s", s.Error)}
-	case cleanup && (s.Cleanup.Left > 0 || s.Cleanup.Error != "" || !s.Cleanup.Verified && s.Cleanup.Created > 0):
+	case cleanup && (s.Cleanup.Left > 0 || s.Cleanup.Error != "" || unverified):
 		msg := fmt.Sprintf("cleanup left %d records on the target", s.Cleanup.Left)
 		if !s.Cleanup.Verified {
 			msg = fmt.Sprintf("cleanup could not verify what is left (%s); %d records at least", s.Cleanup.Reason, s.Cleanup.Left)

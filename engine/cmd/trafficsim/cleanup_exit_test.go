@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sessionScenario is a scenario file whose VUs sign up a new account every
+// session and only log in and out with it: every user the run creates is one
+// the cleanup must delete.
+func sessionScenario(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "sessions.yaml")
+	err := os.WriteFile(p, []byte(`base: mixed
+archetypes:
+  new_user: {weight: 0}
+  admin: {weight: 0}
+  power_user: {weight: 0}
+  active_user:
+    weight: 1
+    sessions: {min: 3, max: 3}
+    account: session
+    journey: [signup, login, logout]
+errors: {client: 0}
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRunUnverifiedCleanupWithNothingIdentified: the target answers every
+// sign-up 201 with the new user's id in a Location header only (no body), so
+// the run learns no id and counts nothing as created, and its search for the
+// run's users lists none of them. The cleanup cannot verify what is left:
+// the run exits 1 — as any run whose cleanup is not verified — saying so
+// and naming the command that removes them, never 0.
+func TestRunUnverifiedCleanupWithNothingIdentified(t *testing.T) {
+	target := startFaultTarget(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.URL.Path == "/api/v1/users/search" && strings.HasPrefix(r.URL.Query().Get("q"), "sim_") {
+			q := r.URL.Query()
+			q.Set("q", "no user is named this") // a search that matches whole names only
+			r.URL.RawQuery = q.Encode()
+		}
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/users" {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			var user struct {
+				ID json.Number `json:"id"`
+			}
+			_ = json.Unmarshal(rec.Body.Bytes(), &user)
+			if user.ID != "" {
+				w.Header().Set("Location", "/api/v1/users/"+user.ID.String())
+			}
+			w.WriteHeader(rec.Code) // and no body: no id the run reads
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	t.Setenv(adminPasswordEnv, faultPassword)
+	const runID = "noid0001"
+	sum := filepath.Join(t.TempDir(), "s.json")
+	code, stdout, stderr := cli(t, "run", "--base-url", target.url(), "--skip-check", "--scenario", sessionScenario(t),
+		"--users", "2", "--min-request-count", "9", "--max-request-count", "9", "--delay-min", "0", "--delay-max", "0",
+		"--run-id", runID, "--summary", sum, "--progress", "off")
+	if n := target.count("sim_" + runID + "_"); n == 0 {
+		t.Fatalf("no user of the run on the target; the test proves nothing\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+	s := readFaultSummary(t, sum)
+	if s.Cleanup.Created != 0 || s.Cleanup.Verified || !strings.Contains(s.Cleanup.Reason, "creations whose answers held no id") {
+		t.Errorf("cleanup %+v; want nothing counted as created and not verified, saying creations held no id", s.Cleanup)
+	}
+	if code != ExitFailure {
+		t.Errorf("exit %d, want %d: the cleanup is not verified\nstderr:\n%s", code, ExitFailure, stderr)
+	}
+	for _, want := range []string{"cleanup could not verify what is left", "trafficsim cleanup --base-url " + target.url() + " --run " + runID} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
