@@ -99,9 +99,8 @@ func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 	if len(verrs) > 0 || ctx.Err() != nil {
 		reasons = append(reasons, fmt.Sprintf("could not read %d of the run's records on the target", max(len(verrs), 1)))
 	}
-	if miss := st.missed(listed, firstErr == nil, found); miss != "" {
-		reasons = append(reasons, fmt.Sprintf("the target's search does not find the run's records: %s, read by id, not listed by a search for %s* "+
-			"(check the API profile's query.search and routes.%s)", miss, prefix, catalog.UsersSearch))
+	if miss := s.missText(st.missed(listed, firstErr == nil, found), prefix, true); miss != "" {
+		reasons = append(reasons, miss)
 	}
 	if n := r.ledger.Unidentified.Load(); n > int64(len(extra)) {
 		reasons = append(reasons, fmt.Sprintf("the target accepted %d creations whose answers held no id the run could read "+
@@ -155,32 +154,35 @@ func (st *cleanState) keep(rec behaviour.Record) {
 	st.present = append(st.present, rec)
 }
 
-// missed says how many records the run read on the target that a search did
-// not list — by the first search (when it ended well: listed counts its hits
-// of remembered records) or by the last one (found) — or "" when none.
-func (st *cleanState) missed(listed map[string]int, firstOK bool, found []behaviour.Record) string {
+// missed counts, by kind, at least how many records the run read on the
+// target that a search did not list — by the first search (when it ended
+// well: listed counts its hits of remembered records) or by the last one
+// (found); kinds without a miss are absent.
+func (st *cleanState) missed(listed map[string]int, firstOK bool, found []behaviour.Record) map[string]int {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	miss := 0
+	miss := map[string]int{}
 	if firstOK {
 		for kind, n := range st.confirmed {
-			miss = max(miss, n-listed[kind])
+			if n > listed[kind] {
+				miss[kind] = n - listed[kind]
+			}
 		}
 	}
 	seen := make(map[behaviour.Record]bool, len(found))
 	for _, rec := range found {
 		seen[rec] = true
 	}
-	last := 0
+	last := map[string]int{}
 	for _, rec := range st.present {
 		if !seen[rec] {
-			last++
+			last[rec.Kind]++
 		}
 	}
-	if miss = max(miss, last); miss == 0 {
-		return ""
+	for kind, n := range last {
+		miss[kind] = max(miss[kind], n)
 	}
-	return fmt.Sprintf("at least %d", miss)
+	return miss
 }
 
 // stillThere is the error of the records left because the target still
@@ -530,11 +532,11 @@ func (s *adminSession) delete(ctx context.Context, rec behaviour.Record) (int, e
 func (s *adminSession) find(ctx context.Context, prefix string, keep func(behaviour.Record) bool) ([]behaviour.Record, error) {
 	var out []behaviour.Record
 	sources := []struct {
-		kind, ep, field string
+		kind, field string
 	}{
-		{behaviour.KindUser, catalog.UsersSearch, "username"},
-		{behaviour.KindRole, catalog.RolesList, "name"},
-		{behaviour.KindPermission, catalog.PermissionsList, "name"},
+		{behaviour.KindUser, "username"},
+		{behaviour.KindRole, "name"},
+		{behaviour.KindPermission, "name"},
 	}
 	for _, src := range sources {
 		// Pages go on until one is empty or all the target counts were listed,
@@ -543,7 +545,7 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 		// ignores how the profile asks for the next page, and what lies
 		// beyond that page was never seen.
 		seen := map[string]bool{}
-		ep := catalog.MustLookup(src.ep)
+		ep := catalog.MustLookup(searchRoute(src.kind))
 		q := s.c.ListQuery(prefix, 1, 100)
 		limit := max(s.maxPages, maxFindPages)
 		for page := 1; page <= limit; page++ {
@@ -598,6 +600,45 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 		}
 	}
 	return out, nil
+}
+
+// searchRoute is the capability the cleanup searches a kind of record with:
+// users by their search, roles and permissions by their lists, each given
+// the search term as the profile's query.search.
+func searchRoute(kind string) string {
+	switch kind {
+	case behaviour.KindRole:
+		return catalog.RolesList
+	case behaviour.KindPermission:
+		return catalog.PermissionsList
+	}
+	return catalog.UsersSearch
+}
+
+// missText says which searches are shown not to list records the cleanup
+// read on the target — by kind, how many (at least, when atLeast), and the
+// route searched with the profile's settings that shape it — or "" when
+// miss holds none.
+func (s *adminSession) missText(miss map[string]int, prefix string, atLeast bool) string {
+	var parts []string
+	for _, kind := range []string{behaviour.KindUser, behaviour.KindRole, behaviour.KindPermission} {
+		n := miss[kind]
+		if n == 0 {
+			continue
+		}
+		count := fmt.Sprint(n)
+		if atLeast {
+			count = "at least " + count
+		}
+		id := searchRoute(kind)
+		ep := catalog.MustLookup(id)
+		parts = append(parts, fmt.Sprintf("%s %ss read by id were not listed by %s %s searching for %s* (check the API profile's query.search and routes.%s)",
+			count, kind, s.c.Method(ep), s.c.Route(ep), prefix, id))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "the target's search does not find the run's records: " + strings.Join(parts, "; ")
 }
 
 // pagesError is a search that stopped at its bound on pages with more to
@@ -747,20 +788,20 @@ type readState struct {
 	kept    int                // of those, the delete answered 2xx (a soft delete)
 }
 
-// unlisted counts the records read still there that the last search (left)
-// did not list.
-func (rep *CleanupReport) unlisted(left []behaviour.Record) int {
+// unlisted counts, by kind, the records read still there that the last
+// search (left) did not list.
+func (rep *CleanupReport) unlisted(left []behaviour.Record) map[string]int {
 	seen := make(map[string]bool, len(left))
 	for _, rec := range left {
 		seen[rec.Kind+"/"+rec.ID] = true
 	}
-	n := 0
+	miss := map[string]int{}
 	for _, rec := range rep.reads.present {
 		if !seen[rec.Kind+"/"+rec.ID] {
-			n++
+			miss[rec.Kind]++
 		}
 	}
-	return n
+	return miss
 }
 
 // stillThere is the error of records whose delete the target answered 2xx
@@ -813,12 +854,11 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 		rep.Left = failed
 		rep.Reason = "could not verify: " + reasonOf(ctx, err)
 		errs = append(errs, err)
-	} else if miss := rep.unlisted(left); miss > 0 {
+	} else if miss := s.missText(rep.unlisted(left), prefix, false); miss != "" {
 		// The search is shown not to find what is there: what it lists
 		// says nothing of what is left.
 		rep.Left = failed
-		rep.Reason = fmt.Sprintf("the target's search does not find the run's records: %d read by id were not listed by a search for %s* "+
-			"(check the API profile's query.search and routes.%s)", miss, prefix, catalog.UsersSearch)
+		rep.Reason = miss
 		errs = append(errs, errors.New(rep.Reason))
 	} else {
 		rep.Verified = true
