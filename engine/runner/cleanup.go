@@ -15,6 +15,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/behaviour"
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/transport"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
@@ -301,6 +302,7 @@ func (r *Runner) cleanupResult(verified bool, reason string, errs ...error) summ
 	for _, rec := range r.ledger.Left() {
 		res.Left = append(res.Left, rec.Name)
 	}
+	errs = withRetryAfter(errs)
 	if len(errs) > 0 {
 		res.Err = errors.Join(errs...).Error()
 		if len(errs) > 3 {
@@ -364,8 +366,61 @@ func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec behaviour.Re
 	return nil
 }
 
-// maxRetryWait caps a Retry-After the cleanup honours.
-const maxRetryWait = 2 * time.Second
+// maxRetryWait is the longest Retry-After the cleanup waits for: a target
+// asking for more does not hold the cleanup (within its budget, minutes of
+// waits), the request fails at once with a *retryAfterError and its record
+// is left — never counted as deleted. The run's resilience policy holds the
+// cleanup's requests off no longer either.
+const maxRetryWait = resilience.MaxHeldOffCleanup
+
+// retryAfterError is a 429 or 503 whose Retry-After is longer than the
+// cleanup waits (maxRetryWait), or a request not sent (status 0) because an
+// earlier one's still holds its group off that long: not retried, not waited
+// out.
+type retryAfterError struct {
+	method, route string
+	status        int
+	asked         time.Duration
+}
+
+func (e *retryAfterError) Error() string {
+	if e.status == 0 {
+		return fmt.Sprintf("%s %s: not sent: an earlier answer's Retry-After holds these requests off for %v more, longer than the %v the cleanup waits for one answer",
+			e.method, e.route, e.asked.Round(time.Second), maxRetryWait)
+	}
+	return fmt.Sprintf("%s %s: answered %d with Retry-After %v, longer than the %v the cleanup waits for one answer", e.method, e.route, e.status, e.asked, maxRetryWait)
+}
+
+// retryAfterErrors is the error that says how many of errs are a
+// *retryAfterError and what is done about them, or nil when none is.
+func retryAfterErrors(errs []error) error {
+	n, asked := 0, time.Duration(0)
+	for _, err := range errs {
+		var ra *retryAfterError
+		if errors.As(err, &ra) {
+			n++
+			asked = max(asked, ra.asked)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("%d requests of the cleanup were", n)
+	if n == 1 {
+		what = "a request of the cleanup was"
+	}
+	return fmt.Errorf("%s answered with, or held off by, a Retry-After (up to %v) longer than the %v it waits for one: "+
+		"their records are left, not deleted", what, asked, maxRetryWait)
+}
+
+// withRetryAfter puts first in errs, the cleanup's errors, what
+// retryAfterErrors says of them.
+func withRetryAfter(errs []error) []error {
+	if ra := retryAfterErrors(errs); ra != nil {
+		return append([]error{ra}, errs...)
+	}
+	return errs
+}
 
 // adminSession is the admin login the cleanup works with. Its workers share
 // it: the token is read under mu, and a token the target stops accepting (it
@@ -407,9 +462,7 @@ func (s *adminSession) do(ctx context.Context, call *client.Call) (client.Result
 		if attempt > 0 {
 			wait := time.Duration(attempt*attempt) * 200 * time.Millisecond
 			if res.RetryAfter > 0 {
-				// Capped: an interrupted run's cleanup has seconds, not the
-				// minutes a hostile Retry-After asks for.
-				wait = min(res.RetryAfter, maxRetryWait)
+				wait = res.RetryAfter // at most maxRetryWait: a longer one ended the call
 			}
 			select {
 			case <-ctx.Done():
@@ -422,6 +475,9 @@ func (s *adminSession) do(ctx context.Context, call *client.Call) (client.Result
 			call.Token = s.currentToken()
 		}
 		res = s.c.Do(ctx, call)
+		if held := (*resilience.HeldOffError)(nil); errors.As(res.Err, &held) {
+			return res, &retryAfterError{method: call.Endpoint.Method, route: s.c.Route(call.Endpoint), asked: held.Wait}
+		}
 		if res.Status == 401 && call.Token != "" && !relogged {
 			// Once a call: a new token refused again is the answer.
 			relogged = true
@@ -435,6 +491,9 @@ func (s *adminSession) do(ctx context.Context, call *client.Call) (client.Result
 		}
 		if res.ErrKind == client.KindCanceled {
 			break
+		}
+		if res.RetryAfter > maxRetryWait {
+			return res, &retryAfterError{method: call.Endpoint.Method, route: s.c.Route(call.Endpoint), status: res.Status, asked: res.RetryAfter}
 		}
 	}
 	if res.Err != nil {
@@ -845,7 +904,7 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	failed, errs, err := rep.deleteInPasses(ctx, dctx, s, prefix)
 	if err != nil {
 		rep.Reason = "could not list what is there: " + reasonOf(ctx, err)
-		rep.Err = errors.Join(append(errs, err)...).Error()
+		rep.Err = errors.Join(withRetryAfter(append(errs, err))...).Error()
 		rep.Left = failed
 		return rep, fmt.Errorf("cleanup not verified: %w", err)
 	}
@@ -871,7 +930,7 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	if dctx.Err() != nil && len(errs) == 0 {
 		errs = append(errs, context.Cause(dctx))
 	}
-	if len(errs) > 0 {
+	if errs = withRetryAfter(errs); len(errs) > 0 {
 		rep.Err = errors.Join(errs...).Error()
 	}
 	switch {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sessionScenario is a scenario file whose VUs sign up a new account every
@@ -82,5 +83,44 @@ func TestRunUnverifiedCleanupWithNothingIdentified(t *testing.T) {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
+	}
+}
+
+// TestRunCleanupDoesNotWaitOutALongRetryAfter: the target answers every
+// delete of a user 429 with Retry-After: 30. The cleanup does not wait that
+// long (nor retry sooner than asked): each such record is left at once,
+// counted as left, never deleted, and the summary's error says the target
+// asked for a wait longer than the cleanup's cap. The run ends seconds after
+// its load, not after the cleanup's budget; exit 1, naming what is left.
+func TestRunCleanupDoesNotWaitOutALongRetryAfter(t *testing.T) {
+	target := startFaultTarget(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/api/v1/users/") && strings.Count(r.URL.Path, "/") == 4 {
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	t.Setenv(adminPasswordEnv, faultPassword)
+	const runID = "rtry0004"
+	sum := filepath.Join(t.TempDir(), "s.json")
+	code, _, stderr := cli(t, "run", "--base-url", target.url(), "--skip-check", "--scenario", sessionScenario(t),
+		"--users", "6", "--min-request-count", "9", "--max-request-count", "9", "--delay-min", "0", "--delay-max", "0",
+		"--run-id", runID, "--summary", sum, "--progress", "off")
+	s := readFaultSummary(t, sum)
+	left := target.count("sim_" + runID + "_")
+	if left < 9 {
+		t.Fatalf("%d users of the run on the target, want at least 9 (more than the cleanup's workers); the test proves little\n%s", left, stderr)
+	}
+	c := s.Cleanup
+	checkCounts(t, c)
+	if c.Left != left || c.Deleted != 0 || !strings.Contains(c.Error, "Retry-After") || !strings.Contains(c.Error, "30s") {
+		t.Errorf("cleanup %+v; want all %d left, none deleted, the error naming the Retry-After of 30s", c, left)
+	}
+	if took := s.EndedAt.Sub(*s.LoadEndedAt); took > 8*time.Second {
+		t.Errorf("the cleanup took %v after the load; a Retry-After beyond the cap must not hold it", took)
+	}
+	if code != ExitFailure || !strings.Contains(stderr, "trafficsim cleanup --base-url "+target.url()+" --run "+runID) {
+		t.Errorf("exit %d, want %d naming the cleanup command\nstderr:\n%s", code, ExitFailure, stderr)
 	}
 }
