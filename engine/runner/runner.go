@@ -162,6 +162,7 @@ type Runner struct {
 	cleanupCancel     context.CancelCauseFunc // while the cleanup runs
 	twice             bool                    // interrupted twice: no cleanup
 	stopped           atomic.Bool             // stopped by Stop, ctx or --duration (not finished by itself)
+	refused           atomic.Pointer[error]   // Refuse: the run does not start, for this reason
 	runOnce           sync.Once
 	done              chan struct{}
 	reqCtx            context.Context // in-flight requests; cancelled after the grace period
@@ -378,6 +379,13 @@ func (r *Runner) cleanupContext(ctx context.Context) (context.Context, context.C
 	}
 }
 
+// Refuse keeps a run that has not begun from starting: its host decided
+// against it before anything was sent (trafficsim run's check of the target
+// refused). Run then returns at once with the run failed for err, and its
+// summary is that of any run that did not start: state failed, error err, no
+// request, the cleanup's error "the run did not start". Call it before Run.
+func (r *Runner) Refuse(err error) { r.refused.Store(&err) }
+
 // Abort stops at once: like Stop, but requests in flight are cancelled now
 // instead of after the grace period. The cleanup of simulation data still runs
 // (it has its own bounded context). It does not wait; see Done.
@@ -459,6 +467,9 @@ func (r *Runner) run(ctx context.Context) error {
 		return err
 	}
 
+	if err := r.refused.Load(); err != nil {
+		return notStarted(*err)
+	}
 	base, closeTarget, err := r.startTarget(ctx)
 	if err != nil {
 		return notStarted(err)

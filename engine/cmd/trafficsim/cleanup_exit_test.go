@@ -6,9 +6,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
 // sessionScenario is a scenario file whose VUs sign up a new account every
@@ -33,6 +36,18 @@ errors: {client: 0}
 		t.Fatal(err)
 	}
 	return p
+}
+
+// runSessions runs sessionScenario in-process against target with users VUs
+// of three sessions each, and returns the exit code, the summary and stderr.
+func runSessions(t *testing.T, target *faultTarget, runID string, users int) (int, summary.Summary, string) {
+	t.Helper()
+	t.Setenv(adminPasswordEnv, faultPassword)
+	sum := filepath.Join(t.TempDir(), "s.json")
+	code, _, stderr := cli(t, "run", "--base-url", target.url(), "--skip-check", "--scenario", sessionScenario(t),
+		"--users", strconv.Itoa(users), "--min-request-count", "9", "--max-request-count", "9", "--delay-min", "0", "--delay-max", "0",
+		"--run-id", runID, "--summary", sum, "--progress", "off")
+	return code, readFaultSummary(t, sum), stderr
 }
 
 // TestRunUnverifiedCleanupWithNothingIdentified: the target answers every
@@ -63,16 +78,11 @@ func TestRunUnverifiedCleanupWithNothingIdentified(t *testing.T) {
 		}
 		next.ServeHTTP(w, r)
 	})
-	t.Setenv(adminPasswordEnv, faultPassword)
 	const runID = "noid0001"
-	sum := filepath.Join(t.TempDir(), "s.json")
-	code, stdout, stderr := cli(t, "run", "--base-url", target.url(), "--skip-check", "--scenario", sessionScenario(t),
-		"--users", "2", "--min-request-count", "9", "--max-request-count", "9", "--delay-min", "0", "--delay-max", "0",
-		"--run-id", runID, "--summary", sum, "--progress", "off")
+	code, s, stderr := runSessions(t, target, runID, 2)
 	if n := target.count("sim_" + runID + "_"); n == 0 {
-		t.Fatalf("no user of the run on the target; the test proves nothing\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+		t.Fatalf("no user of the run on the target; the test proves nothing\nstderr:\n%s", stderr)
 	}
-	s := readFaultSummary(t, sum)
 	if s.Cleanup.Created != 0 || s.Cleanup.Verified || !strings.Contains(s.Cleanup.Reason, "creations whose answers held no id") {
 		t.Errorf("cleanup %+v; want nothing counted as created and not verified, saying creations held no id", s.Cleanup)
 	}
@@ -101,13 +111,8 @@ func TestRunCleanupDoesNotWaitOutALongRetryAfter(t *testing.T) {
 		}
 		next.ServeHTTP(w, r)
 	})
-	t.Setenv(adminPasswordEnv, faultPassword)
 	const runID = "rtry0004"
-	sum := filepath.Join(t.TempDir(), "s.json")
-	code, _, stderr := cli(t, "run", "--base-url", target.url(), "--skip-check", "--scenario", sessionScenario(t),
-		"--users", "6", "--min-request-count", "9", "--max-request-count", "9", "--delay-min", "0", "--delay-max", "0",
-		"--run-id", runID, "--summary", sum, "--progress", "off")
-	s := readFaultSummary(t, sum)
+	code, s, stderr := runSessions(t, target, runID, 6)
 	left := target.count("sim_" + runID + "_")
 	if left < 9 {
 		t.Fatalf("%d users of the run on the target, want at least 9 (more than the cleanup's workers); the test proves little\n%s", left, stderr)
@@ -122,5 +127,29 @@ func TestRunCleanupDoesNotWaitOutALongRetryAfter(t *testing.T) {
 	}
 	if code != ExitFailure || !strings.Contains(stderr, "trafficsim cleanup --base-url "+target.url()+" --run "+runID) {
 		t.Errorf("exit %d, want %d naming the cleanup command\nstderr:\n%s", code, ExitFailure, stderr)
+	}
+}
+
+// TestRunRefusedByTheCheckWritesTheSummary: the check of the target refuses
+// to start the run (the admin password is wrong). --summary is written all
+// the same, saying the run did not start and why — state failed, the error
+// naming the check and the fix, no request, nothing created (the cleanup's
+// error "the run did not start") — as for any run that did not start; exit 1.
+func TestRunRefusedByTheCheckWritesTheSummary(t *testing.T) {
+	target := startFaultTarget(t, "127.0.0.1:0", nil)
+	t.Setenv(adminPasswordEnv, "Not-the-password-1")
+	sum := filepath.Join(t.TempDir(), "s.json")
+	code, _, stderr := cli(t, "run", "--base-url", target.url(), "--users", "2", "--duration", "2s",
+		"--run-id", "refu0005", "--summary", sum, "--progress", "off")
+	if code != ExitFailure || !strings.Contains(stderr, "the load did not start") {
+		t.Errorf("exit %d, want %d saying the load did not start\nstderr:\n%s", code, ExitFailure, stderr)
+	}
+	s := readFaultSummary(t, sum)
+	if s.State != "failed" || !strings.Contains(s.Error, "the target failed the check, so the load did not start") ||
+		!strings.Contains(s.Error, "trafficsim check") || s.RunID != "refu0005" || s.Target != target.url() {
+		t.Errorf("summary: state %q, error %q, run %q, target %q; want failed, saying the check refused the run and the fix", s.State, s.Error, s.RunID, s.Target)
+	}
+	if s.Requests != 0 || s.LoadStartedAt != nil || s.Cleanup.Created != 0 || s.Cleanup.Error != "the run did not start" || !s.Cleanup.Verified {
+		t.Errorf("summary: %d requests, load started %v, cleanup %+v; want none, no load, the cleanup saying the run did not start", s.Requests, s.LoadStartedAt, s.Cleanup)
 	}
 }

@@ -309,6 +309,19 @@ func (o *runOptions) stoppedInCheck(ctx context.Context, r *runner.Runner, cfg r
 	return err
 }
 
+// refusedByCheck ends a run the check of the target refused: the load never
+// starts, and the run ends as any run that did not start — the report and
+// the summary (state failed, the check's error, no request), exit 1.
+func (o *runOptions) refusedByCheck(ctx context.Context, r *runner.Runner, cfg runner.Config, rio *runIO, err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err != nil {
+		err = ee.err
+	}
+	r.Refuse(err)
+	r.Run(ctx) // refused: returns at once
+	return o.finish(r, cfg, &ciRun{}, rio, false)
+}
+
 // runIO is where a run writes: the streams (shared by the progress display,
 // the signal handler and the command, so locked), the log, and notes — the
 // run's other messages (with JSON logs, info records).
@@ -373,7 +386,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		if ci, ok := err.(*checkInterrupted); ok {
 			return o.stoppedInCheck(cmd.Context(), r, cfg, rio, ci)
 		}
-		return err
+		return o.refusedByCheck(cmd.Context(), r, cfg, rio, err)
 	}
 	ci, err := o.ci.start(r, reg, rio.log, rio.notes)
 	if err != nil {
