@@ -38,7 +38,7 @@ func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 		_ = r.embed.Service.SetFaults(usersvc.Faults{})
 	}
 	s := &adminSession{c: r.client, user: r.cfg.AdminUser, password: r.cfg.AdminPassword, log: r.log,
-		maxPages: maxFindPages + int(r.ledger.Created.Load())}
+		maxPages: maxFindPages + int(r.ledger.Created.Load()), outlive: r.hard}
 	if err := s.login(ctx); err != nil {
 		return r.cleanupResult(false, "could not log in to verify: "+reasonOf(ctx, err), err)
 	}
@@ -339,7 +339,7 @@ func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec behaviour.Re
 		// finished instead: sent again, whatever it answers (deleted now, or
 		// 404 because the first one landed) the record is gone by the run's
 		// hand. Ownership was read just above.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		sctx, cancel := context.WithTimeout(r.hard, 2*time.Second) // an interrupted run's end bounds it
 		defer cancel()
 		if _, rerr := s.delete(sctx, rec); rerr == nil {
 			r.ledger.Remove(rec.Kind, rec.ID)
@@ -433,6 +433,9 @@ type adminSession struct {
 	mu             sync.Mutex
 	token          string
 	maxPages       int // find's bound on a search's pages (maxFindPages when 0)
+	// outlive bounds what the session does after its ctx ended (the
+	// logout): an interrupted run's end; nil: nothing but its own timeout.
+	outlive context.Context
 }
 
 // currentToken is the admin's access token.
@@ -528,9 +531,14 @@ func (s *adminSession) loginLocked(ctx context.Context) error {
 	return nil
 }
 
-// logoutSoon logs out, even after ctx ended, giving it two seconds at most.
+// logoutSoon logs out, even after ctx ended, giving it two seconds at most
+// (and no longer than s.outlive lasts).
 func (s *adminSession) logoutSoon(ctx context.Context) {
-	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	parent := s.outlive
+	if parent == nil {
+		parent = context.WithoutCancel(ctx)
+	}
+	lctx, cancel := context.WithTimeout(parent, 2*time.Second)
 	defer cancel()
 	_ = s.logout(lctx)
 }

@@ -474,9 +474,8 @@ func serveMetrics(addr string, reg *prometheus.Registry, say func(text, msg stri
 // handleSignals makes the first signal stop the run gracefully (interrupted
 // is closed) and the second end the process at once after the report (twice
 // is closed, and the handler exits). The first also bounds what follows by
-// runner.InterruptBudget: when the run has not ended by then (a delete of
-// the cleanup still being settled against a slow target), the handler ends
-// the process like a second signal, in time.
+// runner.InterruptBudget: the runner ends the run — cleanup cut short,
+// summary taken — in time for the report and the exit (runner.Interrupt).
 func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio *runIO) (interrupted, twice chan struct{}) {
 	interrupted, twice = make(chan struct{}), make(chan struct{})
 	go func() {
@@ -485,17 +484,12 @@ func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio 
 		case <-r.Done():
 			return
 		}
-		deadline := time.Now().Add(runner.InterruptBudget - exitReserve)
+		deadline := time.Now().Add(runner.InterruptBudget)
 		close(interrupted)
 		rio.say(fmt.Sprintf("\nstopping: in-flight requests finish, then cleanup and the report, within %v (interrupt again to quit at once)", runner.InterruptBudget), "stopping on a signal")
 		r.Interrupt()
-		budget := time.NewTimer(time.Until(deadline) - settleWait)
-		defer budget.Stop()
-		why := "interrupted twice; exiting without cleanup"
 		select {
 		case <-sigs:
-		case <-budget.C:
-			why = fmt.Sprintf("the cleanup did not end within %v of the signal; exiting with what it removed", runner.InterruptBudget)
 		case <-r.Done():
 			return
 		}
@@ -508,24 +502,20 @@ func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio 
 		select {
 		case <-r.Done():
 			s = r.Summary()
-		case <-time.After(min(3*time.Second, time.Until(deadline))):
+		case <-time.After(min(3*time.Second, time.Until(deadline)-secondReserve)):
 		}
 		if err := writeResults(rio.stdout, rio.notes, s, o.summary, ""); err != nil {
 			fmt.Fprintln(rio.notes, "trafficsim:", err)
 		}
-		fmt.Fprintf(rio.notes, "trafficsim: %s; remove what is left with trafficsim cleanup --base-url %s --run %s\n", why, s.Target, s.RunID)
+		fmt.Fprintf(rio.notes, "trafficsim: interrupted twice; exiting without cleanup; remove what is left with trafficsim cleanup --base-url %s --run %s\n", s.Target, s.RunID)
 		os.Exit(ExitInterrupt)
 	}()
 	return interrupted, twice
 }
 
-// What the interrupt budget keeps back: exitReserve for writing the report
-// and the summary and exiting, settleWait for a delete in flight to settle
-// once the cleanup is stopped.
-const (
-	exitReserve = 500 * time.Millisecond
-	settleWait  = 700 * time.Millisecond
-)
+// secondReserve is what a second signal keeps back of the interrupt budget
+// for writing the report and the summary and exiting.
+const secondReserve = 500 * time.Millisecond
 
 // announce says what is about to run: load, scenario, seed, target, shard
 // and transport.
