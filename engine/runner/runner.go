@@ -473,7 +473,9 @@ func (r *Runner) Run(ctx context.Context) {
 		msg := err.Error()
 		r.errMsg.Store(&msg)
 		r.state.Store(StateFailed)
-		r.log.Error("run failed", "err", err)
+		if refused := r.refused.Load(); refused == nil || !errors.Is(err, *refused) {
+			r.log.Error("run failed", "err", err) // a refusal was its host's to say
+		}
 	} else {
 		r.state.Store(StateFinished)
 	}

@@ -310,16 +310,24 @@ func (o *runOptions) stoppedInCheck(ctx context.Context, r *runner.Runner, cfg r
 }
 
 // refusedByCheck ends a run the check of the target refused: the load never
-// starts, and the run ends as any run that did not start — the report and
-// the summary (state failed, the check's error, no request), exit 1.
-func (o *runOptions) refusedByCheck(ctx context.Context, r *runner.Runner, cfg runner.Config, rio *runIO, err error) error {
+// starts, the check's table and the error say why, and --summary is written
+// as for any run that did not start (state failed, the check's error, no
+// request); exit 1.
+func (o *runOptions) refusedByCheck(ctx context.Context, r *runner.Runner, rio *runIO, err error) error {
 	var ee *exitError
-	if errors.As(err, &ee) && ee.err != nil {
-		err = ee.err
+	if !errors.As(err, &ee) || ee.err == nil {
+		ee = &exitError{code: ExitFailure, err: err}
 	}
-	r.Refuse(err)
+	r.Refuse(ee.err)
 	r.Run(ctx) // refused: returns at once
-	return o.finish(r, cfg, &ciRun{}, rio, false)
+	if o.summary != "" {
+		if serr := saveSummary(o.summary, r.Summary()); serr != nil {
+			fmt.Fprintln(rio.notes, "trafficsim:", serr)
+		} else {
+			fmt.Fprintf(rio.notes, "summary: %s\n", o.summary)
+		}
+	}
+	return ee
 }
 
 // runIO is where a run writes: the streams (shared by the progress display,
@@ -386,7 +394,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		if ci, ok := err.(*checkInterrupted); ok {
 			return o.stoppedInCheck(cmd.Context(), r, cfg, rio, ci)
 		}
-		return o.refusedByCheck(cmd.Context(), r, cfg, rio, err)
+		return o.refusedByCheck(cmd.Context(), r, rio, err)
 	}
 	ci, err := o.ci.start(r, reg, rio.log, rio.notes)
 	if err != nil {
