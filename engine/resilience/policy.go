@@ -36,6 +36,21 @@ type Run struct {
 // Policy was stopped: the request is not sent.
 var ErrStopping = errors.New("run stopping: request not sent")
 
+// MaxHeldOffCleanup is the longest a Retry-After of the target holds off a
+// request of the end-of-run cleanup (no VU): it has seconds, not the minutes
+// a Retry-After may ask for (--max-retry-after holds the VUs). A request
+// held off longer is not sent: Admit returns a *HeldOffError.
+const MaxHeldOffCleanup = 2 * time.Second
+
+// HeldOffError is a request of the cleanup (no VU) not sent because a
+// Retry-After holds its endpoint group off for Wait more, longer than
+// MaxHeldOffCleanup.
+type HeldOffError struct{ Wait time.Duration }
+
+func (e *HeldOffError) Error() string {
+	return fmt.Sprintf("not sent: a Retry-After holds these requests off for %v more", e.Wait.Round(time.Second))
+}
+
 // Wait reasons, the `reason` label of trafficsim_policy_waits_total.
 const (
 	WaitRetryAfter  = "retry_after"
@@ -423,6 +438,9 @@ func (p *Policy) Admit(ctx context.Context, a *client.Attempt) (time.Duration, e
 			}
 		}
 		if d := time.Duration(sl.gate.Load() - now); d > 0 {
+			if a.VU < 0 && d > MaxHeldOffCleanup {
+				return 0, &HeldOffError{Wait: d}
+			}
 			if err := p.sleep(ctx, stop, d, 0); err != nil {
 				return 0, err
 			}

@@ -6,6 +6,7 @@ package runhost
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -34,6 +35,12 @@ type Run interface {
 // Aborter is implemented by runs that can stop at once, cancelling requests in
 // flight; a forced (non-graceful) stop uses it.
 type Aborter interface{ Abort() }
+
+// Interrupter is implemented by runs that end within a bound once
+// interrupted (a SIGINT or SIGTERM to the engine): runner.Interrupt, which
+// ends the run — cleanup cut short, summary taken — within
+// runner.InterruptBudget. Interrupt uses it; a run without it is stopped.
+type Interrupter interface{ Interrupt() }
 
 // Cleaner is implemented by runs whose leftovers can be removed after they
 // ended (CleanupRun): it searches the target for what the run left and deletes it.
@@ -78,9 +85,10 @@ type Host struct {
 	ctx    context.Context // parent of every run's context; cancelled by Shutdown
 	cancel context.CancelFunc
 
-	mu    sync.Mutex
-	runs  map[string]*entry
-	order []string // start order, oldest first
+	mu          sync.Mutex
+	runs        map[string]*entry
+	order       []string // start order, oldest first
+	interrupted bool     // Interrupt was called: no new run starts
 }
 
 type entry struct {
@@ -122,6 +130,7 @@ func (h *Host) Start(_ context.Context, cfg enginerpc.RunConfig) (enginerpc.RunS
 	if h.ctx.Err() != nil {
 		return enginerpc.RunStatus{}, fmt.Errorf("start run: engine is shutting down")
 	}
+
 	h.mu.Lock()
 	if cfg.RunID != "" {
 		if _, taken := h.runs[cfg.RunID]; taken {
@@ -145,6 +154,11 @@ func (h *Host) Start(_ context.Context, cfg enginerpc.RunConfig) (enginerpc.RunS
 	e := &entry{run: run, cfg: cfg, cancel: cancel}
 
 	h.mu.Lock()
+	if h.interrupted {
+		h.mu.Unlock()
+		cancel()
+		return enginerpc.RunStatus{}, errInterrupted
+	}
 	if _, taken := h.runs[cfg.RunID]; taken {
 		h.mu.Unlock()
 		cancel()
@@ -338,6 +352,38 @@ func (h *Host) Active() int {
 		}
 	}
 	return n
+}
+
+// errInterrupted refuses a run to an engine that Interrupt is ending.
+var errInterrupted = errors.New("start run: the engine was interrupted (SIGINT or SIGTERM) and is ending its runs; start the run again once it has restarted")
+
+// Interrupt interrupts every run that has not ended, as SIGINT or SIGTERM
+// interrupts trafficsim run: each stops, cleans up what it can and takes its
+// summary within runner.InterruptBudget (Interrupter). It waits until they
+// have ended or ctx ends. New runs are refused from then on.
+func (h *Host) Interrupt(ctx context.Context) error {
+	h.mu.Lock()
+	h.interrupted = true
+	entries := make([]*entry, 0, len(h.runs))
+	for _, e := range h.runs {
+		entries = append(entries, e)
+	}
+	h.mu.Unlock()
+	for _, e := range entries {
+		if i, ok := e.run.(Interrupter); ok {
+			i.Interrupt()
+		} else {
+			e.run.Stop()
+		}
+	}
+	for _, e := range entries {
+		select {
+		case <-e.run.Done():
+		case <-ctx.Done():
+			return fmt.Errorf("interrupt runs: %w", ctx.Err())
+		}
+	}
+	return nil
 }
 
 // Shutdown stops every run gracefully and waits until they end or ctx ends; then

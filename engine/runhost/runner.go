@@ -106,12 +106,13 @@ func protoField(f string) string {
 	return f
 }
 
-// runnerRun adapts a *runner.Runner to Run, Aborter and Releaser.
+// runnerRun adapts a *runner.Runner to Run, Aborter, Interrupter and Releaser.
 type runnerRun struct{ r *runner.Runner }
 
 var _ interface {
 	Run
 	Aborter
+	Interrupter
 	Releaser
 } = (*runnerRun)(nil)
 
@@ -119,6 +120,7 @@ func (a *runnerRun) ID() string              { return a.r.ID() }
 func (a *runnerRun) Run(ctx context.Context) { a.r.Run(ctx) }
 func (a *runnerRun) Stop()                   { a.r.Stop() }
 func (a *runnerRun) Abort()                  { a.r.Abort() }
+func (a *runnerRun) Interrupt()              { a.r.Interrupt() }
 func (a *runnerRun) Done() <-chan struct{}   { return a.r.Done() }
 func (a *runnerRun) Release()                { a.r.Release() }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
+	"github.com/trafficsim/trafficsim/engine/runner"
 )
 
 // Shutdown budgets: go-plugin's client kills the engine 2s after asking it to stop,
@@ -96,11 +97,50 @@ func ServePlugin(ctx context.Context, opts ServeOptions) error {
 		os.Exit(1)
 	}()
 
+	go interruptOnSignal(ctx, host, log)
+
 	log.Info("engine serving", "version", opts.Version, "pid", os.Getpid())
 	enginerpc.Serve(host, hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Level: hclog.Warn, Output: opts.Stderr, JSONFormat: true}))
 	// Serve returns when the plugin asked the engine to shut down.
 	stopAll(host, log)
 	return nil
+}
+
+// ExitInterrupted is the engine's exit code after SIGINT or SIGTERM, as
+// trafficsim run's.
+const ExitInterrupted = 130
+
+// interruptOnSignal makes SIGINT or SIGTERM to the engine (a service manager
+// stopping Grafana's processes, a Ctrl-C in its terminal) interrupt every
+// run as trafficsim run's signal does — each ends, its cleanup cut short
+// and its summary taken, within runner.InterruptBudget — and then end the
+// engine; a second signal ends it at once. Without it go-plugin ignored
+// SIGINT and SIGTERM killed the engine on the spot, its runs' data left.
+func interruptOnSignal(ctx context.Context, host *Host, log *slog.Logger) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	var sig os.Signal
+	select {
+	case sig = <-sigs:
+	case <-ctx.Done():
+		return
+	}
+	log.Warn("signal: interrupting the runs; they end, cleaned up as far as the time allows, then the engine exits",
+		"signal", sig.String(), "within", runner.InterruptBudget)
+	ictx, cancel := context.WithTimeout(context.Background(), runner.InterruptBudget)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- host.Interrupt(ictx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			log.Warn("runs did not end in time", "error", err)
+		}
+	case sig = <-sigs:
+		log.Warn("second signal: exiting at once", "signal", sig.String())
+	}
+	os.Exit(ExitInterrupted)
 }
 
 func stopAll(host *Host, log *slog.Logger) {

@@ -15,6 +15,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/behaviour"
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
+	"github.com/trafficsim/trafficsim/engine/resilience"
 	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/transport"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
@@ -37,7 +38,7 @@ func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 		_ = r.embed.Service.SetFaults(usersvc.Faults{})
 	}
 	s := &adminSession{c: r.client, user: r.cfg.AdminUser, password: r.cfg.AdminPassword, log: r.log,
-		maxPages: maxFindPages + int(r.ledger.Created.Load())}
+		maxPages: maxFindPages + int(r.ledger.Created.Load()), outlive: r.hard}
 	if err := s.login(ctx); err != nil {
 		return r.cleanupResult(false, "could not log in to verify: "+reasonOf(ctx, err), err)
 	}
@@ -99,9 +100,8 @@ func (r *Runner) cleanup(ctx context.Context) summary.CleanupResult {
 	if len(verrs) > 0 || ctx.Err() != nil {
 		reasons = append(reasons, fmt.Sprintf("could not read %d of the run's records on the target", max(len(verrs), 1)))
 	}
-	if miss := st.missed(listed, firstErr == nil, found); miss != "" {
-		reasons = append(reasons, fmt.Sprintf("the target's search does not find the run's records: %s, read by id, not listed by a search for %s* "+
-			"(check the API profile's query.search and routes.%s)", miss, prefix, catalog.UsersSearch))
+	if miss := s.missText(st.missed(listed, firstErr == nil, found), prefix, true); miss != "" {
+		reasons = append(reasons, miss)
 	}
 	if n := r.ledger.Unidentified.Load(); n > int64(len(extra)) {
 		reasons = append(reasons, fmt.Sprintf("the target accepted %d creations whose answers held no id the run could read "+
@@ -155,32 +155,35 @@ func (st *cleanState) keep(rec behaviour.Record) {
 	st.present = append(st.present, rec)
 }
 
-// missed says how many records the run read on the target that a search did
-// not list — by the first search (when it ended well: listed counts its hits
-// of remembered records) or by the last one (found) — or "" when none.
-func (st *cleanState) missed(listed map[string]int, firstOK bool, found []behaviour.Record) string {
+// missed counts, by kind, at least how many records the run read on the
+// target that a search did not list — by the first search (when it ended
+// well: listed counts its hits of remembered records) or by the last one
+// (found); kinds without a miss are absent.
+func (st *cleanState) missed(listed map[string]int, firstOK bool, found []behaviour.Record) map[string]int {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	miss := 0
+	miss := map[string]int{}
 	if firstOK {
 		for kind, n := range st.confirmed {
-			miss = max(miss, n-listed[kind])
+			if n > listed[kind] {
+				miss[kind] = n - listed[kind]
+			}
 		}
 	}
 	seen := make(map[behaviour.Record]bool, len(found))
 	for _, rec := range found {
 		seen[rec] = true
 	}
-	last := 0
+	last := map[string]int{}
 	for _, rec := range st.present {
 		if !seen[rec] {
-			last++
+			last[rec.Kind]++
 		}
 	}
-	if miss = max(miss, last); miss == 0 {
-		return ""
+	for kind, n := range last {
+		miss[kind] = max(miss[kind], n)
 	}
-	return fmt.Sprintf("at least %d", miss)
+	return miss
 }
 
 // stillThere is the error of the records left because the target still
@@ -299,6 +302,7 @@ func (r *Runner) cleanupResult(verified bool, reason string, errs ...error) summ
 	for _, rec := range r.ledger.Left() {
 		res.Left = append(res.Left, rec.Name)
 	}
+	errs = withRetryAfter(errs)
 	if len(errs) > 0 {
 		res.Err = errors.Join(errs...).Error()
 		if len(errs) > 3 {
@@ -335,7 +339,7 @@ func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec behaviour.Re
 		// finished instead: sent again, whatever it answers (deleted now, or
 		// 404 because the first one landed) the record is gone by the run's
 		// hand. Ownership was read just above.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		sctx, cancel := context.WithTimeout(r.hard, 2*time.Second) // an interrupted run's end bounds it
 		defer cancel()
 		if _, rerr := s.delete(sctx, rec); rerr == nil {
 			r.ledger.Remove(rec.Kind, rec.ID)
@@ -362,8 +366,61 @@ func (r *Runner) cleanOne(ctx context.Context, s *adminSession, rec behaviour.Re
 	return nil
 }
 
-// maxRetryWait caps a Retry-After the cleanup honours.
-const maxRetryWait = 2 * time.Second
+// maxRetryWait is the longest Retry-After the cleanup waits for: a target
+// asking for more does not hold the cleanup (within its budget, minutes of
+// waits), the request fails at once with a *retryAfterError and its record
+// is left — never counted as deleted. The run's resilience policy holds the
+// cleanup's requests off no longer either.
+const maxRetryWait = resilience.MaxHeldOffCleanup
+
+// retryAfterError is a 429 or 503 whose Retry-After is longer than the
+// cleanup waits (maxRetryWait), or a request not sent (status 0) because an
+// earlier one's still holds its group off that long: not retried, not waited
+// out.
+type retryAfterError struct {
+	method, route string
+	status        int
+	asked         time.Duration
+}
+
+func (e *retryAfterError) Error() string {
+	if e.status == 0 {
+		return fmt.Sprintf("%s %s: not sent: an earlier answer's Retry-After holds these requests off for %v more, longer than the %v the cleanup waits for one answer",
+			e.method, e.route, e.asked.Round(time.Second), maxRetryWait)
+	}
+	return fmt.Sprintf("%s %s: answered %d with Retry-After %v, longer than the %v the cleanup waits for one answer", e.method, e.route, e.status, e.asked, maxRetryWait)
+}
+
+// retryAfterErrors is the error that says how many of errs are a
+// *retryAfterError and what is done about them, or nil when none is.
+func retryAfterErrors(errs []error) error {
+	n, asked := 0, time.Duration(0)
+	for _, err := range errs {
+		var ra *retryAfterError
+		if errors.As(err, &ra) {
+			n++
+			asked = max(asked, ra.asked)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("%d requests of the cleanup were", n)
+	if n == 1 {
+		what = "a request of the cleanup was"
+	}
+	return fmt.Errorf("%s answered with, or held off by, a Retry-After (up to %v) longer than the %v it waits for one: "+
+		"their records are left, not deleted", what, asked, maxRetryWait)
+}
+
+// withRetryAfter puts first in errs, the cleanup's errors, what
+// retryAfterErrors says of them.
+func withRetryAfter(errs []error) []error {
+	if ra := retryAfterErrors(errs); ra != nil {
+		return append([]error{ra}, errs...)
+	}
+	return errs
+}
 
 // adminSession is the admin login the cleanup works with. Its workers share
 // it: the token is read under mu, and a token the target stops accepting (it
@@ -376,6 +433,9 @@ type adminSession struct {
 	mu             sync.Mutex
 	token          string
 	maxPages       int // find's bound on a search's pages (maxFindPages when 0)
+	// outlive bounds what the session does after its ctx ended (the
+	// logout): an interrupted run's end; nil: nothing but its own timeout.
+	outlive context.Context
 }
 
 // currentToken is the admin's access token.
@@ -405,9 +465,7 @@ func (s *adminSession) do(ctx context.Context, call *client.Call) (client.Result
 		if attempt > 0 {
 			wait := time.Duration(attempt*attempt) * 200 * time.Millisecond
 			if res.RetryAfter > 0 {
-				// Capped: an interrupted run's cleanup has seconds, not the
-				// minutes a hostile Retry-After asks for.
-				wait = min(res.RetryAfter, maxRetryWait)
+				wait = res.RetryAfter // at most maxRetryWait: a longer one ended the call
 			}
 			select {
 			case <-ctx.Done():
@@ -420,6 +478,9 @@ func (s *adminSession) do(ctx context.Context, call *client.Call) (client.Result
 			call.Token = s.currentToken()
 		}
 		res = s.c.Do(ctx, call)
+		if held := (*resilience.HeldOffError)(nil); errors.As(res.Err, &held) {
+			return res, &retryAfterError{method: call.Endpoint.Method, route: s.c.Route(call.Endpoint), asked: held.Wait}
+		}
 		if res.Status == 401 && call.Token != "" && !relogged {
 			// Once a call: a new token refused again is the answer.
 			relogged = true
@@ -433,6 +494,9 @@ func (s *adminSession) do(ctx context.Context, call *client.Call) (client.Result
 		}
 		if res.ErrKind == client.KindCanceled {
 			break
+		}
+		if res.RetryAfter > maxRetryWait {
+			return res, &retryAfterError{method: call.Endpoint.Method, route: s.c.Route(call.Endpoint), status: res.Status, asked: res.RetryAfter}
 		}
 	}
 	if res.Err != nil {
@@ -467,9 +531,14 @@ func (s *adminSession) loginLocked(ctx context.Context) error {
 	return nil
 }
 
-// logoutSoon logs out, even after ctx ended, giving it two seconds at most.
+// logoutSoon logs out, even after ctx ended, giving it two seconds at most
+// (and no longer than s.outlive lasts).
 func (s *adminSession) logoutSoon(ctx context.Context) {
-	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	parent := s.outlive
+	if parent == nil {
+		parent = context.WithoutCancel(ctx)
+	}
+	lctx, cancel := context.WithTimeout(parent, 2*time.Second)
 	defer cancel()
 	_ = s.logout(lctx)
 }
@@ -530,11 +599,11 @@ func (s *adminSession) delete(ctx context.Context, rec behaviour.Record) (int, e
 func (s *adminSession) find(ctx context.Context, prefix string, keep func(behaviour.Record) bool) ([]behaviour.Record, error) {
 	var out []behaviour.Record
 	sources := []struct {
-		kind, ep, field string
+		kind, field string
 	}{
-		{behaviour.KindUser, catalog.UsersSearch, "username"},
-		{behaviour.KindRole, catalog.RolesList, "name"},
-		{behaviour.KindPermission, catalog.PermissionsList, "name"},
+		{behaviour.KindUser, "username"},
+		{behaviour.KindRole, "name"},
+		{behaviour.KindPermission, "name"},
 	}
 	for _, src := range sources {
 		// Pages go on until one is empty or all the target counts were listed,
@@ -543,7 +612,7 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 		// ignores how the profile asks for the next page, and what lies
 		// beyond that page was never seen.
 		seen := map[string]bool{}
-		ep := catalog.MustLookup(src.ep)
+		ep := catalog.MustLookup(searchRoute(src.kind))
 		q := s.c.ListQuery(prefix, 1, 100)
 		limit := max(s.maxPages, maxFindPages)
 		for page := 1; page <= limit; page++ {
@@ -598,6 +667,45 @@ func (s *adminSession) find(ctx context.Context, prefix string, keep func(behavi
 		}
 	}
 	return out, nil
+}
+
+// searchRoute is the capability the cleanup searches a kind of record with:
+// users by their search, roles and permissions by their lists, each given
+// the search term as the profile's query.search.
+func searchRoute(kind string) string {
+	switch kind {
+	case behaviour.KindRole:
+		return catalog.RolesList
+	case behaviour.KindPermission:
+		return catalog.PermissionsList
+	}
+	return catalog.UsersSearch
+}
+
+// missText says which searches are shown not to list records the cleanup
+// read on the target — by kind, how many (at least, when atLeast), and the
+// route searched with the profile's settings that shape it — or "" when
+// miss holds none.
+func (s *adminSession) missText(miss map[string]int, prefix string, atLeast bool) string {
+	var parts []string
+	for _, kind := range []string{behaviour.KindUser, behaviour.KindRole, behaviour.KindPermission} {
+		n := miss[kind]
+		if n == 0 {
+			continue
+		}
+		count := fmt.Sprint(n)
+		if atLeast {
+			count = "at least " + count
+		}
+		id := searchRoute(kind)
+		ep := catalog.MustLookup(id)
+		parts = append(parts, fmt.Sprintf("%s %ss read by id were not listed by %s %s searching for %s* (check the API profile's query.search and routes.%s)",
+			count, kind, s.c.Method(ep), s.c.Route(ep), prefix, id))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "the target's search does not find the run's records: " + strings.Join(parts, "; ")
 }
 
 // pagesError is a search that stopped at its bound on pages with more to
@@ -766,20 +874,20 @@ type readState struct {
 	kept    int                // of those, the delete answered 2xx (a soft delete)
 }
 
-// unlisted counts the records read still there that the last search (left)
-// did not list.
-func (rep *CleanupReport) unlisted(left []behaviour.Record) int {
+// unlisted counts, by kind, the records read still there that the last
+// search (left) did not list.
+func (rep *CleanupReport) unlisted(left []behaviour.Record) map[string]int {
 	seen := make(map[string]bool, len(left))
 	for _, rec := range left {
 		seen[rec.Kind+"/"+rec.ID] = true
 	}
-	n := 0
+	miss := map[string]int{}
 	for _, rec := range rep.reads.present {
 		if !seen[rec.Kind+"/"+rec.ID] {
-			n++
+			miss[rec.Kind]++
 		}
 	}
-	return n
+	return miss
 }
 
 // stillThere is the error of records whose delete the target answered 2xx
@@ -823,7 +931,7 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	failed, errs, err := rep.deleteInPasses(ctx, dctx, s, prefix)
 	if err != nil {
 		rep.Reason = "could not list what is there: " + reasonOf(ctx, err)
-		rep.Err = errors.Join(append(errs, err)...).Error()
+		rep.Err = errors.Join(withRetryAfter(append(errs, err))...).Error()
 		rep.Left = failed
 		return rep, fmt.Errorf("cleanup not verified: %w", err)
 	}
@@ -832,12 +940,11 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 		rep.Left = failed
 		rep.Reason = "could not verify: " + reasonOf(ctx, err)
 		errs = append(errs, err)
-	} else if miss := rep.unlisted(left); miss > 0 {
+	} else if miss := s.missText(rep.unlisted(left), prefix, false); miss != "" {
 		// The search is shown not to find what is there: what it lists
 		// says nothing of what is left.
 		rep.Left = failed
-		rep.Reason = fmt.Sprintf("the target's search does not find the run's records: %d read by id were not listed by a search for %s* "+
-			"(check the API profile's query.search and routes.%s)", miss, prefix, catalog.UsersSearch)
+		rep.Reason = miss
 		errs = append(errs, errors.New(rep.Reason))
 	} else {
 		rep.Verified = true
@@ -850,7 +957,7 @@ func CleanupTarget(ctx context.Context, o CleanupOptions) (CleanupReport, error)
 	if dctx.Err() != nil && len(errs) == 0 {
 		errs = append(errs, context.Cause(dctx))
 	}
-	if len(errs) > 0 {
+	if errs = withRetryAfter(errs); len(errs) > 0 {
 		rep.Err = errors.Join(errs...).Error()
 	}
 	switch {

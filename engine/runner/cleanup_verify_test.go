@@ -438,3 +438,74 @@ func TestRunCleanupCountsCreationsWithoutID(t *testing.T) {
 		t.Errorf("cleanup %+v; want not verified: creations without an id the search did not find", c)
 	}
 }
+
+// TestCleanupSearchMissNamesItsRoute: the target's list of roles ignores the
+// search term for the run's prefix (here it lists nothing for it), while its
+// user search works. The cleanup reads the run's roles by id, finds its
+// search did not list them, and says so naming the roles' route
+// (routes.roles.list), not the users' search; trafficsim cleanup, whose last
+// search stops listing roles whose deletes were refused, names it too.
+func TestCleanupSearchMissNamesItsRoute(t *testing.T) {
+	blindRoles := func(r *http.Request) {
+		if r.URL.Path == "/api/v1/roles" && strings.HasPrefix(r.URL.Query().Get("q"), "sim_") {
+			q := r.URL.Query()
+			q.Set("q", "no role is named this")
+			r.URL.RawQuery = q.Encode()
+		}
+	}
+	t.Run("run", func(t *testing.T) {
+		target := startTarget(t)
+		base := frontProxy(t, target.URL, func(w http.ResponseWriter, r *http.Request) bool {
+			blindRoles(r)
+			return false
+		})
+		cfg := DefaultConfig()
+		cfg.BaseURL, cfg.AdminPassword, cfg.Seed = base, "Admin-pass-1", 5
+		cfg.Scenario = writeScenario(t, `base: mixed
+archetypes:
+  new_user: {weight: 0}
+  active_user: {weight: 0}
+  power_user: {weight: 0}
+  admin:
+    weight: 1
+    journey: [login, create_role, create_role]
+errors: {client: 0}
+`)
+		cfg.Users, cfg.MinRequests, cfg.MaxRequests = 2, 3, 3
+		cfg.DelayMin, cfg.DelayMax = 0, 0
+		c := runToEnd(t, cfg).Summary().Cleanup
+		if c.Created == 0 {
+			t.Fatalf("cleanup %+v: the run created no role; the test proves nothing", c)
+		}
+		if c.Verified || !strings.Contains(c.Reason, "search does not find the run's records") ||
+			!strings.Contains(c.Reason, "routes."+catalog.RolesList) || strings.Contains(c.Reason, catalog.UsersSearch) {
+			t.Errorf("verified %v, reason %q; want not verified, naming routes.%s and not %s", c.Verified, c.Reason, catalog.RolesList, catalog.UsersSearch)
+		}
+	})
+	t.Run("trafficsim cleanup", func(t *testing.T) {
+		const run = "role1234"
+		target := startTarget(t)
+		token := adminToken(t, target.URL, "Admin-pass-1")
+		for i := range 3 {
+			if code := call(t, target.URL, token, "POST", "/api/v1/roles", map[string]string{"name": fmt.Sprintf("sim_%s_r%d", run, i)}, nil); code != http.StatusCreated {
+				t.Fatalf("create role: %d", code)
+			}
+		}
+		var searches atomic.Int32
+		base := frontProxy(t, target.URL, func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path == "/api/v1/roles" && searches.Add(1) > 1 {
+				blindRoles(r)
+			}
+			if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/api/v1/roles/") {
+				w.WriteHeader(http.StatusConflict)
+				return true
+			}
+			return false
+		})
+		rep, err := cleanupTarget(t, base, run)
+		if err == nil || rep.Verified || !strings.Contains(rep.Reason, "routes."+catalog.RolesList) || strings.Contains(rep.Reason, catalog.UsersSearch) {
+			t.Errorf("cleanup found %d, left %d, verified %v, reason %q, error %v; want not verified, naming routes.%s and not %s",
+				rep.Found, len(rep.Left), rep.Verified, rep.Reason, err, catalog.RolesList, catalog.UsersSearch)
+		}
+	})
+}

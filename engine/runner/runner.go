@@ -154,14 +154,21 @@ type Runner struct {
 
 	stopOnce sync.Once
 	stopCh   chan struct{} // closed: no new requests
-	// Interrupt: the first closes interrupted (the cleanup then has until
-	// interruptDeadline), the second cancels the cleanup at once.
+	// Interrupt: the first closes interrupted (Run then returns by
+	// interruptDeadline: the cleanup ends settleReserve before it, hard ends
+	// what outlives the cleanup, overdue closes at the deadline), the second
+	// cancels the cleanup at once.
 	interruptMu       sync.Mutex
 	interrupted       chan struct{}
 	interruptDeadline time.Time
+	hard              context.Context // ended once an interrupted run must be over
+	hardCancel        context.CancelFunc
+	overdue           chan struct{}
+	sealed            bool                    // the summary is final (summaryMu): Run returned with it
 	cleanupCancel     context.CancelCauseFunc // while the cleanup runs
 	twice             bool                    // interrupted twice: no cleanup
 	stopped           atomic.Bool             // stopped by Stop, ctx or --duration (not finished by itself)
+	refused           atomic.Pointer[error]   // Refuse: the run does not start, for this reason
 	runOnce           sync.Once
 	done              chan struct{}
 	reqCtx            context.Context // in-flight requests; cancelled after the grace period
@@ -232,12 +239,14 @@ func New(cfg Config, opts ...Option) (*Runner, error) {
 		log:         o.log.With("run", cfg.RunID),
 		stopCh:      make(chan struct{}),
 		interrupted: make(chan struct{}),
+		overdue:     make(chan struct{}),
 		done:        make(chan struct{}),
 		ledger:      behaviour.NewLedger(cfg.RunID),
 		gen:         generator.New(generator.Options{MaxMemory: o.maxMemory}),
 	}
 	r.state.Store(StateStarting)
 	r.reqCtx, r.reqCancel = context.WithCancel(context.Background())
+	r.hard, r.hardCancel = context.WithCancel(context.Background())
 	r.load = newLoadPlan(cfg, sc)
 	return r, nil
 }
@@ -303,16 +312,32 @@ func (r *Runner) Stop() {
 	})
 }
 
-// InterruptBudget is how long after an interrupt (Ctrl-C) the run may take to
-// end: in-flight requests, the cleanup and its verification. What the cleanup
-// could not delete in it is reported as left, with the command that removes it.
+// InterruptBudget is how long after an interrupt (SIGINT or SIGTERM, by
+// whichever host: trafficsim run, the plugin's engine) the run may take to
+// end and its host to report it: in-flight requests, the cleanup and its
+// verification, the summary. What the cleanup could not delete in it is
+// reported as left, with the command that removes it.
 const InterruptBudget = 8 * time.Second
 
-// Interrupt is a person's Ctrl-C. The first stops the run like Stop and
-// bounds what follows by InterruptBudget: the cleanup runs until then (a
-// target asking for long Retry-After waits does not hold the process). The
-// second cancels the cleanup at once; a delete in flight is settled (cleanOne)
-// so the counts stay exact. It does not wait; see Done.
+// What an interrupted run keeps back of InterruptBudget: interruptReserve
+// for its host to write the report and the summary and exit (Run returns
+// that much before the budget ends), settleReserve for what outlives the
+// cleanup's context — a delete in flight settled, the admin's logout — and
+// hardMargin for the summary once those are cut.
+const (
+	interruptReserve = 500 * time.Millisecond
+	settleReserve    = 1200 * time.Millisecond
+	hardMargin       = 200 * time.Millisecond
+)
+
+// Interrupt is a person's Ctrl-C, or a host's SIGTERM. The first stops the
+// run like Stop and bounds what follows: Run returns, with the summary, at
+// most InterruptBudget less interruptReserve after it — the cleanup is cut
+// in time (a target asking for long Retry-After waits or answering slowly
+// does not hold the host), and should anything still hold the run then, Run
+// returns with the summary of what is known (SummaryNow). Every host gets
+// that bound. The second cancels the cleanup at once; a delete in flight is
+// settled (cleanOne) so the counts stay exact. It does not wait; see Done.
 func (r *Runner) Interrupt() {
 	r.interruptMu.Lock()
 	defer r.interruptMu.Unlock()
@@ -326,7 +351,9 @@ func (r *Runner) Interrupt() {
 		return
 	default:
 	}
-	r.interruptDeadline = time.Now().Add(InterruptBudget)
+	r.interruptDeadline = time.Now().Add(InterruptBudget - interruptReserve)
+	time.AfterFunc(InterruptBudget-interruptReserve-hardMargin, r.hardCancel)
+	time.AfterFunc(InterruptBudget-interruptReserve, func() { close(r.overdue) })
 	close(r.interrupted)
 	if r.opts.grace > InterruptBudget/2 {
 		// In-flight requests leave the cleanup half of the budget.
@@ -360,11 +387,11 @@ func (r *Runner) cleanupContext(ctx context.Context) (context.Context, context.C
 		r.interruptMu.Lock()
 		d := r.interruptDeadline
 		r.interruptMu.Unlock()
-		t := time.NewTimer(time.Until(d))
+		t := time.NewTimer(time.Until(d) - settleReserve)
 		defer t.Stop()
 		select {
 		case <-t.C:
-			cancel(fmt.Errorf("interrupted: the cleanup had %v", InterruptBudget))
+			cancel(fmt.Errorf("interrupted: the cleanup had %v", (InterruptBudget - interruptReserve - settleReserve).Round(100*time.Millisecond)))
 		case <-stop:
 		}
 	}()
@@ -377,6 +404,13 @@ func (r *Runner) cleanupContext(ctx context.Context) (context.Context, context.C
 		cancelTimeout()
 	}
 }
+
+// Refuse keeps a run that has not begun from starting: its host decided
+// against it before anything was sent (trafficsim run's check of the target
+// refused). Run then returns at once with the run failed for err, and its
+// summary is that of any run that did not start: state failed, error err, no
+// request, the cleanup's error "the run did not start". Call it before Run.
+func (r *Runner) Refuse(err error) { r.refused.Store(&err) }
 
 // Abort stops at once: like Stop, but requests in flight are cancelled now
 // instead of after the grace period. The cleanup of simulation data still runs
@@ -422,13 +456,26 @@ func (r *Runner) Run(ctx context.Context) {
 	defer r.reqCancel()
 	start := time.Now()
 	r.started.Store(start.UnixNano())
-	err := r.run(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- r.run(ctx) }()
+	var err error
+	select {
+	case err = <-ran:
+	case <-r.overdue:
+		select {
+		case err = <-ran:
+		default:
+			r.seal() // interrupted, and still not over: Run returns in time
+		}
+	}
 	end := time.Now()
 	if err != nil {
 		msg := err.Error()
 		r.errMsg.Store(&msg)
 		r.state.Store(StateFailed)
-		r.log.Error("run failed", "err", err)
+		if refused := r.refused.Load(); refused == nil || !errors.Is(err, *refused) {
+			r.log.Error("run failed", "err", err) // a refusal was its host's to say
+		}
 	} else {
 		r.state.Store(StateFinished)
 	}
@@ -459,6 +506,9 @@ func (r *Runner) run(ctx context.Context) error {
 		return err
 	}
 
+	if err := r.refused.Load(); err != nil {
+		return notStarted(*err)
+	}
 	base, closeTarget, err := r.startTarget(ctx)
 	if err != nil {
 		return notStarted(err)
@@ -651,7 +701,7 @@ func (r *Runner) cleanUp(ctx context.Context) summary.CleanupResult {
 	switch {
 	case r.sc.Plain:
 		// Plain requests create nothing the engine knows how to find again.
-		return summary.CleanupResult{Reason: "plain requests: the engine does not know what they created"}
+		return summary.CleanupResult{Reason: summary.CleanupPlain}
 	case r.interruptedTwice():
 		cleanup = r.cleanupResult(false, "interrupted twice before the cleanup")
 		cleanup.Err = "interrupted twice before the cleanup; remove the data with trafficsim cleanup"
@@ -733,8 +783,40 @@ func assignArchetypes(archs []scenario.Archetype, users int, rng *mrand.Rand) []
 	return out
 }
 
+// seal makes the summary of what is known now the run's final one, for Run
+// to return with in time after an interrupt although the run is not over
+// (a request of the cleanup the target does not answer, say): the counts
+// add up, what the cleanup had not confirmed gone is left, not verified.
+func (r *Runner) seal() {
+	why := fmt.Sprintf("interrupted: the run did not end within %v of the interrupt", InterruptBudget)
+	var cleanup summary.CleanupResult
+	switch {
+	case r.sc.Plain:
+		cleanup.Reason = summary.CleanupPlain
+	case !r.cfg.Cleanup:
+		cleanup = r.cleanupResult(false, "cleanup disabled (--cleanup=false)")
+		cleanup.Err = summary.CleanupDisabled
+	default:
+		cleanup = r.cleanupResult(false, why)
+		cleanup.Err = why + "; remove the data with trafficsim cleanup"
+	}
+	s := r.buildSummary("stopped", "", time.Now(), cleanup)
+	r.summaryMu.Lock()
+	defer r.summaryMu.Unlock()
+	if r.summary == nil { // else the run finished meanwhile: its summary stands
+		r.summary, r.sealed = &s, true
+		r.log.Warn("the interrupted run did not end in time; its summary is what was known then", "budget", InterruptBudget)
+	}
+}
+
 // finish builds the summary once the run is over.
 func (r *Runner) finish(cleanup summary.CleanupResult, runErr error) {
+	r.summaryMu.Lock()
+	sealed := r.sealed
+	r.summaryMu.Unlock()
+	if sealed {
+		return // Run returned with the summary of an overdue run: it stays
+	}
 	state := "finished"
 	if r.stopped.Load() {
 		state = "stopped"
@@ -747,7 +829,9 @@ func (r *Runner) finish(cleanup summary.CleanupResult, runErr error) {
 	r.ended.Store(end.UnixNano())
 	s := r.buildSummary(state, errMsg, end, cleanup)
 	r.summaryMu.Lock()
-	r.summary = &s
+	if !r.sealed {
+		r.summary = &s
+	}
 	r.summaryMu.Unlock()
 }
 

@@ -131,6 +131,11 @@ func DecodeHistogram(enc string) (*hdrhistogram.Histogram, error) {
 // CleanupDisabled is the cleanup error of a run with --cleanup=false.
 const CleanupDisabled = "cleanup disabled"
 
+// CleanupPlain is the cleanup reason of a run of plain requests: they create
+// nothing the engine knows how to find again, so there is nothing to clean up
+// or to verify, and the exit code does not count it as an unverified cleanup.
+const CleanupPlain = "plain requests: the engine does not know what they created"
+
 // ShardSummary is a shard's summary file, read.
 type ShardSummary struct {
 	Path    string
@@ -235,6 +240,7 @@ type merger struct {
 	cleanupErrs []string
 	unverified  []string // reasons of shards whose cleanup could not verify
 	disabled    int      // shards run with --cleanup=false
+	plain       int      // shards of plain requests (CleanupPlain)
 
 	targets, states     []string
 	start, end          time.Time
@@ -420,6 +426,8 @@ func (m *merger) addCleanup(s Summary) {
 		m.disabled++
 		m.cleanupErrs = append(m.cleanupErrs, "shard "+s.Shard.String()+": "+CleanupDisabled)
 		m.unverified = append(m.unverified, "shard "+s.Shard.String()+": "+CleanupDisabled)
+	case !s.Cleanup.Verified && s.Cleanup.Reason == CleanupPlain:
+		m.plain++
 	case !s.Cleanup.Verified:
 		reason := s.Cleanup.Reason
 		if reason == "" {
@@ -532,6 +540,9 @@ func (m *merger) result(in []ShardSummary) (Merged, error) {
 	cleanup.Reason = strings.Join(m.unverified, "; ")
 	if m.disabled == len(in) {
 		cleanup.Err = CleanupDisabled
+	}
+	if m.plain == len(in) {
+		cleanup.Verified, cleanup.Reason = false, CleanupPlain
 	}
 	first := m.first
 	meta := SummaryMeta{RunID: first.RunID, Scenario: first.Scenario, Seed: first.Seed, Target: strings.Join(m.targets, ", "),

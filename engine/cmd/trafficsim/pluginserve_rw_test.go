@@ -48,23 +48,7 @@ func TestPluginServeRemoteWrite(t *testing.T) {
 		enginerpc.EnvRemoteWriteURL + "=" + srv.URL + "/api/v1/write",
 		enginerpc.EnvRemoteWritePassword + "=app-secret",
 	}
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  enginerpc.Handshake,
-		Plugins:          enginerpc.PluginSet(nil),
-		Cmd:              cmd,
-		SkipHostEnv:      true,
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           hclog.NewNullLogger(),
-		StartTimeout:     30 * time.Second,
-	})
-	defer client.Kill()
-	rpc, err := client.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rpc.Dispense(enginerpc.PluginName); err != nil {
-		t.Fatal(err)
-	}
+	client, _ := servePlugin(t, cmd)
 	client.Kill() // graceful: the engine stops its runs, then pushes once more
 	mu.Lock()
 	defer mu.Unlock()
@@ -80,6 +64,36 @@ func TestPluginServeRemoteWrite(t *testing.T) {
 			t.Errorf("the push lacks %q", want)
 		}
 	}
+}
+
+// servePlugin starts cmd (plugin-serve) as the plugin does, through
+// go-plugin, and returns the client (killed when the test ends) and the
+// engine it serves.
+func servePlugin(t *testing.T, cmd *exec.Cmd) (*plugin.Client, enginerpc.Engine) {
+	t.Helper()
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  enginerpc.Handshake,
+		Plugins:          enginerpc.PluginSet(nil),
+		Cmd:              cmd,
+		SkipHostEnv:      true,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           hclog.NewNullLogger(),
+		StartTimeout:     30 * time.Second,
+	})
+	t.Cleanup(client.Kill)
+	rpc, err := client.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := rpc.Dispense(enginerpc.PluginName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, ok := raw.(enginerpc.Engine)
+	if !ok {
+		t.Fatalf("the engine served %T", raw)
+	}
+	return client, api
 }
 
 // The environment names the plugin sets are the ones remote write reads.

@@ -102,7 +102,8 @@ created (--cleanup), prints a report and writes --summary.
 SIGINT/SIGTERM stops gracefully: no new requests, in-flight ones finish, cleanup,
 report. A second signal exits at once with what is known.
 
-Exit codes: 0 done, 1 the run failed or left simulation data behind, 2 invalid
+Exit codes: 0 done, 1 the run failed, left simulation data behind or could not
+verify what is left, 2 invalid
 flags or output files, 3 a threshold failed, 130 interrupted (also when the
 cleanup it cut short left data: the last line says what and how to remove it). See docs/cli.md and docs/scenarios.md.`,
 		Example: `  trafficsim run --users 20 --duration 1m
@@ -308,6 +309,27 @@ func (o *runOptions) stoppedInCheck(ctx context.Context, r *runner.Runner, cfg r
 	return err
 }
 
+// refusedByCheck ends a run the check of the target refused: the load never
+// starts, the check's table and the error say why, and --summary is written
+// as for any run that did not start (state failed, the check's error, no
+// request); exit 1.
+func (o *runOptions) refusedByCheck(ctx context.Context, r *runner.Runner, rio *runIO, err error) error {
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.err == nil {
+		ee = &exitError{code: ExitFailure, err: err}
+	}
+	r.Refuse(ee.err)
+	r.Run(ctx) // refused: returns at once
+	if o.summary != "" {
+		if serr := saveSummary(o.summary, r.Summary()); serr != nil {
+			fmt.Fprintln(rio.notes, "trafficsim:", serr)
+		} else {
+			fmt.Fprintf(rio.notes, "summary: %s\n", o.summary)
+		}
+	}
+	return ee
+}
+
 // runIO is where a run writes: the streams (shared by the progress display,
 // the signal handler and the command, so locked), the log, and notes — the
 // run's other messages (with JSON logs, info records).
@@ -372,7 +394,7 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		if ci, ok := err.(*checkInterrupted); ok {
 			return o.stoppedInCheck(cmd.Context(), r, cfg, rio, ci)
 		}
-		return err
+		return o.refusedByCheck(cmd.Context(), r, rio, err)
 	}
 	ci, err := o.ci.start(r, reg, rio.log, rio.notes)
 	if err != nil {
@@ -460,9 +482,8 @@ func serveMetrics(addr string, reg *prometheus.Registry, say func(text, msg stri
 // handleSignals makes the first signal stop the run gracefully (interrupted
 // is closed) and the second end the process at once after the report (twice
 // is closed, and the handler exits). The first also bounds what follows by
-// runner.InterruptBudget: when the run has not ended by then (a delete of
-// the cleanup still being settled against a slow target), the handler ends
-// the process like a second signal, in time.
+// runner.InterruptBudget: the runner ends the run — cleanup cut short,
+// summary taken — in time for the report and the exit (runner.Interrupt).
 func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio *runIO) (interrupted, twice chan struct{}) {
 	interrupted, twice = make(chan struct{}), make(chan struct{})
 	go func() {
@@ -471,17 +492,12 @@ func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio 
 		case <-r.Done():
 			return
 		}
-		deadline := time.Now().Add(runner.InterruptBudget - exitReserve)
+		deadline := time.Now().Add(runner.InterruptBudget)
 		close(interrupted)
 		rio.say(fmt.Sprintf("\nstopping: in-flight requests finish, then cleanup and the report, within %v (interrupt again to quit at once)", runner.InterruptBudget), "stopping on a signal")
 		r.Interrupt()
-		budget := time.NewTimer(time.Until(deadline) - settleWait)
-		defer budget.Stop()
-		why := "interrupted twice; exiting without cleanup"
 		select {
 		case <-sigs:
-		case <-budget.C:
-			why = fmt.Sprintf("the cleanup did not end within %v of the signal; exiting with what it removed", runner.InterruptBudget)
 		case <-r.Done():
 			return
 		}
@@ -494,24 +510,20 @@ func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio 
 		select {
 		case <-r.Done():
 			s = r.Summary()
-		case <-time.After(min(3*time.Second, time.Until(deadline))):
+		case <-time.After(min(3*time.Second, time.Until(deadline)-secondReserve)):
 		}
 		if err := writeResults(rio.stdout, rio.notes, s, o.summary, ""); err != nil {
 			fmt.Fprintln(rio.notes, "trafficsim:", err)
 		}
-		fmt.Fprintf(rio.notes, "trafficsim: %s; remove what is left with trafficsim cleanup --base-url %s --run %s\n", why, s.Target, s.RunID)
+		fmt.Fprintf(rio.notes, "trafficsim: interrupted twice; exiting without cleanup; remove what is left with trafficsim cleanup --base-url %s --run %s\n", s.Target, s.RunID)
 		os.Exit(ExitInterrupt)
 	}()
 	return interrupted, twice
 }
 
-// What the interrupt budget keeps back: exitReserve for writing the report
-// and the summary and exiting, settleWait for a delete in flight to settle
-// once the cleanup is stopped.
-const (
-	exitReserve = 500 * time.Millisecond
-	settleWait  = 700 * time.Millisecond
-)
+// secondReserve is what a second signal keeps back of the interrupt budget
+// for writing the report and the summary and exiting.
+const secondReserve = 500 * time.Millisecond
 
 // announce says what is about to run: load, scenario, seed, target, shard
 // and transport.
@@ -601,12 +613,16 @@ func interruptedNow(ch <-chan struct{}) bool {
 
 // exitFor maps the run's outcome to the exit code: 1 for a failed run, then
 // 130 for an interrupted one (also when its cleanup left records: the error
-// says so), 1 for records left by a run that was not interrupted.
+// says so), 1 for records left by a run that was not interrupted or a
+// cleanup that could not verify what is left — also when the run counted
+// nothing as created: creations whose answers held no id are counted
+// nowhere but in the cleanup's reason. Plain requests have no cleanup.
 func exitFor(s summary.Summary, interrupted, cleanup bool) error {
+	unverified := !s.Cleanup.Verified && s.Cleanup.Reason != summary.CleanupPlain
 	switch {
 	case s.State == "failed":
 		return &exitError{code: ExitFailure, err: fmt.Errorf("run failed: %s", s.Error)}
-	case cleanup && (s.Cleanup.Left > 0 || s.Cleanup.Error != "" || !s.Cleanup.Verified && s.Cleanup.Created > 0):
+	case cleanup && (s.Cleanup.Left > 0 || s.Cleanup.Error != "" || unverified):
 		msg := fmt.Sprintf("cleanup left %d records on the target", s.Cleanup.Left)
 		if !s.Cleanup.Verified {
 			msg = fmt.Sprintf("cleanup could not verify what is left (%s); %d records at least", s.Cleanup.Reason, s.Cleanup.Left)
