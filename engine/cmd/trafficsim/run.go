@@ -203,6 +203,11 @@ func (o *runOptions) config() (runner.Config, error) {
 	if err := o.shard.apply(&c, &o.ci); err != nil {
 		return c, err
 	}
+	if c.BaseURL != "" {
+		if err := checkBaseURL(c.BaseURL); err != nil {
+			return c, err
+		}
+	}
 	var err error
 	if c.Network, err = o.network.settings(); err != nil {
 		return c, err

@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/trafficsim/trafficsim/engine/runner"
 	"github.com/trafficsim/trafficsim/engine/transport"
 )
 
@@ -37,6 +39,9 @@ func (t *targetFlags) settings() (transport.Settings, error) {
 	if t.baseURL == "" {
 		return transport.Settings{}, usageError(errors.New("--base-url: required, e.g. --base-url http://127.0.0.1:9501"))
 	}
+	if err := checkBaseURL(t.baseURL); err != nil {
+		return transport.Settings{}, usageError(err)
+	}
 	if t.timeout <= 0 {
 		return transport.Settings{}, usageError(fmt.Errorf("--timeout: %v: use a positive duration, e.g. 5m", t.timeout))
 	}
@@ -45,4 +50,28 @@ func (t *targetFlags) settings() (transport.Settings, error) {
 		return transport.Settings{}, usageError(err)
 	}
 	return netw, nil
+}
+
+// checkBaseURL checks a --base-url (run, check, cleanup): what
+// runner.ParseBaseURL takes, and no path. The engine would send its requests
+// under the path, but the check's table, the route labels and the summary's
+// routes would not show it: a prefix goes in the API profile's base_path (or
+// a plain request's path), where everything shows it.
+func checkBaseURL(raw string) error {
+	u, err := runner.ParseBaseURL(raw)
+	if err != nil {
+		var fe *runner.FieldError
+		if errors.As(err, &fe) {
+			return fmt.Errorf("--base-url: %s", fe.Message)
+		}
+		return fmt.Errorf("--base-url: %w", err)
+	}
+	if u.Path != "" && u.Path != "/" {
+		root := *u
+		root.Path, root.RawPath = "", ""
+		return fmt.Errorf("--base-url: %q: a path is not taken, only http(s)://host[:port]; give --base-url %s and put %s in front of the API profile's base_path "+
+			"(e.g. base_path: %s/api/v1 for the reference routes; --api-profile, docs/api-profile.md) or of each path of a plain scenario's requests",
+			raw, root.String(), strings.TrimSuffix(u.Path, "/"), strings.TrimSuffix(u.Path, "/"))
+	}
+	return nil
 }
