@@ -76,6 +76,8 @@ type runOptions struct {
 	logs        logFlags          // obs_flags.go: --log-format, --log-level
 	maxMemory   sizeValue         // --max-memory
 	trace       traceFlags        // --otlp-endpoint, --trace-sample
+
+	adminPassword passwordFlag // --admin-password (target_flags.go)
 }
 
 func newRunCmd() *cobra.Command {
@@ -130,7 +132,7 @@ cleanup it cut short left data: the last line says what and how to remove it). S
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this host:port at /metrics, e.g. 127.0.0.1:9102")
 	f.BoolVar(&c.Cleanup, "cleanup", true, "delete the simulation data the run created when it ends (--cleanup=false keeps it)")
 	f.StringVar(&c.AdminUser, "admin-user", c.AdminUser, "admin account of the target, for admin journeys and the cleanup")
-	f.StringVar(&c.AdminPassword, "admin-password", "", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
+	f.Var(&o.adminPassword, "admin-password", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
 	f.StringVar(&c.APIProfile, "api-profile", "", "API profile file for a target shaped unlike the reference API (docs/scenarios.md)")
 	f.StringVar(&o.progress, "progress", "auto", "live progress: auto (a box on a terminal, plain lines otherwise), box, plain, off")
 	addResilienceFlags(f, &o.resilience)
@@ -160,6 +162,10 @@ func flagOf(field string) string {
 func (o *runOptions) config() (runner.Config, error) {
 	c := o.cfg
 	c.DelayMin, c.DelayMax = time.Duration(o.delayMin), time.Duration(o.delayMax)
+	if err := o.adminPassword.check(); err != nil {
+		return c, err
+	}
+	c.AdminPassword = o.adminPassword.value
 	if c.AdminPassword == "" {
 		c.AdminPassword = os.Getenv(adminPasswordEnv)
 	}

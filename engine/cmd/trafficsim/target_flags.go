@@ -19,7 +19,7 @@ type targetFlags struct {
 	baseURL       string
 	apiProfile    string
 	adminUser     string
-	adminPassword string
+	adminPassword passwordFlag
 	timeout       time.Duration
 	network       networkFlags // network_flags.go: TLS, proxy, HTTP version
 }
@@ -28,7 +28,7 @@ func (t *targetFlags) addFlags(f *pflag.FlagSet, adminUserHelp, apiProfileHelp s
 	f.StringVar(&t.baseURL, "base-url", "", "target base URL, e.g. http://127.0.0.1:9501 (required)")
 	f.StringVar(&t.apiProfile, "api-profile", "", apiProfileHelp)
 	f.StringVar(&t.adminUser, "admin-user", "admin", adminUserHelp)
-	f.StringVar(&t.adminPassword, "admin-password", "", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
+	f.Var(&t.adminPassword, "admin-password", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
 	f.DurationVar(&t.timeout, "timeout", timeout, "give up after this long")
 	t.network.addFlags(f)
 }
@@ -40,6 +40,9 @@ func (t *targetFlags) settings() (transport.Settings, error) {
 		return transport.Settings{}, usageError(errors.New("--base-url: required, e.g. --base-url http://127.0.0.1:9501"))
 	}
 	if err := checkBaseURL(t.baseURL); err != nil {
+		return transport.Settings{}, usageError(err)
+	}
+	if err := t.adminPassword.check(); err != nil {
 		return transport.Settings{}, usageError(err)
 	}
 	if t.timeout <= 0 {
@@ -72,6 +75,31 @@ func checkBaseURL(raw string) error {
 		return fmt.Errorf("--base-url: %q: a path is not taken, only http(s)://host[:port]; give --base-url %s and put %s in front of the API profile's base_path "+
 			"(e.g. base_path: %s/api/v1 for the reference routes; --api-profile, docs/api-profile.md) or of each path of a plain scenario's requests",
 			raw, root.String(), strings.TrimSuffix(u.Path, "/"), strings.TrimSuffix(u.Path, "/"))
+	}
+	return nil
+}
+
+// passwordFlag is --admin-password: a string that knows whether it was
+// given, so that an explicit empty one (--admin-password "", an unset shell
+// variable) is refused instead of falling back to $TRAFFICSIM_ADMIN_PASSWORD
+// or "admin". Its value is never shown (String is empty, for --help too).
+type passwordFlag struct {
+	value string
+	given bool
+}
+
+func (p *passwordFlag) String() string { return "" }
+func (p *passwordFlag) Type() string   { return "string" }
+func (p *passwordFlag) Set(v string) error {
+	p.value, p.given = v, true
+	return nil
+}
+
+// check refuses a password given empty.
+func (p *passwordFlag) check() error {
+	if p.given && p.value == "" {
+		return fmt.Errorf("--admin-password: is empty; give the password (better in $%s: flags show in process listings), or leave the flag out for $%s, else \"admin\"",
+			adminPasswordEnv, adminPasswordEnv)
 	}
 	return nil
 }
