@@ -164,8 +164,9 @@ func (c Config) load() (*scenario.Scenario, *url.URL, error) {
 	if c.MinRequests > c.MaxRequests {
 		return nil, nil, bad("min_request_count", "%d is above the maximum request count %d; lower it or raise the maximum", c.MinRequests, c.MaxRequests)
 	}
-	if c.Duration < 0 {
-		return nil, nil, bad("duration", "%v: use a positive duration such as 5m, or 0 for no limit", c.Duration)
+	if c.Duration < 0 || c.Duration > loadshape.MaxDuration {
+		// The longest run is the plugin's and the load shapes' limit too.
+		return nil, nil, bad("duration", "%v: use a duration from 0 (until every VU is done) to %v (7 days, the longest run), e.g. 5m", c.Duration, loadshape.MaxDuration)
 	}
 	if c.DelayMin < 0 || c.DelayMin > MaxDelay {
 		return nil, nil, bad("delay_min", "%v: use 0 to %v", c.DelayMin, MaxDelay)

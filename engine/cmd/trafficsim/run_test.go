@@ -53,6 +53,9 @@ func TestRunFlagValidation(t *testing.T) {
 		{[]string{"--delay-min", "3000"}, "--delay-min"}, // 3000 ms > default 2000 ms
 		{[]string{"--delay-max", "soon"}, "--delay-max"},
 		{[]string{"--duration", "-1m"}, "--duration"},
+		// At most 7 days, as the plugin and the stages (a tiny run, should it be taken).
+		{[]string{"--duration", "168h1s", "--users", "1", "--min-request-count", "1", "--max-request-count", "1", "--delay-min", "0", "--delay-max", "0", "--progress", "off"},
+			"--duration: 168h0m1s: use a duration from 0 (until every VU is done) to 168h0m0s (7 days, the longest run), e.g. 5m"},
 		{[]string{"--base-url", "localhost:8080"}, "--base-url"},
 		{[]string{"--base-url", "ftp://example.org"}, "--base-url"},
 		{[]string{"--scenario", "chaos"}, "--scenario"},
