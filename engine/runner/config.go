@@ -27,6 +27,10 @@ const (
 	MaxUsers    = 10_000_000
 	MaxRequests = 10_000_000
 	MaxDelay    = 10 * time.Minute
+	// MaxSeed is the largest seed: 2^53-1, the largest integer a JSON reader
+	// that holds numbers as doubles (JavaScript, the plugin's pages, jq) keeps
+	// exactly, so the seed the summary reports is the one to rerun with.
+	MaxSeed = 1<<53 - 1
 )
 
 // Config is what a run is asked to do.
@@ -177,8 +181,8 @@ func (c Config) load() (*scenario.Scenario, *url.URL, error) {
 	if c.DelayMin > c.DelayMax {
 		return nil, nil, bad("delay_min", "%v is above delay_max %v; lower it or raise the maximum", c.DelayMin, c.DelayMax)
 	}
-	if c.Seed < 0 {
-		return nil, nil, bad("seed", "%d: use a positive number, or 0 to let the engine choose", c.Seed)
+	if c.Seed < 0 || c.Seed > MaxSeed {
+		return nil, nil, bad("seed", "%d: use 1 to %d (2^53-1, what JSON keeps exactly), e.g. 42, or 0 to let the engine choose", c.Seed, int64(MaxSeed))
 	}
 	var target *url.URL
 	if c.BaseURL != "" {

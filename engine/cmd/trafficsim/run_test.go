@@ -61,6 +61,9 @@ func TestRunFlagValidation(t *testing.T) {
 		{[]string{"--scenario", "chaos"}, "--scenario"},
 		{[]string{"--scenario", "./no-such-file.yaml"}, "--scenario"},
 		{[]string{"--seed", "-5"}, "--seed"},
+		// Above 2^53-1 JSON readers would round it (a tiny run, should it be taken).
+		{[]string{"--seed", "9007199254740993", "--users", "1", "--min-request-count", "1", "--max-request-count", "1", "--delay-min", "0", "--delay-max", "0", "--progress", "off"},
+			"--seed: 9007199254740993: use 1 to 9007199254740991 (2^53-1, what JSON keeps exactly), e.g. 42"},
 		{[]string{"--run-id", "UPPER123"}, "--run-id"},
 		{[]string{"--api-profile", "/no/such/profile.yaml"}, "--api-profile"},
 		{[]string{"--metrics-addr", "9102"}, "--metrics-addr"},
