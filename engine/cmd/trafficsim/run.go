@@ -439,13 +439,13 @@ func (o *runOptions) tracingOptions(ctx context.Context, runID string, log *slog
 	}
 	tr, err := tracing.New(ctx, runID, o.trace.endpoint, o.trace.sample)
 	if err != nil {
-		return nil, flush, usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+		return nil, flush, usageError(fmt.Errorf("%s: %w", o.trace.from, err))
 	}
 	flushes = append(flushes, tr.Shutdown)
 	// The embedded target joins the traces as service usersvc.
 	tp, err := tracing.NewProvider(ctx, o.trace.endpoint, "usersvc", o.trace.sample)
 	if err != nil {
-		return nil, flush, usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+		return nil, flush, usageError(fmt.Errorf("%s: %w", o.trace.from, err))
 	}
 	flushes = append(flushes, tp.Shutdown)
 	return append(ropts, runner.WithTracer(tr),

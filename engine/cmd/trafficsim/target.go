@@ -66,7 +66,7 @@ SIGTERM; a second signal stops it at once. See docs/target.md.`,
 			if o.trace.endpoint != "" {
 				tp, err := tracing.NewProvider(cmd.Context(), o.trace.endpoint, "usersvc", o.trace.sample)
 				if err != nil {
-					return usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+					return usageError(fmt.Errorf("%s: %w", o.trace.from, err))
 				}
 				defer flushTraces(cfg.Logger, tp.Shutdown)
 				cfg.Tracer = tp.Tracer("usersvc")
