@@ -343,7 +343,7 @@ func (o *runOptions) newRunIO(cmd *cobra.Command, runID string) *runIO {
 	return rio
 }
 
-func (o *runOptions) run(cmd *cobra.Command) error {
+func (o *runOptions) run(cmd *cobra.Command) (err error) {
 	cfg, err := o.config()
 	if err != nil {
 		return usageError(err)
@@ -352,6 +352,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		cfg.RunID = runner.NewRunID() // chosen here so every log line carries it
 	}
 	rio := o.newRunIO(cmd, cfg.RunID)
+	if o.logs.json() {
+		defer func() { err = rio.logError(err) }()
+	}
 	// Signals are caught from here on: the first interrupts the check of the
 	// target as well as the run (the default action would kill the process
 	// without a word).
@@ -408,6 +411,25 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		select {} // the signal handler reports and exits
 	}
 	return o.finish(r, cfg, ci, rio, interruptedNow(interrupted))
+}
+
+// logError writes the error a run ends with as an error record carrying the
+// run's id (with --log-format json the last line is JSON too) and returns
+// its exit code alone.
+func (rio *runIO) logError(err error) error {
+	if err == nil {
+		return nil
+	}
+	code := ExitUsage
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err == nil {
+			return err // a code without a message
+		}
+		code, err = ee.code, ee.err
+	}
+	rio.log.Error(err.Error())
+	return &exitError{code: code}
 }
 
 // newRunner makes the run; a setting it refuses is a usage error naming the
