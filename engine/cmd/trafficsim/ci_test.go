@@ -130,7 +130,8 @@ func TestThresholdExitCodes(t *testing.T) {
 	if code != ExitThreshold {
 		t.Fatalf("breached threshold: exit %d, want %d\n%s\n%s", code, ExitThreshold, stdout, stderr)
 	}
-	if !strings.Contains(stderr, "1 of 2 thresholds failed: error_rate<1%") || !strings.Contains(stdout, "FAIL error_rate<1%: observed") {
+	if !strings.Contains(stderr, "1 of 2 thresholds failed: error_rate<1%") || !strings.Contains(stdout, "FAIL error_rate<1%: observed") ||
+		!strings.Contains(stdout, "1 of 2 failed (exit code 3)\n") {
 		t.Fatalf("the failure is not reported:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
 	}
 	er := s.Thresholds[1]
@@ -239,4 +240,18 @@ func TestRunRemoteWriteIntoPrometheus(t *testing.T) {
 	promtest.Poll(t, prom, `trafficsim_threshold_passing{run="rwcli001",threshold="p95<10s"}`, promtest.One(1))
 	promtest.Poll(t, prom, `trafficsim_threshold_passing{run="rwcli001",threshold="error_rate<0%"}`, promtest.One(0))
 	promtest.Poll(t, prom, `sum(trafficsim_request_duration_seconds_count{run="rwcli001"})`, promtest.One(float64(s.Requests)))
+}
+
+// TestThresholdReportShowsTheRealExitCode: a failed threshold in a run that
+// exits 1 (here the target does not answer) is reported with the 1 the
+// process exits with, not the thresholds' 3.
+func TestThresholdReportShowsTheRealExitCode(t *testing.T) {
+	code, stdout, stderr := cli(t, "run", "--base-url", "http://127.0.0.1:1", "--skip-check", "--users", "1", "--progress", "off",
+		"--threshold", "requests>100")
+	if code != ExitFailure {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitFailure, stderr)
+	}
+	if !strings.Contains(stdout, "FAIL requests>100: observed 0\n  1 of 1 failed (exit code 1, which takes precedence over the thresholds' 3)\n") {
+		t.Fatalf("the threshold section does not show exit code 1:\n%s", stdout)
+	}
 }

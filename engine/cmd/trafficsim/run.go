@@ -529,8 +529,9 @@ func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio 
 			s = r.Summary()
 		case <-time.After(min(3*time.Second, time.Until(deadline))):
 		}
-		if err := writeResults(rio.stdout, rio.notes, s, o.summary, ""); err != nil {
-			fmt.Fprintln(rio.notes, "trafficsim:", err)
+		err := writeResults(rio.stdout, rio.notes, s, o.summary, "", func() error { return &exitError{code: ExitInterrupt} })
+		if ee, ok := err.(*exitError); ok && ee.err != nil {
+			fmt.Fprintln(rio.notes, "trafficsim:", ee.err)
 		}
 		fmt.Fprintf(rio.notes, "trafficsim: %s; remove what is left with trafficsim cleanup --base-url %s --run %s\n", why, s.Target, s.RunID)
 		os.Exit(ExitInterrupt)
@@ -600,15 +601,14 @@ func (o *runOptions) finish(r *runner.Runner, cfg runner.Config, ci *ciRun, rio 
 	if err := ci.finish(r, &s, rio.notes); err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
-	if err := writeResults(rio.stdout, rio.notes, s, o.summary, o.ci.junit); err != nil {
-		return err
-	}
-	err := exitFor(s, interrupted, cfg.Cleanup)
-	if err == nil && o.strict && len(s.NeverSucceeded) > 0 {
-		err = &exitError{code: ExitFailure, err: fmt.Errorf("--strict: never succeeded: %s (trafficsim check shows why)",
-			strings.Join(s.NeverSucceeded, ", "))}
-	}
-	return ci.exit(err)
+	return writeResults(rio.stdout, rio.notes, s, o.summary, o.ci.junit, func() error {
+		err := exitFor(s, interrupted, cfg.Cleanup)
+		if err == nil && o.strict && len(s.NeverSucceeded) > 0 {
+			err = &exitError{code: ExitFailure, err: fmt.Errorf("--strict: never succeeded: %s (trafficsim check shows why)",
+				strings.Join(s.NeverSucceeded, ", "))}
+		}
+		return ci.exit(err)
+	})
 }
 
 // waitTarget waits until the run knows its target's URL; false if it ended first.
