@@ -89,6 +89,24 @@ func (c *Config) FromEnv() {
 
 var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
+// SettingError is a Config that New refuses. Setting says what is wrong, so a
+// caller can name its own flag or variable: "url", "interval", "label", or
+// the environment variable of a credential (EnvPassword, EnvBearerToken).
+type SettingError struct {
+	Setting string
+	Message string
+}
+
+func (e *SettingError) Error() string { return e.Message }
+
+// CheckLabelName checks an extra label's name (Config.Labels).
+func CheckLabelName(name string) error {
+	if !labelName.MatchString(name) || strings.HasPrefix(name, "__") {
+		return errors.New("a label name is letters, digits and _, not starting with a digit or __")
+	}
+	return nil
+}
+
 // Writer pushes a Gatherer's metrics to one remote-write endpoint.
 type Writer struct {
 	g      prometheus.Gatherer
@@ -114,7 +132,13 @@ func New(g prometheus.Gatherer, cfg Config) (*Writer, error) {
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("remote write URL %q: want http(s)://host[:port]/path, e.g. http://127.0.0.1:9090/api/v1/write", cfg.URL)
+		shown := cfg.URL // without a password it may hold
+		if err == nil {
+			shown = u.Redacted()
+		} else if at := strings.LastIndex(shown, "@"); at >= 0 {
+			shown = "REDACTED@" + shown[at+1:]
+		}
+		return nil, &SettingError{"url", fmt.Sprintf("remote write URL %q: want http(s)://host[:port]/path, e.g. http://127.0.0.1:9090/api/v1/write", shown)}
 	}
 	if u.User != nil {
 		if cfg.Username == "" {
@@ -127,15 +151,15 @@ func New(g prometheus.Gatherer, cfg Config) (*Writer, error) {
 	}
 	switch {
 	case cfg.BearerToken != "" && (cfg.Username != "" || cfg.Password != ""):
-		return nil, fmt.Errorf("remote write: both a bearer token (%s) and basic auth are set; use one", EnvBearerToken)
+		return nil, &SettingError{EnvBearerToken, fmt.Sprintf("remote write: both a bearer token (%s) and basic auth are set; use one", EnvBearerToken)}
 	case cfg.Password != "" && cfg.Username == "":
-		return nil, fmt.Errorf("remote write: a password is set but no user; set %s or put the user in the URL (https://USER@host/api/v1/write)", EnvUser)
+		return nil, &SettingError{EnvPassword, fmt.Sprintf("remote write: a password is set but no user; set %s or put the user in the URL (https://USER@host/api/v1/write)", EnvUser)}
 	}
 	if cfg.Interval == 0 {
 		cfg.Interval = DefaultInterval
 	}
 	if cfg.Interval < MinInterval {
-		return nil, fmt.Errorf("remote write interval %s: use at least %s (default %s)", cfg.Interval, MinInterval, DefaultInterval)
+		return nil, &SettingError{"interval", fmt.Sprintf("remote write interval %s: use at least %s (default %s)", cfg.Interval, MinInterval, DefaultInterval)}
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
@@ -145,8 +169,8 @@ func New(g prometheus.Gatherer, cfg Config) (*Writer, error) {
 	}
 	w := &Writer{g: g, cfg: cfg, url: u.String(), client: cfg.HTTPClient, log: cfg.Logger, sent: map[string][]Label{}}
 	for name, value := range cfg.Labels {
-		if !labelName.MatchString(name) || strings.HasPrefix(name, "__") {
-			return nil, fmt.Errorf("remote write label %q: a label name is letters, digits and _, not starting with a digit or __", name)
+		if err := CheckLabelName(name); err != nil {
+			return nil, &SettingError{"label", fmt.Sprintf("remote write label %q: %v", name, err)}
 		}
 		if value != "" {
 			w.labels = append(w.labels, Label{name, value})

@@ -18,11 +18,30 @@ import (
 // without cleanup leaves thousands.
 const maxLeftNames = 20
 
+// FinalOption sets what WriteFinal shows beyond the Summary.
+type FinalOption func(*finalOptions)
+
+type finalOptions struct {
+	exitCode  int
+	exitKnown bool
+}
+
+// WithExitCode is the exit code the process ends with, which the threshold
+// section shows when a threshold failed (3, or the 1 or 130 that take
+// precedence). Without it the section names no code.
+func WithExitCode(code int) FinalOption {
+	return func(o *finalOptions) { o.exitCode, o.exitKnown = code, true }
+}
+
 // WriteFinal writes the end-of-run report for people: the run, per-endpoint
 // counts, success and latency percentiles, the outcome and group mix, errors,
 // token operations, sessions per archetype and the cleanup result. It is built
 // from the Summary so the text and the JSON never disagree.
-func WriteFinal(w io.Writer, s summary.Summary) error {
+func WriteFinal(w io.Writer, s summary.Summary, opts ...FinalOption) error {
+	var fo finalOptions
+	for _, opt := range opts {
+		opt(&fo)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Run %s · scenario %s · seed %d · target %s\n", s.RunID, s.Scenario, s.Seed, s.Target)
 	state := s.State
@@ -146,7 +165,7 @@ func WriteFinal(w io.Writer, s summary.Summary) error {
 		_ = s.Resilience.WriteText(&b) // a strings.Builder does not fail
 	}
 	if len(s.Thresholds) > 0 {
-		writeThresholds(&b, s.Thresholds)
+		writeThresholds(&b, s.Thresholds, fo)
 	}
 
 	if _, err := io.WriteString(w, b.String()); err != nil {

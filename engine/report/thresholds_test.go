@@ -14,12 +14,24 @@ func TestFinalReportThresholds(t *testing.T) {
 		{Expr: "error_rate<1%", Unit: threshold.Ratio, Observed: 0.025, Pass: false, Aborted: true},
 	}}
 	var b strings.Builder
-	if err := WriteFinal(&b, s); err != nil {
-		t.Fatal(err)
-	}
-	want := "\nThresholds\n  PASS p95<500ms: observed 212.5ms\n  FAIL error_rate<1%: observed 2.5% (stopped the run)\n  1 of 2 failed (exit code 3)\n"
-	if !strings.HasSuffix(b.String(), want) {
-		t.Fatalf("report ends:\n%s\nwant:\n%s", b.String(), want)
+	lines := "\nThresholds\n  PASS p95<500ms: observed 212.5ms\n  FAIL error_rate<1%: observed 2.5% (stopped the run)\n  1 of 2 failed"
+	// The exit code shown is the one given: the process's.
+	for _, c := range []struct {
+		opts []FinalOption
+		want string
+	}{
+		{[]FinalOption{WithExitCode(3)}, lines + " (exit code 3)\n"},
+		{[]FinalOption{WithExitCode(1)}, lines + " (exit code 1, which takes precedence over the thresholds' 3)\n"},
+		{[]FinalOption{WithExitCode(130)}, lines + " (exit code 130, which takes precedence over the thresholds' 3)\n"},
+		{nil, lines + "\n"},
+	} {
+		b.Reset()
+		if err := WriteFinal(&b, s, c.opts...); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(b.String(), c.want) {
+			t.Fatalf("report ends:\n%s\nwant:\n%s", b.String(), c.want)
+		}
 	}
 	b.Reset()
 	s.Thresholds = nil

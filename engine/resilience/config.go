@@ -146,10 +146,12 @@ func (c Config) Validate() error {
 	if c.MaxInFlight < 0 {
 		return bad("max-in-flight", "%d: want 0 (the number of users) or a positive count", c.MaxInFlight)
 	}
+	// Checked with --degrade off too: an invalid value is a mistake whether
+	// or not it is used yet.
+	if c.DegradeInterval < 10*time.Millisecond {
+		return bad("degrade-interval", "%s: want at least 10ms, e.g. 2s", c.DegradeInterval)
+	}
 	if c.Degrade {
-		if c.DegradeInterval < 10*time.Millisecond {
-			return bad("degrade-interval", "%s: want at least 10ms, e.g. 2s", c.DegradeInterval)
-		}
 		for i := range 3 {
 			if !(c.DegradeErrorRate[i] > 0 && c.DegradeErrorRate[i] <= 1) || (i > 0 && c.DegradeErrorRate[i] < c.DegradeErrorRate[i-1]) {
 				return bad("degrade-error-rates", "%v: want three rising rates in (0, 1] for light, heavy, emergency", c.DegradeErrorRate)

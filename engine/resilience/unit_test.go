@@ -301,6 +301,11 @@ func TestValidateNamesTheFlag(t *testing.T) {
 	if err := c.Validate(); !errors.As(err, &fe) || fe.Field != "degrade-error-rates" {
 		t.Fatalf("falling rates: %v", err)
 	}
+	c = Defaults()
+	c.DegradeInterval = 0 // with degradation off too
+	if err := c.Validate(); !errors.As(err, &fe) || fe.Field != "degrade-interval" {
+		t.Fatalf("degrade interval 0 with degradation off: %v", err)
+	}
 	if err := Defaults().Validate(); err != nil {
 		t.Fatal(err)
 	}

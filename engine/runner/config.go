@@ -27,6 +27,10 @@ const (
 	MaxUsers    = 10_000_000
 	MaxRequests = 10_000_000
 	MaxDelay    = 10 * time.Minute
+	// MaxSeed is the largest seed: 2^53-1, the largest integer a JSON reader
+	// that holds numbers as doubles (JavaScript, the plugin's pages, jq) keeps
+	// exactly, so the seed the summary reports is the one to rerun with.
+	MaxSeed = 1<<53 - 1
 )
 
 // Config is what a run is asked to do.
@@ -164,8 +168,9 @@ func (c Config) load() (*scenario.Scenario, *url.URL, error) {
 	if c.MinRequests > c.MaxRequests {
 		return nil, nil, bad("min_request_count", "%d is above the maximum request count %d; lower it or raise the maximum", c.MinRequests, c.MaxRequests)
 	}
-	if c.Duration < 0 {
-		return nil, nil, bad("duration", "%v: use a positive duration such as 5m, or 0 for no limit", c.Duration)
+	if c.Duration < 0 || c.Duration > loadshape.MaxDuration {
+		// The longest run is the plugin's and the load shapes' limit too.
+		return nil, nil, bad("duration", "%v: use a duration from 0 (until every VU is done) to %v (7 days, the longest run), e.g. 5m", c.Duration, loadshape.MaxDuration)
 	}
 	if c.DelayMin < 0 || c.DelayMin > MaxDelay {
 		return nil, nil, bad("delay_min", "%v: use 0 to %v", c.DelayMin, MaxDelay)
@@ -176,8 +181,8 @@ func (c Config) load() (*scenario.Scenario, *url.URL, error) {
 	if c.DelayMin > c.DelayMax {
 		return nil, nil, bad("delay_min", "%v is above delay_max %v; lower it or raise the maximum", c.DelayMin, c.DelayMax)
 	}
-	if c.Seed < 0 {
-		return nil, nil, bad("seed", "%d: use a positive number, or 0 to let the engine choose", c.Seed)
+	if c.Seed < 0 || c.Seed > MaxSeed {
+		return nil, nil, bad("seed", "%d: use 1 to %d (2^53-1, what JSON keeps exactly), e.g. 42, or 0 to let the engine choose", c.Seed, int64(MaxSeed))
 	}
 	var target *url.URL
 	if c.BaseURL != "" {

@@ -219,7 +219,7 @@ func New(cfg Config, opts ...Option) (*Runner, error) {
 		cfg.RunID = NewRunID()
 	}
 	if cfg.Seed == 0 {
-		n, err := rand.Int(rand.Reader, big.NewInt(1<<53))
+		n, err := rand.Int(rand.Reader, big.NewInt(MaxSeed)) // 1 … MaxSeed
 		if err != nil {
 			return nil, fmt.Errorf("choose a seed: %w", err)
 		}

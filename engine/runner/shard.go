@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trafficsim/trafficsim/engine/loadshape"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/plan"
 	"github.com/trafficsim/trafficsim/engine/summary"
@@ -83,15 +84,8 @@ func (c Config) validateShard() error {
 		if c.Seed == 0 {
 			return &FieldError{Field: "seed", Message: "is required with --shard: every shard must use the same seed (e.g. --seed 42), or the shards run different VUs"}
 		}
-		slots := c.Users
-		switch {
-		case len(c.Stages) > 0:
-			slots = 0 // checked against the stages' peak when the plan is built
-		case c.OpenModel():
-			slots = 0 // an open-model shard always has a pool
-		}
-		if slots > 0 && slots < c.Shard.Count {
-			return &FieldError{Field: "shard", Message: fmt.Sprintf("%d shards for %d VUs would leave a shard without VUs; use at most --users shards", c.Shard.Count, slots)}
+		if err := c.shardHasVUs(); err != nil {
+			return err
 		}
 	}
 	if !c.StartAt.IsZero() && time.Until(c.StartAt) > MaxStartWait {
@@ -99,6 +93,41 @@ func (c Config) validateShard() error {
 			c.StartAt.UTC().Format(time.RFC3339), MaxStartWait, time.Now().Add(time.Minute).UTC().Format(time.RFC3339))}
 	}
 	return nil
+}
+
+// shardHasVUs refuses a sharded closed-model run with fewer VU slots (the
+// users, or the stages' largest target) than shards: shard i runs the slots s
+// with s mod N = i, so the shards from the slots' number up would run no VU.
+// An open-model shard always has a pool.
+func (c Config) shardHasVUs() error {
+	slots, from, fix := c.Users, fmt.Sprintf("--users %d", c.Users), fmt.Sprintf("at least --users %d", c.Shard.Count)
+	switch {
+	case c.OpenModel():
+		return nil
+	case len(c.Stages) > 0:
+		peak := 0.0
+		for _, st := range c.Stages {
+			peak = max(peak, st.Target)
+		}
+		slots = int(peak)
+		from = fmt.Sprintf("the stages %s reach at most %d", loadshape.FormatStages(c.Stages, false), slots)
+		fix = fmt.Sprintf("a largest stage target of at least %d", c.Shard.Count)
+	}
+	if slots >= c.Shard.Count {
+		return nil
+	}
+	empty := fmt.Sprintf("shard %d/%d", slots, c.Shard.Count)
+	if c.Shard.Count-slots > 1 {
+		empty = fmt.Sprintf("shards %d/%d to %d/%d", slots, c.Shard.Count, c.Shard.Count-1, c.Shard.Count)
+	}
+	if c.Shard.Index >= slots {
+		empty += fmt.Sprintf(" (this one, %s, among them)", c.Shard)
+		if c.Shard.Count-slots == 1 {
+			empty = fmt.Sprintf("shard %s (this one)", c.Shard)
+		}
+	}
+	return &FieldError{Field: "shard", Message: fmt.Sprintf("%d shards for %d VUs (%s) would leave %s without VUs: shard i runs the VUs whose index mod %d is i; use at most %d shards, or %s",
+		c.Shard.Count, slots, from, empty, c.Shard.Count, max(slots, 1), fix)}
 }
 
 // MaxStartWait bounds how far in the future --start-at may be.

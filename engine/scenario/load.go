@@ -48,6 +48,14 @@ func buildLoad(f *fileLoad) (LoadModel, *Error) {
 		}
 		l.RampUp = d
 	}
+	// An empty list is a mistake, not the model's absence: it would quietly
+	// run another load model than the one the file seems to ask for.
+	if f.Stages != nil && len(f.Stages) == 0 {
+		return l, bad("stages", "is an empty list; give DURATION:VUS stages, e.g. [30s:100, 1m:100, 30s:0], or leave stages out")
+	}
+	if f.RateStages != nil && len(f.RateStages) == 0 {
+		return l, bad("rate_stages", "is an empty list; give DURATION:RATE stages, e.g. [30s:10/s, 1m:100/s], or leave rate_stages out")
+	}
 	if len(f.Stages) > 0 {
 		st, err := loadshape.ParseStages(strings.Join(f.Stages, ","))
 		if err != nil {

@@ -37,6 +37,8 @@ func TestLoadSection(t *testing.T) {
 		{"load:\n  max_vus: 5\n", "open model only"},
 		{"load:\n  max_vu: 5\n", "unknown field"},
 		{"load:\n  rate: 0/s\n", "load.rate: \"0/s\" sends no arrivals"},
+		{"load:\n  stages: []\n", "op.yaml:3:3: load.stages: is an empty list; give DURATION:VUS stages, e.g. [30s:100"},
+		{"load:\n  rate_stages: []\n", "op.yaml:3:3: load.rate_stages: is an empty list; give DURATION:RATE stages, e.g. [30s:10/s"},
 	} {
 		_, err := Parse([]byte("base: mixed\n"+tc.yaml), "op.yaml")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

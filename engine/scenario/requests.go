@@ -37,7 +37,7 @@ type fileRequest struct {
 	Body    *string           `yaml:"body"`
 	Weight  *float64          `yaml:"weight"`
 	Think   string            `yaml:"think"`
-	Expect  int               `yaml:"expect"`
+	Expect  *int              `yaml:"expect"` // nil: left out (any 1xx–3xx)
 	Group   string            `yaml:"group"`
 	Auth    bool              `yaml:"auth"`
 }
@@ -60,7 +60,7 @@ func buildRequests(f []fileRequest) ([]Request, *Error) {
 			return nil, bad(field+".name", "%q is used by an earlier request", fr.Name)
 		}
 		seen[fr.Name] = true
-		r := Request{Name: fr.Name, Weight: 1, Think: ThinkQuick, Expect: fr.Expect, Auth: fr.Auth,
+		r := Request{Name: fr.Name, Weight: 1, Think: ThinkQuick, Auth: fr.Auth,
 			Spec: client.PlainSpec{Method: fr.Method, Path: fr.Path, Headers: fr.Headers, Group: fr.Group}}
 		if fr.Body != nil {
 			r.Spec.Body, r.Spec.HasBody = *fr.Body, true
@@ -77,8 +77,12 @@ func buildRequests(f []fileRequest) ([]Request, *Error) {
 		if !isThinkClass(r.Think) {
 			return nil, bad(field+".think", "%q: use one of quick, read, form, pause", r.Think)
 		}
-		if r.Expect != 0 && (r.Expect < 100 || r.Expect > 599) {
-			return nil, bad(field+".expect", "%d: use an HTTP status from 100 to 599, or leave it out for any 1xx–3xx", r.Expect)
+		if fr.Expect != nil {
+			// 0 is no status: it would silently mean "any 1xx–3xx".
+			if *fr.Expect < 100 || *fr.Expect > 599 {
+				return nil, bad(field+".expect", "%d: use an HTTP status from 100 to 599, e.g. 201, or leave expect out for any 1xx–3xx", *fr.Expect)
+			}
+			r.Expect = *fr.Expect
 		}
 		if fr.Group != "" && !groupLabel.MatchString(fr.Group) {
 			return nil, bad(field+".group", "%q: use lowercase letters, digits and _ (at most 32)", fr.Group)

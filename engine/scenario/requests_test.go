@@ -75,6 +75,7 @@ func TestPlainScenarioErrors(t *testing.T) {
 		{"dup", "requests:\n  - {name: a, path: /}\n  - {name: a, path: /b}\n", "requests.1.name", "earlier request", 3},
 		{"think", "requests:\n  - {name: a, path: /, think: slow}\n", "requests.0.think", "quick, read, form, pause", 2},
 		{"expect", "requests:\n  - {name: a, path: /, expect: 42}\n", "requests.0.expect", "100 to 599", 2},
+		{"expect 0", "requests:\n  - {name: a, path: /, expect: 0}\n", "requests.0.expect", "0: use an HTTP status from 100 to 599, e.g. 201, or leave expect out", 2},
 		{"weights", "requests:\n  - {name: a, path: /, weight: 0}\n", "requests", "weight above 0", 1},
 		{"mix", "mix: {auth: 1}\nrequests:\n  - {name: a, path: /}\n", "mix", "plain scenario", 1},
 		{"auth", "requests:\n  - {name: a, path: /, auth: true}\n", "requests.0.auth", "no accounts", 2},

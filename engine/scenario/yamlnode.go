@@ -1,7 +1,9 @@
 package scenario
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -16,19 +18,41 @@ import (
 
 // parseNode parses data into its node tree. A syntax error is the one error
 // yaml gives without a node: its line is read from the message, the only
-// place yaml.v3 reports it.
+// place yaml.v3 reports it. A file holds one YAML document: a second one
+// (after ---) is an error at its line, not left unread.
 func parseNode(fileName string, data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		e := &Error{File: fileName, Message: msg}
-		if _, serr := fmt.Sscanf(msg, "line %d:", &e.Line); serr == nil {
-			_, e.Message, _ = strings.Cut(msg, ": ")
+	if err := dec.Decode(&root); err != nil && err != io.EOF {
+		return nil, syntaxError(fileName, err)
+	}
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if err == io.EOF {
+			break
 		}
-		e.Message += " (a YAML syntax error: check the indentation and the brackets and quotes)"
-		return nil, e
+		if err != nil {
+			return nil, syntaxError(fileName, err)
+		}
+		if len(next.Content) == 0 || next.Content[0].Tag == "!!null" && next.Content[0].Value == "" {
+			continue // a --- with nothing after it
+		}
+		return nil, &Error{File: fileName, Line: next.Content[0].Line, Message: "a second YAML document (after ---): the file holds one, the rest would be ignored; " +
+			"remove the --- and merge the two, or put the second in a file of its own"}
 	}
 	return &root, nil
+}
+
+// syntaxError is a yaml syntax error as an *Error at its line.
+func syntaxError(fileName string, err error) *Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	e := &Error{File: fileName, Message: msg}
+	if _, serr := fmt.Sscanf(msg, "line %d:", &e.Line); serr == nil {
+		_, e.Message, _ = strings.Cut(msg, ": ")
+	}
+	e.Message += " (a YAML syntax error: check the indentation and the brackets and quotes)"
+	return e
 }
 
 // decodeNode checks root against out's type (checkNode), then decodes it;
@@ -70,10 +94,16 @@ func checkNode(n *yaml.Node, t reflect.Type, path string) *Error {
 		if n.Kind != yaml.MappingNode {
 			return wrongKind(n, path, "a mapping of fields (name: value)")
 		}
+		if err := checkKeysOnce(n, path); err != nil {
+			return err
+		}
 		return checkFields(n, t, path)
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
 			return wrongKind(n, path, "a mapping (name: value)")
+		}
+		if err := checkKeysOnce(n, path); err != nil {
+			return err
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if err := checkNode(n.Content[i+1], t.Elem(), joinPath(path, n.Content[i].Value)); err != nil {
@@ -116,6 +146,24 @@ func scalarFits(n *yaml.Node, t reflect.Type) bool {
 		return tag == "!!int" || tag == "!!float"
 	}
 	return true
+}
+
+// checkKeysOnce reports a key a mapping gives twice (yaml would refuse it
+// only when decoding, in words of its own), at the second one.
+func checkKeysOnce(n *yaml.Node, path string) *Error {
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Tag == "!!merge" {
+			continue
+		}
+		if first, ok := seen[k.Value]; ok {
+			return &Error{Line: k.Line, Column: k.Column, Field: joinPath(path, k.Value),
+				Message: fmt.Sprintf("%q is given twice (first at line %d); keep one of them", k.Value, first.Line)}
+		}
+		seen[k.Value] = k
+	}
+	return nil
 }
 
 // checkFields checks a mapping against a struct's yaml fields.

@@ -34,6 +34,12 @@ func TestErrorPositions(t *testing.T) {
 		{"profile routes as list", "routes:\n  - /users\n", true, 2, 3, "routes", "a list: want a mapping"},
 		{"profile bad value", "id_kind: guid\n", true, 1, 1, "id_kind", "integer, uuid or string"},
 		{"syntax error", "base: mixed\nmix: [\n", false, 2, 0, "", "YAML syntax error"},
+		{"key given twice", "base: mixed\nname: a\nname: b\n", false, 3, 1, "name", `"name" is given twice (first at line 2); keep one`},
+		{"map key given twice", "base: mixed\nmix:\n  auth: 1\n  auth: 2\n", false, 4, 3, "mix.auth", `"auth" is given twice`},
+		{"connections key given twice", "base: mixed\nconnections: {auth: 2, auth: 3}\n", false, 2, 24, "connections.auth", `"auth" is given twice`},
+		{"profile key given twice", "base_path: /v2\nbase_path: /v3\n", true, 2, 1, "base_path", `"base_path" is given twice`},
+		{"second document", "base: mixed\n---\nbase: admin\n", false, 3, 0, "", "a second YAML document (after ---)"},
+		{"profile second document", "---\nbase_path: /v2\n---\nbase_path: /v3\n", true, 4, 0, "", "a second YAML document"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -77,7 +77,7 @@ func (o *checkOptions) execute(cmd *cobra.Command) error {
 	ctx, cancel := context.WithTimeout(sigCtx, o.timeout)
 	defer cancel()
 	rep, err := check.Run(ctx, check.Options{BaseURL: o.baseURL, Profile: prof, ProfileGiven: o.apiProfile != "",
-		AdminUser: o.adminUser, AdminPassword: adminPassword(o.adminPassword), Network: netw})
+		AdminUser: o.adminUser, AdminPassword: adminPassword(o.adminPassword.value), Network: netw})
 	if err != nil {
 		return usageError(fmt.Errorf("--base-url: %w", err))
 	}

@@ -107,3 +107,21 @@ func TestCheckCommand(t *testing.T) {
 		t.Errorf("check without --base-url: exit %d %s", code, out)
 	}
 }
+
+// TestBaseURLPathRefused: a --base-url with a path is refused by every command
+// that takes one, before anything is sent, pointing to the API profile's
+// base_path (the check's table, the route labels and the summary show routes
+// without the URL's path).
+func TestBaseURLPathRefused(t *testing.T) {
+	for _, cmd := range []string{"run", "check", "cleanup"} {
+		code, _, stderr := cli(t, cmd, "--base-url", "http://127.0.0.1:1/api")
+		if code != ExitUsage || !strings.Contains(stderr, "--base-url") || !strings.Contains(stderr, "base_path: /api/api/v1") ||
+			!strings.Contains(stderr, "--base-url http://127.0.0.1:1 ") {
+			t.Errorf("%s --base-url http://127.0.0.1:1/api: exit %d, stderr %q; want exit 2 pointing to base_path", cmd, code, stderr)
+		}
+	}
+	// A trailing slash is no path.
+	if code, _, stderr := cli(t, "run", "--base-url", "http://127.0.0.1:1/", "--users", "0"); !strings.Contains(stderr, "--users") {
+		t.Errorf("--base-url with a trailing slash: exit %d, stderr %q; want it taken (and --users refused)", code, stderr)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,6 +35,7 @@ type ciOptions struct {
 
 	parsed []threshold.Threshold // from --threshold
 	labels map[string]string     // from --remote-write-label
+	rwFrom string                // where rwURL came from: the flag, or $TRAFFICSIM_REMOTE_WRITE_URL
 }
 
 func (c *ciOptions) addFlags(f *pflag.FlagSet) {
@@ -63,27 +65,53 @@ func (c *ciOptions) check() error {
 	if c.rwInterval < remotewrite.MinInterval {
 		return fmt.Errorf("--remote-write-interval: %s is too short; use at least %s (default %s)", c.rwInterval, remotewrite.MinInterval, remotewrite.DefaultInterval)
 	}
+	c.rwFrom = "--remote-write-url"
 	if c.rwURL == "" {
 		// Read here, not as the flag's default: --help would print a URL's user info.
 		c.rwURL = os.Getenv(remotewrite.EnvURL)
+		c.rwFrom = remotewrite.EnvURL + " (environment)"
 	}
 	c.labels = map[string]string{}
 	for _, kv := range c.rwLabels {
 		name, value, ok := strings.Cut(kv, "=")
+		name = strings.TrimSpace(name)
 		if !ok || name == "" {
 			return fmt.Errorf("--remote-write-label: %q: write NAME=VALUE, e.g. shard=1", kv)
 		}
-		c.labels[strings.TrimSpace(name)] = value
+		if err := remotewrite.CheckLabelName(name); err != nil {
+			return fmt.Errorf("--remote-write-label: %q: %v; e.g. shard=1", kv, err)
+		}
+		c.labels[name] = value
 	}
 	if c.rwURL != "" {
 		// Checked here so a bad URL or label stops the run before it starts.
 		if _, err := remotewrite.New(prometheus.NewRegistry(), c.rwConfig(nil)); err != nil {
-			return fmt.Errorf("--remote-write-url: %w", err)
+			return c.rwError(err)
 		}
 	} else if len(c.rwLabels) > 0 {
 		return fmt.Errorf("--remote-write-label: set --remote-write-url too")
 	}
 	return nil
+}
+
+// rwError names what a remote-write error is about: the flag or variable
+// the URL came from, --remote-write-interval, --remote-write-label, or the
+// credential's environment variable.
+func (c *ciOptions) rwError(err error) error {
+	name := c.rwFrom
+	var se *remotewrite.SettingError
+	if errors.As(err, &se) {
+		switch se.Setting {
+		case "url":
+		case "interval":
+			name = "--remote-write-interval"
+		case "label":
+			name = "--remote-write-label"
+		default:
+			name = se.Setting + " (environment)"
+		}
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 func (c *ciOptions) rwConfig(log *slog.Logger) remotewrite.Config {
@@ -196,7 +224,7 @@ func (c *ciOptions) start(r *runner.Runner, reg *prometheus.Registry, log *slog.
 		w, err := remotewrite.New(reg, c.rwConfig(log))
 		if err != nil {
 			ci.release()
-			return nil, fmt.Errorf("--remote-write-url: %w", err)
+			return nil, c.rwError(err)
 		}
 		ci.writer = w
 		ctx, cancel := context.WithCancel(context.Background())

@@ -30,7 +30,7 @@ func TestCIFlagValidation(t *testing.T) {
 		{[]string{"--remote-write-url", "127.0.0.1:9090"}, "--remote-write-url"},
 		{[]string{"--remote-write-url", "http://127.0.0.1:1/api/v1/write", "--remote-write-interval", "1ms"}, "--remote-write-interval"},
 		{[]string{"--remote-write-url", "http://127.0.0.1:1/api/v1/write", "--remote-write-label", "shard"}, "--remote-write-label"},
-		{[]string{"--remote-write-url", "http://127.0.0.1:1/api/v1/write", "--remote-write-label", "9x=1"}, "--remote-write-url"},
+		{[]string{"--remote-write-url", "http://127.0.0.1:1/api/v1/write", "--remote-write-label", "9x=1"}, `--remote-write-label: "9x=1": a label name is letters, digits and _, not starting with a digit or __; e.g. shard=1`},
 		{[]string{"--remote-write-label", "shard=1"}, "set --remote-write-url too"},
 	}
 	for _, tc := range cases {
@@ -44,8 +44,32 @@ func TestCIFlagValidation(t *testing.T) {
 	t.Run("password without user", func(t *testing.T) {
 		t.Setenv("TRAFFICSIM_REMOTE_WRITE_PASSWORD", "p")
 		code, _, stderr := cli(t, "run", "--remote-write-url", "http://127.0.0.1:1/api/v1/write")
-		if code != ExitUsage || !strings.Contains(stderr, "TRAFFICSIM_REMOTE_WRITE_USER") {
+		if code != ExitUsage || !strings.Contains(stderr, "TRAFFICSIM_REMOTE_WRITE_PASSWORD (environment): ") ||
+			!strings.Contains(stderr, "TRAFFICSIM_REMOTE_WRITE_USER") {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
+		}
+	})
+	// A bad value from the environment names the variable, not the flag it
+	// stands in for, and never shows a password.
+	t.Run("URL from the environment", func(t *testing.T) {
+		t.Setenv("TRAFFICSIM_REMOTE_WRITE_URL", "ftp://user:Sekrit-rw-1@127.0.0.1:1/write")
+		code, _, stderr := cli(t, "run")
+		if code != ExitUsage || !strings.HasPrefix(stderr, "TRAFFICSIM_REMOTE_WRITE_URL (environment): remote write URL") ||
+			strings.Contains(stderr, "Sekrit-rw-1") {
+			t.Fatalf("exit %d, stderr %q; want exit 2 naming TRAFFICSIM_REMOTE_WRITE_URL, without the password", code, stderr)
+		}
+	})
+	t.Run("OTLP endpoint from the environment", func(t *testing.T) {
+		t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://127.0.0.1:4318")
+		for _, cmd := range []string{"run", "target"} {
+			code, _, stderr := cli(t, cmd)
+			if code != ExitUsage || !strings.HasPrefix(stderr, "OTEL_EXPORTER_OTLP_ENDPOINT (environment; --otlp-endpoint overrides it): ") {
+				t.Errorf("%s: exit %d, stderr %q; want exit 2 naming OTEL_EXPORTER_OTLP_ENDPOINT", cmd, code, stderr)
+			}
+		}
+		// The flag given is the flag named.
+		if code, _, stderr := cli(t, "run", "--otlp-endpoint", "ftp://x"); code != ExitUsage || !strings.HasPrefix(stderr, "--otlp-endpoint: ") {
+			t.Errorf("--otlp-endpoint ftp://x: exit %d, stderr %q", code, stderr)
 		}
 	})
 }
@@ -106,7 +130,8 @@ func TestThresholdExitCodes(t *testing.T) {
 	if code != ExitThreshold {
 		t.Fatalf("breached threshold: exit %d, want %d\n%s\n%s", code, ExitThreshold, stdout, stderr)
 	}
-	if !strings.Contains(stderr, "1 of 2 thresholds failed: error_rate<1%") || !strings.Contains(stdout, "FAIL error_rate<1%: observed") {
+	if !strings.Contains(stderr, "1 of 2 thresholds failed: error_rate<1%") || !strings.Contains(stdout, "FAIL error_rate<1%: observed") ||
+		!strings.Contains(stdout, "1 of 2 failed (exit code 3)\n") {
 		t.Fatalf("the failure is not reported:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
 	}
 	er := s.Thresholds[1]
@@ -215,4 +240,18 @@ func TestRunRemoteWriteIntoPrometheus(t *testing.T) {
 	promtest.Poll(t, prom, `trafficsim_threshold_passing{run="rwcli001",threshold="p95<10s"}`, promtest.One(1))
 	promtest.Poll(t, prom, `trafficsim_threshold_passing{run="rwcli001",threshold="error_rate<0%"}`, promtest.One(0))
 	promtest.Poll(t, prom, `sum(trafficsim_request_duration_seconds_count{run="rwcli001"})`, promtest.One(float64(s.Requests)))
+}
+
+// TestThresholdReportShowsTheRealExitCode: a failed threshold in a run that
+// exits 1 (here the target does not answer) is reported with the 1 the
+// process exits with, not the thresholds' 3.
+func TestThresholdReportShowsTheRealExitCode(t *testing.T) {
+	code, stdout, stderr := cli(t, "run", "--base-url", "http://127.0.0.1:1", "--skip-check", "--users", "1", "--progress", "off",
+		"--threshold", "requests>100")
+	if code != ExitFailure {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitFailure, stderr)
+	}
+	if !strings.Contains(stdout, "FAIL requests>100: observed 0\n  1 of 1 failed (exit code 1, which takes precedence over the thresholds' 3)\n") {
+		t.Fatalf("the threshold section does not show exit code 1:\n%s", stdout)
+	}
 }

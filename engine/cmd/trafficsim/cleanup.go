@@ -76,7 +76,7 @@ func (o *cleanupOptions) execute(cmd *cobra.Command) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	rep, err := runner.CleanupTarget(ctx, runner.CleanupOptions{
-		BaseURL: o.baseURL, RunID: o.run, AdminUser: o.adminUser, AdminPassword: adminPassword(o.adminPassword), Profile: prof,
+		BaseURL: o.baseURL, RunID: o.run, AdminUser: o.adminUser, AdminPassword: adminPassword(o.adminPassword.value), Profile: prof,
 		Network: netw,
 	})
 	var fe *runner.FieldError

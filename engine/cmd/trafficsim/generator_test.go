@@ -152,3 +152,45 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// TestLogFormatJSONErrors: with --log-format json the error a command ends
+// with is a JSON error record too — a run's carrying its id — so stderr
+// holds nothing but JSON lines; without it, the plain "trafficsim: …" line.
+func TestLogFormatJSONErrors(t *testing.T) {
+	tiny := []string{"--users", "1", "--min-request-count", "1", "--max-request-count", "1", "--delay-min", "0", "--delay-max", "0"}
+	for _, c := range []struct {
+		args []string
+		code int
+		run  string // the run id every line carries ("" none)
+		want string // the last line's msg
+	}{
+		{[]string{"run", "--log-format", "json", "--users", "0"}, ExitUsage, "", "--users: 0: use 1 to"},
+		{[]string{"run", "--users", "many", "--log-format=json"}, ExitUsage, "", `--users: "many" is not a whole number`},
+		{[]string{"target", "--log-format", "json", "--addr", "x"}, ExitUsage, "", `--addr: "x": must be host:port`},
+		{append([]string{"run", "--log-format", "json", "--log-level", "info", "--run-id", "jsonerr1", "--threshold", "requests>100000"}, tiny...),
+			ExitThreshold, "jsonerr1", "1 of 1 thresholds failed: requests>100000"},
+	} {
+		var stderr bytes.Buffer
+		code := executeTo(c.args, &stderr)
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		if code != c.code {
+			t.Errorf("%v: exit %d, want %d; stderr:\n%s", c.args, code, c.code, stderr.String())
+		}
+		var rec map[string]any
+		for i, line := range lines {
+			rec = nil
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Errorf("%v: stderr line %d is not JSON: %q", c.args, i+1, line)
+			} else if c.run != "" && rec["run"] != c.run {
+				t.Errorf("%v: stderr line %d lacks run=%s: %q", c.args, i+1, c.run, line)
+			}
+		}
+		if msg, _ := rec["msg"].(string); rec["level"] != "ERROR" || !strings.HasPrefix(msg, c.want) {
+			t.Errorf("%v: last stderr line %v; want an ERROR record %q", c.args, rec, c.want)
+		}
+	}
+	var stderr bytes.Buffer
+	if code := executeTo([]string{"run", "--users", "0"}, &stderr); code != ExitUsage || !strings.HasPrefix(stderr.String(), "trafficsim: --users: 0") {
+		t.Errorf("text logs: exit %d, stderr %q; want the plain line", code, stderr.String())
+	}
+}

@@ -4,7 +4,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
 )
 
 func main() {
@@ -15,20 +20,53 @@ func main() {
 }
 
 // execute runs the CLI with args and returns the process exit code.
-func execute(args []string) int {
+func execute(args []string) int { return executeTo(args, os.Stderr) }
+
+// executeTo runs the CLI with args, its stderr being stderr, and returns the
+// process exit code. An error ends as a line "trafficsim: …" on stderr —
+// or, with --log-format json, as an error record, so that stderr holds
+// nothing but JSON lines.
+func executeTo(args []string, stderr io.Writer) int {
 	root := newRootCmd()
 	root.SetArgs(args)
+	root.SetErr(stderr)
 	err := root.Execute()
 	if err == nil {
 		return ExitOK
 	}
+	code := ExitUsage
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "trafficsim:", ee.err)
-		}
-		return ee.code
+		code, err = ee.code, ee.err
 	}
-	fmt.Fprintln(os.Stderr, "trafficsim:", err)
-	return ExitUsage
+	if err != nil {
+		if jsonLogsAsked(root, args) {
+			slog.New(slog.NewJSONHandler(stderr, nil)).Error(err.Error())
+		} else {
+			fmt.Fprintln(stderr, "trafficsim:", err)
+		}
+	}
+	return code
+}
+
+// jsonLogsAsked reports whether args ask the command they run for
+// --log-format json. Read from args, not the parsed flag: a flag error may
+// have stopped parsing before --log-format.
+func jsonLogsAsked(root *cobra.Command, args []string) bool {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd.Flags().Lookup("log-format") == nil {
+		return false
+	}
+	json := false
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return json
+		case a == "--log-format" && i+1 < len(args):
+			json = args[i+1] == "json"
+		case strings.HasPrefix(a, "--log-format="):
+			json = strings.TrimPrefix(a, "--log-format=") == "json"
+		}
+	}
+	return json
 }

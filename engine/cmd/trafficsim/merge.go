@@ -125,15 +125,13 @@ func (o *mergeOptions) run(cmd *cobra.Command, args []string) error {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	fmt.Fprintf(stderr, "merged %d shards of run %s: %s\n", s.Merged.Shards, s.RunID, strings.Join(s.Merged.Files, ", "))
-	if err := writeResults(stdout, stderr, s, o.summary, o.junit); err != nil {
-		return err
-	}
-	if err := exitFor(s, false, s.Cleanup.Error != summary.CleanupDisabled); err != nil {
-		return err
-	}
-	switch {
-	case len(failed) > 0:
-		return &exitError{code: ExitThreshold, err: fmt.Errorf("%d of %d thresholds failed: %s", len(failed), len(ts), strings.Join(failed, ", "))}
-	}
-	return nil
+	return writeResults(stdout, stderr, s, o.summary, o.junit, func() error {
+		if err := exitFor(s, false, s.Cleanup.Error != summary.CleanupDisabled); err != nil {
+			return err
+		}
+		if len(failed) > 0 {
+			return &exitError{code: ExitThreshold, err: fmt.Errorf("%d of %d thresholds failed: %s", len(failed), len(ts), strings.Join(failed, ", "))}
+		}
+		return nil
+	})
 }

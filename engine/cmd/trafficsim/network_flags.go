@@ -36,9 +36,9 @@ func (n *networkFlags) addFlags(f *pflag.FlagSet) {
 func (n *networkFlags) settings() (transport.Settings, error) {
 	s := n.s
 	if n.maxConns != "" {
-		m, err := transport.ParseGroupLimits(n.maxConns)
+		m, err := groupLimits(n.maxConns)
 		if err != nil {
-			return s, networkFlagError(err)
+			return s, err
 		}
 		s.MaxConnsPerGroup = m
 	}
@@ -46,6 +46,28 @@ func (n *networkFlags) settings() (transport.Settings, error) {
 		return s, networkFlagError(err)
 	}
 	return s, nil
+}
+
+// groupLimits reads --max-conns-per-group entry by entry and refuses a group
+// given twice: read as one map, the last entry of a group would win and an
+// earlier bad value (auth=-1,auth=2) would go unseen. Every value kept is
+// then checked by Settings.Validate, whatever the order.
+func groupLimits(v string) (map[string]int, error) {
+	out := map[string]int{}
+	for part := range strings.SplitSeq(v, ",") {
+		one, err := transport.ParseGroupLimits(part)
+		if err != nil {
+			return nil, networkFlagError(err)
+		}
+		for g, c := range one {
+			if prev, twice := out[g]; twice {
+				return nil, fmt.Errorf("--max-conns-per-group: %s is given twice (%s=%d and %s=%d); give each group once, e.g. %s=%d",
+					g, g, prev, g, c, g, max(prev, c, 1))
+			}
+			out[g] = c
+		}
+	}
+	return out, nil
 }
 
 // networkFlagError names the flag of a transport.FieldError.

@@ -165,3 +165,26 @@ func TestRunThroughProxyOverHTTP2AndCleanupOverTLS(t *testing.T) {
 		t.Errorf("check without the CA: exit %d, want %d naming --ca-cert\n%s", code, ExitFailure, stdout)
 	}
 }
+
+// TestMaxConnsPerGroupEachGroupOnce: a group given twice in
+// --max-conns-per-group is refused, and a bad value is found in any order
+// (read as one map, the last entry of a group won and hid an earlier one).
+func TestMaxConnsPerGroupEachGroupOnce(t *testing.T) {
+	for _, c := range []struct{ value, want string }{
+		{"auth=-1,auth=2", "--max-conns-per-group: auth is given twice (auth=-1 and auth=2); give each group once, e.g. auth=2"},
+		{"auth=2,auth=-1", "--max-conns-per-group: auth is given twice"},
+		{"auth=2,auth=3", "give each group once, e.g. auth=3"},
+		{"user_query=5,auth=-1", "--max-conns-per-group: auth=-1: give each group 1 to 100000"},
+		{"auth=-1,user_query=5", "--max-conns-per-group: auth=-1: give each group 1 to 100000"},
+	} {
+		for _, args := range [][]string{
+			{"check", "--base-url", "http://127.0.0.1:1"},
+			{"run", "--users", "1", "--min-request-count", "1", "--max-request-count", "1", "--delay-min", "0", "--delay-max", "0", "--progress", "off"},
+		} {
+			code, _, stderr := cli(t, append(args, "--max-conns-per-group", c.value)...)
+			if code != ExitUsage || !strings.Contains(stderr, c.want) {
+				t.Errorf("%s --max-conns-per-group %s: exit %d, stderr %q; want exit 2 and %q", args[0], c.value, code, stderr, c.want)
+			}
+		}
+	}
+}

@@ -158,6 +158,7 @@ func (l logLines) Write(p []byte) (int, error) {
 type traceFlags struct {
 	endpoint string
 	sample   float64
+	from     string // where endpoint came from, for errors: the flag or $OTEL_EXPORTER_OTLP_ENDPOINT
 }
 
 func addTraceFlags(f *pflag.FlagSet, t *traceFlags) {
@@ -168,9 +169,13 @@ func addTraceFlags(f *pflag.FlagSet, t *traceFlags) {
 
 // check validates the flags and resolves the endpoint from the environment.
 func (t *traceFlags) check() error {
+	t.from = "--otlp-endpoint"
+	if strings.TrimSpace(t.endpoint) == "" {
+		t.from = tracing.EndpointEnv + " (environment; --otlp-endpoint overrides it)"
+	}
 	e, err := tracing.Endpoint(t.endpoint)
 	if err != nil {
-		return fmt.Errorf("--otlp-endpoint: %w", err)
+		return fmt.Errorf("%s: %w", t.from, err)
 	}
 	t.endpoint = e
 	if err := tracing.CheckSample(t.sample); err != nil {

@@ -28,6 +28,8 @@ func TestResilienceFlagValidation(t *testing.T) {
 		{[]string{"--backoff-base", "-1s"}, "--backoff-base"},
 		{[]string{"--backoff-base", "0s"}, "--backoff-base"},
 		{[]string{"--degrade", "--degrade-interval", "1ms"}, "--degrade-interval"},
+		// Refused with --degrade off too (a tiny run should it be taken).
+		{[]string{"--degrade-interval", "0s", "--users", "1", "--min-request-count", "1", "--max-request-count", "1", "--delay-min", "0", "--delay-max", "0"}, "--degrade-interval: 0s: want at least 10ms, e.g. 2s"},
 		{[]string{"--max-rps", "lots"}, "--max-rps"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -1,7 +1,12 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"strconv"
+
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/trafficsim/trafficsim/engine/version"
 )
@@ -44,7 +49,7 @@ dashboards fill with meaningful data, and so teams can load-test it.`,
 		SilenceErrors: true,
 		Version:       version.Version,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(flagError(err)) })
 	root.AddCommand(newVersionCmd())
 	for _, add := range subcommands {
 		root.AddCommand(add())
@@ -66,4 +71,42 @@ func newVersionCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// flagError words a value the flag parser refused as every other error is
+// worded: the flag, the value, what it should be and an example — instead of
+// pflag's "invalid argument … flag: time: unknown unit …" or
+// "strconv.ParseInt: parsing …". Other parse errors pass unchanged.
+func flagError(err error) error {
+	var ie *pflag.InvalidValueError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	f, v := ie.GetFlag(), ie.GetValue()
+	example := func(fallback string) string {
+		if d := f.DefValue; d != "" && d != "0" && d != "0s" {
+			return d
+		}
+		return fallback
+	}
+	var msg string
+	switch f.Value.Type() {
+	case "duration":
+		msg = fmt.Sprintf("%q is not a duration; write a number with a unit (ms, s, m, h), e.g. %s", v, example("30s"))
+		if _, custom := f.Value.(*msDuration); custom {
+			msg = ie.Unwrap().Error() // its own words: a bare number means milliseconds
+		}
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		msg = fmt.Sprintf("%q is not a whole number, e.g. %s", v, example("10"))
+		if errors.Is(err, strconv.ErrRange) {
+			msg = fmt.Sprintf("%q is out of range; give a smaller whole number, e.g. %s", v, example("10"))
+		}
+	case "float", "float32", "float64":
+		msg = fmt.Sprintf("%q is not a finite number, e.g. %s", v, example("0.5"))
+	case "bool":
+		msg = fmt.Sprintf("%q is not true or false; write --%s or --%s=false", v, f.Name, f.Name)
+	default:
+		msg = ie.Unwrap().Error()
+	}
+	return fmt.Errorf("--%s: %s", f.Name, msg)
 }

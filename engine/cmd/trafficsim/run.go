@@ -76,6 +76,8 @@ type runOptions struct {
 	logs        logFlags          // obs_flags.go: --log-format, --log-level
 	maxMemory   sizeValue         // --max-memory
 	trace       traceFlags        // --otlp-endpoint, --trace-sample
+
+	adminPassword passwordFlag // --admin-password (target_flags.go)
 }
 
 func newRunCmd() *cobra.Command {
@@ -131,7 +133,7 @@ cleanup it cut short left data: the last line says what and how to remove it). S
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this host:port at /metrics, e.g. 127.0.0.1:9102")
 	f.BoolVar(&c.Cleanup, "cleanup", true, "delete the simulation data the run created when it ends (--cleanup=false keeps it)")
 	f.StringVar(&c.AdminUser, "admin-user", c.AdminUser, "admin account of the target, for admin journeys and the cleanup")
-	f.StringVar(&c.AdminPassword, "admin-password", "", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
+	f.Var(&o.adminPassword, "admin-password", "admin password (default: $"+adminPasswordEnv+", else \"admin\"); never printed")
 	f.StringVar(&c.APIProfile, "api-profile", "", "API profile file for a target shaped unlike the reference API (docs/scenarios.md)")
 	f.StringVar(&o.progress, "progress", "auto", "live progress: auto (a box on a terminal, plain lines otherwise), box, plain, off")
 	addResilienceFlags(f, &o.resilience)
@@ -161,6 +163,10 @@ func flagOf(field string) string {
 func (o *runOptions) config() (runner.Config, error) {
 	c := o.cfg
 	c.DelayMin, c.DelayMax = time.Duration(o.delayMin), time.Duration(o.delayMax)
+	if err := o.adminPassword.check(); err != nil {
+		return c, err
+	}
+	c.AdminPassword = o.adminPassword.value
 	if c.AdminPassword == "" {
 		c.AdminPassword = os.Getenv(adminPasswordEnv)
 	}
@@ -203,6 +209,11 @@ func (o *runOptions) config() (runner.Config, error) {
 	}
 	if err := o.shard.apply(&c, &o.ci); err != nil {
 		return c, err
+	}
+	if c.BaseURL != "" {
+		if err := checkBaseURL(c.BaseURL); err != nil {
+			return c, err
+		}
 	}
 	var err error
 	if c.Network, err = o.network.settings(); err != nil {
@@ -354,7 +365,7 @@ func (o *runOptions) newRunIO(cmd *cobra.Command, runID string) *runIO {
 	return rio
 }
 
-func (o *runOptions) run(cmd *cobra.Command) error {
+func (o *runOptions) run(cmd *cobra.Command) (err error) {
 	cfg, err := o.config()
 	if err != nil {
 		return usageError(err)
@@ -363,6 +374,9 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 		cfg.RunID = runner.NewRunID() // chosen here so every log line carries it
 	}
 	rio := o.newRunIO(cmd, cfg.RunID)
+	if o.logs.json() {
+		defer func() { err = rio.logError(err) }()
+	}
 	// Signals are caught from here on: the first interrupts the check of the
 	// target as well as the run (the default action would kill the process
 	// without a word).
@@ -421,6 +435,25 @@ func (o *runOptions) run(cmd *cobra.Command) error {
 	return o.finish(r, cfg, ci, rio, interruptedNow(interrupted))
 }
 
+// logError writes the error a run ends with as an error record carrying the
+// run's id (with --log-format json the last line is JSON too) and returns
+// its exit code alone.
+func (rio *runIO) logError(err error) error {
+	if err == nil {
+		return nil
+	}
+	code := ExitUsage
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err == nil {
+			return err // a code without a message
+		}
+		code, err = ee.code, ee.err
+	}
+	rio.log.Error(err.Error())
+	return &exitError{code: code}
+}
+
 // newRunner makes the run; a setting it refuses is a usage error naming the
 // flag.
 func (o *runOptions) newRunner(cfg runner.Config, ropts ...runner.Option) (*runner.Runner, error) {
@@ -450,13 +483,13 @@ func (o *runOptions) tracingOptions(ctx context.Context, runID string, log *slog
 	}
 	tr, err := tracing.New(ctx, runID, o.trace.endpoint, o.trace.sample)
 	if err != nil {
-		return nil, flush, usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+		return nil, flush, usageError(fmt.Errorf("%s: %w", o.trace.from, err))
 	}
 	flushes = append(flushes, tr.Shutdown)
 	// The embedded target joins the traces as service usersvc.
 	tp, err := tracing.NewProvider(ctx, o.trace.endpoint, "usersvc", o.trace.sample)
 	if err != nil {
-		return nil, flush, usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+		return nil, flush, usageError(fmt.Errorf("%s: %w", o.trace.from, err))
 	}
 	flushes = append(flushes, tp.Shutdown)
 	return append(ropts, runner.WithTracer(tr),
@@ -512,8 +545,9 @@ func (o *runOptions) handleSignals(r *runner.Runner, sigs <-chan os.Signal, rio 
 			s = r.Summary()
 		case <-time.After(min(3*time.Second, time.Until(deadline)-secondReserve)):
 		}
-		if err := writeResults(rio.stdout, rio.notes, s, o.summary, ""); err != nil {
-			fmt.Fprintln(rio.notes, "trafficsim:", err)
+		err := writeResults(rio.stdout, rio.notes, s, o.summary, "", func() error { return &exitError{code: ExitInterrupt} })
+		if ee, ok := err.(*exitError); ok && ee.err != nil {
+			fmt.Fprintln(rio.notes, "trafficsim:", ee.err)
 		}
 		fmt.Fprintf(rio.notes, "trafficsim: interrupted twice; exiting without cleanup; remove what is left with trafficsim cleanup --base-url %s --run %s\n", s.Target, s.RunID)
 		os.Exit(ExitInterrupt)
@@ -579,15 +613,14 @@ func (o *runOptions) finish(r *runner.Runner, cfg runner.Config, ci *ciRun, rio 
 	if err := ci.finish(r, &s, rio.notes); err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
-	if err := writeResults(rio.stdout, rio.notes, s, o.summary, o.ci.junit); err != nil {
-		return err
-	}
-	err := exitFor(s, interrupted, cfg.Cleanup)
-	if err == nil && o.strict && len(s.NeverSucceeded) > 0 {
-		err = &exitError{code: ExitFailure, err: fmt.Errorf("--strict: never succeeded: %s (trafficsim check shows why)",
-			strings.Join(s.NeverSucceeded, ", "))}
-	}
-	return ci.exit(err)
+	return writeResults(rio.stdout, rio.notes, s, o.summary, o.ci.junit, func() error {
+		err := exitFor(s, interrupted, cfg.Cleanup)
+		if err == nil && o.strict && len(s.NeverSucceeded) > 0 {
+			err = &exitError{code: ExitFailure, err: fmt.Errorf("--strict: never succeeded: %s (trafficsim check shows why)",
+				strings.Join(s.NeverSucceeded, ", "))}
+		}
+		return ci.exit(err)
+	})
 }
 
 // waitTarget waits until the run knows its target's URL; false if it ended first.

@@ -53,11 +53,17 @@ func TestRunFlagValidation(t *testing.T) {
 		{[]string{"--delay-min", "3000"}, "--delay-min"}, // 3000 ms > default 2000 ms
 		{[]string{"--delay-max", "soon"}, "--delay-max"},
 		{[]string{"--duration", "-1m"}, "--duration"},
+		// At most 7 days, as the plugin and the stages (a tiny run, should it be taken).
+		{[]string{"--duration", "168h1s", "--users", "1", "--min-request-count", "1", "--max-request-count", "1", "--delay-min", "0", "--delay-max", "0", "--progress", "off"},
+			"--duration: 168h0m1s: use a duration from 0 (until every VU is done) to 168h0m0s (7 days, the longest run), e.g. 5m"},
 		{[]string{"--base-url", "localhost:8080"}, "--base-url"},
 		{[]string{"--base-url", "ftp://example.org"}, "--base-url"},
 		{[]string{"--scenario", "chaos"}, "--scenario"},
 		{[]string{"--scenario", "./no-such-file.yaml"}, "--scenario"},
 		{[]string{"--seed", "-5"}, "--seed"},
+		// Above 2^53-1 JSON readers would round it (a tiny run, should it be taken).
+		{[]string{"--seed", "9007199254740993", "--users", "1", "--min-request-count", "1", "--max-request-count", "1", "--delay-min", "0", "--delay-max", "0", "--progress", "off"},
+			"--seed: 9007199254740993: use 1 to 9007199254740991 (2^53-1, what JSON keeps exactly), e.g. 42"},
 		{[]string{"--run-id", "UPPER123"}, "--run-id"},
 		{[]string{"--api-profile", "/no/such/profile.yaml"}, "--api-profile"},
 		{[]string{"--metrics-addr", "9102"}, "--metrics-addr"},
@@ -293,4 +299,35 @@ func slowRequests(t *testing.T, svc *usersvc.Service) float64 {
 		}
 	}
 	return n
+}
+
+// TestFlagParseErrorsNameTheFlag: a value the flag parser refuses is worded
+// as every other error — the flag, the value, what it should be and an
+// example — with none of pflag's, strconv's or time's own words.
+func TestFlagParseErrorsNameTheFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--duration", "5q"}, `--duration: "5q" is not a duration; write a number with a unit (ms, s, m, h), e.g. 30s`},
+		{[]string{"run", "--threshold-window", "soon"}, `--threshold-window: "soon" is not a duration;`},
+		{[]string{"check", "--base-url", "http://127.0.0.1:1", "--timeout", "x"}, `--timeout: "x" is not a duration; write a number with a unit (ms, s, m, h), e.g. 1m0s`},
+		{[]string{"run", "--users", "many"}, `--users: "many" is not a whole number, e.g. 100`},
+		{[]string{"run", "--seed", "99999999999999999999"}, `--seed: "99999999999999999999" is out of range; give a smaller whole number`},
+		{[]string{"target", "--bcrypt-cost", "x"}, `--bcrypt-cost: "x" is not a whole number, e.g. 8`},
+		{[]string{"run", "--cleanup=maybe"}, `--cleanup: "maybe" is not true or false; write --cleanup or --cleanup=false`},
+		{[]string{"run", "--max-rps", "NaN"}, `--max-rps: "NaN" is not a finite number, e.g. 0.5`},
+		{[]string{"run", "--trace-sample", "x"}, `--trace-sample: "x" is not a finite number, e.g. 1`},
+		{[]string{"run", "--delay-min", "soon"}, `--delay-min: "soon" is not a duration: use e.g. 250ms, 2s, or a bare number of milliseconds`},
+	} {
+		code, _, stderr := cli(t, c.args...)
+		if code != ExitUsage || !strings.HasPrefix(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", c.args, code, stderr, c.want)
+		}
+		for _, raw := range []string{"invalid argument", "strconv.", "time: "} {
+			if strings.Contains(stderr, raw) {
+				t.Errorf("%v: %q shows the parser's own words %q", c.args, stderr, raw)
+			}
+		}
+	}
 }

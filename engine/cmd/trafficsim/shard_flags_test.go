@@ -18,6 +18,12 @@ func TestShardFlagValidation(t *testing.T) {
 		{[]string{"--shard", "0/3", "--seed", "1"}, "--run-id: is required with --shard"},
 		{[]string{"--shard", "0/3", "--run-id", "abcd1234"}, "--seed: is required with --shard"},
 		{[]string{"--shard", "0/3", "--run-id", "abcd1234", "--seed", "1", "--users", "2"}, "--shard: 3 shards for 2 VUs"},
+		// The stages' largest target is the VUs: shard 2/3 of 2 would run none
+		// (a tiny run, should it be taken).
+		{[]string{"--shard", "2/3", "--run-id", "abcd1234", "--seed", "1", "--stages", "1s:2", "--min-request-count", "1", "--max-request-count", "1", "--delay-min", "0", "--delay-max", "0", "--progress", "off"},
+			"--shard: 3 shards for 2 VUs (the stages 1s:2 reach at most 2) would leave shard 2/3 (this one) without VUs: shard i runs the VUs whose index mod 3 is i; use at most 2 shards, or a largest stage target of at least 3"},
+		{[]string{"--shard", "0/5", "--run-id", "abcd1234", "--seed", "1", "--stages", "1s:2", "--min-request-count", "1", "--max-request-count", "1", "--delay-min", "0", "--delay-max", "0", "--progress", "off"},
+			"would leave shards 2/5 to 4/5 without VUs"},
 		{[]string{"--start-at", "10:00"}, "--start-at: \"10:00\": want an RFC 3339 time"},
 		{[]string{"--start-at", time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)}, "--start-at: "},
 	} {

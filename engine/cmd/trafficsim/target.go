@@ -27,7 +27,7 @@ const adminPasswordEnv = "TRAFFICSIM_ADMIN_PASSWORD"
 
 type targetOptions struct {
 	addr          string
-	adminPassword string
+	adminPassword passwordFlag // target_flags.go
 	bcryptCost    int
 	accessTTL     time.Duration
 	refreshTTL    time.Duration
@@ -66,7 +66,7 @@ SIGTERM; a second signal stops it at once. See docs/target.md.`,
 			if o.trace.endpoint != "" {
 				tp, err := tracing.NewProvider(cmd.Context(), o.trace.endpoint, "usersvc", o.trace.sample)
 				if err != nil {
-					return usageError(fmt.Errorf("--otlp-endpoint: %w", err))
+					return usageError(fmt.Errorf("%s: %w", o.trace.from, err))
 				}
 				defer flushTraces(cfg.Logger, tp.Shutdown)
 				cfg.Tracer = tp.Tracer("usersvc")
@@ -76,7 +76,7 @@ SIGTERM; a second signal stops it at once. See docs/target.md.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:9501", "host:port to listen on (port 0 picks a free one)")
-	f.StringVar(&o.adminPassword, "admin-password", "", "password of the seeded admin user (default: $"+adminPasswordEnv+", else \"admin\")")
+	f.Var(&o.adminPassword, "admin-password", "password of the seeded admin user (default: $"+adminPasswordEnv+", else \"admin\")")
 	f.IntVar(&o.bcryptCost, "bcrypt-cost", usersvc.DefaultBcryptCost, fmt.Sprintf("bcrypt cost of password hashes, %d–%d (higher: slower logins)", bcrypt.MinCost, bcrypt.MaxCost))
 	f.DurationVar(&o.accessTTL, "access-token-ttl", usersvc.DefaultAccessTokenTTL, "lifetime of access tokens")
 	f.DurationVar(&o.refreshTTL, "refresh-token-ttl", usersvc.DefaultRefreshTokenTTL, "lifetime of refresh tokens")
@@ -124,7 +124,10 @@ func (o targetOptions) config() (usersvc.Config, error) {
 	if o.retryAfter < time.Second || o.retryAfter > time.Hour || o.retryAfter%time.Second != 0 {
 		bad("retry-after", "%v: use whole seconds from 1s to 1h", o.retryAfter)
 	}
-	password := o.adminPassword
+	if err := o.adminPassword.check(); err != nil {
+		errs = append(errs, err)
+	}
+	password := o.adminPassword.value
 	if password == "" {
 		password = os.Getenv(adminPasswordEnv)
 	}

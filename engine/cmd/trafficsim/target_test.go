@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -236,5 +237,35 @@ func TestTargetAddressInUse(t *testing.T) {
 	code := execute([]string{"target", "--addr", ln.Addr().String(), "--bcrypt-cost", "4"})
 	if code != ExitFailure {
 		t.Fatalf("exit code %d on a taken port, want %d", code, ExitFailure)
+	}
+}
+
+// TestAdminPasswordEmptyRefused: an explicit empty --admin-password (an
+// unset shell variable, say) is refused by every command that takes it,
+// instead of falling back to $TRAFFICSIM_ADMIN_PASSWORD or "admin".
+func TestAdminPasswordEmptyRefused(t *testing.T) {
+	t.Setenv(adminPasswordEnv, "")
+	for _, args := range [][]string{
+		{"target", "--addr", "127.0.0.1:0"},
+		{"run", "--users", "1", "--min-request-count", "1", "--max-request-count", "1", "--delay-min", "0", "--delay-max", "0", "--progress", "off"},
+		{"check", "--base-url", "http://127.0.0.1:1"},
+		{"cleanup", "--base-url", "http://127.0.0.1:1"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			// Should the command be taken, the target serves until this ends.
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			root := newRootCmd()
+			root.SetArgs(append(args, "--admin-password", ""))
+			var out, errb bytes.Buffer
+			root.SetOut(&out)
+			root.SetErr(&errb)
+			err := root.ExecuteContext(ctx)
+			var ee *exitError
+			if !errors.As(err, &ee) || ee.code != ExitUsage ||
+				!strings.Contains(err.Error(), "--admin-password: is empty; give the password") {
+				t.Fatalf("%s --admin-password '': %v (stderr %q); want exit 2 naming --admin-password", args[0], err, errb.String())
+			}
+		})
 	}
 }
