@@ -336,7 +336,8 @@ func (k *checker) loginBody(ident, password string) client.Body {
 }
 
 func (k *checker) adminLogin(ctx context.Context) bool {
-	res, row := k.do(ctx, catalog.AuthLogin, "admin", &client.Call{Body: k.loginBody(k.o.AdminUser, k.o.AdminPassword)}, "")
+	call := &client.Call{Body: k.loginBody(k.o.AdminUser, k.o.AdminPassword)}
+	res, row := k.do(ctx, catalog.AuthLogin, "admin", call, "")
 	if row.Verdict == Fail {
 		switch {
 		case !k.o.ProfileGiven && (res.Status == 404 || res.Status == 405 || res.Status == 0 && res.ErrKind == ""):
@@ -350,29 +351,45 @@ func (k *checker) adminLogin(ctx context.Context) bool {
 		}
 		return false
 	}
-	t, ok := k.tokens(&res, row)
+	t, ok := k.tokens(ctx, call, &res, row)
 	k.admin = t.Access
 	return ok
 }
 
 // tokens reads a login answer's tokens; without an access token the row
 // fails with where the token is, and no run may start.
-func (k *checker) tokens(res *client.Result, row *Row) (client.Tokens, bool) {
+func (k *checker) tokens(ctx context.Context, call *client.Call, res *client.Result, row *Row) (client.Tokens, bool) {
 	t, ok := k.c.Tokens(res)
 	if !ok {
-		row.Verdict, row.Fix = Fail, k.tokenFix(res)
+		fix, cookies := k.tokenFix(ctx, call, res)
+		row.Verdict, row.Fix = Fail, fix
 		k.rep.Fatal = "no VU could hold a token: fix token.access before a run"
+		if len(cookies) > 0 {
+			k.rep.Fatal = fmt.Sprintf("cookie-based sessions are not supported: the target's login answers with a session cookie (Set-Cookie: %s) and no token; "+
+				"the API must return a bearer token in the login answer's JSON body (read at token.access)", strings.Join(cookies, ", "))
+		}
 	}
 	return t, ok
 }
 
-// tokenFix says where the login answer has its token.
-func (k *checker) tokenFix(res *client.Result) string {
-	fix := fmt.Sprintf("no token at %s", k.p.Token.Access)
+// tokenFix says where the login answer has its token; with none in the body
+// of a 2xx answer to login, a call that sets cookies (sent again: the run's
+// transport keeps no Set-Cookie), that the API is a cookie-session one,
+// naming its cookies. A nil login is not sent again.
+func (k *checker) tokenFix(ctx context.Context, login *client.Call, res *client.Result) (fix string, cookies []string) {
+	fix = fmt.Sprintf("no token at %s", k.p.Token.Access)
 	if cand := candidates(res.JSON, tokenScore); len(cand) > 0 {
-		return fix + fmt.Sprintf("; the login answer has %s: set token.access: %s", cand[0], cand[0])
+		return fix + fmt.Sprintf("; the login answer has %s: set token.access: %s", cand[0], cand[0]), nil
 	}
-	return fix + fmt.Sprintf("; the login answer has no string that looks like a token (its fields: %s)", strings.Join(leaves(res.JSON), ", "))
+	if login != nil && res.Status >= 200 && res.Status < 300 {
+		if cookies, _ = k.c.LoginCookies(ctx, login); len(cookies) > 0 {
+			return fix + fmt.Sprintf("; the login answer sets a cookie instead (Set-Cookie: %s): cookie-based sessions are not supported. "+
+				"trafficsim sends a bearer token (token.header %s, token.scheme %s) that it reads from the login answer's JSON body: the API must return one there. "+
+				"If it does, elsewhere in the body, set token.access (and token.refresh, token.expires_in) to its dotted path, e.g. token.access: data.token",
+				strings.Join(cookies, ", "), k.p.Token.Header, k.p.Token.Scheme), cookies
+		}
+	}
+	return fix + fmt.Sprintf("; the login answer has no string that looks like a token (its fields: %s)", strings.Join(leaves(res.JSON), ", ")), nil
 }
 
 func (k *checker) signUp(ctx context.Context) bool {
@@ -417,12 +434,13 @@ func (k *checker) probeLogin(ctx context.Context) bool {
 	if k.p.Login.With == "email" {
 		ident = pr.email
 	}
-	res, row := k.do(ctx, catalog.AuthLogin, "probe", &client.Call{Body: k.loginBody(ident, pr.password)}, "")
+	call := &client.Call{Body: k.loginBody(ident, pr.password)}
+	res, row := k.do(ctx, catalog.AuthLogin, "probe", call, "")
 	if row.Verdict == Fail {
 		k.rep.Fatal = "a new account could not log in: VUs would hold no token"
 		return false
 	}
-	t, ok := k.tokens(&res, row)
+	t, ok := k.tokens(ctx, call, &res, row)
 	if !ok {
 		return false
 	}
@@ -444,7 +462,8 @@ func (k *checker) self(ctx context.Context) {
 			if t, ok := k.c.Tokens(&res); ok {
 				pr.access, pr.refresh = t.Access, t.Refresh
 			} else {
-				row.Verdict, row.Fix = Fail, k.tokenFix(&res)
+				row.Verdict = Fail
+				row.Fix, _ = k.tokenFix(ctx, nil, &res) // a refresh token is not sent twice
 			}
 		}
 	} else {

@@ -12,6 +12,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/internal/othersvc"
 	"github.com/trafficsim/trafficsim/engine/scenario"
+	"github.com/trafficsim/trafficsim/engine/transport"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
 
@@ -196,5 +197,48 @@ func TestFatalReportHasNoEmptyTable(t *testing.T) {
 	(&Report{Fatal: "the target does not answer"}).Write(&buf)
 	if strings.Contains(buf.String(), "CAPABILITY") || !strings.Contains(buf.String(), "the target does not answer") {
 		t.Errorf("report:\n%s", buf.String())
+	}
+}
+
+// TestCookieSessionLogin: a target whose login answers 200 with a session
+// cookie and no token in its body is named a cookie-session API, which
+// trafficsim does not support, with the fields to set if the token is
+// elsewhere — under both HTTP clients (the fast one keeps no Set-Cookie). A
+// login with a token elsewhere in the body and a cookie beside it (a load
+// balancer's) is still told where the token is.
+func TestCookieSessionLogin(t *testing.T) {
+	tokenElsewhere := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/auth/login" {
+			http.NotFound(w, r)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: "sid", Value: "s3ss10n-c00k1e", HttpOnly: true, Path: "/"})
+		w.Header().Set("Content-Type", "application/json")
+		if tokenElsewhere {
+			_, _ = w.Write([]byte(`{"data": {"jwt": "eyJhbGciOiJIUzI1NiJ9.e30.sig"}}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"user": {"id": 1, "username": "admin"}}`))
+	}))
+	defer srv.Close()
+	for _, hc := range []string{transport.ClientFast, transport.ClientStd} {
+		t.Run(hc, func(t *testing.T) {
+			rep := runCheck(t, Options{BaseURL: srv.URL, Network: transport.Settings{Client: hc}, AdminUser: "admin", AdminPassword: "Admin-pass-1"})
+			fails := rep.Failures()
+			if len(fails) != 1 || !strings.Contains(fails[0].Fix, "no token at access_token; the login answer sets a cookie instead (Set-Cookie: sid): cookie-based sessions are not supported") ||
+				!strings.Contains(fails[0].Fix, "the API must return one there") || !strings.Contains(fails[0].Fix, "set token.access") {
+				t.Errorf("failures %+v; want the login's naming the cookie session and token.access", fails)
+			}
+			if !strings.Contains(rep.Fatal, "cookie-based sessions are not supported") || !strings.Contains(rep.Fatal, "bearer token") {
+				t.Errorf("fatal %q; want the run refused for a cookie session", rep.Fatal)
+			}
+		})
+	}
+	tokenElsewhere = true
+	rep := runCheck(t, Options{BaseURL: srv.URL, AdminUser: "admin", AdminPassword: "Admin-pass-1"})
+	if fails := rep.Failures(); len(fails) != 1 || !strings.Contains(fails[0].Fix, "the login answer has data.jwt: set token.access: data.jwt") ||
+		strings.Contains(fails[0].Fix+rep.Fatal, "cookie") {
+		t.Errorf("failures %+v, fatal %q; want the token's path, no cookie session", fails, rep.Fatal)
 	}
 }

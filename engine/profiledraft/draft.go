@@ -10,9 +10,11 @@ package profiledraft
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -44,6 +46,10 @@ func Load(ctx context.Context, data []byte) (*openapi3.T, error) {
 type Miss struct {
 	Capability string
 	Why        string
+	// Write is, for a capability left out (Draft.LeftOut), the route to write
+	// by hand once the parameters the engine does not fill have their values
+	// ("GET /orgs/acme/members/{id}").
+	Write string
 }
 
 // Draft is a drafted profile.
@@ -53,7 +59,14 @@ type Draft struct {
 	Notes map[string]string
 	// Missing are the capabilities left at the reference API's route.
 	Missing []Miss
-	// Unused are operations no capability took ("GET /health (health)").
+	// LeftOut are capabilities the document has only under a parent's path
+	// (GET /orgs/{orgId}/members/{memberId} for users.get): a profile's route
+	// holds no path parameter but the capability's own (docs/api-profile.md),
+	// so the draft leaves them out and says what to write by hand. They keep
+	// the reference route until then.
+	LeftOut []Miss
+	// Unused are operations no capability took ("GET /health (health)"),
+	// but those named in LeftOut.
 	Unused []string
 	// Settings note what was read from the schemas.
 	Settings []string
@@ -71,6 +84,9 @@ type op struct {
 	o      *openapi3.Operation
 	item   *openapi3.PathItem
 	used   bool
+	// leftOut: a capability's only operation, under a parent's path
+	// (Draft.LeftOut); not listed as unused.
+	leftOut bool
 }
 
 func (x *op) String() string {
@@ -99,7 +115,11 @@ func Build(doc *openapi3.T, words map[string]string) (*Draft, error) {
 	}
 	d := &Draft{Notes: map[string]string{}}
 	p := &d.Profile
-	base := basePath(doc)
+	base, vars := basePath(doc)
+	if len(vars) > 0 {
+		d.Unmatched = append(d.Unmatched, Miss{Capability: "base_path", Why: fmt.Sprintf("the server URL %s holds %s, which a profile's base_path cannot hold (the engine fills no path parameter there); drafted %s with the variables' defaults: write base_path with your value",
+			doc.Servers[0].URL, strings.Join(vars, " and "), base)})
+	}
 	if base != "" && base != "/api/v1" {
 		p.BasePath = base
 	} else if base == "" {
@@ -134,9 +154,15 @@ func Build(doc *openapi3.T, words map[string]string) (*Draft, error) {
 	p.Routes = map[string]string{}
 	for i := range catalog.All() {
 		ep := &catalog.All()[i]
-		x, why := m.find(ep.ID)
+		x, why := m.find(ep, false)
 		if x == nil {
-			d.Missing = append(d.Missing, Miss{ep.ID, why})
+			// Only under a parent's path? Then say what to write by hand.
+			if n, _ := m.find(ep, true); n != nil {
+				n.leftOut = true
+				d.LeftOut = append(d.LeftOut, leftOut(ep, n))
+			} else {
+				d.Missing = append(d.Missing, Miss{Capability: ep.ID, Why: why})
+			}
 			continue
 		}
 		x.used = true
@@ -144,12 +170,54 @@ func Build(doc *openapi3.T, words map[string]string) (*Draft, error) {
 		d.Notes[ep.ID] = x.String()
 	}
 	for _, x := range ops {
-		if !x.used {
+		if !x.used && !x.leftOut {
 			d.Unused = append(d.Unused, x.String())
 		}
 	}
 	readSchemas(d, m)
+	keepValid(d)
 	return d, nil
+}
+
+// keepValid leaves out of the draft any route the profile validator would
+// refuse (client.Profile.Validate), moving it to Missing with the
+// validator's words: a draft is never a profile trafficsim refuses. The
+// matching above drafts only routes with the capability's own placeholders;
+// this is the net under it.
+func keepValid(d *Draft) {
+	for {
+		var fe *client.FieldError
+		if !errors.As(d.Profile.Validate(), &fe) {
+			return
+		}
+		id, ok := strings.CutPrefix(fe.Field, "routes.")
+		if !ok || d.Profile.Routes[id] == "" {
+			return
+		}
+		d.Missing = append(d.Missing, Miss{Capability: id, Why: "the drafted route " + d.Notes[id] + " is not one a profile can hold: " + fe.Message})
+		delete(d.Profile.Routes, id)
+		delete(d.Notes, id)
+	}
+}
+
+// leftOut says why the capability's only operation, x, under a parent's
+// path, is left out of the draft, and what to write by hand: the route with
+// the capability's placeholders in its last path parameters and a value
+// ("acme") in each parent's.
+func leftOut(ep *catalog.Endpoint, x *op) Miss {
+	want := ep.Placeholders()
+	n := len(parent(x, len(want)))
+	under := "/" + strings.Join(strings.Split(strings.Trim(x.path, "/"), "/")[:n], "/")
+	takes := "takes no path parameter"
+	if len(want) > 0 {
+		takes = "fills only " + strings.Join(want, " and ")
+	}
+	return Miss{
+		Capability: ep.ID,
+		Why: fmt.Sprintf("the document has it only as %s, under the parent path %s, whose path parameters a profile cannot hold (%s %s); write the route by hand with your values in %s",
+			x, under, ep.ID, takes, under),
+		Write: x.method + " " + route(ep, x),
+	}
 }
 
 func mapsKeys[V any](m map[string]V) []string {
@@ -160,27 +228,44 @@ func mapsKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// basePath is the path of the first server URL ("" for none or "/").
-func basePath(doc *openapi3.T) string {
+// basePath is the path of the first server URL ("" for none or "/"), its
+// variables ({org}) replaced by their defaults; vars names those replaced.
+func basePath(doc *openapi3.T) (path string, vars []string) {
 	if len(doc.Servers) == 0 {
-		return ""
+		return "", nil
 	}
-	u, err := url.Parse(doc.Servers[0].URL)
+	srv := doc.Servers[0]
+	u, err := url.Parse(srv.URL)
 	if err != nil {
-		return ""
+		return "", nil
 	}
-	return strings.TrimSuffix(u.Path, "/")
+	path = placeholderRe.ReplaceAllStringFunc(u.Path, func(ph string) string {
+		vars = append(vars, ph)
+		if v := srv.Variables[strings.Trim(ph, "{}")]; v != nil && v.Default != "" && !strings.ContainsAny(v.Default, "/{}") {
+			return url.PathEscape(v.Default)
+		}
+		return "acme"
+	})
+	return strings.TrimSuffix(path, "/"), vars
 }
 
-// route rewrites the operation's path with the capability's placeholders.
+var placeholderRe = regexp.MustCompile(`\{[^{}/]*\}`)
+
+// route rewrites the operation's path with the capability's placeholders,
+// in its last path parameters; a parent's before them (a nested route, left
+// out of the draft) gets the example value "acme".
 func route(ep *catalog.Endpoint, x *op) string {
 	want := ep.Placeholders() // in route order: {userId} before {roleId}
-	i := 0
+	i := len(want) - len(x.params)
 	var b strings.Builder
 	for s := range strings.SplitSeq(strings.Trim(x.path, "/"), "/") {
 		b.WriteByte('/')
-		if strings.HasPrefix(s, "{") && i < len(want) {
-			s = want[i]
+		if strings.HasPrefix(s, "{") {
+			if i >= 0 && i < len(want) {
+				s = want[i]
+			} else if i < 0 {
+				s = "acme"
+			}
 			i++
 		}
 		b.WriteString(s)
@@ -191,16 +276,65 @@ func route(ep *catalog.Endpoint, x *op) string {
 type matcher struct {
 	ops                 []*op
 	users, roles, perms []string
+	// want is how many path parameters the capability being matched takes;
+	// nested: match operations under a parent's path instead, which take
+	// more (/orgs/{orgId}/members/{memberId} for users.get's {id}).
+	want   int
+	nested bool
+}
+
+// fits says whether operation x takes the path parameters the capability
+// does: as many, or, when matching nested, more, the parent's first — a
+// parent that is none of the resources (an organisation, a tenant): under
+// /users/{userId}, /roles/{roleId} is a user's roles, not roles.
+func (m *matcher) fits(x *op) bool {
+	if !m.nested {
+		return len(x.params) == m.want
+	}
+	if len(x.params) <= m.want {
+		return false
+	}
+	for _, s := range parent(x, m.want) {
+		if slices.Contains(m.users, s) || slices.Contains(m.roles, s) || slices.Contains(m.perms, s) {
+			return false
+		}
+		for _, words := range defaultWords {
+			if slices.Contains(words, s) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// parent is the segments of x's path up to its last path parameter beyond
+// the want a capability takes (/orgs/{orgId} of
+// /orgs/{orgId}/members/{memberId} for one id).
+func parent(x *op, want int) []string {
+	extra := len(x.params) - want
+	for i, s := range x.segs {
+		if s == "{}" {
+			if extra--; extra == 0 {
+				return x.segs[:i+1]
+			}
+		}
+	}
+	return nil
 }
 
 // shape matches a path against a pattern of segments: a word list, "{}" for a
-// parameter, or a literal (any of "a|b").
+// parameter, or a literal (any of "a|b"). When matching nested, the pattern
+// matches the path's last segments and a parent's path comes before them.
 func (m *matcher) shape(x *op, pattern ...any) bool {
-	if len(x.segs) != len(pattern) {
+	segs := x.segs
+	if m.nested && len(segs) > len(pattern) {
+		segs = segs[len(segs)-len(pattern):]
+	}
+	if len(segs) != len(pattern) || !m.fits(x) {
 		return false
 	}
 	for i, p := range pattern {
-		s := x.segs[i]
+		s := segs[i]
 		switch p := p.(type) {
 		case []string:
 			if !slices.Contains(p, s) {
@@ -229,14 +363,23 @@ func opID(x *op) string {
 	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(x.o.OperationID))
 }
 
-// byOpID is the operation whose operationId holds one of the words.
+// byOpID is the operation whose operationId holds one of the words (is the
+// word, for one ending in "$": getme$ is not getMembers), and none of the
+// words starting with "-" (activate, -deactivate).
 func (m *matcher) byOpID(methods string, words ...string) *op {
+	holds := func(id, w string) bool {
+		if exact, ok := strings.CutSuffix(w, "$"); ok {
+			return id == exact
+		}
+		return strings.Contains(id, w)
+	}
 	for _, x := range m.ops {
-		if !strings.Contains(methods, x.method) {
+		if !strings.Contains(methods, x.method) || !m.fits(x) ||
+			slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, "-") && holds(opID(x), w[1:]) }) {
 			continue
 		}
 		for _, w := range words {
-			if strings.Contains(opID(x), w) {
+			if !strings.HasPrefix(w, "-") && holds(opID(x), w) {
 				return x
 			}
 		}
@@ -245,9 +388,9 @@ func (m *matcher) byOpID(methods string, words ...string) *op {
 }
 
 // lastWord is an operation whose last segment is one of words.
-func (m *matcher) lastWord(methods string, words string, params int) *op {
+func (m *matcher) lastWord(methods string, words string) *op {
 	for _, x := range m.ops {
-		if strings.Contains(methods, x.method) && len(x.params) == params && slices.Contains(strings.Split(words, "|"), x.segs[len(x.segs)-1]) {
+		if strings.Contains(methods, x.method) && m.fits(x) && slices.Contains(strings.Split(words, "|"), x.segs[len(x.segs)-1]) {
 			return x
 		}
 	}
@@ -265,8 +408,12 @@ func hasQuery(x *op, names ...string) bool {
 
 var searchParams = []string{"search", "q", "query", "term", "filter"}
 
-// find maps one capability to an operation, or says why it could not.
-func (m *matcher) find(id string) (*op, string) {
+// find maps one capability to an operation that takes its path parameters,
+// or says why it could not; nested: to one under a parent's path instead,
+// which takes more (and is never marked used).
+func (m *matcher) find(ep *catalog.Endpoint, nested bool) (*op, string) {
+	id := ep.ID
+	m.want, m.nested = len(ep.Placeholders()), nested
 	U, G, P := m.users, m.roles, m.perms
 	const id1 = "{}"
 	or := func(xs ...*op) *op {
@@ -296,16 +443,16 @@ func (m *matcher) find(id string) (*op, string) {
 	}
 	switch id {
 	case catalog.AuthLogin:
-		x = or(m.byOpID("POST", "login", "signin", "createsession", "authenticate"), m.lastWord("POST", "login|signin|session|sessions|token|tokens", 0))
+		x = or(m.byOpID("POST", "login", "signin", "createsession", "authenticate"), m.lastWord("POST", "login|signin|session|sessions|token|tokens"))
 		why = "no POST operation named login/sign-in/session/token"
 	case catalog.AuthRefresh:
-		x = or(m.byOpID("POST", "refresh"), m.lastWord("POST", "refresh", 0))
+		x = or(m.byOpID("POST", "refresh"), m.lastWord("POST", "refresh"))
 		why = "no POST operation on a refresh path or with refresh in its operationId"
 	case catalog.AuthLogout:
-		x = or(m.byOpID("POST|DELETE", "logout", "signout", "deletesession", "endsession"), m.lastWord("POST", "logout|signout", 0), m.lastWord("DELETE", "session|sessions|token|tokens", 0))
+		x = or(m.byOpID("POST|DELETE", "logout", "signout", "deletesession", "endsession"), m.lastWord("POST", "logout|signout"), m.lastWord("DELETE", "session|sessions|token|tokens"))
 		why = "no logout/sign-out operation and no DELETE on a session path"
 	case catalog.AuthMe:
-		x = or(m.lastWord("GET|POST", "me|whoami|current|self", 0), m.byOpID("GET", "currentuser", "currentaccount", "getme", "whoami"))
+		x = or(m.lastWord("GET|POST", "me|whoami|current|self"), m.byOpID("GET", "currentuser", "currentaccount", "getme$", "whoami"))
 		why = "no GET …/me, …/whoami or …/current"
 	case catalog.UsersList, catalog.UsersCreate, catalog.UsersGet, catalog.UsersUpdate, catalog.UsersDelete:
 		crud(U, "users")
@@ -324,7 +471,7 @@ func (m *matcher) find(id string) (*op, string) {
 			name = "username"
 		}
 		for _, o := range m.ops {
-			if o.method == "GET" && len(o.params) == 1 && strings.Contains(strings.ToLower(o.params[0]), name) {
+			if o.method == "GET" && m.fits(o) && strings.Contains(strings.ToLower(o.params[len(o.params)-1]), name) {
 				x = o
 				break
 			}
@@ -335,7 +482,7 @@ func (m *matcher) find(id string) (*op, string) {
 		if de {
 			x = or(m.byOpID("POST|PUT|PATCH|DELETE", "deactivate", "disable", "suspend"), m.pick("POST|PUT|PATCH", U, id1, "deactivate|disable|suspend"), m.pick("DELETE", U, id1, "activation|active|enabled"))
 		} else {
-			x = or(m.pick("POST|PUT|PATCH", U, id1, "activate|enable|activation|active"), m.byOpID("POST|PUT|PATCH", "activate", "enable"))
+			x = or(m.pick("POST|PUT|PATCH", U, id1, "activate|enable|activation|active"), m.byOpID("POST|PUT|PATCH", "activate", "enable", "-deactivate"))
 		}
 		why = "no operation on /users/{id}/activate (or activation, enable, disable) and none with that operationId"
 	case catalog.UsersChangePasswd:
@@ -616,7 +763,7 @@ func readSchemas(d *Draft, m *matcher) {
 			} else {
 				p.Paging.Style, drafted = client.PagingPage, "page with "+strconv.Quote(or(p.Query.Page, "page"))
 			}
-			d.Unmatched = append(d.Unmatched, Miss{"paging", why + "; drafted style " + drafted +
+			d.Unmatched = append(d.Unmatched, Miss{Capability: "paging", Why: why + "; drafted style " + drafted +
 				": edit paging (and query) to a style the API also takes (page, offset, cursor or next_link with paging.next), or the engine sees only the first page"})
 		}
 		note("lists: items at %q, total at %q, query %v (from %s)", p.Items, p.Paging.Total, names, list)

@@ -167,7 +167,7 @@ func suffix(i int) string {
 // what it could not match, drafts a style the engine can run, and parses
 // back as a valid profile.
 func TestDraftOfLinkHeaderPaging(t *testing.T) {
-	d := draftOf(t, "link-paging.yaml")
+	d := draftOf(t, "link-paging.yaml", accounts)
 	if d.Profile.Paging.Style == client.PagingCursor {
 		t.Errorf("drafted cursor paging with next %q", d.Profile.Paging.Next)
 	}
@@ -187,7 +187,7 @@ func TestDraftOfLinkHeaderPaging(t *testing.T) {
 // token, token lifetime and list total are typed [T, "null"]: each is read as
 // its non-null type, as when typed T alone.
 func TestDraftOfNullableTypes(t *testing.T) {
-	d := draftOf(t, "nullable-types.yaml")
+	d := draftOf(t, "nullable-types.yaml", accounts)
 	tok, pg := d.Profile.Token, d.Profile.Paging
 	if tok.Refresh != "data.refreshToken" || tok.ExpiresIn != "data.expiresIn" || pg.Total != "meta.total" {
 		t.Errorf("token.refresh %q, token.expires_in %q, paging.total %q; want data.refreshToken, data.expiresIn, meta.total",
@@ -198,9 +198,12 @@ func TestDraftOfNullableTypes(t *testing.T) {
 	}
 }
 
-// draftOf drafts from the OpenAPI document testdata/name (othersvc's,
-// changed), with users=accounts.
-func draftOf(t *testing.T, name string) *Draft {
+// accounts is othersvc's word for users.
+var accounts = map[string]string{"users": "accounts"}
+
+// draftOf drafts from the OpenAPI document testdata/name with the resource
+// words (--map) given.
+func draftOf(t *testing.T, name string, words map[string]string) *Draft {
 	t.Helper()
 	data, err := os.ReadFile("testdata/" + name)
 	if err != nil {
@@ -210,9 +213,88 @@ func draftOf(t *testing.T, name string) *Draft {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := Build(doc, map[string]string{"users": "accounts"})
+	d, err := Build(doc, words)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// TestDraftOfNestedRoutes drafts from a document whose users live under their
+// organisation too (/orgs/{orgId}/users/{userId}), some operations only there
+// (/orgs/{id}/users/{id}/activate), under a server URL with a variable: the
+// draft passes the profile validator, prefers the flat route of each
+// capability, leaves the nested-only ones out with a route to write by hand
+// (which the validator takes), and drafts base_path with the variable's
+// default and an edit note.
+func TestDraftOfNestedRoutes(t *testing.T) {
+	d := draftOf(t, "nested-routes.yaml", nil)
+	text := d.YAML("nested-routes.yaml")
+	if _, err := scenario.ParseProfile(text, "draft.yaml"); err != nil {
+		t.Fatalf("the draft is refused: %v\n%s", err, text)
+	}
+	for id, want := range map[string]string{
+		"users.get":        "GET /users/{id}",
+		"users.update":     "PUT /users/{id}",
+		"users.deactivate": "POST /users/{id}/deactivate", // not /orgs/{orgId}/…, nor for users.activate
+		"roles.get":        "GET /roles/{id}",
+	} {
+		if got := d.Profile.Routes[id]; got != want {
+			t.Errorf("routes.%s %q, want %q", id, got, want)
+		}
+	}
+	for _, id := range []string{"auth.me", "users.activate", "roles.update", "user_roles.assign"} {
+		if r, ok := d.Profile.Routes[id]; ok {
+			t.Errorf("routes.%s drafted as %q", id, r) // auth.me: getMembers is not getMe
+		}
+	}
+	wantOut := map[string]string{
+		"users.activate":    "POST /orgs/acme/users/{id}/activate",
+		"users.by_email":    "GET /orgs/acme/users/by-email/{email}",
+		"user_roles.list":   "GET /orgs/acme/users/{userId}/roles",
+		"user_roles.assign": "PUT /orgs/acme/users/{userId}/roles/{roleId}",
+		"user_roles.revoke": "DELETE /orgs/acme/users/{userId}/roles/{roleId}",
+	}
+	byHand := client.Profile{Routes: map[string]string{}}
+	for _, m := range d.LeftOut {
+		if wantOut[m.Capability] != m.Write || !strings.Contains(m.Why, "under the parent path /orgs/") {
+			t.Errorf("left out %s: write %q (want %q), why %q", m.Capability, m.Write, wantOut[m.Capability], m.Why)
+		}
+		byHand.Routes[m.Capability] = m.Write
+		if !strings.Contains(string(text), "  # "+m.Capability+": left out: ") || !strings.Contains(string(text), "  #   "+m.Capability+": "+m.Write+"\n") {
+			t.Errorf("the draft does not say that it left out %s, or what to write", m.Capability)
+		}
+	}
+	if len(d.LeftOut) != len(wantOut) {
+		t.Errorf("left out %+v, want %v", d.LeftOut, wantOut)
+	}
+	if err := byHand.Validate(); err != nil {
+		t.Errorf("the routes to write by hand are refused: %v", err)
+	}
+	if d.Profile.BasePath != "/tenants/demo/v1" || len(d.Unmatched) != 1 || d.Unmatched[0].Capability != "base_path" ||
+		!strings.Contains(d.Unmatched[0].Why, "{tenant}") {
+		t.Errorf("base_path %q, unmatched %+v", d.Profile.BasePath, d.Unmatched)
+	}
+	for _, u := range d.Unused {
+		if strings.Contains(u, "activateUser") {
+			t.Errorf("%s is listed unused although left out with a note", u)
+		}
+	}
+}
+
+// TestKeepValid: a drafted route the profile validator would refuse is taken
+// out of the draft and listed as not matched with the validator's words.
+func TestKeepValid(t *testing.T) {
+	d := &Draft{Notes: map[string]string{"users.get": "GET /x/{a}/{b} (getX)", "roles.get": "GET /groups/{groupId} (getGroup)"}}
+	d.Profile.Routes = map[string]string{"users.get": "GET /x/{a}/{id}", "roles.get": "GET /groups/{id}"}
+	keepValid(d)
+	if err := d.Profile.Validate(); err != nil {
+		t.Fatalf("still refused: %v", err)
+	}
+	if _, ok := d.Profile.Routes["users.get"]; ok || d.Profile.Routes["roles.get"] != "GET /groups/{id}" {
+		t.Errorf("routes %v", d.Profile.Routes)
+	}
+	if len(d.Missing) != 1 || d.Missing[0].Capability != "users.get" || !strings.Contains(d.Missing[0].Why, "{a} is not a placeholder the engine fills") {
+		t.Errorf("missing %+v", d.Missing)
+	}
 }

@@ -46,6 +46,12 @@ func (d *Draft) YAML(source string) []byte {
 	for _, m := range d.Missing {
 		w("  # %s: not matched (%s); the reference route %s %s is used\n", m.Capability, m.Why, catalog.MustLookup(m.Capability).Method, catalog.MustLookup(m.Capability).Route)
 	}
+	for _, m := range d.LeftOut {
+		ep := catalog.MustLookup(m.Capability)
+		w("  # %s: left out: %s, e.g.\n", m.Capability, m.Why)
+		w("  #   %s: %s\n", m.Capability, q(m.Write))
+		w("  #   (until then the reference route %s %s is used)\n", ep.Method, ep.Route)
+	}
 	if p.Login.With != "" || p.Login.PasswordField != "" {
 		w("login: {with: %s, field: %s, password_field: %s}\n", q(or(p.Login.With, "username")), q(or(p.Login.Field, p.Login.With, "username")), q(or(p.Login.PasswordField, "password")))
 	}

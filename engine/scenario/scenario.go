@@ -283,7 +283,7 @@ func parse(data []byte, fileName, source string, depth int) (*Scenario, error) {
 		s.Load, ferr = buildLoad(f.Load)
 	}
 	if ferr == nil {
-		s.Thresholds, ferr = buildThresholds(f.Thresholds)
+		s.Thresholds, ferr = buildThresholds(f.Thresholds, s.ThresholdGroups())
 	}
 	if ferr != nil {
 		return nil, ferr.place(fileName, root)

@@ -32,3 +32,32 @@ func TestScenarioThresholdErrorsNameLine(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainScenarioThresholdGroups: a plain scenario's thresholds may be
+// scoped to its requests' groups ("plain" for one naming none); a group its
+// traffic has not — an endpoint group included — is refused at its line,
+// naming the groups it has. A user-service scenario with requests takes both.
+func TestPlainScenarioThresholdGroups(t *testing.T) {
+	const plain = "requests:\n  - {name: list_items, path: /items, group: items}\n  - {name: health, path: /health}\nthresholds:\n"
+	s, err := Parse([]byte(plain+"  - p95{group=items}<500ms\n  - error_rate{group=plain}<1%\n"), "plain.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := s.ThresholdGroups(); strings.Join(g, ",") != "items,plain" || len(s.Thresholds) != 2 || s.Thresholds[0].Scope.Group != "items" {
+		t.Fatalf("groups %v, thresholds %+v", g, s.Thresholds)
+	}
+	for _, bad := range []string{"p95{group=itmes}<500ms", "p95{group=auth}<500ms"} {
+		_, err := Parse([]byte(plain+"  - p95<1s\n  - \""+bad+"\"\n"), "plain.yaml")
+		want := `plain.yaml:6:5: thresholds.1: threshold "` + bad + `": unknown group "` + strings.TrimSuffix(strings.TrimPrefix(bad, "p95{group="), "}<500ms") + `"; use one of items, plain`
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want %q", bad, err, want)
+		}
+	}
+	s, err = Parse([]byte("base: mixed\nrequests:\n  - {name: health, path: /health, group: health}\nthresholds:\n  - p95{group=health}<1s\n  - p95{group=auth}<1s\n"), "mixed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := s.ThresholdGroups(); len(g) != 7 || g[6] != "health" {
+		t.Errorf("groups %v; want the endpoint groups and health", g)
+	}
+}

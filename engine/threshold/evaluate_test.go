@@ -175,23 +175,49 @@ func TestCapabilityScope(t *testing.T) {
 		run.Record(metrics.Sample{VU: i, Group: "user_query", Method: "GET", Route: "/accounts", Capability: "users.search",
 			Status: 200, Expected: true, Latency: 400 * time.Millisecond})
 	}
-	d := FromStats(run.Stats(), run.LatencyHistograms(), 10*time.Second)
-	for _, c := range []struct {
-		expr     string
-		observed float64
-		pass     bool
-	}{
+	evalAll(t, FromStats(run.Stats(), run.LatencyHistograms(), 10*time.Second), []evalCase{
 		{"requests{capability=users.search}>=50", 50, true},
 		{"requests{route=/accounts}>=150", 150, true},
 		{"p99{capability=users.list}<100ms", 0.010, true},
 		{"p50{capability=users.search}<100ms", 0.400, false},
-	} {
-		r := evalOne(t, c.expr, d)
-		if r.Pass != c.pass || !within(r.Observed, c.observed) {
-			t.Errorf("%s: pass %v observed %v, want %v %v (note %q)", c.expr, r.Pass, r.Observed, c.pass, c.observed, r.Note)
-		}
-	}
+	})
 	if _, err := Parse("p95{capability=users.find}<1s"); err == nil || !strings.Contains(err.Error(), "unknown capability") {
 		t.Errorf("unknown capability: %v", err)
+	}
+}
+
+// TestEvaluatePlainRequestGroups: a threshold scoped to a plain scenario's
+// request group is judged on that group's requests alone.
+func TestEvaluatePlainRequestGroups(t *testing.T) {
+	run := newRun(t)
+	record(run, "items", "GET", "/items", 30, 10*time.Millisecond, 0, 200, true)
+	record(run, "items", "POST", "/items", 10, 20*time.Millisecond, 0, 500, false)
+	record(run, "plain", "GET", "/health", 60, time.Second, 0, 200, true)
+	evalAll(t, FromStats(run.Stats(), run.LatencyHistograms(), 10*time.Second), []evalCase{
+		{"requests{group=items}>=40", 40, true},
+		{"error_rate{group=items}<=25%", 10.0 / 40, true},
+		{"error_rate{group=plain}<1%", 0, true},
+		{"max{group=items}<100ms", 0.02, true},
+		{"p95{group=plain}<100ms", 1, false},
+		{"requests{group=items,method=GET}<=30", 30, true},
+	})
+}
+
+// evalCase is an expression and its expected verdict.
+type evalCase struct {
+	expr     string
+	observed float64
+	pass     bool
+}
+
+// evalAll judges each case over d: its verdict and observed value (within
+// HDR precision), measured (no note).
+func evalAll(t *testing.T, d Data, cases []evalCase) {
+	t.Helper()
+	for _, c := range cases {
+		r := evalOne(t, c.expr, d)
+		if r.Pass != c.pass || !within(r.Observed, c.observed) || r.Note != "" {
+			t.Errorf("%s: pass %v observed %v, want %v %v (note %q)", c.expr, r.Pass, r.Observed, c.pass, c.observed, r.Note)
+		}
 	}
 }

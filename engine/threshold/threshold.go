@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,8 +105,9 @@ var metricDefs = map[string]metricDef{
 // metricNames lists the metrics for error messages.
 const metricNames = "p50, p90, p95, p99, p99.9 (any pN), avg, max, error_rate, success_rate, server_error_rate, network_error_rate, requests, errors, rps"
 
-// Scope narrows a threshold to an endpoint group, a method and/or a route
-// template; the zero Scope is the whole run.
+// Scope narrows a threshold to an endpoint group (or the group of a
+// scenario's plain requests), a method and/or a route template; the zero
+// Scope is the whole run.
 type Scope struct {
 	Group  string `json:"group,omitempty"`
 	Method string `json:"method,omitempty"`
@@ -143,6 +146,23 @@ func (s Scope) matches(k endpointKey) bool {
 		(s.Method == "" || s.Method == k.Method) &&
 		(s.Route == "" || s.Route == k.Route) &&
 		(s.Capability == "" || s.Capability == k.Capability)
+}
+
+// requestGroup is the form of a plain request's `group` (docs/scenarios.md).
+var requestGroup = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// CheckGroups checks the groups the thresholds are scoped to against known,
+// the groups of the run's traffic: the endpoint groups of a user-service
+// scenario and the groups of its plain requests (scenario's
+// ThresholdGroups). The error is a *ParseError naming the threshold, the
+// group and the known ones.
+func CheckGroups(ts []Threshold, known []string) error {
+	for _, t := range ts {
+		if g := t.Scope.Group; g != "" && !slices.Contains(known, g) {
+			return &ParseError{Expr: t.Expr, Msg: fmt.Sprintf("unknown group %q; use one of %s", g, strings.Join(known, ", "))}
+		}
+	}
+	return nil
 }
 
 // Threshold is one parsed criterion.
@@ -339,8 +359,9 @@ func (p *parser) parseScope() (Scope, error) {
 		seen[key] = true
 		switch key {
 		case "group":
-			if !catalog.IsGroup(val) {
-				return sc, fmt.Errorf("unknown group %q; use one of %s", val, strings.Join(catalog.Groups, ", "))
+			// Which request groups exist is known with the scenario (CheckGroups).
+			if !catalog.IsGroup(val) && !requestGroup.MatchString(val) {
+				return sc, fmt.Errorf("unknown group %q; use one of %s, or the group of a scenario's requests (lowercase letters, digits and _)", val, strings.Join(catalog.Groups, ", "))
 			}
 			sc.Group = val
 		case "method":

@@ -1,10 +1,13 @@
 package threshold
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/trafficsim/trafficsim/engine/catalog"
 )
 
 func TestParseValid(t *testing.T) {
@@ -70,7 +73,7 @@ func TestParseErrorsNameTheFix(t *testing.T) {
 		"error_rate<abc":                     "not a ratio",
 		"requests>=1.5":                      "whole number of requests",
 		"rps>fast":                           "not a rate",
-		"p99{group=auht}<200ms":              `unknown group "auht"; use one of auth, user_query`,
+		"p99{group=Auht-x}<200ms":            `unknown group "Auht-x"; use one of auth, user_query, user_mutation, profile, role_permission, admin, or the group of a scenario's requests`,
 		"p99{}<200ms":                        "empty scope {}",
 		"p99{grp=auth}<200ms":                `unknown scope key "grp"; use group, method, route or capability`,
 		"p99{group=auth<200ms":               "close with }",
@@ -148,5 +151,30 @@ func TestFormatValue(t *testing.T) {
 func TestOpWorse(t *testing.T) {
 	if !Less.worse(2, 1) || Less.worse(1, 2) || !GreaterEqual.worse(1, 2) || GreaterEqual.worse(2, 1) {
 		t.Fatal("worse: wrong direction")
+	}
+}
+
+// TestCheckGroups: a threshold may be scoped to the group of a plain
+// scenario's requests when the run's traffic has it; a group it has not is
+// an error naming the known ones.
+func TestCheckGroups(t *testing.T) {
+	ts, err := ParseAll([]string{"p95{group=items}<1s", "error_rate{group=plain,method=GET}<1%", "p95<1s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckGroups(ts, []string{"items", "plain"}); err != nil {
+		t.Errorf("request groups refused: %v", err)
+	}
+	err = CheckGroups(ts, []string{"auth", "user_query", "plain"})
+	var pe *ParseError
+	if !errors.As(err, &pe) || err.Error() != `threshold "p95{group=items}<1s": unknown group "items"; use one of auth, user_query, plain` {
+		t.Errorf("CheckGroups = %v; want items refused, naming the known groups", err)
+	}
+	auht, err := ParseAll([]string{"p99{group=auht}<200ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckGroups(auht, catalog.Groups); err == nil || !strings.Contains(err.Error(), `unknown group "auht"; use one of auth, user_query, user_mutation, profile, role_permission, admin`) {
+		t.Errorf("CheckGroups(auht) = %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
+	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/metrics"
 	"github.com/trafficsim/trafficsim/engine/remotewrite"
 	"github.com/trafficsim/trafficsim/engine/runner"
@@ -128,10 +129,18 @@ func (c *ciOptions) rwConfig(log *slog.Logger) remotewrite.Config {
 
 // judged are the thresholds a run judges: the flags', then the scenario
 // file's not given as a flag. An error is a combination that cannot work,
-// naming the flag and the fix: --junit or --threshold-window without a
-// threshold, ;abort without --threshold-window. config calls it before
+// naming the flag and the fix: a group the scenario's traffic has not (its
+// ThresholdGroups), --junit or --threshold-window without a threshold,
+// ;abort without --threshold-window. config calls it before
 // anything is sent.
 func (c *ciOptions) judged(sc *scenario.Scenario) ([]threshold.Threshold, error) {
+	groups := catalog.Groups
+	if sc != nil {
+		groups = sc.ThresholdGroups() // a plain scenario's request groups too
+	}
+	if err := threshold.CheckGroups(c.parsed, groups); err != nil {
+		return nil, fmt.Errorf("--threshold: %w", err)
+	}
 	ts := slices.Clone(c.parsed)
 	if sc != nil {
 		seen := map[string]bool{}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -253,5 +256,62 @@ func TestThresholdReportShowsTheRealExitCode(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "FAIL requests>100: observed 0\n  1 of 1 failed (exit code 1, which takes precedence over the thresholds' 3)\n") {
 		t.Fatalf("the threshold section does not show exit code 1:\n%s", stdout)
+	}
+}
+
+// TestThresholdsOnPlainRequestGroups: a plain scenario's thresholds, from the
+// command line and the file, may be scoped to its requests' groups and are
+// judged on that group's requests alone; a group the scenario has not is
+// refused before anything is sent, naming the groups it has.
+func TestThresholdsOnPlainRequestGroups(t *testing.T) {
+	var sent atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent.Add(1)
+		if r.URL.Path == "/broken" {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	sc := filepath.Join(dir, "plain.yaml")
+	if err := os.WriteFile(sc, []byte("requests:\n  - {name: list_items, path: /items, group: items}\n  - {name: broken, path: /broken, group: broken}\n"+
+		"thresholds:\n  - error_rate{group=items}<1%\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := filepath.Join(dir, "summary.json")
+	run := func(thresholds ...string) (int, string) {
+		args := []string{"run", "--base-url", srv.URL, "--scenario", sc, "--users", "2", "--min-request-count", "20", "--max-request-count", "20",
+			"--delay-min", "0", "--delay-max", "0", "--progress", "off", "--seed", "3", "--summary", sum}
+		for _, th := range thresholds {
+			args = append(args, "--threshold", th)
+		}
+		code, _, stderr := cli(t, args...)
+		return code, stderr
+	}
+	code, stderr := run("p95{group=itmes}<1s")
+	if code != ExitUsage || !strings.Contains(stderr, `--threshold: threshold "p95{group=itmes}<1s": unknown group "itmes"; use one of items, broken`) || sent.Load() != 0 {
+		t.Fatalf("unknown group: exit %d, %d requests sent\n%s", code, sent.Load(), stderr)
+	}
+	code, stderr = run("error_rate{group=broken}>=99%", "requests{group=items}>=1")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var s summary.Summary
+	data, err := os.ReadFile(sum)
+	if err != nil || json.Unmarshal(data, &s) != nil {
+		t.Fatalf("summary: %v", err)
+	}
+	got := map[string]float64{}
+	for _, r := range s.Thresholds {
+		if !r.Pass || r.Scope.Group == "" {
+			t.Errorf("threshold %+v", r)
+		}
+		got[r.Expr] = r.Observed
+	}
+	// Over all requests the error rate is about a half; each group's is its own.
+	if len(got) != 3 || got["error_rate{group=broken}>=99%"] != 1 || got["error_rate{group=items}<1%"] != 0 || got["requests{group=items}>=1"] >= 40 {
+		t.Errorf("observed %v (requests %d, unexpected %d)", got, s.Requests, s.Unexpected)
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/summary"
 	"github.com/trafficsim/trafficsim/engine/threshold"
 )
@@ -91,7 +93,17 @@ func (o *mergeOptions) run(cmd *cobra.Command, args []string) error {
 		return usageError(err)
 	}
 
-	// Thresholds: the flags', then the shards' not given as a flag.
+	// Thresholds: the flags', then the shards' not given as a flag. A
+	// flag's group is an endpoint group or one the shards' traffic has.
+	groups := slices.Clone(catalog.Groups)
+	for _, e := range m.Stats.Endpoints {
+		if !slices.Contains(groups, e.Group) {
+			groups = append(groups, e.Group)
+		}
+	}
+	if err := threshold.CheckGroups(flagTs, groups); err != nil {
+		return usageError(fmt.Errorf("--threshold: %w", err))
+	}
 	ts := flagTs
 	seen := map[string]bool{}
 	for _, t := range ts {

@@ -102,13 +102,19 @@ be read, 2 invalid flags.`,
 				return &exitError{code: ExitFailure, err: fmt.Errorf("-o: %w", err)}
 			} else {
 				edit := ""
-				if len(d.Unmatched) > 0 {
-					edit = fmt.Sprintf("; %d setting(s) to edit (# edit: in the file)", len(d.Unmatched))
+				if len(d.LeftOut) > 0 {
+					edit = fmt.Sprintf("; %d left out, only under a parent's path (# left out: in the file, to write by hand)", len(d.LeftOut))
 				}
-				fmt.Fprintf(stderr, "wrote %s: %d of 33 capabilities matched%s\n", out, 33-len(d.Missing), edit)
+				if len(d.Unmatched) > 0 {
+					edit += fmt.Sprintf("; %d setting(s) to edit (# edit: in the file)", len(d.Unmatched))
+				}
+				fmt.Fprintf(stderr, "wrote %s: %d of 33 capabilities matched%s\n", out, 33-len(d.Missing)-len(d.LeftOut), edit)
 			}
 			for _, m := range append(d.Missing, d.Unmatched...) {
 				fmt.Fprintf(stderr, "not matched: %s: %s\n", m.Capability, m.Why)
+			}
+			for _, m := range d.LeftOut {
+				fmt.Fprintf(stderr, "left out: %s: %s, e.g. %s: %s\n", m.Capability, m.Why, m.Capability, m.Write)
 			}
 			for _, u := range d.Unused {
 				fmt.Fprintf(stderr, "unused operation: %s\n", u)

@@ -91,6 +91,28 @@ func TestProfileInitLinkHeaderPaging(t *testing.T) {
 		!strings.Contains(errOut, "1 setting(s) to edit") {
 		t.Fatalf("profile init: exit %d\n%s", code, errOut)
 	}
+	draftLoads(t, prof)
+}
+
+// TestProfileInitNestedRoutes: profile init from a document with routes
+// nested under an organisation (/orgs/{orgId}/users/{userId}/…) writes a
+// profile that loads (and so passes trafficsim check's validation), and
+// says on stderr what it left out and what to write by hand.
+func TestProfileInitNestedRoutes(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "orgs.yaml")
+	code, _, errOut := cli(t, "profile", "init", "--openapi", filepath.Join("..", "..", "profiledraft", "testdata", "nested-routes.yaml"), "-o", prof)
+	if code != ExitOK || !strings.Contains(errOut, "10 of 33 capabilities matched; 5 left out, only under a parent's path") ||
+		!strings.Contains(errOut, "left out: users.activate: the document has it only as POST /orgs/{id}/users/{id}/activate") ||
+		!strings.Contains(errOut, "e.g. user_roles.assign: PUT /orgs/acme/users/{userId}/roles/{roleId}\n") {
+		t.Fatalf("profile init: exit %d\n%s", code, errOut)
+	}
+	draftLoads(t, prof)
+}
+
+// draftLoads fails t unless the profile drafted at prof loads: it parses and
+// passes the validation trafficsim check and run give it before any request.
+func draftLoads(t *testing.T, prof string) {
+	t.Helper()
 	text, err := os.ReadFile(prof)
 	if err != nil {
 		t.Fatal(err)
