@@ -345,7 +345,8 @@ func (k *checker) adminLogin(ctx context.Context) bool {
 				"(draft one with trafficsim profile init --openapi URL) and verify it with trafficsim check", row.Method, row.Path, res.Status)
 		case res.Status == 401 || res.Status == 403:
 			row.Fix = fmt.Sprintf("the admin login was refused (%d): check --admin-user (%q) and --admin-password, and login.with/field/password_field", res.Status, k.o.AdminUser)
-			k.rep.Fatal = "the admin login failed; the run needs it (admin journeys, cleanup)"
+			// The one line a refused run prints: it names what to fix, as the row does.
+			k.rep.Fatal = fmt.Sprintf("the admin login was refused (%d); the run needs it (admin journeys, cleanup): check --admin-user (%q) and --admin-password", res.Status, k.o.AdminUser)
 		default:
 			k.rep.Fatal = "the admin login failed; the run needs it (admin journeys, cleanup)"
 		}

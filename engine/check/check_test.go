@@ -39,6 +39,23 @@ func runCheck(t *testing.T, o Options) *Report {
 	return rep
 }
 
+// TestWrongAdminPasswordNamesTheFlag: the one line a run refused by the check
+// prints names the admin user and the flag to fix, not only "failed".
+func TestWrongAdminPasswordNamesTheFlag(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	target, err := usersvc.Start(ctx, usersvc.Config{BcryptCost: 4, AdminPassword: "Admin-pass-1"}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	rep := runCheck(t, Options{BaseURL: target.URL, AdminUser: "admin", AdminPassword: "not-the-password"})
+	want := `the admin login was refused (401); the run needs it (admin journeys, cleanup): check --admin-user ("admin") and --admin-password`
+	if rep.Fatal != want {
+		t.Fatalf("fatal %q, want %q", rep.Fatal, want)
+	}
+}
+
 // TestReferenceTargetPasses: the reference target with no profile passes every
 // check, and the probe leaves nothing behind.
 func TestReferenceTargetPasses(t *testing.T) {
