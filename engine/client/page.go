@@ -158,18 +158,10 @@ func (p *pageReader) records() (bool, error) {
 // name reads a member's name and its colon, and returns the name unquoted
 // (valid until the next read).
 func (p *pageReader) name() ([]byte, error) {
-	s := &p.s
-	if s.peek() != '"' {
-		return nil, errSyntax
-	}
-	v, esc, err := s.str()
+	v, esc, err := p.s.member()
 	if err != nil {
 		return nil, err
 	}
-	if s.peek() != ':' {
-		return nil, errSyntax
-	}
-	s.i++
 	if !esc {
 		return v[1 : len(v)-1], nil
 	}
@@ -201,22 +193,9 @@ func (p *pageReader) field(r *record, name []byte) error {
 		return s.skip()
 	}
 	start := len(p.buf)
-	if kind == '0' {
-		v, err := s.number()
-		if err != nil {
-			return err
-		}
-		p.buf = append(p.buf, v...)
-	} else {
-		v, esc, err := s.str()
-		if err != nil {
-			return err
-		}
-		if !esc {
-			p.buf = append(p.buf, v[1:len(v)-1]...)
-		} else if p.buf, err = jsontext.AppendUnquote(p.buf, v); err != nil {
-			return err
-		}
+	var err error
+	if p.buf, _, err = s.appendText(p.buf, kind); err != nil {
+		return err
 	}
 	r[k].off, r[k].end = start, len(p.buf)
 	return nil

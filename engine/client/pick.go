@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Pick says which values of a decoded answer (Call.Decode) the caller
@@ -148,22 +146,12 @@ func (p *pageReader) pickIn(paths [][]string, out *[maxPicks]picked, depth int, 
 // pickScalar reads the string (unquoted) or number (its literal) at the
 // scanner's place.
 func (p *pageReader) pickScalar(k byte) (string, error) {
-	s := &p.s
-	if k == '0' {
-		v, err := s.number()
-		return string(v), err
-	}
-	v, esc, err := s.str()
-	if err != nil {
+	var esc bool
+	var err error
+	if p.esc, esc, err = p.s.appendText(p.esc[:0], k); err != nil {
 		return "", err
 	}
-	if !esc {
-		return string(v[1 : len(v)-1]), nil
-	}
-	if p.esc, err = jsontext.AppendUnquote(p.esc[:0], v); err != nil {
-		return "", err
-	}
-	if bytes.ContainsRune(p.esc, '\uFFFD') {
+	if esc && bytes.ContainsRune(p.esc, '\uFFFD') {
 		// An escaped lone surrogate: the two parsers may not replace it alike.
 		return "", errPickUnsure
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // scanner reads the JSON of an answer in place for the short readings
@@ -182,6 +184,25 @@ func digits(b []byte, i int) int {
 	return i
 }
 
+// appendText appends the text of the string (unquoted) or number (its
+// literal) at s.i, of kind k ('"' or '0'), to dst, and reports whether the
+// string had escapes (unquoted by jsontext).
+func (s *scanner) appendText(dst []byte, k byte) ([]byte, bool, error) {
+	if k == '0' {
+		v, err := s.number()
+		return append(dst, v...), false, err
+	}
+	v, esc, err := s.str()
+	if err != nil {
+		return dst, false, err
+	}
+	if !esc {
+		return append(dst, v[1:len(v)-1]...), false, nil
+	}
+	dst, err = jsontext.AppendUnquote(dst, v)
+	return dst, true, err
+}
+
 // literal reads true, false or null at s.i.
 func (s *scanner) literal() error {
 	var want string
@@ -240,7 +261,7 @@ func (s *scanner) skip() error {
 				break
 			}
 			if c == '{' {
-				if err := s.colonAfterName(); err != nil {
+				if _, _, err := s.member(); err != nil {
 					return err
 				}
 			}
@@ -259,7 +280,7 @@ func (s *scanner) skip() error {
 			if c == ',' {
 				s.i++
 				if objects&1 == 1 {
-					if err := s.colonAfterName(); err != nil {
+					if _, _, err := s.member(); err != nil {
 						return err
 					}
 				}
@@ -276,19 +297,20 @@ func (s *scanner) skip() error {
 	}
 }
 
-// colonAfterName reads past a member's name and its colon (the name unread).
-func (s *scanner) colonAfterName() error {
+// member reads a member's name and the colon after it, and returns the name
+// with its quotes and whether it holds escapes.
+func (s *scanner) member() (name []byte, esc bool, err error) {
 	if s.peek() != '"' {
-		return errSyntax
+		return nil, false, errSyntax
 	}
-	if _, _, err := s.str(); err != nil {
-		return err
+	if name, esc, err = s.str(); err != nil {
+		return nil, false, err
 	}
 	if s.peek() != ':' {
-		return errSyntax
+		return nil, false, errSyntax
 	}
 	s.i++
-	return nil
+	return name, esc, nil
 }
 
 // next reads past the ',' between two members or elements and reports
