@@ -19,8 +19,6 @@ import (
 	"strings"
 	"time"
 
-	yaml "go.yaml.in/yaml/v3"
-
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/inputfile"
@@ -310,10 +308,14 @@ func resolveBase(name string, read func(string) ([]byte, error), chain []string)
 	if err != nil {
 		return nil, fmt.Errorf("read built-in scenario %s: %w", name, err)
 	}
+	root, err := parseNode(name+".yaml (built-in)", data)
+	if err != nil {
+		return nil, fmt.Errorf("built-in scenario %s: %w", name, err)
+	}
 	var head struct {
 		Base string `yaml:"base"`
 	}
-	if err := yaml.Unmarshal(data, &head); err != nil {
+	if err := root.Decode(&head); err != nil {
 		return nil, fmt.Errorf("built-in scenario %s: %w", name, err)
 	}
 	f := &file{}
@@ -324,7 +326,7 @@ func resolveBase(name string, read func(string) ([]byte, error), chain []string)
 	}
 	base := f.Archetypes
 	f.Archetypes = nil
-	if err := yaml.Unmarshal(data, f); err != nil {
+	if err := root.Decode(f); err != nil {
 		return nil, fmt.Errorf("built-in scenario %s: %w", name, err)
 	}
 	mergeBase(f, base)

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -21,6 +22,51 @@ import (
 // place yaml.v3 reports it. A file holds one YAML document: a second one
 // (after ---) is an error at its line, not left unread.
 func parseNode(fileName string, data []byte) (*yaml.Node, error) {
+	if root := parsed.get(data); root != nil {
+		return root, nil
+	}
+	root, err := parseNodeOnce(fileName, data)
+	if err == nil {
+		parsed.put(data, root)
+	}
+	return root, err
+}
+
+// parsed keeps the last few trees parseNode made, by their text: a run
+// loads its scenario several times (the flags' checks, the target's check,
+// the run itself), each with its built-in base, and parsing is most of a
+// load's cost. The trees are only read after parsing. Few are kept: a
+// long-lived engine (the plugin's) loads many scenarios in its life.
+var parsed nodeCache
+
+const nodeCacheSize = 8
+
+type nodeCache struct {
+	mu    sync.Mutex
+	texts [nodeCacheSize]string
+	roots [nodeCacheSize]*yaml.Node
+	next  int
+}
+
+func (c *nodeCache) get(data []byte) *yaml.Node {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, t := range c.texts {
+		if c.roots[i] != nil && t == string(data) {
+			return c.roots[i]
+		}
+	}
+	return nil
+}
+
+func (c *nodeCache) put(data []byte, root *yaml.Node) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.texts[c.next], c.roots[c.next] = string(data), root
+	c.next = (c.next + 1) % nodeCacheSize
+}
+
+func parseNodeOnce(fileName string, data []byte) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node
 	if err := dec.Decode(&root); err != nil && err != io.EOF {

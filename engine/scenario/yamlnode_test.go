@@ -2,7 +2,11 @@ package scenario
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -59,4 +63,90 @@ func TestErrorPositions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A run loads its scenario several times, so parsed trees are kept by their
+// text (parsed). A kept tree is shared: a load must not change it, and what a
+// load returns must not depend on whether its text was parsed before.
+func TestParsedTreesAreShared(t *testing.T) {
+	fresh := func(name string) *Scenario {
+		t.Helper()
+		parsed = nodeCache{}
+		s, err := Builtin(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	wantMixed, wantAdmin := fresh("mixed"), fresh("admin") // admin builds on mixed
+
+	// A file over mixed that overrides an archetype in part and adds one: its
+	// decoding goes over a copy of mixed's, never into the kept tree.
+	over := []byte("base: mixed\narchetypes:\n  admin: {weight: 9}\n  extra: {weight: 1, journey: [login, me, logout]}\n")
+	for i := range 3 {
+		s, err := Parse(over, "over.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := archetype(s, "admin").Weight; got != 9 {
+			t.Fatalf("load %d: admin weight %v, want 9", i, got)
+		}
+		if archetype(s, "extra").Name == "" {
+			t.Fatalf("load %d: the file's own archetype is missing", i)
+		}
+	}
+	for name, want := range map[string]*Scenario{"mixed": wantMixed, "admin": wantAdmin} {
+		got, err := Builtin(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("built-in %s after loading a file over it differs from a fresh load:\n got %+v\nwant %+v", name, got, want)
+		}
+	}
+
+	// Loads from many goroutines share the trees (go test -race).
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			s, err := Parse(over, "over.yaml")
+			if err != nil || archetype(s, "admin").Weight != 9 {
+				t.Errorf("concurrent load: %v, %+v", err, s)
+			}
+		})
+	}
+	wg.Wait()
+
+	// Few trees are kept; a text that failed to parse is not.
+	for i := range 3 * nodeCacheSize {
+		if _, err := Parse(fmt.Appendf(nil, "name: s%d\nrequests:\n  - {name: get_x, method: GET, path: /x}\n", i), "many.yaml"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := []byte("name: [unclosed\n")
+	for range 2 {
+		if _, err := Parse(bad, "bad.yaml"); err == nil {
+			t.Fatal("a syntax error was not reported")
+		}
+	}
+	kept := 0
+	for i, r := range parsed.roots {
+		if r != nil {
+			kept++
+			if parsed.texts[i] == string(bad) {
+				t.Error("a text that failed to parse was kept")
+			}
+		}
+	}
+	if kept > nodeCacheSize {
+		t.Errorf("%d trees kept, at most %d", kept, nodeCacheSize)
+	}
+}
+
+func archetype(s *Scenario, name string) Archetype {
+	i := slices.IndexFunc(s.Archetypes, func(a Archetype) bool { return a.Name == name })
+	if i < 0 {
+		return Archetype{}
+	}
+	return s.Archetypes[i]
 }
