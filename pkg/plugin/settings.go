@@ -87,7 +87,7 @@ func ParseSettings(s backend.AppInstanceSettings) (Settings, error) {
 		errs = append(errs, err)
 	}
 	for i, raw := range out.AllowedTargets {
-		t, err := parseTarget(raw)
+		t, err := parseAllowed(raw)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("allowedTargets[%d]: %w", i, err))
 			continue
@@ -118,6 +118,12 @@ func ParseSettings(s backend.AppInstanceSettings) (Settings, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// parseAllowed parses an allowlist entry: http(s)://host[:port], no path (a
+// run's baseUrl takes none, so no run could use an entry with one).
+func parseAllowed(raw string) (target, error) {
+	return parseRoot(raw, "list")
 }
 
 // APIProfile is one named API profile: its YAML, as `trafficsim check
@@ -172,7 +178,7 @@ func (s Settings) profile(name string) (APIProfile, bool) {
 	return APIProfile{}, false
 }
 
-// parseTargetList accepts a JSON array of strings, or one string of prefixes
+// parseTargetList accepts a JSON array of strings, or one string of targets
 // separated by commas or newlines (what a text area sends).
 func parseTargetList(raw json.RawMessage) ([]string, error) {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
@@ -182,7 +188,7 @@ func parseTargetList(raw json.RawMessage) ([]string, error) {
 	if err := json.Unmarshal(raw, &list); err != nil {
 		var one string
 		if err2 := json.Unmarshal(raw, &one); err2 != nil {
-			return nil, fmt.Errorf("allowedTargets: must be a list of URL prefixes such as [\"http://127.0.0.1:9501/\"]")
+			return nil, fmt.Errorf("allowedTargets: must be a list of targets (http(s)://host[:port]) such as [\"http://127.0.0.1:9501\"]")
 		}
 		list = strings.FieldsFunc(one, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' })
 	}

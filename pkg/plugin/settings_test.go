@@ -17,7 +17,7 @@ import (
 
 func TestParseSettings(t *testing.T) {
 	s, err := ParseSettings(backend.AppInstanceSettings{
-		JSONData:                json.RawMessage(`{"allowedTargets":["http://a:1/x"," "],"maxUsers":5,"maxConcurrentRuns":"4","metricsAddr":"127.0.0.1:9464","remoteWriteUrl":"http://prom:9090/api/v1/write"}`),
+		JSONData:                json.RawMessage(`{"allowedTargets":["http://a:1/"," "],"maxUsers":5,"maxConcurrentRuns":"4","metricsAddr":"127.0.0.1:9464","remoteWriteUrl":"http://prom:9090/api/v1/write"}`),
 		DecryptedSecureJSONData: map[string]string{"targetAdminPassword": "p1", "remoteWritePassword": "p2"},
 	})
 	if err != nil {
@@ -37,6 +37,7 @@ func TestParseSettings(t *testing.T) {
 		`{"maxConcurrentRuns": -1}`:                       "maxConcurrentRuns",
 		`{"allowedTargets": ["ftp://x/"]}`:                "allowedTargets[0]",
 		`{"allowedTargets": [1]}`:                         "allowedTargets",
+		`{"allowedTargets": ["http://a:1/api"]}`:          "allowedTargets[0]",
 		`{"metricsAddr": "9464"}`:                         "metricsAddr",
 		`{"apiProfiles": [{"name": "", "yaml": "x: 1"}]}`: "apiProfiles[0].name",
 		`{"apiProfiles": [{"name": "a", "yaml": "x: 1"}, {"name": " a ", "yaml": "y: 1"}]}`: "apiProfiles[1].name",
