@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/trafficsim/trafficsim/internal/grafanahost"
 	"github.com/trafficsim/trafficsim/pkg/internal/enginebuild"
@@ -59,7 +60,15 @@ func launch(t *testing.T, jsonData string) *grafana {
 // launchFrom launches the backend at path, as Grafana does.
 func launchFrom(t *testing.T, path, jsonData string) *grafana {
 	t.Helper()
-	p, err := grafanahost.Launch(path, "http://127.0.0.1:3000/", nil)
+	return launchEnv(t, path, jsonData, nil, nil)
+}
+
+// launchEnv launches the backend at path with the operator's settings env
+// (GF_PLUGIN_<KEY>=value, as Grafana passes grafana.ini's [plugin.<id>]
+// section), its log lines going to log (nil: warnings and errors to stderr).
+func launchEnv(t *testing.T, path, jsonData string, env []string, log hclog.Logger) *grafana {
+	t.Helper()
+	p, err := grafanahost.LaunchEnv(path, "http://127.0.0.1:3000/", env, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,6 +302,53 @@ func TestEngineExitsWhenThePluginIsKilled(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Logf("engine exited %s after the plugin was killed", time.Since(killed).Round(time.Millisecond))
+}
+
+// TestIdleStopFromGrafanaIni: the Grafana operator's idle_stop (grafana.ini
+// [plugin.trafficsim-simulator-app] idle_stop, which Grafana passes to the
+// plugin as GF_PLUGIN_IDLE_STOP) sets how long an org's idle engine is kept:
+// with 1s the engine an Admin's health check started exits within seconds,
+// not before 1s idle (the default keeps it 5 minutes), and the next request
+// that needs one starts a new one. An invalid value is logged naming the
+// setting and the fix, and the default is kept.
+func TestIdleStopFromGrafanaIni(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	backendPath := filepath.Join(binDir, enginebuild.BackendName)
+	g := launchEnv(t, backendPath, `{}`, []string{"GF_PLUGIN_IDLE_STOP=1s"}, nil)
+	pid := enginePID(ctx, t, g)
+	asked := time.Now() // the health check has ended: the engine is idle from here
+	deadline := asked.Add(20 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("engine %d still running 20s after it became idle, with GF_PLUGIN_IDLE_STOP=1s", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if gone := time.Since(asked); gone < time.Second {
+		t.Fatalf("engine %d exited %v after its last call; want it idle 1s first", pid, gone)
+	}
+	if pid2 := enginePID(ctx, t, g); pid2 == pid {
+		t.Fatalf("health check after the idle stop answered from the stopped engine %d", pid)
+	}
+
+	// The plugin's log, as Grafana receives it (a file: go-plugin writes it from its own goroutine).
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "plugin.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	logged := func() string { b, _ := os.ReadFile(logFile.Name()); return string(b) }
+	log := hclog.New(&hclog.LoggerOptions{Name: "gpx", Level: hclog.Info, Output: logFile})
+	bad := launchEnv(t, backendPath, `{}`, []string{"GF_PLUGIN_IDLE_STOP=300"}, log)
+	pid = enginePID(ctx, t, bad)
+	poll(ctx, t, "the invalid idle_stop to be logged", func() bool {
+		return strings.Contains(logged(), `idle_stop (GF_PLUGIN_IDLE_STOP): \"300\" has no unit`)
+	})
+	time.Sleep(2 * time.Second)
+	if !alive(pid) {
+		t.Fatalf("with an invalid GF_PLUGIN_IDLE_STOP the engine was stopped within 2s; want the default 5 minutes kept. Log:\n%s", logged())
+	}
 }
 
 func TestEngineGoesWithAGracefulPluginShutdown(t *testing.T) {

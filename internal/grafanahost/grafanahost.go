@@ -32,6 +32,13 @@ type Plugin struct {
 // GF_PLUGIN_APP_URL (the plugin builds links with it); log receives go-plugin's and
 // the plugin's log lines (nil: warnings and errors to stderr).
 func Launch(path, appURL string, log hclog.Logger) (*Plugin, error) {
+	return LaunchEnv(path, appURL, nil, log)
+}
+
+// LaunchEnv is Launch with env added to the plugin's environment, as Grafana adds
+// the keys of the plugin's grafana.ini section ([plugin.<id>] key = value) as
+// GF_PLUGIN_<KEY>=value.
+func LaunchEnv(path, appURL string, env []string, log hclog.Logger) (*Plugin, error) {
 	if st, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("plugin backend %s: %w; build it with `go run mage.go build:linux` (or build:backend)", path, err)
 	} else if st.IsDir() || st.Mode()&0o111 == 0 {
@@ -47,6 +54,7 @@ func Launch(path, appURL string, log hclog.Logger) (*Plugin, error) {
 	if tmp := os.Getenv("TMPDIR"); tmp != "" {
 		cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
 	}
+	cmd.Env = append(cmd.Env, env...)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig: plugin.HandshakeConfig{
 			ProtocolVersion:  grpcplugin.ProtocolVersion,

@@ -44,7 +44,8 @@ type PoolOption func(*Pool)
 
 // IdleStop sets how long an org's engine may be idle — no run active or finishing
 // (its cleanup included), no request using it — before it is stopped (default
-// DefaultIdleStop; ≤0: never). The org's next request that needs an engine starts
+// DefaultIdleStop; ≤0: never). The plugin takes it from the Grafana operator
+// (GF_PLUGIN_IDLE_STOP, grafana.ini idle_stop). The org's next request that needs an engine starts
 // a new one; the runs of the stopped one stay listed with their final status.
 func IdleStop(d time.Duration) PoolOption {
 	return func(p *Pool) { p.idle = max(d, 0) }

@@ -9,16 +9,18 @@ import (
 )
 
 // target is a URL reduced to what decides where load goes: scheme, host, port and
-// path segments. Allowlist entries and run base URLs are both parsed into it, and
-// compared component by component, so that textual tricks
-// (http://127.0.0.1:9501.evil.com, http://127.0.0.1:9501@evil, /api/../admin)
-// cannot pass for an allowed prefix.
+// path segments. Allowlist entries and run base URLs are both parsed into it
+// (and both refused with a path: parseRoot), and compared component by
+// component, so that textual tricks (http://127.0.0.1:9501.evil.com,
+// http://127.0.0.1:9501@evil, /api/../admin) cannot pass for an allowed target.
 type target struct {
 	scheme string
 	host   string // lower case, no brackets, no trailing dot
 	port   string // always explicit
 	segs   []string
 	url    string // canonical form, what the engine is given
+	shown  string // the URL as typed, as a message may quote it (shownURL)
+	root   string // scheme://host[:port] as typed, without the path
 }
 
 func parseTarget(in string) (target, error) {
@@ -70,7 +72,7 @@ func parseTarget(in string) (target, error) {
 		}
 		segs = append(segs, s)
 	}
-	t := target{scheme: scheme, host: host, port: port, segs: segs}
+	t := target{scheme: scheme, host: host, port: port, segs: segs, shown: raw, root: scheme + "://" + u.Host}
 	hostport := host
 	if strings.Contains(host, ":") {
 		hostport = "[" + host + "]"
@@ -80,6 +82,33 @@ func parseTarget(in string) (target, error) {
 		t.url = strings.TrimSuffix(t.url, "/")
 	}
 	return t, nil
+}
+
+// noPath refuses a target with a path: the engine takes a base URL of
+// http(s)://host[:port] only (`trafficsim run --base-url` refuses one with a
+// path: checkBaseURL in engine/cmd/trafficsim), because the check's table, the
+// route labels and the summary show the routes without it. A prefix goes in
+// front of the API profile's base_path, where all of them show it. what is the
+// fix's first words ("give baseUrl", "list"); the caller names the field. A
+// trailing / is no path.
+func (t target) noPath(what string) error {
+	if len(t.segs) == 0 {
+		return nil
+	}
+	prefix := "/" + strings.Join(t.segs, "/")
+	return fmt.Errorf("%q: a path is not taken, only http(s)://host[:port]; %s %s and put %s in front of the API profile's base_path "+
+		"(e.g. base_path: %s/api/v1 for the reference routes; an Admin stores API profiles on the app's configuration page, docs/api-profile.md)",
+		t.shown, what, t.root, prefix, prefix)
+}
+
+// parseRoot parses a target that must not have a path: a run's or a check's
+// baseUrl, an allowlist entry, a TLS entry's target.
+func parseRoot(in, what string) (target, error) {
+	t, err := parseTarget(in)
+	if err != nil {
+		return t, err
+	}
+	return t, t.noPath(what)
 }
 
 // shownURL is a URL as a message may quote it: its user info (user:password@) cut,
@@ -101,8 +130,9 @@ func shownURL(raw string) string {
 	return raw
 }
 
-// covers reports whether the prefix p allows the target t: the same scheme, host and
-// port, and p's path segments are the first segments of t's path.
+// covers reports whether the allowlist entry p allows the target t: the same
+// scheme, host and port, and p's path segments (none: entries and targets take
+// no path, parseRoot) are the first segments of t's path.
 func (p target) covers(t target) bool {
 	if p.scheme != t.scheme || p.host != t.host || p.port != t.port || len(t.segs) < len(p.segs) {
 		return false
@@ -115,7 +145,7 @@ func (p target) covers(t target) bool {
 	return true
 }
 
-// allowlist is the admin's list of URL prefixes load may be aimed at.
+// allowlist is the admin's list of targets (http(s)://host[:port]) load may be aimed at.
 type allowlist []target
 
 func (a allowlist) allows(t target) bool {

@@ -40,11 +40,11 @@ var pluginLog = hclog.New(&hclog.LoggerOptions{
 
 // sharedPool outlives app instances: Grafana recreates them on every settings
 // change, and runs must survive that. It holds one engine per org. The engine
-// binary and the totals over all orgs are the Grafana operator's (environment),
-// never an org's settings.
+// binary, the totals over all orgs and how long an idle engine is kept are the
+// Grafana operator's (environment), never an org's settings.
 var sharedPool = enginehost.NewPool(pluginLog,
 	enginehost.Options{Path: EnginePath(os.Getenv), SHA256: engineSHA256},
-	operatorTotals(os.Getenv, pluginLog))
+	operatorTotals(os.Getenv, pluginLog), enginehost.IdleStop(operatorIdleStop(os.Getenv, pluginLog)))
 
 // Shutdown stops the engines; pkg/main.go calls it after app.Manage returns.
 func Shutdown() {

@@ -228,7 +228,7 @@ func (a *App) handleLimits(w http.ResponseWriter, _ *http.Request) {
 	// Viewer's.
 	targets := []string{}
 	for _, raw := range a.settings.AllowedTargets {
-		if _, err := parseTarget(raw); err == nil {
+		if _, err := parseAllowed(raw); err == nil {
 			targets = append(targets, raw)
 		}
 	}
@@ -517,16 +517,17 @@ func (a *App) handleValidate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"ok": len(errs) == 0, "errors": errs})
 }
 
-// allowedTarget parses a target URL and checks it against the org's allowlist;
+// allowedTarget parses a target URL (http(s)://host[:port], no path: the
+// engine's --base-url takes none) and checks it against the org's allowlist;
 // it returns the canonical URL the engine is given.
 func (a *App) allowedTarget(raw string) (string, int, *enginerpc.FieldError) {
-	t, err := parseTarget(raw)
+	t, err := parseRoot(raw, "give baseUrl")
 	if err != nil {
 		return "", http.StatusBadRequest, &enginerpc.FieldError{Field: "baseUrl", Message: err.Error()}
 	}
 	if !a.settings.allow.allows(t) {
 		return "", http.StatusForbidden, &enginerpc.FieldError{Field: "baseUrl",
-			Message: fmt.Sprintf("%s is not in the app's allowedTargets; an Admin can add a prefix that covers it (scheme, host and port, and optionally a leading path) on the app's configuration page, or leave baseUrl empty for the embedded reference target", t.url)}
+			Message: fmt.Sprintf("%s is not in the app's allowedTargets; an Admin can add it (scheme, host and port) on the app's configuration page, or leave baseUrl empty for the embedded reference target", t.url)}
 	}
 	return t.url, 0, nil
 }

@@ -72,7 +72,7 @@ func closedPort(t *testing.T) string {
 // they may name any host. TestTargetCanonicalForm covers allowed remote hosts.
 func TestAllowlist(t *testing.T) {
 	p := closedPort(t)
-	a := newTestApp(t, fmt.Sprintf(`{"maxConcurrentRuns": 100, "allowedTargets": ["http://127.0.0.1:%s/", "http://127.0.0.1:%s/api/v1", "https://Targets.Example.com/api/v1"]}`, p, p))
+	a := newTestApp(t, fmt.Sprintf(`{"maxConcurrentRuns": 100, "allowedTargets": ["http://127.0.0.1:%s/", "https://Targets.Example.com"]}`, p))
 	cases := []struct {
 		baseURL string
 		want    int
@@ -81,10 +81,10 @@ func TestAllowlist(t *testing.T) {
 		{"", http.StatusCreated, ""},
 		{"http://127.0.0.1:" + p, http.StatusCreated, "http://127.0.0.1:" + p},
 		{"http://127.0.0.1:" + p + "/", http.StatusCreated, "http://127.0.0.1:" + p},
-		{"http://127.0.0.1:" + p + "/anything/below", http.StatusCreated, "http://127.0.0.1:" + p + "/anything/below"},
-		{"HTTP://127.0.0.1:" + p + "/x", http.StatusCreated, "http://127.0.0.1:" + p + "/x"},
+		{"http://127.0.0.1:" + p + "//", http.StatusCreated, "http://127.0.0.1:" + p},
+		{"HTTP://127.0.0.1:" + p, http.StatusCreated, "http://127.0.0.1:" + p},
 		{"http://127.0.0.1:0" + p, http.StatusCreated, "http://127.0.0.1:" + p},
-		{"http://127.0.0.1.:" + p + "/api/v1/", http.StatusCreated, "http://127.0.0.1:" + p + "/api/v1"},
+		{"http://127.0.0.1.:" + p + "/", http.StatusCreated, "http://127.0.0.1:" + p},
 
 		{"http://127.0.0.1.evil.com:" + p, http.StatusForbidden, ""},
 		{"http://127.0.0.1.nip.io:" + p + "/", http.StatusForbidden, ""},
@@ -93,12 +93,15 @@ func TestAllowlist(t *testing.T) {
 		{"https://127.0.0.1:" + p, http.StatusForbidden, ""},
 		{"http://localhost:" + p, http.StatusForbidden, ""},
 		{"http://[::1]:" + p, http.StatusForbidden, ""},
-		{"https://targets.example.com/api", http.StatusForbidden, ""},
-		{"https://targets.example.com/api/v10", http.StatusForbidden, ""},
-		{"https://targets.example.com/API/v1", http.StatusForbidden, ""},
-		{"https://targets.example.com:8443/api/v1", http.StatusForbidden, ""},
-		{"http://targets.example.com/api/v1", http.StatusForbidden, ""},
-		{"https://targets.example.com.evil.com/api/v1", http.StatusForbidden, ""},
+		{"https://targets.example.com:8443", http.StatusForbidden, ""},
+		{"http://targets.example.com", http.StatusForbidden, ""},
+		{"https://targets.example.com.evil.com", http.StatusForbidden, ""},
+
+		// A path is refused (the engine takes http(s)://host[:port] only), allowed host or not.
+		{"http://127.0.0.1:" + p + "/anything/below", http.StatusBadRequest, ""},
+		{"http://127.0.0.1.:" + p + "/api/v1/", http.StatusBadRequest, ""},
+		{"https://targets.example.com/api", http.StatusBadRequest, ""},
+		{"https://targets.example.com.evil.com/api/v1", http.StatusBadRequest, ""},
 
 		{"http://127.0.0.1:" + p + ".evil.com", http.StatusBadRequest, ""},
 		{"http://127.0.0.1:" + p + ".evil.com:" + p, http.StatusBadRequest, ""},
@@ -139,24 +142,102 @@ func TestAllowlist(t *testing.T) {
 	}
 }
 
+// TestTargetWithAPathIsRefused: the engine takes a base URL of
+// http(s)://host[:port] only (`trafficsim run --base-url` refuses a path), so
+// the plugin refuses one where it is given, in the engine's words with the API's
+// names: a run's or a check's baseUrl (POST /runs, /validate and /check: 400 on
+// baseUrl, giving the URL without the path and the base_path to write), and an
+// allowlist entry (the settings are invalid, naming allowedTargets[i]; POST
+// /tls/validate, the configuration page's check before it saves, refuses it at
+// that field). No run starts with a path. A trailing / is no path.
+func TestTargetWithAPathIsRefused(t *testing.T) {
+	root := "http://127.0.0.1:" + closedPort(t)
+	a := newTestApp(t, fmt.Sprintf(`{"maxConcurrentRuns": 100, "allowedTargets": [%q]}`, root+"/"))
+	says := func(what, msg string, want ...string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q does not say %q", what, msg, w)
+			}
+		}
+	}
+	baseURLWants := []string{fmt.Sprintf(`baseUrl: "%s/api": a path is not taken, only http(s)://host[:port]; give baseUrl %s and put /api in front of the API profile's base_path`, root, root),
+		"base_path: /api/api/v1 for the reference routes"}
+	for path, body := range map[string]string{
+		"/runs":  fmt.Sprintf(`{"users": 1, "durationSeconds": 5, "baseUrl": %q}`, root+"/api"),
+		"/check": fmt.Sprintf(`{"baseUrl": %q}`, root+"/api"),
+	} {
+		res := a.call(t, "Editor", http.MethodPost, path, body)
+		if res.status != http.StatusBadRequest || res.errorField(t) != "baseUrl" {
+			t.Fatalf("POST %s with a path in baseUrl = %d %s; want 400 on baseUrl", path, res.status, res.body)
+		}
+		var e struct{ Error string }
+		res.json(t, &e)
+		says("POST "+path, e.Error, baseURLWants...)
+	}
+	var v struct {
+		OK     bool              `json:"ok"`
+		Errors map[string]string `json:"errors"`
+	}
+	a.call(t, "Editor", http.MethodPost, "/validate", fmt.Sprintf(`{"users": 1, "baseUrl": %q}`, root+"/api")).json(t, &v)
+	if v.OK {
+		t.Fatalf("POST /validate with a path in baseUrl: ok; errors %v", v.Errors)
+	}
+	says("POST /validate", "baseUrl: "+v.Errors["baseUrl"], baseURLWants...)
+	var list struct{ Runs []RunStatus }
+	a.call(t, "Viewer", http.MethodGet, "/runs", "").json(t, &list)
+	if len(list.Runs) != 0 {
+		t.Fatalf("a run started with a path in baseUrl: %+v", list.Runs)
+	}
+	if st := a.startRun(t, fmt.Sprintf(`{"users": 1, "durationSeconds": 5, "baseUrl": %q}`, root+"/")); st.Config.BaseURL != root {
+		t.Fatalf("baseUrl %s/ ran as %q; want %s", root, st.Config.BaseURL, root)
+	}
+
+	// An allowlist entry with a path could serve no run: the settings refuse it.
+	entryWants := []string{fmt.Sprintf(`allowedTargets[1]: "%s/api/v1": a path is not taken, only http(s)://host[:port]; list %s and put /api/v1 in front of the API profile's base_path`, root, root)}
+	b := newTestApp(t, fmt.Sprintf(`{"allowedTargets": [%q, %q]}`, root, root+"/api/v1"))
+	if b.settingsErr == nil {
+		t.Fatal("an allowlist entry with a path was taken")
+	}
+	says("settings", b.settingsErr.Error(), entryWants...)
+	res := b.call(t, "Editor", http.MethodPost, "/runs", fmt.Sprintf(`{"users": 1, "durationSeconds": 5, "baseUrl": %q}`, root))
+	if res.status != http.StatusInternalServerError {
+		t.Fatalf("POST /runs under an allowlist entry with a path = %d %s; want 500 naming the setting", res.status, res.body)
+	}
+	says("POST /runs under invalid settings", string(res.body), "allowedTargets[1]")
+	var limits struct {
+		AllowedTargets []string `json:"allowedTargets"`
+	}
+	b.call(t, "Viewer", http.MethodGet, "/limits", "").json(t, &limits)
+	if len(limits.AllowedTargets) != 1 || limits.AllowedTargets[0] != root {
+		t.Fatalf("GET /limits allowedTargets = %q; want only %s", limits.AllowedTargets, root)
+	}
+	res = a.call(t, "Admin", http.MethodPost, "/tls/validate", fmt.Sprintf(`{"allowedTargets": [%q, %q], "targetTls": [], "secrets": {}}`, root, root+"/api/v1"))
+	if res.status != http.StatusBadRequest || res.errorField(t) != "allowedTargets[1]" {
+		t.Fatalf("POST /tls/validate with an entry with a path = %d %s; want 400 on allowedTargets[1]", res.status, res.body)
+	}
+	var e struct{ Error string }
+	res.json(t, &e)
+	says("POST /tls/validate", e.Error, entryWants...)
+}
+
 // TestTargetCanonicalForm checks the allowlist's comparison and the canonical URL a
 // run is given for remote hosts, without starting runs against them.
 func TestTargetCanonicalForm(t *testing.T) {
 	var allow allowlist
-	for _, raw := range []string{"http://127.0.0.1:9501/", "https://Targets.Example.com/api/v1"} {
+	for _, raw := range []string{"http://127.0.0.1:9501/", "https://Targets.Example.com"} {
 		p, err := parseTarget(raw)
 		if err != nil {
-			t.Fatalf("parse prefix %q: %v", raw, err)
+			t.Fatalf("parse allowlist entry %q: %v", raw, err)
 		}
 		allow = append(allow, p)
 	}
 	for raw, want := range map[string]string{
-		"https://targets.example.com/api/v1":            "https://targets.example.com:443/api/v1",
-		"https://TARGETS.example.com:443/api/v1/users/": "https://targets.example.com:443/api/v1/users",
-		"https://targets.example.com./api/v1":           "https://targets.example.com:443/api/v1",
-		"https://targets.example.com/api/v1//users":     "https://targets.example.com:443/api/v1/users",
-		"http://127.0.0.1:9501":                         "http://127.0.0.1:9501",
-		"http://127.0.0.1:09501/a":                      "http://127.0.0.1:9501/a",
+		"https://targets.example.com":      "https://targets.example.com:443",
+		"https://TARGETS.example.com:443/": "https://targets.example.com:443",
+		"https://targets.example.com.":     "https://targets.example.com:443",
+		"http://127.0.0.1:9501":            "http://127.0.0.1:9501",
+		"http://127.0.0.1:09501/":          "http://127.0.0.1:9501",
 	} {
 		tg, err := parseTarget(raw)
 		if err != nil {
@@ -363,7 +444,7 @@ func TestConcurrentRunLimit(t *testing.T) {
 }
 
 func TestReadRoutes(t *testing.T) {
-	a := newTestApp(t, `{"maxUsers": "250", "maxConcurrentRuns": 3, "allowedTargets": "http://127.0.0.1:9501/, https://t.example.com/api"}`)
+	a := newTestApp(t, `{"maxUsers": "250", "maxConcurrentRuns": 3, "allowedTargets": "http://127.0.0.1:9501/, https://t.example.com"}`)
 	var limits struct {
 		AllowedTargets    []string  `json:"allowedTargets"`
 		MaxUsers          int       `json:"maxUsers"`

@@ -87,7 +87,7 @@ func ParseSettings(s backend.AppInstanceSettings) (Settings, error) {
 		errs = append(errs, err)
 	}
 	for i, raw := range out.AllowedTargets {
-		t, err := parseTarget(raw)
+		t, err := parseAllowed(raw)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("allowedTargets[%d]: %w", i, err))
 			continue
@@ -118,6 +118,12 @@ func ParseSettings(s backend.AppInstanceSettings) (Settings, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// parseAllowed parses an allowlist entry: http(s)://host[:port], no path (a
+// run's baseUrl takes none, so no run could use an entry with one).
+func parseAllowed(raw string) (target, error) {
+	return parseRoot(raw, "list")
 }
 
 // APIProfile is one named API profile: its YAML, as `trafficsim check
@@ -172,7 +178,7 @@ func (s Settings) profile(name string) (APIProfile, bool) {
 	return APIProfile{}, false
 }
 
-// parseTargetList accepts a JSON array of strings, or one string of prefixes
+// parseTargetList accepts a JSON array of strings, or one string of targets
 // separated by commas or newlines (what a text area sends).
 func parseTargetList(raw json.RawMessage) ([]string, error) {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
@@ -182,7 +188,7 @@ func parseTargetList(raw json.RawMessage) ([]string, error) {
 	if err := json.Unmarshal(raw, &list); err != nil {
 		var one string
 		if err2 := json.Unmarshal(raw, &one); err2 != nil {
-			return nil, fmt.Errorf("allowedTargets: must be a list of URL prefixes such as [\"http://127.0.0.1:9501/\"]")
+			return nil, fmt.Errorf("allowedTargets: must be a list of targets (http(s)://host[:port]) such as [\"http://127.0.0.1:9501\"]")
 		}
 		list = strings.FieldsFunc(one, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' })
 	}
@@ -256,4 +262,75 @@ func operatorTotals(getenv func(string) string, log hclog.Logger) enginehost.Tot
 		return n
 	}
 	return enginehost.Totals{MaxRuns: read(envMaxTotalRuns, defaultMaxTotalRuns), MaxUsers: read(envMaxTotalUsers, defaultMaxTotalUsers)}
+}
+
+// The operator's idle stop (grafana.ini: [plugin.trafficsim-simulator-app]
+// idle_stop): how long an org's engine may sit idle before it is stopped
+// (enginehost.IdleStop; default enginehost.DefaultIdleStop). It is the
+// server's (one process per org that used the app), so the operator's, not an
+// org Admin's.
+const (
+	envIdleStop = "GF_PLUGIN_IDLE_STOP"
+	minIdleStop = time.Second
+	maxIdleStop = 24 * time.Hour
+)
+
+// parseIdleStop reads idle_stop: empty for the default; a duration with its
+// unit ("90s", "5m", "1h30m") from 1s to 24h; or 0 ("0", "0s", "never"): an
+// idle engine is never stopped (enginehost.IdleStop's ≤0). A bare number is
+// refused rather than given a unit: 300 could mean seconds or milliseconds.
+func parseIdleStop(raw string) (time.Duration, error) {
+	raw = strings.TrimSpace(raw)
+	switch strings.ToLower(raw) {
+	case "":
+		return enginehost.DefaultIdleStop, nil
+	case "never":
+		return 0, nil
+	}
+	bad := func(why string) error {
+		return fmt.Errorf("idle_stop (%s): %q %s; give a duration with its unit from %s to %s (e.g. 90s, 10m, 1h), 0 (or never) to never stop an idle engine, or nothing for the default %s",
+			envIdleStop, raw, why, shortDuration(minIdleStop), shortDuration(maxIdleStop), shortDuration(enginehost.DefaultIdleStop))
+	}
+	d, err := time.ParseDuration(raw)
+	switch {
+	case err != nil && strings.Trim(raw, "0123456789.+-") == "":
+		return 0, bad("has no unit")
+	case err != nil:
+		return 0, bad("is not a duration")
+	case d < 0:
+		return 0, bad("is negative")
+	case d == 0:
+		return 0, nil
+	case d < minIdleStop:
+		return 0, bad("is under " + shortDuration(minIdleStop))
+	case d > maxIdleStop:
+		return 0, bad("is over " + shortDuration(maxIdleStop))
+	}
+	return d, nil
+}
+
+// shortDuration writes d as a person would: 5m, not 5m0s; 24h, not 24h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// operatorIdleStop reads the operator's idle stop; a bad value is logged and
+// the default used (the plugin must still start).
+func operatorIdleStop(getenv func(string) string, log hclog.Logger) time.Duration {
+	d, err := parseIdleStop(getenv(envIdleStop))
+	if err != nil {
+		log.Error("ignoring an invalid operator setting; using the default", "error", err.Error(), "default", shortDuration(enginehost.DefaultIdleStop))
+		return enginehost.DefaultIdleStop
+	}
+	if d != enginehost.DefaultIdleStop {
+		log.Info("the operator's idle_stop: an org's idle engine is stopped after it (0: never)", "idle_stop", shortDuration(d))
+	}
+	return d
 }

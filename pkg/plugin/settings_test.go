@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/hashicorp/go-hclog"
@@ -17,7 +18,7 @@ import (
 
 func TestParseSettings(t *testing.T) {
 	s, err := ParseSettings(backend.AppInstanceSettings{
-		JSONData:                json.RawMessage(`{"allowedTargets":["http://a:1/x"," "],"maxUsers":5,"maxConcurrentRuns":"4","metricsAddr":"127.0.0.1:9464","remoteWriteUrl":"http://prom:9090/api/v1/write"}`),
+		JSONData:                json.RawMessage(`{"allowedTargets":["http://a:1/"," "],"maxUsers":5,"maxConcurrentRuns":"4","metricsAddr":"127.0.0.1:9464","remoteWriteUrl":"http://prom:9090/api/v1/write"}`),
 		DecryptedSecureJSONData: map[string]string{"targetAdminPassword": "p1", "remoteWritePassword": "p2"},
 	})
 	if err != nil {
@@ -37,6 +38,7 @@ func TestParseSettings(t *testing.T) {
 		`{"maxConcurrentRuns": -1}`:                       "maxConcurrentRuns",
 		`{"allowedTargets": ["ftp://x/"]}`:                "allowedTargets[0]",
 		`{"allowedTargets": [1]}`:                         "allowedTargets",
+		`{"allowedTargets": ["http://a:1/api"]}`:          "allowedTargets[0]",
 		`{"metricsAddr": "9464"}`:                         "metricsAddr",
 		`{"apiProfiles": [{"name": "", "yaml": "x: 1"}]}`: "apiProfiles[0].name",
 		`{"apiProfiles": [{"name": "a", "yaml": "x: 1"}, {"name": " a ", "yaml": "y: 1"}]}`: "apiProfiles[1].name",
@@ -134,6 +136,61 @@ func TestEnginePathComesFromTheOperatorOnly(t *testing.T) {
 	env = map[string]string{envMaxTotalRuns: "3", envMaxTotalUsers: "many"}
 	if got := operatorTotals(getenv, hclog.NewNullLogger()); got != (enginehost.Totals{MaxRuns: 3, MaxUsers: defaultMaxTotalUsers}) {
 		t.Fatalf("operator totals = %+v", got)
+	}
+}
+
+// TestOperatorIdleStop: the operator's idle_stop (GF_PLUGIN_IDLE_STOP) is a
+// duration with its unit from 1s to 24h, or 0 / never (never stop an idle
+// engine); anything else is logged naming the setting, the range and the fix,
+// and the default used (the plugin still starts).
+func TestOperatorIdleStop(t *testing.T) {
+	for raw, want := range map[string]time.Duration{
+		"":       enginehost.DefaultIdleStop,
+		" 90s ":  90 * time.Second,
+		"10m":    10 * time.Minute,
+		"1h30m":  90 * time.Minute,
+		"1s":     time.Second,
+		"24h":    24 * time.Hour,
+		"0":      0,
+		"0s":     0,
+		"Never":  0,
+		"5m0.5s": 5*time.Minute + 500*time.Millisecond,
+	} {
+		if got, err := parseIdleStop(raw); err != nil || got != want {
+			t.Errorf("idle_stop %q = %v, %v; want %v", raw, got, err, want)
+		}
+	}
+	for raw, says := range map[string]string{
+		"300":     `"300" has no unit`,
+		"1.5":     `"1.5" has no unit`,
+		"five":    `"five" is not a duration`,
+		"5 min":   `"5 min" is not a duration`,
+		"-5m":     `"-5m" is negative`,
+		"500ms":   `"500ms" is under 1s`,
+		"25h":     `"25h" is over 24h`,
+		"1000000": `"1000000" has no unit`,
+	} {
+		_, err := parseIdleStop(raw)
+		if err == nil {
+			t.Errorf("idle_stop %q taken", raw)
+			continue
+		}
+		for _, w := range []string{"idle_stop (GF_PLUGIN_IDLE_STOP): " + says, "from 1s to 24h", "0 (or never) to never stop an idle engine", "the default 5m"} {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("idle_stop %q: %q does not say %q", raw, err, w)
+			}
+		}
+	}
+	var logged strings.Builder
+	log := hclog.New(&hclog.LoggerOptions{Output: &logged, Level: hclog.Info, JSONFormat: true})
+	env := map[string]string{envIdleStop: "300"}
+	getenv := func(k string) string { return env[k] }
+	if got := operatorIdleStop(getenv, log); got != enginehost.DefaultIdleStop || !strings.Contains(logged.String(), `idle_stop (GF_PLUGIN_IDLE_STOP): \"300\" has no unit`) {
+		t.Fatalf("GF_PLUGIN_IDLE_STOP=300: %v, log %q; want the default and the error logged", got, logged.String())
+	}
+	env[envIdleStop] = "never"
+	if got := operatorIdleStop(getenv, log); got != 0 {
+		t.Fatalf("GF_PLUGIN_IDLE_STOP=never: %v; want 0 (never)", got)
 	}
 }
 

@@ -76,7 +76,7 @@ func parseTargetTLS(entries []targetTLSJSON, allow allowlist, secrets map[string
 			return nil, tlsErr(field+".id", "%q must be 1 to 16 lowercase letters or digits, unique (the configuration page chooses it)", e.ID)
 		}
 		seenID[e.ID] = true
-		t, err := parseTarget(e.Target)
+		t, err := parseAllowed(e.Target)
 		if err != nil {
 			return nil, tlsErr(field+".target", "%v", err)
 		}
@@ -216,7 +216,7 @@ func (a *App) handleValidateTLS(w http.ResponseWriter, r *http.Request) {
 	}
 	var allow allowlist
 	for i, raw := range req.AllowedTargets {
-		t, err := parseTarget(raw)
+		t, err := parseAllowed(raw)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("allowedTargets[%d]", i), err.Error())
 			return

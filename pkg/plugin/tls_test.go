@@ -16,7 +16,7 @@ import (
 // tlsSettings are app settings with one https target and its TLS entry "a1".
 func tlsSettings(entry string, secrets map[string]string) backend.AppInstanceSettings {
 	return backend.AppInstanceSettings{
-		JSONData:                json.RawMessage(fmt.Sprintf(`{"allowedTargets":["https://127.0.0.1:8443/api","http://127.0.0.1:9501"],"targetTls":[%s]}`, entry)),
+		JSONData:                json.RawMessage(fmt.Sprintf(`{"allowedTargets":["https://127.0.0.1:8443","http://127.0.0.1:9501"],"targetTls":[%s]}`, entry)),
 		DecryptedSecureJSONData: secrets,
 	}
 }
@@ -26,18 +26,18 @@ func tlsSettings(entry string, secrets map[string]string) backend.AppInstanceSet
 func TestParseTargetTLS(t *testing.T) {
 	pki := tlstest.New(t)
 	good := map[string]string{"tls.a1.caCert": pki.CAPEM, "tls.a1.clientCert": pki.ClientCertPEM, "tls.a1.clientKey": pki.ClientKeyPEM}
-	s, err := ParseSettings(tlsSettings(`{"id":"a1","target":"https://127.0.0.1:8443/api/","insecureSkipVerify":true,"serverName":"svc.test"}`, good))
+	s, err := ParseSettings(tlsSettings(`{"id":"a1","target":"https://127.0.0.1:8443/","insecureSkipVerify":true,"serverName":"svc.test"}`, good))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, _ := parseTarget("https://127.0.0.1:8443/api/v1")
-	other, _ := parseTarget("https://127.0.0.1:8443/other")
+	sub, _ := parseTarget("https://127.0.0.1:8443")
+	other, _ := parseTarget("https://127.0.0.1:8444")
 	got := s.tlsFor(sub)
 	if got.CACertPEM != strings.TrimSpace(pki.CAPEM) || got.ClientKeyPEM == "" || !got.InsecureSkipVerify || got.TLSServerName != "svc.test" {
 		t.Errorf("tlsFor(%s) = %+v", sub.url, got)
 	}
 	if got := s.tlsFor(other); got.CACertPEM != "" || got.InsecureSkipVerify {
-		t.Errorf("a target outside the prefix got TLS settings: %+v", got)
+		t.Errorf("another target got TLS settings: %+v", got)
 	}
 
 	cases := []struct {
@@ -45,18 +45,19 @@ func TestParseTargetTLS(t *testing.T) {
 		secrets     map[string]string
 		field, says string
 	}{
-		{"CA not PEM", `{"id":"a1","target":"https://127.0.0.1:8443/api"}`, map[string]string{"tls.a1.caCert": "hello"}, "tls.a1.caCert", "holds no PEM certificate"},
-		{"CA a key", `{"id":"a1","target":"https://127.0.0.1:8443/api"}`, map[string]string{"tls.a1.caCert": pki.ClientKeyPEM}, "tls.a1.caCert", "not a CERTIFICATE"},
-		{"CA bytes broken", `{"id":"a1","target":"https://127.0.0.1:8443/api"}`, map[string]string{"tls.a1.caCert": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}, "tls.a1.caCert", "does not parse"},
-		{"key of another", `{"id":"a1","target":"https://127.0.0.1:8443/api"}`, map[string]string{"tls.a1.clientCert": pki.ClientCertPEM, "tls.a1.clientKey": pki.OtherKeyPEM}, "tls.a1.clientKey", "does not go with the client certificate"},
-		{"cert without key", `{"id":"a1","target":"https://127.0.0.1:8443/api"}`, map[string]string{"tls.a1.clientCert": pki.ClientCertPEM}, "tls.a1.clientKey", "has no key"},
-		{"key without cert", `{"id":"a1","target":"https://127.0.0.1:8443/api"}`, map[string]string{"tls.a1.clientKey": pki.ClientKeyPEM}, "tls.a1.clientCert", "has no certificate"},
-		{"key not a key", `{"id":"a1","target":"https://127.0.0.1:8443/api"}`, map[string]string{"tls.a1.clientCert": pki.ClientCertPEM, "tls.a1.clientKey": pki.CAPEM}, "tls.a1.clientKey", "not a PEM private key"},
+		{"CA not PEM", `{"id":"a1","target":"https://127.0.0.1:8443"}`, map[string]string{"tls.a1.caCert": "hello"}, "tls.a1.caCert", "holds no PEM certificate"},
+		{"CA a key", `{"id":"a1","target":"https://127.0.0.1:8443"}`, map[string]string{"tls.a1.caCert": pki.ClientKeyPEM}, "tls.a1.caCert", "not a CERTIFICATE"},
+		{"CA bytes broken", `{"id":"a1","target":"https://127.0.0.1:8443"}`, map[string]string{"tls.a1.caCert": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}, "tls.a1.caCert", "does not parse"},
+		{"key of another", `{"id":"a1","target":"https://127.0.0.1:8443"}`, map[string]string{"tls.a1.clientCert": pki.ClientCertPEM, "tls.a1.clientKey": pki.OtherKeyPEM}, "tls.a1.clientKey", "does not go with the client certificate"},
+		{"cert without key", `{"id":"a1","target":"https://127.0.0.1:8443"}`, map[string]string{"tls.a1.clientCert": pki.ClientCertPEM}, "tls.a1.clientKey", "has no key"},
+		{"key without cert", `{"id":"a1","target":"https://127.0.0.1:8443"}`, map[string]string{"tls.a1.clientKey": pki.ClientKeyPEM}, "tls.a1.clientCert", "has no certificate"},
+		{"key not a key", `{"id":"a1","target":"https://127.0.0.1:8443"}`, map[string]string{"tls.a1.clientCert": pki.ClientCertPEM, "tls.a1.clientKey": pki.CAPEM}, "tls.a1.clientKey", "not a PEM private key"},
 		{"plain http", `{"id":"a1","target":"http://127.0.0.1:9501"}`, nil, "targetTls[0].target", "https:// targets only"},
 		{"not allowlisted", `{"id":"a1","target":"https://127.0.0.1:9999"}`, nil, "targetTls[0].target", "not one of allowedTargets"},
-		{"bad id", `{"id":"A/1","target":"https://127.0.0.1:8443/api"}`, nil, "targetTls[0].id", "lowercase"},
-		{"twice", `{"id":"a1","target":"https://127.0.0.1:8443/api"},{"id":"a2","target":"https://127.0.0.1:8443/api/"}`, nil, "targetTls[1].target", "twice"},
-		{"server name", `{"id":"a1","target":"https://127.0.0.1:8443/api","serverName":"a b"}`, nil, "targetTls[0].serverName", "not a host name"},
+		{"a path", `{"id":"a1","target":"https://127.0.0.1:8443/api"}`, nil, "targetTls[0].target", "a path is not taken"},
+		{"bad id", `{"id":"A/1","target":"https://127.0.0.1:8443"}`, nil, "targetTls[0].id", "lowercase"},
+		{"twice", `{"id":"a1","target":"https://127.0.0.1:8443"},{"id":"a2","target":"https://127.0.0.1:8443/"}`, nil, "targetTls[1].target", "twice"},
+		{"server name", `{"id":"a1","target":"https://127.0.0.1:8443","serverName":"a b"}`, nil, "targetTls[0].serverName", "not a host name"},
 	}
 	for _, tc := range cases {
 		_, err := ParseSettings(tlsSettings(tc.entry, tc.secrets))

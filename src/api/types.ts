@@ -159,7 +159,7 @@ export interface AppSettings {
 export interface TargetTls {
   /** Names the entry's secrets: tls.<id>.caCert, … (1–16 lowercase letters or digits). */
   id: string;
-  /** The allowlist prefix it applies to. */
+  /** The allowlist entry it applies to. */
   target: string;
   insecureSkipVerify?: boolean;
   /** TLS server name; empty: the target's host. */

@@ -79,7 +79,7 @@ describe('Simulations page', () => {
       // The selected scenario's description, the limit and the allowlist are on the form.
       expect(screen.getByText('Every archetype, the request mix of a typical day.')).toBeInTheDocument();
       expect(screen.getByText(/1 to 200 \(the app's limit\)/)).toBeInTheDocument();
-      expect(screen.getByText(/Allowed prefixes: http:\/\/127\.0\.0\.1:9501\//)).toBeInTheDocument();
+      expect(screen.getByText(/Allowed targets: http:\/\/127\.0\.0\.1:9501\//)).toBeInTheDocument();
 
       // The scenario picker offers every scenario with its description.
       const user = userEvent.setup();

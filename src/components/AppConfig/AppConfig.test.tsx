@@ -21,7 +21,7 @@ describe('Configuration page', () => {
       <AppConfig
         {...props(
           {
-            allowedTargets: ['http://127.0.0.1:9501', 'https://staging.example.com/api'],
+            allowedTargets: ['http://127.0.0.1:9501', 'https://staging.example.com'],
             maxUsers: 500,
             metricsAddr: '0.0.0.0:9464',
           },
@@ -30,7 +30,7 @@ describe('Configuration page', () => {
       />
     );
     expect(screen.getByTestId(testIds.appConfig.allowedTargets)).toHaveValue(
-      'http://127.0.0.1:9501\nhttps://staging.example.com/api'
+      'http://127.0.0.1:9501\nhttps://staging.example.com'
     );
     expect(screen.getByTestId(testIds.appConfig.maxUsers)).toHaveValue('500');
     expect(screen.getByTestId(testIds.appConfig.maxConcurrentRuns)).toHaveValue('');
@@ -51,7 +51,7 @@ describe('Configuration page', () => {
 
     await user.type(
       screen.getByTestId(testIds.appConfig.allowedTargets),
-      'http://127.0.0.1:9501{enter}https://t.example/api'
+      'http://127.0.0.1:9501{enter}https://t.example'
     );
     await user.clear(screen.getByTestId(testIds.appConfig.maxConcurrentRuns));
     await user.type(screen.getByTestId(testIds.appConfig.maxConcurrentRuns), '3');
@@ -64,7 +64,7 @@ describe('Configuration page', () => {
       pinned: true,
       jsonData: {
         custom: 'kept',
-        allowedTargets: ['http://127.0.0.1:9501', 'https://t.example/api'],
+        allowedTargets: ['http://127.0.0.1:9501', 'https://t.example'],
         maxUsers: 500,
         maxConcurrentRuns: 3,
       },

@@ -17,7 +17,7 @@ describe('TLS of https targets on the configuration page', () => {
       <AppConfig
         {...props(
           {
-            allowedTargets: ['http://127.0.0.1:9501', 'https://a.test:8443', 'https://b.test/api'],
+            allowedTargets: ['http://127.0.0.1:9501', 'https://a.test:8443', 'https://b.test'],
             targetTls: [{ id: 'k1', target: 'https://a.test:8443', insecureSkipVerify: true }],
           },
           { 'tls.k1.caCert': true, 'tls.k1.clientKey': true }
@@ -25,7 +25,7 @@ describe('TLS of https targets on the configuration page', () => {
       />
     );
     expect(screen.getByTestId(testIds.appConfig.tls(0))).toHaveTextContent('TLS for https://a.test:8443');
-    expect(screen.getByTestId(testIds.appConfig.tls(1))).toHaveTextContent('TLS for https://b.test/api');
+    expect(screen.getByTestId(testIds.appConfig.tls(1))).toHaveTextContent('TLS for https://b.test');
     expect(screen.queryByTestId(testIds.appConfig.tls(2))).not.toBeInTheDocument();
     expect(field(0, 'caCert')).toBeDisabled();
     expect(field(0, 'caCert')).toHaveValue('configured');

@@ -54,7 +54,7 @@ export function TargetsSection(props: TargetsSectionProps) {
     <FieldSet label="Targets and limits">
       <Field
         label="Allowed targets"
-        description="URL prefixes that runs may target, one per line (scheme, host, port and an optional leading path, e.g. http://127.0.0.1:9501/api). The embedded reference target is always allowed; everything else is refused. Each https:// target gets its TLS settings below."
+        description="Targets that runs may aim at, one per line, as http(s)://host[:port] with no path (e.g. http://127.0.0.1:9501). A service under a path prefix is listed without it; the prefix goes in its API profile's base_path. The embedded reference target is always allowed; everything else is refused. Each https:// target gets its TLS settings below."
         invalid={Boolean(shown('allowedTargets'))}
         error={shown('allowedTargets')}
       >
@@ -62,7 +62,7 @@ export function TargetsSection(props: TargetsSectionProps) {
           id="config-allowed-targets"
           data-testid={testIds.appConfig.allowedTargets}
           rows={4}
-          placeholder={'http://127.0.0.1:9501\nhttps://staging.example.com/api'}
+          placeholder={'http://127.0.0.1:9501\nhttps://staging.example.com'}
           value={values.allowedTargets}
           onChange={(e) => set('allowedTargets', e.currentTarget.value)}
         />

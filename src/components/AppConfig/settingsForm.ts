@@ -1,7 +1,7 @@
 import { ApiProfile, AppSettings, SecretKey, SecureSettingKey } from '../../api/types';
 
 export interface SettingsFormValues {
-  /** One URL prefix per line. */
+  /** One target (http(s)://host[:port], no path) per line. */
   allowedTargets: string;
   maxUsers: string;
   maxConcurrentRuns: string;

@@ -6,7 +6,7 @@ export type Secrets = Record<string, SecretState>;
 
 export const NO_SECRET: SecretState = { configured: false, reset: false, value: '' };
 
-/** httpsTargets are the allowlist's https prefixes: the ones TLS settings apply to. */
+/** httpsTargets are the allowlist's https targets: the ones TLS settings apply to. */
 export function httpsTargets(targets: string[]): string[] {
   return targets.filter((t) => /^https:\/\//i.test(t));
 }

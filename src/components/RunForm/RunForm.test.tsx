@@ -232,6 +232,26 @@ describe('RunForm API profile and target check', () => {
     await waitFor(() => expect(onStarted).toHaveBeenCalled());
   });
 
+  it("shows the backend's refusal of a target URL with a path under the target field, and starts nothing", async () => {
+    // The words of pkg/plugin (allowlist.go, noPath) for POST /validate's baseUrl.
+    const msg =
+      '"http://127.0.0.1:9501/api": a path is not taken, only http(s)://host[:port]; give baseUrl http://127.0.0.1:9501 ' +
+      "and put /api in front of the API profile's base_path (e.g. base_path: /api/api/v1 for the reference routes; " +
+      "an Admin stores API profiles on the app's configuration page, docs/api-profile.md)";
+    const b = new FakeBackend()
+      .on('POST', `${R}/validate`, validateWith({ baseUrl: (c) => (c.baseUrl.endsWith('/api') ? msg : undefined) }))
+      .install();
+    const { user } = renderForm(limits);
+    await setField(user, 'baseUrl', `${target}/api`);
+    const err = await screen.findByText(msg);
+    expect(inputOfField(err)).toBe(input('baseUrl'));
+    await user.click(screen.getByTestId(testIds.runForm.start));
+    expect(b.callsTo('POST', `${R}/runs`)).toHaveLength(0);
+    // The URL without the path is taken.
+    await setField(user, 'baseUrl', target);
+    await waitFor(() => expect(screen.queryByText(msg)).not.toBeInTheDocument());
+  });
+
   it('shows why the check was refused', async () => {
     const msg =
       "baseUrl: http://127.0.0.1:9999/ is not in the app's allowedTargets; an Admin can add a prefix that covers it";

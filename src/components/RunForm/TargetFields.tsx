@@ -14,7 +14,7 @@ export interface TargetFieldsProps {
   onBaseUrl: (value: string) => void;
   /** What is wrong with the base URL, if anything is to be shown. */
   baseUrlError?: string;
-  /** Allowed target prefixes (GET /limits). */
+  /** Allowed targets, http(s)://host[:port] (GET /limits). */
   allowedTargets: string[];
   profiles: string[];
   apiProfile: string;
@@ -38,8 +38,8 @@ export function TargetFields(p: TargetFieldsProps) {
   const profileError = p.startError?.field === 'apiProfile' ? p.startError.message : undefined;
   const targets =
     p.allowedTargets.length > 0
-      ? `Allowed prefixes: ${p.allowedTargets.join(', ')}.`
-      : 'No other targets are allowed yet: an Admin can add URL prefixes on the configuration page.';
+      ? `Allowed targets: ${p.allowedTargets.join(', ')}. A URL takes no path: a service under a path prefix gets it in its API profile's base_path.`
+      : 'No other targets are allowed yet: an Admin can add them on the configuration page.';
 
   const onCheck = () => {
     if (p.permission.allowed && url !== '') {

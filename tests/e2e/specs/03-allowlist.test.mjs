@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { api, APP, ids, launchBrowser, RESOURCES, screenshot, stopAll, withPage } from './support.mjs';
 
 // Nothing listens there, and the plugin refuses before any request is sent.
-const OUTSIDE = 'http://127.0.0.1:9/api';
+const OUTSIDE = 'http://127.0.0.1:9';
 
 let browser;
 before(async () => {
@@ -21,6 +21,14 @@ test('a target outside the allowlist is refused and the refusal shown', async ()
   assert.equal(refused.status, 403);
   assert.equal(refused.data.field, 'baseUrl');
   assert.match(refused.data.error, /allow/i);
+  // A path is refused before the allowlist is asked: the engine takes http(s)://host[:port] only.
+  const withPath = await api('Editor', 'POST', `${RESOURCES}/runs`, { users: 2, baseUrl: `${OUTSIDE}/api` });
+  assert.equal(withPath.status, 400);
+  assert.equal(withPath.data.field, 'baseUrl');
+  assert.match(
+    withPath.data.error,
+    /a path is not taken.*give baseUrl http:\/\/127\.0\.0\.1:9 and put \/api in front of the API profile's base_path/
+  );
   await withPage(browser, 'allowlist-refusal', async (page) => {
     await page.goto(`${APP}/simulations?role=Editor`);
     const start = page.getByTestId(ids.runForm.start);

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { api, ids, launchBrowser, RESOURCES, screenshot, SETTINGS, stopAll, withPage } from './support.mjs';
 
 const SECRET = `e2e-secret-${Math.random().toString(36).slice(2)}`;
-const TARGETS = ['http://127.0.0.1:9501/', 'http://localhost:9501/api'];
+const TARGETS = ['http://127.0.0.1:9501/', 'http://localhost:9501'];
 
 let browser;
 before(async () => {
