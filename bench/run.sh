@@ -2,6 +2,7 @@
 # Reproducible side-by-side sweep of trafficsim and its peers (docs/benchmarks.md).
 #
 #   bench/run.sh [a|b|c|d|e|t|s|j|p|x|m|k|all] default: all (a, b, c; the others on their own)
+#   bench/run.sh ratios RESULTS.tsv...   sweep j's ratios and their 90% intervals, sweeps pooled
 #
 # s  scale at the default flags: 10,000 and 100,000 thinking plain VUs (SCALE_LIST):
 #    start-up time (bench/cmd/readywait) and CPU, RSS, KiB per VU, failed requests (sweep_s); the engine on
@@ -647,14 +648,31 @@ medians() {
 # medians; the median of the per-round ratios; pooled, each tool's target requests over
 # its CPU-seconds in all rounds. The host changes pace within a sweep, and the two
 # medians can come from different paces: the two paired statistics do not mix them.
+# Then how far the host's noise leaves them: 90% intervals of the two paired statistics
+# from RESAMPLE (10000) bootstrap draws of the rounds (seeded: the same files give the
+# same intervals), and how many rounds were at 5x or over. Arguments: results files
+# (default this sweep's); `bench/run.sh ratios A/results.tsv B/results.tsv` pools sweeps,
+# round i of a row paired with round i of k6_journey in file order.
 ratios() {
-  awk -F'\t' '
+  [ $# -gt 0 ] || set -- "$results"
+  awk -F'\t' -v draws="${RESAMPLE:-10000}" '
     $1 != "j" || $2 != "k6_journey" && $2 !~ /^ts_/ { next }
     $3 == "target_requests" { n[$2, ++nr[$2]] = $4; req[$2] += $4 }
     $3 == "cpu_s" { c[$2, ++nc[$2]] = $4; cpu[$2] += $4; if ($2 != "k6_journey") rows[$2] = 1 }
     function median(a, k,    i, j, t) {
       for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
       return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+    }
+    function sift(a, i, n,    c, t) {
+      while ((c = 2 * i) <= n) {
+        if (c < n && a[c + 1] > a[c]) c++
+        if (a[i] >= a[c]) return
+        t = a[i]; a[i] = a[c]; a[c] = t; i = c
+      }
+    }
+    function hsort(a, n,    i, t) { # mawk has no asort, and little stack for recursion
+      for (i = int(n / 2); i >= 1; i--) sift(a, i, n)
+      for (i = n; i > 1; i--) { t = a[1]; a[1] = a[i]; a[i] = t; sift(a, 1, i - 1) }
     }
     END {
       k = nr["k6_journey"]
@@ -663,14 +681,32 @@ ratios() {
         m = (nr[row] < k) ? nr[row] : k
         if (!m) continue
         delete a; delete b; delete r
+        over = 0
         for (i = 1; i <= m; i++) {
           a[i] = n[row, i] / c[row, i]; b[i] = n["k6_journey", i] / c["k6_journey", i]; r[i] = a[i] / b[i]
+          rr[i] = r[i]; if (r[i] >= 5) over++
         }
+        printf "j\t%s/k6_journey\trounds\t%d\n", row, m
+        printf "j\t%s/k6_journey\trounds_5x_or_over\t%d\n", row, over
         printf "j\t%s/k6_journey\tratio_of_medians\t%.2f\n", row, median(a, m) / median(b, m)
         printf "j\t%s/k6_journey\tmedian_round_ratio\t%.2f\n", row, median(r, m)
         printf "j\t%s/k6_journey\tpooled_ratio\t%.2f\n", row, (req[row] / cpu[row]) / (req["k6_journey"] / cpu["k6_journey"])
+        srand(1)
+        delete bm; delete bp
+        for (d = 1; d <= draws; d++) {
+          tn = tc = kn = kc = 0
+          for (i = 1; i <= m; i++) {
+            j = int(rand() * m) + 1
+            s[i] = rr[j]; tn += n[row, j]; tc += c[row, j]; kn += n["k6_journey", j]; kc += c["k6_journey", j]
+          }
+          bm[d] = median(s, m); bp[d] = (tn / tc) / (kn / kc)
+        }
+        hsort(bm, draws); hsort(bp, draws)
+        lo = int(draws * 0.05) + 1; hi = int(draws * 0.95)
+        printf "j\t%s/k6_journey\tmedian_round_ratio_90pct\t%.2f-%.2f\n", row, bm[lo], bm[hi]
+        printf "j\t%s/k6_journey\tpooled_ratio_90pct\t%.2f-%.2f\n", row, bp[lo], bp[hi]
       }
-    }' "$results"
+    }' "$@"
 }
 
 # sweep_t: one trafficsim configuration per row against benchserver (sweep a's work),
@@ -713,6 +749,11 @@ sweep_t() {
   done
 }
 
+if [ "${1:-}" = ratios ]; then # sweep j's statistics of results files already made; no build, no traffic
+  shift
+  ratios "$@"
+  exit
+fi
 command -v jq >/dev/null || { echo "bench/run.sh needs jq (apt-get install jq)" >&2; exit 2; }
 command -v taskset >/dev/null || { echo "bench/run.sh needs taskset (util-linux)" >&2; exit 2; }
 case ${1:-all} in e|t|s|x|m|p|k) ;; b|c|j) install_peers k6 ;; *) install_peers ;; esac # sweeps e and t measure trafficsim alone
