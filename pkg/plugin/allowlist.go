@@ -39,7 +39,7 @@ func parseTarget(in string) (target, error) {
 		return target{}, fmt.Errorf("%q must start with http:// or https://", raw)
 	}
 	if u.Opaque != "" || u.Host == "" {
-		return target{}, fmt.Errorf("%q has no host; write it as http://host:port/path", raw)
+		return target{}, fmt.Errorf("%q has no host; write it as http://host:port", raw)
 	}
 	if u.User != nil {
 		return target{}, fmt.Errorf("%q must not contain user info (user@ or user:password@)", raw)
