@@ -272,7 +272,7 @@ func (e *checkInterrupted) Unwrap() error { return errInterrupted }
 // checkTarget runs the check of the target before the load (check.go); a
 // signal while it runs ends it with a *checkInterrupted, once the check has
 // removed what it created.
-func (o *runOptions) checkTarget(ctx context.Context, cfg runner.Config, stderr io.Writer, sigs <-chan os.Signal) error {
+func (o *runOptions) checkTarget(ctx context.Context, cfg runner.Config, rio *runIO, sigs <-chan os.Signal) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	done, watched := make(chan struct{}), make(chan struct{})
@@ -284,7 +284,7 @@ func (o *runOptions) checkTarget(ctx context.Context, cfg runner.Config, stderr 
 		case <-done:
 		}
 	}()
-	err := o.check.preflight(ctx, cfg, stderr)
+	err := o.check.preflight(ctx, cfg, rio.notes, rio.warn)
 	close(done)
 	<-watched
 	if errors.Is(context.Cause(ctx), errInterrupted) {
@@ -349,6 +349,7 @@ type runIO struct {
 	sink           *report.LogSink
 	base, log      *slog.Logger // base: the runner adds run=… to its own lines
 	say            func(text, msg string, attrs ...any)
+	warn           func(text, msg string, attrs ...any) // say, as a warn record with JSON logs
 	notes          io.Writer
 }
 
@@ -358,6 +359,7 @@ func (o *runOptions) newRunIO(cmd *cobra.Command, runID string) *runIO {
 	rio.base = o.logs.logger(rio.sink)
 	rio.log = rio.base.With("run", runID)
 	rio.say = noticer(rio.stderr, rio.log, o.logs.json())
+	rio.warn = noticerAt(rio.stderr, rio.log, o.logs.json(), slog.LevelWarn)
 	rio.notes = rio.stderr
 	if o.logs.json() {
 		rio.notes = logLines{rio.log}
@@ -404,7 +406,7 @@ func (o *runOptions) run(cmd *cobra.Command) (err error) {
 		}
 		defer stop()
 	}
-	if err := o.checkTarget(cmd.Context(), cfg, rio.notes, sigs); err != nil {
+	if err := o.checkTarget(cmd.Context(), cfg, rio, sigs); err != nil {
 		if ci, ok := err.(*checkInterrupted); ok {
 			return o.stoppedInCheck(cmd.Context(), r, cfg, rio, ci)
 		}
