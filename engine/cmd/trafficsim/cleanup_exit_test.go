@@ -153,3 +153,43 @@ func TestRunRefusedByTheCheckWritesTheSummary(t *testing.T) {
 		t.Errorf("summary: %d requests, load started %v, cleanup %+v; want none, no load, the cleanup saying the run did not start", s.Requests, s.LoadStartedAt, s.Cleanup)
 	}
 }
+
+// TestRunCleanupNamesACookieSessionAPI: with --skip-check the run reaches a
+// target whose login answers 200 with a session cookie and no token (the
+// reference target over loopback, its engine-bound login answers rewritten
+// so). Its VUs sign up accounts the cleanup must delete; the cleanup's admin
+// login then says what the check would have said — cookie-based sessions are
+// not supported, naming the cookie and the bearer token the API must return —
+// not the generic "no access token in the answer"; exit 1, naming what is
+// left and the command that removes it.
+func TestRunCleanupNamesACookieSessionAPI(t *testing.T) {
+	target := startFaultTarget(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/auth/login" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		if rec.Code != http.StatusOK {
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: "sid", Value: "s3ss10n", HttpOnly: true, Path: "/"})
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"user": {"id": 1, "username": "someone"}}`)) // no token
+	})
+	const runID = "cook0006"
+	code, s, stderr := runSessions(t, target, runID, 2)
+	if n := target.count("sim_" + runID + "_"); n == 0 {
+		t.Fatalf("no user of the run on the target; the test proves nothing\nstderr:\n%s", stderr)
+	}
+	const want = "cookie-based sessions are not supported: the target's login answers with a session cookie (Set-Cookie: sid) and no token; " +
+		"the API must return a bearer token in the login answer's JSON body (read at token.access)"
+	if !strings.Contains(s.Cleanup.Error, want) || strings.Contains(s.Cleanup.Error, "no access token") {
+		t.Errorf("cleanup error %q; want the check's words for a cookie-session API:\n%s", s.Cleanup.Error, want)
+	}
+	if code != ExitFailure || !strings.Contains(stderr, want) || !strings.Contains(stderr, "trafficsim cleanup --base-url "+target.url()+" --run "+runID) {
+		t.Errorf("exit %d, want %d naming the cookie session and the cleanup command\nstderr:\n%s", code, ExitFailure, stderr)
+	}
+}
