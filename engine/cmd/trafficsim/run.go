@@ -323,7 +323,8 @@ func (o *runOptions) stoppedInCheck(ctx context.Context, r *runner.Runner, cfg r
 // refusedByCheck ends a run the check of the target refused: the load never
 // starts, the check's table and the error say why, and --summary is written
 // as for any run that did not start (state failed, the check's error, no
-// request); exit 1.
+// request), and --junit with each threshold not judged, for that error
+// (report.WriteJUnitNotRun); exit 1.
 func (o *runOptions) refusedByCheck(ctx context.Context, r *runner.Runner, rio *runIO, err error) error {
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.err == nil {
@@ -331,11 +332,24 @@ func (o *runOptions) refusedByCheck(ctx context.Context, r *runner.Runner, rio *
 	}
 	r.Refuse(ee.err)
 	r.Run(ctx) // refused: returns at once
+	s := r.Summary()
 	if o.summary != "" {
-		if serr := saveSummary(o.summary, r.Summary()); serr != nil {
+		if serr := saveSummary(o.summary, s); serr != nil {
 			fmt.Fprintln(rio.notes, "trafficsim:", serr)
 		} else {
 			fmt.Fprintf(rio.notes, "summary: %s\n", o.summary)
+		}
+	}
+	if o.ci.junit != "" {
+		ts, _ := o.ci.judged(r.Scenario()) // config judged them: at least one
+		exprs := make([]string, len(ts))
+		for i, t := range ts {
+			exprs[i] = t.Expr
+		}
+		if jerr := report.WriteJUnitNotRun(o.ci.junit, s, exprs); jerr != nil {
+			fmt.Fprintln(rio.notes, "trafficsim: --junit:", jerr)
+		} else {
+			fmt.Fprintf(rio.notes, "junit: %s\n", o.ci.junit)
 		}
 	}
 	return ee
