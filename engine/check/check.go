@@ -366,8 +366,7 @@ func (k *checker) tokens(ctx context.Context, call *client.Call, res *client.Res
 		row.Verdict, row.Fix = Fail, fix
 		k.rep.Fatal = "no VU could hold a token: fix token.access before a run"
 		if len(cookies) > 0 {
-			k.rep.Fatal = fmt.Sprintf("cookie-based sessions are not supported: the target's login answers with a session cookie (Set-Cookie: %s) and no token; "+
-				"the API must return a bearer token in the login answer's JSON body (read at token.access)", strings.Join(cookies, ", "))
+			k.rep.Fatal = (&client.CookieSessionError{Cookies: cookies}).Error()
 		}
 	}
 	return t, ok

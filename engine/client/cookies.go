@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/trafficsim/trafficsim/engine/transport"
@@ -34,4 +36,17 @@ func (c *Client) LoginCookies(ctx context.Context, call *Call) ([]string, error)
 		names = append(names, string(name))
 	}
 	return names, nil
+}
+
+// CookieSessionError is a login answered 2xx with a session cookie and no
+// token (LoginCookies named the cookies): a cookie-session API, which the
+// engine cannot drive. The check of the target and the cleanup's admin login
+// say it in the same words.
+type CookieSessionError struct {
+	Cookies []string // the cookies the login answer sets
+}
+
+func (e *CookieSessionError) Error() string {
+	return fmt.Sprintf("cookie-based sessions are not supported: the target's login answers with a session cookie (Set-Cookie: %s) and no token; "+
+		"the API must return a bearer token in the login answer's JSON body (read at token.access)", strings.Join(e.Cookies, ", "))
 }

@@ -515,8 +515,9 @@ func (s *adminSession) login(ctx context.Context) error {
 func (s *adminSession) loginLocked(ctx context.Context) error {
 	p := s.c.Profile().Login
 	ident := s.user
-	res, err := s.do(ctx, &client.Call{Endpoint: catalog.MustLookup(catalog.AuthLogin), Decode: true,
-		Body: client.Body{{Name: p.Field, Value: ident}, {Name: p.PasswordField, Value: s.password}}})
+	call := &client.Call{Endpoint: catalog.MustLookup(catalog.AuthLogin), Decode: true,
+		Body: client.Body{{Name: p.Field, Value: ident}, {Name: p.PasswordField, Value: s.password}}}
+	res, err := s.do(ctx, call)
 	if err != nil {
 		return fmt.Errorf("log in as admin %q for the cleanup: %w", s.user, err)
 	}
@@ -525,6 +526,11 @@ func (s *adminSession) loginLocked(ctx context.Context) error {
 	}
 	t, ok := s.c.Tokens(&res)
 	if !ok {
+		// A cookie-session API (which --skip-check let through) is named as
+		// the check names it: the login sent once more shows its cookies.
+		if cookies, _ := s.c.LoginCookies(ctx, call); len(cookies) > 0 {
+			return fmt.Errorf("log in as admin %q for the cleanup: %w", s.user, &client.CookieSessionError{Cookies: cookies})
+		}
 		return fmt.Errorf("log in as admin %q for the cleanup: no access token in the answer (check the API profile)", s.user)
 	}
 	s.token = t.Access

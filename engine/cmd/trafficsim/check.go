@@ -116,9 +116,11 @@ type checkFlags struct {
 
 // preflight checks the target of a run before any load: it refuses (an
 // error) when the login or the token path fails, or when no profile is given
-// and the target is not the reference API; other failures are warnings. The
-// embedded target and plain scenarios are not checked.
-func (f *checkFlags) preflight(ctx context.Context, cfg runner.Config, w io.Writer) error {
+// and the target is not the reference API; other failures are warnings, said
+// with warn (a plain line in text, a warn record naming each failure with
+// JSON logs, whose table on w is info records). The embedded target and
+// plain scenarios are not checked.
+func (f *checkFlags) preflight(ctx context.Context, cfg runner.Config, w io.Writer, warn func(text, msg string, attrs ...any)) error {
 	if f.skip || cfg.BaseURL == "" {
 		return nil
 	}
@@ -153,7 +155,14 @@ func (f *checkFlags) preflight(ctx context.Context, cfg runner.Config, w io.Writ
 		return fmt.Errorf("the target failed the check, so the load did not start: %s (%s; --skip-check runs anyway)", rep.Fatal, fix)
 	case rep.Failed():
 		rep.Write(w)
-		fmt.Fprintf(w, "warning: %d checks failed (above); the run goes on, but those capabilities will fail — try fixes with trafficsim check\n", len(rep.Failures()))
+		fails := rep.Failures()
+		failed := make([]string, len(fails))
+		for i, x := range fails {
+			failed[i] = x.Capability + ": " + x.Fix
+		}
+		warn(fmt.Sprintf("warning: %d checks failed (above); the run goes on, but those capabilities will fail — try fixes with trafficsim check", len(fails)),
+			fmt.Sprintf("%d checks failed; the run goes on, but those capabilities will fail — try fixes with trafficsim check", len(fails)),
+			"failed", failed)
 	default:
 		fmt.Fprintf(w, "check: %d requests against %s passed (--skip-check skips them)\n", len(rep.Rows), cfg.BaseURL)
 	}

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +127,60 @@ func TestBaseURLPathRefused(t *testing.T) {
 	// A trailing slash is no path.
 	if code, _, stderr := cli(t, "run", "--base-url", "http://127.0.0.1:1/", "--users", "0"); !strings.Contains(stderr, "--users") {
 		t.Errorf("--base-url with a trailing slash: exit %d, stderr %q; want it taken (and --users refused)", code, stderr)
+	}
+}
+
+// TestCheckFailuresAreAWarning: the reference target over loopback answers
+// the engine's /api/v1/auth/me 404, so the check before the run fails a
+// capability without refusing the run. With --log-format json that is a
+// warn record — shown at the default --log-level, warn — with the count and
+// each failure and its fix; in text, the plain "warning: N checks failed
+// (above)" line as before. (It was an info record, hidden by default.)
+func TestCheckFailuresAreAWarning(t *testing.T) {
+	target := startFaultTarget(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.URL.Path == "/api/v1/auth/me" {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	t.Setenv(adminPasswordEnv, faultPassword)
+	tiny := []string{"run", "--base-url", target.url(), "--users", "1", "--min-request-count", "1", "--max-request-count", "1",
+		"--delay-min", "0", "--delay-max", "0", "--progress", "off"}
+
+	code, _, stderr := cli(t, append(tiny, "--run-id", "chkwarn1", "--log-format", "json")...)
+	if code != ExitOK {
+		t.Fatalf("json: exit %d, want %d\nstderr:\n%s", code, ExitOK, stderr)
+	}
+	var warned map[string]any
+	for i, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		var rec map[string]any
+		if line == "" {
+			continue // nothing at all on stderr
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("stderr line %d is not JSON (%v): %q", i+1, err, line)
+		}
+		if msg, _ := rec["msg"].(string); strings.Contains(msg, "checks failed") {
+			warned = rec
+		}
+	}
+	if warned == nil {
+		t.Fatalf("json: no record says checks failed at the default --log-level:\n%s", stderr)
+	}
+	failed, _ := warned["failed"].([]any)
+	if warned["level"] != "WARN" || warned["run"] != "chkwarn1" || len(failed) == 0 ||
+		!strings.HasPrefix(warned["msg"].(string), fmt.Sprintf("%d checks failed; the run goes on", len(failed))) ||
+		!strings.Contains(fmt.Sprint(failed), "auth.me: ") {
+		t.Errorf("json: record %v; want a WARN record of the run counting its failures, auth.me among them with its fix", warned)
+	}
+
+	code, _, stderr = cli(t, append(tiny, "--run-id", "chkwarn2")...)
+	if code != ExitOK {
+		t.Fatalf("text: exit %d, want %d\nstderr:\n%s", code, ExitOK, stderr)
+	}
+	line := regexp.MustCompile(`(?m)^warning: (\d+) checks failed \(above\); the run goes on, but those capabilities will fail — try fixes with trafficsim check$`)
+	if !line.MatchString(stderr) || !strings.Contains(stderr, "✗ auth.me: ") {
+		t.Errorf("text: stderr lacks the failed check and the plain warning line:\n%s", stderr)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -151,5 +152,99 @@ func TestRunRefusedByTheCheckWritesTheSummary(t *testing.T) {
 	}
 	if s.Requests != 0 || s.LoadStartedAt != nil || s.Cleanup.Created != 0 || s.Cleanup.Error != "the run did not start" || !s.Cleanup.Verified {
 		t.Errorf("summary: %d requests, load started %v, cleanup %+v; want none, no load, the cleanup saying the run did not start", s.Requests, s.LoadStartedAt, s.Cleanup)
+	}
+}
+
+// TestRunCleanupNamesACookieSessionAPI: with --skip-check the run reaches a
+// target whose login answers 200 with a session cookie and no token (the
+// reference target over loopback, its engine-bound login answers rewritten
+// so). Its VUs sign up accounts the cleanup must delete; the cleanup's admin
+// login then says what the check would have said — cookie-based sessions are
+// not supported, naming the cookie and the bearer token the API must return —
+// not the generic "no access token in the answer"; exit 1, naming what is
+// left and the command that removes it.
+func TestRunCleanupNamesACookieSessionAPI(t *testing.T) {
+	target := startFaultTarget(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/auth/login" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		if rec.Code != http.StatusOK {
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: "sid", Value: "s3ss10n", HttpOnly: true, Path: "/"})
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"user": {"id": 1, "username": "someone"}}`)) // no token
+	})
+	const runID = "cook0006"
+	code, s, stderr := runSessions(t, target, runID, 2)
+	if n := target.count("sim_" + runID + "_"); n == 0 {
+		t.Fatalf("no user of the run on the target; the test proves nothing\nstderr:\n%s", stderr)
+	}
+	const want = "cookie-based sessions are not supported: the target's login answers with a session cookie (Set-Cookie: sid) and no token; " +
+		"the API must return a bearer token in the login answer's JSON body (read at token.access)"
+	if !strings.Contains(s.Cleanup.Error, want) || strings.Contains(s.Cleanup.Error, "no access token") {
+		t.Errorf("cleanup error %q; want the check's words for a cookie-session API:\n%s", s.Cleanup.Error, want)
+	}
+	if code != ExitFailure || !strings.Contains(stderr, want) || !strings.Contains(stderr, "trafficsim cleanup --base-url "+target.url()+" --run "+runID) {
+		t.Errorf("exit %d, want %d naming the cookie session and the cleanup command\nstderr:\n%s", code, ExitFailure, stderr)
+	}
+}
+
+// TestRunRefusedByTheCheckWritesTheJUnitReport: the check of the target (the
+// reference target over loopback) refuses the run — the admin password is
+// wrong. A CI job that asked for --junit gets its report as it gets the
+// summary: a test case per threshold, each an error "not judged" giving the
+// check's refusal and its fix, so the job shows the run failed and why;
+// exit 1. (The report used to be missing.)
+func TestRunRefusedByTheCheckWritesTheJUnitReport(t *testing.T) {
+	target := startFaultTarget(t, "127.0.0.1:0", nil)
+	t.Setenv(adminPasswordEnv, "Not-the-password-1")
+	junit := filepath.Join(t.TempDir(), "thresholds.xml")
+	code, _, stderr := cli(t, "run", "--base-url", target.url(), "--users", "2", "--duration", "2s",
+		"--run-id", "refu0007", "--junit", junit, "--threshold", "p95<500ms", "--threshold", "error_rate<1%", "--progress", "off")
+	if code != ExitFailure || !strings.Contains(stderr, "the load did not start") || !strings.Contains(stderr, "junit: "+junit) {
+		t.Errorf("exit %d, want %d saying the load did not start and naming the JUnit file\nstderr:\n%s", code, ExitFailure, stderr)
+	}
+	data, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatalf("no JUnit report for the refused run: %v\nstderr:\n%s", err, stderr)
+	}
+	var doc struct {
+		Tests  int `xml:"tests,attr"`
+		Errors int `xml:"errors,attr"`
+		Suite  struct {
+			Errors int `xml:"errors,attr"`
+			Props  []struct {
+				Name  string `xml:"name,attr"`
+				Value string `xml:"value,attr"`
+			} `xml:"properties>property"`
+			Cases []struct {
+				Name  string `xml:"name,attr"`
+				Error *struct {
+					Type    string `xml:"type,attr"`
+					Message string `xml:"message,attr"`
+				} `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("the JUnit report is not XML: %v\n%s", err, data)
+	}
+	if doc.Tests != 2 || doc.Errors != 2 || doc.Suite.Errors != 2 || len(doc.Suite.Cases) != 2 ||
+		len(doc.Suite.Props) == 0 || doc.Suite.Props[0].Value != "refu0007" {
+		t.Fatalf("report %+v; want the run's two thresholds, both errors\n%s", doc, data)
+	}
+	for i, want := range []string{"p95<500ms", "error_rate<1%"} {
+		c := doc.Suite.Cases[i]
+		if c.Name != want || c.Error == nil || c.Error.Type != "not judged" ||
+			!strings.HasPrefix(c.Error.Message, "not judged: the target failed the check, so the load did not start: the admin login was refused (401)") ||
+			!strings.Contains(c.Error.Message, "--admin-password") {
+			t.Errorf("test case %d: %+v; want %s not judged, the check's refusal and its fix", i, c, want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -28,10 +29,22 @@ func readSummaryFile(t *testing.T, path string) summary.Summary {
 }
 
 // TestGeneratorSaturation pins the real engine binary to one core with far more
-// load than the core carries (2,000 VUs, no think time, the embedded target in
-// the same process): the run must say it was saturated — in the summary, the
-// report and the progress lines — and still stop near --duration plus the grace
-// period. A light run must not be flagged.
+// load than the core carries (2,000 VUs, the embedded target in the same
+// process): the run must say it was saturated — in the summary, the report and
+// the progress lines — and its load must still end near --duration plus the
+// grace period. A light run must not be flagged.
+//
+// It asks for nothing a loaded machine may not lend. The VUs think 1–20 ms
+// between requests, so the run is judged saturated by its timer lag: 2,000
+// wake-ups queue behind the process's own work and are hundreds of
+// milliseconds late, and the less CPU the machine lends, the later they are.
+// The CPU criterion (90% of GOMAXPROCS) needs a core the machine may give to
+// others — a loaded machine lent this run 0.6–0.8 of it, and the run was not
+// flagged at all — so the lines must name timer_lag, with cpu or without
+// (the CPU judgement has its own tests on the test's CPU clock in
+// engine/generator). The stop is timed on the engine's own clock, the
+// summary's load phase, not with the start-up, cleanup and report around it,
+// whose CPU work stretches with the machine's load.
 func TestGeneratorSaturation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the engine for about 20 s")
@@ -46,8 +59,9 @@ func TestGeneratorSaturation(t *testing.T) {
 	heavySum := filepath.Join(dir, "heavy.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, taskset, "-c", "0", bin, "run", "--users", "2000", "--delay-min", "0", "--delay-max", "0",
-		"--duration", "10s", "--progress", "plain", "--summary", heavySum)
+	const duration, grace = 10 * time.Second, 5 * time.Second
+	cmd := exec.CommandContext(ctx, taskset, "-c", "0", bin, "run", "--users", "2000", "--delay-min", "1", "--delay-max", "20",
+		"--duration", duration.String(), "--progress", "plain", "--summary", heavySum)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -63,15 +77,18 @@ func TestGeneratorSaturation(t *testing.T) {
 	if !strings.Contains(stdout.String(), "SATURATED for") {
 		t.Errorf("the report does not say the engine was saturated:\n%s", stdout.String())
 	}
-	if !strings.Contains(stderr.String(), "GENERATOR SATURATED") {
-		t.Errorf("no progress line says the engine is saturated:\n%s", stderr.String())
+	if !regexp.MustCompile(`GENERATOR SATURATED \((cpu,)?timer_lag: `).MatchString(stderr.String()) {
+		t.Errorf("no progress line says the engine is saturated by its timer lag:\n%s", stderr.String())
 	}
-	// 10 s of load, 5 s of grace for in-flight requests, then the cleanup and
-	// the report; before the fix such a run took 28-38 s.
-	if took > 25*time.Second {
-		t.Errorf("the pinned --duration 10s run took %v; want it to stop near 10s + the 5s grace", took.Round(time.Millisecond))
+	// 10 s of load and at most the 5 s grace for requests in flight, by the
+	// engine's clock; before the fix of the stop such a run took 28-38 s.
+	if s.LoadStartedAt == nil || s.LoadEndedAt == nil {
+		t.Fatalf("the summary has no load phase: %+v", s)
 	}
-	t.Logf("pinned run: %v, generator %+v", took.Round(time.Millisecond), g)
+	if load := s.LoadEndedAt.Sub(*s.LoadStartedAt); load > duration+grace+3*time.Second {
+		t.Errorf("the pinned --duration 10s run's load lasted %v; want it to stop near 10s + the 5s grace", load.Round(time.Millisecond))
+	}
+	t.Logf("pinned run: %v (load %v), generator %+v", took.Round(time.Millisecond), s.LoadEndedAt.Sub(*s.LoadStartedAt).Round(time.Millisecond), g)
 
 	lightSum := filepath.Join(dir, "light.json")
 	code, out, errOut := cli(t, "run", "--users", "3", "--duration", "3s", "--progress", "off", "--summary", lightSum)

@@ -13,7 +13,7 @@ import (
 )
 
 func main() {
-	stop := startProfiles()
+	stop := startProfiles(os.Args[1:], os.Stderr)
 	code := execute(os.Args[1:])
 	stop()
 	os.Exit(code)

@@ -131,9 +131,16 @@ func formatSize(n int64) string {
 // embedded target's URL, ...): a plain line on w, or with JSON logs an info
 // record, so stderr then holds nothing but JSON lines.
 func noticer(w io.Writer, log *slog.Logger, json bool) func(text, msg string, attrs ...any) {
+	return noticerAt(w, log, json, slog.LevelInfo)
+}
+
+// noticerAt is noticer with the level of the JSON record: a warning (the
+// check's failures before a run) is a warn record, shown at the default
+// --log-level; the plain line in text is the same whatever the level.
+func noticerAt(w io.Writer, log *slog.Logger, json bool, level slog.Level) func(text, msg string, attrs ...any) {
 	return func(text, msg string, attrs ...any) {
 		if json {
-			log.Info(msg, attrs...)
+			log.Log(context.Background(), level, msg, attrs...)
 			return
 		}
 		fmt.Fprintln(w, text)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -18,12 +19,15 @@ const (
 )
 
 // startProfiles starts the CPU profile asked for by the environment and
-// returns what writes the profiles at the end. Problems are reported, never
-// fatal: a profile is an aid, not the job.
-func startProfiles() (stop func()) {
+// returns what writes the profiles at the end. Problems are reported on
+// stderr as the command's errors are — a "trafficsim: …" line, or with
+// --log-format json in args an error record — naming the variable and the
+// fix; never fatal: a profile is an aid, not the job.
+func startProfiles(args []string, stderr io.Writer) (stop func()) {
+	report := profileReporter(args, stderr)
 	heapPath := os.Getenv(heapProfileEnv)
-	cpu := startFile(cpuProfileEnv, pprof.StartCPUProfile)
-	tr := startFile(traceEnv, trace.Start)
+	cpu := startFile(cpuProfileEnv, pprof.StartCPUProfile, report)
+	tr := startFile(traceEnv, trace.Start, report)
 	return func() {
 		if tr != nil {
 			trace.Stop()
@@ -41,15 +45,30 @@ func startProfiles() (stop func()) {
 				f.Close()
 			}
 			if err != nil {
-				fmt.Fprintf(os.Stderr, "trafficsim: %s: %v\n", heapProfileEnv, err)
+				report(heapProfileEnv, err)
 			}
 		}
 	}
 }
 
+// profileReporter returns how startProfiles reports a problem with the
+// file an environment variable names: as executeTo reports the command's
+// error, in the log format args ask for.
+func profileReporter(args []string, stderr io.Writer) func(env string, err error) {
+	json := jsonLogsAsked(newRootCmd(), args)
+	return func(env string, err error) {
+		msg := fmt.Sprintf("%s: %v; set %s to a file in a directory that exists and is writable, or unset it (the command runs without it)", env, err, env)
+		if json {
+			slog.New(slog.NewJSONHandler(stderr, nil)).Error(msg, "env", env)
+			return
+		}
+		fmt.Fprintln(stderr, "trafficsim:", msg)
+	}
+}
+
 // startFile starts a recording into the file the environment variable env
 // names (nil when unset or when it cannot start, which is reported).
-func startFile(env string, start func(io.Writer) error) *os.File {
+func startFile(env string, start func(io.Writer) error, report func(env string, err error)) *os.File {
 	path := os.Getenv(env)
 	if path == "" {
 		return nil
@@ -61,7 +80,7 @@ func startFile(env string, start func(io.Writer) error) *os.File {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "trafficsim: %s: %v\n", env, err)
+		report(env, err)
 		return nil
 	}
 	return f

@@ -272,7 +272,7 @@ func (e *checkInterrupted) Unwrap() error { return errInterrupted }
 // checkTarget runs the check of the target before the load (check.go); a
 // signal while it runs ends it with a *checkInterrupted, once the check has
 // removed what it created.
-func (o *runOptions) checkTarget(ctx context.Context, cfg runner.Config, stderr io.Writer, sigs <-chan os.Signal) error {
+func (o *runOptions) checkTarget(ctx context.Context, cfg runner.Config, rio *runIO, sigs <-chan os.Signal) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	done, watched := make(chan struct{}), make(chan struct{})
@@ -284,7 +284,7 @@ func (o *runOptions) checkTarget(ctx context.Context, cfg runner.Config, stderr 
 		case <-done:
 		}
 	}()
-	err := o.check.preflight(ctx, cfg, stderr)
+	err := o.check.preflight(ctx, cfg, rio.notes, rio.warn)
 	close(done)
 	<-watched
 	if errors.Is(context.Cause(ctx), errInterrupted) {
@@ -323,7 +323,8 @@ func (o *runOptions) stoppedInCheck(ctx context.Context, r *runner.Runner, cfg r
 // refusedByCheck ends a run the check of the target refused: the load never
 // starts, the check's table and the error say why, and --summary is written
 // as for any run that did not start (state failed, the check's error, no
-// request); exit 1.
+// request), and --junit with each threshold not judged, for that error
+// (report.WriteJUnitNotRun); exit 1.
 func (o *runOptions) refusedByCheck(ctx context.Context, r *runner.Runner, rio *runIO, err error) error {
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.err == nil {
@@ -331,11 +332,24 @@ func (o *runOptions) refusedByCheck(ctx context.Context, r *runner.Runner, rio *
 	}
 	r.Refuse(ee.err)
 	r.Run(ctx) // refused: returns at once
+	s := r.Summary()
 	if o.summary != "" {
-		if serr := saveSummary(o.summary, r.Summary()); serr != nil {
+		if serr := saveSummary(o.summary, s); serr != nil {
 			fmt.Fprintln(rio.notes, "trafficsim:", serr)
 		} else {
 			fmt.Fprintf(rio.notes, "summary: %s\n", o.summary)
+		}
+	}
+	if o.ci.junit != "" {
+		ts, _ := o.ci.judged(r.Scenario()) // config judged them: at least one
+		exprs := make([]string, len(ts))
+		for i, t := range ts {
+			exprs[i] = t.Expr
+		}
+		if jerr := report.WriteJUnitNotRun(o.ci.junit, s, exprs); jerr != nil {
+			fmt.Fprintln(rio.notes, "trafficsim: --junit:", jerr)
+		} else {
+			fmt.Fprintf(rio.notes, "junit: %s\n", o.ci.junit)
 		}
 	}
 	return ee
@@ -349,6 +363,7 @@ type runIO struct {
 	sink           *report.LogSink
 	base, log      *slog.Logger // base: the runner adds run=… to its own lines
 	say            func(text, msg string, attrs ...any)
+	warn           func(text, msg string, attrs ...any) // say, as a warn record with JSON logs
 	notes          io.Writer
 }
 
@@ -358,6 +373,7 @@ func (o *runOptions) newRunIO(cmd *cobra.Command, runID string) *runIO {
 	rio.base = o.logs.logger(rio.sink)
 	rio.log = rio.base.With("run", runID)
 	rio.say = noticer(rio.stderr, rio.log, o.logs.json())
+	rio.warn = noticerAt(rio.stderr, rio.log, o.logs.json(), slog.LevelWarn)
 	rio.notes = rio.stderr
 	if o.logs.json() {
 		rio.notes = logLines{rio.log}
@@ -404,7 +420,7 @@ func (o *runOptions) run(cmd *cobra.Command) (err error) {
 		}
 		defer stop()
 	}
-	if err := o.checkTarget(cmd.Context(), cfg, rio.notes, sigs); err != nil {
+	if err := o.checkTarget(cmd.Context(), cfg, rio, sigs); err != nil {
 		if ci, ok := err.(*checkInterrupted); ok {
 			return o.stoppedInCheck(cmd.Context(), r, cfg, rio, ci)
 		}
