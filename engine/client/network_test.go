@@ -309,6 +309,86 @@ func TestProxies(t *testing.T) {
 	}
 }
 
+// TestHTTPSProxyNamesEachHost: through an https:// proxy (std transport,
+// CONNECT), each TLS handshake verifies its own host's name: the proxy's
+// under the proxy's name, the target's, through the tunnel, under the
+// target's. The proxy's certificate names the proxy and not the target, and
+// the target's the target and not the proxy, so a config naming the target
+// for both handshakes fails at the proxy. A target whose certificate names
+// the proxy's host but not its own is refused: the target's name is checked,
+// not the proxy's. Real servers and a real CONNECT proxy over loopback.
+func TestHTTPSProxyNamesEachHost(t *testing.T) {
+	const proxyName = "proxy.test"        // like testName, dialled as 127.0.0.1
+	targetPKI := tlstest.New(t, testName) // names localhost, 127.0.0.1 and testName
+	proxyPKI := tlstest.New(t, proxyName) // names localhost, 127.0.0.1 and proxyName
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if host, port, err := net.SplitHostPort(addr); err == nil && host == proxyName {
+			addr = net.JoinHostPort("127.0.0.1", port)
+		}
+		return loopbackDial(ctx, network, addr)
+	}
+	var proxySNI, targetSNI sync.Map
+	fp := &forwardProxy{}
+	proxy := proxyPKI.HTTP1Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxySNI.Store(r.TLS.ServerName, true)
+		fp.ServeHTTP(w, r)
+	}), false)
+	proxyURL := strings.Replace(proxy.URL, "127.0.0.1", proxyName, 1)
+	sni := func(m *sync.Map) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			m.Store(r.TLS.ServerName, true)
+			_, _ = io.WriteString(w, `{"ok":true}`)
+		})
+	}
+	target := targetPKI.Server(t, sni(&targetSNI), false)
+	named := func(u string) string { return strings.Replace(u, "127.0.0.1", testName, 1) }
+	network := transport.Settings{Proxy: proxyURL, CAPEM: targetPKI.CAPEM + proxyPKI.CAPEM}
+
+	c, err := New(Options{BaseURL: named(target.URL), Network: network, Dial: dial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if p := c.Plan(); p.Proxy == nil || p.Client != transport.ClientStd {
+		t.Fatalf("plan %s: want std through the proxy", p)
+	}
+	if res := c.Do(context.Background(), &Call{Endpoint: usersList}); res.Err != nil || res.Status != 200 {
+		t.Fatalf("%s through %s: %+v", named(target.URL), proxyURL, res)
+	}
+	if fp.tunnels.Load() < 1 {
+		t.Fatal("the request did not go through the proxy's CONNECT tunnel")
+	}
+	if _, ok := proxySNI.Load(proxyName); !ok {
+		t.Errorf("the proxy's handshake named %v, want %s", seenNames(&proxySNI), proxyName)
+	}
+	if _, ok := targetSNI.Load(testName); !ok || len(seenNames(&targetSNI)) != 1 {
+		t.Errorf("the target's handshake named %v, want %s", seenNames(&targetSNI), testName)
+	}
+
+	// A target with the proxy's certificate (naming proxyName, not testName).
+	impostor := proxyPKI.Server(t, sni(new(sync.Map)), false)
+	c2, err := New(Options{BaseURL: named(impostor.URL), Network: network, Dial: dial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	tunnels := fp.tunnels.Load()
+	res := c2.Do(context.Background(), &Call{Endpoint: usersList})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "not "+testName) {
+		t.Errorf("a target whose certificate does not name %s, through %s: %+v; want a certificate name error", testName, proxyURL, res)
+	}
+	if fp.tunnels.Load() == tunnels {
+		t.Error("the impostor target was not reached through the proxy: its handshake was not the one refused")
+	}
+}
+
+// seenNames lists the names a sync.Map of handshakes holds.
+func seenNames(m *sync.Map) []any {
+	var out []any
+	m.Range(func(k, _ any) bool { out = append(out, k); return true })
+	return out
+}
+
 // TestGzip: with compression on, the server sees Accept-Encoding: gzip and
 // its gzip answers are decoded (wire bytes < decoded bytes); with none it
 // sees no Accept-Encoding. Both transports.

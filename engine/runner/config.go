@@ -141,6 +141,31 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// ParseRootBaseURL is ParseBaseURL for the target of a run, a check or a
+// cleanup, which takes no path: http(s)://host[:port] only (a trailing / is no
+// path). The engine would send its requests under the path, but the check's
+// table, the route labels and the summary's routes would not show it: a prefix
+// goes in the API profile's base_path (or a plain request's path), where
+// everything shows it. Both ways a run starts use it, so they refuse a path in
+// the same words: `trafficsim run --base-url` (and check, cleanup) and a run
+// the Grafana plugin starts through engine/runhost. The error is a *FieldError
+// (base_url).
+func ParseRootBaseURL(raw string) (*url.URL, error) {
+	u, err := ParseBaseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.Path != "" && u.Path != "/" {
+		root := *u
+		root.Path, root.RawPath = "", ""
+		prefix := strings.TrimSuffix(u.Path, "/")
+		return nil, &FieldError{Field: "base_url", Message: fmt.Sprintf("%q: a path is not taken, only http(s)://host[:port]; give --base-url %s and put %s in front of the API profile's base_path "+
+			"(e.g. base_path: %s/api/v1 for the reference routes; --api-profile, docs/api-profile.md) or of each path of a plain scenario's requests",
+			raw, root.String(), prefix, prefix)}
+	}
+	return u, nil
+}
+
 // Validate checks the config and returns the first problem as a *FieldError.
 // A scenario file or API profile file is read and checked too.
 func (c Config) Validate() error {

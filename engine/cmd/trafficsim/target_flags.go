@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -55,26 +54,17 @@ func (t *targetFlags) settings() (transport.Settings, error) {
 	return netw, nil
 }
 
-// checkBaseURL checks a --base-url (run, check, cleanup): what
-// runner.ParseBaseURL takes, and no path. The engine would send its requests
-// under the path, but the check's table, the route labels and the summary's
-// routes would not show it: a prefix goes in the API profile's base_path (or
-// a plain request's path), where everything shows it.
+// checkBaseURL checks a --base-url (run, check, cleanup) as
+// runner.ParseRootBaseURL does: what runner.ParseBaseURL takes, and no path
+// (a prefix goes in the API profile's base_path). A run the plugin starts is
+// refused in the same words (engine/runhost).
 func checkBaseURL(raw string) error {
-	u, err := runner.ParseBaseURL(raw)
-	if err != nil {
+	if _, err := runner.ParseRootBaseURL(raw); err != nil {
 		var fe *runner.FieldError
 		if errors.As(err, &fe) {
 			return fmt.Errorf("--base-url: %s", fe.Message)
 		}
 		return fmt.Errorf("--base-url: %w", err)
-	}
-	if u.Path != "" && u.Path != "/" {
-		root := *u
-		root.Path, root.RawPath = "", ""
-		return fmt.Errorf("--base-url: %q: a path is not taken, only http(s)://host[:port]; give --base-url %s and put %s in front of the API profile's base_path "+
-			"(e.g. base_path: %s/api/v1 for the reference routes; --api-profile, docs/api-profile.md) or of each path of a plain scenario's requests",
-			raw, root.String(), strings.TrimSuffix(u.Path, "/"), strings.TrimSuffix(u.Path, "/"))
 	}
 	return nil
 }

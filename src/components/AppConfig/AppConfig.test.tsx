@@ -41,6 +41,16 @@ describe('Configuration page', () => {
     expect(screen.getByTestId(testIds.appConfig.remoteWritePassword)).toBeEnabled();
   });
 
+  it('says the concurrent-run limit holds per organization, not for the whole server', () => {
+    render(<AppConfig {...props({})} />);
+    // The backend counts maxConcurrentRuns against the org's own engine (pkg/enginehost);
+    // only the operator's max_total_runs counts all orgs together.
+    const label = screen.getByText('Max concurrent runs').closest('label');
+    expect(label).toHaveTextContent(/This organization's runs active at once/);
+    expect(label).toHaveTextContent(/max_total_runs bounds all of them together/);
+    expect(screen.queryByText(/whole Grafana server/)).not.toBeInTheDocument();
+  });
+
   it('saves the allowlist and a new secret, keeps the untouched secret, and runs the health check', async () => {
     const { b, store } = settingsBackend({
       jsonData: { maxUsers: 500, custom: 'kept' } as AppSettings,

@@ -29,7 +29,8 @@ const LIMITS: SettingSpec[] = [
   {
     field: 'maxConcurrentRuns',
     label: 'Max concurrent runs',
-    description: 'Across the whole Grafana server. Empty: 2.',
+    description:
+      "This organization's runs active at once; each organization has its own limit, and the Grafana operator's max_total_runs bounds all of them together. Empty: 2.",
     placeholder: '2',
     width: 20,
   },
