@@ -9,6 +9,7 @@ import (
 	"github.com/trafficsim/trafficsim/engine/check"
 	"github.com/trafficsim/trafficsim/engine/client"
 	"github.com/trafficsim/trafficsim/engine/enginerpc"
+	"github.com/trafficsim/trafficsim/engine/runner"
 	"github.com/trafficsim/trafficsim/engine/scenario"
 	"github.com/trafficsim/trafficsim/engine/usersvc"
 )
@@ -42,6 +43,10 @@ func CheckTarget(ctx context.Context, req enginerpc.CheckRequest) (enginerpc.Che
 	}
 	if req.BaseURL == "" {
 		return enginerpc.CheckReport{}, nil // only the profile was asked about
+	}
+	// A target with a path is refused here too, as a run's is (runnerConfig).
+	if _, err := runner.ParseRootBaseURL(req.BaseURL); err != nil {
+		return enginerpc.CheckReport{}, fieldError(err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()

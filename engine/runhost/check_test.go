@@ -70,6 +70,13 @@ func TestCheckTargetRunsTheCheck(t *testing.T) {
 	if !errors.As(err, &fe) || fe.Field != "api_profile" || !strings.Contains(fe.Message, "usersvc:2") {
 		t.Fatalf("unknown field: %v; want a FieldError on api_profile naming usersvc:2", err)
 	}
+
+	// A target with a path is refused before any request, as a run's is.
+	req.APIProfile, req.BaseURL = goodProfile, base+"/api"
+	rep, err = h.CheckTarget(ctx, req)
+	if !errors.As(err, &fe) || fe.Field != "base_url" || !strings.Contains(fe.Message, "a path is not taken") || len(rep.Rows) != 0 {
+		t.Fatalf("target with a path: %v, %d rows; want a FieldError on base_url refusing the path", err, len(rep.Rows))
+	}
 }
 
 // TestRunUsesTheProfileText: a run given a profile's text uses it (with a
