@@ -119,7 +119,7 @@ func (a *App) CheckHealth(ctx context.Context, req *backend.CheckHealthRequest) 
 	}
 	return &backend.CheckHealthResult{
 		Status: backend.HealthStatusOk,
-		Message: fmt.Sprintf("Engine trafficsim %s is running (pid %d, %d active runs); %d allowed target prefixes besides the embedded target.",
+		Message: fmt.Sprintf("Engine trafficsim %s is running (pid %d, %d active runs); %d allowed targets besides the embedded target.",
 			v.Version, v.PID, v.ActiveRuns, len(a.settings.AllowedTargets)),
 		JSONDetails: mustJSON(map[string]any{"version": v.Version, "goVersion": v.GoVersion, "pid": v.PID, "activeRuns": v.ActiveRuns}),
 	}, nil

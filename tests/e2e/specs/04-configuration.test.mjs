@@ -39,7 +39,7 @@ test('configuration page saves the allowlist and a secret that is never sent bac
     await page.getByTestId(ids.appConfig.saved).waitFor();
     const health = page.getByTestId(ids.appConfig.health);
     await health.waitFor({ timeout: 20000 });
-    assert.match(await health.innerText(), /Engine trafficsim .* is running .*2 allowed target prefixes/s);
+    assert.match(await health.innerText(), /Engine trafficsim .* is running .*2 allowed targets besides/s);
 
     // The secret input now shows "configured" with Reset, and holds no value.
     const secretInput = page.getByTestId(ids.appConfig.targetAdminPassword);
