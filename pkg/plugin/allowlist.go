@@ -131,18 +131,11 @@ func shownURL(raw string) string {
 }
 
 // covers reports whether the allowlist entry p allows the target t: the same
-// scheme, host and port, and p's path segments (none: entries and targets take
-// no path, parseRoot) are the first segments of t's path.
+// scheme, host and port. Entries take no path (parseRoot), so an entry allows
+// all of its host's paths (a run's stored base URL from an earlier version may
+// still have one).
 func (p target) covers(t target) bool {
-	if p.scheme != t.scheme || p.host != t.host || p.port != t.port || len(t.segs) < len(p.segs) {
-		return false
-	}
-	for i, s := range p.segs {
-		if t.segs[i] != s {
-			return false
-		}
-	}
-	return true
+	return p.scheme == t.scheme && p.host == t.host && p.port == t.port
 }
 
 // allowlist is the admin's list of targets (http(s)://host[:port]) load may be aimed at.

@@ -21,8 +21,8 @@ import (
 // any resource.
 type TargetTLS struct {
 	ID     string // names the entry's secrets
-	Target string // the allowlist prefix it applies to, canonical
-	prefix target
+	Target string // the allowlisted target it applies to, canonical
+	target target
 	enginerpc.TLS
 }
 
@@ -64,7 +64,7 @@ func tlsErr(field, format string, args ...any) *fieldError {
 }
 
 // parseTargetTLS checks the entries against the allowlist and their PEMs
-// (secrets: secureJsonData): each applies to one https prefix of the
+// (secrets: secureJsonData): each applies to one https target of the
 // allowlist, once; a CA bundle must hold certificates that parse; a client
 // certificate needs its key, and the key must be the certificate's.
 func parseTargetTLS(entries []targetTLSJSON, allow allowlist, secrets map[string]string) ([]TargetTLS, error) {
@@ -93,7 +93,7 @@ func parseTargetTLS(entries []targetTLSJSON, allow allowlist, secrets map[string
 		if name != "" && !serverName.MatchString(name) {
 			return nil, tlsErr(field+".serverName", "%q is not a host name; give the name on the target's certificate (e.g. api.internal.example), or leave it empty for the target's host", name)
 		}
-		x := TargetTLS{ID: e.ID, Target: t.url, prefix: t, TLS: enginerpc.TLS{
+		x := TargetTLS{ID: e.ID, Target: t.url, target: t, TLS: enginerpc.TLS{
 			CACertPEM:          strings.TrimSpace(secrets[tlsKey(e.ID, secretCACert)]),
 			ClientCertPEM:      strings.TrimSpace(secrets[tlsKey(e.ID, secretClientCert)]),
 			ClientKeyPEM:       strings.TrimSpace(secrets[tlsKey(e.ID, secretClientKey)]),
@@ -176,18 +176,16 @@ func checkCABundle(s string) error {
 	return nil
 }
 
-// tlsFor is the TLS the engine uses for a target: that of the longest
-// allowlisted https prefix with TLS settings that covers it; none: the
+// tlsFor is the TLS the engine uses for a target: that of the https entry
+// for its scheme, host and port (at most one: parseTargetTLS); none: the
 // system's roots.
 func (s Settings) tlsFor(t target) enginerpc.TLS {
-	best := -1
-	var out enginerpc.TLS
 	for _, x := range s.TargetTLS {
-		if x.prefix.covers(t) && len(x.prefix.segs) > best {
-			best, out = len(x.prefix.segs), x.TLS
+		if x.target.covers(t) {
+			return x.TLS
 		}
 	}
-	return out
+	return enginerpc.TLS{}
 }
 
 // skipVerifyWarning is the run's and the check's warning when the target's
