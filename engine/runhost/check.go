@@ -44,7 +44,7 @@ func CheckTarget(ctx context.Context, req enginerpc.CheckRequest) (enginerpc.Che
 	if req.BaseURL == "" {
 		return enginerpc.CheckReport{}, nil // only the profile was asked about
 	}
-	// A target with a path is refused here too, as a run's is (runnerConfig).
+	// A target with a path is refused here too, as a run's is (runner.Config).
 	if _, err := runner.ParseRootBaseURL(req.BaseURL); err != nil {
 		return enginerpc.CheckReport{}, fieldError(err)
 	}

@@ -48,13 +48,6 @@ func RunnerValidator(cfg enginerpc.RunConfig) error {
 
 // runnerConfig maps the contract's config to the runner's and the run's resilience.
 func runnerConfig(cfg enginerpc.RunConfig) (runner.Config, resilience.Config, error) {
-	// The engine refuses a target with a path itself, in the words of
-	// `trafficsim run --base-url`, whatever the plugin checked before.
-	if cfg.BaseURL != "" {
-		if _, err := runner.ParseRootBaseURL(cfg.BaseURL); err != nil {
-			return runner.Config{}, resilience.Config{}, fieldError(err)
-		}
-	}
 	rc := runner.Config{
 		RunID:         cfg.RunID,
 		Users:         cfg.Users,

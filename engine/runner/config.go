@@ -146,10 +146,10 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 // path). The engine would send its requests under the path, but the check's
 // table, the route labels and the summary's routes would not show it: a prefix
 // goes in the API profile's base_path (or a plain request's path), where
-// everything shows it. Both ways a run starts use it, so they refuse a path in
-// the same words: `trafficsim run --base-url` (and check, cleanup) and a run
-// the Grafana plugin starts through engine/runhost. The error is a *FieldError
-// (base_url).
+// everything shows it. A Config's target is checked with it (Validate), so
+// every way a run starts refuses a path in the same words: `trafficsim run
+// --base-url` (and check, cleanup) and a run the Grafana plugin starts
+// through engine/runhost. The error is a *FieldError (base_url).
 func ParseRootBaseURL(raw string) (*url.URL, error) {
 	u, err := ParseBaseURL(raw)
 	if err != nil {
@@ -211,7 +211,7 @@ func (c Config) load() (*scenario.Scenario, *url.URL, error) {
 	}
 	var target *url.URL
 	if c.BaseURL != "" {
-		u, err := ParseBaseURL(c.BaseURL)
+		u, err := ParseRootBaseURL(c.BaseURL)
 		if err != nil {
 			return nil, nil, err
 		}
