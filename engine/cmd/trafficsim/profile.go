@@ -53,12 +53,12 @@ func startProfiles(args []string, stderr io.Writer) (stop func()) {
 
 // profileReporter returns how startProfiles reports a problem with the
 // file an environment variable names: as executeTo reports the command's
-// error, in the log format args ask for.
+// error, in the log format args ask for. The format is looked up only when
+// there is a problem: every start goes through here.
 func profileReporter(args []string, stderr io.Writer) func(env string, err error) {
-	json := jsonLogsAsked(newRootCmd(), args)
 	return func(env string, err error) {
 		msg := fmt.Sprintf("%s: %v; set %s to a file in a directory that exists and is writable, or unset it (the command runs without it)", env, err, env)
-		if json {
+		if jsonLogsAsked(newRootCmd(), args) {
 			slog.New(slog.NewJSONHandler(stderr, nil)).Error(msg, "env", env)
 			return
 		}
