@@ -25,7 +25,10 @@ const (
 // fix; never fatal: a profile is an aid, not the job.
 func startProfiles(args []string, stderr io.Writer) (stop func()) {
 	report := profileReporter(args, stderr)
-	heapPath := os.Getenv(heapProfileEnv)
+	// The heap profile's file is created now, not at the end, so that a path
+	// that cannot be written is reported before the command's own output, not
+	// as the last record of a run that went well.
+	heap := startFile(heapProfileEnv, func(io.Writer) error { return nil }, report)
 	cpu := startFile(cpuProfileEnv, pprof.StartCPUProfile, report)
 	tr := startFile(traceEnv, trace.Start, report)
 	return func() {
@@ -37,12 +40,11 @@ func startProfiles(args []string, stderr io.Writer) (stop func()) {
 			pprof.StopCPUProfile()
 			cpu.Close()
 		}
-		if heapPath != "" {
+		if heap != nil {
 			runtime.GC()
-			f, err := os.Create(heapPath)
-			if err == nil {
-				err = pprof.Lookup("allocs").WriteTo(f, 0)
-				f.Close()
+			err := pprof.Lookup("allocs").WriteTo(heap, 0)
+			if cerr := heap.Close(); err == nil {
+				err = cerr
 			}
 			if err != nil {
 				report(heapProfileEnv, err)
