@@ -724,9 +724,19 @@ var engineFields = map[string]string{
 // engineWords turns the engine's messages, which name `trafficsim run`'s flags,
 // into the API's field names (longer flags first: --rate-stages before --rate).
 var engineWords = strings.NewReplacer(
+	// Advice that has no plugin counterpart goes first, whole: a plugin run is
+	// one process, sized by the app, and its admin password is a setting.
+	"; split the run over processes or machines with --shard i/N (each runs 1/N of --users), or ask fewer --users", "; ask fewer users",
+	" (the machine's available memory, or --max-memory)", " (the machine's available memory)",
+	"--admin-user and --admin-password (or TRAFFICSIM_ADMIN_PASSWORD)", "the app's targetAdminPassword setting",
+	"--admin-user and --admin-password, or TRAFFICSIM_ADMIN_PASSWORD", "the app's targetAdminPassword setting",
 	"--rate-stages", "rateStages", "--rate", "rate", "--ramp-up", "rampUpSeconds", "--stages", "stages",
 	"--max-vus", "maxVus", "--max-rps", "maxRps", "--users", "users", "--duration", "durationSeconds",
+	"--min-request-count", "minRequestCount", "--max-request-count", "maxRequestCount",
+	"--delay-min", "delayMinMs", "--delay-max", "delayMaxMs", "--seed", "seed", "--scenario", "scenario",
+	"--base-url", "baseUrl", "--api-profile", "apiProfile",
 	"--admin-user and --admin-password", "the app's targetAdminPassword setting",
+	"--admin-password", "the app's targetAdminPassword setting",
 	"--ca-cert FILE", "the target's CA certificate (the app's configuration page, TLS of the allowed target)",
 	"--tls-server-name NAME", "the target's TLS server name (the app's configuration page)",
 	"--client-cert and --client-key", "the target's client certificate and key (the app's configuration page)",
