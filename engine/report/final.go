@@ -92,9 +92,21 @@ func WriteFinal(w io.Writer, s summary.Summary, opts ...FinalOption) error {
 		fmt.Fprintf(&b, "Not reached  %d of %d capabilities: %s\n", len(s.NotReached), len(catalog.All()), strings.Join(s.NotReached, ", "))
 	}
 
+	// A run of plain requests (no VU on any archetype) has no user-service
+	// groups, tokens or archetypes to report: zeros there only puzzle someone
+	// testing another API.
+	journeys, tokens := false, false
+	for _, a := range s.Archetypes {
+		journeys = journeys || a.VUs > 0
+	}
+	for _, r := range s.TokenOperations {
+		tokens = tokens || r["success"]+r["failure"] > 0
+	}
 	var groups []string
 	for _, g := range orderedKeys(s.Groups, summary.Groups) {
-		groups = append(groups, fmt.Sprintf("%s %s", g, percent(s.Groups[g], s.Requests)))
+		if journeys || s.Groups[g] > 0 {
+			groups = append(groups, fmt.Sprintf("%s %s", g, percent(s.Groups[g], s.Requests)))
+		}
 	}
 	fmt.Fprintf(&b, "Groups      %s\n", strings.Join(groups, " · "))
 
@@ -113,22 +125,25 @@ func WriteFinal(w io.Writer, s summary.Summary, opts ...FinalOption) error {
 		b.WriteString("Errors      none\n")
 	}
 
-	var toks []string
-	for _, op := range orderedKeys(s.TokenOperations, []string{"login", "refresh", "logout"}) {
-		r := s.TokenOperations[op]
-		toks = append(toks, fmt.Sprintf("%s %d ok/%d failed", op, r["success"], r["failure"]))
+	if journeys || tokens {
+		var toks []string
+		for _, op := range orderedKeys(s.TokenOperations, []string{"login", "refresh", "logout"}) {
+			r := s.TokenOperations[op]
+			toks = append(toks, fmt.Sprintf("%s %d ok/%d failed", op, r["success"], r["failure"]))
+		}
+		fmt.Fprintf(&b, "Tokens      %s\n", strings.Join(toks, " · "))
 	}
-	fmt.Fprintf(&b, "Tokens      %s\n", strings.Join(toks, " · "))
-
-	b.WriteString("\nArchetypes\n")
-	t := table{right: []bool{false, true, true, true, true, true}}
-	t.add("ARCHETYPE", "VUS", "SESSIONS", "COMPLETED", "ABORTED", "MEAN SESSION")
-	for _, a := range orderedKeys(s.Archetypes, summary.Archetypes) {
-		as := s.Archetypes[a]
-		t.add(a, fmt.Sprint(as.VUs), fmt.Sprint(as.Sessions), fmt.Sprint(as.JourneysCompleted),
-			fmt.Sprint(as.JourneysAborted), Clock(time.Duration(as.MeanSessionSeconds*float64(time.Second))))
+	if journeys {
+		b.WriteString("\nArchetypes\n")
+		t := table{right: []bool{false, true, true, true, true, true}}
+		t.add("ARCHETYPE", "VUS", "SESSIONS", "COMPLETED", "ABORTED", "MEAN SESSION")
+		for _, a := range orderedKeys(s.Archetypes, summary.Archetypes) {
+			as := s.Archetypes[a]
+			t.add(a, fmt.Sprint(as.VUs), fmt.Sprint(as.Sessions), fmt.Sprint(as.JourneysCompleted),
+				fmt.Sprint(as.JourneysAborted), Clock(time.Duration(as.MeanSessionSeconds*float64(time.Second))))
+		}
+		t.write(&b)
 	}
-	t.write(&b)
 
 	c := s.Cleanup
 	fmt.Fprintf(&b, "\nCleanup     created %d · deleted %d · left %s · foreign skipped %d",

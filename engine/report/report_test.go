@@ -289,6 +289,50 @@ func testSummary(t *testing.T) summary.Summary {
 	}, metricstest.Recorded(t), summary.CleanupResult{Created: 5, Deleted: 3, Left: []string{"sim-abc12345-1", "sim-abc12345-2"}})
 }
 
+// TestWriteFinalPlainRun: a run of plain requests (no VU on any archetype, no
+// token operation; a plain scenario against any API) reports its groups with
+// requests only, and no Tokens line or Archetypes table: their zeros were
+// user-service figures the run never had.
+func TestWriteFinalPlainRun(t *testing.T) {
+	s := testSummary(t)
+	for a, as := range s.Archetypes {
+		as.VUs, as.Sessions, as.JourneysCompleted, as.JourneysAborted, as.MeanSessionSeconds = 0, 0, 0, 0, 0
+		s.Archetypes[a] = as
+	}
+	for op := range s.TokenOperations {
+		s.TokenOperations[op] = map[string]int64{"success": 0, "failure": 0}
+	}
+	s.Groups = map[string]int64{"plain": s.Requests}
+	for _, g := range summary.Groups {
+		if g != "plain" {
+			s.Groups[g] = 0
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteFinal(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	text := b.String()
+	if !strings.Contains(text, "Groups      plain 100.0%\n") {
+		t.Errorf("want the one group with requests, alone:\n%s", text)
+	}
+	for _, absent := range []string{"Tokens", "Archetypes", "ARCHETYPE", "new_user"} {
+		if strings.Contains(text, absent) {
+			t.Errorf("a plain run's report shows %q:\n%s", absent, text)
+		}
+	}
+
+	// Token operations of a plain run (a login request of an API profile) are shown.
+	s.TokenOperations["login"] = map[string]int64{"success": 3, "failure": 0}
+	b.Reset()
+	if err := WriteFinal(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	if text := b.String(); !strings.Contains(text, "Tokens      login 3 ok/0 failed") || strings.Contains(text, "Archetypes") {
+		t.Errorf("token operations without archetypes:\n%s", text)
+	}
+}
+
 // TestWriteFinalErrorSamples: the final report shows, under Errors, the
 // messages kept of the failures behind each kind.
 func TestWriteFinalErrorSamples(t *testing.T) {
