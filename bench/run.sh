@@ -636,9 +636,18 @@ sweep_s() {
   wait "${pids[-1]}" 2>/dev/null || true
 }
 
+# host_facts: which machine the figures come from, first in results.tsv (the VMs here
+# differ in CPU, and the journey's ratio to k6 with it; docs/benchmarks.md, "Machine").
+host_facts() {
+  record host machine cpu_model "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+  record host machine cpus "$(nproc)"
+  record host machine kernel "$(uname -r)"
+  record host machine go "$(go env GOVERSION 2>/dev/null || echo unknown)"
+}
+
 medians() {
   log "medians ($RUNS runs each)"
-  cut -f1-3 "$results" | sort -u | while IFS=$'\t' read -r sw tool metric; do
+  cut -f1-3 "$results" | grep -v '^host' | sort -u | while IFS=$'\t' read -r sw tool metric; do
     awk -F'\t' -v s="$sw" -v t="$tool" -v m="$metric" '$1 == s && $2 == t && $3 == m {print $4}' "$results" | sort -n |
       awk -v k="$sw	$tool	$metric" '{v[NR] = $1} END {x = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s\t%s\n", k, x}'
   done
@@ -758,6 +767,7 @@ command -v jq >/dev/null || { echo "bench/run.sh needs jq (apt-get install jq)" 
 command -v taskset >/dev/null || { echo "bench/run.sh needs taskset (util-linux)" >&2; exit 2; }
 case ${1:-all} in e|t|s|x|m|p|k) ;; b|c|j) install_peers k6 ;; *) install_peers ;; esac # sweeps e and t measure trafficsim alone
 build_ours
+host_facts
 case ${1:-all} in
   a) sweep_a ;;
   b) sweep_b ;;
