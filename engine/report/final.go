@@ -11,6 +11,7 @@ import (
 
 	"github.com/trafficsim/trafficsim/engine/catalog"
 	"github.com/trafficsim/trafficsim/engine/loadshape"
+	"github.com/trafficsim/trafficsim/engine/scenario"
 	"github.com/trafficsim/trafficsim/engine/summary"
 )
 
@@ -92,12 +93,12 @@ func WriteFinal(w io.Writer, s summary.Summary, opts ...FinalOption) error {
 		fmt.Fprintf(&b, "Not reached  %d of %d capabilities: %s\n", len(s.NotReached), len(catalog.All()), strings.Join(s.NotReached, ", "))
 	}
 
-	// A run of plain requests (no VU on any archetype) has no user-service
-	// groups, tokens or archetypes to report: zeros there only puzzle someone
-	// testing another API.
+	// A run of plain requests (its VUs all on the plain archetype, which has
+	// no sessions) has no user-service groups, tokens or archetypes to
+	// report: zeros there only puzzle someone testing another API.
 	journeys, tokens := false, false
-	for _, a := range s.Archetypes {
-		journeys = journeys || a.VUs > 0
+	for name, a := range s.Archetypes {
+		journeys = journeys || (a.VUs > 0 && name != scenario.PlainArchetype)
 	}
 	for _, r := range s.TokenOperations {
 		tokens = tokens || r["success"]+r["failure"] > 0

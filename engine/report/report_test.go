@@ -289,8 +289,8 @@ func testSummary(t *testing.T) summary.Summary {
 	}, metricstest.Recorded(t), summary.CleanupResult{Created: 5, Deleted: 3, Left: []string{"sim-abc12345-1", "sim-abc12345-2"}})
 }
 
-// TestWriteFinalPlainRun: a run of plain requests (no VU on any archetype, no
-// token operation; a plain scenario against any API) reports its groups with
+// TestWriteFinalPlainRun: a run of plain requests (every VU on the plain
+// archetype, no token operation; a plain scenario against any API) reports its groups with
 // requests only, and no Tokens line or Archetypes table: their zeros were
 // user-service figures the run never had.
 func TestWriteFinalPlainRun(t *testing.T) {
@@ -299,6 +299,7 @@ func TestWriteFinalPlainRun(t *testing.T) {
 		as.VUs, as.Sessions, as.JourneysCompleted, as.JourneysAborted, as.MeanSessionSeconds = 0, 0, 0, 0, 0
 		s.Archetypes[a] = as
 	}
+	s.Archetypes["plain"] = summary.ArchetypeSummary{VUs: 10} // a plain run's VUs, without sessions
 	for op := range s.TokenOperations {
 		s.TokenOperations[op] = map[string]int64{"success": 0, "failure": 0}
 	}
