@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -281,13 +282,15 @@ func TestThresholdsOnPlainRequestGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := filepath.Join(dir, "summary.json")
+	var stdout string
 	run := func(thresholds ...string) (int, string) {
 		args := []string{"run", "--base-url", srv.URL, "--scenario", sc, "--users", "2", "--min-request-count", "20", "--max-request-count", "20",
 			"--delay-min", "0", "--delay-max", "0", "--progress", "off", "--seed", "3", "--summary", sum}
 		for _, th := range thresholds {
 			args = append(args, "--threshold", th)
 		}
-		code, _, stderr := cli(t, args...)
+		code, out, stderr := cli(t, args...)
+		stdout = out
 		return code, stderr
 	}
 	code, stderr := run("p95{group=itmes}<1s")
@@ -297,6 +300,12 @@ func TestThresholdsOnPlainRequestGroups(t *testing.T) {
 	code, stderr = run("error_rate{group=broken}>=99%", "requests{group=items}>=1")
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	// The report of a plain run shows its own groups, and nothing of user-service
+	// journeys it never had (groups at 0%, token operations, archetypes).
+	if !regexp.MustCompile(`(?m)^Groups +(broken|items) \d+\.\d% · (broken|items) \d+\.\d%$`).MatchString(stdout) ||
+		strings.Contains(stdout, "Tokens") || strings.Contains(stdout, "Archetypes") {
+		t.Errorf("a plain run's report:\n%s", stdout)
 	}
 	var s summary.Summary
 	data, err := os.ReadFile(sum)
