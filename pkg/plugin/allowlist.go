@@ -85,9 +85,10 @@ func parseTarget(in string) (target, error) {
 }
 
 // noPath refuses a target with a path: the engine takes a base URL of
-// http(s)://host[:port] only (`trafficsim run --base-url` refuses one with a
-// path: checkBaseURL in engine/cmd/trafficsim), because the check's table, the
-// route labels and the summary show the routes without it. A prefix goes in
+// http(s)://host[:port] only (runner.ParseRootBaseURL, which every run and
+// check goes through), because the check's table, the route labels and the
+// summary show the routes without it. The plugin says it first, in its own
+// words (an allowlist entry has no engine counterpart). A prefix goes in
 // front of the API profile's base_path, where all of them show it. what is the
 // fix's first words ("give baseUrl", "list"); the caller names the field. A
 // trailing / is no path.
